@@ -1,0 +1,5 @@
+/** The registry of commands: one module per command under src/cli/. */
+import type { CommandModule } from 'yargs';
+
+// biome-ignore lint/suspicious/noExplicitAny: yargs command modules differ in their argument types
+export const commands: CommandModule<any, any>[] = [];

@@ -1,0 +1,57 @@
+#!/usr/bin/env node
+/**
+ * flowhound's command line. Only src/cli/ touches argv, stdout, stderr and
+ * exit codes. Exit codes: 0 ran, 1 runtime error, 2 usage error.
+ * One module per command, each exporting a yargs CommandModule.
+ */
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { isFlowhoundError } from '../errors.js';
+import { commands } from './commands.js';
+import { UsageError } from './usage-error.js';
+
+async function main(argv: string[]): Promise<number> {
+  let usageFailed = false;
+  const parser = yargs(argv)
+    .scriptName('flowhound')
+    .usage('$0 <command> [options]\n\nFinds port scans, covert tunnels and packet-rate spikes in pcap, pcapng, Zeek logs and CSV flow exports.')
+    .strict()
+    .demandCommand(1, 'Name a command: see the list above.')
+    .recommendCommands()
+    .help()
+    .alias('h', 'help')
+    .version()
+    .wrap(Math.min(110, process.stdout.columns || 100))
+    .fail((msg, err, y) => {
+      if (err) throw err;
+      usageFailed = true;
+      process.stderr.write(`${y.help() ? '' : ''}flowhound: ${msg}\nRun 'flowhound --help' or 'flowhound <command> --help'.\n`);
+    });
+  for (const c of commands) parser.command(c);
+  try {
+    await parser.parseAsync();
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`flowhound: ${e.message}\n`);
+      return 2;
+    }
+    if (isFlowhoundError(e)) {
+      process.stderr.write(`flowhound: ${e.message}\n`);
+      return e.code === 'USAGE' ? 2 : 1;
+    }
+    process.stderr.write(`flowhound: internal error: ${(e as Error)?.stack ?? String(e)}\n`);
+    return 1;
+  }
+  if (usageFailed) return 2;
+  return process.exitCode === undefined ? 0 : Number(process.exitCode);
+}
+
+main(hideBin(process.argv)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e) => {
+    process.stderr.write(`flowhound: internal error: ${(e as Error)?.stack ?? String(e)}\n`);
+    process.exitCode = 1;
+  },
+);

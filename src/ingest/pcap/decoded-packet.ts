@@ -1,0 +1,52 @@
+/**
+ * One decoded packet as the capture reader hands it to the flow tracker.
+ *
+ * The reader reuses one object for every packet (the fast path allocates
+ * nothing per packet but the address strings, which it caches): a consumer
+ * must copy what it keeps before returning from the callback.
+ */
+export interface DecodedPacket {
+  /** Seconds since the epoch (double, µs or ns resolution as the capture has it). */
+  tsSec: number;
+  /** Captured bytes of the frame (may be less than wireLen). */
+  capLen: number;
+  /** Original length on the wire. */
+  wireLen: number;
+  /** pcapng interface index (0 for classic pcap). */
+  interfaceId: number;
+  /** LINKTYPE_* of the frame's interface. */
+  linkType: number;
+  /** 4 or 6 for IP packets, 0 when the frame carries no (decodable) IP. */
+  ipVersion: 0 | 4 | 6;
+  /** Source and destination addresses in Zeek's text form (IPv6 compressed, lower case). */
+  src: string;
+  dst: string;
+  /** IP protocol number of the transport (after IPv6 extension headers): 6 TCP, 17 UDP, 1 ICMP, 58 ICMPv6. */
+  ipProto: number;
+  /** IP header + payload length from the IP header (Zeek's *_ip_bytes counts this). */
+  ipLen: number;
+  /** True for any IPv4/IPv6 fragment (MF set or offset > 0); transport fields are unset then unless offset is 0. */
+  isFragment: boolean;
+  /** True when the transport header was cut by the snap length or is malformed. */
+  transportTruncated: boolean;
+  srcPort: number;
+  dstPort: number;
+  /** TCP flags byte (FIN 0x01, SYN 0x02, RST 0x04, PSH 0x08, ACK 0x10, URG 0x20). */
+  tcpFlags: number;
+  tcpSeq: number;
+  tcpAck: number;
+  tcpWindow: number;
+  icmpType: number;
+  icmpCode: number;
+  /** ICMP echo identifier and sequence (0 for other ICMP messages). */
+  icmpId: number;
+  icmpSeq: number;
+  /** Transport payload length computed from the IP length (not the captured length). */
+  payloadLen: number;
+  /** Offset in `data` of the first transport payload byte (may be ≥ capLen when cut). */
+  payloadOffset: number;
+  /** The captured frame bytes; valid only during the callback. */
+  data: Uint8Array;
+}
+
+export type PacketHandler = (p: DecodedPacket) => void;

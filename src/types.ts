@@ -1,0 +1,152 @@
+/**
+ * The records that flow between flowhound's stages (see DESIGN.md "Event types").
+ *
+ * Field meanings follow Zeek's conn.log and dns.log exactly, so that the
+ * detectors and models cannot tell whether a record came from a capture, a
+ * Zeek log or a CSV flow export. Times are seconds since the epoch as a
+ * double (microsecond resolution). `null` stands for Zeek's unset field `-`.
+ */
+
+/** Transport protocol as Zeek's `proto` column spells it (ICMPv6 is `icmp` too). */
+export type Proto = 'tcp' | 'udp' | 'icmp' | 'unknown_transport';
+
+/** One connection, Zeek conn.log semantics. */
+export interface FlowRecord {
+  ts: number;
+  uid: string;
+  origH: string;
+  /** Originator port; for ICMP the message type (Zeek). */
+  origP: number;
+  respH: string;
+  /** Responder port; for ICMP the reply type of request/reply pairs, else the code (Zeek). */
+  respP: number;
+  proto: Proto;
+  /** Zeek's `service` (e.g. "dns", "http,ssl"); null when unknown. */
+  service: string | null;
+  /** Seconds; null when Zeek leaves it unset (single-packet connections). */
+  duration: number | null;
+  /** Payload bytes sent by the originator; null when unset. */
+  origBytes: number | null;
+  respBytes: number | null;
+  /** Zeek conn_state: S0 S1 SF REJ S2 S3 RSTO RSTR RSTOS0 RSTRH SH SHR OTH; null when unknown. */
+  connState: string | null;
+  /** Zeek history letters; null when unknown. */
+  history: string | null;
+  missedBytes: number;
+  origPkts: number;
+  origIpBytes: number;
+  respPkts: number;
+  respIpBytes: number;
+}
+
+/** One DNS request/response pair, Zeek dns.log semantics. */
+export interface DnsRecord {
+  ts: number;
+  uid: string;
+  client: string;
+  clientP: number;
+  server: string;
+  serverP: number;
+  proto: Proto;
+  transId: number | null;
+  /** The query name without the trailing dot; "" when absent. */
+  query: string;
+  /** Numeric QTYPE (1 A, 10 NULL, 16 TXT, ...); null when unknown. */
+  qtype: number | null;
+  /** Zeek's qtype_name (A, NULL, TXT, ...); null when unknown. */
+  qtypeName: string | null;
+  rcode: number | null;
+  /** Zeek's rcode_name (NOERROR, NXDOMAIN, ...); null when unknown. */
+  rcodeName: string | null;
+  answers: string[];
+  ttls: number[];
+  /** Bytes of the DNS response message when known (captures); null from logs. */
+  responseBytes: number | null;
+}
+
+/**
+ * Exact per-second packet and byte counts to one (destination host, port,
+ * proto), produced only by capture ingest. `sec` is the whole second
+ * (Math.floor of the packet time).
+ */
+export interface PacketTick {
+  sec: number;
+  dst: string;
+  port: number;
+  proto: Proto;
+  pkts: number;
+  bytes: number;
+}
+
+/**
+ * One ICMP echo request or reply seen in a capture, for the ICMP tunnel
+ * detector (flow logs carry only per-flow totals).
+ */
+export interface IcmpEcho {
+  ts: number;
+  src: string;
+  dst: string;
+  /** 8 / 0 for ICMPv4 echo request / reply, 128 / 129 for ICMPv6. */
+  type: number;
+  id: number;
+  seq: number;
+  payloadBytes: number;
+}
+
+/**
+ * What ingest yields: one batch per input chunk (never one record per await).
+ * Arrays may be empty. Records inside one array are in arrival order, which
+ * is close to but not strictly time order (Zeek writes a conn.log line when
+ * the connection ends).
+ */
+export interface RecordBatch {
+  flows: FlowRecord[];
+  dns: DnsRecord[];
+  ticks: PacketTick[];
+  echoes: IcmpEcho[];
+}
+
+export function createRecordBatch(): RecordBatch {
+  return { flows: [], dns: [], ticks: [], echoes: [] };
+}
+
+export type Severity = 'info' | 'low' | 'medium' | 'high' | 'critical';
+
+export const SEVERITY_ORDER: readonly Severity[] = ['info', 'low', 'medium', 'high', 'critical'];
+
+export type FindingKind =
+  | 'scan.vertical'
+  | 'scan.horizontal'
+  | 'tunnel.dns'
+  | 'tunnel.icmp'
+  | 'rate.spike'
+  | 'baseline.deviation'
+  | `policy.${string}`;
+
+/** One finding, the JSON shape of DESIGN.md. */
+export interface Finding {
+  /** Stable: the same finding from the same input gets the same id. */
+  id: string;
+  ts: number;
+  end: number;
+  kind: FindingKind;
+  severity: Severity;
+  confidence: number;
+  src: string | null;
+  dst: string | null;
+  port: number | null;
+  proto: Proto | null;
+  detector: 'rule' | 'model';
+  summary: string;
+  evidence: Record<string, unknown>;
+}
+
+/** A warning about the input that did not stop the run (skipped line, truncated file). */
+export interface IngestWarning {
+  code: string;
+  file: string;
+  /** 1-based line for text inputs, byte offset for binary ones. */
+  line?: number;
+  offset?: number;
+  message: string;
+}
