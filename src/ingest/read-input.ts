@@ -25,12 +25,8 @@ export const DEFAULT_MAX_INVALID = 25;
 /** Reads one opened byte source of a known format. */
 export type InputReader = (source: ByteSource, options: ReadOptions) => AsyncIterable<RecordBatch>;
 
-/** Each format's reader; filled in by the ingest modules. */
+/** Each format's reader (the ingest modules import theirs here). */
 const readers: Partial<Record<InputFormat, InputReader>> = {};
-
-export function registerInputReader(format: InputFormat, reader: InputReader): void {
-  readers[format] = reader;
-}
 
 /** Reads every input in turn, yielding batches. */
 export async function* readInputs(paths: readonly string[], options: ReadOptions): AsyncGenerator<RecordBatch> {
