@@ -1,0 +1,29 @@
+/**
+ * The one interface every detector implements, rule-based or model-based.
+ *
+ * A detector is stateful (it keeps per-source counters, windows, baselines)
+ * and is created by a `createXDetector(settings)` factory. It is fed whole
+ * batches (never one record per await) and returns the findings that became
+ * certain while processing that batch. Time is event time: a detector
+ * tracks the largest record timestamp it has seen (its own watermark) and
+ * expires state from that, never from the wall clock.
+ *
+ * `flush()` is called once at the end of input (analyze) or when a stream is
+ * stopped (watch); it returns the findings still pending in open windows.
+ * After `flush()` the detector may be fed again (its state is reset as if
+ * the input had ended).
+ *
+ * Findings returned here are raw: the scorer (src/score/) dedupes and
+ * suppresses repeats per (kind, src, target), so detectors may report the
+ * same thing again when its counts grow.
+ */
+import type { Finding, RecordBatch } from '../types.js';
+
+export interface Detector {
+  /** Short stable name, e.g. "scan", "tunnel.dns", "rate.spike", "policy", "model". */
+  readonly name: string;
+  /** Processes one batch; returns findings that became certain. */
+  push(batch: RecordBatch): Finding[];
+  /** End of input: returns findings pending in open windows. */
+  flush(): Finding[];
+}
