@@ -1,0 +1,453 @@
+/**
+ * Decodes one captured frame (link layer → IPv4/IPv6 → TCP/UDP/ICMP/ICMPv6)
+ * into the reused DecodedPacket. Every read is bounds-checked against the
+ * captured bytes: a cut or malformed header sets `transportTruncated` or
+ * leaves `ipVersion` 0, it never throws.
+ *
+ * Link types (LINKTYPE_* numbers of tcpdump.org/linktypes.html):
+ *   0 NULL and 108 LOOP (BSD loopback), 1 Ethernet (802.1Q, 802.1ad/QinQ,
+ *   MPLS, PPPoE session, 802.2 SNAP), 9 PPP, 50 PPP in HDLC framing,
+ *   101 RAW (and 12/14, which some systems write for raw IP), 228 IPv4,
+ *   229 IPv6, 113 Linux SLL, 276 Linux SLL2.
+ *
+ * Lengths follow Zeek: `ipLen` is the IP header's total length (IPv6: 40 +
+ * payload length), `payloadLen` the transport payload computed from it
+ * (TCP: minus the data offset; UDP and ICMP: minus 8), so a snap length
+ * does not shrink byte counts.
+ */
+import type { DecodedPacket } from './decoded-packet.js';
+import { type AddressFormatter, createAddressFormatter } from './format-address.js';
+
+export const LINKTYPE_NULL = 0;
+export const LINKTYPE_ETHERNET = 1;
+export const LINKTYPE_PPP = 9;
+export const LINKTYPE_PPP_HDLC = 50;
+export const LINKTYPE_RAW = 101;
+export const LINKTYPE_LOOP = 108;
+export const LINKTYPE_LINUX_SLL = 113;
+export const LINKTYPE_IPV4 = 228;
+export const LINKTYPE_IPV6 = 229;
+export const LINKTYPE_LINUX_SLL2 = 276;
+
+/** Link types this decoder understands. */
+export const SUPPORTED_LINK_TYPES: readonly number[] = [0, 1, 9, 12, 14, 50, 101, 108, 113, 228, 229, 276];
+
+const MAX_VLAN_TAGS = 8;
+const MAX_MPLS_LABELS = 16;
+const MAX_IPV6_EXT_HEADERS = 16;
+
+/** Counters of what the decoder met; read them after (or during) a run. */
+export interface DecodeStats {
+  /** Frames whose link layer carried something other than IPv4/IPv6 (ARP, LLDP, ...). */
+  nonIp: number;
+  /** IPv4/IPv6 fragments (any fragment, first or later). */
+  fragments: number;
+  /** IP headers that were cut by the snap length or malformed (bad version, IHL, lengths). */
+  badIp: number;
+  /** Transport headers cut by the snap length or malformed. */
+  truncatedTransport: number;
+  /** Frames of link types the decoder does not know, per link type. */
+  unknownLinkTypes: Map<number, number>;
+}
+
+export interface FrameDecoder {
+  /** Fills `p` from `data` (the whole captured frame) of link type `linkType`. */
+  decode(p: DecodedPacket, data: Uint8Array, linkType: number): void;
+  readonly stats: DecodeStats;
+}
+
+/** A DecodedPacket with every field at its "nothing decoded" value. */
+export function createDecodedPacket(): DecodedPacket {
+  return {
+    tsSec: 0,
+    capLen: 0,
+    wireLen: 0,
+    interfaceId: 0,
+    linkType: 0,
+    ipVersion: 0,
+    src: '',
+    dst: '',
+    ipProto: 0,
+    ipLen: 0,
+    isFragment: false,
+    transportTruncated: false,
+    srcPort: 0,
+    dstPort: 0,
+    tcpFlags: 0,
+    tcpSeq: 0,
+    tcpAck: 0,
+    tcpWindow: 0,
+    icmpType: 0,
+    icmpCode: 0,
+    icmpId: 0,
+    icmpSeq: 0,
+    payloadLen: 0,
+    payloadOffset: 0,
+    data: new Uint8Array(0),
+  };
+}
+
+/**
+ * Creates a decoder. `onUnknownLinkType` is called once per unknown link
+ * type (the reader turns it into a warning); later frames are only counted.
+ */
+export function createFrameDecoder(onUnknownLinkType?: (linkType: number) => void, addresses: AddressFormatter = createAddressFormatter()): FrameDecoder {
+  const stats: DecodeStats = { nonIp: 0, fragments: 0, badIp: 0, truncatedTransport: 0, unknownLinkTypes: new Map() };
+  const { formatIpv4, formatIpv6 } = addresses;
+
+  function reset(p: DecodedPacket, data: Uint8Array, linkType: number): void {
+    p.data = data;
+    p.linkType = linkType;
+    p.ipVersion = 0;
+    p.src = '';
+    p.dst = '';
+    p.ipProto = 0;
+    p.ipLen = 0;
+    p.isFragment = false;
+    p.transportTruncated = false;
+    p.srcPort = 0;
+    p.dstPort = 0;
+    p.tcpFlags = 0;
+    p.tcpSeq = 0;
+    p.tcpAck = 0;
+    p.tcpWindow = 0;
+    p.icmpType = 0;
+    p.icmpCode = 0;
+    p.icmpId = 0;
+    p.icmpSeq = 0;
+    p.payloadLen = 0;
+    p.payloadOffset = 0;
+  }
+
+  /** Dispatches on an EtherType; `off` is the first byte after it. */
+  function decodeEtherType(p: DecodedPacket, d: Uint8Array, off: number, etherType: number): void {
+    if (etherType === 0x0800) decodeIpv4(p, d, off);
+    else if (etherType === 0x86dd) decodeIpv6(p, d, off);
+    else if (etherType === 0x8847 || etherType === 0x8848) decodeMpls(p, d, off);
+    else stats.nonIp++;
+  }
+
+  function decodeEthernet(p: DecodedPacket, d: Uint8Array): void {
+    const n = d.length;
+    if (n < 14) {
+      stats.nonIp++;
+      return;
+    }
+    let off = 12;
+    let type = (d[off]! << 8) | d[off + 1]!;
+    off += 2;
+    for (let tags = 0; (type === 0x8100 || type === 0x88a8 || type === 0x9100) && tags < MAX_VLAN_TAGS; tags++) {
+      if (off + 4 > n) {
+        stats.nonIp++;
+        return;
+      }
+      type = (d[off + 2]! << 8) | d[off + 3]!;
+      off += 4;
+    }
+    if (type < 0x0600) {
+      // 802.3 length: 802.2 LLC; only SNAP with an EtherType can carry IP here.
+      if (off + 8 <= n && d[off] === 0xaa && d[off + 1] === 0xaa && d[off + 2] === 0x03) {
+        type = (d[off + 6]! << 8) | d[off + 7]!;
+        off += 8;
+      } else {
+        stats.nonIp++;
+        return;
+      }
+    }
+    if (type === 0x8864) {
+      // PPPoE session: ver/type, code, session id, length, then a PPP protocol.
+      if (off + 8 > n) {
+        stats.nonIp++;
+        return;
+      }
+      decodePppProtocol(p, d, off + 8, (d[off + 6]! << 8) | d[off + 7]!);
+      return;
+    }
+    decodeEtherType(p, d, off, type);
+  }
+
+  function decodePppProtocol(p: DecodedPacket, d: Uint8Array, off: number, proto: number): void {
+    if (proto === 0x0021) decodeIpv4(p, d, off);
+    else if (proto === 0x0057) decodeIpv6(p, d, off);
+    else stats.nonIp++;
+  }
+
+  function decodePpp(p: DecodedPacket, d: Uint8Array): void {
+    let off = 0;
+    if (d.length >= 2 && d[0] === 0xff && d[1] === 0x03) off = 2;
+    if (off + 1 > d.length) {
+      stats.nonIp++;
+      return;
+    }
+    // Protocol field: 1 byte when its low bit is set (compressed), else 2 bytes.
+    let proto = d[off]!;
+    if ((proto & 1) === 0) {
+      if (off + 2 > d.length) {
+        stats.nonIp++;
+        return;
+      }
+      proto = (proto << 8) | d[off + 1]!;
+      off += 2;
+    } else off += 1;
+    decodePppProtocol(p, d, off, proto);
+  }
+
+  function decodeMpls(p: DecodedPacket, d: Uint8Array, off: number): void {
+    for (let i = 0; i < MAX_MPLS_LABELS; i++) {
+      if (off + 4 > d.length) break;
+      const bottom = (d[off + 2]! & 1) === 1;
+      off += 4;
+      if (bottom) {
+        decodeIpByVersion(p, d, off);
+        return;
+      }
+    }
+    stats.nonIp++;
+  }
+
+  function decodeIpByVersion(p: DecodedPacket, d: Uint8Array, off: number): void {
+    if (off >= d.length) {
+      stats.nonIp++;
+      return;
+    }
+    const v = d[off]! >> 4;
+    if (v === 4) decodeIpv4(p, d, off);
+    else if (v === 6) decodeIpv6(p, d, off);
+    else stats.nonIp++;
+  }
+
+  /** BSD loopback: a 4-byte address family (host order for NULL, network order for LOOP). */
+  function decodeLoopback(p: DecodedPacket, d: Uint8Array, bigEndian: boolean): void {
+    if (d.length < 4) {
+      stats.nonIp++;
+      return;
+    }
+    let family = bigEndian
+      ? ((d[0]! << 24) | (d[1]! << 16) | (d[2]! << 8) | d[3]!) >>> 0
+      : ((d[3]! << 24) | (d[2]! << 16) | (d[1]! << 8) | d[0]!) >>> 0;
+    // NULL is in the capturing host's order, which the file does not say: take the small reading.
+    if (!bigEndian && family > 0xffff) family = ((d[0]! << 24) | (d[1]! << 16) | (d[2]! << 8) | d[3]!) >>> 0;
+    if (family === 2) decodeIpv4(p, d, 4);
+    // AF_INET6 is 24 (NetBSD/OpenBSD), 28 (FreeBSD), 30 (macOS), 10 (Linux).
+    else if (family === 24 || family === 28 || family === 30 || family === 10) decodeIpv6(p, d, 4);
+    else stats.nonIp++;
+  }
+
+  function decodeIpv4(p: DecodedPacket, d: Uint8Array, off: number): void {
+    const n = d.length;
+    if (off + 20 > n) {
+      stats.badIp++;
+      return;
+    }
+    const vihl = d[off]!;
+    const ihl = (vihl & 0x0f) * 4;
+    if (vihl >> 4 !== 4 || ihl < 20 || off + ihl > n) {
+      stats.badIp++;
+      return;
+    }
+    let totalLen = (d[off + 2]! << 8) | d[off + 3]!;
+    // 0 happens with TCP segmentation offload; Zeek then uses the captured length.
+    if (totalLen === 0) totalLen = n - off;
+    if (totalLen < ihl) {
+      stats.badIp++;
+      return;
+    }
+    p.ipVersion = 4;
+    p.src = formatIpv4(d, off + 12);
+    p.dst = formatIpv4(d, off + 16);
+    const proto = d[off + 9]!;
+    p.ipProto = proto;
+    p.ipLen = totalLen;
+    const fragField = (d[off + 6]! << 8) | d[off + 7]!;
+    const fragOffset = fragField & 0x1fff;
+    if ((fragField & 0x2000) !== 0 || fragOffset !== 0) {
+      p.isFragment = true;
+      stats.fragments++;
+      if (fragOffset !== 0) return;
+    }
+    decodeTransport(p, d, off + ihl, proto, totalLen - ihl);
+  }
+
+  function decodeIpv6(p: DecodedPacket, d: Uint8Array, off: number): void {
+    const n = d.length;
+    if (off + 40 > n || d[off]! >> 4 !== 6) {
+      stats.badIp++;
+      return;
+    }
+    let payloadLen = (d[off + 4]! << 8) | d[off + 5]!;
+    // 0 is a jumbogram (or TSO): use what was captured.
+    if (payloadLen === 0) payloadLen = n - off - 40;
+    p.ipVersion = 6;
+    p.src = formatIpv6(d, off + 8);
+    p.dst = formatIpv6(d, off + 24);
+    p.ipLen = 40 + payloadLen;
+    let next = d[off + 6]!;
+    let hdr = off + 40;
+    let remaining = payloadLen;
+    for (let i = 0; i < MAX_IPV6_EXT_HEADERS; i++) {
+      if (next === 0 || next === 43 || next === 60 || next === 135 || next === 139 || next === 140) {
+        // Hop-by-hop, routing, destination options, mobility, HIP, shim6: (len + 1) * 8 bytes.
+        if (hdr + 2 > n) {
+        truncatedIp(p, next);
+        return;
+      }
+        const len = (d[hdr + 1]! + 1) * 8;
+        next = d[hdr]!;
+        hdr += len;
+        remaining -= len;
+      } else if (next === 51) {
+        // Authentication header: (len + 2) * 4 bytes.
+        if (hdr + 2 > n) {
+        truncatedIp(p, next);
+        return;
+      }
+        const len = (d[hdr + 1]! + 2) * 4;
+        next = d[hdr]!;
+        hdr += len;
+        remaining -= len;
+      } else if (next === 44) {
+        if (hdr + 8 > n) {
+        truncatedIp(p, next);
+        return;
+      }
+        const fragField = (d[hdr + 2]! << 8) | d[hdr + 3]!;
+        next = d[hdr]!;
+        hdr += 8;
+        remaining -= 8;
+        const fragOffset = fragField >> 3;
+        if (fragOffset !== 0 || (fragField & 1) !== 0) {
+          p.isFragment = true;
+          stats.fragments++;
+          if (fragOffset !== 0) {
+            p.ipProto = next;
+            return;
+          }
+        }
+      } else break;
+      if (remaining < 0) {
+        stats.badIp++;
+        p.ipProto = next;
+        p.transportTruncated = true;
+        return;
+      }
+    }
+    p.ipProto = next;
+    decodeTransport(p, d, hdr, next, remaining);
+  }
+
+  function truncatedIp(p: DecodedPacket, next: number): void {
+    p.ipProto = next;
+    p.transportTruncated = true;
+    stats.truncatedTransport++;
+  }
+
+  /** `off`: first transport byte; `ipPayloadLen`: transport bytes per the IP header. */
+  function decodeTransport(p: DecodedPacket, d: Uint8Array, off: number, proto: number, ipPayloadLen: number): void {
+    const avail = d.length - off;
+    if (proto === 6) {
+      if (avail >= 4) {
+        p.srcPort = (d[off]! << 8) | d[off + 1]!;
+        p.dstPort = (d[off + 2]! << 8) | d[off + 3]!;
+      }
+      if (avail < 20 || ipPayloadLen < 20) {
+        truncatedTransport(p, off);
+        return;
+      }
+      const dataOffset = (d[off + 12]! >> 4) * 4;
+      p.tcpSeq = ((d[off + 4]! << 24) | (d[off + 5]! << 16) | (d[off + 6]! << 8) | d[off + 7]!) >>> 0;
+      p.tcpAck = ((d[off + 8]! << 24) | (d[off + 9]! << 16) | (d[off + 10]! << 8) | d[off + 11]!) >>> 0;
+      p.tcpFlags = d[off + 13]!;
+      p.tcpWindow = (d[off + 14]! << 8) | d[off + 15]!;
+      if (dataOffset < 20 || dataOffset > ipPayloadLen) {
+        truncatedTransport(p, off + 20);
+        return;
+      }
+      p.payloadOffset = off + dataOffset;
+      p.payloadLen = ipPayloadLen - dataOffset;
+    } else if (proto === 17) {
+      if (avail >= 4) {
+        p.srcPort = (d[off]! << 8) | d[off + 1]!;
+        p.dstPort = (d[off + 2]! << 8) | d[off + 3]!;
+      }
+      if (avail < 8 || ipPayloadLen < 8) {
+        truncatedTransport(p, off);
+        return;
+      }
+      p.payloadOffset = off + 8;
+      p.payloadLen = ipPayloadLen - 8;
+    } else if (proto === 1 || proto === 58) {
+      if (avail < 4 || ipPayloadLen < 4) {
+        truncatedTransport(p, off);
+        return;
+      }
+      const type = d[off]!;
+      p.icmpType = type;
+      p.icmpCode = d[off + 1]!;
+      const isEcho = proto === 1 ? type === 8 || type === 0 : type === 128 || type === 129;
+      if (avail < 8 || ipPayloadLen < 8) {
+        truncatedTransport(p, off);
+        return;
+      }
+      if (isEcho) {
+        p.icmpId = (d[off + 4]! << 8) | d[off + 5]!;
+        p.icmpSeq = (d[off + 6]! << 8) | d[off + 7]!;
+      }
+      p.payloadOffset = off + 8;
+      p.payloadLen = ipPayloadLen - 8;
+    } else {
+      p.payloadOffset = off;
+      p.payloadLen = Math.max(ipPayloadLen, 0);
+    }
+  }
+
+  function truncatedTransport(p: DecodedPacket, off: number): void {
+    p.transportTruncated = true;
+    p.payloadOffset = off;
+    stats.truncatedTransport++;
+  }
+
+  function decode(p: DecodedPacket, d: Uint8Array, linkType: number): void {
+    reset(p, d, linkType);
+    switch (linkType) {
+      case LINKTYPE_ETHERNET:
+        decodeEthernet(p, d);
+        return;
+      case LINKTYPE_RAW:
+      case 12:
+      case 14:
+        decodeIpByVersion(p, d, 0);
+        return;
+      case LINKTYPE_IPV4:
+        decodeIpv4(p, d, 0);
+        return;
+      case LINKTYPE_IPV6:
+        decodeIpv6(p, d, 0);
+        return;
+      case LINKTYPE_LINUX_SLL:
+        if (d.length < 16) stats.nonIp++;
+        else decodeEtherType(p, d, 16, (d[14]! << 8) | d[15]!);
+        return;
+      case LINKTYPE_LINUX_SLL2:
+        if (d.length < 20) stats.nonIp++;
+        else decodeEtherType(p, d, 20, (d[0]! << 8) | d[1]!);
+        return;
+      case LINKTYPE_NULL:
+        decodeLoopback(p, d, false);
+        return;
+      case LINKTYPE_LOOP:
+        decodeLoopback(p, d, true);
+        return;
+      case LINKTYPE_PPP:
+      case LINKTYPE_PPP_HDLC:
+        decodePpp(p, d);
+        return;
+      default: {
+        const seen = stats.unknownLinkTypes.get(linkType);
+        stats.unknownLinkTypes.set(linkType, (seen ?? 0) + 1);
+        if (seen === undefined) onUnknownLinkType?.(linkType);
+      }
+    }
+  }
+
+  return { decode, stats };
+}

@@ -1,0 +1,85 @@
+/**
+ * Classic libpcap files: a 24-byte file header (magic a1b2c3d4 for
+ * microsecond or a1b23c4d for nanosecond timestamps, in either byte order),
+ * then records of a 16-byte header (seconds, sub-seconds, captured length,
+ * original length) followed by the captured bytes.
+ */
+import { FlowhoundError } from '../../errors.js';
+import type { FrameDecoder } from './decode-frame.js';
+import type { DecodedPacket } from './decoded-packet.js';
+import { type FramerContext, MAX_CAPTURED_BYTES, type RecordFramer } from './record-framer.js';
+
+const FILE_HEADER_BYTES = 24;
+const RECORD_HEADER_BYTES = 16;
+
+export function createPcapFramer(ctx: FramerContext, decoder: FrameDecoder, packet: DecodedPacket): RecordFramer {
+  let haveHeader = false;
+  let littleEndian = true;
+  let subSecPerSec = 1e6;
+  let linkType = 0;
+
+  function u32(b: Uint8Array, o: number): number {
+    return littleEndian
+      ? (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24)) >>> 0
+      : ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
+  }
+
+  const framer: RecordFramer = {
+    skip: false,
+    recordName: 'file header',
+    measure(buf, off, avail, fileOffset) {
+      if (!haveHeader) return FILE_HEADER_BYTES;
+      if (avail < RECORD_HEADER_BYTES) return RECORD_HEADER_BYTES;
+      const capLen = u32(buf, off + 8);
+      if (capLen > MAX_CAPTURED_BYTES) {
+        throw new FlowhoundError(
+          'PCAP_BAD_RECORD',
+          `${ctx.file}: byte ${fileOffset}: packet record header is garbage: captured length ${capLen} exceeds the maximum of ${MAX_CAPTURED_BYTES}`,
+          { file: ctx.file, offset: fileOffset, capLen },
+        );
+      }
+      return RECORD_HEADER_BYTES + capLen;
+    },
+    process(buf, off, len) {
+      if (!haveHeader) {
+        readFileHeader(buf, off);
+        return 0;
+      }
+      const sec = u32(buf, off);
+      const frac = u32(buf, off + 4);
+      packet.tsSec = sec + frac / subSecPerSec;
+      packet.capLen = len - RECORD_HEADER_BYTES;
+      packet.wireLen = u32(buf, off + 12);
+      packet.interfaceId = 0;
+      decoder.decode(packet, buf.subarray(off + RECORD_HEADER_BYTES, off + len), linkType);
+      ctx.onPacket(packet);
+      return 1;
+    },
+  };
+
+  function readFileHeader(b: Uint8Array, o: number): void {
+    const magicBe = ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
+    if (magicBe === 0xa1b2c3d4 || magicBe === 0xa1b23c4d) littleEndian = false;
+    else if (magicBe === 0xd4c3b2a1 || magicBe === 0x4d3cb2a1) littleEndian = true;
+    else {
+      throw new FlowhoundError('PCAP_BAD_HEADER', `${ctx.file}: byte 0: not a pcap file: magic ${magicBe.toString(16).padStart(8, '0')}`, {
+        file: ctx.file,
+        offset: 0,
+      });
+    }
+    subSecPerSec = magicBe === 0xa1b23c4d || magicBe === 0x4d3cb2a1 ? 1e9 : 1e6;
+    const major = littleEndian ? b[o + 4]! | (b[o + 5]! << 8) : (b[o + 4]! << 8) | b[o + 5]!;
+    if (major !== 2) {
+      throw new FlowhoundError('PCAP_BAD_HEADER', `${ctx.file}: byte 4: unsupported pcap major version ${major}, expected 2`, {
+        file: ctx.file,
+        offset: 4,
+      });
+    }
+    // Bits 0-15 are the link type; the upper bits carry FCS information.
+    linkType = u32(b, o + 20) & 0xffff;
+    haveHeader = true;
+    framer.recordName = 'packet record';
+  }
+
+  return framer;
+}
