@@ -1,0 +1,276 @@
+/**
+ * DNS message parser (RFC 1035) for the capture path: header flags and
+ * counts, the question section, and the answer section rendered as Zeek's
+ * dns.log `answers` column renders it:
+ *
+ *   A, AAAA          the address text (IPv6 compressed)
+ *   NS, CNAME, PTR,  the name (without the trailing dot);
+ *   MB, MD, MF, MG,  MX and SRV give their exchange / target name,
+ *   MR, MX, SRV,     SOA its primary name server (mname)
+ *   SOA
+ *   TXT, SPF         "TXT <len> <text>" per character-string, joined by a space
+ *   CAA              "<flags> <tag> <value>"
+ *   anything else    "<unknown type=N>"
+ *
+ * Bytes outside printable ASCII in names and texts are written `\xNN`, as
+ * Zeek's ASCII log writer escapes them.
+ *
+ * Bad input never throws: fewer than 12 bytes give null; anything wrong
+ * after the header (a label running past the message, a compression pointer
+ * out of range or in a loop, a reserved label type, a name over 255 bytes,
+ * a record running past the message) stops the parse and is reported in
+ * `problem` (with `problemOffset`), keeping what was parsed before it.
+ * Work per message is bounded: at most 32 compression jumps and 128 labels
+ * per name, and every record consumes at least 5 bytes of the message.
+ */
+import { formatIpv4Uncached, formatIpv6Uncached } from './format-address.js';
+
+export interface DnsQuestion {
+  name: string;
+  qtype: number;
+  qclass: number;
+}
+
+export interface DnsAnswer {
+  name: string;
+  type: number;
+  rclass: number;
+  ttl: number;
+  /** The rdata as Zeek's dns.log prints it (see the file comment). */
+  data: string;
+}
+
+export interface DnsMessage {
+  id: number;
+  qr: boolean;
+  opcode: number;
+  aa: boolean;
+  tc: boolean;
+  rd: boolean;
+  ra: boolean;
+  /** The Z bit (RFC 1035 reserved; AD and CD are separate). */
+  z: number;
+  ad: boolean;
+  cd: boolean;
+  rcode: number;
+  qdcount: number;
+  ancount: number;
+  nscount: number;
+  arcount: number;
+  questions: DnsQuestion[];
+  /** The answer section only (Zeek's `answers`), not authority or additional records. */
+  answers: DnsAnswer[];
+  /** Bytes of the message parsed (after the TCP length prefix, if any). */
+  length: number;
+  /** What stopped the parse early, or null when the question and answer sections parsed whole. */
+  problem: string | null;
+  /** Offset of the problem from the message start (-1 when none). */
+  problemOffset: number;
+}
+
+const MAX_POINTER_JUMPS = 32;
+const MAX_LABELS = 128;
+const MAX_NAME_BYTES = 255;
+
+class DnsParseProblem {
+  constructor(
+    readonly message: string,
+    readonly offset: number,
+  ) {}
+}
+
+/**
+ * Parses the DNS message in `bytes[offset .. offset+length)`. Returns null
+ * when fewer than the 12 header bytes are there.
+ */
+export function parseDnsMessage(bytes: Uint8Array, offset: number, length: number): DnsMessage | null {
+  const end = Math.min(bytes.length, offset + length);
+  if (offset < 0 || end - offset < 12) return null;
+  const b = bytes;
+  const o = offset;
+  const flags = (b[o + 2]! << 8) | b[o + 3]!;
+  const msg: DnsMessage = {
+    id: (b[o]! << 8) | b[o + 1]!,
+    qr: (flags & 0x8000) !== 0,
+    opcode: (flags >> 11) & 0x0f,
+    aa: (flags & 0x0400) !== 0,
+    tc: (flags & 0x0200) !== 0,
+    rd: (flags & 0x0100) !== 0,
+    ra: (flags & 0x0080) !== 0,
+    z: (flags >> 6) & 1,
+    ad: (flags & 0x0020) !== 0,
+    cd: (flags & 0x0010) !== 0,
+    rcode: flags & 0x0f,
+    qdcount: (b[o + 4]! << 8) | b[o + 5]!,
+    ancount: (b[o + 6]! << 8) | b[o + 7]!,
+    nscount: (b[o + 8]! << 8) | b[o + 9]!,
+    arcount: (b[o + 10]! << 8) | b[o + 11]!,
+    questions: [],
+    answers: [],
+    length: end - offset,
+    problem: null,
+    problemOffset: -1,
+  };
+  const cursor = { pos: o + 12 };
+  try {
+    for (let i = 0; i < msg.qdcount; i++) {
+      const name = readName(b, o, end, cursor);
+      if (cursor.pos + 4 > end) throw new DnsParseProblem(`question ${i + 1} ends before its type and class`, cursor.pos - o);
+      const qtype = (b[cursor.pos]! << 8) | b[cursor.pos + 1]!;
+      const qclass = (b[cursor.pos + 2]! << 8) | b[cursor.pos + 3]!;
+      cursor.pos += 4;
+      msg.questions.push({ name, qtype, qclass });
+    }
+    for (let i = 0; i < msg.ancount; i++) {
+      const answer = readAnswer(b, o, end, cursor, i);
+      if (answer !== null) msg.answers.push(answer);
+    }
+  } catch (e) {
+    if (!(e instanceof DnsParseProblem)) throw e;
+    msg.problem = e.message;
+    msg.problemOffset = e.offset;
+  }
+  return msg;
+}
+
+/**
+ * Parses DNS over TCP: a 2-byte length prefix, then the message. When the
+ * prefix announces more than the segment holds (the message continues in
+ * later segments), the part present is parsed and `problem` says so.
+ */
+export function parseDnsOverTcp(bytes: Uint8Array, offset: number, length: number): DnsMessage | null {
+  const end = Math.min(bytes.length, offset + length);
+  if (end - offset < 2) return null;
+  const msgLen = (bytes[offset]! << 8) | bytes[offset + 1]!;
+  const present = end - offset - 2;
+  const msg = parseDnsMessage(bytes, offset + 2, Math.min(msgLen, present));
+  if (msg !== null && msgLen > present && msg.problem === null) {
+    msg.problem = `TCP length prefix announces ${msgLen} bytes but the segment holds ${present}`;
+    msg.problemOffset = present;
+  }
+  return msg;
+}
+
+function readAnswer(b: Uint8Array, o: number, end: number, cursor: { pos: number }, index: number): DnsAnswer | null {
+  const name = readName(b, o, end, cursor);
+  let p = cursor.pos;
+  if (p + 10 > end) throw new DnsParseProblem(`answer ${index + 1} ends inside its fixed fields`, p - o);
+  const type = (b[p]! << 8) | b[p + 1]!;
+  const rclass = (b[p + 2]! << 8) | b[p + 3]!;
+  const ttl = ((b[p + 4]! << 24) | (b[p + 5]! << 16) | (b[p + 6]! << 8) | b[p + 7]!) >>> 0;
+  const rdlen = (b[p + 8]! << 8) | b[p + 9]!;
+  p += 10;
+  const rdEnd = p + rdlen;
+  if (rdEnd > end) throw new DnsParseProblem(`answer ${index + 1} rdata of ${rdlen} bytes runs past the message end`, p - o);
+  cursor.pos = rdEnd;
+  let data: string;
+  switch (type) {
+    case 1:
+      if (rdlen !== 4) throw new DnsParseProblem(`answer ${index + 1}: A rdata of ${rdlen} bytes, expected 4`, p - o);
+      data = formatIpv4Uncached(b, p);
+      break;
+    case 28:
+      if (rdlen !== 16) throw new DnsParseProblem(`answer ${index + 1}: AAAA rdata of ${rdlen} bytes, expected 16`, p - o);
+      data = formatIpv6Uncached(b, p);
+      break;
+    case 2:
+    case 3:
+    case 4:
+    case 5:
+    case 7:
+    case 8:
+    case 9:
+    case 12:
+    case 6:
+      data = readName(b, o, rdEnd, { pos: p });
+      break;
+    case 15:
+      if (rdlen < 3) throw new DnsParseProblem(`answer ${index + 1}: MX rdata of ${rdlen} bytes`, p - o);
+      data = readName(b, o, rdEnd, { pos: p + 2 });
+      break;
+    case 33:
+      if (rdlen < 7) throw new DnsParseProblem(`answer ${index + 1}: SRV rdata of ${rdlen} bytes`, p - o);
+      data = readName(b, o, rdEnd, { pos: p + 6 });
+      break;
+    case 16:
+    case 99:
+      data = readCharacterStrings(b, p, rdEnd, type === 16 ? 'TXT' : 'SPF');
+      break;
+    case 257: {
+      if (rdlen < 2) throw new DnsParseProblem(`answer ${index + 1}: CAA rdata of ${rdlen} bytes`, p - o);
+      const tagLen = b[p + 1]!;
+      if (p + 2 + tagLen > rdEnd) throw new DnsParseProblem(`answer ${index + 1}: CAA tag runs past its rdata`, p - o);
+      data = `${b[p]} ${escapeBytes(b, p + 2, p + 2 + tagLen)} ${escapeBytes(b, p + 2 + tagLen, rdEnd)}`;
+      break;
+    }
+    default:
+      data = `<unknown type=${type}>`;
+  }
+  return { name, type, rclass, ttl, data };
+}
+
+/** TXT/SPF rdata: length-prefixed strings, each "TXT <len> <text>", joined by a space (Zeek). */
+function readCharacterStrings(b: Uint8Array, p: number, rdEnd: number, label: string): string {
+  let out = '';
+  while (p < rdEnd) {
+    const len = b[p]!;
+    const start = p + 1;
+    const stop = Math.min(start + len, rdEnd);
+    if (out.length > 0) out += ' ';
+    out += `${label} ${stop - start} ${escapeBytes(b, start, stop)}`;
+    p = start + len;
+  }
+  return out;
+}
+
+/**
+ * Reads a possibly compressed name starting at cursor.pos, advancing the
+ * cursor past it (past the first pointer when compressed).
+ */
+function readName(b: Uint8Array, o: number, end: number, cursor: { pos: number }): string {
+  let p = cursor.pos;
+  let out = '';
+  let jumps = 0;
+  let labels = 0;
+  let nameBytes = 0;
+  let resume = -1;
+  while (true) {
+    if (p >= end) throw new DnsParseProblem('name runs past the end of the message', p - o);
+    const len = b[p]!;
+    if (len === 0) {
+      p += 1;
+      break;
+    }
+    const kind = len & 0xc0;
+    if (kind === 0xc0) {
+      if (p + 2 > end) throw new DnsParseProblem('compression pointer cut by the end of the message', p - o);
+      const target = ((len & 0x3f) << 8) | b[p + 1]!;
+      if (o + target >= end) throw new DnsParseProblem(`compression pointer to offset ${target} beyond the message (${end - o} bytes)`, p - o);
+      if (++jumps > MAX_POINTER_JUMPS) throw new DnsParseProblem(`compression pointer loop (more than ${MAX_POINTER_JUMPS} jumps)`, p - o);
+      if (resume < 0) resume = p + 2;
+      p = o + target;
+      continue;
+    }
+    if (kind !== 0) throw new DnsParseProblem(`reserved label type 0x${kind.toString(16)}`, p - o);
+    if (p + 1 + len > end) throw new DnsParseProblem('label runs past the end of the message', p - o);
+    if (++labels > MAX_LABELS) throw new DnsParseProblem(`name has more than ${MAX_LABELS} labels`, p - o);
+    nameBytes += len + 1;
+    if (nameBytes > MAX_NAME_BYTES) throw new DnsParseProblem(`name longer than ${MAX_NAME_BYTES} bytes`, p - o);
+    if (out.length > 0) out += '.';
+    out += escapeBytes(b, p + 1, p + 1 + len);
+    p += 1 + len;
+  }
+  cursor.pos = resume >= 0 ? resume : p;
+  return out;
+}
+
+/** Bytes as text, non-printable ones (outside 0x20..0x7e) as `\xNN` like Zeek's log writer. */
+function escapeBytes(b: Uint8Array, start: number, stop: number): string {
+  let out = '';
+  for (let i = start; i < stop; i++) {
+    const c = b[i]!;
+    if (c >= 0x20 && c <= 0x7e) out += String.fromCharCode(c);
+    else out += `\\x${c < 16 ? '0' : ''}${c.toString(16)}`;
+  }
+  return out;
+}
