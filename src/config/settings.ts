@@ -1,0 +1,148 @@
+/**
+ * Every detector and scoring threshold of flowhound as a named setting, with
+ * its default and where that default comes from.
+ *
+ * One name serves three places: the command-line flag (`--scan-vertical-ports`),
+ * the key in a config file (`scan-vertical-ports: 15`) and the README table.
+ * `SETTING_SPECS` is the single source of those; `DEFAULT_SETTINGS` is built
+ * from it. Validation happens once at the boundary (CLI, config loader); the
+ * detectors receive the typed `Settings` object.
+ */
+
+export interface Settings {
+  /** Distinct ports of one host (failed/unanswered attempts) for scan.vertical within scanWindowSec. */
+  scanVerticalPorts: number;
+  /** Distinct hosts on one port (failed/unanswered attempts) for scan.horizontal within scanWindowSec. */
+  scanHorizontalHosts: number;
+  /** The short scan window. */
+  scanWindowSec: number;
+  /** The long (slow-scan) window. */
+  scanSlowWindowSec: number;
+  /** Distinct ports for a slow vertical scan within scanSlowWindowSec. */
+  scanSlowVerticalPorts: number;
+  /** Distinct hosts for a slow horizontal scan within scanSlowWindowSec. */
+  scanSlowHorizontalHosts: number;
+  /** Most distinct targets remembered per scanning key (bounds memory). */
+  scanMaxTargetsPerKey: number;
+  /** Most scan keys (source, host) / (source, port) tracked at once (bounds memory). */
+  scanMaxKeys: number;
+
+  dnsUniqueSubdomains: number;
+  dnsLongQueryChars: number;
+  dnsMinQueries: number;
+  dnsRandomLabelChars: number;
+  dnsRandomLabelEntropyBits: number;
+  dnsSignalShare: number;
+  dnsUniqueRatio: number;
+  dnsWindowSec: number;
+  dnsMaxKeys: number;
+  dnsVolumeBytes: number;
+  dnsVolumeBytesPerPacket: number;
+  dnsVolumeMinPackets: number;
+
+  icmpOverPingBytes: number;
+  icmpLargeBytes: number;
+  icmpMinEchoes: number;
+  icmpDistinctSizes: number;
+  icmpRateEchoesPerSec: number;
+  icmpWindowSec: number;
+
+  ratePps: number;
+  rateMinSeconds: number;
+  rateBaselineFactor: number;
+  rateBaselineBucketSec: number;
+  rateWarmupSec: number;
+  rateNoBaselineFactor: number;
+  rateLatenessSec: number;
+  rateMaxKeys: number;
+
+  suppressionSec: number;
+  idBucketSec: number;
+}
+
+export type SettingName = keyof Settings;
+
+export interface SettingSpec {
+  name: SettingName;
+  /** Command-line flag and config-file key (kebab-case). */
+  flag: string;
+  default: number;
+  /** Whether only whole numbers are valid. */
+  integer: boolean;
+  min: number;
+  max?: number;
+  /** What the setting does. */
+  description: string;
+  /** Where the default comes from. */
+  source: string;
+}
+
+export const SETTING_SPECS: readonly SettingSpec[] = [
+  // --- scans ---
+  { name: 'scanVerticalPorts', flag: 'scan-vertical-ports', default: 15, integer: true, min: 2, description: 'scan.vertical: distinct ports of one host with failed/unanswered attempts from one source within --scan-window-sec', source: "Zeek scan.zeek port_scan_threshold (15)" },
+  { name: 'scanHorizontalHosts', flag: 'scan-horizontal-hosts', default: 25, integer: true, min: 2, description: 'scan.horizontal: distinct hosts on one port with failed/unanswered attempts (or echo requests) from one source within --scan-window-sec', source: 'Zeek scan.zeek addr_scan_threshold (25)' },
+  { name: 'scanWindowSec', flag: 'scan-window-sec', default: 300, integer: false, min: 1, description: 'short scan window', source: 'Zeek scan.zeek addr_scan_interval / port_scan_interval (5 min)' },
+  { name: 'scanSlowWindowSec', flag: 'scan-slow-window-sec', default: 3600, integer: false, min: 1, description: 'long window for slow scans', source: 'Slips time window (1 h)' },
+  { name: 'scanSlowVerticalPorts', flag: 'scan-slow-vertical-ports', default: 15, integer: true, min: 2, description: 'slow scan.vertical: distinct ports within --scan-slow-window-sec', source: 'same count as the short window (DESIGN.md), Zeek port_scan_threshold' },
+  { name: 'scanSlowHorizontalHosts', flag: 'scan-slow-horizontal-hosts', default: 25, integer: true, min: 2, description: 'slow scan.horizontal: distinct hosts within --scan-slow-window-sec', source: 'same count as the short window (DESIGN.md), Zeek addr_scan_threshold' },
+  { name: 'scanMaxTargetsPerKey', flag: 'scan-max-targets-per-key', default: 4096, integer: true, min: 16, description: 'most distinct targets remembered per scan key; counting beyond it is exact up to the cap, then saturates', source: 'flowhound memory bound (a full /20 sweep or 4k ports)' },
+  { name: 'scanMaxKeys', flag: 'scan-max-keys', default: 200000, integer: true, min: 100, description: 'most scan keys held at once; the least recently active are evicted first', source: 'flowhound memory bound' },
+  // --- DNS tunnels ---
+  { name: 'dnsUniqueSubdomains', flag: 'dns-unique-subdomains', default: 100, integer: true, min: 2, description: 'tunnel.dns signal: unique names under one registered domain from one client', source: 'RITA DNS tunneling (≥ 100 unique subdomains)' },
+  { name: 'dnsLongQueryChars', flag: 'dns-long-query-chars', default: 90, integer: true, min: 10, description: 'tunnel.dns signal: a query name longer than this is long', source: 'Zeek anomalous-dns (query > 90 characters)' },
+  { name: 'dnsMinQueries', flag: 'dns-min-queries', default: 10, integer: true, min: 1, description: 'tunnel.dns never fires on fewer queries than this per (client, domain)', source: 'flowhound: the smallest sample on which shares are meaningful' },
+  { name: 'dnsRandomLabelChars', flag: 'dns-random-label-chars', default: 16, integer: true, min: 4, description: 'tunnel.dns: a label at least this long with high entropy counts as encoded data', source: 'flowhound: dnscat2 uses ≥ 18 hex chars per label, iodine and dns2tcp 50+; host names rarely have labels of 16+ random chars' },
+  { name: 'dnsRandomLabelEntropyBits', flag: 'dns-random-label-entropy-bits', default: 3.2, integer: false, min: 0, max: 8, description: 'tunnel.dns: Shannon entropy (bits per character) above which a long label counts as random', source: 'flowhound: random hex of 16–20 chars measures 3.3–3.9 bits; English words of that length about 2.8–3.2' },
+  { name: 'dnsSignalShare', flag: 'dns-signal-share', default: 0.5, integer: false, min: 0, max: 1, description: 'tunnel.dns: share of a (client, domain) queries that must be long, random-labelled or of an unusual type for that signal to hold', source: 'flowhound: a majority' },
+  { name: 'dnsUniqueRatio', flag: 'dns-unique-ratio', default: 0.9, integer: false, min: 0, max: 1, description: 'tunnel.dns signal: unique names / queries at or above this (every query carries a new name)', source: 'flowhound: tunnels never repeat a name; cached lookups do' },
+  { name: 'dnsWindowSec', flag: 'dns-window-sec', default: 3600, integer: false, min: 1, description: 'tunnel.dns counts per (client, domain) over this window of event time', source: 'Slips time window (1 h)' },
+  { name: 'dnsMaxKeys', flag: 'dns-max-keys', default: 100000, integer: true, min: 100, description: 'most (client, domain) keys held at once', source: 'flowhound memory bound' },
+  { name: 'dnsVolumeBytes', flag: 'dns-volume-bytes', default: 1000000, integer: true, min: 1, description: 'conn.log-only fallback: bytes from one client to one resolver on port 53 within --dns-window-sec', source: 'flowhound: a busy client sends well under 100 kB of queries an hour; iodine/dnscat2 send megabytes' },
+  { name: 'dnsVolumeBytesPerPacket', flag: 'dns-volume-bytes-per-packet', default: 100, integer: true, min: 1, description: 'conn.log-only fallback: mean query payload per packet on port 53 at or above this, with --dns-volume-min-packets', source: 'flowhound: ordinary queries are 30–60 bytes; tunnel queries fill the name (150–250 bytes)' },
+  { name: 'dnsVolumeMinPackets', flag: 'dns-volume-min-packets', default: 200, integer: true, min: 1, description: 'conn.log-only fallback: the bytes-per-packet signal needs at least this many packets', source: 'flowhound' },
+  // --- ICMP tunnels ---
+  { name: 'icmpOverPingBytes', flag: 'icmp-over-ping-bytes', default: 64, integer: true, min: 0, description: 'tunnel.icmp: echo payloads above this are larger than ping sends', source: 'LogRhythm ICMP size rule (> 64 bytes; ping sends 56 on Unix, 32 on Windows)' },
+  { name: 'icmpLargeBytes', flag: 'icmp-large-bytes', default: 800, integer: true, min: 0, description: 'tunnel.icmp: one echo payload above this is enough', source: 'Snort/Suricata GPL ICMP_INFO "Large ICMP Packet" (dsize > 800)' },
+  { name: 'icmpMinEchoes', flag: 'icmp-min-echoes', default: 4, integer: true, min: 1, description: 'tunnel.icmp: echoes (requests and replies) of a pair needed for the size, variance and rate signals', source: 'flowhound: ping -c 4 (Windows default) stays one echo short of nothing' },
+  { name: 'icmpDistinctSizes', flag: 'icmp-distinct-sizes', default: 3, integer: true, min: 2, description: 'tunnel.icmp: distinct request payload sizes in one pair (ping keeps one size)', source: 'icmp-exfil-detection ICMP_AsymPayload / variable payload behaviour of PyExfil' },
+  { name: 'icmpRateEchoesPerSec', flag: 'icmp-rate-echoes-per-sec', default: 10, integer: false, min: 0, description: 'tunnel.icmp: echo requests per second of one pair (ping sends 1/s; non-root ping at most 5/s)', source: 'iputils ping (interval 1 s, minimum 0.2 s for users)' },
+  { name: 'icmpWindowSec', flag: 'icmp-window-sec', default: 3600, integer: false, min: 1, description: 'tunnel.icmp counts per pair over this window', source: 'Slips time window (1 h)' },
+  // --- rate spikes ---
+  { name: 'ratePps', flag: 'rate-pps', default: 20, integer: false, min: 0, description: 'rate.spike: packets per second to one (host, port) above this', source: "the project's brief (20 pps)" },
+  { name: 'rateMinSeconds', flag: 'rate-min-seconds', default: 5, integer: true, min: 1, description: 'rate.spike: consecutive seconds above the threshold', source: "the project's brief / DESIGN.md (5 s)" },
+  { name: 'rateBaselineFactor', flag: 'rate-baseline-factor', default: 3, integer: false, min: 1, description: "rate.spike: the rate must also be this many times the port's normal peak (model or online baseline)", source: 'flowhound: three times the peak 10-s mean is far outside ordinary variation' },
+  { name: 'rateBaselineBucketSec', flag: 'rate-baseline-bucket-sec', default: 10, integer: true, min: 1, description: 'online baseline: the peak of the mean rate over buckets of this length', source: 'flowhound' },
+  { name: 'rateWarmupSec', flag: 'rate-warmup-sec', default: 60, integer: false, min: 0, description: 'online baseline: traffic of a (host, port) that starts within this long of the run start has no baseline yet', source: 'flowhound' },
+  { name: 'rateNoBaselineFactor', flag: 'rate-no-baseline-factor', default: 10, integer: false, min: 1, description: 'without a baseline (no model, key seen from the start) the rate must exceed --rate-pps times this', source: 'flowhound: 200 pps sustained 5 s is a flood whatever the port' },
+  { name: 'rateLatenessSec', flag: 'rate-lateness-sec', default: 120, integer: false, min: 0, description: 'per-second counts are final this long after the watermark (flow logs arrive when flows end)', source: 'DESIGN.md watch lateness (120 s)' },
+  { name: 'rateMaxKeys', flag: 'rate-max-keys', default: 200000, integer: true, min: 100, description: 'most (host, port) keys held at once', source: 'flowhound memory bound' },
+  // --- scoring ---
+  { name: 'suppressionSec', flag: 'suppression-sec', default: 3600, integer: false, min: 0, description: 'a finding repeats at most once per this interval per (kind, source, target), unless its count grew tenfold', source: 'Slips time window (1 h) and its log-scale evidence repetition' },
+  { name: 'idBucketSec', flag: 'id-bucket-sec', default: 3600, integer: false, min: 1, description: 'finding ids hash the first event time floored to this bucket', source: 'flowhound: one id per incident per hour' },
+];
+
+export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze(
+  Object.fromEntries(SETTING_SPECS.map((s) => [s.name, s.default])) as unknown as Settings,
+);
+
+const BY_FLAG = new Map(SETTING_SPECS.map((s) => [s.flag, s]));
+const BY_NAME = new Map(SETTING_SPECS.map((s) => [s.name as string, s]));
+
+/** The spec of a flag or camelCase name, or undefined. */
+export function findSettingSpec(key: string): SettingSpec | undefined {
+  return BY_FLAG.get(key) ?? BY_NAME.get(key);
+}
+
+/** Returns an error text when `value` is not valid for `spec`, else null. */
+export function checkSettingValue(spec: SettingSpec, value: unknown): string | null {
+  if (typeof value !== 'number' || !Number.isFinite(value)) return `expected a number, got ${JSON.stringify(value)}`;
+  if (spec.integer && !Number.isInteger(value)) return `expected a whole number, got ${value}`;
+  if (value < spec.min) return `expected at least ${spec.min}, got ${value}`;
+  if (spec.max !== undefined && value > spec.max) return `expected at most ${spec.max}, got ${value}`;
+  return null;
+}
+
+/** Defaults overlaid with the given partial settings. */
+export function resolveSettings(...layers: Partial<Settings>[]): Settings {
+  return Object.assign({}, DEFAULT_SETTINGS, ...layers) as Settings;
+}

@@ -1,0 +1,40 @@
+/**
+ * Which connections are failed or unanswered attempts, the raw material of
+ * scan detection (Zeek scan.zeek counts `connection_attempt`,
+ * `connection_rejected` and resets without data; Slips counts connections
+ * that were not established).
+ *
+ * TCP, by Zeek conn_state:
+ * - S0 (SYN, no reply), REJ (rejected), RSTOS0, RSTRH, SH, SHR: failed.
+ * - OTH with no response packets and no payload: unanswered.
+ * - RSTO / RSTR with no payload in either direction (no `D`/`d` in history,
+ *   zero bytes): a probe that was answered and torn down, as nmap's SYN
+ *   scan does to open ports (Zeek's is_failed_conn: reset before any data).
+ * - SF, S1, S2, S3 and anything that carried payload: a real connection.
+ * - Unknown conn_state (CSV exports): failed when the responder sent nothing.
+ * UDP: unanswered when the responder sent no packet (an ICMP port
+ * unreachable is a separate ICMP record; the UDP side stays unanswered).
+ * ICMP: not handled here (echo sweeps are counted as requests, see scan detector).
+ */
+import type { FlowRecord } from '../types.js';
+
+const ALWAYS_FAILED = new Set(['S0', 'REJ', 'RSTOS0', 'RSTRH', 'SH', 'SHR']);
+
+function carriedPayload(f: FlowRecord): boolean {
+  if ((f.origBytes ?? 0) > 0 || (f.respBytes ?? 0) > 0) return true;
+  const h = f.history;
+  return h !== null && (h.includes('D') || h.includes('d'));
+}
+
+export function isFailedAttempt(f: FlowRecord): boolean {
+  if (f.proto === 'tcp') {
+    const st = f.connState;
+    if (st === null) return f.respPkts === 0;
+    if (ALWAYS_FAILED.has(st)) return true;
+    if (st === 'OTH') return f.respPkts === 0 && !carriedPayload(f);
+    if (st === 'RSTO' || st === 'RSTR') return !carriedPayload(f);
+    return false;
+  }
+  if (f.proto === 'udp') return f.respPkts === 0;
+  return false;
+}

@@ -1,0 +1,41 @@
+/**
+ * Address classes the detectors need: multicast/broadcast destinations are
+ * never scan targets, and the policy rules' `direction` compares private
+ * (RFC 1918, RFC 4193, loopback, link-local, CGNAT) with public addresses.
+ * Works on the textual forms the ingest produces; no allocation per call
+ * for IPv4.
+ */
+
+function ipv4Octets(ip: string): [number, number, number, number] | null {
+  const parts = ip.split('.');
+  if (parts.length !== 4) return null;
+  const a = Number(parts[0]);
+  const b = Number(parts[1]);
+  const c = Number(parts[2]);
+  const d = Number(parts[3]);
+  if (!(a >= 0 && a <= 255 && b >= 0 && b <= 255 && c >= 0 && c <= 255 && d >= 0 && d <= 255)) return null;
+  return [a, b, c, d];
+}
+
+/** Multicast, limited broadcast or the unspecified address. */
+export function isMulticastOrBroadcast(ip: string): boolean {
+  if (ip.includes(':')) {
+    const lower = ip.toLowerCase();
+    return lower.startsWith('ff') || lower === '::';
+  }
+  const o = ipv4Octets(ip);
+  if (!o) return false;
+  return (o[0] >= 224 && o[0] <= 239) || ip === '255.255.255.255' || ip === '0.0.0.0';
+}
+
+/** Private, loopback, link-local or shared (CGNAT) address space. */
+export function isPrivateAddress(ip: string): boolean {
+  if (ip.includes(':')) {
+    const lower = ip.toLowerCase();
+    return lower === '::1' || lower.startsWith('fc') || lower.startsWith('fd') || lower.startsWith('fe8') || lower.startsWith('fe9') || lower.startsWith('fea') || lower.startsWith('feb');
+  }
+  const o = ipv4Octets(ip);
+  if (!o) return false;
+  const [a, b] = o;
+  return a === 10 || a === 127 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 169 && b === 254) || (a === 100 && b >= 64 && b <= 127);
+}

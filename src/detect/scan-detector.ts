@@ -1,0 +1,291 @@
+/**
+ * Port scans: `scan.vertical` (one source, one host, many ports) and
+ * `scan.horizontal` (one source, one port, many hosts), after Zeek's
+ * scan.zeek and Slips' vertical/horizontal portscan modules.
+ *
+ * Algorithm:
+ * 1. Take each FlowRecord that is a failed or unanswered attempt
+ *    (see failed-attempt.ts: TCP S0/REJ/RSTOS0/RSTRH/SH/SHR, unanswered OTH,
+ *    resets before any data; UDP without a response packet) and each ICMP
+ *    echo request (type 8, or 128 for ICMPv6) — a ping sweep counts whether
+ *    or not hosts answer. Successful connections never count, so an SSH
+ *    brute force (many connections to one port of one host) or a busy web
+ *    client is not a scan. Multicast and broadcast destinations are ignored.
+ * 2. Vertical key (source, host): remember each distinct proto/port with the
+ *    time of its last attempt. Horizontal key (source, proto/port): remember
+ *    each distinct host. Two views per key: the attempts within the short
+ *    window (`scanWindowSec`, 5 min) and within the long one
+ *    (`scanSlowWindowSec`, 1 h); both are kept in last-seen order so old
+ *    targets are pruned from the front in O(1) amortised.
+ * 3. When the short view reaches `scanVerticalPorts` (15) ports or
+ *    `scanHorizontalHosts` (25) hosts, or the long view reaches the slow
+ *    thresholds, an incident opens at the earliest remembered attempt.
+ * 4. The incident's finding is emitted one short window after it opened
+ *    (event time), or at the end of input, carrying the counts reached by
+ *    then; while the scan goes on it is re-emitted each short window in
+ *    which it grew (the scorer keeps repeats to one per suppression interval
+ *    unless the count grew tenfold).
+ * 5. Severity and confidence from count / threshold (score/severity.ts);
+ *    an incident that only the long window saw is a slow scan, one
+ *    severity lower.
+ * State is bounded: at most `scanMaxTargetsPerKey` targets per key, at most
+ * `scanMaxKeys` keys (least recently active evicted), and keys idle for a
+ * long window are dropped by event time.
+ */
+import type { Settings } from '../config/settings.js';
+import { createFinding } from '../score/finding-id.js';
+import { confidenceFromRatio, lowerSeverity, severityFromRatio } from '../score/severity.js';
+import type { Finding, FlowRecord, Proto, RecordBatch } from '../types.js';
+import type { Detector } from './detector.js';
+import { isFailedAttempt } from './failed-attempt.js';
+import { isMulticastOrBroadcast } from './ip-class.js';
+
+export type ScanSettings = Pick<
+  Settings,
+  | 'scanVerticalPorts'
+  | 'scanHorizontalHosts'
+  | 'scanWindowSec'
+  | 'scanSlowWindowSec'
+  | 'scanSlowVerticalPorts'
+  | 'scanSlowHorizontalHosts'
+  | 'scanMaxTargetsPerKey'
+  | 'scanMaxKeys'
+  | 'idBucketSec'
+>;
+
+type ScanKind = 'scan.vertical' | 'scan.horizontal';
+
+interface Incident {
+  openedTs: number;
+  firstTs: number;
+  slowOnly: boolean;
+  /** Event time at which the next emission is due. */
+  dueTs: number;
+  lastEmittedCount: number;
+}
+
+interface ScanKey {
+  kind: ScanKind;
+  src: string;
+  /** Vertical: the host. Horizontal: null. */
+  dst: string | null;
+  /** Horizontal: the port. Vertical: null. */
+  port: number | null;
+  proto: Proto | null;
+  /** target → last attempt ts, within the short window, oldest first. */
+  short: Map<string, number>;
+  /** target → last attempt ts, within the long window, oldest first. */
+  long: Map<string, number>;
+  attempts: number;
+  lastTs: number;
+  states: Record<string, number>;
+  incident: Incident | null;
+}
+
+const ECHO_REQUEST_V4 = 8;
+const ECHO_REQUEST_V6 = 128;
+
+export function createScanDetector(settings: ScanSettings): Detector {
+  const keys = new Map<string, ScanKey>();
+  const open = new Set<ScanKey>();
+  let watermark = Number.NEGATIVE_INFINITY;
+
+  function getKey(id: string, kind: ScanKind, src: string, dst: string | null, port: number | null, proto: Proto | null): ScanKey {
+    let k = keys.get(id);
+    if (k === undefined) {
+      k = { kind, src, dst, port, proto, short: new Map(), long: new Map(), attempts: 0, lastTs: 0, states: {}, incident: null };
+      keys.set(id, k);
+      if (keys.size > settings.scanMaxKeys) evictKeys();
+    } else {
+      // Keep `keys` in least-recently-active order for eviction.
+      keys.delete(id);
+      keys.set(id, k);
+    }
+    return k;
+  }
+
+  function touch(map: Map<string, number>, target: string, ts: number, windowSec: number): void {
+    const prev = map.get(target);
+    if (prev !== undefined) {
+      if (ts <= prev) return;
+      map.delete(target);
+    } else if (map.size >= settings.scanMaxTargetsPerKey) {
+      // Saturated: forget the oldest target to stay bounded.
+      const oldest = map.keys().next();
+      if (!oldest.done) map.delete(oldest.value);
+    }
+    map.set(target, ts);
+    prune(map, ts - windowSec);
+  }
+
+  function prune(map: Map<string, number>, cutoff: number): void {
+    for (const [t, last] of map) {
+      if (last >= cutoff) break;
+      map.delete(t);
+    }
+  }
+
+  function record(k: ScanKey, target: string, ts: number, state: string): void {
+    k.attempts++;
+    if (ts > k.lastTs) k.lastTs = ts;
+    k.states[state] = (k.states[state] ?? 0) + 1;
+    touch(k.short, target, ts, settings.scanWindowSec);
+    touch(k.long, target, ts, settings.scanSlowWindowSec);
+    if (k.incident !== null) return;
+    const vertical = k.kind === 'scan.vertical';
+    const shortThr = vertical ? settings.scanVerticalPorts : settings.scanHorizontalHosts;
+    const slowThr = vertical ? settings.scanSlowVerticalPorts : settings.scanSlowHorizontalHosts;
+    const fast = k.short.size >= shortThr;
+    if (!fast && k.long.size < slowThr) return;
+    const view = fast ? k.short : k.long;
+    let firstTs = ts;
+    for (const last of view.values()) {
+      firstTs = Math.min(firstTs, last);
+      break;
+    }
+    k.incident = { openedTs: ts, firstTs, slowOnly: !fast, dueTs: ts + settings.scanWindowSec, lastEmittedCount: 0 };
+    open.add(k);
+  }
+
+  function emit(k: ScanKey, out: Finding[]): void {
+    const inc = k.incident;
+    if (inc === null) return;
+    const count = k.long.size;
+    if (count <= inc.lastEmittedCount) return;
+    inc.lastEmittedCount = count;
+    const vertical = k.kind === 'scan.vertical';
+    const thr = inc.slowOnly
+      ? vertical
+        ? settings.scanSlowVerticalPorts
+        : settings.scanSlowHorizontalHosts
+      : vertical
+        ? settings.scanVerticalPorts
+        : settings.scanHorizontalHosts;
+    const ratio = count / thr;
+    const severity = inc.slowOnly ? lowerSeverity(severityFromRatio(ratio)) : severityFromRatio(ratio);
+    const targets = [...k.long.keys()];
+    const durationSec = Math.max(0, k.lastTs - inc.firstTs);
+    const windowText = inc.slowOnly ? `${fmtDuration(settings.scanSlowWindowSec)} (slow scan)` : fmtDuration(durationSec);
+    let summary: string;
+    let sample: unknown;
+    if (vertical) {
+      const ports = targets.map(parsePortTarget).sort((a, b) => a.port - b.port || a.proto.localeCompare(b.proto));
+      sample = ports.slice(0, 32).map((p) => `${p.port}/${p.proto}`);
+      summary = `${count} ports of ${k.dst} probed without a successful connection in ${windowText}`;
+    } else {
+      sample = targets.sort().slice(0, 32);
+      const what = k.proto === 'icmp' ? 'hosts swept with ICMP echo requests' : `hosts probed on ${k.port}/${k.proto} without a successful connection`;
+      summary = `${count} ${what} in ${windowText}`;
+    }
+    out.push(
+      createFinding(
+        {
+          ts: inc.firstTs,
+          end: k.lastTs,
+          kind: k.kind,
+          severity,
+          confidence: confidenceFromRatio(ratio),
+          src: k.src,
+          dst: k.dst,
+          port: k.port,
+          proto: k.proto,
+          summary,
+          evidence: {
+            count,
+            threshold: thr,
+            windowSec: inc.slowOnly ? settings.scanSlowWindowSec : settings.scanWindowSec,
+            slow: inc.slowOnly,
+            attempts: k.attempts,
+            connStates: { ...k.states },
+            [vertical ? 'ports' : 'hosts']: sample,
+          },
+        },
+        settings.idBucketSec,
+      ),
+    );
+  }
+
+  function advance(out: Finding[]): void {
+    for (const k of open) {
+      const inc = k.incident;
+      if (inc === null) {
+        open.delete(k);
+        continue;
+      }
+      if (watermark >= inc.dueTs) {
+        emit(k, out);
+        inc.dueTs = watermark + settings.scanWindowSec;
+        if (watermark - k.lastTs > settings.scanSlowWindowSec) {
+          k.incident = null;
+          open.delete(k);
+        }
+      }
+    }
+    // Drop keys idle for a long window (oldest activity first).
+    for (const [id, k] of keys) {
+      if (watermark - k.lastTs <= settings.scanSlowWindowSec) break;
+      if (k.incident !== null) emit(k, out);
+      open.delete(k);
+      keys.delete(id);
+    }
+  }
+
+  function evictKeys(): void {
+    let n = keys.size - settings.scanMaxKeys;
+    for (const [id, k] of keys) {
+      if (n-- <= 0) break;
+      if (k.incident !== null) continue;
+      keys.delete(id);
+    }
+  }
+
+  function pushFlow(f: FlowRecord): void {
+    if (f.proto === 'icmp') {
+      if (f.origP !== ECHO_REQUEST_V4 && f.origP !== ECHO_REQUEST_V6) return;
+      if (isMulticastOrBroadcast(f.respH)) return;
+      const k = getKey(`h|${f.origH}|icmp|${f.origP}`, 'scan.horizontal', f.origH, null, f.origP, 'icmp');
+      record(k, f.respH, f.ts, f.connState ?? 'echo');
+      return;
+    }
+    if (!isFailedAttempt(f)) return;
+    if (isMulticastOrBroadcast(f.respH)) return;
+    const state = f.connState ?? (f.respPkts === 0 ? 'unanswered' : 'other');
+    const v = getKey(`v|${f.origH}|${f.respH}`, 'scan.vertical', f.origH, f.respH, null, null);
+    record(v, `${f.respP}/${f.proto}`, f.ts, state);
+    const h = getKey(`h|${f.origH}|${f.proto}|${f.respP}`, 'scan.horizontal', f.origH, null, f.respP, f.proto);
+    record(h, f.respH, f.ts, state);
+  }
+
+  return {
+    name: 'scan',
+    push(batch: RecordBatch): Finding[] {
+      const out: Finding[] = [];
+      for (const f of batch.flows) {
+        if (f.ts > watermark) watermark = f.ts;
+        pushFlow(f);
+      }
+      advance(out);
+      return out;
+    },
+    flush(): Finding[] {
+      const out: Finding[] = [];
+      for (const k of open) emit(k, out);
+      keys.clear();
+      open.clear();
+      watermark = Number.NEGATIVE_INFINITY;
+      return out;
+    },
+  };
+}
+
+function parsePortTarget(t: string): { port: number; proto: string } {
+  const i = t.indexOf('/');
+  return { port: Number(t.slice(0, i)), proto: t.slice(i + 1) };
+}
+
+/** "42 s", "5 min", "1.5 h". */
+export function fmtDuration(sec: number): string {
+  if (sec < 120) return `${Math.round(sec * 10) / 10} s`;
+  if (sec < 7200) return `${Math.round(sec / 6) / 10} min`;
+  return `${Math.round(sec / 360) / 10} h`;
+}
