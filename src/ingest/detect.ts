@@ -20,6 +20,14 @@ export function detectFormat(head: Uint8Array): InputFormat | null {
   if (i >= head.length) return null;
   const text = Buffer.from(head.subarray(i, Math.min(head.length, i + 2048))).toString('latin1');
   if (text.startsWith('#separator') || text.startsWith('#fields')) return 'zeek-tsv';
+  if (text.startsWith('#')) {
+    // Comment lines before the header (btest baselines start with "### BTest ...").
+    for (const line of text.split(/\r?\n/, 16)) {
+      const t = line.trimStart();
+      if (t.startsWith('#separator') || t.startsWith('#fields')) return 'zeek-tsv';
+      if (!t.startsWith('#')) break;
+    }
+  }
   if (text.startsWith('{')) return 'zeek-json';
   const firstLine = text.split(/\r?\n/, 1)[0] ?? '';
   if (firstLine.includes(',') && /[A-Za-z]/.test(firstLine)) return 'csv';

@@ -8,6 +8,8 @@ import { FlowhoundError } from '../errors.js';
 import { type ByteSource, openByteSource } from '../io/byte-source.js';
 import type { IngestWarning, RecordBatch } from '../types.js';
 import { detectFormat, type InputFormat } from './detect.js';
+import { readZeekJson } from './zeek/read-zeek-json.js';
+import { readZeekTsv } from './zeek/read-zeek-tsv.js';
 
 export interface ReadOptions {
   /** Forces the input format instead of detecting it. */
@@ -26,7 +28,10 @@ export const DEFAULT_MAX_INVALID = 25;
 export type InputReader = (source: ByteSource, options: ReadOptions) => AsyncIterable<RecordBatch>;
 
 /** Each format's reader (the ingest modules import theirs here). */
-const readers: Partial<Record<InputFormat, InputReader>> = {};
+const readers: Partial<Record<InputFormat, InputReader>> = {
+  'zeek-tsv': readZeekTsv,
+  'zeek-json': readZeekJson,
+};
 
 /** Reads every input in turn, yielding batches. */
 export async function* readInputs(paths: readonly string[], options: ReadOptions): AsyncGenerator<RecordBatch> {

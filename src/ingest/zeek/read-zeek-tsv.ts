@@ -1,0 +1,457 @@
+/**
+ * Zeek ASCII (TSV) conn.log and dns.log to FlowRecord / DnsRecord batches,
+ * one batch per input chunk.
+ *
+ * 1. Lines come from `splitLines` (one UTF-8 decode per chunk); a line is
+ *    walked with `indexOf(separator)` and numbers are parsed in place
+ *    (parse-field.ts), so a conn.log line allocates only the strings it keeps.
+ * 2. Header lines (`#...`) update the header state; `#fields` starts a log
+ *    section whose kind comes from `#path` (or the columns): conn and dns are
+ *    read, other logs (http, ssl, ...) are skipped and counted, reported
+ *    once per section through `onWarning`.
+ * 3. Columns are looked up by name: unknown extra columns are ignored;
+ *    missing optional ones give null (or 0 for counts); a header without
+ *    ts / id.orig_h / id.orig_p / id.resp_h / id.resp_p is refused
+ *    (ZEEK_BAD_HEADER). A data line before any `#fields` is ZEEK_NO_HEADER.
+ * 4. A bad data line is skipped and reported with file, line and field;
+ *    `maxInvalid` bad lines in a row stop the read (INPUT_TOO_MANY_INVALID).
+ *    A last line without newline that does not parse is reported as
+ *    truncated (code TRUNCATED_LINE), not counted against maxInvalid.
+ * 5. Tolerance (documented in the README): leading blanks before a header
+ *    line are ignored with a warning (Slips' test10 conn.log starts with a
+ *    TAB before `#separator`); CRLF line ends and a UTF-8 BOM are accepted.
+ */
+import { FlowhoundError } from '../../errors.js';
+import type { ByteSource } from '../../io/byte-source.js';
+import { createInvalidLineCounter, splitLines } from '../../io/lines.js';
+import { createRecordBatch, type DnsRecord, type FlowRecord, type Proto, type RecordBatch } from '../../types.js';
+import type { ReadOptions } from '../read-input.js';
+import { nameQtype, nameRcode, numberQtype, numberRcode } from './dns-names.js';
+import { CONN_COLUMNS, classifyZeekLog, DNS_COLUMNS, REQUIRED_COLUMNS, type ZeekLogKind } from './log-kind.js';
+import { isToken, parseCount, parseDecimal, parsePort, parseProto, quoteValue } from './parse-field.js';
+import { applyHeaderLine, createZeekHeader } from './zeek-header.js';
+
+// Column slots (index + 1 into CONN_COLUMNS / DNS_COLUMNS; 0 = ignored column).
+const C_TS = 1, C_UID = 2, C_OH = 3, C_OP = 4, C_RH = 5, C_RP = 6, C_PROTO = 7, C_SERVICE = 8, C_DURATION = 9;
+const C_OBYTES = 10, C_RBYTES = 11, C_STATE = 12, C_MISSED = 13, C_HISTORY = 14, C_OPKTS = 15, C_OIPB = 16, C_RPKTS = 17, C_RIPB = 18;
+const D_TRANS = 8, D_QUERY = 9, D_QTYPE = 10, D_QTYPE_NAME = 11, D_RCODE = 12, D_RCODE_NAME = 13, D_ANSWERS = 14, D_TTLS = 15;
+
+/** One log section (between `#fields` lines) of a known kind. */
+interface Section {
+  kind: ZeekLogKind;
+  fields: string[];
+  slots: Uint8Array;
+  sep: string;
+  setSep: string;
+  unset: string;
+  empty: string;
+}
+
+/** Statistics of one read, for callers that want them (tests, the directory reader). */
+export interface ZeekReadStats {
+  flows: number;
+  dns: number;
+  invalid: number;
+  /** Data lines of other Zeek logs (http, ssl, ...), by path. */
+  skippedByPath: Record<string, number>;
+}
+
+export async function* readZeekTsv(source: ByteSource, options: ReadOptions, stats?: ZeekReadStats): AsyncGenerator<RecordBatch> {
+  const file = source.name;
+  const bad = createInvalidLineCounter(file, options.maxInvalid, options.onWarning);
+  const header = createZeekHeader();
+  let section: Section | null = null;
+  /** Set while skipping a log of another path. */
+  let skipPath: string | null = null;
+  let skipCount = 0;
+  let skipFirst = 0;
+  let skipLast = 0;
+  let sawHeader = false;
+  let warnedBlank = false;
+  const st = stats ?? { flows: 0, dns: 0, invalid: 0, skippedByPath: {} };
+
+  const endSkip = (): void => {
+    if (skipPath !== null && skipCount > 0) {
+      st.skippedByPath[skipPath] = (st.skippedByPath[skipPath] ?? 0) + skipCount;
+      options.onWarning({
+        code: 'ZEEK_SKIPPED_LOG',
+        file,
+        line: skipFirst,
+        message: `${file}:${skipFirst}-${skipLast}: skipped ${skipCount} lines of Zeek log '${skipPath}' (flowhound reads conn and dns logs)`,
+      });
+    }
+    skipPath = null;
+    skipCount = 0;
+  };
+
+  const startSection = (lineNo: number): void => {
+    endSkip();
+    section = null;
+    const fields = header.fields;
+    if (fields === null) return;
+    const has = (f: string): boolean => fields.includes(f);
+    const kind = classifyZeekLog(header.path, has);
+    if (kind === null) {
+      skipPath = header.path ?? `unknown (columns ${fields.slice(0, 4).join(',')}...)`;
+      return;
+    }
+    const missing = REQUIRED_COLUMNS.filter((c) => !has(c));
+    if (missing.length > 0) {
+      throw new FlowhoundError('ZEEK_BAD_HEADER', `${file}:${lineNo}: #fields of a ${kind} log lacks required column(s) ${missing.join(', ')}`, {
+        file,
+        line: lineNo,
+      });
+    }
+    const names: readonly string[] = kind === 'conn' ? CONN_COLUMNS : DNS_COLUMNS;
+    const slots = new Uint8Array(fields.length);
+    fields.forEach((f, i) => {
+      slots[i] = names.indexOf(f) + 1;
+    });
+    section = { kind, fields, slots, sep: header.separator, setSep: header.setSeparator, unset: header.unsetField, empty: header.emptyField };
+  };
+
+  for await (const block of splitLines(source.chunks)) {
+    if (block.droppedLongLine !== undefined) {
+      st.invalid++;
+      bad.invalid(block.droppedLongLine, 'line longer than 4 MiB, skipped');
+      continue;
+    }
+    const text = block.text;
+    const n = text.length;
+    const batch = createRecordBatch();
+    let pos = 0;
+    let lineNo = block.firstLine;
+    if (lineNo === 1 && text.charCodeAt(0) === 0xfeff) pos = 1;
+    while (pos < n) {
+      let nl = text.indexOf('\n', pos);
+      if (nl < 0) nl = n;
+      let end = nl;
+      if (end > pos && text.charCodeAt(end - 1) === 13) end--;
+      const c0 = text.charCodeAt(pos);
+      if (end === pos) {
+        // empty line: nothing to read
+      } else if (c0 === 35 /* # */ || ((c0 === 9 || c0 === 32) && isBlankThenHash(text, pos, end))) {
+        let hs = pos;
+        if (c0 !== 35) {
+          while (text.charCodeAt(hs) !== 35) hs++;
+          if (!warnedBlank) {
+            warnedBlank = true;
+            options.onWarning({
+              code: 'ZEEK_HEADER_WHITESPACE',
+              file,
+              line: lineNo,
+              message: `${file}:${lineNo}: header line starts with blanks before '#'; ignored them and read the header`,
+            });
+          }
+        }
+        const ev = applyHeaderLine(header, text.slice(hs + 1, end), lineNo);
+        if (ev === 'fields') {
+          sawHeader = true;
+          startSection(lineNo);
+        } else if (ev === 'separator' || ev === 'close') {
+          endSkip();
+          if (ev === 'separator') section = null;
+        }
+      } else if (section !== null) {
+        const sec: Section = section;
+        const r = sec.kind === 'conn' ? parseConnLine(sec, text, pos, end) : parseDnsLine(sec, text, pos, end);
+        if (typeof r === 'string') {
+          if (nl === n && block.unterminated) {
+            options.onWarning({
+              code: 'TRUNCATED_LINE',
+              file,
+              line: lineNo,
+              message: `${file}:${lineNo}: last line has no newline and does not parse (truncated file?): ${r}`,
+            });
+          } else {
+            st.invalid++;
+            bad.invalid(lineNo, r);
+          }
+        } else {
+          bad.valid();
+          if (sec.kind === 'conn') batch.flows.push(r as FlowRecord);
+          else batch.dns.push(r as DnsRecord);
+        }
+      } else if (skipPath !== null) {
+        if (skipCount === 0) skipFirst = lineNo;
+        skipCount++;
+        skipLast = lineNo;
+      } else if (!sawHeader) {
+        throw new FlowhoundError(
+          'ZEEK_NO_HEADER',
+          `${file}:${lineNo}: data line before any #fields header: a Zeek TSV log needs its header (#separator, #fields, ...) to say what the columns are`,
+          { file, line: lineNo },
+        );
+      }
+      pos = nl + 1;
+      lineNo++;
+    }
+    st.flows += batch.flows.length;
+    st.dns += batch.dns.length;
+    if (batch.flows.length > 0 || batch.dns.length > 0) yield batch;
+  }
+  endSkip();
+  if (!sawHeader) {
+    throw new FlowhoundError('ZEEK_NO_HEADER', `${file}: no #fields header found: not a Zeek TSV log`, { file });
+  }
+}
+
+function isBlankThenHash(text: string, start: number, end: number): boolean {
+  let i = start;
+  while (i < end && (text.charCodeAt(i) === 9 || text.charCodeAt(i) === 32)) i++;
+  return i < end && text.charCodeAt(i) === 35 && /^#(separator|fields|path|types|set_separator|empty_field|unset_field|open|close)\b/.test(text.slice(i, Math.min(end, i + 20)));
+}
+
+function fieldCountError(sec: Section, got: number): string {
+  return `expected ${sec.fields.length} fields (the #fields header), got ${got}`;
+}
+
+function expected(sec: Section, col: number, what: string, text: string, s: number, e: number): string {
+  return `field ${sec.fields[col]}: expected ${what}, got ${quoteValue(text, s, e)}`;
+}
+
+/** One conn.log data line to a FlowRecord, or the problem as a string. */
+function parseConnLine(sec: Section, text: string, start: number, end: number): FlowRecord | string {
+  const slots = sec.slots;
+  const ncol = slots.length;
+  const sep = sec.sep;
+  const unset = sec.unset;
+  const unset1 = unset.length === 1 ? unset.charCodeAt(0) : -1;
+  let ts = Number.NaN;
+  let uid = '';
+  let origH: string | null = null;
+  let origP = Number.NaN;
+  let respH: string | null = null;
+  let respP = Number.NaN;
+  let proto: Proto = 'unknown_transport';
+  let service: string | null = null;
+  let duration: number | null = null;
+  let origBytes: number | null = null;
+  let respBytes: number | null = null;
+  let connState: string | null = null;
+  let history: string | null = null;
+  let missedBytes = 0;
+  let origPkts = 0;
+  let origIpBytes = 0;
+  let respPkts = 0;
+  let respIpBytes = 0;
+  let p = start;
+  for (let c = 0; c < ncol; c++) {
+    if (p > end) return fieldCountError(sec, c);
+    let fe = text.indexOf(sep, p);
+    if (fe < 0 || fe > end) fe = end;
+    else if (c === ncol - 1) return `more fields than the ${ncol} of the #fields header`;
+    const slot = slots[c] as number;
+    if (slot !== 0) {
+      const isUnset = unset1 >= 0 ? fe - p === 1 && text.charCodeAt(p) === unset1 : isToken(text, p, fe, unset);
+      if (!isUnset) {
+        switch (slot) {
+          case C_TS:
+            ts = parseDecimal(text, p, fe);
+            if (Number.isNaN(ts)) return expected(sec, c, 'a time', text, p, fe);
+            break;
+          case C_UID:
+            uid = text.slice(p, fe);
+            break;
+          case C_OH:
+            origH = text.slice(p, fe);
+            break;
+          case C_OP:
+            origP = parsePort(text, p, fe);
+            if (Number.isNaN(origP)) return expected(sec, c, 'a port', text, p, fe);
+            break;
+          case C_RH:
+            respH = text.slice(p, fe);
+            break;
+          case C_RP:
+            respP = parsePort(text, p, fe);
+            if (Number.isNaN(respP)) return expected(sec, c, 'a port', text, p, fe);
+            break;
+          case C_PROTO: {
+            const pr = parseProto(text, p, fe);
+            if (pr === null) return expected(sec, c, 'tcp, udp, icmp or unknown_transport', text, p, fe);
+            proto = pr;
+            break;
+          }
+          case C_SERVICE:
+            service = isToken(text, p, fe, sec.empty) ? null : text.slice(p, fe);
+            break;
+          case C_DURATION:
+            duration = parseDecimal(text, p, fe);
+            if (!(duration >= 0)) return expected(sec, c, 'an interval', text, p, fe);
+            break;
+          case C_OBYTES:
+            origBytes = parseCount(text, p, fe);
+            if (Number.isNaN(origBytes)) return expected(sec, c, 'a count', text, p, fe);
+            break;
+          case C_RBYTES:
+            respBytes = parseCount(text, p, fe);
+            if (Number.isNaN(respBytes)) return expected(sec, c, 'a count', text, p, fe);
+            break;
+          case C_STATE:
+            connState = text.slice(p, fe);
+            break;
+          case C_MISSED:
+            missedBytes = parseCount(text, p, fe);
+            if (Number.isNaN(missedBytes)) return expected(sec, c, 'a count', text, p, fe);
+            break;
+          case C_HISTORY:
+            history = isToken(text, p, fe, sec.empty) ? '' : text.slice(p, fe);
+            break;
+          case C_OPKTS:
+            origPkts = parseCount(text, p, fe);
+            if (Number.isNaN(origPkts)) return expected(sec, c, 'a count', text, p, fe);
+            break;
+          case C_OIPB:
+            origIpBytes = parseCount(text, p, fe);
+            if (Number.isNaN(origIpBytes)) return expected(sec, c, 'a count', text, p, fe);
+            break;
+          case C_RPKTS:
+            respPkts = parseCount(text, p, fe);
+            if (Number.isNaN(respPkts)) return expected(sec, c, 'a count', text, p, fe);
+            break;
+          case C_RIPB:
+            respIpBytes = parseCount(text, p, fe);
+            if (Number.isNaN(respIpBytes)) return expected(sec, c, 'a count', text, p, fe);
+            break;
+        }
+      }
+    }
+    p = fe + sep.length;
+  }
+  if (Number.isNaN(ts)) return 'field ts: unset';
+  if (origH === null || respH === null) return 'field id.orig_h/id.resp_h: unset';
+  if (Number.isNaN(origP) || Number.isNaN(respP)) return 'field id.orig_p/id.resp_p: unset';
+  return {
+    ts,
+    uid,
+    origH,
+    origP,
+    respH,
+    respP,
+    proto,
+    service,
+    duration,
+    origBytes,
+    respBytes,
+    connState,
+    history,
+    missedBytes,
+    origPkts,
+    origIpBytes,
+    respPkts,
+    respIpBytes,
+  };
+}
+
+/** One dns.log data line to a DnsRecord, or the problem as a string. */
+function parseDnsLine(sec: Section, text: string, start: number, end: number): DnsRecord | string {
+  const slots = sec.slots;
+  const ncol = slots.length;
+  const sep = sec.sep;
+  let ts = Number.NaN;
+  let uid = '';
+  let client: string | null = null;
+  let clientP = Number.NaN;
+  let server: string | null = null;
+  let serverP = Number.NaN;
+  let proto: Proto = 'unknown_transport';
+  let transId: number | null = null;
+  let query = '';
+  let qtype: number | null = null;
+  let qtypeName: string | null = null;
+  let rcode: number | null = null;
+  let rcodeName: string | null = null;
+  let answers: string[] = [];
+  let ttls: number[] = [];
+  let p = start;
+  for (let c = 0; c < ncol; c++) {
+    if (p > end) return fieldCountError(sec, c);
+    let fe = text.indexOf(sep, p);
+    if (fe < 0 || fe > end) fe = end;
+    else if (c === ncol - 1) return `more fields than the ${ncol} of the #fields header`;
+    const slot = slots[c] as number;
+    if (slot !== 0 && !isToken(text, p, fe, sec.unset)) {
+      switch (slot) {
+        case C_TS:
+          ts = parseDecimal(text, p, fe);
+          if (Number.isNaN(ts)) return expected(sec, c, 'a time', text, p, fe);
+          break;
+        case C_UID:
+          uid = text.slice(p, fe);
+          break;
+        case C_OH:
+          client = text.slice(p, fe);
+          break;
+        case C_OP:
+          clientP = parsePort(text, p, fe);
+          if (Number.isNaN(clientP)) return expected(sec, c, 'a port', text, p, fe);
+          break;
+        case C_RH:
+          server = text.slice(p, fe);
+          break;
+        case C_RP:
+          serverP = parsePort(text, p, fe);
+          if (Number.isNaN(serverP)) return expected(sec, c, 'a port', text, p, fe);
+          break;
+        case C_PROTO: {
+          const pr = parseProto(text, p, fe);
+          if (pr === null) return expected(sec, c, 'tcp, udp, icmp or unknown_transport', text, p, fe);
+          proto = pr;
+          break;
+        }
+        case D_TRANS:
+          transId = parseCount(text, p, fe);
+          if (Number.isNaN(transId)) return expected(sec, c, 'a count', text, p, fe);
+          break;
+        case D_QUERY:
+          query = isToken(text, p, fe, sec.empty) ? '' : trimDot(text.slice(p, fe));
+          break;
+        case D_QTYPE:
+          qtype = parseCount(text, p, fe);
+          if (Number.isNaN(qtype)) return expected(sec, c, 'a count', text, p, fe);
+          break;
+        case D_QTYPE_NAME:
+          qtypeName = text.slice(p, fe);
+          break;
+        case D_RCODE:
+          rcode = parseCount(text, p, fe);
+          if (Number.isNaN(rcode)) return expected(sec, c, 'a count', text, p, fe);
+          break;
+        case D_RCODE_NAME:
+          rcodeName = text.slice(p, fe);
+          break;
+        case D_ANSWERS:
+          if (!isToken(text, p, fe, sec.empty)) answers = text.slice(p, fe).split(sec.setSep);
+          break;
+        case D_TTLS:
+          if (!isToken(text, p, fe, sec.empty)) {
+            const parts = text.slice(p, fe).split(sec.setSep);
+            ttls = new Array<number>(parts.length);
+            for (let i = 0; i < parts.length; i++) {
+              const s = parts[i] as string;
+              const v = parseDecimal(s, 0, s.length);
+              if (Number.isNaN(v)) return `field TTLs: expected intervals, got ${JSON.stringify(s.slice(0, 40))}`;
+              ttls[i] = v;
+            }
+          }
+          break;
+      }
+    }
+    p = fe + sep.length;
+  }
+  if (Number.isNaN(ts)) return 'field ts: unset';
+  if (client === null || server === null) return 'field id.orig_h/id.resp_h: unset';
+  if (Number.isNaN(clientP) || Number.isNaN(serverP)) return 'field id.orig_p/id.resp_p: unset';
+  if (qtype === null && qtypeName !== null) qtype = numberQtype(qtypeName);
+  else if (qtype !== null && qtypeName === null) qtypeName = nameQtype(qtype);
+  if (rcode === null && rcodeName !== null) rcode = numberRcode(rcodeName);
+  else if (rcode !== null && rcodeName === null) rcodeName = nameRcode(rcode);
+  return { ts, uid, client, clientP, server, serverP, proto, transId, query, qtype, qtypeName, rcode, rcodeName, answers, ttls, responseBytes: null };
+}
+
+/** Query names without the trailing dot (DnsRecord.query). */
+export function trimDot(q: string): string {
+  return q.length > 1 && q.charCodeAt(q.length - 1) === 46 ? q.slice(0, -1) : q;
+}
+

@@ -1,0 +1,176 @@
+/**
+ * Line splitting over byte chunks for the text formats (Zeek TSV, Zeek JSON).
+ *
+ * Lines are found on the byte buffer (indexOf 0x0a) and each chunk's whole
+ * lines are decoded to one string with one UTF-8 decode, so a parser walks a
+ * block of lines with `indexOf('\n')` and `charCodeAt` and allocates only the
+ * field values it keeps. A line cut by a chunk boundary is carried (as a list
+ * of parts, never re-concatenated per chunk) into the next block.
+ *
+ * Also here: the bad-line bookkeeping every line-oriented reader shares
+ * (skip, count, report, and stop after `maxInvalid` bad lines in a row).
+ */
+import { FlowhoundError } from '../errors.js';
+import type { IngestWarning } from '../types.js';
+
+/** Whole lines of one input chunk, decoded once. */
+export interface LineBlock {
+  /**
+   * The lines, each ending in "\n" (a "\r" before it is kept: parsers strip
+   * it), except the input's last line when it had no trailing newline.
+   */
+  text: string;
+  /** 1-based number of the first line in `text`. */
+  firstLine: number;
+  /** True when `text` ends with a line that has no newline (the end of input). */
+  unterminated: boolean;
+  /**
+   * Set (and `text` empty) when a line longer than `maxLineBytes` was
+   * dropped; the number of that line. Its place among the blocks is its
+   * place in the input.
+   */
+  droppedLongLine?: number;
+}
+
+export interface SplitLinesOptions {
+  /** Longest line kept, in bytes (default 4 MiB); longer ones are dropped and reported. */
+  maxLineBytes?: number;
+}
+
+export const DEFAULT_MAX_LINE_BYTES = 4 << 20;
+
+/** Splits a byte-chunk stream into blocks of whole lines, one block per chunk. */
+export async function* splitLines(chunks: AsyncIterable<Uint8Array>, options: SplitLinesOptions = {}): AsyncGenerator<LineBlock> {
+  const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+  let carry: Uint8Array[] = [];
+  let carryBytes = 0;
+  /** True while skipping the rest of an over-long line. */
+  let dropping = false;
+  let line = 1;
+  for await (const chunk of chunks) {
+    if (chunk.length === 0) continue;
+    const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
+    const lastNl = buf.lastIndexOf(0x0a);
+    if (lastNl < 0) {
+      if (dropping) continue;
+      carry.push(buf);
+      carryBytes += buf.length;
+      if (carryBytes > maxLineBytes) {
+        dropping = true;
+        carry = [];
+        carryBytes = 0;
+        yield { text: '', firstLine: line, unterminated: false, droppedLongLine: line };
+      }
+      continue;
+    }
+    let start = 0;
+    if (dropping) {
+      // The over-long line ends at the first newline of this chunk.
+      start = buf.indexOf(0x0a) + 1;
+      dropping = false;
+      line++;
+    } else if (carryBytes > 0) {
+      const firstNl = buf.indexOf(0x0a);
+      if (carryBytes + firstNl > maxLineBytes) {
+        yield { text: '', firstLine: line, unterminated: false, droppedLongLine: line };
+        carry = [];
+        carryBytes = 0;
+        start = firstNl + 1;
+        line++;
+      }
+    }
+    if (start > lastNl) continue;
+    let text: string;
+    if (carryBytes > 0) {
+      carry.push(buf.subarray(0, lastNl + 1));
+      text = Buffer.concat(carry, carryBytes + lastNl + 1).toString('utf8');
+      carry = [];
+      carryBytes = 0;
+    } else {
+      text = buf.toString('utf8', start, lastNl + 1);
+    }
+    const firstLine = line;
+    line += countNewlines(buf, start, lastNl + 1);
+    yield { text, firstLine, unterminated: false };
+    if (lastNl + 1 < buf.length) {
+      const rest = buf.subarray(lastNl + 1);
+      if (rest.length > maxLineBytes) {
+        dropping = true;
+        yield { text: '', firstLine: line, unterminated: false, droppedLongLine: line };
+      } else {
+        carry.push(rest);
+        carryBytes = rest.length;
+      }
+    }
+  }
+  if (carryBytes > 0) {
+    yield { text: Buffer.concat(carry, carryBytes).toString('utf8'), firstLine: line, unterminated: true };
+  }
+}
+
+function countNewlines(buf: Buffer, from: number, to: number): number {
+  let n = 0;
+  let i = buf.indexOf(0x0a, from);
+  while (i >= 0 && i < to) {
+    n++;
+    i = buf.indexOf(0x0a, i + 1);
+  }
+  return n;
+}
+
+/** End of the line starting at `start` in `text` (index of its "\n", or text.length), and where the next begins. */
+export function findLineEnd(text: string, start: number): number {
+  const nl = text.indexOf('\n', start);
+  return nl < 0 ? text.length : nl;
+}
+
+/** The content end of a line (excluding a "\r" before its newline). */
+export function trimCr(text: string, start: number, end: number): number {
+  return end > start && text.charCodeAt(end - 1) === 13 ? end - 1 : end;
+}
+
+/**
+ * Bad-line bookkeeping: every bad line is skipped, counted and reported
+ * through `onWarning` with file and 1-based line number; `maxInvalid` bad
+ * lines in a row stop the read with INPUT_TOO_MANY_INVALID.
+ */
+export interface InvalidLineCounter {
+  /** Records a bad line (throws when it makes `maxInvalid` in a row). */
+  invalid(line: number, problem: string): void;
+  /** Records a good line (resets the run). */
+  valid(): void;
+  /** Bad lines so far. */
+  readonly total: number;
+}
+
+export function createInvalidLineCounter(
+  file: string,
+  maxInvalid: number,
+  onWarning: (w: IngestWarning) => void,
+  code = 'INVALID_LINE',
+): InvalidLineCounter {
+  let inRow = 0;
+  let firstOfRun = 0;
+  let total = 0;
+  return {
+    invalid(line: number, problem: string): void {
+      total++;
+      if (inRow === 0) firstOfRun = line;
+      inRow++;
+      onWarning({ code, file, line, message: `${file}:${line}: ${problem}` });
+      if (maxInvalid > 0 && inRow >= maxInvalid) {
+        throw new FlowhoundError(
+          'INPUT_TOO_MANY_INVALID',
+          `${file}:${line}: ${inRow} invalid lines in a row (lines ${firstOfRun}-${line}; --max-invalid ${maxInvalid}); last: ${problem}`,
+          { file, line, firstLine: firstOfRun, invalidInRow: inRow },
+        );
+      }
+    },
+    valid(): void {
+      inRow = 0;
+    },
+    get total() {
+      return total;
+    },
+  };
+}
