@@ -32,6 +32,8 @@ export interface Settings {
   dnsMinQueries: number;
   dnsRandomLabelChars: number;
   dnsRandomLabelEntropyBits: number;
+  dnsRandomLabelDigitShare: number;
+  dnsRandomLabelVowelShare: number;
   dnsSignalShare: number;
   dnsUniqueRatio: number;
   dnsWindowSec: number;
@@ -58,6 +60,7 @@ export interface Settings {
 
   suppressionSec: number;
   idBucketSec: number;
+  reportDelaySec: number;
 }
 
 export type SettingName = keyof Settings;
@@ -93,6 +96,8 @@ export const SETTING_SPECS: readonly SettingSpec[] = [
   { name: 'dnsMinQueries', flag: 'dns-min-queries', default: 10, integer: true, min: 1, description: 'tunnel.dns never fires on fewer queries than this per (client, domain)', source: 'flowhound: the smallest sample on which shares are meaningful' },
   { name: 'dnsRandomLabelChars', flag: 'dns-random-label-chars', default: 16, integer: true, min: 4, description: 'tunnel.dns: a label at least this long with high entropy counts as encoded data', source: 'flowhound: dnscat2 uses ≥ 18 hex chars per label, iodine and dns2tcp 50+; host names rarely have labels of 16+ random chars' },
   { name: 'dnsRandomLabelEntropyBits', flag: 'dns-random-label-entropy-bits', default: 3.2, integer: false, min: 0, max: 8, description: 'tunnel.dns: Shannon entropy (bits per character) above which a long label counts as random', source: 'flowhound: random hex of 16–20 chars measures 3.3–3.9 bits; English words of that length about 2.8–3.2' },
+  { name: 'dnsRandomLabelDigitShare', flag: 'dns-random-label-digit-share', default: 0.15, integer: false, min: 0, max: 1, description: 'tunnel.dns: a long high-entropy label is encoded data when digits and non-ASCII bytes are at least this share of it …', source: 'flowhound: hex is ~60% digits, base32 ~19%, base64 ~16%; words and host names rarely over 10%' },
+  { name: 'dnsRandomLabelVowelShare', flag: 'dns-random-label-vowel-share', default: 0.25, integer: false, min: 0, max: 1, description: '… or when vowels are less than this share of its letters', source: 'flowhound: English text is ~38% vowels; base32/base64 alphabets ~19%' },
   { name: 'dnsSignalShare', flag: 'dns-signal-share', default: 0.5, integer: false, min: 0, max: 1, description: 'tunnel.dns: share of a (client, domain) queries that must be long, random-labelled or of an unusual type for that signal to hold', source: 'flowhound: a majority' },
   { name: 'dnsUniqueRatio', flag: 'dns-unique-ratio', default: 0.9, integer: false, min: 0, max: 1, description: 'tunnel.dns signal: unique names / queries at or above this (every query carries a new name)', source: 'flowhound: tunnels never repeat a name; cached lookups do' },
   { name: 'dnsWindowSec', flag: 'dns-window-sec', default: 3600, integer: false, min: 1, description: 'tunnel.dns counts per (client, domain) over this window of event time', source: 'Slips time window (1 h)' },
@@ -118,6 +123,7 @@ export const SETTING_SPECS: readonly SettingSpec[] = [
   { name: 'rateMaxKeys', flag: 'rate-max-keys', default: 200000, integer: true, min: 100, description: 'most (host, port) keys held at once', source: 'flowhound memory bound' },
   // --- scoring ---
   { name: 'suppressionSec', flag: 'suppression-sec', default: 3600, integer: false, min: 0, description: 'a finding repeats at most once per this interval per (kind, source, target), unless its count grew tenfold', source: 'Slips time window (1 h) and its log-scale evidence repetition' },
+  { name: 'reportDelaySec', flag: 'report-delay-sec', default: 300, integer: false, min: 0, description: 'tunnel, rate and policy incidents are reported this long (event time) after they open, or at end of input, so one finding carries the counts reached by then', source: 'Zeek SumStats epoch (5 min)' },
   { name: 'idBucketSec', flag: 'id-bucket-sec', default: 3600, integer: false, min: 1, description: 'finding ids hash the first event time floored to this bucket', source: 'flowhound: one id per incident per hour' },
 ];
 

@@ -1,0 +1,367 @@
+/**
+ * DNS tunnels (`tunnel.dns`): iodine, dnscat2, dns2tcp and the like carry
+ * data in query names under one domain the attacker controls.
+ *
+ * Algorithm, from DnsRecords (captures and dns.log):
+ * 1. Skip names that cannot be tunnels through the public DNS: reverse
+ *    lookups (*.arpa), mDNS/LLMNR (*.local, server port 5353/5355) and names
+ *    without a registered domain.
+ * 2. Key each query by (client, registered domain) — the registered domain
+ *    from the public suffix list (tldts, private suffixes included, so
+ *    `x.cloudfront.net` names are separate domains). Count over a window of
+ *    `dnsWindowSec` (1 h) of event time: queries, unique names, long names
+ *    (> `dnsLongQueryChars`, 90, Zeek anomalous-dns), names whose longest
+ *    label looks encoded (≥ `dnsRandomLabelChars` chars, entropy ≥
+ *    `dnsRandomLabelEntropyBits`, and digit/non-ASCII-rich or vowel-poor),
+ *    record types NULL / TXT / CNAME / PRIVATE (65399), response sizes.
+ * 3. Signals: U unique names ≥ `dnsUniqueSubdomains` (100, RITA);
+ *    L long names, R encoded labels, T unusual types — each holding when its
+ *    share of the queries is ≥ `dnsSignalShare`; N every name new
+ *    (unique/queries ≥ `dnsUniqueRatio`).
+ * 4. Fire when the key has ≥ `dnsMinQueries` queries, a content signal
+ *    (L or R) holds, and at least one of U, T, N holds. Content alone is not
+ *    enough (a CDN's hashed host names), nor is volume alone (a busy client
+ *    of one big domain): a tunnel shows both.
+ * 5. Severity high when U or four signals hold, else medium; confidence
+ *    0.5 + 0.1 per signal (max 0.95).
+ * 6. conn.log alone (no DnsRecord ever seen from a client): per (client,
+ *    resolver) on port 53, fire when the client sends ≥ `dnsVolumeBytes`
+ *    in a window, or ≥ `dnsVolumeMinPackets` packets averaging
+ *    ≥ `dnsVolumeBytesPerPacket` bytes; the finding says it is volume-only.
+ * Incidents are reported `reportDelaySec` after they open, at window end or
+ * at end of input, with the counts reached by then.
+ */
+import { getDomain } from 'tldts';
+import type { Settings } from '../config/settings.js';
+import { createFinding } from '../score/finding-id.js';
+import { roundConfidence } from '../score/severity.js';
+import type { DnsRecord, Finding, FlowRecord, Proto, RecordBatch, Severity } from '../types.js';
+import type { Detector } from './detector.js';
+import { shannonEntropyBits } from './label-entropy.js';
+import { fmtDuration } from './scan-detector.js';
+
+export type DnsTunnelSettings = Pick<
+  Settings,
+  | 'dnsUniqueSubdomains'
+  | 'dnsLongQueryChars'
+  | 'dnsMinQueries'
+  | 'dnsRandomLabelChars'
+  | 'dnsRandomLabelEntropyBits'
+  | 'dnsRandomLabelDigitShare'
+  | 'dnsRandomLabelVowelShare'
+  | 'dnsSignalShare'
+  | 'dnsUniqueRatio'
+  | 'dnsWindowSec'
+  | 'dnsMaxKeys'
+  | 'dnsVolumeBytes'
+  | 'dnsVolumeBytesPerPacket'
+  | 'dnsVolumeMinPackets'
+  | 'reportDelaySec'
+  | 'idBucketSec'
+>;
+
+/** NULL, TXT, CNAME, PRIVATE (iodine's 65399). */
+const UNUSUAL_QTYPES = new Map<number, string>([
+  [10, 'NULL'],
+  [16, 'TXT'],
+  [5, 'CNAME'],
+  [65399, 'PRIVATE'],
+]);
+const UNUSUAL_QTYPE_NAMES = new Set(['NULL', 'TXT', 'CNAME', 'PRIVATE']);
+/** Unique names remembered per key; past it the count saturates. */
+const MAX_NAMES_PER_KEY = 20_000;
+
+interface DomainKey {
+  client: string;
+  domain: string;
+  server: string;
+  serverP: number;
+  proto: Proto;
+  firstTs: number;
+  lastTs: number;
+  queries: number;
+  names: Set<string>;
+  long: number;
+  encoded: number;
+  unusual: number;
+  qtypes: Record<string, number>;
+  lengthSum: number;
+  maxLength: number;
+  responseBytesSum: number;
+  responses: number;
+  nxdomain: number;
+  /** Event time at which an open incident is due; null when none is open. */
+  dueTs: number | null;
+  lastEmittedQueries: number;
+}
+
+interface VolumeKey {
+  client: string;
+  server: string;
+  proto: Proto;
+  firstTs: number;
+  lastTs: number;
+  flows: number;
+  origBytes: number;
+  origPkts: number;
+  respBytes: number;
+}
+
+export function createDnsTunnelDetector(settings: DnsTunnelSettings): Detector {
+  const keys = new Map<string, DomainKey>();
+  const volume = new Map<string, VolumeKey>();
+  const clientsWithDns = new Set<string>();
+  let watermark = Number.NEGATIVE_INFINITY;
+
+  function isEncodedLabel(label: string): boolean {
+    if (label.length < settings.dnsRandomLabelChars) return false;
+    if (shannonEntropyBits(label) < settings.dnsRandomLabelEntropyBits) return false;
+    let odd = 0;
+    let letters = 0;
+    let vowels = 0;
+    for (let i = 0; i < label.length; i++) {
+      const c = label.charCodeAt(i) | 0x20;
+      if (label.charCodeAt(i) >= 0x30 && label.charCodeAt(i) <= 0x39) odd++;
+      else if (label.charCodeAt(i) > 0x7e) odd++;
+      else if (c >= 0x61 && c <= 0x7a) {
+        letters++;
+        if (c === 0x61 || c === 0x65 || c === 0x69 || c === 0x6f || c === 0x75) vowels++;
+      }
+    }
+    if (odd / label.length >= settings.dnsRandomLabelDigitShare) return true;
+    return letters > 0 && vowels / letters < settings.dnsRandomLabelVowelShare;
+  }
+
+  function longestLabel(sub: string): string {
+    let best = '';
+    let start = 0;
+    for (let i = 0; i <= sub.length; i++) {
+      if (i === sub.length || sub.charCodeAt(i) === 0x2e) {
+        if (i - start > best.length) best = sub.slice(start, i);
+        start = i + 1;
+      }
+    }
+    return best;
+  }
+
+  function pushDns(r: DnsRecord, out: Finding[]): void {
+    clientsWithDns.add(r.client);
+    const q = r.query;
+    if (q.length === 0 || r.serverP === 5353 || r.serverP === 5355) return;
+    const lower = q.toLowerCase();
+    if (lower.endsWith('.arpa') || lower.endsWith('.local') || lower === 'local') return;
+    const domain = getDomain(lower, { allowPrivateDomains: true });
+    if (!domain) return;
+    const id = `${r.client}|${domain}`;
+    let k = keys.get(id);
+    if (k !== undefined && r.ts - k.firstTs > settings.dnsWindowSec) {
+      // Window over: report what is pending, start a fresh window.
+      if (k.dueTs !== null) emit(k, out);
+      keys.delete(id);
+      k = undefined;
+    }
+    if (k === undefined) {
+      k = {
+        client: r.client, domain, server: r.server, serverP: r.serverP, proto: r.proto, firstTs: r.ts, lastTs: r.ts,
+        queries: 0, names: new Set(), long: 0, encoded: 0, unusual: 0, qtypes: {}, lengthSum: 0, maxLength: 0,
+        responseBytesSum: 0, responses: 0, nxdomain: 0, dueTs: null, lastEmittedQueries: 0,
+      };
+      keys.set(id, k);
+      if (keys.size > settings.dnsMaxKeys) evictKeys(out);
+    }
+    k.queries++;
+    if (r.ts > k.lastTs) k.lastTs = r.ts;
+    if (r.ts < k.firstTs) k.firstTs = r.ts;
+    if (k.names.size < MAX_NAMES_PER_KEY) k.names.add(lower);
+    if (q.length > settings.dnsLongQueryChars) k.long++;
+    if (q.length > k.maxLength) k.maxLength = q.length;
+    k.lengthSum += q.length;
+    const sub = lower.length > domain.length ? lower.slice(0, lower.length - domain.length - 1) : '';
+    if (sub.length > 0 && isEncodedLabel(longestLabel(sub))) k.encoded++;
+    const typeName = (r.qtype !== null ? UNUSUAL_QTYPES.get(r.qtype) : undefined) ?? r.qtypeName ?? (r.qtype !== null ? String(r.qtype) : '-');
+    k.qtypes[typeName] = (k.qtypes[typeName] ?? 0) + 1;
+    if ((r.qtype !== null && UNUSUAL_QTYPES.has(r.qtype)) || (r.qtype === null && r.qtypeName !== null && UNUSUAL_QTYPE_NAMES.has(r.qtypeName))) k.unusual++;
+    if (r.responseBytes !== null) {
+      k.responseBytesSum += r.responseBytes;
+      k.responses++;
+    }
+    if (r.rcodeName === 'NXDOMAIN' || r.rcode === 3) k.nxdomain++;
+    if (k.dueTs === null && k.queries > k.lastEmittedQueries && signalsOf(k).fires) k.dueTs = r.ts + settings.reportDelaySec;
+  }
+
+  interface Signals {
+    unique: boolean;
+    long: boolean;
+    encoded: boolean;
+    unusual: boolean;
+    allNew: boolean;
+    count: number;
+    fires: boolean;
+  }
+
+  function signalsOf(k: DomainKey): Signals {
+    const share = settings.dnsSignalShare;
+    const unique = k.names.size >= settings.dnsUniqueSubdomains;
+    const long = k.long / k.queries >= share;
+    const encoded = k.encoded / k.queries >= share;
+    const unusual = k.unusual / k.queries >= share;
+    const allNew = k.names.size / k.queries >= settings.dnsUniqueRatio;
+    const count = +unique + +long + +encoded + +unusual + +allNew;
+    const fires = k.queries >= settings.dnsMinQueries && (long || encoded) && (unique || unusual || allNew);
+    return { unique, long, encoded, unusual, allNew, count, fires };
+  }
+
+  function emit(k: DomainKey, out: Finding[]): void {
+    k.dueTs = null;
+    const s = signalsOf(k);
+    if (!s.fires || k.queries <= k.lastEmittedQueries) return;
+    k.lastEmittedQueries = k.queries;
+    const severity: Severity = s.unique || s.count >= 4 ? 'high' : 'medium';
+    const names: string[] = [];
+    if (s.unique) names.push(`${k.names.size} unique names`);
+    else names.push(`${k.names.size} unique names in ${k.queries} queries`);
+    if (s.long) names.push(`${k.long} names over ${settings.dnsLongQueryChars} chars`);
+    if (s.encoded) names.push(`${k.encoded} with encoded-looking labels`);
+    if (s.unusual) names.push(`record types ${Object.keys(k.qtypes).join('/')}`);
+    const meanLen = Math.round((k.lengthSum / k.queries) * 10) / 10;
+    const evidence: Record<string, unknown> = {
+      domain: k.domain,
+      count: k.names.size,
+      queries: k.queries,
+      uniqueSubdomains: k.names.size,
+      longQueries: k.long,
+      encodedLabels: k.encoded,
+      meanQueryLength: meanLen,
+      maxQueryLength: k.maxLength,
+      qtypes: { ...k.qtypes },
+      nxdomain: k.nxdomain,
+      signals: { uniqueSubdomains: s.unique, longNames: s.long, encodedLabels: s.encoded, unusualTypes: s.unusual, everyNameNew: s.allNew },
+      sample: [...k.names].slice(0, 5),
+    };
+    if (k.responses > 0) evidence.meanResponseBytes = Math.round(k.responseBytesSum / k.responses);
+    out.push(
+      createFinding(
+        {
+          ts: k.firstTs,
+          end: k.lastTs,
+          kind: 'tunnel.dns',
+          severity,
+          confidence: roundConfidence(Math.min(0.95, 0.5 + 0.1 * s.count)),
+          src: k.client,
+          dst: k.server,
+          port: k.serverP,
+          proto: k.proto,
+          summary: `${names.join(', ')} under ${k.domain} in ${fmtDuration(Math.max(0, k.lastTs - k.firstTs))}, mean name length ${meanLen}`,
+          evidence,
+        },
+        settings.idBucketSec,
+      ),
+    );
+  }
+
+  function pushFlow(f: FlowRecord): void {
+    if (f.respP !== 53 || (f.proto !== 'udp' && f.proto !== 'tcp')) return;
+    const id = `${f.origH}|${f.respH}|${f.proto}`;
+    let v = volume.get(id);
+    if (v === undefined) {
+      v = { client: f.origH, server: f.respH, proto: f.proto, firstTs: f.ts, lastTs: f.ts, flows: 0, origBytes: 0, origPkts: 0, respBytes: 0 };
+      volume.set(id, v);
+      if (volume.size > settings.dnsMaxKeys) {
+        const oldest = volume.keys().next();
+        if (!oldest.done) volume.delete(oldest.value);
+      }
+    }
+    v.flows++;
+    v.origBytes += f.origBytes ?? 0;
+    v.respBytes += f.respBytes ?? 0;
+    v.origPkts += f.origPkts;
+    const end = f.ts + (f.duration ?? 0);
+    if (end > v.lastTs) v.lastTs = end;
+    if (f.ts < v.firstTs) v.firstTs = f.ts;
+  }
+
+  function emitVolume(v: VolumeKey, out: Finding[]): void {
+    if (clientsWithDns.has(v.client)) return;
+    const perPkt = v.origPkts > 0 ? v.origBytes / v.origPkts : 0;
+    const byVolume = v.origBytes >= settings.dnsVolumeBytes;
+    const byPacket = v.origPkts >= settings.dnsVolumeMinPackets && perPkt >= settings.dnsVolumeBytesPerPacket;
+    if (!byVolume && !byPacket) return;
+    const ratio = Math.max(v.origBytes / settings.dnsVolumeBytes, byPacket ? perPkt / settings.dnsVolumeBytesPerPacket : 0);
+    out.push(
+      createFinding(
+        {
+          ts: v.firstTs,
+          end: v.lastTs,
+          kind: 'tunnel.dns',
+          severity: ratio >= 3 ? 'medium' : 'low',
+          confidence: roundConfidence(Math.min(0.7, 0.4 + 0.1 * ratio)),
+          src: v.client,
+          dst: v.server,
+          port: 53,
+          proto: v.proto,
+          summary: `volume only (conn.log, no DNS names): ${v.origBytes} bytes in ${v.origPkts} packets (${Math.round(perPkt)} B/packet) from ${v.client} to resolver ${v.server} in ${fmtDuration(Math.max(0, v.lastTs - v.firstTs))}`,
+          evidence: { basis: 'volume-only', count: v.origBytes, flows: v.flows, origBytes: v.origBytes, origPkts: v.origPkts, respBytes: v.respBytes, bytesPerPacket: Math.round(perPkt) },
+        },
+        settings.idBucketSec,
+      ),
+    );
+  }
+
+  function evictKeys(out: Finding[]): void {
+    let n = keys.size - settings.dnsMaxKeys;
+    for (const [id, k] of keys) {
+      if (n-- <= 0) break;
+      if (k.dueTs !== null) emit(k, out);
+      keys.delete(id);
+    }
+  }
+
+  function advance(out: Finding[]): void {
+    for (const [id, k] of keys) {
+      if (k.dueTs !== null && watermark >= k.dueTs) emit(k, out);
+      if (watermark - k.firstTs > settings.dnsWindowSec && watermark - k.lastTs > settings.reportDelaySec) {
+        if (k.dueTs !== null || k.queries > k.lastEmittedQueries) emit(k, out);
+        keys.delete(id);
+      }
+    }
+    for (const [id, v] of volume) {
+      if (watermark - v.firstTs <= settings.dnsWindowSec) continue;
+      emitVolume(v, out);
+      volume.delete(id);
+    }
+  }
+
+  let lastAdvance = Number.NEGATIVE_INFINITY;
+
+  return {
+    name: 'tunnel.dns',
+    push(batch: RecordBatch): Finding[] {
+      const out: Finding[] = [];
+      for (const r of batch.dns) {
+        if (r.ts > watermark) watermark = r.ts;
+        pushDns(r, out);
+      }
+      for (const f of batch.flows) {
+        if (f.ts > watermark) watermark = f.ts;
+        pushFlow(f);
+      }
+      // Walk the keys at most once per 10 s of event time.
+      if (watermark - lastAdvance >= 10) {
+        lastAdvance = watermark;
+        advance(out);
+      }
+      return out;
+    },
+    flush(): Finding[] {
+      const out: Finding[] = [];
+      for (const k of keys.values()) if (k.dueTs !== null || k.queries > k.lastEmittedQueries) emit(k, out);
+      for (const v of volume.values()) emitVolume(v, out);
+      keys.clear();
+      volume.clear();
+      clientsWithDns.clear();
+      watermark = Number.NEGATIVE_INFINITY;
+      lastAdvance = Number.NEGATIVE_INFINITY;
+      return out;
+    },
+  };
+}

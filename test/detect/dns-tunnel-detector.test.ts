@@ -1,0 +1,87 @@
+import { DEFAULT_SETTINGS } from '../../src/config/settings.js';
+import { createDnsTunnelDetector } from '../../src/detect/dns-tunnel-detector.js';
+import type { DnsRecord, Finding, FlowRecord } from '../../src/types.js';
+import { batch, dns, flow } from './make-records.js';
+
+const T0 = 1_517_336_042;
+
+function run(records: DnsRecord[], flows: FlowRecord[] = []): Finding[] {
+  const d = createDnsTunnelDetector(DEFAULT_SETTINGS);
+  return [...d.push(batch({ dns: records, flows })), ...d.flush()];
+}
+
+function hex(n: number, len: number): string {
+  let s = '';
+  let x = (n * 2654435761) >>> 0;
+  while (s.length < len) {
+    x = (x * 1103515245 + 12345) >>> 0;
+    s += (x >>> 16).toString(16).padStart(4, '0');
+  }
+  return s.slice(0, len);
+}
+
+describe('tunnel.dns', () => {
+  it('fires on dnscat2-style TXT queries with hex labels (24 queries, like the RITA excerpt)', () => {
+    const recs = Array.from({ length: 24 }, (_, i) =>
+      dns({ ts: T0 + i, client: '192.168.88.2', server: '165.227.88.15', query: `${hex(i, 18)}.dnsc.r-1x.com`, qtype: 16, qtypeName: 'TXT' }),
+    );
+    const found = run(recs);
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatchObject({ kind: 'tunnel.dns', src: '192.168.88.2', dst: '165.227.88.15', port: 53 });
+    expect(found[0]!.evidence.domain).toBe('r-1x.com');
+    expect(found[0]!.evidence.queries).toBe(24);
+  });
+
+  it('fires on iodine-style long NULL queries and rates many unique names high', () => {
+    const recs = Array.from({ length: 200 }, (_, i) =>
+      dns({ ts: T0 + i * 0.1, client: '10.0.2.30', server: '10.0.2.20', query: `${hex(i, 60)}.${hex(i + 7, 50)}.t.pirate.sea`, qtype: 10, qtypeName: 'NULL' }),
+    );
+    const found = run(recs);
+    expect(found).toHaveLength(1);
+    expect(found[0]!.severity).toBe('high');
+    expect(found[0]!.evidence.domain).toBe('pirate.sea');
+    expect(found[0]!.evidence.uniqueSubdomains).toBe(200);
+  });
+
+  it('needs at least dnsMinQueries queries', () => {
+    const recs = Array.from({ length: 9 }, (_, i) => dns({ ts: T0 + i, client: '10.0.0.2', query: `${hex(i, 40)}.evil.example`, qtype: 16, qtypeName: 'TXT' }));
+    expect(run(recs)).toEqual([]);
+  });
+
+  it('stays quiet for normal browsing: repeated short names, CDN host names, A/AAAA', () => {
+    const names = ['www.example.com', 'cdn.example.com', 'api.example.com', 'img.example.com', 'e1234.dscb.akamaiedge.net', 'e5678.dscb.akamaiedge.net'];
+    const recs = Array.from({ length: 500 }, (_, i) => dns({ ts: T0 + i, client: '10.0.0.2', query: names[i % names.length]!, qtype: i % 2 ? 1 : 28 }));
+    // Many unique but plain names under one domain (a big site): volume without content.
+    const plain = Array.from({ length: 300 }, (_, i) => dns({ ts: T0 + i, client: '10.0.0.3', query: `shard${i}.static.bigsite.com` }));
+    expect(run([...recs, ...plain])).toEqual([]);
+  });
+
+  it('ignores reverse lookups and mDNS/LLMNR', () => {
+    const ptr = Array.from({ length: 300 }, (_, i) => dns({ ts: T0 + i, client: '10.0.0.2', query: `${i & 255}.${(i >> 8) & 255}.168.192.in-addr.arpa`, qtype: 12, qtypeName: 'PTR' }));
+    const mdns = Array.from({ length: 300 }, (_, i) =>
+      dns({ ts: T0 + i, client: '10.0.0.4', server: '224.0.0.251', serverP: 5353, query: `${hex(i, 30)}._ipp._tcp.local`, qtype: 16, qtypeName: 'TXT' }),
+    );
+    expect(run([...ptr, ...mdns])).toEqual([]);
+  });
+
+  it('stays quiet for DGA lookups (many registered domains, few queries each)', () => {
+    const recs = Array.from({ length: 300 }, (_, i) =>
+      dns({ ts: T0 + i, client: '10.0.0.9', query: `${hex(i, 14)}.com`, rcode: 3, rcodeName: 'NXDOMAIN' }),
+    );
+    expect(run(recs)).toEqual([]);
+  });
+
+  it('degrades to volume on port 53 when only conn.log is given, and says so', () => {
+    const flows = Array.from({ length: 400 }, (_, i) =>
+      flow({ ts: T0 + i, origH: '10.0.0.7', respH: '10.0.0.53', respP: 53, proto: 'udp', connState: 'SF', origBytes: 180, respBytes: 300, origPkts: 1, respPkts: 1 }),
+    );
+    const found = run([], flows);
+    expect(found).toHaveLength(1);
+    expect(found[0]!.evidence.basis).toBe('volume-only');
+    expect(found[0]!.summary).toMatch(/volume only/);
+    // Normal-size queries from the same number of lookups stay quiet.
+    expect(run([], flows.map((f) => ({ ...f, origBytes: 40 })))).toEqual([]);
+    // With the DNS names available, the volume fallback is not used.
+    expect(run([dns({ ts: T0, client: '10.0.0.7', query: 'www.example.com' })], flows)).toEqual([]);
+  });
+});
