@@ -1,0 +1,209 @@
+/**
+ * ICMP tunnels and exfiltration (`tunnel.icmp`): ptunnel, icmptunnel,
+ * hping3 file transfer, PyExfil, Egress-Assess carry data in echo payloads.
+ * Ping sends one fixed payload (56 bytes on Unix, 32 on Windows) once a
+ * second; tunnels send other sizes, varying sizes, or many per second.
+ *
+ * Algorithm, per pair (requester, responder), over `icmpWindowSec` (1 h):
+ * 1. From IcmpEcho (captures): count requests (type 8 / 128) and replies
+ *    (0 / 129), payloads above `icmpOverPingBytes` (64, LogRhythm) and above
+ *    `icmpLargeBytes` (800, Snort/Suricata "Large ICMP Packet"), distinct
+ *    request sizes, total payload bytes, and the request rate.
+ * 2. From ICMP FlowRecords (flow logs: only per-flow totals), the same
+ *    counts from each echo flow's mean payload per packet
+ *    ((ip bytes − 28) / packets); pairs already seen as IcmpEcho ignore
+ *    their flows (a capture yields both).
+ * 3. Signals: S ≥ `icmpMinEchoes` echoes over ping size; L one echo above
+ *    the large size; V ≥ `icmpDistinctSizes` distinct request sizes in
+ *    ≥ `icmpMinEchoes` echoes; R ≥ `icmpMinEchoes` requests at
+ *    ≥ `icmpRateEchoesPerSec` per second.
+ * 4. Fire on any signal. Severity high with two signals or ≥ 64 KiB of
+ *    payload, low for a lone large echo (an MTU test looks the same),
+ *    medium otherwise; confidence 0.5 + 0.15 per signal (max 0.95).
+ * Incidents are reported `reportDelaySec` after they open or at end of input.
+ */
+import type { Settings } from '../config/settings.js';
+import { createFinding } from '../score/finding-id.js';
+import { roundConfidence } from '../score/severity.js';
+import type { Finding, RecordBatch, Severity } from '../types.js';
+import type { Detector } from './detector.js';
+import { fmtDuration } from './scan-detector.js';
+
+export type IcmpTunnelSettings = Pick<
+  Settings,
+  'icmpOverPingBytes' | 'icmpLargeBytes' | 'icmpMinEchoes' | 'icmpDistinctSizes' | 'icmpRateEchoesPerSec' | 'icmpWindowSec' | 'reportDelaySec' | 'idBucketSec'
+>;
+
+const MAX_SIZES = 64;
+const MAX_PAIRS = 100_000;
+const BIG_PAYLOAD_BYTES = 65_536;
+
+interface Pair {
+  src: string;
+  dst: string;
+  basis: 'packets' | 'flows';
+  firstTs: number;
+  lastTs: number;
+  firstReqTs: number;
+  lastReqTs: number;
+  requests: number;
+  replies: number;
+  overPing: number;
+  large: number;
+  maxPayload: number;
+  payloadBytes: number;
+  sizes: Set<number>;
+  dueTs: number | null;
+  lastEmittedEchoes: number;
+}
+
+export function createIcmpTunnelDetector(settings: IcmpTunnelSettings): Detector {
+  const pairs = new Map<string, Pair>();
+  const echoPairs = new Set<string>();
+  let watermark = Number.NEGATIVE_INFINITY;
+
+  function getPair(src: string, dst: string, ts: number, basis: Pair['basis'], out: Finding[]): Pair {
+    const id = `${src}|${dst}`;
+    let p = pairs.get(id);
+    if (p !== undefined && ts - p.firstTs > settings.icmpWindowSec) {
+      if (p.dueTs !== null) emit(p, out);
+      pairs.delete(id);
+      p = undefined;
+    }
+    if (p === undefined) {
+      p = {
+        src, dst, basis, firstTs: ts, lastTs: ts, firstReqTs: Number.POSITIVE_INFINITY, lastReqTs: Number.NEGATIVE_INFINITY,
+        requests: 0, replies: 0, overPing: 0, large: 0, maxPayload: 0, payloadBytes: 0, sizes: new Set(), dueTs: null, lastEmittedEchoes: 0,
+      };
+      pairs.set(id, p);
+      if (pairs.size > MAX_PAIRS) {
+        const oldest = pairs.entries().next();
+        if (!oldest.done) {
+          if (oldest.value[1].dueTs !== null) emit(oldest.value[1], out);
+          pairs.delete(oldest.value[0]);
+        }
+      }
+    }
+    if (ts > p.lastTs) p.lastTs = ts;
+    if (ts < p.firstTs) p.firstTs = ts;
+    return p;
+  }
+
+  function addEchoes(p: Pair, isRequest: boolean, n: number, payload: number, ts: number, tsEnd: number): void {
+    if (isRequest) {
+      p.requests += n;
+      if (ts < p.firstReqTs) p.firstReqTs = ts;
+      if (tsEnd > p.lastReqTs) p.lastReqTs = tsEnd;
+      if (p.sizes.size < MAX_SIZES) p.sizes.add(Math.round(payload));
+    } else {
+      p.replies += n;
+    }
+    if (payload > settings.icmpOverPingBytes) p.overPing += n;
+    if (payload > settings.icmpLargeBytes) p.large += n;
+    if (payload > p.maxPayload) p.maxPayload = payload;
+    p.payloadBytes += payload * n;
+    if (p.dueTs === null && p.requests + p.replies > p.lastEmittedEchoes && signalsOf(p).count > 0) p.dueTs = tsEnd + settings.reportDelaySec;
+  }
+
+  function requestRate(p: Pair): number {
+    if (p.requests < 2) return 0;
+    const span = p.lastReqTs - p.firstReqTs;
+    return span > 0 ? (p.requests - 1) / span : Number.POSITIVE_INFINITY;
+  }
+
+  function signalsOf(p: Pair): { overPing: boolean; large: boolean; varied: boolean; rate: boolean; count: number } {
+    const min = settings.icmpMinEchoes;
+    const overPing = p.overPing >= min;
+    const large = p.large >= 1;
+    const varied = p.requests + p.replies >= min && p.sizes.size >= settings.icmpDistinctSizes;
+    const rate = p.requests >= min && requestRate(p) >= settings.icmpRateEchoesPerSec;
+    return { overPing, large, varied, rate, count: +overPing + +large + +varied + +rate };
+  }
+
+  function emit(p: Pair, out: Finding[]): void {
+    p.dueTs = null;
+    const s = signalsOf(p);
+    const echoes = p.requests + p.replies;
+    if (s.count === 0 || echoes <= p.lastEmittedEchoes) return;
+    p.lastEmittedEchoes = echoes;
+    let severity: Severity = 'medium';
+    if (s.count >= 2 || p.payloadBytes >= BIG_PAYLOAD_BYTES) severity = 'high';
+    else if (s.large) severity = 'low';
+    const parts: string[] = [];
+    if (s.overPing) parts.push(`${p.overPing} echoes over ${settings.icmpOverPingBytes} B`);
+    if (s.large) parts.push(`largest payload ${Math.round(p.maxPayload)} B`);
+    if (s.varied) parts.push(`${p.sizes.size} distinct request sizes`);
+    const rate = requestRate(p);
+    if (s.rate) parts.push(`${Number.isFinite(rate) ? Math.round(rate) : '>1000'} requests/s`);
+    const basis = p.basis === 'flows' ? ' (from flow totals)' : '';
+    out.push(
+      createFinding(
+        {
+          ts: p.firstTs,
+          end: p.lastTs,
+          kind: 'tunnel.icmp',
+          severity,
+          confidence: roundConfidence(Math.min(0.95, 0.5 + 0.15 * s.count)),
+          src: p.src,
+          dst: p.dst,
+          port: null,
+          proto: 'icmp',
+          summary: `${p.requests} echo requests / ${p.replies} replies carrying ${Math.round(p.payloadBytes)} B of payload in ${fmtDuration(Math.max(0, p.lastTs - p.firstTs))}: ${parts.join(', ')}${basis}`,
+          evidence: {
+            basis: p.basis,
+            count: echoes,
+            requests: p.requests,
+            replies: p.replies,
+            payloadBytes: Math.round(p.payloadBytes),
+            maxPayloadBytes: Math.round(p.maxPayload),
+            overPingEchoes: p.overPing,
+            distinctRequestSizes: [...p.sizes].sort((a, b) => a - b).slice(0, 16),
+            requestsPerSec: Number.isFinite(rate) ? Math.round(rate * 10) / 10 : null,
+            signals: { overPingSize: s.overPing, large: s.large, variedSizes: s.varied, rate: s.rate },
+          },
+        },
+        settings.idBucketSec,
+      ),
+    );
+  }
+
+  return {
+    name: 'tunnel.icmp',
+    push(batch: RecordBatch): Finding[] {
+      const out: Finding[] = [];
+      for (const e of batch.echoes) {
+        if (e.ts > watermark) watermark = e.ts;
+        const isRequest = e.type === 8 || e.type === 128;
+        if (!isRequest && e.type !== 0 && e.type !== 129) continue;
+        const src = isRequest ? e.src : e.dst;
+        const dst = isRequest ? e.dst : e.src;
+        if (echoPairs.size > 2 * MAX_PAIRS) echoPairs.clear();
+        echoPairs.add(`${src}|${dst}`);
+        addEchoes(getPair(src, dst, e.ts, 'packets', out), isRequest, 1, e.payloadBytes, e.ts, e.ts);
+      }
+      for (const f of batch.flows) {
+        if (f.proto !== 'icmp' || (f.origP !== 8 && f.origP !== 128)) continue;
+        const end = f.ts + (f.duration ?? 0);
+        if (end > watermark) watermark = end;
+        if (echoPairs.has(`${f.origH}|${f.respH}`)) continue;
+        const p = getPair(f.origH, f.respH, f.ts, 'flows', out);
+        if (end > p.lastTs) p.lastTs = end;
+        if (f.origPkts > 0) addEchoes(p, true, f.origPkts, Math.max(0, f.origIpBytes / f.origPkts - 28), f.ts, end);
+        if (f.respPkts > 0) addEchoes(p, false, f.respPkts, Math.max(0, f.respIpBytes / f.respPkts - 28), f.ts, end);
+      }
+      for (const [id, p] of pairs) {
+        if (p.dueTs !== null && watermark >= p.dueTs) emit(p, out);
+        if (watermark - p.lastTs > settings.icmpWindowSec) pairs.delete(id);
+      }
+      return out;
+    },
+    flush(): Finding[] {
+      const out: Finding[] = [];
+      for (const p of pairs.values()) emit(p, out);
+      pairs.clear();
+      echoPairs.clear();
+      watermark = Number.NEGATIVE_INFINITY;
+      return out;
+    },
+  };
+}

@@ -1,0 +1,68 @@
+import { DEFAULT_SETTINGS } from '../../src/config/settings.js';
+import { createIcmpTunnelDetector } from '../../src/detect/icmp-tunnel-detector.js';
+import type { Finding, FlowRecord, IcmpEcho } from '../../src/types.js';
+import { batch, echo, flow } from './make-records.js';
+
+const T0 = 1_600_000_000;
+
+function run(echoes: IcmpEcho[], flows: FlowRecord[] = []): Finding[] {
+  const d = createIcmpTunnelDetector(DEFAULT_SETTINGS);
+  return [...d.push(batch({ echoes, flows })), ...d.flush()];
+}
+
+function pings(n: number, payload: number, intervalSec: number, src = '10.0.2.15', dst = '54.144.215.114'): IcmpEcho[] {
+  const out: IcmpEcho[] = [];
+  for (let i = 0; i < n; i++) {
+    out.push(echo({ ts: T0 + i * intervalSec, src, dst, type: 8, seq: i, payloadBytes: payload }));
+    out.push(echo({ ts: T0 + i * intervalSec + 0.02, src: dst, dst: src, type: 0, seq: i, payloadBytes: payload }));
+  }
+  return out;
+}
+
+describe('tunnel.icmp', () => {
+  it('stays quiet for ping (56 B, 1/s) and Windows ping (32 B), IPv6 ping too', () => {
+    expect(run(pings(100, 56, 1))).toEqual([]);
+    expect(run(pings(4, 32, 1))).toEqual([]);
+    const v6 = pings(10, 56, 1, 'fe80::1', 'fe80::2').map((e) => ({ ...e, type: e.type === 8 ? 128 : 129 }));
+    expect(run(v6)).toEqual([]);
+  });
+
+  it('fires on payloads over ping size (hping3 95-byte echoes every 5 s)', () => {
+    const found = run(pings(5, 95, 5));
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatchObject({ kind: 'tunnel.icmp', src: '10.0.2.15', dst: '54.144.215.114', proto: 'icmp' });
+    expect(found[0]!.evidence.signals).toMatchObject({ overPingSize: true });
+  });
+
+  it('fires on varying payload sizes (PyExfil)', () => {
+    const sizes = [45, 516, 92, 4, 43];
+    const echoes = sizes.map((s, i) => echo({ ts: T0 + i, src: '10.0.0.1', dst: '8.8.4.4', seq: i, payloadBytes: s }));
+    const found = run(echoes);
+    expect(found).toHaveLength(1);
+    expect(found[0]!.evidence.signals).toMatchObject({ variedSizes: true });
+  });
+
+  it('fires on a high echo rate with ping-sized payloads (Icmp-File-Transfer)', () => {
+    const found = run(pings(9, 56, 0.004));
+    expect(found).toHaveLength(1);
+    expect(found[0]!.evidence.signals).toMatchObject({ rate: true });
+  });
+
+  it('fires, low, on one echo above the large size (Snort "Large ICMP Packet")', () => {
+    const found = run([echo({ ts: T0, src: '10.0.0.1', dst: '54.1.1.1', payloadBytes: 1444 })]);
+    expect(found).toHaveLength(1);
+    expect(found[0]!.severity).toBe('low');
+  });
+
+  it('works from ICMP flow totals (flow logs) and ignores flows of pairs seen as packets', () => {
+    const f = flow({ ts: T0, origH: '10.0.0.1', respH: '1.2.3.4', respP: 0, origP: 8, proto: 'icmp', connState: 'OTH', duration: 60, origPkts: 60, origIpBytes: 60 * (28 + 500), respPkts: 60, respIpBytes: 60 * (28 + 500) });
+    const found = run([], [f]);
+    expect(found).toHaveLength(1);
+    expect(found[0]!.evidence.basis).toBe('flows');
+    const normal = { ...f, origIpBytes: 60 * 84, respIpBytes: 60 * 84 };
+    expect(run([], [normal])).toEqual([]);
+    // The same pair as packets: the flow is not counted twice.
+    const withEchoes = run(pings(3, 56, 1, '10.0.0.1', '1.2.3.4'), [f]);
+    expect(withEchoes).toEqual([]);
+  });
+});
