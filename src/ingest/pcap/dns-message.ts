@@ -246,7 +246,7 @@ function readName(b: Uint8Array, o: number, end: number, cursor: { pos: number }
       if (p + 2 > end) throw new DnsParseProblem('compression pointer cut by the end of the message', p - o);
       const target = ((len & 0x3f) << 8) | b[p + 1]!;
       if (o + target >= end) throw new DnsParseProblem(`compression pointer to offset ${target} beyond the message (${end - o} bytes)`, p - o);
-      if (++jumps > MAX_POINTER_JUMPS) throw new DnsParseProblem(`compression pointer loop (more than ${MAX_POINTER_JUMPS} jumps)`, p - o);
+      if (++jumps > MAX_POINTER_JUMPS) throw new DnsParseProblem(`compression pointer loop (more than ${MAX_POINTER_JUMPS} jumps) in the name at offset ${cursor.pos - o}`, cursor.pos - o);
       if (resume < 0) resume = p + 2;
       p = o + target;
       continue;
