@@ -1,0 +1,105 @@
+/**
+ * A flowhound model: its networks (dense and/or lstm), its flowhound.json
+ * metadata, and what callers do with it — score windows, make the
+ * `baseline.deviation` detector, answer learned per-port rates, save.
+ *
+ *   const model = await loadModel('models/default', { backend: 'wasm' });
+ *   const detector = model.detector();            // a Detector (src/detect/detector.ts)
+ *   model.learnedPeakPps('tcp', 80);              // number | null, for rate.spike
+ */
+import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import * as tfl from '@tensorflow/tfjs-layers';
+import type { Detector } from '../detect/detector.js';
+import { FlowhoundError } from '../errors.js';
+import type { Proto } from '../types.js';
+import { type BackendName, selectBackend } from './backend.js';
+import { createModelDetector, type ModelDetectorSettings } from './model-detector.js';
+import { LSTM_SUBDIR, META_FILE, type ModelMeta, readModelMeta } from './model-meta.js';
+import { writeModelFolderAtomically } from './model-store.js';
+import { createFileLoadHandler, createFileSaveHandler, readModelArtifacts } from './tfjs-file-io.js';
+import { createWindowScorer, type WindowScorer } from './window-scorer.js';
+
+export interface FlowhoundModel {
+  /** The folder it was loaded from; null for a model just trained. */
+  readonly dir: string | null;
+  readonly meta: ModelMeta;
+  /** The backend it runs on now. */
+  readonly backend: BackendName;
+  readonly dense: tfl.LayersModel | null;
+  readonly lstm: tfl.LayersModel | null;
+  /** A scorer with its own per-port LSTM history. */
+  createScorer(options?: { maxPorts?: number }): WindowScorer;
+  /** The `baseline.deviation` detector. */
+  detector(settings?: Partial<ModelDetectorSettings>): Detector;
+  /** Highest packets/s the (proto, port) reached in training, or null if the port was not seen. */
+  learnedPeakPps(proto: Proto, port: number): number | null;
+  /** Writes the model folder atomically. */
+  save(dir: string): Promise<void>;
+  dispose(): void;
+}
+
+export function createFlowhoundModel(parts: { dir: string | null; meta: ModelMeta; backend: BackendName; dense: tfl.LayersModel | null; lstm: tfl.LayersModel | null }): FlowhoundModel {
+  const rates = new Map(parts.meta.learnedRates.map((r) => [`${r.proto}/${r.port}`, r.peakPps]));
+  const model: FlowhoundModel = {
+    ...parts,
+    createScorer(options = {}) {
+      return createWindowScorer(model, options);
+    },
+    detector(settings = {}) {
+      return createModelDetector(model, settings);
+    },
+    learnedPeakPps(proto, port) {
+      return rates.get(`${proto}/${port}`) ?? null;
+    },
+    async save(dir) {
+      await writeModelFolderAtomically(dir, async (tmp) => {
+        if (model.dense) await model.dense.save(createFileSaveHandler(tmp));
+        if (model.lstm) {
+          const sub = join(tmp, LSTM_SUBDIR);
+          const { mkdirSync } = await import('node:fs');
+          mkdirSync(sub);
+          await model.lstm.save(createFileSaveHandler(sub));
+        }
+        writeFileSync(join(tmp, META_FILE), `${JSON.stringify(model.meta, null, 2)}\n`);
+      });
+    },
+    dispose() {
+      model.dense?.dispose();
+      model.lstm?.dispose();
+    },
+  };
+  return model;
+}
+
+export interface LoadModelOptions {
+  /** Forces a backend; default: the first of node, wasm, cpu that starts. */
+  backend?: BackendName;
+}
+
+/**
+ * Loads a model folder. Errors: MODEL_NOT_FOUND (no folder, no
+ * flowhound.json, a missing model.json), MODEL_DAMAGED (bad JSON, missing or
+ * truncated weights.bin), MODEL_SCHEMA_MISMATCH (another feature schema),
+ * BACKEND_UNAVAILABLE (a forced backend that cannot start).
+ */
+export async function loadModel(dir: string, options: LoadModelOptions = {}): Promise<FlowhoundModel> {
+  const meta = readModelMeta(dir);
+  // Check both networks' files before loading either, so errors name the file.
+  const denseDir = dir;
+  const lstmDir = join(dir, LSTM_SUBDIR);
+  if (meta.kinds.includes('dense')) readModelArtifacts(denseDir);
+  if (meta.kinds.includes('lstm')) readModelArtifacts(lstmDir);
+  const backend = await selectBackend(options.backend);
+  const load = async (d: string): Promise<tfl.LayersModel> => {
+    try {
+      return await tfl.loadLayersModel(createFileLoadHandler(d));
+    } catch (e) {
+      if (e instanceof FlowhoundError) throw e;
+      throw new FlowhoundError('MODEL_DAMAGED', `${join(d, 'model.json')}: tfjs could not build the model (${(e as Error).message})`, { file: join(d, 'model.json') }, { cause: e });
+    }
+  };
+  const dense = meta.kinds.includes('dense') ? await load(denseDir) : null;
+  const lstm = meta.kinds.includes('lstm') ? await load(lstmDir) : null;
+  return createFlowhoundModel({ dir, meta, backend, dense, lstm });
+}

@@ -1,0 +1,138 @@
+/**
+ * The `baseline.deviation` detector (detector: 'model').
+ *
+ * 1. Window the batches (the model's window length; the lateness setting of
+ *    the run: infinite in analyze, so windows close at flush).
+ * 2. Score every closed window with the model's dense autoencoder and/or LSTM
+ *    forecaster (src/model/window-scorer.ts).
+ * 3. A window whose score is above a kind's calibrated threshold becomes a
+ *    finding: severity and confidence grow with score / threshold; evidence
+ *    names the features that deviate most (largest squared error), each
+ *    with its value and the learned (training) median.
+ * 4. Windows with fewer than `minFlows` flows and no DNS records are scored
+ *    but not reported (one stray connection is not a baseline).
+ */
+import { createHash } from 'node:crypto';
+import type { Detector } from '../detect/detector.js';
+import type { Finding, Severity } from '../types.js';
+import { F, FEATURE_COUNT, FEATURES } from '../window/feature-schema.js';
+import { ANALYZE_LATENESS_SEC, createWindower, DEFAULT_MAX_KEYS_PER_WINDOW, DEFAULT_MAX_UNIQUE_ADDRS, type WindowerStats } from '../window/windower.js';
+import type { FlowhoundModel } from './flowhound-model.js';
+import type { WindowScore } from './window-scorer.js';
+
+export interface ModelDetectorSettings {
+  /** Watermark lateness; Infinity (analyze) closes windows at flush. */
+  allowedLatenessSec: number;
+  /** Features named in the evidence. */
+  evidenceFeatures: number;
+  /** Smallest window (flows) that may become a finding. */
+  minFlows: number;
+  /** Cap on ports whose LSTM history is kept. */
+  maxPorts: number;
+}
+
+export const DEFAULT_MODEL_DETECTOR_SETTINGS: ModelDetectorSettings = {
+  allowedLatenessSec: ANALYZE_LATENESS_SEC,
+  evidenceFeatures: 3,
+  minFlows: 1,
+  maxPorts: 4096,
+};
+
+export interface ModelDetector extends Detector {
+  /** Windowing counters (late and overflow records) for the run summary. */
+  stats(): WindowerStats & { windowsScored: number; windowsAboveThreshold: number };
+}
+
+/** score/threshold → severity: < 2 low, < 5 medium, < 20 high, else critical. */
+export function rateSeverity(ratio: number): Severity {
+  if (ratio < 2) return 'low';
+  if (ratio < 5) return 'medium';
+  if (ratio < 20) return 'high';
+  return 'critical';
+}
+
+/** score/threshold → confidence: 0.5 at the threshold, rising towards 0.99. */
+export function rateConfidence(ratio: number): number {
+  return Math.min(0.99, 0.5 + 0.5 * (1 - 1 / Math.max(1, ratio)));
+}
+
+export function createModelDetector(model: FlowhoundModel, settings: Partial<ModelDetectorSettings> = {}): ModelDetector {
+  const s: ModelDetectorSettings = { ...DEFAULT_MODEL_DETECTOR_SETTINGS, ...settings };
+  const windower = createWindower({
+    windowSec: model.meta.windowSec,
+    allowedLatenessSec: s.allowedLatenessSec,
+    maxKeysPerWindow: DEFAULT_MAX_KEYS_PER_WINDOW,
+    maxUniqueAddrs: DEFAULT_MAX_UNIQUE_ADDRS,
+  });
+  let scorer = model.createScorer({ maxPorts: s.maxPorts });
+  let windowsScored = 0;
+  let windowsAboveThreshold = 0;
+
+  function toFindings(scores: WindowScore[]): Finding[] {
+    const findings: Finding[] = [];
+    for (const sc of scores) {
+      windowsScored++;
+      if (sc.ratio <= 1) continue;
+      windowsAboveThreshold++;
+      const w = sc.window;
+      if (w.values[F.flows]! < s.minFlows && w.values[F.dnsQueryLen] === 0) continue;
+      const kind = sc[sc.worst]!;
+      const order = Array.from({ length: FEATURE_COUNT }, (_, j) => j).sort((a, b) => kind.perFeature[b]! - kind.perFeature[a]!);
+      const top = order.slice(0, s.evidenceFeatures).map((j) => ({
+        feature: FEATURES[j]!.name,
+        value: round(w.values[j]!),
+        learnedMedian: round(model.meta.scaler.rawMedian[j]!),
+        unit: FEATURES[j]!.unit,
+      }));
+      const id = `f-${createHash('sha1').update(`baseline.deviation|${w.proto}|${w.port}|${w.startSec}|${w.windowSec}`).digest('hex').slice(0, 8)}`;
+      const described = top.map((t) => `${t.feature} ${t.value} (learned median ${t.learnedMedian})`).join(', ');
+      findings.push({
+        id,
+        ts: w.startSec,
+        end: w.startSec + w.windowSec,
+        kind: 'baseline.deviation',
+        severity: rateSeverity(sc.ratio),
+        confidence: round(rateConfidence(sc.ratio)),
+        src: null,
+        dst: null,
+        port: w.port,
+        proto: w.proto,
+        detector: 'model',
+        summary: `${w.proto}/${w.port} window scores ${round(sc.ratio)}× the ${sc.worst} model's threshold: ${described}`,
+        evidence: {
+          model: sc.worst,
+          score: round(kind.score),
+          threshold: round(kind.threshold),
+          ratio: round(sc.ratio),
+          ...(sc.dense ? { denseScore: round(sc.dense.score) } : {}),
+          ...(sc.lstm ? { lstmScore: round(sc.lstm.score) } : {}),
+          windowSec: w.windowSec,
+          flows: w.values[F.flows],
+          topFeatures: top,
+        },
+      });
+    }
+    return findings;
+  }
+
+  return {
+    name: 'model',
+    push(batch) {
+      const closed = windower.push(batch);
+      return closed.length ? toFindings(scorer.score(closed)) : [];
+    },
+    flush() {
+      const closed = windower.flush();
+      const findings = closed.length ? toFindings(scorer.score(closed)) : [];
+      scorer = model.createScorer({ maxPorts: s.maxPorts });
+      return findings;
+    },
+    stats() {
+      return { ...windower.stats(), windowsScored, windowsAboveThreshold };
+    },
+  };
+}
+
+function round(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}

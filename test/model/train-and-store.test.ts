@@ -1,0 +1,95 @@
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isFlowhoundError } from '../../src/errors.js';
+import { loadModel } from '../../src/model/flowhound-model.js';
+import { trainModel } from '../../src/model/train-model.js';
+import { collectFeatureWindows } from '../../src/window/windower.js';
+import { iterate, makeBenignTraffic } from './records.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'flowhound-model-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+async function expectCode(p: Promise<unknown>, code: string, mentions: string): Promise<void> {
+  try {
+    await p;
+  } catch (e) {
+    expect(isFlowhoundError(e)).toBe(true);
+    expect((e as { code: string }).code).toBe(code);
+    expect((e as Error).message).toContain(mentions);
+    return;
+  }
+  throw new Error(`expected ${code}`);
+}
+
+describe('train, save atomically, load on another backend', () => {
+  const dir = join(tmp, 'm1');
+
+  it('trains dense + lstm on wasm with a seed and writes the tfjs layout', async () => {
+    const { windows } = await collectFeatureWindows(iterate(makeBenignTraffic(1_800_000_000, 900, 7)), { windowSec: 10 });
+    expect(windows.length).toBeGreaterThan(200);
+    const opts = { kind: 'all' as const, seed: 3, epochs: 3, batchSize: 64, learningRate: 0.005, backend: 'wasm' as const, inputs: ['synthetic'] };
+    const model = await trainModel(windows, opts);
+    expect(model.backend).toBe('wasm');
+    expect(model.meta.dense!.threshold.threshold).toBeGreaterThan(0);
+    expect(model.meta.lstm!.threshold.threshold).toBeGreaterThan(0);
+    await model.save(dir);
+    for (const f of ['model.json', 'weights.bin', 'flowhound.json', 'lstm/model.json', 'lstm/weights.bin']) expect(statSync(join(dir, f)).size).toBeGreaterThan(0);
+    const mj = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
+    expect(mj.weightsManifest[0].paths).toEqual(['weights.bin']);
+    expect(mj.format).toBe('layers-model');
+
+    // Same seed, same backend: same weights, same thresholds.
+    const again = await trainModel(windows, opts);
+    expect(again.meta.dense!.threshold.threshold).toBe(model.meta.dense!.threshold.threshold);
+    expect(again.meta.lstm!.threshold.threshold).toBe(model.meta.lstm!.threshold.threshold);
+
+    // Loads on cpu and scores the same windows the same (within 1e-4).
+    const onWasm = model.createScorer().score(windows);
+    const loaded = await loadModel(dir, { backend: 'cpu' });
+    expect(loaded.backend).toBe('cpu');
+    const onCpu = loaded.createScorer().score(windows);
+    let maxDiff = 0;
+    onWasm.forEach((a, i) => {
+      const b = onCpu[i]!;
+      maxDiff = Math.max(maxDiff, Math.abs(a.dense!.score - b.dense!.score), Math.abs(a.lstm!.score - b.lstm!.score));
+    });
+    console.log(`wasm-trained model scored on cpu: max |score difference| ${maxDiff.toExponential(2)} over ${windows.length} windows`);
+    expect(maxDiff).toBeLessThan(1e-4);
+    expect(loaded.learnedPeakPps('tcp', 443)).toBeGreaterThan(0);
+    expect(loaded.learnedPeakPps('tcp', 9999)).toBeNull();
+    model.dispose();
+    again.dispose();
+    loaded.dispose();
+  });
+
+  it('refuses a missing model.json, a truncated weights.bin and another feature schema, each with its own error', async () => {
+    const broken = join(tmp, 'broken');
+    const copy = (name: string) => {
+      const d = join(tmp, `${name}`);
+      rmSync(d, { recursive: true, force: true });
+      for (const f of ['model.json', 'weights.bin', 'flowhound.json', 'lstm/model.json', 'lstm/weights.bin']) {
+        const to = join(d, f);
+        mkdirSync(join(to, '..'), { recursive: true });
+        copyFileSync(join(dir, f), to);
+      }
+      return d;
+    };
+    const noJson = copy('no-json');
+    rmSync(join(noJson, 'model.json'));
+    await expectCode(loadModel(noJson, { backend: 'cpu' }), 'MODEL_NOT_FOUND', 'model.json');
+
+    const truncated = copy('truncated');
+    truncateSync(join(truncated, 'weights.bin'), statSync(join(truncated, 'weights.bin')).size - 100);
+    await expectCode(loadModel(truncated, { backend: 'cpu' }), 'MODEL_DAMAGED', 'weights.bin');
+
+    const otherSchema = copy('other-schema');
+    const meta = JSON.parse(readFileSync(join(otherSchema, 'flowhound.json'), 'utf8'));
+    meta.featureSchemaVersion = 999;
+    writeFileSync(join(otherSchema, 'flowhound.json'), JSON.stringify(meta));
+    await expectCode(loadModel(otherSchema, { backend: 'cpu' }), 'MODEL_SCHEMA_MISMATCH', 'schema version 999');
+
+    await expectCode(loadModel(broken, { backend: 'cpu' }), 'MODEL_NOT_FOUND', 'flowhound.json');
+    await expectCode(loadModel(dir, { backend: 'node' }), 'BACKEND_UNAVAILABLE', 'node');
+  });
+});
