@@ -52,7 +52,7 @@ export const DEFAULT_WINDOW_SETTINGS: WindowSettings = {
   maxUniqueAddrs: DEFAULT_MAX_UNIQUE_ADDRS,
 };
 
-export interface WindowerStats {
+export type WindowerStats = {
   /** Records whose window had already closed when they arrived. */
   lateRecords: number;
   /** Records dropped because their window already held maxKeysPerWindow keys. */
@@ -61,7 +61,7 @@ export interface WindowerStats {
   /** Largest timestamp seen (seconds), -Infinity before any record. */
   maxTsSec: number;
   watermarkSec: number;
-}
+};
 
 export interface Windower {
   readonly settings: WindowSettings;
