@@ -26,4 +26,6 @@ export interface Detector {
   push(batch: RecordBatch): Finding[];
   /** End of input: returns findings pending in open windows. */
   flush(): Finding[];
+  /** Optional counters for the run summary (e.g. records too late to count). */
+  stats?(): Record<string, number>;
 }

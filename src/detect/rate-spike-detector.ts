@@ -1,0 +1,314 @@
+/**
+ * Packet-rate spikes (`rate.spike`): packets per second to one
+ * (host, port, proto) above `ratePps` (20, the brief) for at least
+ * `rateMinSeconds` (5) consecutive seconds, and well above that port's
+ * normal rate.
+ *
+ * Algorithm:
+ * 1. Per-second packet counts per (destination host, port, proto): exact
+ *    from PacketTick (captures); from FlowRecords (flow logs) each flow's
+ *    originator packets are spread evenly over the seconds it lasted. Keys
+ *    that have ticks ignore flows (a capture yields both). Counts are kept
+ *    as a difference array (+rate where a flow starts, −rate after it
+ *    ends), so a long flow costs two entries, not one per second.
+ * 2. A second is final once the watermark (largest timestamp seen) is
+ *    `rateLatenessSec` (120 s) past it; later records are counted as late
+ *    and dropped (they are reported in stats()).
+ * 3. Normal rate: the port's learned peak pps when a model is loaded
+ *    (`learnedPeakPps`), else an online baseline: the highest mean rate of
+ *    any `rateBaselineBucketSec` (10 s) bucket of the key's earlier
+ *    non-spike traffic. A key is "without baseline" while it has been seen
+ *    for less than `rateWarmupSec` (60 s) since the run began; then the
+ *    rate must exceed `rateNoBaselineFactor` × `ratePps` (200 pps).
+ * 4. A second is above when pps > `ratePps`, pps ≥ `rateBaselineFactor`
+ *    (3) × the normal peak, and (baseline known or pps over the no-baseline
+ *    bar). `rateMinSeconds` consecutive seconds above open an incident; a
+ *    busy server's one- or two-second bursts never do.
+ * 5. The incident is reported `reportDelaySec` after its run ends (or at
+ *    end of input) with its start, end, peak and mean rate and the baseline
+ *    it was compared with. Severity and confidence from
+ *    peak / max(ratePps, factor × baseline).
+ * State: at most `rateMaxKeys` keys; a key idle for `rateKeyIdleSec` is
+ * forgotten.
+ */
+import type { Settings } from '../config/settings.js';
+import { createFinding } from '../score/finding-id.js';
+import { confidenceFromRatio, severityFromRatio } from '../score/severity.js';
+import type { Finding, Proto, RecordBatch } from '../types.js';
+import type { Detector } from './detector.js';
+import { fmtDuration } from './scan-detector.js';
+
+export type RateSpikeSettings = Pick<
+  Settings,
+  | 'ratePps'
+  | 'rateMinSeconds'
+  | 'rateBaselineFactor'
+  | 'rateBaselineBucketSec'
+  | 'rateWarmupSec'
+  | 'rateNoBaselineFactor'
+  | 'rateLatenessSec'
+  | 'rateMaxKeys'
+  | 'rateKeyIdleSec'
+  | 'reportDelaySec'
+  | 'idBucketSec'
+>;
+
+export interface RateSpikeOptions {
+  /** A port's learned peak packets per second (from a model), or null when the model has none. */
+  learnedPeakPps?: (port: number, proto: Proto) => number | null;
+}
+
+interface Run {
+  startSec: number;
+  seconds: number;
+  pkts: number;
+  maxPps: number;
+}
+
+interface Incident {
+  startSec: number;
+  endSec: number;
+  seconds: number;
+  pkts: number;
+  maxPps: number;
+  normalPps: number;
+  baselineSource: 'model' | 'online' | 'none';
+  dueTs: number | null;
+  lastEmittedSeconds: number;
+}
+
+interface RateKey {
+  dst: string;
+  port: number;
+  proto: Proto;
+  hasTicks: boolean;
+  firstSec: number;
+  lastActivitySec: number;
+  /** Pending rate changes at seconds after `frontier`. */
+  deltas: Map<number, number>;
+  /** Rate in effect at the frontier. */
+  level: number;
+  frontier: number;
+  bucketSum: number;
+  bucketLen: number;
+  baselinePeak: number;
+  run: Run | null;
+  incident: Incident | null;
+}
+
+export function createRateSpikeDetector(settings: RateSpikeSettings, options: RateSpikeOptions = {}): Detector {
+  const keys = new Map<string, RateKey>();
+  let watermark = Number.NEGATIVE_INFINITY;
+  let runStartSec = Number.POSITIVE_INFINITY;
+  let lastFinalized = Number.NEGATIVE_INFINITY;
+  let late = 0;
+  const thr = settings.ratePps;
+
+  function getKey(dst: string, port: number, proto: Proto, sec: number, out: Finding[]): RateKey {
+    const id = `${dst}|${port}|${proto}`;
+    let k = keys.get(id);
+    if (k === undefined) {
+      k = {
+        dst, port, proto, hasTicks: false, firstSec: sec, lastActivitySec: sec, deltas: new Map(), level: 0,
+        frontier: Math.min(sec - 1, Math.max(finalizeBound(), sec - Math.ceil(settings.rateLatenessSec) - 1)), bucketSum: 0, bucketLen: 0, baselinePeak: 0, run: null, incident: null,
+      };
+      keys.set(id, k);
+      if (keys.size > settings.rateMaxKeys) evictOne(out);
+    }
+    return k;
+  }
+
+  function finalizeBound(): number {
+    return Math.floor(watermark - settings.rateLatenessSec);
+  }
+
+  function addRate(k: RateKey, fromSec: number, toSecExcl: number, rate: number): void {
+    if (fromSec <= k.frontier) {
+      late++;
+      return;
+    }
+    k.deltas.set(fromSec, (k.deltas.get(fromSec) ?? 0) + rate);
+    k.deltas.set(toSecExcl, (k.deltas.get(toSecExcl) ?? 0) - rate);
+    if (toSecExcl - 1 > k.lastActivitySec) k.lastActivitySec = toSecExcl - 1;
+    if (fromSec < k.firstSec) k.firstSec = fromSec;
+  }
+
+  function normalOf(k: RateKey, sec: number): { normal: number; source: Incident['baselineSource']; known: boolean } {
+    const learned = options.learnedPeakPps?.(k.port, k.proto);
+    if (learned !== null && learned !== undefined && Number.isFinite(learned)) return { normal: learned, source: 'model', known: true };
+    const known = k.firstSec - runStartSec >= settings.rateWarmupSec || sec - k.firstSec >= settings.rateWarmupSec;
+    return { normal: k.baselinePeak, source: known ? 'online' : 'none', known };
+  }
+
+  /** Processes `len` seconds from `sec` at a constant rate `pps`. */
+  function stretch(k: RateKey, sec: number, len: number, pps: number, out: Finding[]): void {
+    const n = normalOf(k, sec);
+    const above = pps > thr && pps >= settings.rateBaselineFactor * n.normal && (n.known || pps > settings.rateNoBaselineFactor * thr);
+    if (above) {
+      k.bucketSum = 0;
+      k.bucketLen = 0;
+      if (k.run === null) k.run = { startSec: sec, seconds: 0, pkts: 0, maxPps: 0 };
+      const r = k.run;
+      r.seconds += len;
+      r.pkts += pps * len;
+      if (pps > r.maxPps) r.maxPps = pps;
+      if (r.seconds >= settings.rateMinSeconds) {
+        const inc = k.incident;
+        if (inc === null || inc.endSec < r.startSec - 1) {
+          if (inc !== null) emit(k, out);
+          k.incident = { startSec: r.startSec, endSec: sec + len - 1, seconds: r.seconds, pkts: r.pkts, maxPps: r.maxPps, normalPps: n.normal, baselineSource: n.source, dueTs: null, lastEmittedSeconds: 0 };
+        } else {
+          inc.endSec = sec + len - 1;
+          inc.seconds = r.seconds;
+          inc.pkts = r.pkts;
+          inc.maxPps = Math.max(inc.maxPps, r.maxPps);
+          inc.dueTs = null;
+        }
+      }
+      return;
+    }
+    if (k.run !== null) {
+      if (k.incident !== null && k.incident.dueTs === null) k.incident.dueTs = sec + settings.reportDelaySec;
+      k.run = null;
+    }
+    // Online baseline: peak of bucket means over non-spike traffic.
+    k.bucketSum += pps * len;
+    k.bucketLen += len;
+    if (k.bucketLen >= settings.rateBaselineBucketSec) {
+      const mean = k.bucketSum / k.bucketLen;
+      if (mean > k.baselinePeak) k.baselinePeak = mean;
+      k.bucketSum = 0;
+      k.bucketLen = 0;
+    }
+  }
+
+  function finalizeKey(k: RateKey, upTo: number, out: Finding[]): void {
+    if (upTo <= k.frontier) return;
+    const secs = [...k.deltas.keys()].filter((s) => s <= upTo).sort((a, b) => a - b);
+    let cursor = k.frontier + 1;
+    for (const s of secs) {
+      if (s > cursor) stretch(k, cursor, s - cursor, k.level, out);
+      k.level += k.deltas.get(s) ?? 0;
+      if (Math.abs(k.level) < 1e-9) k.level = 0;
+      k.deltas.delete(s);
+      cursor = s;
+    }
+    if (upTo + 1 > cursor) stretch(k, cursor, upTo + 1 - cursor, k.level, out);
+    k.frontier = upTo;
+  }
+
+  function emit(k: RateKey, out: Finding[]): void {
+    const inc = k.incident;
+    if (inc === null) return;
+    inc.dueTs = null;
+    if (inc.seconds <= inc.lastEmittedSeconds) return;
+    inc.lastEmittedSeconds = inc.seconds;
+    const bar = Math.max(thr, settings.rateBaselineFactor * inc.normalPps, inc.baselineSource === 'none' ? settings.rateNoBaselineFactor * thr : 0);
+    const ratio = inc.maxPps / bar;
+    const meanPps = inc.pkts / inc.seconds;
+    const base =
+      inc.baselineSource === 'model'
+        ? `learned peak ${round1(inc.normalPps)} pps`
+        : inc.baselineSource === 'online'
+          ? `earlier peak ${round1(inc.normalPps)} pps`
+          : 'no baseline yet';
+    out.push(
+      createFinding(
+        {
+          ts: inc.startSec,
+          end: inc.endSec + 1,
+          kind: 'rate.spike',
+          severity: severityFromRatio(ratio),
+          confidence: confidenceFromRatio(ratio),
+          src: null,
+          dst: k.dst,
+          port: k.port,
+          proto: k.proto,
+          summary: `${round1(meanPps)} pps (peak ${round1(inc.maxPps)}) to ${k.dst}:${k.port}/${k.proto} for ${fmtDuration(inc.seconds)}, over ${thr} pps and ${base}`,
+          evidence: {
+            count: inc.seconds,
+            seconds: inc.seconds,
+            packets: Math.round(inc.pkts),
+            meanPps: round1(meanPps),
+            peakPps: round1(inc.maxPps),
+            thresholdPps: thr,
+            normalPps: round1(inc.normalPps),
+            baseline: inc.baselineSource,
+            basis: k.hasTicks ? 'packets' : 'flows',
+          },
+        },
+        settings.idBucketSec,
+      ),
+    );
+  }
+
+  function evictOne(out: Finding[]): void {
+    for (const [id, k] of keys) {
+      finalizeKey(k, Number.MAX_SAFE_INTEGER - 1, out);
+      emit(k, out);
+      keys.delete(id);
+      return;
+    }
+  }
+
+  function finalizeAll(upTo: number, out: Finding[]): void {
+    for (const [id, k] of keys) {
+      finalizeKey(k, Math.min(upTo, k.lastActivitySec + 1), out);
+      if (k.incident !== null && k.incident.dueTs !== null && watermark >= k.incident.dueTs) emit(k, out);
+      if (k.deltas.size === 0 && upTo - k.lastActivitySec > settings.rateKeyIdleSec) {
+        emit(k, out);
+        keys.delete(id);
+      }
+    }
+  }
+
+  return {
+    name: 'rate.spike',
+    push(batch: RecordBatch): Finding[] {
+      const out: Finding[] = [];
+      for (const t of batch.ticks) {
+        if (t.sec > watermark) watermark = t.sec;
+        if (t.sec < runStartSec) runStartSec = t.sec;
+        const k = getKey(t.dst, t.port, t.proto, t.sec, out);
+        k.hasTicks = true;
+        addRate(k, t.sec, t.sec + 1, t.pkts);
+      }
+      for (const f of batch.flows) {
+        if (f.origPkts <= 0) continue;
+        const end = f.ts + (f.duration ?? 0);
+        if (end > watermark) watermark = end;
+        const s0 = Math.floor(f.ts);
+        if (s0 < runStartSec) runStartSec = s0;
+        const k = getKey(f.respH, f.respP, f.proto, s0, out);
+        if (k.hasTicks) continue;
+        const n = Math.floor(end) - s0 + 1;
+        addRate(k, s0, s0 + n, f.origPkts / n);
+      }
+      const bound = finalizeBound();
+      if (bound - lastFinalized >= 5) {
+        lastFinalized = bound;
+        finalizeAll(bound, out);
+      }
+      return out;
+    },
+    flush(): Finding[] {
+      const out: Finding[] = [];
+      for (const k of keys.values()) {
+        finalizeKey(k, k.lastActivitySec + 1, out);
+        emit(k, out);
+      }
+      keys.clear();
+      watermark = Number.NEGATIVE_INFINITY;
+      runStartSec = Number.POSITIVE_INFINITY;
+      lastFinalized = Number.NEGATIVE_INFINITY;
+      return out;
+    },
+    stats() {
+      return { lateRecords: late };
+    },
+  };
+}
+
+function round1(x: number): number {
+  return Math.round(x * 10) / 10;
+}

@@ -1,0 +1,83 @@
+import { DEFAULT_SETTINGS } from '../../src/config/settings.js';
+import { createRateSpikeDetector, type RateSpikeOptions } from '../../src/detect/rate-spike-detector.js';
+import type { Finding, FlowRecord, PacketTick } from '../../src/types.js';
+import { batch, flow, tick } from './make-records.js';
+
+const T0 = 1_650_000_000;
+const HOST = '10.0.0.80';
+
+/** Per-second ticks to HOST:80 from a rate function of the second index. */
+function ticks(seconds: number, pps: (i: number) => number, start = T0): PacketTick[] {
+  const out: PacketTick[] = [];
+  for (let i = 0; i < seconds; i++) {
+    const n = pps(i);
+    if (n > 0) out.push(tick({ sec: start + i, dst: HOST, port: 80, pkts: n }));
+  }
+  return out;
+}
+
+function run(t: PacketTick[], flows: FlowRecord[] = [], options: RateSpikeOptions = {}): Finding[] {
+  const d = createRateSpikeDetector(DEFAULT_SETTINGS, options);
+  const out: Finding[] = [];
+  // Feed in batches of 50 ticks, as a capture reader would.
+  for (let i = 0; i < t.length; i += 50) out.push(...d.push(batch({ ticks: t.slice(i, i + 50) })));
+  if (flows.length) out.push(...d.push(batch({ flows })));
+  return [...out, ...d.flush()];
+}
+
+describe('rate.spike', () => {
+  it('fires on 5 s at 100 pps after 5 min at 5 pps, not on 4 s', () => {
+    const five = run(ticks(400, (i) => (i >= 300 && i < 305 ? 100 : 5)));
+    expect(five).toHaveLength(1);
+    expect(five[0]).toMatchObject({ kind: 'rate.spike', dst: HOST, port: 80, proto: 'tcp', src: null, ts: T0 + 300, end: T0 + 305 });
+    expect(five[0]!.evidence).toMatchObject({ seconds: 5, peakPps: 100, baseline: 'online', normalPps: 5 });
+    expect(run(ticks(400, (i) => (i >= 300 && i < 304 ? 100 : 5)))).toEqual([]);
+  });
+
+  it('stays quiet for a busy web server: steady 40 pps with 2-second bursts of 300 pps', () => {
+    expect(run(ticks(900, (i) => (i % 30 < 2 ? 300 : 40)))).toEqual([]);
+  });
+
+  it('stays quiet for a steady stream above 20 pps from the start of the run (a control stream)', () => {
+    expect(run(ticks(900, () => 50))).toEqual([]);
+  });
+
+  it('needs the rate to be well above the earlier peak, not just above 20 pps', () => {
+    // Earlier 10-s peaks around 40 pps; 90 pps for 20 s is not 3x that.
+    expect(run(ticks(600, (i) => (i >= 400 && i < 420 ? 90 : i % 20 < 10 ? 40 : 10)))).toEqual([]);
+  });
+
+  it('fires on a flood at the very start of a capture only above the no-baseline bar (200 pps)', () => {
+    const flood = run(ticks(30, () => 1600));
+    expect(flood).toHaveLength(1);
+    expect(flood[0]!.evidence.baseline).toBe('none');
+    expect(flood[0]!.severity).toBe('medium');
+    expect(run(ticks(30, () => 150))).toEqual([]);
+  });
+
+  it('uses a learned peak from a model when one is given', () => {
+    const t = ticks(400, (i) => (i >= 300 && i < 320 ? 100 : 5));
+    expect(run(t, [], { learnedPeakPps: () => 50 })).toEqual([]);
+    const f = run(t, [], { learnedPeakPps: () => 10 });
+    expect(f).toHaveLength(1);
+    expect(f[0]!.evidence.baseline).toBe('model');
+  });
+
+  it('spreads flow-log packets evenly over each flow (no ticks)', () => {
+    // 10 min of background flows at ~2 pps, then a 30-s flow with 3000 packets (100 pps).
+    const bg = Array.from({ length: 60 }, (_, i) => flow({ ts: T0 + i * 10, origH: '10.0.0.5', respH: HOST, respP: 80, connState: 'SF', duration: 10, origPkts: 20, respPkts: 20 }));
+    const burst = flow({ ts: T0 + 700, origH: '10.0.0.6', respH: HOST, respP: 80, connState: 'SF', duration: 30, origPkts: 3000, respPkts: 10 });
+    const found = run([], [...bg, burst]);
+    expect(found).toHaveLength(1);
+    expect(found[0]!.evidence).toMatchObject({ basis: 'flows', seconds: 31 });
+    // The same packets spread over 10 minutes are 5 pps: quiet.
+    expect(run([], [...bg, { ...burst, duration: 600 }])).toEqual([]);
+  });
+
+  it('reports records later than the lateness as late instead of counting them', () => {
+    const d = createRateSpikeDetector(DEFAULT_SETTINGS);
+    d.push(batch({ ticks: ticks(600, () => 1) }));
+    d.push(batch({ ticks: [tick({ sec: T0 + 10, dst: HOST, port: 80, pkts: 5 })] }));
+    expect(d.stats?.()).toEqual({ lateRecords: 1 });
+  });
+});
