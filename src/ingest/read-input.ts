@@ -7,6 +7,7 @@ import { statSync } from 'node:fs';
 import { FlowhoundError } from '../errors.js';
 import { type ByteSource, openByteSource } from '../io/byte-source.js';
 import type { IngestWarning, RecordBatch } from '../types.js';
+import { readCaptureRecords } from './capture-ingest.js';
 import { detectFormat, type InputFormat } from './detect.js';
 import { readZeekJson } from './zeek/read-zeek-json.js';
 import { readZeekTsv } from './zeek/read-zeek-tsv.js';
@@ -29,6 +30,8 @@ export type InputReader = (source: ByteSource, options: ReadOptions) => AsyncIte
 
 /** Each format's reader (the ingest modules import theirs here). */
 const readers: Partial<Record<InputFormat, InputReader>> = {
+  pcap: readCaptureRecords,
+  pcapng: readCaptureRecords,
   'zeek-tsv': readZeekTsv,
   'zeek-json': readZeekJson,
 };

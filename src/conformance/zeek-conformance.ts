@@ -1,0 +1,252 @@
+/**
+ * Measures how closely the flow tracker reproduces Zeek's conn.log on the
+ * (trace, baseline) pairs of ../shared/data/zeek-conformance.
+ *
+ * For each trace directory:
+ * 1. run capture ingest (decoder + flow tracker) on trace.pcap / trace.pcapng;
+ * 2. read Zeek's conn.log there (ts is masked by Zeek's test harness);
+ * 3. match connections as a multiset of 5-tuples (orig_h, orig_p, resp_h,
+ *    resp_p, proto), with ts within 1 s where the baseline has a ts; among
+ *    several candidates with the same tuple, the one agreeing on the most
+ *    compared fields is taken. Baselines cut down to a few columns without
+ *    addresses (zeek-cut -m) are paired in order when the counts agree;
+ * 4. compare conn_state, history, orig/resp packets, IP bytes and payload
+ *    bytes of matched pairs.
+ *
+ * Traces that need tunnel decapsulation (VXLAN, Geneve, GRE, GTP-U, Teredo,
+ * AYIYA, ERSPAN), which the decoder does not do, are reported as out of
+ * scope, named with the reason, and counted on their own line.
+ */
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { openByteSource } from '../io/byte-source.js';
+import { readCaptureRecords } from '../ingest/capture-ingest.js';
+import type { FlowRecord } from '../types.js';
+import { type BaselineRow, readBaselineConnLog } from './read-baseline-conn-log.js';
+
+export interface FieldMismatch {
+  tuple: string;
+  field: string;
+  zeek: string;
+  ours: string;
+}
+
+export interface TraceConformance {
+  name: string;
+  /** Why the trace is out of scope, or null. */
+  outOfScope: string | null;
+  /** Set when the trace could not be run (the message). */
+  error: string | null;
+  zeekRows: number;
+  ourRows: number;
+  matched: number;
+  connStateAgree: number;
+  historyAgree: number;
+  /** orig_pkts and resp_pkts both equal. */
+  pktsAgree: number;
+  /** orig_ip_bytes and resp_ip_bytes both equal. */
+  ipBytesAgree: number;
+  /** orig_bytes and resp_bytes both equal (unset counts as equal to unset). */
+  bytesAgree: number;
+  /** True when the baseline has no address columns and rows were paired in order. */
+  pairedByOrder: boolean;
+  mismatches: FieldMismatch[];
+}
+
+export interface ConformanceTotals {
+  traces: number;
+  zeekRows: number;
+  ourRows: number;
+  matched: number;
+  connStateAgree: number;
+  historyAgree: number;
+  pktsAgree: number;
+  ipBytesAgree: number;
+  bytesAgree: number;
+}
+
+export interface ConformanceReport {
+  traces: TraceConformance[];
+  inScope: ConformanceTotals;
+  outOfScope: ConformanceTotals;
+}
+
+const TUNNEL_TRACES: Record<string, string> = {
+  'core.erspanI': 'ERSPAN in GRE decapsulation is not implemented',
+  'core.tunnels.ayiya': 'AYIYA (IPv6 in UDP) decapsulation is not implemented',
+  'core.tunnels.geneve': 'Geneve decapsulation is not implemented',
+  'core.tunnels.geneve-ipv6': 'Geneve decapsulation is not implemented',
+  'core.tunnels.gre': 'GRE decapsulation is not implemented',
+  'core.tunnels.gre-in-gre': 'GRE decapsulation is not implemented',
+  'core.tunnels.gre-over-udp': 'GRE-in-UDP decapsulation is not implemented',
+  'core.tunnels.gre-pptp': 'PPTP enhanced GRE decapsulation is not implemented',
+  'core.tunnels.gtp.inner_ipv6': 'GTP-U decapsulation is not implemented',
+  'core.tunnels.gtp.outer_ip_frag': 'GTP-U decapsulation and IP fragment reassembly are not implemented',
+  'core.tunnels.teredo': 'Teredo decapsulation is not implemented',
+  'core.tunnels.vxlan': 'VXLAN decapsulation is not implemented',
+  'core.tunnels.vxlan-unknown-internal-packet': 'VXLAN decapsulation is not implemented',
+};
+
+const MAX_MISMATCHES_PER_TRACE = 20;
+
+/** Runs every trace directory under `rootDir` (sorted by name). */
+export async function runZeekConformance(rootDir: string): Promise<ConformanceReport> {
+  const names = readdirSync(rootDir)
+    .filter((n) => statSync(join(rootDir, n)).isDirectory())
+    .sort();
+  const traces: TraceConformance[] = [];
+  for (const name of names) traces.push(await runConformanceTrace(join(rootDir, name), name));
+  return {
+    traces,
+    inScope: sumTraces(traces.filter((t) => t.outOfScope === null)),
+    outOfScope: sumTraces(traces.filter((t) => t.outOfScope !== null)),
+  };
+}
+
+export async function runConformanceTrace(dir: string, name: string): Promise<TraceConformance> {
+  const result: TraceConformance = {
+    name,
+    outOfScope: TUNNEL_TRACES[name] ?? null,
+    error: null,
+    zeekRows: 0,
+    ourRows: 0,
+    matched: 0,
+    connStateAgree: 0,
+    historyAgree: 0,
+    pktsAgree: 0,
+    ipBytesAgree: 0,
+    bytesAgree: 0,
+    pairedByOrder: false,
+    mismatches: [],
+  };
+  const trace = ['trace.pcap', 'trace.pcapng'].map((f) => join(dir, f)).find((p) => existsSync(p));
+  const logPath = join(dir, 'conn.log');
+  if (trace === undefined || !existsSync(logPath)) {
+    result.error = 'no trace.pcap/trace.pcapng or conn.log';
+    return result;
+  }
+  const baseline = readBaselineConnLog(logPath);
+  result.zeekRows = baseline.rows.length;
+  const flows: FlowRecord[] = [];
+  try {
+    const source = await openByteSource(trace);
+    for await (const batch of readCaptureRecords(source, { maxInvalid: 25, onWarning: () => {} })) flows.push(...batch.flows);
+  } catch (e) {
+    result.error = (e as Error).message;
+    return result;
+  }
+  flows.sort((a, b) => a.ts - b.ts);
+  result.ourRows = flows.length;
+
+  const hasTuple = baseline.columns.includes('id.orig_h') && baseline.columns.includes('proto');
+  const pairs: [BaselineRow, FlowRecord][] = [];
+  if (!hasTuple) {
+    result.pairedByOrder = true;
+    if (flows.length === baseline.rows.length) {
+      baseline.rows.forEach((row, i) => {
+        pairs.push([row, flows[i]!]);
+      });
+    }
+  } else {
+    const byTuple = new Map<string, FlowRecord[]>();
+    for (const f of flows) {
+      const k = tupleOf(f.origH, f.origP, f.respH, f.respP, f.proto);
+      const list = byTuple.get(k);
+      if (list) list.push(f);
+      else byTuple.set(k, [f]);
+    }
+    for (const row of baseline.rows) {
+      const k = tupleOf(row['id.orig_h'] ?? '', Number(row['id.orig_p']), row['id.resp_h'] ?? '', Number(row['id.resp_p']), row.proto ?? '');
+      const candidates = byTuple.get(k);
+      if (!candidates || candidates.length === 0) continue;
+      const ts = row.ts === null || row.ts === undefined ? null : Number(row.ts);
+      let best = -1;
+      let bestScore = -1;
+      candidates.forEach((f, i) => {
+        if (ts !== null && Math.abs(f.ts - ts) > 1) return;
+        const score = compareFields(row, f).filter((c) => c.equal).length;
+        if (score > bestScore) {
+          best = i;
+          bestScore = score;
+        }
+      });
+      if (best < 0) continue;
+      pairs.push([row, candidates[best]!]);
+      candidates.splice(best, 1);
+    }
+  }
+  for (const [row, f] of pairs) {
+    result.matched++;
+    const checks = compareFields(row, f);
+    const ok = (field: string) => checks.find((c) => c.field === field)?.equal ?? true;
+    if (ok('conn_state')) result.connStateAgree++;
+    if (ok('history')) result.historyAgree++;
+    if (ok('orig_pkts') && ok('resp_pkts')) result.pktsAgree++;
+    if (ok('orig_ip_bytes') && ok('resp_ip_bytes')) result.ipBytesAgree++;
+    if (ok('orig_bytes') && ok('resp_bytes')) result.bytesAgree++;
+    for (const c of checks) {
+      if (!c.equal && result.mismatches.length < MAX_MISMATCHES_PER_TRACE) {
+        result.mismatches.push({ tuple: tupleOf(f.origH, f.origP, f.respH, f.respP, f.proto), field: c.field, zeek: c.zeek, ours: c.ours });
+      }
+    }
+  }
+  return result;
+}
+
+interface FieldCheck {
+  field: string;
+  equal: boolean;
+  zeek: string;
+  ours: string;
+}
+
+/** Compares the fields the baseline has (columns cut away by zeek-cut are skipped). */
+function compareFields(row: BaselineRow, f: FlowRecord): FieldCheck[] {
+  const ours: Record<string, string> = {
+    conn_state: f.connState ?? '-',
+    history: f.history ?? '-',
+    orig_pkts: String(f.origPkts),
+    resp_pkts: String(f.respPkts),
+    orig_ip_bytes: String(f.origIpBytes),
+    resp_ip_bytes: String(f.respIpBytes),
+    orig_bytes: f.origBytes === null ? '-' : String(f.origBytes),
+    resp_bytes: f.respBytes === null ? '-' : String(f.respBytes),
+  };
+  const out: FieldCheck[] = [];
+  for (const field of Object.keys(ours)) {
+    if (!(field in row)) continue;
+    const z = row[field] ?? '-';
+    const o = ours[field]!;
+    out.push({ field, equal: z === o, zeek: z, ours: o });
+  }
+  return out;
+}
+
+function tupleOf(origH: string, origP: number, respH: string, respP: number, proto: string): string {
+  return `${origH}:${origP} > ${respH}:${respP}/${proto}`;
+}
+
+function sumTraces(traces: TraceConformance[]): ConformanceTotals {
+  const t: ConformanceTotals = {
+    traces: traces.length,
+    zeekRows: 0,
+    ourRows: 0,
+    matched: 0,
+    connStateAgree: 0,
+    historyAgree: 0,
+    pktsAgree: 0,
+    ipBytesAgree: 0,
+    bytesAgree: 0,
+  };
+  for (const r of traces) {
+    t.zeekRows += r.zeekRows;
+    t.ourRows += r.ourRows;
+    t.matched += r.matched;
+    t.connStateAgree += r.connStateAgree;
+    t.historyAgree += r.historyAgree;
+    t.pktsAgree += r.pktsAgree;
+    t.ipBytesAgree += r.ipBytesAgree;
+    t.bytesAgree += r.bytesAgree;
+  }
+  return t;
+}

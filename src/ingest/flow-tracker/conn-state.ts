@@ -1,0 +1,55 @@
+/**
+ * Zeek's `conn_state` (the `conn_state()` function of
+ * scripts/base/protocols/conn/main.zeek), from the endpoint states:
+ *
+ * - TCP: REJ / RSTR / RSTRH when the responder reset; RSTOS0 / RSTO / OTH
+ *   when the originator reset; SF both closed; SH / S2 originator closed;
+ *   SHR / S3 responder closed; S0 SYN with no reply; S1 established; else OTH.
+ * - UDP: SF both sides sent, S0 originator only, SHR responder only, OTH none.
+ * - ICMP and other transports: OTH.
+ */
+import type { Flow } from './flow.js';
+import {
+  isInactiveState,
+  TCP_CLOSED,
+  TCP_ESTABLISHED,
+  TCP_INACTIVE,
+  TCP_RESET,
+  TCP_SYN_ACK_SENT,
+  TCP_SYN_SENT,
+} from './tcp-endpoint.js';
+
+const RSTOS0_HISTORY = /^\^?S[^HAFGIQ]*R.*$/;
+
+export function computeConnState(flow: Flow): string {
+  const s = flow.tcp;
+  if (s !== null) {
+    const o = s.orig.state;
+    const r = s.resp.state;
+    const oInactive = isInactiveState(o);
+    const rInactive = isInactiveState(r);
+    if (r === TCP_RESET) {
+      if (o === TCP_SYN_SENT || o === TCP_SYN_ACK_SENT || (o === TCP_RESET && s.orig.size(s.resp) === 0 && s.resp.size(s.orig) === 0)) return 'REJ';
+      return oInactive ? 'RSTRH' : 'RSTR';
+    }
+    if (o === TCP_RESET) {
+      if (rInactive) return RSTOS0_HISTORY.test(flow.history) ? 'RSTOS0' : 'OTH';
+      return 'RSTO';
+    }
+    if (o === TCP_CLOSED && r === TCP_CLOSED) return 'SF';
+    if (o === TCP_CLOSED) return rInactive ? 'SH' : 'S2';
+    if (r === TCP_CLOSED) return oInactive ? 'SHR' : 'S3';
+    if (o === TCP_SYN_SENT && r === TCP_INACTIVE) return 'S0';
+    if (o === TCP_ESTABLISHED && r === TCP_ESTABLISHED) return 'S1';
+    return 'OTH';
+  }
+  if (flow.proto === 'udp') {
+    const oActive = flow.origPkts > 0 || flow.origSeen;
+    const rActive = flow.respPkts > 0 || flow.respSeen;
+    if (oActive && rActive) return 'SF';
+    if (oActive) return 'S0';
+    if (rActive) return 'SHR';
+    return 'OTH';
+  }
+  return 'OTH';
+}
