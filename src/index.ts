@@ -3,3 +3,7 @@ export * from './errors.js';
 export * from './types.js';
 export * from './io/byte-source.js';
 export * from './ingest/detect.js';
+export * from './ingest/read-input.js';
+export * from './io/lines.js';
+export { readZeekTsv, type ZeekReadStats } from './ingest/zeek/read-zeek-tsv.js';
+export { readZeekJson } from './ingest/zeek/read-zeek-json.js';

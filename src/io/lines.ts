@@ -10,6 +10,7 @@
  * Also here: the bad-line bookkeeping every line-oriented reader shares
  * (skip, count, report, and stop after `maxInvalid` bad lines in a row).
  */
+import { isAscii } from 'node:buffer';
 import { FlowhoundError } from '../errors.js';
 import type { IngestWarning } from '../types.js';
 
@@ -83,11 +84,11 @@ export async function* splitLines(chunks: AsyncIterable<Uint8Array>, options: Sp
     let text: string;
     if (carryBytes > 0) {
       carry.push(buf.subarray(0, lastNl + 1));
-      text = Buffer.concat(carry, carryBytes + lastNl + 1).toString('utf8');
+      text = decode(Buffer.concat(carry, carryBytes + lastNl + 1), 0, carryBytes + lastNl + 1);
       carry = [];
       carryBytes = 0;
     } else {
-      text = buf.toString('utf8', start, lastNl + 1);
+      text = decode(buf, start, lastNl + 1);
     }
     const firstLine = line;
     line += countNewlines(buf, start, lastNl + 1);
@@ -106,6 +107,11 @@ export async function* splitLines(chunks: AsyncIterable<Uint8Array>, options: Sp
   if (carryBytes > 0) {
     yield { text: Buffer.concat(carry, carryBytes).toString('utf8'), firstLine: line, unterminated: true };
   }
+}
+
+/** UTF-8 decode; pure ASCII (the usual log) takes the cheaper one-byte decode. */
+function decode(buf: Buffer, start: number, end: number): string {
+  return isAscii(buf.subarray(start, end)) ? buf.toString('latin1', start, end) : buf.toString('utf8', start, end);
 }
 
 function countNewlines(buf: Buffer, from: number, to: number): number {

@@ -274,7 +274,7 @@ function parseConnLine(sec: Section, text: string, start: number, end: number): 
             break;
           }
           case C_SERVICE:
-            service = isToken(text, p, fe, sec.empty) ? null : text.slice(p, fe);
+            service = isToken(text, p, fe, sec.empty) ? null : internService(text, p, fe);
             break;
           case C_DURATION:
             duration = parseDecimal(text, p, fe);
@@ -289,7 +289,7 @@ function parseConnLine(sec: Section, text: string, start: number, end: number): 
             if (Number.isNaN(respBytes)) return expected(sec, c, 'a count', text, p, fe);
             break;
           case C_STATE:
-            connState = text.slice(p, fe);
+            connState = internConnState(text, p, fe);
             break;
           case C_MISSED:
             missedBytes = parseCount(text, p, fe);
@@ -448,6 +448,26 @@ function parseDnsLine(sec: Section, text: string, start: number, end: number): D
   if (rcode === null && rcodeName !== null) rcode = numberRcode(rcodeName);
   else if (rcode !== null && rcodeName === null) rcodeName = nameRcode(rcode);
   return { ts, uid, client, clientP, server, serverP, proto, transId, query, qtype, qtypeName, rcode, rcodeName, answers, ttls, responseBytes: null };
+}
+
+const CONN_STATES = ['S0', 'S1', 'SF', 'REJ', 'S2', 'S3', 'RSTO', 'RSTR', 'RSTOS0', 'RSTRH', 'SH', 'SHR', 'OTH'];
+const SERVICES = ['dns', 'http', 'ssl', 'ssh', 'ntp', 'dhcp', 'smtp', 'ftp', 'ftp-data', 'krb', 'smb', 'dce_rpc', 'rdp', 'quic', 'snmp', 'sip', 'mysql', 'irc', 'ntlm', 'gssapi'];
+
+/** The shared literal for a known conn_state (no new string per line), else a copy. */
+function internConnState(text: string, s: number, e: number): string {
+  for (let i = 0; i < CONN_STATES.length; i++) {
+    const k = CONN_STATES[i] as string;
+    if (isToken(text, s, e, k)) return k;
+  }
+  return text.slice(s, e);
+}
+
+function internService(text: string, s: number, e: number): string {
+  for (let i = 0; i < SERVICES.length; i++) {
+    const k = SERVICES[i] as string;
+    if (isToken(text, s, e, k)) return k;
+  }
+  return text.slice(s, e);
 }
 
 /** Query names without the trailing dot (DnsRecord.query). */
