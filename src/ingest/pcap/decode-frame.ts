@@ -6,7 +6,7 @@
  *
  * Link types (LINKTYPE_* numbers of tcpdump.org/linktypes.html):
  *   0 NULL and 108 LOOP (BSD loopback), 1 Ethernet (802.1Q, 802.1ad/QinQ,
- *   MPLS, PPPoE session, 802.2 SNAP), 9 PPP, 50 PPP in HDLC framing,
+ *   VN-Tag, 802.1ah PBB, Cisco FabricPath, MPLS, PPPoE session, 802.2 SNAP), 9 PPP, 50 PPP in HDLC framing,
  *   101 RAW (and 12/14, which some systems write for raw IP), 228 IPv4,
  *   229 IPv6, 113 Linux SLL, 276 Linux SLL2.
  *
@@ -136,13 +136,22 @@ export function createFrameDecoder(onUnknownLinkType?: (linkType: number) => voi
     let off = 12;
     let type = (d[off]! << 8) | d[off + 1]!;
     off += 2;
-    for (let tags = 0; (type === 0x8100 || type === 0x88a8 || type === 0x9100) && tags < MAX_VLAN_TAGS; tags++) {
-      if (off + 4 > n) {
+    // Tags and encapsulations between the MAC addresses and the payload's EtherType:
+    // 802.1Q/802.1ad/QinQ (TCI), VN-Tag (4-byte tag), 802.1ah PBB (I-TAG and
+    // inner MACs), Cisco FabricPath (FTAG/TTL and the inner MACs).
+    for (let tags = 0; tags < MAX_VLAN_TAGS; tags++) {
+      let skip: number;
+      if (type === 0x8100 || type === 0x88a8 || type === 0x9100) skip = 2;
+      else if (type === 0x8926) skip = 4;
+      else if (type === 0x88e7) skip = 16;
+      else if (type === 0x8903) skip = 14;
+      else break;
+      if (off + skip + 2 > n) {
         stats.nonIp++;
         return;
       }
-      type = (d[off + 2]! << 8) | d[off + 3]!;
-      off += 4;
+      type = (d[off + skip]! << 8) | d[off + skip + 1]!;
+      off += skip + 2;
     }
     if (type < 0x0600) {
       // 802.3 length: 802.2 LLC; only SNAP with an EtherType can carry IP here.
