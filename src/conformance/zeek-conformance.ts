@@ -51,6 +51,9 @@ export interface TraceConformance {
   /** True when the baseline has no address columns and rows were paired in order. */
   pairedByOrder: boolean;
   mismatches: FieldMismatch[];
+  /** 5-tuples of baseline rows with no match, and of our records left over (at most 20 each). */
+  unmatchedZeek: string[];
+  unmatchedOurs: string[];
 }
 
 export interface ConformanceTotals {
@@ -118,6 +121,8 @@ export async function runConformanceTrace(dir: string, name: string): Promise<Tr
     bytesAgree: 0,
     pairedByOrder: false,
     mismatches: [],
+    unmatchedZeek: [],
+    unmatchedOurs: [],
   };
   const trace = ['trace.pcap', 'trace.pcapng'].map((f) => join(dir, f)).find((p) => existsSync(p));
   const logPath = join(dir, 'conn.log');
@@ -158,7 +163,10 @@ export async function runConformanceTrace(dir: string, name: string): Promise<Tr
     for (const row of baseline.rows) {
       const k = tupleOf(row['id.orig_h'] ?? '', Number(row['id.orig_p']), row['id.resp_h'] ?? '', Number(row['id.resp_p']), row.proto ?? '');
       const candidates = byTuple.get(k);
-      if (!candidates || candidates.length === 0) continue;
+      if (!candidates || candidates.length === 0) {
+        if (result.unmatchedZeek.length < MAX_MISMATCHES_PER_TRACE) result.unmatchedZeek.push(k);
+        continue;
+      }
       const ts = row.ts === null || row.ts === undefined ? null : Number(row.ts);
       let best = -1;
       let bestScore = -1;
@@ -170,9 +178,15 @@ export async function runConformanceTrace(dir: string, name: string): Promise<Tr
           bestScore = score;
         }
       });
-      if (best < 0) continue;
+      if (best < 0) {
+        if (result.unmatchedZeek.length < MAX_MISMATCHES_PER_TRACE) result.unmatchedZeek.push(k);
+        continue;
+      }
       pairs.push([row, candidates[best]!]);
       candidates.splice(best, 1);
+    }
+    for (const [k, left] of byTuple) {
+      for (let i = 0; i < left.length && result.unmatchedOurs.length < MAX_MISMATCHES_PER_TRACE; i++) result.unmatchedOurs.push(k);
     }
   }
   for (const [row, f] of pairs) {

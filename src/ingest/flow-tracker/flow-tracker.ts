@@ -34,6 +34,7 @@ import { createFlowExpiryQueue } from './flow-expiry.js';
 import { toFlowRecord } from './flow-record.js';
 import { findIcmpCounterpart, isIcmpEcho } from './icmp-counterpart.js';
 import { type LikelyServerPorts, ZEEK_DEFAULT_LIKELY_SERVER_PORTS } from './likely-server-ports.js';
+import { applyNtpFlip } from './ntp-flip.js';
 import { createPacketTickCounter } from './packet-ticks.js';
 import { clearFiredTcpTimers, computeTcpRemoveAt } from './tcp-timers.js';
 import { isTcpReuse, processTcpPacket, type TcpTimerSettings, TcpSession, ZEEK_TCP_TIMERS } from './tcp-session.js';
@@ -221,9 +222,11 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
     }
 
     const fromOrig = src === flow.origH && (proto === 'icmp' || proto === 'unknown_transport' || sport === flow.origP);
-    // ConnSize: packets and IP bytes per direction (ICMP cut short by the snap length is not counted, as in Zeek).
+    if (ticks !== null) ticks.count(flow, fromOrig, t, p.ipLen, dst, proto === 'tcp' || proto === 'udp' ? dport : 0);
+    // ConnSize counts packets and IP bytes per direction; ICMP cut short by the snap length is not counted (Zeek ICMP.cc).
     const countSize = proto !== 'icmp' || p.payloadOffset + p.payloadLen <= p.data.length;
-    if (countSize) {
+
+    if (flow.tcp !== null) {
       if (fromOrig) {
         flow.origPkts++;
         flow.origIpBytes += p.ipLen;
@@ -231,27 +234,36 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
         flow.respPkts++;
         flow.respIpBytes += p.ipLen;
       }
-    }
-    if (ticks !== null) ticks.count(flow, fromOrig, t, p.ipLen, dst, proto === 'tcp' || proto === 'udp' ? dport : 0);
-
-    if (flow.tcp !== null) {
       processTcpPacket(flow, flow.tcp, fromOrig, p);
+      if (dnsTracker !== null && (flow.dnsMessages > 0 || dnsTracker.wants(flow))) dnsTracker.handlePacket(flow, fromOrig, p, out.dns);
     } else {
       flow.lastTs = Math.max(t, flow.lastTs);
+      if (proto === 'udp') flow.checkHistory(fromOrig ? 0x10 : 0x10 << 16, fromOrig ? 'D' : 'd');
+      // Application analyzers (DNS, NTP) run before Zeek updates the UDP/ICMP sizes and ConnSize, which then
+      // use the packet's direction as it was before any flip they made (hence NTP's "D^" with 2 orig packets).
+      if (proto === 'udp') {
+        if (dnsTracker !== null && (flow.dnsMessages > 0 || dnsTracker.wants(flow))) dnsTracker.handlePacket(flow, fromOrig, p, out.dns);
+        applyNtpFlip(flow, fromOrig, p);
+      }
       if (fromOrig) {
         flow.origSeen = true;
         flow.origPayloadBytes += p.payloadLen;
-        if (proto === 'udp') flow.checkHistory(0x10, 'D');
+        if (countSize) {
+          flow.origPkts++;
+          flow.origIpBytes += p.ipLen;
+        }
       } else {
         flow.respSeen = true;
         flow.respPayloadBytes += p.payloadLen;
-        if (proto === 'udp') flow.checkHistory(0x10 << 16, 'd');
+        if (countSize) {
+          flow.respPkts++;
+          flow.respIpBytes += p.ipLen;
+        }
       }
       if (proto === 'icmp' && isIcmpEcho(p.ipVersion, p.icmpType)) {
         out.echoes.push({ ts: t, src, dst, type: p.icmpType, id: p.icmpId, seq: p.icmpSeq, payloadBytes: p.payloadLen });
       }
     }
-    if (dnsTracker !== null && (flow.dnsMessages > 0 || dnsTracker.wants(flow))) dnsTracker.handlePacket(flow, fromOrig, p, out.dns);
     updateRemoveAt(flow, t);
   }
 

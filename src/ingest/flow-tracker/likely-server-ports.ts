@@ -41,7 +41,7 @@ const TCP_PORTS = [
 
 const UDP_PORTS = [
   53, 137, 5353, 5355, // dns, netbios-ns, mdns, llmnr
-  67, 68, // dhcp
+  67, // dhcp (the server port only: replies from 67 to 68 are flipped)
   88, 750, // krb
   123, // ntp
   161, 162, // snmp

@@ -1,0 +1,20 @@
+/**
+ * Zeek's NTP analyzer corrects the roles of a connection by the NTP mode
+ * field (`ntp-analyzer.pac`): a server-mode (4) message from the originator,
+ * or a client-mode (3) message from the responder, flips the connection
+ * (history gets `^` after the letter of that packet, e.g. `D^`). Applies to
+ * UDP with port 123 on either side.
+ */
+import type { DecodedPacket } from '../pcap/decoded-packet.js';
+import type { Flow } from './flow.js';
+
+const NTP_PORT = 123;
+const MODE_CLIENT = 3;
+const MODE_SERVER = 4;
+
+export function applyNtpFlip(flow: Flow, fromOrig: boolean, p: DecodedPacket): void {
+  if (flow.proto !== 'udp' || (flow.origP !== NTP_PORT && flow.respP !== NTP_PORT)) return;
+  if (p.payloadLen < 48 || p.payloadOffset >= p.data.length) return;
+  const mode = p.data[p.payloadOffset]! & 7;
+  if ((fromOrig && mode === MODE_SERVER) || (!fromOrig && mode === MODE_CLIENT)) flow.flipRoles();
+}
