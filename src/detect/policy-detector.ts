@@ -1,0 +1,131 @@
+/**
+ * Port-policy findings (`policy.<rule name>`), e.g. the shipped
+ * `policy.data_leakage` and `policy.risky_port` (see default-policy.ts and
+ * policy-rules.ts for the rule language).
+ *
+ * Algorithm:
+ * 1. Match every FlowRecord against every rule (policy-rules.ts matchRule).
+ * 2. Aggregate matches per (rule, sender, receiver, port): connections,
+ *    payload bytes, first and last time.
+ * 3. Report an aggregate `reportDelaySec` after its first match (event
+ *    time) or at end of input; report again only when more connections
+ *    matched since (the scorer limits repeats per suppression interval).
+ * Severity and confidence come from the rule. At most 100,000 aggregates are
+ * held; the oldest is reported and dropped first.
+ */
+import type { Settings } from '../config/settings.js';
+import { createFinding } from '../score/finding-id.js';
+import type { Finding, Proto, RecordBatch } from '../types.js';
+import type { Detector } from './detector.js';
+import type { PolicyRule } from './policy-rules.js';
+import { matchRule } from './policy-rules.js';
+import { fmtDuration } from './scan-detector.js';
+
+export type PolicySettings = Pick<Settings, 'reportDelaySec' | 'idBucketSec'>;
+
+const MAX_AGGREGATES = 100_000;
+
+interface Aggregate {
+  rule: PolicyRule;
+  src: string;
+  dst: string;
+  port: number;
+  proto: Proto;
+  firstTs: number;
+  lastTs: number;
+  connections: number;
+  payloadBytes: number;
+  maxPayloadBytes: number;
+  connStates: Record<string, number>;
+  dueTs: number | null;
+  lastEmitted: number;
+}
+
+export function createPolicyDetector(rules: readonly PolicyRule[], settings: PolicySettings): Detector {
+  const aggs = new Map<string, Aggregate>();
+  let watermark = Number.NEGATIVE_INFINITY;
+
+  function emit(a: Aggregate, out: Finding[]): void {
+    a.dueTs = null;
+    if (a.connections <= a.lastEmitted) return;
+    a.lastEmitted = a.connections;
+    const desc = a.rule.description || a.rule.name;
+    out.push(
+      createFinding(
+        {
+          ts: a.firstTs,
+          end: a.lastTs,
+          kind: `policy.${a.rule.name}`,
+          severity: a.rule.severity,
+          confidence: a.rule.confidence,
+          src: a.src,
+          dst: a.dst,
+          port: a.port,
+          proto: a.proto,
+          summary: `${desc}: ${a.connections} connection${a.connections === 1 ? '' : 's'}, ${a.payloadBytes} B sent in ${fmtDuration(Math.max(0, a.lastTs - a.firstTs))}`,
+          evidence: {
+            rule: a.rule.name,
+            count: a.connections,
+            connections: a.connections,
+            payloadBytes: a.payloadBytes,
+            maxPayloadBytes: a.maxPayloadBytes,
+            connStates: { ...a.connStates },
+          },
+        },
+        settings.idBucketSec,
+      ),
+    );
+  }
+
+  return {
+    name: 'policy',
+    push(batch: RecordBatch): Finding[] {
+      const out: Finding[] = [];
+      if (rules.length === 0) return out;
+      for (const f of batch.flows) {
+        if (f.ts > watermark) watermark = f.ts;
+        for (const rule of rules) {
+          const side = matchRule(rule, f);
+          if (side === null) continue;
+          const id = `${rule.name}|${side.sender}|${side.receiver}|${side.port}|${f.proto}`;
+          let a = aggs.get(id);
+          if (a === undefined) {
+            a = {
+              rule, src: side.sender, dst: side.receiver, port: side.port, proto: f.proto, firstTs: f.ts, lastTs: f.ts,
+              connections: 0, payloadBytes: 0, maxPayloadBytes: 0, connStates: {}, dueTs: null, lastEmitted: 0,
+            };
+            aggs.set(id, a);
+            if (aggs.size > MAX_AGGREGATES) {
+              const oldest = aggs.entries().next();
+              if (!oldest.done) {
+                emit(oldest.value[1], out);
+                aggs.delete(oldest.value[0]);
+              }
+            }
+          }
+          a.connections++;
+          a.payloadBytes += side.payloadBytes;
+          if (side.payloadBytes > a.maxPayloadBytes) a.maxPayloadBytes = side.payloadBytes;
+          const end = f.ts + (f.duration ?? 0);
+          if (end > a.lastTs) a.lastTs = end;
+          if (f.ts < a.firstTs) a.firstTs = f.ts;
+          const st = f.connState ?? '-';
+          a.connStates[st] = (a.connStates[st] ?? 0) + 1;
+          a.dueTs ??= f.ts + settings.reportDelaySec;
+        }
+      }
+      for (const [id, a] of aggs) {
+        if (a.dueTs !== null && watermark >= a.dueTs) emit(a, out);
+        if (a.dueTs === null && watermark - a.lastTs > 2 * settings.reportDelaySec) aggs.delete(id);
+      }
+      return out;
+    },
+    flush(): Finding[] {
+      const out: Finding[] = [];
+      for (const a of aggs.values()) emit(a, out);
+      aggs.clear();
+      watermark = Number.NEGATIVE_INFINITY;
+      return out;
+    },
+  };
+}
