@@ -81,18 +81,37 @@ export async function* splitLines(chunks: AsyncIterable<Uint8Array>, options: Sp
       }
     }
     if (start > lastNl) continue;
-    let text: string;
+    let region: Buffer;
     if (carryBytes > 0) {
       carry.push(buf.subarray(0, lastNl + 1));
-      text = decode(Buffer.concat(carry, carryBytes + lastNl + 1), 0, carryBytes + lastNl + 1);
+      region = Buffer.concat(carry, carryBytes + lastNl + 1);
       carry = [];
       carryBytes = 0;
     } else {
-      text = decode(buf, start, lastNl + 1);
+      region = buf.subarray(start, lastNl + 1);
     }
-    const firstLine = line;
-    line += countNewlines(buf, start, lastNl + 1);
-    yield { text, firstLine, unterminated: false };
+    if (region.length <= maxLineBytes) {
+      const firstLine = line;
+      line += countNewlines(region, 0, region.length);
+      yield { text: decode(region, 0, region.length), firstLine, unterminated: false };
+    } else {
+      // Rare: a chunk bigger than the line limit; look for over-long lines in it.
+      let from = 0;
+      let good = 0;
+      let goodFirst = line;
+      while (from < region.length) {
+        const nl = region.indexOf(0x0a, from);
+        if (nl - from > maxLineBytes) {
+          if (good < from) yield { text: decode(region, good, from), firstLine: goodFirst, unterminated: false };
+          yield { text: '', firstLine: line, unterminated: false, droppedLongLine: line };
+          good = nl + 1;
+          goodFirst = line + 1;
+        }
+        from = nl + 1;
+        line++;
+      }
+      if (good < region.length) yield { text: decode(region, good, region.length), firstLine: goodFirst, unterminated: false };
+    }
     if (lastNl + 1 < buf.length) {
       const rest = buf.subarray(lastNl + 1);
       if (rest.length > maxLineBytes) {
