@@ -30,6 +30,7 @@ interface Aggregate {
   src: string;
   dst: string;
   port: number;
+  portRole: 'src' | 'dst';
   proto: Proto;
   firstTs: number;
   lastTs: number;
@@ -65,6 +66,7 @@ export function createPolicyDetector(rules: readonly PolicyRule[], settings: Pol
           summary: `${desc}: ${a.connections} connection${a.connections === 1 ? '' : 's'}, ${a.payloadBytes} B sent in ${fmtDuration(Math.max(0, a.lastTs - a.firstTs))}`,
           evidence: {
             rule: a.rule.name,
+            portRole: a.portRole,
             count: a.connections,
             connections: a.connections,
             payloadBytes: a.payloadBytes,
@@ -91,7 +93,7 @@ export function createPolicyDetector(rules: readonly PolicyRule[], settings: Pol
           let a = aggs.get(id);
           if (a === undefined) {
             a = {
-              rule, src: side.sender, dst: side.receiver, port: side.port, proto: f.proto, firstTs: f.ts, lastTs: f.ts,
+              rule, src: side.sender, dst: side.receiver, port: side.port, portRole: side.portRole, proto: f.proto, firstTs: f.ts, lastTs: f.ts,
               connections: 0, payloadBytes: 0, maxPayloadBytes: 0, connStates: {}, dueTs: null, lastEmitted: 0,
             };
             aggs.set(id, a);

@@ -81,6 +81,8 @@ export interface MatchedSide {
   payloadBytes: number;
   /** The port the finding names. */
   port: number;
+  /** Whether `port` is the sender's (src) or the receiver's (dst) port. */
+  portRole: 'src' | 'dst';
 }
 
 const RULE_KEYS = new Set(['name', 'description', 'severity', 'confidence', 'match']);
@@ -266,7 +268,7 @@ export function matchRule(rule: PolicyRule, f: FlowRecord): MatchedSide | null {
     if (pps < m.minPps) return null;
   }
   const sideCond = m.srcPort !== undefined || m.dstPort !== undefined || m.minPayloadBytes !== undefined || m.maxPayloadBytes !== undefined;
-  if (!sideCond) return { sender: f.origH, receiver: f.respH, senderPort: f.origP, receiverPort: f.respP, payloadBytes: (f.origBytes ?? 0) + (f.respBytes ?? 0), port: f.respP };
+  if (!sideCond) return { sender: f.origH, receiver: f.respH, senderPort: f.origP, receiverPort: f.respP, payloadBytes: (f.origBytes ?? 0) + (f.respBytes ?? 0), port: f.respP, portRole: 'dst' };
   const orig = matchSide(m, f.origH, f.respH, f.origP, f.respP, f.origBytes ?? 0);
   if (orig) return orig;
   return matchSide(m, f.respH, f.origH, f.respP, f.origP, f.respBytes ?? 0);
@@ -277,8 +279,8 @@ function matchSide(m: PolicyMatch, sender: string, receiver: string, senderPort:
   if (m.dstPort && !inPorts(m.dstPort, receiverPort)) return null;
   if (m.minPayloadBytes !== undefined && payload < m.minPayloadBytes) return null;
   if (m.maxPayloadBytes !== undefined && payload > m.maxPayloadBytes) return null;
-  const port = m.srcPort ? senderPort : receiverPort;
-  return { sender, receiver, senderPort, receiverPort, payloadBytes: payload, port };
+  const portRole = m.srcPort ? 'src' : 'dst';
+  return { sender, receiver, senderPort, receiverPort, payloadBytes: payload, port: portRole === 'src' ? senderPort : receiverPort, portRole };
 }
 
 /** The shipped rules overlaid with a file's rules (same name replaces). */
