@@ -107,7 +107,7 @@ function mutate(input: Uint8Array, rnd: () => number): Uint8Array {
   const out = input.slice();
   const pick = (n: number) => Math.floor(rnd() * n);
   const rounds = 1 + pick(4);
-  let data = out;
+  let data: Uint8Array = out;
   for (let r = 0; r < rounds; r++) {
     switch (pick(7)) {
       case 0: // bit flips
