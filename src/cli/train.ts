@@ -1,0 +1,94 @@
+/** `flowhound train INPUT... --out DIR`: trains a baseline model and writes its folder atomically. */
+import type { Argv, CommandModule } from 'yargs';
+import { DEFAULT_MAX_INVALID } from '../ingest/read-input.js';
+import { BACKEND_NAMES, type BackendName, isBackendName } from '../model/backend.js';
+import { type FlowhoundModel, loadModel } from '../model/flowhound-model.js';
+import { DEFAULT_BATCH_SIZE, DEFAULT_LEARNING_RATE } from '../model/fit-seeded.js';
+import { DEFAULT_EPOCHS, DEFAULT_SEED, type TrainKind, trainModel } from '../model/train-model.js';
+import { readFeatureWindows } from '../window/read-feature-windows.js';
+import { DEFAULT_WINDOW_SEC } from '../window/windower.js';
+import { UsageError } from './usage-error.js';
+
+interface TrainArgs {
+  inputs: string[];
+  out: string;
+  kind: string;
+  seed: number;
+  epochs: number;
+  'batch-size': number;
+  'learning-rate': number;
+  'warm-start'?: string;
+  backend?: string;
+  'window-sec'?: number;
+  'max-invalid': number;
+}
+
+export const trainCommand: CommandModule<object, TrainArgs> = {
+  command: 'train <inputs..>',
+  describe: 'Train the baseline model (dense autoencoder and/or LSTM) from captures, logs or Arrow feature files',
+  builder: (y: Argv) =>
+    y
+      .positional('inputs', { type: 'string', array: true, demandOption: true, describe: 'pcap, pcapng, Zeek log, CSV, .gz, Arrow feature file, or -' })
+      .option('out', { type: 'string', demandOption: true, describe: 'model folder to write (replaced atomically)' })
+      .option('kind', { type: 'string', choices: ['dense', 'lstm', 'all'], default: 'all', describe: 'which model(s) to train' })
+      .option('seed', { type: 'number', default: DEFAULT_SEED, describe: 'seed for initializers and shuffling (repeatable on one backend)' })
+      .option('epochs', { type: 'number', default: DEFAULT_EPOCHS, describe: 'training epochs' })
+      .option('batch-size', { type: 'number', default: DEFAULT_BATCH_SIZE, describe: 'mini-batch size' })
+      .option('learning-rate', { type: 'number', default: DEFAULT_LEARNING_RATE, describe: 'Adam learning rate' })
+      .option('warm-start', { type: 'string', describe: 'continue from this model folder\'s weights (keeps its scaler; recalibrates thresholds)' })
+      .option('backend', { type: 'string', choices: [...BACKEND_NAMES], describe: 'force a TensorFlow.js backend (default: node, else wasm, else cpu)' })
+      .option('window-sec', { type: 'number', describe: `window length in seconds for raw inputs (default ${DEFAULT_WINDOW_SEC}, or the warm-start model's)` })
+      .option('max-invalid', { type: 'number', default: DEFAULT_MAX_INVALID, describe: 'stop after this many invalid lines in a row' }) as unknown as Argv<TrainArgs>,
+  handler: async (args) => {
+    if (!(args.epochs >= 1) || !Number.isInteger(args.epochs)) throw new UsageError(`--epochs must be a whole number ≥ 1, got ${args.epochs}`);
+    if (!Number.isInteger(args.seed)) throw new UsageError(`--seed must be an integer, got ${args.seed}`);
+    if (!(args['batch-size'] >= 1)) throw new UsageError(`--batch-size must be ≥ 1, got ${args['batch-size']}`);
+    const backend: BackendName | undefined = args.backend !== undefined && isBackendName(args.backend) ? args.backend : undefined;
+    const tty = process.stderr.isTTY === true;
+    let warm: FlowhoundModel | undefined;
+    if (args['warm-start']) warm = await loadModel(args['warm-start'], backend ? { backend } : {});
+    const windowSec = args['window-sec'] ?? warm?.meta.windowSec;
+    let warnings = 0;
+    const started = performance.now();
+    const r = await readFeatureWindows(args.inputs, {
+      window: windowSec !== undefined ? { windowSec } : {},
+      read: {
+        maxInvalid: args['max-invalid'],
+        onWarning: (w) => {
+          warnings++;
+          if (warnings <= 20) process.stderr.write(`flowhound: warning: ${w.file}${w.line !== undefined ? `:${w.line}` : ''}: ${w.message}\n`);
+        },
+      },
+    });
+    const readSec = (performance.now() - started) / 1000;
+    if (tty) process.stderr.write(`flowhound train: ${r.windows.length} windows from ${args.inputs.length} input(s) in ${readSec.toFixed(1)} s\n`);
+    const model = await trainModel(r.windows, {
+      kind: args.kind as TrainKind,
+      seed: args.seed,
+      epochs: args.epochs,
+      batchSize: args['batch-size'],
+      learningRate: args['learning-rate'],
+      ...(backend ? { backend } : {}),
+      ...(warm ? { warmStart: warm } : {}),
+      inputs: args.inputs,
+      lateRecords: r.stats?.lateRecords ?? 0,
+      onEpoch: (kind, epoch, epochs, loss, wps) => {
+        if (tty) process.stderr.write(`\r${kind}: epoch ${epoch}/${epochs}  loss ${loss.toFixed(5)}  ${Math.round(wps)} windows/s   ${epoch === epochs ? '\n' : ''}`);
+      },
+    });
+    await model.save(args.out);
+    const m = model.meta;
+    const totalSec = (performance.now() - started) / 1000;
+    const lines = [
+      `flowhound train: wrote ${args.out} (${m.kinds.join(' + ')}) on backend ${model.backend}`,
+      `  windows ${m.training.windows} (${m.windowSec} s) over ${m.training.ports} ports, event time ${new Date(m.training.firstWindowSec * 1000).toISOString()} … ${new Date((m.training.lastWindowSec + m.windowSec) * 1000).toISOString()}`,
+      `  epochs ${m.training.epochs}, seed ${m.training.seed}${m.training.warmStartFrom ? `, warm start from ${m.training.warmStartFrom}` : ''}`,
+    ];
+    if (m.dense) lines.push(`  dense: final loss ${m.training.finalLoss.dense?.toFixed(5)}, threshold ${m.dense.threshold.threshold.toPrecision(4)} (q${m.dense.threshold.quantile} × ${m.dense.threshold.margin})`);
+    if (m.lstm) lines.push(`  lstm: final loss ${m.training.finalLoss.lstm?.toFixed(5)}, threshold ${m.lstm.threshold.threshold.toPrecision(4)} (q${m.lstm.threshold.quantile} × ${m.lstm.threshold.margin}), ${m.training.lstmSamples} samples`);
+    lines.push(`  late records ${m.training.lateRecords}${warnings ? `, ${warnings} input warnings` : ''}, ${totalSec.toFixed(1)} s total`);
+    process.stderr.write(`${lines.join('\n')}\n`);
+    model.dispose();
+    warm?.dispose();
+  },
+};

@@ -1,0 +1,43 @@
+/**
+ * Feature windows from INPUT arguments, for `train` and `features`: Arrow
+ * feature files (recognized by their "ARROW1" magic) are read as they are;
+ * every other input (capture, Zeek log, CSV, "-") goes through readInputs
+ * and one windower, closed at end of input.
+ */
+import { FlowhoundError } from '../errors.js';
+import { type ReadOptions, readInputs } from '../ingest/read-input.js';
+import type { FeatureWindow } from './feature-schema.js';
+import { isArrowFile, readFeatureArrow } from './read-feature-arrow.js';
+import { collectFeatureWindows, DEFAULT_WINDOW_SETTINGS, type WindowerStats, type WindowSettings } from './windower.js';
+
+export interface FeatureWindowsResult {
+  windows: FeatureWindow[];
+  windowSec: number;
+  /** Raw-input windowing counters; null when every input was an Arrow file. */
+  stats: WindowerStats | null;
+  arrowInputs: string[];
+  rawInputs: string[];
+}
+
+export async function readFeatureWindows(inputs: readonly string[], options: { window?: Partial<WindowSettings>; read: ReadOptions }): Promise<FeatureWindowsResult> {
+  const arrowInputs = inputs.filter((p) => isArrowFile(p));
+  const rawInputs = inputs.filter((p) => !arrowInputs.includes(p));
+  const windows: FeatureWindow[] = [];
+  let windowSec = options.window?.windowSec ?? null;
+  for (const path of arrowInputs) {
+    const file = readFeatureArrow(path);
+    if (windowSec !== null && file.windowSec !== windowSec) {
+      throw new FlowhoundError('ARROW_BAD_SCHEMA', `${path}: windows of ${file.windowSec} s, but this run uses ${windowSec} s windows`, { file: path });
+    }
+    windowSec = file.windowSec;
+    for (const w of file.windows) windows.push(w);
+  }
+  windowSec ??= DEFAULT_WINDOW_SETTINGS.windowSec;
+  let stats: WindowerStats | null = null;
+  if (rawInputs.length > 0) {
+    const r = await collectFeatureWindows(readInputs(rawInputs, options.read), { ...options.window, windowSec });
+    for (const w of r.windows) windows.push(w);
+    stats = r.stats;
+  }
+  return { windows, windowSec, stats, arrowInputs, rawInputs };
+}
