@@ -18,6 +18,10 @@
  *    is a response sent by the originator (and the responder address is not
  *    multicast), the connection's roles are flipped, as Zeek's DNS analyzer does.
  *
+ * Query names are lower-cased (Zeek's DNS analyzer lower-cases the labels it
+ * extracts); on port 137 they are decoded from NetBIOS first-level encoding
+ * (Zeek's `decode_netbios_name`, upper case, suffix and padding dropped).
+ *
  * A successfully parsed message sets the connection's `service` to "dns"
  * (Zeek's service comes from protocol detection; this is the cheap, honest
  * part of it).
@@ -112,7 +116,7 @@ export function createDnsTracker(): DnsTracker {
           list = [];
           pending.set(flow, list);
         }
-        list.push({ ts: p.tsSec, transId: msg.id, query: q === undefined ? '' : stripDot(q.name), qtype: q === undefined ? null : q.qtype });
+        list.push({ ts: p.tsSec, transId: msg.id, query: q === undefined ? '' : formatQuery(flow, q.name), qtype: q === undefined ? null : q.qtype });
         return;
       }
       const list = pending.get(flow);
@@ -127,7 +131,7 @@ export function createDnsTracker(): DnsTracker {
         }
       }
       const name = q !== undefined ? q.name : (msg.answers[0]?.name ?? '');
-      out.push(record(flow, p.tsSec, msg.id, stripDot(name), q === undefined ? null : q.qtype, msg));
+      out.push(record(flow, p.tsSec, msg.id, formatQuery(flow, name), q === undefined ? null : q.qtype, msg));
     },
     endFlow(flow, out) {
       const list = pending.get(flow);
@@ -138,8 +142,34 @@ export function createDnsTracker(): DnsTracker {
   };
 }
 
-function stripDot(name: string): string {
-  return name.endsWith('.') ? name.slice(0, -1) : name;
+const NETBIOS_NS_PORT = 137;
+
+function formatQuery(flow: Flow, name: string): string {
+  const n = name.endsWith('.') ? name.slice(0, -1) : name;
+  if (flow.respP === NETBIOS_NS_PORT || flow.origP === NETBIOS_NS_PORT) {
+    const decoded = decodeNetbiosName(n);
+    if (decoded !== null) return decoded;
+  }
+  return toLowerAscii(n);
+}
+
+function toLowerAscii(s: string): string {
+  return /[A-Z]/.test(s) ? s.replace(/[A-Z]+/g, (m) => m.toLowerCase()) : s;
+}
+
+/**
+ * NetBIOS first-level decoding of the first label (32 letters A-P, two per
+ * byte); trailing spaces and unprintable bytes (the suffix) are dropped.
+ * Returns null when the label is not such an encoding.
+ */
+export function decodeNetbiosName(name: string): string | null {
+  const label = name.split('.', 1)[0] ?? '';
+  if (!/^[A-P]{32}$/.test(label)) return null;
+  const bytes: number[] = [];
+  for (let i = 0; i < 32; i += 2) bytes.push(((label.charCodeAt(i) - 65) << 4) | (label.charCodeAt(i + 1) - 65));
+  let end = bytes.length;
+  while (end > 0 && (bytes[end - 1]! <= 0x20 || bytes[end - 1]! >= 0x7f)) end--;
+  return String.fromCharCode(...bytes.slice(0, end));
 }
 
 function isMulticast(addr: string): boolean {
