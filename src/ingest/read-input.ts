@@ -9,6 +9,7 @@ import { type ByteSource, openByteSource } from '../io/byte-source.js';
 import type { IngestWarning, RecordBatch } from '../types.js';
 import { readCaptureRecords } from './capture-ingest.js';
 import { detectFormat, type InputFormat } from './detect.js';
+import { readZeekDirectory } from './zeek/read-zeek-directory.js';
 import { readZeekJson } from './zeek/read-zeek-json.js';
 import { readZeekTsv } from './zeek/read-zeek-tsv.js';
 
@@ -43,7 +44,8 @@ export async function* readInputs(paths: readonly string[], options: ReadOptions
 
 export async function* readInput(path: string, options: ReadOptions): AsyncGenerator<RecordBatch> {
   if (path !== '-' && isDirectory(path)) {
-    throw new FlowhoundError('INPUT_UNREADABLE', `${path}: is a directory; Zeek log directories are not supported yet`, { file: path });
+    yield* readZeekDirectory(path, options);
+    return;
   }
   const source = await openByteSource(path, {
     onRead: options.onProgress ? (n) => options.onProgress?.(path, n, null) : undefined,
