@@ -124,7 +124,7 @@ const byTs = (a: { ts: number }, b: { ts: number }): number => a.ts - b.ts;
 function headTs(s: MergeStream): number {
   const f = s.fi < s.flows.length ? (s.flows[s.fi] as FlowRecord).ts : Number.POSITIVE_INFINITY;
   const d = s.di < s.dns.length ? (s.dns[s.di] as DnsRecord).ts : Number.POSITIVE_INFINITY;
-  return f < d ? f : d;
+  return Math.min(f, d);
 }
 
 async function refill(s: MergeStream): Promise<void> {
