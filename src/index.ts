@@ -11,3 +11,16 @@ export { readCapturePackets, type CaptureStats, type ReadCaptureOptions } from '
 export type { DecodedPacket, PacketHandler } from './ingest/pcap/decoded-packet.js';
 export { parseDnsMessage, parseDnsOverTcp, type DnsMessage, type DnsQuestion, type DnsAnswer } from './ingest/pcap/dns-message.js';
 export { nameDnsQueryType, nameDnsRcode } from './ingest/pcap/dns-names.js';
+export * from './window/feature-schema.js';
+export * from './window/windower.js';
+export { isArrowFile, readFeatureArrow, type FeatureArrowFile } from './window/read-feature-arrow.js';
+export { readFeatureWindows, type FeatureWindowsResult } from './window/read-feature-windows.js';
+export { buildFeatureTable, createArrowFeatureSink, createFeatureArrowSchema, type ArrowFeatureSink } from './sink/arrow.js';
+export { selectBackend, getSelectedBackend, isBackendName, BACKEND_NAMES, type BackendName } from './model/backend.js';
+export { loadModel, type FlowhoundModel, type LoadModelOptions } from './model/flowhound-model.js';
+export { trainModel, DEFAULT_TRAIN_OPTIONS, type TrainOptions, type TrainKind } from './model/train-model.js';
+export { createModelDetector, DEFAULT_MODEL_DETECTOR_SETTINGS, type ModelDetector, type ModelDetectorSettings } from './model/model-detector.js';
+export { readModelMeta, type ModelMeta, type ModelKind, type LearnedRate } from './model/model-meta.js';
+export type { WindowScore, WindowScorer, KindScore } from './model/window-scorer.js';
+
+export { learnedPeakPps } from './model/learned-rates.js';
