@@ -1,0 +1,211 @@
+/**
+ * `flowhound analyze INPUT...`: offline analysis. Reads every input, runs
+ * the rule detectors (scans, DNS/ICMP tunnels, rate spikes, port policy)
+ * and the model's `baseline.deviation` detector, dedupes and suppresses
+ * repeats, and writes findings to stdout (or --out) with a run summary on
+ * stderr.
+ *
+ * Output format: `--output table|jsonl|eve`; without it, a table when
+ * stdout is a terminal and no --out is given, JSON lines otherwise (the
+ * Suricata/Zeek convention: machine-readable output when piped or written
+ * to a file).
+ *
+ * Exit codes: 0 ran (findings or not), 1 runtime error (bad input, bad
+ * rules/config file, model that cannot load), 2 usage error, 3 ran and
+ * found something at or above `--fail-on SEVERITY` (distinct from 1 so a
+ * CI job can tell "found" from "broke").
+ */
+import { createWriteStream, existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Argv, CommandModule } from 'yargs';
+import { loadConfigFile } from '../config/load-config.js';
+import { checkSettingValue, resolveSettings, SETTING_SPECS, type Settings } from '../config/settings.js';
+import { createRuleDetectors } from '../detect/create-rule-detectors.js';
+import { defaultPolicyRules } from '../detect/default-policy.js';
+import type { Detector } from '../detect/detector.js';
+import { combineRules, loadRulesFile } from '../detect/policy-rules.js';
+import { createRunCounters, runDetectors } from '../detect/run-detectors.js';
+import { INPUT_FORMATS, type InputFormat } from '../ingest/detect.js';
+import { DEFAULT_MAX_INVALID, readInputs } from '../ingest/read-input.js';
+import { BACKEND_NAMES, type BackendName, isBackendName } from '../model/backend.js';
+import { type FlowhoundModel, loadModel } from '../model/flowhound-model.js';
+import { createScorer } from '../score/scorer.js';
+import { severityRank } from '../score/severity.js';
+import { createEveSink } from '../sink/eve.js';
+import { createJsonlSink } from '../sink/jsonl.js';
+import type { OutputFormat, Sink, TextOutput } from '../sink/sink.js';
+import { OUTPUT_FORMATS } from '../sink/sink.js';
+import { createTableSink } from '../sink/table.js';
+import { SEVERITY_ORDER, type Severity } from '../types.js';
+import { formatRunSummary } from './run-summary.js';
+import { UsageError } from './usage-error.js';
+
+/** Exit code when findings at or above --fail-on were reported. */
+export const EXIT_FINDINGS = 3;
+
+/** The shipped model, resolved from the package (works from src/ and dist/). */
+export const DEFAULT_MODEL_DIR = fileURLToPath(new URL('../../models/default', import.meta.url));
+
+interface AnalyzeArgs {
+  inputs: string[];
+  model?: string | boolean;
+  backend?: string;
+  output?: string;
+  out?: string;
+  rules?: string;
+  config?: string;
+  'fail-on'?: string;
+  format?: string;
+  'max-invalid': number;
+  quiet?: boolean;
+  [flag: string]: unknown;
+}
+
+export const analyzeCommand: CommandModule<object, AnalyzeArgs> = {
+  command: 'analyze <inputs..>',
+  describe: 'Find scans, DNS/ICMP tunnels, rate spikes, policy violations and baseline deviations in captures and logs',
+  builder: (y: Argv) => {
+    let b = y
+      .positional('inputs', { type: 'string', array: true, demandOption: true, describe: 'pcap, pcapng, Zeek conn.log/dns.log (TSV or JSON), CSV flow export, .gz, or - for stdin' })
+      .option('model', { type: 'string', describe: `model folder for baseline.deviation and learned port rates (default: the shipped models/default when present); --no-model runs the rules only` })
+      .option('backend', { type: 'string', choices: [...BACKEND_NAMES], describe: 'force a TensorFlow.js backend (default: node, else wasm, else cpu)' })
+      .option('output', { type: 'string', choices: [...OUTPUT_FORMATS], describe: 'findings format (default: table on a terminal, jsonl otherwise)' })
+      .option('out', { type: 'string', describe: 'write findings to this file instead of stdout' })
+      .option('rules', { type: 'string', describe: 'port-policy rules file (YAML or JSON), added to the shipped rules' })
+      .option('config', { type: 'string', describe: 'settings file (YAML or JSON): setting names as below, e.g. scan-vertical-ports: 20' })
+      .option('fail-on', { type: 'string', choices: [...SEVERITY_ORDER], describe: `exit with code ${EXIT_FINDINGS} when a finding at or above this severity is reported` })
+      .option('format', { type: 'string', choices: [...INPUT_FORMATS], describe: 'force the input format instead of detecting it' })
+      .option('max-invalid', { type: 'number', default: DEFAULT_MAX_INVALID, describe: 'stop after this many invalid lines/records in a row' })
+      .option('quiet', { alias: 'q', type: 'boolean', describe: 'no run summary on stderr' })
+      .group(['model', 'backend', 'output', 'out', 'rules', 'config', 'fail-on', 'format', 'max-invalid', 'quiet'], 'Analyze options:');
+    for (const s of SETTING_SPECS) {
+      b = b.option(s.flag, { type: 'number', describe: `${s.description} [default ${s.default}; ${s.source}]` });
+    }
+    return b.group(
+      SETTING_SPECS.map((s) => s.flag),
+      'Detector settings (flag > --config file > default):',
+    ) as unknown as Argv<AnalyzeArgs>;
+  },
+  handler: async (args) => {
+    const code = await runAnalyze(args, { stdout: process.stdout, stderr: process.stderr, stdoutIsTty: process.stdout.isTTY === true });
+    if (code !== 0) process.exitCode = code;
+  },
+};
+
+export interface AnalyzeIo {
+  stdout: TextOutput;
+  stderr: { write(s: string): unknown };
+  stdoutIsTty: boolean;
+}
+
+/** Settings from defaults, then the config file, then flags. */
+export function settingsFromArgs(args: Record<string, unknown>, configFile: string | undefined): Settings {
+  const fromConfig = configFile ? loadConfigFile(configFile) : {};
+  const fromFlags: Partial<Settings> = {};
+  for (const s of SETTING_SPECS) {
+    const v = args[s.flag];
+    if (v === undefined) continue;
+    const problem = checkSettingValue(s, v);
+    if (problem) throw new UsageError(`--${s.flag}: ${problem}`);
+    fromFlags[s.name] = v as number;
+  }
+  return resolveSettings(fromConfig, fromFlags);
+}
+
+export async function runAnalyze(args: AnalyzeArgs, io: AnalyzeIo): Promise<number> {
+  const started = performance.now();
+  const settings = settingsFromArgs(args, args.config);
+  const ruleFile = args.rules ? loadRulesFile(args.rules) : null;
+  const rules = combineRules(defaultPolicyRules(), ruleFile);
+  const maxInvalid = args['max-invalid'];
+  if (!(Number.isInteger(maxInvalid) && maxInvalid >= 0)) throw new UsageError(`--max-invalid must be a whole number ≥ 0, got ${maxInvalid}`);
+  const backend: BackendName | undefined = args.backend !== undefined && isBackendName(args.backend) ? args.backend : undefined;
+
+  // The model: --no-model skips it; an explicit --model must load; the shipped default is used when present.
+  let model: FlowhoundModel | null = null;
+  let modelNote: string;
+  if (args.model === false) modelNote = 'none (--no-model)';
+  else {
+    const explicit = typeof args.model === 'string' && args.model !== '';
+    const dir = explicit ? (args.model as string) : DEFAULT_MODEL_DIR;
+    if (explicit || existsSync(dir)) {
+      model = await loadModel(dir, backend ? { backend } : {});
+      modelNote = dir;
+    } else modelNote = `none (no shipped model at ${dir})`;
+  }
+
+  const detectors: Detector[] = createRuleDetectors(settings, {
+    rules,
+    ...(model ? { learnedPeakPps: (port: number, proto: Parameters<FlowhoundModel['learnedPeakPps']>[0]) => model.learnedPeakPps(proto, port) } : {}),
+  });
+  if (model) detectors.push(model.detector());
+
+  const outputFormat: OutputFormat = (args.output as OutputFormat | undefined) ?? (io.stdoutIsTty && !args.out ? 'table' : 'jsonl');
+  const fileOut = args.out ? createWriteStream(args.out) : null;
+  if (fileOut) {
+    await new Promise<void>((resolve, reject) => {
+      fileOut.once('open', () => resolve());
+      fileOut.once('error', (e) => reject(new UsageError(`--out ${args.out}: ${e.message}`)));
+    });
+  }
+  const target: TextOutput = fileOut ?? io.stdout;
+  const sinkOptions = { endOutput: fileOut !== null };
+  const sink: Sink =
+    outputFormat === 'table' ? createTableSink(target, sinkOptions) : outputFormat === 'eve' ? createEveSink(target, sinkOptions) : createJsonlSink(target, sinkOptions);
+
+  const failOn = args['fail-on'] as Severity | undefined;
+  let failHit = false;
+  const warningsByCode: Record<string, number> = {};
+  let warnings = 0;
+  const scorer = createScorer({ suppressionSec: settings.suppressionSec });
+  const counters = createRunCounters();
+  try {
+    await runDetectors(
+      readInputs(args.inputs, {
+        maxInvalid,
+        ...(args.format ? { format: args.format as InputFormat } : {}),
+        onWarning: (w) => {
+          warnings++;
+          warningsByCode[w.code] = (warningsByCode[w.code] ?? 0) + 1;
+          if (warnings <= 20 && !args.quiet) io.stderr.write(`flowhound: warning: ${w.file}${w.line !== undefined ? `:${w.line}` : ''}: ${w.message}\n`);
+        },
+      }),
+      detectors,
+      scorer,
+      (findings) => {
+        sink.write(findings);
+        if (failOn) for (const f of findings) if (severityRank(f.severity) >= severityRank(failOn)) failHit = true;
+      },
+      counters,
+    );
+  } finally {
+    await sink.close();
+    model?.dispose();
+  }
+  const lateRecords: Record<string, number> = {};
+  for (const d of detectors) {
+    const st = d.stats?.() as Record<string, unknown> | undefined;
+    if (!st) continue;
+    const late = st.lateRecords;
+    if (typeof late === 'number') lateRecords[d.name] = late;
+  }
+  if (!args.quiet) {
+    io.stderr.write(
+      formatRunSummary({
+        inputs: args.inputs,
+        counters,
+        warnings,
+        warningsByCode,
+        suppressed: scorer.stats.suppressed,
+        lateRecords,
+        model: modelNote,
+        backend: model ? model.backend : null,
+        rules: rules.length,
+        rulesFile: args.rules ?? null,
+        configFile: args.config ?? null,
+        elapsedSec: (performance.now() - started) / 1000,
+      }),
+    );
+  }
+  return failHit ? EXIT_FINDINGS : 0;
+}
