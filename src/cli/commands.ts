@@ -1,9 +1,11 @@
 /** The registry of commands: one module per command under src/cli/. */
 import type { CommandModule } from 'yargs';
 import { analyzeCommand } from './analyze.js';
+import { conformanceCommand } from './conformance.js';
 import { featuresCommand } from './features.js';
+import { flowsCommand } from './flows.js';
 import { modelCommand } from './model.js';
 import { trainCommand } from './train.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: yargs command modules differ in their argument types
-export const commands: CommandModule<any, any>[] = [analyzeCommand, featuresCommand, trainCommand, modelCommand];
+export const commands: CommandModule<any, any>[] = [analyzeCommand, flowsCommand, featuresCommand, trainCommand, modelCommand, conformanceCommand];

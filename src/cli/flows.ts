@@ -1,0 +1,117 @@
+/**
+ * `flowhound flows INPUT... [--json] [--dns]`: the connections of the inputs
+ * as a Zeek conn.log on stdout (Zeek TSV with the full header, or Zeek JSON
+ * lines with --json); with --dns the DNS records as a dns.log instead.
+ * Captures go through the project's flow tracker; Zeek logs and CSV flow
+ * exports are read as they are (so this also converts between formats).
+ *
+ * Records are sorted by ts (Zeek itself writes a line when the connection
+ * ends); sorting holds the records in memory (about 300 bytes each), and
+ * --no-sort writes them in connection-end order with bounded memory.
+ * Warnings (skipped lines, truncation) and a summary go to stderr.
+ */
+import type { Argv, CommandModule } from 'yargs';
+import type { CaptureIngestOptions } from '../ingest/capture-ingest.js';
+import { INPUT_FORMATS, type InputFormat } from '../ingest/detect.js';
+import { DEFAULT_MAX_FLOWS } from '../ingest/flow-tracker/flow-tracker.js';
+import { DEFAULT_MAX_INVALID, type ReadOptions, readInputs } from '../ingest/read-input.js';
+import { createZeekConnLogWriter, createZeekDnsLogWriter } from '../sink/zeek-log-writer.js';
+import type { DnsRecord, FlowRecord, IngestWarning } from '../types.js';
+import { createProgressLine } from './progress.js';
+import { UsageError } from './usage-error.js';
+
+interface FlowsArgs {
+  inputs: string[];
+  json: boolean;
+  dns: boolean;
+  sort: boolean;
+  format?: string;
+  'max-invalid': number;
+  'max-flows': number;
+}
+
+/** Warnings printed one per line; the rest are only counted in the summary. */
+const MAX_PRINTED_WARNINGS = 50;
+
+export const flowsCommand: CommandModule<object, FlowsArgs> = {
+  command: 'flows <inputs..>',
+  describe: 'Print the connections of captures or logs as a Zeek conn.log (or dns.log with --dns)',
+  builder: (y: Argv) =>
+    y
+      .positional('inputs', { type: 'string', array: true, demandOption: true, describe: 'pcap, pcapng, Zeek log, CSV flow export, .gz, or - for stdin' })
+      .option('json', { type: 'boolean', default: false, describe: 'Zeek JSON lines instead of the TSV log' })
+      .option('dns', { type: 'boolean', default: false, describe: 'write the DNS records as a dns.log instead of the conn.log' })
+      .option('sort', { type: 'boolean', default: true, describe: 'sort by ts (--no-sort: connection-end order, bounded memory)' })
+      .option('format', { type: 'string', choices: [...INPUT_FORMATS], describe: 'force the input format instead of detecting it' })
+      .option('max-invalid', { type: 'number', default: DEFAULT_MAX_INVALID, describe: 'stop after this many invalid lines or records in a row' })
+      .option('max-flows', { type: 'number', default: DEFAULT_MAX_FLOWS, describe: 'live connections the flow tracker keeps before finishing the oldest early' })
+      .example('$0 flows capture.pcap > conn.log', 'a Zeek-format conn.log from a capture')
+      .example('$0 flows --dns --json capture.pcapng', 'the DNS queries as Zeek JSON lines') as unknown as Argv<FlowsArgs>,
+  handler: async (args) => {
+    if (args.inputs.length === 0) throw new UsageError('name at least one INPUT (a capture, a Zeek log, a CSV flow export, or - for stdin)');
+    const maxInvalid = args['max-invalid'];
+    const maxFlows = args['max-flows'];
+    if (!Number.isInteger(maxInvalid) || maxInvalid < 1) throw new UsageError(`--max-invalid must be a whole number ≥ 1, got ${maxInvalid}`);
+    if (!Number.isInteger(maxFlows) || maxFlows < 1) throw new UsageError(`--max-flows must be a whole number ≥ 1, got ${maxFlows}`);
+    const startMs = Date.now();
+    const progress = createProgressLine({ unit: args.dns ? 'DNS records' : 'connections' });
+    let warnings = 0;
+    const onWarning = (w: IngestWarning) => {
+      warnings++;
+      if (warnings > MAX_PRINTED_WARNINGS) return;
+      progress.done();
+      process.stderr.write(`flowhound: warning: ${formatWarning(w)}\n`);
+    };
+    const options: ReadOptions & CaptureIngestOptions = {
+      maxInvalid,
+      onWarning,
+      onProgress: (name, bytesRead, sizeBytes) => progress.onRead(name, bytesRead, sizeBytes),
+      flowTracker: { maxFlows },
+    };
+    if (args.format !== undefined) options.format = args.format as InputFormat;
+    const format = args.json ? 'json' : 'tsv';
+    let written = 0;
+    try {
+      if (args.dns) {
+        const writer = createZeekDnsLogWriter(process.stdout, { format });
+        const held: DnsRecord[] = [];
+        for await (const batch of readInputs(args.inputs, options)) {
+          progress.addRecords(batch.dns.length);
+          if (args.sort) held.push(...batch.dns);
+          else await writer.write(batch.dns);
+          written += batch.dns.length;
+        }
+        progress.done();
+        if (args.sort) await writer.write(held.sort((a, b) => a.ts - b.ts));
+        await writer.close();
+      } else {
+        const writer = createZeekConnLogWriter(process.stdout, { format });
+        const held: FlowRecord[] = [];
+        for await (const batch of readInputs(args.inputs, options)) {
+          progress.addRecords(batch.flows.length);
+          if (args.sort) {
+            for (const f of batch.flows) held.push(f);
+          } else await writer.write(batch.flows);
+          written += batch.flows.length;
+        }
+        progress.done();
+        if (args.sort) await writer.write(held.sort((a, b) => a.ts - b.ts));
+        await writer.close();
+      }
+    } finally {
+      progress.done();
+    }
+    const elapsedSec = (Date.now() - startMs) / 1000;
+    const more = warnings > MAX_PRINTED_WARNINGS ? ` (${warnings - MAX_PRINTED_WARNINGS} not shown)` : '';
+    process.stderr.write(
+      `flowhound flows: ${written} ${args.dns ? 'DNS records' : 'connections'} from ${args.inputs.length} input${args.inputs.length === 1 ? '' : 's'} in ${elapsedSec.toFixed(2)} s; ${warnings} warning${warnings === 1 ? '' : 's'}${more}\n`,
+    );
+  },
+};
+
+function formatWarning(w: IngestWarning): string {
+  // Readers put the file and position in the message; add them when they did not.
+  if (w.message.startsWith(w.file)) return w.message;
+  const where = w.line !== undefined ? `:${w.line}` : w.offset !== undefined ? `: byte ${w.offset}` : '';
+  return `${w.file}${where}: ${w.message}`;
+}

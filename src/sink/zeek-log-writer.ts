@@ -1,0 +1,280 @@
+/**
+ * Writes FlowRecords as a Zeek conn.log and DnsRecords as a Zeek dns.log, in
+ * Zeek's TSV format (the full header: #separator, #set_separator,
+ * #empty_field, #unset_field, #path, #open, #fields, #types, and #close at
+ * the end) or as Zeek JSON lines (Zeek's field names; unset fields left out,
+ * as Zeek's JSON writer does).
+ *
+ * conn.log columns are the classic Zeek set up to `tunnel_parents`;
+ * `local_orig`/`local_resp` follow Zeek's default `Site::local_nets` (the
+ * private address space: RFC 1918, CGNAT, loopback, link-local, IPv6 ULA,
+ * 224.0.0.0/24 and 239.0.0.0/8). The dns.log has the columns flowhound's
+ * DnsRecord carries (no rtt, qclass or flag columns).
+ *
+ * Strings are escaped as Zeek's ASCII writer does: bytes outside printable
+ * ASCII as \xNN, the separator as \x09, a lone "," inside a set element as \x2c;
+ * empty strings and empty sets print as (empty), unset values as -.
+ */
+import type { DnsRecord, FlowRecord } from '../types.js';
+import type { TextOutput } from './sink.js';
+
+export type ZeekLogFormat = 'tsv' | 'json';
+
+export interface ZeekLogWriter<T> {
+  write(records: readonly T[]): Promise<void>;
+  /** Writes the #close line (TSV) and waits for the output to drain. */
+  close(): Promise<void>;
+}
+
+export interface ZeekLogWriterOptions {
+  format: ZeekLogFormat;
+  /** The time written in #open/#close (default: now). */
+  now?: () => Date;
+}
+
+const CONN_FIELDS = [
+  'ts',
+  'uid',
+  'id.orig_h',
+  'id.orig_p',
+  'id.resp_h',
+  'id.resp_p',
+  'proto',
+  'service',
+  'duration',
+  'orig_bytes',
+  'resp_bytes',
+  'conn_state',
+  'local_orig',
+  'local_resp',
+  'missed_bytes',
+  'history',
+  'orig_pkts',
+  'orig_ip_bytes',
+  'resp_pkts',
+  'resp_ip_bytes',
+  'tunnel_parents',
+];
+const CONN_TYPES = [
+  'time',
+  'string',
+  'addr',
+  'port',
+  'addr',
+  'port',
+  'enum',
+  'string',
+  'interval',
+  'count',
+  'count',
+  'string',
+  'bool',
+  'bool',
+  'count',
+  'string',
+  'count',
+  'count',
+  'count',
+  'count',
+  'set[string]',
+];
+
+const DNS_FIELDS = ['ts', 'uid', 'id.orig_h', 'id.orig_p', 'id.resp_h', 'id.resp_p', 'proto', 'trans_id', 'query', 'qtype', 'qtype_name', 'rcode', 'rcode_name', 'answers', 'TTLs'];
+const DNS_TYPES = ['time', 'string', 'addr', 'port', 'addr', 'port', 'enum', 'count', 'string', 'count', 'string', 'count', 'string', 'vector[string]', 'vector[interval]'];
+
+export function createZeekConnLogWriter(out: TextOutput, options: ZeekLogWriterOptions): ZeekLogWriter<FlowRecord> {
+  return createWriter(out, options, 'conn', CONN_FIELDS, CONN_TYPES, formatConnTsv, formatConnJson);
+}
+
+export function createZeekDnsLogWriter(out: TextOutput, options: ZeekLogWriterOptions): ZeekLogWriter<DnsRecord> {
+  return createWriter(out, options, 'dns', DNS_FIELDS, DNS_TYPES, formatDnsTsv, formatDnsJson);
+}
+
+function createWriter<T>(
+  out: TextOutput,
+  options: ZeekLogWriterOptions,
+  path: string,
+  fields: string[],
+  types: string[],
+  tsv: (r: T) => string,
+  json: (r: T) => string,
+): ZeekLogWriter<T> {
+  const now = options.now ?? (() => new Date());
+  let headerWritten = false;
+
+  async function emit(text: string): Promise<void> {
+    if (text === '') return;
+    if (!out.write(text) && out.once) await new Promise<void>((resolve) => out.once?.('drain', () => resolve()));
+  }
+
+  function header(): string {
+    headerWritten = true;
+    if (options.format === 'json') return '';
+    return [
+      '#separator \\x09',
+      '#set_separator\t,',
+      '#empty_field\t(empty)',
+      '#unset_field\t-',
+      `#path\t${path}`,
+      `#open\t${formatZeekDate(now())}`,
+      `#fields\t${fields.join('\t')}`,
+      `#types\t${types.join('\t')}`,
+      '',
+    ].join('\n');
+  }
+
+  return {
+    async write(records) {
+      let text = headerWritten ? '' : header();
+      const fmt = options.format === 'json' ? json : tsv;
+      for (const r of records) text += `${fmt(r)}\n`;
+      await emit(text);
+    },
+    async close() {
+      let text = headerWritten ? '' : header();
+      if (options.format === 'tsv') text += `#close\t${formatZeekDate(now())}\n`;
+      await emit(text);
+    },
+  };
+}
+
+/** Zeek's #open/#close time: local-time-free UTC, YYYY-MM-DD-HH-MM-SS. */
+export function formatZeekDate(d: Date): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getUTCFullYear()}-${p(d.getUTCMonth() + 1)}-${p(d.getUTCDate())}-${p(d.getUTCHours())}-${p(d.getUTCMinutes())}-${p(d.getUTCSeconds())}`;
+}
+
+function formatConnTsv(f: FlowRecord): string {
+  return [
+    f.ts.toFixed(6),
+    escapeZeek(f.uid),
+    f.origH,
+    f.origP,
+    f.respH,
+    f.respP,
+    f.proto,
+    f.service === null ? '-' : escapeZeek(f.service),
+    f.duration === null ? '-' : f.duration.toFixed(6),
+    f.origBytes ?? '-',
+    f.respBytes ?? '-',
+    f.connState ?? '-',
+    isLocalAddress(f.origH) ? 'T' : 'F',
+    isLocalAddress(f.respH) ? 'T' : 'F',
+    f.missedBytes,
+    f.history === null ? '-' : escapeZeek(f.history),
+    f.origPkts,
+    f.origIpBytes,
+    f.respPkts,
+    f.respIpBytes,
+    '-',
+  ].join('\t');
+}
+
+function formatConnJson(f: FlowRecord): string {
+  const o: Record<string, unknown> = {
+    ts: f.ts,
+    uid: f.uid,
+    'id.orig_h': f.origH,
+    'id.orig_p': f.origP,
+    'id.resp_h': f.respH,
+    'id.resp_p': f.respP,
+    proto: f.proto,
+  };
+  if (f.service !== null) o.service = f.service;
+  if (f.duration !== null) o.duration = f.duration;
+  if (f.origBytes !== null) o.orig_bytes = f.origBytes;
+  if (f.respBytes !== null) o.resp_bytes = f.respBytes;
+  if (f.connState !== null) o.conn_state = f.connState;
+  o.local_orig = isLocalAddress(f.origH);
+  o.local_resp = isLocalAddress(f.respH);
+  o.missed_bytes = f.missedBytes;
+  if (f.history !== null) o.history = f.history;
+  o.orig_pkts = f.origPkts;
+  o.orig_ip_bytes = f.origIpBytes;
+  o.resp_pkts = f.respPkts;
+  o.resp_ip_bytes = f.respIpBytes;
+  return JSON.stringify(o);
+}
+
+function formatDnsTsv(d: DnsRecord): string {
+  return [
+    d.ts.toFixed(6),
+    escapeZeek(d.uid),
+    d.client,
+    d.clientP,
+    d.server,
+    d.serverP,
+    d.proto,
+    d.transId ?? '-',
+    escapeZeek(d.query),
+    d.qtype ?? '-',
+    d.qtypeName === null ? '-' : escapeZeek(d.qtypeName),
+    d.rcode ?? '-',
+    d.rcodeName === null ? '-' : escapeZeek(d.rcodeName),
+    d.answers.length === 0 ? '-' : d.answers.map((a) => escapeZeek(a, true)).join(','),
+    d.ttls.length === 0 ? '-' : d.ttls.map((t) => t.toFixed(6)).join(','),
+  ].join('\t');
+}
+
+function formatDnsJson(d: DnsRecord): string {
+  const o: Record<string, unknown> = {
+    ts: d.ts,
+    uid: d.uid,
+    'id.orig_h': d.client,
+    'id.orig_p': d.clientP,
+    'id.resp_h': d.server,
+    'id.resp_p': d.serverP,
+    proto: d.proto,
+  };
+  if (d.transId !== null) o.trans_id = d.transId;
+  o.query = d.query;
+  if (d.qtype !== null) o.qtype = d.qtype;
+  if (d.qtypeName !== null) o.qtype_name = d.qtypeName;
+  if (d.rcode !== null) o.rcode = d.rcode;
+  if (d.rcodeName !== null) o.rcode_name = d.rcodeName;
+  if (d.answers.length > 0) o.answers = d.answers;
+  if (d.ttls.length > 0) o.TTLs = d.ttls;
+  return JSON.stringify(o);
+}
+
+/** Zeek ASCII-writer escaping of one string value (`inSet`: also escape the set separator). */
+export function escapeZeek(s: string, inSet = false): string {
+  if (s === '') return '(empty)';
+  if (s === '-') return '\\x2d';
+  let out = '';
+  let plainFrom = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    const bad = c < 0x20 || c >= 0x7f || c === 0x5c || (inSet && c === 0x2c);
+    if (!bad) continue;
+    out += s.slice(plainFrom, i);
+    out += c === 0x5c ? '\\\\' : c > 0xff ? encodeUtf8Escapes(s[i]!) : `\\x${c.toString(16).padStart(2, '0')}`;
+    plainFrom = i + 1;
+  }
+  return plainFrom === 0 ? s : out + s.slice(plainFrom);
+}
+
+function encodeUtf8Escapes(ch: string): string {
+  return [...Buffer.from(ch, 'utf8')].map((b) => `\\x${b.toString(16).padStart(2, '0')}`).join('');
+}
+
+/** Zeek's default `Site::local_nets` (`Site::private_address_space`), as far as flowhound checks it. */
+export function isLocalAddress(addr: string): boolean {
+  if (addr.includes(':')) {
+    const a = addr.toLowerCase();
+    if (a === '::1') return true;
+    return /^f[cd][0-9a-f]{0,2}:/.test(a) || /^fe[89ab][0-9a-f]:/.test(a);
+  }
+  const parts = addr.split('.');
+  const o0 = Number(parts[0]);
+  const o1 = Number(parts[1]);
+  const o2 = Number(parts[2]);
+  if (o0 === 10 || o0 === 127) return true;
+  if (o0 === 172 && o1 >= 16 && o1 <= 31) return true;
+  if (o0 === 192 && o1 === 168) return true;
+  if (o0 === 100 && o1 >= 64 && o1 <= 127) return true;
+  if (o0 === 169 && o1 === 254) return true;
+  if (o0 === 224 && o1 === 0 && o2 === 0) return true;
+  if (o0 === 239) return true;
+  return false;
+}
