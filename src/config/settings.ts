@@ -36,6 +36,8 @@ export interface Settings {
   dnsRandomLabelVowelShare: number;
   dnsSignalShare: number;
   dnsUniqueRatio: number;
+  dnsLargeResponseBytes: number;
+  dnsMinSignals: number;
   dnsWindowSec: number;
   dnsMaxKeys: number;
   dnsVolumeBytes: number;
@@ -101,6 +103,8 @@ export const SETTING_SPECS: readonly SettingSpec[] = [
   { name: 'dnsRandomLabelVowelShare', flag: 'dns-random-label-vowel-share', default: 0.25, integer: false, min: 0, max: 1, description: '… or when vowels are less than this share of its letters', source: 'flowhound: English text is ~38% vowels; base32/base64 alphabets ~19%' },
   { name: 'dnsSignalShare', flag: 'dns-signal-share', default: 0.5, integer: false, min: 0, max: 1, description: 'tunnel.dns: share of a (client, domain) queries that must be long, random-labelled or of an unusual type for that signal to hold', source: 'flowhound: a majority' },
   { name: 'dnsUniqueRatio', flag: 'dns-unique-ratio', default: 0.9, integer: false, min: 0, max: 1, description: 'tunnel.dns signal: unique names / queries at or above this (every query carries a new name)', source: 'flowhound: tunnels never repeat a name; cached lookups do' },
+  { name: 'dnsLargeResponseBytes', flag: 'dns-large-response-bytes', default: 400, integer: true, min: 1, description: 'tunnel.dns signal: mean DNS response size (captures only) at or above this', source: 'flowhound: ordinary answers are 50–200 bytes; iodine NULL and dns2tcp TXT answers fill the 512-byte classic limit and beyond' },
+  { name: 'dnsMinSignals', flag: 'dns-min-signals', default: 3, integer: true, min: 1, max: 6, description: 'tunnel.dns fires when this many signals hold, at least one of them about content (long names, encoded labels, unusual types, large answers)', source: 'flowhound: two signals alone match CDN and video host names' },
   { name: 'dnsWindowSec', flag: 'dns-window-sec', default: 3600, integer: false, min: 1, description: 'tunnel.dns counts per (client, domain) over this window of event time', source: 'Slips time window (1 h)' },
   { name: 'dnsMaxKeys', flag: 'dns-max-keys', default: 100000, integer: true, min: 100, description: 'most (client, domain) keys held at once', source: 'flowhound memory bound' },
   { name: 'dnsVolumeBytes', flag: 'dns-volume-bytes', default: 1000000, integer: true, min: 1, description: 'conn.log-only fallback: bytes from one client to one resolver on port 53 within --dns-window-sec', source: 'flowhound: a busy client sends well under 100 kB of queries an hour; iodine/dnscat2 send megabytes' },

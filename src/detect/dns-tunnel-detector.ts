@@ -14,16 +14,18 @@
  *    label looks encoded (≥ `dnsRandomLabelChars` chars, entropy ≥
  *    `dnsRandomLabelEntropyBits`, and digit/non-ASCII-rich or vowel-poor),
  *    record types NULL / TXT / CNAME / PRIVATE (65399), response sizes.
- * 3. Signals: U unique names ≥ `dnsUniqueSubdomains` (100, RITA);
- *    L long names, R encoded labels, T unusual types — each holding when its
- *    share of the queries is ≥ `dnsSignalShare`; N every name new
- *    (unique/queries ≥ `dnsUniqueRatio`).
- * 4. Fire when the key has ≥ `dnsMinQueries` queries, a content signal
- *    (L or R) holds, and at least one of U, T, N holds. Content alone is not
- *    enough (a CDN's hashed host names), nor is volume alone (a busy client
- *    of one big domain): a tunnel shows both.
- * 5. Severity high when U or four signals hold, else medium; confidence
- *    0.5 + 0.1 per signal (max 0.95).
+ * 3. Signals. Volume: U unique names ≥ `dnsUniqueSubdomains` (100,
+ *    RITA); N every name new (unique/queries ≥ `dnsUniqueRatio`). Content:
+ *    L long names, R encoded labels, T unusual types — each when its share
+ *    of the queries is ≥ `dnsSignalShare` — and B mean response size ≥
+ *    `dnsLargeResponseBytes` (captures only).
+ * 4. Fire when the key has ≥ `dnsMinQueries` queries and ≥ `dnsMinSignals`
+ *    (3) signals hold, at least one of them about content. Volume alone (a
+ *    busy client of a big domain, a CDN) never fires, nor do two signals (a
+ *    video CDN's hashed host names are unique and random-looking); a tunnel
+ *    shows three or more: iodine U+N+T+B, dnscat2 R+T+N, dns2tcp U+N+L+R+T.
+ * 5. Severity high when U holds or five signals do, else medium;
+ *    confidence 0.5 + 0.08 per signal (max 0.95).
  * 6. conn.log alone (no DnsRecord ever seen from a client): per (client,
  *    resolver) on port 53, fire when the client sends ≥ `dnsVolumeBytes`
  *    in a window, or ≥ `dnsVolumeMinPackets` packets averaging
@@ -51,6 +53,8 @@ export type DnsTunnelSettings = Pick<
   | 'dnsRandomLabelVowelShare'
   | 'dnsSignalShare'
   | 'dnsUniqueRatio'
+  | 'dnsLargeResponseBytes'
+  | 'dnsMinSignals'
   | 'dnsWindowSec'
   | 'dnsMaxKeys'
   | 'dnsVolumeBytes'
@@ -68,6 +72,12 @@ const UNUSUAL_QTYPES = new Map<number, string>([
   [65399, 'PRIVATE'],
 ]);
 const UNUSUAL_QTYPE_NAMES = new Set(['NULL', 'TXT', 'CNAME', 'PRIVATE']);
+/**
+ * Tunnel names carry bytes that are not valid in host names ('+', '/',
+ * non-ASCII): take the registered domain from the labels as they are, with
+ * no URL parsing and no host-name validation.
+ */
+const TLDTS_OPTIONS = { allowPrivateDomains: true, validateHostname: false, extractHostname: false } as const;
 /** Unique names remembered per key; past it the count saturates. */
 const MAX_NAMES_PER_KEY = 20_000;
 
@@ -150,7 +160,7 @@ export function createDnsTunnelDetector(settings: DnsTunnelSettings): Detector {
     if (q.length === 0 || r.serverP === 5353 || r.serverP === 5355) return;
     const lower = q.toLowerCase();
     if (lower.endsWith('.arpa') || lower.endsWith('.local') || lower === 'local') return;
-    const domain = getDomain(lower, { allowPrivateDomains: true });
+    const domain = getDomain(lower, TLDTS_OPTIONS);
     if (!domain) return;
     const id = `${r.client}|${domain}`;
     let k = keys.get(id);
@@ -195,6 +205,7 @@ export function createDnsTunnelDetector(settings: DnsTunnelSettings): Detector {
     encoded: boolean;
     unusual: boolean;
     allNew: boolean;
+    largeAnswers: boolean;
     count: number;
     fires: boolean;
   }
@@ -206,9 +217,11 @@ export function createDnsTunnelDetector(settings: DnsTunnelSettings): Detector {
     const encoded = k.encoded / k.queries >= share;
     const unusual = k.unusual / k.queries >= share;
     const allNew = k.names.size / k.queries >= settings.dnsUniqueRatio;
-    const count = +unique + +long + +encoded + +unusual + +allNew;
-    const fires = k.queries >= settings.dnsMinQueries && (long || encoded) && (unique || unusual || allNew);
-    return { unique, long, encoded, unusual, allNew, count, fires };
+    const largeAnswers = k.responses > 0 && k.responseBytesSum / k.responses >= settings.dnsLargeResponseBytes;
+    const content = +long + +encoded + +unusual + +largeAnswers;
+    const count = content + +unique + +allNew;
+    const fires = k.queries >= settings.dnsMinQueries && content >= 1 && count >= settings.dnsMinSignals;
+    return { unique, long, encoded, unusual, allNew, largeAnswers, count, fires };
   }
 
   function emit(k: DomainKey, out: Finding[]): void {
@@ -216,13 +229,14 @@ export function createDnsTunnelDetector(settings: DnsTunnelSettings): Detector {
     const s = signalsOf(k);
     if (!s.fires || k.queries <= k.lastEmittedQueries) return;
     k.lastEmittedQueries = k.queries;
-    const severity: Severity = s.unique || s.count >= 4 ? 'high' : 'medium';
+    const severity: Severity = s.unique || s.count >= 5 ? 'high' : 'medium';
     const names: string[] = [];
     if (s.unique) names.push(`${k.names.size} unique names`);
     else names.push(`${k.names.size} unique names in ${k.queries} queries`);
     if (s.long) names.push(`${k.long} names over ${settings.dnsLongQueryChars} chars`);
     if (s.encoded) names.push(`${k.encoded} with encoded-looking labels`);
     if (s.unusual) names.push(`record types ${Object.keys(k.qtypes).join('/')}`);
+    if (s.largeAnswers) names.push(`mean answer ${Math.round(k.responseBytesSum / k.responses)} B`);
     const meanLen = Math.round((k.lengthSum / k.queries) * 10) / 10;
     const evidence: Record<string, unknown> = {
       domain: k.domain,
@@ -235,7 +249,7 @@ export function createDnsTunnelDetector(settings: DnsTunnelSettings): Detector {
       maxQueryLength: k.maxLength,
       qtypes: { ...k.qtypes },
       nxdomain: k.nxdomain,
-      signals: { uniqueSubdomains: s.unique, longNames: s.long, encodedLabels: s.encoded, unusualTypes: s.unusual, everyNameNew: s.allNew },
+      signals: { uniqueSubdomains: s.unique, longNames: s.long, encodedLabels: s.encoded, unusualTypes: s.unusual, everyNameNew: s.allNew, largeAnswers: s.largeAnswers },
       sample: [...k.names].slice(0, 5),
     };
     if (k.responses > 0) evidence.meanResponseBytes = Math.round(k.responseBytesSum / k.responses);
@@ -246,7 +260,7 @@ export function createDnsTunnelDetector(settings: DnsTunnelSettings): Detector {
           end: k.lastTs,
           kind: 'tunnel.dns',
           severity,
-          confidence: roundConfidence(Math.min(0.95, 0.5 + 0.1 * s.count)),
+          confidence: roundConfidence(Math.min(0.95, 0.5 + 0.08 * s.count)),
           src: k.client,
           dst: k.server,
           port: k.serverP,

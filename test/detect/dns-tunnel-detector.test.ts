@@ -85,3 +85,19 @@ describe('tunnel.dns', () => {
     expect(run([dns({ ts: T0, client: '10.0.0.7', query: 'www.example.com' })], flows)).toEqual([]);
   });
 });
+
+describe('tunnel.dns signal combination', () => {
+  it('needs three signals: unique random-looking video-CDN names (two signals) stay quiet', () => {
+    const recs = Array.from({ length: 40 }, (_, i) => dns({ ts: T0 + i * 30, client: '10.0.0.2', query: `rr${i % 9}---sn-${hex(i, 8)}.googlevideo.com` }));
+    expect(run(recs)).toEqual([]);
+  });
+
+  it('takes the registered domain of names with bytes invalid in host names (dns2tcp base64, iodine base128)', () => {
+    const recs = Array.from({ length: 30 }, (_, i) =>
+      dns({ ts: T0 + i, client: '172.17.0.3', query: `q+z7${hex(i, 50)}/ab+${hex(i + 1, 40)}.${hex(i + 2, 60)}.hidemyself.org`, qtype: 16, qtypeName: 'TXT' }),
+    );
+    const found = run(recs);
+    expect(found).toHaveLength(1);
+    expect(found[0]!.evidence.domain).toBe('hidemyself.org');
+  });
+});
