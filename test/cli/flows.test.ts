@@ -1,0 +1,131 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import yargs from 'yargs';
+import { flowsCommand } from '../../src/cli/flows.js';
+import { UsageError } from '../../src/cli/usage-error.js';
+import { escapeZeek, isLocalAddress } from '../../src/sink/zeek-log-writer.js';
+import { describeWithSharedData, sharedData } from '../helpers/shared-data.js';
+
+/** Runs `flowhound flows ARGS` in-process; returns what it wrote to stdout and stderr. */
+async function runFlows(args: string[]): Promise<{ stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const realOut = process.stdout.write;
+  const realErr = process.stderr.write;
+  process.stdout.write = ((chunk: string | Uint8Array) => {
+    stdout += String(chunk);
+    return true;
+  }) as typeof process.stdout.write;
+  process.stderr.write = ((chunk: string | Uint8Array) => {
+    stderr += String(chunk);
+    return true;
+  }) as typeof process.stderr.write;
+  try {
+    await yargs(['flows', ...args])
+      .command(flowsCommand)
+      .strict()
+      .fail((msg, e) => {
+        throw e ?? new UsageError(msg);
+      })
+      .parseAsync();
+  } finally {
+    process.stdout.write = realOut;
+    process.stderr.write = realErr;
+  }
+  return { stdout, stderr };
+}
+
+const CONN_FIELDS =
+  'ts uid id.orig_h id.orig_p id.resp_h id.resp_p proto service duration orig_bytes resp_bytes conn_state local_orig local_resp missed_bytes history orig_pkts orig_ip_bytes resp_pkts resp_ip_bytes tunnel_parents';
+
+describeWithSharedData('flowhound flows (shared data)', () => {
+  const trace = sharedData('zeek-conformance', 'opt.basic', 'trace.pcap');
+
+  it('writes a Zeek TSV conn.log with the full header, sorted by ts', async () => {
+    const { stdout, stderr } = await runFlows([trace]);
+    const lines = stdout.trimEnd().split('\n');
+    expect(lines.slice(0, 5)).toEqual(['#separator \\x09', '#set_separator\t,', '#empty_field\t(empty)', '#unset_field\t-', '#path\tconn']);
+    expect(lines[5]).toMatch(/^#open\t\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d$/);
+    expect(lines[6]).toBe(`#fields\t${CONN_FIELDS.split(' ').join('\t')}`);
+    expect(lines[7]!.split('\t')).toHaveLength(22);
+    expect(lines.at(-1)).toMatch(/^#close\t/);
+    const rows = lines.filter((l) => !l.startsWith('#')).map((l) => l.split('\t'));
+    expect(rows).toHaveLength(34);
+    expect(rows.every((r) => r.length === 21)).toBe(true);
+    const ts = rows.map((r) => Number(r[0]));
+    expect([...ts].sort((a, b) => a - b)).toEqual(ts);
+    // The DNS flow of Zeek's baseline row "141.142.220.118 43927 141.142.2.2 53 udp dns 0.000435 38 89 SF F F 0 Dd 1 66 1 117".
+    const dnsRow = rows.find((r) => r[2] === '141.142.220.118' && r[3] === '43927')!;
+    expect(dnsRow.slice(4, 20)).toEqual(['141.142.2.2', '53', 'udp', 'dns', '0.000435', '38', '89', 'SF', 'F', 'F', '0', 'Dd', '1', '66', '1', '117']);
+    expect(stderr).toMatch(/flowhound flows: 34 connections from 1 input/);
+  });
+
+  it('--json writes Zeek JSON lines and leaves unset fields out', async () => {
+    const { stdout } = await runFlows(['--json', trace]);
+    const objs = stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(objs).toHaveLength(34);
+    expect(Object.keys(objs[0]!).slice(0, 7)).toEqual(['ts', 'uid', 'id.orig_h', 'id.orig_p', 'id.resp_h', 'id.resp_p', 'proto']);
+    const single = objs.find((o) => o['id.orig_h'] === '141.142.220.202')!;
+    expect(single.duration).toBeUndefined();
+    expect(single.conn_state).toBe('S0');
+    expect(single.local_resp).toBe(true);
+  });
+
+  it('--dns writes a dns.log', async () => {
+    const { stdout } = await runFlows(['--dns', trace]);
+    const lines = stdout.trimEnd().split('\n');
+    expect(lines).toContain('#path\tdns');
+    const rows = lines.filter((l) => !l.startsWith('#'));
+    expect(rows).toHaveLength(34);
+    expect(rows.some((r) => r.includes('\tupload.wikimedia.org\t1\tA\t0\tNOERROR\tupload.pmtpa.wikimedia.org,208.80.152.3\t124.000000,2156.000000'))).toBe(true);
+  });
+
+  it('reads Zeek logs too (a conn.log in, the same connections out)', async () => {
+    const log = sharedData('rita', 'test_data', 'open_conns', 'open', 'conn.log');
+    const inputRows = readFileSync(log, 'utf8')
+      .split('\n')
+      .filter((l) => l !== '' && !l.startsWith('#'));
+    const { stdout } = await runFlows([log]);
+    const rows = stdout.split('\n').filter((l) => l !== '' && !l.startsWith('#'));
+    expect(rows).toHaveLength(inputRows.length);
+  });
+
+  it('a truncated capture gives the connections before the cut and a warning naming the file and byte offset', async () => {
+    const bytes = readFileSync(trace);
+    const cut = join(mkdtempSync(join(tmpdir(), 'flowhound-flows-')), 'cut.pcap');
+    writeFileSync(cut, bytes.subarray(0, Math.floor(bytes.length / 2) + 5));
+    const { stdout, stderr } = await runFlows([cut]);
+    expect(stdout.split('\n').filter((l) => l !== '' && !l.startsWith('#')).length).toBeGreaterThan(0);
+    expect(stderr).toMatch(new RegExp(`warning: ${cut.replace(/[.]/g, '\\.')}: byte \\d+: capture is truncated`));
+  });
+});
+
+describe('flowhound flows: usage', () => {
+  it('rejects a non-positive --max-invalid as a usage error', async () => {
+    await expect(runFlows(['--max-invalid', '0', 'x.pcap'])).rejects.toBeInstanceOf(UsageError);
+  });
+
+  it('rejects an unknown option as a usage error', async () => {
+    await expect(runFlows(['--bogus', 'x.pcap'])).rejects.toBeInstanceOf(UsageError);
+  });
+});
+
+describe('Zeek log writer helpers', () => {
+  it('escapes strings as the Zeek ASCII writer does', () => {
+    expect(escapeZeek('')).toBe('(empty)');
+    expect(escapeZeek('a\tb')).toBe('a\\x09b');
+    expect(escapeZeek('x,y', true)).toBe('x\\x2cy');
+    expect(escapeZeek('x,y')).toBe('x,y');
+    expect(escapeZeek('\u00ff')).toBe('\\xff');
+    expect(escapeZeek('plain.example')).toBe('plain.example');
+  });
+
+  it("marks Zeek's default local networks", () => {
+    expect(['10.1.2.3', '172.16.0.1', '192.168.1.1', '100.64.0.1', '127.0.0.1', 'fe80::1', 'fc00::1', '224.0.0.251'].every(isLocalAddress)).toBe(true);
+    expect(['8.8.8.8', '172.32.0.1', '141.142.220.255', 'ff02::fb', '2001:db8::1'].some(isLocalAddress)).toBe(false);
+  });
+});

@@ -1,0 +1,24 @@
+import { runZeekConformance } from '../src/conformance/zeek-conformance.js';
+import { describeWithSharedData, sharedData } from './helpers/shared-data.js';
+
+describeWithSharedData("flow tracker against Zeek's own conn.log (48 traces of zeek-conformance, shared data)", () => {
+  it('matches at least 95% of the in-scope connections and agrees on conn_state for at least 90%', async () => {
+    const report = await runZeekConformance(sharedData('zeek-conformance'));
+    const lines = report.traces.map(
+      (t) =>
+        `${t.name.padEnd(62)} ${t.outOfScope ? 'out ' : '    '} zeek ${String(t.zeekRows).padStart(3)} ours ${String(t.ourRows).padStart(3)} matched ${String(t.matched).padStart(3)} conn_state ${String(t.connStateAgree).padStart(3)} history ${String(t.historyAgree).padStart(3)}${t.error ? ` error: ${t.error}` : ''}`,
+    );
+    const s = report.inScope;
+    lines.push(`in scope: ${s.traces} traces, matched ${s.matched}/${s.zeekRows}, conn_state ${s.connStateAgree}/${s.matched}, history ${s.historyAgree}/${s.matched}`);
+    lines.push(`out of scope: ${report.outOfScope.traces} traces, matched ${report.outOfScope.matched}/${report.outOfScope.zeekRows}`);
+    console.log(lines.join('\n'));
+
+    expect(report.traces).toHaveLength(48);
+    expect(report.traces.filter((t) => t.error !== null)).toEqual([]);
+    // Out of scope are only the traces that need tunnel decapsulation.
+    expect(report.traces.filter((t) => t.outOfScope !== null).every((t) => /^core\.(tunnels\.|erspan)/.test(t.name))).toBe(true);
+    expect(s.zeekRows).toBeGreaterThan(200);
+    expect(s.matched / s.zeekRows).toBeGreaterThanOrEqual(0.95);
+    expect(s.connStateAgree / s.matched).toBeGreaterThanOrEqual(0.9);
+  });
+});
