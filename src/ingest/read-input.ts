@@ -8,6 +8,8 @@ import { FlowhoundError } from '../errors.js';
 import { type ByteSource, openByteSource } from '../io/byte-source.js';
 import type { IngestWarning, RecordBatch } from '../types.js';
 import { readCaptureRecords } from './capture-ingest.js';
+import type { CsvMap } from './csv/csv-map.js';
+import { readFlowCsv } from './csv/read-flow-csv.js';
 import { detectFormat, type InputFormat } from './detect.js';
 import { readZeekDirectory } from './zeek/read-zeek-directory.js';
 import { readZeekJson } from './zeek/read-zeek-json.js';
@@ -20,6 +22,8 @@ export interface ReadOptions {
   maxInvalid: number;
   /** Receives every skipped line, truncation and other recoverable problem. */
   onWarning: (w: IngestWarning) => void;
+  /** Column mapping for CSV flow exports of no known format (`--csv-map`, parsed by parseCsvMap). */
+  csvMap?: CsvMap;
   /** Called as bytes are read, for a progress line. */
   onProgress?: (name: string, bytesRead: number, sizeBytes: number | null) => void;
 }
@@ -35,6 +39,7 @@ const readers: Partial<Record<InputFormat, InputReader>> = {
   pcapng: readCaptureRecords,
   'zeek-tsv': readZeekTsv,
   'zeek-json': readZeekJson,
+  csv: readFlowCsv,
 };
 
 /** Reads every input in turn, yielding batches. */

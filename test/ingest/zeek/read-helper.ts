@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { openByteSourceFromChunks, rechunk } from '../../../src/io/byte-source.js';
 import type { InputFormat } from '../../../src/ingest/detect.js';
+import { parseCsvMap } from '../../../src/ingest/csv/csv-map.js';
 import { readSource } from '../../../src/ingest/read-input.js';
 import type { DnsRecord, FlowRecord, IngestWarning } from '../../../src/types.js';
 
@@ -32,7 +33,7 @@ export async function readBytes(bytes: Uint8Array | string, options: ReadTestOpt
     onWarning: (w) => out.warnings.push(w),
   };
   if (options.format !== undefined) readOptions.format = options.format;
-  if (options.csvMap !== undefined) (readOptions as unknown as Record<string, unknown>).csvMap = options.csvMap;
+  if (options.csvMap !== undefined) readOptions.csvMap = parseCsvMap(options.csvMap);
   for await (const b of readSource(source, readOptions)) {
     out.batches++;
     for (const f of b.flows) out.flows.push(f);
