@@ -50,20 +50,21 @@ export function parseCsvMap(spec: string): CsvMap {
   return map;
 }
 
-function splitUnit(field: CsvMapField, column: string): { column: string; scale: number } {
+function splitUnit(field: CsvMapField, column: string): { column: string; divisor: number } {
   if (UNIT_FIELDS.includes(field)) {
     const m = /^(.*):(s|ms|us)$/.exec(column);
-    if (m) return { column: m[1] as string, scale: m[2] === 'ms' ? 1e-3 : m[2] === 'us' ? 1e-6 : 1 };
+    if (m) return { column: m[1] as string, divisor: m[2] === 'ms' ? 1e3 : m[2] === 'us' ? 1e6 : 1 };
   }
-  return { column, scale: 1 };
+  return { column, divisor: 1 };
 }
 
 /** The mapping for `map` over this header; CSV_BAD_HEADER when a named column is absent. */
 export function createCsvMapMapping(header: readonly string[], map: CsvMap, file: string): CsvFlowMapping {
   const idx: Partial<Record<CsvMapField, number>> = {};
+  /** Unit divisors (1000 for :ms, 1e6 for :us). */
   const scale: Partial<Record<CsvMapField, number>> = {};
   for (const [field, spec] of Object.entries(map) as Array<[CsvMapField, string]>) {
-    const { column, scale: s } = splitUnit(field, spec);
+    const { column, divisor } = splitUnit(field, spec);
     let i = header.indexOf(column);
     if (i < 0) i = findColumn(header, [column], (x) => x.trim().toLowerCase());
     if (i < 0) {
@@ -74,14 +75,14 @@ export function createCsvMapMapping(header: readonly string[], map: CsvMap, file
       );
     }
     idx[field] = i;
-    scale[field] = s;
+    scale[field] = divisor;
   }
   const at = (row: readonly string[], f: CsvMapField): string | undefined => cell(row, idx[f] ?? -1);
   const time = (row: readonly string[], f: CsvMapField): number | null => {
     const v = at(row, f);
     if (v === undefined || v.trim() === '') return null;
     const s = scale[f] ?? 1;
-    const n = s !== 1 && /^\d+(\.\d+)?$/.test(v.trim()) ? Number(v) * s : parseCsvTime(map[f] ?? f, v);
+    const n = s !== 1 && /^\d+(\.\d+)?$/.test(v.trim()) ? Number(v) / s : parseCsvTime(map[f] ?? f, v);
     if (Number.isNaN(n)) fail(map[f] ?? f, 'a time', v);
     return n;
   };
@@ -113,7 +114,7 @@ export function createCsvMapMapping(header: readonly string[], map: CsvMap, file
       flow.history = text('history');
       const d = optionalNumber(map.duration ?? 'duration', at(row, 'duration'));
       const end = time(row, 'end');
-      flow.duration = d !== null ? d * (scale.duration ?? 1) : end !== null ? Math.max(0, end - ts) : null;
+      flow.duration = d !== null ? d / (scale.duration ?? 1) : end !== null ? Math.max(0, end - ts) : null;
       flow.origBytes = optionalCount(map.origBytes ?? 'origBytes', at(row, 'origBytes'));
       flow.respBytes = optionalCount(map.respBytes ?? 'respBytes', at(row, 'respBytes'));
       flow.missedBytes = optionalCount(map.missedBytes ?? 'missedBytes', at(row, 'missedBytes')) ?? 0;
