@@ -17,16 +17,24 @@
  * 3. Normal rate: the port's learned peak pps when a model is loaded
  *    (`learnedPeakPps`), else an online baseline: the highest mean rate of
  *    any `rateBaselineBucketSec` (10 s) bucket of the key's earlier
- *    non-spike traffic. A key is "without baseline" while it has been seen
- *    for less than `rateWarmupSec` (60 s) since the run began; then the
- *    rate must exceed `rateNoBaselineFactor` × `ratePps` (200 pps).
+ *    non-spike traffic. A key first seen more than `rateWarmupSec` (5 s)
+ *    after the run began was silent before (baseline 0). A key seen from
+ *    the start may have been busy before the capture began: it has no
+ *    baseline until one bucket of its traffic is complete, and meanwhile
+ *    the rate must exceed `rateNoBaselineFactor` × `ratePps` (200 pps).
  * 4. A second is above when pps > `ratePps`, pps ≥ `rateBaselineFactor`
  *    (3) × the normal peak, and (baseline known or pps over the no-baseline
  *    bar). `rateMinSeconds` consecutive seconds above open an incident; a
  *    busy server's one- or two-second bursts never do.
+ *    Packets to a (host, port) that flows show to be the originator's end
+ *    of connections (a client's ephemeral port receiving a download or a
+ *    scan's replies) are not a spike on a service and are not reported.
  * 5. The incident is reported `reportDelaySec` after its run ends (or at
  *    end of input) with its start, end, peak and mean rate and the baseline
- *    it was compared with. Severity and confidence from
+ *    it was compared with. Its source is the host that sent most of the
+ *    key's packets in flows overlapping the incident (flows count for
+ *    attribution even when ticks gave the rate), when one host sent at
+ *    least half; else the source is left empty (a distributed flood). Severity and confidence from
  *    peak / max(ratePps, factor × baseline).
  * State: at most `rateMaxKeys` keys; a key idle for `rateKeyIdleSec` is
  * forgotten.
@@ -57,6 +65,9 @@ export interface RateSpikeOptions {
   /** A port's learned peak packets per second (from a model), or null when the model has none. */
   learnedPeakPps?: (port: number, proto: Proto) => number | null;
 }
+
+/** Source hosts remembered per key for attribution. */
+const MAX_SENDERS = 256;
 
 interface Run {
   startSec: number;
@@ -92,6 +103,11 @@ interface RateKey {
   bucketSum: number;
   bucketLen: number;
   baselinePeak: number;
+  bucketsDone: number;
+  /** Flow packets that this (host, port) sent as a connection's originator: a client endpoint. */
+  clientSidePkts: number;
+  /** Packets per source host in flows to this key (attribution), capped. */
+  senders: Map<string, { pkts: number; firstTs: number; lastTs: number }>;
   run: Run | null;
   incident: Incident | null;
 }
@@ -110,7 +126,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
     if (k === undefined) {
       k = {
         dst, port, proto, hasTicks: false, firstSec: sec, lastActivitySec: sec, deltas: new Map(), level: 0,
-        frontier: Math.min(sec - 1, Math.max(finalizeBound(), sec - Math.ceil(settings.rateLatenessSec) - 1)), bucketSum: 0, bucketLen: 0, baselinePeak: 0, run: null, incident: null,
+        frontier: Math.min(sec - 1, Math.max(finalizeBound(), sec - Math.ceil(settings.rateLatenessSec) - 1)), bucketSum: 0, bucketLen: 0, baselinePeak: 0, bucketsDone: 0, clientSidePkts: 0, senders: new Map(), run: null, incident: null,
       };
       keys.set(id, k);
       if (keys.size > settings.rateMaxKeys) evictOne(out);
@@ -133,16 +149,22 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
     if (fromSec < k.firstSec) k.firstSec = fromSec;
   }
 
-  function normalOf(k: RateKey, sec: number): { normal: number; source: Incident['baselineSource']; known: boolean } {
+  function normalOf(k: RateKey): { normal: number; source: Incident['baselineSource']; known: boolean } {
     const learned = options.learnedPeakPps?.(k.port, k.proto);
     if (learned !== null && learned !== undefined && Number.isFinite(learned)) return { normal: learned, source: 'model', known: true };
-    const known = k.firstSec - runStartSec >= settings.rateWarmupSec || sec - k.firstSec >= settings.rateWarmupSec;
+    const known = k.firstSec - runStartSec >= settings.rateWarmupSec || k.bucketsDone > 0;
     return { normal: k.baselinePeak, source: known ? 'online' : 'none', known };
   }
 
   /** Processes `len` seconds from `sec` at a constant rate `pps`. */
   function stretch(k: RateKey, sec: number, len: number, pps: number, out: Finding[]): void {
-    const n = normalOf(k, sec);
+    // Seconds before the key's first packet are not part of its history.
+    if (sec < k.firstSec) {
+      len -= k.firstSec - sec;
+      sec = k.firstSec;
+      if (len <= 0) return;
+    }
+    const n = normalOf(k);
     const above = pps > thr && pps >= settings.rateBaselineFactor * n.normal && (n.known || pps > settings.rateNoBaselineFactor * thr);
     if (above) {
       k.bucketSum = 0;
@@ -177,6 +199,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
     if (k.bucketLen >= settings.rateBaselineBucketSec) {
       const mean = k.bucketSum / k.bucketLen;
       if (mean > k.baselinePeak) k.baselinePeak = mean;
+      k.bucketsDone++;
       k.bucketSum = 0;
       k.bucketLen = 0;
     }
@@ -203,9 +226,14 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
     inc.dueTs = null;
     if (inc.seconds <= inc.lastEmittedSeconds) return;
     inc.lastEmittedSeconds = inc.seconds;
+    // Replies to a client's own connections (a download, a scan's RSTs) are not a spike on a service.
+    let serverSidePkts = 0;
+    for (const s of k.senders.values()) serverSidePkts += s.pkts;
+    if (k.clientSidePkts > serverSidePkts) return;
     const bar = Math.max(thr, settings.rateBaselineFactor * inc.normalPps, inc.baselineSource === 'none' ? settings.rateNoBaselineFactor * thr : 0);
     const ratio = inc.maxPps / bar;
     const meanPps = inc.pkts / inc.seconds;
+    const sender = topSender(k, inc.startSec, inc.endSec + 1);
     const base =
       inc.baselineSource === 'model'
         ? `learned peak ${round1(inc.normalPps)} pps`
@@ -220,7 +248,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
           kind: 'rate.spike',
           severity: severityFromRatio(ratio),
           confidence: confidenceFromRatio(ratio),
-          src: null,
+          src: sender?.host ?? null,
           dst: k.dst,
           port: k.port,
           proto: k.proto,
@@ -235,11 +263,41 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
             normalPps: round1(inc.normalPps),
             baseline: inc.baselineSource,
             basis: k.hasTicks ? 'packets' : 'flows',
+            ...(sender ? { topSender: sender.host, topSenderShare: sender.share } : {}),
           },
         },
         settings.idBucketSec,
       ),
     );
+  }
+
+  /** The host that sent at least half of the flow packets overlapping [from, to), or null. */
+  function topSender(k: RateKey, from: number, to: number): { host: string; share: number } | null {
+    let total = 0;
+    let best: string | null = null;
+    let bestPkts = 0;
+    for (const [host, s] of k.senders) {
+      if (s.lastTs < from || s.firstTs >= to) continue;
+      total += s.pkts;
+      if (s.pkts > bestPkts) {
+        bestPkts = s.pkts;
+        best = host;
+      }
+    }
+    if (best === null || bestPkts * 2 < total) return null;
+    return { host: best, share: Math.round((bestPkts / total) * 100) / 100 };
+  }
+
+  function noteSender(k: RateKey, host: string, pkts: number, ts: number, end: number): void {
+    let s = k.senders.get(host);
+    if (s === undefined) {
+      if (k.senders.size >= MAX_SENDERS) return;
+      s = { pkts: 0, firstTs: ts, lastTs: end };
+      k.senders.set(host, s);
+    }
+    s.pkts += pkts;
+    if (ts < s.firstTs) s.firstTs = ts;
+    if (end > s.lastTs) s.lastTs = end;
   }
 
   function evictOne(out: Finding[]): void {
@@ -280,6 +338,9 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
         const s0 = Math.floor(f.ts);
         if (s0 < runStartSec) runStartSec = s0;
         const k = getKey(f.respH, f.respP, f.proto, s0, out);
+        noteSender(k, f.origH, f.origPkts, f.ts, end);
+        const asClient = keys.get(`${f.origH}|${f.origP}|${f.proto}`);
+        if (asClient !== undefined) asClient.clientSidePkts += f.origPkts;
         if (k.hasTicks) continue;
         const n = Math.floor(end) - s0 + 1;
         addRate(k, s0, s0 + n, f.origPkts / n);

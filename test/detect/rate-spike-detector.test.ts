@@ -74,6 +74,35 @@ describe('rate.spike', () => {
     expect(run([], [...bg, { ...burst, duration: 600 }])).toEqual([]);
   });
 
+  it('fires on a service first seen after the run began (silent before: baseline 0) at 30 pps for 5 s', () => {
+    const other = ticks(120, () => 3).map((t) => ({ ...t, port: 443 }));
+    const flood = ticks(5, () => 30, T0 + 60);
+    const found = run([...other, ...flood].sort((a, b) => a.sec - b.sec));
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatchObject({ port: 80, ts: T0 + 60 });
+    expect(found[0]!.evidence).toMatchObject({ baseline: 'online', normalPps: 0 });
+  });
+
+  it('names the host that sent most of the packets as the source, from the flows', () => {
+    const flood = ticks(10, () => 100, T0 + 60);
+    const other = ticks(120, () => 3).map((t) => ({ ...t, port: 443 }));
+    const flows = [
+      flow({ ts: T0 + 60, origH: '10.77.0.66', respH: HOST, respP: 80, duration: 10, origPkts: 990 }),
+      flow({ ts: T0 + 61, origH: '10.77.0.10', respH: HOST, respP: 80, connState: 'SF', duration: 1, origPkts: 10, respPkts: 10 }),
+    ];
+    const found = run([...other, ...flood].sort((a, b) => a.sec - b.sec), flows);
+    expect(found).toHaveLength(1);
+    expect(found[0]!.src).toBe('10.77.0.66');
+    expect(found[0]!.evidence.topSenderShare).toBe(0.99);
+  });
+
+  it('does not report packets to a client endpoint (replies to its own connections: a download, a scan)', () => {
+    const replies = ticks(20, () => 200, T0 + 60).map((t) => ({ ...t, dst: '10.77.0.66', port: 50041 }));
+    const other = ticks(120, () => 3).map((t) => ({ ...t, port: 443 }));
+    const scanFlows = Array.from({ length: 50 }, (_, i) => flow({ ts: T0 + 60 + i * 0.2, origH: '10.77.0.66', origP: 50041, respH: HOST, respP: 1000 + i, connState: 'REJ', origPkts: 80, respPkts: 80 }));
+    expect(run([...other, ...replies].sort((a, b) => a.sec - b.sec), scanFlows)).toEqual([]);
+  });
+
   it('reports records later than the lateness as late instead of counting them', () => {
     const d = createRateSpikeDetector(DEFAULT_SETTINGS);
     d.push(batch({ ticks: ticks(600, () => 1) }));
