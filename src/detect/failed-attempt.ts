@@ -14,6 +14,8 @@
  * - Unknown conn_state (CSV exports): failed when the responder sent nothing.
  * UDP: unanswered when the responder sent no packet (an ICMP port
  * unreachable is a separate ICMP record; the UDP side stays unanswered).
+ * A connection whose originator sent nothing (Zeek flipped it, history `^…`,
+ * as with SYN-ACK backscatter of a reflection attack) is nobody's attempt.
  * ICMP: not handled here (echo sweeps are counted as requests, see scan detector).
  */
 import type { FlowRecord } from '../types.js';
@@ -27,6 +29,9 @@ function carriedPayload(f: FlowRecord): boolean {
 }
 
 export function isFailedAttempt(f: FlowRecord): boolean {
+  // No packet from the originator: a flipped connection (Zeek's `^`) seen only
+  // from the responder side, e.g. SYN-ACK backscatter of a reflection attack.
+  if (f.origPkts === 0) return false;
   if (f.proto === 'tcp') {
     const st = f.connState;
     if (st === null) return f.respPkts === 0;

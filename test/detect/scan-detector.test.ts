@@ -132,3 +132,12 @@ describe('scan.horizontal', () => {
     expect(d.flush()).toEqual([]);
   });
 });
+
+describe('scan: what is not an attempt', () => {
+  it('ignores connections whose originator sent nothing (SYN-ACK backscatter flipped by the tracker)', () => {
+    const flows = Array.from({ length: 50 }, (_, i) =>
+      flow({ ts: T0 + i * 0.01, origH: '10.10.10.10', respH: `198.51.100.${i}`, respP: 80, connState: 'RSTRH', history: '^r', origPkts: 0, respPkts: 1 }),
+    );
+    expect(run(flows)).toEqual([]);
+  });
+});
