@@ -10,7 +10,9 @@
  * packets. The caches are bounded (cleared when full).
  */
 
-const V4_CACHE_MAX = 1 << 16;
+/** IPv4 cache: open addressing over 2^17 slots, cleared when half full. */
+const V4_CACHE_SLOTS = 1 << 17;
+const V4_CACHE_MAX = V4_CACHE_SLOTS >> 1;
 const V6_CACHE_SLOTS = 1 << 12;
 
 export interface AddressFormatter {
@@ -21,20 +23,35 @@ export interface AddressFormatter {
 }
 
 export function createAddressFormatter(): AddressFormatter {
-  const v4 = new Map<number, string>();
+  // A Map keyed by the 32-bit value is slow here: keys above 2^30 are heap
+  // numbers. This table keeps keys in an Int32Array and probes linearly.
+  const v4Keys = new Int32Array(V4_CACHE_SLOTS);
+  const v4Text: (string | undefined)[] = new Array(V4_CACHE_SLOTS).fill(undefined);
+  let v4Size = 0;
   // Direct-mapped cache for IPv6: slot by hash, verified against the stored bytes.
   const v6Keys = new Uint8Array(V6_CACHE_SLOTS * 16);
-  const v6Text: (string | undefined)[] = new Array(V6_CACHE_SLOTS);
+  const v6Text: (string | undefined)[] = new Array(V6_CACHE_SLOTS).fill(undefined);
 
   function formatIpv4(bytes: Uint8Array, off: number): string {
-    const key = ((bytes[off]! << 24) | (bytes[off + 1]! << 16) | (bytes[off + 2]! << 8) | bytes[off + 3]!) >>> 0;
-    let s = v4.get(key);
-    if (s === undefined) {
-      if (v4.size >= V4_CACHE_MAX) v4.clear();
-      s = `${bytes[off]}.${bytes[off + 1]}.${bytes[off + 2]}.${bytes[off + 3]}`;
-      v4.set(key, s);
+    const key = (bytes[off]! << 24) | (bytes[off + 1]! << 16) | (bytes[off + 2]! << 8) | bytes[off + 3]!;
+    const mask = V4_CACHE_SLOTS - 1;
+    let slot = (Math.imul(key, 0x9e3779b1) >>> 15) & mask;
+    while (true) {
+      const s = v4Text[slot];
+      if (s === undefined) break;
+      if (v4Keys[slot] === key) return s;
+      slot = (slot + 1) & mask;
     }
-    return s;
+    if (v4Size >= V4_CACHE_MAX) {
+      v4Text.fill(undefined);
+      v4Size = 0;
+      slot = (Math.imul(key, 0x9e3779b1) >>> 15) & mask;
+    }
+    const text = `${bytes[off]}.${bytes[off + 1]}.${bytes[off + 2]}.${bytes[off + 3]}`;
+    v4Keys[slot] = key;
+    v4Text[slot] = text;
+    v4Size++;
+    return text;
   }
 
   function formatIpv6(bytes: Uint8Array, off: number): string {

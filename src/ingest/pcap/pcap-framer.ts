@@ -26,18 +26,34 @@ export function createPcapFramer(ctx: FramerContext, decoder: FrameDecoder, pack
 
   const framer: RecordFramer = {
     skip: false,
+    scanned: 0,
     recordName: 'file header',
+    scan(buf, pos, end, fileOffset) {
+      framer.scanned = 0;
+      if (!haveHeader) return 0;
+      const start = pos;
+      let delivered = 0;
+      const le = littleEndian;
+      while (end - pos >= RECORD_HEADER_BYTES) {
+        const c = pos + 8;
+        const capLen = le
+          ? (buf[c]! | (buf[c + 1]! << 8) | (buf[c + 2]! << 16) | (buf[c + 3]! << 24)) >>> 0
+          : ((buf[c]! << 24) | (buf[c + 1]! << 16) | (buf[c + 2]! << 8) | buf[c + 3]!) >>> 0;
+        if (capLen > MAX_CAPTURED_BYTES) throw badCapLen(capLen, fileOffset + (pos - start));
+        const len = RECORD_HEADER_BYTES + capLen;
+        if (end - pos < len) break;
+        framer.process(buf, pos, len, fileOffset + (pos - start));
+        delivered++;
+        pos += len;
+      }
+      framer.scanned = delivered;
+      return pos - start;
+    },
     measure(buf, off, avail, fileOffset) {
       if (!haveHeader) return FILE_HEADER_BYTES;
       if (avail < RECORD_HEADER_BYTES) return RECORD_HEADER_BYTES;
       const capLen = u32(buf, off + 8);
-      if (capLen > MAX_CAPTURED_BYTES) {
-        throw new FlowhoundError(
-          'PCAP_BAD_RECORD',
-          `${ctx.file}: byte ${fileOffset}: packet record header is garbage: captured length ${capLen} exceeds the maximum of ${MAX_CAPTURED_BYTES}`,
-          { file: ctx.file, offset: fileOffset, capLen },
-        );
-      }
+      if (capLen > MAX_CAPTURED_BYTES) throw badCapLen(capLen, fileOffset);
       return RECORD_HEADER_BYTES + capLen;
     },
     process(buf, off, len) {
@@ -51,11 +67,19 @@ export function createPcapFramer(ctx: FramerContext, decoder: FrameDecoder, pack
       packet.capLen = len - RECORD_HEADER_BYTES;
       packet.wireLen = u32(buf, off + 12);
       packet.interfaceId = 0;
-      decoder.decode(packet, buf.subarray(off + RECORD_HEADER_BYTES, off + len), linkType);
+      decoder.decodeAt(packet, buf, off + RECORD_HEADER_BYTES, off + len, linkType);
       ctx.onPacket(packet);
       return 1;
     },
   };
+
+  function badCapLen(capLen: number, fileOffset: number): FlowhoundError {
+    return new FlowhoundError(
+      'PCAP_BAD_RECORD',
+      `${ctx.file}: byte ${fileOffset}: packet record header is garbage: captured length ${capLen} exceeds the maximum of ${MAX_CAPTURED_BYTES}`,
+      { file: ctx.file, offset: fileOffset, capLen },
+    );
+  }
 
   function readFileHeader(b: Uint8Array, o: number): void {
     const magicBe = ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;

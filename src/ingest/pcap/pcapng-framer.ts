@@ -57,6 +57,7 @@ export function createPcapngFramer(ctx: FramerContext, decoder: FrameDecoder, pa
 
   const framer: RecordFramer = {
     skip: false,
+    scanned: 0,
     recordName: 'block',
     measure(buf, off, avail, fileOffset) {
       framer.skip = false;
@@ -167,7 +168,7 @@ export function createPcapngFramer(ctx: FramerContext, decoder: FrameDecoder, pa
     packet.capLen = capLen;
     packet.wireLen = u32(b, o + 24);
     packet.interfaceId = ifaceId;
-    decoder.decode(packet, b.subarray(o + 28, o + 28 + capLen), iface.linkType);
+    decoder.decodeAt(packet, b, o + 28, o + 28 + capLen, iface.linkType);
     ctx.onPacket(packet);
     return 1;
   }
@@ -183,7 +184,7 @@ export function createPcapngFramer(ctx: FramerContext, decoder: FrameDecoder, pa
     packet.capLen = capLen;
     packet.wireLen = wireLen;
     packet.interfaceId = 0;
-    decoder.decode(packet, b.subarray(o + 12, o + 12 + capLen), iface.linkType);
+    decoder.decodeAt(packet, b, o + 12, o + 12 + capLen, iface.linkType);
     ctx.onPacket(packet);
     return 1;
   }

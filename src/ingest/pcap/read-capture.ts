@@ -139,6 +139,13 @@ export async function* readCapturePackets(source: ByteSource, onPacket: PacketHa
     }
     // Whole records inside this chunk, in place.
     if (carryLen === 0 && skipRemaining === 0) {
+      if (framer?.scan && pos < n) {
+        // The format's own tight loop over whole records.
+        const used = framer.scan(chunk, pos, n, consumed);
+        pos += used;
+        consumed += used;
+        delivered += framer.scanned;
+      }
       while (pos < n) {
         const avail = n - pos;
         const need = measure(chunk, pos, avail, consumed);

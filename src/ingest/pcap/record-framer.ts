@@ -21,6 +21,14 @@ export interface RecordFramer {
   skip: boolean;
   /** Processes one whole record of `len` bytes; returns the packets it delivered. */
   process(buf: Uint8Array, off: number, len: number, fileOffset: number): number;
+  /**
+   * Optional fast path: processes every whole record in `buf[pos..end)`
+   * and returns the bytes consumed (0 when it cannot run yet); the packets
+   * delivered are left in `scanned`. The generic peek/read loop handles
+   * what is left (a record cut by the chunk's end).
+   */
+  scan?: (buf: Uint8Array, pos: number, end: number, fileOffset: number) => number;
+  scanned: number;
   /** A name for the record kind in messages ("file header", "packet record", "block"). */
   recordName: string;
 }
