@@ -60,6 +60,7 @@ export interface Settings {
   rateLatenessSec: number;
   rateMaxKeys: number;
   rateKeyIdleSec: number;
+  rateMinConnections: number;
 
   suppressionSec: number;
   idBucketSec: number;
@@ -127,6 +128,7 @@ export const SETTING_SPECS: readonly SettingSpec[] = [
   { name: 'rateLatenessSec', flag: 'rate-lateness-sec', default: 120, integer: false, min: 0, description: 'per-second counts are final this long after the watermark (flow logs arrive when flows end)', source: 'DESIGN.md watch lateness (120 s)' },
   { name: 'rateMaxKeys', flag: 'rate-max-keys', default: 200000, integer: true, min: 100, description: 'most (host, port) keys held at once', source: 'flowhound memory bound' },
   { name: 'rateKeyIdleSec', flag: 'rate-key-idle-sec', default: 3600, integer: false, min: 1, description: 'a (host, port) without traffic this long is forgotten, baseline included', source: 'Slips time window (1 h)' },
+  { name: 'rateMinConnections', flag: 'rate-min-connections', default: 10, integer: true, min: 1, description: 'rate.spike: connections (flows) that start during the spike; fewer is a transfer, a call or a stream, not a flood', source: 'flowhound: a flood opens many connections (a SYN flood one per packet); one or a few busy connections are a bulk transfer or media stream' },
   // --- scoring ---
   { name: 'suppressionSec', flag: 'suppression-sec', default: 3600, integer: false, min: 0, description: 'a finding repeats at most once per this interval per (kind, source, target), unless its count grew tenfold', source: 'Slips time window (1 h) and its log-scale evidence repetition' },
   { name: 'reportDelaySec', flag: 'report-delay-sec', default: 300, integer: false, min: 0, description: 'tunnel, rate and policy incidents are reported this long (event time) after they open, or at end of input, so one finding carries the counts reached by then', source: 'Zeek SumStats epoch (5 min)' },

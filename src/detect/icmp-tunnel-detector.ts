@@ -17,6 +17,7 @@
  *    the large size; V ≥ `icmpDistinctSizes` distinct request sizes in
  *    ≥ `icmpMinEchoes` echoes; R ≥ `icmpMinEchoes` requests at
  *    ≥ `icmpRateEchoesPerSec` per second.
+ *    Echoes that carry no payload at all never fire (no data, no tunnel).
  * 4. Fire on any signal. Severity high with two signals or ≥ 64 KiB of
  *    payload, low for a lone large echo (an MTU test looks the same),
  *    medium otherwise; confidence 0.5 + 0.15 per signal (max 0.95).
@@ -113,6 +114,8 @@ export function createIcmpTunnelDetector(settings: IcmpTunnelSettings): Detector
 
   function signalsOf(p: Pair): { overPing: boolean; large: boolean; varied: boolean; rate: boolean; count: number } {
     const min = settings.icmpMinEchoes;
+    // Echoes without payload carry no data: nothing to tunnel.
+    if (p.payloadBytes <= 0) return { overPing: false, large: false, varied: false, rate: false, count: 0 };
     const overPing = p.overPing >= min;
     const large = p.large >= 1;
     const varied = p.requests + p.replies >= min && p.sizes.size >= settings.icmpDistinctSizes;

@@ -28,7 +28,11 @@
  *    busy server's one- or two-second bursts never do.
  *    Packets to a (host, port) that flows show to be the originator's end
  *    of connections (a client's ephemeral port receiving a download or a
- *    scan's replies) are not a spike on a service and are not reported.
+ *    scan's replies) are not a spike on a service and are not reported,
+ *    nor is a spike carried by fewer than `rateMinConnections` (10)
+ *    connections starting during it: one or a few busy connections are a
+ *    bulk transfer, a call or a stream; a flood opens many. (A flood kept
+ *    inside one connection — one fixed 5-tuple — is therefore not reported.)
  * 5. The incident is reported `reportDelaySec` after its run ends (or at
  *    end of input) with its start, end, peak and mean rate and the baseline
  *    it was compared with. Its source is the host that sent most of the
@@ -57,6 +61,7 @@ export type RateSpikeSettings = Pick<
   | 'rateLatenessSec'
   | 'rateMaxKeys'
   | 'rateKeyIdleSec'
+  | 'rateMinConnections'
   | 'reportDelaySec'
   | 'idBucketSec'
 >;
@@ -66,6 +71,8 @@ export interface RateSpikeOptions {
   learnedPeakPps?: (port: number, proto: Proto) => number | null;
 }
 
+/** Seconds with flow starts remembered per key. */
+const MAX_FLOW_START_SECONDS = 100_000;
 /** Source hosts remembered per key for attribution. */
 const MAX_SENDERS = 256;
 
@@ -104,6 +111,8 @@ interface RateKey {
   bucketLen: number;
   baselinePeak: number;
   bucketsDone: number;
+  /** Flows to this key by the second they started (for the connection count of a spike). */
+  flowStarts: Map<number, number>;
   /** Flow packets that this (host, port) sent as a connection's originator: a client endpoint. */
   clientSidePkts: number;
   /** Packets per source host in flows to this key (attribution), capped. */
@@ -118,6 +127,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
   let runStartSec = Number.POSITIVE_INFINITY;
   let lastFinalized = Number.NEGATIVE_INFINITY;
   let late = 0;
+  let fewConnections = 0;
   const thr = settings.ratePps;
 
   function getKey(dst: string, port: number, proto: Proto, sec: number, out: Finding[]): RateKey {
@@ -126,7 +136,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
     if (k === undefined) {
       k = {
         dst, port, proto, hasTicks: false, firstSec: sec, lastActivitySec: sec, deltas: new Map(), level: 0,
-        frontier: Math.min(sec - 1, Math.max(finalizeBound(), sec - Math.ceil(settings.rateLatenessSec) - 1)), bucketSum: 0, bucketLen: 0, baselinePeak: 0, bucketsDone: 0, clientSidePkts: 0, senders: new Map(), run: null, incident: null,
+        frontier: Math.min(sec - 1, Math.max(finalizeBound(), sec - Math.ceil(settings.rateLatenessSec) - 1)), bucketSum: 0, bucketLen: 0, baselinePeak: 0, bucketsDone: 0, flowStarts: new Map(), clientSidePkts: 0, senders: new Map(), run: null, incident: null,
       };
       keys.set(id, k);
       if (keys.size > settings.rateMaxKeys) evictOne(out);
@@ -218,6 +228,9 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
     }
     if (upTo + 1 > cursor) stretch(k, cursor, upTo + 1 - cursor, k.level, out);
     k.frontier = upTo;
+    if (k.flowStarts.size > 1000 && k.incident === null) {
+      for (const sec of k.flowStarts.keys()) if (sec < upTo - settings.rateLatenessSec - settings.reportDelaySec) k.flowStarts.delete(sec);
+    }
   }
 
   function emit(k: RateKey, out: Finding[]): void {
@@ -230,6 +243,13 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
     let serverSidePkts = 0;
     for (const s of k.senders.values()) serverSidePkts += s.pkts;
     if (k.clientSidePkts > serverSidePkts) return;
+    // One or a few busy connections (a download, a call) are not a flood.
+    // (Checked when flows to the key are known; tick-only input cannot tell.)
+    const connections = connectionsDuring(k, inc.startSec - 1, inc.endSec + 1);
+    if (k.senders.size > 0 && connections < settings.rateMinConnections) {
+      fewConnections++;
+      return;
+    }
     const bar = Math.max(thr, settings.rateBaselineFactor * inc.normalPps, inc.baselineSource === 'none' ? settings.rateNoBaselineFactor * thr : 0);
     const ratio = inc.maxPps / bar;
     const meanPps = inc.pkts / inc.seconds;
@@ -260,6 +280,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
             meanPps: round1(meanPps),
             peakPps: round1(inc.maxPps),
             thresholdPps: thr,
+            connections,
             normalPps: round1(inc.normalPps),
             baseline: inc.baselineSource,
             basis: k.hasTicks ? 'packets' : 'flows',
@@ -286,6 +307,12 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
     }
     if (best === null || bestPkts * 2 < total) return null;
     return { host: best, share: Math.round((bestPkts / total) * 100) / 100 };
+  }
+
+  function connectionsDuring(k: RateKey, from: number, to: number): number {
+    let n = 0;
+    for (const [sec, c] of k.flowStarts) if (sec >= from && sec <= to) n += c;
+    return n;
   }
 
   function noteSender(k: RateKey, host: string, pkts: number, ts: number, end: number): void {
@@ -339,6 +366,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
         if (s0 < runStartSec) runStartSec = s0;
         const k = getKey(f.respH, f.respP, f.proto, s0, out);
         noteSender(k, f.origH, f.origPkts, f.ts, end);
+        if (k.flowStarts.size < MAX_FLOW_START_SECONDS) k.flowStarts.set(s0, (k.flowStarts.get(s0) ?? 0) + 1);
         const asClient = keys.get(`${f.origH}|${f.origP}|${f.proto}`);
         if (asClient !== undefined) asClient.clientSidePkts += f.origPkts;
         if (k.hasTicks) continue;
@@ -365,7 +393,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
       return out;
     },
     stats() {
-      return { lateRecords: late };
+      return { lateRecords: late, spikesOfFewConnections: fewConnections };
     },
   };
 }

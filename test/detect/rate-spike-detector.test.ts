@@ -16,8 +16,11 @@ function ticks(seconds: number, pps: (i: number) => number, start = T0): PacketT
   return out;
 }
 
-function run(t: PacketTick[], flows: FlowRecord[] = [], options: RateSpikeOptions = {}): Finding[] {
-  const d = createRateSpikeDetector(DEFAULT_SETTINGS, options);
+/** Tick-only tests have no flows to count connections with: those use rateMinConnections 1. */
+const TICKS_ONLY = { ...DEFAULT_SETTINGS, rateMinConnections: 1 };
+
+function run(t: PacketTick[], flows: FlowRecord[] = [], options: RateSpikeOptions = {}, settings = flows.length ? DEFAULT_SETTINGS : TICKS_ONLY): Finding[] {
+  const d = createRateSpikeDetector(settings, options);
   const out: Finding[] = [];
   // Feed in batches of 50 ticks, as a capture reader would.
   for (let i = 0; i < t.length; i += 50) out.push(...d.push(batch({ ticks: t.slice(i, i + 50) })));
@@ -64,14 +67,20 @@ describe('rate.spike', () => {
   });
 
   it('spreads flow-log packets evenly over each flow (no ticks)', () => {
-    // 10 min of background flows at ~2 pps, then a 30-s flow with 3000 packets (100 pps).
+    // 10 min of background flows at ~2 pps, then 30 flows of 100 packets each within 30 s (100 pps).
     const bg = Array.from({ length: 60 }, (_, i) => flow({ ts: T0 + i * 10, origH: '10.0.0.5', respH: HOST, respP: 80, connState: 'SF', duration: 10, origPkts: 20, respPkts: 20 }));
-    const burst = flow({ ts: T0 + 700, origH: '10.0.0.6', respH: HOST, respP: 80, connState: 'SF', duration: 30, origPkts: 3000, respPkts: 10 });
-    const found = run([], [...bg, burst]);
+    const burst = Array.from({ length: 30 }, (_, i) => flow({ ts: T0 + 700 + i, origH: '10.0.0.6', respH: HOST, respP: 80, connState: 'SF', duration: 0.9, origPkts: 100, respPkts: 10 }));
+    const found = run([], [...bg, ...burst]);
     expect(found).toHaveLength(1);
-    expect(found[0]!.evidence).toMatchObject({ basis: 'flows', seconds: 31 });
+    expect(found[0]!.evidence).toMatchObject({ basis: 'flows', seconds: 30, connections: 30 });
     // The same packets spread over 10 minutes are 5 pps: quiet.
-    expect(run([], [...bg, { ...burst, duration: 600 }])).toEqual([]);
+    expect(run([], [...bg, ...burst.map((f, i) => ({ ...f, ts: T0 + 700 + i * 20, duration: 19 }))])).toEqual([]);
+  });
+
+  it('does not report one busy connection (a download, a call): a flood opens many', () => {
+    const bg = Array.from({ length: 60 }, (_, i) => flow({ ts: T0 + i * 10, origH: '10.0.0.5', respH: HOST, respP: 443, connState: 'SF', duration: 10, origPkts: 20, respPkts: 20 }));
+    const download = flow({ ts: T0 + 700, origH: '10.0.0.6', respH: HOST, respP: 80, connState: 'SF', duration: 60, origPkts: 30000, respPkts: 60000 });
+    expect(run([], [...bg, download])).toEqual([]);
   });
 
   it('fires on a service first seen after the run began (silent before: baseline 0) at 30 pps for 5 s', () => {
@@ -87,7 +96,7 @@ describe('rate.spike', () => {
     const flood = ticks(10, () => 100, T0 + 60);
     const other = ticks(120, () => 3).map((t) => ({ ...t, port: 443 }));
     const flows = [
-      flow({ ts: T0 + 60, origH: '10.77.0.66', respH: HOST, respP: 80, duration: 10, origPkts: 990 }),
+      ...Array.from({ length: 99 }, (_, i) => flow({ ts: T0 + 60 + i * 0.1, origH: '10.77.0.66', respH: HOST, respP: 80, origPkts: 10 })),
       flow({ ts: T0 + 61, origH: '10.77.0.10', respH: HOST, respP: 80, connState: 'SF', duration: 1, origPkts: 10, respPkts: 10 }),
     ];
     const found = run([...other, ...flood].sort((a, b) => a.sec - b.sec), flows);
@@ -107,6 +116,6 @@ describe('rate.spike', () => {
     const d = createRateSpikeDetector(DEFAULT_SETTINGS);
     d.push(batch({ ticks: ticks(600, () => 1) }));
     d.push(batch({ ticks: [tick({ sec: T0 + 10, dst: HOST, port: 80, pkts: 5 })] }));
-    expect(d.stats?.()).toEqual({ lateRecords: 1 });
+    expect(d.stats?.()).toMatchObject({ lateRecords: 1 });
   });
 });
