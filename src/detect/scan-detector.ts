@@ -62,6 +62,8 @@ interface Incident {
   /** Event time at which the next emission is due. */
   dueTs: number;
   lastEmittedCount: number;
+  /** Most distinct targets seen at once in the long view while the incident is open. */
+  peakCount: number;
 }
 
 interface ScanKey {
@@ -131,7 +133,10 @@ export function createScanDetector(settings: ScanSettings): Detector {
     k.states[state] = (k.states[state] ?? 0) + 1;
     touch(k.short, target, ts, settings.scanWindowSec);
     touch(k.long, target, ts, settings.scanSlowWindowSec);
-    if (k.incident !== null) return;
+    if (k.incident !== null) {
+      if (k.long.size > k.incident.peakCount) k.incident.peakCount = k.long.size;
+      return;
+    }
     const vertical = k.kind === 'scan.vertical';
     const shortThr = vertical ? settings.scanVerticalPorts : settings.scanHorizontalHosts;
     const slowThr = vertical ? settings.scanSlowVerticalPorts : settings.scanSlowHorizontalHosts;
@@ -143,14 +148,15 @@ export function createScanDetector(settings: ScanSettings): Detector {
       firstTs = Math.min(firstTs, last);
       break;
     }
-    k.incident = { openedTs: ts, firstTs, slowOnly: !fast, dueTs: ts + settings.scanWindowSec, lastEmittedCount: 0 };
+    k.incident = { openedTs: ts, firstTs, slowOnly: !fast, dueTs: ts + settings.scanWindowSec, lastEmittedCount: 0, peakCount: k.long.size };
     open.add(k);
   }
 
   function emit(k: ScanKey, out: Finding[]): void {
     const inc = k.incident;
     if (inc === null) return;
-    const count = k.long.size;
+    // Targets age out of the long view as a slow scan goes on: report the most seen at once.
+    const count = Math.max(k.long.size, inc.peakCount);
     if (count <= inc.lastEmittedCount) return;
     inc.lastEmittedCount = count;
     const vertical = k.kind === 'scan.vertical';

@@ -141,3 +141,12 @@ describe('scan: what is not an attempt', () => {
     expect(run(flows)).toEqual([]);
   });
 });
+
+describe('scan: slow scans that age out', () => {
+  it('reports the most ports seen within the long window, not what is left when it is reported', () => {
+    // One port every 4 minutes for 4 hours: 15 within any hour, older ones age out as it goes.
+    const found = run(verticalProbes(60, 240, 'S0'));
+    expect(found.length).toBeGreaterThanOrEqual(1);
+    for (const f of found) expect(f.evidence.count).toBeGreaterThanOrEqual(15);
+  });
+});
