@@ -4,7 +4,10 @@
  * `connection_rejected` and resets without data; Slips counts connections
  * that were not established).
  *
- * TCP, by Zeek conn_state:
+ * TCP: only connections whose history shows the originator's SYN (`S`);
+ * midstream traffic (Zeek OTH/SH with histories like `A`, `D`, `AFa`) is
+ * what stale connections leave behind in real logs, so ACK/FIN/NULL/Xmas
+ * probes, which send no SYN either, are not counted. Then by conn_state:
  * - S0 (SYN, no reply), REJ (rejected), RSTOS0, RSTRH, SH, SHR: failed.
  * - OTH with no response packets and no payload: unanswered.
  * - RSTO / RSTR with no payload in either direction (no `D`/`d` in history,
@@ -33,6 +36,10 @@ export function isFailedAttempt(f: FlowRecord): boolean {
   // from the responder side, e.g. SYN-ACK backscatter of a reflection attack.
   if (f.origPkts === 0) return false;
   if (f.proto === 'tcp') {
+    // Zeek's history shows whether the originator's SYN was seen; without it
+    // the packets are the middle or the end of an older connection (stale
+    // keep-alives, late FINs and RSTs), not an attempt to connect.
+    if (f.history !== null && !f.history.includes('S')) return false;
     const st = f.connState;
     if (st === null) return f.respPkts === 0;
     if (ALWAYS_FAILED.has(st)) return true;

@@ -150,3 +150,12 @@ describe('scan: slow scans that age out', () => {
     for (const f of found) expect(f.evidence.count).toBeGreaterThanOrEqual(15);
   });
 });
+
+describe('scan: midstream traffic', () => {
+  it('does not count connections without the originator SYN (stale keep-alives, late FINs: OTH A, SH AFa)', () => {
+    const flows = Array.from({ length: 40 }, (_, i) =>
+      flow({ ts: T0 + i * 30, origH: '10.0.0.5', respH: `198.51.100.${i}`, respP: 443, connState: i % 2 ? 'OTH' : 'SH', history: i % 2 ? 'A' : 'AFa', origPkts: 2, respPkts: 0 }),
+    );
+    expect(run(flows)).toEqual([]);
+  });
+});
