@@ -126,3 +126,4 @@ export function parseIsoTime(s: string): number {
   if (Math.abs(scaled) < MAX_EXACT) return scaled / (POW10[k] as number);
   return whole + Number(frac) / (POW10[k] as number);
 }
+
