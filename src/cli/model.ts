@@ -1,6 +1,6 @@
 /** `flowhound model inspect DIR`: what a model was trained on, its schema, thresholds and ports. */
 import type { Argv, CommandModule } from 'yargs';
-import { readModelMeta } from '../model/model-meta.js';
+import { readModelMeta, type StoredThreshold } from '../model/model-meta.js';
 import { FEATURES } from '../window/feature-schema.js';
 
 interface InspectArgs {
@@ -37,11 +37,11 @@ const inspectCommand: CommandModule<object, InspectArgs> = {
     ];
     if (m.dense) {
       const th = m.dense.threshold;
-      out.push(`dense          ${FEATURES.length}→${m.dense.hiddenUnits.join('→')}→${FEATURES.length}, final loss ${t.finalLoss.dense?.toFixed(5)}; threshold ${th.threshold.toPrecision(4)} = q${th.quantile} ${th.quantileScore.toPrecision(4)} × ${th.margin} (training median ${th.trainingMedianScore.toPrecision(4)}, max ${th.trainingMaxScore.toPrecision(4)})`);
+      out.push(`dense          ${FEATURES.length}→${m.dense.hiddenUnits.join('→')}→${FEATURES.length}, final loss ${t.finalLoss.dense?.toFixed(5)}; ${describeThreshold(th)}`);
     }
     if (m.lstm) {
       const th = m.lstm.threshold;
-      out.push(`lstm           LSTM(${m.lstm.units}) over ${m.lstm.seqLen} windows, final loss ${t.finalLoss.lstm?.toFixed(5)}; threshold ${th.threshold.toPrecision(4)} = q${th.quantile} ${th.quantileScore.toPrecision(4)} × ${th.margin}; ${m.lstm.portScales.length} per-port scales, global ${m.lstm.globalScale.toPrecision(4)}`);
+      out.push(`lstm           LSTM(${m.lstm.units}) over ${m.lstm.seqLen} windows, final loss ${t.finalLoss.lstm?.toFixed(5)}; ${describeThreshold(th)}; ${m.lstm.portScales.length} per-port scales, global ${m.lstm.globalScale.toPrecision(4)}`);
     }
     out.push('', 'feature            learned median   IQR (transformed)');
     FEATURES.forEach((f, j) => {
@@ -54,6 +54,11 @@ const inspectCommand: CommandModule<object, InspectArgs> = {
     process.stdout.write(`${out.join('\n')}\n`);
   },
 };
+
+function describeThreshold(th: StoredThreshold): string {
+  const how = th.method === 'lognormal' ? `log-normal tail p=${th.tailP} (log mean ${th.logMean.toFixed(3)}, sd ${th.logStd.toFixed(3)})` : `q${th.quantile} ${th.quantileScore.toPrecision(4)} × ${th.margin}`;
+  return `threshold ${th.threshold.toPrecision(4)} = ${how}, from ${th.trainingWindows} ${th.calibratedOn === 'holdout' ? 'held-out' : 'fitted'} training windows (median ${th.trainingMedianScore.toPrecision(4)}, max ${th.trainingMaxScore.toPrecision(4)})`;
+}
 
 export const modelCommand: CommandModule<object, object> = {
   command: 'model <command>',

@@ -5,6 +5,7 @@ import { BACKEND_NAMES, type BackendName, isBackendName } from '../model/backend
 import { type FlowhoundModel, loadModel } from '../model/flowhound-model.js';
 import { DEFAULT_BATCH_SIZE, DEFAULT_LEARNING_RATE } from '../model/fit-seeded.js';
 import { DEFAULT_EPOCHS, DEFAULT_SEED, type TrainKind, trainModel } from '../model/train-model.js';
+import type { StoredThreshold } from '../model/model-meta.js';
 import { readFeatureWindows } from '../window/read-feature-windows.js';
 import { DEFAULT_WINDOW_SEC } from '../window/windower.js';
 import { UsageError } from './usage-error.js';
@@ -84,8 +85,9 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       `  windows ${m.training.windows} (${m.windowSec} s) over ${m.training.ports} ports, event time ${new Date(m.training.firstWindowSec * 1000).toISOString()} … ${new Date((m.training.lastWindowSec + m.windowSec) * 1000).toISOString()}`,
       `  epochs ${m.training.epochs}, seed ${m.training.seed}${m.training.warmStartFrom ? `, warm start from ${m.training.warmStartFrom}` : ''}`,
     ];
-    if (m.dense) lines.push(`  dense: final loss ${m.training.finalLoss.dense?.toFixed(5)}, threshold ${m.dense.threshold.threshold.toPrecision(4)} (q${m.dense.threshold.quantile} × ${m.dense.threshold.margin})`);
-    if (m.lstm) lines.push(`  lstm: final loss ${m.training.finalLoss.lstm?.toFixed(5)}, threshold ${m.lstm.threshold.threshold.toPrecision(4)} (q${m.lstm.threshold.quantile} × ${m.lstm.threshold.margin}), ${m.training.lstmSamples} samples`);
+    const th = (t: StoredThreshold) => `threshold ${t.threshold.toPrecision(4)} (${t.method === 'lognormal' ? `log-normal tail p=${t.tailP}` : `q${t.quantile} × ${t.margin}`}, from ${t.trainingWindows} ${t.calibratedOn === 'holdout' ? 'held-out' : 'fitted'} training windows)`;
+    if (m.dense) lines.push(`  dense: final loss ${m.training.finalLoss.dense?.toFixed(5)}, ${th(m.dense.threshold)}`);
+    if (m.lstm) lines.push(`  lstm: final loss ${m.training.finalLoss.lstm?.toFixed(5)}, ${th(m.lstm.threshold)}, ${m.training.lstmSamples} samples`);
     lines.push(`  late records ${m.training.lateRecords}${warnings ? `, ${warnings} input warnings` : ''}, ${totalSec.toFixed(1)} s total`);
     process.stderr.write(`${lines.join('\n')}\n`);
     model.dispose();

@@ -10,11 +10,10 @@
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import * as tfl from '@tensorflow/tfjs-layers';
-import type { Detector } from '../detect/detector.js';
 import { FlowhoundError } from '../errors.js';
 import type { Proto } from '../types.js';
 import { type BackendName, selectBackend } from './backend.js';
-import { createModelDetector, type ModelDetectorSettings } from './model-detector.js';
+import { createModelDetector, type ModelDetector, type ModelDetectorSettings } from './model-detector.js';
 import { LSTM_SUBDIR, META_FILE, type ModelMeta, readModelMeta } from './model-meta.js';
 import { writeModelFolderAtomically } from './model-store.js';
 import { createFileLoadHandler, createFileSaveHandler, readModelArtifacts } from './tfjs-file-io.js';
@@ -31,7 +30,7 @@ export interface FlowhoundModel {
   /** A scorer with its own per-port LSTM history. */
   createScorer(options?: { maxPorts?: number }): WindowScorer;
   /** The `baseline.deviation` detector. */
-  detector(settings?: Partial<ModelDetectorSettings>): Detector;
+  detector(settings?: Partial<ModelDetectorSettings>): ModelDetector;
   /** Highest packets/s the (proto, port) reached in training, or null if the port was not seen. */
   learnedPeakPps(proto: Proto, port: number): number | null;
   /** Writes the model folder atomically. */

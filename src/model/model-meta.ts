@@ -21,6 +21,9 @@ export const LSTM_SUBDIR = 'lstm';
 
 export type ModelKind = 'dense' | 'lstm';
 
+/** A threshold and where its scores came from: held-out training windows, or (small sets) the fitted ones. */
+export type StoredThreshold = ThresholdCalibration & { calibratedOn: 'holdout' | 'training' };
+
 export interface LearnedRate {
   proto: Proto;
   port: number;
@@ -40,8 +43,8 @@ export interface ModelMeta {
   windowSec: number;
   kinds: ModelKind[];
   scaler: RobustScaler;
-  dense?: { hiddenUnits: number[]; threshold: ThresholdCalibration };
-  lstm?: { seqLen: number; units: number; threshold: ThresholdCalibration; globalScale: number; portScales: { key: string; scale: number; windows: number }[] };
+  dense?: { hiddenUnits: number[]; threshold: StoredThreshold };
+  lstm?: { seqLen: number; units: number; threshold: StoredThreshold; globalScale: number; portScales: { key: string; scale: number; windows: number }[] };
   learnedRates: LearnedRate[];
   training: {
     inputs: string[];

@@ -1,31 +1,80 @@
 /**
- * Alarm thresholds, calibrated on training scores only: the
- * THRESHOLD_QUANTILE quantile of the training windows' scores times
- * THRESHOLD_MARGIN. The quantile leaves room for the rare odd window that
- * benign training data already contains; the margin absorbs the drift
- * between the training period and the scored one.
+ * Alarm thresholds, calibrated on training data only (the scores of
+ * training windows held out of fitting — see train-model.ts).
+ *
+ * Following Kitsune, the scores are modelled as log-normal: with μ and σ the
+ * mean and standard deviation of log(score), the threshold is
+ * exp(μ + z·σ) for the one-sided tail probability THRESHOLD_TAIL_P
+ * (z = 3.09 for 0.001), and never below the empirical THRESHOLD_QUANTILE
+ * of the calibration scores times THRESHOLD_MARGIN. The log-normal tail
+ * extrapolates beyond the largest calibration score, which matters when the
+ * calibration set is small (a 90 s capture holds a few dozen windows); the
+ * empirical quantile keeps the threshold honest when the scores are not
+ * log-normal.
  */
 import { quantileSorted } from './robust-scaler.js';
 
+export const THRESHOLD_TAIL_P = 0.001;
 export const THRESHOLD_QUANTILE = 0.995;
 export const THRESHOLD_MARGIN = 1.5;
 
 export interface ThresholdCalibration {
   threshold: number;
+  method: 'lognormal' | 'quantile';
+  tailP: number;
+  logMean: number;
+  logStd: number;
   quantile: number;
   margin: number;
-  /** The training score at `quantile`. */
+  /** The calibration score at `quantile`. */
   quantileScore: number;
   trainingMedianScore: number;
   trainingMaxScore: number;
   trainingWindows: number;
 }
 
-export function calibrateThreshold(scores: ArrayLike<number>, quantile = THRESHOLD_QUANTILE, margin = THRESHOLD_MARGIN): ThresholdCalibration {
+/** z such that P(Z > z) = p for a standard normal (Acklam's rational approximation, |error| < 1.2e-9). */
+export function measureNormalQuantile(p: number): number {
+  const q = 1 - p;
+  const a = [-39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716, 2.506628277459239];
+  const b = [-54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972, -13.28068155288572];
+  const c = [-0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
+  const d = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
+  const lo = 0.02425;
+  if (q < lo) {
+    const t = Math.sqrt(-2 * Math.log(q));
+    return (((((c[0]! * t + c[1]!) * t + c[2]!) * t + c[3]!) * t + c[4]!) * t + c[5]!) / ((((d[0]! * t + d[1]!) * t + d[2]!) * t + d[3]!) * t + 1);
+  }
+  if (q > 1 - lo) {
+    const t = Math.sqrt(-2 * Math.log(1 - q));
+    return -(((((c[0]! * t + c[1]!) * t + c[2]!) * t + c[3]!) * t + c[4]!) * t + c[5]!) / ((((d[0]! * t + d[1]!) * t + d[2]!) * t + d[3]!) * t + 1);
+  }
+  const t = q - 0.5;
+  const r = t * t;
+  return ((((((a[0]! * r + a[1]!) * r + a[2]!) * r + a[3]!) * r + a[4]!) * r + a[5]!) * t) / (((((b[0]! * r + b[1]!) * r + b[2]!) * r + b[3]!) * r + b[4]!) * r + 1);
+}
+
+export function calibrateThreshold(scores: ArrayLike<number>, options: { tailP?: number; quantile?: number; margin?: number } = {}): ThresholdCalibration {
+  const tailP = options.tailP ?? THRESHOLD_TAIL_P;
+  const quantile = options.quantile ?? THRESHOLD_QUANTILE;
+  const margin = options.margin ?? THRESHOLD_MARGIN;
   const sorted = Float64Array.from(scores).sort();
+  const floor = 1e-12;
+  let sum = 0;
+  for (const s of sorted) sum += Math.log(Math.max(floor, s));
+  const logMean = sorted.length ? sum / sorted.length : 0;
+  let ss = 0;
+  for (const s of sorted) ss += (Math.log(Math.max(floor, s)) - logMean) ** 2;
+  const logStd = sorted.length > 1 ? Math.sqrt(ss / (sorted.length - 1)) : 0;
+  const lognormal = Math.exp(logMean + measureNormalQuantile(tailP) * logStd);
   const q = quantileSorted(sorted, quantile);
+  const empirical = q * margin;
   return {
-    threshold: q * margin,
+    threshold: Math.max(lognormal, empirical),
+    method: lognormal >= empirical ? 'lognormal' : 'quantile',
+    tailP,
+    logMean,
+    logStd,
     quantile,
     margin,
     quantileScore: q,

@@ -35,6 +35,12 @@ export const LSTM_MAX_SAMPLES = 20000;
 export const LEARNED_RATES_MAX_PORTS = 2048;
 /** Fewer training windows than this is refused: no baseline can be learned. */
 export const MIN_TRAINING_WINDOWS = 20;
+/** Share of training windows held out of fitting to calibrate thresholds. */
+export const CALIBRATION_SHARE = 0.2;
+export const MIN_CALIBRATION_WINDOWS = 5;
+/** Small training sets get smaller mini-batches: at least this many optimizer steps per epoch. */
+export const MIN_STEPS_PER_EPOCH = 10;
+export const MIN_BATCH_SIZE = 8;
 
 export type TrainKind = ModelKind | 'all';
 
@@ -111,9 +117,10 @@ export async function trainModel(windowsIn: readonly FeatureWindow[], options: T
 
   let dense: tfl.LayersModel | null = null;
   let lstm: tfl.LayersModel | null = null;
-  const fitOptions = (kind: ModelKind) => ({
+  // Dense steps are cheap: small training sets get smaller batches. LSTM steps cost ~30 cell steps each: batch as given.
+  const fitOptions = (kind: ModelKind, samples: number) => ({
     epochs: options.epochs,
-    batchSize: options.batchSize,
+    batchSize: kind === 'dense' ? chooseBatchSize(options.batchSize, samples) : options.batchSize,
     seed: options.seed,
     learningRate: options.learningRate,
     onEpoch: (e: number, loss: number, wps: number) => options.onEpoch?.(kind, e, options.epochs, loss, wps),
@@ -122,9 +129,14 @@ export async function trainModel(windowsIn: readonly FeatureWindow[], options: T
   if (kinds.includes('dense')) {
     dense = warm?.dense ?? buildDenseAutoencoder(FEATURE_COUNT, options.seed);
     compileForTraining(dense, options.learningRate);
-    const losses = await fitSeeded(dense, { x, xShape: [FEATURE_COUNT], y: x, ySize: FEATURE_COUNT, n }, fitOptions('dense'));
-    const { scores } = measureErrors(predictRows(dense, x, [FEATURE_COUNT], n, FEATURE_COUNT), x, n, FEATURE_COUNT);
-    meta.dense = { hiddenUnits: DENSE_HIDDEN_UNITS, threshold: calibrateThreshold(scores) };
+    const split = splitForCalibration(n, options.seed + 11);
+    const xFit = split ? gatherRows(x, FEATURE_COUNT, split.fit) : x;
+    const nFit = split ? split.fit.length : n;
+    const losses = await fitSeeded(dense, { x: xFit, xShape: [FEATURE_COUNT], y: xFit, ySize: FEATURE_COUNT, n: nFit }, fitOptions('dense', nFit));
+    const xCal = split ? gatherRows(x, FEATURE_COUNT, split.calibrate) : x;
+    const nCal = split ? split.calibrate.length : n;
+    const { scores } = measureErrors(predictRows(dense, xCal, [FEATURE_COUNT], nCal, FEATURE_COUNT), xCal, nCal, FEATURE_COUNT);
+    meta.dense = { hiddenUnits: DENSE_HIDDEN_UNITS, threshold: { ...calibrateThreshold(scores), calibratedOn: split ? 'holdout' : 'training' } };
     if (losses.length) meta.training.finalLoss.dense = losses[losses.length - 1]!;
   }
 
@@ -150,17 +162,53 @@ export async function trainModel(windowsIn: readonly FeatureWindow[], options: T
     });
     lstm = warm?.lstm ?? buildLstmForecaster(FEATURE_COUNT, options.seed);
     compileForTraining(lstm, options.learningRate);
-    const losses = await fitSeeded(lstm, { x: seq, xShape: [LSTM_SEQ_LEN, FEATURE_COUNT], y: target, ySize: FEATURE_COUNT, n: m }, fitOptions('lstm'));
-    const { scores } = measureErrors(predictRows(lstm, seq, [LSTM_SEQ_LEN, FEATURE_COUNT], m, FEATURE_COUNT), target, m, FEATURE_COUNT);
-    const { globalScale, portScales } = calibratePortScales(scores, sampleKeys);
+    const split = splitForCalibration(m, options.seed + 13);
+    const fitIdx = split ? split.fit : Int32Array.from({ length: m }, (_, i) => i);
+    const calIdx = split ? split.calibrate : fitIdx;
+    const seqFit = gatherRows(seq, seqSize, fitIdx);
+    const targetFit = gatherRows(target, FEATURE_COUNT, fitIdx);
+    const losses = await fitSeeded(lstm, { x: seqFit, xShape: [LSTM_SEQ_LEN, FEATURE_COUNT], y: targetFit, ySize: FEATURE_COUNT, n: fitIdx.length }, fitOptions('lstm', fitIdx.length));
+    // Port scales from the fitted samples' errors; the threshold from the held-out samples' scaled errors.
+    const fitErr = measureErrors(predictRows(lstm, seqFit, [LSTM_SEQ_LEN, FEATURE_COUNT], fitIdx.length, FEATURE_COUNT), targetFit, fitIdx.length, FEATURE_COUNT).scores;
+    const { globalScale, portScales } = calibratePortScales(fitErr, Array.from(fitIdx, (i) => sampleKeys[i]!));
     const scaleOf = new Map(portScales.map((p) => [p.key, p.scale]));
-    const scaledScores = Float64Array.from(scores, (s, i) => s / (scaleOf.get(sampleKeys[i]!) ?? globalScale));
-    meta.lstm = { seqLen: LSTM_SEQ_LEN, units: LSTM_UNITS, threshold: calibrateThreshold(scaledScores), globalScale, portScales };
+    const seqCal = gatherRows(seq, seqSize, calIdx);
+    const targetCal = gatherRows(target, FEATURE_COUNT, calIdx);
+    const calErr = measureErrors(predictRows(lstm, seqCal, [LSTM_SEQ_LEN, FEATURE_COUNT], calIdx.length, FEATURE_COUNT), targetCal, calIdx.length, FEATURE_COUNT).scores;
+    const scaledScores = Float64Array.from(calErr, (e, k) => e / (scaleOf.get(sampleKeys[calIdx[k]!]!) ?? globalScale));
+    meta.lstm = { seqLen: LSTM_SEQ_LEN, units: LSTM_UNITS, threshold: { ...calibrateThreshold(scaledScores), calibratedOn: split ? 'holdout' : 'training' }, globalScale, portScales };
     meta.training.lstmSamples = m;
     if (losses.length) meta.training.finalLoss.lstm = losses[losses.length - 1]!;
   }
 
   return createFlowhoundModel({ dir: null, meta, backend, dense, lstm });
+}
+
+/**
+ * A seeded split of the training windows: CALIBRATION_SHARE of them are held
+ * out of fitting and calibrate the threshold (scores of windows the network
+ * never fitted, so an overfitted network does not get a threshold that is too
+ * low). Below MIN_CALIBRATION_WINDOWS held-out windows the threshold comes
+ * from the fitted windows' own scores instead (recorded as calibratedOn).
+ */
+function splitForCalibration(n: number, seed: number): { fit: Int32Array; calibrate: Int32Array } | null {
+  const nCal = Math.floor(n * CALIBRATION_SHARE);
+  if (nCal < MIN_CALIBRATION_WINDOWS) return null;
+  const order = permuteIndices(n, createSeededRandom(seed));
+  return { fit: order.slice(nCal).sort(), calibrate: order.slice(0, nCal).sort() };
+}
+
+/** At most `batchSize`, and small enough that an epoch has at least MIN_STEPS_PER_EPOCH steps (small training sets). */
+function chooseBatchSize(batchSize: number, samples: number): number {
+  return Math.max(MIN_BATCH_SIZE, Math.min(batchSize, Math.ceil(samples / MIN_STEPS_PER_EPOCH)));
+}
+
+function gatherRows(x: Float32Array, size: number, idx: Int32Array): Float32Array {
+  const out = new Float32Array(idx.length * size);
+  idx.forEach((r, i) => {
+    out.set(x.subarray(r * size, (r + 1) * size), i * size);
+  });
+  return out;
 }
 
 /** Per-port forecast error scale: the port's median training error, floored at half the global median; ports with few windows use the global median. */
