@@ -11,7 +11,7 @@
  */
 
 /** IPv4 cache: open addressing over 2^15 slots (small enough to stay in the CPU caches), cleared when half full. */
-const V4_CACHE_SLOTS = 1 << 16;
+const V4_CACHE_SLOTS = 1 << 15;
 const V4_CACHE_MAX = V4_CACHE_SLOTS >> 1;
 const V6_CACHE_SLOTS = 1 << 12;
 
