@@ -113,6 +113,12 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
   const ticks = options.ticks === false ? null : createPacketTickCounter();
 
   const flows = new Map<string, Flow>();
+  /**
+   * Live flows in creation order, for the cap (a Map iterator would skip over
+   * every deleted entry at the front on each eviction: quadratic).
+   */
+  let byAge: Flow[] = [];
+  let byAgeHead = 0;
   const expiry = createFlowExpiryQueue();
   let out: TrackerOutput = { flows: [], dns: [], ticks: [], echoes: [] };
   let nowSec = Number.NEGATIVE_INFINITY;
@@ -215,10 +221,12 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
       flow = new Flow(key, t, src, sport, dst, dport, proto, ipProto);
       if (proto === 'tcp') flow.tcp = new TcpSession(t, tcpTimers);
       flows.set(key, flow);
+      byAge.push(flow);
       stats.flowsCreated++;
       if (flows.size > stats.maxLiveFlows) stats.maxLiveFlows = flows.size;
       if (dst !== '255.255.255.255' && wantsFlip(proto, sport, dport, p.tcpFlags)) flow.flipRoles();
       if (flows.size > maxFlows) evictOldest();
+      else if (byAge.length >= 2 * flows.size + 1024) compactByAge();
     }
 
     const fromOrig = src === flow.origH && (proto === 'icmp' || proto === 'unknown_transport' || sport === flow.origP);
@@ -280,11 +288,24 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
   }
 
   function evictOldest(): void {
-    while (flows.size > maxFlows) {
-      const oldest = flows.values().next().value as Flow;
+    while (flows.size > maxFlows && byAgeHead < byAge.length) {
+      const oldest = byAge[byAgeHead++]!;
+      if (oldest.removed) continue;
       stats.evictedFlows++;
       finishFlow(oldest);
     }
+    if (byAgeHead > 1024 && byAgeHead * 2 > byAge.length) compactByAge();
+  }
+
+  /** Drops finished flows from the age list (called when they make up most of it: amortised O(1) per flow). */
+  function compactByAge(): void {
+    const live: Flow[] = [];
+    for (let i = byAgeHead; i < byAge.length; i++) {
+      const f = byAge[i]!;
+      if (!f.removed) live.push(f);
+    }
+    byAge = live;
+    byAgeHead = 0;
   }
 
   function take(): TrackerOutput {
@@ -296,6 +317,8 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
 
   function finish(): TrackerOutput {
     for (const flow of [...flows.values()]) finishFlow(flow);
+    byAge = [];
+    byAgeHead = 0;
     if (ticks !== null) ticks.flush(out.ticks);
     return take();
   }
