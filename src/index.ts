@@ -24,3 +24,25 @@ export { readModelMeta, type ModelMeta, type ModelKind, type LearnedRate } from 
 export type { WindowScore, WindowScorer, KindScore } from './model/window-scorer.js';
 
 export { learnedPeakPps } from './model/learned-rates.js';
+
+// Detectors, settings, scoring and sinks.
+export type { Detector } from './detect/detector.js';
+export { createScanDetector, type ScanSettings } from './detect/scan-detector.js';
+export { createDnsTunnelDetector, type DnsTunnelSettings } from './detect/dns-tunnel-detector.js';
+export { createIcmpTunnelDetector, type IcmpTunnelSettings } from './detect/icmp-tunnel-detector.js';
+export { createRateSpikeDetector, type RateSpikeOptions, type RateSpikeSettings } from './detect/rate-spike-detector.js';
+export { createPolicyDetector, type PolicySettings } from './detect/policy-detector.js';
+export { combineRules, loadRulesFile, matchRule, parseRules, type PolicyMatch, type PolicyRule, type RuleSet } from './detect/policy-rules.js';
+export { DEFAULT_POLICY_YAML, defaultPolicyRules } from './detect/default-policy.js';
+export { isFailedAttempt } from './detect/failed-attempt.js';
+export { createRuleDetectors, type RuleDetectorOptions } from './detect/create-rule-detectors.js';
+export { countBatch, createRunCounters, runDetectors, type RunCounters } from './detect/run-detectors.js';
+export { DEFAULT_SETTINGS, SETTING_SPECS, resolveSettings, type SettingName, type Settings, type SettingSpec } from './config/settings.js';
+export { loadConfigFile, parseConfigText } from './config/load-config.js';
+export { computeFindingId, createFinding, findingTarget } from './score/finding-id.js';
+export { createScorer, type Scorer, type ScorerOptions } from './score/scorer.js';
+export { confidenceFromRatio, severityFromRatio } from './score/severity.js';
+export type { OutputFormat, Sink, TextOutput } from './sink/sink.js';
+export { createJsonlSink } from './sink/jsonl.js';
+export { createEveSink, toEveAlert } from './sink/eve.js';
+export { createTableSink } from './sink/table.js';
