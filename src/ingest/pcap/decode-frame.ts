@@ -8,7 +8,8 @@
  *   0 NULL and 108 LOOP (BSD loopback), 1 Ethernet (802.1Q, 802.1ad/QinQ,
  *   VN-Tag, 802.1ah PBB, Cisco FabricPath, MPLS, PPPoE session, 802.2 SNAP), 9 PPP, 50 PPP in HDLC framing,
  *   101 RAW (and 12/14, which some systems write for raw IP), 228 IPv4,
- *   229 IPv6, 113 Linux SLL, 276 Linux SLL2.
+ *   229 IPv6, 113 Linux SLL, 276 Linux SLL2, 105 IEEE 802.11 and 127
+ *   802.11 with a radiotap header (unencrypted data frames with 802.2 SNAP).
  *
  * Lengths follow Zeek: `ipLen` is the IP header's total length (IPv6: 40 +
  * payload length), `payloadLen` the transport payload computed from it
@@ -28,9 +29,11 @@ export const LINKTYPE_LINUX_SLL = 113;
 export const LINKTYPE_IPV4 = 228;
 export const LINKTYPE_IPV6 = 229;
 export const LINKTYPE_LINUX_SLL2 = 276;
+export const LINKTYPE_IEEE802_11 = 105;
+export const LINKTYPE_IEEE802_11_RADIOTAP = 127;
 
 /** Link types this decoder understands. */
-export const SUPPORTED_LINK_TYPES: readonly number[] = [0, 1, 9, 12, 14, 50, 101, 108, 113, 228, 229, 276];
+export const SUPPORTED_LINK_TYPES: readonly number[] = [0, 1, 9, 12, 14, 50, 101, 105, 108, 113, 127, 228, 229, 276];
 
 const MAX_VLAN_TAGS = 8;
 const MAX_MPLS_LABELS = 16;
@@ -239,6 +242,35 @@ export function createFrameDecoder(onUnknownLinkType?: (linkType: number) => voi
       off += 2;
     } else off += 1;
     decodePppProtocol(p, d, off, proto);
+  }
+
+  /** An 802.11 frame at `off`: only unencrypted data frames carry IP we can read. */
+  function decodeWifi(p: DecodedPacket, d: Uint8Array, off: number): void {
+    if (off + 24 > end) {
+      stats.nonIp++;
+      return;
+    }
+    const fc0 = d[off]!;
+    const fc1 = d[off + 1]!;
+    const type = (fc0 >> 2) & 3;
+    const subtype = fc0 >> 4;
+    // Data frames only (type 2), not null-data subtypes (bit 2 of the subtype), not protected.
+    if (type !== 2 || (subtype & 0x4) !== 0 || (fc1 & 0x40) !== 0) {
+      stats.nonIp++;
+      return;
+    }
+    let hdr = 24;
+    if ((fc1 & 0x03) === 0x03) hdr += 6; // four addresses (WDS)
+    if ((subtype & 0x8) !== 0) {
+      hdr += 2; // QoS control
+      if ((fc1 & 0x80) !== 0) hdr += 4; // HT control
+    }
+    const llc = off + hdr;
+    if (llc + 8 > end || d[llc] !== 0xaa || d[llc + 1] !== 0xaa || d[llc + 2] !== 0x03) {
+      stats.nonIp++;
+      return;
+    }
+    decodeEtherType(p, d, llc + 8, (d[llc + 6]! << 8) | d[llc + 7]!);
   }
 
   function decodeMpls(p: DecodedPacket, d: Uint8Array, off: number): void {
@@ -507,6 +539,15 @@ export function createFrameDecoder(onUnknownLinkType?: (linkType: number) => voi
       case LINKTYPE_PPP_HDLC:
         decodePpp(p, d);
         return;
+      case LINKTYPE_IEEE802_11:
+        decodeWifi(p, d, base);
+        return;
+      case LINKTYPE_IEEE802_11_RADIOTAP: {
+        // Radiotap: version, pad, then its little-endian length.
+        if (end - base < 4) stats.nonIp++;
+        else decodeWifi(p, d, base + (d[base + 2]! | (d[base + 3]! << 8)));
+        return;
+      }
       default: {
         const seen = stats.unknownLinkTypes.get(linkType);
         stats.unknownLinkTypes.set(linkType, (seen ?? 0) + 1);

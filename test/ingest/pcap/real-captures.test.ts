@@ -167,10 +167,18 @@ describeWithSharedData('readCapturePackets on real captures (shared data)', () =
     expect((await all('core.cisco-fabric-path')).filter((p) => p.ipVersion !== 0)).toHaveLength(128);
   });
 
-  it('Zeek conformance radiotap / 802.11: unknown link types are counted and warned about once', async () => {
-    const r = await collectFile(sharedData('zeek-conformance/core.radiotap/trace.pcap'), 7);
-    expect(r.packets).toHaveLength(3);
-    expect(r.warnings.map((w) => w.code)).toEqual(['CAPTURE_UNKNOWN_LINK_TYPE']);
-    expect(r.stats!.unknownLinkTypes.get(127)).toBe(3);
+  it('Zeek conformance radiotap and 802.11 monitor traces: the DNS and mDNS flows of their conn.log', async () => {
+    for (const [dir, linkType] of [
+      ['core.radiotap', 127],
+      ['core.wlanmon', 105],
+    ] as const) {
+      const r = await collectFile(sharedData('zeek-conformance', dir, 'trace.pcap'), 7);
+      expect(r.warnings).toEqual([]);
+      const ip = r.packets.filter((p) => p.ipVersion !== 0);
+      expect(ip.every((p) => p.linkType === linkType)).toBe(true);
+      // conn.log: 172.17.156.76:61738 -> 208.67.220.220:53 udp and fe80::a667:6ff:fef7:ec54:5353 -> ff02::fb:5353 udp
+      expect(ip.some((p) => p.src === '172.17.156.76' && p.srcPort === 61738 && p.dst === '208.67.220.220' && p.dstPort === 53)).toBe(true);
+      expect(ip.some((p) => p.src === 'fe80::a667:6ff:fef7:ec54' && p.dst === 'ff02::fb' && p.dstPort === 5353)).toBe(true);
+    }
   });
 });
