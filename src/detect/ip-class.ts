@@ -23,9 +23,17 @@ export function isMulticastOrBroadcast(ip: string): boolean {
     const lower = ip.toLowerCase();
     return lower.startsWith('ff') || lower === '::';
   }
-  const o = ipv4Octets(ip);
-  if (!o) return false;
-  return (o[0] >= 224 && o[0] <= 239) || ip === '255.255.255.255' || ip === '0.0.0.0';
+  // First octet without splitting (called once per attempt on the fast path).
+  let first = 0;
+  let i = 0;
+  for (; i < ip.length && i < 3; i++) {
+    const c = ip.charCodeAt(i);
+    if (c === 0x2e) break;
+    if (c < 0x30 || c > 0x39) return false;
+    first = first * 10 + (c - 0x30);
+  }
+  if (ip.charCodeAt(i) !== 0x2e) return false;
+  return (first >= 224 && first <= 239) || ip === '255.255.255.255' || ip === '0.0.0.0';
 }
 
 /** Private, loopback, link-local or shared (CGNAT) address space. */

@@ -217,7 +217,9 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
 
   function finalizeKey(k: RateKey, upTo: number, out: Finding[]): void {
     if (upTo <= k.frontier) return;
-    const secs = [...k.deltas.keys()].filter((s) => s <= upTo).sort((a, b) => a - b);
+    const secs: number[] = [];
+    for (const s of k.deltas.keys()) if (s <= upTo) secs.push(s);
+    if (secs.length > 1) secs.sort((a, b) => a - b);
     let cursor = k.frontier + 1;
     for (const s of secs) {
       if (s > cursor) stretch(k, cursor, s - cursor, k.level, out);
@@ -373,8 +375,10 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
         const n = Math.floor(end) - s0 + 1;
         addRate(k, s0, s0 + n, f.origPkts / n);
       }
+      // Finalize every quarter of the lateness (at least 5 s) of event time:
+      // walking all keys per batch would cost more than the counting.
       const bound = finalizeBound();
-      if (bound - lastFinalized >= 5) {
+      if (bound - lastFinalized >= Math.max(5, settings.rateLatenessSec / 4)) {
         lastFinalized = bound;
         finalizeAll(bound, out);
       }

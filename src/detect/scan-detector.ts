@@ -29,8 +29,9 @@
  *    an incident that only the long window saw is a slow scan, one
  *    severity lower.
  * State is bounded: at most `scanMaxTargetsPerKey` targets per key, at most
- * `scanMaxKeys` keys (least recently active evicted), and keys idle for a
- * long window are dropped by event time.
+ * `scanMaxKeys` keys (past it the least recently active tenth without an
+ * open incident is evicted), and keys idle for a long window are dropped by
+ * event time.
  */
 import type { Settings } from '../config/settings.js';
 import { createFinding } from '../score/finding-id.js';
@@ -91,6 +92,7 @@ export function createScanDetector(settings: ScanSettings): Detector {
   const keys = new Map<string, ScanKey>();
   const open = new Set<ScanKey>();
   let watermark = Number.NEGATIVE_INFINITY;
+  let lastSweep = Number.NEGATIVE_INFINITY;
 
   function getKey(id: string, kind: ScanKind, src: string, dst: string | null, port: number | null, proto: Proto | null): ScanKey {
     let k = keys.get(id);
@@ -98,10 +100,6 @@ export function createScanDetector(settings: ScanSettings): Detector {
       k = { kind, src, dst, port, proto, short: new Map(), long: new Map(), attempts: 0, lastTs: 0, states: {}, incident: null };
       keys.set(id, k);
       if (keys.size > settings.scanMaxKeys) evictKeys();
-    } else {
-      // Keep `keys` in least-recently-active order for eviction.
-      keys.delete(id);
-      keys.set(id, k);
     }
     return k;
   }
@@ -227,22 +225,22 @@ export function createScanDetector(settings: ScanSettings): Detector {
         }
       }
     }
-    // Drop keys idle for a long window (oldest activity first).
+    // Drop keys idle for a long window: a full sweep once per short window of event time.
+    if (watermark - lastSweep < settings.scanWindowSec) return;
+    lastSweep = watermark;
     for (const [id, k] of keys) {
-      if (watermark - k.lastTs <= settings.scanSlowWindowSec) break;
+      if (watermark - k.lastTs <= settings.scanSlowWindowSec) continue;
       if (k.incident !== null) emit(k, out);
       open.delete(k);
       keys.delete(id);
     }
   }
 
+  /** Over the cap: drop the least recently active tenth of the keys without an incident. */
   function evictKeys(): void {
-    let n = keys.size - settings.scanMaxKeys;
-    for (const [id, k] of keys) {
-      if (n-- <= 0) break;
-      if (k.incident !== null) continue;
-      keys.delete(id);
-    }
+    const idle = [...keys.entries()].filter(([, k]) => k.incident === null).sort((a, b) => a[1].lastTs - b[1].lastTs);
+    const n = Math.max(keys.size - settings.scanMaxKeys, Math.ceil(settings.scanMaxKeys / 10));
+    for (let i = 0; i < n && i < idle.length; i++) keys.delete(idle[i]![0]);
   }
 
   function pushFlow(f: FlowRecord): void {
@@ -279,6 +277,7 @@ export function createScanDetector(settings: ScanSettings): Detector {
       keys.clear();
       open.clear();
       watermark = Number.NEGATIVE_INFINITY;
+      lastSweep = Number.NEGATIVE_INFINITY;
       return out;
     },
   };
