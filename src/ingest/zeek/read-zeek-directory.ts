@@ -63,6 +63,7 @@ export function sniffZeekFile(path: string): SniffResult {
   } catch (e) {
     return { path, skip: `cannot read: ${(e as Error).message}` };
   }
+  if (head.length === 0) return { path, skip: 'empty file' };
   if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) {
     try {
       head = gunzipSync(head, { finishFlush: constants.Z_SYNC_FLUSH });

@@ -45,6 +45,7 @@ describe('Zeek log directory input', () => {
     }
     writeFileSync(join(dir, 'http.00:00:00-01:00:00.log.gz'), gzipSync(tsv('http', ['ts', 'uid', 'id.orig_h', 'id.orig_p', 'id.resp_h', 'id.resp_p', 'method'], [['1700000001', 'C', '1.1.1.1', '1', '2.2.2.2', '80', 'GET']])));
     writeFileSync(join(dir, 'README.txt'), 'logs of the lab sensor\n');
+    writeFileSync(join(dir, 'weird.log'), '');
     mkdirSync(join(dir, 'stats'));
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -60,6 +61,7 @@ describe('Zeek log directory input', () => {
       'DIR/README.txt: skipped: not a Zeek log (unknown format)',
       "DIR/http.00:00:00-01:00:00.log.gz: skipped: Zeek log 'http' (flowhound reads conn and dns logs)",
       'DIR/stats: skipped: not a regular file (directories are not read recursively)',
+      'DIR/weird.log: skipped: empty file',
     ]);
     expect(r.warnings.every((w) => w.code === 'SKIPPED_FILE')).toBe(true);
   });
