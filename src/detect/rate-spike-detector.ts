@@ -41,7 +41,9 @@
  *    least half; else the source is left empty (a distributed flood). Severity and confidence from
  *    peak / max(ratePps, factor × baseline).
  * State: at most `rateMaxKeys` keys; a key idle for `rateKeyIdleSec` is
- * forgotten.
+ * forgotten. A record older than the watermark by more than
+ * `rateKeyIdleSec` + `rateLatenessSec` starts a new time line (inputs of
+ * different days in one run): everything pending is reported first.
  */
 import type { Settings } from '../config/settings.js';
 import { createFinding } from '../score/finding-id.js';
@@ -349,11 +351,33 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
     }
   }
 
+  /** Reports everything pending and forgets all state (end of input, or a jump back in time). */
+  function endTimeline(out: Finding[]): void {
+    for (const k of keys.values()) {
+      finalizeKey(k, k.lastActivitySec + 1, out);
+      emit(k, out);
+    }
+    keys.clear();
+    watermark = Number.NEGATIVE_INFINITY;
+    runStartSec = Number.POSITIVE_INFINITY;
+    lastFinalized = Number.NEGATIVE_INFINITY;
+  }
+
+  /**
+   * A record older than the watermark by more than the key idle time plus
+   * the lateness is not late: it starts another time line (`analyze
+   * today.pcap lastyear.pcap`). Close the current one instead of dropping it.
+   */
+  function checkTimeJump(ts: number, out: Finding[]): void {
+    if (ts < watermark - settings.rateKeyIdleSec - settings.rateLatenessSec) endTimeline(out);
+  }
+
   return {
     name: 'rate.spike',
     push(batch: RecordBatch): Finding[] {
       const out: Finding[] = [];
       for (const t of batch.ticks) {
+        checkTimeJump(t.sec, out);
         if (t.sec > watermark) watermark = t.sec;
         if (t.sec < runStartSec) runStartSec = t.sec;
         const k = getKey(t.dst, t.port, t.proto, t.sec, out);
@@ -363,6 +387,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
       for (const f of batch.flows) {
         if (f.origPkts <= 0) continue;
         const end = f.ts + (f.duration ?? 0);
+        checkTimeJump(end, out);
         if (end > watermark) watermark = end;
         const s0 = Math.floor(f.ts);
         if (s0 < runStartSec) runStartSec = s0;
@@ -386,14 +411,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
     },
     flush(): Finding[] {
       const out: Finding[] = [];
-      for (const k of keys.values()) {
-        finalizeKey(k, k.lastActivitySec + 1, out);
-        emit(k, out);
-      }
-      keys.clear();
-      watermark = Number.NEGATIVE_INFINITY;
-      runStartSec = Number.POSITIVE_INFINITY;
-      lastFinalized = Number.NEGATIVE_INFINITY;
+      endTimeline(out);
       return out;
     },
     stats() {

@@ -112,6 +112,15 @@ describe('rate.spike', () => {
     expect(run([...other, ...replies].sort((a, b) => a.sec - b.sec), scanFlows)).toEqual([]);
   });
 
+  it('treats an input from much earlier as a new time line, not as late records', () => {
+    const today = ticks(400, (i) => (i >= 300 && i < 305 ? 100 : 5));
+    const lastYear = ticks(400, (i) => (i >= 300 && i < 305 ? 100 : 5), T0 - 365 * 86400);
+    const d = createRateSpikeDetector(TICKS_ONLY);
+    const out = [...d.push(batch({ ticks: today })), ...d.push(batch({ ticks: lastYear })), ...d.flush()];
+    expect(out.map((f) => f.ts)).toEqual([T0 + 300, T0 - 365 * 86400 + 300]);
+    expect(d.stats?.()).toMatchObject({ lateRecords: 0 });
+  });
+
   it('reports records later than the lateness as late instead of counting them', () => {
     const d = createRateSpikeDetector(DEFAULT_SETTINGS);
     d.push(batch({ ticks: ticks(600, () => 1) }));
