@@ -29,8 +29,13 @@ if (!existsSync(join(root, 'dist', 'ingest', 'pcap', 'read-capture.js'))) {
 const { openByteSource } = await import(dist('io/byte-source.js'));
 const { readCapturePackets } = await import(dist('ingest/pcap/read-capture.js'));
 let readCaptureRecords = null;
+let trackingUnavailable = 'dist/ingest/capture-ingest.js not built';
 if (existsSync(join(root, 'dist', 'ingest', 'capture-ingest.js'))) {
-  ({ readCaptureRecords } = await import(dist('ingest/capture-ingest.js')));
+  try {
+    ({ readCaptureRecords } = await import(dist('ingest/capture-ingest.js')));
+  } catch (e) {
+    trackingUnavailable = `dist/ingest/capture-ingest.js does not load: ${e.message}`;
+  }
 }
 const pcapParser = createRequire(import.meta.url)('pcap-parser');
 
@@ -376,7 +381,7 @@ if (readCaptureRecords) {
   tracking = await timeFlowhoundTracking();
   console.log(`flowhound read+decode+tracking:   ${fmt(tracking)}, ${tracking.flows.toLocaleString('en')} flows (one run)`);
 } else {
-  console.log('flowhound read+decode+tracking:   (dist/ingest/capture-ingest.js not built)');
+  console.log(`flowhound read+decode+tracking:   (${trackingUnavailable})`);
 }
 const both = (a, b) => `${(rate(a) / rate(b)).toFixed(1)}x wall, ${(cpuRate(a) / cpuRate(b)).toFixed(1)}x CPU`;
 const slower = (a, b) => `${(a.sec / b.sec).toFixed(2)}x wall, ${(a.cpuSec / b.cpuSec).toFixed(2)}x CPU`;

@@ -179,6 +179,11 @@ export function createFrameDecoder(onUnknownLinkType?: (linkType: number) => voi
     let off = base + 12;
     let type = (d[off]! << 8) | d[off + 1]!;
     off += 2;
+    // The common case first: untagged IPv4.
+    if (type === 0x0800) {
+      decodeIpv4(p, d, off);
+      return;
+    }
     // Tags and encapsulations between the MAC addresses and the payload's EtherType:
     // 802.1Q/802.1ad/QinQ (TCI), VN-Tag (4-byte tag), 802.1ah PBB (I-TAG and
     // inner MACs), Cisco FabricPath (FTAG/TTL and the inner MACs).
@@ -370,9 +375,9 @@ export function createFrameDecoder(onUnknownLinkType?: (linkType: number) => voi
       if (next === 0 || next === 43 || next === 60 || next === 135 || next === 139 || next === 140) {
         // Hop-by-hop, routing, destination options, mobility, HIP, shim6: (len + 1) * 8 bytes.
         if (hdr + 2 > n) {
-        truncatedIp(p, next);
-        return;
-      }
+          truncatedIp(p, next);
+          return;
+        }
         const len = (d[hdr + 1]! + 1) * 8;
         next = d[hdr]!;
         hdr += len;
@@ -380,18 +385,18 @@ export function createFrameDecoder(onUnknownLinkType?: (linkType: number) => voi
       } else if (next === 51) {
         // Authentication header: (len + 2) * 4 bytes.
         if (hdr + 2 > n) {
-        truncatedIp(p, next);
-        return;
-      }
+          truncatedIp(p, next);
+          return;
+        }
         const len = (d[hdr + 1]! + 2) * 4;
         next = d[hdr]!;
         hdr += len;
         remaining -= len;
       } else if (next === 44) {
         if (hdr + 8 > n) {
-        truncatedIp(p, next);
-        return;
-      }
+          truncatedIp(p, next);
+          return;
+        }
         const fragField = (d[hdr + 2]! << 8) | d[hdr + 3]!;
         next = d[hdr]!;
         hdr += 8;
