@@ -120,6 +120,22 @@ describe('readCapturePackets: pcapng', () => {
     });
   }
 
+  it('skips a block larger than any packet block may be (a 400 KiB decryption-secrets block) and reads on', async () => {
+    const file = concatBytes([
+      pcapngSection(),
+      pcapngInterface({ linkType: 1 }),
+      pcapngEnhancedPacket(0, 1n, tcpSyn),
+      pcapngBlock(0x0000000a, new Uint8Array(400 << 10)),
+      pcapngEnhancedPacket(0, 2n, udpDns),
+    ]);
+    // (Chunk sizes 1 and 7 through skipped blocks are covered by the statistics block test above.)
+    for (const size of [1009, 65536]) {
+      const r = await collectBytes(file, size, 'dsb.pcapng');
+      expect(r.warnings).toEqual([]);
+      expect(r.packets.map((p) => p.dstPort)).toEqual([80, 53]);
+    }
+  });
+
   it('limits a simple packet block to the interface snap length', async () => {
     const file = concatBytes([pcapngSection(), pcapngInterface({ linkType: 1, snapLen: 30 }), pcapngSimplePacket(tcpSyn)]);
     const r = await collectBytes(file, 65536, 'snap.pcapng');
