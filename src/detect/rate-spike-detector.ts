@@ -124,7 +124,28 @@ interface RateKey {
 }
 
 export function createRateSpikeDetector(settings: RateSpikeSettings, options: RateSpikeOptions = {}): Detector {
-  const keys = new Map<string, RateKey>();
+  // Keys by host, then by port·proto: no string building per record.
+  const byHost = new Map<string, Map<number, RateKey>>();
+  let keyCount = 0;
+  const PROTO_INDEX: Record<Proto, number> = { tcp: 0, udp: 1, icmp: 2, unknown_transport: 3 };
+
+  function lookupKey(dst: string, port: number, proto: Proto): RateKey | undefined {
+    return byHost.get(dst)?.get(port * 4 + PROTO_INDEX[proto]);
+  }
+
+  function deleteKey(k: RateKey): void {
+    const m = byHost.get(k.dst);
+    if (m?.delete(k.port * 4 + PROTO_INDEX[k.proto])) {
+      keyCount--;
+      if (m.size === 0) byHost.delete(k.dst);
+    }
+  }
+
+  function allKeys(): RateKey[] {
+    const list: RateKey[] = [];
+    for (const m of byHost.values()) for (const k of m.values()) list.push(k);
+    return list;
+  }
   let watermark = Number.NEGATIVE_INFINITY;
   let runStartSec = Number.POSITIVE_INFINITY;
   let lastFinalized = Number.NEGATIVE_INFINITY;
@@ -133,15 +154,20 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
   const thr = settings.ratePps;
 
   function getKey(dst: string, port: number, proto: Proto, sec: number, out: Finding[]): RateKey {
-    const id = `${dst}|${port}|${proto}`;
-    let k = keys.get(id);
+    let k = lookupKey(dst, port, proto);
     if (k === undefined) {
       k = {
         dst, port, proto, hasTicks: false, firstSec: sec, lastActivitySec: sec, deltas: new Map(), level: 0,
         frontier: Math.min(sec - 1, Math.max(finalizeBound(), sec - Math.ceil(settings.rateLatenessSec) - 1)), bucketSum: 0, bucketLen: 0, baselinePeak: 0, bucketsDone: 0, flowStarts: new Map(), clientSidePkts: 0, senders: new Map(), run: null, incident: null,
       };
-      keys.set(id, k);
-      if (keys.size > settings.rateMaxKeys) evictOne(out);
+      let m = byHost.get(dst);
+      if (m === undefined) {
+        m = new Map();
+        byHost.set(dst, m);
+      }
+      m.set(port * 4 + PROTO_INDEX[proto], k);
+      keyCount++;
+      if (keyCount > settings.rateMaxKeys) evictOne(k, out);
     }
     return k;
   }
@@ -331,33 +357,35 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
     if (end > s.lastTs) s.lastTs = end;
   }
 
-  function evictOne(out: Finding[]): void {
-    for (const [id, k] of keys) {
-      finalizeKey(k, Number.MAX_SAFE_INTEGER - 1, out);
-      emit(k, out);
-      keys.delete(id);
-      return;
-    }
+  /** Over the cap: report and drop the least recently active key (not the one just added). */
+  function evictOne(keep: RateKey, out: Finding[]): void {
+    let oldest: RateKey | null = null;
+    for (const m of byHost.values()) for (const k of m.values()) if (k !== keep && (oldest === null || k.lastActivitySec < oldest.lastActivitySec)) oldest = k;
+    if (oldest === null) return;
+    finalizeKey(oldest, oldest.lastActivitySec + 1, out);
+    emit(oldest, out);
+    deleteKey(oldest);
   }
 
   function finalizeAll(upTo: number, out: Finding[]): void {
-    for (const [id, k] of keys) {
+    for (const k of allKeys()) {
       finalizeKey(k, Math.min(upTo, k.lastActivitySec + 1), out);
       if (k.incident !== null && k.incident.dueTs !== null && watermark >= k.incident.dueTs) emit(k, out);
       if (k.deltas.size === 0 && upTo - k.lastActivitySec > settings.rateKeyIdleSec) {
         emit(k, out);
-        keys.delete(id);
+        deleteKey(k);
       }
     }
   }
 
   /** Reports everything pending and forgets all state (end of input, or a jump back in time). */
   function endTimeline(out: Finding[]): void {
-    for (const k of keys.values()) {
+    for (const k of allKeys()) {
       finalizeKey(k, k.lastActivitySec + 1, out);
       emit(k, out);
     }
-    keys.clear();
+    byHost.clear();
+    keyCount = 0;
     watermark = Number.NEGATIVE_INFINITY;
     runStartSec = Number.POSITIVE_INFINITY;
     lastFinalized = Number.NEGATIVE_INFINITY;
@@ -394,7 +422,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
         const k = getKey(f.respH, f.respP, f.proto, s0, out);
         noteSender(k, f.origH, f.origPkts, f.ts, end);
         if (k.flowStarts.size < MAX_FLOW_START_SECONDS) k.flowStarts.set(s0, (k.flowStarts.get(s0) ?? 0) + 1);
-        const asClient = keys.get(`${f.origH}|${f.origP}|${f.proto}`);
+        const asClient = lookupKey(f.origH, f.origP, f.proto);
         if (asClient !== undefined) asClient.clientSidePkts += f.origPkts;
         if (k.hasTicks) continue;
         const n = Math.floor(end) - s0 + 1;
