@@ -37,6 +37,7 @@ export interface Settings {
   dnsSignalShare: number;
   dnsUniqueRatio: number;
   dnsLargeResponseBytes: number;
+  dnsQueriesPerMin: number;
   dnsMinSignals: number;
   dnsWindowSec: number;
   dnsMaxKeys: number;
@@ -105,6 +106,7 @@ export const SETTING_SPECS: readonly SettingSpec[] = [
   { name: 'dnsSignalShare', flag: 'dns-signal-share', default: 0.5, integer: false, min: 0, max: 1, description: 'tunnel.dns: share of a (client, domain) queries that must be long, random-labelled or of an unusual type for that signal to hold', source: 'flowhound: a majority' },
   { name: 'dnsUniqueRatio', flag: 'dns-unique-ratio', default: 0.9, integer: false, min: 0, max: 1, description: 'tunnel.dns signal: unique names / queries at or above this (every query carries a new name)', source: 'flowhound: tunnels never repeat a name; cached lookups do' },
   { name: 'dnsLargeResponseBytes', flag: 'dns-large-response-bytes', default: 400, integer: true, min: 1, description: 'tunnel.dns signal: mean DNS response size (captures only) at or above this', source: 'flowhound: ordinary answers are 50–200 bytes; iodine NULL and dns2tcp TXT answers fill the 512-byte classic limit and beyond' },
+  { name: 'dnsQueriesPerMin', flag: 'dns-queries-per-min', default: 60, integer: false, min: 0, description: 'tunnel.dns signal (volume): queries per minute from one client under one domain, over at least a minute', source: 'flowhound: one query a second sustained; a browser resolves a site a handful of times per page load, and caches' },
   { name: 'dnsMinSignals', flag: 'dns-min-signals', default: 3, integer: true, min: 1, max: 6, description: 'tunnel.dns fires when this many signals hold, at least one of them about content (long names, encoded labels, unusual types, large answers)', source: 'flowhound: two signals alone match CDN and video host names' },
   { name: 'dnsWindowSec', flag: 'dns-window-sec', default: 3600, integer: false, min: 1, description: 'tunnel.dns counts per (client, domain) over this window of event time', source: 'Slips time window (1 h)' },
   { name: 'dnsMaxKeys', flag: 'dns-max-keys', default: 100000, integer: true, min: 100, description: 'most (client, domain) keys held at once', source: 'flowhound memory bound' },

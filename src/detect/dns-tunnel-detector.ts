@@ -15,7 +15,8 @@
  *    `dnsRandomLabelEntropyBits`, and digit/non-ASCII-rich or vowel-poor),
  *    record types NULL / TXT / CNAME / PRIVATE (65399), response sizes.
  * 3. Signals. Volume: U unique names ≥ `dnsUniqueSubdomains` (100,
- *    RITA); N every name new (unique/queries ≥ `dnsUniqueRatio`). Content:
+ *    RITA); N every name new (unique/queries ≥ `dnsUniqueRatio`); Q query
+ *    rate ≥ `dnsQueriesPerMin` (60) over at least a minute. Content:
  *    L long names, R encoded labels, T unusual types — each when its share
  *    of the queries is ≥ `dnsSignalShare` — and B mean response size ≥
  *    `dnsLargeResponseBytes` (captures only).
@@ -23,9 +24,9 @@
  *    (3) signals hold, at least one of them about content. Volume alone (a
  *    busy client of a big domain, a CDN) never fires, nor do two signals (a
  *    video CDN's hashed host names are unique and random-looking); a tunnel
- *    shows three or more: iodine U+N+T+B, dnscat2 R+T+N, dns2tcp U+N+L+R+T.
+ *    shows three or more: iodine U+N+T(+Q), dnscat2 R+T+N, dns2tcp U+N+L+R+T+Q.
  * 5. Severity high when U holds or five signals do, else medium;
- *    confidence 0.5 + 0.08 per signal (max 0.95).
+ *    confidence 0.5 + 0.07 per signal (max 0.95).
  * 6. conn.log alone (no DnsRecord ever seen from a client): per (client,
  *    resolver) on port 53, fire when the client sends ≥ `dnsVolumeBytes`
  *    in a window, or ≥ `dnsVolumeMinPackets` packets averaging
@@ -54,6 +55,7 @@ export type DnsTunnelSettings = Pick<
   | 'dnsSignalShare'
   | 'dnsUniqueRatio'
   | 'dnsLargeResponseBytes'
+  | 'dnsQueriesPerMin'
   | 'dnsMinSignals'
   | 'dnsWindowSec'
   | 'dnsMaxKeys'
@@ -205,6 +207,7 @@ export function createDnsTunnelDetector(settings: DnsTunnelSettings): Detector {
     encoded: boolean;
     unusual: boolean;
     allNew: boolean;
+    fast: boolean;
     largeAnswers: boolean;
     count: number;
     fires: boolean;
@@ -218,10 +221,11 @@ export function createDnsTunnelDetector(settings: DnsTunnelSettings): Detector {
     const unusual = k.unusual / k.queries >= share;
     const allNew = k.names.size / k.queries >= settings.dnsUniqueRatio;
     const largeAnswers = k.responses > 0 && k.responseBytesSum / k.responses >= settings.dnsLargeResponseBytes;
+    const fast = (k.queries * 60) / Math.max(60, k.lastTs - k.firstTs) >= settings.dnsQueriesPerMin;
     const content = +long + +encoded + +unusual + +largeAnswers;
-    const count = content + +unique + +allNew;
+    const count = content + +unique + +allNew + +fast;
     const fires = k.queries >= settings.dnsMinQueries && content >= 1 && count >= settings.dnsMinSignals;
-    return { unique, long, encoded, unusual, allNew, largeAnswers, count, fires };
+    return { unique, long, encoded, unusual, allNew, fast, largeAnswers, count, fires };
   }
 
   function emit(k: DomainKey, out: Finding[]): void {
@@ -236,6 +240,7 @@ export function createDnsTunnelDetector(settings: DnsTunnelSettings): Detector {
     if (s.long) names.push(`${k.long} names over ${settings.dnsLongQueryChars} chars`);
     if (s.encoded) names.push(`${k.encoded} with encoded-looking labels`);
     if (s.unusual) names.push(`record types ${Object.keys(k.qtypes).join('/')}`);
+    if (s.fast) names.push(`${Math.round((k.queries * 60) / Math.max(60, k.lastTs - k.firstTs))} queries/min`);
     if (s.largeAnswers) names.push(`mean answer ${Math.round(k.responseBytesSum / k.responses)} B`);
     const meanLen = Math.round((k.lengthSum / k.queries) * 10) / 10;
     const evidence: Record<string, unknown> = {
@@ -249,7 +254,7 @@ export function createDnsTunnelDetector(settings: DnsTunnelSettings): Detector {
       maxQueryLength: k.maxLength,
       qtypes: { ...k.qtypes },
       nxdomain: k.nxdomain,
-      signals: { uniqueSubdomains: s.unique, longNames: s.long, encodedLabels: s.encoded, unusualTypes: s.unusual, everyNameNew: s.allNew, largeAnswers: s.largeAnswers },
+      signals: { uniqueSubdomains: s.unique, longNames: s.long, encodedLabels: s.encoded, unusualTypes: s.unusual, everyNameNew: s.allNew, queryRate: s.fast, largeAnswers: s.largeAnswers },
       sample: [...k.names].slice(0, 5),
     };
     if (k.responses > 0) evidence.meanResponseBytes = Math.round(k.responseBytesSum / k.responses);
@@ -260,7 +265,7 @@ export function createDnsTunnelDetector(settings: DnsTunnelSettings): Detector {
           end: k.lastTs,
           kind: 'tunnel.dns',
           severity,
-          confidence: roundConfidence(Math.min(0.95, 0.5 + 0.08 * s.count)),
+          confidence: roundConfidence(Math.min(0.95, 0.5 + 0.07 * s.count)),
           src: k.client,
           dst: k.server,
           port: k.serverP,

@@ -41,6 +41,7 @@ describe('tunnel.dns', () => {
     expect(found[0]!.severity).toBe('high');
     expect(found[0]!.evidence.domain).toBe('pirate.sea');
     expect(found[0]!.evidence.uniqueSubdomains).toBe(200);
+    expect(found[0]!.evidence.signals).toMatchObject({ uniqueSubdomains: true, longNames: true, unusualTypes: true, queryRate: true });
   });
 
   it('needs at least dnsMinQueries queries', () => {
