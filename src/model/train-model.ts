@@ -38,6 +38,8 @@ export const MIN_TRAINING_WINDOWS = 20;
 /** Share of training windows held out of fitting to calibrate thresholds. */
 export const CALIBRATION_SHARE = 0.2;
 export const MIN_CALIBRATION_WINDOWS = 5;
+/** Out-of-fold calibration of the dense threshold: this many folds. */
+export const DENSE_CALIBRATION_FOLDS = 5;
 /** Small training sets get smaller mini-batches: at least this many optimizer steps per epoch. */
 export const MIN_STEPS_PER_EPOCH = 10;
 export const MIN_BATCH_SIZE = 8;
@@ -56,6 +58,8 @@ export interface TrainOptions {
   inputs: string[];
   lateRecords?: number;
   lstmMaxSamples?: number;
+  /** Tail probability of the log-normal threshold (default THRESHOLD_TAIL_P). */
+  thresholdTailP?: number;
   onEpoch?: (kind: ModelKind, epoch: number, epochs: number, loss: number, windowsPerSec: number) => void;
 }
 
@@ -115,6 +119,7 @@ export async function trainModel(windowsIn: readonly FeatureWindow[], options: T
     },
   };
 
+  const thresholdOptions = options.thresholdTailP !== undefined ? { tailP: options.thresholdTailP } : {};
   let dense: tfl.LayersModel | null = null;
   let lstm: tfl.LayersModel | null = null;
   // Dense steps are cheap: small training sets get smaller batches. LSTM steps cost ~30 cell steps each: batch as given.
@@ -127,16 +132,34 @@ export async function trainModel(windowsIn: readonly FeatureWindow[], options: T
   });
 
   if (kinds.includes('dense')) {
+    // Out-of-fold calibration: DENSE_CALIBRATION_FOLDS fresh autoencoders, each fitted without one fold of
+    // the training windows, score that fold; the threshold comes from these scores of windows the scoring
+    // network never fitted (every training window once). The shipped network is then fitted on all windows.
+    const folds = n >= DENSE_CALIBRATION_FOLDS * MIN_CALIBRATION_WINDOWS ? DENSE_CALIBRATION_FOLDS : 0;
+    let scores: Float64Array;
+    if (folds > 0) {
+      scores = new Float64Array(n);
+      const order = permuteIndices(n, createSeededRandom(options.seed + 11));
+      for (let k = 0; k < folds; k++) {
+        const held = order.filter((_, i) => i % folds === k).sort();
+        const rest = order.filter((_, i) => i % folds !== k).sort();
+        const foldNet = buildDenseAutoencoder(FEATURE_COUNT, options.seed + 1000 * (k + 1));
+        compileForTraining(foldNet, options.learningRate);
+        const xRest = gatherRows(x, FEATURE_COUNT, rest);
+        await fitSeeded(foldNet, { x: xRest, xShape: [FEATURE_COUNT], y: xRest, ySize: FEATURE_COUNT, n: rest.length }, { ...fitOptions('dense', rest.length), seed: options.seed + k + 1, onEpoch: () => {} });
+        const xHeld = gatherRows(x, FEATURE_COUNT, held);
+        const heldScores = measureErrors(predictRows(foldNet, xHeld, [FEATURE_COUNT], held.length, FEATURE_COUNT), xHeld, held.length, FEATURE_COUNT).scores;
+        held.forEach((r, i) => {
+          scores[r] = heldScores[i]!;
+        });
+        foldNet.dispose();
+      }
+    }
     dense = warm?.dense ?? buildDenseAutoencoder(FEATURE_COUNT, options.seed);
     compileForTraining(dense, options.learningRate);
-    const split = splitForCalibration(n, options.seed + 11);
-    const xFit = split ? gatherRows(x, FEATURE_COUNT, split.fit) : x;
-    const nFit = split ? split.fit.length : n;
-    const losses = await fitSeeded(dense, { x: xFit, xShape: [FEATURE_COUNT], y: xFit, ySize: FEATURE_COUNT, n: nFit }, fitOptions('dense', nFit));
-    const xCal = split ? gatherRows(x, FEATURE_COUNT, split.calibrate) : x;
-    const nCal = split ? split.calibrate.length : n;
-    const { scores } = measureErrors(predictRows(dense, xCal, [FEATURE_COUNT], nCal, FEATURE_COUNT), xCal, nCal, FEATURE_COUNT);
-    meta.dense = { hiddenUnits: DENSE_HIDDEN_UNITS, threshold: { ...calibrateThreshold(scores), calibratedOn: split ? 'holdout' : 'training' } };
+    const losses = await fitSeeded(dense, { x, xShape: [FEATURE_COUNT], y: x, ySize: FEATURE_COUNT, n }, fitOptions('dense', n));
+    if (folds === 0) scores = measureErrors(predictRows(dense, x, [FEATURE_COUNT], n, FEATURE_COUNT), x, n, FEATURE_COUNT).scores;
+    meta.dense = { hiddenUnits: DENSE_HIDDEN_UNITS, threshold: { ...calibrateThreshold(scores!, thresholdOptions), calibratedOn: folds > 0 ? 'holdout' : 'training' } };
     if (losses.length) meta.training.finalLoss.dense = losses[losses.length - 1]!;
   }
 
@@ -176,7 +199,7 @@ export async function trainModel(windowsIn: readonly FeatureWindow[], options: T
     const targetCal = gatherRows(target, FEATURE_COUNT, calIdx);
     const calErr = measureErrors(predictRows(lstm, seqCal, [LSTM_SEQ_LEN, FEATURE_COUNT], calIdx.length, FEATURE_COUNT), targetCal, calIdx.length, FEATURE_COUNT).scores;
     const scaledScores = Float64Array.from(calErr, (e, k) => e / (scaleOf.get(sampleKeys[calIdx[k]!]!) ?? globalScale));
-    meta.lstm = { seqLen: LSTM_SEQ_LEN, units: LSTM_UNITS, threshold: { ...calibrateThreshold(scaledScores), calibratedOn: split ? 'holdout' : 'training' }, globalScale, portScales };
+    meta.lstm = { seqLen: LSTM_SEQ_LEN, units: LSTM_UNITS, threshold: { ...calibrateThreshold(scaledScores, thresholdOptions), calibratedOn: split ? 'holdout' : 'training' }, globalScale, portScales };
     meta.training.lstmSamples = m;
     if (losses.length) meta.training.finalLoss.lstm = losses[losses.length - 1]!;
   }

@@ -33,7 +33,12 @@ export const FEATURES: readonly FeatureSpec[] = [
   { name: 'mean_pps', meaning: 'packets / window length (ticks when present, else flow packets)', unit: 'packets/s', transform: 'log1p' },
   { name: 'unique_src', meaning: 'distinct originator addresses', unit: 'count', transform: 'log1p' },
   { name: 'unique_dst', meaning: 'distinct responder addresses', unit: 'count', transform: 'log1p' },
-  { name: 'failed_share', meaning: 'share of connections that failed (conn_state S0, REJ, RSTOS0, RSTRH, SH, SHR)', unit: 'ratio 0..1', transform: 'none' },
+  {
+    name: 'failed_share',
+    meaning: 'share of connections that were failed or unanswered attempts, by the scan detector\'s rule (src/detect/failed-attempt.ts: S0, REJ, RSTOS0, RSTRH, SH, SHR; RSTO/RSTR without payload; unanswered UDP)',
+    unit: 'ratio 0..1',
+    transform: 'none',
+  },
   { name: 'bytes_per_packet', meaning: 'bytes / packets', unit: 'bytes', transform: 'log1p' },
   { name: 'direction_ratio', meaning: 'originator IP bytes / all IP bytes (1 = all upload)', unit: 'ratio 0..1', transform: 'none' },
   { name: 'mean_duration', meaning: 'mean connection duration (unset durations count as 0)', unit: 's', transform: 'log1p' },

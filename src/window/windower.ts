@@ -18,6 +18,7 @@
  *
  * Whole batches are processed synchronously (no await per record).
  */
+import { isFailedAttempt } from '../detect/failed-attempt.js';
 import type { DnsRecord, FlowRecord, PacketTick, Proto, RecordBatch } from '../types.js';
 import { F, FEATURE_COUNT, type FeatureWindow } from './feature-schema.js';
 
@@ -71,9 +72,6 @@ export interface Windower {
   flush(): FeatureWindow[];
   stats(): WindowerStats;
 }
-
-/** Zeek conn_states that mean the connection attempt failed or was never answered. */
-const FAILED_STATES = new Set(['S0', 'REJ', 'RSTOS0', 'RSTRH', 'SH', 'SHR']);
 
 interface KeyAcc {
   proto: Proto;
@@ -173,7 +171,7 @@ export function createWindower(settings: Partial<WindowSettings> = {}): Windower
     acc.pkts += pkts;
     acc.ipBytes += f.origIpBytes + f.respIpBytes;
     acc.origIpBytes += f.origIpBytes;
-    if (f.connState !== null && FAILED_STATES.has(f.connState)) acc.failed++;
+    if (isFailedAttempt(f)) acc.failed++;
     const dur = f.duration !== null && f.duration > 0 ? f.duration : 0;
     acc.durSum += dur;
     if (acc.srcs.size < s.maxUniqueAddrs) acc.srcs.add(f.origH);
