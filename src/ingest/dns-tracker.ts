@@ -27,8 +27,7 @@
  * part of it).
  */
 import type { DnsRecord } from '../types.js';
-import type { Flow } from './flow-tracker/flow.js';
-import { createFlowUid } from './flow-tracker/flow-uid.js';
+import { type FlowTable, PROTO_NAMES, PROTO_TCP, PROTO_UDP } from './flow-tracker/flow-table.js';
 import type { DecodedPacket } from './pcap/decoded-packet.js';
 import { type DnsMessage, parseDnsMessage, parseDnsOverTcp } from './pcap/dns-message.js';
 import { nameDnsQueryType, nameDnsRcode } from './pcap/dns-names.js';
@@ -45,20 +44,20 @@ interface PendingQuery {
 }
 
 export interface DnsTracker {
-  /** True when DNS should be parsed on this flow (by its ports). */
-  wants(flow: Flow): boolean;
+  /** True when DNS should be parsed on the connection in `slot` (by its ports, or DNS seen before). */
+  wants(slot: number): boolean;
   /** Parses the packet's payload (sent by the originator when `fromOrig`); finished records go to `out`. */
-  handlePacket(flow: Flow, fromOrig: boolean, p: DecodedPacket, out: DnsRecord[]): void;
-  /** The connection ended: writes its unanswered queries. */
-  endFlow(flow: Flow, out: DnsRecord[]): void;
+  handlePacket(slot: number, fromOrig: boolean, p: DecodedPacket, out: DnsRecord[]): void;
+  /** The connection in `slot` ended: writes its unanswered queries. */
+  endFlow(slot: number, out: DnsRecord[]): void;
   readonly stats: { messages: number; malformed: number };
 }
 
-export function createDnsTracker(): DnsTracker {
-  const pending = new Map<Flow, PendingQuery[]>();
+export function createDnsTracker(t: FlowTable): DnsTracker {
+  const pending = new Map<number, PendingQuery[]>();
   const stats = { messages: 0, malformed: 0 };
 
-  function record(flow: Flow, ts: number, transId: number | null, query: string, qtype: number | null, msg: DnsMessage | null): DnsRecord {
+  function record(slot: number, ts: number, transId: number | null, query: string, qtype: number | null, msg: DnsMessage | null): DnsRecord {
     const answers: string[] = [];
     const ttls: number[] = [];
     if (msg !== null) {
@@ -69,12 +68,12 @@ export function createDnsTracker(): DnsTracker {
     }
     return {
       ts,
-      uid: createFlowUid(flow.key, flow.ts),
-      client: flow.origH,
-      clientP: flow.origP,
-      server: flow.respH,
-      serverP: flow.respP,
-      proto: flow.proto,
+      uid: t.uid(slot),
+      client: t.origH[slot]!,
+      clientP: t.origP[slot]!,
+      server: t.respH[slot]!,
+      serverP: t.respP[slot]!,
+      proto: PROTO_NAMES[t.proto[slot]!]!,
       transId,
       query,
       qtype,
@@ -89,64 +88,65 @@ export function createDnsTracker(): DnsTracker {
 
   return {
     stats,
-    wants(flow) {
-      if (flow.proto === 'udp') return DNS_UDP_PORTS.has(flow.respP) || DNS_UDP_PORTS.has(flow.origP);
-      if (flow.proto === 'tcp') return DNS_TCP_PORTS.has(flow.respP) || DNS_TCP_PORTS.has(flow.origP);
-      return false;
+    wants(slot) {
+      if (t.dnsMessages[slot]! > 0) return true;
+      const proto = t.proto[slot];
+      const ports = proto === PROTO_UDP ? DNS_UDP_PORTS : proto === PROTO_TCP ? DNS_TCP_PORTS : null;
+      return ports !== null && (ports.has(t.respP[slot]!) || ports.has(t.origP[slot]!));
     },
-    handlePacket(flow, fromOrig, p, out) {
+    handlePacket(slot, fromOrig, p, out) {
       if (p.payloadLen <= 0) return;
       const avail = Math.min(p.payloadLen, p.data.length - p.payloadOffset);
       if (avail <= 0) return;
-      const msg = flow.proto === 'tcp' ? parseDnsOverTcp(p.data, p.payloadOffset, avail) : parseDnsMessage(p.data, p.payloadOffset, avail);
+      const msg = t.proto[slot] === PROTO_TCP ? parseDnsOverTcp(p.data, p.payloadOffset, avail) : parseDnsMessage(p.data, p.payloadOffset, avail);
       if (msg === null) {
         stats.malformed++;
         return;
       }
       if (msg.problem !== null) stats.malformed++;
-      else flow.service = 'dns';
+      else t.service[slot] = 'dns';
       stats.messages++;
-      const first = flow.dnsMessages === 0;
-      flow.dnsMessages++;
-      if (first && msg.qr && fromOrig && !isMulticast(flow.respH)) flow.flipRoles();
+      const first = t.dnsMessages[slot] === 0;
+      t.dnsMessages[slot] = t.dnsMessages[slot]! + 1;
+      if (first && msg.qr && fromOrig && !isMulticast(t.respH[slot]!)) t.flipRoles(slot);
       const q = msg.questions[0];
       if (!msg.qr) {
-        let list = pending.get(flow);
+        let list = pending.get(slot);
         if (list === undefined) {
           list = [];
-          pending.set(flow, list);
+          pending.set(slot, list);
         }
-        list.push({ ts: p.tsSec, transId: msg.id, query: q === undefined ? '' : formatQuery(flow, q.name), qtype: q === undefined ? null : q.qtype });
+        list.push({ ts: p.tsSec, transId: msg.id, query: q === undefined ? '' : formatQuery(t, slot, q.name), qtype: q === undefined ? null : q.qtype });
         return;
       }
-      const list = pending.get(flow);
+      const list = pending.get(slot);
       if (list !== undefined) {
         const i = list.findIndex((x) => x.transId === msg.id);
         if (i >= 0) {
           const query = list[i]!;
           list.splice(i, 1);
-          if (list.length === 0) pending.delete(flow);
-          out.push(record(flow, query.ts, query.transId, query.query, query.qtype, msg));
+          if (list.length === 0) pending.delete(slot);
+          out.push(record(slot, query.ts, query.transId, query.query, query.qtype, msg));
           return;
         }
       }
       const name = q !== undefined ? q.name : (msg.answers[0]?.name ?? '');
-      out.push(record(flow, p.tsSec, msg.id, formatQuery(flow, name), q === undefined ? null : q.qtype, msg));
+      out.push(record(slot, p.tsSec, msg.id, formatQuery(t, slot, name), q === undefined ? null : q.qtype, msg));
     },
-    endFlow(flow, out) {
-      const list = pending.get(flow);
+    endFlow(slot, out) {
+      const list = pending.get(slot);
       if (list === undefined) return;
-      pending.delete(flow);
-      for (const query of list) out.push(record(flow, query.ts, query.transId, query.query, query.qtype, null));
+      pending.delete(slot);
+      for (const query of list) out.push(record(slot, query.ts, query.transId, query.query, query.qtype, null));
     },
   };
 }
 
 const NETBIOS_NS_PORT = 137;
 
-function formatQuery(flow: Flow, name: string): string {
+function formatQuery(t: FlowTable, slot: number, name: string): string {
   const n = name.endsWith('.') ? name.slice(0, -1) : name;
-  if (flow.respP === NETBIOS_NS_PORT || flow.origP === NETBIOS_NS_PORT) {
+  if (t.respP[slot] === NETBIOS_NS_PORT || t.origP[slot] === NETBIOS_NS_PORT) {
     const decoded = decodeNetbiosName(n);
     if (decoded !== null) return decoded;
   }

@@ -8,8 +8,9 @@
  * - UDP: SF both sides sent, S0 originator only, SHR responder only, OTH none.
  * - ICMP and other transports: OTH.
  */
-import type { Flow } from './flow.js';
+import { FLAG_ORIG_SEEN, FLAG_RESP_SEEN, type FlowTable, PROTO_TCP, PROTO_UDP } from './flow-table.js';
 import {
+  computeEndpointSize,
   isInactiveState,
   TCP_CLOSED,
   TCP_ESTABLISHED,
@@ -21,19 +22,20 @@ import {
 
 const RSTOS0_HISTORY = /^\^?S[^HAFGIQ]*R.*$/;
 
-export function computeConnState(flow: Flow): string {
-  const s = flow.tcp;
-  if (s !== null) {
-    const o = s.orig.state;
-    const r = s.resp.state;
+export function computeConnState(t: FlowTable, slot: number): string {
+  const proto = t.proto[slot];
+  if (proto === PROTO_TCP) {
+    const oe = slot * 2;
+    const o = t.eState[oe]!;
+    const r = t.eState[oe + 1]!;
     const oInactive = isInactiveState(o);
     const rInactive = isInactiveState(r);
     if (r === TCP_RESET) {
-      if (o === TCP_SYN_SENT || o === TCP_SYN_ACK_SENT || (o === TCP_RESET && s.orig.size(s.resp) === 0 && s.resp.size(s.orig) === 0)) return 'REJ';
+      if (o === TCP_SYN_SENT || o === TCP_SYN_ACK_SENT || (o === TCP_RESET && computeEndpointSize(t, oe) === 0 && computeEndpointSize(t, oe + 1) === 0)) return 'REJ';
       return oInactive ? 'RSTRH' : 'RSTR';
     }
     if (o === TCP_RESET) {
-      if (rInactive) return RSTOS0_HISTORY.test(flow.history) ? 'RSTOS0' : 'OTH';
+      if (rInactive) return RSTOS0_HISTORY.test(t.history[slot]!) ? 'RSTOS0' : 'OTH';
       return 'RSTO';
     }
     if (o === TCP_CLOSED && r === TCP_CLOSED) return 'SF';
@@ -43,9 +45,10 @@ export function computeConnState(flow: Flow): string {
     if (o === TCP_ESTABLISHED && r === TCP_ESTABLISHED) return 'S1';
     return 'OTH';
   }
-  if (flow.proto === 'udp') {
-    const oActive = flow.origPkts > 0 || flow.origSeen;
-    const rActive = flow.respPkts > 0 || flow.respSeen;
+  if (proto === PROTO_UDP) {
+    const f = t.flags[slot]!;
+    const oActive = (f & FLAG_ORIG_SEEN) !== 0 || t.origPkts[slot]! > 0;
+    const rActive = (f & FLAG_RESP_SEEN) !== 0 || t.respPkts[slot]! > 0;
     if (oActive && rActive) return 'SF';
     if (oActive) return 'S0';
     if (rActive) return 'SHR';

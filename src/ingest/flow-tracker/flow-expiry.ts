@@ -5,47 +5,53 @@
  * and packets have pushed the time later, it is re-queued then (a lazy timer
  * wheel), so a packet costs at most a comparison here.
  */
-import type { Flow } from './flow.js';
+import type { FlowTable } from './flow-table.js';
 
 /** Above this many seconds between sweeps, walk the bucket keys instead of every second. */
 const DENSE_SWEEP_MAX_SEC = 4096;
 
 export interface FlowExpiryQueue {
-  /** (Re-)queues `flow` by its `removeAt`. */
-  schedule(flow: Flow): void;
-  /** Calls `onDue` for every queued flow whose removal time is ≤ `nowSec`, in bucket order. */
-  sweep(nowSec: number, onDue: (flow: Flow) => void): void;
+  /** (Re-)queues the connection in `slot` by its `removeAt`. */
+  schedule(slot: number): void;
+  /** Calls `onDue` for every queued connection whose removal time is ≤ `nowSec`, in bucket order. */
+  sweep(nowSec: number, onDue: (slot: number) => void): void;
 }
 
-export function createFlowExpiryQueue(): FlowExpiryQueue {
-  const buckets = new Map<number, Flow[]>();
+/**
+ * Buckets hold slot numbers; an entry is stale when the slot was released or
+ * re-queued elsewhere since (its `queuedSec` no longer names the bucket).
+ */
+export function createFlowExpiryQueue(t: FlowTable): FlowExpiryQueue {
+  const buckets = new Map<number, number[]>();
   /** Every bucket below this second has been swept. */
   let sweptBelowSec = Number.NaN;
 
-  function schedule(flow: Flow): void {
-    if (flow.removeAt === Number.POSITIVE_INFINITY) return;
-    let sec = Math.floor(flow.removeAt);
+  function schedule(slot: number): void {
+    const removeAt = t.removeAt[slot]!;
+    if (removeAt === Number.POSITIVE_INFINITY) return;
+    let sec = Math.floor(removeAt);
     if (!Number.isNaN(sweptBelowSec) && sec < sweptBelowSec) sec = sweptBelowSec;
-    if (!Number.isNaN(flow.queuedSec) && flow.queuedSec <= sec) return;
-    flow.queuedSec = sec;
+    const queued = t.queuedSec[slot]!;
+    if (!Number.isNaN(queued) && queued <= sec) return;
+    t.queuedSec[slot] = sec;
     const b = buckets.get(sec);
-    if (b === undefined) buckets.set(sec, [flow]);
-    else b.push(flow);
+    if (b === undefined) buckets.set(sec, [slot]);
+    else b.push(slot);
   }
 
-  function runBucket(sec: number, nowSec: number, onDue: (flow: Flow) => void): void {
+  function runBucket(sec: number, nowSec: number, onDue: (slot: number) => void): void {
     const b = buckets.get(sec);
     if (b === undefined) return;
     buckets.delete(sec);
-    for (const flow of b) {
-      if (flow.removed || flow.queuedSec !== sec) continue;
-      flow.queuedSec = Number.NaN;
-      if (flow.removeAt <= nowSec) onDue(flow);
-      else schedule(flow);
+    for (const slot of b) {
+      if (t.isRemoved(slot) || t.queuedSec[slot] !== sec) continue;
+      t.queuedSec[slot] = Number.NaN;
+      if (t.removeAt[slot]! <= nowSec) onDue(slot);
+      else schedule(slot);
     }
   }
 
-  function sweep(nowSec: number, onDue: (flow: Flow) => void): void {
+  function sweep(nowSec: number, onDue: (slot: number) => void): void {
     const limit = Math.floor(nowSec);
     if (Number.isNaN(sweptBelowSec)) {
       sweptBelowSec = limit;

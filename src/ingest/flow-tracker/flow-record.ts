@@ -6,46 +6,48 @@
  */
 import type { FlowRecord } from '../../types.js';
 import { computeConnState } from './conn-state.js';
-import type { Flow } from './flow.js';
-import { createFlowUid } from './flow-uid.js';
+import { type FlowTable, PROTO_NAMES, PROTO_OTHER, PROTO_TCP } from './flow-table.js';
+import { computeEndpointSize } from './tcp-endpoint.js';
 
-export function toFlowRecord(flow: Flow): FlowRecord {
-  const duration = flow.lastTs - flow.ts;
+export function toFlowRecord(t: FlowTable, slot: number): FlowRecord {
+  const ts = t.ts[slot]!;
+  const duration = t.lastTs[slot]! - ts;
+  const proto = t.proto[slot]!;
   let origBytes: number | null = null;
   let respBytes: number | null = null;
   let durationSec: number | null = null;
   if (duration > 0) {
     durationSec = duration;
-    const s = flow.tcp;
-    if (s !== null) {
-      origBytes = s.orig.size(s.resp);
-      respBytes = s.resp.size(s.orig);
-    } else if (flow.proto === 'unknown_transport') {
+    if (proto === PROTO_TCP) {
+      origBytes = computeEndpointSize(t, slot * 2);
+      respBytes = computeEndpointSize(t, slot * 2 + 1);
+    } else if (proto === PROTO_OTHER) {
       origBytes = 0;
       respBytes = 0;
     } else {
-      origBytes = flow.origPayloadBytes;
-      respBytes = flow.respPayloadBytes;
+      origBytes = t.origPayloadBytes[slot]!;
+      respBytes = t.respPayloadBytes[slot]!;
     }
   }
+  const history = t.history[slot]!;
   return {
-    ts: flow.ts,
-    uid: createFlowUid(flow.key, flow.ts),
-    origH: flow.origH,
-    origP: flow.origP,
-    respH: flow.respH,
-    respP: flow.respP,
-    proto: flow.proto,
-    service: flow.service,
+    ts,
+    uid: t.uid(slot),
+    origH: t.origH[slot]!,
+    origP: t.origP[slot]!,
+    respH: t.respH[slot]!,
+    respP: t.respP[slot]!,
+    proto: PROTO_NAMES[proto]!,
+    service: t.service[slot] ?? null,
     duration: durationSec,
     origBytes,
     respBytes,
-    connState: computeConnState(flow),
-    history: flow.history === '' ? null : flow.history,
+    connState: computeConnState(t, slot),
+    history: history === '' ? null : history,
     missedBytes: 0,
-    origPkts: flow.origPkts,
-    origIpBytes: flow.origIpBytes,
-    respPkts: flow.respPkts,
-    respIpBytes: flow.respIpBytes,
+    origPkts: t.origPkts[slot]!,
+    origIpBytes: t.origIpBytes[slot]!,
+    respPkts: t.respPkts[slot]!,
+    respIpBytes: t.respIpBytes[slot]!,
   };
 }

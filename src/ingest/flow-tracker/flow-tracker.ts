@@ -23,21 +23,23 @@
  *    event time advances; past `maxFlows` live connections, finish the
  *    oldest (counted in `stats.evictedFlows`).
  *
- * Memory: one Flow object (two TcpEndpoints for TCP) per live connection and
- * its key string; nothing else is allocated per packet except output records.
+ * Memory: one slot of the column-wise flow table (flow-table.ts) and of the
+ * hash index (flow-index.ts) per live connection, a few hundred bytes in
+ * typed arrays; per packet nothing is allocated but output records.
  */
-import type { DnsRecord, FlowRecord, IcmpEcho, PacketTick, Proto } from '../../types.js';
+import type { DnsRecord, FlowRecord, IcmpEcho, PacketTick } from '../../types.js';
 import { createDnsTracker, type DnsTracker } from '../dns-tracker.js';
 import type { DecodedPacket } from '../pcap/decoded-packet.js';
-import { Flow } from './flow.js';
 import { createFlowExpiryQueue } from './flow-expiry.js';
 import { toFlowRecord } from './flow-record.js';
+import { FlowIndex, hashFlowKey } from './flow-index.js';
+import { FLAG_ORIG_SEEN, FLAG_RESP_SEEN, FlowTable, PROTO_ICMP, PROTO_OTHER, PROTO_TCP, PROTO_UDP } from './flow-table.js';
 import { findIcmpCounterpart, isIcmpEcho } from './icmp-counterpart.js';
 import { type LikelyServerPorts, ZEEK_DEFAULT_LIKELY_SERVER_PORTS } from './likely-server-ports.js';
 import { applyNtpFlip } from './ntp-flip.js';
 import { createPacketTickCounter } from './packet-ticks.js';
 import { clearFiredTcpTimers, computeTcpRemoveAt } from './tcp-timers.js';
-import { isTcpReuse, processTcpPacket, type TcpTimerSettings, TcpSession, ZEEK_TCP_TIMERS } from './tcp-session.js';
+import { initTcpConnection, isTcpReuse, processTcpPacket, type TcpTimerSettings, ZEEK_TCP_TIMERS } from './tcp-session.js';
 
 /** Default cap on live connections before the oldest are finished early. */
 export const DEFAULT_MAX_FLOWS = 1_000_000;
@@ -103,23 +105,26 @@ const TCP_SYN = 0x02;
 const TCP_ACK = 0x10;
 
 export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker {
-  const maxFlows = options.maxFlows ?? DEFAULT_MAX_FLOWS;
+  const maxFlows = Math.max(1, options.maxFlows ?? DEFAULT_MAX_FLOWS);
   const udpInactivitySec = options.udpInactivitySec ?? 60;
   const icmpInactivitySec = options.icmpInactivitySec ?? 60;
   const unknownInactivitySec = options.unknownInactivitySec ?? 60;
   const tcpTimers = options.tcpTimers ?? ZEEK_TCP_TIMERS;
   const likely = options.likelyServerPorts ?? ZEEK_DEFAULT_LIKELY_SERVER_PORTS;
-  const dnsTracker: DnsTracker | null = options.dns === false ? null : createDnsTracker();
-  const ticks = options.ticks === false ? null : createPacketTickCounter();
+  const table = new FlowTable();
+  const dnsTracker: DnsTracker | null = options.dns === false ? null : createDnsTracker(table);
+  const ticks = options.ticks === false ? null : createPacketTickCounter(table);
 
-  const flows = new Map<string, Flow>();
+  /** Connection key → slot of the live connection. */
+  const flows = new FlowIndex(table);
   /**
-   * Live flows in creation order, for the cap (a Map iterator would skip over
-   * every deleted entry at the front on each eviction: quadratic).
+   * Live connections in creation order (slot and serial), for the cap; a Map
+   * iterator would skip over every deleted entry at the front on each eviction.
    */
-  let byAge: Flow[] = [];
+  let byAgeSlot: number[] = [];
+  let byAgeSerial: number[] = [];
   let byAgeHead = 0;
-  const expiry = createFlowExpiryQueue();
+  const expiry = createFlowExpiryQueue(table);
   let out: TrackerOutput = { flows: [], dns: [], ticks: [], echoes: [] };
   let nowSec = Number.NEGATIVE_INFINITY;
   const stats: FlowTrackerStats = {
@@ -134,22 +139,24 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
     maxLiveFlows: 0,
   };
 
-  function finishFlow(flow: Flow): void {
-    if (flow.removed) return;
-    flow.removed = true;
-    if (flows.get(flow.key) === flow) flows.delete(flow.key);
-    if (dnsTracker !== null && flow.dnsMessages > 0) dnsTracker.endFlow(flow, out.dns);
-    out.flows.push(toFlowRecord(flow));
+  function finishFlow(slot: number): void {
+    if (table.isRemoved(slot)) return;
+    flows.remove(table.kHash[slot]!, slot);
+    if (dnsTracker !== null && table.dnsMessages[slot]! > 0) dnsTracker.endFlow(slot, out.dns);
+    if (ticks !== null) ticks.release(slot);
+    out.flows.push(toFlowRecord(table, slot));
+    table.release(slot);
     stats.flowsFinished++;
   }
 
-  function updateRemoveAt(flow: Flow, t: number): void {
-    const s = flow.tcp;
-    if (s !== null) flow.removeAt = computeTcpRemoveAt(flow, s, t);
-    else if (flow.proto === 'udp') flow.removeAt = flow.lastTs + udpInactivitySec;
-    else if (flow.proto === 'icmp') flow.removeAt = flow.lastTs + icmpInactivitySec;
-    else flow.removeAt = flow.lastTs + unknownInactivitySec;
-    expiry.schedule(flow);
+  function updateRemoveAt(slot: number, t: number): void {
+    const proto = table.proto[slot];
+    const lastTs = table.lastTs[slot]!;
+    if (proto === PROTO_TCP) table.removeAt[slot] = computeTcpRemoveAt(table, slot, t, tcpTimers);
+    else if (proto === PROTO_UDP) table.removeAt[slot] = lastTs + udpInactivitySec;
+    else if (proto === PROTO_ICMP) table.removeAt[slot] = lastTs + icmpInactivitySec;
+    else table.removeAt[slot] = lastTs + unknownInactivitySec;
+    expiry.schedule(slot);
   }
 
   function addPacket(p: DecodedPacket): void {
@@ -176,17 +183,16 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
     }
 
     // Connection key and the endpoints as this packet would create them.
-    let proto: Proto;
+    let proto: number;
     let sport: number;
     let dport: number;
-    let key: string;
     let oneWay = false;
     if (ipProto === IP_TCP || ipProto === IP_UDP) {
-      proto = ipProto === IP_TCP ? 'tcp' : 'udp';
+      proto = ipProto === IP_TCP ? PROTO_TCP : PROTO_UDP;
       sport = p.srcPort;
       dport = p.dstPort;
     } else if (ipProto === IP_ICMP || ipProto === IP_ICMP6) {
-      proto = 'icmp';
+      proto = PROTO_ICMP;
       sport = p.icmpType;
       const c = findIcmpCounterpart(p.ipVersion, p.icmpType);
       if (c < 0) {
@@ -194,130 +200,145 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
         dport = p.icmpCode;
       } else dport = c;
     } else {
-      proto = 'unknown_transport';
+      proto = PROTO_OTHER;
       sport = 0;
       dport = 0;
     }
     const src = p.src;
     const dst = p.dst;
-    if (oneWay) key = `${ipProto}>${src} ${sport} ${dst} ${dport}`;
-    else if (src < dst || (src === dst && sport <= dport)) key = `${ipProto} ${src} ${sport} ${dst} ${dport}`;
-    else key = `${ipProto} ${dst} ${dport} ${src} ${sport}`;
+    const forward = oneWay || src < dst || (src === dst && sport <= dport);
+    const ka = forward ? src : dst;
+    const kpa = forward ? sport : dport;
+    const kb = forward ? dst : src;
+    const kpb = forward ? dport : sport;
+    const hash = hashFlowKey(ipProto, ka, kpa, kb, kpb, oneWay);
 
-    let flow = flows.get(key);
-    if (flow !== undefined) {
-      if (flow.removeAt <= t) {
-        finishFlow(flow);
-        flow = undefined;
-      } else if (flow.tcp !== null) {
-        clearFiredTcpTimers(flow.tcp, t);
-        if (isTcpReuse(flow.tcp, p)) {
-          finishFlow(flow);
-          flow = undefined;
+    let slot = flows.find(hash, ipProto, ka, kpa, kb, kpb, oneWay);
+    if (slot >= 0) {
+      if (table.removeAt[slot]! <= t) {
+        finishFlow(slot);
+        slot = -1;
+      } else if (proto === PROTO_TCP) {
+        clearFiredTcpTimers(table, slot, t);
+        if (isTcpReuse(table, slot, p)) {
+          finishFlow(slot);
+          slot = -1;
         }
       }
     }
-    if (flow === undefined) {
-      flow = new Flow(key, t, src, sport, dst, dport, proto, ipProto);
-      if (proto === 'tcp') flow.tcp = new TcpSession(t, tcpTimers);
-      flows.set(key, flow);
-      byAge.push(flow);
+    if (slot < 0) {
+      slot = table.alloc(t, src, sport, dst, dport, proto, ipProto);
+      table.setKey(slot, hash, ka, kpa, kb, kpb, oneWay);
+      if (proto === PROTO_TCP) initTcpConnection(table, slot, t, tcpTimers);
+      flows.insert(hash, slot);
+      byAgeSlot.push(slot);
+      byAgeSerial.push(table.serial[slot]!);
       stats.flowsCreated++;
-      if (flows.size > stats.maxLiveFlows) stats.maxLiveFlows = flows.size;
-      if (dst !== '255.255.255.255' && wantsFlip(proto, sport, dport, p.tcpFlags)) flow.flipRoles();
-      if (flows.size > maxFlows) evictOldest();
-      else if (byAge.length >= 2 * flows.size + 1024) compactByAge();
+      if (flows.count > stats.maxLiveFlows) stats.maxLiveFlows = flows.count;
+      if (dst !== '255.255.255.255' && wantsFlip(proto, sport, dport, p.tcpFlags)) table.flipRoles(slot);
+      if (flows.count > maxFlows) evictOldest();
+      else if (byAgeSlot.length - byAgeHead > 2 * flows.count + 1024) compactByAge();
     }
 
-    const fromOrig = src === flow.origH && (proto === 'icmp' || proto === 'unknown_transport' || sport === flow.origP);
-    if (ticks !== null) ticks.count(flow, fromOrig, t, p.ipLen, dst, proto === 'tcp' || proto === 'udp' ? dport : 0);
+    const fromOrig = src === table.origH[slot] && (proto === PROTO_ICMP || proto === PROTO_OTHER || sport === table.origP[slot]);
+    if (ticks !== null) ticks.count(slot, fromOrig, t, p.ipLen, dst, proto === PROTO_TCP || proto === PROTO_UDP ? dport : 0);
     // ConnSize counts packets and IP bytes per direction; ICMP cut short by the snap length is not counted (Zeek ICMP.cc).
-    const countSize = proto !== 'icmp' || p.payloadOffset + p.payloadLen <= p.data.length;
+    const countSize = proto !== PROTO_ICMP || p.payloadOffset + p.payloadLen <= p.data.length;
 
-    if (flow.tcp !== null) {
+    if (proto === PROTO_TCP) {
       if (fromOrig) {
-        flow.origPkts++;
-        flow.origIpBytes += p.ipLen;
+        table.origPkts[slot] = table.origPkts[slot]! + 1;
+        table.origIpBytes[slot] = table.origIpBytes[slot]! + p.ipLen;
       } else {
-        flow.respPkts++;
-        flow.respIpBytes += p.ipLen;
+        table.respPkts[slot] = table.respPkts[slot]! + 1;
+        table.respIpBytes[slot] = table.respIpBytes[slot]! + p.ipLen;
       }
-      processTcpPacket(flow, flow.tcp, fromOrig, p);
-      if (dnsTracker !== null && (flow.dnsMessages > 0 || dnsTracker.wants(flow))) dnsTracker.handlePacket(flow, fromOrig, p, out.dns);
+      processTcpPacket(table, slot, fromOrig, p, tcpTimers);
+      if (dnsTracker?.wants(slot)) dnsTracker.handlePacket(slot, fromOrig, p, out.dns);
     } else {
-      flow.lastTs = Math.max(t, flow.lastTs);
-      if (proto === 'udp') flow.checkHistory(fromOrig ? 0x10 : 0x10 << 16, fromOrig ? 'D' : 'd');
+      table.lastTs[slot] = Math.max(t, table.lastTs[slot]!);
+      if (proto === PROTO_UDP) table.checkHistory(slot, fromOrig ? 0x10 : 0x10 << 16, fromOrig ? 'D' : 'd');
       // Application analyzers (DNS, NTP) run before Zeek updates the UDP/ICMP sizes and ConnSize, which then
       // use the packet's direction as it was before any flip they made (hence NTP's "D^" with 2 orig packets).
-      if (proto === 'udp') {
-        if (dnsTracker !== null && (flow.dnsMessages > 0 || dnsTracker.wants(flow))) dnsTracker.handlePacket(flow, fromOrig, p, out.dns);
-        applyNtpFlip(flow, fromOrig, p);
+      if (proto === PROTO_UDP) {
+        if (dnsTracker?.wants(slot)) dnsTracker.handlePacket(slot, fromOrig, p, out.dns);
+        applyNtpFlip(table, slot, fromOrig, p);
       }
       if (fromOrig) {
-        flow.origSeen = true;
-        flow.origPayloadBytes += p.payloadLen;
+        table.flags[slot] = table.flags[slot]! | FLAG_ORIG_SEEN;
+        table.origPayloadBytes[slot] = table.origPayloadBytes[slot]! + p.payloadLen;
         if (countSize) {
-          flow.origPkts++;
-          flow.origIpBytes += p.ipLen;
+          table.origPkts[slot] = table.origPkts[slot]! + 1;
+          table.origIpBytes[slot] = table.origIpBytes[slot]! + p.ipLen;
         }
       } else {
-        flow.respSeen = true;
-        flow.respPayloadBytes += p.payloadLen;
+        table.flags[slot] = table.flags[slot]! | FLAG_RESP_SEEN;
+        table.respPayloadBytes[slot] = table.respPayloadBytes[slot]! + p.payloadLen;
         if (countSize) {
-          flow.respPkts++;
-          flow.respIpBytes += p.ipLen;
+          table.respPkts[slot] = table.respPkts[slot]! + 1;
+          table.respIpBytes[slot] = table.respIpBytes[slot]! + p.ipLen;
         }
       }
-      if (proto === 'icmp' && isIcmpEcho(p.ipVersion, p.icmpType)) {
+      if (proto === PROTO_ICMP && isIcmpEcho(p.ipVersion, p.icmpType)) {
         out.echoes.push({ ts: t, src, dst, type: p.icmpType, id: p.icmpId, seq: p.icmpSeq, payloadBytes: p.payloadLen });
       }
     }
-    updateRemoveAt(flow, t);
+    updateRemoveAt(slot, t);
   }
 
   /** Zeek's flip at connection creation (TCPAnalyzer / UDPAnalyzer `WantConnection`). */
-  function wantsFlip(proto: Proto, sport: number, dport: number, tcpFlags: number): boolean {
-    if (proto === 'tcp') {
+  function wantsFlip(proto: number, sport: number, dport: number, tcpFlags: number): boolean {
+    if (proto === PROTO_TCP) {
       const pureSyn = (tcpFlags & TCP_SYN) !== 0 && (tcpFlags & TCP_ACK) === 0;
       if (pureSyn || !likely.tcp.has(sport)) return false;
       if (likely.tcp.has(dport)) return (tcpFlags & TCP_SYN) === 0 && sport < dport;
       return true;
     }
-    if (proto === 'udp') return likely.udp.has(sport) && !likely.udp.has(dport);
+    if (proto === PROTO_UDP) return likely.udp.has(sport) && !likely.udp.has(dport);
     return false;
   }
 
   function evictOldest(): void {
-    while (flows.size > maxFlows && byAgeHead < byAge.length) {
-      const oldest = byAge[byAgeHead++]!;
-      if (oldest.removed) continue;
+    while (flows.count > maxFlows && byAgeHead < byAgeSlot.length) {
+      const slot = byAgeSlot[byAgeHead]!;
+      const serial = byAgeSerial[byAgeHead]!;
+      byAgeHead++;
+      if (table.isRemoved(slot) || table.serial[slot] !== serial) continue;
       stats.evictedFlows++;
-      finishFlow(oldest);
+      finishFlow(slot);
     }
-    if (byAgeHead > 1024 && byAgeHead * 2 > byAge.length) compactByAge();
+    if (byAgeHead > 1024 && byAgeHead * 2 > byAgeSlot.length) compactByAge();
   }
 
-  /** Drops finished flows from the age list (called when they make up most of it: amortised O(1) per flow). */
+  /** Drops finished connections from the age list (called when they make up most of it: amortised O(1)). */
   function compactByAge(): void {
-    const live: Flow[] = [];
-    for (let i = byAgeHead; i < byAge.length; i++) {
-      const f = byAge[i]!;
-      if (!f.removed) live.push(f);
+    const slots: number[] = [];
+    const serials: number[] = [];
+    for (let i = byAgeHead; i < byAgeSlot.length; i++) {
+      const slot = byAgeSlot[i]!;
+      const serial = byAgeSerial[i]!;
+      if (!table.isRemoved(slot) && table.serial[slot] === serial) {
+        slots.push(slot);
+        serials.push(serial);
+      }
     }
-    byAge = live;
+    byAgeSlot = slots;
+    byAgeSerial = serials;
     byAgeHead = 0;
   }
 
   function take(): TrackerOutput {
     const o = out;
     out = { flows: [], dns: [], ticks: [], echoes: [] };
-    stats.liveFlows = flows.size;
+    stats.liveFlows = flows.count;
     return o;
   }
 
   function finish(): TrackerOutput {
-    for (const flow of [...flows.values()]) finishFlow(flow);
-    byAge = [];
+    const n = table.highWater;
+    for (let slot = 0; slot < n; slot++) if (!table.isRemoved(slot)) finishFlow(slot);
+    byAgeSlot = [];
+    byAgeSerial = [];
     byAgeHead = 0;
     if (ticks !== null) ticks.flush(out.ticks);
     return take();

@@ -1,30 +1,39 @@
 /**
  * Zeek-style connection uids: "C" followed by base62 digits (alphabet
  * 0-9a-zA-Z, least significant digit first, as Zeek's `util::uitoa_n`).
- * Zeek draws 96 random bits per uid; flowhound derives them from the
- * connection key and start time instead, so the same input always yields
- * the same uids (in `flows`, `analyze` and `watch` alike).
+ * Zeek draws 96 random bits per uid; flowhound derives 96 bits from the
+ * connection key and start time instead (three 32-bit hashes in one pass),
+ * so the same input always yields the same uids (in `flows`, `analyze` and
+ * `watch` alike).
  */
 
-const ALPHABET = '0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
+const ALPHABET = '0123456789abcdefghijklmnopqrstuvwxyz' + 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
 
-/** uid of the connection with this key that started at `tsSec`. */
-export function createFlowUid(key: string, tsSec: number): string {
-  const text = `${key}|${tsSec.toFixed(6)}`;
-  return `C${formatBase62(hashString(text, 0x9e3779b1))}${formatBase62(hashString(text, 0x85ebca77))}${formatBase62(hashString(text, 0xc2b2ae3d))}`;
+/** uid of the connection with key (ipProto, a:pa, b:pb, one-way) that started at `tsSec`. */
+export function createFlowUid(ipProto: number, oneWay: boolean, a: string, pa: number, b: string, pb: number, tsSec: number): string {
+  const us = Math.round(tsSec * 1e6);
+  const usHigh = Math.floor(us / 4294967296);
+  const usLow = us >>> 0;
+  let h1 = 0x9e3779b1 ^ ipProto ^ (oneWay ? 0x100 : 0);
+  let h2 = 0x85ebca77 ^ pa;
+  let h3 = 0xc2b2ae3d ^ pb;
+  const mix = (c: number) => {
+    h1 = Math.imul(h1 ^ c, 0x01000193);
+    h2 = Math.imul(h2 ^ c, 0x5bd1e995);
+    h3 = Math.imul((h3 << 5) - h3 + c, 0x27d4eb2d);
+  };
+  for (let i = 0; i < a.length; i++) mix(a.charCodeAt(i));
+  mix(0x7c);
+  for (let i = 0; i < b.length; i++) mix(b.charCodeAt(i));
+  mix(pa);
+  mix(pb);
+  mix(usLow & 0xffff);
+  mix(usLow >>> 16);
+  mix(usHigh);
+  return `C${formatBase62(avalanche(h1 ^ h3))}${formatBase62(avalanche(h2 ^ h1))}${formatBase62(avalanche(h3 ^ h2))}`;
 }
 
-/** 32-bit murmur3-style hash of a string's UTF-16 code units. */
-function hashString(s: string, seed: number): number {
-  let h = seed | 0;
-  for (let i = 0; i < s.length; i++) {
-    let k = Math.imul(s.charCodeAt(i), 0xcc9e2d51);
-    k = (k << 15) | (k >>> 17);
-    h ^= Math.imul(k, 0x1b873593);
-    h = (h << 13) | (h >>> 19);
-    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
-  }
-  h ^= s.length;
+function avalanche(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;

@@ -6,15 +6,15 @@
  * UDP with port 123 on either side.
  */
 import type { DecodedPacket } from '../pcap/decoded-packet.js';
-import type { Flow } from './flow.js';
+import { type FlowTable, PROTO_UDP } from './flow-table.js';
 
 const NTP_PORT = 123;
 const MODE_CLIENT = 3;
 const MODE_SERVER = 4;
 
-export function applyNtpFlip(flow: Flow, fromOrig: boolean, p: DecodedPacket): void {
-  if (flow.proto !== 'udp' || (flow.origP !== NTP_PORT && flow.respP !== NTP_PORT)) return;
+export function applyNtpFlip(t: FlowTable, slot: number, fromOrig: boolean, p: DecodedPacket): void {
+  if (t.proto[slot] !== PROTO_UDP || (t.origP[slot] !== NTP_PORT && t.respP[slot] !== NTP_PORT)) return;
   if (p.payloadLen < 48 || p.payloadOffset >= p.data.length) return;
   const mode = p.data[p.payloadOffset]! & 7;
-  if ((fromOrig && mode === MODE_SERVER) || (!fromOrig && mode === MODE_CLIENT)) flow.flipRoles();
+  if ((fromOrig && mode === MODE_SERVER) || (!fromOrig && mode === MODE_CLIENT)) t.flipRoles(slot);
 }

@@ -1,9 +1,10 @@
 /**
  * Exact per-second packet and byte counts per (destination host, destination
- * port, proto) — the PacketTick records — accumulated on the flow objects the
+ * port, proto) — the PacketTick records — accumulated in the flow table slots the
  * tracker already looks up (no per-packet map lookup or allocation): each
- * flow counts its current second per direction, and when a later second
- * begins the touched flows are summed into ticks for the second that ended.
+ * connection counts its current second per direction, and when a later second
+ * begins the touched connections are summed into ticks for the second that
+ * ended (a connection that ends within the second is summed when it ends).
  *
  * Bytes are IP bytes (header + payload, as Zeek's *_ip_bytes). The port is the
  * packet's destination port; ICMP and other transports use port 0. A packet
@@ -12,72 +13,78 @@
  * twice in the output; consumers add them up.
  */
 import type { PacketTick, Proto } from '../../types.js';
-import type { Flow } from './flow.js';
+import { type FlowTable, PROTO_NAMES, PROTO_TCP, PROTO_UDP } from './flow-table.js';
 
 export interface PacketTickCounter {
-  /** Counts one packet of `flow` sent by the originator (`fromOrig`) or the responder. */
-  count(flow: Flow, fromOrig: boolean, tsSec: number, ipBytes: number, dstHost: string, dstPort: number): void;
+  /** Counts one packet of the connection in `slot` sent by the originator (`fromOrig`) or the responder. */
+  count(slot: number, fromOrig: boolean, tsSec: number, ipBytes: number, dstHost: string, dstPort: number): void;
   /** Emits every completed second before `tsSec`'s second into `out`. */
   advance(tsSec: number, out: PacketTick[]): void;
+  /** The connection in `slot` ends: its counts for the current second are kept aside. */
+  release(slot: number): void;
   /** Emits everything (end of input). */
   flush(out: PacketTick[]): void;
 }
 
-export function createPacketTickCounter(): PacketTickCounter {
+export function createPacketTickCounter(t: FlowTable): PacketTickCounter {
   let curSec = Number.NaN;
-  const touched: Flow[] = [];
+  let touched: number[] = [];
+  /** The current second's ticks of connections that already ended. */
+  let agg = new Map<string, PacketTick>();
   const late = new Map<string, PacketTick>();
 
+  function fold(slot: number): void {
+    if (t.tickSec[slot] !== curSec) return;
+    const proto = t.proto[slot]!;
+    const name = PROTO_NAMES[proto]!;
+    const ports = proto === PROTO_TCP || proto === PROTO_UDP;
+    if (t.tickOrigPkts[slot]! > 0) add(agg, curSec, t.respH[slot]!, ports ? t.respP[slot]! : 0, name, t.tickOrigPkts[slot]!, t.tickOrigBytes[slot]!);
+    if (t.tickRespPkts[slot]! > 0) add(agg, curSec, t.origH[slot]!, ports ? t.origP[slot]! : 0, name, t.tickRespPkts[slot]!, t.tickRespBytes[slot]!);
+    t.tickSec[slot] = Number.NaN;
+  }
+
   function emitCurrent(out: PacketTick[]): void {
-    if (touched.length === 0) return;
-    const agg = new Map<string, PacketTick>();
-    for (const f of touched) {
-      if (f.tickSec !== curSec) continue;
-      if (f.tickOrigPkts > 0) add(agg, curSec, f.respH, portOf(f, f.respP), f.proto, f.tickOrigPkts, f.tickOrigBytes);
-      if (f.tickRespPkts > 0) add(agg, curSec, f.origH, portOf(f, f.origP), f.proto, f.tickRespPkts, f.tickRespBytes);
-      f.tickSec = Number.NaN;
-    }
-    touched.length = 0;
-    for (const t of agg.values()) out.push(t);
+    for (const slot of touched) fold(slot);
+    touched = [];
+    for (const tick of agg.values()) out.push(tick);
+    agg = new Map();
   }
 
   function emitLate(out: PacketTick[]): void {
     if (late.size === 0) return;
-    for (const t of late.values()) out.push(t);
+    for (const tick of late.values()) out.push(tick);
     late.clear();
   }
 
   return {
-    count(flow, fromOrig, tsSec, ipBytes, dstHost, dstPort) {
+    count(slot, fromOrig, tsSec, ipBytes, dstHost, dstPort) {
       const sec = Math.floor(tsSec);
-      if (Number.isNaN(curSec) || sec > curSec) {
-        // advance() is called before count() for each packet; this covers direct use.
-        curSec = sec;
-      }
+      if (Number.isNaN(curSec) || sec > curSec) curSec = sec;
       if (sec < curSec) {
-        const key = `${sec}|${dstHost}|${dstPort}|${flow.proto}`;
-        const t = late.get(key);
-        if (t === undefined) late.set(key, { sec, dst: dstHost, port: dstPort, proto: flow.proto, pkts: 1, bytes: ipBytes });
+        const proto = PROTO_NAMES[t.proto[slot]!]!;
+        const key = `${sec}|${dstHost}|${dstPort}|${proto}`;
+        const tick = late.get(key);
+        if (tick === undefined) late.set(key, { sec, dst: dstHost, port: dstPort, proto, pkts: 1, bytes: ipBytes });
         else {
-          t.pkts++;
-          t.bytes += ipBytes;
+          tick.pkts++;
+          tick.bytes += ipBytes;
         }
         return;
       }
-      if (flow.tickSec !== sec) {
-        flow.tickSec = sec;
-        flow.tickOrigPkts = 0;
-        flow.tickOrigBytes = 0;
-        flow.tickRespPkts = 0;
-        flow.tickRespBytes = 0;
-        touched.push(flow);
+      if (t.tickSec[slot] !== sec) {
+        t.tickSec[slot] = sec;
+        t.tickOrigPkts[slot] = 0;
+        t.tickOrigBytes[slot] = 0;
+        t.tickRespPkts[slot] = 0;
+        t.tickRespBytes[slot] = 0;
+        touched.push(slot);
       }
       if (fromOrig) {
-        flow.tickOrigPkts++;
-        flow.tickOrigBytes += ipBytes;
+        t.tickOrigPkts[slot] = t.tickOrigPkts[slot]! + 1;
+        t.tickOrigBytes[slot] = t.tickOrigBytes[slot]! + ipBytes;
       } else {
-        flow.tickRespPkts++;
-        flow.tickRespBytes += ipBytes;
+        t.tickRespPkts[slot] = t.tickRespPkts[slot]! + 1;
+        t.tickRespBytes[slot] = t.tickRespBytes[slot]! + ipBytes;
       }
     },
     advance(tsSec, out) {
@@ -91,6 +98,9 @@ export function createPacketTickCounter(): PacketTickCounter {
       emitLate(out);
       curSec = sec;
     },
+    release(slot) {
+      fold(slot);
+    },
     flush(out) {
       emitCurrent(out);
       emitLate(out);
@@ -98,16 +108,12 @@ export function createPacketTickCounter(): PacketTickCounter {
   };
 }
 
-function portOf(f: Flow, port: number): number {
-  return f.proto === 'tcp' || f.proto === 'udp' ? port : 0;
-}
-
 function add(agg: Map<string, PacketTick>, sec: number, dst: string, port: number, proto: Proto, pkts: number, bytes: number): void {
   const key = `${dst}|${port}|${proto}`;
-  const t = agg.get(key);
-  if (t === undefined) agg.set(key, { sec, dst, port, proto, pkts, bytes });
+  const tick = agg.get(key);
+  if (tick === undefined) agg.set(key, { sec, dst, port, proto, pkts, bytes });
   else {
-    t.pkts += pkts;
-    t.bytes += bytes;
+    tick.pkts += pkts;
+    tick.bytes += bytes;
   }
 }

@@ -1,10 +1,11 @@
 /**
- * One side of a TCP connection as Zeek's `TCP_Endpoint` tracks it: its state
- * (INACTIVE ... RESET), the 32-bit sequence numbers with wrap counts, and the
- * counters behind the repeated history letters. Sizes are Zeek's
- * `TCP_Endpoint::Size()`: payload bytes from sequence numbers, not summed
- * segment lengths (SEMANTICS.md "duration, orig_bytes, resp_bytes").
+ * Zeek's TCP endpoint (`TCP_Endpoint`) over the flow table's endpoint
+ * columns (index `slot * 2 + side`): the states, the 32-bit sequence numbers
+ * with wrap counts, and the payload size Zeek reports — from sequence
+ * numbers, not summed segment lengths (SEMANTICS.md "duration, orig_bytes,
+ * resp_bytes").
  */
+import type { FlowTable } from './flow-table.js';
 
 /** Zeek's TCP endpoint states (the numbers of `TCP_ENDPOINT_*`). */
 export const TCP_INACTIVE = 0;
@@ -19,75 +20,43 @@ export type TcpEndpointState = 0 | 1 | 2 | 3 | 4 | 5 | 6;
 
 const TWO_32 = 4294967296;
 
-export class TcpEndpoint {
-  state: TcpEndpointState = TCP_INACTIVE;
-  prevState: TcpEndpointState = TCP_INACTIVE;
-  startSeq = 0;
-  lastSeq = 0;
-  ackSeq = 0;
-  seqWraps = 0;
-  ackWraps = 0;
-  finCnt = 0;
-  didClose = false;
-  histLastSyn = 0;
-  histLastFin = 0;
-  histLastRst = 0;
-  rxmtCnt = 0;
-  rxmtThresh = 1;
-  win0Cnt = 0;
-  win0Thresh = 1;
-  /** True when this endpoint is the originator (toggled on a flip). */
-  isOrig: boolean;
+export function updateLastSeq(t: FlowTable, e: number, seq: number): void {
+  if (seq < t.eLastSeq[e]!) t.eSeqWraps[e] = t.eSeqWraps[e]! + 1;
+  t.eLastSeq[e] = seq;
+}
 
-  constructor(isOrig: boolean) {
-    this.isOrig = isOrig;
-  }
+export function updateAckSeq(t: FlowTable, e: number, seq: number): void {
+  if (seq < t.eAckSeq[e]!) t.eAckWraps[e] = t.eAckWraps[e]! + 1;
+  t.eAckSeq[e] = seq;
+}
 
-  setState(s: TcpEndpointState): void {
-    if (s !== this.state) {
-      this.prevState = this.state;
-      this.state = s;
-    }
-  }
+/** Sets start, ack and last sequence numbers as a SYN (or a partial connection's first packet) does. */
+export function initSeqs(t: FlowTable, e: number, start: number, last: number): void {
+  t.eStartSeq[e] = start;
+  t.eAckSeq[e] = start;
+  t.eLastSeq[e] = last;
+}
 
-  updateLastSeq(seq: number): void {
-    if (seq < this.lastSeq) this.seqWraps++;
-    this.lastSeq = seq;
-  }
+/** A sequence number in 64-bit (wrap-counting) space, relative to the endpoint's start. */
+export function toRelative(t: FlowTable, e: number, seq: number, wraps: number): number {
+  return wraps * TWO_32 + seq - t.eStartSeq[e]!;
+}
 
-  updateAckSeq(seq: number): void {
-    if (seq < this.ackSeq) this.ackWraps++;
-    this.ackSeq = seq;
+/** Payload bytes sent by endpoint `e` (peer `e ^ 1`), Zeek's `TCP_Endpoint::Size()`. */
+export function computeEndpointSize(t: FlowTable, e: number): number {
+  const start = t.eStartSeq[e]!;
+  if (t.ePrevState[e] === TCP_SYN_SENT && t.eState[e] === TCP_RESET && t.eState[e ^ 1] === TCP_INACTIVE) {
+    const ackFull = t.eAckWraps[e]! * TWO_32 + t.eAckSeq[e]!;
+    const noDataAcked = ackFull === start || ackFull === start + 1;
+    if (!noDataAcked) return 0;
   }
-
-  /** Sets start, ack and last sequence numbers as a SYN (or a partial connection's first packet) does. */
-  initSeqs(start: number, last: number): void {
-    this.startSeq = start >>> 0;
-    this.ackSeq = start >>> 0;
-    this.lastSeq = last >>> 0;
-  }
-
-  /** A sequence number in 64-bit (wrap-counting) space, relative to the start. */
-  toRelative(seq: number, wraps: number): number {
-    return wraps * TWO_32 + seq - this.startSeq;
-  }
-
-  noDataAcked(): boolean {
-    const ack = this.ackWraps * TWO_32 + this.ackSeq;
-    return ack === this.startSeq || ack === this.startSeq + 1;
-  }
-
-  /** Payload bytes sent, Zeek's `TCP_Endpoint::Size()`. */
-  size(peer: TcpEndpoint): number {
-    if (this.prevState === TCP_SYN_SENT && this.state === TCP_RESET && peer.state === TCP_INACTIVE && !this.noDataAcked()) return 0;
-    const last = this.seqWraps * TWO_32 + this.lastSeq;
-    const ack = this.ackWraps * TWO_32 + this.ackSeq;
-    let size = Math.max(last, ack) - this.startSeq;
-    if (size < 0) size = 0;
-    if (size !== 0) size--;
-    if (this.finCnt > 0 && size !== 0) size--;
-    return size;
-  }
+  const last = t.eSeqWraps[e]! * TWO_32 + t.eLastSeq[e]!;
+  const ack = t.eAckWraps[e]! * TWO_32 + t.eAckSeq[e]!;
+  let size = Math.max(last, ack) - start;
+  if (size < 0) size = 0;
+  if (size !== 0) size--;
+  if (t.eFinCnt[e]! > 0 && size !== 0) size--;
+  return size;
 }
 
 /** Signed 32-bit difference of two sequence numbers (Zeek's `seq_delta`). */
@@ -95,12 +64,12 @@ export function seqDelta(a: number, b: number): number {
   return (a - b) | 0;
 }
 
-/** True when the state is part of the handshake (no inactivity timeout switch yet). */
-export function isHandshakeState(s: TcpEndpointState): boolean {
+/** True when the state is part of the handshake. */
+export function isHandshakeState(s: number): boolean {
   return s === TCP_INACTIVE || s === TCP_SYN_SENT || s === TCP_SYN_ACK_SENT;
 }
 
 /** "inactive" in Zeek's conn_state(): INACTIVE or PARTIAL. */
-export function isInactiveState(s: TcpEndpointState): boolean {
+export function isInactiveState(s: number): boolean {
   return s === TCP_INACTIVE || s === TCP_PARTIAL;
 }

@@ -21,7 +21,8 @@
  */
 import type { DecodedPacket } from '../pcap/decoded-packet.js';
 import {
-  type Flow,
+  FLAG_TCP_ACTIVE,
+  type FlowTable,
   HIST_ACK_PKT,
   HIST_DATA_PKT,
   HIST_FIN_PKT,
@@ -29,8 +30,9 @@ import {
   HIST_MULTI_FLAG_PKT,
   HIST_RST_PKT,
   HIST_SYN_PKT,
-} from './flow.js';
+} from './flow-table.js';
 import {
+  initSeqs,
   isHandshakeState,
   seqDelta,
   TCP_CLOSED,
@@ -40,8 +42,9 @@ import {
   TCP_RESET,
   TCP_SYN_ACK_SENT,
   TCP_SYN_SENT,
-  TcpEndpoint,
-  type TcpEndpointState,
+  toRelative,
+  updateAckSeq,
+  updateLastSeq,
 } from './tcp-endpoint.js';
 
 const FIN = 0x01;
@@ -82,52 +85,26 @@ export const ZEEK_TCP_TIMERS: TcpTimerSettings = {
   longInactivitySec: 3600,
 };
 
-export class TcpSession {
-  orig = new TcpEndpoint(true);
-  resp = new TcpEndpoint(false);
-  /** False once Zeek would have called ConnectionFinished/ConnectionReset. */
-  isActive = true;
-  /** Pending timers, absolute event times (NaN when not armed). */
-  attemptAt = Number.NaN;
-  deleteAt = Number.NaN;
-  partialCloseAt = Number.NaN;
-  resetAt = Number.NaN;
-  /** First firing of the ExpireTimer chain armed at creation, and of the one armed by a half close. */
-  expireChainAt: number;
-  closeExpireChainAt = Number.NaN;
-  inactivitySec: number;
-  readonly timers: TcpTimerSettings;
+/** Sets up the TCP part of a new connection in `slot`. */
+export function initTcpConnection(t: FlowTable, slot: number, startSec: number, timers: TcpTimerSettings): void {
+  t.flags[slot] = t.flags[slot]! | FLAG_TCP_ACTIVE;
+  t.expireChainAt[slot] = startSec + timers.synTimeoutSec;
+  t.inactivitySec[slot] = timers.handshakeInactivitySec;
+}
 
-  constructor(startSec: number, timers: TcpTimerSettings) {
-    this.timers = timers;
-    this.expireChainAt = startSec + timers.synTimeoutSec;
-    this.inactivitySec = timers.handshakeInactivitySec;
+/** Zeek `TCP_Endpoint::SetState` for endpoint `e` (peer `e ^ 1`), with the switch to the post-handshake inactivity timeout. */
+function setState(t: FlowTable, slot: number, e: number, s: number, timers: TcpTimerSettings): void {
+  const cur = t.eState[e]!;
+  if (s === cur) return;
+  if (!isHandshakeState(s) && isHandshakeState(cur) && isHandshakeState(t.eState[e ^ 1]!) && t.inactivitySec[slot] === timers.handshakeInactivitySec) {
+    t.inactivitySec[slot] = timers.inactivitySec;
   }
+  t.ePrevState[e] = cur;
+  t.eState[e] = s;
+}
 
-  flipRoles(): void {
-    const o = this.orig;
-    this.orig = this.resp;
-    this.resp = o;
-    this.orig.isOrig = !this.orig.isOrig;
-    this.resp.isOrig = !this.resp.isOrig;
-  }
-
-  /** Zeek `TCP_Endpoint::SetState`, with the switch to the post-handshake inactivity timeout. */
-  setState(e: TcpEndpoint, peer: TcpEndpoint, s: TcpEndpointState): void {
-    if (s === e.state) return;
-    if (!isHandshakeState(s) && isHandshakeState(e.state) && isHandshakeState(peer.state) && this.inactivitySec === this.timers.handshakeInactivitySec) {
-      this.inactivitySec = this.timers.inactivitySec;
-    }
-    e.setState(s);
-  }
-
-  isClosed(): boolean {
-    return this.orig.didClose || this.resp.didClose;
-  }
-
-  bothClosed(): boolean {
-    return this.orig.didClose && this.resp.didClose;
-  }
+function isClosed(t: FlowTable, slot: number): boolean {
+  return t.eDidClose[slot * 2] !== 0 || t.eDidClose[slot * 2 + 1] !== 0;
 }
 
 /**
@@ -135,31 +112,34 @@ export class TcpSession {
  * (or a SYN-ACK on a half-open connection), or any SYN after a close, starts
  * a new connection on the same tuple.
  */
-export function isTcpReuse(s: TcpSession, p: DecodedPacket): boolean {
+export function isTcpReuse(t: FlowTable, slot: number, p: DecodedPacket): boolean {
   const flags = p.tcpFlags;
   if ((flags & SYN) === 0) return false;
-  let connOrig = s.orig;
+  const o = slot * 2;
+  const r = o + 1;
+  let connOrig = o;
   if ((flags & ACK) !== 0) {
-    if (s.orig.state !== TCP_INACTIVE) return false;
-    connOrig = s.resp;
+    if (t.eState[o] !== TCP_INACTIVE) return false;
+    connOrig = r;
   }
-  if (!s.isClosed()) {
+  if (!isClosed(t, slot)) {
     const baseSeq = p.tcpSeq >>> 0;
-    if (baseSeq === connOrig.startSeq) return false;
-    if ((flags & ACK) === 0 && connOrig.state === TCP_SYN_ACK_SENT && s.resp.state === TCP_INACTIVE && baseSeq === s.resp.startSeq) return false;
+    if (baseSeq === t.eStartSeq[connOrig]) return false;
+    if ((flags & ACK) === 0 && t.eState[connOrig] === TCP_SYN_ACK_SENT && t.eState[r] === TCP_INACTIVE && baseSeq === t.eStartSeq[r]) return false;
   }
   return true;
 }
 
-/** Processes one TCP packet of `flow`; `isOrig` is the sender's role before this packet. */
-export function processTcpPacket(flow: Flow, s: TcpSession, isOrig: boolean, p: DecodedPacket): void {
-  const t = p.tsSec;
+/** Processes one TCP packet of the connection in `slot`; `isOrig` is the sender's role before this packet. */
+export function processTcpPacket(t: FlowTable, slot: number, isOrig: boolean, p: DecodedPacket, timers: TcpTimerSettings): void {
+  const now = p.tsSec;
   const flags = p.tcpFlags;
   const baseSeq = p.tcpSeq >>> 0;
   const ackSeq = p.tcpAck >>> 0;
   const len = p.payloadLen;
-  const endpoint = isOrig ? s.orig : s.resp;
-  const peer = isOrig ? s.resp : s.orig;
+  // Endpoint indexes of the sender and its peer; a role flip moves the sender to the other side.
+  let e = slot * 2 + (isOrig ? 0 : 1);
+  let peer = e ^ 1;
 
   let segLen = len;
   if (flags & SYN) segLen++;
@@ -167,77 +147,88 @@ export function processTcpPacket(flow: Flow, s: TcpSession, isOrig: boolean, p: 
   if (flags & RST) segLen -= len;
   const seqOnePast = (baseSeq + segLen) >>> 0;
 
-  initEndpoint(endpoint, flags, baseSeq, seqOnePast);
-  const relSeq = relativeSeq(endpoint, baseSeq, endpoint.lastSeq, endpoint.seqWraps);
+  initEndpoint(t, e, flags, baseSeq, seqOnePast);
+  const relSeq = relativeSeq(t, e, baseSeq, t.eLastSeq[e]!, t.eSeqWraps[e]!);
 
-  updateHistory(flow, flags, endpoint, relSeq, len);
-  if (p.tcpWindow === 0 && (flags & RST) === 0 && peer.state !== TCP_CLOSED && endpoint.state !== TCP_RESET) {
-    endpoint.win0Cnt++;
-    if (endpoint.win0Cnt === endpoint.win0Thresh) {
-      flow.history += endpoint.isOrig ? 'W' : 'w';
-      endpoint.win0Thresh *= 10;
+  if (updateHistory(t, slot, flags, e, relSeq, len)) {
+    e ^= 1;
+    peer ^= 1;
+  }
+  if (p.tcpWindow === 0 && (flags & RST) === 0 && t.eState[peer] !== TCP_CLOSED && t.eState[e] !== TCP_RESET) {
+    const c = t.eWin0Cnt[e]! + 1;
+    t.eWin0Cnt[e] = c;
+    if (c === t.eWin0Thresh[e]) {
+      t.history[slot] += (e & 1) === 0 ? 'W' : 'w';
+      t.eWin0Thresh[e] = c * 10;
     }
   }
 
-  if (!s.orig.didClose || !s.resp.didClose) flow.lastTs = t;
+  if (t.eDidClose[slot * 2] === 0 || t.eDidClose[slot * 2 + 1] === 0) t.lastTs[slot] = now;
 
-  if (flags & FIN) endpoint.finCnt++;
+  if (flags & FIN) t.eFinCnt[e] = t.eFinCnt[e]! + 1;
 
   if (flags & ACK) {
-    if (peer.state === TCP_INACTIVE) {
+    if (t.eState[peer] === TCP_INACTIVE) {
       const a = (ackSeq - 1) >>> 0;
-      peer.initSeqs(a, a);
-    } else if (!Number.isNaN(relativeSeq(peer, ackSeq, peer.ackSeq, peer.ackWraps)) && (flags & RST) === 0) {
-      const deltaAck = seqDelta(ackSeq, peer.ackSeq);
-      if (!(ackSeq === 0 && deltaAck > TOO_LARGE_SEQ_DELTA) && deltaAck > 0) peer.updateAckSeq(ackSeq);
+      initSeqs(t, peer, a, a);
+    } else if (!Number.isNaN(relativeSeq(t, peer, ackSeq, t.eAckSeq[peer]!, t.eAckWraps[peer]!)) && (flags & RST) === 0) {
+      const deltaAck = seqDelta(ackSeq, t.eAckSeq[peer]!);
+      if (!(ackSeq === 0 && deltaAck > TOO_LARGE_SEQ_DELTA) && deltaAck > 0) updateAckSeq(t, peer, ackSeq);
     }
   }
 
-  const deltaLast = seqDelta(seqOnePast, endpoint.lastSeq);
+  const lastSeq = t.eLastSeq[e]!;
+  const deltaLast = seqDelta(seqOnePast, lastSeq);
   if ((flags & (SYN | RST)) !== 0 && (deltaLast > TOO_LARGE_SEQ_DELTA || deltaLast < -TOO_LARGE_SEQ_DELTA)) {
     // untrusted jump
-  } else if ((flags & FIN) !== 0 && endpoint.lastSeq === ((endpoint.startSeq + 1) >>> 0)) {
-    endpoint.updateLastSeq(seqOnePast);
-  } else if (endpoint.state === TCP_RESET) {
+  } else if ((flags & FIN) !== 0 && lastSeq === ((t.eStartSeq[e]! + 1) >>> 0)) {
+    updateLastSeq(t, e, seqOnePast);
+  } else if (t.eState[e] === TCP_RESET) {
     // sequence numbers after a reset are not trusted
   } else if (deltaLast > 0) {
-    endpoint.updateLastSeq(seqOnePast);
+    updateLastSeq(t, e, seqOnePast);
   } else if (len > 0) {
-    endpoint.rxmtCnt++;
-    if (endpoint.rxmtCnt === endpoint.rxmtThresh) {
-      flow.history += endpoint.isOrig ? 'T' : 't';
-      endpoint.rxmtThresh *= 10;
+    const c = t.eRxmtCnt[e]! + 1;
+    t.eRxmtCnt[e] = c;
+    if (c === t.eRxmtThresh[e]) {
+      t.history[slot] += (e & 1) === 0 ? 'T' : 't';
+      t.eRxmtThresh[e] = c * 10;
     }
   }
 
-  const close = updateStateMachine(flow, s, t, endpoint, peer, baseSeq, len, isOrig, flags);
-  if (close) connectionClosed(flow, s, endpoint, peer);
+  const r = updateStateMachine(t, slot, now, e, baseSeq, len, isOrig, flags, timers);
+  if (r & STATE_FLIPPED) {
+    e ^= 1;
+    peer ^= 1;
+  }
+  if (r & STATE_CLOSE) connectionClosed(t, slot, e, timers);
 }
 
-function initEndpoint(e: TcpEndpoint, flags: number, firstSeq: number, lastSeq: number): void {
-  switch (e.state) {
+function initEndpoint(t: FlowTable, e: number, flags: number, firstSeq: number, lastSeq: number): void {
+  switch (t.eState[e]) {
     case TCP_INACTIVE:
       if (flags & SYN) {
-        e.startSeq = firstSeq;
-        e.ackSeq = firstSeq;
+        t.eStartSeq[e] = firstSeq;
+        t.eAckSeq[e] = firstSeq;
       } else {
         // A partial connection: number as though a SYN had been seen.
-        e.startSeq = (firstSeq - 1) >>> 0;
-        e.ackSeq = e.startSeq;
+        const start = (firstSeq - 1) >>> 0;
+        t.eStartSeq[e] = start;
+        t.eAckSeq[e] = start;
         lastSeq = firstSeq;
       }
-      e.lastSeq = lastSeq;
+      t.eLastSeq[e] = lastSeq;
       break;
     case TCP_SYN_SENT:
     case TCP_SYN_ACK_SENT:
-      if (flags & SYN && firstSeq !== e.startSeq) e.initSeqs(firstSeq, lastSeq);
+      if (flags & SYN && firstSeq !== t.eStartSeq[e]) initSeqs(t, e, firstSeq, lastSeq);
       break;
     case TCP_ESTABLISHED:
     case TCP_PARTIAL:
-      if (flags & SYN) e.initSeqs(firstSeq, lastSeq);
+      if (flags & SYN) initSeqs(t, e, firstSeq, lastSeq);
       break;
     case TCP_RESET:
-      if (flags & SYN && e.prevState === TCP_INACTIVE) e.initSeqs(firstSeq, lastSeq);
+      if (flags & SYN && t.ePrevState[e] === TCP_INACTIVE) initSeqs(t, e, firstSeq, lastSeq);
       break;
     default:
       break;
@@ -245,7 +236,7 @@ function initEndpoint(e: TcpEndpoint, flags: number, firstSeq: number, lastSeq: 
 }
 
 /** Zeek `get_relative_seq`; NaN stands for an underflow (a sequence before the endpoint's start). */
-function relativeSeq(e: TcpEndpoint, cur: number, last: number, wraps: number): number {
+function relativeSeq(t: FlowTable, e: number, cur: number, last: number, wraps: number): number {
   const delta = seqDelta(cur, last);
   if (delta < 0) {
     if (wraps && cur > last) wraps--;
@@ -253,106 +244,109 @@ function relativeSeq(e: TcpEndpoint, cur: number, last: number, wraps: number): 
     if (cur < last) wraps++;
   }
   if (wraps === 0) {
-    const d = seqDelta(cur, e.startSeq);
+    const d = seqDelta(cur, t.eStartSeq[e]!);
     return d < 0 ? Number.NaN : d;
   }
-  return e.toRelative(cur, wraps);
+  return toRelative(t, e, cur, wraps);
 }
 
-function updateHistory(flow: Flow, flags: number, e: TcpEndpoint, relSeq: number, len: number): void {
+/** Appends the packet's history letters; returns true when it flipped the connection. */
+function updateHistory(t: FlowTable, slot: number, flags: number, e: number, relSeq: number, len: number): boolean {
   const bits = (flags & SYN ? 1 : 0) + (flags & FIN ? 1 : 0) + (flags & RST ? 1 : 0);
   if (bits > 1) {
-    if (flags & FIN && flags & RST) checkHistory(flow, e, HIST_FIN_RST_PKT, 'I');
-    else checkHistory(flow, e, HIST_MULTI_FLAG_PKT, 'Q');
+    if (flags & FIN && flags & RST) checkHistory(t, slot, e, HIST_FIN_RST_PKT, 'I');
+    else checkHistory(t, slot, e, HIST_MULTI_FLAG_PKT, 'Q');
   } else if (bits === 1) {
     if (flags & SYN) {
       const code = flags & ACK ? 'H' : 'S';
-      if (checkHistory(flow, e, HIST_SYN_PKT, code) && relSeq !== e.histLastSyn) addHistory(flow, e, code);
-      e.histLastSyn = relSeq;
+      if (checkHistory(t, slot, e, HIST_SYN_PKT, code) && relSeq !== t.eHistLastSyn[e]) addHistory(t, slot, e, code);
+      t.eHistLastSyn[e] = relSeq;
     }
     if (flags & FIN) {
-      if (checkHistory(flow, e, HIST_FIN_PKT, 'F') && relSeq + len !== e.histLastFin) addHistory(flow, e, 'F');
-      e.histLastFin = relSeq + len;
+      if (checkHistory(t, slot, e, HIST_FIN_PKT, 'F') && relSeq + len !== t.eHistLastFin[e]) addHistory(t, slot, e, 'F');
+      t.eHistLastFin[e] = relSeq + len;
     }
     if (flags & RST) {
-      if (checkHistory(flow, e, HIST_RST_PKT, 'R') && relSeq !== e.histLastRst) addHistory(flow, e, 'R');
-      e.histLastRst = relSeq;
+      if (checkHistory(t, slot, e, HIST_RST_PKT, 'R') && relSeq !== t.eHistLastRst[e]) addHistory(t, slot, e, 'R');
+      t.eHistLastRst[e] = relSeq;
     }
-  } else if (len > 0) {
-    flipOnSecondPacket(flow);
-    checkHistory(flow, e, HIST_DATA_PKT, 'D');
-  } else if (flags & ACK) {
-    flipOnSecondPacket(flow);
-    checkHistory(flow, e, HIST_ACK_PKT, 'A');
+  } else if (len > 0 || flags & ACK) {
+    // A connection that a SYN-ACK started without being flipped (history exactly "H") is flipped
+    // when the next ACK or data packet arrives, from either side (zeek PR #2191): history "^h".
+    let flipped = false;
+    if (t.history[slot] === 'H') {
+      t.flipRoles(slot);
+      t.history[slot] = '^h';
+      e ^= 1;
+      flipped = true;
+    }
+    if (len > 0) checkHistory(t, slot, e, HIST_DATA_PKT, 'D');
+    else checkHistory(t, slot, e, HIST_ACK_PKT, 'A');
+    return flipped;
   }
+  return false;
 }
 
-/**
- * A connection that a SYN-ACK started without being flipped (history exactly
- * "H") is flipped when the next ACK or data packet arrives, from either side
- * (zeek PR #2191), and its history becomes "^h".
- */
-function flipOnSecondPacket(flow: Flow): void {
-  if (flow.history !== 'H') return;
-  flow.flipRoles();
-  flow.history = '^h';
+function checkHistory(t: FlowTable, slot: number, e: number, mask: number, code: string): boolean {
+  return (e & 1) === 0 ? t.checkHistory(slot, mask, code) : t.checkHistory(slot, mask << 16, code.toLowerCase());
 }
 
-function checkHistory(flow: Flow, e: TcpEndpoint, mask: number, code: string): boolean {
-  return e.isOrig ? flow.checkHistory(mask, code) : flow.checkHistory(mask << 16, code.toLowerCase());
+function addHistory(t: FlowTable, slot: number, e: number, code: string): void {
+  t.history[slot] += (e & 1) === 0 ? code : code.toLowerCase();
 }
 
-function addHistory(flow: Flow, e: TcpEndpoint, code: string): void {
-  flow.history += e.isOrig ? code : code.toLowerCase();
-}
+const STATE_CLOSE = 1;
+const STATE_FLIPPED = 2;
 
-/** Returns true when the packet closes the sender's side (FIN or RST). */
+/** The endpoint state machine; returns STATE_CLOSE when the sender's side closes (FIN or RST), STATE_FLIPPED on a flip. */
 function updateStateMachine(
-  flow: Flow,
-  s: TcpSession,
-  t: number,
-  endpoint: TcpEndpoint,
-  peer: TcpEndpoint,
+  t: FlowTable,
+  slot: number,
+  now: number,
+  e: number,
   baseSeq: number,
   len: number,
   isOrig: boolean,
   flags: number,
-): boolean {
-  let doClose = false;
-  switch (endpoint.state) {
+  timers: TcpTimerSettings,
+): number {
+  let result = 0;
+  let peer = e ^ 1;
+  switch (t.eState[e]) {
     case TCP_INACTIVE: {
       if (flags & SYN) {
         if (isOrig) {
-          s.setState(endpoint, peer, flags & ACK ? TCP_SYN_ACK_SENT : TCP_SYN_SENT);
-          s.attemptAt = t + s.timers.attemptDelaySec;
+          setState(t, slot, e, flags & ACK ? TCP_SYN_ACK_SENT : TCP_SYN_SENT, timers);
+          t.attemptAt[slot] = now + timers.attemptDelaySec;
         } else {
-          if ((flags & ACK) === 0 && peer.state === TCP_SYN_ACK_SENT && baseSeq === endpoint.startSeq) {
+          if ((flags & ACK) === 0 && t.eState[peer] === TCP_SYN_ACK_SENT && baseSeq === t.eStartSeq[e]) {
             // SYN / SYN-ACK reversal: flip the endpoints and establish.
-            flow.flipRoles();
-            s.setState(peer, endpoint, TCP_ESTABLISHED);
+            t.flipRoles(slot);
+            e ^= 1;
+            peer ^= 1;
+            result |= STATE_FLIPPED;
+            setState(t, slot, peer, TCP_ESTABLISHED, timers);
           }
-          if (peer.state === TCP_SYN_SENT) s.setState(peer, endpoint, TCP_ESTABLISHED);
-          s.setState(endpoint, peer, TCP_ESTABLISHED);
-          if (peer.state !== TCP_PARTIAL && s.timers.longInactivityPorts.has(flow.respP) && flow.ipProto === 6) {
-            s.inactivitySec = s.timers.longInactivitySec;
-          }
+          if (t.eState[peer] === TCP_SYN_SENT) setState(t, slot, peer, TCP_ESTABLISHED, timers);
+          setState(t, slot, e, TCP_ESTABLISHED, timers);
+          if (t.eState[peer] !== TCP_PARTIAL && timers.longInactivityPorts.has(t.respP[slot]!)) t.inactivitySec[slot] = timers.longInactivitySec;
         }
       }
       if (flags & FIN) {
-        s.setState(endpoint, peer, TCP_CLOSED);
-        doClose = true;
+        setState(t, slot, e, TCP_CLOSED, timers);
+        result |= STATE_CLOSE;
       }
       if (flags & RST) {
-        s.setState(endpoint, peer, TCP_RESET);
-        doClose = true;
+        setState(t, slot, e, TCP_RESET, timers);
+        result |= STATE_CLOSE;
       }
-      if (endpoint.state === TCP_INACTIVE) {
-        if (!isOrig && len === 0 && s.orig.state === TCP_SYN_SENT) {
+      if (t.eState[e] === TCP_INACTIVE) {
+        if (!isOrig && len === 0 && t.eState[slot * 2] === TCP_SYN_SENT) {
           // An ACK of the SYN before the SYN-ACK: not a partial connection.
-        } else if (flags & ACK && peer.state === TCP_ESTABLISHED) {
-          s.setState(endpoint, peer, TCP_ESTABLISHED);
+        } else if (flags & ACK && t.eState[peer] === TCP_ESTABLISHED) {
+          setState(t, slot, e, TCP_ESTABLISHED, timers);
         } else {
-          s.setState(endpoint, peer, TCP_PARTIAL);
+          setState(t, slot, e, TCP_PARTIAL, timers);
         }
       }
       break;
@@ -360,60 +354,61 @@ function updateStateMachine(
     case TCP_SYN_SENT:
     case TCP_SYN_ACK_SENT:
       if (flags & FIN) {
-        s.setState(endpoint, peer, TCP_CLOSED);
-        doClose = true;
+        setState(t, slot, e, TCP_CLOSED, timers);
+        result |= STATE_CLOSE;
       }
       if (flags & RST) {
-        s.setState(endpoint, peer, TCP_RESET);
-        s.isActive = false;
-        doClose = true;
+        setState(t, slot, e, TCP_RESET, timers);
+        t.flags[slot] = t.flags[slot]! & ~FLAG_TCP_ACTIVE;
+        result |= STATE_CLOSE;
       }
       break;
     case TCP_ESTABLISHED:
     case TCP_PARTIAL:
-      if (flags & SYN && endpoint.state === TCP_PARTIAL && peer.state === TCP_INACTIVE && (flags & ACK) === 0) {
-        s.setState(endpoint, peer, TCP_SYN_SENT);
+      if (flags & SYN && t.eState[e] === TCP_PARTIAL && t.eState[peer] === TCP_INACTIVE && (flags & ACK) === 0) {
+        setState(t, slot, e, TCP_SYN_SENT, timers);
       }
       if (flags & FIN && (flags & RST) === 0) {
-        s.setState(endpoint, peer, TCP_CLOSED);
-        if (peer.state === TCP_RESET && peer.prevState === TCP_CLOSED) s.setState(peer, endpoint, TCP_CLOSED);
-        doClose = true;
+        setState(t, slot, e, TCP_CLOSED, timers);
+        if (t.eState[peer] === TCP_RESET && t.ePrevState[peer] === TCP_CLOSED) setState(t, slot, peer, TCP_CLOSED, timers);
+        result |= STATE_CLOSE;
       }
       if (flags & RST) {
-        s.setState(endpoint, peer, TCP_RESET);
-        doClose = true;
-        if (peer.state !== TCP_RESET || peer.prevState !== TCP_ESTABLISHED) s.isActive = false;
+        setState(t, slot, e, TCP_RESET, timers);
+        result |= STATE_CLOSE;
+        if (t.eState[peer] !== TCP_RESET || t.ePrevState[peer] !== TCP_ESTABLISHED) t.flags[slot] = t.flags[slot]! & ~FLAG_TCP_ACTIVE;
       }
       break;
     case TCP_CLOSED:
-      if (flags & RST && peer.state !== TCP_CLOSED) {
-        s.setState(endpoint, peer, TCP_RESET);
-        if (!endpoint.didClose) doClose = true;
-        if (s.isActive) s.resetAt = t + s.timers.resetDelaySec;
+      if (flags & RST && t.eState[peer] !== TCP_CLOSED) {
+        setState(t, slot, e, TCP_RESET, timers);
+        if (t.eDidClose[e] === 0) result |= STATE_CLOSE;
+        if (t.flags[slot]! & FLAG_TCP_ACTIVE) t.resetAt[slot] = now + timers.resetDelaySec;
       }
       break;
     default:
       break;
   }
-  return doClose;
+  return result;
 }
 
-/** Zeek `TCPSessionAdapter::ConnectionClosed`: marks the side closed and arms the removal timers. */
-function connectionClosed(flow: Flow, s: TcpSession, endpoint: TcpEndpoint, peer: TcpEndpoint): void {
-  if (endpoint.didClose) return;
-  endpoint.didClose = true;
-  const closeComplete = endpoint.state === TCP_RESET || peer.didClose || peer.state === TCP_INACTIVE;
+/** Zeek `TCPSessionAdapter::ConnectionClosed`: marks side `e` closed and arms the removal timers. */
+function connectionClosed(t: FlowTable, slot: number, e: number, timers: TcpTimerSettings): void {
+  if (t.eDidClose[e] !== 0) return;
+  t.eDidClose[e] = 1;
+  const peer = e ^ 1;
+  const closeComplete = t.eState[e] === TCP_RESET || t.eDidClose[peer] !== 0 || t.eState[peer] === TCP_INACTIVE;
   if (closeComplete) {
-    s.isActive = false;
-    s.attemptAt = Number.NaN;
-    s.partialCloseAt = Number.NaN;
-    s.resetAt = Number.NaN;
-    s.expireChainAt = Number.NaN;
-    s.closeExpireChainAt = Number.NaN;
-    s.deleteAt = flow.lastTs + s.timers.closeDelaySec;
-  } else if (endpoint.prevState === TCP_INACTIVE) {
-    s.partialCloseAt = flow.lastTs + s.timers.partialCloseDelaySec;
+    t.flags[slot] = t.flags[slot]! & ~FLAG_TCP_ACTIVE;
+    t.attemptAt[slot] = Number.NaN;
+    t.partialCloseAt[slot] = Number.NaN;
+    t.resetAt[slot] = Number.NaN;
+    t.expireChainAt[slot] = Number.NaN;
+    t.closeExpireChainAt[slot] = Number.NaN;
+    t.deleteAt[slot] = t.lastTs[slot]! + timers.closeDelaySec;
+  } else if (t.ePrevState[e] === TCP_INACTIVE) {
+    t.partialCloseAt[slot] = t.lastTs[slot]! + timers.partialCloseDelaySec;
   } else {
-    s.closeExpireChainAt = flow.lastTs + s.timers.sessionTimerSec;
+    t.closeExpireChainAt[slot] = t.lastTs[slot]! + timers.sessionTimerSec;
   }
 }

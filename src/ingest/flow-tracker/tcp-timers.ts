@@ -14,39 +14,45 @@
  * - the inactivity timeout (60 s during the handshake, 300 s after, 1 h for
  *   established connections to 21, 22, 23, 513).
  */
-import type { Flow } from './flow.js';
+import { FLAG_TCP_ACTIVE, type FlowTable } from './flow-table.js';
 import { TCP_INACTIVE, TCP_RESET, TCP_SYN_ACK_SENT, TCP_SYN_SENT } from './tcp-endpoint.js';
-import type { TcpSession } from './tcp-session.js';
+import type { TcpTimerSettings } from './tcp-session.js';
 
 /** Drops one-shot timers that fired at or before `nowSec` without removing the connection. */
-export function clearFiredTcpTimers(s: TcpSession, nowSec: number): void {
-  if (s.attemptAt <= nowSec) s.attemptAt = Number.NaN;
-  if (s.partialCloseAt <= nowSec) s.partialCloseAt = Number.NaN;
-  if (s.resetAt <= nowSec) s.resetAt = Number.NaN;
+export function clearFiredTcpTimers(t: FlowTable, slot: number, nowSec: number): void {
+  if (t.attemptAt[slot]! <= nowSec) t.attemptAt[slot] = Number.NaN;
+  if (t.partialCloseAt[slot]! <= nowSec) t.partialCloseAt[slot] = Number.NaN;
+  if (t.resetAt[slot]! <= nowSec) t.resetAt[slot] = Number.NaN;
 }
 
 /** The event time at which the connection would be removed if no further packet came. */
-export function computeTcpRemoveAt(flow: Flow, s: TcpSession, nowSec: number): number {
-  let at = flow.lastTs + s.inactivitySec;
-  if (!Number.isNaN(s.deleteAt) && s.deleteAt < at) at = s.deleteAt;
-  if (!s.isActive) return at;
-  const o = s.orig;
-  const r = s.resp;
-  if (!Number.isNaN(s.attemptAt) && (o.state === TCP_SYN_SENT || o.state === TCP_SYN_ACK_SENT) && r.state === TCP_INACTIVE) {
-    if (s.attemptAt < at) at = s.attemptAt;
-  }
-  const anyReset = o.state === TCP_RESET || r.state === TCP_RESET;
-  if (!Number.isNaN(s.partialCloseAt) && o.state !== TCP_INACTIVE && r.state !== TCP_INACTIVE && !(o.didClose && r.didClose) && !anyReset) {
-    if (s.partialCloseAt < at) at = s.partialCloseAt;
-  }
-  if (!Number.isNaN(s.resetAt) && s.resetAt < at) at = s.resetAt;
+export function computeTcpRemoveAt(t: FlowTable, slot: number, nowSec: number, timers: TcpTimerSettings): number {
+  const lastTs = t.lastTs[slot]!;
+  let at = lastTs + t.inactivitySec[slot]!;
+  const deleteAt = t.deleteAt[slot]!;
+  if (deleteAt < at) at = deleteAt;
+  if ((t.flags[slot]! & FLAG_TCP_ACTIVE) === 0) return at;
+  const os = t.eState[slot * 2]!;
+  const rs = t.eState[slot * 2 + 1]!;
+  const oClosed = t.eDidClose[slot * 2] !== 0;
+  const rClosed = t.eDidClose[slot * 2 + 1] !== 0;
+  const attemptAt = t.attemptAt[slot]!;
+  if (attemptAt < at && (os === TCP_SYN_SENT || os === TCP_SYN_ACK_SENT) && rs === TCP_INACTIVE) at = attemptAt;
+  const anyReset = os === TCP_RESET || rs === TCP_RESET;
+  const partialCloseAt = t.partialCloseAt[slot]!;
+  if (partialCloseAt < at && os !== TCP_INACTIVE && rs !== TCP_INACTIVE && !(oClosed && rClosed) && !anyReset) at = partialCloseAt;
+  const resetAt = t.resetAt[slot]!;
+  if (resetAt < at) at = resetAt;
   const expireWould =
-    ((o.didClose || r.didClose) && ((o.didClose && r.didClose) || anyReset || o.state === TCP_INACTIVE || r.state === TCP_INACTIVE)) ||
-    (o.state === TCP_INACTIVE && r.state === TCP_INACTIVE);
+    ((oClosed || rClosed) && ((oClosed && rClosed) || anyReset || os === TCP_INACTIVE || rs === TCP_INACTIVE)) || (os === TCP_INACTIVE && rs === TCP_INACTIVE);
   if (expireWould) {
     // The chain fires at base + k * period; it removes at the first firing after lastTs + linger.
-    const after = Math.max(flow.lastTs + s.timers.connectionLingerSec, nowSec);
-    at = Math.min(at, nextChainFiring(s.expireChainAt, s.timers.sessionTimerSec, after), nextChainFiring(s.closeExpireChainAt, s.timers.sessionTimerSec, after));
+    const after = Math.max(lastTs + timers.connectionLingerSec, nowSec);
+    at = Math.min(
+      at,
+      nextChainFiring(t.expireChainAt[slot]!, timers.sessionTimerSec, after),
+      nextChainFiring(t.closeExpireChainAt[slot]!, timers.sessionTimerSec, after),
+    );
   }
   return at;
 }

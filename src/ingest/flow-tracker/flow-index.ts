@@ -1,0 +1,116 @@
+/**
+ * Finds the live connection of a packet without building a key string:
+ * an open-addressing hash table (linear probing, backward-shift deletion)
+ * over the flow table's key columns (`kA`, `kPA`, `kB`, `kPB`, `ipProto`,
+ * one-way flag). The key is the connection's endpoints in canonical order,
+ * so both directions of a connection meet (one-way ICMP keeps its order).
+ * Typed arrays only: nothing is allocated per lookup, and the collector has
+ * no per-connection map entries to trace (a JS Map of a million string keys
+ * costs microseconds per operation and most of the run in garbage collection).
+ */
+import { FLAG_ONE_WAY, type FlowTable } from './flow-table.js';
+
+const INITIAL_SIZE = 2048;
+
+/** 32-bit hash of a connection key (FNV-1a over the addresses, then an avalanche). */
+export function hashFlowKey(ipProto: number, a: string, pa: number, b: string, pb: number, oneWay: boolean): number {
+  let h = (0x811c9dc5 ^ Math.imul(ipProto + (oneWay ? 256 : 0), 0x9e3779b1) ^ ((pa << 16) | pb)) | 0;
+  for (let i = 0; i < a.length; i++) h = Math.imul(h ^ a.charCodeAt(i), 0x01000193);
+  h = Math.imul(h ^ 0x7c, 0x01000193);
+  for (let i = 0; i < b.length; i++) h = Math.imul(h ^ b.charCodeAt(i), 0x01000193);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h | 0;
+}
+
+export class FlowIndex {
+  private size = INITIAL_SIZE;
+  private mask = INITIAL_SIZE - 1;
+  /** slot + 1 per position; 0 is empty. */
+  private entries = new Int32Array(INITIAL_SIZE);
+  private hashes = new Int32Array(INITIAL_SIZE);
+  count = 0;
+
+  constructor(private readonly t: FlowTable) {}
+
+  /** The slot of the live connection with this key, or -1. */
+  find(hash: number, ipProto: number, a: string, pa: number, b: string, pb: number, oneWay: boolean): number {
+    const t = this.t;
+    let i = hash & this.mask;
+    for (;;) {
+      const e = this.entries[i]!;
+      if (e === 0) return -1;
+      if (this.hashes[i] === hash) {
+        const s = e - 1;
+        if (
+          t.kPA[s] === pa &&
+          t.kPB[s] === pb &&
+          t.ipProto[s] === ipProto &&
+          t.kA[s] === a &&
+          t.kB[s] === b &&
+          ((t.flags[s]! & FLAG_ONE_WAY) !== 0) === oneWay
+        ) {
+          return s;
+        }
+      }
+      i = (i + 1) & this.mask;
+    }
+  }
+
+  insert(hash: number, slot: number): void {
+    if ((this.count + 1) * 2 > this.size) this.rehash(this.size * 2);
+    this.place(hash, slot);
+    this.count++;
+  }
+
+  remove(hash: number, slot: number): void {
+    const entries = this.entries;
+    const mask = this.mask;
+    let i = hash & mask;
+    for (;;) {
+      const e = entries[i]!;
+      if (e === 0) return;
+      if (e === slot + 1) break;
+      i = (i + 1) & mask;
+    }
+    // Backward-shift deletion keeps every probe chain unbroken.
+    let j = i;
+    for (;;) {
+      j = (j + 1) & mask;
+      const e = entries[j]!;
+      if (e === 0) break;
+      const k = this.hashes[j]! & mask;
+      const movable = i <= j ? k <= i || k > j : k <= i && k > j;
+      if (movable) {
+        entries[i] = e;
+        this.hashes[i] = this.hashes[j]!;
+        i = j;
+      }
+    }
+    entries[i] = 0;
+    this.count--;
+  }
+
+  private place(hash: number, slot: number): void {
+    let i = hash & this.mask;
+    while (this.entries[i] !== 0) i = (i + 1) & this.mask;
+    this.entries[i] = slot + 1;
+    this.hashes[i] = hash;
+  }
+
+  private rehash(size: number): void {
+    const oldEntries = this.entries;
+    const oldHashes = this.hashes;
+    this.size = size;
+    this.mask = size - 1;
+    this.entries = new Int32Array(size);
+    this.hashes = new Int32Array(size);
+    for (let i = 0; i < oldEntries.length; i++) {
+      const e = oldEntries[i]!;
+      if (e !== 0) this.place(oldHashes[i]!, e - 1);
+    }
+  }
+}
