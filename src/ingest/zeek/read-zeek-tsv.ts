@@ -29,6 +29,7 @@ import type { ReadOptions } from '../read-input.js';
 import { nameQtype, nameRcode, numberQtype, numberRcode } from './dns-names.js';
 import { CONN_COLUMNS, classifyZeekLog, DNS_COLUMNS, REQUIRED_COLUMNS, type ZeekLogKind } from './log-kind.js';
 import { isToken, parseCount, parseDecimal, parsePort, parseProto, quoteValue } from './parse-field.js';
+import { scanCount, scanDecimal, scanned, scanPort, scanToSeparator } from './scan-field.js';
 import { applyHeaderLine, createZeekHeader } from './zeek-header.js';
 
 // Column slots (index + 1 into CONN_COLUMNS / DNS_COLUMNS; 0 = ignored column).
@@ -154,7 +155,12 @@ export async function* readZeekTsv(source: ByteSource, options: ReadOptions, sta
         }
       } else if (section !== null) {
         const sec: Section = section;
-        const r = sec.kind === 'conn' ? parseConnLine(sec, text, pos, end) : parseDnsLine(sec, text, pos, end);
+        const r =
+          sec.kind === 'conn'
+            ? sec.sep.length === 1
+              ? parseConnLineTab(sec, text, pos, end)
+              : parseConnLine(sec, text, pos, end)
+            : parseDnsLine(sec, text, pos, end);
         if (typeof r === 'string') {
           if (nl === n && block.unterminated) {
             options.onWarning({
@@ -327,6 +333,165 @@ function parseConnLine(sec: Section, text: string, start: number, end: number): 
       }
     }
     p = fe + sep.length;
+  }
+  if (Number.isNaN(ts)) return 'field ts: unset';
+  if (origH === null || respH === null) return 'field id.orig_h/id.resp_h: unset';
+  if (Number.isNaN(origP) || Number.isNaN(respP)) return 'field id.orig_p/id.resp_p: unset';
+  return {
+    ts,
+    uid,
+    origH,
+    origP,
+    respH,
+    respP,
+    proto,
+    service,
+    duration,
+    origBytes,
+    respBytes,
+    connState,
+    history,
+    missedBytes,
+    origPkts,
+    origIpBytes,
+    respPkts,
+    respIpBytes,
+  };
+}
+
+/**
+ * parseConnLine for a one-character separator (every real Zeek log): each
+ * numeric field is scanned and parsed in one pass (scan-field.ts). Same
+ * results and messages as parseConnLine, which the tests check against it.
+ */
+function parseConnLineTab(sec: Section, text: string, start: number, end: number): FlowRecord | string {
+  const slots = sec.slots;
+  const ncol = slots.length;
+  const sep = sec.sep.charCodeAt(0);
+  const unset = sec.unset;
+  const unset1 = unset.length === 1 ? unset.charCodeAt(0) : -1;
+  let ts = Number.NaN;
+  let uid = '';
+  let origH: string | null = null;
+  let origP = Number.NaN;
+  let respH: string | null = null;
+  let respP = Number.NaN;
+  let proto: Proto = 'unknown_transport';
+  let service: string | null = null;
+  let duration: number | null = null;
+  let origBytes: number | null = null;
+  let respBytes: number | null = null;
+  let connState: string | null = null;
+  let history: string | null = null;
+  let missedBytes = 0;
+  let origPkts = 0;
+  let origIpBytes = 0;
+  let respPkts = 0;
+  let respIpBytes = 0;
+  let p = start;
+  for (let c = 0; c < ncol; c++) {
+    if (p > end) return fieldCountError(sec, c);
+    const slot = slots[c] as number;
+    let fe: number;
+    let v = 0;
+    switch (slot) {
+      case C_TS:
+      case C_DURATION:
+        v = scanDecimal(text, p, end, sep);
+        fe = scanned.end;
+        break;
+      case C_OP:
+      case C_RP:
+        v = scanPort(text, p, end, sep);
+        fe = scanned.end;
+        break;
+      case C_OBYTES:
+      case C_RBYTES:
+      case C_MISSED:
+      case C_OPKTS:
+      case C_OIPB:
+      case C_RPKTS:
+      case C_RIPB:
+        v = scanCount(text, p, end, sep);
+        fe = scanned.end;
+        break;
+      default:
+        fe = scanToSeparator(text, p, end, sep);
+    }
+    if (fe < end && c === ncol - 1) return `more fields than the ${ncol} of the #fields header`;
+    if (slot !== 0 && !(unset1 >= 0 ? fe - p === 1 && text.charCodeAt(p) === unset1 : isToken(text, p, fe, unset))) {
+      switch (slot) {
+        case C_TS:
+          if (Number.isNaN(v)) return expected(sec, c, 'a time', text, p, fe);
+          ts = v;
+          break;
+        case C_UID:
+          uid = text.slice(p, fe);
+          break;
+        case C_OH:
+          origH = text.slice(p, fe);
+          break;
+        case C_OP:
+          if (Number.isNaN(v)) return expected(sec, c, 'a port', text, p, fe);
+          origP = v;
+          break;
+        case C_RH:
+          respH = text.slice(p, fe);
+          break;
+        case C_RP:
+          if (Number.isNaN(v)) return expected(sec, c, 'a port', text, p, fe);
+          respP = v;
+          break;
+        case C_PROTO: {
+          const pr = parseProto(text, p, fe);
+          if (pr === null) return expected(sec, c, 'tcp, udp, icmp or unknown_transport', text, p, fe);
+          proto = pr;
+          break;
+        }
+        case C_SERVICE:
+          service = isToken(text, p, fe, sec.empty) ? null : internService(text, p, fe);
+          break;
+        case C_DURATION:
+          if (!(v >= 0)) return expected(sec, c, 'an interval', text, p, fe);
+          duration = v;
+          break;
+        case C_OBYTES:
+          if (Number.isNaN(v)) return expected(sec, c, 'a count', text, p, fe);
+          origBytes = v;
+          break;
+        case C_RBYTES:
+          if (Number.isNaN(v)) return expected(sec, c, 'a count', text, p, fe);
+          respBytes = v;
+          break;
+        case C_STATE:
+          connState = internConnState(text, p, fe);
+          break;
+        case C_MISSED:
+          if (Number.isNaN(v)) return expected(sec, c, 'a count', text, p, fe);
+          missedBytes = v;
+          break;
+        case C_HISTORY:
+          history = isToken(text, p, fe, sec.empty) ? '' : text.slice(p, fe);
+          break;
+        case C_OPKTS:
+          if (Number.isNaN(v)) return expected(sec, c, 'a count', text, p, fe);
+          origPkts = v;
+          break;
+        case C_OIPB:
+          if (Number.isNaN(v)) return expected(sec, c, 'a count', text, p, fe);
+          origIpBytes = v;
+          break;
+        case C_RPKTS:
+          if (Number.isNaN(v)) return expected(sec, c, 'a count', text, p, fe);
+          respPkts = v;
+          break;
+        case C_RIPB:
+          if (Number.isNaN(v)) return expected(sec, c, 'a count', text, p, fe);
+          respIpBytes = v;
+          break;
+      }
+    }
+    p = fe + 1;
   }
   if (Number.isNaN(ts)) return 'field ts: unset';
   if (origH === null || respH === null) return 'field id.orig_h/id.resp_h: unset';

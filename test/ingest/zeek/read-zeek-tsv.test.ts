@@ -94,6 +94,25 @@ describe.each(CHUNK_SIZES)('readZeekTsv at chunk size %i', (chunkSize) => {
     expect(r.dns).toHaveLength(2);
   });
 
+  it('the one-character-separator fast path and the general path give the same records and messages', async () => {
+    const bad = [CONN_LINES[0]?.replace('\t80\t', '\thttp\t'), CONN_LINES[0]?.replace('108.985496', '-3'), CONN_LINES[0]?.replace('\t719\t', '\t7e2\t'), 'x\ty', '1.5\tC'];
+    const body = `${[...CONN_LINES, ...bad, CONN_LINES[1]?.replace('\t0\ticmp', '\t-\ticmp')].join('\n')}\n`;
+    const tab = await readBytes(`${CONN_HEADER}\n${body}`, { chunkSize, maxInvalid: 0 });
+    const two = `${CONN_HEADER.replace('#separator \\x09', '#separator \\x7c\\x7c').replace(/\t/g, '||')}\n${body.replace(/\t/g, '||')}`;
+    const general = await readBytes(two, { chunkSize, maxInvalid: 0 });
+    expect(tab.flows).toHaveLength(2);
+    expect(general.flows).toEqual(tab.flows);
+    expect(general.warnings).toEqual(tab.warnings);
+    expect(tab.warnings.map((w) => w.message)).toEqual([
+      'test.log:11: field id.resp_p: expected a port, got "http"',
+      'test.log:12: field duration: expected an interval, got "-3"',
+      'test.log:13: field orig_bytes: expected a count, got "7e2"',
+      'test.log:14: field ts: expected a time, got "x"',
+      'test.log:15: expected 21 fields (the #fields header), got 2',
+      'test.log:16: field id.orig_p/id.resp_p: unset',
+    ]);
+  });
+
   it('ignores unknown columns and tolerates missing optional ones', async () => {
     const text = [
       '#separator \\x09',
