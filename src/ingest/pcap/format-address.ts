@@ -7,10 +7,16 @@
  *
  * The capture reader formats two addresses per packet, so both formatters
  * cache their strings: a packet stream has few distinct hosts compared to
- * packets. The caches are bounded (cleared when full).
+ * packets. The caches are bounded.
  */
 
-/** IPv4 cache: open addressing over 2^15 slots (small enough to stay in the CPU caches), cleared when half full. */
+/**
+ * IPv4 cache: two generations of open-addressed tables of 2^15 slots (small
+ * enough to stay in the CPU caches). A miss in the current table looks in
+ * the previous one and moves the string over; when the current table is half
+ * full it becomes the previous one. Busy hosts so stay cached across the
+ * turnover without an LRU list.
+ */
 const V4_CACHE_SLOTS = 1 << 15;
 const V4_CACHE_MAX = V4_CACHE_SLOTS >> 1;
 const V6_CACHE_SLOTS = 1 << 12;
@@ -22,35 +28,56 @@ export interface AddressFormatter {
   formatIpv6(bytes: Uint8Array, off: number): string;
 }
 
+interface V4Table {
+  keys: Int32Array;
+  text: (string | undefined)[];
+  size: number;
+}
+
+function createV4Table(): V4Table {
+  return { keys: new Int32Array(V4_CACHE_SLOTS), text: new Array(V4_CACHE_SLOTS).fill(undefined), size: 0 };
+}
+
+const V4_MASK = V4_CACHE_SLOTS - 1;
+
+/** The slot holding `key` in `t`, or the empty slot where it would go (as -1 - slot). */
+function findV4(t: V4Table, key: number): number {
+  let slot = (Math.imul(key, 0x9e3779b1) >>> 15) & V4_MASK;
+  while (true) {
+    const s = t.text[slot];
+    if (s === undefined) return -1 - slot;
+    if (t.keys[slot] === key) return slot;
+    slot = (slot + 1) & V4_MASK;
+  }
+}
+
 export function createAddressFormatter(): AddressFormatter {
   // A Map keyed by the 32-bit value is slow here: keys above 2^30 are heap
-  // numbers. This table keeps keys in an Int32Array and probes linearly.
-  const v4Keys = new Int32Array(V4_CACHE_SLOTS);
-  const v4Text: (string | undefined)[] = new Array(V4_CACHE_SLOTS).fill(undefined);
-  let v4Size = 0;
+  // numbers. These tables keep keys in an Int32Array and probe linearly.
+  let current = createV4Table();
+  let previous = createV4Table();
   // Direct-mapped cache for IPv6: slot by hash, verified against the stored bytes.
   const v6Keys = new Uint8Array(V6_CACHE_SLOTS * 16);
   const v6Text: (string | undefined)[] = new Array(V6_CACHE_SLOTS).fill(undefined);
 
   function formatIpv4(bytes: Uint8Array, off: number): string {
     const key = (bytes[off]! << 24) | (bytes[off + 1]! << 16) | (bytes[off + 2]! << 8) | bytes[off + 3]!;
-    const mask = V4_CACHE_SLOTS - 1;
-    let slot = (Math.imul(key, 0x9e3779b1) >>> 15) & mask;
-    while (true) {
-      const s = v4Text[slot];
-      if (s === undefined) break;
-      if (v4Keys[slot] === key) return s;
-      slot = (slot + 1) & mask;
+    let at = findV4(current, key);
+    if (at >= 0) return current.text[at]!;
+    const old = findV4(previous, key);
+    const text = old >= 0 ? previous.text[old]! : `${bytes[off]}.${bytes[off + 1]}.${bytes[off + 2]}.${bytes[off + 3]}`;
+    if (current.size >= V4_CACHE_MAX) {
+      const t = previous;
+      previous = current;
+      current = t;
+      current.text.fill(undefined);
+      current.size = 0;
+      at = findV4(current, key);
     }
-    if (v4Size >= V4_CACHE_MAX) {
-      v4Text.fill(undefined);
-      v4Size = 0;
-      slot = (Math.imul(key, 0x9e3779b1) >>> 15) & mask;
-    }
-    const text = `${bytes[off]}.${bytes[off + 1]}.${bytes[off + 2]}.${bytes[off + 3]}`;
-    v4Keys[slot] = key;
-    v4Text[slot] = text;
-    v4Size++;
+    const slot = -1 - at;
+    current.keys[slot] = key;
+    current.text[slot] = text;
+    current.size++;
     return text;
   }
 
