@@ -32,18 +32,22 @@ describe('formatIpv6 (RFC 5952, Zeek/inet_ntop form)', () => {
 });
 
 describe('createAddressFormatter', () => {
-  it('caches IPv4 strings and stays correct for many distinct addresses', () => {
+  it('stays correct across cache generations (over 16,384 distinct IPv4 addresses)', () => {
     const f = createAddressFormatter();
     const b = new Uint8Array(4);
-    for (let i = 0; i < 200_000; i += 997) {
-      b[0] = 10;
+    const hot = Uint8Array.of(192, 168, 1, 1);
+    for (let i = 0; i < 100_000; i++) {
+      b[0] = 10 + (i & 1);
       b[1] = (i >> 16) & 0xff;
       b[2] = (i >> 8) & 0xff;
       b[3] = i & 0xff;
-      expect(f.formatIpv4(b, 0)).toBe(`10.${b[1]}.${b[2]}.${b[3]}`);
+      const s = f.formatIpv4(b, 0);
+      if (s !== `${b[0]}.${b[1]}.${b[2]}.${b[3]}`) throw new Error(`wrong text ${s} at ${i}`);
+      if (i % 10 === 0 && f.formatIpv4(hot, 0) !== '192.168.1.1') throw new Error('hot address wrong');
     }
-    const s1 = f.formatIpv4(Uint8Array.of(1, 2, 3, 4), 0);
-    expect(f.formatIpv4(Uint8Array.of(9, 1, 2, 3, 4), 1)).toBe(s1);
+    // Signed keys (first octet >= 128) and an offset inside a larger buffer.
+    expect(f.formatIpv4(Uint8Array.of(0, 255, 255, 255, 255), 1)).toBe('255.255.255.255');
+    expect(f.formatIpv4(Uint8Array.of(128, 0, 0, 1), 0)).toBe('128.0.0.1');
   });
 
   it('does not confuse IPv6 addresses that share a cache slot', () => {
