@@ -38,7 +38,11 @@
  *    it was compared with. Its source is the host that sent most of the
  *    key's packets in flows overlapping the incident (flows count for
  *    attribution even when ticks gave the rate), when one host sent at
- *    least half; else the source is left empty (a distributed flood). Severity and confidence from
+ *    least half; else the source is left empty (a distributed flood).
+ *    Senders and connection starts are only recorded once a key has
+ *    received more than `ratePps` × `rateMinSeconds` packets (no spike is
+ *    possible below that), so the first ~100 packets' flows of a key are
+ *    not in those counts. Severity and confidence from
  *    peak / max(ratePps, factor × baseline).
  * State: at most `rateMaxKeys` keys; a key idle for `rateKeyIdleSec` is
  * forgotten. A record older than the watermark by more than
@@ -117,6 +121,8 @@ interface RateKey {
   flowStarts: Map<number, number>;
   /** Flow packets that this (host, port) sent as a connection's originator: a client endpoint. */
   clientSidePkts: number;
+  /** Originator packets of all flows to this key so far (gates the attribution work). */
+  flowPkts: number;
   /** Packets per source host in flows to this key (attribution), capped. */
   senders: Map<string, { pkts: number; firstTs: number; lastTs: number }>;
   run: Run | null;
@@ -152,13 +158,14 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
   let late = 0;
   let fewConnections = 0;
   const thr = settings.ratePps;
+  const attributionGatePkts = settings.ratePps * settings.rateMinSeconds;
 
   function getKey(dst: string, port: number, proto: Proto, sec: number, out: Finding[]): RateKey {
     let k = lookupKey(dst, port, proto);
     if (k === undefined) {
       k = {
         dst, port, proto, hasTicks: false, firstSec: sec, lastActivitySec: sec, deltas: new Map(), level: 0,
-        frontier: Math.min(sec - 1, Math.max(finalizeBound(), sec - Math.ceil(settings.rateLatenessSec) - 1)), bucketSum: 0, bucketLen: 0, baselinePeak: 0, bucketsDone: 0, flowStarts: new Map(), clientSidePkts: 0, senders: new Map(), run: null, incident: null,
+        frontier: Math.min(sec - 1, Math.max(finalizeBound(), sec - Math.ceil(settings.rateLatenessSec) - 1)), bucketSum: 0, bucketLen: 0, baselinePeak: 0, bucketsDone: 0, flowStarts: new Map(), clientSidePkts: 0, flowPkts: 0, senders: new Map(), run: null, incident: null,
       };
       let m = byHost.get(dst);
       if (m === undefined) {
@@ -420,8 +427,14 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
         const s0 = Math.floor(f.ts);
         if (s0 < runStartSec) runStartSec = s0;
         const k = getKey(f.respH, f.respP, f.proto, s0, out);
-        noteSender(k, f.origH, f.origPkts, f.ts, end);
-        if (k.flowStarts.size < MAX_FLOW_START_SECONDS) k.flowStarts.set(s0, (k.flowStarts.get(s0) ?? 0) + 1);
+        // Attribution and connection counts only once the key has received
+        // more packets than any spike needs (ratePps × rateMinSeconds): the
+        // many small keys of ordinary traffic skip this work.
+        k.flowPkts += f.origPkts;
+        if (k.flowPkts > attributionGatePkts) {
+          noteSender(k, f.origH, f.origPkts, f.ts, end);
+          if (k.flowStarts.size < MAX_FLOW_START_SECONDS) k.flowStarts.set(s0, (k.flowStarts.get(s0) ?? 0) + 1);
+        }
         const asClient = lookupKey(f.origH, f.origP, f.proto);
         if (asClient !== undefined) asClient.clientSidePkts += f.origPkts;
         if (k.hasTicks) continue;
