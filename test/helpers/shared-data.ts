@@ -13,5 +13,16 @@ export function sharedData(...parts: string[]): string {
   return join(SHARED_DATA_DIR, ...parts);
 }
 
-/** `describe` when ../shared/data is present, a visibly skipped block otherwise. */
-export const describeWithSharedData: jest.Describe = hasSharedData ? describe : describe.skip;
+/**
+ * `describe` when ../shared/data is present. When it is absent the block's body
+ * is not even run (it may stat the files), and one skipped test says why.
+ */
+export function describeWithSharedData(name: string, body: () => void): void {
+  if (hasSharedData) {
+    describe(name, body);
+    return;
+  }
+  describe.skip(name, () => {
+    it(`needs ${SHARED_DATA_DIR}`, () => undefined);
+  });
+}
