@@ -46,3 +46,4 @@ export type { OutputFormat, Sink, TextOutput } from './sink/sink.js';
 export { createJsonlSink } from './sink/jsonl.js';
 export { createEveSink, toEveAlert } from './sink/eve.js';
 export { createTableSink } from './sink/table.js';
+export { verifyIpv4HeaderChecksum, verifyTransportChecksum } from './ingest/pcap/verify-checksum.js';

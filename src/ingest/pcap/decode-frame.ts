@@ -97,6 +97,8 @@ class ReusedPacket implements DecodedPacket {
   icmpSeq = 0;
   payloadLen = 0;
   payloadOffset = 0;
+  ipOffset = -1;
+  transportOffset = -1;
   frameBuf: Uint8Array = EMPTY;
   frameStart = 0;
   frameEnd = 0;
@@ -160,6 +162,8 @@ export function createFrameDecoder(onUnknownLinkType?: (linkType: number) => voi
     p.icmpSeq = 0;
     p.payloadLen = 0;
     p.payloadOffset = 0;
+    p.ipOffset = -1;
+    p.transportOffset = -1;
   }
 
   /** Dispatches on an EtherType; `off` is the first byte after it. */
@@ -340,6 +344,7 @@ export function createFrameDecoder(onUnknownLinkType?: (linkType: number) => voi
       return;
     }
     p.ipVersion = 4;
+    p.ipOffset = off - base;
     p.src = formatIpv4(d, off + 12);
     p.dst = formatIpv4(d, off + 16);
     const proto = d[off + 9]!;
@@ -365,6 +370,7 @@ export function createFrameDecoder(onUnknownLinkType?: (linkType: number) => voi
     // 0 is a jumbogram (or TSO): use what was captured.
     if (payloadLen === 0) payloadLen = n - off - 40;
     p.ipVersion = 6;
+    p.ipOffset = off - base;
     p.src = formatIpv6(d, off + 8);
     p.dst = formatIpv6(d, off + 24);
     p.ipLen = 40 + payloadLen;
@@ -431,6 +437,7 @@ export function createFrameDecoder(onUnknownLinkType?: (linkType: number) => voi
   /** `off`: first transport byte; `ipPayloadLen`: transport bytes per the IP header. */
   function decodeTransport(p: DecodedPacket, d: Uint8Array, off: number, proto: number, ipPayloadLen: number): void {
     const avail = end - off;
+    p.transportOffset = off - base;
     if (proto === 6) {
       if (avail >= 4) {
         p.srcPort = (d[off]! << 8) | d[off + 1]!;

@@ -47,6 +47,13 @@ export interface DecodedPacket {
   payloadOffset: number;
   /** The captured frame bytes; valid only during the callback. */
   data: Uint8Array;
+  /**
+   * Offset in `data` of the IP header, -1 when no IP header was decoded.
+   * Always set by the capture reader; optional for hand-built packets.
+   */
+  ipOffset?: number;
+  /** Offset in `data` of the transport (TCP/UDP/ICMP) header, -1 when none (e.g. later fragments). */
+  transportOffset?: number;
 }
 
 export type PacketHandler = (p: DecodedPacket) => void;
