@@ -290,6 +290,8 @@ def cmd_truth(a):
             k, v = line.split(":", 1)
             verified["capinfos"][k.strip()] = v.strip()
     verified["fileBytes"] = os.path.getsize(pcap)
+    import hashlib
+    verified["sha256"] = hashlib.sha256(open(pcap, "rb").read()).hexdigest()
     verified["packets"] = len(tshark_fields(pcap, "", ["frame.number"]))
     checks = {}
     for chk in spec.get("checks", []):
@@ -313,6 +315,8 @@ def cmd_truth(a):
         "commands": spec["commands"],
         "verified": verified,
     }
+    if spec.get("notExpected"):
+        truth["notExpected"] = spec["notExpected"]
     if "notes" in spec:
         truth["notes"] = spec["notes"]
     out = pcap[: -len(".pcap")] + ".truth.json"

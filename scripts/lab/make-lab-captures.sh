@@ -216,12 +216,14 @@ wait_benign() { for p in "${BENIGN_PIDS[@]}"; do wait "$p" || true; done; }
 
 HOSTS_JSON=$(jq -n --arg n "$NET" '{client1:"\($n).10",client2:"\($n).11",web:"\($n).20",server:"\($n).30",resolver:"\($n).53",scanner:"\($n).66",iodineServer:"\($n).70",ptunnelProxy:"\($n).71",farm:"\($n).100-\($n).130",deadTargets:"\($n).131-\($n).140"}')
 
+# NOT_EXPECTED (JSON list, optional): specific findings that must not fire even
+# though their kind may fire elsewhere in the capture (e.g. the control stream).
 write_truth() { # write_truth NAME DESCRIPTION TOOL EXPECTED_JSON EXPECT_NONE_JSON CHECKS_JSON [NOTES]
   local name=$1
   jq -n --arg path "$OUT/$1.pcap" --arg description "$2" --arg tool "$3" --argjson expected "$4" \
     --argjson expectNone "$5" --argjson checks "$6" --arg notes "${7:-}" --argjson hosts "$HOSTS_JSON" \
-    --argjson commands "$(printf '%s\n' "${CMDS[@]}" | jq -R . | jq -s .)" \
-    '{path:$path,description:$description,tool:$tool,expected:$expected,expectNone:$expectNone,checks:$checks,hosts:$hosts,commands:$commands} + (if $notes == "" then {} else {notes:$notes} end)' \
+    --argjson commands "$(printf '%s\n' "${CMDS[@]}" | jq -R . | jq -s .)" --argjson notExpected "${NOT_EXPECTED:-[]}" \
+    '{path:$path,description:$description,tool:$tool,expected:$expected,expectNone:$expectNone,notExpected:$notExpected,checks:$checks,hosts:$hosts,commands:$commands} + (if $notes == "" then {} else {notes:$notes} end)' \
     >"$WORK/$name.spec.json"
   "$PY" "$HELPER" truth "$WORK/$name.spec.json" >&2
 }
@@ -302,7 +304,7 @@ scenario_rate_spike() {
   wait "$CONTROL_PID" || true
   wait_benign
   capture_stop "$name"
-  write_truth "$name" "hping3 SYN flood from 10.77.0.66 to 10.77.0.20:8080 (an open http port), 800 SYNs at ~100/s (8 s), starting ~20 s in; plus a control stream of UDP datagrams 10.77.0.11 -> 10.77.0.30:5140 at 10 pps for 30 s (must not fire), plus benign background." \
+  NOT_EXPECTED='[{"kind":"rate.spike","dst":"10.77.0.30","port":5140,"proto":"udp","why":"10 pps control stream"}]' write_truth "$name" "hping3 SYN flood from 10.77.0.66 to 10.77.0.20:8080 (an open http port), 800 SYNs at ~100/s (8 s), starting ~20 s in; plus a control stream of UDP datagrams 10.77.0.11 -> 10.77.0.30:5140 at 10 pps for 30 s (must not fire), plus benign background." \
     "hping3 3.0.0-alpha-2 -S -p 8080 -i u10000 -c 800" \
     '[{"kind":"rate.spike","src":"10.77.0.66","dst":"10.77.0.20","port":8080}]' \
     '["scan.vertical","scan.horizontal","tunnel.dns","tunnel.icmp"]' \
@@ -320,7 +322,7 @@ scenario_rate_control() {
   wait "$CONTROL_PID" || true
   wait_benign
   capture_stop "$name"
-  write_truth "$name" "Control only: UDP datagrams 10.77.0.11 -> 10.77.0.30:5140 at 10 pps for 30 s (300 datagrams), plus benign background. Nothing here exceeds 20 pps for 5 s." \
+  NOT_EXPECTED='[{"kind":"rate.spike","dst":"10.77.0.30","port":5140,"proto":"udp","why":"10 pps control stream"}]' write_truth "$name" "Control only: UDP datagrams 10.77.0.11 -> 10.77.0.30:5140 at 10 pps for 30 s (300 datagrams), plus benign background. Nothing here exceeds 20 pps for 5 s." \
     "python3 lab-helper.py udp-send 10.77.0.30 5140 10 300 120" '[]' "$RULE_KINDS" \
     '[{"name":"controlDatagrams","filter":"ip.dst==10.77.0.30 && udp.dstport==5140"}]'
 }
