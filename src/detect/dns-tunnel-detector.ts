@@ -291,8 +291,9 @@ export function createDnsTunnelDetector(settings: DnsTunnelSettings): Detector {
       }
     }
     v.flows++;
-    v.origBytes += f.origBytes ?? 0;
-    v.respBytes += f.respBytes ?? 0;
+    // Payload bytes; exports without them (nfdump) give IP bytes: take off IP + UDP headers.
+    v.origBytes += f.origBytes ?? Math.max(0, f.origIpBytes - 28 * f.origPkts);
+    v.respBytes += f.respBytes ?? Math.max(0, f.respIpBytes - 28 * f.respPkts);
     v.origPkts += f.origPkts;
     const end = f.ts + (f.duration ?? 0);
     if (end > v.lastTs) v.lastTs = end;

@@ -14,9 +14,12 @@
  *   zero bytes): a probe that was answered and torn down, as nmap's SYN
  *   scan does to open ports (Zeek's is_failed_conn: reset before any data).
  * - SF, S1, S2, S3 and anything that carried payload: a real connection.
- * - Unknown conn_state (CSV exports): failed when the responder sent nothing.
+ * - Unknown conn_state (CSV exports): failed when the responder sent nothing
+ *   and the originator at most two packets (NetFlow is unidirectional).
  * UDP: unanswered when the responder sent no packet (an ICMP port
  * unreachable is a separate ICMP record; the UDP side stays unanswered).
+ * Without a state (unidirectional exports) a UDP record is unanswered only
+ * if no record in the reverse direction follows (see needsReversePairing).
  * A connection whose originator sent nothing (Zeek flipped it, history `^…`,
  * as with SYN-ACK backscatter of a reflection attack) is nobody's attempt.
  * ICMP: not handled here (echo sweeps are counted as requests, see scan detector).
@@ -24,6 +27,18 @@
 import type { FlowRecord } from '../types.js';
 
 const ALWAYS_FAILED = new Set(['S0', 'REJ', 'RSTOS0', 'RSTRH', 'SH', 'SHR']);
+/** Packets of a TCP probe without a known state: a SYN and one retransmission. */
+const MAX_PROBE_PKTS = 2;
+
+/**
+ * A UDP record without state or history and without response packets may be
+ * one half of a unidirectional export (NetFlow): whether it was answered is
+ * only known from a record in the other direction. The scan detector pairs
+ * such records before counting them.
+ */
+export function needsReversePairing(f: FlowRecord): boolean {
+  return f.proto === 'udp' && f.connState === null && f.history === null && f.respPkts === 0 && f.origPkts > 0;
+}
 
 function carriedPayload(f: FlowRecord): boolean {
   if ((f.origBytes ?? 0) > 0 || (f.respBytes ?? 0) > 0) return true;
@@ -41,7 +56,11 @@ export function isFailedAttempt(f: FlowRecord): boolean {
     // keep-alives, late FINs and RSTs), not an attempt to connect.
     if (f.history !== null && !f.history.includes('S')) return false;
     const st = f.connState;
-    if (st === null) return f.respPkts === 0;
+    // Unknown state (flow exports): a probe is one or two packets (SYN and a
+    // retransmission) with nothing back. NetFlow records are unidirectional
+    // (respPkts is always 0), so the packet count is what separates a probe
+    // from either half of a real connection (SYN-ACK, data, FIN: ≥ 3).
+    if (st === null) return f.respPkts === 0 && f.origPkts <= MAX_PROBE_PKTS;
     if (ALWAYS_FAILED.has(st)) return true;
     if (st === 'OTH') return f.respPkts === 0 && !carriedPayload(f);
     if (st === 'RSTO' || st === 'RSTR') return !carriedPayload(f);

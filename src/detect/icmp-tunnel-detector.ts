@@ -10,9 +10,10 @@
  *    `icmpLargeBytes` (800, Snort/Suricata "Large ICMP Packet"), distinct
  *    request sizes, total payload bytes, and the request rate.
  * 2. From ICMP FlowRecords (flow logs: only per-flow totals), the same
- *    counts from each echo flow's mean payload per packet
- *    ((ip bytes − 28) / packets); pairs already seen as IcmpEcho ignore
- *    their flows (a capture yields both).
+ *    counts from each echo flow's mean payload per packet: bytes / packets
+ *    − 28 (IP + ICMP headers) − 18 (a link header some exporters count,
+ *    taken off so the estimate is a lower bound); pairs already seen as
+ *    IcmpEcho ignore their flows (a capture yields both).
  * 3. Signals: S ≥ `icmpMinEchoes` echoes over ping size; L one echo above
  *    the large size; V ≥ `icmpDistinctSizes` distinct request sizes in
  *    ≥ `icmpMinEchoes` echoes; R ≥ `icmpMinEchoes` requests at
@@ -36,6 +37,19 @@ export type IcmpTunnelSettings = Pick<
 >;
 
 const MAX_SIZES = 64;
+/** IPv4 (20) + ICMP echo (8) header bytes. */
+const ECHO_HEADER_BYTES = 28;
+/**
+ * Flow byte counters may include the link header (Argus counts whole
+ * frames: 14 bytes of Ethernet, 18 with an 802.1Q tag), so estimates from
+ * flows take it off: a lower bound on the payload, never an inflated one.
+ */
+const FLOW_LINK_SLACK_BYTES = 18;
+
+/** Mean echo payload per packet from a flow's byte and packet totals (a lower bound). */
+export function flowPayloadEstimate(ipBytes: number, pkts: number): number {
+  return Math.max(0, ipBytes / pkts - ECHO_HEADER_BYTES - FLOW_LINK_SLACK_BYTES);
+}
 const MAX_PAIRS = 100_000;
 const BIG_PAYLOAD_BYTES = 65_536;
 
@@ -191,8 +205,8 @@ export function createIcmpTunnelDetector(settings: IcmpTunnelSettings): Detector
         if (echoPairs.has(`${f.origH}|${f.respH}`)) continue;
         const p = getPair(f.origH, f.respH, f.ts, 'flows', out);
         if (end > p.lastTs) p.lastTs = end;
-        if (f.origPkts > 0) addEchoes(p, true, f.origPkts, Math.max(0, f.origIpBytes / f.origPkts - 28), f.ts, end);
-        if (f.respPkts > 0) addEchoes(p, false, f.respPkts, Math.max(0, f.respIpBytes / f.respPkts - 28), f.ts, end);
+        if (f.origPkts > 0) addEchoes(p, true, f.origPkts, flowPayloadEstimate(f.origIpBytes, f.origPkts), f.ts, end);
+        if (f.respPkts > 0) addEchoes(p, false, f.respPkts, flowPayloadEstimate(f.respIpBytes, f.respPkts), f.ts, end);
       }
       for (const [id, p] of pairs) {
         if (p.dueTs !== null && watermark >= p.dueTs) emit(p, out);

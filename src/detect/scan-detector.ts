@@ -11,6 +11,10 @@
  *    or not hosts answer. Successful connections never count, so an SSH
  *    brute force (many connections to one port of one host) or a busy web
  *    client is not a scan. Multicast and broadcast destinations are ignored.
+ *    Unidirectional exports (NetFlow: no state, no response counts): a TCP
+ *    record counts when it has at most two packets (a SYN probe); a UDP
+ *    record waits up to 60 s for a record in the reverse direction and
+ *    counts only if none comes.
  * 2. Vertical key (source, host): remember each distinct proto/port with the
  *    time of its last attempt. Horizontal key (source, proto/port): remember
  *    each distinct host. Two views per key: the attempts within the short
@@ -38,7 +42,7 @@ import { createFinding } from '../score/finding-id.js';
 import { confidenceFromRatio, lowerSeverity, severityFromRatio } from '../score/severity.js';
 import type { Finding, FlowRecord, Proto, RecordBatch } from '../types.js';
 import type { Detector } from './detector.js';
-import { isFailedAttempt } from './failed-attempt.js';
+import { isFailedAttempt, needsReversePairing } from './failed-attempt.js';
 import { isMulticastOrBroadcast } from './ip-class.js';
 
 export type ScanSettings = Pick<
@@ -86,6 +90,9 @@ interface ScanKey {
 }
 
 const ECHO_REQUEST_V4 = 8;
+/** How long a unidirectional UDP record waits for its reverse (event time). */
+const PAIR_WAIT_SEC = 60;
+const MAX_PENDING = 100_000;
 const ECHO_REQUEST_V6 = 128;
 
 export function createScanDetector(settings: ScanSettings): Detector {
@@ -243,7 +250,38 @@ export function createScanDetector(settings: ScanSettings): Detector {
     for (let i = 0; i < n && i < idle.length; i++) keys.delete(idle[i]![0]);
   }
 
+  /**
+   * Unidirectional UDP records (NetFlow) wait up to PAIR_WAIT_SEC of event
+   * time for a record in the reverse direction: a reply means answered (both
+   * halves are dropped); none means unanswered and the record is counted.
+   */
+  const pending = new Map<string, FlowRecord>();
+
+  function pairOrHold(f: FlowRecord): boolean {
+    const reverse = `${f.respH}|${f.respP}|${f.origH}|${f.origP}|${f.proto}`;
+    if (pending.delete(reverse)) return true;
+    if (!needsReversePairing(f)) return false;
+    if (pending.size >= MAX_PENDING) releasePending(Number.POSITIVE_INFINITY, 1);
+    pending.set(`${f.origH}|${f.origP}|${f.respH}|${f.respP}|${f.proto}`, f);
+    return true;
+  }
+
+  /** Counts held records older than `before` (at most `limit`) as unanswered. */
+  function releasePending(before: number, limit = Number.POSITIVE_INFINITY): void {
+    for (const [key, f] of pending) {
+      if (limit <= 0 || f.ts >= before) break;
+      pending.delete(key);
+      countAttempt(f);
+      limit--;
+    }
+  }
+
   function pushFlow(f: FlowRecord): void {
+    if ((f.proto === 'udp' || f.proto === 'tcp') && (pending.size > 0 || needsReversePairing(f)) && pairOrHold(f)) return;
+    countAttempt(f);
+  }
+
+  function countAttempt(f: FlowRecord): void {
     if (f.proto === 'icmp') {
       if (f.origP !== ECHO_REQUEST_V4 && f.origP !== ECHO_REQUEST_V6) return;
       if (isMulticastOrBroadcast(f.respH)) return;
@@ -268,11 +306,13 @@ export function createScanDetector(settings: ScanSettings): Detector {
         if (f.ts > watermark) watermark = f.ts;
         pushFlow(f);
       }
+      if (pending.size > 0) releasePending(watermark - PAIR_WAIT_SEC);
       advance(out);
       return out;
     },
     flush(): Finding[] {
       const out: Finding[] = [];
+      releasePending(Number.POSITIVE_INFINITY);
       for (const k of open) emit(k, out);
       keys.clear();
       open.clear();

@@ -61,6 +61,9 @@ describe('tunnel.icmp', () => {
     expect(found[0]!.evidence.basis).toBe('flows');
     const normal = { ...f, origIpBytes: 60 * 84, respIpBytes: 60 * 84 };
     expect(run([], [normal])).toEqual([]);
+    // Whole-frame counters (Argus: + 14 bytes Ethernet) of ordinary pings stay quiet too.
+    const frames = { ...f, origPkts: 3, respPkts: 3, duration: 2, origIpBytes: 3 * 98, respIpBytes: 3 * 98 };
+    expect(run([], [frames])).toEqual([]);
     // The same pair as packets: the flow is not counted twice.
     const withEchoes = run(pings(3, 56, 1, '10.0.0.1', '1.2.3.4'), [f]);
     expect(withEchoes).toEqual([]);

@@ -159,3 +159,28 @@ describe('scan: midstream traffic', () => {
     expect(run(flows)).toEqual([]);
   });
 });
+
+describe('scan: unidirectional flow exports (NetFlow: no state, no response counts)', () => {
+  const uni = (over: Partial<FlowRecord> & Pick<FlowRecord, 'ts' | 'origH' | 'respH' | 'respP'>) => flow({ connState: null, history: null, respPkts: 0, ...over });
+
+  it('does not take the reply halves of real connections for probes', () => {
+    const flows: FlowRecord[] = [];
+    for (let i = 0; i < 40; i++) {
+      const eph = 40000 + i;
+      // TCP: request and response halves of HTTP connections.
+      flows.push(uni({ ts: T0 + i, origH: '10.0.0.10', origP: eph, respH: '10.0.0.20', respP: 80, origPkts: 7 }));
+      flows.push(uni({ ts: T0 + i, origH: '10.0.0.20', origP: 80, respH: '10.0.0.10', respP: eph, origPkts: 5 }));
+      // UDP: DNS query and answer halves.
+      flows.push(uni({ ts: T0 + i, origH: '10.0.0.10', origP: 50000 + i, respH: '10.0.0.53', respP: 53, proto: 'udp', origPkts: 1 }));
+      flows.push(uni({ ts: T0 + i + 0.01, origH: '10.0.0.53', origP: 53, respH: '10.0.0.10', respP: 50000 + i, proto: 'udp', origPkts: 1 }));
+    }
+    expect(run(flows)).toEqual([]);
+  });
+
+  it('still finds SYN probes (1–2 packets) and unanswered UDP probes', () => {
+    const tcp = Array.from({ length: 20 }, (_, i) => uni({ ts: T0 + i * 0.01, origH: '10.0.0.66', origP: 50041, respH: '10.0.0.20', respP: 1 + i, origPkts: 1 }));
+    expect(run(tcp).map((f) => f.kind)).toEqual(['scan.vertical']);
+    const udp = Array.from({ length: 20 }, (_, i) => uni({ ts: T0 + i * 0.01, origH: '10.0.0.66', origP: 50041, respH: '10.0.0.20', respP: 1 + i, proto: 'udp', origPkts: 1 }));
+    expect(run(udp).map((f) => f.kind)).toEqual(['scan.vertical']);
+  });
+});
