@@ -155,7 +155,8 @@ export async function trainModel(windowsIn: readonly FeatureWindow[], options: T
         foldNet.dispose();
       }
     }
-    dense = warm?.dense ?? buildDenseAutoencoder(FEATURE_COUNT, options.seed);
+    dense = buildDenseAutoencoder(FEATURE_COUNT, options.seed);
+    if (warm?.dense) dense.setWeights(warm.dense.getWeights());
     compileForTraining(dense, options.learningRate);
     const losses = await fitSeeded(dense, { x, xShape: [FEATURE_COUNT], y: x, ySize: FEATURE_COUNT, n }, fitOptions('dense', n));
     if (folds === 0) scores = measureErrors(predictRows(dense, x, [FEATURE_COUNT], n, FEATURE_COUNT), x, n, FEATURE_COUNT).scores;
@@ -183,7 +184,8 @@ export async function trainModel(windowsIn: readonly FeatureWindow[], options: T
       }
       history.remember(w, scaled);
     });
-    lstm = warm?.lstm ?? buildLstmForecaster(FEATURE_COUNT, options.seed);
+    lstm = buildLstmForecaster(FEATURE_COUNT, options.seed);
+    if (warm?.lstm) lstm.setWeights(warm.lstm.getWeights());
     compileForTraining(lstm, options.learningRate);
     const split = splitForCalibration(m, options.seed + 13);
     const fitIdx = split ? split.fit : Int32Array.from({ length: m }, (_, i) => i);

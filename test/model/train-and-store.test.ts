@@ -1,7 +1,8 @@
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isFlowhoundError } from '../../src/errors.js';
+import { selectBackend } from '../../src/model/backend.js';
 import { loadModel } from '../../src/model/flowhound-model.js';
 import { trainModel } from '../../src/model/train-model.js';
 import { collectFeatureWindows } from '../../src/window/windower.js';
@@ -58,9 +59,38 @@ describe('train, save atomically, load on another backend', () => {
     expect(maxDiff).toBeLessThan(1e-4);
     expect(loaded.learnedPeakPps('tcp', 443)).toBeGreaterThan(0);
     expect(loaded.learnedPeakPps('tcp', 9999)).toBeNull();
+    // Replacing the folder is atomic and leaves no temporary or old siblings behind; a warm start keeps the scaler.
+    const warm = await trainModel(windows.slice(0, 120), { ...opts, kind: 'dense', epochs: 1, warmStart: loaded, inputs: ['synthetic-2'] });
+    expect(warm.meta.scaler).toEqual(loaded.meta.scaler);
+    expect(warm.meta.training.warmStartFrom).toBe(dir);
+    expect(warm.meta.training.windows).toBe(120);
+    // With a zero learning rate the warm-started network keeps the warm model's weights exactly.
+    const frozen = await trainModel(windows.slice(0, 120), { ...opts, kind: 'dense', epochs: 1, learningRate: 0, warmStart: loaded, inputs: ['synthetic-2'] });
+    const a = frozen.dense!.getWeights().map((t) => Array.from(t.dataSync()));
+    const b = loaded.dense!.getWeights().map((t) => Array.from(t.dataSync()));
+    expect(a).toEqual(b);
+    frozen.dispose();
+    const dir2 = join(tmp, 'm2');
+    await model.save(dir2);
+    await warm.save(dir2);
+    expect(JSON.parse(readFileSync(join(dir2, 'flowhound.json'), 'utf8')).training.inputs).toEqual(['synthetic-2']);
+    expect(readdirSync(dir2).sort()).toEqual(['flowhound.json', 'model.json', 'weights.bin']); // the old lstm/ is gone with the old folder
+    expect(readdirSync(tmp).filter((f) => f.startsWith('.'))).toEqual([]);
+    await expectCode(trainModel(windows.map((w) => ({ ...w, windowSec: 60 })), { ...opts, warmStart: loaded }), 'MODEL_SCHEMA_MISMATCH', '10 s windows');
     model.dispose();
     again.dispose();
     loaded.dispose();
+    warm.dispose();
+  });
+
+  it('picks wasm when tfjs-node is absent, and says which backend runs', async () => {
+    let hasNode = true;
+    try {
+      await import('@tensorflow/tfjs-node' as string);
+    } catch {
+      hasNode = false;
+    }
+    expect(await selectBackend()).toBe(hasNode ? 'node' : 'wasm');
   });
 
   it('refuses a missing model.json, a truncated weights.bin and another feature schema, each with its own error', async () => {
