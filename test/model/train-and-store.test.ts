@@ -27,8 +27,8 @@ describe('train, save atomically, load on another backend', () => {
   const dir = join(tmp, 'm1');
 
   it('trains dense + lstm on wasm with a seed and writes the tfjs layout', async () => {
-    const { windows } = await collectFeatureWindows(iterate(makeBenignTraffic(1_800_000_000, 900, 7)), { windowSec: 10 });
-    expect(windows.length).toBeGreaterThan(200);
+    const { windows } = await collectFeatureWindows(iterate(makeBenignTraffic(1_800_000_000, 600, 7)), { windowSec: 10 });
+    expect(windows.length).toBeGreaterThan(150);
     const opts = { kind: 'all' as const, seed: 3, epochs: 3, batchSize: 64, learningRate: 0.005, backend: 'wasm' as const, inputs: ['synthetic'] };
     const model = await trainModel(windows, opts);
     expect(model.backend).toBe('wasm');
@@ -46,16 +46,17 @@ describe('train, save atomically, load on another backend', () => {
     expect(again.meta.lstm!.threshold.threshold).toBe(model.meta.lstm!.threshold.threshold);
 
     // Loads on cpu and scores the same windows the same (within 1e-4).
-    const onWasm = model.createScorer().score(windows);
+    const sample = windows.slice(0, 90); // the cpu backend's LSTM is slow (~40 windows/s)
+    const onWasm = model.createScorer().score(sample);
     const loaded = await loadModel(dir, { backend: 'cpu' });
     expect(loaded.backend).toBe('cpu');
-    const onCpu = loaded.createScorer().score(windows);
+    const onCpu = loaded.createScorer().score(sample);
     let maxDiff = 0;
     onWasm.forEach((a, i) => {
       const b = onCpu[i]!;
       maxDiff = Math.max(maxDiff, Math.abs(a.dense!.score - b.dense!.score), Math.abs(a.lstm!.score - b.lstm!.score));
     });
-    console.log(`wasm-trained model scored on cpu: max |score difference| ${maxDiff.toExponential(2)} over ${windows.length} windows`);
+    console.log(`wasm-trained model scored on cpu: max |score difference| ${maxDiff.toExponential(2)} over ${sample.length} windows`);
     expect(maxDiff).toBeLessThan(1e-4);
     expect(loaded.learnedPeakPps('tcp', 443)).toBeGreaterThan(0);
     expect(loaded.learnedPeakPps('tcp', 9999)).toBeNull();
