@@ -12,6 +12,14 @@ import { type FramerContext, MAX_CAPTURED_BYTES, type RecordFramer } from './rec
 const FILE_HEADER_BYTES = 24;
 const RECORD_HEADER_BYTES = 16;
 
+function le32(b: Uint8Array, o: number): number {
+  return (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24)) >>> 0;
+}
+
+function be32(b: Uint8Array, o: number): number {
+  return ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
+}
+
 export function createPcapFramer(ctx: FramerContext, decoder: FrameDecoder, packet: DecodedPacket): RecordFramer {
   let haveHeader = false;
   let littleEndian = true;
@@ -19,10 +27,9 @@ export function createPcapFramer(ctx: FramerContext, decoder: FrameDecoder, pack
   let linkType = 0;
 
   function u32(b: Uint8Array, o: number): number {
-    return littleEndian
-      ? (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24)) >>> 0
-      : ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
+    return littleEndian ? le32(b, o) : be32(b, o);
   }
+  const onPacket = ctx.onPacket;
 
   const framer: RecordFramer = {
     skip: false,
@@ -34,15 +41,19 @@ export function createPcapFramer(ctx: FramerContext, decoder: FrameDecoder, pack
       const start = pos;
       let delivered = 0;
       const le = littleEndian;
+      const div = subSecPerSec;
+      const lt = linkType;
       while (end - pos >= RECORD_HEADER_BYTES) {
-        const c = pos + 8;
-        const capLen = le
-          ? (buf[c]! | (buf[c + 1]! << 8) | (buf[c + 2]! << 16) | (buf[c + 3]! << 24)) >>> 0
-          : ((buf[c]! << 24) | (buf[c + 1]! << 16) | (buf[c + 2]! << 8) | buf[c + 3]!) >>> 0;
+        const capLen = le ? le32(buf, pos + 8) : be32(buf, pos + 8);
         if (capLen > MAX_CAPTURED_BYTES) throw badCapLen(capLen, fileOffset + (pos - start));
         const len = RECORD_HEADER_BYTES + capLen;
         if (end - pos < len) break;
-        framer.process(buf, pos, len, fileOffset + (pos - start));
+        // process() inlined for the common case.
+        packet.tsSec = (le ? le32(buf, pos) : be32(buf, pos)) + (le ? le32(buf, pos + 4) : be32(buf, pos + 4)) / div;
+        packet.capLen = capLen;
+        packet.wireLen = le ? le32(buf, pos + 12) : be32(buf, pos + 12);
+        decoder.decodeAt(packet, buf, pos + RECORD_HEADER_BYTES, pos + len, lt);
+        onPacket(packet);
         delivered++;
         pos += len;
       }
@@ -66,9 +77,8 @@ export function createPcapFramer(ctx: FramerContext, decoder: FrameDecoder, pack
       packet.tsSec = sec + frac / subSecPerSec;
       packet.capLen = len - RECORD_HEADER_BYTES;
       packet.wireLen = u32(buf, off + 12);
-      packet.interfaceId = 0;
       decoder.decodeAt(packet, buf, off + RECORD_HEADER_BYTES, off + len, linkType);
-      ctx.onPacket(packet);
+      onPacket(packet);
       return 1;
     },
   };
@@ -101,6 +111,7 @@ export function createPcapFramer(ctx: FramerContext, decoder: FrameDecoder, pack
     }
     // Bits 0-15 are the link type; the upper bits carry FCS information.
     linkType = u32(b, o + 20) & 0xffff;
+    packet.interfaceId = 0;
     haveHeader = true;
     framer.recordName = 'packet record';
   }
