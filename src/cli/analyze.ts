@@ -87,10 +87,22 @@ export const analyzeCommand: CommandModule<object, AnalyzeArgs> = {
     ) as unknown as Argv<AnalyzeArgs>;
   },
   handler: async (args) => {
-    const code = await runAnalyze(args, { stdout: process.stdout, stderr: process.stderr, stdoutIsTty: process.stdout.isTTY === true });
+    const inputs = recoverStdinInputs(args.inputs, process.argv.slice(2));
+    const code = await runAnalyze({ ...args, inputs }, { stdout: process.stdout, stderr: process.stderr, stdoutIsTty: process.stdout.isTTY === true });
     if (code !== 0) process.exitCode = code;
   },
 };
+
+/**
+ * yargs drops a lone `-` (standard input) from positional arrays: put it
+ * back where it stood among the inputs on the command line.
+ */
+export function recoverStdinInputs(parsed: readonly string[] | undefined, rawArgs: readonly string[]): string[] {
+  const inputs = [...(parsed ?? [])];
+  if (inputs.includes('-') || !rawArgs.includes('-')) return inputs;
+  const known = new Set(inputs);
+  return rawArgs.filter((a) => a === '-' || known.has(a));
+}
 
 export interface AnalyzeIo {
   stdout: TextOutput;
@@ -114,6 +126,7 @@ export function settingsFromArgs(args: Record<string, unknown>, configFile: stri
 
 export async function runAnalyze(args: AnalyzeArgs, io: AnalyzeIo): Promise<number> {
   const started = performance.now();
+  if (args.inputs.length === 0) throw new UsageError('name at least one INPUT: a capture, a Zeek log or CSV export, a .gz, or - for standard input');
   const settings = settingsFromArgs(args, args.config);
   const ruleFile = args.rules ? loadRulesFile(args.rules) : null;
   const rules = combineRules(defaultPolicyRules(), ruleFile);

@@ -151,7 +151,7 @@ export function findSettingSpec(key: string): SettingSpec | undefined {
 
 /** Returns an error text when `value` is not valid for `spec`, else null. */
 export function checkSettingValue(spec: SettingSpec, value: unknown): string | null {
-  if (typeof value !== 'number' || !Number.isFinite(value)) return `expected a number, got ${JSON.stringify(value)}`;
+  if (typeof value !== 'number' || !Number.isFinite(value)) return `expected a number, got ${typeof value === 'number' ? 'not a number' : JSON.stringify(value)}`;
   if (spec.integer && !Number.isInteger(value)) return `expected a whole number, got ${value}`;
   if (value < spec.min) return `expected at least ${spec.min}, got ${value}`;
   if (spec.max !== undefined && value > spec.max) return `expected at most ${spec.max}, got ${value}`;

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EXIT_FINDINGS, runAnalyze, settingsFromArgs } from '../../src/cli/analyze.js';
+import { EXIT_FINDINGS, recoverStdinInputs, runAnalyze, settingsFromArgs } from '../../src/cli/analyze.js';
 import { UsageError } from '../../src/cli/usage-error.js';
 import { DEFAULT_SETTINGS } from '../../src/config/settings.js';
 import { FlowhoundError } from '../../src/errors.js';
@@ -135,6 +135,16 @@ describe('flowhound analyze', () => {
     expect(c.err()).toMatch(/model: +.*models\/default \(backend (node|wasm|cpu)\)/);
     const kinds = c.out().trim().split('\n').map((l) => JSON.parse(l).kind);
     expect(kinds).toContain('rate.spike');
+  });
+
+  it('puts back a lone - (standard input) that yargs drops, in its place', () => {
+    expect(recoverStdinInputs([], ['analyze', '-', '--no-model'])).toEqual(['-']);
+    expect(recoverStdinInputs(['a.pcap', 'b.log'], ['analyze', 'a.pcap', '-', 'b.log'])).toEqual(['a.pcap', '-', 'b.log']);
+    expect(recoverStdinInputs(['a.pcap'], ['analyze', 'a.pcap'])).toEqual(['a.pcap']);
+  });
+
+  it('refuses to run without inputs (usage error)', async () => {
+    await expect(runAnalyze(args([]), io().io)).rejects.toBeInstanceOf(UsageError);
   });
 
   it('gives the same ids for the same input across runs', async () => {
