@@ -17,6 +17,11 @@ describe('finding ids', () => {
     expect(computeFindingId({ ...base, evidence: { domain: 'y.com' } }, 3600)).not.toBe(id);
     expect(computeFindingId({ ...base, src: 'c' }, 3600)).not.toBe(id);
   });
+
+  it('leave the attributed source out of rate spikes (watch may report before the flows that name it)', () => {
+    const spike = { ts: 1000, kind: 'rate.spike' as const, src: null, dst: 'b', port: 80, proto: 'tcp' as const, evidence: {} };
+    expect(computeFindingId({ ...spike, src: '10.0.0.66' }, 3600)).toBe(computeFindingId(spike, 3600));
+  });
 });
 
 describe('scorer', () => {
