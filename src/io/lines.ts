@@ -31,11 +31,30 @@ export interface LineBlock {
    * place in the input.
    */
   droppedLongLine?: number;
+  /**
+   * With `segmentBytes`, the block's lines as several strings of about that
+   * size (then `text` is ""): values sliced from a segment keep only that
+   * segment alive, not the whole chunk's text.
+   */
+  segments?: LineSegment[];
+}
+
+export interface LineSegment {
+  text: string;
+  firstLine: number;
 }
 
 export interface SplitLinesOptions {
   /** Longest line kept, in bytes (default 4 MiB); longer ones are dropped and reported. */
   maxLineBytes?: number;
+  /**
+   * Decode each chunk's lines in segments of about this many bytes instead of
+   * one string (see LineBlock.segments). For parsers that keep substrings:
+   * V8 makes a substring of 13 or more characters a slice sharing its
+   * parent's memory, so a record kept for long (a window's address set) would
+   * otherwise keep its whole 1 MiB chunk alive.
+   */
+  segmentBytes?: number;
 }
 
 export const DEFAULT_MAX_LINE_BYTES = 4 << 20;
@@ -43,6 +62,7 @@ export const DEFAULT_MAX_LINE_BYTES = 4 << 20;
 /** Splits a byte-chunk stream into blocks of whole lines, one block per chunk. */
 export async function* splitLines(chunks: AsyncIterable<Uint8Array>, options: SplitLinesOptions = {}): AsyncGenerator<LineBlock> {
   const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+  const segmentBytes = options.segmentBytes ?? Number.POSITIVE_INFINITY;
   let carry: Uint8Array[] = [];
   let carryBytes = 0;
   /** True while skipping the rest of an over-long line. */
@@ -92,8 +112,21 @@ export async function* splitLines(chunks: AsyncIterable<Uint8Array>, options: Sp
     }
     if (region.length <= maxLineBytes) {
       const firstLine = line;
-      line += countNewlines(region, 0, region.length);
-      yield { text: decode(region, 0, region.length), firstLine, unterminated: false };
+      if (segmentBytes < region.length) {
+        const segments: LineSegment[] = [];
+        let pos = 0;
+        while (pos < region.length) {
+          const cut = pos + segmentBytes;
+          const segEnd = cut >= region.length ? region.length : region.indexOf(0x0a, cut - 1) + 1;
+          segments.push({ text: decode(region, pos, segEnd), firstLine: line });
+          line += countNewlines(region, pos, segEnd);
+          pos = segEnd;
+        }
+        yield { text: '', firstLine, unterminated: false, segments };
+      } else {
+        line += countNewlines(region, 0, region.length);
+        yield { text: decode(region, 0, region.length), firstLine, unterminated: false };
+      }
     } else {
       // Rare: a chunk bigger than the line limit; look for over-long lines in it.
       let from = 0;

@@ -2,10 +2,10 @@ import { rechunk } from '../../src/io/byte-source.js';
 import { createInvalidLineCounter, type LineBlock, splitLines } from '../../src/io/lines.js';
 import type { IngestWarning } from '../../src/types.js';
 
-async function collect(input: string | Buffer, chunkSize: number, maxLineBytes?: number): Promise<LineBlock[]> {
+async function collect(input: string | Buffer, chunkSize: number, maxLineBytes?: number, segmentBytes?: number): Promise<LineBlock[]> {
   const data = typeof input === 'string' ? Buffer.from(input) : input;
   const out: LineBlock[] = [];
-  const opts = maxLineBytes === undefined ? {} : { maxLineBytes };
+  const opts = { ...(maxLineBytes === undefined ? {} : { maxLineBytes }), ...(segmentBytes === undefined ? {} : { segmentBytes }) };
   for await (const b of splitLines(rechunk([data], chunkSize), opts)) out.push(b);
   return out;
 }
@@ -18,10 +18,12 @@ function lines(blocks: LineBlock[]): Array<[number, string]> {
       out.push([b.droppedLongLine, '<dropped>']);
       continue;
     }
-    let n = b.firstLine;
-    const parts = b.text.split('\n');
-    if (!b.unterminated) parts.pop();
-    for (const p of parts) out.push([n++, p]);
+    for (const seg of b.segments ?? [b]) {
+      let n = seg.firstLine;
+      const parts = seg.text.split('\n');
+      if (!b.unterminated) parts.pop();
+      for (const p of parts) out.push([n++, p]);
+    }
   }
   return out;
 }
@@ -62,6 +64,14 @@ describe.each([1, 7, 65536])('splitLines at chunk size %i', (chunkSize) => {
       [3, 'b'],
       [4, '<dropped>'],
     ]);
+  });
+
+  it('segments give the same lines and numbers as one string per chunk', async () => {
+    const text = Array.from({ length: 300 }, (_, i) => `line ${i} ${'x'.repeat(i % 37)}`).join('\n');
+    const whole = await collect(`${text}\nlast`, chunkSize);
+    const segmented = await collect(`${text}\nlast`, chunkSize, undefined, 64);
+    expect(lines(segmented)).toEqual(lines(whole));
+    if (chunkSize === 65536) expect(segmented[0]?.segments?.length).toBeGreaterThan(50);
   });
 
   it('yields at most one block per input chunk', async () => {

@@ -23,7 +23,7 @@
  */
 import { FlowhoundError } from '../../errors.js';
 import type { ByteSource } from '../../io/byte-source.js';
-import { createInvalidLineCounter, splitLines } from '../../io/lines.js';
+import { createInvalidLineCounter, type LineSegment, splitLines } from '../../io/lines.js';
 import { createRecordBatch, type DnsRecord, type FlowRecord, type Proto, type RecordBatch } from '../../types.js';
 import type { ReadOptions } from '../read-input.js';
 import { nameQtype, nameRcode, numberQtype, numberRcode } from './dns-names.js';
@@ -36,6 +36,14 @@ import { applyHeaderLine, createZeekHeader } from './zeek-header.js';
 const C_TS = 1, C_UID = 2, C_OH = 3, C_OP = 4, C_RH = 5, C_RP = 6, C_PROTO = 7, C_SERVICE = 8, C_DURATION = 9;
 const C_OBYTES = 10, C_RBYTES = 11, C_STATE = 12, C_MISSED = 13, C_HISTORY = 14, C_OPKTS = 15, C_OIPB = 16, C_RPKTS = 17, C_RIPB = 18;
 const D_TRANS = 8, D_QUERY = 9, D_QTYPE = 10, D_QTYPE_NAME = 11, D_RCODE = 12, D_RCODE_NAME = 13, D_ANSWERS = 14, D_TTLS = 15;
+
+/**
+ * Lines are decoded in segments of this size: a record's strings (uid,
+ * addresses) may be V8 slices of their segment, so a consumer that keeps a
+ * few of them (a window's address set) keeps 4 KiB each alive at most, not
+ * a whole 1 MiB chunk.
+ */
+const SEGMENT_BYTES = 4 * 1024;
 
 /** One log section (between `#fields` lines) of a known kind. */
 interface Section {
@@ -111,86 +119,91 @@ export async function* readZeekTsv(source: ByteSource, options: ReadOptions, sta
     section = { kind, fields, slots, sep: header.separator, setSep: header.setSeparator, unset: header.unsetField, empty: header.emptyField };
   };
 
-  for await (const block of splitLines(source.chunks)) {
+  for await (const block of splitLines(source.chunks, { segmentBytes: SEGMENT_BYTES })) {
     if (block.droppedLongLine !== undefined) {
       st.invalid++;
       bad.invalid(block.droppedLongLine, 'line longer than 4 MiB, skipped');
       continue;
     }
-    const text = block.text;
-    const n = text.length;
     const batch = createRecordBatch();
-    let pos = 0;
-    let lineNo = block.firstLine;
-    if (lineNo === 1 && text.charCodeAt(0) === 0xfeff) pos = 1;
-    while (pos < n) {
-      let nl = text.indexOf('\n', pos);
-      if (nl < 0) nl = n;
-      let end = nl;
-      if (end > pos && text.charCodeAt(end - 1) === 13) end--;
-      const c0 = text.charCodeAt(pos);
-      if (end === pos) {
-        // empty line: nothing to read
-      } else if (c0 === 35 /* # */ || ((c0 === 9 || c0 === 32) && isBlankThenHash(text, pos, end))) {
-        let hs = pos;
-        if (c0 !== 35) {
-          while (text.charCodeAt(hs) !== 35) hs++;
-          if (!warnedBlank) {
-            warnedBlank = true;
-            options.onWarning({
-              code: 'ZEEK_HEADER_WHITESPACE',
-              file,
-              line: lineNo,
-              message: `${file}:${lineNo}: header line starts with blanks before '#'; ignored them and read the header`,
-            });
+    const segments = block.segments ?? [block];
+    for (let si = 0; si < segments.length; si++) {
+      const segment = segments[si] as LineSegment;
+      const lastSegment = si === segments.length - 1;
+      const text = segment.text;
+      const n = text.length;
+      let pos = 0;
+      let lineNo = segment.firstLine;
+      if (lineNo === 1 && text.charCodeAt(0) === 0xfeff) pos = 1;
+      while (pos < n) {
+        let nl = text.indexOf('\n', pos);
+        if (nl < 0) nl = n;
+        let end = nl;
+        if (end > pos && text.charCodeAt(end - 1) === 13) end--;
+        const c0 = text.charCodeAt(pos);
+        if (end === pos) {
+          // empty line: nothing to read
+        } else if (c0 === 35 /* # */ || ((c0 === 9 || c0 === 32) && isBlankThenHash(text, pos, end))) {
+          let hs = pos;
+          if (c0 !== 35) {
+            while (text.charCodeAt(hs) !== 35) hs++;
+            if (!warnedBlank) {
+              warnedBlank = true;
+              options.onWarning({
+                code: 'ZEEK_HEADER_WHITESPACE',
+                file,
+                line: lineNo,
+                message: `${file}:${lineNo}: header line starts with blanks before '#'; ignored them and read the header`,
+              });
+            }
           }
-        }
-        const ev = applyHeaderLine(header, text.slice(hs + 1, end), lineNo);
-        if (ev === 'fields') {
-          sawHeader = true;
-          startSection(lineNo);
-        } else if (ev === 'separator' || ev === 'close') {
-          endSkip();
-          if (ev === 'separator') section = null;
-        }
-      } else if (section !== null) {
-        const sec: Section = section;
-        const r =
-          sec.kind === 'conn'
-            ? sec.sep.length === 1
-              ? parseConnLineTab(sec, text, pos, end)
-              : parseConnLine(sec, text, pos, end)
-            : parseDnsLine(sec, text, pos, end);
-        if (typeof r === 'string') {
-          if (nl === n && block.unterminated) {
-            options.onWarning({
-              code: 'TRUNCATED_LINE',
-              file,
-              line: lineNo,
-              message: `${file}:${lineNo}: last line has no newline and does not parse (truncated file?): ${r}`,
-            });
+          const ev = applyHeaderLine(header, text.slice(hs + 1, end), lineNo);
+          if (ev === 'fields') {
+            sawHeader = true;
+            startSection(lineNo);
+          } else if (ev === 'separator' || ev === 'close') {
+            endSkip();
+            if (ev === 'separator') section = null;
+          }
+        } else if (section !== null) {
+          const sec: Section = section;
+          const r =
+            sec.kind === 'conn'
+              ? sec.sep.length === 1
+                ? parseConnLineTab(sec, text, pos, end)
+                : parseConnLine(sec, text, pos, end)
+              : parseDnsLine(sec, text, pos, end);
+          if (typeof r === 'string') {
+            if (nl === n && lastSegment && block.unterminated) {
+              options.onWarning({
+                code: 'TRUNCATED_LINE',
+                file,
+                line: lineNo,
+                message: `${file}:${lineNo}: last line has no newline and does not parse (truncated file?): ${r}`,
+              });
+            } else {
+              st.invalid++;
+              bad.invalid(lineNo, r);
+            }
           } else {
-            st.invalid++;
-            bad.invalid(lineNo, r);
+            bad.valid();
+            if (sec.kind === 'conn') batch.flows.push(r as FlowRecord);
+            else batch.dns.push(r as DnsRecord);
           }
-        } else {
-          bad.valid();
-          if (sec.kind === 'conn') batch.flows.push(r as FlowRecord);
-          else batch.dns.push(r as DnsRecord);
+        } else if (skipPath !== null) {
+          if (skipCount === 0) skipFirst = lineNo;
+          skipCount++;
+          skipLast = lineNo;
+        } else if (!sawHeader) {
+          throw new FlowhoundError(
+            'ZEEK_NO_HEADER',
+            `${file}:${lineNo}: data line before any #fields header: a Zeek TSV log needs its header (#separator, #fields, ...) to say what the columns are`,
+            { file, line: lineNo },
+          );
         }
-      } else if (skipPath !== null) {
-        if (skipCount === 0) skipFirst = lineNo;
-        skipCount++;
-        skipLast = lineNo;
-      } else if (!sawHeader) {
-        throw new FlowhoundError(
-          'ZEEK_NO_HEADER',
-          `${file}:${lineNo}: data line before any #fields header: a Zeek TSV log needs its header (#separator, #fields, ...) to say what the columns are`,
-          { file, line: lineNo },
-        );
+        pos = nl + 1;
+        lineNo++;
       }
-      pos = nl + 1;
-      lineNo++;
     }
     st.flows += batch.flows.length;
     st.dns += batch.dns.length;
