@@ -95,9 +95,17 @@ interface KeyAcc {
 
 interface WindowState {
   startSec: number;
-  keys: Map<string, KeyAcc>;
+  /** By numeric key (see portKeyOf). */
+  keys: Map<number, KeyAcc>;
   /** Exact packets per second from ticks, per key (may exist before the key's flows). */
-  ticks: Map<string, Float64Array>;
+  ticks: Map<number, Float64Array>;
+}
+
+const PROTO_CODES: Record<Proto, number> = { tcp: 0, udp: 1, icmp: 2, unknown_transport: 3 };
+
+/** A number per (proto, port): no string built per record. */
+function portKeyOf(proto: Proto, port: number): number {
+  return (PROTO_CODES[proto] ?? 3) * 1_048_576 + (port & 0xfffff);
 }
 
 export function createWindower(settings: Partial<WindowSettings> = {}): Windower {
@@ -113,8 +121,12 @@ export function createWindower(settings: Partial<WindowSettings> = {}): Windower
   let overflowRecords = 0;
   let windowsEmitted = 0;
 
+  /** The last window used: most records land in the same window as the one before. */
+  let last: WindowState | null = null;
+
   function windowFor(tsSec: number): WindowState | null {
     const startSec = Math.floor(tsSec / windowSec) * windowSec;
+    if (last !== null && last.startSec === startSec) return last;
     if (startSec < closedBeforeSec) {
       lateRecords++;
       return null;
@@ -124,11 +136,12 @@ export function createWindower(settings: Partial<WindowSettings> = {}): Windower
       w = { startSec, keys: new Map(), ticks: new Map() };
       open.set(startSec, w);
     }
+    last = w;
     return w;
   }
 
   function accFor(w: WindowState, proto: Proto, port: number): KeyAcc | null {
-    const key = `${proto}/${port}`;
+    const key = portKeyOf(proto, port);
     let acc = w.keys.get(key);
     if (!acc) {
       if (w.keys.size >= s.maxKeysPerWindow) {
@@ -200,7 +213,7 @@ export function createWindower(settings: Partial<WindowSettings> = {}): Windower
     if (t.sec > maxTsSec) maxTsSec = t.sec;
     const w = windowFor(t.sec);
     if (!w) return;
-    const key = `${t.proto}/${t.port}`;
+    const key = portKeyOf(t.proto, t.port);
     let perSec = w.ticks.get(key);
     if (!perSec) {
       if (w.ticks.size >= s.maxKeysPerWindow) {
@@ -231,6 +244,7 @@ export function createWindower(settings: Partial<WindowSettings> = {}): Windower
     for (const st of starts) {
       closeWindow(open.get(st)!, out);
       open.delete(st);
+      if (last !== null && last.startSec === st) last = null;
     }
     return out;
   }
@@ -251,6 +265,7 @@ export function createWindower(settings: Partial<WindowSettings> = {}): Windower
     flush() {
       const out = closeUpTo(Number.POSITIVE_INFINITY);
       open = new Map();
+      last = null;
       maxTsSec = Number.NEGATIVE_INFINITY;
       closedBeforeSec = Number.NEGATIVE_INFINITY;
       return out;
