@@ -84,8 +84,9 @@ export async function* readCapturePackets(source: ByteSource, onPacket: PacketHa
 
   let carry: Uint8Array = new Uint8Array(INITIAL_CARRY_BYTES);
   let carryLen = 0;
-  /** Bytes of a skipped record still to pass over. */
+  /** Bytes of a skipped record still to pass over, and where that record started. */
   let skipRemaining = 0;
+  let skipStart = 0;
   /** File offset of the next byte not yet consumed (start of the carried record when carrying). */
   let consumed = 0;
   let packets = 0;
@@ -110,6 +111,7 @@ export async function* readCapturePackets(source: ByteSource, onPacket: PacketHa
       if (carryLen >= need) break;
       if (framer?.skip) {
         // Header known and the body is not wanted: drop the carry, skip the rest.
+        skipStart = consumed;
         skipRemaining = need - carryLen;
         consumed += carryLen;
         carryLen = 0;
@@ -152,6 +154,7 @@ export async function* readCapturePackets(source: ByteSource, onPacket: PacketHa
         lastNeed = need;
         if (avail < need) {
           if (avail >= 8 && framer?.skip) {
+            skipStart = consumed;
             skipRemaining = need - avail;
             consumed += avail;
             pos = n;
@@ -175,11 +178,12 @@ export async function* readCapturePackets(source: ByteSource, onPacket: PacketHa
   if (carryLen > 0 || skipRemaining > 0) {
     const what = framer?.recordName ?? 'file header';
     const have = carryLen > 0 ? carryLen : lastNeed - skipRemaining;
+    const at = carryLen > 0 ? consumed : skipStart;
     options.onWarning({
       code: 'INPUT_TRUNCATED',
       file,
-      offset: consumed,
-      message: `${file}: byte ${consumed}: capture is truncated: it ends inside a ${what} (${have} of ${lastNeed} bytes present); the ${packets} whole packets before the cut were read`,
+      offset: at,
+      message: `${file}: byte ${at}: capture is truncated: it ends inside a ${what} (${have} of ${lastNeed} bytes present); the ${packets} whole packets before the cut were read`,
     });
   }
   options.onStats?.({ ...decoder.stats, packets, bytes, format });

@@ -178,6 +178,9 @@ describe('readCapturePackets: truncated files', () => {
       const r = await collectBytes(file.subarray(0, file.length - 100), size, 'cut.pcapng');
       expect(r.packets).toHaveLength(1);
       expect(r.warnings.map((w) => w.code)).toEqual(['INPUT_TRUNCATED']);
+      // The offset is where the cut block starts.
+      expect(r.warnings[0]!.offset).toBe(file.length - 4012);
+      expect(r.warnings[0]!.message).toContain(`(${4012 - 100} of 4012 bytes present)`);
     }
   });
 });
