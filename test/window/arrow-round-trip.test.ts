@@ -6,6 +6,7 @@ import { isFlowhoundError } from '../../src/errors.js';
 import { buildFeatureTable, createArrowFeatureSink } from '../../src/sink/arrow.js';
 import { FEATURE_SCHEMA_VERSION, FEATURES } from '../../src/window/feature-schema.js';
 import { isArrowFile, readFeatureArrow } from '../../src/window/read-feature-arrow.js';
+import { readFeatureWindows } from '../../src/window/read-feature-windows.js';
 import { collectFeatureWindows } from '../../src/window/windower.js';
 import { iterate, makeBenignTraffic } from '../model/records.js';
 
@@ -46,6 +47,13 @@ describe('Arrow feature files', () => {
       expect(table.schema.fields.find((x) => x.name === f.name)!.metadata.get('unit')).toBe(f.unit);
       expect(readme).toContain(`| \`${f.name}\` |`); // documented in the README's feature table
     }
+
+    // train's input path: Arrow files are recognized by their magic and read as they are.
+    const viaInputs = await readFeatureWindows([path], { read: { maxInvalid: 25, onWarning: () => {} } });
+    expect(viaInputs.arrowInputs).toEqual([path]);
+    expect(viaInputs.windowSec).toBe(10);
+    expect(viaInputs.windows.length).toBe(windows.length);
+    await expect(readFeatureWindows([path], { window: { windowSec: 60 }, read: { maxInvalid: 25, onWarning: () => {} } })).rejects.toThrow('windows of 10 s, but this run uses 60 s windows');
 
     const back = readFeatureArrow(path);
     expect(back.windowSec).toBe(10);
