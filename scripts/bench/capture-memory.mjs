@@ -7,7 +7,7 @@
 // FLOWHOUND_BENCH_MEMORY_FLOWS packets (default 10,000,000): one TCP SYN per
 // distinct 5-tuple (sources 10.0.0.0/8 with varying ports, to 172.16.0.1:80),
 // 1 µs apart, so ~5 million connections would be waiting on Zeek's 5 s
-// attempt timer at once: more than the default cap of 1,000,000 live
+// attempt timer at once: more than the default cap of 500,000 live
 // connections, which therefore bounds memory. Then, in this process, measures:
 //   1. RSS after loading flowhound (the reference),
 //   2. read + decode alone (readCapturePackets), packets/s,

@@ -40,6 +40,8 @@ const INITIAL_CAPACITY = 1024;
 
 export class FlowTable {
   capacity = 0;
+  /** Slots never exceed this (the tracker's cap + 1), so the last growth step does not overshoot. */
+  private readonly maxCapacity: number;
   private nextSerial = 1;
   private free: number[] = [];
   private used = 0;
@@ -54,7 +56,7 @@ export class FlowTable {
   respH: string[] = [];
   history: string[] = [];
   service: (string | null)[] = [];
-  serial = new Float64Array(0);
+  serial = new Uint32Array(0);
   ts = new Float64Array(0);
   lastTs = new Float64Array(0);
   removeAt = new Float64Array(0);
@@ -98,11 +100,16 @@ export class FlowTable {
   eFinCnt = new Uint32Array(0);
   eRxmtCnt = new Uint32Array(0);
   eWin0Cnt = new Uint32Array(0);
-  eRxmtThresh = new Float64Array(0);
-  eWin0Thresh = new Float64Array(0);
+  /** Next count at which a scaled history letter is added (1, 10, 100, ...; 0 once past 10^9). */
+  eRxmtThresh = new Uint32Array(0);
+  eWin0Thresh = new Uint32Array(0);
   eHistLastSyn = new Float64Array(0);
   eHistLastFin = new Float64Array(0);
   eHistLastRst = new Float64Array(0);
+
+  constructor(maxCapacity = Number.POSITIVE_INFINITY) {
+    this.maxCapacity = maxCapacity;
+  }
 
   /** Live connections. */
   get size(): number {
@@ -121,7 +128,8 @@ export class FlowTable {
     this.respH[slot] = respH;
     this.history[slot] = '';
     this.service[slot] = null;
-    this.serial[slot] = this.nextSerial++;
+    this.serial[slot] = this.nextSerial;
+    this.nextSerial = (this.nextSerial + 1) >>> 0;
     this.ts[slot] = tsSec;
     this.lastTs[slot] = tsSec;
     this.removeAt[slot] = Number.POSITIVE_INFINITY;
@@ -267,7 +275,7 @@ export class FlowTable {
   }
 
   private grow(): void {
-    const n = this.capacity === 0 ? INITIAL_CAPACITY : Math.ceil(this.capacity * 1.5);
+    const n = Math.max(this.capacity + 1, Math.min(this.maxCapacity, this.capacity === 0 ? INITIAL_CAPACITY : Math.ceil(this.capacity * 1.5)));
     const g = <T extends Float64Array | Int32Array | Uint32Array | Uint8Array>(a: T, size: number): T => {
       const b = new (a.constructor as new (n: number) => T)(size);
       b.set(a);

@@ -41,11 +41,17 @@ import { createPacketTickCounter } from './packet-ticks.js';
 import { clearFiredTcpTimers, computeTcpRemoveAt } from './tcp-timers.js';
 import { initTcpConnection, isTcpReuse, processTcpPacket, type TcpTimerSettings, ZEEK_TCP_TIMERS } from './tcp-session.js';
 
-/** Default cap on live connections before the oldest are finished early. */
-export const DEFAULT_MAX_FLOWS = 1_000_000;
+/**
+ * Default cap on live connections before the oldest are finished early
+ * (counted and reported). A live connection costs about 0.4 KB of typed
+ * arrays; with the garbage of the records a flood of new connections
+ * produces, 500,000 keeps capture ingest under 1 GiB RSS
+ * (scripts/bench/capture-memory.mjs).
+ */
+export const DEFAULT_MAX_FLOWS = 500_000;
 
 export interface FlowTrackerOptions {
-  /** Live connections kept at most; past it the oldest are finished and counted (default 1,000,000). */
+  /** Live connections kept at most; past it the oldest are finished and counted (default 500,000). */
   maxFlows?: number;
   /** Inactivity timeout for UDP (Zeek `udp_inactivity_timeout`, default 60 s). */
   udpInactivitySec?: number;
@@ -111,7 +117,7 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
   const unknownInactivitySec = options.unknownInactivitySec ?? 60;
   const tcpTimers = options.tcpTimers ?? ZEEK_TCP_TIMERS;
   const likely = options.likelyServerPorts ?? ZEEK_DEFAULT_LIKELY_SERVER_PORTS;
-  const table = new FlowTable();
+  const table = new FlowTable(maxFlows + 1);
   const dnsTracker: DnsTracker | null = options.dns === false ? null : createDnsTracker(table);
   const ticks = options.ticks === false ? null : createPacketTickCounter(table);
 

@@ -159,7 +159,7 @@ export function processTcpPacket(t: FlowTable, slot: number, isOrig: boolean, p:
     t.eWin0Cnt[e] = c;
     if (c === t.eWin0Thresh[e]) {
       t.history[slot] += (e & 1) === 0 ? 'W' : 'w';
-      t.eWin0Thresh[e] = c * 10;
+      t.eWin0Thresh[e] = c >= 1e9 ? 0 : c * 10;
     }
   }
 
@@ -192,7 +192,7 @@ export function processTcpPacket(t: FlowTable, slot: number, isOrig: boolean, p:
     t.eRxmtCnt[e] = c;
     if (c === t.eRxmtThresh[e]) {
       t.history[slot] += (e & 1) === 0 ? 'T' : 't';
-      t.eRxmtThresh[e] = c * 10;
+      t.eRxmtThresh[e] = c >= 1e9 ? 0 : c * 10;
     }
   }
 
