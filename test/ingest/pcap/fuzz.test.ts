@@ -178,23 +178,25 @@ async function runOnce(input: Uint8Array, chunkSize: number): Promise<{ packets:
 }
 
 describe('fuzz: capture reader and decoder', () => {
-  it('completes or throws FlowhoundError on 3000 seeded mutations, within bounds', async () => {
+  it('completes or throws FlowhoundError on 2000 seeded mutations, within bounds', async () => {
     const rnd = createRandom(0xf10a);
     const inputs = baseInputs();
     const outcomes = { completed: 0, rejected: 0 };
-    for (let i = 0; i < 3000; i++) {
+    for (let i = 0; i < 2000; i++) {
       const base = inputs[i % inputs.length]!;
       const input = mutate(base.bytes, rnd);
       const chunkSize = [1, 7, 64, 65536][Math.floor(rnd() * 4)]!;
-      const r = await runOnce(input, input.length > 600 && chunkSize < 64 ? 64 : chunkSize);
+      // Small chunks only for small inputs, to keep the test to seconds.
+      const size = (chunkSize === 1 && input.length > 600) || (chunkSize === 7 && input.length > 1500) ? 64 : chunkSize;
+      const r = await runOnce(input, size);
       if (r.error !== null && !isFlowhoundError(r.error)) {
-        throw new Error(`iteration ${i} (${base.name}, chunk ${chunkSize}): ${String((r.error as Error)?.stack ?? r.error)}`);
+        throw new Error(`iteration ${i} (${base.name}, chunk ${size}): ${String((r.error as Error)?.stack ?? r.error)}`);
       }
       if (r.error === null) outcomes.completed++;
       else outcomes.rejected++;
       // A record needs at least a 12-byte header: no more packets than that can hold.
       if (r.packets > Math.ceil(input.length / 12)) throw new Error(`iteration ${i}: ${r.packets} packets from ${input.length} bytes`);
-      if (r.chunks > Math.ceil(input.length / chunkSize) + 1) throw new Error(`iteration ${i}: ${r.chunks} yields`);
+      if (r.chunks > Math.ceil(input.length / size) + 1) throw new Error(`iteration ${i}: ${r.chunks} yields`);
     }
     // Both outcomes occur: the mutations reach the error paths and the lenient ones.
     expect(outcomes.completed).toBeGreaterThan(100);
