@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import { isFlowhoundError } from '../../../src/errors.js';
 import {
   bytes,
@@ -257,6 +258,19 @@ describe('readCapturePackets: garbage headers', () => {
     expect(r.warnings.map((w) => w.code)).toEqual(['CAPTURE_UNKNOWN_LINK_TYPE']);
     expect(r.stats!.unknownLinkTypes.get(147)).toBe(3);
   });
+});
+
+describe('readCapturePackets: gzip', () => {
+  for (const size of CHUNK_SIZES) {
+    it(`reads a gzip-compressed pcapng like the plain one at chunk size ${size}`, async () => {
+      const file = concatBytes([pcapngSection(), pcapngInterface({ linkType: 1, tsresol: 9 }), pcapngEnhancedPacket(0, 5_000_000_000n, tcpSyn), pcapngSimplePacket(udpDns)]);
+      const plain = await collectBytes(file, 65536, 'c.pcapng');
+      const gz = await collectBytes(gzipSync(file), size, 'c.pcapng.gz');
+      expect(gz.warnings).toEqual([]);
+      expect(gz.packets.map((p) => [p.tsSec, p.src, p.dstPort])).toEqual(plain.packets.map((p) => [p.tsSec, p.src, p.dstPort]));
+      expect(gz.packets.map((p) => p.tsSec)).toEqual([5, 5]);
+    });
+  }
 });
 
 describe('readCapturePackets: batches', () => {
