@@ -9,7 +9,9 @@
  *    finding: severity and confidence grow with score / threshold; evidence
  *    names the features that deviate most (largest squared error), each
  *    with its value and the learned (training) median.
- * 4. Windows with fewer than `minFlows` flows and no DNS records are scored
+ * 4. `src` / `dst` name the originator / responder holding at least half of
+ *    the window's flows (null when traffic is spread over many).
+ * 5. Windows with fewer than `minFlows` flows and no DNS records are scored
  *    but not reported (one stray connection is not a baseline).
  */
 import { createHash } from 'node:crypto';
@@ -93,8 +95,8 @@ export function createModelDetector(model: FlowhoundModel, settings: Partial<Mod
         kind: 'baseline.deviation',
         severity: rateSeverity(sc.ratio),
         confidence: round(rateConfidence(sc.ratio)),
-        src: null,
-        dst: null,
+        src: dominantAddress(w.topSrc, w.values[F.flows]!),
+        dst: dominantAddress(w.topDst, w.values[F.flows]!),
         port: w.port,
         proto: w.proto,
         detector: 'model',
@@ -108,6 +110,8 @@ export function createModelDetector(model: FlowhoundModel, settings: Partial<Mod
           ...(sc.lstm ? { lstmScore: round(sc.lstm.score) } : {}),
           windowSec: w.windowSec,
           flows: w.values[F.flows],
+          ...(w.topSrc ? { topSource: w.topSrc } : {}),
+          ...(w.topDst ? { topDestination: w.topDst } : {}),
           topFeatures: top,
         },
       });
@@ -131,6 +135,11 @@ export function createModelDetector(model: FlowhoundModel, settings: Partial<Mod
       return { ...windower.stats(), windowsScored, windowsAboveThreshold };
     },
   };
+}
+
+/** The address that holds at least half of the window's flows, else null (many parties: no one to name). */
+function dominantAddress(top: { addr: string; flows: number } | undefined, flows: number): string | null {
+  return top && flows > 0 && top.flows * 2 >= flows ? top.addr : null;
 }
 
 function round(x: number): number {

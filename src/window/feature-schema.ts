@@ -83,6 +83,10 @@ export interface FeatureWindow {
   port: number;
   /** Raw (untransformed) values, FEATURES order. */
   values: Float64Array;
+  /** The originator with the most flows in the window (not a feature; for findings). Absent in Arrow files. */
+  topSrc?: { addr: string; flows: number };
+  /** The responder with the most flows in the window. */
+  topDst?: { addr: string; flows: number };
 }
 
 /** Applies each feature's transform (log1p or none) into `out`. */

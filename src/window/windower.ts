@@ -82,8 +82,9 @@ interface KeyAcc {
   origIpBytes: number;
   failed: number;
   durSum: number;
-  srcs: Set<string>;
-  dsts: Set<string>;
+  /** Flows per originator / responder address (at most maxUniqueAddrs each). */
+  srcs: Map<string, number>;
+  dsts: Map<string, number>;
   /** Flow packets spread over the window's seconds. */
   spread: Float64Array;
   dnsN: number;
@@ -157,8 +158,8 @@ export function createWindower(settings: Partial<WindowSettings> = {}): Windower
         origIpBytes: 0,
         failed: 0,
         durSum: 0,
-        srcs: new Set(),
-        dsts: new Set(),
+        srcs: new Map(),
+        dsts: new Map(),
         spread: new Float64Array(windowSec),
         dnsN: 0,
         qlenSum: 0,
@@ -187,8 +188,8 @@ export function createWindower(settings: Partial<WindowSettings> = {}): Windower
     if (isFailedAttempt(f)) acc.failed++;
     const dur = f.duration !== null && f.duration > 0 ? f.duration : 0;
     acc.durSum += dur;
-    if (acc.srcs.size < s.maxUniqueAddrs) acc.srcs.add(f.origH);
-    if (acc.dsts.size < s.maxUniqueAddrs) acc.dsts.add(f.respH);
+    countAddress(acc.srcs, f.origH, s.maxUniqueAddrs);
+    countAddress(acc.dsts, f.respH, s.maxUniqueAddrs);
     spreadPackets(acc.spread, w.startSec, f.ts, dur, pkts);
   }
 
@@ -231,7 +232,12 @@ export function createWindower(settings: Partial<WindowSettings> = {}): Windower
     const closed: FeatureWindow[] = [];
     for (const [key, acc] of w.keys) {
       if (acc.flows === 0 && acc.dnsN === 0) continue;
-      closed.push({ startSec: w.startSec, windowSec, proto: acc.proto, port: acc.port, values: computeValues(acc, w.ticks.get(key) ?? null, windowSec) });
+      const fw: FeatureWindow = { startSec: w.startSec, windowSec, proto: acc.proto, port: acc.port, values: computeValues(acc, w.ticks.get(key) ?? null, windowSec) };
+      const topSrc = findTopAddress(acc.srcs);
+      const topDst = findTopAddress(acc.dsts);
+      if (topSrc) fw.topSrc = topSrc;
+      if (topDst) fw.topDst = topDst;
+      closed.push(fw);
     }
     closed.sort(compareWindows);
     windowsEmitted += closed.length;
@@ -275,6 +281,24 @@ export function createWindower(settings: Partial<WindowSettings> = {}): Windower
       return { lateRecords, overflowRecords, windowsEmitted, maxTsSec, watermarkSec };
     },
   };
+}
+
+function countAddress(m: Map<string, number>, addr: string, cap: number): void {
+  const n = m.get(addr);
+  if (n !== undefined) m.set(addr, n + 1);
+  else if (m.size < cap) m.set(addr, 1);
+}
+
+function findTopAddress(m: Map<string, number>): { addr: string; flows: number } | null {
+  let best: string | null = null;
+  let bestN = 0;
+  for (const [addr, n] of m) {
+    if (n > bestN || (n === bestN && best !== null && addr < best)) {
+      best = addr;
+      bestN = n;
+    }
+  }
+  return best === null ? null : { addr: best, flows: bestN };
 }
 
 function compareWindows(a: FeatureWindow, b: FeatureWindow): number {

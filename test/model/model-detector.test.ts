@@ -43,6 +43,7 @@ describe('createModelDetector (baseline.deviation)', () => {
     expect(f.detector).toBe('model');
     expect(f.proto).toBe('tcp');
     expect(f.end).toBe(t0 + 9030);
+    expect(f.src).toBe('10.9.9.9'); // the flooder holds most of the window's flows
     expect(['high', 'critical']).toContain(f.severity);
     expect(f.confidence).toBeGreaterThan(0.9);
     const top = (f.evidence.topFeatures as { feature: string; value: number; learnedMedian: number }[]).map((t) => t.feature);

@@ -32,6 +32,8 @@ describe('createWindower', () => {
     expect(web.values[F.meanDuration]).toBe(0);
     expect(web.values[F.meanPps]).toBeCloseTo(0.6, 9);
     expect(web.values[F.peakPps]).toBe(5); // zero-duration flow: all 5 packets in second 100
+    expect(web.topDst).toEqual({ addr: 'x', flows: 2 });
+    expect(web.topSrc).toEqual({ addr: 'a', flows: 1 }); // a tie goes to the smaller address
   });
 
   it('spreads a flow\'s packets over its duration for peak pps, and prefers exact ticks', () => {
