@@ -47,3 +47,16 @@ export { createJsonlSink } from './sink/jsonl.js';
 export { createEveSink, toEveAlert } from './sink/eve.js';
 export { createTableSink } from './sink/table.js';
 export { verifyIpv4HeaderChecksum, verifyTransportChecksum } from './ingest/pcap/verify-checksum.js';
+export { readCaptureRecords, type CaptureIngestOptions } from './ingest/capture-ingest.js';
+export {
+  createFlowTracker,
+  DEFAULT_MAX_FLOWS,
+  type FlowTracker,
+  type FlowTrackerOptions,
+  type FlowTrackerStats,
+  type TrackerOutput,
+} from './ingest/flow-tracker/flow-tracker.js';
+export { ZEEK_TCP_TIMERS, type TcpTimerSettings } from './ingest/flow-tracker/tcp-session.js';
+export { ZEEK_DEFAULT_LIKELY_SERVER_PORTS, type LikelyServerPorts } from './ingest/flow-tracker/likely-server-ports.js';
+export { createZeekConnLogWriter, createZeekDnsLogWriter, type ZeekLogFormat, type ZeekLogWriter } from './sink/zeek-log-writer.js';
+export { runZeekConformance, type ConformanceReport, type TraceConformance } from './conformance/zeek-conformance.js';

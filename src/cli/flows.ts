@@ -28,6 +28,7 @@ interface FlowsArgs {
   format?: string;
   'max-invalid': number;
   'max-flows': number;
+  'verify-checksums': boolean;
 }
 
 /** Warnings printed one per line; the rest are only counted in the summary. */
@@ -45,6 +46,11 @@ export const flowsCommand: CommandModule<object, FlowsArgs> = {
       .option('format', { type: 'string', choices: [...INPUT_FORMATS], describe: 'force the input format instead of detecting it' })
       .option('max-invalid', { type: 'number', default: DEFAULT_MAX_INVALID, describe: 'stop after this many invalid lines or records in a row' })
       .option('max-flows', { type: 'number', default: DEFAULT_MAX_FLOWS, describe: 'live connections the flow tracker keeps before finishing the oldest early' })
+      .option('verify-checksums', {
+        type: 'boolean',
+        default: false,
+        describe: "check IP/TCP/UDP/ICMP checksums as Zeek does without -C (bad ones: history C, packet not counted); off by default like 'zeek -C'",
+      })
       .example('$0 flows capture.pcap > conn.log', 'a Zeek-format conn.log from a capture')
       .example('$0 flows --dns --json capture.pcapng', 'the DNS queries as Zeek JSON lines') as unknown as Argv<FlowsArgs>,
   handler: async (args) => {
@@ -66,7 +72,7 @@ export const flowsCommand: CommandModule<object, FlowsArgs> = {
       maxInvalid,
       onWarning,
       onProgress: (name, bytesRead, sizeBytes) => progress.onRead(name, bytesRead, sizeBytes),
-      flowTracker: { maxFlows },
+      flowTracker: { maxFlows, verifyChecksums: args['verify-checksums'] },
     };
     if (args.format !== undefined) options.format = args.format as InputFormat;
     const format = args.json ? 'json' : 'tsv';

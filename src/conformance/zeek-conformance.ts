@@ -13,14 +13,18 @@
  * 4. compare conn_state, history, orig/resp packets, IP bytes and payload
  *    bytes of matched pairs.
  *
+ * Checksums are verified for the traces Zeek ran without `-C` (read from
+ * MANIFEST.md), as Zeek did.
+ *
  * Traces that need tunnel decapsulation (VXLAN, Geneve, GRE, GTP-U, Teredo,
  * AYIYA, ERSPAN), which the decoder does not do, are reported as out of
  * scope, named with the reason, and counted on their own line.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { openByteSource } from '../io/byte-source.js';
 import { readCaptureRecords } from '../ingest/capture-ingest.js';
+import type { FlowTrackerOptions } from '../ingest/flow-tracker/flow-tracker.js';
 import type { FlowRecord } from '../types.js';
 import { type BaselineRow, readBaselineConnLog } from './read-baseline-conn-log.js';
 
@@ -97,8 +101,9 @@ export async function runZeekConformance(rootDir: string): Promise<ConformanceRe
   const names = readdirSync(rootDir)
     .filter((n) => statSync(join(rootDir, n)).isDirectory())
     .sort();
+  const ignoreChecksums = readIgnoreChecksums(join(rootDir, 'MANIFEST.md'));
   const traces: TraceConformance[] = [];
-  for (const name of names) traces.push(await runConformanceTrace(join(rootDir, name), name));
+  for (const name of names) traces.push(await runConformanceTrace(join(rootDir, name), name, { verifyChecksums: !ignoreChecksums.has(name) }));
   return {
     traces,
     inScope: sumTraces(traces.filter((t) => t.outOfScope === null)),
@@ -106,7 +111,24 @@ export async function runZeekConformance(rootDir: string): Promise<ConformanceRe
   };
 }
 
-export async function runConformanceTrace(dir: string, name: string): Promise<TraceConformance> {
+/**
+ * The tests whose Zeek run used `-C` (ignore checksums), from the mode column
+ * of MANIFEST.md's pairs table; flowhound verifies checksums for the others,
+ * as Zeek did. Without a MANIFEST.md every trace is run with `-C` semantics.
+ */
+export function readIgnoreChecksums(manifestPath: string): Set<string> {
+  const out = new Set<string>();
+  if (!existsSync(manifestPath)) return out;
+  for (const line of readFileSync(manifestPath, 'utf8').split('\n')) {
+    const cells = line.split('|').map((c) => c.trim());
+    // | # | `test` | trace | exec | mode; scripts | ...
+    const name = /^`([^`]+)`$/.exec(cells[2] ?? '')?.[1];
+    if (name !== undefined && /(^|[ ,])-C([;, ]|$)/.test(cells[5] ?? '')) out.add(name);
+  }
+  return out;
+}
+
+export async function runConformanceTrace(dir: string, name: string, tracker: FlowTrackerOptions = {}): Promise<TraceConformance> {
   const result: TraceConformance = {
     name,
     outOfScope: TUNNEL_TRACES[name] ?? null,
@@ -135,7 +157,7 @@ export async function runConformanceTrace(dir: string, name: string): Promise<Tr
   const flows: FlowRecord[] = [];
   try {
     const source = await openByteSource(trace);
-    for await (const batch of readCaptureRecords(source, { maxInvalid: 25, onWarning: () => {} })) flows.push(...batch.flows);
+    for await (const batch of readCaptureRecords(source, { maxInvalid: 25, onWarning: () => {}, flowTracker: tracker })) flows.push(...batch.flows);
   } catch (e) {
     result.error = (e as Error).message;
     return result;

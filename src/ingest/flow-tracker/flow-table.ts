@@ -100,6 +100,9 @@ export class FlowTable {
   eFinCnt = new Uint32Array(0);
   eRxmtCnt = new Uint32Array(0);
   eWin0Cnt = new Uint32Array(0);
+  /** Bad-checksum packets (history C/c, scaled); also used for UDP, per side. */
+  eChkCnt = new Uint32Array(0);
+  eChkThresh = new Uint32Array(0);
   /** Next count at which a scaled history letter is added (1, 10, 100, ...; 0 once past 10^9). */
   eRxmtThresh = new Uint32Array(0);
   eWin0Thresh = new Uint32Array(0);
@@ -171,6 +174,8 @@ export class FlowTable {
       this.eFinCnt[e] = 0;
       this.eRxmtCnt[e] = 0;
       this.eWin0Cnt[e] = 0;
+      this.eChkCnt[e] = 0;
+      this.eChkThresh[e] = 1;
       this.eRxmtThresh[e] = 1;
       this.eWin0Thresh[e] = 1;
       this.eHistLastSyn[e] = 0;
@@ -201,6 +206,17 @@ export class FlowTable {
     this.kPB[slot] = pb;
     this.kHash[slot] = hash;
     if (oneWay) this.flags[slot] = this.flags[slot]! | FLAG_ONE_WAY;
+  }
+
+  /** Zeek `ChecksumError`: one more bad-checksum packet from side `side` (0 orig); adds C/c at the 1st, 10th, 100th... */
+  addChecksumError(slot: number, side: number): void {
+    const e = slot * 2 + side;
+    const c = this.eChkCnt[e]! + 1;
+    this.eChkCnt[e] = c;
+    if (c === this.eChkThresh[e]) {
+      this.history[slot] += side === 0 ? 'C' : 'c';
+      this.eChkThresh[e] = c >= 1e9 ? 0 : c * 10;
+    }
   }
 
   /** The connection's uid (from its key and start time). */
@@ -266,6 +282,8 @@ export class FlowTable {
       this.eFinCnt,
       this.eRxmtCnt,
       this.eWin0Cnt,
+      this.eChkCnt,
+      this.eChkThresh,
       this.eRxmtThresh,
       this.eWin0Thresh,
       this.eHistLastSyn,
@@ -325,6 +343,8 @@ export class FlowTable {
     this.eFinCnt = g(this.eFinCnt, 2 * n);
     this.eRxmtCnt = g(this.eRxmtCnt, 2 * n);
     this.eWin0Cnt = g(this.eWin0Cnt, 2 * n);
+    this.eChkCnt = g(this.eChkCnt, 2 * n);
+    this.eChkThresh = g(this.eChkThresh, 2 * n);
     this.eRxmtThresh = g(this.eRxmtThresh, 2 * n);
     this.eWin0Thresh = g(this.eWin0Thresh, 2 * n);
     this.eHistLastSyn = g(this.eHistLastSyn, 2 * n);

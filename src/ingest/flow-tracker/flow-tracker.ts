@@ -30,6 +30,7 @@
 import type { DnsRecord, FlowRecord, IcmpEcho, PacketTick } from '../../types.js';
 import { createDnsTracker, type DnsTracker } from '../dns-tracker.js';
 import type { DecodedPacket } from '../pcap/decoded-packet.js';
+import { verifyIpv4HeaderChecksum, verifyTransportChecksum } from '../pcap/verify-checksum.js';
 import { createFlowExpiryQueue } from './flow-expiry.js';
 import { toFlowRecord } from './flow-record.js';
 import { FlowIndex, hashFlowKey } from './flow-index.js';
@@ -67,6 +68,14 @@ export interface FlowTrackerOptions {
   dns?: boolean;
   /** Produce PacketTicks (default true). */
   ticks?: boolean;
+  /**
+   * Verify IPv4 header and TCP/UDP/ICMP checksums as Zeek does without -C
+   * (default false, like `zeek -C`: captures taken on a host with checksum
+   * offload carry wrong checksums on every packet it sent). When on, a bad
+   * IPv4 header drops the packet; a bad transport checksum still creates or
+   * finds the connection and adds history C/c, but the packet is not counted.
+   */
+  verifyChecksums?: boolean;
 }
 
 export interface FlowTrackerStats {
@@ -77,6 +86,8 @@ export interface FlowTrackerStats {
   badTransport: number;
   /** Non-first IP fragments (not reassembled, not counted in any connection). */
   fragmentsSkipped: number;
+  /** Packets with a wrong IPv4 header or transport checksum (only with `verifyChecksums`). */
+  badChecksums: number;
   flowsCreated: number;
   flowsFinished: number;
   /** Connections finished early because `maxFlows` was reached. */
@@ -117,6 +128,7 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
   const unknownInactivitySec = options.unknownInactivitySec ?? 60;
   const tcpTimers = options.tcpTimers ?? ZEEK_TCP_TIMERS;
   const likely = options.likelyServerPorts ?? ZEEK_DEFAULT_LIKELY_SERVER_PORTS;
+  const verifyChecksums = options.verifyChecksums === true;
   const table = new FlowTable(maxFlows + 1);
   const dnsTracker: DnsTracker | null = options.dns === false ? null : createDnsTracker(table);
   const ticks = options.ticks === false ? null : createPacketTickCounter(table);
@@ -138,6 +150,7 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
     nonIp: 0,
     badTransport: 0,
     fragmentsSkipped: 0,
+    badChecksums: 0,
     flowsCreated: 0,
     flowsFinished: 0,
     evictedFlows: 0,
@@ -179,6 +192,10 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
     }
     if (isTransport && p.transportTruncated) {
       stats.badTransport++;
+      return;
+    }
+    if (verifyChecksums && p.ipVersion === 4 && verifyIpv4HeaderChecksum(p) === false) {
+      stats.badChecksums++;
       return;
     }
     const t = p.tsSec;
@@ -247,6 +264,13 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
     }
 
     const fromOrig = src === table.origH[slot] && (proto === PROTO_ICMP || proto === PROTO_OTHER || sport === table.origP[slot]);
+    if (verifyChecksums && proto !== PROTO_OTHER && verifyTransportChecksum(p) === false) {
+      // Zeek: the connection exists, the packet is neither counted nor analysed.
+      stats.badChecksums++;
+      if (proto !== PROTO_ICMP) table.addChecksumError(slot, fromOrig ? 0 : 1);
+      updateRemoveAt(slot, t);
+      return;
+    }
     if (ticks !== null) ticks.count(slot, fromOrig, t, p.ipLen, dst, proto === PROTO_TCP || proto === PROTO_UDP ? dport : 0);
     // ConnSize counts packets and IP bytes per direction; ICMP cut short by the snap length is not counted (Zeek ICMP.cc).
     const countSize = proto !== PROTO_ICMP || p.payloadOffset + p.payloadLen <= p.data.length;

@@ -1,14 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { readCaptureRecords } from '../../../src/ingest/capture-ingest.js';
+import type { FlowTrackerOptions } from '../../../src/ingest/flow-tracker/flow-tracker.js';
 import { openByteSourceFromChunks, rechunk } from '../../../src/io/byte-source.js';
 import type { IngestWarning, RecordBatch } from '../../../src/types.js';
 import { describeWithSharedData, sharedData } from '../../helpers/shared-data.js';
 
-async function readAll(name: string, bytes: Uint8Array, chunkSize: number) {
+async function readAll(name: string, bytes: Uint8Array, chunkSize: number, flowTracker: FlowTrackerOptions = {}) {
   const warnings: IngestWarning[] = [];
   const batches: RecordBatch[] = [];
   const source = await openByteSourceFromChunks(name, rechunk([bytes], chunkSize));
-  for await (const b of readCaptureRecords(source, { maxInvalid: 25, onWarning: (w) => warnings.push(w) })) batches.push(b);
+  for await (const b of readCaptureRecords(source, { maxInvalid: 25, onWarning: (w) => warnings.push(w), flowTracker })) batches.push(b);
   return {
     warnings,
     batches,
@@ -74,5 +75,20 @@ describeWithSharedData('capture ingest on Zeek test traces (shared data)', () =>
       expect(flows.length).toBeLessThanOrEqual(34);
       expect(warnings.map((w) => w.code)).toContain('INPUT_TRUNCATED');
     }
+  });
+
+  it('with verifyChecksums a bad TCP checksum gives Zeek\'s C / OTH with no packets counted; without, the SYN counts', async () => {
+    const bytes = new Uint8Array(readFileSync(sharedData('zeek-conformance', 'core.tcp.bad-checksum-syn', 'trace.pcap')));
+    const verified = (await readAll('syn-bad.pcap', bytes, 7, { verifyChecksums: true })).flows;
+    expect(verified.map((f) => [f.history, f.connState, f.origPkts, f.respPkts])).toEqual([['C', 'OTH', 0, 0]]);
+    const plain = (await readAll('syn-bad.pcap', bytes, 7)).flows;
+    expect(plain.map((f) => [f.history, f.connState, f.origPkts])).toEqual([['S', 'S0', 1]]);
+  });
+
+  it('with verifyChecksums good packets are unaffected', async () => {
+    const bytes = new Uint8Array(readFileSync(sharedData('zeek-conformance', 'scripts.base.protocols.ssh.basic', 'trace.pcap')));
+    const a = (await readAll('ssh.pcap', bytes, 65536, { verifyChecksums: true })).flows;
+    const b = (await readAll('ssh.pcap', bytes, 65536)).flows;
+    expect(a).toEqual(b);
   });
 });
