@@ -251,6 +251,31 @@ describe('readCapturePackets: garbage headers', () => {
     await expect(collectBytes(file, 1, 'x.pcapng')).rejects.toMatchObject({ code: 'PCAPNG_BAD_BLOCK', message: expect.stringContaining('byte-order magic') });
   });
 
+  it('rejects an unsupported pcap major version and pcapng major version', async () => {
+    const pcap = pcapFile({}, classicPackets(false));
+    pcap[4] = 3;
+    await expect(collectBytes(pcap, 7, 'v3.pcap')).rejects.toMatchObject({ code: 'PCAP_BAD_HEADER', context: { file: 'v3.pcap', offset: 4 } });
+    const shb = pcapngSection();
+    shb[12] = 2;
+    await expect(collectBytes(concatBytes([shb, pcapngInterface({ linkType: 1 })]), 7, 'v2.pcapng')).rejects.toMatchObject({
+      code: 'PCAPNG_BAD_BLOCK',
+      message: expect.stringContaining('major version 2'),
+    });
+  });
+
+  it('warns about an interface option that runs past its block and keeps reading', async () => {
+    // if_tsresol of length 200 inside a 24-byte option area.
+    const idb = pcapngBlock(1, concatBytes([bytes(1, 0, 0, 0), bytes(0, 0, 0, 0), bytes(9, 0, 200, 0), bytes(9, 0, 0, 0)]));
+    const file = concatBytes([pcapngSection(), idb, pcapngEnhancedPacket(0, 2_000_000n, tcpSyn)]);
+    for (const size of CHUNK_SIZES) {
+      const r = await collectBytes(file, size, 'opt.pcapng');
+      expect(r.warnings.map((w) => w.code)).toEqual(['PCAPNG_BAD_OPTION']);
+      expect(r.warnings[0]!.offset).toBe(28 + 16);
+      // Default resolution (µs) applies.
+      expect(r.packets.map((p) => p.tsSec)).toEqual([2]);
+    }
+  });
+
   it('warns once per unknown link type and still counts its frames', async () => {
     const r = await collectBytes(pcapFile({ linkType: 147 }, classicPackets(false)), 7);
     expect(r.packets).toHaveLength(3);
