@@ -4,6 +4,7 @@
  * fields are checked against what the MANIFEST and the traces' upstream
  * tests say the files contain.
  */
+import { statSync } from 'node:fs';
 import { describeWithSharedData, sharedData } from '../../helpers/shared-data.js';
 import { CHUNK_SIZES, collectFile } from './collect-packets.js';
 
@@ -44,11 +45,15 @@ const MANIFEST_COUNTS: [string, number][] = [
 
 describeWithSharedData('readCapturePackets on real captures (shared data)', () => {
   for (const [path, count] of MANIFEST_COUNTS) {
-    it(`${path}: ${count} packets as capinfos counts them, no warnings`, async () => {
-      const r = await collectFile(sharedData(path), 65536);
-      expect(r.packets).toHaveLength(count);
-      expect(r.yieldedTotal).toBe(count);
-      expect(r.warnings).toEqual([]);
+    it(`${path}: ${count} packets as capinfos counts them, no warnings (small files at chunk sizes 1 and 7 too)`, async () => {
+      const bytes = statSync(sharedData(path)).size;
+      const sizes = bytes < 3_000 ? CHUNK_SIZES : bytes < 40_000 ? [7, 65536] : [65536];
+      for (const size of sizes) {
+        const r = await collectFile(sharedData(path), size);
+        expect(r.packets).toHaveLength(count);
+        expect(r.yieldedTotal).toBe(count);
+        expect(r.warnings).toEqual([]);
+      }
     });
   }
 
