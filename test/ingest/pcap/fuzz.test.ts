@@ -1,6 +1,6 @@
 /**
- * Mutation fuzzing of the capture reader, the frame decoder and the DNS
- * parser: thousands of seeded (repeatable) mutations of small captures —
+ * Mutation fuzzing of the capture reader, the frame decoder, the checksum
+ * helpers and the DNS parser: thousands of seeded (repeatable) mutations of small captures —
  * bit flips, random bytes, truncations, absurd lengths (0xFFFFFFFF captured
  * lengths and block lengths), random pcapng block types, spliced copies.
  * Every run must either complete or throw FlowhoundError, nothing else; the
@@ -12,6 +12,7 @@ import { isFlowhoundError } from '../../../src/errors.js';
 import { openByteSourceFromChunks, rechunk } from '../../../src/io/byte-source.js';
 import { parseDnsMessage, parseDnsOverTcp } from '../../../src/ingest/pcap/dns-message.js';
 import { readCapturePackets } from '../../../src/ingest/pcap/read-capture.js';
+import { verifyIpv4HeaderChecksum, verifyTransportChecksum } from '../../../src/ingest/pcap/verify-checksum.js';
 import { hasSharedData, sharedData } from '../../helpers/shared-data.js';
 import {
   bytes,
@@ -165,6 +166,8 @@ async function runOnce(input: Uint8Array, chunkSize: number): Promise<{ packets:
           parseDnsMessage(p.data, p.payloadOffset, p.payloadLen);
         }
         if (p.ipProto === 6 && p.payloadOffset < p.data.length) parseDnsOverTcp(p.data, p.payloadOffset, p.payloadLen);
+        verifyIpv4HeaderChecksum(p);
+        verifyTransportChecksum(p);
       },
       { onWarning: () => {} },
     )) {
