@@ -52,6 +52,7 @@ export interface TraceConformance {
   ipBytesAgree: number;
   /** orig_bytes and resp_bytes both equal (unset counts as equal to unset). */
   bytesAgree: number;
+  missedBytesAgree: number;
   /** True when the baseline has no address columns and rows were paired in order. */
   pairedByOrder: boolean;
   mismatches: FieldMismatch[];
@@ -70,6 +71,7 @@ export interface ConformanceTotals {
   pktsAgree: number;
   ipBytesAgree: number;
   bytesAgree: number;
+  missedBytesAgree: number;
 }
 
 export interface ConformanceReport {
@@ -141,6 +143,7 @@ export async function runConformanceTrace(dir: string, name: string, tracker: Fl
     pktsAgree: 0,
     ipBytesAgree: 0,
     bytesAgree: 0,
+    missedBytesAgree: 0,
     pairedByOrder: false,
     mismatches: [],
     unmatchedZeek: [],
@@ -220,6 +223,7 @@ export async function runConformanceTrace(dir: string, name: string, tracker: Fl
     if (ok('orig_pkts') && ok('resp_pkts')) result.pktsAgree++;
     if (ok('orig_ip_bytes') && ok('resp_ip_bytes')) result.ipBytesAgree++;
     if (ok('orig_bytes') && ok('resp_bytes')) result.bytesAgree++;
+    if (ok('missed_bytes')) result.missedBytesAgree++;
     for (const c of checks) {
       if (!c.equal && result.mismatches.length < MAX_MISMATCHES_PER_TRACE) {
         result.mismatches.push({ tuple: tupleOf(f.origH, f.origP, f.respH, f.respP, f.proto), field: c.field, zeek: c.zeek, ours: c.ours });
@@ -247,6 +251,7 @@ function compareFields(row: BaselineRow, f: FlowRecord): FieldCheck[] {
     resp_ip_bytes: String(f.respIpBytes),
     orig_bytes: f.origBytes === null ? '-' : String(f.origBytes),
     resp_bytes: f.respBytes === null ? '-' : String(f.respBytes),
+    missed_bytes: String(f.missedBytes),
   };
   const out: FieldCheck[] = [];
   for (const field of Object.keys(ours)) {
@@ -273,6 +278,7 @@ function sumTraces(traces: TraceConformance[]): ConformanceTotals {
     pktsAgree: 0,
     ipBytesAgree: 0,
     bytesAgree: 0,
+    missedBytesAgree: 0,
   };
   for (const r of traces) {
     t.zeekRows += r.zeekRows;
@@ -283,6 +289,7 @@ function sumTraces(traces: TraceConformance[]): ConformanceTotals {
     t.pktsAgree += r.pktsAgree;
     t.ipBytesAgree += r.ipBytesAgree;
     t.bytesAgree += r.bytesAgree;
+    t.missedBytesAgree += r.missedBytesAgree;
   }
   return t;
 }

@@ -44,7 +44,7 @@ export function toFlowRecord(t: FlowTable, slot: number): FlowRecord {
     respBytes,
     connState: computeConnState(t, slot),
     history: history === '' ? null : history,
-    missedBytes: 0,
+    missedBytes: t.missedBytes[slot]!,
     origPkts: t.origPkts[slot]!,
     origIpBytes: t.origIpBytes[slot]!,
     respPkts: t.respPkts[slot]!,

@@ -87,6 +87,8 @@ export class FlowTable {
   expireChainAt = new Float64Array(0);
   closeExpireChainAt = new Float64Array(0);
   inactivitySec = new Float64Array(0);
+  /** Bytes of content gaps (Zeek's missed_bytes). */
+  missedBytes = new Float64Array(0);
 
   // Per TCP endpoint: index slot * 2 + side.
   eState = new Uint8Array(0);
@@ -109,6 +111,13 @@ export class FlowTable {
   eHistLastSyn = new Float64Array(0);
   eHistLastFin = new Float64Array(0);
   eHistLastRst = new Float64Array(0);
+  /** Content-gap tracking (tcp-gaps.ts): next unseen relative sequence, one buffered range beyond a hole, FIN end. */
+  eReassemNext = new Float64Array(0);
+  eBufStart = new Float64Array(0);
+  eBufEnd = new Float64Array(0);
+  eFinSeq = new Float64Array(0);
+  eGapCnt = new Uint32Array(0);
+  eGapThresh = new Uint32Array(0);
 
   constructor(maxCapacity = Number.POSITIVE_INFINITY) {
     this.maxCapacity = maxCapacity;
@@ -162,6 +171,7 @@ export class FlowTable {
     this.expireChainAt[slot] = Number.NaN;
     this.closeExpireChainAt[slot] = Number.NaN;
     this.inactivitySec[slot] = 0;
+    this.missedBytes[slot] = 0;
     for (let e = slot * 2; e < slot * 2 + 2; e++) {
       this.eState[e] = 0;
       this.ePrevState[e] = 0;
@@ -181,6 +191,12 @@ export class FlowTable {
       this.eHistLastSyn[e] = 0;
       this.eHistLastFin[e] = 0;
       this.eHistLastRst[e] = 0;
+      this.eReassemNext[e] = 1;
+      this.eBufStart[e] = 0;
+      this.eBufEnd[e] = 0;
+      this.eFinSeq[e] = 0;
+      this.eGapCnt[e] = 0;
+      this.eGapThresh[e] = 1;
     }
     return slot;
   }
@@ -289,6 +305,12 @@ export class FlowTable {
       this.eHistLastSyn,
       this.eHistLastFin,
       this.eHistLastRst,
+      this.eReassemNext,
+      this.eBufStart,
+      this.eBufEnd,
+      this.eFinSeq,
+      this.eGapCnt,
+      this.eGapThresh,
     ];
   }
 
@@ -332,6 +354,7 @@ export class FlowTable {
     this.expireChainAt = g(this.expireChainAt, n);
     this.closeExpireChainAt = g(this.closeExpireChainAt, n);
     this.inactivitySec = g(this.inactivitySec, n);
+    this.missedBytes = g(this.missedBytes, n);
     this.eState = g(this.eState, 2 * n);
     this.ePrevState = g(this.ePrevState, 2 * n);
     this.eDidClose = g(this.eDidClose, 2 * n);
@@ -350,6 +373,12 @@ export class FlowTable {
     this.eHistLastSyn = g(this.eHistLastSyn, 2 * n);
     this.eHistLastFin = g(this.eHistLastFin, 2 * n);
     this.eHistLastRst = g(this.eHistLastRst, 2 * n);
+    this.eReassemNext = g(this.eReassemNext, 2 * n);
+    this.eBufStart = g(this.eBufStart, 2 * n);
+    this.eBufEnd = g(this.eBufEnd, 2 * n);
+    this.eFinSeq = g(this.eFinSeq, 2 * n);
+    this.eGapCnt = g(this.eGapCnt, 2 * n);
+    this.eGapThresh = g(this.eGapThresh, 2 * n);
     this.capacity = n;
   }
 }

@@ -31,6 +31,7 @@ import {
   HIST_RST_PKT,
   HIST_SYN_PKT,
 } from './flow-table.js';
+import { noteTcpAck, noteTcpData } from './tcp-gaps.js';
 import {
   initSeqs,
   isHandshakeState,
@@ -165,15 +166,25 @@ export function processTcpPacket(t: FlowTable, slot: number, isOrig: boolean, p:
 
   if (t.eDidClose[slot * 2] === 0 || t.eDidClose[slot * 2 + 1] === 0) t.lastTs[slot] = now;
 
-  if (flags & FIN) t.eFinCnt[e] = t.eFinCnt[e]! + 1;
+  if (flags & FIN) {
+    t.eFinCnt[e] = t.eFinCnt[e]! + 1;
+    t.eFinSeq[e] = relSeq + segLen;
+  }
 
+  // Zeek's rel_ack: 1 when the peer was not seen yet, 0 on an underflow.
+  let relAck = Number.NaN;
   if (flags & ACK) {
     if (t.eState[peer] === TCP_INACTIVE) {
       const a = (ackSeq - 1) >>> 0;
       initSeqs(t, peer, a, a);
-    } else if (!Number.isNaN(relativeSeq(t, peer, ackSeq, t.eAckSeq[peer]!, t.eAckWraps[peer]!)) && (flags & RST) === 0) {
-      const deltaAck = seqDelta(ackSeq, t.eAckSeq[peer]!);
-      if (!(ackSeq === 0 && deltaAck > TOO_LARGE_SEQ_DELTA) && deltaAck > 0) updateAckSeq(t, peer, ackSeq);
+      relAck = 1;
+    } else {
+      relAck = relativeSeq(t, peer, ackSeq, t.eAckSeq[peer]!, t.eAckWraps[peer]!);
+      if (Number.isNaN(relAck)) relAck = 0;
+      else if ((flags & RST) === 0) {
+        const deltaAck = seqDelta(ackSeq, t.eAckSeq[peer]!);
+        if (!(ackSeq === 0 && deltaAck > TOO_LARGE_SEQ_DELTA) && deltaAck > 0) updateAckSeq(t, peer, ackSeq);
+      }
     }
   }
 
@@ -201,6 +212,9 @@ export function processTcpPacket(t: FlowTable, slot: number, isOrig: boolean, p:
     e ^= 1;
     peer ^= 1;
   }
+  // After the state machine, as Zeek: the ACK reveals gaps in the peer's data, then this packet's data is seen.
+  if (flags & ACK) noteTcpAck(t, slot, peer, relAck);
+  if ((flags & RST) === 0 && len > 0) noteTcpData(t, e, flags & SYN ? relSeq + 1 : relSeq, len, p.payloadOffset + len <= p.data.length);
   if (r & STATE_CLOSE) connectionClosed(t, slot, e, timers);
 }
 

@@ -111,6 +111,27 @@ describe('flow tracker: TCP', () => {
     expect(only(run(pkts).flows).history).toBe('ShADTadFf');
   });
 
+  it('data acknowledged but never seen is a content gap: G and missed_bytes', () => {
+    const pkts = fullConnection().filter((_p, i) => i !== 3); // the 10-byte data segment was not captured
+    const f = only(run(pkts).flows);
+    // As in Zeek, the ACK's own letter comes first, then the gap it reveals (cf. Zeek's 'ShADaGdgtR').
+    expect(f.history).toBe('ShAaGdFf');
+    expect(f.missedBytes).toBe(10);
+  });
+
+  it('reordered segments are not a gap', () => {
+    const pkts = [
+      ...fullConnection().slice(0, 3),
+      tcp(1000.3, C, 40000, S, 80, PSH | ACK, 111, 501, 10), // second segment first
+      tcp(1000.31, C, 40000, S, 80, PSH | ACK, 101, 501, 10),
+      tcp(1000.4, S, 80, C, 40000, ACK, 501, 121),
+    ];
+    const f = only(run(pkts).flows);
+    expect(f.missedBytes).toBe(0);
+    // The late segment does not advance the highest sequence seen: Zeek counts it as a retransmission (T).
+    expect(f.history).toBe('ShADTa');
+  });
+
   it('the orig RST after establishment gives RSTO', () => {
     const pkts = fullConnection().slice(0, 6);
     pkts.push(tcp(1000.6, C, 40000, S, 80, RST, 111, 0));

@@ -51,7 +51,22 @@ export function tcp(
   ack: number,
   len = 0,
 ): DecodedPacket {
-  return packet({ tsSec, src, dst, srcPort, dstPort, ipProto: 6, tcpFlags: flags, tcpSeq: seq >>> 0, tcpAck: ack >>> 0, payloadLen: len, ipLen: 40 + len, payloadOffset: 54 });
+  // A whole frame (Ethernet + IPv4 + TCP headers + payload) was captured.
+  return packet({
+    tsSec,
+    src,
+    dst,
+    srcPort,
+    dstPort,
+    ipProto: 6,
+    tcpFlags: flags,
+    tcpSeq: seq >>> 0,
+    tcpAck: ack >>> 0,
+    payloadLen: len,
+    ipLen: 40 + len,
+    payloadOffset: 54,
+    data: new Uint8Array(54 + len),
+  });
 }
 
 export function udp(tsSec: number, src: string, srcPort: number, dst: string, dstPort: number, len: number, payload?: Uint8Array): DecodedPacket {
