@@ -2,8 +2,10 @@
  * One decoded packet as the capture reader hands it to the flow tracker.
  *
  * The reader reuses one object for every packet (the fast path allocates
- * nothing per packet but the address strings, which it caches): a consumer
- * must copy what it keeps before returning from the callback.
+ * nothing per packet but the address strings, which it caches; `data` is a
+ * view made only when read): a consumer must copy what it keeps before
+ * returning from the callback. Spreading the reader's object (`{ ...p }`)
+ * does not copy `data` (a getter): take it explicitly.
  */
 export interface DecodedPacket {
   /** Seconds since the epoch (double, µs or ns resolution as the capture has it). */
@@ -38,7 +40,11 @@ export interface DecodedPacket {
   tcpWindow: number;
   icmpType: number;
   icmpCode: number;
-  /** ICMP echo identifier and sequence (0 for other ICMP messages). */
+  /**
+   * ICMP echo identifier and sequence (0 for other ICMP messages). For ICMP
+   * `payloadLen` is the IP payload minus the 8-byte ICMP header (the echo
+   * data for echo messages).
+   */
   icmpId: number;
   icmpSeq: number;
   /** Transport payload length computed from the IP length (not the captured length). */
