@@ -17,6 +17,7 @@ import { DEFAULT_MAX_FLOWS } from '../ingest/flow-tracker/flow-tracker.js';
 import { DEFAULT_MAX_INVALID, type ReadOptions, readInputs } from '../ingest/read-input.js';
 import { createZeekConnLogWriter, createZeekDnsLogWriter } from '../sink/zeek-log-writer.js';
 import type { DnsRecord, FlowRecord, IngestWarning } from '../types.js';
+import { recoverStdinInputs } from './analyze.js';
 import { createProgressLine } from './progress.js';
 import { UsageError } from './usage-error.js';
 
@@ -54,7 +55,8 @@ export const flowsCommand: CommandModule<object, FlowsArgs> = {
       .example('$0 flows capture.pcap > conn.log', 'a Zeek-format conn.log from a capture')
       .example('$0 flows --dns --json capture.pcapng', 'the DNS queries as Zeek JSON lines') as unknown as Argv<FlowsArgs>,
   handler: async (args) => {
-    if (args.inputs.length === 0) throw new UsageError('name at least one INPUT (a capture, a Zeek log, a CSV flow export, or - for stdin)');
+    const inputs = recoverStdinInputs(args.inputs, process.argv.slice(2));
+    if (inputs.length === 0) throw new UsageError('name at least one INPUT (a capture, a Zeek log, a CSV flow export, or - for stdin)');
     const maxInvalid = args['max-invalid'];
     const maxFlows = args['max-flows'];
     if (!Number.isInteger(maxInvalid) || maxInvalid < 1) throw new UsageError(`--max-invalid must be a whole number ≥ 1, got ${maxInvalid}`);
@@ -81,7 +83,7 @@ export const flowsCommand: CommandModule<object, FlowsArgs> = {
       if (args.dns) {
         const writer = createZeekDnsLogWriter(process.stdout, { format });
         const held: DnsRecord[] = [];
-        for await (const batch of readInputs(args.inputs, options)) {
+        for await (const batch of readInputs(inputs, options)) {
           progress.addRecords(batch.dns.length);
           if (args.sort) held.push(...batch.dns);
           else await writer.write(batch.dns);
@@ -93,7 +95,7 @@ export const flowsCommand: CommandModule<object, FlowsArgs> = {
       } else {
         const writer = createZeekConnLogWriter(process.stdout, { format });
         const held: FlowRecord[] = [];
-        for await (const batch of readInputs(args.inputs, options)) {
+        for await (const batch of readInputs(inputs, options)) {
           progress.addRecords(batch.flows.length);
           if (args.sort) {
             for (const f of batch.flows) held.push(f);
@@ -110,7 +112,7 @@ export const flowsCommand: CommandModule<object, FlowsArgs> = {
     const elapsedSec = (Date.now() - startMs) / 1000;
     const more = warnings > MAX_PRINTED_WARNINGS ? ` (${warnings - MAX_PRINTED_WARNINGS} not shown)` : '';
     process.stderr.write(
-      `flowhound flows: ${written} ${args.dns ? 'DNS records' : 'connections'} from ${args.inputs.length} input${args.inputs.length === 1 ? '' : 's'} in ${elapsedSec.toFixed(2)} s; ${warnings} warning${warnings === 1 ? '' : 's'}${more}\n`,
+      `flowhound flows: ${written} ${args.dns ? 'DNS records' : 'connections'} from ${inputs.length} input${inputs.length === 1 ? '' : 's'} in ${elapsedSec.toFixed(2)} s; ${warnings} warning${warnings === 1 ? '' : 's'}${more}\n`,
     );
   },
 };
