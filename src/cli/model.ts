@@ -56,7 +56,7 @@ const inspectCommand: CommandModule<object, InspectArgs> = {
 };
 
 function describeThreshold(th: StoredThreshold): string {
-  const how = th.method === 'lognormal' ? `log-normal tail p=${th.tailP} (log mean ${th.logMean.toFixed(3)}, sd ${th.logStd.toFixed(3)})` : `q${th.quantile} ${th.quantileScore.toPrecision(4)} × ${th.margin}`;
+  const how = th.method === 'lognormal' ? `log-normal tail p=${th.tailP} (log mean ${th.logMean.toFixed(3)}, sd ${th.logStd.toFixed(3)})` : th.method === 'max' ? `largest calibration score ${th.trainingMaxScore.toPrecision(4)} × ${th.margin} (log-normal tail p=${th.tailP} capped)` : `q${th.quantile} ${th.quantileScore.toPrecision(4)} × ${th.margin}`;
   return `threshold ${th.threshold.toPrecision(4)} = ${how}, from ${th.trainingWindows} ${th.calibratedOn === 'holdout' ? 'held-out (out-of-fold for dense)' : 'fitted'} training windows (median ${th.trainingMedianScore.toPrecision(4)}, max ${th.trainingMaxScore.toPrecision(4)})`;
 }
 

@@ -85,7 +85,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       `  windows ${m.training.windows} (${m.windowSec} s) over ${m.training.ports} ports, event time ${new Date(m.training.firstWindowSec * 1000).toISOString()} … ${new Date((m.training.lastWindowSec + m.windowSec) * 1000).toISOString()}`,
       `  epochs ${m.training.epochs}, seed ${m.training.seed}${m.training.warmStartFrom ? `, warm start from ${m.training.warmStartFrom}` : ''}`,
     ];
-    const th = (t: StoredThreshold) => `threshold ${t.threshold.toPrecision(4)} (${t.method === 'lognormal' ? `log-normal tail p=${t.tailP}` : `q${t.quantile} × ${t.margin}`}, from ${t.trainingWindows} ${t.calibratedOn === 'holdout' ? 'held-out (out-of-fold for dense)' : 'fitted'} training windows)`;
+    const th = (t: StoredThreshold) => `threshold ${t.threshold.toPrecision(4)} (${t.method === 'lognormal' ? `log-normal tail p=${t.tailP}` : t.method === 'max' ? `largest calibration score × ${t.margin}` : `q${t.quantile} × ${t.margin}`}, from ${t.trainingWindows} ${t.calibratedOn === 'holdout' ? 'held-out (out-of-fold for dense)' : 'fitted'} training windows)`;
     if (m.dense) lines.push(`  dense: final loss ${m.training.finalLoss.dense?.toFixed(5)}, ${th(m.dense.threshold)}`);
     if (m.lstm) lines.push(`  lstm: final loss ${m.training.finalLoss.lstm?.toFixed(5)}, ${th(m.lstm.threshold)}, ${m.training.lstmSamples} samples`);
     lines.push(`  late records ${m.training.lateRecords}${warnings ? `, ${warnings} input warnings` : ''}, ${totalSec.toFixed(1)} s total`);

@@ -6,11 +6,14 @@
  * mean and standard deviation of log(score), the threshold is
  * exp(μ + z·σ) for the one-sided tail probability THRESHOLD_TAIL_P
  * (z = 3.09 for 0.001), and never below the empirical THRESHOLD_QUANTILE
- * of the calibration scores times THRESHOLD_MARGIN. The log-normal tail
- * extrapolates beyond the largest calibration score, which matters when the
- * calibration set is small (a 90 s capture holds a few dozen windows); the
- * empirical quantile keeps the threshold honest when the scores are not
- * log-normal.
+ * of the calibration scores times THRESHOLD_MARGIN, and never above the
+ * largest calibration score times THRESHOLD_MARGIN. The log-normal tail
+ * extrapolates beyond the calibration scores' quantile, which matters when
+ * the calibration set is small (a 90 s capture holds a few dozen windows);
+ * the empirical floor keeps the threshold honest when the scores are not
+ * log-normal; the cap stops a heavy, many-moded tail (real Zeek days: σ of
+ * log-scores near 3) from putting the threshold orders of magnitude above
+ * anything benign training data ever scored.
  */
 import { quantileSorted } from './robust-scaler.js';
 
@@ -20,7 +23,7 @@ export const THRESHOLD_MARGIN = 1.5;
 
 export interface ThresholdCalibration {
   threshold: number;
-  method: 'lognormal' | 'quantile';
+  method: 'lognormal' | 'quantile' | 'max';
   tailP: number;
   logMean: number;
   logStd: number;
@@ -69,9 +72,11 @@ export function calibrateThreshold(scores: ArrayLike<number>, options: { tailP?:
   const lognormal = Math.exp(logMean + measureNormalQuantile(tailP) * logStd);
   const q = quantileSorted(sorted, quantile);
   const empirical = q * margin;
+  const cap = (sorted.length ? sorted[sorted.length - 1]! : 0) * margin;
+  const threshold = Math.max(empirical, Math.min(lognormal, cap));
   return {
-    threshold: Math.max(lognormal, empirical),
-    method: lognormal >= empirical ? 'lognormal' : 'quantile',
+    threshold,
+    method: threshold === empirical ? 'quantile' : threshold === cap ? 'max' : 'lognormal',
     tailP,
     logMean,
     logStd,
