@@ -13,6 +13,13 @@ export interface ByteSourceOptions {
   chunkSize?: number;
   /** Called after each compressed (on-disk) chunk with bytes read so far. */
   onRead?: (bytesRead: number) => void;
+  /**
+   * Live inputs (`watch`): stop peeking for format detection as soon as the
+   * head holds one complete non-blank line (text formats) or a capture's
+   * 24-byte file header, instead of waiting for 4096 bytes or the end, which
+   * a growing log with only its header written yet would not give.
+   */
+  earlyHead?: boolean;
 }
 
 export interface ByteSource {
@@ -108,7 +115,7 @@ export async function openByteSourceFromChunks(
   const headParts: Uint8Array[] = [];
   let headLen = 0;
   let headDone = false;
-  while (headLen < HEAD_BYTES) {
+  while (headLen < HEAD_BYTES && !(options.earlyHead === true && isHeadEnough(headParts, headLen))) {
     const r = await headIt.next();
     if (r.done) {
       headDone = true;
@@ -142,6 +149,25 @@ async function* gunzipChunks(name: string, input: AsyncIterable<Uint8Array>): As
     const msg = (e as NodeJS.ErrnoException).code === 'Z_BUF_ERROR' ? 'gzip stream is truncated' : (e as Error).message;
     throw new FlowhoundError('INPUT_TRUNCATED', `${name}: gzip: ${msg}`, { file: name }, { cause: e });
   }
+}
+
+/** True when the head parts hold a complete non-blank line or a capture file header (24 bytes). */
+function isHeadEnough(parts: readonly Uint8Array[], headLen: number): boolean {
+  if (headLen >= 24) {
+    const h = concat(parts as Uint8Array[], 4);
+    const m = ((h[0]! << 24) | (h[1]! << 16) | (h[2]! << 8) | h[3]!) >>> 0;
+    if (m === 0xa1b2c3d4 || m === 0xd4c3b2a1 || m === 0xa1b23c4d || m === 0x4d3cb2a1 || m === 0x0a0d0d0a) return true;
+  }
+  let seenText = false;
+  for (const p of parts) {
+    for (let i = 0; i < p.length; i++) {
+      const b = p[i]!;
+      if (b === 0x0a) {
+        if (seenText) return true;
+      } else if (b !== 0x20 && b !== 0x09 && b !== 0x0d) seenText = true;
+    }
+  }
+  return false;
 }
 
 async function* toAsync(it: Iterable<Uint8Array>): AsyncGenerator<Uint8Array> {

@@ -1,0 +1,282 @@
+/**
+ * Follows a growing file like `tail -F`: an async iterable of the bytes
+ * appended to it, for the existing readers (readSource) to parse.
+ *
+ * Algorithm (one poll every `pollMs`, wall clock only for the polling):
+ * 1. stat the path. Missing: wait for it to (re)appear (Zeek's `current`
+ *    directory between a rotation's rename and the new file).
+ * 2. Another file at the path (device or inode changed): read what is left
+ *    of the open one to its end, then open the new one from byte 0
+ *    (`rotations`).
+ * 3. Same file but smaller than the read offset (copytruncate, `> file`):
+ *    start again from byte 0 (`truncations`).
+ * 4. Larger: read the new bytes, in reads of at most `chunkSize`.
+ * Chunks end at a line end: a partial last line is held back until its
+ * newline arrives, so `position()` always names a line boundary that a
+ * restart can resume from. The held-back part is yielded (with a newline
+ * added) when the file rotates or is truncated, and as is when the follower
+ * ends idle; it is dropped on abort (a resume reads it again).
+ *
+ * The follower ends when `signal` aborts or, with `idleEndMs`, after that
+ * long without new bytes (tests and one-shot runs). It also tracks the
+ * latest Zeek TSV header block (`#separator` … `#types` lines) it passed,
+ * so a state file can resume mid-file (see `prefix`).
+ */
+import { type Stats, statSync } from 'node:fs';
+import { type FileHandle, open } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { FlowhoundError } from '../errors.js';
+
+/** Which file a position is in: device and inode numbers. */
+export interface FileIdentity {
+  dev: number;
+  ino: number;
+}
+
+/** Where a follower stands: the file and the offset just after the last line handed out. */
+export interface FollowPosition {
+  identity: FileIdentity | null;
+  offset: number;
+  /** The Zeek TSV header block in effect at `offset` (text with newlines), or null. */
+  header: string | null;
+}
+
+export interface FollowFileOptions {
+  /** Poll interval in ms (default 250). */
+  pollMs?: number;
+  /** Largest read in bytes (default 1 MiB). */
+  chunkSize?: number;
+  /** Ends the follower. */
+  signal?: AbortSignal;
+  /** End after this many ms without new bytes (default: never). */
+  idleEndMs?: number;
+  /**
+   * Resume here when the file at the path is still `start.identity` and at
+   * least `start.offset` long; else start at byte 0 (the file was rotated
+   * or truncated meanwhile). `start.header` is yielded first, so a reader
+   * resuming mid-file sees the TSV header.
+   */
+  start?: FollowPosition;
+  /** Called on each rotation or truncation (for the run summary). */
+  onReopen?: (event: { kind: 'rotation' | 'truncation'; path: string }) => void;
+}
+
+export interface FileFollower extends AsyncIterable<Uint8Array> {
+  readonly path: string;
+  /** The position after the last chunk handed out. */
+  position(): FollowPosition;
+  readonly stats: { bytesRead: number; rotations: number; truncations: number; resumed: boolean };
+}
+
+const DEFAULT_POLL_MS = 250;
+const DEFAULT_CHUNK = 1 << 20;
+const NL = 0x0a;
+const HASH = 0x23;
+
+interface Piece {
+  data: Uint8Array;
+  identity: FileIdentity | null;
+  /** Offset in that file just after `data`. */
+  endOffset: number;
+}
+
+export function createFileFollower(path: string, options: FollowFileOptions = {}): FileFollower {
+  const pollMs = options.pollMs ?? DEFAULT_POLL_MS;
+  const chunkSize = options.chunkSize ?? DEFAULT_CHUNK;
+  const stats = { bytesRead: 0, rotations: 0, truncations: 0, resumed: false };
+  let handed: FollowPosition = { identity: null, offset: 0, header: null };
+  let header: string | null = null;
+  /** Header lines gathered since the last data line. */
+  let headerLines: string[] = [];
+  let lastLineWasData = true;
+  let started = false;
+
+  function noteLines(chunk: Uint8Array): void {
+    // Fast path: no line starts with '#'.
+    const buf = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    if (buf[0] !== HASH && buf.indexOf('\n#') < 0) {
+      if (buf.length > 0) lastLineWasData = true;
+      return;
+    }
+    let i = 0;
+    while (i < buf.length) {
+      let end = buf.indexOf(NL, i);
+      if (end < 0) end = buf.length;
+      if (buf[i] === HASH) {
+        const line = buf.toString('utf8', i, end).replace(/\r$/, '');
+        if (!line.startsWith('#close')) {
+          if (lastLineWasData) headerLines = [];
+          lastLineWasData = false;
+          headerLines.push(line);
+          header = `${headerLines.join('\n')}\n`;
+        }
+      } else if (end > i) lastLineWasData = true;
+      i = end + 1;
+    }
+  }
+
+  async function* follow(): AsyncGenerator<Uint8Array> {
+    if (started) throw new Error(`${path}: a file follower can be iterated once`);
+    started = true;
+    const signal = options.signal;
+    let fh: FileHandle | null = null;
+    let identity: FileIdentity | null = null;
+    let offset = 0;
+    let carry: Uint8Array[] = [];
+    /** The file went away; its successor is a rotation. */
+    let awaitingRotation = false;
+    let lastDataAt = Date.now();
+    const buf = Buffer.allocUnsafe(chunkSize);
+    const start = options.start;
+
+    async function openAt(st: Stats, at: number): Promise<void> {
+      try {
+        fh = await open(path, 'r');
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT') return; // gone again: next poll
+        throw new FlowhoundError('INPUT_UNREADABLE', `${path}: cannot open: ${(e as Error).message}`, { file: path }, { cause: e });
+      }
+      identity = { dev: st.dev, ino: st.ino };
+      offset = at;
+    }
+
+    /** The held-back partial line as a piece (with a newline added when `terminate`). */
+    function takeCarry(terminate: boolean): Piece | null {
+      if (carry.length === 0) return null;
+      const parts = carry;
+      carry = [];
+      return { data: Buffer.concat(terminate ? [...parts, Buffer.from('\n')] : parts), identity, endOffset: offset };
+    }
+
+    /** Reads from the open file up to `size`; returns line-aligned pieces. */
+    async function readTo(size: number): Promise<Piece[]> {
+      const out: Piece[] = [];
+      while (fh !== null && offset < size) {
+        const want = Math.min(chunkSize, size - offset);
+        const { bytesRead } = await fh.read(buf, 0, want, offset);
+        if (bytesRead === 0) break;
+        offset += bytesRead;
+        stats.bytesRead += bytesRead;
+        const data = Buffer.from(buf.subarray(0, bytesRead));
+        const lastNl = data.lastIndexOf(NL);
+        if (lastNl < 0) {
+          carry.push(data);
+          continue;
+        }
+        const whole = carry.length ? Buffer.concat([...carry, data.subarray(0, lastNl + 1)]) : data.subarray(0, lastNl + 1);
+        carry = lastNl + 1 < data.length ? [data.subarray(lastNl + 1)] : [];
+        out.push({ data: whole, identity, endOffset: offset - (data.length - lastNl - 1) });
+      }
+      return out;
+    }
+
+    function statPath(): Stats | null {
+      try {
+        return statSync(path);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT' || code === 'ENOTDIR') return null;
+        throw new FlowhoundError('INPUT_UNREADABLE', `${path}: cannot stat: ${(e as Error).message}`, { file: path }, { cause: e });
+      }
+    }
+
+    async function closeOld(): Promise<Piece[]> {
+      const old = fh as FileHandle | null;
+      if (old === null) return [];
+      const pieces = await readTo((await old.stat()).size);
+      const tail = takeCarry(true);
+      if (tail) pieces.push(tail);
+      await old.close();
+      fh = null;
+      return pieces;
+    }
+
+    try {
+      const st0 = statPath();
+      if (st0?.isDirectory()) throw new FlowhoundError('INPUT_UNREADABLE', `${path}: is a directory, expected a file`, { file: path });
+      if (st0 !== null) {
+        if (start?.identity && start.identity.dev === st0.dev && start.identity.ino === st0.ino && st0.size >= start.offset) {
+          await openAt(st0, start.offset);
+          stats.resumed = true;
+          handed = { identity, offset: start.offset, header: start.header };
+          if (start.header !== null && start.offset > 0) {
+            header = start.header;
+            headerLines = start.header.replace(/\n$/, '').split('\n');
+            lastLineWasData = false;
+            yield Buffer.from(start.header);
+          }
+        } else await openAt(st0, 0);
+      }
+      while (!signal?.aborted) {
+        const st = statPath();
+        let pieces: Piece[] = [];
+        if (st === null) {
+          // Rotated away and not yet re-created: finish the old file.
+          if (fh !== null) {
+            pieces = await closeOld();
+            awaitingRotation = true;
+          }
+        } else if (fh === null) {
+          if (awaitingRotation) {
+            awaitingRotation = false;
+            stats.rotations++;
+            options.onReopen?.({ kind: 'rotation', path });
+          }
+          await openAt(st, 0);
+          pieces = await readTo(st.size);
+        } else if (identity !== null && (st.dev !== (identity as FileIdentity).dev || st.ino !== (identity as FileIdentity).ino)) {
+          pieces = await closeOld();
+          stats.rotations++;
+          options.onReopen?.({ kind: 'rotation', path });
+          await openAt(st, 0);
+          pieces = pieces.concat(await readTo(st.size));
+        } else if (st.size < offset) {
+          const tail = takeCarry(true);
+          if (tail) pieces.push(tail);
+          offset = 0;
+          stats.truncations++;
+          options.onReopen?.({ kind: 'truncation', path });
+          pieces = pieces.concat(await readTo(st.size));
+        } else {
+          pieces = await readTo(st.size);
+        }
+        for (const p of pieces) {
+          if (p.data.length === 0) continue;
+          lastDataAt = Date.now();
+          noteLines(p.data);
+          handed = { identity: p.identity, offset: p.endOffset, header };
+          yield p.data;
+        }
+        if (options.idleEndMs !== undefined && Date.now() - lastDataAt >= options.idleEndMs) {
+          const tail = takeCarry(false);
+          if (tail) {
+            noteLines(tail.data);
+            handed = { identity: tail.identity, offset: tail.endOffset, header };
+            yield tail.data;
+          }
+          return;
+        }
+        try {
+          await sleep(pollMs, undefined, signal ? { signal } : undefined);
+        } catch {
+          // aborted: the loop condition ends it
+        }
+      }
+    } finally {
+      const open = fh as FileHandle | null;
+      if (open !== null) await open.close();
+    }
+  }
+
+  return {
+    path,
+    stats,
+    position() {
+      return handed;
+    },
+    [Symbol.asyncIterator]() {
+      return follow();
+    },
+  };
+}

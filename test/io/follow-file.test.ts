@@ -1,0 +1,161 @@
+import { appendFileSync, mkdtempSync, renameSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createFileFollower, type FileFollower } from '../../src/io/follow-file.js';
+
+/** Consumes a follower in the background, keeping the text it yields. */
+function consume(f: FileFollower): { text: () => string; chunks: string[]; done: Promise<void> } {
+  const chunks: string[] = [];
+  const done = (async () => {
+    for await (const c of f) chunks.push(Buffer.from(c).toString());
+  })();
+  return { text: () => chunks.join(''), chunks, done };
+}
+
+/** Waits (polling every 5 ms, at most 5 s) until `cond` holds. */
+async function waitFor(cond: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+describe('createFileFollower', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'fh-follow-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('yields what is there, then appended lines, and ends on abort', async () => {
+    const p = join(dir, 'conn.log');
+    writeFileSync(p, 'a1\na2\n');
+    const ac = new AbortController();
+    const f = createFileFollower(p, { pollMs: 5, signal: ac.signal });
+    const c = consume(f);
+    await waitFor(() => c.text() === 'a1\na2\n', 'initial lines');
+    appendFileSync(p, 'b1\n');
+    await waitFor(() => c.text() === 'a1\na2\nb1\n', 'appended line');
+    expect(f.position().offset).toBe(9);
+    expect(f.position().identity).toEqual({ dev: statSync(p).dev, ino: statSync(p).ino });
+    ac.abort();
+    await c.done;
+  });
+
+  it('holds a partial line back until its newline is written', async () => {
+    const p = join(dir, 'x.log');
+    writeFileSync(p, 'one\ntw');
+    const ac = new AbortController();
+    const f = createFileFollower(p, { pollMs: 5, signal: ac.signal });
+    const c = consume(f);
+    await waitFor(() => c.text() === 'one\n', 'first line');
+    expect(f.position().offset).toBe(4);
+    appendFileSync(p, 'o\nthree\n');
+    await waitFor(() => c.text() === 'one\ntwo\nthree\n', 'completed line');
+    for (const chunk of c.chunks) expect(chunk.endsWith('\n')).toBe(true);
+    ac.abort();
+    await c.done;
+  });
+
+  it('starts again from byte 0 when the file is truncated', async () => {
+    const p = join(dir, 'x.log');
+    writeFileSync(p, 'old1\nold2\n');
+    const ac = new AbortController();
+    const f = createFileFollower(p, { pollMs: 5, signal: ac.signal });
+    const c = consume(f);
+    await waitFor(() => c.text() === 'old1\nold2\n', 'old lines');
+    truncateSync(p, 0);
+    await waitFor(() => f.stats.truncations === 1, 'truncation');
+    appendFileSync(p, 'new\n');
+    await waitFor(() => c.text() === 'old1\nold2\nnew\n', 'line after truncation');
+    ac.abort();
+    await c.done;
+  });
+
+  it('follows a rotation (rename, new file at the path), finishing the old file first', async () => {
+    const p = join(dir, 'conn.log');
+    writeFileSync(p, 'r1\n');
+    const ac = new AbortController();
+    const f = createFileFollower(p, { pollMs: 5, signal: ac.signal });
+    const c = consume(f);
+    await waitFor(() => c.text() === 'r1\n', 'first file');
+    // Zeek: the last lines, then the rename, then a new file.
+    appendFileSync(p, 'r2\n');
+    renameSync(p, join(dir, 'conn.2026-01-01-00-00-00.log'));
+    writeFileSync(p, 's1\n');
+    await waitFor(() => c.text().includes('s1\n'), 'the new file');
+    expect(c.text()).toBe('r1\nr2\ns1\n');
+    expect(f.stats.rotations).toBe(1);
+    appendFileSync(p, 's2\n');
+    await waitFor(() => c.text() === 'r1\nr2\ns1\ns2\n', 'append to the new file');
+    ac.abort();
+    await c.done;
+  });
+
+  it('waits for a file that does not exist yet', async () => {
+    const p = join(dir, 'dns.log');
+    const ac = new AbortController();
+    const f = createFileFollower(p, { pollMs: 5, signal: ac.signal });
+    const c = consume(f);
+    await new Promise((r) => setTimeout(r, 30));
+    writeFileSync(p, 'late\n');
+    await waitFor(() => c.text() === 'late\n', 'the file to appear');
+    ac.abort();
+    await c.done;
+  });
+
+  it('ends after idleEndMs without new bytes, yielding a last unterminated line', async () => {
+    const p = join(dir, 'x.log');
+    writeFileSync(p, 'a\nb');
+    const f = createFileFollower(p, { pollMs: 5, idleEndMs: 50 });
+    const c = consume(f);
+    await c.done;
+    expect(c.text()).toBe('a\nb');
+  });
+
+  it('tracks the TSV header in effect and resumes mid-file with it', async () => {
+    const p = join(dir, 'conn.log');
+    const head = '#separator \\x09\n#fields\tts\tuid\n#types\ttime\tstring\n';
+    writeFileSync(p, `${head}1.0\tC1\n2.0\tC2\n`);
+    const f1 = createFileFollower(p, { pollMs: 5, idleEndMs: 30 });
+    const c1 = consume(f1);
+    await c1.done;
+    const pos = f1.position();
+    expect(pos.header).toBe(head);
+    expect(pos.offset).toBe(statSync(p).size);
+    appendFileSync(p, '3.0\tC3\n');
+    const f2 = createFileFollower(p, { pollMs: 5, idleEndMs: 30, start: pos });
+    const c2 = consume(f2);
+    await c2.done;
+    expect(f2.stats.resumed).toBe(true);
+    expect(c2.text()).toBe(`${head}3.0\tC3\n`);
+  });
+
+  it('starts from byte 0 when the resume position names another file', async () => {
+    const p = join(dir, 'conn.log');
+    writeFileSync(p, 'x1\n');
+    const st = statSync(p);
+    const f = createFileFollower(p, { pollMs: 5, idleEndMs: 30, start: { identity: { dev: st.dev, ino: st.ino + 1 }, offset: 2, header: '#h\n' } });
+    const c = consume(f);
+    await c.done;
+    expect(f.stats.resumed).toBe(false);
+    expect(c.text()).toBe('x1\n');
+  });
+
+  it('a new header after a rotation replaces the old one', async () => {
+    const p = join(dir, 'conn.log');
+    writeFileSync(p, '#fields\ta\n1\n#close\tx\n');
+    const ac = new AbortController();
+    const f = createFileFollower(p, { pollMs: 5, signal: ac.signal });
+    const c = consume(f);
+    await waitFor(() => c.text().includes('#close'), 'first file');
+    expect(f.position().header).toBe('#fields\ta\n');
+    rmSync(p);
+    writeFileSync(p, '#fields\tb\n2\n');
+    await waitFor(() => c.text().endsWith('2\n'), 'second file');
+    expect(f.position().header).toBe('#fields\tb\n');
+    ac.abort();
+    await c.done;
+  });
+});
