@@ -11,7 +11,10 @@
  *    with its value and the learned (training) median.
  * 4. `src` / `dst` name the originator / responder holding at least half of
  *    the window's flows (null when traffic is spread over many).
- * 5. Windows with fewer than `minFlows` flows and no DNS records are scored
+ * 5. More than `groupPortsAbove` deviating ports in one window with the
+ *    same named src and dst (a vertical scan) become one finding (port null)
+ *    whose evidence lists the ports, the worst first.
+ * 6. Windows with fewer than `minFlows` flows and no DNS records are scored
  *    but not reported (one stray connection is not a baseline).
  */
 import { createHash } from 'node:crypto';
@@ -31,6 +34,12 @@ export interface ModelDetectorSettings {
   minFlows: number;
   /** Cap on ports whose LSTM history is kept. */
   maxPorts: number;
+  /**
+   * When more than this many ports deviate in one window with the same
+   * named src and dst (a vertical scan), they become one finding listing
+   * the ports instead of one finding per port.
+   */
+  groupPortsAbove: number;
 }
 
 export const DEFAULT_MODEL_DETECTOR_SETTINGS: ModelDetectorSettings = {
@@ -38,6 +47,7 @@ export const DEFAULT_MODEL_DETECTOR_SETTINGS: ModelDetectorSettings = {
   evidenceFeatures: 3,
   minFlows: 1,
   maxPorts: 4096,
+  groupPortsAbove: 5,
 };
 
 export interface ModelDetector extends Detector {
@@ -116,7 +126,7 @@ export function createModelDetector(model: FlowhoundModel, settings: Partial<Mod
         },
       });
     }
-    return findings;
+    return groupPortFindings(findings, s.groupPortsAbove);
   }
 
   return {
@@ -135,6 +145,39 @@ export function createModelDetector(model: FlowhoundModel, settings: Partial<Mod
       return { ...windower.stats(), windowsScored, windowsAboveThreshold };
     },
   };
+}
+
+/** Collapses per-port findings of one window that share a named src and dst, when there are more than `above` of them. */
+function groupPortFindings(findings: Finding[], above: number): Finding[] {
+  const groups = new Map<string, Finding[]>();
+  for (const f of findings) {
+    if (f.src === null || f.dst === null) continue;
+    const key = `${f.ts}|${f.src}|${f.dst}`;
+    const g = groups.get(key);
+    if (g) g.push(f);
+    else groups.set(key, [f]);
+  }
+  const grouped = new Set<Finding>();
+  const out: Finding[] = [];
+  for (const g of groups.values()) {
+    if (g.length <= above) continue;
+    for (const f of g) grouped.add(f);
+    const sorted = [...g].sort((a, b) => (b.evidence.ratio as number) - (a.evidence.ratio as number));
+    const worst = sorted[0]!;
+    const protos = new Set(g.map((f) => f.proto));
+    const ports = sorted.map((f) => `${f.proto}/${f.port}`);
+    const id = `f-${createHash('sha1').update(`baseline.deviation|ports|${worst.src}|${worst.dst}|${worst.ts}`).digest('hex').slice(0, 8)}`;
+    out.push({
+      ...worst,
+      id,
+      port: null,
+      proto: protos.size === 1 ? worst.proto : null,
+      summary: `${g.length} ports of ${worst.dst} from ${worst.src} deviate from the baseline in one window (worst ${ports[0]} at ${worst.evidence.ratio}× threshold)`,
+      evidence: { deviatingPorts: g.length, ports: ports.slice(0, 100), worst: worst.evidence },
+    });
+  }
+  for (const f of findings) if (!grouped.has(f)) out.push(f);
+  return out.sort((a, b) => a.ts - b.ts || (a.port ?? -1) - (b.port ?? -1));
 }
 
 /** The address that holds at least half of the window's flows, else null (many parties: no one to name). */

@@ -54,6 +54,17 @@ describe('createModelDetector (baseline.deviation)', () => {
     const ids = [...batches.flatMap((b) => again.push(b)), ...again.push(flood), ...again.flush()].filter((g) => g.port === 80 && g.ts === t0 + 9020).map((g) => g.id);
     expect(ids).toEqual([f.id]);
     expect(benignFindings.every((g) => g.kind === 'baseline.deviation')).toBe(true);
+
+    // A vertical scan: 40 rejected ports of one host from one source in one window become one finding.
+    const scan = model.detector();
+    const probes = createRecordBatch();
+    for (let p = 1000; p < 1040; p++) probes.flows.push(makeFlow({ ts: t0 + 9500 + (p - 1000) * 0.1, respP: p, origH: '10.6.6.6', respH: '10.0.2.2', duration: null, origPkts: 1, respPkts: 1, origIpBytes: 44, respIpBytes: 40, connState: 'REJ', history: 'Sr' }));
+    const scanFindings = [...scan.push(probes), ...scan.flush()];
+    const grouped = scanFindings.filter((g) => g.src === '10.6.6.6');
+    expect(grouped).toHaveLength(1);
+    expect(grouped[0]!.port).toBeNull();
+    expect(grouped[0]!.dst).toBe('10.0.2.2');
+    expect(grouped[0]!.evidence.deviatingPorts).toBe(40);
     model.dispose();
   });
 });
