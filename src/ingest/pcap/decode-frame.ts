@@ -38,6 +38,7 @@ export const SUPPORTED_LINK_TYPES: readonly number[] = [0, 1, 9, 12, 14, 50, 101
 const MAX_VLAN_TAGS = 8;
 const MAX_MPLS_LABELS = 16;
 const MAX_IPV6_EXT_HEADERS = 16;
+const MAX_TUNNEL_DEPTH = 4;
 
 /** Counters of what the decoder met; read them after (or during) a run. */
 export interface DecodeStats {
@@ -99,6 +100,7 @@ class ReusedPacket implements DecodedPacket {
   payloadOffset = 0;
   ipOffset = -1;
   transportOffset = -1;
+  tunnelDepth = 0;
   frameBuf: Uint8Array = EMPTY;
   frameStart = 0;
   frameEnd = 0;
@@ -140,6 +142,8 @@ export function createFrameDecoder(onUnknownLinkType?: (linkType: number) => voi
   /** Start and end (exclusive) in `d` of the frame being decoded; every offset below is absolute in `d`. */
   let base = 0;
   let end = 0;
+  /** IP tunnel layers removed so far in the frame being decoded. */
+  let tunnelDepth = 0;
 
   function reset(p: DecodedPacket, linkType: number): void {
     p.linkType = linkType;
@@ -164,6 +168,7 @@ export function createFrameDecoder(onUnknownLinkType?: (linkType: number) => voi
     p.payloadOffset = 0;
     p.ipOffset = -1;
     p.transportOffset = -1;
+    p.tunnelDepth = 0;
   }
 
   /** Dispatches on an EtherType; `off` is the first byte after it. */
@@ -174,13 +179,14 @@ export function createFrameDecoder(onUnknownLinkType?: (linkType: number) => voi
     else stats.nonIp++;
   }
 
-  function decodeEthernet(p: DecodedPacket, d: Uint8Array): void {
+  /** An Ethernet frame starting at `start` (the frame itself, or one inside a GRE tunnel). */
+  function decodeEthernet(p: DecodedPacket, d: Uint8Array, start: number): void {
     const n = end;
-    if (n - base < 14) {
+    if (n - start < 14) {
       stats.nonIp++;
       return;
     }
-    let off = base + 12;
+    let off = start + 12;
     let type = (d[off]! << 8) | d[off + 1]!;
     off += 2;
     // The common case first: untagged IPv4.
@@ -233,9 +239,10 @@ export function createFrameDecoder(onUnknownLinkType?: (linkType: number) => voi
     else stats.nonIp++;
   }
 
-  function decodePpp(p: DecodedPacket, d: Uint8Array): void {
-    let off = base;
-    if (end - base >= 2 && d[base] === 0xff && d[base + 1] === 0x03) off = base + 2;
+  /** A PPP frame starting at `start` (optional FF 03 address/control, then the protocol). */
+  function decodePpp(p: DecodedPacket, d: Uint8Array, start: number): void {
+    let off = start;
+    if (end - start >= 2 && d[start] === 0xff && d[start + 1] === 0x03) off = start + 2;
     if (off + 1 > end) {
       stats.nonIp++;
       return;
@@ -280,6 +287,78 @@ export function createFrameDecoder(onUnknownLinkType?: (linkType: number) => voi
       return;
     }
     decodeEtherType(p, d, llc + 8, (d[llc + 6]! << 8) | d[llc + 7]!);
+  }
+
+  /**
+   * IP tunnels, as Zeek decapsulates them: IP-in-IP (4), IPv6-in-IP (41)
+   * and GRE (47: IPv4, IPv6, transparent Ethernet, ERSPAN types I-III, and
+   * PPTP's enhanced GRE carrying PPP). The packet then describes the inner
+   * IP packet (Zeek logs the inner connection, not the GRE one) and
+   * `tunnelDepth` counts the layers removed. Returns false, having changed
+   * nothing, when the tunnel cannot be decoded (the outer packet stands).
+   */
+  function decodeTunnel(p: DecodedPacket, d: Uint8Array, off: number, proto: number): boolean {
+    if (tunnelDepth >= MAX_TUNNEL_DEPTH) return false;
+    const outerIpOffset = p.ipOffset;
+    tunnelDepth++;
+    if (proto === 4) decodeIpv4(p, d, off);
+    else if (proto === 41) decodeIpv6(p, d, off);
+    else if (!decodeGre(p, d, off)) {
+      tunnelDepth--;
+      return false;
+    }
+    if (p.ipOffset === outerIpOffset) {
+      // The inner packet did not decode: keep the outer one.
+      tunnelDepth--;
+      return false;
+    }
+    if (p.tunnelDepth === undefined || p.tunnelDepth < tunnelDepth) p.tunnelDepth = tunnelDepth;
+    return true;
+  }
+
+  /** A GRE header at `g`; decodes what it carries. False when the header or its payload type is not one we read. */
+  function decodeGre(p: DecodedPacket, d: Uint8Array, g: number): boolean {
+    if (g + 4 > end) return false;
+    const flags = d[g]!;
+    const version = d[g + 1]! & 0x07;
+    const type = (d[g + 2]! << 8) | d[g + 3]!;
+    let h = g + 4;
+    if (version === 0) {
+      if ((flags & 0xc0) !== 0) h += 4; // checksum (and reserved1) present
+      if ((flags & 0x20) !== 0) h += 4; // key
+      if ((flags & 0x10) !== 0) h += 4; // sequence number
+    } else if (version === 1) {
+      // Enhanced GRE (PPTP): key (payload length, call id), optional sequence and acknowledgement.
+      h += 4;
+      if ((flags & 0x10) !== 0) h += 4;
+      if ((d[g + 1]! & 0x80) !== 0) h += 4;
+      if (type !== 0x880b || h >= end) return false;
+      decodePpp(p, d, h);
+      return true;
+    } else return false;
+    if (h >= end) return false;
+    switch (type) {
+      case 0x0800:
+        decodeIpv4(p, d, h);
+        return true;
+      case 0x86dd:
+        decodeIpv6(p, d, h);
+        return true;
+      case 0x6558:
+        decodeEthernet(p, d, h);
+        return true;
+      case 0x88be:
+        // ERSPAN type II has an 8-byte header (GRE sequence flag set); type I has none.
+        decodeEthernet(p, d, (flags & 0x10) !== 0 ? h + 8 : h);
+        return true;
+      case 0x22eb:
+        // ERSPAN type III: 12 bytes, plus 8 of platform-specific subheader when the O bit is set.
+        if (h + 12 > end) return false;
+        decodeEthernet(p, d, h + 12 + ((d[h + 11]! & 0x01) !== 0 ? 8 : 0));
+        return true;
+      default:
+        return false;
+    }
   }
 
   function decodeMpls(p: DecodedPacket, d: Uint8Array, off: number): void {
@@ -357,6 +436,7 @@ export function createFrameDecoder(onUnknownLinkType?: (linkType: number) => voi
       stats.fragments++;
       if (fragOffset !== 0) return;
     }
+    if ((proto === 4 || proto === 41 || proto === 47) && decodeTunnel(p, d, off + ihl, proto)) return;
     decodeTransport(p, d, off + ihl, proto, totalLen - ihl);
   }
 
@@ -425,6 +505,7 @@ export function createFrameDecoder(onUnknownLinkType?: (linkType: number) => voi
       }
     }
     p.ipProto = next;
+    if ((next === 4 || next === 41 || next === 47) && decodeTunnel(p, d, hdr, next)) return;
     decodeTransport(p, d, hdr, next, remaining);
   }
 
@@ -517,10 +598,11 @@ export function createFrameDecoder(onUnknownLinkType?: (linkType: number) => voi
   function decodeFrame(p: DecodedPacket, d: Uint8Array, start: number, stop: number, linkType: number): void {
     base = start;
     end = stop;
+    tunnelDepth = 0;
     reset(p, linkType);
     switch (linkType) {
       case LINKTYPE_ETHERNET:
-        decodeEthernet(p, d);
+        decodeEthernet(p, d, base);
         return;
       case LINKTYPE_RAW:
       case 12:
@@ -549,7 +631,7 @@ export function createFrameDecoder(onUnknownLinkType?: (linkType: number) => voi
         return;
       case LINKTYPE_PPP:
       case LINKTYPE_PPP_HDLC:
-        decodePpp(p, d);
+        decodePpp(p, d, base);
         return;
       case LINKTYPE_IEEE802_11:
         decodeWifi(p, d, base);

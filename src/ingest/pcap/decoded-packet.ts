@@ -60,6 +60,13 @@ export interface DecodedPacket {
   ipOffset?: number;
   /** Offset in `data` of the transport (TCP/UDP/ICMP) header, -1 when none (e.g. later fragments). */
   transportOffset?: number;
+  /**
+   * IP tunnel layers (IP-in-IP, 6in4, GRE, ERSPAN, PPTP) the reader removed
+   * to reach the addresses and ports above (0 for a plain packet). Zeek, too,
+   * logs the inner connection of such tunnels. UDP-based tunnels (VXLAN,
+   * Geneve, Teredo, GTP) are not decapsulated.
+   */
+  tunnelDepth?: number;
 }
 
 export type PacketHandler = (p: DecodedPacket) => void;

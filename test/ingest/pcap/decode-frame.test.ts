@@ -185,6 +185,39 @@ describe('decodeFrame: IPv6 extension headers', () => {
   });
 });
 
+describe('decodeFrame: IP tunnels (decapsulated as Zeek does)', () => {
+  const inner = ipv4Packet({ src: '192.168.7.1', dst: '192.168.7.2', proto: 17 }, udpDatagram(4000, 53, payload.subarray(0, 12)));
+  const outer = (proto: number, body: Uint8Array) => ipv4Packet({ src: '203.0.113.1', dst: '203.0.113.2', proto }, body);
+
+  it('IP-in-IP and IPv6-in-IPv4 describe the inner packet', () => {
+    expect(decode(outer(4, inner), 228)).toMatchObject({ src: '192.168.7.1', dstPort: 53, payloadLen: 12, tunnelDepth: 1, ipOffset: 20, ipLen: 40 });
+    expect(decode(outer(41, v6Udp), 228)).toMatchObject({ ipVersion: 6, src: 'fe80::1', dstPort: 5353, tunnelDepth: 1 });
+  });
+
+  it('GRE with key and sequence carrying IPv4, and transparent Ethernet', () => {
+    const gre = concatBytes([bytes(0x30, 0x00), u16be(0x0800), new Uint8Array(8), inner]);
+    const p = decode(ethernetFrame(0x0800, outer(47, gre)));
+    expect(p).toMatchObject({ src: '192.168.7.1', dst: '192.168.7.2', srcPort: 4000, tunnelDepth: 1, ipOffset: 14 + 20 + 12 });
+    const teb = concatBytes([bytes(0, 0), u16be(0x6558), ethernetFrame(0x0800, inner)]);
+    expect(decode(outer(47, teb), 228)).toMatchObject({ src: '192.168.7.1', dstPort: 53, tunnelDepth: 1 });
+  });
+
+  it('keeps the outer packet when the tunnel cannot be read (GRE carrying ARP, unknown GRE type, cut inner header)', () => {
+    const arp = concatBytes([bytes(0, 0), u16be(0x6558), ethernetFrame(0x0806, new Uint8Array(28))]);
+    expect(decode(outer(47, arp), 228)).toMatchObject({ src: '203.0.113.1', ipProto: 47, tunnelDepth: 0 });
+    expect(decode(outer(47, concatBytes([bytes(0, 0), u16be(0x1234), inner])), 228)).toMatchObject({ src: '203.0.113.1', ipProto: 47, tunnelDepth: 0 });
+    expect(decode(outer(4, inner.subarray(0, 10)), 228)).toMatchObject({ src: '203.0.113.1', ipProto: 4, tunnelDepth: 0 });
+  });
+
+  it('stops after 4 nested tunnels', () => {
+    let pkt = inner;
+    for (let i = 0; i < 6; i++) pkt = ipv4Packet({ src: `10.0.0.${i + 1}`, dst: '10.9.9.9', proto: 4 }, pkt);
+    const p = decode(pkt, 228);
+    expect(p.tunnelDepth).toBe(4);
+    expect(p).toMatchObject({ src: '10.0.0.2', ipProto: 4 });
+  });
+});
+
 describe('decodeFrame: ICMP', () => {
   it('reads echo id and sequence, and only type/code for other messages', () => {
     const echo = decode(ipv4Packet({ src: '10.0.0.1', dst: '10.0.0.2', proto: 1 }, icmpMessage(8, 0, 0xbeef, 3, payload.subarray(0, 56))), 228);

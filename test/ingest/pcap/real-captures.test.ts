@@ -172,6 +172,23 @@ describeWithSharedData('readCapturePackets on real captures (shared data)', () =
     expect((await all('core.cisco-fabric-path')).filter((p) => p.ipVersion !== 0)).toHaveLength(128);
   });
 
+  it("Zeek conformance tunnel traces: GRE, GRE-in-GRE, PPTP, ERSPAN and 6in4 give the inner connections of Zeek's conn.log", async () => {
+    const pairs = async (file: string) =>
+      new Set((await collectFile(sharedData(file), 7)).packets.map((p) => `${p.src}:${p.srcPort}>${p.dst}:${p.dstPort}/${p.ipProto}@${p.tunnelDepth}`));
+    const gre = await pairs('zeek-conformance/core.tunnels.gre/trace.pcap');
+    expect(gre.has('66.59.111.190:40264>172.28.2.3:22/6@1')).toBe(true);
+    expect(gre.has('66.59.111.190:37675>172.28.2.3:53/17@1')).toBe(true);
+    expect([...gre].every((k) => k.endsWith('@1'))).toBe(true);
+    const greInGre = await pairs('zeek-conformance/core.tunnels.gre-in-gre/trace.pcap');
+    expect(greInGre.has('3.3.3.1:520>224.0.0.9:520/17@2')).toBe(true);
+    expect(greInGre.has('10.10.25.1:0>192.168.1.2:0/1@2')).toBe(true);
+    // Ethernet, VLAN, IPv6, IPv4-in-IPv6, PPTP GRE, PPP, then the DNS query of conn.log.
+    expect(await pairs('zeek-conformance/core.tunnels.gre-pptp/trace.pcap')).toEqual(new Set(['172.16.44.3:40768>8.8.8.8:53/17@2', '8.8.8.8:53>172.16.44.3:40768/17@2']));
+    expect(await pairs('zeek-conformance/core.erspanI/trace.pcap')).toEqual(new Set(['172.16.133.2:0>172.217.11.78:0/1@1', '172.217.11.78:0>172.16.133.2:0/1@1']));
+    const sixIn4 = await pairs(`${Z}/tunnels/ping6-in-ipv4.pcap`);
+    expect([...sixIn4].every((k) => k.includes('/58@1'))).toBe(true);
+  });
+
   it('Zeek conformance radiotap and 802.11 monitor traces: the DNS and mDNS flows of their conn.log', async () => {
     for (const [dir, linkType] of [
       ['core.radiotap', 127],
