@@ -23,6 +23,7 @@ export type FlowhoundErrorCode =
   | 'MODEL_SCHEMA_MISMATCH'
   | 'BACKEND_UNAVAILABLE'
   | 'ARROW_BAD_SCHEMA'
+  | 'STATE_INVALID'
   | 'USAGE';
 
 export interface FlowhoundErrorContext {
