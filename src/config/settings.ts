@@ -50,6 +50,7 @@ export interface Settings {
   icmpMinEchoes: number;
   icmpDistinctSizes: number;
   icmpRateEchoesPerSec: number;
+  icmpBackToBackRequests: number;
   icmpWindowSec: number;
 
   ratePps: number;
@@ -119,6 +120,7 @@ export const SETTING_SPECS: readonly SettingSpec[] = [
   { name: 'icmpMinEchoes', flag: 'icmp-min-echoes', default: 4, integer: true, min: 1, description: 'tunnel.icmp: echoes (requests and replies) of a pair needed for the size, variance and rate signals', source: 'flowhound: ping -c 4 (Windows default) stays one echo short of nothing' },
   { name: 'icmpDistinctSizes', flag: 'icmp-distinct-sizes', default: 3, integer: true, min: 2, description: 'tunnel.icmp: distinct request payload sizes in one pair (ping keeps one size)', source: 'icmp-exfil-detection ICMP_AsymPayload / variable payload behaviour of PyExfil' },
   { name: 'icmpRateEchoesPerSec', flag: 'icmp-rate-echoes-per-sec', default: 10, integer: false, min: 0, description: 'tunnel.icmp: echo requests per second of one pair (ping sends 1/s; non-root ping at most 5/s)', source: 'iputils ping (interval 1 s, minimum 0.2 s for users)' },
+  { name: 'icmpBackToBackRequests', flag: 'icmp-back-to-back-requests', default: 4, integer: true, min: 2, description: 'tunnel.icmp rate signal (captures): requests sent one after another without a reply in between; ping alternates request and reply, a transfer streams', source: 'flowhound: iputils ping keeps one request in flight at its default interval; Icmp-File-Transfer sends all its requests before the first reply' },
   { name: 'icmpWindowSec', flag: 'icmp-window-sec', default: 3600, integer: false, min: 1, description: 'tunnel.icmp counts per pair over this window', source: 'Slips time window (1 h)' },
   // --- rate spikes ---
   { name: 'ratePps', flag: 'rate-pps', default: 20, integer: false, min: 0, description: 'rate.spike: packets per second to one (host, port) above this', source: "the project's brief (20 pps)" },

@@ -17,7 +17,10 @@
  * 3. Signals: S ≥ `icmpMinEchoes` echoes over ping size; L one echo above
  *    the large size; V ≥ `icmpDistinctSizes` distinct request sizes in
  *    ≥ `icmpMinEchoes` echoes; R ≥ `icmpMinEchoes` requests at
- *    ≥ `icmpRateEchoesPerSec` per second.
+ *    ≥ `icmpRateEchoesPerSec` per second, and — from packets — at least
+ *    `icmpBackToBackRequests` of them sent one after another without a
+ *    reply in between (ping alternates request and reply even at 100/s; a
+ *    file transfer streams its requests).
  *    Echoes that carry no payload at all never fire (no data, no tunnel).
  * 4. Fire on any signal. Severity high with two signals or ≥ 64 KiB of
  *    payload, low for a lone large echo (an MTU test looks the same),
@@ -33,7 +36,15 @@ import { fmtDuration } from './scan-detector.js';
 
 export type IcmpTunnelSettings = Pick<
   Settings,
-  'icmpOverPingBytes' | 'icmpLargeBytes' | 'icmpMinEchoes' | 'icmpDistinctSizes' | 'icmpRateEchoesPerSec' | 'icmpWindowSec' | 'reportDelaySec' | 'idBucketSec'
+  | 'icmpOverPingBytes'
+  | 'icmpLargeBytes'
+  | 'icmpMinEchoes'
+  | 'icmpDistinctSizes'
+  | 'icmpRateEchoesPerSec'
+  | 'icmpBackToBackRequests'
+  | 'icmpWindowSec'
+  | 'reportDelaySec'
+  | 'idBucketSec'
 >;
 
 const MAX_SIZES = 64;
@@ -68,6 +79,9 @@ interface Pair {
   maxPayload: number;
   payloadBytes: number;
   sizes: Set<number>;
+  /** Requests since the last reply (packets only), and the longest such run. */
+  run: number;
+  maxRun: number;
   dueTs: number | null;
   lastEmittedEchoes: number;
 }
@@ -88,7 +102,7 @@ export function createIcmpTunnelDetector(settings: IcmpTunnelSettings): Detector
     if (p === undefined) {
       p = {
         src, dst, basis, firstTs: ts, lastTs: ts, firstReqTs: Number.POSITIVE_INFINITY, lastReqTs: Number.NEGATIVE_INFINITY,
-        requests: 0, replies: 0, overPing: 0, large: 0, maxPayload: 0, payloadBytes: 0, sizes: new Set(), dueTs: null, lastEmittedEchoes: 0,
+        requests: 0, replies: 0, overPing: 0, large: 0, maxPayload: 0, payloadBytes: 0, sizes: new Set(), run: 0, maxRun: 0, dueTs: null, lastEmittedEchoes: 0,
       };
       pairs.set(id, p);
       if (pairs.size > MAX_PAIRS) {
@@ -110,8 +124,13 @@ export function createIcmpTunnelDetector(settings: IcmpTunnelSettings): Detector
       if (ts < p.firstReqTs) p.firstReqTs = ts;
       if (tsEnd > p.lastReqTs) p.lastReqTs = tsEnd;
       if (p.sizes.size < MAX_SIZES) p.sizes.add(Math.round(payload));
+      if (p.basis === 'packets') {
+        p.run += n;
+        if (p.run > p.maxRun) p.maxRun = p.run;
+      }
     } else {
       p.replies += n;
+      p.run = 0;
     }
     if (payload > settings.icmpOverPingBytes) p.overPing += n;
     if (payload > settings.icmpLargeBytes) p.large += n;
@@ -133,7 +152,10 @@ export function createIcmpTunnelDetector(settings: IcmpTunnelSettings): Detector
     const overPing = p.overPing >= min;
     const large = p.large >= 1;
     const varied = p.requests + p.replies >= min && p.sizes.size >= settings.icmpDistinctSizes;
-    const rate = p.requests >= min && requestRate(p) >= settings.icmpRateEchoesPerSec;
+    // From packets the rate must come with requests streamed back to back:
+    // a fast ping (ping -i 0.01) alternates request and reply.
+    const streamed = p.basis === 'flows' || p.maxRun >= settings.icmpBackToBackRequests;
+    const rate = p.requests >= min && requestRate(p) >= settings.icmpRateEchoesPerSec && streamed;
     return { overPing, large, varied, rate, count: +overPing + +large + +varied + +rate };
   }
 
@@ -176,6 +198,7 @@ export function createIcmpTunnelDetector(settings: IcmpTunnelSettings): Detector
             overPingEchoes: p.overPing,
             distinctRequestSizes: [...p.sizes].sort((a, b) => a - b).slice(0, 16),
             requestsPerSec: Number.isFinite(rate) ? Math.round(rate * 10) / 10 : null,
+            backToBackRequests: p.maxRun,
             signals: { overPingSize: s.overPing, large: s.large, variedSizes: s.varied, rate: s.rate },
           },
         },

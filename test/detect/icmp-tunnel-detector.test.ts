@@ -42,10 +42,18 @@ describe('tunnel.icmp', () => {
     expect(found[0]!.evidence.signals).toMatchObject({ variedSizes: true });
   });
 
-  it('fires on a high echo rate with ping-sized payloads (Icmp-File-Transfer)', () => {
-    const found = run(pings(9, 56, 0.004));
+  it('fires on requests streamed at a high rate with ping-sized payloads (Icmp-File-Transfer)', () => {
+    const requests = Array.from({ length: 9 }, (_, i) => echo({ ts: T0 + i * 0.0005, src: '10.0.2.15', dst: '54.144.215.114', seq: i, payloadBytes: 56 }));
+    const replies = requests.slice(0, 8).map((e) => echo({ ...e, ts: e.ts + 0.01, src: e.dst, dst: e.src, type: 0 }));
+    const found = run([...requests, ...replies]);
     expect(found).toHaveLength(1);
     expect(found[0]!.evidence.signals).toMatchObject({ rate: true });
+    expect(found[0]!.evidence.backToBackRequests).toBe(9);
+  });
+
+  it('stays quiet for a fast ping that alternates request and reply (ping -i 0.01)', () => {
+    expect(run(pings(5, 52, 0.016))).toEqual([]);
+    expect(run(pings(50, 56, 0.01))).toEqual([]);
   });
 
   it('fires, low, on one echo above the large size (Snort "Large ICMP Packet")', () => {

@@ -91,6 +91,7 @@ describeWithSharedData('shared data: benign traces yield no findings', () => {
     TRACES('icmp', 'icmp-ping.pcap'),
     TRACES('icmp', 'icmp6-ping.pcap'),
     TRACES('tunnels', 'ping6-in-ipv4.pcap'),
+    sharedData('zeek-conformance', 'core.pppoe', 'trace.pcap'),
     TRACES('dns-txt-multiple.pcap'),
     TRACES('dns', 'long-connection.pcap'),
     SLIPS('test-cc', 'test-cc-capture-1.pcap'),
