@@ -87,6 +87,11 @@ export const analyzeCommand: CommandModule<object, AnalyzeArgs> = {
     ) as unknown as Argv<AnalyzeArgs>;
   },
   handler: async (args) => {
+    // `flowhound analyze x | head`: a closed pipe ends the output quietly, as for grep or zeek-cut.
+    process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(0);
+      throw e;
+    });
     const inputs = recoverStdinInputs(args.inputs, process.argv.slice(2));
     const code = await runAnalyze({ ...args, inputs }, { stdout: process.stdout, stderr: process.stderr, stdoutIsTty: process.stdout.isTTY === true });
     if (code !== 0) process.exitCode = code;
