@@ -73,6 +73,9 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       ...(warm ? { warmStart: warm } : {}),
       inputs: args.inputs,
       lateRecords: r.stats?.lateRecords ?? 0,
+      onPhase: (message) => {
+        if (tty) process.stderr.write(`${message}\n`);
+      },
       onEpoch: (kind, epoch, epochs, loss, wps) => {
         if (tty) process.stderr.write(`\r${kind}: epoch ${epoch}/${epochs}  loss ${loss.toFixed(5)}  ${Math.round(wps)} windows/s   ${epoch === epochs ? '\n' : ''}`);
       },

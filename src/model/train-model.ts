@@ -61,6 +61,8 @@ export interface TrainOptions {
   /** Tail probability of the log-normal threshold (default THRESHOLD_TAIL_P). */
   thresholdTailP?: number;
   onEpoch?: (kind: ModelKind, epoch: number, epochs: number, loss: number, windowsPerSec: number) => void;
+  /** Called when a training phase starts (calibration folds, final fit), for progress lines. */
+  onPhase?: (message: string) => void;
 }
 
 export const DEFAULT_TRAIN_OPTIONS: Omit<TrainOptions, 'inputs'> = {
@@ -141,6 +143,7 @@ export async function trainModel(windowsIn: readonly FeatureWindow[], options: T
       scores = new Float64Array(n);
       const order = permuteIndices(n, createSeededRandom(options.seed + 11));
       for (let k = 0; k < folds; k++) {
+        options.onPhase?.(`dense: calibration fold ${k + 1}/${folds} (${n} windows)`);
         const held = order.filter((_, i) => i % folds === k).sort();
         const rest = order.filter((_, i) => i % folds !== k).sort();
         const foldNet = buildDenseAutoencoder(FEATURE_COUNT, options.seed + 1000 * (k + 1));
@@ -155,6 +158,7 @@ export async function trainModel(windowsIn: readonly FeatureWindow[], options: T
         foldNet.dispose();
       }
     }
+    options.onPhase?.(`dense: fitting on all ${n} windows`);
     dense = buildDenseAutoencoder(FEATURE_COUNT, options.seed);
     if (warm?.dense) dense.setWeights(warm.dense.getWeights());
     compileForTraining(dense, options.learningRate);
@@ -184,6 +188,7 @@ export async function trainModel(windowsIn: readonly FeatureWindow[], options: T
       }
       history.remember(w, scaled);
     });
+    options.onPhase?.(`lstm: fitting on ${m} samples (${LSTM_SEQ_LEN}-window histories), calibrating on a held-out 20 %`);
     lstm = buildLstmForecaster(FEATURE_COUNT, options.seed);
     if (warm?.lstm) lstm.setWeights(warm.lstm.getWeights());
     compileForTraining(lstm, options.learningRate);
