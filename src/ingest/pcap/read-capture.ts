@@ -33,6 +33,8 @@ export interface ReadCaptureOptions {
   onWarning: (w: IngestWarning) => void;
   /** Receives the decoder's counters once, when they are final. */
   onStats?: (stats: CaptureStats) => void;
+  /** Decapsulate IPv6-in-IP (6in4); see FrameDecoderOptions (off by default for now). */
+  decapsulate6in4?: boolean;
 }
 
 export interface CaptureStats extends DecodeStats {
@@ -47,12 +49,15 @@ export async function* readCapturePackets(source: ByteSource, onPacket: PacketHa
   const file = source.name;
   const ctx: FramerContext = { file, onPacket, onWarning: options.onWarning };
   const packet = createDecodedPacket();
-  const decoder = createFrameDecoder((linkType) =>
-    options.onWarning({
-      code: 'CAPTURE_UNKNOWN_LINK_TYPE',
-      file,
-      message: `${file}: link type ${linkType} is not supported; its frames are counted but not decoded`,
-    }),
+  const decoder = createFrameDecoder(
+    (linkType) =>
+      options.onWarning({
+        code: 'CAPTURE_UNKNOWN_LINK_TYPE',
+        file,
+        message: `${file}: link type ${linkType} is not supported; its frames are counted but not decoded`,
+      }),
+    undefined,
+    { decapsulate6in4: options.decapsulate6in4 ?? false },
   );
   let framer = null as RecordFramer | null;
   let format: 'pcap' | 'pcapng' = 'pcap';

@@ -19,12 +19,12 @@ export async function collectBytes(input: Uint8Array, chunkSize: number, name = 
   return collectSource(source);
 }
 
-export async function collectFile(path: string, chunkSize = 65536): Promise<Collected> {
+export async function collectFile(path: string, chunkSize = 65536, extra: { decapsulate6in4?: boolean } = {}): Promise<Collected> {
   const source = await openByteSource(path, { chunkSize });
-  return collectSource(source);
+  return collectSource(source, extra);
 }
 
-async function collectSource(source: Awaited<ReturnType<typeof openByteSource>>): Promise<Collected> {
+async function collectSource(source: Awaited<ReturnType<typeof openByteSource>>, extra: { decapsulate6in4?: boolean } = {}): Promise<Collected> {
   const packets: DecodedPacket[] = [];
   const warnings: IngestWarning[] = [];
   let stats: CaptureStats | null = null;
@@ -34,6 +34,7 @@ async function collectSource(source: Awaited<ReturnType<typeof openByteSource>>)
     onStats: (s) => {
       stats = s;
     },
+    ...extra,
   })) {
     yieldedTotal += n;
   }

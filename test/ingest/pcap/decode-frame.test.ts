@@ -189,9 +189,13 @@ describe('decodeFrame: IP tunnels (decapsulated as Zeek does)', () => {
   const inner = ipv4Packet({ src: '192.168.7.1', dst: '192.168.7.2', proto: 17 }, udpDatagram(4000, 53, payload.subarray(0, 12)));
   const outer = (proto: number, body: Uint8Array) => ipv4Packet({ src: '203.0.113.1', dst: '203.0.113.2', proto }, body);
 
-  it('IP-in-IP and IPv6-in-IPv4 describe the inner packet', () => {
+  it('IP-in-IP and (when enabled) IPv6-in-IPv4 describe the inner packet', () => {
     expect(decode(outer(4, inner), 228)).toMatchObject({ src: '192.168.7.1', dstPort: 53, payloadLen: 12, tunnelDepth: 1, ipOffset: 20, ipLen: 40 });
-    expect(decode(outer(41, v6Udp), 228)).toMatchObject({ ipVersion: 6, src: 'fe80::1', dstPort: 5353, tunnelDepth: 1 });
+    // 6in4 is off by default (see FrameDecoderOptions): the outer packet stands.
+    expect(decode(outer(41, v6Udp), 228)).toMatchObject({ ipVersion: 4, ipProto: 41, tunnelDepth: 0 });
+    const p = createDecodedPacket();
+    createFrameDecoder(undefined, undefined, { decapsulate6in4: true }).decode(p, outer(41, v6Udp), 228);
+    expect(p).toMatchObject({ ipVersion: 6, src: 'fe80::1', dstPort: 5353, tunnelDepth: 1 });
   });
 
   it('GRE with key and sequence carrying IPv4, and transparent Ethernet', () => {

@@ -172,7 +172,7 @@ describeWithSharedData('readCapturePackets on real captures (shared data)', () =
     expect((await all('core.cisco-fabric-path')).filter((p) => p.ipVersion !== 0)).toHaveLength(128);
   });
 
-  it("Zeek conformance tunnel traces: GRE, GRE-in-GRE, PPTP, ERSPAN and 6in4 give the inner connections of Zeek's conn.log", async () => {
+  it("Zeek conformance tunnel traces: GRE, GRE-in-GRE, PPTP, ERSPAN (and 6in4 when enabled) give the inner connections of Zeek's conn.log", async () => {
     const pairs = async (file: string) =>
       new Set((await collectFile(sharedData(file), 7)).packets.map((p) => `${p.src}:${p.srcPort}>${p.dst}:${p.dstPort}/${p.ipProto}@${p.tunnelDepth}`));
     const gre = await pairs('zeek-conformance/core.tunnels.gre/trace.pcap');
@@ -185,8 +185,12 @@ describeWithSharedData('readCapturePackets on real captures (shared data)', () =
     // Ethernet, VLAN, IPv6, IPv4-in-IPv6, PPTP GRE, PPP, then the DNS query of conn.log.
     expect(await pairs('zeek-conformance/core.tunnels.gre-pptp/trace.pcap')).toEqual(new Set(['172.16.44.3:40768>8.8.8.8:53/17@2', '8.8.8.8:53>172.16.44.3:40768/17@2']));
     expect(await pairs('zeek-conformance/core.erspanI/trace.pcap')).toEqual(new Set(['172.16.133.2:0>172.217.11.78:0/1@1', '172.217.11.78:0>172.16.133.2:0/1@1']));
-    const sixIn4 = await pairs(`${Z}/tunnels/ping6-in-ipv4.pcap`);
-    expect([...sixIn4].every((k) => k.includes('/58@1'))).toBe(true);
+    // 6in4 only when enabled (off by default, see FrameDecoderOptions).
+    const plain = (await collectFile(sharedData(`${Z}/tunnels/ping6-in-ipv4.pcap`), 7)).packets;
+    expect(plain.every((p) => p.ipProto === 41 && p.tunnelDepth === 0)).toBe(true);
+    const sixIn4 = (await collectFile(sharedData(`${Z}/tunnels/ping6-in-ipv4.pcap`), 7, { decapsulate6in4: true })).packets;
+    expect(sixIn4.every((p) => p.ipVersion === 6 && p.ipProto === 58 && p.tunnelDepth === 1)).toBe(true);
+    expect(sixIn4.filter((p) => p.icmpType === 128)).toHaveLength(5);
   });
 
   it('Zeek conformance radiotap and 802.11 monitor traces: the DNS and mDNS flows of their conn.log', async () => {
