@@ -8,7 +8,8 @@
  *   model.learnedPeakPps('tcp', 80);              // number | null, for rate.spike
  */
 import { join } from 'node:path';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import type * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { FlowhoundError } from '../errors.js';
 import type { Proto } from '../types.js';
@@ -16,7 +17,7 @@ import { type BackendName, selectBackend } from './backend.js';
 import { createModelDetector, type ModelDetector, type ModelDetectorSettings } from './model-detector.js';
 import { LSTM_SUBDIR, META_FILE, type ModelMeta, readModelMeta } from './model-meta.js';
 import { writeModelFolderAtomically } from './model-store.js';
-import { createFileLoadHandler, createFileSaveHandler, readModelArtifacts } from './tfjs-file-io.js';
+import { createFileSaveHandler, readModelArtifacts } from './tfjs-file-io.js';
 import { createWindowScorer, type WindowScorer } from './window-scorer.js';
 
 export interface FlowhoundModel {
@@ -56,7 +57,6 @@ export function createFlowhoundModel(parts: { dir: string | null; meta: ModelMet
         if (model.dense) await model.dense.save(createFileSaveHandler(tmp));
         if (model.lstm) {
           const sub = join(tmp, LSTM_SUBDIR);
-          const { mkdirSync } = await import('node:fs');
           mkdirSync(sub);
           await model.lstm.save(createFileSaveHandler(sub));
         }
@@ -71,6 +71,15 @@ export function createFlowhoundModel(parts: { dir: string | null; meta: ModelMet
   return model;
 }
 
+function readMetaIdentity(dir: string): string | null {
+  try {
+    const st = statSync(join(dir, META_FILE));
+    return `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`;
+  } catch {
+    return null;
+  }
+}
+
 export interface LoadModelOptions {
   /** Forces a backend; default: the first of node, wasm, cpu that starts. */
   backend?: BackendName;
@@ -83,22 +92,27 @@ export interface LoadModelOptions {
  * BACKEND_UNAVAILABLE (a forced backend that cannot start).
  */
 export async function loadModel(dir: string, options: LoadModelOptions = {}): Promise<FlowhoundModel> {
-  const meta = readModelMeta(dir);
-  // Check both networks' files before loading either, so errors name the file.
-  const denseDir = dir;
-  const lstmDir = join(dir, LSTM_SUBDIR);
-  if (meta.kinds.includes('dense')) readModelArtifacts(denseDir);
-  if (meta.kinds.includes('lstm')) readModelArtifacts(lstmDir);
+  // Read every file into memory first, and make sure flowhound.json is the same file before and after
+  // (a model being swapped in by another process's atomic rename is not mixed with the old one).
+  let meta: ModelMeta;
+  let denseArtifacts: tf.io.ModelArtifacts | null;
+  let lstmArtifacts: tf.io.ModelArtifacts | null;
+  for (let attempt = 0; ; attempt++) {
+    const before = readMetaIdentity(dir);
+    meta = readModelMeta(dir);
+    denseArtifacts = meta.kinds.includes('dense') ? readModelArtifacts(dir) : null;
+    lstmArtifacts = meta.kinds.includes('lstm') ? readModelArtifacts(join(dir, LSTM_SUBDIR)) : null;
+    if (before === readMetaIdentity(dir) || attempt >= 3) break;
+  }
   const backend = await selectBackend(options.backend);
-  const load = async (d: string): Promise<tfl.LayersModel> => {
+  const load = async (d: string, artifacts: tf.io.ModelArtifacts): Promise<tfl.LayersModel> => {
     try {
-      return await tfl.loadLayersModel(createFileLoadHandler(d));
+      return await tfl.loadLayersModel({ load: async () => artifacts });
     } catch (e) {
-      if (e instanceof FlowhoundError) throw e;
       throw new FlowhoundError('MODEL_DAMAGED', `${join(d, 'model.json')}: tfjs could not build the model (${(e as Error).message})`, { file: join(d, 'model.json') }, { cause: e });
     }
   };
-  const dense = meta.kinds.includes('dense') ? await load(denseDir) : null;
-  const lstm = meta.kinds.includes('lstm') ? await load(lstmDir) : null;
+  const dense = denseArtifacts ? await load(dir, denseArtifacts) : null;
+  const lstm = lstmArtifacts ? await load(join(dir, LSTM_SUBDIR), lstmArtifacts) : null;
   return createFlowhoundModel({ dir, meta, backend, dense, lstm });
 }
