@@ -5,11 +5,15 @@
  * leaves `ipVersion` 0, it never throws.
  *
  * Link types (LINKTYPE_* numbers of tcpdump.org/linktypes.html):
- *   0 NULL and 108 LOOP (BSD loopback), 1 Ethernet (802.1Q, 802.1ad/QinQ,
- *   VN-Tag, 802.1ah PBB, Cisco FabricPath, MPLS, PPPoE session, 802.2 SNAP), 9 PPP, 50 PPP in HDLC framing,
- *   101 RAW (and 12/14, which some systems write for raw IP), 228 IPv4,
- *   229 IPv6, 113 Linux SLL, 276 Linux SLL2, 105 IEEE 802.11 and 127
- *   802.11 with a radiotap header (unencrypted data frames with 802.2 SNAP).
+ *   0 NULL and 108 LOOP (BSD loopback); 1 Ethernet (802.1Q, 802.1ad/QinQ,
+ *   VN-Tag, 802.1ah PBB, Cisco FabricPath, MPLS, PPPoE session, 802.2
+ *   SNAP); 9 PPP, 50 PPP in HDLC framing; 101 RAW (and 12/14, which some
+ *   systems write for raw IP), 228 IPv4, 229 IPv6; 113 Linux SLL, 276 Linux
+ *   SLL2; 105 IEEE 802.11 and 127 802.11 with a radiotap header
+ *   (unencrypted data frames with 802.2 SNAP).
+ *
+ * IP tunnels (IP-in-IP, GRE, ERSPAN, PPTP; 6in4 on request) are
+ * decapsulated: the packet describes the inner connection, as in Zeek.
  *
  * Lengths follow Zeek: `ipLen` is the IP header's total length (IPv6: 40 +
  * payload length), `payloadLen` the transport payload computed from it
