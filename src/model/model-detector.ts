@@ -21,7 +21,7 @@ import { createHash } from 'node:crypto';
 import type { Detector } from '../detect/detector.js';
 import type { Finding, Severity } from '../types.js';
 import { F, FEATURE_COUNT, FEATURES } from '../window/feature-schema.js';
-import { ANALYZE_LATENESS_SEC, createWindower, DEFAULT_MAX_KEYS_PER_WINDOW, DEFAULT_MAX_UNIQUE_ADDRS, type WindowerStats } from '../window/windower.js';
+import { ANALYZE_LATENESS_SEC, createWindower, DEFAULT_MAX_KEYS_PER_WINDOW, DEFAULT_MAX_OPEN_WINDOWS, DEFAULT_MAX_UNIQUE_ADDRS, type WindowerStats } from '../window/windower.js';
 import type { FlowhoundModel } from './flowhound-model.js';
 import type { WindowScore } from './window-scorer.js';
 
@@ -75,6 +75,8 @@ export function createModelDetector(model: FlowhoundModel, settings: Partial<Mod
     allowedLatenessSec: s.allowedLatenessSec,
     maxKeysPerWindow: DEFAULT_MAX_KEYS_PER_WINDOW,
     maxUniqueAddrs: DEFAULT_MAX_UNIQUE_ADDRS,
+    // One day of windows whatever the model's window length.
+    maxOpenWindows: Math.max(DEFAULT_MAX_OPEN_WINDOWS, Math.ceil(86400 / model.meta.windowSec)),
   });
   let scorer = model.createScorer({ maxPorts: s.maxPorts });
   let windowsScored = 0;

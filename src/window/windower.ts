@@ -14,7 +14,8 @@
  *    `stats().lateRecords`, never silently dropped from the books.
  * 4. State is bounded: at most `maxKeysPerWindow` (proto, port) keys per open
  *    window (records for further keys are counted in `overflowRecords`), and
- *    at most `maxUniqueAddrs` addresses per key for the unique counts.
+ *    at most `maxUniqueAddrs` addresses per key for the unique counts, and at
+ *    most `maxOpenWindows` open windows (the oldest close early past it).
  *
  * Whole batches are processed synchronously (no await per record).
  */
@@ -31,6 +32,11 @@ export interface WindowSettings {
   maxKeysPerWindow: number;
   /** Cap on distinct addresses tracked per key for unique_src / unique_dst. */
   maxUniqueAddrs: number;
+  /**
+   * Cap on open windows: past it the oldest are closed early (records for
+   * them later count as late). Bounds memory when the lateness is infinite.
+   */
+  maxOpenWindows: number;
 }
 
 /**
@@ -45,12 +51,15 @@ export const DEFAULT_WATCH_LATENESS_SEC = 120;
 export const ANALYZE_LATENESS_SEC = Number.POSITIVE_INFINITY;
 export const DEFAULT_MAX_KEYS_PER_WINDOW = 4096;
 export const DEFAULT_MAX_UNIQUE_ADDRS = 65536;
+/** One day of 10 s windows. */
+export const DEFAULT_MAX_OPEN_WINDOWS = 8640;
 
 export const DEFAULT_WINDOW_SETTINGS: WindowSettings = {
   windowSec: DEFAULT_WINDOW_SEC,
   allowedLatenessSec: ANALYZE_LATENESS_SEC,
   maxKeysPerWindow: DEFAULT_MAX_KEYS_PER_WINDOW,
   maxUniqueAddrs: DEFAULT_MAX_UNIQUE_ADDRS,
+  maxOpenWindows: DEFAULT_MAX_OPEN_WINDOWS,
 };
 
 export type WindowerStats = {
@@ -58,6 +67,8 @@ export type WindowerStats = {
   lateRecords: number;
   /** Records dropped because their window already held maxKeysPerWindow keys. */
   overflowRecords: number;
+  /** Windows closed before the watermark passed them because more than maxOpenWindows were open. */
+  earlyClosedWindows: number;
   windowsEmitted: number;
   /** Largest timestamp seen (seconds), -Infinity before any record. */
   maxTsSec: number;
@@ -121,6 +132,7 @@ export function createWindower(settings: Partial<WindowSettings> = {}): Windower
   let lateRecords = 0;
   let overflowRecords = 0;
   let windowsEmitted = 0;
+  let earlyClosedWindows = 0;
 
   /** The last window used: most records land in the same window as the one before. */
   let last: WindowState | null = null;
@@ -261,12 +273,23 @@ export function createWindower(settings: Partial<WindowSettings> = {}): Windower
       for (const f of batch.flows) addFlow(f);
       for (const d of batch.dns) addDns(d);
       for (const t of batch.ticks) addTick(t);
-      if (!Number.isFinite(s.allowedLatenessSec) || maxTsSec === Number.NEGATIVE_INFINITY) return [];
-      const watermark = maxTsSec - s.allowedLatenessSec;
-      const boundary = Math.floor(watermark / windowSec) * windowSec;
-      if (boundary <= closedBeforeSec) return [];
-      closedBeforeSec = boundary;
-      return closeUpTo(boundary);
+      let out: FeatureWindow[] = [];
+      if (Number.isFinite(s.allowedLatenessSec) && maxTsSec !== Number.NEGATIVE_INFINITY) {
+        const watermark = maxTsSec - s.allowedLatenessSec;
+        const boundary = Math.floor(watermark / windowSec) * windowSec;
+        if (boundary > closedBeforeSec) {
+          closedBeforeSec = boundary;
+          out = closeUpTo(boundary);
+        }
+      }
+      if (open.size > s.maxOpenWindows) {
+        const starts = [...open.keys()].sort((a, b) => a - b);
+        const boundary = starts[open.size - s.maxOpenWindows]!; // keep the newest maxOpenWindows
+        earlyClosedWindows += open.size - s.maxOpenWindows;
+        closedBeforeSec = Math.max(closedBeforeSec, boundary);
+        for (const w of closeUpTo(boundary)) out.push(w);
+      }
+      return out;
     },
     flush() {
       const out = closeUpTo(Number.POSITIVE_INFINITY);
@@ -278,7 +301,7 @@ export function createWindower(settings: Partial<WindowSettings> = {}): Windower
     },
     stats() {
       const watermarkSec = maxTsSec - s.allowedLatenessSec;
-      return { lateRecords, overflowRecords, windowsEmitted, maxTsSec, watermarkSec };
+      return { lateRecords, overflowRecords, earlyClosedWindows, windowsEmitted, maxTsSec, watermarkSec };
     },
   };
 }

@@ -89,6 +89,16 @@ describe('createWindower', () => {
     expect(measureQueryEntropy('ab.example.com')).toBe(1);
   });
 
+  it('closes the oldest windows early past maxOpenWindows (infinite lateness stays bounded)', () => {
+    const w = createWindower({ windowSec: 10, maxOpenWindows: 3 });
+    const early = w.push(makeBatch({ flows: [0, 10, 20, 30, 40].map((t) => makeFlow({ ts: 1000 + t })) }));
+    expect(early.map((x) => x.startSec)).toEqual([1000, 1010]);
+    w.push(makeBatch({ flows: [makeFlow({ ts: 1005 })] }));
+    expect(w.stats().earlyClosedWindows).toBe(2);
+    expect(w.stats().lateRecords).toBe(1);
+    expect(w.flush().map((x) => x.startSec)).toEqual([1020, 1030, 1040]);
+  });
+
   it('bounds keys per window and counts the overflow', () => {
     const w = createWindower({ windowSec: 10, maxKeysPerWindow: 3 });
     w.push(makeBatch({ flows: [1, 2, 3, 4, 5].map((p) => makeFlow({ ts: 10, respP: p })) }));
