@@ -59,6 +59,27 @@ export function createPcapngFramer(ctx: FramerContext, decoder: FrameDecoder, pa
     skip: false,
     scanned: 0,
     recordName: 'block',
+    scan(buf, pos, end, fileOffset) {
+      // The common run of whole, well-formed blocks of the current section;
+      // anything else (a section header, a suspicious or cut block) is left
+      // to the generic peek/read loop, which also produces the errors.
+      framer.scanned = 0;
+      if (!sawSection) return 0;
+      const start = pos;
+      let delivered = 0;
+      while (end - pos >= 12) {
+        const type = u32(buf, pos);
+        const len = u32(buf, pos + 4);
+        if (type === SHB || len < 12 || len % 4 !== 0 || len > MAX_BLOCK_BYTES || len > end - pos) break;
+        if (type === EPB || type === SPB || type === IDB || type === OPB) {
+          if (len > MAX_PARSED_BLOCK_BYTES) break;
+          delivered += framer.process(buf, pos, len, fileOffset + (pos - start));
+        }
+        pos += len;
+      }
+      framer.scanned = delivered;
+      return pos - start;
+    },
     measure(buf, off, avail, fileOffset) {
       framer.skip = false;
       if (avail < 8) return 8;

@@ -173,6 +173,39 @@ describe('readCapturePackets: truncated files', () => {
     });
   }
 
+  for (const size of [7, 65536]) {
+    it(`pcapng: delivers every whole packet block before a cut, then warns at the cut block, at chunk size ${size}`, async () => {
+      const blocks = [
+        pcapngSection(),
+        pcapngInterface({ linkType: 1 }),
+        pcapngEnhancedPacket(0, 1n, tcpSyn),
+        pcapngEnhancedPacket(0, 2n, udpDns),
+        pcapngBlock(5, new Uint8Array(20)),
+        pcapngSimplePacket(udpDns),
+        pcapngEnhancedPacket(0, 3n, tcpSyn),
+      ];
+      const isPacket = [false, false, true, true, false, true, true];
+      const starts: number[] = [];
+      let at = 0;
+      for (const b of blocks) {
+        starts.push(at);
+        at += b.length;
+      }
+      const file = concatBytes(blocks);
+      for (let cut = 1; cut < file.length; cut++) {
+        const r = await collectBytes(file.subarray(0, cut), size, 'cut.pcapng');
+        const whole = blocks.filter((b, i) => starts[i]! + b.length <= cut);
+        expect(r.packets).toHaveLength(whole.filter((_, i) => isPacket[i]).length);
+        const inside = starts.findIndex((st, i) => st < cut && st + blocks[i]!.length > cut);
+        if (inside < 0) expect(r.warnings).toEqual([]);
+        else {
+          expect(r.warnings.map((w) => w.code)).toEqual(['INPUT_TRUNCATED']);
+          expect(r.warnings[0]!.offset).toBe(starts[inside]);
+        }
+      }
+    });
+  }
+
   it('warns when a pcapng file ends inside a skipped block', async () => {
     const file = concatBytes([pcapngSection(), pcapngInterface({ linkType: 1 }), pcapngEnhancedPacket(0, 0n, tcpSyn), pcapngBlock(5, new Uint8Array(4000))]);
     for (const size of CHUNK_SIZES) {
