@@ -6,8 +6,9 @@
  * mean and standard deviation of log(score), the threshold is
  * exp(μ + z·σ) for the one-sided tail probability THRESHOLD_TAIL_P
  * (z = 3.09 for 0.001), and never below the empirical THRESHOLD_QUANTILE
- * of the calibration scores times THRESHOLD_MARGIN, and never above the
- * largest calibration score times THRESHOLD_MARGIN. The log-normal tail
+ * of the calibration scores times THRESHOLD_MARGIN; and, when there are at
+ * least 1/THRESHOLD_TAIL_P calibration scores (so that their maximum itself
+ * estimates the tail), never above the largest times THRESHOLD_MARGIN. The log-normal tail
  * extrapolates beyond the calibration scores' quantile, which matters when
  * the calibration set is small (a 90 s capture holds a few dozen windows);
  * the empirical floor keeps the threshold honest when the scores are not
@@ -72,7 +73,9 @@ export function calibrateThreshold(scores: ArrayLike<number>, options: { tailP?:
   const lognormal = Math.exp(logMean + measureNormalQuantile(tailP) * logStd);
   const q = quantileSorted(sorted, quantile);
   const empirical = q * margin;
-  const cap = (sorted.length ? sorted[sorted.length - 1]! : 0) * margin;
+  // The cap applies only when the calibration set is large enough (≥ 1/tailP scores) for its maximum to
+  // estimate the tail quantile itself; on smaller sets the log-normal extrapolation is the point.
+  const cap = sorted.length >= 1 / tailP ? sorted[sorted.length - 1]! * margin : Number.POSITIVE_INFINITY;
   const threshold = Math.max(empirical, Math.min(lognormal, cap));
   return {
     threshold,
