@@ -1,4 +1,7 @@
-import { appendFileSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { PassThrough } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runAnalyze } from '../../src/cli/analyze.js';
@@ -18,7 +21,7 @@ interface Running {
 const running = new Set<AbortController>();
 
 /** Runs `watch` in-process; stop() is SIGINT. */
-function startWatch(args: WatchArgs): Running {
+function startWatch(args: WatchArgs, stdin?: AsyncIterable<Uint8Array>): Running {
   let out = '';
   let err = '';
   const ac = new AbortController();
@@ -39,6 +42,7 @@ function startWatch(args: WatchArgs): Running {
         },
       },
       signal: ac.signal,
+      ...(stdin ? { stdin } : {}),
     },
   );
   return {
@@ -148,7 +152,6 @@ describe('flowhound watch FILE', () => {
     const log = join(tmp, 'conn.log');
     writeFileSync(log, connLogHeader() + benignLine(T0, '10.4.0.1', '10.4.0.2', 80));
     const run = startWatch({ target: log });
-    await waitFor(() => /./.test(run.stderr()) || true, 'start');
     await new Promise((r) => setTimeout(r, 50));
     appendFileSync(log, connLogClose());
     renameSync(log, join(tmp, 'conn.2026-11-23-06-00-00.log'));
@@ -167,6 +170,154 @@ describe('flowhound watch FILE', () => {
     await expect(runWatch({ target: tmp, webhook: 'ftp://x' }, { stdout: { write: () => true }, stderr: { write: () => true }, signal: new AbortController().signal })).rejects.toMatchObject({
       message: expect.stringContaining('--webhook'),
     });
+  });
+});
+
+describe('flowhound watch --state', () => {
+  it('resumes after a restart: no finding reported twice, new ones reported', async () => {
+    const log = join(tmp, 'conn.log');
+    const state = join(tmp, 'watch.state');
+    writeFileSync(log, connLogHeader() + scanLines(T0, '10.5.0.66', '10.5.0.20', 20).join('') + benignLine(T0 + 400, '10.5.0.1', '10.5.0.2', 80));
+    const first = startWatch({ target: log, state });
+    await waitFor(() => first.findings().length > 0, 'the first scan', first);
+    expect(await first.stop()).toBe(0);
+    const firstIds = first.findings().map((f) => f.id);
+    expect(first.findings().map((f) => f.src)).toEqual(['10.5.0.66']);
+    const saved = JSON.parse(readFileSync(state, 'utf8')) as { files: Record<string, { offset: number; header: string }>; emitted: { id: string }[] };
+    const pos = saved.files[log];
+    expect(pos?.offset).toBe(readFileSync(log).length);
+    expect(pos?.header).toContain('#fields\tts\tuid');
+    expect(saved.emitted.map((e) => e.id)).toEqual(firstIds);
+
+    // While it was stopped, another scan was logged.
+    appendFileSync(log, scanLines(T0 + 500, '10.5.0.77', '10.5.0.21', 20).join('') + benignLine(T0 + 900, '10.5.0.1', '10.5.0.2', 80));
+    const second = startWatch({ target: log, state });
+    await waitFor(() => second.findings().length > 0, 'the second scan', second);
+    expect(await second.stop()).toBe(0);
+    expect(second.findings().map((f) => f.src)).toEqual(['10.5.0.77']);
+    expect(second.stderr()).toMatch(/\(resumed\)/);
+    expect(second.stderr()).toMatch(/records: +flows 21,/);
+    // analyze over the whole file gives the same two ids.
+    const offline = await analyzeFindings(log);
+    expect(offline.map((f) => f.id).sort()).toEqual([...firstIds, ...second.findings().map((f) => f.id)].sort());
+  });
+
+  it('does not report again what a previous run emitted when the file is read from the start again', async () => {
+    const log = join(tmp, 'conn.log');
+    const state = join(tmp, 'watch.state');
+    writeFileSync(log, connLogHeader() + scanLines(T0, '10.6.0.66', '10.6.0.20', 20).join('') + benignLine(T0 + 400, '10.6.0.1', '10.6.0.2', 80));
+    const first = startWatch({ target: log, state });
+    await waitFor(() => first.findings().length > 0, 'the scan', first);
+    await first.stop();
+    // The same lines again in a new file (another inode: the old one is kept under another name): read from byte 0.
+    const copy = readFileSync(log);
+    renameSync(log, join(tmp, 'conn.old.log'));
+    writeFileSync(log, copy);
+    const second = startWatch({ target: log, state, 'exit-idle': 0.3 });
+    expect(await second.done).toBe(0);
+    expect(second.findings()).toEqual([]);
+    expect(second.stderr()).toMatch(/1 findings already emitted before a restart dropped/);
+  });
+
+  it('refuses a damaged state file with STATE_INVALID naming it', async () => {
+    const state = join(tmp, 'bad.state');
+    writeFileSync(state, '{"version":1,"files":');
+    const log = join(tmp, 'conn.log');
+    writeFileSync(log, connLogHeader());
+    await expect(runWatch({ target: log, state, model: false }, { stdout: { write: () => true }, stderr: { write: () => true }, signal: new AbortController().signal })).rejects.toMatchObject({
+      code: 'STATE_INVALID',
+      message: expect.stringContaining('bad.state'),
+    });
+  });
+});
+
+describe('flowhound watch --webhook', () => {
+  it('POSTs the findings it prints to a local receiver', async () => {
+    const received: Finding[] = [];
+    const server = createServer((req, res) => {
+      const parts: Buffer[] = [];
+      req.on('data', (c: Buffer) => parts.push(c));
+      req.on('end', () => {
+        received.push(...(JSON.parse(Buffer.concat(parts).toString()) as Finding[]));
+        res.writeHead(204);
+        res.end();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/findings`;
+      const log = join(tmp, 'conn.log');
+      writeFileSync(log, connLogHeader() + scanLines(T0, '10.7.0.66', '10.7.0.20', 20).join('') + benignLine(T0 + 400, '10.7.0.1', '10.7.0.2', 80));
+      const run = startWatch({ target: log, webhook: url });
+      await waitFor(() => received.length > 0, 'the webhook POST', run);
+      expect(await run.stop()).toBe(0);
+      expect(received.map((f) => f.id)).toEqual(run.findings().map((f) => f.id));
+      expect(received[0]?.kind).toBe('scan.vertical');
+      expect(run.stderr()).toMatch(/webhook: +1 sent, 0 retried POSTs, 0 dropped/);
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
+});
+
+describe('flowhound watch DIR and -', () => {
+  it('follows conn.log and a dns.log that appears later in a Zeek log directory', async () => {
+    const dir = join(tmp, 'current');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'conn.log'), connLogHeader());
+    const run = startWatch({ target: dir });
+    appendFileSync(join(dir, 'conn.log'), scanLines(T0, '10.8.0.66', '10.8.0.20', 20).join(''));
+    const dnsHeader = ['#separator \\x09', '#set_separator\t,', '#empty_field\t(empty)', '#unset_field\t-', '#path\tdns', '#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\ttrans_id\tquery\tqtype\tqtype_name\trcode\trcode_name\tanswers\tTTLs', '#types\ttime\tstring\taddr\tport\taddr\tport\tenum\tcount\tstring\tcount\tstring\tcount\tstring\tvector[string]\tvector[interval]', ''].join('\n');
+    writeFileSync(join(dir, 'dns.log'), `${dnsHeader}${T0 + 1}.000000\tCd1\t10.8.0.5\t5353\t10.8.0.53\t53\tudp\t1\texample.com\t1\tA\t0\tNOERROR\t93.184.216.34\t300.000000\n`);
+    appendFileSync(join(dir, 'conn.log'), benignLine(T0 + 400, '10.8.0.1', '10.8.0.2', 80));
+    await waitFor(() => run.findings().length > 0, 'the scan', run);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await run.stop()).toBe(0);
+    expect(run.findings().map((f) => f.kind)).toEqual(['scan.vertical']);
+    expect(run.stderr()).toMatch(/records: +flows 21, dns 1,/);
+    expect(run.stderr()).toContain(join(dir, 'dns.log'));
+  });
+
+  it('reads standard input as a stream and reports at its end', async () => {
+    const stdin = new PassThrough();
+    const run = startWatch({ target: '-' }, stdin);
+    stdin.write(connLogHeader());
+    for (const l of scanLines(T0, '10.9.0.66', '10.9.0.20', 20)) stdin.write(l);
+    stdin.end();
+    expect(await run.done).toBe(0);
+    expect(run.findings().map((f) => [f.kind, f.src])).toEqual([['scan.vertical', '10.9.0.66']]);
+  });
+});
+
+describe('flowhound watch --model', () => {
+  it('reloads the model when its folder is replaced, and keeps it when the new one is damaged', async () => {
+    const models = join(tmp, 'models');
+    mkdirSync(models);
+    const dir = join(models, 'nightly');
+    cpSync(join(process.cwd(), 'models', 'default'), dir, { recursive: true });
+    const log = join(tmp, 'conn.log');
+    writeFileSync(log, connLogHeader() + benignLine(T0, '10.10.0.1', '10.10.0.2', 80));
+    const run = startWatch({ target: log, model: dir, backend: 'cpu', 'model-poll-sec': 0.05 });
+    await new Promise((r) => setTimeout(r, 200));
+    // The model store's swap: a sibling folder renamed into place.
+    const next = join(models, '.nightly.tmp');
+    cpSync(join(process.cwd(), 'models', 'default'), next, { recursive: true });
+    renameSync(dir, join(models, '.nightly.old'));
+    renameSync(next, dir);
+    await waitFor(() => /reloaded/.test(run.stderr()), 'the reload', run);
+    // A damaged model: the old one stays.
+    const bad = join(models, '.nightly.bad');
+    cpSync(dir, bad, { recursive: true });
+    writeFileSync(join(bad, 'flowhound.json'), '{ not json');
+    renameSync(dir, join(models, '.nightly.old2'));
+    renameSync(bad, dir);
+    await waitFor(() => /reload failed, keeping the loaded model/.test(run.stderr()), 'the reload failure', run);
+    appendFileSync(log, benignLine(T0 + 1, '10.10.0.1', '10.10.0.2', 80));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await run.stop()).toBe(0);
+    expect(run.stderr()).toMatch(/1 model reloads, 1 failed/);
+    expect(run.stderr()).toMatch(/records: +flows 2,/);
   });
 });
 
