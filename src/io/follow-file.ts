@@ -25,6 +25,7 @@
 import { type Stats, statSync } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { createHash } from 'node:crypto';
 import { FlowhoundError } from '../errors.js';
 
 /** Which file a position is in: device and inode numbers. */
@@ -39,6 +40,12 @@ export interface FollowPosition {
   offset: number;
   /** The Zeek TSV header block in effect at `offset` (text with newlines), or null. */
   header: string | null;
+  /**
+   * `LEN:SHA1` of the file's first LEN (at most 1024) bytes, so that a resume
+   * notices a different file that got the same inode number (deleted and
+   * re-created); null before any byte was read.
+   */
+  fingerprint: string | null;
 }
 
 export interface FollowFileOptions {
@@ -71,11 +78,18 @@ export interface FileFollower extends AsyncIterable<Uint8Array> {
 const DEFAULT_POLL_MS = 250;
 const DEFAULT_CHUNK = 1 << 20;
 const NL = 0x0a;
+const FINGERPRINT_BYTES = 1024;
+
+export function computeFingerprint(head: Uint8Array): string | null {
+  if (head.length === 0) return null;
+  return `${head.length}:${createHash('sha1').update(head).digest('hex')}`;
+}
 const HASH = 0x23;
 
 interface Piece {
   data: Uint8Array;
   identity: FileIdentity | null;
+  fingerprint: string | null;
   /** Offset in that file just after `data`. */
   endOffset: number;
 }
@@ -84,7 +98,7 @@ export function createFileFollower(path: string, options: FollowFileOptions = {}
   const pollMs = options.pollMs ?? DEFAULT_POLL_MS;
   const chunkSize = options.chunkSize ?? DEFAULT_CHUNK;
   const stats = { bytesRead: 0, rotations: 0, truncations: 0, resumed: false };
-  let handed: FollowPosition = { identity: null, offset: 0, header: null };
+  let handed: FollowPosition = { identity: null, offset: 0, header: null, fingerprint: null };
   let header: string | null = null;
   /** Header lines gathered since the last data line. */
   let headerLines: string[] = [];
@@ -126,6 +140,13 @@ export function createFileFollower(path: string, options: FollowFileOptions = {}
     /** The file went away; its successor is a rotation. */
     let awaitingRotation = false;
     let lastDataAt = Date.now();
+    /** The current file's first bytes (up to FINGERPRINT_BYTES), for its fingerprint. */
+    let firstBytes: Buffer = Buffer.alloc(0);
+    let fpCache: { len: number; value: string | null } = { len: 0, value: null };
+    const fingerprint = (): string | null => {
+      if (fpCache.len !== firstBytes.length) fpCache = { len: firstBytes.length, value: computeFingerprint(firstBytes) };
+      return fpCache.value;
+    };
     const buf = Buffer.allocUnsafe(chunkSize);
     const start = options.start;
 
@@ -139,6 +160,12 @@ export function createFileFollower(path: string, options: FollowFileOptions = {}
       }
       identity = { dev: st.dev, ino: st.ino };
       offset = at;
+      firstBytes = Buffer.alloc(0);
+      if (at > 0) {
+        const head = Buffer.alloc(Math.min(FINGERPRINT_BYTES, at));
+        const { bytesRead } = await (fh as FileHandle).read(head, 0, head.length, 0);
+        firstBytes = head.subarray(0, bytesRead);
+      }
     }
 
     /** The held-back partial line as a piece (with a newline added when `terminate`). */
@@ -146,7 +173,7 @@ export function createFileFollower(path: string, options: FollowFileOptions = {}
       if (carry.length === 0) return null;
       const parts = carry;
       carry = [];
-      return { data: Buffer.concat(terminate ? [...parts, Buffer.from('\n')] : parts), identity, endOffset: offset };
+      return { data: Buffer.concat(terminate ? [...parts, Buffer.from('\n')] : parts), identity, fingerprint: fingerprint(), endOffset: offset };
     }
 
     /** Reads from the open file up to `size`; returns line-aligned pieces. */
@@ -156,9 +183,12 @@ export function createFileFollower(path: string, options: FollowFileOptions = {}
         const want = Math.min(chunkSize, size - offset);
         const { bytesRead } = await fh.read(buf, 0, want, offset);
         if (bytesRead === 0) break;
+        const data = Buffer.from(buf.subarray(0, bytesRead));
+        if (offset < FINGERPRINT_BYTES && firstBytes.length === offset) {
+          firstBytes = Buffer.concat([firstBytes, data.subarray(0, FINGERPRINT_BYTES - offset)]);
+        }
         offset += bytesRead;
         stats.bytesRead += bytesRead;
-        const data = Buffer.from(buf.subarray(0, bytesRead));
         const lastNl = data.lastIndexOf(NL);
         if (lastNl < 0) {
           carry.push(data);
@@ -166,7 +196,7 @@ export function createFileFollower(path: string, options: FollowFileOptions = {}
         }
         const whole = carry.length ? Buffer.concat([...carry, data.subarray(0, lastNl + 1)]) : data.subarray(0, lastNl + 1);
         carry = lastNl + 1 < data.length ? [data.subarray(lastNl + 1)] : [];
-        out.push({ data: whole, identity, endOffset: offset - (data.length - lastNl - 1) });
+        out.push({ data: whole, identity, fingerprint: fingerprint(), endOffset: offset - (data.length - lastNl - 1) });
       }
       return out;
     }
@@ -179,6 +209,17 @@ export function createFileFollower(path: string, options: FollowFileOptions = {}
         if (code === 'ENOENT' || code === 'ENOTDIR') return null;
         throw new FlowhoundError('INPUT_UNREADABLE', `${path}: cannot stat: ${(e as Error).message}`, { file: path }, { cause: e });
       }
+    }
+
+    /** True when the open file's first bytes hash to `fp` (`LEN:SHA1`); keeps them as the file's first bytes. */
+    async function matchesFingerprint(fp: string): Promise<boolean> {
+      const len = Number.parseInt(fp, 10);
+      if (!(len > 0 && len <= FINGERPRINT_BYTES) || fh === null) return false;
+      const head = Buffer.alloc(len);
+      const { bytesRead } = await (fh as FileHandle).read(head, 0, len, 0);
+      if (bytesRead !== len || computeFingerprint(head) !== fp) return false;
+      firstBytes = head;
+      return true;
     }
 
     async function closeOld(): Promise<Piece[]> {
@@ -196,17 +237,22 @@ export function createFileFollower(path: string, options: FollowFileOptions = {}
       const st0 = statPath();
       if (st0?.isDirectory()) throw new FlowhoundError('INPUT_UNREADABLE', `${path}: is a directory, expected a file`, { file: path });
       if (st0 !== null) {
-        if (start?.identity && start.identity.dev === st0.dev && start.identity.ino === st0.ino && st0.size >= start.offset) {
-          await openAt(st0, start.offset);
+        const sameFile = start?.identity && start.identity.dev === st0.dev && start.identity.ino === st0.ino && st0.size >= start.offset;
+        if (sameFile) await openAt(st0, start.offset);
+        // The same inode number may be another file (deleted and re-created): compare the first bytes.
+        if (sameFile && start.fingerprint !== null && !(await matchesFingerprint(start.fingerprint))) {
+          offset = 0;
+          firstBytes = Buffer.alloc(0);
+        } else if (sameFile) {
           stats.resumed = true;
-          handed = { identity, offset: start.offset, header: start.header };
+          handed = { identity, offset: start.offset, header: start.header, fingerprint: fingerprint() };
           if (start.header !== null && start.offset > 0) {
             header = start.header;
             headerLines = start.header.replace(/\n$/, '').split('\n');
             lastLineWasData = false;
             yield Buffer.from(start.header);
           }
-        } else await openAt(st0, 0);
+        } else if (!sameFile) await openAt(st0, 0);
       }
       while (!signal?.aborted) {
         const st = statPath();
@@ -235,6 +281,7 @@ export function createFileFollower(path: string, options: FollowFileOptions = {}
           const tail = takeCarry(true);
           if (tail) pieces.push(tail);
           offset = 0;
+          firstBytes = Buffer.alloc(0);
           stats.truncations++;
           options.onReopen?.({ kind: 'truncation', path });
           pieces = pieces.concat(await readTo(st.size));
@@ -245,14 +292,14 @@ export function createFileFollower(path: string, options: FollowFileOptions = {}
           if (p.data.length === 0) continue;
           lastDataAt = Date.now();
           noteLines(p.data);
-          handed = { identity: p.identity, offset: p.endOffset, header };
+          handed = { identity: p.identity, offset: p.endOffset, header, fingerprint: p.fingerprint };
           yield p.data;
         }
         if (options.idleEndMs !== undefined && Date.now() - lastDataAt >= options.idleEndMs) {
           const tail = takeCarry(false);
           if (tail) {
             noteLines(tail.data);
-            handed = { identity: tail.identity, offset: tail.endOffset, header };
+            handed = { identity: tail.identity, offset: tail.endOffset, header, fingerprint: tail.fingerprint };
             yield tail.data;
           }
           return;

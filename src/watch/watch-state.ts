@@ -52,10 +52,11 @@ export function readWatchState(path: string): WatchState | null {
     const pos = v as Record<string, unknown> | null;
     const id = pos?.identity as Record<string, unknown> | null | undefined;
     const okId = id === null || (typeof id === 'object' && id !== undefined && Number.isSafeInteger(id.dev) && Number.isSafeInteger(id.ino));
-    if (pos === null || typeof pos !== 'object' || !okId || !Number.isSafeInteger(pos.offset) || (pos.offset as number) < 0 || !(pos.header === null || typeof pos.header === 'string')) {
+    const fp = pos?.fingerprint ?? null;
+    if (pos === null || typeof pos !== 'object' || !okId || !Number.isSafeInteger(pos.offset) || (pos.offset as number) < 0 || !(pos.header === null || typeof pos.header === 'string') || !(fp === null || typeof fp === 'string')) {
       throw bad(`position of ${p} is malformed`);
     }
-    files[p] = { identity: id === null ? null : { dev: id?.dev as number, ino: id?.ino as number }, offset: pos.offset as number, header: pos.header as string | null };
+    files[p] = { identity: id === null ? null : { dev: id?.dev as number, ino: id?.ino as number }, offset: pos.offset as number, header: pos.header as string | null, fingerprint: fp as string | null };
   }
   const emitted: EmittedEntry[] = [];
   if (!Array.isArray(o.emitted)) throw bad('"emitted" is not a list');

@@ -136,11 +136,28 @@ describe('createFileFollower', () => {
     const p = join(dir, 'conn.log');
     writeFileSync(p, 'x1\n');
     const st = statSync(p);
-    const f = createFileFollower(p, { pollMs: 5, idleEndMs: 30, start: { identity: { dev: st.dev, ino: st.ino + 1 }, offset: 2, header: '#h\n' } });
+    const f = createFileFollower(p, { pollMs: 5, idleEndMs: 30, start: { identity: { dev: st.dev, ino: st.ino + 1 }, offset: 2, header: '#h\n', fingerprint: null } });
     const c = consume(f);
     await c.done;
     expect(f.stats.resumed).toBe(false);
     expect(c.text()).toBe('x1\n');
+  });
+
+  it('starts from byte 0 when the inode matches but the first bytes differ (deleted and re-created)', async () => {
+    const p = join(dir, 'conn.log');
+    writeFileSync(p, 'first-file-1\nfirst-file-2\n');
+    const f1 = createFileFollower(p, { pollMs: 5, idleEndMs: 30 });
+    await consume(f1).done;
+    const pos = f1.position();
+    expect(pos.fingerprint).toMatch(/^26:[0-9a-f]{40}$/);
+    // Same inode, other content of at least the same length.
+    writeFileSync(p, 'other-file-1\nother-file-2\nother-file-3\n');
+    expect(statSync(p).ino).toBe(pos.identity?.ino);
+    const f2 = createFileFollower(p, { pollMs: 5, idleEndMs: 30, start: pos });
+    const c2 = consume(f2);
+    await c2.done;
+    expect(f2.stats.resumed).toBe(false);
+    expect(c2.text()).toBe('other-file-1\nother-file-2\nother-file-3\n');
   });
 
   it('a new header after a rotation replaces the old one', async () => {
