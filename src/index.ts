@@ -63,3 +63,13 @@ export { ZEEK_TCP_TIMERS, type TcpTimerSettings } from './ingest/flow-tracker/tc
 export { ZEEK_DEFAULT_LIKELY_SERVER_PORTS, type LikelyServerPorts } from './ingest/flow-tracker/likely-server-ports.js';
 export { createZeekConnLogWriter, createZeekDnsLogWriter, type ZeekLogFormat, type ZeekLogWriter } from './sink/zeek-log-writer.js';
 export { runZeekConformance, type ConformanceReport, type TraceConformance } from './conformance/zeek-conformance.js';
+
+// Streaming (`watch`): following files, the event-time pipeline, state, webhook.
+export { computeFingerprint, createFileFollower, type FileFollower, type FileIdentity, type FollowFileOptions, type FollowPosition } from './io/follow-file.js';
+export { openWatchInput, ZEEK_DIR_LOGS, type TaggedBatch, type WatchInput, type WatchInputOptions } from './watch/watch-input.js';
+export { createWatchPipeline, type WatchPipeline, type WatchPipelineOptions, type WatchPipelineStats } from './watch/watch-pipeline.js';
+export { createEmittedFindings, type EmittedEntry, type EmittedFindings } from './watch/emitted-findings.js';
+export { createEmptyWatchState, readWatchState, writeWatchState, WATCH_STATE_VERSION, type WatchState } from './watch/watch-state.js';
+export { createModelReloader, readModelIdentity, type ModelReloader } from './watch/model-reloader.js';
+export { mergeAsync } from './watch/merge-async.js';
+export { createWebhookSink, type WebhookSink, type WebhookSinkOptions, type WebhookStats } from './sink/webhook.js';
