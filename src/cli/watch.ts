@@ -111,7 +111,7 @@ export const watchCommand: CommandModule<object, WatchArgs> = {
   },
   handler: async (args) => {
     // yargs drops a lone "-" positional: put it back.
-    const target = args.target ?? (process.argv.slice(2).includes('-') ? '-' : undefined);
+    const target = args.target || (process.argv.slice(2).includes('-') ? '-' : undefined);
     const ac = new AbortController();
     const stop = (): void => ac.abort();
     process.once('SIGINT', stop);
