@@ -12,12 +12,18 @@ import { FLAG_ONE_WAY, type FlowTable } from './flow-table.js';
 
 const INITIAL_SIZE = 2048;
 
-/** 32-bit hash of a connection key (FNV-1a over the addresses, then an avalanche). */
-export function hashFlowKey(ipProto: number, a: string, pa: number, b: string, pb: number, oneWay: boolean): number {
-  let h = (0x811c9dc5 ^ Math.imul(ipProto + (oneWay ? 256 : 0), 0x9e3779b1) ^ ((pa << 16) | pb)) | 0;
+/** 32-bit FNV-1a hash of an address string (also orders a connection's two endpoints). */
+export function hashAddress(a: string): number {
+  let h = 0x811c9dc5;
   for (let i = 0; i < a.length; i++) h = Math.imul(h ^ a.charCodeAt(i), 0x01000193);
-  h = Math.imul(h ^ 0x7c, 0x01000193);
-  for (let i = 0; i < b.length; i++) h = Math.imul(h ^ b.charCodeAt(i), 0x01000193);
+  return h | 0;
+}
+
+/** 32-bit hash of a connection key from its address hashes, ports and protocol (murmur3 finalizer). */
+export function hashFlowKey(ipProto: number, ha: number, pa: number, hb: number, pb: number, oneWay: boolean): number {
+  let h = Math.imul(ha ^ Math.imul(ipProto + (oneWay ? 256 : 0), 0x9e3779b1), 0x85ebca6b);
+  h = Math.imul((h << 13) | (h >>> 19), 5) ^ hb;
+  h = Math.imul(h ^ ((pa << 16) | pb), 0xcc9e2d51);
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;

@@ -33,7 +33,7 @@ import type { DecodedPacket } from '../pcap/decoded-packet.js';
 import { verifyIpv4HeaderChecksum, verifyTransportChecksum } from '../pcap/verify-checksum.js';
 import { createFlowExpiryQueue } from './flow-expiry.js';
 import { toFlowRecord } from './flow-record.js';
-import { FlowIndex, hashFlowKey } from './flow-index.js';
+import { FlowIndex, hashAddress, hashFlowKey } from './flow-index.js';
 import { FLAG_ORIG_SEEN, FLAG_RESP_SEEN, FlowTable, PROTO_ICMP, PROTO_OTHER, PROTO_TCP, PROTO_UDP } from './flow-table.js';
 import { findIcmpCounterpart, isIcmpEcho } from './icmp-counterpart.js';
 import { type LikelyServerPorts, ZEEK_DEFAULT_LIKELY_SERVER_PORTS } from './likely-server-ports.js';
@@ -229,12 +229,15 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
     }
     const src = p.src;
     const dst = p.dst;
-    const forward = oneWay || src < dst || (src === dst && sport <= dport);
+    // Canonical order of the two endpoints: by address hash (no string comparison per packet).
+    const hs = hashAddress(src);
+    const hd = hashAddress(dst);
+    const forward = oneWay || hs < hd || (hs === hd && (src === dst ? sport <= dport : src < dst));
     const ka = forward ? src : dst;
     const kpa = forward ? sport : dport;
     const kb = forward ? dst : src;
     const kpb = forward ? dport : sport;
-    const hash = hashFlowKey(ipProto, ka, kpa, kb, kpb, oneWay);
+    const hash = forward ? hashFlowKey(ipProto, hs, kpa, hd, kpb, oneWay) : hashFlowKey(ipProto, hd, kpa, hs, kpb, oneWay);
 
     let slot = flows.find(hash, ipProto, ka, kpa, kb, kpb, oneWay);
     if (slot >= 0) {
@@ -273,7 +276,7 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
     }
     if (ticks !== null) ticks.count(slot, fromOrig, t, p.ipLen, dst, proto === PROTO_TCP || proto === PROTO_UDP ? dport : 0);
     // ConnSize counts packets and IP bytes per direction; ICMP cut short by the snap length is not counted (Zeek ICMP.cc).
-    const countSize = proto !== PROTO_ICMP || p.payloadOffset + p.payloadLen <= p.data.length;
+    const countSize = proto !== PROTO_ICMP || p.payloadOffset + p.payloadLen <= p.capLen;
 
     if (proto === PROTO_TCP) {
       if (fromOrig) {

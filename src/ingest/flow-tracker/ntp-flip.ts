@@ -14,7 +14,7 @@ const MODE_SERVER = 4;
 
 export function applyNtpFlip(t: FlowTable, slot: number, fromOrig: boolean, p: DecodedPacket): void {
   if (t.proto[slot] !== PROTO_UDP || (t.origP[slot] !== NTP_PORT && t.respP[slot] !== NTP_PORT)) return;
-  if (p.payloadLen < 48 || p.payloadOffset >= p.data.length) return;
+  if (p.payloadLen < 48 || p.payloadOffset >= p.capLen) return;
   const mode = p.data[p.payloadOffset]! & 7;
   if ((fromOrig && mode === MODE_SERVER) || (!fromOrig && mode === MODE_CLIENT)) t.flipRoles(slot);
 }

@@ -214,7 +214,7 @@ export function processTcpPacket(t: FlowTable, slot: number, isOrig: boolean, p:
   }
   // After the state machine, as Zeek: the ACK reveals gaps in the peer's data, then this packet's data is seen.
   if (flags & ACK) noteTcpAck(t, slot, peer, relAck);
-  if ((flags & RST) === 0 && len > 0) noteTcpData(t, e, flags & SYN ? relSeq + 1 : relSeq, len, p.payloadOffset + len <= p.data.length);
+  if ((flags & RST) === 0 && len > 0) noteTcpData(t, e, flags & SYN ? relSeq + 1 : relSeq, len, p.payloadOffset + len <= p.capLen);
   if (r & STATE_CLOSE) connectionClosed(t, slot, e, timers);
 }
 

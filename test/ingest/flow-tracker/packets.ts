@@ -36,6 +36,9 @@ export function packet(fields: Partial<DecodedPacket>): DecodedPacket {
     data: new Uint8Array(0),
     ...fields,
   };
+  // capLen is the captured length of the frame, i.e. of `data`.
+  p.capLen = p.data.length;
+  p.wireLen = p.data.length;
   return p;
 }
 
