@@ -60,6 +60,7 @@ export interface WatchArgs {
   lateness?: number;
   'idle-flush'?: number;
   'exit-idle'?: number;
+  'from-end'?: boolean;
   'poll-ms'?: number;
   'state-interval-sec'?: number;
   'model-poll-sec'?: number;
@@ -93,6 +94,7 @@ export const watchCommand: CommandModule<object, WatchArgs> = {
       .option('webhook', { type: 'string', describe: 'also POST findings (JSON arrays) to this http(s) URL, with retries and a bounded queue' })
       .option('lateness', { type: 'number', default: WATCH_LATENESS_SEC, describe: 'allowed lateness in seconds of event time: records arriving later than the newest record time minus this are counted as late' })
       .option('idle-flush', { type: 'number', default: WATCH_IDLE_FLUSH_SEC, describe: 'after this many seconds without new input, report open incidents as at the end of input (0: never)' })
+      .option('from-end', { type: 'boolean', describe: 'start at the current end of each file (like tail -F -n 0) instead of its start, unless --state has a position for it' })
       .option('exit-idle', { type: 'number', describe: 'exit after this many seconds without new input (scripts, tests)' })
       .option('poll-ms', { type: 'number', default: 250, describe: 'how often to check the followed files for new bytes' })
       .option('state-interval-sec', { type: 'number', default: 5, describe: 'how often to save the state file' })
@@ -102,7 +104,7 @@ export const watchCommand: CommandModule<object, WatchArgs> = {
       .option('format', { type: 'string', choices: [...INPUT_FORMATS], describe: 'force the input format instead of detecting it' })
       .option('max-invalid', { type: 'number', default: DEFAULT_MAX_INVALID, describe: 'stop after this many invalid lines in a row' })
       .option('quiet', { alias: 'q', type: 'boolean', describe: 'no run summary on stderr' })
-      .group(['model', 'backend', 'state', 'output', 'webhook', 'lateness', 'idle-flush', 'exit-idle', 'poll-ms', 'state-interval-sec', 'model-poll-sec', 'rules', 'config', 'format', 'max-invalid', 'quiet'], 'Watch options:');
+      .group(['model', 'backend', 'state', 'output', 'webhook', 'lateness', 'idle-flush', 'from-end', 'exit-idle', 'poll-ms', 'state-interval-sec', 'model-poll-sec', 'rules', 'config', 'format', 'max-invalid', 'quiet'], 'Watch options:');
     for (const s of SETTING_SPECS) b = b.option(s.flag, { type: 'number', describe: `${s.description} [default ${s.default}; ${s.source}]` });
     return b.group(
       SETTING_SPECS.map((s) => s.flag),
@@ -218,11 +220,17 @@ export async function runWatch(args: WatchArgs, io: WatchIo): Promise<number> {
   let warnings = 0;
   const warningsByCode: Record<string, number> = {};
   const reopens = { rotation: 0, truncation: 0 };
+  // Stops the followers on SIGINT/SIGTERM, and when the pipeline fails (bad input), so no follower keeps polling.
+  const following = new AbortController();
+  const stopFollowing = (): void => following.abort();
+  io.signal.addEventListener('abort', stopFollowing, { once: true });
+  if (io.signal.aborted) following.abort();
   const input = openWatchInput(target, {
     pollMs,
-    signal: io.signal,
+    signal: following.signal,
     ...(exitIdleSec !== null ? { idleEndMs: exitIdleSec * 1000 } : {}),
     ...(prior ? { positions: prior.files } : {}),
+    ...(args['from-end'] === true ? { startAtEnd: true } : {}),
     ...(io.stdin ? { stdin: io.stdin } : {}),
     read: {
       maxInvalid,
@@ -290,6 +298,8 @@ export async function runWatch(args: WatchArgs, io: WatchIo): Promise<number> {
   } catch (e) {
     failure = e;
   } finally {
+    following.abort();
+    io.signal.removeEventListener('abort', stopFollowing);
     for (const t of timers) clearInterval(t);
     saveState(failure === null);
     await sink.close();

@@ -64,6 +64,13 @@ export interface FollowFileOptions {
    * resuming mid-file sees the TSV header.
    */
   start?: FollowPosition;
+  /**
+   * Without a usable `start`: begin at the end of what the file holds now
+   * (after its last complete line), like `tail -F -n 0`, yielding its leading
+   * `#` header lines first so a TSV reader knows the columns. Default: from
+   * byte 0. A file created or rotated later is always read from byte 0.
+   */
+  startAtEnd?: boolean;
   /** Called on each rotation or truncation (for the run summary). */
   onReopen?: (event: { kind: 'rotation' | 'truncation'; path: string }) => void;
 }
@@ -92,6 +99,28 @@ interface Piece {
   fingerprint: string | null;
   /** Offset in that file just after `data`. */
   endOffset: number;
+}
+
+const HEADER_SCAN_BYTES = 64 * 1024;
+
+/** Where `startAtEnd` begins (after the last complete line) and the file's leading `#` header lines. */
+async function findEndStart(fh: FileHandle, size: number): Promise<{ offset: number; header: string | null }> {
+  const headBuf = Buffer.alloc(Math.min(HEADER_SCAN_BYTES, size));
+  const headLen = (await fh.read(headBuf, 0, headBuf.length, 0)).bytesRead;
+  const lines: string[] = [];
+  let i = 0;
+  while (i < headLen && headBuf[i] === HASH) {
+    const end = headBuf.indexOf(NL, i);
+    if (end < 0 || end >= headLen) break;
+    lines.push(headBuf.toString('utf8', i, end).replace(/\r$/, ''));
+    i = end + 1;
+  }
+  const tailLen = Math.min(HEADER_SCAN_BYTES, size);
+  const tail = Buffer.alloc(tailLen);
+  const got = (await fh.read(tail, 0, tailLen, size - tailLen)).bytesRead;
+  const lastNl = tail.subarray(0, got).lastIndexOf(NL);
+  const offset = lastNl < 0 ? (tailLen === size ? 0 : size - tailLen) : size - tailLen + lastNl + 1;
+  return { offset, header: lines.length ? `${lines.join('\n')}\n` : null };
 }
 
 export function createFileFollower(path: string, options: FollowFileOptions = {}): FileFollower {
@@ -253,6 +282,18 @@ export function createFileFollower(path: string, options: FollowFileOptions = {}
             yield Buffer.from(start.header);
           }
         } else if (!sameFile) await openAt(st0, 0);
+        if (!stats.resumed && options.startAtEnd === true && fh !== null) {
+          const skip = await findEndStart(fh as FileHandle, st0.size);
+          offset = skip.offset;
+          const head = Buffer.alloc(Math.min(FINGERPRINT_BYTES, offset));
+          firstBytes = head.subarray(0, (await (fh as FileHandle).read(head, 0, head.length, 0)).bytesRead);
+          handed = { identity, offset, header: skip.header, fingerprint: fingerprint() };
+          if (skip.header !== null && offset > 0) {
+            noteLines(Buffer.from(skip.header));
+            handed = { identity, offset, header, fingerprint: fingerprint() };
+            yield Buffer.from(skip.header);
+          }
+        }
       }
       while (!signal?.aborted) {
         const st = statPath();

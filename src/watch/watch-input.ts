@@ -35,6 +35,8 @@ export interface WatchInputOptions {
   signal?: AbortSignal;
   /** End each follower after this many ms without new bytes (tests, one-shot runs). */
   idleEndMs?: number;
+  /** Without a resume position: start at the end of each file, like `tail -F -n 0` (default: from its start). */
+  startAtEnd?: boolean;
   /** Resume positions by absolute path (from a state file). */
   positions?: Readonly<Record<string, FollowPosition>>;
   /** Reader options (format, maxInvalid, onWarning). */
@@ -70,6 +72,7 @@ export function openWatchInput(target: string, options: WatchInputOptions): Watc
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.idleEndMs !== undefined ? { idleEndMs: options.idleEndMs } : {}),
       ...(start ? { start } : {}),
+      ...(options.startAtEnd ? { startAtEnd: true } : {}),
       ...(options.onReopen ? { onReopen: options.onReopen } : {}),
     });
   });

@@ -163,6 +163,29 @@ describe('flowhound watch FILE', () => {
     expect(run.stderr()).toMatch(/flows 22/);
   });
 
+  it('stops with an error naming the file when a followed log turns bad, without leaving the other follower polling', async () => {
+    const dir = join(tmp, 'current');
+    mkdirSync(dir);
+    let bad = connLogHeader();
+    for (let i = 0; i < 10; i++) bad += `not-a-time\tC${i}\tx\n`;
+    writeFileSync(join(dir, 'conn.log'), bad);
+    const run = startWatch({ target: dir, 'max-invalid': 5 });
+    await expect(run.done).rejects.toMatchObject({ code: 'INPUT_TOO_MANY_INVALID', message: expect.stringContaining(join(dir, 'conn.log')) });
+    expect(run.stderr()).toMatch(/flowhound watch: 1 input/);
+  });
+
+  it('--from-end skips what the file held at start and reports only new lines', async () => {
+    const log = join(tmp, 'conn.log');
+    writeFileSync(log, connLogHeader() + scanLines(T0, '10.11.0.66', '10.11.0.20', 20).join(''));
+    const run = startWatch({ target: log, 'from-end': true });
+    await new Promise((r) => setTimeout(r, 50));
+    appendFileSync(log, scanLines(T0 + 10, '10.11.0.77', '10.11.0.21', 20).join('') + benignLine(T0 + 400, '10.11.0.1', '10.11.0.2', 80));
+    await waitFor(() => run.findings().length > 0, 'the new scan', run);
+    expect(await run.stop()).toBe(0);
+    expect(run.findings().map((f) => f.src)).toEqual(['10.11.0.77']);
+    expect(run.stderr()).toMatch(/records: +flows 21,/);
+  });
+
   it('refuses a bad lateness and a non-http webhook as usage errors', async () => {
     await expect(runWatch({ target: tmp, lateness: -1 }, { stdout: { write: () => true }, stderr: { write: () => true }, signal: new AbortController().signal })).rejects.toMatchObject({
       message: expect.stringContaining('--lateness'),

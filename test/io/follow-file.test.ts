@@ -160,6 +160,21 @@ describe('createFileFollower', () => {
     expect(c2.text()).toBe('other-file-1\nother-file-2\nother-file-3\n');
   });
 
+  it('startAtEnd begins after the last complete line, yielding the leading header first', async () => {
+    const p = join(dir, 'conn.log');
+    const head = '#separator \\x09\n#fields\tts\tuid\n';
+    writeFileSync(p, `${head}1.0\tC1\n2.0\tC2\n3.0\tC`);
+    const ac = new AbortController();
+    const f = createFileFollower(p, { pollMs: 5, signal: ac.signal, startAtEnd: true });
+    const c = consume(f);
+    await waitFor(() => c.text() === head, 'the header');
+    appendFileSync(p, '3\n4.0\tC4\n');
+    await waitFor(() => c.text() === `${head}3.0\tC3\n4.0\tC4\n`, 'the appended lines');
+    expect(f.position().header).toBe(head);
+    ac.abort();
+    await c.done;
+  });
+
   it('a new header after a rotation replaces the old one', async () => {
     const p = join(dir, 'conn.log');
     writeFileSync(p, '#fields\ta\n1\n#close\tx\n');
