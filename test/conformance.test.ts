@@ -1,4 +1,6 @@
-import { runZeekConformance } from '../src/conformance/zeek-conformance.js';
+import yargs from 'yargs';
+import { conformanceCommand } from '../src/cli/conformance.js';
+import { readIgnoreChecksums, runZeekConformance } from '../src/conformance/zeek-conformance.js';
 import { describeWithSharedData, sharedData } from './helpers/shared-data.js';
 
 describeWithSharedData("flow tracker against Zeek's own conn.log (48 traces of zeek-conformance, shared data)", () => {
@@ -20,5 +22,30 @@ describeWithSharedData("flow tracker against Zeek's own conn.log (48 traces of z
     expect(s.zeekRows).toBeGreaterThan(200);
     expect(s.matched / s.zeekRows).toBeGreaterThanOrEqual(0.95);
     expect(s.connStateAgree / s.matched).toBeGreaterThanOrEqual(0.9);
+  });
+
+  it('reads from the MANIFEST which traces Zeek ran with -C', () => {
+    const dashC = readIgnoreChecksums(sharedData('zeek-conformance', 'MANIFEST.md'));
+    expect(dashC.has('core.tcp.rxmit-history')).toBe(true);
+    expect(dashC.has('core.tcp.bad-checksum-syn')).toBe(false);
+    expect(dashC.has('core.udp-corrupt')).toBe(false);
+  });
+
+  it('flowhound conformance prints the per-trace table and the totals', async () => {
+    let stdout = '';
+    const real = process.stdout.write;
+    process.stdout.write = ((chunk: string | Uint8Array) => {
+      stdout += String(chunk);
+      return true;
+    }) as typeof process.stdout.write;
+    try {
+      await yargs(['conformance', sharedData('zeek-conformance')]).command(conformanceCommand).strict().parseAsync();
+    } finally {
+      process.stdout.write = real;
+    }
+    expect(stdout).toMatch(/^opt\.basic +34 +34 +34 +34 +34 /m);
+    expect(stdout).toMatch(/^TOTAL in scope +\d+/m);
+    expect(stdout).toMatch(/^TOTAL out of scope +\d+/m);
+    expect(stdout).toMatch(/In scope: 35 traces, \d+\/\d+ Zeek connections matched/);
   });
 });
