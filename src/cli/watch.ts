@@ -247,6 +247,13 @@ export async function runWatch(args: WatchArgs, io: WatchIo): Promise<number> {
     },
   });
 
+  if (!args.quiet) {
+    const what = input.followers.length
+      ? input.followers.map((f) => `${f.path}${!existsSync(f.path) ? ' (waiting for it to appear)' : prior?.files[f.path] ? ' (resuming where the state file says, if it is still the same file)' : args['from-end'] === true ? ' (from its end)' : ' (from its start)'}`).join(', ')
+      : 'standard input';
+    io.stderr.write(`flowhound watch: following ${what}; lateness ${latenessSec} s; model ${modelNote}\n`);
+  }
+
   const stateOf = (final: boolean): WatchState => {
     const files: Record<string, FollowPosition> = { ...(prior?.files ?? {}), ...pipeline.committed() };
     if (final) for (const f of input.followers) if (f.position().identity !== null) files[f.path] = f.position();
