@@ -8,7 +8,6 @@
  * - UDP: SF both sides sent, S0 originator only, SHR responder only, OTH none.
  * - ICMP and other transports: OTH.
  */
-import { EP, EP_STATE } from './flow-table.js';
 import { FLAG_ORIG_SEEN, FLAG_RESP_SEEN, type FlowTable, PROTO_TCP, PROTO_UDP } from './flow-table.js';
 import {
   computeEndpointSize,
@@ -27,8 +26,8 @@ export function computeConnState(t: FlowTable, slot: number): string {
   const proto = t.proto[slot];
   if (proto === PROTO_TCP) {
     const oe = slot * 2;
-    const o = t.ep[oe * EP + EP_STATE]!;
-    const r = t.ep[(oe + 1) * EP + EP_STATE]!;
+    const o = t.eState[oe]!;
+    const r = t.eState[oe + 1]!;
     const oInactive = isInactiveState(o);
     const rInactive = isInactiveState(r);
     if (r === TCP_RESET) {

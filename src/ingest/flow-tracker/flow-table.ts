@@ -38,33 +38,6 @@ export const HIST_MULTI_FLAG_PKT = 0x40;
 
 const INITIAL_CAPACITY = 1024;
 
-/** TCP endpoint field offsets in `ep` (stride EP). */
-export const EP_STATE = 0;
-export const EP_PREVSTATE = 1;
-export const EP_DIDCLOSE = 2;
-export const EP_STARTSEQ = 3;
-export const EP_LASTSEQ = 4;
-export const EP_ACKSEQ = 5;
-export const EP_SEQWRAPS = 6;
-export const EP_ACKWRAPS = 7;
-export const EP_FINCNT = 8;
-export const EP_RXMTCNT = 9;
-export const EP_WIN0CNT = 10;
-export const EP_CHKCNT = 11;
-export const EP_CHKTHRESH = 12;
-export const EP_RXMTTHRESH = 13;
-export const EP_WIN0THRESH = 14;
-export const EP_HISTLASTSYN = 15;
-export const EP_HISTLASTFIN = 16;
-export const EP_HISTLASTRST = 17;
-export const EP_REASSEMNEXT = 18;
-export const EP_BUFSTART = 19;
-export const EP_BUFEND = 20;
-export const EP_FINSEQ = 21;
-export const EP_GAPCNT = 22;
-export const EP_GAPTHRESH = 23;
-export const EP = 24;
-
 export class FlowTable {
   capacity = 0;
   /** Slots never exceed this (the tracker's cap + 1), so the last growth step does not overshoot. */
@@ -117,11 +90,34 @@ export class FlowTable {
   /** Bytes of content gaps (Zeek's missed_bytes). */
   missedBytes = new Float64Array(0);
 
-  /**
-   * Per TCP endpoint, interleaved: the fields of endpoint `e = slot * 2 + side`
-   * are `ep[e * EP + EP_*]`, so one packet touches a few adjacent cache lines.
-   */
-  ep = new Float64Array(0);
+  // Per TCP endpoint: index slot * 2 + side.
+  eState = new Uint8Array(0);
+  ePrevState = new Uint8Array(0);
+  eDidClose = new Uint8Array(0);
+  eStartSeq = new Uint32Array(0);
+  eLastSeq = new Uint32Array(0);
+  eAckSeq = new Uint32Array(0);
+  eSeqWraps = new Uint32Array(0);
+  eAckWraps = new Uint32Array(0);
+  eFinCnt = new Uint32Array(0);
+  eRxmtCnt = new Uint32Array(0);
+  eWin0Cnt = new Uint32Array(0);
+  /** Bad-checksum packets (history C/c, scaled); also used for UDP, per side. */
+  eChkCnt = new Uint32Array(0);
+  eChkThresh = new Uint32Array(0);
+  /** Next count at which a scaled history letter is added (1, 10, 100, ...; 0 once past 10^9). */
+  eRxmtThresh = new Uint32Array(0);
+  eWin0Thresh = new Uint32Array(0);
+  eHistLastSyn = new Float64Array(0);
+  eHistLastFin = new Float64Array(0);
+  eHistLastRst = new Float64Array(0);
+  /** Content-gap tracking (tcp-gaps.ts): next unseen relative sequence, one buffered range beyond a hole, FIN end. */
+  eReassemNext = new Float64Array(0);
+  eBufStart = new Float64Array(0);
+  eBufEnd = new Float64Array(0);
+  eFinSeq = new Float64Array(0);
+  eGapCnt = new Uint32Array(0);
+  eGapThresh = new Uint32Array(0);
 
   constructor(maxCapacity = Number.POSITIVE_INFINITY) {
     this.maxCapacity = maxCapacity;
@@ -176,16 +172,31 @@ export class FlowTable {
     this.closeExpireChainAt[slot] = Number.NaN;
     this.inactivitySec[slot] = 0;
     this.missedBytes[slot] = 0;
-    const base = slot * 2 * EP;
-    const ep = this.ep;
-    ep.fill(0, base, base + 2 * EP);
-    for (let side = 0; side < 2; side++) {
-      const o = base + side * EP;
-      ep[o + EP_RXMTTHRESH] = 1;
-      ep[o + EP_WIN0THRESH] = 1;
-      ep[o + EP_CHKTHRESH] = 1;
-      ep[o + EP_GAPTHRESH] = 1;
-      ep[o + EP_REASSEMNEXT] = 1;
+    for (let e = slot * 2; e < slot * 2 + 2; e++) {
+      this.eState[e] = 0;
+      this.ePrevState[e] = 0;
+      this.eDidClose[e] = 0;
+      this.eStartSeq[e] = 0;
+      this.eLastSeq[e] = 0;
+      this.eAckSeq[e] = 0;
+      this.eSeqWraps[e] = 0;
+      this.eAckWraps[e] = 0;
+      this.eFinCnt[e] = 0;
+      this.eRxmtCnt[e] = 0;
+      this.eWin0Cnt[e] = 0;
+      this.eChkCnt[e] = 0;
+      this.eChkThresh[e] = 1;
+      this.eRxmtThresh[e] = 1;
+      this.eWin0Thresh[e] = 1;
+      this.eHistLastSyn[e] = 0;
+      this.eHistLastFin[e] = 0;
+      this.eHistLastRst[e] = 0;
+      this.eReassemNext[e] = 1;
+      this.eBufStart[e] = 0;
+      this.eBufEnd[e] = 0;
+      this.eFinSeq[e] = 0;
+      this.eGapCnt[e] = 0;
+      this.eGapThresh[e] = 1;
     }
     return slot;
   }
@@ -215,12 +226,12 @@ export class FlowTable {
 
   /** Zeek `ChecksumError`: one more bad-checksum packet from side `side` (0 orig); adds C/c at the 1st, 10th, 100th... */
   addChecksumError(slot: number, side: number): void {
-    const o = (slot * 2 + side) * EP;
-    const c = this.ep[o + EP_CHKCNT]! + 1;
-    this.ep[o + EP_CHKCNT] = c;
-    if (c === this.ep[o + EP_CHKTHRESH]) {
+    const e = slot * 2 + side;
+    const c = this.eChkCnt[e]! + 1;
+    this.eChkCnt[e] = c;
+    if (c === this.eChkThresh[e]) {
       this.history[slot] += side === 0 ? 'C' : 'c';
-      this.ep[o + EP_CHKTHRESH] = c >= 1e9 ? 0 : c * 10;
+      this.eChkThresh[e] = c >= 1e9 ? 0 : c * 10;
     }
   }
 
@@ -263,15 +274,44 @@ export class FlowTable {
     const respSeen = f & FLAG_RESP_SEEN;
     this.flags[slot] = (f & ~(FLAG_ORIG_SEEN | FLAG_RESP_SEEN)) | (origSeen ? FLAG_RESP_SEEN : 0) | (respSeen ? FLAG_ORIG_SEEN : 0);
     if (this.proto[slot] === PROTO_TCP) {
-      const ep = this.ep;
-      const a = slot * 2 * EP;
-      for (let i = a; i < a + EP; i++) {
-        const v = ep[i]!;
-        ep[i] = ep[i + EP]!;
-        ep[i + EP] = v;
+      const a = slot * 2;
+      const b = a + 1;
+      for (const arr of this.endpointArrays()) {
+        const v = arr[a]!;
+        arr[a] = arr[b]!;
+        arr[b] = v;
       }
     }
     this.history[slot] += '^';
+  }
+
+  private endpointArrays(): (Uint8Array | Uint32Array | Float64Array)[] {
+    return [
+      this.eState,
+      this.ePrevState,
+      this.eDidClose,
+      this.eStartSeq,
+      this.eLastSeq,
+      this.eAckSeq,
+      this.eSeqWraps,
+      this.eAckWraps,
+      this.eFinCnt,
+      this.eRxmtCnt,
+      this.eWin0Cnt,
+      this.eChkCnt,
+      this.eChkThresh,
+      this.eRxmtThresh,
+      this.eWin0Thresh,
+      this.eHistLastSyn,
+      this.eHistLastFin,
+      this.eHistLastRst,
+      this.eReassemNext,
+      this.eBufStart,
+      this.eBufEnd,
+      this.eFinSeq,
+      this.eGapCnt,
+      this.eGapThresh,
+    ];
   }
 
   private grow(): void {
@@ -315,7 +355,30 @@ export class FlowTable {
     this.closeExpireChainAt = g(this.closeExpireChainAt, n);
     this.inactivitySec = g(this.inactivitySec, n);
     this.missedBytes = g(this.missedBytes, n);
-    this.ep = g(this.ep, 2 * n * EP);
+    this.eState = g(this.eState, 2 * n);
+    this.ePrevState = g(this.ePrevState, 2 * n);
+    this.eDidClose = g(this.eDidClose, 2 * n);
+    this.eStartSeq = g(this.eStartSeq, 2 * n);
+    this.eLastSeq = g(this.eLastSeq, 2 * n);
+    this.eAckSeq = g(this.eAckSeq, 2 * n);
+    this.eSeqWraps = g(this.eSeqWraps, 2 * n);
+    this.eAckWraps = g(this.eAckWraps, 2 * n);
+    this.eFinCnt = g(this.eFinCnt, 2 * n);
+    this.eRxmtCnt = g(this.eRxmtCnt, 2 * n);
+    this.eWin0Cnt = g(this.eWin0Cnt, 2 * n);
+    this.eChkCnt = g(this.eChkCnt, 2 * n);
+    this.eChkThresh = g(this.eChkThresh, 2 * n);
+    this.eRxmtThresh = g(this.eRxmtThresh, 2 * n);
+    this.eWin0Thresh = g(this.eWin0Thresh, 2 * n);
+    this.eHistLastSyn = g(this.eHistLastSyn, 2 * n);
+    this.eHistLastFin = g(this.eHistLastFin, 2 * n);
+    this.eHistLastRst = g(this.eHistLastRst, 2 * n);
+    this.eReassemNext = g(this.eReassemNext, 2 * n);
+    this.eBufStart = g(this.eBufStart, 2 * n);
+    this.eBufEnd = g(this.eBufEnd, 2 * n);
+    this.eFinSeq = g(this.eFinSeq, 2 * n);
+    this.eGapCnt = g(this.eGapCnt, 2 * n);
+    this.eGapThresh = g(this.eGapThresh, 2 * n);
     this.capacity = n;
   }
 }

@@ -5,7 +5,6 @@
  * numbers, not summed segment lengths (SEMANTICS.md "duration, orig_bytes,
  * resp_bytes").
  */
-import { EP, EP_ACKSEQ, EP_ACKWRAPS, EP_FINCNT, EP_LASTSEQ, EP_PREVSTATE, EP_SEQWRAPS, EP_STARTSEQ, EP_STATE } from './flow-table.js';
 import type { FlowTable } from './flow-table.js';
 
 /** Zeek's TCP endpoint states (the numbers of `TCP_ENDPOINT_*`). */
@@ -22,41 +21,41 @@ export type TcpEndpointState = 0 | 1 | 2 | 3 | 4 | 5 | 6;
 const TWO_32 = 4294967296;
 
 export function updateLastSeq(t: FlowTable, e: number, seq: number): void {
-  if (seq < t.ep[e * EP + EP_LASTSEQ]!) t.ep[e * EP + EP_SEQWRAPS] = t.ep[e * EP + EP_SEQWRAPS]! + 1;
-  t.ep[e * EP + EP_LASTSEQ] = seq;
+  if (seq < t.eLastSeq[e]!) t.eSeqWraps[e] = t.eSeqWraps[e]! + 1;
+  t.eLastSeq[e] = seq;
 }
 
 export function updateAckSeq(t: FlowTable, e: number, seq: number): void {
-  if (seq < t.ep[e * EP + EP_ACKSEQ]!) t.ep[e * EP + EP_ACKWRAPS] = t.ep[e * EP + EP_ACKWRAPS]! + 1;
-  t.ep[e * EP + EP_ACKSEQ] = seq;
+  if (seq < t.eAckSeq[e]!) t.eAckWraps[e] = t.eAckWraps[e]! + 1;
+  t.eAckSeq[e] = seq;
 }
 
 /** Sets start, ack and last sequence numbers as a SYN (or a partial connection's first packet) does. */
 export function initSeqs(t: FlowTable, e: number, start: number, last: number): void {
-  t.ep[e * EP + EP_STARTSEQ] = start;
-  t.ep[e * EP + EP_ACKSEQ] = start;
-  t.ep[e * EP + EP_LASTSEQ] = last;
+  t.eStartSeq[e] = start;
+  t.eAckSeq[e] = start;
+  t.eLastSeq[e] = last;
 }
 
 /** A sequence number in 64-bit (wrap-counting) space, relative to the endpoint's start. */
 export function toRelative(t: FlowTable, e: number, seq: number, wraps: number): number {
-  return wraps * TWO_32 + seq - t.ep[e * EP + EP_STARTSEQ]!;
+  return wraps * TWO_32 + seq - t.eStartSeq[e]!;
 }
 
 /** Payload bytes sent by endpoint `e` (peer `e ^ 1`), Zeek's `TCP_Endpoint::Size()`. */
 export function computeEndpointSize(t: FlowTable, e: number): number {
-  const start = t.ep[e * EP + EP_STARTSEQ]!;
-  if (t.ep[e * EP + EP_PREVSTATE] === TCP_SYN_SENT && t.ep[e * EP + EP_STATE] === TCP_RESET && t.ep[(e ^ 1) * EP + EP_STATE] === TCP_INACTIVE) {
-    const ackFull = t.ep[e * EP + EP_ACKWRAPS]! * TWO_32 + t.ep[e * EP + EP_ACKSEQ]!;
+  const start = t.eStartSeq[e]!;
+  if (t.ePrevState[e] === TCP_SYN_SENT && t.eState[e] === TCP_RESET && t.eState[e ^ 1] === TCP_INACTIVE) {
+    const ackFull = t.eAckWraps[e]! * TWO_32 + t.eAckSeq[e]!;
     const noDataAcked = ackFull === start || ackFull === start + 1;
     if (!noDataAcked) return 0;
   }
-  const last = t.ep[e * EP + EP_SEQWRAPS]! * TWO_32 + t.ep[e * EP + EP_LASTSEQ]!;
-  const ack = t.ep[e * EP + EP_ACKWRAPS]! * TWO_32 + t.ep[e * EP + EP_ACKSEQ]!;
+  const last = t.eSeqWraps[e]! * TWO_32 + t.eLastSeq[e]!;
+  const ack = t.eAckWraps[e]! * TWO_32 + t.eAckSeq[e]!;
   let size = Math.max(last, ack) - start;
   if (size < 0) size = 0;
   if (size !== 0) size--;
-  if (t.ep[e * EP + EP_FINCNT]! > 0 && size !== 0) size--;
+  if (t.eFinCnt[e]! > 0 && size !== 0) size--;
   return size;
 }
 

@@ -11,73 +11,72 @@
  * ESTABLISHED), as Zeek reports them. Payload the snap length cut off counts
  * as unseen, as in Zeek (such segments are not delivered to the reassembler).
  */
-import { EP, EP_BUFEND, EP_BUFSTART, EP_FINCNT, EP_FINSEQ, EP_GAPCNT, EP_GAPTHRESH, EP_PREVSTATE, EP_REASSEMNEXT, EP_STATE } from './flow-table.js';
 import type { FlowTable } from './flow-table.js';
 import { TCP_CLOSED, TCP_ESTABLISHED } from './tcp-endpoint.js';
 
 function isClean(t: FlowTable, e: number): boolean {
-  const s = t.ep[e * EP + EP_STATE];
-  return s === TCP_ESTABLISHED || (s === TCP_CLOSED && t.ep[e * EP + EP_PREVSTATE] === TCP_ESTABLISHED);
+  const s = t.eState[e];
+  return s === TCP_ESTABLISHED || (s === TCP_CLOSED && t.ePrevState[e] === TCP_ESTABLISHED);
 }
 
 /** Endpoint `e` sent `len` payload bytes at relative data sequence `seq`; `captured`: all of them are in the capture. */
 export function noteTcpData(t: FlowTable, e: number, seq: number, len: number, captured: boolean): void {
   if (len <= 0 || !captured || Number.isNaN(seq)) return;
   const end = seq + len;
-  const next = t.ep[e * EP + EP_REASSEMNEXT]!;
+  const next = t.eReassemNext[e]!;
   if (seq <= next) {
     if (end > next) {
-      t.ep[e * EP + EP_REASSEMNEXT] = end;
+      t.eReassemNext[e] = end;
       absorbBuffer(t, e);
     }
     return;
   }
   // Beyond a hole: remember it if it touches the buffered range (or the buffer is empty).
-  const bs = t.ep[e * EP + EP_BUFSTART]!;
-  const be = t.ep[e * EP + EP_BUFEND]!;
+  const bs = t.eBufStart[e]!;
+  const be = t.eBufEnd[e]!;
   if (be <= bs) {
-    t.ep[e * EP + EP_BUFSTART] = seq;
-    t.ep[e * EP + EP_BUFEND] = end;
+    t.eBufStart[e] = seq;
+    t.eBufEnd[e] = end;
   } else if (seq <= be && end >= bs) {
-    t.ep[e * EP + EP_BUFSTART] = Math.min(bs, seq);
-    t.ep[e * EP + EP_BUFEND] = Math.max(be, end);
+    t.eBufStart[e] = Math.min(bs, seq);
+    t.eBufEnd[e] = Math.max(be, end);
   }
 }
 
 function absorbBuffer(t: FlowTable, e: number): void {
-  const bs = t.ep[e * EP + EP_BUFSTART]!;
-  const be = t.ep[e * EP + EP_BUFEND]!;
+  const bs = t.eBufStart[e]!;
+  const be = t.eBufEnd[e]!;
   if (be <= bs) return;
-  const next = t.ep[e * EP + EP_REASSEMNEXT]!;
+  const next = t.eReassemNext[e]!;
   if (bs <= next) {
-    if (be > next) t.ep[e * EP + EP_REASSEMNEXT] = be;
-    t.ep[e * EP + EP_BUFSTART] = 0;
-    t.ep[e * EP + EP_BUFEND] = 0;
+    if (be > next) t.eReassemNext[e] = be;
+    t.eBufStart[e] = 0;
+    t.eBufEnd[e] = 0;
   }
 }
 
 /** The peer acknowledged endpoint `e`'s data up to relative sequence `ack`. */
 export function noteTcpAck(t: FlowTable, slot: number, e: number, ack: number): void {
   if (Number.isNaN(ack)) return;
-  if (t.ep[e * EP + EP_FINCNT]! > 0 && ack >= t.ep[e * EP + EP_FINSEQ]!) ack = t.ep[e * EP + EP_FINSEQ]! - 1;
-  const next = t.ep[e * EP + EP_REASSEMNEXT]!;
+  if (t.eFinCnt[e]! > 0 && ack >= t.eFinSeq[e]!) ack = t.eFinSeq[e]! - 1;
+  const next = t.eReassemNext[e]!;
   if (ack <= next) return;
   // The unseen part: up to the buffered range when there is one in between.
-  const bs = t.ep[e * EP + EP_BUFSTART]!;
-  const be = t.ep[e * EP + EP_BUFEND]!;
+  const bs = t.eBufStart[e]!;
+  const be = t.eBufEnd[e]!;
   const hasBuffer = be > bs;
   const gapEnd = hasBuffer && bs < ack ? bs : ack;
   const missing = gapEnd - next;
   if (missing > 0 && isClean(t, e) && isClean(t, e ^ 1)) {
     t.missedBytes[slot] = t.missedBytes[slot]! + missing;
-    const c = t.ep[e * EP + EP_GAPCNT]! + 1;
-    t.ep[e * EP + EP_GAPCNT] = c;
-    if (c === t.ep[e * EP + EP_GAPTHRESH]) {
+    const c = t.eGapCnt[e]! + 1;
+    t.eGapCnt[e] = c;
+    if (c === t.eGapThresh[e]) {
       t.history[slot] += (e & 1) === 0 ? 'G' : 'g';
-      t.ep[e * EP + EP_GAPTHRESH] = c >= 1e9 ? 0 : c * 10;
+      t.eGapThresh[e] = c >= 1e9 ? 0 : c * 10;
     }
   }
-  t.ep[e * EP + EP_REASSEMNEXT] = gapEnd;
+  t.eReassemNext[e] = gapEnd;
   absorbBuffer(t, e);
-  if (t.ep[e * EP + EP_REASSEMNEXT]! < ack) t.ep[e * EP + EP_REASSEMNEXT] = ack;
+  if (t.eReassemNext[e]! < ack) t.eReassemNext[e] = ack;
 }

@@ -19,7 +19,6 @@
  * Not reproduced: checksum validation (`C`), reassembly gaps (`G`, missed
  * bytes), application-analyzer flips. See the README's flow tracker section.
  */
-import { EP, EP_ACKSEQ, EP_ACKWRAPS, EP_DIDCLOSE, EP_FINCNT, EP_FINSEQ, EP_HISTLASTFIN, EP_HISTLASTRST, EP_HISTLASTSYN, EP_LASTSEQ, EP_PREVSTATE, EP_RXMTCNT, EP_RXMTTHRESH, EP_SEQWRAPS, EP_STARTSEQ, EP_STATE, EP_WIN0CNT, EP_WIN0THRESH } from './flow-table.js';
 import type { DecodedPacket } from '../pcap/decoded-packet.js';
 import {
   FLAG_TCP_ACTIVE,
@@ -96,17 +95,17 @@ export function initTcpConnection(t: FlowTable, slot: number, startSec: number, 
 
 /** Zeek `TCP_Endpoint::SetState` for endpoint `e` (peer `e ^ 1`), with the switch to the post-handshake inactivity timeout. */
 function setState(t: FlowTable, slot: number, e: number, s: number, timers: TcpTimerSettings): void {
-  const cur = t.ep[e * EP + EP_STATE]!;
+  const cur = t.eState[e]!;
   if (s === cur) return;
-  if (!isHandshakeState(s) && isHandshakeState(cur) && isHandshakeState(t.ep[(e ^ 1) * EP + EP_STATE]!) && t.inactivitySec[slot] === timers.handshakeInactivitySec) {
+  if (!isHandshakeState(s) && isHandshakeState(cur) && isHandshakeState(t.eState[e ^ 1]!) && t.inactivitySec[slot] === timers.handshakeInactivitySec) {
     t.inactivitySec[slot] = timers.inactivitySec;
   }
-  t.ep[e * EP + EP_PREVSTATE] = cur;
-  t.ep[e * EP + EP_STATE] = s;
+  t.ePrevState[e] = cur;
+  t.eState[e] = s;
 }
 
 function isClosed(t: FlowTable, slot: number): boolean {
-  return t.ep[(slot * 2) * EP + EP_DIDCLOSE] !== 0 || t.ep[(slot * 2 + 1) * EP + EP_DIDCLOSE] !== 0;
+  return t.eDidClose[slot * 2] !== 0 || t.eDidClose[slot * 2 + 1] !== 0;
 }
 
 /**
@@ -121,13 +120,13 @@ export function isTcpReuse(t: FlowTable, slot: number, p: DecodedPacket): boolea
   const r = o + 1;
   let connOrig = o;
   if ((flags & ACK) !== 0) {
-    if (t.ep[o * EP + EP_STATE] !== TCP_INACTIVE) return false;
+    if (t.eState[o] !== TCP_INACTIVE) return false;
     connOrig = r;
   }
   if (!isClosed(t, slot)) {
     const baseSeq = p.tcpSeq >>> 0;
-    if (baseSeq === t.ep[connOrig * EP + EP_STARTSEQ]) return false;
-    if ((flags & ACK) === 0 && t.ep[connOrig * EP + EP_STATE] === TCP_SYN_ACK_SENT && t.ep[r * EP + EP_STATE] === TCP_INACTIVE && baseSeq === t.ep[r * EP + EP_STARTSEQ]) return false;
+    if (baseSeq === t.eStartSeq[connOrig]) return false;
+    if ((flags & ACK) === 0 && t.eState[connOrig] === TCP_SYN_ACK_SENT && t.eState[r] === TCP_INACTIVE && baseSeq === t.eStartSeq[r]) return false;
   }
   return true;
 }
@@ -150,61 +149,61 @@ export function processTcpPacket(t: FlowTable, slot: number, isOrig: boolean, p:
   const seqOnePast = (baseSeq + segLen) >>> 0;
 
   initEndpoint(t, e, flags, baseSeq, seqOnePast);
-  const relSeq = relativeSeq(t, e, baseSeq, t.ep[e * EP + EP_LASTSEQ]!, t.ep[e * EP + EP_SEQWRAPS]!);
+  const relSeq = relativeSeq(t, e, baseSeq, t.eLastSeq[e]!, t.eSeqWraps[e]!);
 
   if (updateHistory(t, slot, flags, e, relSeq, len)) {
     e ^= 1;
     peer ^= 1;
   }
-  if (p.tcpWindow === 0 && (flags & RST) === 0 && t.ep[peer * EP + EP_STATE] !== TCP_CLOSED && t.ep[e * EP + EP_STATE] !== TCP_RESET) {
-    const c = t.ep[e * EP + EP_WIN0CNT]! + 1;
-    t.ep[e * EP + EP_WIN0CNT] = c;
-    if (c === t.ep[e * EP + EP_WIN0THRESH]) {
+  if (p.tcpWindow === 0 && (flags & RST) === 0 && t.eState[peer] !== TCP_CLOSED && t.eState[e] !== TCP_RESET) {
+    const c = t.eWin0Cnt[e]! + 1;
+    t.eWin0Cnt[e] = c;
+    if (c === t.eWin0Thresh[e]) {
       t.history[slot] += (e & 1) === 0 ? 'W' : 'w';
-      t.ep[e * EP + EP_WIN0THRESH] = c >= 1e9 ? 0 : c * 10;
+      t.eWin0Thresh[e] = c >= 1e9 ? 0 : c * 10;
     }
   }
 
-  if (t.ep[(slot * 2) * EP + EP_DIDCLOSE] === 0 || t.ep[(slot * 2 + 1) * EP + EP_DIDCLOSE] === 0) t.lastTs[slot] = now;
+  if (t.eDidClose[slot * 2] === 0 || t.eDidClose[slot * 2 + 1] === 0) t.lastTs[slot] = now;
 
   if (flags & FIN) {
-    t.ep[e * EP + EP_FINCNT] = t.ep[e * EP + EP_FINCNT]! + 1;
-    t.ep[e * EP + EP_FINSEQ] = relSeq + segLen;
+    t.eFinCnt[e] = t.eFinCnt[e]! + 1;
+    t.eFinSeq[e] = relSeq + segLen;
   }
 
   // Zeek's rel_ack: 1 when the peer was not seen yet, 0 on an underflow.
   let relAck = Number.NaN;
   if (flags & ACK) {
-    if (t.ep[peer * EP + EP_STATE] === TCP_INACTIVE) {
+    if (t.eState[peer] === TCP_INACTIVE) {
       const a = (ackSeq - 1) >>> 0;
       initSeqs(t, peer, a, a);
       relAck = 1;
     } else {
-      relAck = relativeSeq(t, peer, ackSeq, t.ep[peer * EP + EP_ACKSEQ]!, t.ep[peer * EP + EP_ACKWRAPS]!);
+      relAck = relativeSeq(t, peer, ackSeq, t.eAckSeq[peer]!, t.eAckWraps[peer]!);
       if (Number.isNaN(relAck)) relAck = 0;
       else if ((flags & RST) === 0) {
-        const deltaAck = seqDelta(ackSeq, t.ep[peer * EP + EP_ACKSEQ]!);
+        const deltaAck = seqDelta(ackSeq, t.eAckSeq[peer]!);
         if (!(ackSeq === 0 && deltaAck > TOO_LARGE_SEQ_DELTA) && deltaAck > 0) updateAckSeq(t, peer, ackSeq);
       }
     }
   }
 
-  const lastSeq = t.ep[e * EP + EP_LASTSEQ]!;
+  const lastSeq = t.eLastSeq[e]!;
   const deltaLast = seqDelta(seqOnePast, lastSeq);
   if ((flags & (SYN | RST)) !== 0 && (deltaLast > TOO_LARGE_SEQ_DELTA || deltaLast < -TOO_LARGE_SEQ_DELTA)) {
     // untrusted jump
-  } else if ((flags & FIN) !== 0 && lastSeq === ((t.ep[e * EP + EP_STARTSEQ]! + 1) >>> 0)) {
+  } else if ((flags & FIN) !== 0 && lastSeq === ((t.eStartSeq[e]! + 1) >>> 0)) {
     updateLastSeq(t, e, seqOnePast);
-  } else if (t.ep[e * EP + EP_STATE] === TCP_RESET) {
+  } else if (t.eState[e] === TCP_RESET) {
     // sequence numbers after a reset are not trusted
   } else if (deltaLast > 0) {
     updateLastSeq(t, e, seqOnePast);
   } else if (len > 0) {
-    const c = t.ep[e * EP + EP_RXMTCNT]! + 1;
-    t.ep[e * EP + EP_RXMTCNT] = c;
-    if (c === t.ep[e * EP + EP_RXMTTHRESH]) {
+    const c = t.eRxmtCnt[e]! + 1;
+    t.eRxmtCnt[e] = c;
+    if (c === t.eRxmtThresh[e]) {
       t.history[slot] += (e & 1) === 0 ? 'T' : 't';
-      t.ep[e * EP + EP_RXMTTHRESH] = c >= 1e9 ? 0 : c * 10;
+      t.eRxmtThresh[e] = c >= 1e9 ? 0 : c * 10;
     }
   }
 
@@ -220,30 +219,30 @@ export function processTcpPacket(t: FlowTable, slot: number, isOrig: boolean, p:
 }
 
 function initEndpoint(t: FlowTable, e: number, flags: number, firstSeq: number, lastSeq: number): void {
-  switch (t.ep[e * EP + EP_STATE]) {
+  switch (t.eState[e]) {
     case TCP_INACTIVE:
       if (flags & SYN) {
-        t.ep[e * EP + EP_STARTSEQ] = firstSeq;
-        t.ep[e * EP + EP_ACKSEQ] = firstSeq;
+        t.eStartSeq[e] = firstSeq;
+        t.eAckSeq[e] = firstSeq;
       } else {
         // A partial connection: number as though a SYN had been seen.
         const start = (firstSeq - 1) >>> 0;
-        t.ep[e * EP + EP_STARTSEQ] = start;
-        t.ep[e * EP + EP_ACKSEQ] = start;
+        t.eStartSeq[e] = start;
+        t.eAckSeq[e] = start;
         lastSeq = firstSeq;
       }
-      t.ep[e * EP + EP_LASTSEQ] = lastSeq;
+      t.eLastSeq[e] = lastSeq;
       break;
     case TCP_SYN_SENT:
     case TCP_SYN_ACK_SENT:
-      if (flags & SYN && firstSeq !== t.ep[e * EP + EP_STARTSEQ]) initSeqs(t, e, firstSeq, lastSeq);
+      if (flags & SYN && firstSeq !== t.eStartSeq[e]) initSeqs(t, e, firstSeq, lastSeq);
       break;
     case TCP_ESTABLISHED:
     case TCP_PARTIAL:
       if (flags & SYN) initSeqs(t, e, firstSeq, lastSeq);
       break;
     case TCP_RESET:
-      if (flags & SYN && t.ep[e * EP + EP_PREVSTATE] === TCP_INACTIVE) initSeqs(t, e, firstSeq, lastSeq);
+      if (flags & SYN && t.ePrevState[e] === TCP_INACTIVE) initSeqs(t, e, firstSeq, lastSeq);
       break;
     default:
       break;
@@ -259,7 +258,7 @@ function relativeSeq(t: FlowTable, e: number, cur: number, last: number, wraps: 
     if (cur < last) wraps++;
   }
   if (wraps === 0) {
-    const d = seqDelta(cur, t.ep[e * EP + EP_STARTSEQ]!);
+    const d = seqDelta(cur, t.eStartSeq[e]!);
     return d < 0 ? Number.NaN : d;
   }
   return toRelative(t, e, cur, wraps);
@@ -274,16 +273,16 @@ function updateHistory(t: FlowTable, slot: number, flags: number, e: number, rel
   } else if (bits === 1) {
     if (flags & SYN) {
       const code = flags & ACK ? 'H' : 'S';
-      if (checkHistory(t, slot, e, HIST_SYN_PKT, code) && relSeq !== t.ep[e * EP + EP_HISTLASTSYN]) addHistory(t, slot, e, code);
-      t.ep[e * EP + EP_HISTLASTSYN] = relSeq;
+      if (checkHistory(t, slot, e, HIST_SYN_PKT, code) && relSeq !== t.eHistLastSyn[e]) addHistory(t, slot, e, code);
+      t.eHistLastSyn[e] = relSeq;
     }
     if (flags & FIN) {
-      if (checkHistory(t, slot, e, HIST_FIN_PKT, 'F') && relSeq + len !== t.ep[e * EP + EP_HISTLASTFIN]) addHistory(t, slot, e, 'F');
-      t.ep[e * EP + EP_HISTLASTFIN] = relSeq + len;
+      if (checkHistory(t, slot, e, HIST_FIN_PKT, 'F') && relSeq + len !== t.eHistLastFin[e]) addHistory(t, slot, e, 'F');
+      t.eHistLastFin[e] = relSeq + len;
     }
     if (flags & RST) {
-      if (checkHistory(t, slot, e, HIST_RST_PKT, 'R') && relSeq !== t.ep[e * EP + EP_HISTLASTRST]) addHistory(t, slot, e, 'R');
-      t.ep[e * EP + EP_HISTLASTRST] = relSeq;
+      if (checkHistory(t, slot, e, HIST_RST_PKT, 'R') && relSeq !== t.eHistLastRst[e]) addHistory(t, slot, e, 'R');
+      t.eHistLastRst[e] = relSeq;
     }
   } else if (len > 0 || flags & ACK) {
     // A connection that a SYN-ACK started without being flipped (history exactly "H") is flipped
@@ -327,14 +326,14 @@ function updateStateMachine(
 ): number {
   let result = 0;
   let peer = e ^ 1;
-  switch (t.ep[e * EP + EP_STATE]) {
+  switch (t.eState[e]) {
     case TCP_INACTIVE: {
       if (flags & SYN) {
         if (isOrig) {
           setState(t, slot, e, flags & ACK ? TCP_SYN_ACK_SENT : TCP_SYN_SENT, timers);
           t.attemptAt[slot] = now + timers.attemptDelaySec;
         } else {
-          if ((flags & ACK) === 0 && t.ep[peer * EP + EP_STATE] === TCP_SYN_ACK_SENT && baseSeq === t.ep[e * EP + EP_STARTSEQ]) {
+          if ((flags & ACK) === 0 && t.eState[peer] === TCP_SYN_ACK_SENT && baseSeq === t.eStartSeq[e]) {
             // SYN / SYN-ACK reversal: flip the endpoints and establish.
             t.flipRoles(slot);
             e ^= 1;
@@ -342,9 +341,9 @@ function updateStateMachine(
             result |= STATE_FLIPPED;
             setState(t, slot, peer, TCP_ESTABLISHED, timers);
           }
-          if (t.ep[peer * EP + EP_STATE] === TCP_SYN_SENT) setState(t, slot, peer, TCP_ESTABLISHED, timers);
+          if (t.eState[peer] === TCP_SYN_SENT) setState(t, slot, peer, TCP_ESTABLISHED, timers);
           setState(t, slot, e, TCP_ESTABLISHED, timers);
-          if (t.ep[peer * EP + EP_STATE] !== TCP_PARTIAL && timers.longInactivityPorts.has(t.respP[slot]!)) t.inactivitySec[slot] = timers.longInactivitySec;
+          if (t.eState[peer] !== TCP_PARTIAL && timers.longInactivityPorts.has(t.respP[slot]!)) t.inactivitySec[slot] = timers.longInactivitySec;
         }
       }
       if (flags & FIN) {
@@ -355,10 +354,10 @@ function updateStateMachine(
         setState(t, slot, e, TCP_RESET, timers);
         result |= STATE_CLOSE;
       }
-      if (t.ep[e * EP + EP_STATE] === TCP_INACTIVE) {
-        if (!isOrig && len === 0 && t.ep[(slot * 2) * EP + EP_STATE] === TCP_SYN_SENT) {
+      if (t.eState[e] === TCP_INACTIVE) {
+        if (!isOrig && len === 0 && t.eState[slot * 2] === TCP_SYN_SENT) {
           // An ACK of the SYN before the SYN-ACK: not a partial connection.
-        } else if (flags & ACK && t.ep[peer * EP + EP_STATE] === TCP_ESTABLISHED) {
+        } else if (flags & ACK && t.eState[peer] === TCP_ESTABLISHED) {
           setState(t, slot, e, TCP_ESTABLISHED, timers);
         } else {
           setState(t, slot, e, TCP_PARTIAL, timers);
@@ -380,24 +379,24 @@ function updateStateMachine(
       break;
     case TCP_ESTABLISHED:
     case TCP_PARTIAL:
-      if (flags & SYN && t.ep[e * EP + EP_STATE] === TCP_PARTIAL && t.ep[peer * EP + EP_STATE] === TCP_INACTIVE && (flags & ACK) === 0) {
+      if (flags & SYN && t.eState[e] === TCP_PARTIAL && t.eState[peer] === TCP_INACTIVE && (flags & ACK) === 0) {
         setState(t, slot, e, TCP_SYN_SENT, timers);
       }
       if (flags & FIN && (flags & RST) === 0) {
         setState(t, slot, e, TCP_CLOSED, timers);
-        if (t.ep[peer * EP + EP_STATE] === TCP_RESET && t.ep[peer * EP + EP_PREVSTATE] === TCP_CLOSED) setState(t, slot, peer, TCP_CLOSED, timers);
+        if (t.eState[peer] === TCP_RESET && t.ePrevState[peer] === TCP_CLOSED) setState(t, slot, peer, TCP_CLOSED, timers);
         result |= STATE_CLOSE;
       }
       if (flags & RST) {
         setState(t, slot, e, TCP_RESET, timers);
         result |= STATE_CLOSE;
-        if (t.ep[peer * EP + EP_STATE] !== TCP_RESET || t.ep[peer * EP + EP_PREVSTATE] !== TCP_ESTABLISHED) t.flags[slot] = t.flags[slot]! & ~FLAG_TCP_ACTIVE;
+        if (t.eState[peer] !== TCP_RESET || t.ePrevState[peer] !== TCP_ESTABLISHED) t.flags[slot] = t.flags[slot]! & ~FLAG_TCP_ACTIVE;
       }
       break;
     case TCP_CLOSED:
-      if (flags & RST && t.ep[peer * EP + EP_STATE] !== TCP_CLOSED) {
+      if (flags & RST && t.eState[peer] !== TCP_CLOSED) {
         setState(t, slot, e, TCP_RESET, timers);
-        if (t.ep[e * EP + EP_DIDCLOSE] === 0) result |= STATE_CLOSE;
+        if (t.eDidClose[e] === 0) result |= STATE_CLOSE;
         if (t.flags[slot]! & FLAG_TCP_ACTIVE) t.resetAt[slot] = now + timers.resetDelaySec;
       }
       break;
@@ -409,10 +408,10 @@ function updateStateMachine(
 
 /** Zeek `TCPSessionAdapter::ConnectionClosed`: marks side `e` closed and arms the removal timers. */
 function connectionClosed(t: FlowTable, slot: number, e: number, timers: TcpTimerSettings): void {
-  if (t.ep[e * EP + EP_DIDCLOSE] !== 0) return;
-  t.ep[e * EP + EP_DIDCLOSE] = 1;
+  if (t.eDidClose[e] !== 0) return;
+  t.eDidClose[e] = 1;
   const peer = e ^ 1;
-  const closeComplete = t.ep[e * EP + EP_STATE] === TCP_RESET || t.ep[peer * EP + EP_DIDCLOSE] !== 0 || t.ep[peer * EP + EP_STATE] === TCP_INACTIVE;
+  const closeComplete = t.eState[e] === TCP_RESET || t.eDidClose[peer] !== 0 || t.eState[peer] === TCP_INACTIVE;
   if (closeComplete) {
     t.flags[slot] = t.flags[slot]! & ~FLAG_TCP_ACTIVE;
     t.attemptAt[slot] = Number.NaN;
@@ -421,7 +420,7 @@ function connectionClosed(t: FlowTable, slot: number, e: number, timers: TcpTime
     t.expireChainAt[slot] = Number.NaN;
     t.closeExpireChainAt[slot] = Number.NaN;
     t.deleteAt[slot] = t.lastTs[slot]! + timers.closeDelaySec;
-  } else if (t.ep[e * EP + EP_PREVSTATE] === TCP_INACTIVE) {
+  } else if (t.ePrevState[e] === TCP_INACTIVE) {
     t.partialCloseAt[slot] = t.lastTs[slot]! + timers.partialCloseDelaySec;
   } else {
     t.closeExpireChainAt[slot] = t.lastTs[slot]! + timers.sessionTimerSec;

@@ -14,7 +14,6 @@
  * - the inactivity timeout (60 s during the handshake, 300 s after, 1 h for
  *   established connections to 21, 22, 23, 513).
  */
-import { EP, EP_DIDCLOSE, EP_STATE } from './flow-table.js';
 import { FLAG_TCP_ACTIVE, type FlowTable } from './flow-table.js';
 import { TCP_INACTIVE, TCP_RESET, TCP_SYN_ACK_SENT, TCP_SYN_SENT } from './tcp-endpoint.js';
 import type { TcpTimerSettings } from './tcp-session.js';
@@ -33,10 +32,10 @@ export function computeTcpRemoveAt(t: FlowTable, slot: number, nowSec: number, t
   const deleteAt = t.deleteAt[slot]!;
   if (deleteAt < at) at = deleteAt;
   if ((t.flags[slot]! & FLAG_TCP_ACTIVE) === 0) return at;
-  const os = t.ep[(slot * 2) * EP + EP_STATE]!;
-  const rs = t.ep[(slot * 2 + 1) * EP + EP_STATE]!;
-  const oClosed = t.ep[(slot * 2) * EP + EP_DIDCLOSE] !== 0;
-  const rClosed = t.ep[(slot * 2 + 1) * EP + EP_DIDCLOSE] !== 0;
+  const os = t.eState[slot * 2]!;
+  const rs = t.eState[slot * 2 + 1]!;
+  const oClosed = t.eDidClose[slot * 2] !== 0;
+  const rClosed = t.eDidClose[slot * 2 + 1] !== 0;
   const attemptAt = t.attemptAt[slot]!;
   if (attemptAt < at && (os === TCP_SYN_SENT || os === TCP_SYN_ACK_SENT) && rs === TCP_INACTIVE) at = attemptAt;
   const anyReset = os === TCP_RESET || rs === TCP_RESET;
