@@ -95,7 +95,7 @@ describe.each(CHUNK_SIZES)('readZeekTsv at chunk size %i', (chunkSize) => {
   });
 
   it('the one-character-separator fast path and the general path give the same records and messages', async () => {
-    const bad = [CONN_LINES[0]?.replace('\t80\t', '\thttp\t'), CONN_LINES[0]?.replace('108.985496', '-3'), CONN_LINES[0]?.replace('\t719\t', '\t7e2\t'), 'x\ty', '1.5\tC'];
+    const bad = [CONN_LINES[0]?.replace('\t80\t', '\thttp\t'), CONN_LINES[0]?.replace('108.985496', '-3'), CONN_LINES[0]?.replace('\t719\t', '\t7e2\t'), 'x\ty', '1.5\tC', `${CONN_LINES[0]}\textra`];
     const body = `${[...CONN_LINES, ...bad, CONN_LINES[1]?.replace('\t0\ticmp', '\t-\ticmp')].join('\n')}\n`;
     const tab = await readBytes(`${CONN_HEADER}\n${body}`, { chunkSize, maxInvalid: 0 });
     const two = `${CONN_HEADER.replace('#separator \\x09', '#separator \\x7c\\x7c').replace(/\t/g, '||')}\n${body.replace(/\t/g, '||')}`;
@@ -109,7 +109,8 @@ describe.each(CHUNK_SIZES)('readZeekTsv at chunk size %i', (chunkSize) => {
       'test.log:13: field orig_bytes: expected a count, got "7e2"',
       'test.log:14: field ts: expected a time, got "x"',
       'test.log:15: expected 21 fields (the #fields header), got 2',
-      'test.log:16: field id.orig_p/id.resp_p: unset',
+      'test.log:16: more fields than the 21 of the #fields header',
+      'test.log:17: field id.orig_p/id.resp_p: unset',
     ]);
   });
 
