@@ -44,7 +44,7 @@ import { initTcpConnection, isTcpReuse, processTcpPacket, type TcpTimerSettings,
 
 /**
  * Default cap on live connections before the oldest are finished early
- * (counted and reported). A live connection costs about 0.4 KB of typed
+ * (counted and reported). A live connection costs about 0.5 KB of typed
  * arrays; with the garbage of the records a flood of new connections
  * produces, 500,000 keeps capture ingest under 1 GiB RSS
  * (scripts/bench/capture-memory.mjs).
