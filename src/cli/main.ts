@@ -11,21 +11,20 @@ import { commands } from './commands.js';
 import { UsageError } from './usage-error.js';
 
 async function main(argv: string[]): Promise<number> {
-  let usageFailed = false;
   const parser = yargs(argv)
     .scriptName('flowhound')
     .usage('$0 <command> [options]\n\nFinds port scans, covert tunnels and packet-rate spikes in pcap, pcapng, Zeek logs and CSV flow exports.')
     .strict()
-    .demandCommand(1, 'Name a command: see the list above.')
+    .demandCommand(1, `name a command: ${commands.map((c) => String(c.command).split(' ')[0]).join(', ')}`)
     .recommendCommands()
     .help()
     .alias('h', 'help')
     .version()
     .wrap(Math.min(110, process.stdout.columns || 100))
-    .fail((msg, err, y) => {
+    .fail((msg, err) => {
+      // Throwing stops yargs before the command's handler runs.
       if (err) throw err;
-      usageFailed = true;
-      process.stderr.write(`${y.help() ? '' : ''}flowhound: ${msg}\nRun 'flowhound --help' or 'flowhound <command> --help'.\n`);
+      throw new UsageError(`${msg}\nRun 'flowhound --help' or 'flowhound <command> --help'.`);
     });
   for (const c of commands) parser.command(c);
   try {
@@ -42,7 +41,6 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`flowhound: internal error: ${(e as Error)?.stack ?? String(e)}\n`);
     return 1;
   }
-  if (usageFailed) return 2;
   return process.exitCode === undefined ? 0 : Number(process.exitCode);
 }
 
