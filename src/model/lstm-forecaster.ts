@@ -4,6 +4,8 @@
  * LSTM(50) over 30 steps). Windows in which the port had no traffic enter
  * the history as the scaled empty window (all raw features 0); a port's first
  * windows are left-padded the same way, so short captures still train.
+ * Windows with fewer than LSTM_MIN_HISTORY_WINDOWS real windows in their
+ * history get no LSTM score.
  * Score = forecast MSE divided by the port's median training error
  * (the "port scale"; ports seen fewer than PORT_SCALE_MIN_WINDOWS times, or
  * with a scale below half the global median, use that floor instead).
@@ -17,6 +19,13 @@ import { type RobustScaler, scaleFeatures } from './robust-scaler.js';
 export const LSTM_SEQ_LEN = 30;
 export const LSTM_UNITS = 50;
 export const PORT_SCALE_MIN_WINDOWS = 5;
+/**
+ * A forecast needs context: a window whose 30-window history holds fewer
+ * than this many real windows of its port (a new port, the start of a
+ * stream) gets no LSTM score, and such samples do not calibrate the LSTM's
+ * threshold (they are still trained on). The dense model scores them.
+ */
+export const LSTM_MIN_HISTORY_WINDOWS = 3;
 
 export function buildLstmForecaster(featureCount: number, seed: number): tfl.LayersModel {
   const model = tfl.sequential({ name: 'flowhound_lstm' });
@@ -43,8 +52,8 @@ export function scaleEmptyWindow(scaler: RobustScaler): Float32Array {
  * seen is forgotten) and LSTM_SEQ_LEN windows per port.
  */
 export interface PortHistory {
-  /** Writes the history before `w` into `out` at `offset` (LSTM_SEQ_LEN × F floats). */
-  fill(w: FeatureWindow, out: Float32Array, offset: number): void;
+  /** Writes the history before `w` into `out` at `offset` (LSTM_SEQ_LEN × F floats); returns how many of its windows are real (not padding). */
+  fill(w: FeatureWindow, out: Float32Array, offset: number): number;
   /** Records `w`'s scaled vector as part of its port's history. */
   remember(w: FeatureWindow, scaled: Float32Array): void;
 }
@@ -55,10 +64,14 @@ export function createPortHistory(scaler: RobustScaler, maxPorts = 4096): PortHi
   return {
     fill(w, out, offset) {
       const h = ports.get(formatPortKey(w.proto, w.port));
+      let known = 0;
       for (let k = 0; k < LSTM_SEQ_LEN; k++) {
         const st = w.startSec - (LSTM_SEQ_LEN - k) * w.windowSec;
-        out.set(h?.get(st) ?? empty, offset + k * FEATURE_COUNT);
+        const v = h?.get(st);
+        if (v) known++;
+        out.set(v ?? empty, offset + k * FEATURE_COUNT);
       }
+      return known;
     },
     remember(w, scaled) {
       const key = formatPortKey(w.proto, w.port);

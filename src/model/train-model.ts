@@ -23,7 +23,7 @@ import { type BackendName, selectBackend } from './backend.js';
 import { buildDenseAutoencoder, DENSE_HIDDEN_UNITS } from './dense-autoencoder.js';
 import { compileForTraining, DEFAULT_BATCH_SIZE, DEFAULT_LEARNING_RATE, fitSeeded, measureErrors, predictRows } from './fit-seeded.js';
 import { createFlowhoundModel, type FlowhoundModel } from './flowhound-model.js';
-import { buildLstmForecaster, createPortHistory, LSTM_SEQ_LEN, LSTM_UNITS, PORT_SCALE_MIN_WINDOWS } from './lstm-forecaster.js';
+import { buildLstmForecaster, createPortHistory, LSTM_MIN_HISTORY_WINDOWS, LSTM_SEQ_LEN, LSTM_UNITS, PORT_SCALE_MIN_WINDOWS } from './lstm-forecaster.js';
 import { type LearnedRate, MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelKind, type ModelMeta, readFlowhoundVersion } from './model-meta.js';
 import { fitRobustScaler, quantileSorted, type RobustScaler, scaleFeatures } from './robust-scaler.js';
 import { createSeededRandom, permuteIndices } from './seeded-random.js';
@@ -177,11 +177,12 @@ export async function trainModel(windowsIn: readonly FeatureWindow[], options: T
     const seq = new Float32Array(m * seqSize);
     const target = new Float32Array(m * FEATURE_COUNT);
     const sampleKeys: string[] = [];
+    const sampleKnown: number[] = [];
     let k = 0;
     windows.forEach((w, i) => {
       const scaled = x.subarray(i * FEATURE_COUNT, (i + 1) * FEATURE_COUNT);
       if (!picked || picked[k] === i) {
-        history.fill(w, seq, k * seqSize);
+        sampleKnown.push(history.fill(w, seq, k * seqSize));
         target.set(scaled, k * FEATURE_COUNT);
         sampleKeys.push(formatPortKey(w.proto, w.port));
         k++;
@@ -194,13 +195,21 @@ export async function trainModel(windowsIn: readonly FeatureWindow[], options: T
     compileForTraining(lstm, options.learningRate);
     const split = splitForCalibration(m, options.seed + 13);
     const fitIdx = split ? split.fit : Int32Array.from({ length: m }, (_, i) => i);
-    const calIdx = split ? split.calibrate : fitIdx;
+    // Scores only exist for windows with context (LSTM_MIN_HISTORY_WINDOWS), so only those calibrate.
+    const withContext = (idx: Int32Array): Int32Array => {
+      const kept = idx.filter((i) => sampleKnown[i]! >= LSTM_MIN_HISTORY_WINDOWS);
+      return kept.length >= MIN_CALIBRATION_WINDOWS ? kept : idx;
+    };
+    const calIdx = withContext(split ? split.calibrate : fitIdx);
     const seqFit = gatherRows(seq, seqSize, fitIdx);
     const targetFit = gatherRows(target, FEATURE_COUNT, fitIdx);
     const losses = await fitSeeded(lstm, { x: seqFit, xShape: [LSTM_SEQ_LEN, FEATURE_COUNT], y: targetFit, ySize: FEATURE_COUNT, n: fitIdx.length }, fitOptions('lstm', fitIdx.length));
     // Port scales from the fitted samples' errors; the threshold from the held-out samples' scaled errors.
-    const fitErr = measureErrors(predictRows(lstm, seqFit, [LSTM_SEQ_LEN, FEATURE_COUNT], fitIdx.length, FEATURE_COUNT), targetFit, fitIdx.length, FEATURE_COUNT).scores;
-    const { globalScale, portScales } = calibratePortScales(fitErr, Array.from(fitIdx, (i) => sampleKeys[i]!));
+    const scaleIdx = withContext(fitIdx);
+    const seqScale = gatherRows(seq, seqSize, scaleIdx);
+    const targetScale = gatherRows(target, FEATURE_COUNT, scaleIdx);
+    const fitErr = measureErrors(predictRows(lstm, seqScale, [LSTM_SEQ_LEN, FEATURE_COUNT], scaleIdx.length, FEATURE_COUNT), targetScale, scaleIdx.length, FEATURE_COUNT).scores;
+    const { globalScale, portScales } = calibratePortScales(fitErr, Array.from(scaleIdx, (i) => sampleKeys[i]!));
     const scaleOf = new Map(portScales.map((p) => [p.key, p.scale]));
     const seqCal = gatherRows(seq, seqSize, calIdx);
     const targetCal = gatherRows(target, FEATURE_COUNT, calIdx);

@@ -7,7 +7,7 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { FEATURE_COUNT, type FeatureWindow, formatPortKey } from '../window/feature-schema.js';
 import { measureErrors, predictRows } from './fit-seeded.js';
-import { createPortHistory, LSTM_SEQ_LEN } from './lstm-forecaster.js';
+import { createPortHistory, LSTM_MIN_HISTORY_WINDOWS, LSTM_SEQ_LEN } from './lstm-forecaster.js';
 import type { ModelKind, ModelMeta } from './model-meta.js';
 import { scaleFeatures } from './robust-scaler.js';
 
@@ -63,14 +63,16 @@ export function createWindowScorer(model: ScoringNetworks, options: { maxPorts?:
       }
       if (model.lstm && meta.lstm) {
         const seq = new Float32Array(n * LSTM_SEQ_LEN * FEATURE_COUNT);
+        const known = new Int32Array(n);
         windows.forEach((w, i) => {
-          history.fill(w, seq, i * LSTM_SEQ_LEN * FEATURE_COUNT);
+          known[i] = history.fill(w, seq, i * LSTM_SEQ_LEN * FEATURE_COUNT);
           history.remember(w, out[i]!.scaled);
         });
         const pred = predictRows(model.lstm, seq, [LSTM_SEQ_LEN, FEATURE_COUNT], n, FEATURE_COUNT);
         const { scores, perFeature } = measureErrors(pred, x, n, FEATURE_COUNT);
         const th = meta.lstm.threshold.threshold;
         out.forEach((o, i) => {
+          if (known[i]! < LSTM_MIN_HISTORY_WINDOWS) return; // no context, no forecast score
           const scale = portScales.get(formatPortKey(o.window.proto, o.window.port)) ?? meta.lstm!.globalScale;
           const s = scores[i]! / scale;
           o.lstm = { score: s, threshold: th, ratio: th > 0 ? s / th : 0, perFeature: perFeature.subarray(i * FEATURE_COUNT, (i + 1) * FEATURE_COUNT) };
@@ -79,7 +81,7 @@ export function createWindowScorer(model: ScoringNetworks, options: { maxPorts?:
       for (const o of out) {
         const d = o.dense?.ratio ?? -1;
         const l = o.lstm?.ratio ?? -1;
-        o.worst = l > d ? 'lstm' : 'dense';
+        o.worst = l > d || !o.dense ? 'lstm' : 'dense';
         o.ratio = Math.max(d, l, 0);
       }
       return out;
