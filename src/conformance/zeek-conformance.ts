@@ -80,15 +80,16 @@ export interface ConformanceReport {
   outOfScope: ConformanceTotals;
 }
 
+/**
+ * Traces whose connections sit inside a tunnel the capture decoder does not
+ * open (UDP-carried tunnels). IP-in-IP, GRE, ERSPAN and PPTP's GRE are
+ * decapsulated, so their traces are in scope.
+ */
 const TUNNEL_TRACES: Record<string, string> = {
-  'core.erspanI': 'ERSPAN in GRE decapsulation is not implemented',
   'core.tunnels.ayiya': 'AYIYA (IPv6 in UDP) decapsulation is not implemented',
   'core.tunnels.geneve': 'Geneve decapsulation is not implemented',
   'core.tunnels.geneve-ipv6': 'Geneve decapsulation is not implemented',
-  'core.tunnels.gre': 'GRE decapsulation is not implemented',
-  'core.tunnels.gre-in-gre': 'GRE decapsulation is not implemented',
   'core.tunnels.gre-over-udp': 'GRE-in-UDP decapsulation is not implemented',
-  'core.tunnels.gre-pptp': 'PPTP enhanced GRE decapsulation is not implemented',
   'core.tunnels.gtp.inner_ipv6': 'GTP-U decapsulation is not implemented',
   'core.tunnels.gtp.outer_ip_frag': 'GTP-U decapsulation and IP fragment reassembly are not implemented',
   'core.tunnels.teredo': 'Teredo decapsulation is not implemented',
