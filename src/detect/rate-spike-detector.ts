@@ -118,13 +118,13 @@ interface RateKey {
   baselinePeak: number;
   bucketsDone: number;
   /** Flows to this key by the second they started (for the connection count of a spike). */
-  flowStarts: Map<number, number>;
+  flowStarts: Map<number, number> | null;
   /** Flow packets that this (host, port) sent as a connection's originator: a client endpoint. */
   clientSidePkts: number;
   /** Originator packets of all flows to this key so far (gates the attribution work). */
   flowPkts: number;
   /** Packets per source host in flows to this key (attribution), capped. */
-  senders: Map<string, { pkts: number; firstTs: number; lastTs: number }>;
+  senders: Map<string, { pkts: number; firstTs: number; lastTs: number }> | null;
   run: Run | null;
   incident: Incident | null;
 }
@@ -165,7 +165,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
     if (k === undefined) {
       k = {
         dst, port, proto, hasTicks: false, firstSec: sec, lastActivitySec: sec, deltas: new Map(), level: 0,
-        frontier: Math.min(sec - 1, Math.max(finalizeBound(), sec - Math.ceil(settings.rateLatenessSec) - 1)), bucketSum: 0, bucketLen: 0, baselinePeak: 0, bucketsDone: 0, flowStarts: new Map(), clientSidePkts: 0, flowPkts: 0, senders: new Map(), run: null, incident: null,
+        frontier: Math.min(sec - 1, Math.max(finalizeBound(), sec - Math.ceil(settings.rateLatenessSec) - 1)), bucketSum: 0, bucketLen: 0, baselinePeak: 0, bucketsDone: 0, flowStarts: null, clientSidePkts: 0, flowPkts: 0, senders: null, run: null, incident: null,
       };
       let m = byHost.get(dst);
       if (m === undefined) {
@@ -265,7 +265,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
     }
     if (upTo + 1 > cursor) stretch(k, cursor, upTo + 1 - cursor, k.level, out);
     k.frontier = upTo;
-    if (k.flowStarts.size > 1000 && k.incident === null) {
+    if (k.flowStarts !== null && k.flowStarts.size > 1000 && k.incident === null) {
       for (const sec of k.flowStarts.keys()) if (sec < upTo - settings.rateLatenessSec - settings.reportDelaySec) k.flowStarts.delete(sec);
     }
   }
@@ -278,12 +278,12 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
     inc.lastEmittedSeconds = inc.seconds;
     // Replies to a client's own connections (a download, a scan's RSTs) are not a spike on a service.
     let serverSidePkts = 0;
-    for (const s of k.senders.values()) serverSidePkts += s.pkts;
+    if (k.senders !== null) for (const s of k.senders.values()) serverSidePkts += s.pkts;
     if (k.clientSidePkts > serverSidePkts) return;
     // One or a few busy connections (a download, a call) are not a flood.
     // (Checked when flows to the key are known; tick-only input cannot tell.)
     const connections = connectionsDuring(k, inc.startSec - 1, inc.endSec + 1);
-    if (k.senders.size > 0 && connections < settings.rateMinConnections) {
+    if (k.senders !== null && connections < settings.rateMinConnections) {
       fewConnections++;
       return;
     }
@@ -334,6 +334,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
     let total = 0;
     let best: string | null = null;
     let bestPkts = 0;
+    if (k.senders === null) return null;
     for (const [host, s] of k.senders) {
       if (s.lastTs < from || s.firstTs >= to) continue;
       total += s.pkts;
@@ -348,11 +349,12 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
 
   function connectionsDuring(k: RateKey, from: number, to: number): number {
     let n = 0;
-    for (const [sec, c] of k.flowStarts) if (sec >= from && sec <= to) n += c;
+    if (k.flowStarts !== null) for (const [sec, c] of k.flowStarts) if (sec >= from && sec <= to) n += c;
     return n;
   }
 
   function noteSender(k: RateKey, host: string, pkts: number, ts: number, end: number): void {
+    k.senders ??= new Map();
     let s = k.senders.get(host);
     if (s === undefined) {
       if (k.senders.size >= MAX_SENDERS) return;
@@ -433,6 +435,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
         k.flowPkts += f.origPkts;
         if (k.flowPkts > attributionGatePkts) {
           noteSender(k, f.origH, f.origPkts, f.ts, end);
+          k.flowStarts ??= new Map();
           if (k.flowStarts.size < MAX_FLOW_START_SECONDS) k.flowStarts.set(s0, (k.flowStarts.get(s0) ?? 0) + 1);
         }
         const asClient = lookupKey(f.origH, f.origP, f.proto);
