@@ -175,7 +175,7 @@ export async function runAnalyze(args: AnalyzeArgs, io: AnalyzeIo): Promise<numb
   let failHit = false;
   const warningsByCode: Record<string, number> = {};
   let warnings = 0;
-  const scorer = createScorer({ suppressionSec: settings.suppressionSec });
+  const scorer = createScorer({ suppressionSec: settings.suppressionSec, repeatFactor: settings.suppressionRepeatFactor });
   const counters = createRunCounters();
   try {
     await runDetectors(

@@ -23,6 +23,10 @@ export interface Settings {
   /** Distinct hosts for a slow horizontal scan within scanSlowWindowSec. */
   scanSlowHorizontalHosts: number;
   /** Most distinct targets remembered per scanning key (bounds memory). */
+  /** Flow exports without state: a TCP record with at most this many packets is a probe. */
+  scanProbeMaxPkts: number;
+  /** Flow exports without state: a UDP record waits this long for a record in the reverse direction. */
+  scanPairWaitSec: number;
   scanMaxTargetsPerKey: number;
   /** Most scan keys (source, host) / (source, port) tracked at once (bounds memory). */
   scanMaxKeys: number;
@@ -52,6 +56,7 @@ export interface Settings {
   icmpRateEchoesPerSec: number;
   icmpBackToBackRequests: number;
   icmpWindowSec: number;
+  icmpHighPayloadBytes: number;
 
   ratePps: number;
   rateMinSeconds: number;
@@ -65,6 +70,7 @@ export interface Settings {
   rateMinConnections: number;
 
   suppressionSec: number;
+  suppressionRepeatFactor: number;
   idBucketSec: number;
   reportDelaySec: number;
 }
@@ -94,6 +100,8 @@ export const SETTING_SPECS: readonly SettingSpec[] = [
   { name: 'scanSlowWindowSec', flag: 'scan-slow-window-sec', default: 3600, integer: false, min: 1, description: 'long window for slow scans', source: 'Slips time window (1 h)' },
   { name: 'scanSlowVerticalPorts', flag: 'scan-slow-vertical-ports', default: 15, integer: true, min: 2, description: 'slow scan.vertical: distinct ports within --scan-slow-window-sec', source: 'same count as the short window (DESIGN.md), Zeek port_scan_threshold' },
   { name: 'scanSlowHorizontalHosts', flag: 'scan-slow-horizontal-hosts', default: 25, integer: true, min: 2, description: 'slow scan.horizontal: distinct hosts within --scan-slow-window-sec', source: 'same count as the short window (DESIGN.md), Zeek addr_scan_threshold' },
+  { name: 'scanProbeMaxPkts', flag: 'scan-probe-max-pkts', default: 2, integer: true, min: 1, description: 'flow exports without conn_state (NetFlow is unidirectional): a TCP record with no response and at most this many packets is a probe; either half of a real connection has more', source: 'a SYN and one retransmission (nmap and masscan send one SYN per port)' },
+  { name: 'scanPairWaitSec', flag: 'scan-pair-wait-sec', default: 60, integer: false, min: 0, description: 'flow exports without conn_state: a UDP record waits this long (event time) for a record in the reverse direction before it counts as unanswered', source: 'Zeek UDP inactivity timeout (1 min)' },
   { name: 'scanMaxTargetsPerKey', flag: 'scan-max-targets-per-key', default: 4096, integer: true, min: 16, description: 'most distinct targets remembered per scan key; counting beyond it is exact up to the cap, then saturates', source: 'flowhound memory bound (a full /20 sweep or 4k ports)' },
   { name: 'scanMaxKeys', flag: 'scan-max-keys', default: 200000, integer: true, min: 100, description: 'most scan keys held at once; the least recently active are evicted first', source: 'flowhound memory bound' },
   // --- DNS tunnels ---
@@ -121,6 +129,7 @@ export const SETTING_SPECS: readonly SettingSpec[] = [
   { name: 'icmpDistinctSizes', flag: 'icmp-distinct-sizes', default: 3, integer: true, min: 2, description: 'tunnel.icmp: distinct request payload sizes in one pair (ping keeps one size)', source: 'icmp-exfil-detection ICMP_AsymPayload / variable payload behaviour of PyExfil' },
   { name: 'icmpRateEchoesPerSec', flag: 'icmp-rate-echoes-per-sec', default: 10, integer: false, min: 0, description: 'tunnel.icmp: echo requests per second of one pair (ping sends 1/s; non-root ping at most 5/s)', source: 'iputils ping (interval 1 s, minimum 0.2 s for users)' },
   { name: 'icmpBackToBackRequests', flag: 'icmp-back-to-back-requests', default: 4, integer: true, min: 2, description: 'tunnel.icmp rate signal (captures): requests sent one after another without a reply in between; ping alternates request and reply, a transfer streams', source: 'flowhound: iputils ping keeps one request in flight at its default interval; Icmp-File-Transfer sends all its requests before the first reply' },
+  { name: 'icmpHighPayloadBytes', flag: 'icmp-high-payload-bytes', default: 65536, integer: true, min: 1, description: 'tunnel.icmp is high severity once a pair carried this much echo payload (or two signals hold)', source: 'flowhound: 64 KiB is over a day of one-per-second Unix pings' },
   { name: 'icmpWindowSec', flag: 'icmp-window-sec', default: 3600, integer: false, min: 1, description: 'tunnel.icmp counts per pair over this window', source: 'Slips time window (1 h)' },
   // --- rate spikes ---
   { name: 'ratePps', flag: 'rate-pps', default: 20, integer: false, min: 0, description: 'rate.spike: packets per second to one (host, port) above this', source: "the project's brief (20 pps)" },
@@ -135,6 +144,7 @@ export const SETTING_SPECS: readonly SettingSpec[] = [
   { name: 'rateMinConnections', flag: 'rate-min-connections', default: 10, integer: true, min: 1, description: 'rate.spike: connections (flows) that start during the spike; fewer is a transfer, a call or a stream, not a flood', source: 'flowhound: a flood opens many connections (a SYN flood one per packet); one or a few busy connections are a bulk transfer or media stream' },
   // --- scoring ---
   { name: 'suppressionSec', flag: 'suppression-sec', default: 3600, integer: false, min: 0, description: 'a finding repeats at most once per this interval per (kind, source, target), unless its count grew tenfold', source: 'Slips time window (1 h) and its log-scale evidence repetition' },
+  { name: 'suppressionRepeatFactor', flag: 'suppression-repeat-factor', default: 10, integer: false, min: 1, description: 'a repeat inside the suppression interval is written anyway once its count reached this many times the last written one', source: "Slips' log-scale evidence repetition (one order of magnitude)" },
   { name: 'reportDelaySec', flag: 'report-delay-sec', default: 300, integer: false, min: 0, description: 'tunnel, rate and policy incidents are reported this long (event time) after they open, or at end of input, so one finding carries the counts reached by then', source: 'Zeek SumStats epoch (5 min)' },
   { name: 'idBucketSec', flag: 'id-bucket-sec', default: 3600, integer: false, min: 1, description: 'finding ids hash the first event time floored to this bucket', source: 'flowhound: one id per incident per hour' },
 ];

@@ -27,8 +27,8 @@
 import type { FlowRecord } from '../types.js';
 
 const ALWAYS_FAILED = new Set(['S0', 'REJ', 'RSTOS0', 'RSTRH', 'SH', 'SHR']);
-/** Packets of a TCP probe without a known state: a SYN and one retransmission. */
-const MAX_PROBE_PKTS = 2;
+/** Default packets of a TCP probe without a known state: a SYN and one retransmission (setting scanProbeMaxPkts). */
+const DEFAULT_PROBE_MAX_PKTS = 2;
 
 /**
  * A UDP record without state or history and without response packets may be
@@ -46,7 +46,7 @@ function carriedPayload(f: FlowRecord): boolean {
   return h !== null && (h.includes('D') || h.includes('d'));
 }
 
-export function isFailedAttempt(f: FlowRecord): boolean {
+export function isFailedAttempt(f: FlowRecord, probeMaxPkts = DEFAULT_PROBE_MAX_PKTS): boolean {
   // No packet from the originator: a flipped connection (Zeek's `^`) seen only
   // from the responder side, e.g. SYN-ACK backscatter of a reflection attack.
   if (f.origPkts === 0) return false;
@@ -60,7 +60,7 @@ export function isFailedAttempt(f: FlowRecord): boolean {
     // retransmission) with nothing back. NetFlow records are unidirectional
     // (respPkts is always 0), so the packet count is what separates a probe
     // from either half of a real connection (SYN-ACK, data, FIN: ≥ 3).
-    if (st === null) return f.respPkts === 0 && f.origPkts <= MAX_PROBE_PKTS;
+    if (st === null) return f.respPkts === 0 && f.origPkts <= probeMaxPkts;
     if (ALWAYS_FAILED.has(st)) return true;
     if (st === 'OTH') return f.respPkts === 0 && !carriedPayload(f);
     if (st === 'RSTO' || st === 'RSTR') return !carriedPayload(f);

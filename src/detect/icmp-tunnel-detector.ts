@@ -22,9 +22,9 @@
  *    reply in between (ping alternates request and reply even at 100/s; a
  *    file transfer streams its requests).
  *    Echoes that carry no payload at all never fire (no data, no tunnel).
- * 4. Fire on any signal. Severity high with two signals or ≥ 64 KiB of
- *    payload, low for a lone large echo (an MTU test looks the same),
- *    medium otherwise; confidence 0.5 + 0.15 per signal (max 0.95).
+ * 4. Fire on any signal. Severity high with two signals or ≥
+ *    `icmpHighPayloadBytes` (64 KiB) of payload, low for a lone large echo
+ *    (an MTU test looks the same), medium otherwise; confidence 0.5 + 0.15 per signal (max 0.95).
  * Incidents are reported `reportDelaySec` after they open or at end of input.
  */
 import type { Settings } from '../config/settings.js';
@@ -43,6 +43,7 @@ export type IcmpTunnelSettings = Pick<
   | 'icmpRateEchoesPerSec'
   | 'icmpBackToBackRequests'
   | 'icmpWindowSec'
+  | 'icmpHighPayloadBytes'
   | 'reportDelaySec'
   | 'idBucketSec'
 >;
@@ -62,7 +63,6 @@ export function flowPayloadEstimate(ipBytes: number, pkts: number): number {
   return Math.max(0, ipBytes / pkts - ECHO_HEADER_BYTES - FLOW_LINK_SLACK_BYTES);
 }
 const MAX_PAIRS = 100_000;
-const BIG_PAYLOAD_BYTES = 65_536;
 
 interface Pair {
   src: string;
@@ -166,7 +166,7 @@ export function createIcmpTunnelDetector(settings: IcmpTunnelSettings): Detector
     if (s.count === 0 || echoes <= p.lastEmittedEchoes) return;
     p.lastEmittedEchoes = echoes;
     let severity: Severity = 'medium';
-    if (s.count >= 2 || p.payloadBytes >= BIG_PAYLOAD_BYTES) severity = 'high';
+    if (s.count >= 2 || p.payloadBytes >= settings.icmpHighPayloadBytes) severity = 'high';
     else if (s.large) severity = 'low';
     const parts: string[] = [];
     if (s.overPing) parts.push(`${p.overPing} echoes over ${settings.icmpOverPingBytes} B`);

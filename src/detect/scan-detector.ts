@@ -12,9 +12,9 @@
  *    brute force (many connections to one port of one host) or a busy web
  *    client is not a scan. Multicast and broadcast destinations are ignored.
  *    Unidirectional exports (NetFlow: no state, no response counts): a TCP
- *    record counts when it has at most two packets (a SYN probe); a UDP
- *    record waits up to 60 s for a record in the reverse direction and
- *    counts only if none comes.
+ *    record counts when it has at most `scanProbeMaxPkts` (2) packets (a SYN
+ *    probe); a UDP record waits up to `scanPairWaitSec` (60 s) for a record
+ *    in the reverse direction and counts only if none comes.
  * 2. Vertical key (source, host): remember each distinct proto/port with the
  *    time of its last attempt. Horizontal key (source, proto/port): remember
  *    each distinct host. Two views per key: the attempts within the short
@@ -54,6 +54,8 @@ export type ScanSettings = Pick<
   | 'scanSlowVerticalPorts'
   | 'scanSlowHorizontalHosts'
   | 'scanMaxTargetsPerKey'
+  | 'scanProbeMaxPkts'
+  | 'scanPairWaitSec'
   | 'scanMaxKeys'
   | 'idBucketSec'
 >;
@@ -90,8 +92,6 @@ interface ScanKey {
 }
 
 const ECHO_REQUEST_V4 = 8;
-/** How long a unidirectional UDP record waits for its reverse (event time). */
-const PAIR_WAIT_SEC = 60;
 const MAX_PENDING = 100_000;
 const ECHO_REQUEST_V6 = 128;
 
@@ -251,7 +251,7 @@ export function createScanDetector(settings: ScanSettings): Detector {
   }
 
   /**
-   * Unidirectional UDP records (NetFlow) wait up to PAIR_WAIT_SEC of event
+   * Unidirectional UDP records (NetFlow) wait up to `scanPairWaitSec` of event
    * time for a record in the reverse direction: a reply means answered (both
    * halves are dropped); none means unanswered and the record is counted.
    */
@@ -289,7 +289,7 @@ export function createScanDetector(settings: ScanSettings): Detector {
       record(k, f.respH, f.ts, f.connState ?? 'echo');
       return;
     }
-    if (!isFailedAttempt(f)) return;
+    if (!isFailedAttempt(f, settings.scanProbeMaxPkts)) return;
     if (isMulticastOrBroadcast(f.respH)) return;
     const state = f.connState ?? (f.respPkts === 0 ? 'unanswered' : 'other');
     const v = getKey(`v|${f.origH}|${f.respH}`, 'scan.vertical', f.origH, f.respH, null, null);
@@ -306,7 +306,7 @@ export function createScanDetector(settings: ScanSettings): Detector {
         if (f.ts > watermark) watermark = f.ts;
         pushFlow(f);
       }
-      if (pending.size > 0) releasePending(watermark - PAIR_WAIT_SEC);
+      if (pending.size > 0) releasePending(watermark - settings.scanPairWaitSec);
       advance(out);
       return out;
     },
