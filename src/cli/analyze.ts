@@ -77,7 +77,8 @@ export const analyzeCommand: CommandModule<object, AnalyzeArgs> = {
       .option('format', { type: 'string', choices: [...INPUT_FORMATS], describe: 'force the input format instead of detecting it' })
       .option('max-invalid', { type: 'number', default: DEFAULT_MAX_INVALID, describe: 'stop after this many invalid lines/records in a row' })
       .option('quiet', { alias: 'q', type: 'boolean', describe: 'no run summary on stderr' })
-      .group(['model', 'backend', 'output', 'out', 'rules', 'config', 'fail-on', 'format', 'max-invalid', 'quiet'], 'Analyze options:');
+      .option('model-unlearned-ports', { type: 'boolean', default: false, describe: 'also report baseline.deviation on ports the model never saw in training (off: a model has no baseline there)' })
+      .group(['model', 'backend', 'output', 'out', 'rules', 'config', 'fail-on', 'format', 'max-invalid', 'quiet', 'model-unlearned-ports'], 'Analyze options:');
     for (const s of SETTING_SPECS) {
       b = b.option(s.flag, { type: 'number', describe: `${s.description} [default ${s.default}; ${s.source}]` });
     }
@@ -156,7 +157,8 @@ export async function runAnalyze(args: AnalyzeArgs, io: AnalyzeIo): Promise<numb
     rules,
     ...(model ? { learnedPeakPps: (port: number, proto: Parameters<FlowhoundModel['learnedPeakPps']>[0]) => model.learnedPeakPps(proto, port) } : {}),
   });
-  if (model) detectors.push(model.detector());
+  const modelDetector = model ? model.detector({ judgeUnlearnedPorts: args['model-unlearned-ports'] === true }) : null;
+  if (modelDetector) detectors.push(modelDetector);
 
   const outputFormat: OutputFormat = (args.output as OutputFormat | undefined) ?? (io.stdoutIsTty && !args.out ? 'table' : 'jsonl');
   const fileOut = args.out ? createWriteStream(args.out) : null;
@@ -218,6 +220,7 @@ export async function runAnalyze(args: AnalyzeArgs, io: AnalyzeIo): Promise<numb
         lateRecords,
         model: modelNote,
         backend: model ? model.backend : null,
+        modelStats: modelDetector ? modelDetector.stats() : null,
         rules: rules.length,
         rulesFile: args.rules ?? null,
         configFile: args.config ?? null,

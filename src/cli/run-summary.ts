@@ -14,6 +14,8 @@ export interface RunSummary {
   lateRecords: Record<string, number>;
   model: string;
   backend: string | null;
+  /** The model detector's counts, when a model ran. */
+  modelStats?: { windowsScored: number; windowsAboveThreshold: number; windowsOnUnlearnedPorts: number; unlearnedPorts: number } | null;
   rules: number;
   rulesFile: string | null;
   configFile: string | null;
@@ -44,6 +46,15 @@ export function formatRunSummary(s: RunSummary): string {
   const late = Object.entries(s.lateRecords).filter(([, v]) => v > 0);
   if (late.length) lines.push(`  late:      ${late.map(([k, v]) => `${k} ${v}`).join(', ')} (records later than the allowed lateness, not counted)`);
   lines.push(`  model:     ${s.model}${s.backend ? ` (backend ${s.backend})` : ''}`);
+  const m = s.modelStats;
+  if (m) {
+    lines.push(`             ${m.windowsScored} windows scored, ${m.windowsAboveThreshold} above threshold`);
+    if (m.windowsOnUnlearnedPorts > 0) {
+      lines.push(
+        `             ${m.windowsOnUnlearnedPorts} windows on ${m.unlearnedPorts} ports the model never saw were not judged (train a model on this network: flowhound train; or --model-unlearned-ports)`,
+      );
+    }
+  }
   lines.push(`  rules:     ${s.rules} policy rules${s.rulesFile ? ` (shipped + ${s.rulesFile})` : ' (shipped)'}${s.configFile ? `; config ${s.configFile}` : ''}`);
   lines.push(`  elapsed:   ${s.elapsedSec.toFixed(2)} s`);
   return `${lines.join('\n')}\n`;

@@ -16,6 +16,12 @@
  *    whose evidence lists the ports, the worst first.
  * 6. Windows with fewer than `minFlows` flows and no DNS records are scored
  *    but not reported (one stray connection is not a baseline).
+ * 7. Windows of a (proto, port) the model never saw in training are scored
+ *    and counted but not reported unless `judgeUnlearnedPorts` is set: a
+ *    model has no baseline for a port it never learned, and a model trained
+ *    on another network (the shipped lab model) would otherwise flag every
+ *    port of a new network. New ports hit by scans are the scan detectors'
+ *    job; the run summary says how many windows went unjudged.
  */
 import { createHash } from 'node:crypto';
 import type { Detector } from '../detect/detector.js';
@@ -40,6 +46,8 @@ export interface ModelDetectorSettings {
    * the ports instead of one finding per port.
    */
   groupPortsAbove: number;
+  /** Report windows of ports the model never saw in training (step 7). */
+  judgeUnlearnedPorts: boolean;
 }
 
 export const DEFAULT_MODEL_DETECTOR_SETTINGS: ModelDetectorSettings = {
@@ -48,11 +56,15 @@ export const DEFAULT_MODEL_DETECTOR_SETTINGS: ModelDetectorSettings = {
   minFlows: 1,
   maxPorts: 4096,
   groupPortsAbove: 5,
+  judgeUnlearnedPorts: false,
 };
+
+/** At most this many distinct unlearned (proto, port) pairs are remembered for the count. */
+const MAX_UNLEARNED_PORTS_TRACKED = 65536;
 
 export interface ModelDetector extends Detector {
   /** Windowing counters (late and overflow records) for the run summary. */
-  stats(): WindowerStats & { windowsScored: number; windowsAboveThreshold: number };
+  stats(): WindowerStats & { windowsScored: number; windowsAboveThreshold: number; windowsOnUnlearnedPorts: number; unlearnedPorts: number };
 }
 
 /** score/threshold → severity: < 2 low, < 5 medium, < 20 high, else critical. */
@@ -81,14 +93,22 @@ export function createModelDetector(model: FlowhoundModel, settings: Partial<Mod
   let scorer = model.createScorer({ maxPorts: s.maxPorts });
   let windowsScored = 0;
   let windowsAboveThreshold = 0;
+  let windowsOnUnlearnedPorts = 0;
+  const unlearnedPorts = new Set<string>();
 
   function toFindings(scores: WindowScore[]): Finding[] {
     const findings: Finding[] = [];
     for (const sc of scores) {
       windowsScored++;
+      const w = sc.window;
+      const unlearned = !s.judgeUnlearnedPorts && model.learnedPeakPps(w.proto, w.port) === null;
+      if (unlearned) {
+        windowsOnUnlearnedPorts++;
+        if (unlearnedPorts.size < MAX_UNLEARNED_PORTS_TRACKED) unlearnedPorts.add(`${w.proto}/${w.port}`);
+      }
       if (sc.ratio <= 1) continue;
       windowsAboveThreshold++;
-      const w = sc.window;
+      if (unlearned) continue;
       if (w.values[F.flows]! < s.minFlows && w.values[F.dnsQueryLen] === 0) continue;
       const kind = sc[sc.worst]!;
       const order = Array.from({ length: FEATURE_COUNT }, (_, j) => j).sort((a, b) => kind.perFeature[b]! - kind.perFeature[a]!);
@@ -144,7 +164,7 @@ export function createModelDetector(model: FlowhoundModel, settings: Partial<Mod
       return findings;
     },
     stats() {
-      return { ...windower.stats(), windowsScored, windowsAboveThreshold };
+      return { ...windower.stats(), windowsScored, windowsAboveThreshold, windowsOnUnlearnedPorts, unlearnedPorts: unlearnedPorts.size };
     },
   };
 }

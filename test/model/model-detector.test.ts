@@ -56,10 +56,16 @@ describe('createModelDetector (baseline.deviation)', () => {
     expect(benignFindings.every((g) => g.kind === 'baseline.deviation')).toBe(true);
 
     // A vertical scan: 40 rejected ports of one host from one source in one window become one finding.
-    const scan = model.detector();
+    // Ports 1000-1039 never occur in training: judged only when asked to.
+    const scan = model.detector({ judgeUnlearnedPorts: true });
     const probes = createRecordBatch();
     for (let p = 1000; p < 1040; p++) probes.flows.push(makeFlow({ ts: t0 + 9500 + (p - 1000) * 0.1, respP: p, origH: '10.6.6.6', respH: '10.0.2.2', duration: null, origPkts: 1, respPkts: 1, origIpBytes: 44, respIpBytes: 40, connState: 'REJ', history: 'Sr' }));
     const scanFindings = [...scan.push(probes), ...scan.flush()];
+    // By default a model does not judge ports it has no baseline for: no finding, but counted.
+    const unjudged = model.detector();
+    expect([...unjudged.push(probes), ...unjudged.flush()]).toEqual([]);
+    expect(unjudged.stats().windowsOnUnlearnedPorts).toBe(40);
+    expect(unjudged.stats().unlearnedPorts).toBe(40);
     const grouped = scanFindings.filter((g) => g.src === '10.6.6.6');
     expect(grouped).toHaveLength(1);
     expect(grouped[0]!.port).toBeNull();
