@@ -27,7 +27,20 @@
  * part of it).
  */
 import type { DnsRecord } from '../types.js';
-import { type FlowTable, PROTO_NAMES, PROTO_TCP, PROTO_UDP } from './flow-tracker/flow-table.js';
+import {
+  type FlowTable,
+  I_DNS_MESSAGES,
+  I_ORIG_P,
+  I_PROTO,
+  I_RESP_P,
+  PROTO_NAMES,
+  PROTO_TCP,
+  PROTO_UDP,
+  S_ORIG_H,
+  S_RESP_H,
+  SLOT_I32,
+  SLOT_STR,
+} from './flow-tracker/flow-table.js';
 import type { DecodedPacket } from './pcap/decoded-packet.js';
 import { type DnsMessage, parseDnsMessage, parseDnsOverTcp } from './pcap/dns-message.js';
 import { nameDnsQueryType, nameDnsRcode } from './pcap/dns-names.js';
@@ -69,11 +82,11 @@ export function createDnsTracker(t: FlowTable): DnsTracker {
     return {
       ts,
       uid: t.uid(slot),
-      client: t.origH[slot]!,
-      clientP: t.origP[slot]!,
-      server: t.respH[slot]!,
-      serverP: t.respP[slot]!,
-      proto: PROTO_NAMES[t.proto[slot]!]!,
+      client: t.str[slot * SLOT_STR + S_ORIG_H]!,
+      clientP: t.i32[slot * SLOT_I32 + I_ORIG_P]!,
+      server: t.str[slot * SLOT_STR + S_RESP_H]!,
+      serverP: t.i32[slot * SLOT_I32 + I_RESP_P]!,
+      proto: PROTO_NAMES[t.i32[slot * SLOT_I32 + I_PROTO]!]!,
       transId,
       query,
       qtype,
@@ -89,16 +102,16 @@ export function createDnsTracker(t: FlowTable): DnsTracker {
   return {
     stats,
     wants(slot) {
-      if (t.dnsMessages[slot]! > 0) return true;
-      const proto = t.proto[slot];
+      if (t.i32[slot * SLOT_I32 + I_DNS_MESSAGES]! > 0) return true;
+      const proto = t.i32[slot * SLOT_I32 + I_PROTO];
       const ports = proto === PROTO_UDP ? DNS_UDP_PORTS : proto === PROTO_TCP ? DNS_TCP_PORTS : null;
-      return ports !== null && (ports.has(t.respP[slot]!) || ports.has(t.origP[slot]!));
+      return ports !== null && (ports.has(t.i32[slot * SLOT_I32 + I_RESP_P]!) || ports.has(t.i32[slot * SLOT_I32 + I_ORIG_P]!));
     },
     handlePacket(slot, fromOrig, p, out) {
       if (p.payloadLen <= 0) return;
       const avail = Math.min(p.payloadLen, p.data.length - p.payloadOffset);
       if (avail <= 0) return;
-      const msg = t.proto[slot] === PROTO_TCP ? parseDnsOverTcp(p.data, p.payloadOffset, avail) : parseDnsMessage(p.data, p.payloadOffset, avail);
+      const msg = t.i32[slot * SLOT_I32 + I_PROTO] === PROTO_TCP ? parseDnsOverTcp(p.data, p.payloadOffset, avail) : parseDnsMessage(p.data, p.payloadOffset, avail);
       if (msg === null) {
         stats.malformed++;
         return;
@@ -106,9 +119,9 @@ export function createDnsTracker(t: FlowTable): DnsTracker {
       if (msg.problem !== null) stats.malformed++;
       else t.service[slot] = 'dns';
       stats.messages++;
-      const first = t.dnsMessages[slot] === 0;
-      t.dnsMessages[slot] = t.dnsMessages[slot]! + 1;
-      if (first && msg.qr && fromOrig && !isMulticast(t.respH[slot]!)) t.flipRoles(slot);
+      const first = t.i32[slot * SLOT_I32 + I_DNS_MESSAGES] === 0;
+      t.i32[slot * SLOT_I32 + I_DNS_MESSAGES] = t.i32[slot * SLOT_I32 + I_DNS_MESSAGES]! + 1;
+      if (first && msg.qr && fromOrig && !isMulticast(t.str[slot * SLOT_STR + S_RESP_H]!)) t.flipRoles(slot);
       const q = msg.questions[0];
       if (!msg.qr) {
         let list = pending.get(slot);
@@ -146,7 +159,7 @@ const NETBIOS_NS_PORT = 137;
 
 function formatQuery(t: FlowTable, slot: number, name: string): string {
   const n = name.endsWith('.') ? name.slice(0, -1) : name;
-  if (t.respP[slot] === NETBIOS_NS_PORT || t.origP[slot] === NETBIOS_NS_PORT) {
+  if (t.i32[slot * SLOT_I32 + I_RESP_P] === NETBIOS_NS_PORT || t.i32[slot * SLOT_I32 + I_ORIG_P] === NETBIOS_NS_PORT) {
     const decoded = decodeNetbiosName(n);
     if (decoded !== null) return decoded;
   }

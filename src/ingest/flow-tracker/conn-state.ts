@@ -8,7 +8,23 @@
  * - UDP: SF both sides sent, S0 originator only, SHR responder only, OTH none.
  * - ICMP and other transports: OTH.
  */
-import { FLAG_ORIG_SEEN, FLAG_RESP_SEEN, type FlowTable, PROTO_TCP, PROTO_UDP } from './flow-table.js';
+import {
+  EI_STATE,
+  EP_I32,
+  F_ORIG_PKTS,
+  F_RESP_PKTS,
+  FLAG_ORIG_SEEN,
+  FLAG_RESP_SEEN,
+  type FlowTable,
+  I_FLAGS,
+  I_PROTO,
+  PROTO_TCP,
+  PROTO_UDP,
+  S_HISTORY,
+  SLOT_F64,
+  SLOT_I32,
+  SLOT_STR,
+} from './flow-table.js';
 import {
   computeEndpointSize,
   isInactiveState,
@@ -23,11 +39,11 @@ import {
 const RSTOS0_HISTORY = /^\^?S[^HAFGIQ]*R.*$/;
 
 export function computeConnState(t: FlowTable, slot: number): string {
-  const proto = t.proto[slot];
+  const proto = t.i32[slot * SLOT_I32 + I_PROTO];
   if (proto === PROTO_TCP) {
     const oe = slot * 2;
-    const o = t.eState[oe]!;
-    const r = t.eState[oe + 1]!;
+    const o = t.u32[oe * EP_I32 + EI_STATE]!;
+    const r = t.u32[(oe + 1) * EP_I32 + EI_STATE]!;
     const oInactive = isInactiveState(o);
     const rInactive = isInactiveState(r);
     if (r === TCP_RESET) {
@@ -35,7 +51,7 @@ export function computeConnState(t: FlowTable, slot: number): string {
       return oInactive ? 'RSTRH' : 'RSTR';
     }
     if (o === TCP_RESET) {
-      if (rInactive) return RSTOS0_HISTORY.test(t.history[slot]!) ? 'RSTOS0' : 'OTH';
+      if (rInactive) return RSTOS0_HISTORY.test(t.str[slot * SLOT_STR + S_HISTORY]!) ? 'RSTOS0' : 'OTH';
       return 'RSTO';
     }
     if (o === TCP_CLOSED && r === TCP_CLOSED) return 'SF';
@@ -46,9 +62,9 @@ export function computeConnState(t: FlowTable, slot: number): string {
     return 'OTH';
   }
   if (proto === PROTO_UDP) {
-    const f = t.flags[slot]!;
-    const oActive = (f & FLAG_ORIG_SEEN) !== 0 || t.origPkts[slot]! > 0;
-    const rActive = (f & FLAG_RESP_SEEN) !== 0 || t.respPkts[slot]! > 0;
+    const f = t.i32[slot * SLOT_I32 + I_FLAGS]!;
+    const oActive = (f & FLAG_ORIG_SEEN) !== 0 || t.f64[slot * SLOT_F64 + F_ORIG_PKTS]! > 0;
+    const rActive = (f & FLAG_RESP_SEEN) !== 0 || t.f64[slot * SLOT_F64 + F_RESP_PKTS]! > 0;
     if (oActive && rActive) return 'SF';
     if (oActive) return 'S0';
     if (rActive) return 'SHR';

@@ -5,7 +5,7 @@
  * and packets have pushed the time later, it is re-queued then (a lazy timer
  * wheel), so a packet costs at most a comparison here.
  */
-import type { FlowTable } from './flow-table.js';
+import { F_QUEUED_SEC, F_REMOVE_AT, type FlowTable, SLOT_F64 } from './flow-table.js';
 
 /** Above this many seconds between sweeps, walk the bucket keys instead of every second. */
 const DENSE_SWEEP_MAX_SEC = 4096;
@@ -27,13 +27,13 @@ export function createFlowExpiryQueue(t: FlowTable): FlowExpiryQueue {
   let sweptBelowSec = Number.NaN;
 
   function schedule(slot: number): void {
-    const removeAt = t.removeAt[slot]!;
+    const removeAt = t.f64[slot * SLOT_F64 + F_REMOVE_AT]!;
     if (removeAt === Number.POSITIVE_INFINITY) return;
     let sec = Math.floor(removeAt);
     if (!Number.isNaN(sweptBelowSec) && sec < sweptBelowSec) sec = sweptBelowSec;
-    const queued = t.queuedSec[slot]!;
+    const queued = t.f64[slot * SLOT_F64 + F_QUEUED_SEC]!;
     if (!Number.isNaN(queued) && queued <= sec) return;
-    t.queuedSec[slot] = sec;
+    t.f64[slot * SLOT_F64 + F_QUEUED_SEC] = sec;
     const b = buckets.get(sec);
     if (b === undefined) buckets.set(sec, [slot]);
     else b.push(slot);
@@ -44,9 +44,9 @@ export function createFlowExpiryQueue(t: FlowTable): FlowExpiryQueue {
     if (b === undefined) return;
     buckets.delete(sec);
     for (const slot of b) {
-      if (t.isRemoved(slot) || t.queuedSec[slot] !== sec) continue;
-      t.queuedSec[slot] = Number.NaN;
-      if (t.removeAt[slot]! <= nowSec) onDue(slot);
+      if (t.isRemoved(slot) || t.f64[slot * SLOT_F64 + F_QUEUED_SEC] !== sec) continue;
+      t.f64[slot * SLOT_F64 + F_QUEUED_SEC] = Number.NaN;
+      if (t.f64[slot * SLOT_F64 + F_REMOVE_AT]! <= nowSec) onDue(slot);
       else schedule(slot);
     }
   }

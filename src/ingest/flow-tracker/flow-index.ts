@@ -1,14 +1,14 @@
 /**
  * Finds the live connection of a packet without building a key string:
  * an open-addressing hash table (linear probing, backward-shift deletion)
- * over the flow table's key columns (`kA`, `kPA`, `kB`, `kPB`, `ipProto`,
+ * over the flow table's key fields (`S_K_A`, `I_K_PA`, `S_K_B`, `I_K_PB`, `I_IP_PROTO`,
  * one-way flag). The key is the connection's endpoints in canonical order,
  * so both directions of a connection meet (one-way ICMP keeps its order).
  * Typed arrays only: nothing is allocated per lookup, and the collector has
  * no per-connection map entries to trace (a JS Map of a million string keys
  * costs microseconds per operation and most of the run in garbage collection).
  */
-import { FLAG_ONE_WAY, type FlowTable } from './flow-table.js';
+import { FLAG_ONE_WAY, type FlowTable, I_FLAGS, I_IP_PROTO, I_K_PA, I_K_PB, S_K_A, S_K_B, SLOT_I32, SLOT_STR } from './flow-table.js';
 
 const INITIAL_SIZE = 2048;
 
@@ -52,12 +52,12 @@ export class FlowIndex {
       if (this.hashes[i] === hash) {
         const s = e - 1;
         if (
-          t.kPA[s] === pa &&
-          t.kPB[s] === pb &&
-          t.ipProto[s] === ipProto &&
-          t.kA[s] === a &&
-          t.kB[s] === b &&
-          ((t.flags[s]! & FLAG_ONE_WAY) !== 0) === oneWay
+          t.i32[s * SLOT_I32 + I_K_PA] === pa &&
+          t.i32[s * SLOT_I32 + I_K_PB] === pb &&
+          t.i32[s * SLOT_I32 + I_IP_PROTO] === ipProto &&
+          t.str[s * SLOT_STR + S_K_A] === a &&
+          t.str[s * SLOT_STR + S_K_B] === b &&
+          ((t.i32[s * SLOT_I32 + I_FLAGS]! & FLAG_ONE_WAY) !== 0) === oneWay
         ) {
           return s;
         }

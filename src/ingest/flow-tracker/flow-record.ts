@@ -6,13 +6,36 @@
  */
 import type { FlowRecord } from '../../types.js';
 import { computeConnState } from './conn-state.js';
-import { type FlowTable, PROTO_NAMES, PROTO_OTHER, PROTO_TCP } from './flow-table.js';
+import {
+  F_LAST_TS,
+  F_MISSED_BYTES,
+  F_ORIG_IP_BYTES,
+  F_ORIG_PAYLOAD_BYTES,
+  F_ORIG_PKTS,
+  F_RESP_IP_BYTES,
+  F_RESP_PAYLOAD_BYTES,
+  F_RESP_PKTS,
+  F_TS,
+  type FlowTable,
+  I_ORIG_P,
+  I_PROTO,
+  I_RESP_P,
+  PROTO_NAMES,
+  PROTO_OTHER,
+  PROTO_TCP,
+  S_HISTORY,
+  S_ORIG_H,
+  S_RESP_H,
+  SLOT_F64,
+  SLOT_I32,
+  SLOT_STR,
+} from './flow-table.js';
 import { computeEndpointSize } from './tcp-endpoint.js';
 
 export function toFlowRecord(t: FlowTable, slot: number): FlowRecord {
-  const ts = t.ts[slot]!;
-  const duration = t.lastTs[slot]! - ts;
-  const proto = t.proto[slot]!;
+  const ts = t.f64[slot * SLOT_F64 + F_TS]!;
+  const duration = t.f64[slot * SLOT_F64 + F_LAST_TS]! - ts;
+  const proto = t.i32[slot * SLOT_I32 + I_PROTO]!;
   let origBytes: number | null = null;
   let respBytes: number | null = null;
   let durationSec: number | null = null;
@@ -25,18 +48,18 @@ export function toFlowRecord(t: FlowTable, slot: number): FlowRecord {
       origBytes = 0;
       respBytes = 0;
     } else {
-      origBytes = t.origPayloadBytes[slot]!;
-      respBytes = t.respPayloadBytes[slot]!;
+      origBytes = t.f64[slot * SLOT_F64 + F_ORIG_PAYLOAD_BYTES]!;
+      respBytes = t.f64[slot * SLOT_F64 + F_RESP_PAYLOAD_BYTES]!;
     }
   }
-  const history = t.history[slot]!;
+  const history = t.str[slot * SLOT_STR + S_HISTORY]!;
   return {
     ts,
     uid: t.uid(slot),
-    origH: t.origH[slot]!,
-    origP: t.origP[slot]!,
-    respH: t.respH[slot]!,
-    respP: t.respP[slot]!,
+    origH: t.str[slot * SLOT_STR + S_ORIG_H]!,
+    origP: t.i32[slot * SLOT_I32 + I_ORIG_P]!,
+    respH: t.str[slot * SLOT_STR + S_RESP_H]!,
+    respP: t.i32[slot * SLOT_I32 + I_RESP_P]!,
     proto: PROTO_NAMES[proto]!,
     service: t.service[slot] ?? null,
     duration: durationSec,
@@ -44,10 +67,10 @@ export function toFlowRecord(t: FlowTable, slot: number): FlowRecord {
     respBytes,
     connState: computeConnState(t, slot),
     history: history === '' ? null : history,
-    missedBytes: t.missedBytes[slot]!,
-    origPkts: t.origPkts[slot]!,
-    origIpBytes: t.origIpBytes[slot]!,
-    respPkts: t.respPkts[slot]!,
-    respIpBytes: t.respIpBytes[slot]!,
+    missedBytes: t.f64[slot * SLOT_F64 + F_MISSED_BYTES]!,
+    origPkts: t.f64[slot * SLOT_F64 + F_ORIG_PKTS]!,
+    origIpBytes: t.f64[slot * SLOT_F64 + F_ORIG_IP_BYTES]!,
+    respPkts: t.f64[slot * SLOT_F64 + F_RESP_PKTS]!,
+    respIpBytes: t.f64[slot * SLOT_F64 + F_RESP_IP_BYTES]!,
   };
 }

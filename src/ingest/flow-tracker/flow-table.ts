@@ -1,13 +1,20 @@
 /**
- * The live connections of the flow tracker, stored column-wise: one slot
- * number per connection and one typed array per field (struct of arrays),
- * so a million live connections cost a few hundred bytes each and the
- * garbage collector has almost nothing to trace. Slots are reused through
- * a free list; `serial` tells a reused slot from its previous tenant.
+ * The live connections of the flow tracker: one slot number per connection
+ * and one fixed-size 512-byte record per slot in a single ArrayBuffer, read
+ * through three views (`f64`, `i32`, `u32`), so a packet's work touches one
+ * contiguous record (a few adjacent cache lines) instead of one cache line in
+ * each of some 60 column arrays. The garbage collector has almost nothing to
+ * trace. Slots are reused through a free list; `serial` tells a reused slot
+ * from its previous tenant. Strings (key addresses, endpoints, history) sit
+ * in one array, SLOT_STR entries per slot.
  *
- * TCP endpoint fields (Zeek's `TCP_Endpoint`) live in arrays indexed by
- * `slot * 2 + side`, side 0 the originator and side 1 the responder; a
- * role flip swaps the two sides' values.
+ * Record layout: bytes 0-123 the originator's TCP endpoint (Zeek's
+ * `TCP_Endpoint`), bytes 256-379 the responder's, the rest (128-255,
+ * 384-511) the connection's own fields, the per-packet ones first. Endpoint `e = slot * 2 + side` (side 0 the
+ * originator, 1 the responder) has its doubles at `f64[e * EP_F64 + EF_*]`
+ * and its integers at `u32[e * EP_I32 + EI_*]`; connection fields are at
+ * `f64[slot * SLOT_F64 + F_*]`, `i32[slot * SLOT_I32 + I_*]` (and
+ * `u32[... + I_SERIAL]`). A role flip swaps the two endpoint blocks.
  */
 import type { Proto } from '../../types.js';
 import { createFlowUid } from './flow-uid.js';
@@ -36,6 +43,97 @@ export const HIST_DATA_PKT = 0x10;
 export const HIST_ACK_PKT = 0x20;
 export const HIST_MULTI_FLAG_PKT = 0x40;
 
+/** Bytes per slot record, and the record's length in each view's units. */
+const SLOT_BYTES = 512;
+export const SLOT_F64 = SLOT_BYTES / 8;
+export const SLOT_I32 = SLOT_BYTES / 4;
+/**
+ * The record is two 256-byte halves, one per TCP endpoint (side): endpoint
+ * `e = slot * 2 + side` starts at f64 index `e * EP_F64`, i32/u32 index
+ * `e * EP_I32`, and uses the first EP_WORDS 32-bit words of its half.
+ */
+export const EP_F64 = SLOT_F64 / 2;
+export const EP_I32 = SLOT_I32 / 2;
+const EP_WORDS = 31;
+/** Strings per slot in `str`. */
+export const SLOT_STR = 8;
+
+// TCP endpoint doubles (f64, bytes 0-55 of the block).
+export const EF_HIST_LAST_SYN = 0;
+export const EF_HIST_LAST_FIN = 1;
+export const EF_HIST_LAST_RST = 2;
+/** Content-gap tracking (tcp-gaps.ts): next unseen relative sequence, one buffered range beyond a hole, FIN end. */
+export const EF_REASSEM_NEXT = 3;
+export const EF_BUF_START = 4;
+export const EF_BUF_END = 5;
+export const EF_FIN_SEQ = 6;
+// TCP endpoint integers (u32, bytes 56-123 of the block).
+export const EI_STATE = 14;
+export const EI_PREV_STATE = 15;
+export const EI_DID_CLOSE = 16;
+export const EI_START_SEQ = 17;
+export const EI_LAST_SEQ = 18;
+export const EI_ACK_SEQ = 19;
+export const EI_SEQ_WRAPS = 20;
+export const EI_ACK_WRAPS = 21;
+export const EI_FIN_CNT = 22;
+export const EI_RXMT_CNT = 23;
+export const EI_WIN0_CNT = 24;
+/** Bad-checksum packets (history C/c, scaled); also used for UDP, per side. */
+export const EI_CHK_CNT = 25;
+export const EI_CHK_THRESH = 26;
+/** Next count at which a scaled history letter is added (1, 10, 100, ...; 0 once past 10^9). */
+export const EI_RXMT_THRESH = 27;
+export const EI_WIN0_THRESH = 28;
+export const EI_GAP_CNT = 29;
+export const EI_GAP_THRESH = 30;
+
+// Connection doubles (f64 indexes 16-31: bytes 128-255, and 48-52: bytes 384-423), the per-packet ones first.
+export const F_LAST_TS = 16;
+export const F_REMOVE_AT = 17;
+export const F_QUEUED_SEC = 18;
+export const F_ORIG_PKTS = 19;
+export const F_RESP_PKTS = 20;
+export const F_ORIG_IP_BYTES = 21;
+export const F_RESP_IP_BYTES = 22;
+export const F_TICK_SEC = 23;
+export const F_TICK_ORIG_BYTES = 24;
+export const F_TICK_RESP_BYTES = 25;
+/** TCP inactivity timeout and connection timers (absolute event times, NaN when not armed). */
+export const F_INACTIVITY_SEC = 26;
+export const F_ATTEMPT_AT = 27;
+export const F_DELETE_AT = 28;
+export const F_PARTIAL_CLOSE_AT = 29;
+export const F_RESET_AT = 30;
+export const F_EXPIRE_CHAIN_AT = 31;
+export const F_CLOSE_EXPIRE_CHAIN_AT = 48;
+export const F_ORIG_PAYLOAD_BYTES = 49;
+export const F_RESP_PAYLOAD_BYTES = 50;
+export const F_TS = 51;
+/** Bytes of content gaps (Zeek's missed_bytes). */
+export const F_MISSED_BYTES = 52;
+// Connection integers (i32 indexes 106-118: bytes 424-475); the key fields first.
+export const I_K_HASH = 106;
+export const I_K_PA = 107;
+export const I_K_PB = 108;
+export const I_FLAGS = 109;
+export const I_IP_PROTO = 110;
+export const I_PROTO = 111;
+export const I_ORIG_P = 112;
+export const I_RESP_P = 113;
+export const I_HIST_SEEN = 114;
+export const I_TICK_ORIG_PKTS = 115;
+export const I_TICK_RESP_PKTS = 116;
+export const I_DNS_MESSAGES = 117;
+/** Read through `u32`. */
+export const I_SERIAL = 118;
+// Strings (str[slot * SLOT_STR + S_*]).
+export const S_K_A = 0;
+export const S_K_B = 1;
+export const S_ORIG_H = 2;
+export const S_RESP_H = 3;
+export const S_HISTORY = 4;
+
 const INITIAL_CAPACITY = 1024;
 
 export class FlowTable {
@@ -46,78 +144,13 @@ export class FlowTable {
   private free: number[] = [];
   private used = 0;
 
-  // Per connection: the key (endpoints in canonical order) and its hash.
-  kA: string[] = [];
-  kB: string[] = [];
-  kPA = new Int32Array(0);
-  kPB = new Int32Array(0);
-  kHash = new Int32Array(0);
-  origH: string[] = [];
-  respH: string[] = [];
-  history: string[] = [];
+  /** The slot records (see the layout above), three views of one buffer. */
+  f64 = new Float64Array(0);
+  i32 = new Int32Array(0);
+  u32 = new Uint32Array(0);
+  /** Key addresses (canonical order), originator and responder addresses, history. */
+  str: string[] = [];
   service: (string | null)[] = [];
-  serial = new Uint32Array(0);
-  ts = new Float64Array(0);
-  lastTs = new Float64Array(0);
-  removeAt = new Float64Array(0);
-  queuedSec = new Float64Array(0);
-  origPkts = new Float64Array(0);
-  respPkts = new Float64Array(0);
-  origIpBytes = new Float64Array(0);
-  respIpBytes = new Float64Array(0);
-  origPayloadBytes = new Float64Array(0);
-  respPayloadBytes = new Float64Array(0);
-  tickSec = new Float64Array(0);
-  tickOrigBytes = new Float64Array(0);
-  tickRespBytes = new Float64Array(0);
-  tickOrigPkts = new Int32Array(0);
-  tickRespPkts = new Int32Array(0);
-  origP = new Int32Array(0);
-  respP = new Int32Array(0);
-  histSeen = new Int32Array(0);
-  dnsMessages = new Int32Array(0);
-  proto = new Uint8Array(0);
-  ipProto = new Uint8Array(0);
-  flags = new Uint8Array(0);
-  // TCP connection timers (absolute event times, NaN when not armed) and inactivity timeout.
-  attemptAt = new Float64Array(0);
-  deleteAt = new Float64Array(0);
-  partialCloseAt = new Float64Array(0);
-  resetAt = new Float64Array(0);
-  expireChainAt = new Float64Array(0);
-  closeExpireChainAt = new Float64Array(0);
-  inactivitySec = new Float64Array(0);
-  /** Bytes of content gaps (Zeek's missed_bytes). */
-  missedBytes = new Float64Array(0);
-
-  // Per TCP endpoint: index slot * 2 + side.
-  eState = new Uint8Array(0);
-  ePrevState = new Uint8Array(0);
-  eDidClose = new Uint8Array(0);
-  eStartSeq = new Uint32Array(0);
-  eLastSeq = new Uint32Array(0);
-  eAckSeq = new Uint32Array(0);
-  eSeqWraps = new Uint32Array(0);
-  eAckWraps = new Uint32Array(0);
-  eFinCnt = new Uint32Array(0);
-  eRxmtCnt = new Uint32Array(0);
-  eWin0Cnt = new Uint32Array(0);
-  /** Bad-checksum packets (history C/c, scaled); also used for UDP, per side. */
-  eChkCnt = new Uint32Array(0);
-  eChkThresh = new Uint32Array(0);
-  /** Next count at which a scaled history letter is added (1, 10, 100, ...; 0 once past 10^9). */
-  eRxmtThresh = new Uint32Array(0);
-  eWin0Thresh = new Uint32Array(0);
-  eHistLastSyn = new Float64Array(0);
-  eHistLastFin = new Float64Array(0);
-  eHistLastRst = new Float64Array(0);
-  /** Content-gap tracking (tcp-gaps.ts): next unseen relative sequence, one buffered range beyond a hole, FIN end. */
-  eReassemNext = new Float64Array(0);
-  eBufStart = new Float64Array(0);
-  eBufEnd = new Float64Array(0);
-  eFinSeq = new Float64Array(0);
-  eGapCnt = new Uint32Array(0);
-  eGapThresh = new Uint32Array(0);
 
   constructor(maxCapacity = Number.POSITIVE_INFINITY) {
     this.maxCapacity = maxCapacity;
@@ -136,79 +169,51 @@ export class FlowTable {
       slot = this.used;
     }
     this.used++;
-    this.origH[slot] = origH;
-    this.respH[slot] = respH;
-    this.history[slot] = '';
+    // Zero the whole record, then set what does not start at 0.
+    this.f64.fill(0, slot * SLOT_F64, (slot + 1) * SLOT_F64);
+    const s = slot * SLOT_STR;
+    this.str[s + S_ORIG_H] = origH;
+    this.str[s + S_RESP_H] = respH;
+    this.str[s + S_HISTORY] = '';
     this.service[slot] = null;
-    this.serial[slot] = this.nextSerial;
+    const i = slot * SLOT_I32;
+    this.u32[i + I_SERIAL] = this.nextSerial;
     this.nextSerial = (this.nextSerial + 1) >>> 0;
-    this.ts[slot] = tsSec;
-    this.lastTs[slot] = tsSec;
-    this.removeAt[slot] = Number.POSITIVE_INFINITY;
-    this.queuedSec[slot] = Number.NaN;
-    this.origPkts[slot] = 0;
-    this.respPkts[slot] = 0;
-    this.origIpBytes[slot] = 0;
-    this.respIpBytes[slot] = 0;
-    this.origPayloadBytes[slot] = 0;
-    this.respPayloadBytes[slot] = 0;
-    this.tickSec[slot] = Number.NaN;
-    this.tickOrigBytes[slot] = 0;
-    this.tickRespBytes[slot] = 0;
-    this.tickOrigPkts[slot] = 0;
-    this.tickRespPkts[slot] = 0;
-    this.origP[slot] = origP;
-    this.respP[slot] = respP;
-    this.histSeen[slot] = 0;
-    this.dnsMessages[slot] = 0;
-    this.proto[slot] = proto;
-    this.ipProto[slot] = ipProto;
-    this.flags[slot] = 0;
-    this.attemptAt[slot] = Number.NaN;
-    this.deleteAt[slot] = Number.NaN;
-    this.partialCloseAt[slot] = Number.NaN;
-    this.resetAt[slot] = Number.NaN;
-    this.expireChainAt[slot] = Number.NaN;
-    this.closeExpireChainAt[slot] = Number.NaN;
-    this.inactivitySec[slot] = 0;
-    this.missedBytes[slot] = 0;
+    this.i32[i + I_ORIG_P] = origP;
+    this.i32[i + I_RESP_P] = respP;
+    this.i32[i + I_PROTO] = proto;
+    this.i32[i + I_IP_PROTO] = ipProto;
+    const f = slot * SLOT_F64;
+    this.f64[f + F_TS] = tsSec;
+    this.f64[f + F_LAST_TS] = tsSec;
+    this.f64[f + F_REMOVE_AT] = Number.POSITIVE_INFINITY;
+    this.f64[f + F_QUEUED_SEC] = Number.NaN;
+    this.f64[f + F_TICK_SEC] = Number.NaN;
+    this.f64[f + F_ATTEMPT_AT] = Number.NaN;
+    this.f64[f + F_DELETE_AT] = Number.NaN;
+    this.f64[f + F_PARTIAL_CLOSE_AT] = Number.NaN;
+    this.f64[f + F_RESET_AT] = Number.NaN;
+    this.f64[f + F_EXPIRE_CHAIN_AT] = Number.NaN;
+    this.f64[f + F_CLOSE_EXPIRE_CHAIN_AT] = Number.NaN;
     for (let e = slot * 2; e < slot * 2 + 2; e++) {
-      this.eState[e] = 0;
-      this.ePrevState[e] = 0;
-      this.eDidClose[e] = 0;
-      this.eStartSeq[e] = 0;
-      this.eLastSeq[e] = 0;
-      this.eAckSeq[e] = 0;
-      this.eSeqWraps[e] = 0;
-      this.eAckWraps[e] = 0;
-      this.eFinCnt[e] = 0;
-      this.eRxmtCnt[e] = 0;
-      this.eWin0Cnt[e] = 0;
-      this.eChkCnt[e] = 0;
-      this.eChkThresh[e] = 1;
-      this.eRxmtThresh[e] = 1;
-      this.eWin0Thresh[e] = 1;
-      this.eHistLastSyn[e] = 0;
-      this.eHistLastFin[e] = 0;
-      this.eHistLastRst[e] = 0;
-      this.eReassemNext[e] = 1;
-      this.eBufStart[e] = 0;
-      this.eBufEnd[e] = 0;
-      this.eFinSeq[e] = 0;
-      this.eGapCnt[e] = 0;
-      this.eGapThresh[e] = 1;
+      const ei = e * EP_I32;
+      this.u32[ei + EI_CHK_THRESH] = 1;
+      this.u32[ei + EI_RXMT_THRESH] = 1;
+      this.u32[ei + EI_WIN0_THRESH] = 1;
+      this.u32[ei + EI_GAP_THRESH] = 1;
+      this.f64[e * EP_F64 + EF_REASSEM_NEXT] = 1;
     }
     return slot;
   }
 
   /** Returns the slot to the free list (its strings are dropped so they can be collected). */
   release(slot: number): void {
-    this.flags[slot] = this.flags[slot]! | FLAG_REMOVED;
-    this.kA[slot] = '';
-    this.kB[slot] = '';
-    this.origH[slot] = '';
-    this.respH[slot] = '';
-    this.history[slot] = '';
+    this.i32[slot * SLOT_I32 + I_FLAGS] = this.i32[slot * SLOT_I32 + I_FLAGS]! | FLAG_REMOVED;
+    this.str[slot * SLOT_STR + S_K_A] = '';
+    this.str[slot * SLOT_STR + S_K_B] = '';
+    this.str[slot * SLOT_STR + S_ORIG_H] = '';
+    this.str[slot * SLOT_STR + S_RESP_H] = '';
+    this.str[slot * SLOT_STR + S_HISTORY] = '';
     this.service[slot] = null;
     this.free.push(slot);
     this.used--;
@@ -216,28 +221,28 @@ export class FlowTable {
 
   /** Sets the connection key of `slot` (endpoints in canonical order, or in packet order when one-way). */
   setKey(slot: number, hash: number, a: string, pa: number, b: string, pb: number, oneWay: boolean): void {
-    this.kA[slot] = a;
-    this.kB[slot] = b;
-    this.kPA[slot] = pa;
-    this.kPB[slot] = pb;
-    this.kHash[slot] = hash;
-    if (oneWay) this.flags[slot] = this.flags[slot]! | FLAG_ONE_WAY;
+    this.str[slot * SLOT_STR + S_K_A] = a;
+    this.str[slot * SLOT_STR + S_K_B] = b;
+    this.i32[slot * SLOT_I32 + I_K_PA] = pa;
+    this.i32[slot * SLOT_I32 + I_K_PB] = pb;
+    this.i32[slot * SLOT_I32 + I_K_HASH] = hash;
+    if (oneWay) this.i32[slot * SLOT_I32 + I_FLAGS] = this.i32[slot * SLOT_I32 + I_FLAGS]! | FLAG_ONE_WAY;
   }
 
   /** Zeek `ChecksumError`: one more bad-checksum packet from side `side` (0 orig); adds C/c at the 1st, 10th, 100th... */
   addChecksumError(slot: number, side: number): void {
     const e = slot * 2 + side;
-    const c = this.eChkCnt[e]! + 1;
-    this.eChkCnt[e] = c;
-    if (c === this.eChkThresh[e]) {
-      this.history[slot] += side === 0 ? 'C' : 'c';
-      this.eChkThresh[e] = c >= 1e9 ? 0 : c * 10;
+    const c = this.u32[e * EP_I32 + EI_CHK_CNT]! + 1;
+    this.u32[e * EP_I32 + EI_CHK_CNT] = c;
+    if (c === this.u32[e * EP_I32 + EI_CHK_THRESH]) {
+      this.str[slot * SLOT_STR + S_HISTORY] += side === 0 ? 'C' : 'c';
+      this.u32[e * EP_I32 + EI_CHK_THRESH] = c >= 1e9 ? 0 : c * 10;
     }
   }
 
   /** The connection's uid (from its key and start time). */
   uid(slot: number): string {
-    return createFlowUid(this.ipProto[slot]!, (this.flags[slot]! & FLAG_ONE_WAY) !== 0, this.kA[slot]!, this.kPA[slot]!, this.kB[slot]!, this.kPB[slot]!, this.ts[slot]!);
+    return createFlowUid(this.i32[slot * SLOT_I32 + I_IP_PROTO]!, (this.i32[slot * SLOT_I32 + I_FLAGS]! & FLAG_ONE_WAY) !== 0, this.str[slot * SLOT_STR + S_K_A]!, this.i32[slot * SLOT_I32 + I_K_PA]!, this.str[slot * SLOT_STR + S_K_B]!, this.i32[slot * SLOT_I32 + I_K_PB]!, this.f64[slot * SLOT_F64 + F_TS]!);
   }
 
   /** Slots ever handed out (live ones have no FLAG_REMOVED). */
@@ -246,15 +251,15 @@ export class FlowTable {
   }
 
   isRemoved(slot: number): boolean {
-    return (this.flags[slot]! & FLAG_REMOVED) !== 0;
+    return (this.i32[slot * SLOT_I32 + I_FLAGS]! & FLAG_REMOVED) !== 0;
   }
 
   /** Zeek `Connection::CheckHistory`: adds `code` once per mask bit; true when it was already seen. */
   checkHistory(slot: number, mask: number, code: string): boolean {
-    const seen = this.histSeen[slot]!;
+    const seen = this.i32[slot * SLOT_I32 + I_HIST_SEEN]!;
     if ((seen & mask) === 0) {
-      this.histSeen[slot] = seen | mask;
-      this.history[slot] += code;
+      this.i32[slot * SLOT_I32 + I_HIST_SEEN] = seen | mask;
+      this.str[slot * SLOT_STR + S_HISTORY] += code;
       return false;
     }
     return true;
@@ -262,135 +267,43 @@ export class FlowTable {
 
   /** Zeek `Connection::FlipRoles`: swaps endpoints, counters and TCP endpoint state; appends `^`. */
   flipRoles(slot: number): void {
-    swapStr(this.origH, this.respH, slot);
-    swapNum(this.origP, this.respP, slot);
-    swapNum(this.origPkts, this.respPkts, slot);
-    swapNum(this.origIpBytes, this.respIpBytes, slot);
-    swapNum(this.origPayloadBytes, this.respPayloadBytes, slot);
-    swapNum(this.tickOrigPkts, this.tickRespPkts, slot);
-    swapNum(this.tickOrigBytes, this.tickRespBytes, slot);
-    const f = this.flags[slot]!;
-    const origSeen = f & FLAG_ORIG_SEEN;
-    const respSeen = f & FLAG_RESP_SEEN;
-    this.flags[slot] = (f & ~(FLAG_ORIG_SEEN | FLAG_RESP_SEEN)) | (origSeen ? FLAG_RESP_SEEN : 0) | (respSeen ? FLAG_ORIG_SEEN : 0);
-    if (this.proto[slot] === PROTO_TCP) {
-      const a = slot * 2;
-      const b = a + 1;
-      for (const arr of this.endpointArrays()) {
-        const v = arr[a]!;
-        arr[a] = arr[b]!;
-        arr[b] = v;
-      }
+    const s = slot * SLOT_STR;
+    swap(this.str, s + S_ORIG_H, s + S_RESP_H);
+    const i = slot * SLOT_I32;
+    swap(this.i32, i + I_ORIG_P, i + I_RESP_P);
+    swap(this.i32, i + I_TICK_ORIG_PKTS, i + I_TICK_RESP_PKTS);
+    const f = slot * SLOT_F64;
+    swap(this.f64, f + F_ORIG_PKTS, f + F_RESP_PKTS);
+    swap(this.f64, f + F_ORIG_IP_BYTES, f + F_RESP_IP_BYTES);
+    swap(this.f64, f + F_ORIG_PAYLOAD_BYTES, f + F_RESP_PAYLOAD_BYTES);
+    swap(this.f64, f + F_TICK_ORIG_BYTES, f + F_TICK_RESP_BYTES);
+    const fl = this.i32[i + I_FLAGS]!;
+    const origSeen = fl & FLAG_ORIG_SEEN;
+    const respSeen = fl & FLAG_RESP_SEEN;
+    this.i32[i + I_FLAGS] = (fl & ~(FLAG_ORIG_SEEN | FLAG_RESP_SEEN)) | (origSeen ? FLAG_RESP_SEEN : 0) | (respSeen ? FLAG_ORIG_SEEN : 0);
+    if (this.i32[i + I_PROTO] === PROTO_TCP) {
+      // Swap the two endpoint blocks word by word (u32 view: copies bits, never reinterprets them as doubles).
+      const a = slot * 2 * EP_I32;
+      const b = a + EP_I32;
+      for (let k = 0; k < EP_WORDS; k++) swap(this.u32, a + k, b + k);
     }
-    this.history[slot] += '^';
-  }
-
-  private endpointArrays(): (Uint8Array | Uint32Array | Float64Array)[] {
-    return [
-      this.eState,
-      this.ePrevState,
-      this.eDidClose,
-      this.eStartSeq,
-      this.eLastSeq,
-      this.eAckSeq,
-      this.eSeqWraps,
-      this.eAckWraps,
-      this.eFinCnt,
-      this.eRxmtCnt,
-      this.eWin0Cnt,
-      this.eChkCnt,
-      this.eChkThresh,
-      this.eRxmtThresh,
-      this.eWin0Thresh,
-      this.eHistLastSyn,
-      this.eHistLastFin,
-      this.eHistLastRst,
-      this.eReassemNext,
-      this.eBufStart,
-      this.eBufEnd,
-      this.eFinSeq,
-      this.eGapCnt,
-      this.eGapThresh,
-    ];
+    this.str[s + S_HISTORY] += '^';
   }
 
   private grow(): void {
     const n = Math.max(this.capacity + 1, Math.min(this.maxCapacity, this.capacity === 0 ? INITIAL_CAPACITY : Math.ceil(this.capacity * 1.5)));
-    const g = <T extends Float64Array | Int32Array | Uint32Array | Uint8Array>(a: T, size: number): T => {
-      const b = new (a.constructor as new (n: number) => T)(size);
-      b.set(a);
-      return b;
-    };
-    this.kPA = g(this.kPA, n);
-    this.kPB = g(this.kPB, n);
-    this.kHash = g(this.kHash, n);
-    this.serial = g(this.serial, n);
-    this.ts = g(this.ts, n);
-    this.lastTs = g(this.lastTs, n);
-    this.removeAt = g(this.removeAt, n);
-    this.queuedSec = g(this.queuedSec, n);
-    this.origPkts = g(this.origPkts, n);
-    this.respPkts = g(this.respPkts, n);
-    this.origIpBytes = g(this.origIpBytes, n);
-    this.respIpBytes = g(this.respIpBytes, n);
-    this.origPayloadBytes = g(this.origPayloadBytes, n);
-    this.respPayloadBytes = g(this.respPayloadBytes, n);
-    this.tickSec = g(this.tickSec, n);
-    this.tickOrigBytes = g(this.tickOrigBytes, n);
-    this.tickRespBytes = g(this.tickRespBytes, n);
-    this.tickOrigPkts = g(this.tickOrigPkts, n);
-    this.tickRespPkts = g(this.tickRespPkts, n);
-    this.origP = g(this.origP, n);
-    this.respP = g(this.respP, n);
-    this.histSeen = g(this.histSeen, n);
-    this.dnsMessages = g(this.dnsMessages, n);
-    this.proto = g(this.proto, n);
-    this.ipProto = g(this.ipProto, n);
-    this.flags = g(this.flags, n);
-    this.attemptAt = g(this.attemptAt, n);
-    this.deleteAt = g(this.deleteAt, n);
-    this.partialCloseAt = g(this.partialCloseAt, n);
-    this.resetAt = g(this.resetAt, n);
-    this.expireChainAt = g(this.expireChainAt, n);
-    this.closeExpireChainAt = g(this.closeExpireChainAt, n);
-    this.inactivitySec = g(this.inactivitySec, n);
-    this.missedBytes = g(this.missedBytes, n);
-    this.eState = g(this.eState, 2 * n);
-    this.ePrevState = g(this.ePrevState, 2 * n);
-    this.eDidClose = g(this.eDidClose, 2 * n);
-    this.eStartSeq = g(this.eStartSeq, 2 * n);
-    this.eLastSeq = g(this.eLastSeq, 2 * n);
-    this.eAckSeq = g(this.eAckSeq, 2 * n);
-    this.eSeqWraps = g(this.eSeqWraps, 2 * n);
-    this.eAckWraps = g(this.eAckWraps, 2 * n);
-    this.eFinCnt = g(this.eFinCnt, 2 * n);
-    this.eRxmtCnt = g(this.eRxmtCnt, 2 * n);
-    this.eWin0Cnt = g(this.eWin0Cnt, 2 * n);
-    this.eChkCnt = g(this.eChkCnt, 2 * n);
-    this.eChkThresh = g(this.eChkThresh, 2 * n);
-    this.eRxmtThresh = g(this.eRxmtThresh, 2 * n);
-    this.eWin0Thresh = g(this.eWin0Thresh, 2 * n);
-    this.eHistLastSyn = g(this.eHistLastSyn, 2 * n);
-    this.eHistLastFin = g(this.eHistLastFin, 2 * n);
-    this.eHistLastRst = g(this.eHistLastRst, 2 * n);
-    this.eReassemNext = g(this.eReassemNext, 2 * n);
-    this.eBufStart = g(this.eBufStart, 2 * n);
-    this.eBufEnd = g(this.eBufEnd, 2 * n);
-    this.eFinSeq = g(this.eFinSeq, 2 * n);
-    this.eGapCnt = g(this.eGapCnt, 2 * n);
-    this.eGapThresh = g(this.eGapThresh, 2 * n);
+    const buf = new ArrayBuffer(n * SLOT_BYTES);
+    const f64 = new Float64Array(buf);
+    f64.set(this.f64);
+    this.f64 = f64;
+    this.i32 = new Int32Array(buf);
+    this.u32 = new Uint32Array(buf);
     this.capacity = n;
   }
 }
 
-function swapNum(a: Float64Array | Int32Array, b: Float64Array | Int32Array, i: number): void {
+function swap<T>(a: { [k: number]: T }, i: number, j: number): void {
   const v = a[i]!;
-  a[i] = b[i]!;
-  b[i] = v;
-}
-
-function swapStr(a: string[], b: string[], i: number): void {
-  const v = a[i]!;
-  a[i] = b[i]!;
-  b[i] = v;
+  a[i] = a[j]!;
+  a[j] = v;
 }

@@ -23,7 +23,7 @@
  *    event time advances; past `maxFlows` live connections, finish the
  *    oldest (counted in `stats.evictedFlows`).
  *
- * Memory: one slot of the column-wise flow table (flow-table.ts) and of the
+ * Memory: one 512-byte record of the flow table (flow-table.ts) and one slot of the
  * hash index (flow-index.ts) per live connection, a few hundred bytes in
  * typed arrays; per packet nothing is allocated but output records.
  */
@@ -34,7 +34,33 @@ import { verifyIpv4HeaderChecksum, verifyTransportChecksum } from '../pcap/verif
 import { createFlowExpiryQueue } from './flow-expiry.js';
 import { toFlowRecord } from './flow-record.js';
 import { FlowIndex, hashAddress, hashFlowKey } from './flow-index.js';
-import { FLAG_ORIG_SEEN, FLAG_RESP_SEEN, FlowTable, PROTO_ICMP, PROTO_OTHER, PROTO_TCP, PROTO_UDP } from './flow-table.js';
+import {
+  F_LAST_TS,
+  F_ORIG_IP_BYTES,
+  F_ORIG_PAYLOAD_BYTES,
+  F_ORIG_PKTS,
+  F_REMOVE_AT,
+  F_RESP_IP_BYTES,
+  F_RESP_PAYLOAD_BYTES,
+  F_RESP_PKTS,
+  FLAG_ORIG_SEEN,
+  FLAG_RESP_SEEN,
+  FlowTable,
+  I_DNS_MESSAGES,
+  I_FLAGS,
+  I_K_HASH,
+  I_ORIG_P,
+  I_PROTO,
+  I_SERIAL,
+  PROTO_ICMP,
+  PROTO_OTHER,
+  PROTO_TCP,
+  PROTO_UDP,
+  S_ORIG_H,
+  SLOT_F64,
+  SLOT_I32,
+  SLOT_STR,
+} from './flow-table.js';
 import { findIcmpCounterpart, isIcmpEcho } from './icmp-counterpart.js';
 import { type LikelyServerPorts, ZEEK_DEFAULT_LIKELY_SERVER_PORTS } from './likely-server-ports.js';
 import { applyNtpFlip } from './ntp-flip.js';
@@ -160,8 +186,8 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
 
   function finishFlow(slot: number): void {
     if (table.isRemoved(slot)) return;
-    flows.remove(table.kHash[slot]!, slot);
-    if (dnsTracker !== null && table.dnsMessages[slot]! > 0) dnsTracker.endFlow(slot, out.dns);
+    flows.remove(table.i32[slot * SLOT_I32 + I_K_HASH]!, slot);
+    if (dnsTracker !== null && table.i32[slot * SLOT_I32 + I_DNS_MESSAGES]! > 0) dnsTracker.endFlow(slot, out.dns);
     if (ticks !== null) ticks.release(slot);
     out.flows.push(toFlowRecord(table, slot));
     table.release(slot);
@@ -169,12 +195,12 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
   }
 
   function updateRemoveAt(slot: number, t: number): void {
-    const proto = table.proto[slot];
-    const lastTs = table.lastTs[slot]!;
-    if (proto === PROTO_TCP) table.removeAt[slot] = computeTcpRemoveAt(table, slot, t, tcpTimers);
-    else if (proto === PROTO_UDP) table.removeAt[slot] = lastTs + udpInactivitySec;
-    else if (proto === PROTO_ICMP) table.removeAt[slot] = lastTs + icmpInactivitySec;
-    else table.removeAt[slot] = lastTs + unknownInactivitySec;
+    const proto = table.i32[slot * SLOT_I32 + I_PROTO];
+    const lastTs = table.f64[slot * SLOT_F64 + F_LAST_TS]!;
+    if (proto === PROTO_TCP) table.f64[slot * SLOT_F64 + F_REMOVE_AT] = computeTcpRemoveAt(table, slot, t, tcpTimers);
+    else if (proto === PROTO_UDP) table.f64[slot * SLOT_F64 + F_REMOVE_AT] = lastTs + udpInactivitySec;
+    else if (proto === PROTO_ICMP) table.f64[slot * SLOT_F64 + F_REMOVE_AT] = lastTs + icmpInactivitySec;
+    else table.f64[slot * SLOT_F64 + F_REMOVE_AT] = lastTs + unknownInactivitySec;
     expiry.schedule(slot);
   }
 
@@ -241,7 +267,7 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
 
     let slot = flows.find(hash, ipProto, ka, kpa, kb, kpb, oneWay);
     if (slot >= 0) {
-      if (table.removeAt[slot]! <= t) {
+      if (table.f64[slot * SLOT_F64 + F_REMOVE_AT]! <= t) {
         finishFlow(slot);
         slot = -1;
       } else if (proto === PROTO_TCP) {
@@ -258,7 +284,7 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
       if (proto === PROTO_TCP) initTcpConnection(table, slot, t, tcpTimers);
       flows.insert(hash, slot);
       byAgeSlot.push(slot);
-      byAgeSerial.push(table.serial[slot]!);
+      byAgeSerial.push(table.u32[slot * SLOT_I32 + I_SERIAL]!);
       stats.flowsCreated++;
       if (flows.count > stats.maxLiveFlows) stats.maxLiveFlows = flows.count;
       if (dst !== '255.255.255.255' && wantsFlip(proto, sport, dport, p.tcpFlags)) table.flipRoles(slot);
@@ -266,7 +292,7 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
       else if (byAgeSlot.length - byAgeHead > 2 * flows.count + 1024) compactByAge();
     }
 
-    const fromOrig = src === table.origH[slot] && (proto === PROTO_ICMP || proto === PROTO_OTHER || sport === table.origP[slot]);
+    const fromOrig = src === table.str[slot * SLOT_STR + S_ORIG_H] && (proto === PROTO_ICMP || proto === PROTO_OTHER || sport === table.i32[slot * SLOT_I32 + I_ORIG_P]);
     if (verifyChecksums && proto !== PROTO_OTHER && verifyTransportChecksum(p) === false) {
       // Zeek: the connection exists, the packet is neither counted nor analysed.
       stats.badChecksums++;
@@ -280,16 +306,16 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
 
     if (proto === PROTO_TCP) {
       if (fromOrig) {
-        table.origPkts[slot] = table.origPkts[slot]! + 1;
-        table.origIpBytes[slot] = table.origIpBytes[slot]! + p.ipLen;
+        table.f64[slot * SLOT_F64 + F_ORIG_PKTS] = table.f64[slot * SLOT_F64 + F_ORIG_PKTS]! + 1;
+        table.f64[slot * SLOT_F64 + F_ORIG_IP_BYTES] = table.f64[slot * SLOT_F64 + F_ORIG_IP_BYTES]! + p.ipLen;
       } else {
-        table.respPkts[slot] = table.respPkts[slot]! + 1;
-        table.respIpBytes[slot] = table.respIpBytes[slot]! + p.ipLen;
+        table.f64[slot * SLOT_F64 + F_RESP_PKTS] = table.f64[slot * SLOT_F64 + F_RESP_PKTS]! + 1;
+        table.f64[slot * SLOT_F64 + F_RESP_IP_BYTES] = table.f64[slot * SLOT_F64 + F_RESP_IP_BYTES]! + p.ipLen;
       }
       processTcpPacket(table, slot, fromOrig, p, tcpTimers);
       if (dnsTracker?.wants(slot)) dnsTracker.handlePacket(slot, fromOrig, p, out.dns);
     } else {
-      table.lastTs[slot] = Math.max(t, table.lastTs[slot]!);
+      table.f64[slot * SLOT_F64 + F_LAST_TS] = Math.max(t, table.f64[slot * SLOT_F64 + F_LAST_TS]!);
       if (proto === PROTO_UDP) table.checkHistory(slot, fromOrig ? 0x10 : 0x10 << 16, fromOrig ? 'D' : 'd');
       // Application analyzers (DNS, NTP) run before Zeek updates the UDP/ICMP sizes and ConnSize, which then
       // use the packet's direction as it was before any flip they made (hence NTP's "D^" with 2 orig packets).
@@ -298,18 +324,18 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
         applyNtpFlip(table, slot, fromOrig, p);
       }
       if (fromOrig) {
-        table.flags[slot] = table.flags[slot]! | FLAG_ORIG_SEEN;
-        table.origPayloadBytes[slot] = table.origPayloadBytes[slot]! + p.payloadLen;
+        table.i32[slot * SLOT_I32 + I_FLAGS] = table.i32[slot * SLOT_I32 + I_FLAGS]! | FLAG_ORIG_SEEN;
+        table.f64[slot * SLOT_F64 + F_ORIG_PAYLOAD_BYTES] = table.f64[slot * SLOT_F64 + F_ORIG_PAYLOAD_BYTES]! + p.payloadLen;
         if (countSize) {
-          table.origPkts[slot] = table.origPkts[slot]! + 1;
-          table.origIpBytes[slot] = table.origIpBytes[slot]! + p.ipLen;
+          table.f64[slot * SLOT_F64 + F_ORIG_PKTS] = table.f64[slot * SLOT_F64 + F_ORIG_PKTS]! + 1;
+          table.f64[slot * SLOT_F64 + F_ORIG_IP_BYTES] = table.f64[slot * SLOT_F64 + F_ORIG_IP_BYTES]! + p.ipLen;
         }
       } else {
-        table.flags[slot] = table.flags[slot]! | FLAG_RESP_SEEN;
-        table.respPayloadBytes[slot] = table.respPayloadBytes[slot]! + p.payloadLen;
+        table.i32[slot * SLOT_I32 + I_FLAGS] = table.i32[slot * SLOT_I32 + I_FLAGS]! | FLAG_RESP_SEEN;
+        table.f64[slot * SLOT_F64 + F_RESP_PAYLOAD_BYTES] = table.f64[slot * SLOT_F64 + F_RESP_PAYLOAD_BYTES]! + p.payloadLen;
         if (countSize) {
-          table.respPkts[slot] = table.respPkts[slot]! + 1;
-          table.respIpBytes[slot] = table.respIpBytes[slot]! + p.ipLen;
+          table.f64[slot * SLOT_F64 + F_RESP_PKTS] = table.f64[slot * SLOT_F64 + F_RESP_PKTS]! + 1;
+          table.f64[slot * SLOT_F64 + F_RESP_IP_BYTES] = table.f64[slot * SLOT_F64 + F_RESP_IP_BYTES]! + p.ipLen;
         }
       }
       if (proto === PROTO_ICMP && isIcmpEcho(p.ipVersion, p.icmpType)) {
@@ -336,7 +362,7 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
       const slot = byAgeSlot[byAgeHead]!;
       const serial = byAgeSerial[byAgeHead]!;
       byAgeHead++;
-      if (table.isRemoved(slot) || table.serial[slot] !== serial) continue;
+      if (table.isRemoved(slot) || table.u32[slot * SLOT_I32 + I_SERIAL] !== serial) continue;
       stats.evictedFlows++;
       finishFlow(slot);
     }
@@ -350,7 +376,7 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
     for (let i = byAgeHead; i < byAgeSlot.length; i++) {
       const slot = byAgeSlot[i]!;
       const serial = byAgeSerial[i]!;
-      if (!table.isRemoved(slot) && table.serial[slot] === serial) {
+      if (!table.isRemoved(slot) && table.u32[slot * SLOT_I32 + I_SERIAL] === serial) {
         slots.push(slot);
         serials.push(serial);
       }

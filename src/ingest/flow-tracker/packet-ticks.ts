@@ -13,7 +13,25 @@
  * twice in the output; consumers add them up.
  */
 import type { PacketTick, Proto } from '../../types.js';
-import { type FlowTable, PROTO_NAMES, PROTO_TCP, PROTO_UDP } from './flow-table.js';
+import {
+  F_TICK_ORIG_BYTES,
+  F_TICK_RESP_BYTES,
+  F_TICK_SEC,
+  type FlowTable,
+  I_ORIG_P,
+  I_PROTO,
+  I_RESP_P,
+  I_TICK_ORIG_PKTS,
+  I_TICK_RESP_PKTS,
+  PROTO_NAMES,
+  PROTO_TCP,
+  PROTO_UDP,
+  S_ORIG_H,
+  S_RESP_H,
+  SLOT_F64,
+  SLOT_I32,
+  SLOT_STR,
+} from './flow-table.js';
 
 export interface PacketTickCounter {
   /** Counts one packet of the connection in `slot` sent by the originator (`fromOrig`) or the responder. */
@@ -34,13 +52,13 @@ export function createPacketTickCounter(t: FlowTable): PacketTickCounter {
   const late = new Map<string, PacketTick>();
 
   function fold(slot: number): void {
-    if (t.tickSec[slot] !== curSec) return;
-    const proto = t.proto[slot]!;
+    if (t.f64[slot * SLOT_F64 + F_TICK_SEC] !== curSec) return;
+    const proto = t.i32[slot * SLOT_I32 + I_PROTO]!;
     const name = PROTO_NAMES[proto]!;
     const ports = proto === PROTO_TCP || proto === PROTO_UDP;
-    if (t.tickOrigPkts[slot]! > 0) add(agg, curSec, t.respH[slot]!, ports ? t.respP[slot]! : 0, name, t.tickOrigPkts[slot]!, t.tickOrigBytes[slot]!);
-    if (t.tickRespPkts[slot]! > 0) add(agg, curSec, t.origH[slot]!, ports ? t.origP[slot]! : 0, name, t.tickRespPkts[slot]!, t.tickRespBytes[slot]!);
-    t.tickSec[slot] = Number.NaN;
+    if (t.i32[slot * SLOT_I32 + I_TICK_ORIG_PKTS]! > 0) add(agg, curSec, t.str[slot * SLOT_STR + S_RESP_H]!, ports ? t.i32[slot * SLOT_I32 + I_RESP_P]! : 0, name, t.i32[slot * SLOT_I32 + I_TICK_ORIG_PKTS]!, t.f64[slot * SLOT_F64 + F_TICK_ORIG_BYTES]!);
+    if (t.i32[slot * SLOT_I32 + I_TICK_RESP_PKTS]! > 0) add(agg, curSec, t.str[slot * SLOT_STR + S_ORIG_H]!, ports ? t.i32[slot * SLOT_I32 + I_ORIG_P]! : 0, name, t.i32[slot * SLOT_I32 + I_TICK_RESP_PKTS]!, t.f64[slot * SLOT_F64 + F_TICK_RESP_BYTES]!);
+    t.f64[slot * SLOT_F64 + F_TICK_SEC] = Number.NaN;
   }
 
   function emitCurrent(out: PacketTick[]): void {
@@ -61,7 +79,7 @@ export function createPacketTickCounter(t: FlowTable): PacketTickCounter {
       const sec = Math.floor(tsSec);
       if (Number.isNaN(curSec) || sec > curSec) curSec = sec;
       if (sec < curSec) {
-        const proto = PROTO_NAMES[t.proto[slot]!]!;
+        const proto = PROTO_NAMES[t.i32[slot * SLOT_I32 + I_PROTO]!]!;
         const key = `${sec}|${dstHost}|${dstPort}|${proto}`;
         const tick = late.get(key);
         if (tick === undefined) late.set(key, { sec, dst: dstHost, port: dstPort, proto, pkts: 1, bytes: ipBytes });
@@ -71,20 +89,20 @@ export function createPacketTickCounter(t: FlowTable): PacketTickCounter {
         }
         return;
       }
-      if (t.tickSec[slot] !== sec) {
-        t.tickSec[slot] = sec;
-        t.tickOrigPkts[slot] = 0;
-        t.tickOrigBytes[slot] = 0;
-        t.tickRespPkts[slot] = 0;
-        t.tickRespBytes[slot] = 0;
+      if (t.f64[slot * SLOT_F64 + F_TICK_SEC] !== sec) {
+        t.f64[slot * SLOT_F64 + F_TICK_SEC] = sec;
+        t.i32[slot * SLOT_I32 + I_TICK_ORIG_PKTS] = 0;
+        t.f64[slot * SLOT_F64 + F_TICK_ORIG_BYTES] = 0;
+        t.i32[slot * SLOT_I32 + I_TICK_RESP_PKTS] = 0;
+        t.f64[slot * SLOT_F64 + F_TICK_RESP_BYTES] = 0;
         touched.push(slot);
       }
       if (fromOrig) {
-        t.tickOrigPkts[slot] = t.tickOrigPkts[slot]! + 1;
-        t.tickOrigBytes[slot] = t.tickOrigBytes[slot]! + ipBytes;
+        t.i32[slot * SLOT_I32 + I_TICK_ORIG_PKTS] = t.i32[slot * SLOT_I32 + I_TICK_ORIG_PKTS]! + 1;
+        t.f64[slot * SLOT_F64 + F_TICK_ORIG_BYTES] = t.f64[slot * SLOT_F64 + F_TICK_ORIG_BYTES]! + ipBytes;
       } else {
-        t.tickRespPkts[slot] = t.tickRespPkts[slot]! + 1;
-        t.tickRespBytes[slot] = t.tickRespBytes[slot]! + ipBytes;
+        t.i32[slot * SLOT_I32 + I_TICK_RESP_PKTS] = t.i32[slot * SLOT_I32 + I_TICK_RESP_PKTS]! + 1;
+        t.f64[slot * SLOT_F64 + F_TICK_RESP_BYTES] = t.f64[slot * SLOT_F64 + F_TICK_RESP_BYTES]! + ipBytes;
       }
     },
     advance(tsSec, out) {

@@ -1,11 +1,22 @@
 /**
- * Zeek's TCP endpoint (`TCP_Endpoint`) over the flow table's endpoint
- * columns (index `slot * 2 + side`): the states, the 32-bit sequence numbers
+ * Zeek's TCP endpoint (`TCP_Endpoint`) over the endpoint blocks of the flow
+ * table's slot records (endpoint `slot * 2 + side`): the states, the 32-bit sequence numbers
  * with wrap counts, and the payload size Zeek reports — from sequence
  * numbers, not summed segment lengths (SEMANTICS.md "duration, orig_bytes,
  * resp_bytes").
  */
-import type { FlowTable } from './flow-table.js';
+import {
+  EI_ACK_SEQ,
+  EI_ACK_WRAPS,
+  EI_FIN_CNT,
+  EI_LAST_SEQ,
+  EI_PREV_STATE,
+  EI_SEQ_WRAPS,
+  EI_START_SEQ,
+  EI_STATE,
+  EP_I32,
+  type FlowTable,
+} from './flow-table.js';
 
 /** Zeek's TCP endpoint states (the numbers of `TCP_ENDPOINT_*`). */
 export const TCP_INACTIVE = 0;
@@ -21,41 +32,41 @@ export type TcpEndpointState = 0 | 1 | 2 | 3 | 4 | 5 | 6;
 const TWO_32 = 4294967296;
 
 export function updateLastSeq(t: FlowTable, e: number, seq: number): void {
-  if (seq < t.eLastSeq[e]!) t.eSeqWraps[e] = t.eSeqWraps[e]! + 1;
-  t.eLastSeq[e] = seq;
+  if (seq < t.u32[e * EP_I32 + EI_LAST_SEQ]!) t.u32[e * EP_I32 + EI_SEQ_WRAPS] = t.u32[e * EP_I32 + EI_SEQ_WRAPS]! + 1;
+  t.u32[e * EP_I32 + EI_LAST_SEQ] = seq;
 }
 
 export function updateAckSeq(t: FlowTable, e: number, seq: number): void {
-  if (seq < t.eAckSeq[e]!) t.eAckWraps[e] = t.eAckWraps[e]! + 1;
-  t.eAckSeq[e] = seq;
+  if (seq < t.u32[e * EP_I32 + EI_ACK_SEQ]!) t.u32[e * EP_I32 + EI_ACK_WRAPS] = t.u32[e * EP_I32 + EI_ACK_WRAPS]! + 1;
+  t.u32[e * EP_I32 + EI_ACK_SEQ] = seq;
 }
 
 /** Sets start, ack and last sequence numbers as a SYN (or a partial connection's first packet) does. */
 export function initSeqs(t: FlowTable, e: number, start: number, last: number): void {
-  t.eStartSeq[e] = start;
-  t.eAckSeq[e] = start;
-  t.eLastSeq[e] = last;
+  t.u32[e * EP_I32 + EI_START_SEQ] = start;
+  t.u32[e * EP_I32 + EI_ACK_SEQ] = start;
+  t.u32[e * EP_I32 + EI_LAST_SEQ] = last;
 }
 
 /** A sequence number in 64-bit (wrap-counting) space, relative to the endpoint's start. */
 export function toRelative(t: FlowTable, e: number, seq: number, wraps: number): number {
-  return wraps * TWO_32 + seq - t.eStartSeq[e]!;
+  return wraps * TWO_32 + seq - t.u32[e * EP_I32 + EI_START_SEQ]!;
 }
 
 /** Payload bytes sent by endpoint `e` (peer `e ^ 1`), Zeek's `TCP_Endpoint::Size()`. */
 export function computeEndpointSize(t: FlowTable, e: number): number {
-  const start = t.eStartSeq[e]!;
-  if (t.ePrevState[e] === TCP_SYN_SENT && t.eState[e] === TCP_RESET && t.eState[e ^ 1] === TCP_INACTIVE) {
-    const ackFull = t.eAckWraps[e]! * TWO_32 + t.eAckSeq[e]!;
+  const start = t.u32[e * EP_I32 + EI_START_SEQ]!;
+  if (t.u32[e * EP_I32 + EI_PREV_STATE] === TCP_SYN_SENT && t.u32[e * EP_I32 + EI_STATE] === TCP_RESET && t.u32[(e ^ 1) * EP_I32 + EI_STATE] === TCP_INACTIVE) {
+    const ackFull = t.u32[e * EP_I32 + EI_ACK_WRAPS]! * TWO_32 + t.u32[e * EP_I32 + EI_ACK_SEQ]!;
     const noDataAcked = ackFull === start || ackFull === start + 1;
     if (!noDataAcked) return 0;
   }
-  const last = t.eSeqWraps[e]! * TWO_32 + t.eLastSeq[e]!;
-  const ack = t.eAckWraps[e]! * TWO_32 + t.eAckSeq[e]!;
+  const last = t.u32[e * EP_I32 + EI_SEQ_WRAPS]! * TWO_32 + t.u32[e * EP_I32 + EI_LAST_SEQ]!;
+  const ack = t.u32[e * EP_I32 + EI_ACK_WRAPS]! * TWO_32 + t.u32[e * EP_I32 + EI_ACK_SEQ]!;
   let size = Math.max(last, ack) - start;
   if (size < 0) size = 0;
   if (size !== 0) size--;
-  if (t.eFinCnt[e]! > 0 && size !== 0) size--;
+  if (t.u32[e * EP_I32 + EI_FIN_CNT]! > 0 && size !== 0) size--;
   return size;
 }
 

@@ -21,6 +21,33 @@
  */
 import type { DecodedPacket } from '../pcap/decoded-packet.js';
 import {
+  EF_FIN_SEQ,
+  EF_HIST_LAST_FIN,
+  EF_HIST_LAST_RST,
+  EF_HIST_LAST_SYN,
+  EI_ACK_SEQ,
+  EI_ACK_WRAPS,
+  EI_DID_CLOSE,
+  EI_FIN_CNT,
+  EI_LAST_SEQ,
+  EI_PREV_STATE,
+  EI_RXMT_CNT,
+  EI_RXMT_THRESH,
+  EI_SEQ_WRAPS,
+  EI_START_SEQ,
+  EI_STATE,
+  EI_WIN0_CNT,
+  EI_WIN0_THRESH,
+  EP_F64,
+  EP_I32,
+  F_ATTEMPT_AT,
+  F_CLOSE_EXPIRE_CHAIN_AT,
+  F_DELETE_AT,
+  F_EXPIRE_CHAIN_AT,
+  F_INACTIVITY_SEC,
+  F_LAST_TS,
+  F_PARTIAL_CLOSE_AT,
+  F_RESET_AT,
   FLAG_TCP_ACTIVE,
   type FlowTable,
   HIST_ACK_PKT,
@@ -30,6 +57,12 @@ import {
   HIST_MULTI_FLAG_PKT,
   HIST_RST_PKT,
   HIST_SYN_PKT,
+  I_FLAGS,
+  I_RESP_P,
+  S_HISTORY,
+  SLOT_F64,
+  SLOT_I32,
+  SLOT_STR,
 } from './flow-table.js';
 import { noteTcpAck, noteTcpData } from './tcp-gaps.js';
 import {
@@ -88,24 +121,24 @@ export const ZEEK_TCP_TIMERS: TcpTimerSettings = {
 
 /** Sets up the TCP part of a new connection in `slot`. */
 export function initTcpConnection(t: FlowTable, slot: number, startSec: number, timers: TcpTimerSettings): void {
-  t.flags[slot] = t.flags[slot]! | FLAG_TCP_ACTIVE;
-  t.expireChainAt[slot] = startSec + timers.synTimeoutSec;
-  t.inactivitySec[slot] = timers.handshakeInactivitySec;
+  t.i32[slot * SLOT_I32 + I_FLAGS] = t.i32[slot * SLOT_I32 + I_FLAGS]! | FLAG_TCP_ACTIVE;
+  t.f64[slot * SLOT_F64 + F_EXPIRE_CHAIN_AT] = startSec + timers.synTimeoutSec;
+  t.f64[slot * SLOT_F64 + F_INACTIVITY_SEC] = timers.handshakeInactivitySec;
 }
 
 /** Zeek `TCP_Endpoint::SetState` for endpoint `e` (peer `e ^ 1`), with the switch to the post-handshake inactivity timeout. */
 function setState(t: FlowTable, slot: number, e: number, s: number, timers: TcpTimerSettings): void {
-  const cur = t.eState[e]!;
+  const cur = t.u32[e * EP_I32 + EI_STATE]!;
   if (s === cur) return;
-  if (!isHandshakeState(s) && isHandshakeState(cur) && isHandshakeState(t.eState[e ^ 1]!) && t.inactivitySec[slot] === timers.handshakeInactivitySec) {
-    t.inactivitySec[slot] = timers.inactivitySec;
+  if (!isHandshakeState(s) && isHandshakeState(cur) && isHandshakeState(t.u32[(e ^ 1) * EP_I32 + EI_STATE]!) && t.f64[slot * SLOT_F64 + F_INACTIVITY_SEC] === timers.handshakeInactivitySec) {
+    t.f64[slot * SLOT_F64 + F_INACTIVITY_SEC] = timers.inactivitySec;
   }
-  t.ePrevState[e] = cur;
-  t.eState[e] = s;
+  t.u32[e * EP_I32 + EI_PREV_STATE] = cur;
+  t.u32[e * EP_I32 + EI_STATE] = s;
 }
 
 function isClosed(t: FlowTable, slot: number): boolean {
-  return t.eDidClose[slot * 2] !== 0 || t.eDidClose[slot * 2 + 1] !== 0;
+  return t.u32[(slot * 2) * EP_I32 + EI_DID_CLOSE] !== 0 || t.u32[(slot * 2 + 1) * EP_I32 + EI_DID_CLOSE] !== 0;
 }
 
 /**
@@ -120,13 +153,13 @@ export function isTcpReuse(t: FlowTable, slot: number, p: DecodedPacket): boolea
   const r = o + 1;
   let connOrig = o;
   if ((flags & ACK) !== 0) {
-    if (t.eState[o] !== TCP_INACTIVE) return false;
+    if (t.u32[o * EP_I32 + EI_STATE] !== TCP_INACTIVE) return false;
     connOrig = r;
   }
   if (!isClosed(t, slot)) {
     const baseSeq = p.tcpSeq >>> 0;
-    if (baseSeq === t.eStartSeq[connOrig]) return false;
-    if ((flags & ACK) === 0 && t.eState[connOrig] === TCP_SYN_ACK_SENT && t.eState[r] === TCP_INACTIVE && baseSeq === t.eStartSeq[r]) return false;
+    if (baseSeq === t.u32[connOrig * EP_I32 + EI_START_SEQ]) return false;
+    if ((flags & ACK) === 0 && t.u32[connOrig * EP_I32 + EI_STATE] === TCP_SYN_ACK_SENT && t.u32[r * EP_I32 + EI_STATE] === TCP_INACTIVE && baseSeq === t.u32[r * EP_I32 + EI_START_SEQ]) return false;
   }
   return true;
 }
@@ -149,61 +182,61 @@ export function processTcpPacket(t: FlowTable, slot: number, isOrig: boolean, p:
   const seqOnePast = (baseSeq + segLen) >>> 0;
 
   initEndpoint(t, e, flags, baseSeq, seqOnePast);
-  const relSeq = relativeSeq(t, e, baseSeq, t.eLastSeq[e]!, t.eSeqWraps[e]!);
+  const relSeq = relativeSeq(t, e, baseSeq, t.u32[e * EP_I32 + EI_LAST_SEQ]!, t.u32[e * EP_I32 + EI_SEQ_WRAPS]!);
 
   if (updateHistory(t, slot, flags, e, relSeq, len)) {
     e ^= 1;
     peer ^= 1;
   }
-  if (p.tcpWindow === 0 && (flags & RST) === 0 && t.eState[peer] !== TCP_CLOSED && t.eState[e] !== TCP_RESET) {
-    const c = t.eWin0Cnt[e]! + 1;
-    t.eWin0Cnt[e] = c;
-    if (c === t.eWin0Thresh[e]) {
-      t.history[slot] += (e & 1) === 0 ? 'W' : 'w';
-      t.eWin0Thresh[e] = c >= 1e9 ? 0 : c * 10;
+  if (p.tcpWindow === 0 && (flags & RST) === 0 && t.u32[peer * EP_I32 + EI_STATE] !== TCP_CLOSED && t.u32[e * EP_I32 + EI_STATE] !== TCP_RESET) {
+    const c = t.u32[e * EP_I32 + EI_WIN0_CNT]! + 1;
+    t.u32[e * EP_I32 + EI_WIN0_CNT] = c;
+    if (c === t.u32[e * EP_I32 + EI_WIN0_THRESH]) {
+      t.str[slot * SLOT_STR + S_HISTORY] += (e & 1) === 0 ? 'W' : 'w';
+      t.u32[e * EP_I32 + EI_WIN0_THRESH] = c >= 1e9 ? 0 : c * 10;
     }
   }
 
-  if (t.eDidClose[slot * 2] === 0 || t.eDidClose[slot * 2 + 1] === 0) t.lastTs[slot] = now;
+  if (t.u32[(slot * 2) * EP_I32 + EI_DID_CLOSE] === 0 || t.u32[(slot * 2 + 1) * EP_I32 + EI_DID_CLOSE] === 0) t.f64[slot * SLOT_F64 + F_LAST_TS] = now;
 
   if (flags & FIN) {
-    t.eFinCnt[e] = t.eFinCnt[e]! + 1;
-    t.eFinSeq[e] = relSeq + segLen;
+    t.u32[e * EP_I32 + EI_FIN_CNT] = t.u32[e * EP_I32 + EI_FIN_CNT]! + 1;
+    t.f64[e * EP_F64 + EF_FIN_SEQ] = relSeq + segLen;
   }
 
   // Zeek's rel_ack: 1 when the peer was not seen yet, 0 on an underflow.
   let relAck = Number.NaN;
   if (flags & ACK) {
-    if (t.eState[peer] === TCP_INACTIVE) {
+    if (t.u32[peer * EP_I32 + EI_STATE] === TCP_INACTIVE) {
       const a = (ackSeq - 1) >>> 0;
       initSeqs(t, peer, a, a);
       relAck = 1;
     } else {
-      relAck = relativeSeq(t, peer, ackSeq, t.eAckSeq[peer]!, t.eAckWraps[peer]!);
+      relAck = relativeSeq(t, peer, ackSeq, t.u32[peer * EP_I32 + EI_ACK_SEQ]!, t.u32[peer * EP_I32 + EI_ACK_WRAPS]!);
       if (Number.isNaN(relAck)) relAck = 0;
       else if ((flags & RST) === 0) {
-        const deltaAck = seqDelta(ackSeq, t.eAckSeq[peer]!);
+        const deltaAck = seqDelta(ackSeq, t.u32[peer * EP_I32 + EI_ACK_SEQ]!);
         if (!(ackSeq === 0 && deltaAck > TOO_LARGE_SEQ_DELTA) && deltaAck > 0) updateAckSeq(t, peer, ackSeq);
       }
     }
   }
 
-  const lastSeq = t.eLastSeq[e]!;
+  const lastSeq = t.u32[e * EP_I32 + EI_LAST_SEQ]!;
   const deltaLast = seqDelta(seqOnePast, lastSeq);
   if ((flags & (SYN | RST)) !== 0 && (deltaLast > TOO_LARGE_SEQ_DELTA || deltaLast < -TOO_LARGE_SEQ_DELTA)) {
     // untrusted jump
-  } else if ((flags & FIN) !== 0 && lastSeq === ((t.eStartSeq[e]! + 1) >>> 0)) {
+  } else if ((flags & FIN) !== 0 && lastSeq === ((t.u32[e * EP_I32 + EI_START_SEQ]! + 1) >>> 0)) {
     updateLastSeq(t, e, seqOnePast);
-  } else if (t.eState[e] === TCP_RESET) {
+  } else if (t.u32[e * EP_I32 + EI_STATE] === TCP_RESET) {
     // sequence numbers after a reset are not trusted
   } else if (deltaLast > 0) {
     updateLastSeq(t, e, seqOnePast);
   } else if (len > 0) {
-    const c = t.eRxmtCnt[e]! + 1;
-    t.eRxmtCnt[e] = c;
-    if (c === t.eRxmtThresh[e]) {
-      t.history[slot] += (e & 1) === 0 ? 'T' : 't';
-      t.eRxmtThresh[e] = c >= 1e9 ? 0 : c * 10;
+    const c = t.u32[e * EP_I32 + EI_RXMT_CNT]! + 1;
+    t.u32[e * EP_I32 + EI_RXMT_CNT] = c;
+    if (c === t.u32[e * EP_I32 + EI_RXMT_THRESH]) {
+      t.str[slot * SLOT_STR + S_HISTORY] += (e & 1) === 0 ? 'T' : 't';
+      t.u32[e * EP_I32 + EI_RXMT_THRESH] = c >= 1e9 ? 0 : c * 10;
     }
   }
 
@@ -219,30 +252,30 @@ export function processTcpPacket(t: FlowTable, slot: number, isOrig: boolean, p:
 }
 
 function initEndpoint(t: FlowTable, e: number, flags: number, firstSeq: number, lastSeq: number): void {
-  switch (t.eState[e]) {
+  switch (t.u32[e * EP_I32 + EI_STATE]) {
     case TCP_INACTIVE:
       if (flags & SYN) {
-        t.eStartSeq[e] = firstSeq;
-        t.eAckSeq[e] = firstSeq;
+        t.u32[e * EP_I32 + EI_START_SEQ] = firstSeq;
+        t.u32[e * EP_I32 + EI_ACK_SEQ] = firstSeq;
       } else {
         // A partial connection: number as though a SYN had been seen.
         const start = (firstSeq - 1) >>> 0;
-        t.eStartSeq[e] = start;
-        t.eAckSeq[e] = start;
+        t.u32[e * EP_I32 + EI_START_SEQ] = start;
+        t.u32[e * EP_I32 + EI_ACK_SEQ] = start;
         lastSeq = firstSeq;
       }
-      t.eLastSeq[e] = lastSeq;
+      t.u32[e * EP_I32 + EI_LAST_SEQ] = lastSeq;
       break;
     case TCP_SYN_SENT:
     case TCP_SYN_ACK_SENT:
-      if (flags & SYN && firstSeq !== t.eStartSeq[e]) initSeqs(t, e, firstSeq, lastSeq);
+      if (flags & SYN && firstSeq !== t.u32[e * EP_I32 + EI_START_SEQ]) initSeqs(t, e, firstSeq, lastSeq);
       break;
     case TCP_ESTABLISHED:
     case TCP_PARTIAL:
       if (flags & SYN) initSeqs(t, e, firstSeq, lastSeq);
       break;
     case TCP_RESET:
-      if (flags & SYN && t.ePrevState[e] === TCP_INACTIVE) initSeqs(t, e, firstSeq, lastSeq);
+      if (flags & SYN && t.u32[e * EP_I32 + EI_PREV_STATE] === TCP_INACTIVE) initSeqs(t, e, firstSeq, lastSeq);
       break;
     default:
       break;
@@ -258,7 +291,7 @@ function relativeSeq(t: FlowTable, e: number, cur: number, last: number, wraps: 
     if (cur < last) wraps++;
   }
   if (wraps === 0) {
-    const d = seqDelta(cur, t.eStartSeq[e]!);
+    const d = seqDelta(cur, t.u32[e * EP_I32 + EI_START_SEQ]!);
     return d < 0 ? Number.NaN : d;
   }
   return toRelative(t, e, cur, wraps);
@@ -273,24 +306,24 @@ function updateHistory(t: FlowTable, slot: number, flags: number, e: number, rel
   } else if (bits === 1) {
     if (flags & SYN) {
       const code = flags & ACK ? 'H' : 'S';
-      if (checkHistory(t, slot, e, HIST_SYN_PKT, code) && relSeq !== t.eHistLastSyn[e]) addHistory(t, slot, e, code);
-      t.eHistLastSyn[e] = relSeq;
+      if (checkHistory(t, slot, e, HIST_SYN_PKT, code) && relSeq !== t.f64[e * EP_F64 + EF_HIST_LAST_SYN]) addHistory(t, slot, e, code);
+      t.f64[e * EP_F64 + EF_HIST_LAST_SYN] = relSeq;
     }
     if (flags & FIN) {
-      if (checkHistory(t, slot, e, HIST_FIN_PKT, 'F') && relSeq + len !== t.eHistLastFin[e]) addHistory(t, slot, e, 'F');
-      t.eHistLastFin[e] = relSeq + len;
+      if (checkHistory(t, slot, e, HIST_FIN_PKT, 'F') && relSeq + len !== t.f64[e * EP_F64 + EF_HIST_LAST_FIN]) addHistory(t, slot, e, 'F');
+      t.f64[e * EP_F64 + EF_HIST_LAST_FIN] = relSeq + len;
     }
     if (flags & RST) {
-      if (checkHistory(t, slot, e, HIST_RST_PKT, 'R') && relSeq !== t.eHistLastRst[e]) addHistory(t, slot, e, 'R');
-      t.eHistLastRst[e] = relSeq;
+      if (checkHistory(t, slot, e, HIST_RST_PKT, 'R') && relSeq !== t.f64[e * EP_F64 + EF_HIST_LAST_RST]) addHistory(t, slot, e, 'R');
+      t.f64[e * EP_F64 + EF_HIST_LAST_RST] = relSeq;
     }
   } else if (len > 0 || flags & ACK) {
     // A connection that a SYN-ACK started without being flipped (history exactly "H") is flipped
     // when the next ACK or data packet arrives, from either side (zeek PR #2191): history "^h".
     let flipped = false;
-    if (t.history[slot] === 'H') {
+    if (t.str[slot * SLOT_STR + S_HISTORY] === 'H') {
       t.flipRoles(slot);
-      t.history[slot] = '^h';
+      t.str[slot * SLOT_STR + S_HISTORY] = '^h';
       e ^= 1;
       flipped = true;
     }
@@ -306,7 +339,7 @@ function checkHistory(t: FlowTable, slot: number, e: number, mask: number, code:
 }
 
 function addHistory(t: FlowTable, slot: number, e: number, code: string): void {
-  t.history[slot] += (e & 1) === 0 ? code : code.toLowerCase();
+  t.str[slot * SLOT_STR + S_HISTORY] += (e & 1) === 0 ? code : code.toLowerCase();
 }
 
 const STATE_CLOSE = 1;
@@ -326,14 +359,14 @@ function updateStateMachine(
 ): number {
   let result = 0;
   let peer = e ^ 1;
-  switch (t.eState[e]) {
+  switch (t.u32[e * EP_I32 + EI_STATE]) {
     case TCP_INACTIVE: {
       if (flags & SYN) {
         if (isOrig) {
           setState(t, slot, e, flags & ACK ? TCP_SYN_ACK_SENT : TCP_SYN_SENT, timers);
-          t.attemptAt[slot] = now + timers.attemptDelaySec;
+          t.f64[slot * SLOT_F64 + F_ATTEMPT_AT] = now + timers.attemptDelaySec;
         } else {
-          if ((flags & ACK) === 0 && t.eState[peer] === TCP_SYN_ACK_SENT && baseSeq === t.eStartSeq[e]) {
+          if ((flags & ACK) === 0 && t.u32[peer * EP_I32 + EI_STATE] === TCP_SYN_ACK_SENT && baseSeq === t.u32[e * EP_I32 + EI_START_SEQ]) {
             // SYN / SYN-ACK reversal: flip the endpoints and establish.
             t.flipRoles(slot);
             e ^= 1;
@@ -341,9 +374,9 @@ function updateStateMachine(
             result |= STATE_FLIPPED;
             setState(t, slot, peer, TCP_ESTABLISHED, timers);
           }
-          if (t.eState[peer] === TCP_SYN_SENT) setState(t, slot, peer, TCP_ESTABLISHED, timers);
+          if (t.u32[peer * EP_I32 + EI_STATE] === TCP_SYN_SENT) setState(t, slot, peer, TCP_ESTABLISHED, timers);
           setState(t, slot, e, TCP_ESTABLISHED, timers);
-          if (t.eState[peer] !== TCP_PARTIAL && timers.longInactivityPorts.has(t.respP[slot]!)) t.inactivitySec[slot] = timers.longInactivitySec;
+          if (t.u32[peer * EP_I32 + EI_STATE] !== TCP_PARTIAL && timers.longInactivityPorts.has(t.i32[slot * SLOT_I32 + I_RESP_P]!)) t.f64[slot * SLOT_F64 + F_INACTIVITY_SEC] = timers.longInactivitySec;
         }
       }
       if (flags & FIN) {
@@ -354,10 +387,10 @@ function updateStateMachine(
         setState(t, slot, e, TCP_RESET, timers);
         result |= STATE_CLOSE;
       }
-      if (t.eState[e] === TCP_INACTIVE) {
-        if (!isOrig && len === 0 && t.eState[slot * 2] === TCP_SYN_SENT) {
+      if (t.u32[e * EP_I32 + EI_STATE] === TCP_INACTIVE) {
+        if (!isOrig && len === 0 && t.u32[(slot * 2) * EP_I32 + EI_STATE] === TCP_SYN_SENT) {
           // An ACK of the SYN before the SYN-ACK: not a partial connection.
-        } else if (flags & ACK && t.eState[peer] === TCP_ESTABLISHED) {
+        } else if (flags & ACK && t.u32[peer * EP_I32 + EI_STATE] === TCP_ESTABLISHED) {
           setState(t, slot, e, TCP_ESTABLISHED, timers);
         } else {
           setState(t, slot, e, TCP_PARTIAL, timers);
@@ -373,31 +406,31 @@ function updateStateMachine(
       }
       if (flags & RST) {
         setState(t, slot, e, TCP_RESET, timers);
-        t.flags[slot] = t.flags[slot]! & ~FLAG_TCP_ACTIVE;
+        t.i32[slot * SLOT_I32 + I_FLAGS] = t.i32[slot * SLOT_I32 + I_FLAGS]! & ~FLAG_TCP_ACTIVE;
         result |= STATE_CLOSE;
       }
       break;
     case TCP_ESTABLISHED:
     case TCP_PARTIAL:
-      if (flags & SYN && t.eState[e] === TCP_PARTIAL && t.eState[peer] === TCP_INACTIVE && (flags & ACK) === 0) {
+      if (flags & SYN && t.u32[e * EP_I32 + EI_STATE] === TCP_PARTIAL && t.u32[peer * EP_I32 + EI_STATE] === TCP_INACTIVE && (flags & ACK) === 0) {
         setState(t, slot, e, TCP_SYN_SENT, timers);
       }
       if (flags & FIN && (flags & RST) === 0) {
         setState(t, slot, e, TCP_CLOSED, timers);
-        if (t.eState[peer] === TCP_RESET && t.ePrevState[peer] === TCP_CLOSED) setState(t, slot, peer, TCP_CLOSED, timers);
+        if (t.u32[peer * EP_I32 + EI_STATE] === TCP_RESET && t.u32[peer * EP_I32 + EI_PREV_STATE] === TCP_CLOSED) setState(t, slot, peer, TCP_CLOSED, timers);
         result |= STATE_CLOSE;
       }
       if (flags & RST) {
         setState(t, slot, e, TCP_RESET, timers);
         result |= STATE_CLOSE;
-        if (t.eState[peer] !== TCP_RESET || t.ePrevState[peer] !== TCP_ESTABLISHED) t.flags[slot] = t.flags[slot]! & ~FLAG_TCP_ACTIVE;
+        if (t.u32[peer * EP_I32 + EI_STATE] !== TCP_RESET || t.u32[peer * EP_I32 + EI_PREV_STATE] !== TCP_ESTABLISHED) t.i32[slot * SLOT_I32 + I_FLAGS] = t.i32[slot * SLOT_I32 + I_FLAGS]! & ~FLAG_TCP_ACTIVE;
       }
       break;
     case TCP_CLOSED:
-      if (flags & RST && t.eState[peer] !== TCP_CLOSED) {
+      if (flags & RST && t.u32[peer * EP_I32 + EI_STATE] !== TCP_CLOSED) {
         setState(t, slot, e, TCP_RESET, timers);
-        if (t.eDidClose[e] === 0) result |= STATE_CLOSE;
-        if (t.flags[slot]! & FLAG_TCP_ACTIVE) t.resetAt[slot] = now + timers.resetDelaySec;
+        if (t.u32[e * EP_I32 + EI_DID_CLOSE] === 0) result |= STATE_CLOSE;
+        if (t.i32[slot * SLOT_I32 + I_FLAGS]! & FLAG_TCP_ACTIVE) t.f64[slot * SLOT_F64 + F_RESET_AT] = now + timers.resetDelaySec;
       }
       break;
     default:
@@ -408,21 +441,21 @@ function updateStateMachine(
 
 /** Zeek `TCPSessionAdapter::ConnectionClosed`: marks side `e` closed and arms the removal timers. */
 function connectionClosed(t: FlowTable, slot: number, e: number, timers: TcpTimerSettings): void {
-  if (t.eDidClose[e] !== 0) return;
-  t.eDidClose[e] = 1;
+  if (t.u32[e * EP_I32 + EI_DID_CLOSE] !== 0) return;
+  t.u32[e * EP_I32 + EI_DID_CLOSE] = 1;
   const peer = e ^ 1;
-  const closeComplete = t.eState[e] === TCP_RESET || t.eDidClose[peer] !== 0 || t.eState[peer] === TCP_INACTIVE;
+  const closeComplete = t.u32[e * EP_I32 + EI_STATE] === TCP_RESET || t.u32[peer * EP_I32 + EI_DID_CLOSE] !== 0 || t.u32[peer * EP_I32 + EI_STATE] === TCP_INACTIVE;
   if (closeComplete) {
-    t.flags[slot] = t.flags[slot]! & ~FLAG_TCP_ACTIVE;
-    t.attemptAt[slot] = Number.NaN;
-    t.partialCloseAt[slot] = Number.NaN;
-    t.resetAt[slot] = Number.NaN;
-    t.expireChainAt[slot] = Number.NaN;
-    t.closeExpireChainAt[slot] = Number.NaN;
-    t.deleteAt[slot] = t.lastTs[slot]! + timers.closeDelaySec;
-  } else if (t.ePrevState[e] === TCP_INACTIVE) {
-    t.partialCloseAt[slot] = t.lastTs[slot]! + timers.partialCloseDelaySec;
+    t.i32[slot * SLOT_I32 + I_FLAGS] = t.i32[slot * SLOT_I32 + I_FLAGS]! & ~FLAG_TCP_ACTIVE;
+    t.f64[slot * SLOT_F64 + F_ATTEMPT_AT] = Number.NaN;
+    t.f64[slot * SLOT_F64 + F_PARTIAL_CLOSE_AT] = Number.NaN;
+    t.f64[slot * SLOT_F64 + F_RESET_AT] = Number.NaN;
+    t.f64[slot * SLOT_F64 + F_EXPIRE_CHAIN_AT] = Number.NaN;
+    t.f64[slot * SLOT_F64 + F_CLOSE_EXPIRE_CHAIN_AT] = Number.NaN;
+    t.f64[slot * SLOT_F64 + F_DELETE_AT] = t.f64[slot * SLOT_F64 + F_LAST_TS]! + timers.closeDelaySec;
+  } else if (t.u32[e * EP_I32 + EI_PREV_STATE] === TCP_INACTIVE) {
+    t.f64[slot * SLOT_F64 + F_PARTIAL_CLOSE_AT] = t.f64[slot * SLOT_F64 + F_LAST_TS]! + timers.partialCloseDelaySec;
   } else {
-    t.closeExpireChainAt[slot] = t.lastTs[slot]! + timers.sessionTimerSec;
+    t.f64[slot * SLOT_F64 + F_CLOSE_EXPIRE_CHAIN_AT] = t.f64[slot * SLOT_F64 + F_LAST_TS]! + timers.sessionTimerSec;
   }
 }

@@ -14,34 +14,51 @@
  * - the inactivity timeout (60 s during the handshake, 300 s after, 1 h for
  *   established connections to 21, 22, 23, 513).
  */
-import { FLAG_TCP_ACTIVE, type FlowTable } from './flow-table.js';
+import {
+  EI_DID_CLOSE,
+  EI_STATE,
+  EP_I32,
+  F_ATTEMPT_AT,
+  F_CLOSE_EXPIRE_CHAIN_AT,
+  F_DELETE_AT,
+  F_EXPIRE_CHAIN_AT,
+  F_INACTIVITY_SEC,
+  F_LAST_TS,
+  F_PARTIAL_CLOSE_AT,
+  F_RESET_AT,
+  FLAG_TCP_ACTIVE,
+  type FlowTable,
+  I_FLAGS,
+  SLOT_F64,
+  SLOT_I32,
+} from './flow-table.js';
 import { TCP_INACTIVE, TCP_RESET, TCP_SYN_ACK_SENT, TCP_SYN_SENT } from './tcp-endpoint.js';
 import type { TcpTimerSettings } from './tcp-session.js';
 
 /** Drops one-shot timers that fired at or before `nowSec` without removing the connection. */
 export function clearFiredTcpTimers(t: FlowTable, slot: number, nowSec: number): void {
-  if (t.attemptAt[slot]! <= nowSec) t.attemptAt[slot] = Number.NaN;
-  if (t.partialCloseAt[slot]! <= nowSec) t.partialCloseAt[slot] = Number.NaN;
-  if (t.resetAt[slot]! <= nowSec) t.resetAt[slot] = Number.NaN;
+  if (t.f64[slot * SLOT_F64 + F_ATTEMPT_AT]! <= nowSec) t.f64[slot * SLOT_F64 + F_ATTEMPT_AT] = Number.NaN;
+  if (t.f64[slot * SLOT_F64 + F_PARTIAL_CLOSE_AT]! <= nowSec) t.f64[slot * SLOT_F64 + F_PARTIAL_CLOSE_AT] = Number.NaN;
+  if (t.f64[slot * SLOT_F64 + F_RESET_AT]! <= nowSec) t.f64[slot * SLOT_F64 + F_RESET_AT] = Number.NaN;
 }
 
 /** The event time at which the connection would be removed if no further packet came. */
 export function computeTcpRemoveAt(t: FlowTable, slot: number, nowSec: number, timers: TcpTimerSettings): number {
-  const lastTs = t.lastTs[slot]!;
-  let at = lastTs + t.inactivitySec[slot]!;
-  const deleteAt = t.deleteAt[slot]!;
+  const lastTs = t.f64[slot * SLOT_F64 + F_LAST_TS]!;
+  let at = lastTs + t.f64[slot * SLOT_F64 + F_INACTIVITY_SEC]!;
+  const deleteAt = t.f64[slot * SLOT_F64 + F_DELETE_AT]!;
   if (deleteAt < at) at = deleteAt;
-  if ((t.flags[slot]! & FLAG_TCP_ACTIVE) === 0) return at;
-  const os = t.eState[slot * 2]!;
-  const rs = t.eState[slot * 2 + 1]!;
-  const oClosed = t.eDidClose[slot * 2] !== 0;
-  const rClosed = t.eDidClose[slot * 2 + 1] !== 0;
-  const attemptAt = t.attemptAt[slot]!;
+  if ((t.i32[slot * SLOT_I32 + I_FLAGS]! & FLAG_TCP_ACTIVE) === 0) return at;
+  const os = t.u32[(slot * 2) * EP_I32 + EI_STATE]!;
+  const rs = t.u32[(slot * 2 + 1) * EP_I32 + EI_STATE]!;
+  const oClosed = t.u32[(slot * 2) * EP_I32 + EI_DID_CLOSE] !== 0;
+  const rClosed = t.u32[(slot * 2 + 1) * EP_I32 + EI_DID_CLOSE] !== 0;
+  const attemptAt = t.f64[slot * SLOT_F64 + F_ATTEMPT_AT]!;
   if (attemptAt < at && (os === TCP_SYN_SENT || os === TCP_SYN_ACK_SENT) && rs === TCP_INACTIVE) at = attemptAt;
   const anyReset = os === TCP_RESET || rs === TCP_RESET;
-  const partialCloseAt = t.partialCloseAt[slot]!;
+  const partialCloseAt = t.f64[slot * SLOT_F64 + F_PARTIAL_CLOSE_AT]!;
   if (partialCloseAt < at && os !== TCP_INACTIVE && rs !== TCP_INACTIVE && !(oClosed && rClosed) && !anyReset) at = partialCloseAt;
-  const resetAt = t.resetAt[slot]!;
+  const resetAt = t.f64[slot * SLOT_F64 + F_RESET_AT]!;
   if (resetAt < at) at = resetAt;
   const expireWould =
     ((oClosed || rClosed) && ((oClosed && rClosed) || anyReset || os === TCP_INACTIVE || rs === TCP_INACTIVE)) || (os === TCP_INACTIVE && rs === TCP_INACTIVE);
@@ -50,8 +67,8 @@ export function computeTcpRemoveAt(t: FlowTable, slot: number, nowSec: number, t
     const after = Math.max(lastTs + timers.connectionLingerSec, nowSec);
     at = Math.min(
       at,
-      nextChainFiring(t.expireChainAt[slot]!, timers.sessionTimerSec, after),
-      nextChainFiring(t.closeExpireChainAt[slot]!, timers.sessionTimerSec, after),
+      nextChainFiring(t.f64[slot * SLOT_F64 + F_EXPIRE_CHAIN_AT]!, timers.sessionTimerSec, after),
+      nextChainFiring(t.f64[slot * SLOT_F64 + F_CLOSE_EXPIRE_CHAIN_AT]!, timers.sessionTimerSec, after),
     );
   }
   return at;
