@@ -25,8 +25,7 @@ import { defaultPolicyRules } from '../detect/default-policy.js';
 import type { Detector } from '../detect/detector.js';
 import { combineRules, loadRulesFile } from '../detect/policy-rules.js';
 import { createRunCounters, runDetectors } from '../detect/run-detectors.js';
-import { INPUT_FORMATS, type InputFormat } from '../ingest/detect.js';
-import { DEFAULT_MAX_INVALID, readInputs } from '../ingest/read-input.js';
+import { readInputs } from '../ingest/read-input.js';
 import { BACKEND_NAMES, type BackendName, isBackendName } from '../model/backend.js';
 import { type FlowhoundModel, loadModel } from '../model/flowhound-model.js';
 import { createScorer } from '../score/scorer.js';
@@ -37,6 +36,7 @@ import type { OutputFormat, Sink, TextOutput } from '../sink/sink.js';
 import { OUTPUT_FORMATS } from '../sink/sink.js';
 import { createTableSink } from '../sink/table.js';
 import { SEVERITY_ORDER, type Severity } from '../types.js';
+import { INPUT_OPTION_NAMES, type InputArgs, toReadOptions, withInputOptions } from './input-options.js';
 import { formatRunSummary } from './run-summary.js';
 import { UsageError } from './usage-error.js';
 
@@ -46,7 +46,7 @@ export const EXIT_FINDINGS = 3;
 /** The shipped model, resolved from the package (works from src/ and dist/). */
 export const DEFAULT_MODEL_DIR = fileURLToPath(new URL('../../models/default', import.meta.url));
 
-interface AnalyzeArgs {
+interface AnalyzeArgs extends InputArgs {
   inputs: string[];
   model?: string | boolean;
   backend?: string;
@@ -55,8 +55,6 @@ interface AnalyzeArgs {
   rules?: string;
   config?: string;
   'fail-on'?: string;
-  format?: string;
-  'max-invalid': number;
   quiet?: boolean;
   [flag: string]: unknown;
 }
@@ -65,7 +63,7 @@ export const analyzeCommand: CommandModule<object, AnalyzeArgs> = {
   command: 'analyze <inputs..>',
   describe: 'Find scans, DNS/ICMP tunnels, rate spikes, policy violations and baseline deviations in captures and logs',
   builder: (y: Argv) => {
-    let b = y
+    let b = withInputOptions(y)
       .positional('inputs', { type: 'string', array: true, demandOption: true, describe: 'pcap, pcapng, Zeek conn.log/dns.log (TSV or JSON), CSV flow export, .gz, or - for stdin' })
       .option('model', { type: 'string', describe: `model folder for baseline.deviation and learned port rates (default: the shipped models/default when present); --no-model runs the rules only` })
       .option('backend', { type: 'string', choices: [...BACKEND_NAMES], describe: 'force a TensorFlow.js backend (default: node, else wasm, else cpu)' })
@@ -74,11 +72,9 @@ export const analyzeCommand: CommandModule<object, AnalyzeArgs> = {
       .option('rules', { type: 'string', describe: 'port-policy rules file (YAML or JSON), added to the shipped rules' })
       .option('config', { type: 'string', describe: 'settings file (YAML or JSON): setting names as below, e.g. scan-vertical-ports: 20' })
       .option('fail-on', { type: 'string', choices: [...SEVERITY_ORDER], describe: `exit with code ${EXIT_FINDINGS} when a finding at or above this severity is reported` })
-      .option('format', { type: 'string', choices: [...INPUT_FORMATS], describe: 'force the input format instead of detecting it' })
-      .option('max-invalid', { type: 'number', default: DEFAULT_MAX_INVALID, describe: 'stop after this many invalid lines/records in a row' })
       .option('quiet', { alias: 'q', type: 'boolean', describe: 'no run summary on stderr' })
       .option('model-unlearned-ports', { type: 'boolean', default: false, describe: 'also report baseline.deviation on ports the model never saw in training (off: a model has no baseline there)' })
-      .group(['model', 'backend', 'output', 'out', 'rules', 'config', 'fail-on', 'format', 'max-invalid', 'quiet', 'model-unlearned-ports'], 'Analyze options:');
+      .group(['model', 'backend', 'output', 'out', 'rules', 'config', 'fail-on', ...INPUT_OPTION_NAMES, 'quiet', 'model-unlearned-ports'], 'Analyze options:');
     for (const s of SETTING_SPECS) {
       b = b.option(s.flag, { type: 'number', describe: `${s.description} [default ${s.default}; ${s.source}]` });
     }
@@ -136,8 +132,13 @@ export async function runAnalyze(args: AnalyzeArgs, io: AnalyzeIo): Promise<numb
   const settings = settingsFromArgs(args, args.config);
   const ruleFile = args.rules ? loadRulesFile(args.rules) : null;
   const rules = combineRules(defaultPolicyRules(), ruleFile);
-  const maxInvalid = args['max-invalid'];
-  if (!(Number.isInteger(maxInvalid) && maxInvalid >= 0)) throw new UsageError(`--max-invalid must be a whole number ≥ 0, got ${maxInvalid}`);
+  const warningsByCode: Record<string, number> = {};
+  let warnings = 0;
+  const readOptions = toReadOptions(args, (w) => {
+    warnings++;
+    warningsByCode[w.code] = (warningsByCode[w.code] ?? 0) + 1;
+    if (warnings <= 20 && !args.quiet) io.stderr.write(`flowhound: warning: ${w.file}${w.line !== undefined ? `:${w.line}` : ''}: ${w.message}\n`);
+  });
   const backend: BackendName | undefined = args.backend !== undefined && isBackendName(args.backend) ? args.backend : undefined;
 
   // The model: --no-model skips it; an explicit --model must load; the shipped default is used when present.
@@ -175,21 +176,11 @@ export async function runAnalyze(args: AnalyzeArgs, io: AnalyzeIo): Promise<numb
 
   const failOn = args['fail-on'] as Severity | undefined;
   let failHit = false;
-  const warningsByCode: Record<string, number> = {};
-  let warnings = 0;
   const scorer = createScorer({ suppressionSec: settings.suppressionSec, repeatFactor: settings.suppressionRepeatFactor });
   const counters = createRunCounters();
   try {
     await runDetectors(
-      readInputs(args.inputs, {
-        maxInvalid,
-        ...(args.format ? { format: args.format as InputFormat } : {}),
-        onWarning: (w) => {
-          warnings++;
-          warningsByCode[w.code] = (warningsByCode[w.code] ?? 0) + 1;
-          if (warnings <= 20 && !args.quiet) io.stderr.write(`flowhound: warning: ${w.file}${w.line !== undefined ? `:${w.line}` : ''}: ${w.message}\n`);
-        },
-      }),
+      readInputs(args.inputs, readOptions),
       detectors,
       scorer,
       (findings) => {

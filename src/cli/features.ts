@@ -1,39 +1,34 @@
 /** `flowhound features INPUT... -o FILE.arrow`: feature windows as an Arrow IPC file. */
 import type { Argv, CommandModule } from 'yargs';
-import { DEFAULT_MAX_INVALID } from '../ingest/read-input.js';
+import { type InputArgs, toReadOptions, withInputOptions } from './input-options.js';
 import { createArrowFeatureSink } from '../sink/arrow.js';
 import { readFeatureWindows } from '../window/read-feature-windows.js';
 import { DEFAULT_WINDOW_SEC } from '../window/windower.js';
 import { UsageError } from './usage-error.js';
 
-interface FeaturesArgs {
+interface FeaturesArgs extends InputArgs {
   inputs: string[];
   out: string;
   'window-sec': number;
-  'max-invalid': number;
 }
 
 export const featuresCommand: CommandModule<object, FeaturesArgs> = {
   command: 'features <inputs..>',
   describe: 'Write per-port feature windows as an Arrow IPC file (readable by pyarrow, polars, DuckDB)',
   builder: (y: Argv) =>
-    y
+    withInputOptions(y)
       .positional('inputs', { type: 'string', array: true, demandOption: true, describe: 'pcap, pcapng, Zeek log, CSV flow export, .gz, or - for stdin' })
       .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'the Arrow file to write' })
-      .option('window-sec', { type: 'number', default: DEFAULT_WINDOW_SEC, describe: 'window length in seconds' })
-      .option('max-invalid', { type: 'number', default: DEFAULT_MAX_INVALID, describe: 'stop after this many invalid lines in a row' }) as unknown as Argv<FeaturesArgs>,
+      .option('window-sec', { type: 'number', default: DEFAULT_WINDOW_SEC, describe: 'window length in seconds' }) as unknown as Argv<FeaturesArgs>,
   handler: async (args) => {
     if (!(args['window-sec'] >= 1) || !Number.isInteger(args['window-sec'])) throw new UsageError(`--window-sec must be a whole number ≥ 1, got ${args['window-sec']}`);
     let warnings = 0;
     const r = await readFeatureWindows(args.inputs, {
       window: { windowSec: args['window-sec'] },
-      read: {
-        maxInvalid: args['max-invalid'],
-        onWarning: (w) => {
-          warnings++;
-          if (warnings <= 20) process.stderr.write(`flowhound: warning: ${w.file}${w.line !== undefined ? `:${w.line}` : ''}: ${w.message}\n`);
-        },
-      },
+      read: toReadOptions(args, (w) => {
+        warnings++;
+        if (warnings <= 20) process.stderr.write(`flowhound: warning: ${w.file}${w.line !== undefined ? `:${w.line}` : ''}: ${w.message}\n`);
+      }),
     });
     const sink = createArrowFeatureSink(args.out, r.windowSec);
     sink.write(r.windows);

@@ -12,22 +12,20 @@
  */
 import type { Argv, CommandModule } from 'yargs';
 import type { CaptureIngestOptions } from '../ingest/capture-ingest.js';
-import { INPUT_FORMATS, type InputFormat } from '../ingest/detect.js';
 import { DEFAULT_MAX_FLOWS } from '../ingest/flow-tracker/flow-tracker.js';
-import { DEFAULT_MAX_INVALID, type ReadOptions, readInputs } from '../ingest/read-input.js';
+import { type ReadOptions, readInputs } from '../ingest/read-input.js';
 import { createZeekConnLogWriter, createZeekDnsLogWriter } from '../sink/zeek-log-writer.js';
 import type { DnsRecord, FlowRecord, IngestWarning } from '../types.js';
 import { recoverStdinInputs } from './analyze.js';
+import { type InputArgs, toReadOptions, withInputOptions } from './input-options.js';
 import { createProgressLine } from './progress.js';
 import { UsageError } from './usage-error.js';
 
-interface FlowsArgs {
+interface FlowsArgs extends InputArgs {
   inputs: string[];
   json: boolean;
   dns: boolean;
   sort: boolean;
-  format?: string;
-  'max-invalid': number;
   'max-flows': number;
   'verify-checksums': boolean;
 }
@@ -39,13 +37,11 @@ export const flowsCommand: CommandModule<object, FlowsArgs> = {
   command: 'flows <inputs..>',
   describe: 'Print the connections of captures or logs as a Zeek conn.log (or dns.log with --dns)',
   builder: (y: Argv) =>
-    y
+    withInputOptions(y)
       .positional('inputs', { type: 'string', array: true, demandOption: true, describe: 'pcap, pcapng, Zeek log, CSV flow export, .gz, or - for stdin' })
       .option('json', { type: 'boolean', default: false, describe: 'Zeek JSON lines instead of the TSV log' })
       .option('dns', { type: 'boolean', default: false, describe: 'write the DNS records as a dns.log instead of the conn.log' })
       .option('sort', { type: 'boolean', default: true, describe: 'sort by ts (--no-sort: connection-end order, bounded memory)' })
-      .option('format', { type: 'string', choices: [...INPUT_FORMATS], describe: 'force the input format instead of detecting it' })
-      .option('max-invalid', { type: 'number', default: DEFAULT_MAX_INVALID, describe: 'stop after this many invalid lines or records in a row' })
       .option('max-flows', { type: 'number', default: DEFAULT_MAX_FLOWS, describe: 'live connections the flow tracker keeps before finishing the oldest early' })
       .option('verify-checksums', {
         type: 'boolean',
@@ -57,9 +53,7 @@ export const flowsCommand: CommandModule<object, FlowsArgs> = {
   handler: async (args) => {
     const inputs = recoverStdinInputs(args.inputs, process.argv.slice(2));
     if (inputs.length === 0) throw new UsageError('name at least one INPUT (a capture, a Zeek log, a CSV flow export, or - for stdin)');
-    const maxInvalid = args['max-invalid'];
     const maxFlows = args['max-flows'];
-    if (!Number.isInteger(maxInvalid) || maxInvalid < 1) throw new UsageError(`--max-invalid must be a whole number ≥ 1, got ${maxInvalid}`);
     if (!Number.isInteger(maxFlows) || maxFlows < 1) throw new UsageError(`--max-flows must be a whole number ≥ 1, got ${maxFlows}`);
     const startMs = Date.now();
     const progress = createProgressLine({ unit: args.dns ? 'DNS records' : 'connections' });
@@ -71,12 +65,10 @@ export const flowsCommand: CommandModule<object, FlowsArgs> = {
       process.stderr.write(`flowhound: warning: ${formatWarning(w)}\n`);
     };
     const options: ReadOptions & CaptureIngestOptions = {
-      maxInvalid,
-      onWarning,
+      ...toReadOptions(args, onWarning),
       onProgress: (name, bytesRead, sizeBytes) => progress.onRead(name, bytesRead, sizeBytes),
       flowTracker: { maxFlows, verifyChecksums: args['verify-checksums'] },
     };
-    if (args.format !== undefined) options.format = args.format as InputFormat;
     const format = args.json ? 'json' : 'tsv';
     let written = 0;
     try {

@@ -1,6 +1,6 @@
 /** `flowhound train INPUT... --out DIR`: trains a baseline model and writes its folder atomically. */
 import type { Argv, CommandModule } from 'yargs';
-import { DEFAULT_MAX_INVALID } from '../ingest/read-input.js';
+import { type InputArgs, toReadOptions, withInputOptions } from './input-options.js';
 import { BACKEND_NAMES, type BackendName, isBackendName } from '../model/backend.js';
 import { type FlowhoundModel, loadModel } from '../model/flowhound-model.js';
 import { DEFAULT_BATCH_SIZE, DEFAULT_LEARNING_RATE } from '../model/fit-seeded.js';
@@ -10,7 +10,7 @@ import { readFeatureWindows } from '../window/read-feature-windows.js';
 import { DEFAULT_WINDOW_SEC } from '../window/windower.js';
 import { UsageError } from './usage-error.js';
 
-interface TrainArgs {
+interface TrainArgs extends InputArgs {
   inputs: string[];
   out: string;
   kind: string;
@@ -21,14 +21,13 @@ interface TrainArgs {
   'warm-start'?: string;
   backend?: string;
   'window-sec'?: number;
-  'max-invalid': number;
 }
 
 export const trainCommand: CommandModule<object, TrainArgs> = {
   command: 'train <inputs..>',
   describe: 'Train the baseline model (dense autoencoder and/or LSTM) from captures, logs or Arrow feature files',
   builder: (y: Argv) =>
-    y
+    withInputOptions(y)
       .positional('inputs', { type: 'string', array: true, demandOption: true, describe: 'pcap, pcapng, Zeek log, CSV, .gz, Arrow feature file, or -' })
       .option('out', { type: 'string', demandOption: true, describe: 'model folder to write (replaced atomically)' })
       .option('kind', { type: 'string', choices: ['dense', 'lstm', 'all'], default: 'all', describe: 'which model(s) to train' })
@@ -38,8 +37,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       .option('learning-rate', { type: 'number', default: DEFAULT_LEARNING_RATE, describe: 'Adam learning rate' })
       .option('warm-start', { type: 'string', describe: 'continue from this model folder\'s weights (keeps its scaler; recalibrates thresholds)' })
       .option('backend', { type: 'string', choices: [...BACKEND_NAMES], describe: 'force a TensorFlow.js backend (default: node, else wasm, else cpu)' })
-      .option('window-sec', { type: 'number', describe: `window length in seconds for raw inputs (default ${DEFAULT_WINDOW_SEC}, or the warm-start model's)` })
-      .option('max-invalid', { type: 'number', default: DEFAULT_MAX_INVALID, describe: 'stop after this many invalid lines in a row' }) as unknown as Argv<TrainArgs>,
+      .option('window-sec', { type: 'number', describe: `window length in seconds for raw inputs (default ${DEFAULT_WINDOW_SEC}, or the warm-start model's)` }) as unknown as Argv<TrainArgs>,
   handler: async (args) => {
     if (!(args.epochs >= 1) || !Number.isInteger(args.epochs)) throw new UsageError(`--epochs must be a whole number ≥ 1, got ${args.epochs}`);
     if (!Number.isInteger(args.seed)) throw new UsageError(`--seed must be an integer, got ${args.seed}`);
@@ -53,13 +51,10 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
     const started = performance.now();
     const r = await readFeatureWindows(args.inputs, {
       window: windowSec !== undefined ? { windowSec } : {},
-      read: {
-        maxInvalid: args['max-invalid'],
-        onWarning: (w) => {
-          warnings++;
-          if (warnings <= 20) process.stderr.write(`flowhound: warning: ${w.file}${w.line !== undefined ? `:${w.line}` : ''}: ${w.message}\n`);
-        },
-      },
+      read: toReadOptions(args, (w) => {
+        warnings++;
+        if (warnings <= 20) process.stderr.write(`flowhound: warning: ${w.file}${w.line !== undefined ? `:${w.line}` : ''}: ${w.message}\n`);
+      }),
     });
     const readSec = (performance.now() - started) / 1000;
     if (tty) process.stderr.write(`flowhound train: ${r.windows.length} windows from ${args.inputs.length} input(s) in ${readSec.toFixed(1)} s\n`);

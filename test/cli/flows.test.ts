@@ -105,8 +105,22 @@ describeWithSharedData('flowhound flows (shared data)', () => {
 });
 
 describe('flowhound flows: usage', () => {
-  it('rejects a non-positive --max-invalid as a usage error', async () => {
-    await expect(runFlows(['--max-invalid', '0', 'x.pcap'])).rejects.toBeInstanceOf(UsageError);
+  it('rejects a negative or fractional --max-invalid as a usage error', async () => {
+    await expect(runFlows(['--max-invalid', '-1', 'x.pcap'])).rejects.toBeInstanceOf(UsageError);
+    await expect(runFlows(['--max-invalid', '2.5', 'x.pcap'])).rejects.toBeInstanceOf(UsageError);
+  });
+
+  it('reads a CSV of unknown columns with --csv-map, and refuses a bad map as a usage error', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'flowhound-csvmap-'));
+    const csv = join(dir, 'flows.csv');
+    writeFileSync(csv, 'when,from,to,dport,prot,pk\n1700000000.5,10.0.0.1,10.0.0.2,443,tcp,7\n1700000001.25,10.0.0.3,10.0.0.4,53,udp,2\n');
+    const { stdout } = await runFlows(['--csv-map', 'ts=when,origH=from,respH=to,respP=dport,proto=prot,origPkts=pk', csv]);
+    const rows = stdout.split('\n').filter((l) => l !== '' && !l.startsWith('#')).map((l) => l.split('\t'));
+    expect(rows.map((r) => [r[0], r[2], r[4], r[5], r[6], r[16]])).toEqual([
+      ['1700000000.500000', '10.0.0.1', '10.0.0.2', '443', 'tcp', '7'],
+      ['1700000001.250000', '10.0.0.3', '10.0.0.4', '53', 'udp', '2'],
+    ]);
+    await expect(runFlows(['--csv-map', 'ts=when,bogus=x', csv])).rejects.toMatchObject({ code: 'USAGE' });
   });
 
   it('rejects an unknown option as a usage error', async () => {

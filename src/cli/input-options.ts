@@ -1,0 +1,44 @@
+/**
+ * The input options every reading command shares (`--format`, `--max-invalid`,
+ * `--csv-map`), validated once here and turned into the library's
+ * ReadOptions.
+ */
+import type { Argv } from 'yargs';
+import { INPUT_FORMATS, type InputFormat } from '../ingest/detect.js';
+import { parseCsvMap } from '../ingest/csv/csv-map.js';
+import { DEFAULT_MAX_INVALID, type ReadOptions } from '../ingest/read-input.js';
+import type { IngestWarning } from '../types.js';
+import { UsageError } from './usage-error.js';
+
+export interface InputArgs {
+  format?: string;
+  'max-invalid': number;
+  'csv-map'?: string;
+}
+
+export const INPUT_OPTION_NAMES = ['format', 'max-invalid', 'csv-map'] as const;
+
+/** Adds --format, --max-invalid and --csv-map to a command's builder. */
+export function withInputOptions<T>(y: Argv<T>): Argv<T & InputArgs> {
+  return y
+    .option('format', { type: 'string', choices: [...INPUT_FORMATS], describe: 'force the input format instead of detecting it from the content' })
+    .option('max-invalid', {
+      type: 'number',
+      default: DEFAULT_MAX_INVALID,
+      describe: 'stop after this many invalid lines or records in a row (0: never stop)',
+    })
+    .option('csv-map', {
+      type: 'string',
+      describe: 'column names of a CSV export that is not nfdump, Argus or CICFlowMeter, e.g. ts=StartTime,origH=SrcAddr,respH=DstAddr,respP=Dport,proto=Proto',
+    }) as unknown as Argv<T & InputArgs>;
+}
+
+/** Validates the shared input flags and builds the ReadOptions the library takes. */
+export function toReadOptions(args: InputArgs, onWarning: (w: IngestWarning) => void): ReadOptions {
+  const maxInvalid = args['max-invalid'];
+  if (!(Number.isInteger(maxInvalid) && maxInvalid >= 0)) throw new UsageError(`--max-invalid must be a whole number ≥ 0, got ${maxInvalid}`);
+  const options: ReadOptions = { maxInvalid, onWarning };
+  if (args.format !== undefined) options.format = args.format as InputFormat;
+  if (args['csv-map'] !== undefined) options.csvMap = parseCsvMap(args['csv-map']);
+  return options;
+}
