@@ -35,8 +35,9 @@ import { createJsonlSink } from '../sink/jsonl.js';
 import type { OutputFormat, Sink, TextOutput } from '../sink/sink.js';
 import { OUTPUT_FORMATS } from '../sink/sink.js';
 import { createTableSink } from '../sink/table.js';
-import { SEVERITY_ORDER, type Severity } from '../types.js';
-import { INPUT_OPTION_NAMES, type InputArgs, toReadOptions, withInputOptions } from './input-options.js';
+import { type RecordBatch, SEVERITY_ORDER, type Severity } from '../types.js';
+import { formatWarning, INPUT_OPTION_NAMES, type InputArgs, toReadOptions, withInputOptions } from './input-options.js';
+import { createProgressLine, type ProgressLine } from './progress.js';
 import { formatRunSummary } from './run-summary.js';
 import { UsageError } from './usage-error.js';
 
@@ -134,10 +135,13 @@ export async function runAnalyze(args: AnalyzeArgs, io: AnalyzeIo): Promise<numb
   const rules = combineRules(defaultPolicyRules(), ruleFile);
   const warningsByCode: Record<string, number> = {};
   let warnings = 0;
+  // A progress line on stderr while reading, only when stderr is a terminal.
+  const progress = createProgressLine({ unit: 'records' });
   const readOptions = toReadOptions(args, (w) => {
     warnings++;
+    if (warnings <= 20 && !args.quiet) progress.done();
     warningsByCode[w.code] = (warningsByCode[w.code] ?? 0) + 1;
-    if (warnings <= 20 && !args.quiet) io.stderr.write(`flowhound: warning: ${w.file}${w.line !== undefined ? `:${w.line}` : ''}: ${w.message}\n`);
+    if (warnings <= 20 && !args.quiet) io.stderr.write(`flowhound: warning: ${formatWarning(w)}\n`);
   });
   const backend: BackendName | undefined = args.backend !== undefined && isBackendName(args.backend) ? args.backend : undefined;
 
@@ -180,16 +184,18 @@ export async function runAnalyze(args: AnalyzeArgs, io: AnalyzeIo): Promise<numb
   const counters = createRunCounters();
   try {
     await runDetectors(
-      readInputs(args.inputs, readOptions),
+      countRecords(readInputs(args.inputs, { ...readOptions, onProgress: (name, bytesRead, sizeBytes) => progress.onRead(name, bytesRead, sizeBytes) }), progress),
       detectors,
       scorer,
       (findings) => {
+        if (findings.length) progress.done();
         sink.write(findings);
         if (failOn) for (const f of findings) if (severityRank(f.severity) >= severityRank(failOn)) failHit = true;
       },
       counters,
     );
   } finally {
+    progress.done();
     await sink.close();
     model?.dispose();
   }
@@ -220,4 +226,12 @@ export async function runAnalyze(args: AnalyzeArgs, io: AnalyzeIo): Promise<numb
     );
   }
   return failHit ? EXIT_FINDINGS : 0;
+}
+
+/** Passes batches through, adding their records to the progress line. */
+async function* countRecords(batches: AsyncIterable<RecordBatch>, progress: ProgressLine): AsyncGenerator<RecordBatch> {
+  for await (const b of batches) {
+    progress.addRecords(b.flows.length + b.dns.length);
+    yield b;
+  }
 }

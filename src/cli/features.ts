@@ -1,6 +1,6 @@
 /** `flowhound features INPUT... -o FILE.arrow`: feature windows as an Arrow IPC file. */
 import type { Argv, CommandModule } from 'yargs';
-import { type InputArgs, toReadOptions, withInputOptions } from './input-options.js';
+import { formatWarning, type InputArgs, toReadOptions, withInputOptions } from './input-options.js';
 import { createArrowFeatureSink } from '../sink/arrow.js';
 import { readFeatureWindows } from '../window/read-feature-windows.js';
 import { DEFAULT_WINDOW_SEC } from '../window/windower.js';
@@ -27,7 +27,7 @@ export const featuresCommand: CommandModule<object, FeaturesArgs> = {
       window: { windowSec: args['window-sec'] },
       read: toReadOptions(args, (w) => {
         warnings++;
-        if (warnings <= 20) process.stderr.write(`flowhound: warning: ${w.file}${w.line !== undefined ? `:${w.line}` : ''}: ${w.message}\n`);
+        if (warnings <= 20) process.stderr.write(`flowhound: warning: ${formatWarning(w)}\n`);
       }),
     });
     const sink = createArrowFeatureSink(args.out, r.windowSec);

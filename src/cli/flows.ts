@@ -17,7 +17,7 @@ import { type ReadOptions, readInputs } from '../ingest/read-input.js';
 import { createZeekConnLogWriter, createZeekDnsLogWriter } from '../sink/zeek-log-writer.js';
 import type { DnsRecord, FlowRecord, IngestWarning } from '../types.js';
 import { recoverStdinInputs } from './analyze.js';
-import { type InputArgs, toReadOptions, withInputOptions } from './input-options.js';
+import { formatWarning, type InputArgs, toReadOptions, withInputOptions } from './input-options.js';
 import { createProgressLine } from './progress.js';
 import { UsageError } from './usage-error.js';
 
@@ -109,9 +109,3 @@ export const flowsCommand: CommandModule<object, FlowsArgs> = {
   },
 };
 
-function formatWarning(w: IngestWarning): string {
-  // Readers put the file and position in the message; add them when they did not.
-  if (w.message.startsWith(w.file)) return w.message;
-  const where = w.line !== undefined ? `:${w.line}` : w.offset !== undefined ? `: byte ${w.offset}` : '';
-  return `${w.file}${where}: ${w.message}`;
-}

@@ -42,3 +42,10 @@ export function toReadOptions(args: InputArgs, onWarning: (w: IngestWarning) => 
   if (args['csv-map'] !== undefined) options.csvMap = parseCsvMap(args['csv-map']);
   return options;
 }
+
+/** A warning as one stderr line: readers put the file and position in the message; add them when one did not. */
+export function formatWarning(w: IngestWarning): string {
+  if (w.message.startsWith(w.file)) return w.message;
+  const where = w.line !== undefined ? `:${w.line}` : w.offset !== undefined ? `: byte ${w.offset}` : '';
+  return `${w.file}${where}: ${w.message}`;
+}

@@ -1,6 +1,6 @@
 /** `flowhound train INPUT... --out DIR`: trains a baseline model and writes its folder atomically. */
 import type { Argv, CommandModule } from 'yargs';
-import { type InputArgs, toReadOptions, withInputOptions } from './input-options.js';
+import { formatWarning, type InputArgs, toReadOptions, withInputOptions } from './input-options.js';
 import { BACKEND_NAMES, type BackendName, isBackendName } from '../model/backend.js';
 import { type FlowhoundModel, loadModel } from '../model/flowhound-model.js';
 import { DEFAULT_BATCH_SIZE, DEFAULT_LEARNING_RATE } from '../model/fit-seeded.js';
@@ -53,7 +53,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       window: windowSec !== undefined ? { windowSec } : {},
       read: toReadOptions(args, (w) => {
         warnings++;
-        if (warnings <= 20) process.stderr.write(`flowhound: warning: ${w.file}${w.line !== undefined ? `:${w.line}` : ''}: ${w.message}\n`);
+        if (warnings <= 20) process.stderr.write(`flowhound: warning: ${formatWarning(w)}\n`);
       }),
     });
     const readSec = (performance.now() - started) / 1000;
