@@ -118,12 +118,19 @@ export const watchCommand: CommandModule<object, WatchArgs> = {
     const stop = (): void => ac.abort();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
+    // `flowhound watch x | head`: a closed pipe stops the watch like SIGINT (state saved, exit 0).
+    const onStdoutError = (e: NodeJS.ErrnoException): void => {
+      if (e.code === 'EPIPE') stop();
+      else throw e;
+    };
+    process.stdout.on('error', onStdoutError);
     try {
       const code = await runWatch({ ...args, ...(target !== undefined ? { target } : {}) }, { stdout: process.stdout, stderr: process.stderr, signal: ac.signal, stdin: process.stdin });
       if (code !== 0) process.exitCode = code;
     } finally {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
+      process.stdout.off('error', onStdoutError);
       // Standard input keeps the event loop alive otherwise.
       if (target === '-') process.stdin.destroy();
     }
