@@ -127,6 +127,9 @@ export const I_TICK_RESP_PKTS = 116;
 export const I_DNS_MESSAGES = 117;
 /** Read through `u32`. */
 export const I_SERIAL = 118;
+/** `hashAddress` of the originator's and responder's address (keys of the tick table). */
+export const I_ORIG_AH = 119;
+export const I_RESP_AH = 120;
 // Strings (str[slot * SLOT_STR + S_*]).
 export const S_K_A = 0;
 export const S_K_B = 1;
@@ -162,7 +165,7 @@ export class FlowTable {
   }
 
   /** A fresh slot with every field reset. */
-  alloc(tsSec: number, origH: string, origP: number, respH: string, respP: number, proto: number, ipProto: number): number {
+  alloc(tsSec: number, origH: string, origAh: number, origP: number, respH: string, respAh: number, respP: number, proto: number, ipProto: number): number {
     let slot = this.free.pop();
     if (slot === undefined) {
       if (this.used >= this.capacity) this.grow();
@@ -181,6 +184,8 @@ export class FlowTable {
     this.nextSerial = (this.nextSerial + 1) >>> 0;
     this.i32[i + I_ORIG_P] = origP;
     this.i32[i + I_RESP_P] = respP;
+    this.i32[i + I_ORIG_AH] = origAh;
+    this.i32[i + I_RESP_AH] = respAh;
     this.i32[i + I_PROTO] = proto;
     this.i32[i + I_IP_PROTO] = ipProto;
     const f = slot * SLOT_F64;
@@ -271,6 +276,7 @@ export class FlowTable {
     swap(this.str, s + S_ORIG_H, s + S_RESP_H);
     const i = slot * SLOT_I32;
     swap(this.i32, i + I_ORIG_P, i + I_RESP_P);
+    swap(this.i32, i + I_ORIG_AH, i + I_RESP_AH);
     swap(this.i32, i + I_TICK_ORIG_PKTS, i + I_TICK_RESP_PKTS);
     const f = slot * SLOT_F64;
     swap(this.f64, f + F_ORIG_PKTS, f + F_RESP_PKTS);

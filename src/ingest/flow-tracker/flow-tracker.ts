@@ -279,7 +279,7 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
       }
     }
     if (slot < 0) {
-      slot = table.alloc(t, src, sport, dst, dport, proto, ipProto);
+      slot = table.alloc(t, src, hs, sport, dst, hd, dport, proto, ipProto);
       table.setKey(slot, hash, ka, kpa, kb, kpb, oneWay);
       if (proto === PROTO_TCP) initTcpConnection(table, slot, t, tcpTimers);
       flows.insert(hash, slot);

@@ -12,14 +12,17 @@
  * separate tick for its own second, so a (sec, dst, port, proto) may appear
  * twice in the output; consumers add them up.
  */
-import type { PacketTick, Proto } from '../../types.js';
+import type { PacketTick } from '../../types.js';
+import { hashAddress } from './flow-index.js';
 import {
   F_TICK_ORIG_BYTES,
   F_TICK_RESP_BYTES,
   F_TICK_SEC,
   type FlowTable,
+  I_ORIG_AH,
   I_ORIG_P,
   I_PROTO,
+  I_RESP_AH,
   I_RESP_P,
   I_TICK_ORIG_PKTS,
   I_TICK_RESP_PKTS,
@@ -48,24 +51,29 @@ export function createPacketTickCounter(t: FlowTable): PacketTickCounter {
   let curSec = Number.NaN;
   let touched: number[] = [];
   /** The current second's ticks of connections that already ended. */
-  let agg = new Map<string, PacketTick>();
+  const agg = new TickTable();
   const late = new Map<string, PacketTick>();
 
   function fold(slot: number): void {
     if (t.f64[slot * SLOT_F64 + F_TICK_SEC] !== curSec) return;
-    const proto = t.i32[slot * SLOT_I32 + I_PROTO]!;
-    const name = PROTO_NAMES[proto]!;
+    const i = slot * SLOT_I32;
+    const proto = t.i32[i + I_PROTO]!;
     const ports = proto === PROTO_TCP || proto === PROTO_UDP;
-    if (t.i32[slot * SLOT_I32 + I_TICK_ORIG_PKTS]! > 0) add(agg, curSec, t.str[slot * SLOT_STR + S_RESP_H]!, ports ? t.i32[slot * SLOT_I32 + I_RESP_P]! : 0, name, t.i32[slot * SLOT_I32 + I_TICK_ORIG_PKTS]!, t.f64[slot * SLOT_F64 + F_TICK_ORIG_BYTES]!);
-    if (t.i32[slot * SLOT_I32 + I_TICK_RESP_PKTS]! > 0) add(agg, curSec, t.str[slot * SLOT_STR + S_ORIG_H]!, ports ? t.i32[slot * SLOT_I32 + I_ORIG_P]! : 0, name, t.i32[slot * SLOT_I32 + I_TICK_RESP_PKTS]!, t.f64[slot * SLOT_F64 + F_TICK_RESP_BYTES]!);
+    if (t.i32[i + I_TICK_ORIG_PKTS]! > 0) {
+      const s = slot * SLOT_STR + S_RESP_H;
+      agg.add(curSec, t.str[s]!, t.i32[i + I_RESP_AH]!, ports ? t.i32[i + I_RESP_P]! : 0, proto, t.i32[i + I_TICK_ORIG_PKTS]!, t.f64[slot * SLOT_F64 + F_TICK_ORIG_BYTES]!);
+    }
+    if (t.i32[i + I_TICK_RESP_PKTS]! > 0) {
+      const s = slot * SLOT_STR + S_ORIG_H;
+      agg.add(curSec, t.str[s]!, t.i32[i + I_ORIG_AH]!, ports ? t.i32[i + I_ORIG_P]! : 0, proto, t.i32[i + I_TICK_RESP_PKTS]!, t.f64[slot * SLOT_F64 + F_TICK_RESP_BYTES]!);
+    }
     t.f64[slot * SLOT_F64 + F_TICK_SEC] = Number.NaN;
   }
 
   function emitCurrent(out: PacketTick[]): void {
     for (const slot of touched) fold(slot);
     touched = [];
-    for (const tick of agg.values()) out.push(tick);
-    agg = new Map();
+    agg.drain(out);
   }
 
   function emitLate(out: PacketTick[]): void {
@@ -126,12 +134,86 @@ export function createPacketTickCounter(t: FlowTable): PacketTickCounter {
   };
 }
 
-function add(agg: Map<string, PacketTick>, sec: number, dst: string, port: number, proto: Proto, pkts: number, bytes: number): void {
-  const key = `${dst}|${port}|${proto}`;
-  const tick = agg.get(key);
-  if (tick === undefined) agg.set(key, { sec, dst, port, proto, pkts, bytes });
-  else {
-    tick.pkts += pkts;
-    tick.bytes += bytes;
+const INITIAL_TICK_TABLE_SIZE = 4096;
+
+/**
+ * The current second's ticks by (destination host, port, proto), in an
+ * open-addressing table keyed by numbers (the host's address hash, which the
+ * flow table keeps per endpoint, and port * 4 + proto), so folding a
+ * connection builds no key string; the host string is compared only on a
+ * hash match. Ticks come out in the order they were created.
+ */
+class TickTable {
+  private mask = INITIAL_TICK_TABLE_SIZE - 1;
+  private hostHash = new Int32Array(INITIAL_TICK_TABLE_SIZE);
+  private portProto = new Int32Array(INITIAL_TICK_TABLE_SIZE);
+  /** Index in `list` + 1; 0 is empty. */
+  private entry = new Int32Array(INITIAL_TICK_TABLE_SIZE);
+  private list: PacketTick[] = [];
+  /** Table position of each tick in `list`, to empty the table in O(ticks). */
+  private pos: number[] = [];
+
+  add(sec: number, dst: string, dstHash: number, port: number, proto: number, pkts: number, bytes: number): void {
+    const pp = port * 4 + proto;
+    let i = mixTickKey(dstHash, pp) & this.mask;
+    for (;;) {
+      const e = this.entry[i]!;
+      if (e === 0) break;
+      if (this.hostHash[i] === dstHash && this.portProto[i] === pp) {
+        const tick = this.list[e - 1]!;
+        if (tick.dst === dst) {
+          tick.pkts += pkts;
+          tick.bytes += bytes;
+          return;
+        }
+      }
+      i = (i + 1) & this.mask;
+    }
+    this.list.push({ sec, dst, port, proto: PROTO_NAMES[proto]!, pkts, bytes });
+    this.entry[i] = this.list.length;
+    this.hostHash[i] = dstHash;
+    this.portProto[i] = pp;
+    this.pos.push(i);
+    if (this.list.length * 2 > this.mask) this.grow();
   }
+
+  /** Moves every tick to `out` (creation order) and empties the table. */
+  drain(out: PacketTick[]): void {
+    const list = this.list;
+    for (let k = 0; k < list.length; k++) {
+      out.push(list[k]!);
+      this.entry[this.pos[k]!] = 0;
+    }
+    this.list = [];
+    this.pos = [];
+  }
+
+  private grow(): void {
+    const size = (this.mask + 1) * 2;
+    this.mask = size - 1;
+    this.hostHash = new Int32Array(size);
+    this.portProto = new Int32Array(size);
+    this.entry = new Int32Array(size);
+    for (let k = 0; k < this.list.length; k++) {
+      const tick = this.list[k]!;
+      const h = this.tickHash(tick);
+      const pp = tick.port * 4 + PROTO_NAMES.indexOf(tick.proto);
+      let i = mixTickKey(h, pp) & this.mask;
+      while (this.entry[i] !== 0) i = (i + 1) & this.mask;
+      this.entry[i] = k + 1;
+      this.hostHash[i] = h;
+      this.portProto[i] = pp;
+      this.pos[k] = i;
+    }
+  }
+
+  private tickHash(tick: PacketTick): number {
+    return hashAddress(tick.dst);
+  }
+}
+
+function mixTickKey(h: number, pp: number): number {
+  let x = Math.imul(h ^ Math.imul(pp, 0x9e3779b1), 0x85ebca6b);
+  x ^= x >>> 15;
+  return x;
 }
