@@ -26,8 +26,6 @@ import type { Detector } from '../detect/detector.js';
 import { combineRules, loadRulesFile } from '../detect/policy-rules.js';
 import { createRunCounters } from '../detect/run-detectors.js';
 import { isFlowhoundError } from '../errors.js';
-import { INPUT_FORMATS, type InputFormat } from '../ingest/detect.js';
-import { DEFAULT_MAX_INVALID } from '../ingest/read-input.js';
 import type { FollowPosition } from '../io/follow-file.js';
 import { BACKEND_NAMES, type BackendName, isBackendName } from '../model/backend.js';
 import { type FlowhoundModel, loadModel } from '../model/flowhound-model.js';
@@ -43,6 +41,7 @@ import { openWatchInput } from '../watch/watch-input.js';
 import { createWatchPipeline } from '../watch/watch-pipeline.js';
 import { readWatchState, WATCH_STATE_VERSION, type WatchState, writeWatchState } from '../watch/watch-state.js';
 import { DEFAULT_MODEL_DIR, settingsFromArgs } from './analyze.js';
+import { formatWarning, INPUT_OPTION_NAMES, toReadOptions, withInputOptions } from './input-options.js';
 import { formatRunSummary } from './run-summary.js';
 import { UsageError } from './usage-error.js';
 
@@ -67,7 +66,8 @@ export interface WatchArgs {
   rules?: string;
   config?: string;
   format?: string;
-  'max-invalid'?: number;
+  'max-invalid': number;
+  'csv-map'?: string;
   quiet?: boolean;
   [flag: string]: unknown;
 }
@@ -85,7 +85,7 @@ export const watchCommand: CommandModule<object, WatchArgs> = {
   command: 'watch [target]',
   describe: 'Follow a growing Zeek log (file, log directory such as current/, or - for stdin) and print findings as they happen',
   builder: (y: Argv) => {
-    let b = y
+    let b = withInputOptions(y)
       .positional('target', { type: 'string', describe: 'a log file to follow like tail -F, a Zeek log directory (its conn.log and dns.log), or - for standard input' })
       .option('model', { type: 'string', describe: 'model folder (default: the shipped models/default when present), reloaded when it changes; --no-model runs the rules only' })
       .option('backend', { type: 'string', choices: [...BACKEND_NAMES], describe: 'force a TensorFlow.js backend' })
@@ -101,10 +101,8 @@ export const watchCommand: CommandModule<object, WatchArgs> = {
       .option('model-poll-sec', { type: 'number', default: 5, describe: 'how often to check the model folder for a new model' })
       .option('rules', { type: 'string', describe: 'port-policy rules file (YAML or JSON), added to the shipped rules' })
       .option('config', { type: 'string', describe: 'settings file (YAML or JSON), as for analyze' })
-      .option('format', { type: 'string', choices: [...INPUT_FORMATS], describe: 'force the input format instead of detecting it' })
-      .option('max-invalid', { type: 'number', default: DEFAULT_MAX_INVALID, describe: 'stop after this many invalid lines in a row' })
       .option('quiet', { alias: 'q', type: 'boolean', describe: 'no run summary on stderr' })
-      .group(['model', 'backend', 'state', 'output', 'webhook', 'lateness', 'idle-flush', 'from-end', 'exit-idle', 'poll-ms', 'state-interval-sec', 'model-poll-sec', 'rules', 'config', 'format', 'max-invalid', 'quiet'], 'Watch options:');
+      .group(['model', 'backend', 'state', 'output', 'webhook', 'lateness', 'idle-flush', 'from-end', 'exit-idle', 'poll-ms', 'state-interval-sec', 'model-poll-sec', 'rules', 'config', ...INPUT_OPTION_NAMES, 'quiet'], 'Watch options:');
     for (const s of SETTING_SPECS) b = b.option(s.flag, { type: 'number', describe: `${s.description} [default ${s.default}; ${s.source}]` });
     return b.group(
       SETTING_SPECS.map((s) => s.flag),
@@ -154,8 +152,13 @@ export async function runWatch(args: WatchArgs, io: WatchIo): Promise<number> {
   const pollMs = checkNumber('poll-ms', args['poll-ms'] ?? 250, 0, true);
   const stateIntervalSec = checkNumber('state-interval-sec', args['state-interval-sec'] ?? 5, 0, true);
   const modelPollSec = checkNumber('model-poll-sec', args['model-poll-sec'] ?? 5, 0, true);
-  const maxInvalid = args['max-invalid'] ?? DEFAULT_MAX_INVALID;
-  if (!(Number.isInteger(maxInvalid) && maxInvalid >= 0)) throw new UsageError(`--max-invalid must be a whole number ≥ 0, got ${maxInvalid}`);
+  let warnings = 0;
+  const warningsByCode: Record<string, number> = {};
+  const readOptions = toReadOptions(args, (w) => {
+    warnings++;
+    warningsByCode[w.code] = (warningsByCode[w.code] ?? 0) + 1;
+    if (warnings <= 20 && !args.quiet) io.stderr.write(`flowhound: warning: ${formatWarning(w)}\n`);
+  });
   if (target !== '-' && !existsSync(target)) {
     // A file that does not exist yet is followed until it appears; its folder must exist.
     const parent = target.replace(/\/[^/]*$/, '') || '.';
@@ -224,8 +227,6 @@ export async function runWatch(args: WatchArgs, io: WatchIo): Promise<number> {
     },
   });
 
-  let warnings = 0;
-  const warningsByCode: Record<string, number> = {};
   const reopens = { rotation: 0, truncation: 0 };
   // Stops the followers on SIGINT/SIGTERM, and when the pipeline fails (bad input), so no follower keeps polling.
   const following = new AbortController();
@@ -239,15 +240,7 @@ export async function runWatch(args: WatchArgs, io: WatchIo): Promise<number> {
     ...(prior ? { positions: prior.files } : {}),
     ...(args['from-end'] === true ? { startAtEnd: true } : {}),
     ...(io.stdin ? { stdin: io.stdin } : {}),
-    read: {
-      maxInvalid,
-      ...(args.format ? { format: args.format as InputFormat } : {}),
-      onWarning: (w) => {
-        warnings++;
-        warningsByCode[w.code] = (warningsByCode[w.code] ?? 0) + 1;
-        if (warnings <= 20 && !args.quiet) warn(`${w.file}${w.line !== undefined ? `:${w.line}` : ''}: ${w.message}`);
-      },
-    },
+    read: readOptions,
     onReopen: (e) => {
       reopens[e.kind]++;
       if (!args.quiet) io.stderr.write(`flowhound: ${e.path}: ${e.kind === 'rotation' ? 'rotated, following the new file' : 'truncated, reading from the start'}\n`);

@@ -21,13 +21,13 @@ interface Running {
 const running = new Set<AbortController>();
 
 /** Runs `watch` in-process; stop() is SIGINT. */
-function startWatch(args: WatchArgs, stdin?: AsyncIterable<Uint8Array>): Running {
+function startWatch(args: Omit<WatchArgs, 'max-invalid'> & { 'max-invalid'?: number }, stdin?: AsyncIterable<Uint8Array>): Running {
   let out = '';
   let err = '';
   const ac = new AbortController();
   running.add(ac);
   const done = runWatch(
-    { model: false, lateness: 5, 'poll-ms': 10, 'idle-flush': 0, quiet: false, ...args },
+    { model: false, lateness: 5, 'poll-ms': 10, 'idle-flush': 0, quiet: false, 'max-invalid': 25, ...args },
     {
       stdout: {
         write(s: string) {
@@ -187,10 +187,10 @@ describe('flowhound watch FILE', () => {
   });
 
   it('refuses a bad lateness and a non-http webhook as usage errors', async () => {
-    await expect(runWatch({ target: tmp, lateness: -1 }, { stdout: { write: () => true }, stderr: { write: () => true }, signal: new AbortController().signal })).rejects.toMatchObject({
+    await expect(runWatch({ target: tmp, lateness: -1, 'max-invalid': 25 }, { stdout: { write: () => true }, stderr: { write: () => true }, signal: new AbortController().signal })).rejects.toMatchObject({
       message: expect.stringContaining('--lateness'),
     });
-    await expect(runWatch({ target: tmp, webhook: 'ftp://x' }, { stdout: { write: () => true }, stderr: { write: () => true }, signal: new AbortController().signal })).rejects.toMatchObject({
+    await expect(runWatch({ target: tmp, webhook: 'ftp://x', 'max-invalid': 25 }, { stdout: { write: () => true }, stderr: { write: () => true }, signal: new AbortController().signal })).rejects.toMatchObject({
       message: expect.stringContaining('--webhook'),
     });
   });
@@ -247,7 +247,7 @@ describe('flowhound watch --state', () => {
     writeFileSync(state, '{"version":1,"files":');
     const log = join(tmp, 'conn.log');
     writeFileSync(log, connLogHeader());
-    await expect(runWatch({ target: log, state, model: false }, { stdout: { write: () => true }, stderr: { write: () => true }, signal: new AbortController().signal })).rejects.toMatchObject({
+    await expect(runWatch({ target: log, state, model: false, 'max-invalid': 25 }, { stdout: { write: () => true }, stderr: { write: () => true }, signal: new AbortController().signal })).rejects.toMatchObject({
       code: 'STATE_INVALID',
       message: expect.stringContaining('bad.state'),
     });
