@@ -60,6 +60,7 @@ export interface WatchArgs {
   'idle-flush'?: number;
   'exit-idle'?: number;
   'from-end'?: boolean;
+  'model-unlearned-ports'?: boolean;
   'poll-ms'?: number;
   'state-interval-sec'?: number;
   'model-poll-sec'?: number;
@@ -94,6 +95,7 @@ export const watchCommand: CommandModule<object, WatchArgs> = {
       .option('webhook', { type: 'string', describe: 'also POST findings (JSON arrays) to this http(s) URL, with retries and a bounded queue' })
       .option('lateness', { type: 'number', default: WATCH_LATENESS_SEC, describe: 'allowed lateness in seconds of event time: records arriving later than the newest record time minus this are counted as late' })
       .option('idle-flush', { type: 'number', default: WATCH_IDLE_FLUSH_SEC, describe: 'after this many seconds without new input, report open incidents as at the end of input (0: never)' })
+      .option('model-unlearned-ports', { type: 'boolean', default: false, describe: 'also report baseline.deviation on ports the model never saw in training (as for analyze)' })
       .option('from-end', { type: 'boolean', describe: 'start at the current end of each file (like tail -F -n 0) instead of its start, unless --state has a position for it' })
       .option('exit-idle', { type: 'number', describe: 'exit after this many seconds without new input (scripts, tests)' })
       .option('poll-ms', { type: 'number', default: 250, describe: 'how often to check the followed files for new bytes' })
@@ -102,7 +104,7 @@ export const watchCommand: CommandModule<object, WatchArgs> = {
       .option('rules', { type: 'string', describe: 'port-policy rules file (YAML or JSON), added to the shipped rules' })
       .option('config', { type: 'string', describe: 'settings file (YAML or JSON), as for analyze' })
       .option('quiet', { alias: 'q', type: 'boolean', describe: 'no run summary on stderr' })
-      .group(['model', 'backend', 'state', 'output', 'webhook', 'lateness', 'idle-flush', 'from-end', 'exit-idle', 'poll-ms', 'state-interval-sec', 'model-poll-sec', 'rules', 'config', ...INPUT_OPTION_NAMES, 'quiet'], 'Watch options:');
+      .group(['model', 'backend', 'state', 'output', 'webhook', 'lateness', 'idle-flush', 'from-end', 'exit-idle', 'poll-ms', 'state-interval-sec', 'model-poll-sec', 'model-unlearned-ports', 'rules', 'config', ...INPUT_OPTION_NAMES, 'quiet'], 'Watch options:');
     for (const s of SETTING_SPECS) b = b.option(s.flag, { type: 'number', describe: `${s.description} [default ${s.default}; ${s.source}]` });
     return b.group(
       SETTING_SPECS.map((s) => s.flag),
@@ -200,12 +202,13 @@ export async function runWatch(args: WatchArgs, io: WatchIo): Promise<number> {
       modelNote = dir;
     } else modelNote = `none (no shipped model at ${dir})`;
   }
+  const modelSettings = { allowedLatenessSec: latenessSec, judgeUnlearnedPorts: args['model-unlearned-ports'] === true };
   const modelIdentity = modelDir ? readModelIdentity(modelDir) : null;
   let reloads = 0;
   let reloadFailures = 0;
 
   const detectors: Detector[] = createRuleDetectors(settings, { rules, learnedPeakPps: (port, proto) => model?.learnedPeakPps(proto, port) ?? null });
-  let modelDetector: Detector | null = model ? model.detector({ allowedLatenessSec: latenessSec }) : null;
+  let modelDetector: Detector | null = model ? model.detector(modelSettings) : null;
   if (modelDetector) detectors.push(modelDetector);
 
   const format = (args.output as OutputFormat | undefined) ?? 'jsonl';
@@ -213,7 +216,7 @@ export async function runWatch(args: WatchArgs, io: WatchIo): Promise<number> {
   const webhook: WebhookSink | null = webhookUrl ? createWebhookSink(webhookUrl.href, { onWarning: warn }) : null;
 
   const counters = createRunCounters();
-  const scorer = createScorer({ suppressionSec: settings.suppressionSec });
+  const scorer = createScorer({ suppressionSec: settings.suppressionSec, repeatFactor: settings.suppressionRepeatFactor });
   const pipeline = createWatchPipeline({
     detectors,
     scorer,
@@ -281,7 +284,7 @@ export async function runWatch(args: WatchArgs, io: WatchIo): Promise<number> {
               return;
             }
             const old = model;
-            const nextDetector = next.detector({ allowedLatenessSec: latenessSec });
+            const nextDetector = next.detector(modelSettings);
             if (modelDetector) pipeline.replaceDetector(modelDetector, nextDetector);
             else detectors.push(nextDetector);
             modelDetector = nextDetector;
