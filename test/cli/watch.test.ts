@@ -5,7 +5,7 @@ import { PassThrough } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runAnalyze } from '../../src/cli/analyze.js';
-import { runWatch, type WatchArgs } from '../../src/cli/watch.js';
+import { runWatch, type WatchArgs, watchCommand } from '../../src/cli/watch.js';
 import type { Finding } from '../../src/types.js';
 import { describeWithSharedData, sharedData } from '../helpers/shared-data.js';
 import { benignLine, connLogClose, connLogHeader, scanLines } from '../watch/conn-log-lines.js';
@@ -341,6 +341,49 @@ describe('flowhound watch --model', () => {
     expect(await run.stop()).toBe(0);
     expect(run.stderr()).toMatch(/1 model reloads, 1 failed/);
     expect(run.stderr()).toMatch(/records: +flows 2,/);
+  });
+});
+
+describe('flowhound watch command handler', () => {
+  it('SIGINT stops the watch: pending incidents flushed, state saved, summary printed, exit code 0', async () => {
+    const log = join(tmp, 'conn.log');
+    const state = join(tmp, 'watch.state');
+    // A scan whose window has not passed yet: only the flush at SIGINT reports it.
+    writeFileSync(log, connLogHeader() + scanLines(T0, '10.12.0.66', '10.12.0.20', 20).join(''));
+    let out = '';
+    let err = '';
+    const realOut = process.stdout.write;
+    const realErr = process.stderr.write;
+    process.stdout.write = ((s: string | Uint8Array) => {
+      out += String(s);
+      return true;
+    }) as typeof process.stdout.write;
+    process.stderr.write = ((s: string | Uint8Array) => {
+      err += String(s);
+      return true;
+    }) as typeof process.stderr.write;
+    const before = process.exitCode;
+    const sigintListeners = process.listenerCount('SIGINT');
+    try {
+      const handler = watchCommand.handler as (a: Record<string, unknown>) => Promise<void>;
+      const done = handler({ target: log, state, model: false, lateness: 5, 'poll-ms': 10, 'idle-flush': 0, 'max-invalid': 25, _: ['watch'], $0: 'flowhound' });
+      await waitFor(() => err.includes('following'), 'the start-up line');
+      await new Promise((r) => setTimeout(r, 50));
+      expect(out).toBe('');
+      process.emit('SIGINT');
+      await done;
+    } finally {
+      process.stdout.write = realOut;
+      process.stderr.write = realErr;
+    }
+    expect(process.exitCode ?? 0).toBe(before ?? 0);
+    const findings = out.trim().split('\n').map((l) => JSON.parse(l) as Finding);
+    expect(findings.map((f) => [f.kind, f.src])).toEqual([['scan.vertical', '10.12.0.66']]);
+    expect(err).toMatch(/flowhound watch: 1 input/);
+    const saved = JSON.parse(readFileSync(state, 'utf8')) as { files: Record<string, { offset: number }>; emitted: { id: string }[] };
+    expect(saved.files[log]?.offset).toBe(readFileSync(log).length);
+    expect(saved.emitted.map((e) => e.id)).toEqual(findings.map((f) => f.id));
+    expect(process.listenerCount('SIGINT')).toBe(sigintListeners);
   });
 });
 
