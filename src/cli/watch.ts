@@ -17,6 +17,7 @@
  * exit 0.
  */
 import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import type { Settings } from '../config/settings.js';
 import { SETTING_SPECS } from '../config/settings.js';
@@ -186,6 +187,7 @@ export async function runWatch(args: WatchArgs, io: WatchIo): Promise<number> {
 
   // State.
   const statePath = args.state ?? null;
+  if (statePath !== null && !existsSync(dirname(resolve(statePath)))) throw new UsageError(`--state ${statePath}: its folder does not exist`);
   const prior: WatchState | null = statePath ? readWatchState(statePath) : null;
 
   // Model.
