@@ -164,8 +164,7 @@ export async function runWatch(args: WatchArgs, io: WatchIo): Promise<number> {
   });
   if (target !== '-' && !existsSync(target)) {
     // A file that does not exist yet is followed until it appears; its folder must exist.
-    const parent = target.replace(/\/[^/]*$/, '') || '.';
-    if (parent !== target && !existsSync(parent)) throw new UsageError(`${target}: neither the file nor its folder exists`);
+    if (!existsSync(dirname(resolve(target)))) throw new UsageError(`${target}: neither the file nor its folder exists`);
   }
   let webhookUrl: URL | null = null;
   if (args.webhook !== undefined) {
@@ -193,19 +192,21 @@ export async function runWatch(args: WatchArgs, io: WatchIo): Promise<number> {
   // Model.
   let model: FlowhoundModel | null = null;
   let modelDir: string | null = null;
+  /** flowhound.json's identity before loading, so a model replaced during the load is loaded again. */
+  let modelIdentity: string | null = null;
   let modelNote: string;
   if (args.model === false) modelNote = 'none (--no-model)';
   else {
     const explicit = typeof args.model === 'string' && args.model !== '';
     const dir = explicit ? (args.model as string) : DEFAULT_MODEL_DIR;
     if (explicit || existsSync(dir)) {
+      modelIdentity = readModelIdentity(dir);
       model = await loadModel(dir, backend ? { backend } : {});
       modelDir = dir;
       modelNote = dir;
     } else modelNote = `none (no shipped model at ${dir})`;
   }
   const modelSettings = { allowedLatenessSec: latenessSec, judgeUnlearnedPorts: args['model-unlearned-ports'] === true };
-  const modelIdentity = modelDir ? readModelIdentity(modelDir) : null;
   let reloads = 0;
   let reloadFailures = 0;
 
