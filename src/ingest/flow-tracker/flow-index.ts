@@ -19,6 +19,35 @@ export function hashAddress(a: string): number {
   return h | 0;
 }
 
+const FNV_PRIME = 0x01000193;
+const CHAR_0 = 48;
+const CHAR_DOT = 46;
+
+/**
+ * `hashAddress` of an IPv4 address's dotted-quad text, computed from its 4
+ * bytes at `bytes[off..off+4)` without building or reading the string (same
+ * value, so endpoint order and uids are those of the string hash).
+ */
+export function hashIpv4Address(bytes: Uint8Array, off: number): number {
+  let h = hashOctet(0x811c9dc5, bytes[off]!);
+  h = hashOctet(Math.imul(h ^ CHAR_DOT, FNV_PRIME), bytes[off + 1]!);
+  h = hashOctet(Math.imul(h ^ CHAR_DOT, FNV_PRIME), bytes[off + 2]!);
+  h = hashOctet(Math.imul(h ^ CHAR_DOT, FNV_PRIME), bytes[off + 3]!);
+  return h | 0;
+}
+
+/** FNV-1a step over the decimal digits of `b` (0-255, no leading zeros). */
+function hashOctet(h: number, b: number): number {
+  if (b >= 100) {
+    h = Math.imul(h ^ (CHAR_0 + ((b / 100) | 0)), FNV_PRIME);
+    b %= 100;
+    h = Math.imul(h ^ (CHAR_0 + ((b / 10) | 0)), FNV_PRIME);
+  } else if (b >= 10) {
+    h = Math.imul(h ^ (CHAR_0 + ((b / 10) | 0)), FNV_PRIME);
+  }
+  return Math.imul(h ^ (CHAR_0 + (b % 10)), FNV_PRIME);
+}
+
 /** 32-bit hash of a connection key from its address hashes, ports and protocol (murmur3 finalizer). */
 export function hashFlowKey(ipProto: number, ha: number, pa: number, hb: number, pb: number, oneWay: boolean): number {
   let h = Math.imul(ha ^ Math.imul(ipProto + (oneWay ? 256 : 0), 0x9e3779b1), 0x85ebca6b);

@@ -33,7 +33,7 @@ import type { DecodedPacket } from '../pcap/decoded-packet.js';
 import { verifyIpv4HeaderChecksum, verifyTransportChecksum } from '../pcap/verify-checksum.js';
 import { createFlowExpiryQueue } from './flow-expiry.js';
 import { toFlowRecord } from './flow-record.js';
-import { FlowIndex, hashAddress, hashFlowKey } from './flow-index.js';
+import { FlowIndex, hashAddress, hashFlowKey, hashIpv4Address } from './flow-index.js';
 import {
   F_LAST_TS,
   F_ORIG_IP_BYTES,
@@ -138,6 +138,17 @@ export interface FlowTracker {
   /** End of input: finishes every live connection and tick, then hands everything over. */
   finish(): TrackerOutput;
   readonly stats: FlowTrackerStats;
+}
+
+/**
+ * Where the capture reader's reused packet object (pcap/decode-frame.ts)
+ * keeps its frame: `frameBuf[frameStart...]`, `ipOffset` relative to it.
+ * Read without making the `data` view; absent on hand-built packets, which
+ * then take the string path.
+ */
+interface FramedPacket {
+  frameBuf?: Uint8Array;
+  frameStart?: number;
 }
 
 const IP_TCP = 6;
@@ -256,8 +267,19 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
     const src = p.src;
     const dst = p.dst;
     // Canonical order of the two endpoints: by address hash (no string comparison per packet).
-    const hs = hashAddress(src);
-    const hd = hashAddress(dst);
+    // IPv4 from the capture reader: hashed from the header bytes, the same value as from the text.
+    let hs: number;
+    let hd: number;
+    const frame = (p as FramedPacket).frameBuf;
+    const ipOffset = p.ipOffset;
+    if (p.ipVersion === 4 && frame !== undefined && ipOffset !== undefined && ipOffset >= 0) {
+      const ip = (p as FramedPacket).frameStart! + ipOffset;
+      hs = hashIpv4Address(frame, ip + 12);
+      hd = hashIpv4Address(frame, ip + 16);
+    } else {
+      hs = hashAddress(src);
+      hd = hashAddress(dst);
+    }
     const forward = oneWay || hs < hd || (hs === hd && (src === dst ? sport <= dport : src < dst));
     const ka = forward ? src : dst;
     const kpa = forward ? sport : dport;

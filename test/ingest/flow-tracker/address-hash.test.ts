@@ -1,0 +1,47 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { hashAddress, hashIpv4Address } from '../../../src/ingest/flow-tracker/flow-index.js';
+import { readCapturePackets } from '../../../src/ingest/pcap/read-capture.js';
+import { openByteSourceFromChunks, rechunk } from '../../../src/io/byte-source.js';
+import { describeWithSharedData, sharedData } from '../../helpers/shared-data.js';
+
+describe('hashIpv4Address', () => {
+  it('equals hashAddress of the dotted-quad text for every octet value in every position', () => {
+    const b = new Uint8Array(4);
+    for (let v = 0; v < 256; v++) {
+      for (let pos = 0; pos < 4; pos++) {
+        b.set([10, 200, 3, 99]);
+        b[pos] = v;
+        expect(hashIpv4Address(b, 0)).toBe(hashAddress(`${b[0]}.${b[1]}.${b[2]}.${b[3]}`));
+      }
+    }
+  });
+});
+
+describeWithSharedData('hashIpv4Address on the capture reader packets (shared data)', () => {
+  it('agrees with hashAddress(src) and hashAddress(dst) on every IPv4 packet of the Zeek test traces, tunnels included', async () => {
+    const root = sharedData('zeek-conformance');
+    let checked = 0;
+    for (const dir of readdirSync(root)) {
+      let bytes: Uint8Array;
+      try {
+        bytes = new Uint8Array(readFileSync(sharedData('zeek-conformance', dir, 'trace.pcap')));
+      } catch {
+        continue;
+      }
+      const source = await openByteSourceFromChunks(`${dir}.pcap`, rechunk([bytes], 65536));
+      const bad: string[] = [];
+      const packets = readCapturePackets(
+        source,
+        (p) => {
+          if (p.ipVersion !== 4 || p.ipOffset === undefined || p.ipOffset < 0) return;
+          checked++;
+          if (hashIpv4Address(p.data, p.ipOffset + 12) !== hashAddress(p.src) || hashIpv4Address(p.data, p.ipOffset + 16) !== hashAddress(p.dst)) bad.push(`${p.src} ${p.dst}`);
+        },
+        { onWarning: () => {} },
+      );
+      for await (const _ of packets);
+      expect({ dir, bad }).toEqual({ dir, bad: [] });
+    }
+    expect(checked).toBeGreaterThan(1000);
+  });
+});
