@@ -41,7 +41,7 @@ import { createModelReloader, readModelIdentity } from '../watch/model-reloader.
 import { openWatchInput } from '../watch/watch-input.js';
 import { createWatchPipeline } from '../watch/watch-pipeline.js';
 import { readWatchState, WATCH_STATE_VERSION, type WatchState, writeWatchState } from '../watch/watch-state.js';
-import { DEFAULT_MODEL_DIR, settingsFromArgs } from './analyze.js';
+import { loadModelFromArgs, settingsFromArgs } from './analysis-options.js';
 import { formatWarning, INPUT_OPTION_NAMES, toReadOptions, withInputOptions } from './input-options.js';
 import { formatRunSummary } from './run-summary.js';
 import { UsageError } from './usage-error.js';
@@ -190,22 +190,14 @@ export async function runWatch(args: WatchArgs, io: WatchIo): Promise<number> {
   const prior: WatchState | null = statePath ? readWatchState(statePath) : null;
 
   // Model.
-  let model: FlowhoundModel | null = null;
-  let modelDir: string | null = null;
   /** flowhound.json's identity before loading, so a model replaced during the load is loaded again. */
   let modelIdentity: string | null = null;
-  let modelNote: string;
-  if (args.model === false) modelNote = 'none (--no-model)';
-  else {
-    const explicit = typeof args.model === 'string' && args.model !== '';
-    const dir = explicit ? (args.model as string) : DEFAULT_MODEL_DIR;
-    if (explicit || existsSync(dir)) {
-      modelIdentity = readModelIdentity(dir);
-      model = await loadModel(dir, backend ? { backend } : {});
-      modelDir = dir;
-      modelNote = dir;
-    } else modelNote = `none (no shipped model at ${dir})`;
-  }
+  const chosen = await loadModelFromArgs(args.model, backend, (dir) => {
+    modelIdentity = readModelIdentity(dir);
+  });
+  let model: FlowhoundModel | null = chosen.model;
+  const modelDir = chosen.dir;
+  const modelNote = chosen.note;
   const modelSettings = { allowedLatenessSec: latenessSec, judgeUnlearnedPorts: args['model-unlearned-ports'] === true };
   let reloads = 0;
   let reloadFailures = 0;
