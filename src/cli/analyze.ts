@@ -15,11 +15,9 @@
  * found something at or above `--fail-on SEVERITY` (distinct from 1 so a
  * CI job can tell "found" from "broke").
  */
-import { createWriteStream, existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { createWriteStream } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
-import { loadConfigFile } from '../config/load-config.js';
-import { checkSettingValue, resolveSettings, SETTING_SPECS, type Settings } from '../config/settings.js';
+import { SETTING_SPECS } from '../config/settings.js';
 import { createRuleDetectors } from '../detect/create-rule-detectors.js';
 import { defaultPolicyRules } from '../detect/default-policy.js';
 import type { Detector } from '../detect/detector.js';
@@ -27,7 +25,7 @@ import { combineRules, loadRulesFile } from '../detect/policy-rules.js';
 import { createRunCounters, runDetectors } from '../detect/run-detectors.js';
 import { readInputs } from '../ingest/read-input.js';
 import { BACKEND_NAMES, type BackendName, isBackendName } from '../model/backend.js';
-import { type FlowhoundModel, loadModel } from '../model/flowhound-model.js';
+import type { FlowhoundModel } from '../model/flowhound-model.js';
 import { createScorer } from '../score/scorer.js';
 import { severityRank } from '../score/severity.js';
 import { createEveSink } from '../sink/eve.js';
@@ -36,6 +34,7 @@ import type { OutputFormat, Sink, TextOutput } from '../sink/sink.js';
 import { OUTPUT_FORMATS } from '../sink/sink.js';
 import { createTableSink } from '../sink/table.js';
 import { type RecordBatch, SEVERITY_ORDER, type Severity } from '../types.js';
+import { loadModelFromArgs, settingsFromArgs } from './analysis-options.js';
 import { formatWarning, INPUT_OPTION_NAMES, type InputArgs, toReadOptions, withInputOptions } from './input-options.js';
 import { createProgressLine, type ProgressLine } from './progress.js';
 import { formatRunSummary } from './run-summary.js';
@@ -44,8 +43,7 @@ import { UsageError } from './usage-error.js';
 /** Exit code when findings at or above --fail-on were reported. */
 export const EXIT_FINDINGS = 3;
 
-/** The shipped model, resolved from the package (works from src/ and dist/). */
-export const DEFAULT_MODEL_DIR = fileURLToPath(new URL('../../models/default', import.meta.url));
+export { DEFAULT_MODEL_DIR, settingsFromArgs } from './analysis-options.js';
 
 interface AnalyzeArgs extends InputArgs {
   inputs: string[];
@@ -113,20 +111,6 @@ export interface AnalyzeIo {
   stdoutIsTty: boolean;
 }
 
-/** Settings from defaults, then the config file, then flags. */
-export function settingsFromArgs(args: Record<string, unknown>, configFile: string | undefined): Settings {
-  const fromConfig = configFile ? loadConfigFile(configFile) : {};
-  const fromFlags: Partial<Settings> = {};
-  for (const s of SETTING_SPECS) {
-    const v = args[s.flag];
-    if (v === undefined) continue;
-    const problem = checkSettingValue(s, v);
-    if (problem) throw new UsageError(`--${s.flag}: ${problem}`);
-    fromFlags[s.name] = v as number;
-  }
-  return resolveSettings(fromConfig, fromFlags);
-}
-
 export async function runAnalyze(args: AnalyzeArgs, io: AnalyzeIo): Promise<number> {
   const started = performance.now();
   if (args.inputs.length === 0) throw new UsageError('name at least one INPUT: a capture, a Zeek log or CSV export, a .gz, or - for standard input');
@@ -146,17 +130,7 @@ export async function runAnalyze(args: AnalyzeArgs, io: AnalyzeIo): Promise<numb
   const backend: BackendName | undefined = args.backend !== undefined && isBackendName(args.backend) ? args.backend : undefined;
 
   // The model: --no-model skips it; an explicit --model must load; the shipped default is used when present.
-  let model: FlowhoundModel | null = null;
-  let modelNote: string;
-  if (args.model === false) modelNote = 'none (--no-model)';
-  else {
-    const explicit = typeof args.model === 'string' && args.model !== '';
-    const dir = explicit ? (args.model as string) : DEFAULT_MODEL_DIR;
-    if (explicit || existsSync(dir)) {
-      model = await loadModel(dir, backend ? { backend } : {});
-      modelNote = dir;
-    } else modelNote = `none (no shipped model at ${dir})`;
-  }
+  const { model, note: modelNote } = await loadModelFromArgs(args.model, backend);
 
   const detectors: Detector[] = createRuleDetectors(settings, {
     rules,
