@@ -298,6 +298,7 @@ export function createFileFollower(path: string, options: FollowFileOptions = {}
       while (!signal?.aborted) {
         const st = statPath();
         let pieces: Piece[] = [];
+        const readBefore = stats.bytesRead;
         if (st === null) {
           // Rotated away and not yet re-created: finish the old file.
           if (fh !== null) {
@@ -311,13 +312,13 @@ export function createFileFollower(path: string, options: FollowFileOptions = {}
             options.onReopen?.({ kind: 'rotation', path });
           }
           await openAt(st, 0);
-          pieces = await readTo(st.size);
+          pieces = await readTo(Math.min(st.size, offset + chunkSize));
         } else if (identity !== null && (st.dev !== (identity as FileIdentity).dev || st.ino !== (identity as FileIdentity).ino)) {
           pieces = await closeOld();
           stats.rotations++;
           options.onReopen?.({ kind: 'rotation', path });
           await openAt(st, 0);
-          pieces = pieces.concat(await readTo(st.size));
+          pieces = pieces.concat(await readTo(Math.min(st.size, offset + chunkSize)));
         } else if (st.size < offset) {
           const tail = takeCarry(true);
           if (tail) pieces.push(tail);
@@ -325,9 +326,9 @@ export function createFileFollower(path: string, options: FollowFileOptions = {}
           firstBytes = Buffer.alloc(0);
           stats.truncations++;
           options.onReopen?.({ kind: 'truncation', path });
-          pieces = pieces.concat(await readTo(st.size));
+          pieces = pieces.concat(await readTo(Math.min(st.size, offset + chunkSize)));
         } else {
-          pieces = await readTo(st.size);
+          pieces = await readTo(Math.min(st.size, offset + chunkSize));
         }
         for (const p of pieces) {
           if (p.data.length === 0) continue;
@@ -336,6 +337,8 @@ export function createFileFollower(path: string, options: FollowFileOptions = {}
           handed = { identity: p.identity, offset: p.endOffset, header, fingerprint: p.fingerprint };
           yield p.data;
         }
+        // More already there (catching up on a large file): read on without waiting, one chunk per turn, so memory stays bounded.
+        if (stats.bytesRead > readBefore && fh !== null && st !== null && offset < st.size && identity !== null && st.ino === (identity as FileIdentity).ino && st.dev === (identity as FileIdentity).dev) continue;
         if (options.idleEndMs !== undefined && Date.now() - lastDataAt >= options.idleEndMs) {
           const tail = takeCarry(false);
           if (tail) {

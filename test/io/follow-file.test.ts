@@ -43,6 +43,27 @@ describe('createFileFollower', () => {
     await c.done;
   });
 
+  it('catches up on a large file one chunk at a time (bounded memory), every chunk ending at a line end', async () => {
+    const p = join(dir, 'big.log');
+    const line = `${'x'.repeat(99)}\n`;
+    writeFileSync(p, line.repeat(20_000)); // 2 MB
+    const f = createFileFollower(p, { pollMs: 5, idleEndMs: 30, chunkSize: 64 * 1024 });
+    let total = 0;
+    let readAtFirstChunk = -1;
+    const sizes: number[] = [];
+    for await (const chunk of f) {
+      if (readAtFirstChunk < 0) readAtFirstChunk = f.stats.bytesRead;
+      total += chunk.length;
+      sizes.push(chunk.length);
+      expect(chunk[chunk.length - 1]).toBe(0x0a);
+    }
+    // The first chunk is handed out after one read, not after reading the whole file.
+    expect(readAtFirstChunk).toBe(64 * 1024);
+    expect(total).toBe(2_000_000);
+    expect(sizes.length).toBeGreaterThanOrEqual(30);
+    for (const n of sizes) expect(n).toBeLessThanOrEqual(64 * 1024 + line.length);
+  });
+
   it('holds a partial line back until its newline is written', async () => {
     const p = join(dir, 'x.log');
     writeFileSync(p, 'one\ntw');
