@@ -28,8 +28,11 @@
  */
 import type { DnsRecord } from '../types.js';
 import {
+  FLAG_DNS_CHECKED,
+  FLAG_DNS_PORT,
   type FlowTable,
   I_DNS_MESSAGES,
+  I_FLAGS,
   I_ORIG_P,
   I_PROTO,
   I_RESP_P,
@@ -102,10 +105,18 @@ export function createDnsTracker(t: FlowTable): DnsTracker {
   return {
     stats,
     wants(slot) {
-      if (t.i32[slot * SLOT_I32 + I_DNS_MESSAGES]! > 0) return true;
-      const proto = t.i32[slot * SLOT_I32 + I_PROTO];
-      const ports = proto === PROTO_UDP ? DNS_UDP_PORTS : proto === PROTO_TCP ? DNS_TCP_PORTS : null;
-      return ports !== null && (ports.has(t.i32[slot * SLOT_I32 + I_RESP_P]!) || ports.has(t.i32[slot * SLOT_I32 + I_ORIG_P]!));
+      const i = slot * SLOT_I32;
+      if (t.i32[i + I_DNS_MESSAGES]! > 0) return true;
+      let f = t.i32[i + I_FLAGS]!;
+      if ((f & FLAG_DNS_CHECKED) === 0) {
+        // Once per connection: its proto never changes and a flip swaps the ports, which both count.
+        const proto = t.i32[i + I_PROTO];
+        const ports = proto === PROTO_UDP ? DNS_UDP_PORTS : proto === PROTO_TCP ? DNS_TCP_PORTS : null;
+        const dnsPort = ports !== null && (ports.has(t.i32[i + I_RESP_P]!) || ports.has(t.i32[i + I_ORIG_P]!));
+        f |= FLAG_DNS_CHECKED | (dnsPort ? FLAG_DNS_PORT : 0);
+        t.i32[i + I_FLAGS] = f;
+      }
+      return (f & FLAG_DNS_PORT) !== 0;
     },
     handlePacket(slot, fromOrig, p, out) {
       if (p.payloadLen <= 0) return;

@@ -8,7 +8,7 @@
  * no per-connection map entries to trace (a JS Map of a million string keys
  * costs microseconds per operation and most of the run in garbage collection).
  */
-import { FLAG_ONE_WAY, type FlowTable, I_FLAGS, I_IP_PROTO, I_K_PA, I_K_PB, S_K_A, S_K_B, SLOT_I32, SLOT_STR } from './flow-table.js';
+import { FLAG_NUMERIC_ADDR, FLAG_ONE_WAY, type FlowTable, I_FLAGS, I_IP_PROTO, I_K_AN, I_K_BN, I_K_PA, I_K_PB, S_K_A, S_K_B, SLOT_I32, SLOT_STR } from './flow-table.js';
 
 const INITIAL_SIZE = 2048;
 
@@ -64,29 +64,36 @@ export function hashFlowKey(ipProto: number, ha: number, pa: number, hb: number,
 export class FlowIndex {
   private size = INITIAL_SIZE;
   private mask = INITIAL_SIZE - 1;
-  /** slot + 1 per position; 0 is empty. */
-  private entries = new Int32Array(INITIAL_SIZE);
-  private hashes = new Int32Array(INITIAL_SIZE);
+  /** Two words per position, side by side (one cache line per probe): slot + 1 (0 is empty), then the key hash. */
+  private cells = new Int32Array(INITIAL_SIZE * 2);
   count = 0;
 
   constructor(private readonly t: FlowTable) {}
 
-  /** The slot of the live connection with this key, or -1. */
-  find(hash: number, ipProto: number, a: string, pa: number, b: string, pb: number, oneWay: boolean): number {
+  /**
+   * The slot of the live connection with this key, or -1. With `numeric`, `an`/`bn` are the addresses
+   * `a`/`b` as IPv4 integers, compared instead of the strings when the connection has them too (the text
+   * of an IPv4 address is a function of its 4 bytes, so the answer is the same).
+   */
+  find(hash: number, ipProto: number, a: string, pa: number, b: string, pb: number, oneWay: boolean, numeric: boolean, an: number, bn: number): number {
     const t = this.t;
+    const cells = this.cells;
     let i = hash & this.mask;
     for (;;) {
-      const e = this.entries[i]!;
+      const e = cells[i * 2]!;
       if (e === 0) return -1;
-      if (this.hashes[i] === hash) {
+      if (cells[i * 2 + 1] === hash) {
         const s = e - 1;
+        const si = s * SLOT_I32;
+        const flags = t.i32[si + I_FLAGS]!;
         if (
-          t.i32[s * SLOT_I32 + I_K_PA] === pa &&
-          t.i32[s * SLOT_I32 + I_K_PB] === pb &&
-          t.i32[s * SLOT_I32 + I_IP_PROTO] === ipProto &&
-          t.str[s * SLOT_STR + S_K_A] === a &&
-          t.str[s * SLOT_STR + S_K_B] === b &&
-          ((t.i32[s * SLOT_I32 + I_FLAGS]! & FLAG_ONE_WAY) !== 0) === oneWay
+          t.i32[si + I_K_PA] === pa &&
+          t.i32[si + I_K_PB] === pb &&
+          t.i32[si + I_IP_PROTO] === ipProto &&
+          ((flags & FLAG_ONE_WAY) !== 0) === oneWay &&
+          (numeric && (flags & FLAG_NUMERIC_ADDR) !== 0
+            ? t.i32[si + I_K_AN] === an && t.i32[si + I_K_BN] === bn
+            : t.str[s * SLOT_STR + S_K_A] === a && t.str[s * SLOT_STR + S_K_B] === b)
         ) {
           return s;
         }
@@ -102,11 +109,11 @@ export class FlowIndex {
   }
 
   remove(hash: number, slot: number): void {
-    const entries = this.entries;
+    const cells = this.cells;
     const mask = this.mask;
     let i = hash & mask;
     for (;;) {
-      const e = entries[i]!;
+      const e = cells[i * 2]!;
       if (e === 0) return;
       if (e === slot + 1) break;
       i = (i + 1) & mask;
@@ -115,37 +122,35 @@ export class FlowIndex {
     let j = i;
     for (;;) {
       j = (j + 1) & mask;
-      const e = entries[j]!;
+      const e = cells[j * 2]!;
       if (e === 0) break;
-      const k = this.hashes[j]! & mask;
+      const k = cells[j * 2 + 1]! & mask;
       const movable = i <= j ? k <= i || k > j : k <= i && k > j;
       if (movable) {
-        entries[i] = e;
-        this.hashes[i] = this.hashes[j]!;
+        cells[i * 2] = e;
+        cells[i * 2 + 1] = cells[j * 2 + 1]!;
         i = j;
       }
     }
-    entries[i] = 0;
+    cells[i * 2] = 0;
     this.count--;
   }
 
   private place(hash: number, slot: number): void {
     let i = hash & this.mask;
-    while (this.entries[i] !== 0) i = (i + 1) & this.mask;
-    this.entries[i] = slot + 1;
-    this.hashes[i] = hash;
+    while (this.cells[i * 2] !== 0) i = (i + 1) & this.mask;
+    this.cells[i * 2] = slot + 1;
+    this.cells[i * 2 + 1] = hash;
   }
 
   private rehash(size: number): void {
-    const oldEntries = this.entries;
-    const oldHashes = this.hashes;
+    const old = this.cells;
     this.size = size;
     this.mask = size - 1;
-    this.entries = new Int32Array(size);
-    this.hashes = new Int32Array(size);
-    for (let i = 0; i < oldEntries.length; i++) {
-      const e = oldEntries[i]!;
-      if (e !== 0) this.place(oldHashes[i]!, e - 1);
+    this.cells = new Int32Array(size * 2);
+    for (let i = 0; i < old.length; i += 2) {
+      const e = old[i]!;
+      if (e !== 0) this.place(old[i + 1]!, e - 1);
     }
   }
 }

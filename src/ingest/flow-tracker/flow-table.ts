@@ -33,6 +33,11 @@ export const FLAG_RESP_SEEN = 4;
 export const FLAG_TCP_ACTIVE = 8;
 /** The key keeps its direction (one-way ICMP messages). */
 export const FLAG_ONE_WAY = 16;
+/** The DNS tracker has looked at the connection's ports (FLAG_DNS_PORT: one of them is a DNS port). */
+export const FLAG_DNS_CHECKED = 32;
+export const FLAG_DNS_PORT = 64;
+/** The connection was created from an IPv4 packet of the capture reader: I_K_AN, I_K_BN, I_ORIG_N, I_RESP_N hold its addresses as integers. */
+export const FLAG_NUMERIC_ADDR = 128;
 
 /** History bitmask bits (Zeek `session::detail::HIST_*`); responder bits are shifted left by 16. */
 export const HIST_SYN_PKT = 0x1;
@@ -130,6 +135,11 @@ export const I_SERIAL = 118;
 /** `hashAddress` of the originator's and responder's address (keys of the tick table). */
 export const I_ORIG_AH = 119;
 export const I_RESP_AH = 120;
+/** IPv4 addresses as 32-bit integers (valid with FLAG_NUMERIC_ADDR): the key's, then originator's and responder's. */
+export const I_K_AN = 121;
+export const I_K_BN = 122;
+export const I_ORIG_N = 123;
+export const I_RESP_N = 124;
 // Strings (str[slot * SLOT_STR + S_*]).
 export const S_K_A = 0;
 export const S_K_B = 1;
@@ -226,12 +236,26 @@ export class FlowTable {
 
   /** Sets the connection key of `slot` (endpoints in canonical order, or in packet order when one-way). */
   setKey(slot: number, hash: number, a: string, pa: number, b: string, pb: number, oneWay: boolean): void {
+    this.i32[slot * SLOT_I32 + I_FLAGS] = this.i32[slot * SLOT_I32 + I_FLAGS]! & ~FLAG_NUMERIC_ADDR;
     this.str[slot * SLOT_STR + S_K_A] = a;
     this.str[slot * SLOT_STR + S_K_B] = b;
     this.i32[slot * SLOT_I32 + I_K_PA] = pa;
     this.i32[slot * SLOT_I32 + I_K_PB] = pb;
     this.i32[slot * SLOT_I32 + I_K_HASH] = hash;
     if (oneWay) this.i32[slot * SLOT_I32 + I_FLAGS] = this.i32[slot * SLOT_I32 + I_FLAGS]! | FLAG_ONE_WAY;
+  }
+
+  /**
+   * Records the IPv4 addresses of a connection as integers: `an`/`bn` those of the key (order of setKey),
+   * `origN`/`respN` the originator's and responder's (call right after alloc and setKey, before any flip).
+   */
+  setNumericAddresses(slot: number, an: number, bn: number, origN: number, respN: number): void {
+    const i = slot * SLOT_I32;
+    this.i32[i + I_K_AN] = an;
+    this.i32[i + I_K_BN] = bn;
+    this.i32[i + I_ORIG_N] = origN;
+    this.i32[i + I_RESP_N] = respN;
+    this.i32[i + I_FLAGS] = this.i32[i + I_FLAGS]! | FLAG_NUMERIC_ADDR;
   }
 
   /** Zeek `ChecksumError`: one more bad-checksum packet from side `side` (0 orig); adds C/c at the 1st, 10th, 100th... */
@@ -277,6 +301,7 @@ export class FlowTable {
     const i = slot * SLOT_I32;
     swap(this.i32, i + I_ORIG_P, i + I_RESP_P);
     swap(this.i32, i + I_ORIG_AH, i + I_RESP_AH);
+    swap(this.i32, i + I_ORIG_N, i + I_RESP_N);
     swap(this.i32, i + I_TICK_ORIG_PKTS, i + I_TICK_RESP_PKTS);
     const f = slot * SLOT_F64;
     swap(this.f64, f + F_ORIG_PKTS, f + F_RESP_PKTS);

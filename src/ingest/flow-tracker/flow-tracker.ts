@@ -43,12 +43,14 @@ import {
   F_RESP_IP_BYTES,
   F_RESP_PAYLOAD_BYTES,
   F_RESP_PKTS,
+  FLAG_NUMERIC_ADDR,
   FLAG_ORIG_SEEN,
   FLAG_RESP_SEEN,
   FlowTable,
   I_DNS_MESSAGES,
   I_FLAGS,
   I_K_HASH,
+  I_ORIG_N,
   I_ORIG_P,
   I_PROTO,
   I_SERIAL,
@@ -268,14 +270,21 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
     const dst = p.dst;
     // Canonical order of the two endpoints: by address hash (no string comparison per packet).
     // IPv4 from the capture reader: hashed from the header bytes, the same value as from the text.
+    // Their integer values then stand in for the strings in key and direction comparisons.
     let hs: number;
     let hd: number;
+    let numeric = false;
+    let srcN = 0;
+    let dstN = 0;
     const frame = (p as FramedPacket).frameBuf;
     const ipOffset = p.ipOffset;
     if (p.ipVersion === 4 && frame !== undefined && ipOffset !== undefined && ipOffset >= 0) {
       const ip = (p as FramedPacket).frameStart! + ipOffset;
       hs = hashIpv4Address(frame, ip + 12);
       hd = hashIpv4Address(frame, ip + 16);
+      numeric = true;
+      srcN = (frame[ip + 12]! << 24) | (frame[ip + 13]! << 16) | (frame[ip + 14]! << 8) | frame[ip + 15]!;
+      dstN = (frame[ip + 16]! << 24) | (frame[ip + 17]! << 16) | (frame[ip + 18]! << 8) | frame[ip + 19]!;
     } else {
       hs = hashAddress(src);
       hd = hashAddress(dst);
@@ -287,7 +296,7 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
     const kpb = forward ? dport : sport;
     const hash = forward ? hashFlowKey(ipProto, hs, kpa, hd, kpb, oneWay) : hashFlowKey(ipProto, hd, kpa, hs, kpb, oneWay);
 
-    let slot = flows.find(hash, ipProto, ka, kpa, kb, kpb, oneWay);
+    let slot = flows.find(hash, ipProto, ka, kpa, kb, kpb, oneWay, numeric, forward ? srcN : dstN, forward ? dstN : srcN);
     if (slot >= 0) {
       if (table.f64[slot * SLOT_F64 + F_REMOVE_AT]! <= t) {
         finishFlow(slot);
@@ -303,6 +312,7 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
     if (slot < 0) {
       slot = table.alloc(t, src, hs, sport, dst, hd, dport, proto, ipProto);
       table.setKey(slot, hash, ka, kpa, kb, kpb, oneWay);
+      if (numeric) table.setNumericAddresses(slot, forward ? srcN : dstN, forward ? dstN : srcN, srcN, dstN);
       if (proto === PROTO_TCP) initTcpConnection(table, slot, t, tcpTimers);
       flows.insert(hash, slot);
       byAgeSlot.push(slot);
@@ -314,7 +324,10 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
       else if (byAgeSlot.length - byAgeHead > 2 * flows.count + 1024) compactByAge();
     }
 
-    const fromOrig = src === table.str[slot * SLOT_STR + S_ORIG_H] && (proto === PROTO_ICMP || proto === PROTO_OTHER || sport === table.i32[slot * SLOT_I32 + I_ORIG_P]);
+    const si = slot * SLOT_I32;
+    const sameSrc =
+      numeric && (table.i32[si + I_FLAGS]! & FLAG_NUMERIC_ADDR) !== 0 ? srcN === table.i32[si + I_ORIG_N] : src === table.str[slot * SLOT_STR + S_ORIG_H];
+    const fromOrig = sameSrc && (proto === PROTO_ICMP || proto === PROTO_OTHER || sport === table.i32[si + I_ORIG_P]);
     if (verifyChecksums && proto !== PROTO_OTHER && verifyTransportChecksum(p) === false) {
       // Zeek: the connection exists, the packet is neither counted nor analysed.
       stats.badChecksums++;

@@ -58,6 +58,7 @@ import {
   HIST_RST_PKT,
   HIST_SYN_PKT,
   I_FLAGS,
+  I_HIST_SEEN,
   I_RESP_P,
   S_HISTORY,
   SLOT_F64,
@@ -321,7 +322,9 @@ function updateHistory(t: FlowTable, slot: number, flags: number, e: number, rel
     // A connection that a SYN-ACK started without being flipped (history exactly "H") is flipped
     // when the next ACK or data packet arrives, from either side (zeek PR #2191): history "^h".
     let flipped = false;
-    if (t.str[slot * SLOT_STR + S_HISTORY] === 'H') {
+    // History "H" means one SYN-ACK letter and nothing else, so its seen-bits are exactly the originator's SYN bit:
+    // test that (in the record) before reading the history string.
+    if (t.i32[slot * SLOT_I32 + I_HIST_SEEN] === HIST_SYN_PKT && t.str[slot * SLOT_STR + S_HISTORY] === 'H') {
       t.flipRoles(slot);
       t.str[slot * SLOT_STR + S_HISTORY] = '^h';
       e ^= 1;
