@@ -322,7 +322,9 @@ export class FlowTable {
   }
 
   private grow(): void {
-    const n = Math.max(this.capacity + 1, Math.min(this.maxCapacity, this.capacity === 0 ? INITIAL_CAPACITY : Math.ceil(this.capacity * 1.5)));
+    // Doubling: fewer copies, and the last step copies at most half the cap (the old and new buffers coexist until
+    // the next collection, which sets the peak RSS of a run that reaches the cap).
+    const n = Math.max(this.capacity + 1, Math.min(this.maxCapacity, this.capacity === 0 ? INITIAL_CAPACITY : this.capacity * 2));
     const buf = new ArrayBuffer(n * SLOT_BYTES);
     const f64 = new Float64Array(buf);
     f64.set(this.f64);

@@ -14,14 +14,9 @@ export function createFlowUid(ipProto: number, oneWay: boolean, a: string, pa: n
   const us = Math.round(tsSec * 1e6);
   const usHigh = Math.floor(us / 4294967296);
   const usLow = us >>> 0;
-  let h1 = 0x9e3779b1 ^ ipProto ^ (oneWay ? 0x100 : 0);
-  let h2 = 0x85ebca77 ^ pa;
-  let h3 = 0xc2b2ae3d ^ pb;
-  const mix = (c: number) => {
-    h1 = Math.imul(h1 ^ c, 0x01000193);
-    h2 = Math.imul(h2 ^ c, 0x5bd1e995);
-    h3 = Math.imul((h3 << 5) - h3 + c, 0x27d4eb2d);
-  };
+  h1 = 0x9e3779b1 ^ ipProto ^ (oneWay ? 0x100 : 0);
+  h2 = 0x85ebca77 ^ pa;
+  h3 = 0xc2b2ae3d ^ pb;
   for (let i = 0; i < a.length; i++) mix(a.charCodeAt(i));
   mix(0x7c);
   for (let i = 0; i < b.length; i++) mix(b.charCodeAt(i));
@@ -31,6 +26,17 @@ export function createFlowUid(ipProto: number, oneWay: boolean, a: string, pa: n
   mix(usLow >>> 16);
   mix(usHigh);
   return `C${formatBase62(avalanche(h1 ^ h3))}${formatBase62(avalanche(h2 ^ h1))}${formatBase62(avalanche(h3 ^ h2))}`;
+}
+
+/** The three running hashes of createFlowUid (module state rather than a closure per call). */
+let h1 = 0;
+let h2 = 0;
+let h3 = 0;
+
+function mix(c: number): void {
+  h1 = Math.imul(h1 ^ c, 0x01000193);
+  h2 = Math.imul(h2 ^ c, 0x5bd1e995);
+  h3 = Math.imul((h3 << 5) - h3 + c, 0x27d4eb2d);
 }
 
 function avalanche(h: number): number {
