@@ -1,4 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { readCaptureRecords } from '../../../src/ingest/capture-ingest.js';
+import { createFlowTracker } from '../../../src/ingest/flow-tracker/flow-tracker.js';
+import type { DecodedPacket } from '../../../src/ingest/pcap/decoded-packet.js';
 import { hashAddress, hashIpv4Address } from '../../../src/ingest/flow-tracker/flow-index.js';
 import { readCapturePackets } from '../../../src/ingest/pcap/read-capture.js';
 import { openByteSourceFromChunks, rechunk } from '../../../src/io/byte-source.js';
@@ -43,5 +46,30 @@ describeWithSharedData('hashIpv4Address on the capture reader packets (shared da
       expect({ dir, bad }).toEqual({ dir, bad: [] });
     }
     expect(checked).toBeGreaterThan(1000);
+  });
+});
+
+describeWithSharedData('flow tracker on copies of the reader packets (shared data)', () => {
+  it('copies kept past the callback (their frame buffer since overwritten) give the same flows as the reader', async () => {
+    const bytes = new Uint8Array(readFileSync(sharedData('zeek-conformance', 'opt.basic', 'trace.pcap')));
+    const direct = [];
+    for await (const b of readCaptureRecords(await openByteSourceFromChunks('a.pcap', rechunk([bytes], 4096)), { maxInvalid: 25, onWarning: () => {} })) direct.push(...b.flows);
+    const copies: DecodedPacket[] = [];
+    const packets = readCapturePackets(
+      await openByteSourceFromChunks('b.pcap', rechunk([bytes], 4096)),
+      (p) => {
+        const copy = { ...p, data: p.data.slice() } as DecodedPacket & { frameBuf?: Uint8Array };
+        // What a reused buffer would hold later: other bytes.
+        if (copy.frameBuf !== undefined) copy.frameBuf = new Uint8Array(copy.frameBuf.length);
+        copies.push(copy);
+      },
+      { onWarning: () => {} },
+    );
+    for await (const _ of packets);
+    const tracker = createFlowTracker();
+    for (const p of copies) tracker.addPacket(p);
+    const fromCopies = [...tracker.take().flows, ...tracker.finish().flows];
+    expect(direct.length).toBeGreaterThan(10);
+    expect(fromCopies).toEqual(direct);
   });
 });
