@@ -28,6 +28,7 @@ if (!existsSync(join(root, 'dist', 'ingest', 'pcap', 'read-capture.js'))) {
 }
 const { openByteSource } = await import(dist('io/byte-source.js'));
 const { readCapturePackets } = await import(dist('ingest/pcap/read-capture.js'));
+const { createSeededRandom } = await import(dist('util/seeded-random.js'));
 let readCaptureRecords = null;
 let trackingUnavailable = 'dist/ingest/capture-ingest.js not built';
 if (existsSync(join(root, 'dist', 'ingest', 'capture-ingest.js'))) {
@@ -44,20 +45,10 @@ const dataDir = join(root, 'bench-data');
 mkdirSync(dataDir, { recursive: true });
 const file = join(dataDir, `capture-v1-${PACKETS}.pcap`);
 
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Writes the synthetic capture (classic pcap, little-endian, µs, Ethernet). */
 function generate() {
-  const rnd = mulberry32(7);
+  const rnd = createSeededRandom(7);
   const int = (n) => Math.floor(rnd() * n);
   const clients = Array.from({ length: 60000 }, () => [10, int(256), int(256), 1 + int(254)]);
   const servers = Array.from({ length: 3000 }, () => [1 + int(223), int(256), int(256), 1 + int(254)]);

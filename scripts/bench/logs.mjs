@@ -18,6 +18,7 @@ import { createReadStream } from 'node:fs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const lib = await import(join(root, 'dist', 'index.js'));
+const { createSeededRandom } = await import(join(root, 'dist', 'util', 'seeded-random.js'));
 const LINES = Number(process.env.FLOWHOUND_BENCH_LOG_LINES ?? 2_000_000);
 const RUNS = Number(process.env.FLOWHOUND_BENCH_RUNS ?? 3);
 const dataDir = join(root, 'bench-data');
@@ -25,21 +26,11 @@ mkdirSync(dataDir, { recursive: true });
 const plain = join(dataDir, `conn-${LINES}.log`);
 const gz = `${plain}.gz`;
 
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const B62 = '0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
 
 async function generate() {
-  const rnd = mulberry32(42);
+  const rnd = createSeededRandom(42);
   const int = (n) => Math.floor(rnd() * n);
   const out = createWriteStream(plain);
   const write = (s) => (out.write(s) ? Promise.resolve() : new Promise((r) => out.once('drain', r)));

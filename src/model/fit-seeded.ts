@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { createSeededRandom, permuteIndices } from './seeded-random.js';
+import { createSeededRandom, permuteIndices } from '../util/seeded-random.js';
 
 export interface FitOptions {
   epochs: number;

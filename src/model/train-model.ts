@@ -26,7 +26,7 @@ import { createFlowhoundModel, type FlowhoundModel } from './flowhound-model.js'
 import { buildLstmForecaster, createPortHistory, LSTM_MIN_HISTORY_WINDOWS, LSTM_SEQ_LEN, LSTM_UNITS, PORT_SCALE_MIN_WINDOWS } from './lstm-forecaster.js';
 import { type LearnedRate, MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelKind, type ModelMeta, readFlowhoundVersion } from './model-meta.js';
 import { fitRobustScaler, quantileSorted, type RobustScaler, scaleFeatures } from './robust-scaler.js';
-import { createSeededRandom, permuteIndices } from './seeded-random.js';
+import { createSeededRandom, permuteIndices } from '../util/seeded-random.js';
 import { calibrateThreshold } from './threshold.js';
 
 export const DEFAULT_EPOCHS = 30;

@@ -1,3 +1,4 @@
+import { createSeededRandom } from '../../src/util/seeded-random.js';
 /** Hand-built records for window and model tests (until real readers land, and for exact expectations). */
 import type { DnsRecord, FlowRecord, PacketTick, RecordBatch } from '../../src/types.js';
 
@@ -52,24 +53,13 @@ export function makeBatch(p: { flows?: FlowRecord[]; dns?: DnsRecord[]; ticks?: 
   return { flows: p.flows ?? [], dns: p.dns ?? [], ticks: p.ticks ?? [], echoes: [] };
 }
 
-/** mulberry32: a small seeded PRNG so synthetic traffic is the same every run. */
-export function createTestRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Synthetic benign traffic: web (tcp/80, tcp/443) and DNS (udp/53) flows with
  * random but stationary rates and sizes, one batch per window length.
  */
 export function makeBenignTraffic(startSec: number, durationSec: number, seed: number): RecordBatch[] {
-  const rnd = createTestRandom(seed);
+  const rnd = createSeededRandom(seed);
   const batches: RecordBatch[] = [];
   for (let t0 = startSec; t0 < startSec + durationSec; t0 += 10) {
     const flows: FlowRecord[] = [];

@@ -32,18 +32,8 @@ import {
   u32be,
   udpDatagram,
 } from './capture-builder.js';
+import { createSeededRandom } from '../../../src/util/seeded-random.js';
 
-/** mulberry32: a small seeded PRNG, so every failure is repeatable. */
-function createRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const dnsQuery = concatBytes([u16be(0x1234), u16be(0x0100), u16be(1), u16be(0), u16be(0), u16be(0), bytes(3, 0x77, 0x77, 0x77, 7), Buffer.from('example'), bytes(3), Buffer.from('com'), bytes(0), u16be(1), u16be(1)]);
 const dnsAnswer = concatBytes([
@@ -182,7 +172,7 @@ async function runOnce(input: Uint8Array, chunkSize: number): Promise<{ packets:
 
 describe('fuzz: capture reader and decoder', () => {
   it('completes or throws FlowhoundError on 2000 seeded mutations, within bounds', async () => {
-    const rnd = createRandom(0xf10a);
+    const rnd = createSeededRandom(0xf10a);
     const inputs = baseInputs();
     const outcomes = { completed: 0, rejected: 0 };
     for (let i = 0; i < 2000; i++) {
@@ -222,7 +212,7 @@ describe('fuzz: capture reader and decoder', () => {
 
 describe('fuzz: DNS parser', () => {
   it('never throws and stays within the message on 20000 seeded mutations', () => {
-    const rnd = createRandom(0xd45);
+    const rnd = createSeededRandom(0xd45);
     let withProblem = 0;
     for (let i = 0; i < 20000; i++) {
       const base = i % 2 === 0 ? dnsQuery : dnsAnswer;

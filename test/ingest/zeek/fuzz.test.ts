@@ -12,17 +12,8 @@ import { readZeekTsv, type ZeekReadStats } from '../../../src/ingest/zeek/read-z
 import { isFlowhoundError } from '../../../src/errors.js';
 import { type ByteSource, openByteSourceFromChunks, rechunk } from '../../../src/io/byte-source.js';
 import type { IngestWarning, RecordBatch } from '../../../src/types.js';
+import { createSeededRandom } from '../../../src/util/seeded-random.js';
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const TSV_HEADER = [
   '#separator \\x09',
@@ -93,7 +84,7 @@ function mutateLine(line: Buffer, sep: number, rnd: () => number): Buffer {
 
 /** Mutated data lines; a line that would start with '#' (a header) gets an 'X' first. */
 function makeInput(header: string, line: string, sep: number, seed: number): { bytes: Buffer; dataLines: number } {
-  const rnd = mulberry32(seed);
+  const rnd = createSeededRandom(seed);
   const n = 5 + Math.floor(rnd() * 60);
   const parts: Buffer[] = [Buffer.from(`${header}\n`)];
   for (let i = 0; i < n; i++) {
@@ -198,7 +189,7 @@ describe.each(READERS)('fuzzing the %s reader', (_name, header, line, sep, reade
 
 describe('fuzzing detection and readers with random bytes', () => {
   it('random inputs end in records or a FlowhoundError, never another exception or a hang', async () => {
-    const rnd = mulberry32(7);
+    const rnd = createSeededRandom(7);
     const prefixes = ['', '#separator \\x09\n#fields\tts\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\n', '{"ts":1,', 'ts,te,td,sa,da,sp,dp,pr\n', 'StartTime,Proto,SrcAddr,DstAddr\n'];
     for (let i = 0; i < 200; i++) {
       const body = Buffer.from(Array.from({ length: Math.floor(rnd() * 3000) }, () => (rnd() < 0.1 ? 0x0a : rnd() < 0.2 ? 0x09 : rnd() < 0.2 ? 0x2c : Math.floor(rnd() * 256))));

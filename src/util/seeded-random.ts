@@ -1,4 +1,4 @@
-/** mulberry32: a small seeded PRNG for repeatable shuffles and subsamples. */
+/** mulberry32: a small seeded PRNG, so shuffles, subsamples, synthetic data and fuzz runs repeat exactly. */
 export function createSeededRandom(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
