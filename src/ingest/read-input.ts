@@ -60,6 +60,11 @@ export async function* readInput(path: string, options: ReadOptions): AsyncGener
 
 /** Reads an already opened source (tests use this with re-chunked input). */
 export async function* readSource(source: ByteSource, options: ReadOptions): AsyncGenerator<RecordBatch> {
+  if (source.head.length === 0) {
+    // An empty file (a quiet hour's rotated log, an empty capture) holds no records: say so, do not fail the run.
+    options.onWarning({ code: 'INPUT_EMPTY', file: source.name, message: `${source.name}: empty input, no records` });
+    return;
+  }
   const format = options.format ?? detectFormat(source.head);
   if (format === null) {
     throw new FlowhoundError(
