@@ -197,6 +197,12 @@ export interface InvalidLineCounter {
   invalid(line: number, problem: string): void;
   /** Records a good line (resets the run). */
   valid(): void;
+  /**
+   * Reports a last line without a newline that does not parse (a file cut
+   * while being written) as TRUNCATED_LINE: reported, not counted against
+   * `maxInvalid`.
+   */
+  truncatedLast(line: number, problem: string): void;
   /** Bad lines so far. */
   readonly total: number;
 }
@@ -226,6 +232,9 @@ export function createInvalidLineCounter(
     },
     valid(): void {
       inRow = 0;
+    },
+    truncatedLast(line: number, problem: string): void {
+      onWarning({ code: 'TRUNCATED_LINE', file, line, message: `${file}:${line}: last line has no newline and does not parse (truncated file?): ${problem}` });
     },
     get total() {
       return total;

@@ -96,7 +96,7 @@ export async function* readFlowCsv(source: ByteSource, options: ReadOptions, sta
       }
     }
     if (unterminated) {
-      options.onWarning({ code: 'TRUNCATED_LINE', file, line: lineNo, message: `${file}:${lineNo}: last line has no newline and does not parse (truncated file?): ${problem}` });
+      bad.truncatedLast(lineNo, problem);
       return;
     }
     st.invalid++;
@@ -148,7 +148,7 @@ export async function* readFlowCsv(source: ByteSource, options: ReadOptions, sta
         if (row !== null) {
           handleRow(row, lineNos[i] as number, batch, lastIsUnterminated(i));
         } else if (lastIsUnterminated(i)) {
-          options.onWarning({ code: 'TRUNCATED_LINE', file, line: lineNos[i] as number, message: `${file}:${lineNos[i]}: last line has no newline and does not parse (truncated file?): ${problem}` });
+          bad.truncatedLast(lineNos[i] as number, problem);
         } else if (header === null) {
           throw new FlowhoundError('CSV_BAD_HEADER', `${file}:${lineNos[i]}: the header row does not parse as CSV: ${problem}`, { file, line: lineNos[i] as number });
         } else {

@@ -52,12 +52,7 @@ export async function* readZeekJson(source: ByteSource, options: ReadOptions, st
         const r = parseJsonLine(line);
         if (typeof r === 'string') {
           if (nl === n && block.unterminated) {
-            options.onWarning({
-              code: 'TRUNCATED_LINE',
-              file,
-              line: lineNo,
-              message: `${file}:${lineNo}: last line has no newline and does not parse (truncated file?): ${r}`,
-            });
+            bad.truncatedLast(lineNo, r);
           } else {
             st.invalid++;
             bad.invalid(lineNo, r);

@@ -175,12 +175,7 @@ export async function* readZeekTsv(source: ByteSource, options: ReadOptions, sta
               : parseDnsLine(sec, text, pos, end);
           if (typeof r === 'string') {
             if (nl === n && lastSegment && block.unterminated) {
-              options.onWarning({
-                code: 'TRUNCATED_LINE',
-                file,
-                line: lineNo,
-                message: `${file}:${lineNo}: last line has no newline and does not parse (truncated file?): ${r}`,
-              });
+              bad.truncatedLast(lineNo, r);
             } else {
               st.invalid++;
               bad.invalid(lineNo, r);
