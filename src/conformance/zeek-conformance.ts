@@ -35,12 +35,8 @@ export interface FieldMismatch {
   ours: string;
 }
 
-export interface TraceConformance {
-  name: string;
-  /** Why the trace is out of scope, or null. */
-  outOfScope: string | null;
-  /** Set when the trace could not be run (the message). */
-  error: string | null;
+/** The connection counts compared per trace and summed over traces. */
+export interface ConformanceCounts {
   zeekRows: number;
   ourRows: number;
   matched: number;
@@ -53,6 +49,14 @@ export interface TraceConformance {
   /** orig_bytes and resp_bytes both equal (unset counts as equal to unset). */
   bytesAgree: number;
   missedBytesAgree: number;
+}
+
+export interface TraceConformance extends ConformanceCounts {
+  name: string;
+  /** Why the trace is out of scope, or null. */
+  outOfScope: string | null;
+  /** Set when the trace could not be run (the message). */
+  error: string | null;
   /** True when the baseline has no address columns and rows were paired in order. */
   pairedByOrder: boolean;
   mismatches: FieldMismatch[];
@@ -61,17 +65,8 @@ export interface TraceConformance {
   unmatchedOurs: string[];
 }
 
-export interface ConformanceTotals {
+export interface ConformanceTotals extends ConformanceCounts {
   traces: number;
-  zeekRows: number;
-  ourRows: number;
-  matched: number;
-  connStateAgree: number;
-  historyAgree: number;
-  pktsAgree: number;
-  ipBytesAgree: number;
-  bytesAgree: number;
-  missedBytesAgree: number;
 }
 
 export interface ConformanceReport {
