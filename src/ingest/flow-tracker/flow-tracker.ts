@@ -270,16 +270,17 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
       sport = 0;
       dport = 0;
     }
-    const src = p.src;
-    const dst = p.dst;
     // Canonical order of the two endpoints: by address hash (no string comparison per packet).
     // IPv4 from the capture reader: hashed from the header bytes, the same value as from the text.
-    // Their integer values then stand in for the strings in key and direction comparisons.
+    // Their integer values then stand in for the strings in key and direction comparisons, and
+    // the address texts (formatted by the reader only when read) are read only when a connection starts.
     let hs: number;
     let hd: number;
     let numeric = false;
     let srcN = 0;
     let dstN = 0;
+    let src = '';
+    let dst = '';
     const frame = (p as FramedPacket).frameBuf;
     const ipOffset = p.ipOffset;
     if (p.ipVersion === 4 && Object.getPrototypeOf(p) === READER_PACKET_PROTOTYPE && frame !== undefined && ipOffset !== undefined && ipOffset >= 0) {
@@ -290,17 +291,18 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
       srcN = (frame[ip + 12]! << 24) | (frame[ip + 13]! << 16) | (frame[ip + 14]! << 8) | frame[ip + 15]!;
       dstN = (frame[ip + 16]! << 24) | (frame[ip + 17]! << 16) | (frame[ip + 18]! << 8) | frame[ip + 19]!;
     } else {
+      src = p.src;
+      dst = p.dst;
       hs = hashAddress(src);
       hd = hashAddress(dst);
     }
-    const forward = oneWay || hs < hd || (hs === hd && (src === dst ? sport <= dport : src < dst));
-    const ka = forward ? src : dst;
+    // Equal hashes (the same address, or rarely two addresses): by text, as hand-built packets are ordered.
+    const forward = oneWay || hs < hd || (hs === hd && (p.src === p.dst ? sport <= dport : p.src < p.dst));
     const kpa = forward ? sport : dport;
-    const kb = forward ? dst : src;
     const kpb = forward ? dport : sport;
     const hash = forward ? hashFlowKey(ipProto, hs, kpa, hd, kpb, oneWay) : hashFlowKey(ipProto, hd, kpa, hs, kpb, oneWay);
 
-    let slot = flows.find(hash, ipProto, ka, kpa, kb, kpb, oneWay, numeric, forward ? srcN : dstN, forward ? dstN : srcN);
+    let slot = flows.find(hash, ipProto, forward ? src : dst, kpa, forward ? dst : src, kpb, oneWay, numeric, forward ? srcN : dstN, forward ? dstN : srcN);
     if (slot >= 0) {
       if (table.f64[slot * SLOT_F64 + F_REMOVE_AT]! <= t) {
         finishFlow(slot);
@@ -314,8 +316,12 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
       }
     }
     if (slot < 0) {
+      if (numeric) {
+        src = p.src;
+        dst = p.dst;
+      }
       slot = table.alloc(t, src, hs, sport, dst, hd, dport, proto, ipProto);
-      table.setKey(slot, hash, ka, kpa, kb, kpb, oneWay);
+      table.setKey(slot, hash, forward ? src : dst, kpa, forward ? dst : src, kpb, oneWay);
       if (numeric) table.setNumericAddresses(slot, forward ? srcN : dstN, forward ? dstN : srcN, srcN, dstN);
       if (proto === PROTO_TCP) initTcpConnection(table, slot, t, tcpTimers);
       flows.insert(hash, slot);
@@ -330,7 +336,7 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
 
     const si = slot * SLOT_I32;
     const sameSrc =
-      numeric && (table.i32[si + I_FLAGS]! & FLAG_NUMERIC_ADDR) !== 0 ? srcN === table.i32[si + I_ORIG_N] : src === table.str[slot * SLOT_STR + S_ORIG_H];
+      numeric && (table.i32[si + I_FLAGS]! & FLAG_NUMERIC_ADDR) !== 0 ? srcN === table.i32[si + I_ORIG_N] : p.src === table.str[slot * SLOT_STR + S_ORIG_H];
     const fromOrig = sameSrc && (proto === PROTO_ICMP || proto === PROTO_OTHER || sport === table.i32[si + I_ORIG_P]);
     if (verifyChecksums && proto !== PROTO_OTHER && verifyTransportChecksum(p) === false) {
       // Zeek: the connection exists, the packet is neither counted nor analysed.
@@ -339,7 +345,7 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
       updateRemoveAt(slot, t);
       return;
     }
-    if (ticks !== null) ticks.count(slot, fromOrig, t, p.ipLen, dst, proto === PROTO_TCP || proto === PROTO_UDP ? dport : 0);
+    if (ticks !== null) ticks.count(slot, fromOrig, t, p.ipLen, p, proto === PROTO_TCP || proto === PROTO_UDP ? dport : 0);
     // ConnSize counts packets and IP bytes per direction; ICMP cut short by the snap length is not counted (Zeek ICMP.cc).
     const countSize = proto !== PROTO_ICMP || p.payloadOffset + p.payloadLen <= p.capLen;
 
@@ -378,7 +384,7 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
         }
       }
       if (proto === PROTO_ICMP && isIcmpEcho(p.ipVersion, p.icmpType)) {
-        out.echoes.push({ ts: t, src, dst, type: p.icmpType, id: p.icmpId, seq: p.icmpSeq, payloadBytes: p.payloadLen });
+        out.echoes.push({ ts: t, src: p.src, dst: p.dst, type: p.icmpType, id: p.icmpId, seq: p.icmpSeq, payloadBytes: p.payloadLen });
       }
     }
     updateRemoveAt(slot, t);

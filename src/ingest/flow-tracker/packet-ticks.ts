@@ -38,7 +38,8 @@ import {
 
 export interface PacketTickCounter {
   /** Counts one packet of the connection in `slot` sent by the originator (`fromOrig`) or the responder. */
-  count(slot: number, fromOrig: boolean, tsSec: number, ipBytes: number, dstHost: string, dstPort: number): void;
+  /** `packet.dst` is read only for a packet older than the current second. */
+  count(slot: number, fromOrig: boolean, tsSec: number, ipBytes: number, packet: { readonly dst: string }, dstPort: number): void;
   /** Emits every completed second before `tsSec`'s second into `out`. */
   advance(tsSec: number, out: PacketTick[]): void;
   /** The connection in `slot` ends: its counts for the current second are kept aside. */
@@ -83,10 +84,11 @@ export function createPacketTickCounter(t: FlowTable): PacketTickCounter {
   }
 
   return {
-    count(slot, fromOrig, tsSec, ipBytes, dstHost, dstPort) {
+    count(slot, fromOrig, tsSec, ipBytes, packet, dstPort) {
       const sec = Math.floor(tsSec);
       if (Number.isNaN(curSec) || sec > curSec) curSec = sec;
       if (sec < curSec) {
+        const dstHost = packet.dst;
         const proto = PROTO_NAMES[t.i32[slot * SLOT_I32 + I_PROTO]!]!;
         const key = `${sec}|${dstHost}|${dstPort}|${proto}`;
         const tick = late.get(key);

@@ -2,10 +2,11 @@
  * One decoded packet as the capture reader hands it to the flow tracker.
  *
  * The reader reuses one object for every packet (the fast path allocates
- * nothing per packet but the address strings, which it caches; `data` is a
- * view made only when read): a consumer must copy what it keeps before
- * returning from the callback. Spreading the reader's object (`{ ...p }`)
- * does not copy `data` (a getter): take it explicitly.
+ * nothing per packet; `data` is a view made only when read, and `src`/`dst`
+ * are formatted, through a cache, only when read): a consumer must copy what
+ * it keeps before returning from the callback. Spreading the reader's object
+ * (`{ ...p }`) does not copy `data`, `src` or `dst` (getters): take them
+ * explicitly, as `{ ...p, src: p.src, dst: p.dst, data: p.data.slice() }`.
  */
 export interface DecodedPacket {
   /** Seconds since the epoch (double, µs or ns resolution as the capture has it). */

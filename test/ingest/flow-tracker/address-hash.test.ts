@@ -58,7 +58,7 @@ describeWithSharedData('flow tracker on copies of the reader packets (shared dat
     const packets = readCapturePackets(
       await openByteSourceFromChunks('b.pcap', rechunk([bytes], 4096)),
       (p) => {
-        const copy = { ...p, data: p.data.slice() } as DecodedPacket & { frameBuf?: Uint8Array };
+        const copy = { ...p, src: p.src, dst: p.dst, data: p.data.slice() } as DecodedPacket & { frameBuf?: Uint8Array };
         // What a reused buffer would hold later: other bytes.
         if (copy.frameBuf !== undefined) copy.frameBuf = new Uint8Array(copy.frameBuf.length);
         copies.push(copy);

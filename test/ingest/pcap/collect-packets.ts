@@ -29,7 +29,7 @@ async function collectSource(source: Awaited<ReturnType<typeof openByteSource>>,
   const warnings: IngestWarning[] = [];
   let stats: CaptureStats | null = null;
   let yieldedTotal = 0;
-  for await (const n of readCapturePackets(source, (p) => packets.push({ ...p, data: p.data.slice() }), {
+  for await (const n of readCapturePackets(source, (p) => packets.push({ ...p, src: p.src, dst: p.dst, data: p.data.slice() }), {
     onWarning: (w) => warnings.push(w),
     onStats: (s) => {
       stats = s;
