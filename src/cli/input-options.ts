@@ -1,6 +1,6 @@
 /**
  * The input options every reading command shares (`--format`, `--max-invalid`,
- * `--csv-map`), validated once here and turned into the library's
+ * `--csv-map`, `--threads`), validated once here and turned into the library's
  * ReadOptions.
  */
 import type { Argv } from 'yargs';
@@ -14,13 +14,16 @@ export interface InputArgs {
   format?: string;
   'max-invalid': number;
   'csv-map'?: string;
+  threads?: string;
 }
 
-export const INPUT_OPTION_NAMES = ['format', 'max-invalid', 'csv-map'] as const;
+export const INPUT_OPTION_NAMES = ['format', 'max-invalid', 'csv-map', 'threads'] as const;
+/** Those of `watch`, which follows growing files in the calling thread. */
+export const FOLLOW_INPUT_OPTION_NAMES = ['format', 'max-invalid', 'csv-map'] as const;
 
-/** Adds --format, --max-invalid and --csv-map to a command's builder. */
-export function withInputOptions<T>(y: Argv<T>): Argv<T & InputArgs> {
-  return y
+/** Adds --format, --max-invalid, --csv-map and (unless `threads` is false) --threads to a command's builder. */
+export function withInputOptions<T>(y: Argv<T>, { threads = true }: { threads?: boolean } = {}): Argv<T & InputArgs> {
+  const b = y
     .option('format', { type: 'string', choices: [...INPUT_FORMATS], describe: 'force the input format instead of detecting it from the content' })
     .option('max-invalid', {
       type: 'number',
@@ -30,7 +33,13 @@ export function withInputOptions<T>(y: Argv<T>): Argv<T & InputArgs> {
     .option('csv-map', {
       type: 'string',
       describe: 'column names of a CSV export that is not nfdump, Argus or CICFlowMeter, e.g. ts=StartTime,origH=SrcAddr,respH=DstAddr,respP=Dport,proto=Proto',
-    }) as unknown as Argv<T & InputArgs>;
+    });
+  if (!threads) return b as unknown as Argv<T & InputArgs>;
+  return b.option('threads', {
+    type: 'string',
+    default: 'auto',
+    describe: 'worker threads that read a capture file, each tracking a share of the connections (auto: one per core, at most 4, for captures of 64 MiB or more; 1: none)',
+  }) as unknown as Argv<T & InputArgs>;
 }
 
 /** Validates the shared input flags and builds the ReadOptions the library takes. */
@@ -40,7 +49,15 @@ export function toReadOptions(args: InputArgs, onWarning: (w: IngestWarning) => 
   const options: ReadOptions = { maxInvalid, onWarning };
   if (args.format !== undefined) options.format = args.format as InputFormat;
   if (args['csv-map'] !== undefined) options.csvMap = parseCsvMap(args['csv-map']);
+  options.captureThreads = parseThreads(args.threads ?? 'auto');
   return options;
+}
+
+function parseThreads(v: string): number | 'auto' {
+  if (v === 'auto') return 'auto';
+  const n = Number(v);
+  if (!(Number.isInteger(n) && n >= 1 && n <= 64)) throw new UsageError(`--threads must be auto or a whole number from 1 to 64, got ${v}`);
+  return n;
 }
 
 /** A warning as one stderr line: readers put the file and position in the message; add them when one did not. */

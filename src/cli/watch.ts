@@ -42,7 +42,7 @@ import { openWatchInput } from '../watch/watch-input.js';
 import { createWatchPipeline } from '../watch/watch-pipeline.js';
 import { readWatchState, WATCH_STATE_VERSION, type WatchState, writeWatchState } from '../watch/watch-state.js';
 import { loadModelFromArgs, settingsFromArgs } from './analysis-options.js';
-import { formatWarning, INPUT_OPTION_NAMES, toReadOptions, withInputOptions } from './input-options.js';
+import { FOLLOW_INPUT_OPTION_NAMES, formatWarning, toReadOptions, withInputOptions } from './input-options.js';
 import { formatRunSummary } from './run-summary.js';
 import { UsageError } from './usage-error.js';
 
@@ -87,7 +87,7 @@ export const watchCommand: CommandModule<object, WatchArgs> = {
   command: 'watch [target]',
   describe: 'Follow a growing Zeek log (file, log directory such as current/, or - for stdin) and print findings as they happen',
   builder: (y: Argv) => {
-    let b = withInputOptions(y)
+    let b = withInputOptions(y, { threads: false })
       .positional('target', { type: 'string', describe: 'a log file to follow like tail -F, a Zeek log directory (its conn.log and dns.log), or - for standard input' })
       .option('model', { type: 'string', describe: 'model folder (default: the shipped models/default when present), reloaded when it changes; --no-model runs the rules only' })
       .option('backend', { type: 'string', choices: [...BACKEND_NAMES], describe: 'force a TensorFlow.js backend' })
@@ -105,7 +105,7 @@ export const watchCommand: CommandModule<object, WatchArgs> = {
       .option('rules', { type: 'string', describe: 'port-policy rules file (YAML or JSON), added to the shipped rules' })
       .option('config', { type: 'string', describe: 'settings file (YAML or JSON), as for analyze' })
       .option('quiet', { alias: 'q', type: 'boolean', describe: 'no run summary on stderr' })
-      .group(['model', 'backend', 'state', 'output', 'webhook', 'lateness', 'idle-flush', 'from-end', 'exit-idle', 'poll-ms', 'state-interval-sec', 'model-poll-sec', 'model-unlearned-ports', 'rules', 'config', ...INPUT_OPTION_NAMES, 'quiet'], 'Watch options:');
+      .group(['model', 'backend', 'state', 'output', 'webhook', 'lateness', 'idle-flush', 'from-end', 'exit-idle', 'poll-ms', 'state-interval-sec', 'model-poll-sec', 'model-unlearned-ports', 'rules', 'config', ...FOLLOW_INPUT_OPTION_NAMES, 'quiet'], 'Watch options:');
     for (const s of SETTING_SPECS) b = b.option(s.flag, { type: 'number', describe: `${s.description} [default ${s.default}; ${s.source}]` });
     return b.group(
       SETTING_SPECS.map((s) => s.flag),
@@ -162,6 +162,8 @@ export async function runWatch(args: WatchArgs, io: WatchIo): Promise<number> {
     warningsByCode[w.code] = (warningsByCode[w.code] ?? 0) + 1;
     if (warnings <= 20 && !args.quiet) io.stderr.write(`flowhound: warning: ${formatWarning(w)}\n`);
   });
+  // Growing files are followed in this thread.
+  readOptions.captureThreads = 1;
   if (target !== '-' && !existsSync(target)) {
     // A file that does not exist yet is followed until it appears; its folder must exist.
     if (!existsSync(dirname(resolve(target)))) throw new UsageError(`${target}: neither the file nor its folder exists`);

@@ -4,13 +4,19 @@
  * connections that ended, DnsRecords, PacketTicks, IcmpEchoes), and at the
  * end of input a last batch with every connection still open.
  *
+ * A capture file is read by worker threads (parallel-capture-ingest.ts)
+ * when `captureThreads` asks for more than one (by default, for files of 64
+ * MiB or more); stdin, gzip and small files are read here, in the calling
+ * thread.
+ *
  * Connections finished early because the live-connection cap was reached,
  * and packets the tracker could not use (non-first fragments, cut transport
  * headers), are reported through `onWarning` once at the end.
  */
 import type { ByteSource } from '../io/byte-source.js';
-import type { RecordBatch } from '../types.js';
+import type { IngestWarning, RecordBatch } from '../types.js';
 import { createFlowTracker, type FlowTrackerOptions, type FlowTrackerStats, type TrackerOutput } from './flow-tracker/flow-tracker.js';
+import { parallelCaptureThreads, readCaptureRecordsParallel } from './parallel-capture-ingest.js';
 import { type CaptureStats, readCapturePackets } from './pcap/read-capture.js';
 import type { ReadOptions } from './read-input.js';
 
@@ -22,45 +28,70 @@ export interface CaptureIngestOptions {
 }
 
 export async function* readCaptureRecords(source: ByteSource, options: ReadOptions & CaptureIngestOptions): AsyncGenerator<RecordBatch> {
-  const tracker = createFlowTracker(options.flowTracker);
+  const threads = parallelCaptureThreads(source, options.captureThreads);
+  if (threads > 1) {
+    yield* readCaptureRecordsParallel(source, options, threads);
+    return;
+  }
+  yield* trackCapture(source, options.onWarning, options.flowTracker, false, (s) => {
+    reportTrackerWarnings(source.name, s.tracker, options.flowTracker?.maxFlows, options.onWarning);
+    options.onCaptureStats?.(s);
+  });
+}
+
+/**
+ * Reads the capture through a flow tracker, one batch per input chunk and a
+ * last one at the end; with `everyChunk` empty batches too (the parallel
+ * workers keep their batches aligned by chunk). Calls `onEnd` with the
+ * counters before the last batch is yielded.
+ */
+export async function* trackCapture(
+  source: ByteSource,
+  onWarning: (w: IngestWarning) => void,
+  trackerOptions: FlowTrackerOptions | undefined,
+  everyChunk: boolean,
+  onEnd: (stats: { tracker: FlowTrackerStats; capture: CaptureStats | null }) => void,
+): AsyncGenerator<RecordBatch> {
+  const tracker = createFlowTracker(trackerOptions);
   let captureStats: CaptureStats | null = null;
   const packets = readCapturePackets(source, tracker.addPacket, {
-    onWarning: options.onWarning,
+    onWarning,
     onStats: (s) => {
       captureStats = s;
     },
   });
   for await (const _delivered of packets) {
     const o = tracker.take();
-    if (!isEmpty(o)) yield o;
+    if (everyChunk || !isEmpty(o)) yield o;
   }
   const last = tracker.finish();
-  const st = tracker.stats;
-  const file = source.name;
+  onEnd({ tracker: { ...tracker.stats }, capture: captureStats });
+  yield last;
+}
+
+/** The end-of-input warnings about connections cut by the cap and packets no connection could use. */
+export function reportTrackerWarnings(file: string, st: FlowTrackerStats, cap: number | undefined, onWarning: (w: IngestWarning) => void): void {
   if (st.evictedFlows > 0) {
-    const cap = options.flowTracker?.maxFlows;
-    options.onWarning({
+    onWarning({
       code: 'FLOW_CAP_REACHED',
       file,
       message: `${file}: ${st.evictedFlows} connections were finished early because more than ${cap ?? 'the default'} connections were open at once (raise the live-connection cap to keep them whole)`,
     });
   }
   if (st.fragmentsSkipped > 0) {
-    options.onWarning({
+    onWarning({
       code: 'CAPTURE_FRAGMENTS',
       file,
       message: `${file}: ${st.fragmentsSkipped} non-first IP fragments were not reassembled and are not counted in any connection`,
     });
   }
   if (st.badTransport > 0) {
-    options.onWarning({
+    onWarning({
       code: 'CAPTURE_BAD_TRANSPORT',
       file,
       message: `${file}: ${st.badTransport} packets had a cut or malformed TCP/UDP/ICMP header and were skipped`,
     });
   }
-  options.onCaptureStats?.({ tracker: { ...st }, capture: captureStats });
-  yield last;
 }
 
 function isEmpty(o: TrackerOutput): boolean {

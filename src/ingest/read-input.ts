@@ -26,6 +26,12 @@ export interface ReadOptions {
   csvMap?: CsvMap;
   /** Called as bytes are read, for a progress line. */
   onProgress?: (name: string, bytesRead: number, sizeBytes: number | null) => void;
+  /**
+   * Worker threads for reading a capture file (`--threads`; see
+   * parallel-capture-ingest.ts): a number, or 'auto' (the default: one per
+   * core, at most 4, for capture files of 64 MiB or more; 1 otherwise).
+   */
+  captureThreads?: number | 'auto';
 }
 
 export const DEFAULT_MAX_INVALID = 25;

@@ -105,6 +105,15 @@ export interface FlowTrackerOptions {
    * finds the connection and adds history C/c, but the packet is not counted.
    */
   verifyChecksums?: boolean;
+  /**
+   * Track only the connections of one share of the key space (parallel
+   * capture ingest, parallel-capture-ingest.ts): `count` trackers that see
+   * the same packets, each with its own `index`, together track every
+   * connection exactly once. Time still advances with every packet, so timers
+   * fire as in one tracker. Packets that make no connection (non-IP, cut,
+   * later fragments) are counted by index 0 only.
+   */
+  partition?: { index: number; count: number };
 }
 
 export interface FlowTrackerStats {
@@ -172,6 +181,10 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
   const tcpTimers = options.tcpTimers ?? ZEEK_TCP_TIMERS;
   const likely = options.likelyServerPorts ?? ZEEK_DEFAULT_LIKELY_SERVER_PORTS;
   const verifyChecksums = options.verifyChecksums === true;
+  const partCount = options.partition?.count ?? 1;
+  const partIndex = options.partition?.index ?? 0;
+  /** This tracker counts the packets that make no connection. */
+  const countsUnkeyed = partIndex === 0;
   const table = new FlowTable(maxFlows + 1);
   const dnsTracker: DnsTracker | null = options.dns === false ? null : createDnsTracker(table);
   const ticks = options.ticks === false ? null : createPacketTickCounter(table);
@@ -224,21 +237,21 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
   function addPacket(p: DecodedPacket): void {
     stats.packets++;
     if (p.ipVersion === 0) {
-      stats.nonIp++;
+      if (countsUnkeyed) stats.nonIp++;
       return;
     }
     const ipProto = p.ipProto;
     const isTransport = ipProto === IP_TCP || ipProto === IP_UDP || ipProto === IP_ICMP || ipProto === IP_ICMP6;
     if (p.isFragment && p.payloadOffset === 0) {
-      stats.fragmentsSkipped++;
+      if (countsUnkeyed) stats.fragmentsSkipped++;
       return;
     }
     if (isTransport && p.transportTruncated) {
-      stats.badTransport++;
+      if (countsUnkeyed) stats.badTransport++;
       return;
     }
     if (verifyChecksums && p.ipVersion === 4 && verifyIpv4HeaderChecksum(p) === false) {
-      stats.badChecksums++;
+      if (countsUnkeyed) stats.badChecksums++;
       return;
     }
     const t = p.tsSec;
@@ -301,6 +314,8 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
     const kpa = forward ? sport : dport;
     const kpb = forward ? dport : sport;
     const hash = forward ? hashFlowKey(ipProto, hs, kpa, hd, kpb, oneWay) : hashFlowKey(ipProto, hd, kpa, hs, kpb, oneWay);
+    // The share by the hash's high bits (the index slots by its low bits).
+    if (partCount > 1 && Math.floor(((hash >>> 0) * partCount) / 4294967296) !== partIndex) return;
 
     let slot = flows.find(hash, ipProto, forward ? src : dst, kpa, forward ? dst : src, kpb, oneWay, numeric, forward ? srcN : dstN, forward ? dstN : srcN);
     if (slot >= 0) {
