@@ -40,7 +40,7 @@ async function read(path: string, threads: number, extra: Partial<ReadOptions> &
   return { batches, warnings, tracker };
 }
 
-const all = <K extends keyof RecordBatch>(r: Read, k: K): RecordBatch[K] => r.batches.flatMap((b) => b[k]) as RecordBatch[K];
+const all = <K extends keyof RecordBatch>(r: Read, k: K): RecordBatch[K] => r.batches.flatMap((b) => b[k] as unknown[]) as unknown as RecordBatch[K];
 const byJson = <T>(xs: readonly T[]): string[] => xs.map((x) => JSON.stringify(x)).sort();
 /** Ticks summed per (second, host, port, proto): workers may each report a part of one. */
 function tickTotals(r: Read): Map<string, string> {

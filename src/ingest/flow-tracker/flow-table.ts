@@ -17,7 +17,7 @@
  * `u32[... + I_SERIAL]`). A role flip swaps the two endpoint blocks.
  */
 import type { Proto } from '../../types.js';
-import { createFlowUid } from './flow-uid.js';
+import { createFlowUid, createFlowUidIpv4 } from './flow-uid.js';
 
 export const PROTO_TCP = 0;
 export const PROTO_UDP = 1;
@@ -271,6 +271,12 @@ export class FlowTable {
 
   /** The connection's uid (from its key and start time). */
   uid(slot: number): string {
+    const i = slot * SLOT_I32;
+    const flags = this.i32[i + I_FLAGS]!;
+    if ((flags & FLAG_NUMERIC_ADDR) !== 0) {
+      // The same uid as from the key's dotted quads, without reading them.
+      return createFlowUidIpv4(this.i32[i + I_IP_PROTO]!, (flags & FLAG_ONE_WAY) !== 0, this.i32[i + I_K_AN]!, this.i32[i + I_K_PA]!, this.i32[i + I_K_BN]!, this.i32[i + I_K_PB]!, this.f64[slot * SLOT_F64 + F_TS]!);
+    }
     return createFlowUid(this.i32[slot * SLOT_I32 + I_IP_PROTO]!, (this.i32[slot * SLOT_I32 + I_FLAGS]! & FLAG_ONE_WAY) !== 0, this.str[slot * SLOT_STR + S_K_A]!, this.i32[slot * SLOT_I32 + I_K_PA]!, this.str[slot * SLOT_STR + S_K_B]!, this.i32[slot * SLOT_I32 + I_K_PB]!, this.f64[slot * SLOT_F64 + F_TS]!);
   }
 
