@@ -10,13 +10,16 @@
 // over ~60,000 client and ~3,000 server hosts with random ephemeral ports.
 // Then measures on that file:
 //   1. flowhound read + decode (readCapturePackets, from dist/)
-//   2. flowhound read + decode + flow tracking (readCaptureRecords), when built
+//   2. flowhound read + decode + flow tracking (readCaptureRecords), when built,
+//      in the calling thread and with FLOWHOUND_BENCH_THREADS workers
+//      (default: one per core, at most 4; see parallel-capture-ingest.ts)
 //   3. pcap-parser framing alone (counting its 'packet' events)
 //   4. tcpdump -r FILE -w /dev/null (apt-get installs tcpdump when missing and root)
 // and prints packets/s and the ratios. Run `npm run build` first.
 import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, renameSync, statSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -277,7 +280,7 @@ async function timeFlowhoundDecode() {
   return { packets: n, sec: (performance.now() - t0) / 1000, cpuSec: cpuSince(c0), check: ports };
 }
 
-async function timeFlowhoundTracking() {
+async function timeFlowhoundTracking(threads) {
   const c0 = process.cpuUsage();
   const t0 = performance.now();
   const source = await openByteSource(file);
@@ -287,6 +290,7 @@ async function timeFlowhoundTracking() {
   for await (const batch of readCaptureRecords(source, {
     maxInvalid: 25,
     onWarning: () => {},
+    captureThreads: threads,
     onCaptureStats: (s) => {
       stats = s;
     },
@@ -368,10 +372,17 @@ console.log(`pcap-parser framing only:         ${fmt(parser)}`);
 if (tcpdump) console.log(`tcpdump -r FILE -w /dev/null:     ${fmt(tcpdump)}`);
 else console.log('tcpdump -r FILE -w /dev/null:     (tcpdump not installed and cannot be installed)');
 let tracking = null;
+let trackingParallel = null;
+const THREADS = Number(process.env.FLOWHOUND_BENCH_THREADS ?? Math.min(4, availableParallelism()));
 if (readCaptureRecords) {
   globalThis.gc?.();
-  tracking = await timeFlowhoundTracking();
-  console.log(`flowhound read+decode+tracking:   ${fmt(tracking)}, ${tracking.flows.toLocaleString('en')} flows (one run)`);
+  tracking = await timeFlowhoundTracking(1);
+  console.log(`flowhound read+decode+tracking:   ${fmt(tracking)}, ${tracking.flows.toLocaleString('en')} flows (one run, 1 thread)`);
+  if (THREADS > 1) {
+    globalThis.gc?.();
+    trackingParallel = await timeFlowhoundTracking(THREADS);
+    console.log(`  the same with ${THREADS} workers:       ${fmt(trackingParallel)}, ${trackingParallel.flows.toLocaleString('en')} flows (one run; CPU of all threads)`);
+  }
 } else {
   console.log(`flowhound read+decode+tracking:   (${trackingUnavailable})`);
 }
@@ -380,7 +391,9 @@ const slower = (a, b) => `${(a.sec / b.sec).toFixed(2)}x wall, ${(a.cpuSec / b.c
 console.log('ratios (wall clock, and CPU time, which shared-machine load disturbs less):');
 console.log(`  read+decode vs pcap-parser framing, packets/s:          ${both(decode, parser)} (target >= 4x)`);
 if (tracking) console.log(`  read+decode+tracking vs pcap-parser framing, packets/s: ${both(tracking, parser)} (target >= 4x)`);
+if (trackingParallel) console.log(`  ... with ${THREADS} workers:                                ${both(trackingParallel, parser)} (target >= 4x)`);
 if (tcpdump) {
   console.log(`  read+decode time / tcpdump time:                        ${slower(decode, tcpdump)} (target within 3x)`);
   if (tracking) console.log(`  read+decode+tracking time / tcpdump time:               ${slower(tracking, tcpdump)} (target within 3x)`);
+  if (trackingParallel) console.log(`  ... with ${THREADS} workers:                                ${slower(trackingParallel, tcpdump)} (target within 3x)`);
 }
