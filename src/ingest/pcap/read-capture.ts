@@ -47,6 +47,10 @@ const INITIAL_CARRY_BYTES = 4096;
 
 export async function* readCapturePackets(source: ByteSource, onPacket: PacketHandler, options: ReadCaptureOptions): AsyncGenerator<number> {
   const file = source.name;
+  // Nothing here keeps a chunk past the step that delivered it (a record cut
+  // by a chunk boundary is copied into `carry`), so the source may read into
+  // reused buffers instead of a fresh one per chunk (see ByteSource.reuseChunks).
+  source.reuseChunks?.();
   const ctx: FramerContext = { file, onPacket, onWarning: options.onWarning };
   const packet = createDecodedPacket();
   const decoder = createFrameDecoder(
