@@ -37,8 +37,8 @@ export function withInputOptions<T>(y: Argv<T>, { threads = true }: { threads?: 
   if (!threads) return b as unknown as Argv<T & InputArgs>;
   return b.option('threads', {
     type: 'string',
-    default: 'auto',
-    describe: 'worker threads that read a capture file, each tracking a share of the connections (auto: one per core, at most 4, for captures of 64 MiB or more; 1: none)',
+    default: '1',
+    describe: 'worker threads that read a capture file, each tracking a share of the connections (1: none, read in the main thread; auto: one per core, at most 4, for captures of 64 MiB or more)',
   }) as unknown as Argv<T & InputArgs>;
 }
 
@@ -49,7 +49,7 @@ export function toReadOptions(args: InputArgs, onWarning: (w: IngestWarning) => 
   const options: ReadOptions = { maxInvalid, onWarning };
   if (args.format !== undefined) options.format = args.format as InputFormat;
   if (args['csv-map'] !== undefined) options.csvMap = parseCsvMap(args['csv-map']);
-  options.captureThreads = parseThreads(args.threads ?? 'auto');
+  options.captureThreads = parseThreads(args.threads ?? '1');
   return options;
 }
 

@@ -1,9 +1,11 @@
 /**
  * A RecordBatch as columns, for posting from a capture worker to the main
  * thread (parallel-capture-ingest.ts): every number of the flows, ticks and
- * echoes in one Float64Array (transferred, not copied) and their strings in
- * one array. Structured cloning the record objects themselves cost about as
- * much as tracking them; rebuilding them from columns costs a fraction.
+ * echoes in one Float64Array (transferred, not copied), their strings as
+ * indexes into a table of the batch's distinct strings (addresses repeat
+ * across a batch's records), so each is cloned and rebuilt once. Structured
+ * cloning the record objects themselves cost about as much as tracking
+ * them; rebuilding them from columns costs a fraction.
  * DNS records (few, with nested arrays) are cloned as they are.
  */
 import type { DnsRecord, FlowRecord, IcmpEcho, PacketTick, Proto, RecordBatch } from '../types.js';
@@ -13,7 +15,9 @@ export interface BatchColumns {
   tickCount: number;
   echoCount: number;
   numbers: Float64Array;
-  strings: string[];
+  /** Per string field, an index into `table`. */
+  strings: Int32Array;
+  table: string[];
   dns: DnsRecord[];
 }
 
@@ -40,7 +44,19 @@ function orNull(v: number): number | null {
 
 export function encodeBatchColumns(b: RecordBatch): BatchColumns {
   const numbers = new Float64Array(b.flows.length * FLOW_NUMBERS + b.ticks.length * TICK_NUMBERS + b.echoes.length * ECHO_NUMBERS);
-  const strings: string[] = [];
+  const strings = new Int32Array(b.flows.length * 6 + b.ticks.length + b.echoes.length * 2);
+  const table: string[] = [];
+  const index = new Map<string, number>();
+  let k = 0;
+  const put = (s: string): void => {
+    let i = index.get(s);
+    if (i === undefined) {
+      i = table.length;
+      table.push(s);
+      index.set(s, i);
+    }
+    strings[k++] = i;
+  };
   let o = 0;
   for (const f of b.flows) {
     numbers[o] = f.ts;
@@ -57,7 +73,14 @@ export function encodeBatchColumns(b: RecordBatch): BatchColumns {
     numbers[o + 11] = f.respIpBytes;
     numbers[o + 12] = (f.service === null ? NULL_SERVICE : 0) | (f.connState === null ? NULL_CONN_STATE : 0) | (f.history === null ? NULL_HISTORY : 0);
     o += FLOW_NUMBERS;
-    strings.push(f.uid, f.origH, f.respH, f.service ?? '', f.connState ?? '', f.history ?? '');
+    // The uid is unique: it goes straight to the table.
+    strings[k++] = table.length;
+    table.push(f.uid);
+    put(f.origH);
+    put(f.respH);
+    put(f.service ?? '');
+    put(f.connState ?? '');
+    put(f.history ?? '');
   }
   for (const t of b.ticks) {
     numbers[o] = t.sec;
@@ -66,7 +89,7 @@ export function encodeBatchColumns(b: RecordBatch): BatchColumns {
     numbers[o + 3] = t.pkts;
     numbers[o + 4] = t.bytes;
     o += TICK_NUMBERS;
-    strings.push(t.dst);
+    put(t.dst);
   }
   for (const e of b.echoes) {
     numbers[o] = e.ts;
@@ -75,33 +98,35 @@ export function encodeBatchColumns(b: RecordBatch): BatchColumns {
     numbers[o + 3] = e.seq;
     numbers[o + 4] = e.payloadBytes;
     o += ECHO_NUMBERS;
-    strings.push(e.src, e.dst);
+    put(e.src);
+    put(e.dst);
   }
-  return { flowCount: b.flows.length, tickCount: b.ticks.length, echoCount: b.echoes.length, numbers, strings, dns: b.dns };
+  return { flowCount: b.flows.length, tickCount: b.ticks.length, echoCount: b.echoes.length, numbers, strings, table, dns: b.dns };
 }
 
 /** Appends the records of `c` to `into` (the main thread merges several workers' batches into one). */
 export function decodeBatchColumns(c: BatchColumns, into: RecordBatch): void {
   const n = c.numbers;
-  const s = c.strings;
+  const x = c.strings;
+  const t = c.table;
   let o = 0;
   let k = 0;
   for (let i = 0; i < c.flowCount; i++) {
     const nulls = n[o + 12]!;
     const flow: FlowRecord = {
       ts: n[o]!,
-      uid: s[k]!,
-      origH: s[k + 1]!,
+      uid: t[x[k]!]!,
+      origH: t[x[k + 1]!]!,
       origP: n[o + 1]!,
-      respH: s[k + 2]!,
+      respH: t[x[k + 2]!]!,
       respP: n[o + 2]!,
       proto: PROTOS[n[o + 3]!]!,
-      service: (nulls & NULL_SERVICE) !== 0 ? null : s[k + 3]!,
+      service: (nulls & NULL_SERVICE) !== 0 ? null : t[x[k + 3]!]!,
       duration: orNull(n[o + 4]!),
       origBytes: orNull(n[o + 5]!),
       respBytes: orNull(n[o + 6]!),
-      connState: (nulls & NULL_CONN_STATE) !== 0 ? null : s[k + 4]!,
-      history: (nulls & NULL_HISTORY) !== 0 ? null : s[k + 5]!,
+      connState: (nulls & NULL_CONN_STATE) !== 0 ? null : t[x[k + 4]!]!,
+      history: (nulls & NULL_HISTORY) !== 0 ? null : t[x[k + 5]!]!,
       missedBytes: n[o + 7]!,
       origPkts: n[o + 8]!,
       origIpBytes: n[o + 9]!,
@@ -113,13 +138,13 @@ export function decodeBatchColumns(c: BatchColumns, into: RecordBatch): void {
     k += 6;
   }
   for (let i = 0; i < c.tickCount; i++) {
-    const tick: PacketTick = { sec: n[o]!, dst: s[k]!, port: n[o + 1]!, proto: PROTOS[n[o + 2]!]!, pkts: n[o + 3]!, bytes: n[o + 4]! };
+    const tick: PacketTick = { sec: n[o]!, dst: t[x[k]!]!, port: n[o + 1]!, proto: PROTOS[n[o + 2]!]!, pkts: n[o + 3]!, bytes: n[o + 4]! };
     into.ticks.push(tick);
     o += TICK_NUMBERS;
     k += 1;
   }
   for (let i = 0; i < c.echoCount; i++) {
-    const echo: IcmpEcho = { ts: n[o]!, src: s[k]!, dst: s[k + 1]!, type: n[o + 1]!, id: n[o + 2]!, seq: n[o + 3]!, payloadBytes: n[o + 4]! };
+    const echo: IcmpEcho = { ts: n[o]!, src: t[x[k]!]!, dst: t[x[k + 1]!]!, type: n[o + 1]!, id: n[o + 2]!, seq: n[o + 3]!, payloadBytes: n[o + 4]! };
     into.echoes.push(echo);
     o += ECHO_NUMBERS;
     k += 2;

@@ -5,9 +5,8 @@
  * end of input a last batch with every connection still open.
  *
  * A capture file is read by worker threads (parallel-capture-ingest.ts)
- * when `captureThreads` asks for more than one (by default, for files of 64
- * MiB or more); stdin, gzip and small files are read here, in the calling
- * thread.
+ * when `captureThreads` asks for more than one; stdin and gzip input, and
+ * by default everything, are read here, in the calling thread.
  *
  * Connections finished early because the live-connection cap was reached,
  * and packets the tracker could not use (non-first fragments, cut transport

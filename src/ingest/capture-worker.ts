@@ -20,7 +20,7 @@ const port = parentPort!;
 const taken = new Int32Array(data.taken);
 
 function post(m: CaptureWorkerMessage): void {
-  if (m.type === 'batch') port.postMessage(m, [m.batch.numbers.buffer as ArrayBuffer]);
+  if (m.type === 'batch') port.postMessage(m, [m.batch.numbers.buffer as ArrayBuffer, m.batch.strings.buffer as ArrayBuffer]);
   else port.postMessage(m);
 }
 

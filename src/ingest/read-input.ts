@@ -28,8 +28,8 @@ export interface ReadOptions {
   onProgress?: (name: string, bytesRead: number, sizeBytes: number | null) => void;
   /**
    * Worker threads for reading a capture file (`--threads`; see
-   * parallel-capture-ingest.ts): a number, or 'auto' (the default: one per
-   * core, at most 4, for capture files of 64 MiB or more; 1 otherwise).
+   * parallel-capture-ingest.ts): a number (default 1: none), or 'auto' (one
+   * per core, at most 4, for capture files of 64 MiB or more).
    */
   captureThreads?: number | 'auto';
 }
