@@ -27,7 +27,7 @@ import { createRecordBatch, type IngestWarning, type RecordBatch } from '../type
 import { type BatchColumns, decodeBatchColumns } from './batch-columns.js';
 import type { CaptureIngestOptions } from './capture-ingest.js';
 import { reportTrackerWarnings } from './capture-ingest.js';
-import type { FlowTrackerOptions, FlowTrackerStats } from './flow-tracker/flow-tracker.js';
+import { DEFAULT_MAX_FLOWS, type FlowTrackerOptions, type FlowTrackerStats } from './flow-tracker/flow-tracker.js';
 import type { CaptureStats } from './pcap/read-capture.js';
 import type { ReadOptions } from './read-input.js';
 
@@ -95,7 +95,8 @@ export async function* readCaptureRecordsParallel(source: ByteSource, options: R
   await source.chunks[Symbol.asyncIterator]().return?.();
   const script = workerScript();
   const { partition: _ignored, ...trackerOptions } = options.flowTracker ?? {};
-  if (trackerOptions.maxFlows !== undefined) trackerOptions.maxFlows = Math.max(1, Math.ceil(trackerOptions.maxFlows / count));
+  // The live-connection cap is shared: each worker keeps its share of it.
+  trackerOptions.maxFlows = Math.max(1, Math.ceil((trackerOptions.maxFlows ?? DEFAULT_MAX_FLOWS) / count));
   let failure: Error | null = null;
   let wake: (() => void) | null = null;
   const notify = () => {
