@@ -20,10 +20,8 @@ import {
   I_PROTO,
   PROTO_TCP,
   PROTO_UDP,
-  S_HISTORY,
   SLOT_F64,
   SLOT_I32,
-  SLOT_STR,
 } from './flow-table.js';
 import {
   computeEndpointSize,
@@ -51,7 +49,7 @@ export function computeConnState(t: FlowTable, slot: number): string {
       return oInactive ? 'RSTRH' : 'RSTR';
     }
     if (o === TCP_RESET) {
-      if (rInactive) return RSTOS0_HISTORY.test(t.str[slot * SLOT_STR + S_HISTORY]!) ? 'RSTOS0' : 'OTH';
+      if (rInactive) return RSTOS0_HISTORY.test(t.history(slot)) ? 'RSTOS0' : 'OTH';
       return 'RSTO';
     }
     if (o === TCP_CLOSED && r === TCP_CLOSED) return 'SF';

@@ -23,7 +23,6 @@ import {
   PROTO_NAMES,
   PROTO_OTHER,
   PROTO_TCP,
-  S_HISTORY,
   S_ORIG_H,
   S_RESP_H,
   SLOT_F64,
@@ -52,7 +51,7 @@ export function toFlowRecord(t: FlowTable, slot: number): FlowRecord {
       respBytes = t.f64[slot * SLOT_F64 + F_RESP_PAYLOAD_BYTES]!;
     }
   }
-  const history = t.str[slot * SLOT_STR + S_HISTORY]!;
+  const history = t.history(slot);
   return {
     ts,
     uid: t.uid(slot),

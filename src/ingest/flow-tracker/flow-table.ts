@@ -15,6 +15,20 @@
  * and its integers at `u32[e * EP_I32 + EI_*]`; connection fields are at
  * `f64[slot * SLOT_F64 + F_*]`, `i32[slot * SLOT_I32 + I_*]` (and
  * `u32[... + I_SERIAL]`). A role flip swaps the two endpoint blocks.
+ *
+ * i32/u32 word map of a record: 0-13 originator endpoint doubles (EF_*),
+ * 14-30 its integers (EI_*), 31 unused, 32-63 connection doubles
+ * (F_* 16-31), 64-94 the responder's endpoint, 95 unused, 96-105
+ * connection doubles (F_* 48-52), 106-124 connection integers (I_K_HASH ..
+ * I_RESP_N), 125-127 the packed history (I_HIST_PACKED).
+ *
+ * The history (Zeek's `history` string) is kept as letter codes
+ * (HIST_ALPHABET, 5 bits each) in the three words from I_HIST_PACKED: field
+ * 0 (bits 0-4 of the first word) counts the packed letters, letter k (from
+ * 0) is field k + 1, six fields per word (bits 0-29). Letters beyond
+ * HIST_PACKED_MAX go to the string `str[... + S_HISTORY]`, so the history
+ * is the packed letters followed by that string (`history(slot)`); it is
+ * built once, when the connection is reported.
  */
 import type { Proto } from '../../types.js';
 import { createFlowUid, createFlowUidIpv4 } from './flow-uid.js';
@@ -48,6 +62,31 @@ export const HIST_DATA_PKT = 0x10;
 export const HIST_ACK_PKT = 0x20;
 export const HIST_MULTI_FLAG_PKT = 0x40;
 
+/** History letters by code (code 0 unused); a responder's letter is its originator letter's code + HIST_RESP. */
+export const HIST_ALPHABET = ' ^SHADFRIQCTWGshadfriqctwg';
+export const HL_FLIP = 1;
+export const HL_S = 2;
+export const HL_H = 3;
+export const HL_A = 4;
+export const HL_D = 5;
+export const HL_F = 6;
+export const HL_R = 7;
+export const HL_I = 8;
+export const HL_Q = 9;
+export const HL_C = 10;
+export const HL_T = 11;
+export const HL_W = 12;
+export const HL_G = 13;
+/** Added to an originator letter's code for the responder's (lower-case) letter. */
+export const HIST_RESP = 12;
+/** Letters kept in the record; later ones are appended to the history string. */
+export const HIST_PACKED_MAX = 17;
+/** Set in the first packed word once the packed letters were moved into the string (a letter outside the alphabet). */
+const HIST_SPILLED = 1 << 30;
+/** Letter code by character code (0: not in the alphabet). */
+const HIST_CODE = new Uint8Array(128);
+for (let c = 1; c < HIST_ALPHABET.length; c++) HIST_CODE[HIST_ALPHABET.charCodeAt(c)] = c;
+
 /** Bytes per slot record, and the record's length in each view's units. */
 const SLOT_BYTES = 512;
 export const SLOT_F64 = SLOT_BYTES / 8;
@@ -59,7 +98,7 @@ export const SLOT_I32 = SLOT_BYTES / 4;
  */
 export const EP_F64 = SLOT_F64 / 2;
 export const EP_I32 = SLOT_I32 / 2;
-const EP_WORDS = 31;
+const EP_WORDS = 31; // word 31 of each half is unused (and not swapped by a flip)
 /** Strings per slot in `str`. */
 export const SLOT_STR = 8;
 
@@ -140,6 +179,8 @@ export const I_K_AN = 121;
 export const I_K_BN = 122;
 export const I_ORIG_N = 123;
 export const I_RESP_N = 124;
+/** Three words (125-127): the packed history (see the top of the file). Not swapped by a flip. */
+export const I_HIST_PACKED = 125;
 // Strings (str[slot * SLOT_STR + S_*]).
 export const S_K_A = 0;
 export const S_K_B = 1;
@@ -190,6 +231,7 @@ export class FlowTable {
     this.str[s + S_HISTORY] = '';
     this.service[slot] = null;
     const i = slot * SLOT_I32;
+    // (The packed history, I_HIST_PACKED, is zeroed with the record.)
     this.u32[i + I_SERIAL] = this.nextSerial;
     this.nextSerial = (this.nextSerial + 1) >>> 0;
     this.i32[i + I_ORIG_P] = origP;
@@ -229,6 +271,10 @@ export class FlowTable {
     this.str[slot * SLOT_STR + S_ORIG_H] = '';
     this.str[slot * SLOT_STR + S_RESP_H] = '';
     this.str[slot * SLOT_STR + S_HISTORY] = '';
+    const h = slot * SLOT_I32 + I_HIST_PACKED;
+    this.i32[h] = 0;
+    this.i32[h + 1] = 0;
+    this.i32[h + 2] = 0;
     this.service[slot] = null;
     this.free.push(slot);
     this.used--;
@@ -264,7 +310,7 @@ export class FlowTable {
     const c = this.u32[e * EP_I32 + EI_CHK_CNT]! + 1;
     this.u32[e * EP_I32 + EI_CHK_CNT] = c;
     if (c === this.u32[e * EP_I32 + EI_CHK_THRESH]) {
-      this.str[slot * SLOT_STR + S_HISTORY] += side === 0 ? 'C' : 'c';
+      this.addHistoryLetter(slot, HL_C + side * HIST_RESP);
       this.u32[e * EP_I32 + EI_CHK_THRESH] = c >= 1e9 ? 0 : c * 10;
     }
   }
@@ -294,10 +340,92 @@ export class FlowTable {
     const seen = this.i32[slot * SLOT_I32 + I_HIST_SEEN]!;
     if ((seen & mask) === 0) {
       this.i32[slot * SLOT_I32 + I_HIST_SEEN] = seen | mask;
-      this.str[slot * SLOT_STR + S_HISTORY] += code;
+      const letter = code.length === 1 ? historyLetterCode(code.charCodeAt(0)) : 0;
+      if (letter !== 0) this.addHistoryLetter(slot, letter);
+      else this.addHistoryText(slot, code);
       return false;
     }
     return true;
+  }
+
+  /** checkHistory with the letter's code (HL_*, + HIST_RESP for the responder's). */
+  checkHistoryLetter(slot: number, mask: number, letter: number): boolean {
+    const seen = this.i32[slot * SLOT_I32 + I_HIST_SEEN]!;
+    if ((seen & mask) === 0) {
+      this.i32[slot * SLOT_I32 + I_HIST_SEEN] = seen | mask;
+      this.addHistoryLetter(slot, letter);
+      return false;
+    }
+    return true;
+  }
+
+  /** Appends one history letter by code (1 to HIST_ALPHABET.length - 1). */
+  addHistoryLetter(slot: number, letter: number): void {
+    const i = slot * SLOT_I32 + I_HIST_PACKED;
+    const h = this.i32[i]!;
+    const n = h & 31;
+    if (n < HIST_PACKED_MAX) {
+      // Letter n is field n + 1: word 0 holds fields 0-5 (field 0 the count), word 1 fields 6-11, word 2 fields 12-17.
+      const p = n + 1;
+      if (p < 6) this.i32[i] = (h | (letter << (p * 5))) + 1;
+      else {
+        const w = p < 12 ? 1 : 2;
+        this.i32[i + w] = this.i32[i + w]! | (letter << ((p - w * 6) * 5));
+        this.i32[i] = h + 1;
+      }
+    } else {
+      this.str[slot * SLOT_STR + S_HISTORY] += HIST_ALPHABET[letter]!;
+    }
+  }
+
+  /** Appends history text (letters outside the alphabet move the whole history into the string). */
+  addHistoryText(slot: number, text: string): void {
+    for (let k = 0; k < text.length; k++) {
+      const letter = historyLetterCode(text.charCodeAt(k));
+      if (letter !== 0) {
+        this.addHistoryLetter(slot, letter);
+        continue;
+      }
+      const i = slot * SLOT_I32 + I_HIST_PACKED;
+      if ((this.i32[i]! & HIST_SPILLED) === 0) {
+        this.str[slot * SLOT_STR + S_HISTORY] = this.history(slot);
+        this.i32[i] = HIST_SPILLED | HIST_PACKED_MAX;
+        this.i32[i + 1] = 0;
+        this.i32[i + 2] = 0;
+      }
+      this.str[slot * SLOT_STR + S_HISTORY] += text[k]!;
+    }
+  }
+
+  /** Replaces the history by `text` (as if the connection's history had been only these letters). */
+  setHistory(slot: number, text: string): void {
+    const i = slot * SLOT_I32 + I_HIST_PACKED;
+    this.i32[i] = 0;
+    this.i32[i + 1] = 0;
+    this.i32[i + 2] = 0;
+    this.str[slot * SLOT_STR + S_HISTORY] = '';
+    this.addHistoryText(slot, text);
+  }
+
+  /** The history string (Zeek conn.log `history`): the packed letters, then the overflow string. */
+  history(slot: number): string {
+    const i = slot * SLOT_I32 + I_HIST_PACKED;
+    const h = this.i32[i]!;
+    if ((h & HIST_SPILLED) !== 0) return this.str[slot * SLOT_STR + S_HISTORY]!;
+    const n = h & 31;
+    if (n < 12) {
+      // Up to 11 letters (the first two words): most connections share a few histories, so look them up first.
+      const w1 = this.i32[i + 1]!;
+      const c = (Math.imul(h ^ Math.imul(w1, 0x9e3779b1), 0x85ebca6b) >>> (32 - HIST_CACHE_BITS)) * 2;
+      if (histCacheKeys[c] === h && histCacheKeys[c + 1] === w1) return histCacheText[c >> 1]!;
+      const s = decodeHistory(this.i32, i, n);
+      histCacheKeys[c] = h;
+      histCacheKeys[c + 1] = w1;
+      histCacheText[c >> 1] = s;
+      return s;
+    }
+    const s = decodeHistory(this.i32, i, n);
+    return n < HIST_PACKED_MAX ? s : s + this.str[slot * SLOT_STR + S_HISTORY]!;
   }
 
   /** Zeek `Connection::FlipRoles`: swaps endpoints, counters and TCP endpoint state; appends `^`. */
@@ -324,7 +452,7 @@ export class FlowTable {
       const b = a + EP_I32;
       for (let k = 0; k < EP_WORDS; k++) swap(this.u32, a + k, b + k);
     }
-    this.str[s + S_HISTORY] += '^';
+    this.addHistoryLetter(slot, HL_FLIP);
   }
 
   private grow(): void {
@@ -339,6 +467,31 @@ export class FlowTable {
     this.u32 = new Uint32Array(buf);
     this.capacity = n;
   }
+}
+
+/**
+ * A direct-mapped cache of decoded histories of up to 11 letters, keyed by the first two packed words (the
+ * count is in the first, so a key decodes to one string; an empty slot holds 0, 0, which is the empty history).
+ */
+const HIST_CACHE_BITS = 10;
+const histCacheKeys = new Int32Array(2 << HIST_CACHE_BITS);
+const histCacheText: string[] = new Array<string>(1 << HIST_CACHE_BITS).fill('');
+
+/** The `n` packed letters from word `i` of `i32`. */
+function decodeHistory(i32: Int32Array, i: number, n: number): string {
+  let s = '';
+  let v = i32[i]! >>> 5;
+  for (let p = 1; p <= n; p++) {
+    if (p === 6 || p === 12) v = i32[++i]!;
+    s += HIST_ALPHABET[v & 31]!;
+    v >>>= 5;
+  }
+  return s;
+}
+
+/** The history letter code of character code `c` (0 when not a history letter). */
+export function historyLetterCode(c: number): number {
+  return c < 128 ? HIST_CODE[c]! : 0;
 }
 
 function swap<T>(a: { [k: number]: T }, i: number, j: number): void {

@@ -25,9 +25,9 @@ import {
   EP_I32,
   F_MISSED_BYTES,
   type FlowTable,
-  S_HISTORY,
+  HIST_RESP,
+  HL_G,
   SLOT_F64,
-  SLOT_STR,
 } from './flow-table.js';
 import { TCP_CLOSED, TCP_ESTABLISHED } from './tcp-endpoint.js';
 
@@ -89,7 +89,7 @@ export function noteTcpAck(t: FlowTable, slot: number, e: number, ack: number): 
     const c = t.u32[e * EP_I32 + EI_GAP_CNT]! + 1;
     t.u32[e * EP_I32 + EI_GAP_CNT] = c;
     if (c === t.u32[e * EP_I32 + EI_GAP_THRESH]) {
-      t.str[slot * SLOT_STR + S_HISTORY] += (e & 1) === 0 ? 'G' : 'g';
+      t.addHistoryLetter(slot, HL_G + (e & 1) * HIST_RESP);
       t.u32[e * EP_I32 + EI_GAP_THRESH] = c >= 1e9 ? 0 : c * 10;
     }
   }

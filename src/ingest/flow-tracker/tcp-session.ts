@@ -56,14 +56,24 @@ import {
   HIST_FIN_RST_PKT,
   HIST_MULTI_FLAG_PKT,
   HIST_RST_PKT,
+  HIST_RESP,
   HIST_SYN_PKT,
+  HL_A,
+  HL_D,
+  HL_F,
+  HL_H,
+  HL_I,
+  HL_Q,
+  HL_R,
+  HL_S,
+  HL_T,
+  HL_W,
   I_FLAGS,
+  I_HIST_PACKED,
   I_HIST_SEEN,
   I_RESP_P,
-  S_HISTORY,
   SLOT_F64,
   SLOT_I32,
-  SLOT_STR,
 } from './flow-table.js';
 import { noteTcpAck, noteTcpData } from './tcp-gaps.js';
 import {
@@ -193,7 +203,7 @@ export function processTcpPacket(t: FlowTable, slot: number, isOrig: boolean, p:
     const c = t.u32[e * EP_I32 + EI_WIN0_CNT]! + 1;
     t.u32[e * EP_I32 + EI_WIN0_CNT] = c;
     if (c === t.u32[e * EP_I32 + EI_WIN0_THRESH]) {
-      t.str[slot * SLOT_STR + S_HISTORY] += (e & 1) === 0 ? 'W' : 'w';
+      t.addHistoryLetter(slot, HL_W + (e & 1) * HIST_RESP);
       t.u32[e * EP_I32 + EI_WIN0_THRESH] = c >= 1e9 ? 0 : c * 10;
     }
   }
@@ -236,7 +246,7 @@ export function processTcpPacket(t: FlowTable, slot: number, isOrig: boolean, p:
     const c = t.u32[e * EP_I32 + EI_RXMT_CNT]! + 1;
     t.u32[e * EP_I32 + EI_RXMT_CNT] = c;
     if (c === t.u32[e * EP_I32 + EI_RXMT_THRESH]) {
-      t.str[slot * SLOT_STR + S_HISTORY] += (e & 1) === 0 ? 'T' : 't';
+      t.addHistoryLetter(slot, HL_T + (e & 1) * HIST_RESP);
       t.u32[e * EP_I32 + EI_RXMT_THRESH] = c >= 1e9 ? 0 : c * 10;
     }
   }
@@ -302,47 +312,48 @@ function relativeSeq(t: FlowTable, e: number, cur: number, last: number, wraps: 
 function updateHistory(t: FlowTable, slot: number, flags: number, e: number, relSeq: number, len: number): boolean {
   const bits = (flags & SYN ? 1 : 0) + (flags & FIN ? 1 : 0) + (flags & RST ? 1 : 0);
   if (bits > 1) {
-    if (flags & FIN && flags & RST) checkHistory(t, slot, e, HIST_FIN_RST_PKT, 'I');
-    else checkHistory(t, slot, e, HIST_MULTI_FLAG_PKT, 'Q');
+    if (flags & FIN && flags & RST) checkHistory(t, slot, e, HIST_FIN_RST_PKT, HL_I);
+    else checkHistory(t, slot, e, HIST_MULTI_FLAG_PKT, HL_Q);
   } else if (bits === 1) {
     if (flags & SYN) {
-      const code = flags & ACK ? 'H' : 'S';
+      const code = flags & ACK ? HL_H : HL_S;
       if (checkHistory(t, slot, e, HIST_SYN_PKT, code) && relSeq !== t.f64[e * EP_F64 + EF_HIST_LAST_SYN]) addHistory(t, slot, e, code);
       t.f64[e * EP_F64 + EF_HIST_LAST_SYN] = relSeq;
     }
     if (flags & FIN) {
-      if (checkHistory(t, slot, e, HIST_FIN_PKT, 'F') && relSeq + len !== t.f64[e * EP_F64 + EF_HIST_LAST_FIN]) addHistory(t, slot, e, 'F');
+      if (checkHistory(t, slot, e, HIST_FIN_PKT, HL_F) && relSeq + len !== t.f64[e * EP_F64 + EF_HIST_LAST_FIN]) addHistory(t, slot, e, HL_F);
       t.f64[e * EP_F64 + EF_HIST_LAST_FIN] = relSeq + len;
     }
     if (flags & RST) {
-      if (checkHistory(t, slot, e, HIST_RST_PKT, 'R') && relSeq !== t.f64[e * EP_F64 + EF_HIST_LAST_RST]) addHistory(t, slot, e, 'R');
+      if (checkHistory(t, slot, e, HIST_RST_PKT, HL_R) && relSeq !== t.f64[e * EP_F64 + EF_HIST_LAST_RST]) addHistory(t, slot, e, HL_R);
       t.f64[e * EP_F64 + EF_HIST_LAST_RST] = relSeq;
     }
   } else if (len > 0 || flags & ACK) {
     // A connection that a SYN-ACK started without being flipped (history exactly "H") is flipped
     // when the next ACK or data packet arrives, from either side (zeek PR #2191): history "^h".
     let flipped = false;
-    // History "H" means one SYN-ACK letter and nothing else, so its seen-bits are exactly the originator's SYN bit:
-    // test that (in the record) before reading the history string.
-    if (t.i32[slot * SLOT_I32 + I_HIST_SEEN] === HIST_SYN_PKT && t.str[slot * SLOT_STR + S_HISTORY] === 'H') {
+    // History "H" means one SYN-ACK letter and nothing else, so its seen-bits are exactly the originator's SYN bit;
+    // the packed history is then one letter, H (count 1 in field 0, the letter in field 1).
+    if (t.i32[slot * SLOT_I32 + I_HIST_SEEN] === HIST_SYN_PKT && t.i32[slot * SLOT_I32 + I_HIST_PACKED] === (1 | (HL_H << 5))) {
       t.flipRoles(slot);
-      t.str[slot * SLOT_STR + S_HISTORY] = '^h';
+      t.setHistory(slot, '^h');
       e ^= 1;
       flipped = true;
     }
-    if (len > 0) checkHistory(t, slot, e, HIST_DATA_PKT, 'D');
-    else checkHistory(t, slot, e, HIST_ACK_PKT, 'A');
+    if (len > 0) checkHistory(t, slot, e, HIST_DATA_PKT, HL_D);
+    else checkHistory(t, slot, e, HIST_ACK_PKT, HL_A);
     return flipped;
   }
   return false;
 }
 
-function checkHistory(t: FlowTable, slot: number, e: number, mask: number, code: string): boolean {
-  return (e & 1) === 0 ? t.checkHistory(slot, mask, code) : t.checkHistory(slot, mask << 16, code.toLowerCase());
+/** `letter` is the originator's letter code (HL_*); endpoint `e` on the responder's side gets the lower-case one. */
+function checkHistory(t: FlowTable, slot: number, e: number, mask: number, letter: number): boolean {
+  return (e & 1) === 0 ? t.checkHistoryLetter(slot, mask, letter) : t.checkHistoryLetter(slot, mask << 16, letter + HIST_RESP);
 }
 
-function addHistory(t: FlowTable, slot: number, e: number, code: string): void {
-  t.str[slot * SLOT_STR + S_HISTORY] += (e & 1) === 0 ? code : code.toLowerCase();
+function addHistory(t: FlowTable, slot: number, e: number, letter: number): void {
+  t.addHistoryLetter(slot, letter + (e & 1) * HIST_RESP);
 }
 
 const STATE_CLOSE = 1;
