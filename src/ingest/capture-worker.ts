@@ -1,8 +1,8 @@
 /**
  * One worker of parallel capture ingest (parallel-capture-ingest.ts): reads
  * the whole capture file, decodes every packet, tracks the connections of its
- * share of the key space, and posts one batch per input chunk to the main
- * thread. It runs at most MAX_BATCHES_AHEAD batches ahead of what the main
+ * share of the key space, and posts one batch per input chunk, as columns
+ * (batch-columns.ts), to the calling thread. It runs at most MAX_BATCHES_AHEAD batches ahead of what the main
  * thread has taken (a counter in shared memory), so a slow consumer bounds
  * its memory.
  */
@@ -25,15 +25,13 @@ function post(m: CaptureWorkerMessage): void {
 }
 
 async function run(): Promise<void> {
-  const source = await openByteSource(data.path, data.index === 0 ? { onRead: (n) => post({ type: 'progress', bytesRead: n }) } : {});
+  const source = await openByteSource(data.path);
   let sent = 0;
   let final = false;
   const batches = trackCapture(
     source,
-    (w) => {
-      // Every worker reads the same bytes: the first one speaks for the reader.
-      if (data.index === 0) post({ type: 'warning', warning: w });
-    },
+    // The calling thread reads the same bytes and reports what the reader finds.
+    () => {},
     { ...data.flowTracker, partition: { index: data.index, count: data.count } },
     true,
     (stats) => {

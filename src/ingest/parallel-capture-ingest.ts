@@ -1,15 +1,15 @@
 /**
- * Parallel capture ingest: `count` worker threads (capture-worker.ts) each
- * read and decode the whole capture file and track the connections of their
- * share of the key space (FlowTrackerOptions.partition), so each connection
- * is tracked whole in one worker, with the same timers as in one tracker.
- * Decoding is repeated in every worker, but it is the cheap part: the flow
- * tracker (hash lookups, TCP state, records) is most of the work, and that is
- * what is divided.
+ * Parallel capture ingest in `count` threads: the calling thread and
+ * `count - 1` workers (capture-worker.ts) each read and decode the whole
+ * capture file and track the connections of their share of the key space
+ * (FlowTrackerOptions.partition), so each connection is tracked whole by one
+ * thread, with the same timers as in one tracker. Decoding is repeated in
+ * every thread, but it is the cheap part: the flow tracker (hash lookups, TCP
+ * state, records) is most of the work, and that is what is divided.
  *
- * The workers post one batch per input chunk; this merges batch k of every
- * worker into one RecordBatch, so batches keep the time order of the input
- * as in the single-threaded reader. The merged records are the same as one
+ * Every thread makes one batch per input chunk; the calling thread adds
+ * batch k of every worker to its own batch k, so batches keep the time order
+ * of the input as in the single-threaded reader. The merged records are the same as one
  * tracker's (flows, DNS records and echoes once each) except that a second's
  * PacketTick for a (host, port, proto) may come in one part per worker, which
  * consumers already add up (see packet-ticks.ts).
@@ -23,10 +23,10 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { FlowhoundError, type FlowhoundErrorCode, type FlowhoundErrorContext } from '../errors.js';
 import type { ByteSource } from '../io/byte-source.js';
-import { createRecordBatch, type IngestWarning, type RecordBatch } from '../types.js';
+import type { RecordBatch } from '../types.js';
 import { type BatchColumns, decodeBatchColumns } from './batch-columns.js';
 import type { CaptureIngestOptions } from './capture-ingest.js';
-import { reportTrackerWarnings } from './capture-ingest.js';
+import { reportTrackerWarnings, trackCapture } from './capture-ingest.js';
 import { DEFAULT_MAX_FLOWS, type FlowTrackerOptions, type FlowTrackerStats } from './flow-tracker/flow-tracker.js';
 import type { CaptureStats } from './pcap/read-capture.js';
 import type { ReadOptions } from './read-input.js';
@@ -45,8 +45,6 @@ export interface CaptureWorkerData {
 export type CaptureWorkerMessage =
   /** `final`: the end-of-input batch (the worker's counters were posted before it). */
   | { type: 'batch'; batch: BatchColumns; final: boolean }
-  | { type: 'progress'; bytesRead: number }
-  | { type: 'warning'; warning: IngestWarning }
   | { type: 'stats'; stats: { tracker: FlowTrackerStats; capture: CaptureStats | null } }
   | { type: 'end' }
   | { type: 'error'; code: FlowhoundErrorCode | null; message: string; context: FlowhoundErrorContext };
@@ -91,11 +89,9 @@ interface WorkerState {
 
 export async function* readCaptureRecordsParallel(source: ByteSource, options: ReadOptions & CaptureIngestOptions, count: number): AsyncGenerator<RecordBatch> {
   const path = source.name;
-  // The workers read the file themselves: let go of this thread's reader.
-  await source.chunks[Symbol.asyncIterator]().return?.();
   const script = workerScript();
   const { partition: _ignored, ...trackerOptions } = options.flowTracker ?? {};
-  // The live-connection cap is shared: each worker keeps its share of it.
+  // The live-connection cap is shared: each tracker keeps its share of it.
   trackerOptions.maxFlows = Math.max(1, Math.ceil((trackerOptions.maxFlows ?? DEFAULT_MAX_FLOWS) / count));
   let failure: Error | null = null;
   let wake: (() => void) | null = null;
@@ -104,8 +100,17 @@ export async function* readCaptureRecordsParallel(source: ByteSource, options: R
     wake = null;
     w?.();
   };
+  const waitFor = async (ready: () => boolean): Promise<void> => {
+    while (failure === null && !ready()) {
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+      });
+    }
+    if (failure !== null) throw failure;
+  };
+  // Share 0 is tracked here, in the calling thread, from the source already open; shares 1..count-1 by workers.
   const states: WorkerState[] = [];
-  for (let index = 0; index < count; index++) {
+  for (let index = 1; index < count; index++) {
     const taken = new SharedArrayBuffer(4);
     const data: CaptureWorkerData = { path, index, count, flowTracker: trackerOptions, taken };
     const worker = new Worker(script, { workerData: data });
@@ -114,10 +119,7 @@ export async function* readCaptureRecordsParallel(source: ByteSource, options: R
       if (m.type === 'batch') {
         if (m.final) st.final = m.batch;
         else st.batches.push(m.batch);
-      }
-      else if (m.type === 'progress') options.onProgress?.(path, m.bytesRead, source.sizeBytes);
-      else if (m.type === 'warning') options.onWarning(m.warning);
-      else if (m.type === 'stats') st.stats = m.stats;
+      } else if (m.type === 'stats') st.stats = m.stats;
       else if (m.type === 'end') st.ended = true;
       else if (m.type === 'error') {
         failure ??= m.code === null ? new Error(`capture worker ${index}: ${m.message}`) : new FlowhoundError(m.code, m.message, m.context);
@@ -134,41 +136,43 @@ export async function* readCaptureRecordsParallel(source: ByteSource, options: R
     });
     states.push(st);
   }
+  const take = (s: WorkerState, b: BatchColumns, into: RecordBatch): void => {
+    Atomics.add(s.taken, 0, 1);
+    Atomics.notify(s.taken, 0);
+    decodeBatchColumns(b, into);
+  };
+  let ownStats: { tracker: FlowTrackerStats; capture: CaptureStats | null } | null = null;
   try {
-    for (;;) {
-      // Batch k of every worker (a worker whose input ended early has only its final batch left).
-      while (failure === null && !states.every((s) => s.batches.length > 0 || s.final !== null)) {
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-        });
+    const own = trackCapture(source, options.onWarning, { ...trackerOptions, partition: { index: 0, count } }, true, (s) => {
+      ownStats = s;
+    });
+    for await (const batch of own) {
+      if (ownStats === null) {
+        // Batch k here and batch k of every worker (one whose input ended early has only its final batch left).
+        await waitFor(() => states.every((s) => s.batches.length > 0 || s.final !== null));
+        for (const s of states) {
+          const b = s.batches.shift();
+          if (b !== undefined) take(s, b, batch);
+        }
+        if (batch.flows.length > 0 || batch.dns.length > 0 || batch.ticks.length > 0 || batch.echoes.length > 0) yield batch;
+        continue;
       }
-      if (failure !== null) throw failure;
-      const merged = createRecordBatch();
-      const last = states.every((s) => s.batches.length === 0);
+      // The end of input: every worker's remaining batches and its final one.
+      await waitFor(() => states.every((s) => s.final !== null && s.stats !== null));
       for (const s of states) {
-        const b = last ? s.final! : s.batches.shift();
-        if (b === undefined) continue;
-        Atomics.add(s.taken, 0, 1);
-        Atomics.notify(s.taken, 0);
-        decodeBatchColumns(b, merged);
+        for (const b of s.batches.splice(0)) take(s, b, batch);
+        take(s, s.final!, batch);
       }
-      if (last) {
-        // The end-of-input reports come before the last batch, as from the single-threaded reader.
-        reportEnd(path, states, options);
-        yield merged;
-        return;
-      }
-      if (merged.flows.length > 0 || merged.dns.length > 0 || merged.ticks.length > 0 || merged.echoes.length > 0) yield merged;
+      // The end-of-input reports come before the last batch, as from the single-threaded reader.
+      const stats = [ownStats as { tracker: FlowTrackerStats; capture: CaptureStats | null }, ...states.map((s) => s.stats!)];
+      const tracker = sumTrackerStats(stats.map((s) => s.tracker));
+      reportTrackerWarnings(path, tracker, options.flowTracker?.maxFlows, options.onWarning);
+      options.onCaptureStats?.({ tracker, capture: stats[0]!.capture });
+      yield batch;
     }
   } finally {
     for (const s of states) void s.worker.terminate();
   }
-}
-
-function reportEnd(path: string, states: WorkerState[], options: ReadOptions & CaptureIngestOptions): void {
-  const tracker = sumTrackerStats(states.map((s) => s.stats!.tracker));
-  reportTrackerWarnings(path, tracker, options.flowTracker?.maxFlows, options.onWarning);
-  options.onCaptureStats?.({ tracker, capture: states[0]!.stats!.capture });
 }
 
 /** One tracker's counters from the workers': each packet was counted by every worker, the rest by one. */
