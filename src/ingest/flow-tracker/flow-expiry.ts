@@ -1,11 +1,18 @@
 /**
  * The expiry queue of the flow tracker: flows sit in one-second buckets by
- * the event time at which Zeek's timers would remove them. A flow is queued
- * again only when its removal time moves earlier; when its bucket comes up
- * and packets have pushed the time later, it is re-queued then (a lazy timer
- * wheel), so a packet costs at most a comparison here.
+ * the event time at which Zeek's timers would remove them. A flow is moved
+ * to an earlier bucket when its removal time moves earlier; when its bucket
+ * comes up and packets have pushed the time later, it is queued again then
+ * (a lazy timer wheel), so a packet costs at most a comparison here.
+ *
+ * A bucket is a circular doubly-linked list threaded through the flow
+ * records (I_EXPIRY_NEXT / I_EXPIRY_PREV hold slot + 1), found by its second
+ * in a map of list heads: queueing, moving and removing a flow allocate
+ * nothing, and a released slot leaves no stale entry behind. (Buckets as
+ * arrays of slots held a million entries a second under a SYN flood, and
+ * their growth and stale entries were most of the garbage of a run.)
  */
-import { F_QUEUED_SEC, F_REMOVE_AT, type FlowTable, SLOT_F64 } from './flow-table.js';
+import { F_QUEUED_SEC, F_REMOVE_AT, type FlowTable, I_EXPIRY_NEXT, I_EXPIRY_PREV, SLOT_F64, SLOT_I32 } from './flow-table.js';
 
 /** Above this many seconds between sweeps, walk the bucket keys instead of every second. */
 const DENSE_SWEEP_MAX_SEC = 4096;
@@ -13,18 +20,54 @@ const DENSE_SWEEP_MAX_SEC = 4096;
 export interface FlowExpiryQueue {
   /** (Re-)queues the connection in `slot` by its `removeAt`. */
   schedule(slot: number): void;
+  /** Takes the connection in `slot` out of the queue (call before its slot is released). */
+  remove(slot: number): void;
   /** Calls `onDue` for every queued connection whose removal time is ≤ `nowSec`, in bucket order. */
   sweep(nowSec: number, onDue: (slot: number) => void): void;
 }
 
-/**
- * Buckets hold slot numbers; an entry is stale when the slot was released or
- * re-queued elsewhere since (its `queuedSec` no longer names the bucket).
- */
 export function createFlowExpiryQueue(t: FlowTable): FlowExpiryQueue {
-  const buckets = new Map<number, number[]>();
+  /** Second → slot + 1 of the bucket's first connection. */
+  const heads = new Map<number, number>();
   /** Every bucket below this second has been swept. */
   let sweptBelowSec = Number.NaN;
+
+  function link(slot: number, sec: number): void {
+    const i = slot * SLOT_I32;
+    const head = heads.get(sec);
+    if (head === undefined) {
+      heads.set(sec, slot + 1);
+      t.i32[i + I_EXPIRY_NEXT] = slot + 1;
+      t.i32[i + I_EXPIRY_PREV] = slot + 1;
+      return;
+    }
+    // Append before the head: the list keeps queueing order.
+    const h = (head - 1) * SLOT_I32;
+    const tail = t.i32[h + I_EXPIRY_PREV]!;
+    t.i32[i + I_EXPIRY_NEXT] = head;
+    t.i32[i + I_EXPIRY_PREV] = tail;
+    t.i32[(tail - 1) * SLOT_I32 + I_EXPIRY_NEXT] = slot + 1;
+    t.i32[h + I_EXPIRY_PREV] = slot + 1;
+  }
+
+  function unlink(slot: number): void {
+    const i = slot * SLOT_I32;
+    const sec = t.f64[slot * SLOT_F64 + F_QUEUED_SEC]!;
+    if (Number.isNaN(sec)) return;
+    t.f64[slot * SLOT_F64 + F_QUEUED_SEC] = Number.NaN;
+    const next = t.i32[i + I_EXPIRY_NEXT]!;
+    const prev = t.i32[i + I_EXPIRY_PREV]!;
+    t.i32[i + I_EXPIRY_NEXT] = 0;
+    t.i32[i + I_EXPIRY_PREV] = 0;
+    if (next === slot + 1) {
+      // The only one in its bucket.
+      if (heads.get(sec) === slot + 1) heads.delete(sec);
+      return;
+    }
+    t.i32[(prev - 1) * SLOT_I32 + I_EXPIRY_NEXT] = next;
+    t.i32[(next - 1) * SLOT_I32 + I_EXPIRY_PREV] = prev;
+    if (heads.get(sec) === slot + 1) heads.set(sec, next);
+  }
 
   function schedule(slot: number): void {
     const removeAt = t.f64[slot * SLOT_F64 + F_REMOVE_AT]!;
@@ -32,22 +75,32 @@ export function createFlowExpiryQueue(t: FlowTable): FlowExpiryQueue {
     let sec = Math.floor(removeAt);
     if (!Number.isNaN(sweptBelowSec) && sec < sweptBelowSec) sec = sweptBelowSec;
     const queued = t.f64[slot * SLOT_F64 + F_QUEUED_SEC]!;
-    if (!Number.isNaN(queued) && queued <= sec) return;
+    if (!Number.isNaN(queued)) {
+      if (queued <= sec) return;
+      unlink(slot);
+    }
     t.f64[slot * SLOT_F64 + F_QUEUED_SEC] = sec;
-    const b = buckets.get(sec);
-    if (b === undefined) buckets.set(sec, [slot]);
-    else b.push(slot);
+    link(slot, sec);
   }
 
   function runBucket(sec: number, nowSec: number, onDue: (slot: number) => void): void {
-    const b = buckets.get(sec);
-    if (b === undefined) return;
-    buckets.delete(sec);
-    for (const slot of b) {
-      if (t.isRemoved(slot) || t.f64[slot * SLOT_F64 + F_QUEUED_SEC] !== sec) continue;
+    const head = heads.get(sec);
+    if (head === undefined) return;
+    heads.delete(sec);
+    // Detach the whole list, then visit it in queueing order (a visited flow may be queued again elsewhere).
+    let cur = head;
+    const tail = t.i32[(head - 1) * SLOT_I32 + I_EXPIRY_PREV]!;
+    for (;;) {
+      const slot = cur - 1;
+      const i = slot * SLOT_I32;
+      const last = cur === tail;
+      cur = t.i32[i + I_EXPIRY_NEXT]!;
+      t.i32[i + I_EXPIRY_NEXT] = 0;
+      t.i32[i + I_EXPIRY_PREV] = 0;
       t.f64[slot * SLOT_F64 + F_QUEUED_SEC] = Number.NaN;
       if (t.f64[slot * SLOT_F64 + F_REMOVE_AT]! <= nowSec) onDue(slot);
       else schedule(slot);
+      if (last) break;
     }
   }
 
@@ -56,17 +109,17 @@ export function createFlowExpiryQueue(t: FlowTable): FlowExpiryQueue {
     if (Number.isNaN(sweptBelowSec)) {
       sweptBelowSec = limit;
       // Buckets queued before the first sweep (the first packets) may lie below it.
-      for (const sec of [...buckets.keys()].filter((s) => s < limit).sort((a, b) => a - b)) runBucket(sec, nowSec, onDue);
+      for (const sec of [...heads.keys()].filter((s) => s < limit).sort((a, b) => a - b)) runBucket(sec, nowSec, onDue);
       return;
     }
     if (limit <= sweptBelowSec) return;
     if (limit - sweptBelowSec <= DENSE_SWEEP_MAX_SEC) {
       for (let sec = sweptBelowSec; sec < limit; sec++) runBucket(sec, nowSec, onDue);
     } else {
-      for (const sec of [...buckets.keys()].filter((s) => s < limit).sort((a, b) => a - b)) runBucket(sec, nowSec, onDue);
+      for (const sec of [...heads.keys()].filter((s) => s < limit).sort((a, b) => a - b)) runBucket(sec, nowSec, onDue);
     }
     sweptBelowSec = limit;
   }
 
-  return { schedule, sweep };
+  return { schedule, remove: unlink, sweep };
 }

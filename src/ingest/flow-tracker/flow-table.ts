@@ -17,8 +17,10 @@
  * `u32[... + I_SERIAL]`). A role flip swaps the two endpoint blocks.
  *
  * i32/u32 word map of a record: 0-13 originator endpoint doubles (EF_*),
- * 14-30 its integers (EI_*), 31 unused, 32-63 connection doubles
- * (F_* 16-31), 64-94 the responder's endpoint, 95 unused, 96-105
+ * 14-30 its integers (EI_*), 31 the expiry queue's next link
+ * (I_EXPIRY_NEXT), 32-63 connection doubles (F_* 16-31), 64-94 the
+ * responder's endpoint, 95 the expiry queue's previous link
+ * (I_EXPIRY_PREV), 96-105
  * connection doubles (F_* 48-52), 106-124 connection integers (I_K_HASH ..
  * I_RESP_N), 125-127 the packed history (I_HIST_PACKED).
  *
@@ -98,7 +100,7 @@ export const SLOT_I32 = SLOT_BYTES / 4;
  */
 export const EP_F64 = SLOT_F64 / 2;
 export const EP_I32 = SLOT_I32 / 2;
-const EP_WORDS = 31; // word 31 of each half is unused (and not swapped by a flip)
+const EP_WORDS = 31; // word 31 of each half is the connection's (I_EXPIRY_NEXT, I_EXPIRY_PREV), not swapped by a flip
 /** Strings per slot in `str`. */
 export const SLOT_STR = 8;
 
@@ -181,6 +183,9 @@ export const I_ORIG_N = 123;
 export const I_RESP_N = 124;
 /** Three words (125-127): the packed history (see the top of the file). Not swapped by a flip. */
 export const I_HIST_PACKED = 125;
+/** The expiry queue's links (flow-expiry.ts): slot + 1 of the next and previous connection in the same bucket, 0 for none. */
+export const I_EXPIRY_NEXT = 31;
+export const I_EXPIRY_PREV = 95;
 // Strings (str[slot * SLOT_STR + S_*]).
 export const S_K_A = 0;
 export const S_K_B = 1;

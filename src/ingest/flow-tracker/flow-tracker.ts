@@ -217,6 +217,7 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
   function finishFlow(slot: number): void {
     if (table.isRemoved(slot)) return;
     flows.remove(table.i32[slot * SLOT_I32 + I_K_HASH]!, slot);
+    expiry.remove(slot);
     if (dnsTracker !== null && table.i32[slot * SLOT_I32 + I_DNS_MESSAGES]! > 0) dnsTracker.endFlow(slot, out.dns);
     if (ticks !== null) ticks.release(slot);
     out.flows.push(toFlowRecord(table, slot));
