@@ -192,12 +192,16 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
   /** Connection key → slot of the live connection. */
   const flows = new FlowIndex(table);
   /**
-   * Live connections in creation order (slot and serial), for the cap; a Map
-   * iterator would skip over every deleted entry at the front on each eviction.
+   * Connections in creation order (slot and serial; an entry whose slot has
+   * since been released or reused is skipped), for the cap: entries
+   * [byAgeHead, byAgeTail) of two typed arrays, compacted in place when full
+   * (amortised O(1), and no garbage: as JS arrays these were, with the expiry
+   * buckets, most of a SYN flood's garbage).
    */
-  let byAgeSlot: number[] = [];
-  let byAgeSerial: number[] = [];
+  let byAgeSlot = new Int32Array(1024);
+  let byAgeSerial = new Uint32Array(1024);
   let byAgeHead = 0;
+  let byAgeTail = 0;
   const expiry = createFlowExpiryQueue(table);
   let out: TrackerOutput = { flows: [], dns: [], ticks: [], echoes: [] };
   let nowSec = Number.NEGATIVE_INFINITY;
@@ -341,13 +345,14 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
       if (numeric) table.setNumericAddresses(slot, forward ? srcN : dstN, forward ? dstN : srcN, srcN, dstN);
       if (proto === PROTO_TCP) initTcpConnection(table, slot, t, tcpTimers);
       flows.insert(hash, slot);
-      byAgeSlot.push(slot);
-      byAgeSerial.push(table.u32[slot * SLOT_I32 + I_SERIAL]!);
+      if (byAgeTail === byAgeSlot.length) compactByAge();
+      byAgeSlot[byAgeTail] = slot;
+      byAgeSerial[byAgeTail] = table.u32[slot * SLOT_I32 + I_SERIAL]!;
+      byAgeTail++;
       stats.flowsCreated++;
       if (flows.count > stats.maxLiveFlows) stats.maxLiveFlows = flows.count;
       if (dst !== '255.255.255.255' && wantsFlip(proto, sport, dport, p.tcpFlags)) table.flipRoles(slot);
       if (flows.count > maxFlows) evictOldest();
-      else if (byAgeSlot.length - byAgeHead > 2 * flows.count + 1024) compactByAge();
     }
 
     const si = slot * SLOT_I32;
@@ -419,7 +424,7 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
   }
 
   function evictOldest(): void {
-    while (flows.count > maxFlows && byAgeHead < byAgeSlot.length) {
+    while (flows.count > maxFlows && byAgeHead < byAgeTail) {
       const slot = byAgeSlot[byAgeHead]!;
       const serial = byAgeSerial[byAgeHead]!;
       byAgeHead++;
@@ -427,24 +432,34 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
       stats.evictedFlows++;
       finishFlow(slot);
     }
-    if (byAgeHead > 1024 && byAgeHead * 2 > byAgeSlot.length) compactByAge();
   }
 
-  /** Drops finished connections from the age list (called when they make up most of it: amortised O(1)). */
+  /**
+   * The age list is full: drops the entries of finished connections, in place, and doubles the arrays
+   * when live ones still fill more than half (live entries are at most the live connections, so the
+   * arrays stay within twice the most ever live).
+   */
   function compactByAge(): void {
-    const slots: number[] = [];
-    const serials: number[] = [];
-    for (let i = byAgeHead; i < byAgeSlot.length; i++) {
-      const slot = byAgeSlot[i]!;
-      const serial = byAgeSerial[i]!;
+    let w = 0;
+    for (let r = byAgeHead; r < byAgeTail; r++) {
+      const slot = byAgeSlot[r]!;
+      const serial = byAgeSerial[r]!;
       if (!table.isRemoved(slot) && table.u32[slot * SLOT_I32 + I_SERIAL] === serial) {
-        slots.push(slot);
-        serials.push(serial);
+        byAgeSlot[w] = slot;
+        byAgeSerial[w] = serial;
+        w++;
       }
     }
-    byAgeSlot = slots;
-    byAgeSerial = serials;
     byAgeHead = 0;
+    byAgeTail = w;
+    if (w * 2 > byAgeSlot.length) {
+      const slots = new Int32Array(byAgeSlot.length * 2);
+      const serials = new Uint32Array(byAgeSlot.length * 2);
+      slots.set(byAgeSlot.subarray(0, w));
+      serials.set(byAgeSerial.subarray(0, w));
+      byAgeSlot = slots;
+      byAgeSerial = serials;
+    }
   }
 
   function take(): TrackerOutput {
@@ -457,9 +472,8 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
   function finish(): TrackerOutput {
     const n = table.highWater;
     for (let slot = 0; slot < n; slot++) if (!table.isRemoved(slot)) finishFlow(slot);
-    byAgeSlot = [];
-    byAgeSerial = [];
     byAgeHead = 0;
+    byAgeTail = 0;
     if (ticks !== null) ticks.flush(out.ticks);
     return take();
   }
