@@ -356,6 +356,9 @@ const haveTcpdump = ensureTcpdump();
 let decode = null;
 let parser = null;
 let tcpdump = null;
+let tracking = null;
+let trackingParallel = null;
+const THREADS = Number(process.env.FLOWHOUND_BENCH_THREADS ?? Math.min(4, availableParallelism()));
 for (let round = 0; round < RUNS; round++) {
   globalThis.gc?.();
   const d = await timeFlowhoundDecode();
@@ -366,23 +369,22 @@ for (let round = 0; round < RUNS; round++) {
   if (p.packets !== PACKETS) throw new Error(`pcap-parser read ${p.packets} packets, expected ${PACKETS}`);
   parser = faster(parser, p);
   if (haveTcpdump) tcpdump = faster(tcpdump, timeTcpdump());
+  if (readCaptureRecords) {
+    globalThis.gc?.();
+    tracking = faster(tracking, await timeFlowhoundTracking(1));
+    if (THREADS > 1) {
+      globalThis.gc?.();
+      trackingParallel = faster(trackingParallel, await timeFlowhoundTracking(THREADS));
+    }
+  }
 }
 console.log(`flowhound read+decode:            ${fmt(decode)}`);
 console.log(`pcap-parser framing only:         ${fmt(parser)}`);
 if (tcpdump) console.log(`tcpdump -r FILE -w /dev/null:     ${fmt(tcpdump)}`);
 else console.log('tcpdump -r FILE -w /dev/null:     (tcpdump not installed and cannot be installed)');
-let tracking = null;
-let trackingParallel = null;
-const THREADS = Number(process.env.FLOWHOUND_BENCH_THREADS ?? Math.min(4, availableParallelism()));
-if (readCaptureRecords) {
-  globalThis.gc?.();
-  tracking = await timeFlowhoundTracking(1);
-  console.log(`flowhound read+decode+tracking:   ${fmt(tracking)}, ${tracking.flows.toLocaleString('en')} flows (one run, 1 thread)`);
-  if (THREADS > 1) {
-    globalThis.gc?.();
-    trackingParallel = await timeFlowhoundTracking(THREADS);
-    console.log(`  the same with ${THREADS} workers:       ${fmt(trackingParallel)}, ${trackingParallel.flows.toLocaleString('en')} flows (one run; CPU of all threads)`);
-  }
+if (tracking) {
+  console.log(`flowhound read+decode+tracking:   ${fmt(tracking)}, ${tracking.flows.toLocaleString('en')} flows (1 thread)`);
+  if (trackingParallel) console.log(`  the same in ${THREADS} threads:       ${fmt(trackingParallel)} (CPU of all threads)`);
 } else {
   console.log(`flowhound read+decode+tracking:   (${trackingUnavailable})`);
 }
