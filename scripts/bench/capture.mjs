@@ -11,7 +11,7 @@
 // Then measures on that file:
 //   1. flowhound read + decode (readCapturePackets, from dist/)
 //   2. flowhound read + decode + flow tracking (readCaptureRecords), when built,
-//      in the calling thread and with FLOWHOUND_BENCH_THREADS workers
+//      in the calling thread and in FLOWHOUND_BENCH_THREADS threads
 //      (default: one per core, at most 4; see parallel-capture-ingest.ts)
 //   3. pcap-parser framing alone (counting its 'packet' events)
 //   4. tcpdump -r FILE -w /dev/null (apt-get installs tcpdump when missing and root)
@@ -393,9 +393,9 @@ const slower = (a, b) => `${(a.sec / b.sec).toFixed(2)}x wall, ${(a.cpuSec / b.c
 console.log('ratios (wall clock, and CPU time, which shared-machine load disturbs less):');
 console.log(`  read+decode vs pcap-parser framing, packets/s:          ${both(decode, parser)} (target >= 4x)`);
 if (tracking) console.log(`  read+decode+tracking vs pcap-parser framing, packets/s: ${both(tracking, parser)} (target >= 4x)`);
-if (trackingParallel) console.log(`  ... with ${THREADS} workers:                                ${both(trackingParallel, parser)} (target >= 4x)`);
+if (trackingParallel) console.log(`  ... in ${THREADS} threads:                                  ${both(trackingParallel, parser)} (target >= 4x)`);
 if (tcpdump) {
   console.log(`  read+decode time / tcpdump time:                        ${slower(decode, tcpdump)} (target within 3x)`);
   if (tracking) console.log(`  read+decode+tracking time / tcpdump time:               ${slower(tracking, tcpdump)} (target within 3x)`);
-  if (trackingParallel) console.log(`  ... with ${THREADS} workers:                                ${slower(trackingParallel, tcpdump)} (target within 3x)`);
+  if (trackingParallel) console.log(`  ... in ${THREADS} threads:                                  ${slower(trackingParallel, tcpdump)} (target within 3x)`);
 }
