@@ -29,7 +29,7 @@
  */
 import type { DnsRecord, FlowRecord, IcmpEcho, PacketTick } from '../../types.js';
 import { createDnsTracker, type DnsTracker } from '../dns-tracker.js';
-import { createDecodedPacket } from '../pcap/decode-frame.js';
+import { isReaderPacket } from '../pcap/decode-frame.js';
 import type { DecodedPacket } from '../pcap/decoded-packet.js';
 import { verifyIpv4HeaderChecksum, verifyTransportChecksum } from '../pcap/verify-checksum.js';
 import { createFlowExpiryQueue } from './flow-expiry.js';
@@ -152,19 +152,6 @@ export interface FlowTracker {
   readonly stats: FlowTrackerStats;
 }
 
-/**
- * Where the capture reader's reused packet object (pcap/decode-frame.ts)
- * keeps its frame: `frameBuf[frameStart...]`, `ipOffset` relative to it.
- * Read without making the `data` view, and only from that object itself
- * (tested by its prototype): hand-built packets, and copies of the reader's
- * packet kept past its callback (whose frame may since have been
- * overwritten), take the string path.
- */
-interface FramedPacket {
-  frameBuf?: Uint8Array;
-  frameStart?: number;
-}
-const READER_PACKET_PROTOTYPE: unknown = Object.getPrototypeOf(createDecodedPacket());
 
 const IP_TCP = 6;
 const IP_UDP = 17;
@@ -299,10 +286,11 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
     let dstN = 0;
     let src = '';
     let dst = '';
-    const frame = (p as FramedPacket).frameBuf;
-    const ipOffset = p.ipOffset;
-    if (p.ipVersion === 4 && Object.getPrototypeOf(p) === READER_PACKET_PROTOTYPE && frame !== undefined && ipOffset !== undefined && ipOffset >= 0) {
-      const ip = (p as FramedPacket).frameStart! + ipOffset;
+    // The reader's own packet: its header bytes are read in place (hand-built packets, and copies
+    // kept past the reader's callback, take the string path).
+    if (p.ipVersion === 4 && isReaderPacket(p) && p.ipOffset >= 0) {
+      const frame = p.frameBuf;
+      const ip = p.frameStart + p.ipOffset;
       hs = hashIpv4Address(frame, ip + 12);
       hd = hashIpv4Address(frame, ip + 16);
       numeric = true;

@@ -20,7 +20,7 @@
  * (TCP: minus the data offset; UDP and ICMP: minus 8), so a snap length
  * does not shrink byte counts.
  */
-import type { DecodedPacket } from './decoded-packet.js';
+import type { DecodedPacket, ReaderPacket } from './decoded-packet.js';
 import { type AddressFormatter, createAddressFormatter } from './format-address.js';
 
 export const LINKTYPE_NULL = 0;
@@ -172,6 +172,15 @@ class ReusedPacket implements DecodedPacket {
 }
 
 const EMPTY = new Uint8Array(0);
+
+/**
+ * True for the reader's own packet object (not a hand-built packet, nor a
+ * copy kept past its callback, whose frame buffer may since have been
+ * overwritten): its frame bytes can be read in place (ReaderPacket).
+ */
+export function isReaderPacket(p: DecodedPacket): p is ReaderPacket {
+  return p instanceof ReusedPacket;
+}
 
 /** A DecodedPacket with every field at its "nothing decoded" value, for the decoder to fill. */
 export function createDecodedPacket(): DecodedPacket {

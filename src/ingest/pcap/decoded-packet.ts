@@ -71,3 +71,16 @@ export interface DecodedPacket {
 }
 
 export type PacketHandler = (p: DecodedPacket) => void;
+
+/**
+ * The capture reader's own packet object (see `isReaderPacket` in
+ * decode-frame.ts): its frame is `frameBuf[frameStart...]`, and `ipOffset`
+ * and `transportOffset` are relative to `frameStart`. Consumers on the fast
+ * path read the header bytes there, without making the `data` view; valid
+ * only during the callback.
+ */
+export interface ReaderPacket extends DecodedPacket {
+  readonly frameBuf: Uint8Array;
+  readonly frameStart: number;
+  ipOffset: number;
+}
