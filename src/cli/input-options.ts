@@ -38,7 +38,7 @@ export function withInputOptions<T>(y: Argv<T>, { threads = true }: { threads?: 
   return b.option('threads', {
     type: 'string',
     default: '1',
-    describe: 'worker threads that read a capture file, each tracking a share of the connections (1: none, read in the main thread; auto: one per core, at most 4, for captures of 64 MiB or more)',
+    describe: 'threads that read a capture file, each tracking a share of the connections (1: the main thread alone; N: it and N-1 workers; auto: one per core, at most 4, for captures of 64 MiB or more)',
   }) as unknown as Argv<T & InputArgs>;
 }
 
