@@ -27,9 +27,10 @@ export interface ReadOptions {
   /** Called as bytes are read, for a progress line. */
   onProgress?: (name: string, bytesRead: number, sizeBytes: number | null) => void;
   /**
-   * Worker threads for reading a capture file (`--threads`; see
-   * parallel-capture-ingest.ts): a number (default 1: none), or 'auto' (one
-   * per core, at most 4, for capture files of 64 MiB or more).
+   * Threads that read a capture file (`--threads`; see
+   * parallel-capture-ingest.ts): a number (default 1: the calling thread
+   * alone; N: it and N - 1 workers), or 'auto' (one per core, at most 4, for
+   * capture files of 64 MiB or more).
    */
   captureThreads?: number | 'auto';
 }
