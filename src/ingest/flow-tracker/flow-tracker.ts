@@ -158,6 +158,10 @@ const IP_UDP = 17;
 const IP_ICMP = 1;
 const IP_ICMP6 = 58;
 const TCP_SYN = 0x02;
+/** Zeek's Tunnel::max_changes_per_connection. */
+const MAX_TUNNEL_CHANGES = 5;
+/** An I_HIST_SEEN bit no history letter uses: the tunnel-change limit's `X`, added once. */
+const HIST_TUNNEL_LIMIT = 0x80;
 const TCP_ACK = 0x10;
 
 export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker {
@@ -205,10 +209,35 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
     maxLiveFlows: 0,
   };
 
+  /** The reader's last packet: its frame, its connection key's hash, and whether its checksum was bad. */
+  let lastFrameSeq = -1;
+  let lastKeyHash = 0;
+  let lastDropped = false;
+  /**
+   * Connections seen inside UDP tunnels: the key hash of the tunnel connection that carried the last
+   * packet, and how often that changed (Zeek's `tunnel_changed`). Only such connections have entries.
+   */
+  const tunnelParents = new Map<number, number>();
+  const tunnelChanges = new Map<number, number>();
+
+  /** Zeek `Connection::CheckEncapsulation`: past Tunnel::max_changes_per_connection changes of tunnel, history `X` (once). */
+  function noteTunnel(slot: number, parent: number): void {
+    const before = tunnelParents.get(slot);
+    tunnelParents.set(slot, parent);
+    if (before === undefined || before === parent) return;
+    const changes = tunnelChanges.get(slot) ?? 0;
+    if (changes < MAX_TUNNEL_CHANGES) tunnelChanges.set(slot, changes + 1);
+    else table.checkHistory(slot, HIST_TUNNEL_LIMIT, 'X');
+  }
+
   function finishFlow(slot: number): void {
     if (table.isRemoved(slot)) return;
     flows.remove(table.i32[slot * SLOT_I32 + I_K_HASH]!, slot);
     expiry.remove(slot);
+    if (tunnelParents.size > 0) {
+      tunnelParents.delete(slot);
+      tunnelChanges.delete(slot);
+    }
     if (dnsTracker !== null && table.i32[slot * SLOT_I32 + I_DNS_MESSAGES]! > 0) dnsTracker.endFlow(slot, out.dns);
     if (ticks !== null) ticks.release(slot);
     out.flows.push(toFlowRecord(table, slot));
@@ -228,6 +257,20 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
 
   function addPacket(p: DecodedPacket): void {
     stats.packets++;
+    // A packet carried by the UDP tunnel packet just before it (same frame): dropped with it when that one's
+    // checksum was bad (Zeek analyses nothing inside such a packet), else its tunnel is noted below.
+    let tunnelParent = 0;
+    let inTunnel = false;
+    const reader = isReaderPacket(p);
+    if (reader) {
+      if (p.tunnelDepth > 0 && p.frameSeq === lastFrameSeq) {
+        if (lastDropped) return;
+        inTunnel = true;
+        tunnelParent = lastKeyHash;
+      }
+      lastFrameSeq = p.frameSeq;
+      lastDropped = false;
+    }
     if (p.ipVersion === 0) {
       if (countsUnkeyed) stats.nonIp++;
       return;
@@ -244,6 +287,8 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
     }
     if (verifyChecksums && p.ipVersion === 4 && verifyIpv4HeaderChecksum(p) === false) {
       if (countsUnkeyed) stats.badChecksums++;
+      // Zeek drops the packet, with whatever a tunnel in it carries.
+      if (reader) lastDropped = true;
       return;
     }
     const t = p.tsSec;
@@ -307,6 +352,12 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
     const kpa = forward ? sport : dport;
     const kpb = forward ? dport : sport;
     const hash = forward ? hashFlowKey(ipProto, hs, kpa, hd, kpb, oneWay) : hashFlowKey(ipProto, hd, kpa, hs, kpb, oneWay);
+    // Zeek: a packet with a bad transport checksum makes or finds its connection but is neither counted nor analysed.
+    const badChecksum = verifyChecksums && proto !== PROTO_OTHER && verifyTransportChecksum(p) === false;
+    if (reader) {
+      lastKeyHash = hash;
+      lastDropped = badChecksum;
+    }
     // The share by the hash's high bits (the index slots by its low bits).
     if (partCount > 1 && Math.floor(((hash >>> 0) * partCount) / 4294967296) !== partIndex) return;
 
@@ -347,13 +398,13 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
     const sameSrc =
       numeric && (table.i32[si + I_FLAGS]! & FLAG_NUMERIC_ADDR) !== 0 ? srcN === table.i32[si + I_ORIG_N] : p.src === table.str[slot * SLOT_STR + S_ORIG_H];
     const fromOrig = sameSrc && (proto === PROTO_ICMP || proto === PROTO_OTHER || sport === table.i32[si + I_ORIG_P]);
-    if (verifyChecksums && proto !== PROTO_OTHER && verifyTransportChecksum(p) === false) {
-      // Zeek: the connection exists, the packet is neither counted nor analysed.
+    if (badChecksum) {
       stats.badChecksums++;
       if (proto !== PROTO_ICMP) table.addChecksumError(slot, fromOrig ? 0 : 1);
       updateRemoveAt(slot, t);
       return;
     }
+    if (inTunnel) noteTunnel(slot, tunnelParent);
     if (ticks !== null) ticks.count(slot, fromOrig, t, p.ipLen, p, proto === PROTO_TCP || proto === PROTO_UDP ? dport : 0);
     // ConnSize counts packets and IP bytes per direction; ICMP cut short by the snap length is not counted (Zeek ICMP.cc).
     const countSize = proto !== PROTO_ICMP || p.payloadOffset + p.payloadLen <= p.capLen;

@@ -13,7 +13,9 @@
  *   (unencrypted data frames with 802.2 SNAP).
  *
  * IP tunnels (IP-in-IP, GRE, ERSPAN, PPTP; 6in4 on request) are
- * decapsulated: the packet describes the inner connection, as in Zeek.
+ * decapsulated: the packet describes the inner connection, as in Zeek. UDP
+ * tunnels (VXLAN, Geneve) give two packets, the outer one and then, through
+ * `decodeInner`, the one inside, as Zeek logs both connections.
  *
  * Lengths follow Zeek: `ipLen` is the IP header's total length (IPv6: 40 +
  * payload length), `payloadLen` the transport payload computed from it
@@ -43,6 +45,9 @@ const MAX_VLAN_TAGS = 8;
 const MAX_MPLS_LABELS = 16;
 const MAX_IPV6_EXT_HEADERS = 16;
 const MAX_TUNNEL_DEPTH = 4;
+/** UDP tunnels Zeek decapsulates by default (Tunnel::vxlan_ports, Tunnel::geneve_ports). */
+const VXLAN_PORT = 4789;
+const GENEVE_PORT = 6081;
 
 /** Counters of what the decoder met; read them after (or during) a run. */
 export interface DecodeStats {
@@ -67,6 +72,15 @@ export interface FrameDecoder {
    * a consumer reads it.
    */
   decodeAt(p: DecodedPacket, buf: Uint8Array, start: number, end: number, linkType: number): void;
+  /**
+   * After `decode`/`decodeAt` and the consumer's use of `p`: when the packet
+   * carried a UDP tunnel (VXLAN on UDP 4789, Geneve on 6081, as Zeek's
+   * defaults), refills `p` with the packet inside it and returns true (call
+   * again: tunnels nest); else false. Zeek logs both the tunnel's UDP
+   * connection and the connections inside it, so the reader hands both
+   * packets to the consumer, outer first.
+   */
+  decodeInner(p: DecodedPacket): boolean;
   readonly stats: DecodeStats;
 }
 
@@ -110,6 +124,8 @@ class ReusedPacket implements DecodedPacket {
   frameBuf: Uint8Array = EMPTY;
   frameStart = 0;
   frameEnd = 0;
+  /** Counts the frames decoded into this object: the packets of one frame (a UDP tunnel and what it carries) share it. */
+  frameSeq = 0;
   /** Absolute offsets in `frameBuf` of the source and destination address bytes (16 bytes each when `addrV6`, else 4). */
   srcAt = 0;
   dstAt = 0;
@@ -218,6 +234,10 @@ export function createFrameDecoder(
   let tunnelDepth = 0;
   /** The packet being filled when it is the reader's own (addresses then formatted lazily), else null. */
   let reused: ReusedPacket | null = null;
+  /** The frame's bytes, and where a UDP tunnel's header starts in them (-1: none) and which tunnel it is. */
+  let frame: Uint8Array = new Uint8Array(0);
+  let udpTunnelAt = -1;
+  let udpTunnelPort = 0;
 
   function reset(p: DecodedPacket, linkType: number): void {
     p.linkType = linkType;
@@ -630,6 +650,12 @@ export function createFrameDecoder(
       }
       p.payloadOffset = off + 8 - base;
       p.payloadLen = ipPayloadLen - 8;
+      // VXLAN and Geneve (8-byte headers) with at least an inner Ethernet or IP header behind them.
+      const dport = p.dstPort;
+      if ((dport === VXLAN_PORT || dport === GENEVE_PORT) && !p.isFragment && off + 8 + 8 + 14 <= end) {
+        udpTunnelAt = off + 8;
+        udpTunnelPort = dport;
+      }
     } else if (proto === 1 || proto === 58) {
       if (avail < 4 || ipPayloadLen < 4) {
         truncatedTransport(p, off);
@@ -673,6 +699,7 @@ export function createFrameDecoder(
   function decodeAt(p: DecodedPacket, buf: Uint8Array, start: number, stop: number, linkType: number): void {
     if (p instanceof ReusedPacket) {
       p.setFrame(buf, start, stop);
+      p.frameSeq++;
       reused = p;
     } else {
       p.data = buf.subarray(start, stop);
@@ -685,6 +712,8 @@ export function createFrameDecoder(
     base = start;
     end = stop;
     tunnelDepth = 0;
+    frame = d;
+    udpTunnelAt = -1;
     reset(p, linkType);
     switch (linkType) {
       case LINKTYPE_ETHERNET:
@@ -736,5 +765,29 @@ export function createFrameDecoder(
     }
   }
 
-  return { decode, decodeAt, stats };
+  function decodeInner(p: DecodedPacket): boolean {
+    const at = udpTunnelAt;
+    if (at < 0) return false;
+    udpTunnelAt = -1;
+    if (tunnelDepth >= MAX_TUNNEL_DEPTH) return false;
+    const d = frame;
+    const depth = tunnelDepth + 1;
+    reset(p, p.linkType);
+    tunnelDepth = depth;
+    p.tunnelDepth = depth;
+    if (udpTunnelPort === VXLAN_PORT) {
+      // Flags (I: a valid VNI), reserved, VNI, reserved; then an Ethernet frame.
+      decodeEthernet(p, d, at + 8);
+      return true;
+    }
+    // Geneve: version and option length (4-byte words), flags, protocol type, VNI; options; then the payload.
+    const inner = at + 8 + (d[at]! & 0x3f) * 4;
+    const type = (d[at + 2]! << 8) | d[at + 3]!;
+    if (inner >= end) stats.nonIp++;
+    else if (type === 0x6558) decodeEthernet(p, d, inner);
+    else decodeEtherType(p, d, inner, type);
+    return true;
+  }
+
+  return { decode, decodeAt, decodeInner, stats };
 }

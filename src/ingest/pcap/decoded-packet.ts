@@ -62,10 +62,12 @@ export interface DecodedPacket {
   /** Offset in `data` of the transport (TCP/UDP/ICMP) header, -1 when none (e.g. later fragments). */
   transportOffset?: number;
   /**
-   * IP tunnel layers (IP-in-IP, 6in4, GRE, ERSPAN, PPTP) the reader removed
-   * to reach the addresses and ports above (0 for a plain packet). Zeek, too,
-   * logs the inner connection of such tunnels. UDP-based tunnels (VXLAN,
-   * Geneve, Teredo, GTP) are not decapsulated.
+   * Tunnel layers (IP-in-IP, 6in4, GRE, ERSPAN, PPTP; VXLAN and Geneve) the
+   * reader removed to reach the addresses and ports above (0 for a plain
+   * packet). Zeek, too, logs the inner connection of such tunnels; of a UDP
+   * tunnel (VXLAN, Geneve) it logs the tunnel's UDP connection as well, so the
+   * reader hands over the outer packet first, then the inner one with the
+   * same frame. Teredo, AYIYA and GTP are not decapsulated.
    */
   tunnelDepth?: number;
 }
@@ -82,5 +84,8 @@ export type PacketHandler = (p: DecodedPacket) => void;
 export interface ReaderPacket extends DecodedPacket {
   readonly frameBuf: Uint8Array;
   readonly frameStart: number;
+  /** The same for every packet taken from one frame (a UDP tunnel's packet, then the packets it carries). */
+  readonly frameSeq: number;
   ipOffset: number;
+  tunnelDepth: number;
 }

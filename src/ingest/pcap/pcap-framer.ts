@@ -54,6 +54,7 @@ export function createPcapFramer(ctx: FramerContext, decoder: FrameDecoder, pack
         packet.wireLen = le ? le32(buf, pos + 12) : be32(buf, pos + 12);
         decoder.decodeAt(packet, buf, pos + RECORD_HEADER_BYTES, pos + len, lt);
         onPacket(packet);
+        while (decoder.decodeInner(packet)) onPacket(packet);
         delivered++;
         pos += len;
       }
@@ -79,6 +80,7 @@ export function createPcapFramer(ctx: FramerContext, decoder: FrameDecoder, pack
       packet.wireLen = u32(buf, off + 12);
       decoder.decodeAt(packet, buf, off + RECORD_HEADER_BYTES, off + len, linkType);
       onPacket(packet);
+      while (decoder.decodeInner(packet)) onPacket(packet);
       return 1;
     },
   };

@@ -191,6 +191,7 @@ export function createPcapngFramer(ctx: FramerContext, decoder: FrameDecoder, pa
     packet.interfaceId = ifaceId;
     decoder.decodeAt(packet, b, o + 28, o + 28 + capLen, iface.linkType);
     ctx.onPacket(packet);
+    while (decoder.decodeInner(packet)) ctx.onPacket(packet);
     return 1;
   }
 
@@ -207,6 +208,7 @@ export function createPcapngFramer(ctx: FramerContext, decoder: FrameDecoder, pa
     packet.interfaceId = 0;
     decoder.decodeAt(packet, b, o + 12, o + 12 + capLen, iface.linkType);
     ctx.onPacket(packet);
+    while (decoder.decodeInner(packet)) ctx.onPacket(packet);
     return 1;
   }
 

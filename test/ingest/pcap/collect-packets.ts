@@ -1,13 +1,17 @@
 /** Runs readCapturePackets over bytes or a file at a given chunk size and keeps copies of what it delivered. */
 import { openByteSource, openByteSourceFromChunks, rechunk } from '../../../src/io/byte-source.js';
 import type { DecodedPacket } from '../../../src/ingest/pcap/decoded-packet.js';
+import { isReaderPacket } from '../../../src/ingest/pcap/decode-frame.js';
 import { type CaptureStats, readCapturePackets } from '../../../src/ingest/pcap/read-capture.js';
 import type { IngestWarning } from '../../../src/types.js';
 
 export const CHUNK_SIZES = [1, 7, 65536] as const;
 
 export interface Collected {
+  /** Every packet delivered (a UDP tunnel's frame gives the tunnel's packet and the one inside it). */
   packets: DecodedPacket[];
+  /** The first packet of each frame. */
+  frames: DecodedPacket[];
   warnings: IngestWarning[];
   /** Packets per yielded chunk count, summed. */
   yieldedTotal: number;
@@ -26,10 +30,20 @@ export async function collectFile(path: string, chunkSize = 65536, extra: { deca
 
 async function collectSource(source: Awaited<ReturnType<typeof openByteSource>>, extra: { decapsulate6in4?: boolean } = {}): Promise<Collected> {
   const packets: DecodedPacket[] = [];
+  const frames: DecodedPacket[] = [];
   const warnings: IngestWarning[] = [];
   let stats: CaptureStats | null = null;
   let yieldedTotal = 0;
-  for await (const n of readCapturePackets(source, (p) => packets.push({ ...p, src: p.src, dst: p.dst, data: p.data.slice() }), {
+  let lastFrame = -1;
+  const keep = (p: DecodedPacket) => {
+    const copy = { ...p, src: p.src, dst: p.dst, data: p.data.slice() };
+    packets.push(copy);
+    // The packets inside a UDP tunnel (VXLAN, Geneve) come from the same frame as the tunnel's packet.
+    const seq = isReaderPacket(p) ? p.frameSeq : -2 - packets.length;
+    if (seq !== lastFrame) frames.push(copy);
+    lastFrame = seq;
+  };
+  for await (const n of readCapturePackets(source, keep, {
     onWarning: (w) => warnings.push(w),
     onStats: (s) => {
       stats = s;
@@ -38,5 +52,5 @@ async function collectSource(source: Awaited<ReturnType<typeof openByteSource>>,
   })) {
     yieldedTotal += n;
   }
-  return { packets, warnings, yieldedTotal, stats };
+  return { packets, frames, warnings, yieldedTotal, stats };
 }

@@ -256,3 +256,43 @@ describe('decodeFrame through the reader', () => {
     });
   }
 });
+
+describe('UDP tunnels (VXLAN on 4789, Geneve on 6081): the outer packet, then the one inside, as Zeek logs both', () => {
+  const innerIcmp = ipv4Packet({ src: '10.0.0.1', dst: '10.0.0.2', proto: 1 }, icmpMessage(8, 0, 7, 1, payload.subarray(0, 56)));
+  const vxlan = concatBytes([bytes(0x08, 0, 0, 0, 0, 0, 0x7b, 0), ethernetFrame(0x0800, innerIcmp)]);
+  // Geneve: version 0, 2 words (8 bytes) of options, protocol 0x0800 (IPv4 straight after the options).
+  const geneve = concatBytes([bytes(0x02, 0x00), u16be(0x0800), bytes(0, 0, 0x2a, 0), new Uint8Array(8), innerIcmp]);
+  const carrier = (dstPort: number, body: Uint8Array) =>
+    ethernetFrame(0x0800, ipv4Packet({ src: '192.168.56.12', dst: '192.168.56.11', proto: 17 }, udpDatagram(38071, dstPort, body)));
+
+  async function packetsOf(frames: Uint8Array[], size: number): Promise<unknown[]> {
+    const file = pcapFile({}, frames.map((data, i) => ({ tsSec: 1_700_000_000 + i, frac: 0, data })));
+    const seen: unknown[] = [];
+    const source = await openByteSourceFromChunks('tunnels.pcap', rechunk([file], size));
+    for await (const _ of readCapturePackets(source, (p) => seen.push([p.src, p.dst, p.ipProto, p.dstPort, p.icmpType, p.tunnelDepth]), { onWarning: () => {} }));
+    return seen;
+  }
+
+  for (const size of CHUNK_SIZES) {
+    it(`delivers both packets of each tunnel frame at chunk size ${size}`, async () => {
+      expect(await packetsOf([carrier(4789, vxlan), carrier(6081, geneve), carrier(4790, vxlan)], size)).toEqual([
+        ['192.168.56.12', '192.168.56.11', 17, 4789, 0, 0],
+        ['10.0.0.1', '10.0.0.2', 1, 0, 8, 1],
+        ['192.168.56.12', '192.168.56.11', 17, 6081, 0, 0],
+        ['10.0.0.1', '10.0.0.2', 1, 0, 8, 1],
+        // Another port: not a tunnel.
+        ['192.168.56.12', '192.168.56.11', 17, 4790, 0, 0],
+      ]);
+    });
+  }
+
+  it('counts a tunnel carrying no IP (ARP) as non-IP after the outer packet, and never reads past a cut frame', async () => {
+    const arp = concatBytes([bytes(0x08, 0, 0, 0, 0, 0, 0x7b, 0), ethernetFrame(0x0806, new Uint8Array(28))]);
+    expect(await packetsOf([carrier(4789, arp)], 65536)).toEqual([
+      ['192.168.56.12', '192.168.56.11', 17, 4789, 0, 0],
+      ['', '', 0, 0, 0, 1],
+    ]);
+    // A VXLAN header with too little behind it for an Ethernet header: only the outer packet.
+    expect(await packetsOf([carrier(4789, bytes(0x08, 0, 0, 0, 0, 0, 0x7b, 0, 1, 2, 3))], 65536)).toEqual([['192.168.56.12', '192.168.56.11', 17, 4789, 0, 0]]);
+  });
+});

@@ -40,10 +40,10 @@ function readWithPcapParser(file: Uint8Array): Promise<PcapParserPacket[]> {
 function expectAgreement(ours: Collected, theirs: PcapParserPacket[]): void {
   // Unknown link types (802.11, radiotap) are warned about, but framing must be clean.
   expect(ours.warnings.filter((w) => w.code !== 'CAPTURE_UNKNOWN_LINK_TYPE')).toEqual([]);
-  expect(ours.packets.length).toBe(theirs.length);
+  expect(ours.frames.length).toBe(theirs.length);
   for (let i = 0; i < theirs.length; i++) {
     const t = theirs[i]!;
-    const o = ours.packets[i]!;
+    const o = ours.frames[i]!;
     const fields = [o.tsSec, o.capLen, o.wireLen];
     const expected = [t.header.timestampSeconds + t.header.timestampMicroseconds / 1e6, t.header.capturedLength, t.header.originalLength];
     if (fields.some((v, k) => v !== expected[k]) || !t.data.equals(o.data)) {

@@ -50,7 +50,7 @@ describeWithSharedData('readCapturePackets on real captures (shared data)', () =
       const sizes = bytes < 3_000 ? CHUNK_SIZES : bytes < 40_000 ? [7, 65536] : [65536];
       for (const size of sizes) {
         const r = await collectFile(sharedData(path), size);
-        expect(r.packets).toHaveLength(count);
+        expect(r.frames).toHaveLength(count);
         expect(r.yieldedTotal).toBe(count);
         expect(r.warnings).toEqual([]);
       }
