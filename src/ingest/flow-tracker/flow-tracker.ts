@@ -266,7 +266,8 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
       if (p.tunnelDepth > 0 && p.frameSeq === lastFrameSeq) {
         if (lastDropped) return;
         inTunnel = true;
-        tunnelParent = lastKeyHash;
+        // Zeek tells tunnels apart by their UDP connection, except GRE ones, by their address pair.
+        tunnelParent = p.tunnelKey !== 0 ? p.tunnelKey : lastKeyHash;
       }
       lastFrameSeq = p.frameSeq;
       lastDropped = false;

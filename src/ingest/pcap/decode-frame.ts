@@ -14,8 +14,9 @@
  *
  * IP tunnels (IP-in-IP, GRE, ERSPAN, PPTP; 6in4 on request) are
  * decapsulated: the packet describes the inner connection, as in Zeek. UDP
- * tunnels (VXLAN, Geneve) give two packets, the outer one and then, through
- * `decodeInner`, the one inside, as Zeek logs both connections.
+ * tunnels (VXLAN, Geneve, GRE-in-UDP, GTP-U, AYIYA) give two packets, the
+ * outer one and then, through `decodeInner`, the one inside, as Zeek logs
+ * both connections.
  *
  * Lengths follow Zeek: `ipLen` is the IP header's total length (IPv6: 40 +
  * payload length), `payloadLen` the transport payload computed from it
@@ -45,9 +46,14 @@ const MAX_VLAN_TAGS = 8;
 const MAX_MPLS_LABELS = 16;
 const MAX_IPV6_EXT_HEADERS = 16;
 const MAX_TUNNEL_DEPTH = 4;
-/** UDP tunnels Zeek decapsulates by default (Tunnel::vxlan_ports, Tunnel::geneve_ports). */
+/** UDP tunnels Zeek decapsulates by default, by their ports (Tunnel::vxlan_ports, geneve_ports, gtpv1_ports, ayiya_ports; GRE-in-UDP, RFC 8086). */
 const VXLAN_PORT = 4789;
 const GENEVE_PORT = 6081;
+const GRE_UDP_PORT = 4754;
+const GTPU_PORT = 2152;
+const AYIYA_PORT = 5072;
+/** decodeInner's marker for a GRE header (not an EtherType). */
+const GRE_IN_UDP = -1;
 
 /** Counters of what the decoder met; read them after (or during) a run. */
 export interface DecodeStats {
@@ -74,9 +80,9 @@ export interface FrameDecoder {
   decodeAt(p: DecodedPacket, buf: Uint8Array, start: number, end: number, linkType: number): void;
   /**
    * After `decode`/`decodeAt` and the consumer's use of `p`: when the packet
-   * carried a UDP tunnel (VXLAN on UDP 4789, Geneve on 6081, as Zeek's
-   * defaults), refills `p` with the packet inside it and returns true (call
-   * again: tunnels nest); else false. Zeek logs both the tunnel's UDP
+   * carried a UDP tunnel on Zeek's default ports (VXLAN 4789, Geneve 6081,
+   * GRE-in-UDP 4754, GTP-U 2152, AYIYA 5072), refills `p` with the packet
+   * inside it and returns true (call again: tunnels nest); else false. Zeek logs both the tunnel's UDP
    * connection and the connections inside it, so the reader hands both
    * packets to the consumer, outer first.
    */
@@ -126,6 +132,11 @@ class ReusedPacket implements DecodedPacket {
   frameEnd = 0;
   /** Counts the frames decoded into this object: the packets of one frame (a UDP tunnel and what it carries) share it. */
   frameSeq = 0;
+  /**
+   * For a packet taken out of a GRE-in-UDP tunnel, the tunnel's identity as Zeek compares GRE tunnels (the
+   * outer address pair, either way round); 0 otherwise, where the tunnel is the outer UDP connection.
+   */
+  tunnelKey = 0;
   /** Absolute offsets in `frameBuf` of the source and destination address bytes (16 bytes each when `addrV6`, else 4). */
   srcAt = 0;
   dstAt = 0;
@@ -188,6 +199,19 @@ class ReusedPacket implements DecodedPacket {
 }
 
 const EMPTY = new Uint8Array(0);
+
+/** A non-zero number for the unordered pair of addresses of the IP header at `d[ip]`. */
+function addressPairKey(d: Uint8Array, ip: number, version: number): number {
+  const n = version === 6 ? 16 : 4;
+  const at = ip + (version === 6 ? 8 : 12);
+  let a = 0x811c9dc5;
+  let b = 0x811c9dc5;
+  for (let i = 0; i < n; i++) {
+    a = Math.imul(a ^ d[at + i]!, 0x01000193);
+    b = Math.imul(b ^ d[at + n + i]!, 0x01000193);
+  }
+  return (Math.imul(a ^ b, 0x9e3779b1) + a + b) | 1;
+}
 
 /**
  * True for the reader's own packet object (not a hand-built packet, nor a
@@ -650,11 +674,16 @@ export function createFrameDecoder(
       }
       p.payloadOffset = off + 8 - base;
       p.payloadLen = ipPayloadLen - 8;
-      // VXLAN and Geneve (8-byte headers) with at least an inner Ethernet or IP header behind them.
+      // UDP tunnels: by the destination port (VXLAN, Geneve, GRE-in-UDP), or either port for the
+      // tunnels whose connection carries traffic both ways (GTP-U, AYIYA); decodeInner reads the header.
       const dport = p.dstPort;
-      if ((dport === VXLAN_PORT || dport === GENEVE_PORT) && !p.isFragment && off + 8 + 8 + 14 <= end) {
-        udpTunnelAt = off + 8;
-        udpTunnelPort = dport;
+      const sport = p.srcPort;
+      if (!p.isFragment && off + 16 <= end) {
+        if (dport === VXLAN_PORT || dport === GENEVE_PORT || dport === GRE_UDP_PORT) udpTunnelPort = dport;
+        else if (dport === GTPU_PORT || sport === GTPU_PORT) udpTunnelPort = GTPU_PORT;
+        else if (dport === AYIYA_PORT || sport === AYIYA_PORT) udpTunnelPort = AYIYA_PORT;
+        else udpTunnelPort = 0;
+        if (udpTunnelPort !== 0) udpTunnelAt = off + 8;
       }
     } else if (proto === 1 || proto === 58) {
       if (avail < 4 || ipPayloadLen < 4) {
@@ -714,6 +743,7 @@ export function createFrameDecoder(
     tunnelDepth = 0;
     frame = d;
     udpTunnelAt = -1;
+    if (reused !== null) reused.tunnelKey = 0;
     reset(p, linkType);
     switch (linkType) {
       case LINKTYPE_ETHERNET:
@@ -771,20 +801,60 @@ export function createFrameDecoder(
     udpTunnelAt = -1;
     if (tunnelDepth >= MAX_TUNNEL_DEPTH) return false;
     const d = frame;
+    const kind = udpTunnelPort;
+    // Where the carried packet starts, and what it is (an EtherType, or 0 for IP by its version nibble);
+    // -1: this tunnel packet carries no user packet (a control message), and nothing more is handed over.
+    let inner = -1;
+    let type = 0;
+    if (kind === VXLAN_PORT) {
+      // Flags (I: a valid VNI), reserved, VNI, reserved; then an Ethernet frame.
+      inner = at + 8;
+      type = 0x6558;
+    } else if (kind === GENEVE_PORT) {
+      // Version and option length (4-byte words), flags, protocol type, VNI; options; then the payload.
+      inner = at + 8 + (d[at]! & 0x3f) * 4;
+      type = (d[at + 2]! << 8) | d[at + 3]!;
+    } else if (kind === GRE_UDP_PORT) {
+      inner = at;
+      type = GRE_IN_UDP;
+    } else if (kind === GTPU_PORT) {
+      // GTPv1-U: version 1 with PT set, message type 255 (G-PDU: user data), length, TEID; with any of
+      // E/S/PN set, sequence, N-PDU and next extension type, then the extension headers.
+      const flags = d[at]!;
+      if (flags >> 5 !== 1 || (flags & 0x10) === 0 || d[at + 1] !== 0xff) return false;
+      let h = at + 8;
+      if ((flags & 0x07) !== 0) {
+        h += 4;
+        let next = (flags & 0x04) !== 0 ? d[at + 11]! : 0;
+        while (next !== 0 && h < end) {
+          const len = d[h]! * 4;
+          if (len === 0 || h + len > end) return false;
+          next = d[h + len - 1]!;
+          h += len;
+        }
+      }
+      inner = h;
+    } else {
+      // AYIYA: identity length (log2) and type, signature length (4-byte words) and hash method,
+      // authentication method and opcode (1: forward), next header, epoch; identity; signature.
+      if ((d[at + 2]! & 0x0f) !== 1) return false;
+      const next = d[at + 3]!;
+      if (next !== 4 && next !== 41) return false;
+      inner = at + 8 + (1 << (d[at]! >> 4)) + (d[at + 1]! >> 4) * 4;
+      type = next === 4 ? 0x0800 : 0x86dd;
+    }
+    // Nothing behind the tunnel header (or not even an Ethernet header): no packet inside.
+    if (inner + (type === 0x6558 ? 14 : 1) > end) return false;
+    const key = type === GRE_IN_UDP && reused !== null ? addressPairKey(d, base + reused.ipOffset, reused.ipVersion) : 0;
     const depth = tunnelDepth + 1;
     reset(p, p.linkType);
     tunnelDepth = depth;
     p.tunnelDepth = depth;
-    if (udpTunnelPort === VXLAN_PORT) {
-      // Flags (I: a valid VNI), reserved, VNI, reserved; then an Ethernet frame.
-      decodeEthernet(p, d, at + 8);
-      return true;
-    }
-    // Geneve: version and option length (4-byte words), flags, protocol type, VNI; options; then the payload.
-    const inner = at + 8 + (d[at]! & 0x3f) * 4;
-    const type = (d[at + 2]! << 8) | d[at + 3]!;
-    if (inner >= end) stats.nonIp++;
-    else if (type === 0x6558) decodeEthernet(p, d, inner);
+    if (reused !== null) reused.tunnelKey = key;
+    if (type === 0x6558) decodeEthernet(p, d, inner);
+    else if (type === GRE_IN_UDP) {
+      if (!decodeGre(p, d, inner)) stats.nonIp++;
+    } else if (type === 0) decodeIpByVersion(p, d, inner);
     else decodeEtherType(p, d, inner, type);
     return true;
   }

@@ -62,12 +62,12 @@ export interface DecodedPacket {
   /** Offset in `data` of the transport (TCP/UDP/ICMP) header, -1 when none (e.g. later fragments). */
   transportOffset?: number;
   /**
-   * Tunnel layers (IP-in-IP, 6in4, GRE, ERSPAN, PPTP; VXLAN and Geneve) the
-   * reader removed to reach the addresses and ports above (0 for a plain
-   * packet). Zeek, too, logs the inner connection of such tunnels; of a UDP
-   * tunnel (VXLAN, Geneve) it logs the tunnel's UDP connection as well, so the
-   * reader hands over the outer packet first, then the inner one with the
-   * same frame. Teredo, AYIYA and GTP are not decapsulated.
+   * Tunnel layers (IP-in-IP, 6in4, GRE, ERSPAN, PPTP; VXLAN, Geneve,
+   * GRE-in-UDP, GTP-U, AYIYA) the reader removed to reach the addresses and
+   * ports above (0 for a plain packet). Zeek, too, logs the inner connection
+   * of such tunnels; of a UDP tunnel it logs the tunnel's UDP connection as
+   * well, so the reader hands over the outer packet first, then the inner one
+   * with the same frame. Teredo is not decapsulated.
    */
   tunnelDepth?: number;
 }
@@ -86,6 +86,8 @@ export interface ReaderPacket extends DecodedPacket {
   readonly frameStart: number;
   /** The same for every packet taken from one frame (a UDP tunnel's packet, then the packets it carries). */
   readonly frameSeq: number;
+  /** Inside a GRE-in-UDP tunnel: the tunnel's identity by its outer address pair; 0 otherwise. */
+  readonly tunnelKey: number;
   ipOffset: number;
   tunnelDepth: number;
 }

@@ -286,6 +286,26 @@ describe('UDP tunnels (VXLAN on 4789, Geneve on 6081): the outer packet, then th
     });
   }
 
+  it('opens GTP-U G-PDUs (either port 2152, extension headers), AYIYA forwards (either port 5072) and GRE-in-UDP (4754), and nothing else of them', async () => {
+    const inner = ['10.0.0.1', '10.0.0.2', 1, 0, 8, 1];
+    const udpTo = (sport: number, dport: number, body: Uint8Array) =>
+      ethernetFrame(0x0800, ipv4Packet({ src: '192.168.56.12', dst: '192.168.56.11', proto: 17 }, udpDatagram(sport, dport, body)));
+    // GTPv1-U, PT, E flag: sequence, N-PDU, next extension 0x85 (one 4-byte extension header ending the chain).
+    const gtp = concatBytes([bytes(0x34, 0xff), u16be(0), bytes(0, 0, 0, 1), bytes(0, 0, 0, 0x85), bytes(1, 0, 0, 0), innerIcmp]);
+    const gtpEcho = concatBytes([bytes(0x32, 0x01), u16be(4), bytes(0, 0, 0, 0), bytes(0, 1, 0, 0), new Uint8Array(14)]);
+    // AYIYA: identity 2^4 = 16 bytes, signature 5 words (20 bytes), opcode 1 (forward), next header 4 (IPv4).
+    const ayiya = concatBytes([bytes(0x41, 0x52, 0x11, 4), new Uint8Array(4), new Uint8Array(16), new Uint8Array(20), innerIcmp]);
+    const ayiyaHeartbeat = concatBytes([bytes(0x41, 0x52, 0x10, 59), new Uint8Array(40)]);
+    const greUdp = concatBytes([bytes(0, 0), u16be(0x0800), innerIcmp]);
+    const outer = (_sport: number, dport: number) => ['192.168.56.12', '192.168.56.11', 17, dport, 0, 0];
+    expect(
+      await packetsOf(
+        [udpTo(2152, 2152, gtp), udpTo(2152, 40000, gtp), udpTo(2152, 2152, gtpEcho), udpTo(5072, 5072, ayiya), udpTo(40000, 5072, ayiyaHeartbeat), udpTo(40000, 4754, greUdp)],
+        65536,
+      ),
+    ).toEqual([outer(2152, 2152), inner, outer(2152, 40000), inner, outer(2152, 2152), outer(5072, 5072), inner, outer(40000, 5072), outer(40000, 4754), inner]);
+  });
+
   it('counts a tunnel carrying no IP (ARP) as non-IP after the outer packet, and never reads past a cut frame', async () => {
     const arp = concatBytes([bytes(0x08, 0, 0, 0, 0, 0, 0x7b, 0), ethernetFrame(0x0806, new Uint8Array(28))]);
     expect(await packetsOf([carrier(4789, arp)], 65536)).toEqual([
