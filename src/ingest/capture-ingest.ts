@@ -19,11 +19,17 @@ import { parallelCaptureThreads, readCaptureRecordsParallel } from './parallel-c
 import { type CaptureStats, readCapturePackets } from './pcap/read-capture.js';
 import type { ReadOptions } from './read-input.js';
 
+/** The tracker's and the decoder's counters at the end of a capture. */
+export interface CaptureIngestStats {
+  tracker: FlowTrackerStats;
+  capture: CaptureStats | null;
+}
+
 export interface CaptureIngestOptions {
   /** Flow tracker settings (timeouts, live-connection cap, ...). */
   flowTracker?: FlowTrackerOptions;
   /** Receives the tracker's and the decoder's counters at the end of the input. */
-  onCaptureStats?: (stats: { tracker: FlowTrackerStats; capture: CaptureStats | null }) => void;
+  onCaptureStats?: (stats: CaptureIngestStats) => void;
 }
 
 export async function* readCaptureRecords(source: ByteSource, options: ReadOptions & CaptureIngestOptions): AsyncGenerator<RecordBatch> {
@@ -49,7 +55,7 @@ export async function* trackCapture(
   onWarning: (w: IngestWarning) => void,
   trackerOptions: FlowTrackerOptions | undefined,
   everyChunk: boolean,
-  onEnd: (stats: { tracker: FlowTrackerStats; capture: CaptureStats | null }) => void,
+  onEnd: (stats: CaptureIngestStats) => void,
 ): AsyncGenerator<RecordBatch> {
   const tracker = createFlowTracker(trackerOptions);
   let captureStats: CaptureStats | null = null;

@@ -25,10 +25,9 @@ import { FlowhoundError, type FlowhoundErrorCode, type FlowhoundErrorContext } f
 import type { ByteSource } from '../io/byte-source.js';
 import type { RecordBatch } from '../types.js';
 import { type BatchColumns, decodeBatchColumns } from './batch-columns.js';
-import type { CaptureIngestOptions } from './capture-ingest.js';
+import type { CaptureIngestOptions, CaptureIngestStats } from './capture-ingest.js';
 import { reportTrackerWarnings, trackCapture } from './capture-ingest.js';
 import { DEFAULT_MAX_FLOWS, type FlowTrackerOptions, type FlowTrackerStats } from './flow-tracker/flow-tracker.js';
-import type { CaptureStats } from './pcap/read-capture.js';
 import type { ReadOptions } from './read-input.js';
 
 /** What a worker is started with. */
@@ -45,7 +44,7 @@ export interface CaptureWorkerData {
 export type CaptureWorkerMessage =
   /** `final`: the end-of-input batch (the worker's counters were posted before it). */
   | { type: 'batch'; batch: BatchColumns; final: boolean }
-  | { type: 'stats'; stats: { tracker: FlowTrackerStats; capture: CaptureStats | null } }
+  | { type: 'stats'; stats: CaptureIngestStats }
   | { type: 'end' }
   | { type: 'error'; code: FlowhoundErrorCode | null; message: string; context: FlowhoundErrorContext };
 
@@ -83,7 +82,7 @@ interface WorkerState {
   batches: BatchColumns[];
   /** The end-of-input batch, once posted (held back until every worker has posted its own). */
   final: BatchColumns | null;
-  stats: { tracker: FlowTrackerStats; capture: CaptureStats | null } | null;
+  stats: CaptureIngestStats | null;
   ended: boolean;
 }
 
@@ -141,7 +140,7 @@ export async function* readCaptureRecordsParallel(source: ByteSource, options: R
     Atomics.notify(s.taken, 0);
     decodeBatchColumns(b, into);
   };
-  let ownStats: { tracker: FlowTrackerStats; capture: CaptureStats | null } | null = null;
+  let ownStats: CaptureIngestStats | null = null;
   try {
     const own = trackCapture(source, options.onWarning, { ...trackerOptions, partition: { index: 0, count } }, true, (s) => {
       ownStats = s;
@@ -164,7 +163,7 @@ export async function* readCaptureRecordsParallel(source: ByteSource, options: R
         take(s, s.final!, batch);
       }
       // The end-of-input reports come before the last batch, as from the single-threaded reader.
-      const stats = [ownStats as { tracker: FlowTrackerStats; capture: CaptureStats | null }, ...states.map((s) => s.stats!)];
+      const stats = [ownStats as CaptureIngestStats, ...states.map((s) => s.stats!)];
       const tracker = sumTrackerStats(stats.map((s) => s.tracker));
       reportTrackerWarnings(path, tracker, options.flowTracker?.maxFlows, options.onWarning);
       options.onCaptureStats?.({ tracker, capture: stats[0]!.capture });

@@ -152,17 +152,16 @@ export interface FlowTracker {
   readonly stats: FlowTrackerStats;
 }
 
-
 const IP_TCP = 6;
 const IP_UDP = 17;
 const IP_ICMP = 1;
 const IP_ICMP6 = 58;
 const TCP_SYN = 0x02;
+const TCP_ACK = 0x10;
 /** Zeek's Tunnel::max_changes_per_connection. */
 const MAX_TUNNEL_CHANGES = 5;
 /** An I_HIST_SEEN bit no history letter uses: the tunnel-change limit's `X`, added once. */
 const HIST_TUNNEL_LIMIT = 0x80;
-const TCP_ACK = 0x10;
 
 export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker {
   const maxFlows = Math.max(1, options.maxFlows ?? DEFAULT_MAX_FLOWS);
@@ -334,7 +333,7 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
     let dst = '';
     // The reader's own packet: its header bytes are read in place (hand-built packets, and copies
     // kept past the reader's callback, take the string path).
-    if (p.ipVersion === 4 && isReaderPacket(p) && p.ipOffset >= 0) {
+    if (reader && p.ipVersion === 4 && p.ipOffset >= 0) {
       const frame = p.frameBuf;
       const ip = p.frameStart + p.ipOffset;
       hs = hashIpv4Address(frame, ip + 12);
