@@ -15,9 +15,14 @@
 //      (default: one per core, at most 4; see parallel-capture-ingest.ts)
 //   3. pcap-parser framing alone (counting its 'packet' events)
 //   4. tcpdump -r FILE -w /dev/null (apt-get installs tcpdump when missing and root)
+//   5. the native flow meters users run today, each tracking connections in
+//      the same file: argus (argus-server), softflowd and nfpcapd (nfdump);
+//      apt-get installs them when missing and root; FLOWHOUND_BENCH_FLOW_METERS=0
+//      skips them. softflowd exports its NetFlow to 127.0.0.1:9 (discard), so
+//      nothing leaves the machine.
 // and prints packets/s and the ratios. Run `npm run build` first.
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, renameSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -272,7 +277,9 @@ async function timeFlowhoundDecode() {
   for await (const _ of readCapturePackets(
     source,
     (p) => {
-      n++;
+      // Frames: a UDP packet on a tunnel port also hands over what it carries (tunnelDepth 1), as Zeek
+      // decapsulates by port (a few of the generated DNS answers go to client port 4789 or 4754).
+      if (p.tunnelDepth === 0) n++;
       ports += p.dstPort + p.src.length;
     },
     { onWarning: (w) => console.error(w.message) },
@@ -326,15 +333,46 @@ function ensureTcpdump() {
   return spawnSync('tcpdump', ['--version']).status === 0;
 }
 
-function timeTcpdump() {
+/** Runs a shell command line on the capture ("$1"; "$2" a scratch folder) and times it, wall and the children's CPU. */
+function timeCommand(name, commandLine) {
+  const scratch = join(dataDir, 'scratch');
+  rmSync(scratch, { recursive: true, force: true });
+  mkdirSync(scratch);
   const t0 = performance.now();
-  // bash's `times` prints the child's user and system CPU time.
-  const r = spawnSync('bash', ['-c', 'tcpdump -r "$1" -w /dev/null 2>/dev/null || exit 1; times', 'bench', file], { encoding: 'utf8' });
+  // bash's `times` prints the children's user and system CPU time.
+  const r = spawnSync('bash', ['-c', `${commandLine} >/dev/null 2>&1 || exit 1; times`, 'bench', file, scratch], { encoding: 'utf8' });
   const sec = (performance.now() - t0) / 1000;
-  if (r.status !== 0) throw new Error(`tcpdump failed: ${r.stderr}`);
+  rmSync(scratch, { recursive: true, force: true });
+  if (r.status !== 0) throw new Error(`${name} failed: ${r.stderr}`);
   const child = r.stdout.trim().split('\n').pop() ?? '';
   const cpuSec = [...child.matchAll(/(\d+)m([\d.]+)s/g)].reduce((t, m) => t + Number(m[1]) * 60 + Number(m[2]), 0);
   return { packets: PACKETS, sec, cpuSec };
+}
+
+const timeTcpdump = () => timeCommand('tcpdump', 'tcpdump -r "$1" -w /dev/null');
+
+/**
+ * Connection trackers written in C that users run on captures today, on the same file. Each reads
+ * every packet and keeps per-connection state with timeouts, as flowhound's tracker does (none of
+ * them writes Zeek's conn_state or history).
+ */
+const FLOW_METERS = [
+  { name: 'argus -r FILE -w OUT', bin: 'argus', pkg: 'argus-server', line: 'argus -r "$1" -w "$2/argus.out"' },
+  { name: 'softflowd -r FILE', bin: 'softflowd', pkg: 'softflowd', line: 'softflowd -d -r "$1" -n 127.0.0.1:9' },
+  { name: 'nfpcapd -r FILE -w DIR', bin: 'nfpcapd', pkg: 'nfdump', line: 'nfpcapd -r "$1" -w "$2"' },
+];
+
+function availableFlowMeters() {
+  if (process.env.FLOWHOUND_BENCH_FLOW_METERS === '0') return [];
+  const has = (bin) => spawnSync('bash', ['-c', `command -v ${bin} || test -x /usr/sbin/${bin}`]).status === 0;
+  const missing = FLOW_METERS.filter((m) => !has(m.bin));
+  if (missing.length > 0 && process.getuid?.() === 0) {
+    console.log(`installing ${missing.map((m) => m.pkg).join(', ')} with apt-get ...`);
+    spawnSync('apt-get', ['install', '-y', '-qq', ...missing.map((m) => m.pkg)], { stdio: 'ignore' });
+  }
+  const usable = FLOW_METERS.filter((m) => has(m.bin));
+  for (const m of FLOW_METERS) if (!usable.includes(m)) console.log(`${m.name}: not installed and cannot be installed (Debian package ${m.pkg})`);
+  return usable;
 }
 
 function cpuSince(c0) {
@@ -353,6 +391,8 @@ const faster = (a, b) => (a === null ? b : { ...a, sec: Math.min(a.sec, b.sec), 
 console.log(`capture: ${PACKETS.toLocaleString('en')} packets, ${sizeMb.toFixed(0)} MB (${file})`);
 console.log(`best of ${RUNS} interleaved rounds (the machine is shared: interleaving exposes every reader to the same load)`);
 const haveTcpdump = ensureTcpdump();
+const flowMeters = availableFlowMeters();
+const flowMeterRuns = new Map();
 let decode = null;
 let parser = null;
 let tcpdump = null;
@@ -369,6 +409,7 @@ for (let round = 0; round < RUNS; round++) {
   if (p.packets !== PACKETS) throw new Error(`pcap-parser read ${p.packets} packets, expected ${PACKETS}`);
   parser = faster(parser, p);
   if (haveTcpdump) tcpdump = faster(tcpdump, timeTcpdump());
+  for (const m of flowMeters) flowMeterRuns.set(m, faster(flowMeterRuns.get(m) ?? null, timeCommand(m.name, `PATH="$PATH:/usr/sbin" ${m.line}`)));
   if (readCaptureRecords) {
     globalThis.gc?.();
     tracking = faster(tracking, await timeFlowhoundTracking(1));
@@ -388,6 +429,7 @@ if (tracking) {
 } else {
   console.log(`flowhound read+decode+tracking:   (${trackingUnavailable})`);
 }
+for (const [m, r] of flowMeterRuns) console.log(`${`${m.name}:`.padEnd(34)}${fmt(r)}`);
 const both = (a, b) => `${(rate(a) / rate(b)).toFixed(1)}x wall, ${(cpuRate(a) / cpuRate(b)).toFixed(1)}x CPU`;
 const slower = (a, b) => `${(a.sec / b.sec).toFixed(2)}x wall, ${(a.cpuSec / b.cpuSec).toFixed(2)}x CPU`;
 console.log('ratios (wall clock, and CPU time, which shared-machine load disturbs less):');
@@ -398,4 +440,10 @@ if (tcpdump) {
   console.log(`  read+decode time / tcpdump time:                        ${slower(decode, tcpdump)} (target within 3x)`);
   if (tracking) console.log(`  read+decode+tracking time / tcpdump time:               ${slower(tracking, tcpdump)} (target within 3x)`);
   if (trackingParallel) console.log(`  ... in ${THREADS} threads:                                  ${slower(trackingParallel, tcpdump)} (target within 3x)`);
+}
+if (tracking && flowMeterRuns.size > 0) {
+  console.log('flowhound read+decode+tracking time / native flow meter time (below 1: flowhound is faster):');
+  for (const [m, r] of flowMeterRuns) {
+    console.log(`  vs ${`${m.name}:`.padEnd(28)}${slower(tracking, r)}${trackingParallel ? `; in ${THREADS} threads ${slower(trackingParallel, r)}` : ''}`);
+  }
 }
