@@ -46,6 +46,6 @@ describeWithSharedData("flow tracker against Zeek's own conn.log (48 traces of z
     expect(stdout).toMatch(/^opt\.basic +34 +34 +34 +34 +34 /m);
     expect(stdout).toMatch(/^TOTAL in scope +\d+/m);
     expect(stdout).toMatch(/^TOTAL out of scope +\d+/m);
-    expect(stdout).toMatch(/In scope: 46 traces, \d+\/\d+ Zeek connections matched/);
+    expect(stdout).toMatch(/In scope: 47 traces, \d+\/\d+ Zeek connections matched/);
   });
 });

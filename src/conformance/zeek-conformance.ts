@@ -76,13 +76,12 @@ export interface ConformanceReport {
 }
 
 /**
- * Traces whose connections the decoder cannot reach (Teredo, and GTP-U in
- * fragmented packets). IP-in-IP, GRE, ERSPAN, PPTP's GRE, VXLAN, Geneve,
- * GRE-in-UDP, GTP-U and AYIYA are decapsulated, so their traces are in
- * scope.
+ * Traces whose connections the decoder cannot reach (Teredo). IP-in-IP,
+ * GRE, ERSPAN, PPTP's GRE, VXLAN, Geneve, GRE-in-UDP, GTP-U and AYIYA are
+ * decapsulated, and IP fragments reassembled (GTP-U in fragmented packets),
+ * so their traces are in scope.
  */
 const TUNNEL_TRACES: Record<string, string> = {
-  'core.tunnels.gtp.outer_ip_frag': 'IP fragment reassembly (of the GTP-U packets) is not implemented',
   'core.tunnels.teredo': 'Teredo decapsulation is not implemented',
 };
 

@@ -9,8 +9,9 @@
  * by default everything, are read here, in the calling thread.
  *
  * Connections finished early because the live-connection cap was reached,
- * and packets the tracker could not use (non-first fragments, cut transport
- * headers), are reported through `onWarning` once at the end.
+ * and packets the tracker could not use (cut transport headers), are
+ * reported through `onWarning` once at the end; the reader reports IP
+ * fragments it could not reassemble.
  */
 import type { ByteSource } from '../io/byte-source.js';
 import type { IngestWarning, RecordBatch } from '../types.js';
@@ -81,13 +82,6 @@ export function reportTrackerWarnings(file: string, st: FlowTrackerStats, cap: n
       code: 'FLOW_CAP_REACHED',
       file,
       message: `${file}: ${st.evictedFlows} connections were finished early because more than ${cap ?? 'the default'} connections were open at once (raise the live-connection cap to keep them whole)`,
-    });
-  }
-  if (st.fragmentsSkipped > 0) {
-    onWarning({
-      code: 'CAPTURE_FRAGMENTS',
-      file,
-      message: `${file}: ${st.fragmentsSkipped} non-first IP fragments were not reassembled and are not counted in any connection`,
     });
   }
   if (st.badTransport > 0) {

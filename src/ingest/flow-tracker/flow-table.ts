@@ -210,6 +210,12 @@ export class FlowTable {
   /** Key addresses (canonical order), originator and responder addresses, history. */
   str: string[] = [];
   service: (string | null)[] = [];
+  /**
+   * TCP content-gap tracking (tcp-gaps.ts) for an endpoint with data seen beyond more than one hole: the
+   * ranges past the one in its record (EF_BUF_START/EF_BUF_END), as [start, end, start, end, ...] sorted,
+   * by endpoint (`slot * 2 + side`). Rare: only lossy captures make entries.
+   */
+  readonly gapRanges = new Map<number, number[]>();
 
   constructor(maxCapacity = Number.POSITIVE_INFINITY) {
     this.maxCapacity = maxCapacity;
@@ -281,6 +287,10 @@ export class FlowTable {
     this.i32[h + 1] = 0;
     this.i32[h + 2] = 0;
     this.service[slot] = null;
+    if (this.gapRanges.size > 0) {
+      this.gapRanges.delete(slot * 2);
+      this.gapRanges.delete(slot * 2 + 1);
+    }
     this.free.push(slot);
     this.used--;
   }
@@ -456,6 +466,14 @@ export class FlowTable {
       const a = slot * 2 * EP_I32;
       const b = a + EP_I32;
       for (let k = 0; k < EP_WORDS; k++) swap(this.u32, a + k, b + k);
+      if (this.gapRanges.size > 0) {
+        const orig = this.gapRanges.get(slot * 2);
+        const resp = this.gapRanges.get(slot * 2 + 1);
+        this.gapRanges.delete(slot * 2);
+        this.gapRanges.delete(slot * 2 + 1);
+        if (resp) this.gapRanges.set(slot * 2, resp);
+        if (orig) this.gapRanges.set(slot * 2 + 1, orig);
+      }
     }
     this.addHistoryLetter(slot, HL_FLIP);
   }

@@ -4,8 +4,9 @@
  * packets. What it does per packet:
  *
  * 1. Skip what Zeek would not make a connection of: non-IP frames, TCP/UDP/
- *    ICMP headers cut short, non-first IP fragments (counted in `stats`;
- *    fragments are not reassembled).
+ *    ICMP headers cut short, IP fragments the reader holds for reassembly
+ *    (the datagram they make comes as one packet) or, without reassembly,
+ *    non-first fragments (counted in `stats`).
  * 2. Build the connection key: (proto, both endpoints) in canonical order so
  *    both directions meet; ICMP uses (type, counterpart type) for
  *    request/reply pairs and (type, code) without canonical order for one-way
@@ -122,7 +123,10 @@ export interface FlowTrackerStats {
   nonIp: number;
   /** IP packets whose TCP/UDP/ICMP header was cut short or malformed. */
   badTransport: number;
-  /** Non-first IP fragments (not reassembled, not counted in any connection). */
+  /**
+   * IP fragments not taken as a connection's packet: those the reader holds for reassembly (it hands
+   * the whole datagram on as one packet) and, without reassembly, non-first fragments.
+   */
   fragmentsSkipped: number;
   /** Packets with a wrong IPv4 header or transport checksum (only with `verifyChecksums`). */
   badChecksums: number;

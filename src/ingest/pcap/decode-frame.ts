@@ -25,6 +25,7 @@
  */
 import type { DecodedPacket, ReaderPacket } from './decoded-packet.js';
 import { type AddressFormatter, createAddressFormatter } from './format-address.js';
+import { IpReassembler, type IpReassemblyOptions, type ReassemblyStats } from './ip-reassembly.js';
 
 export const LINKTYPE_NULL = 0;
 export const LINKTYPE_ETHERNET = 1;
@@ -56,10 +57,10 @@ const AYIYA_PORT = 5072;
 const GRE_IN_UDP = -1;
 
 /** Counters of what the decoder met; read them after (or during) a run. */
-export interface DecodeStats {
+export interface DecodeStats extends ReassemblyStats {
   /** Frames whose link layer carried something other than IPv4/IPv6 (ARP, LLDP, ...). */
   nonIp: number;
-  /** IPv4/IPv6 fragments (any fragment, first or later). */
+  /** IPv4/IPv6 fragments (any fragment, first or later); see ReassemblyStats for what became of them. */
   fragments: number;
   /** IP headers that were cut by the snap length or malformed (bad version, IHL, lengths). */
   badIp: number;
@@ -240,6 +241,14 @@ export interface FrameDecoderOptions {
    * short ping bursts.
    */
   decapsulate6in4?: boolean;
+  /**
+   * Reassemble IP fragments (ip-reassembly.ts), as Zeek does: on by default.
+   * Fragments are then held (decoded as `isFragment` with no transport
+   * fields) and the datagram they make is decoded as one packet when its
+   * last piece comes. `false` decodes each fragment alone (the transport
+   * header from the first one only).
+   */
+  reassemble?: boolean | IpReassemblyOptions;
 }
 
 export function createFrameDecoder(
@@ -248,7 +257,18 @@ export function createFrameDecoder(
   options: FrameDecoderOptions = {},
 ): FrameDecoder {
   const decapsulate6in4 = options.decapsulate6in4 ?? false;
-  const stats: DecodeStats = { nonIp: 0, fragments: 0, badIp: 0, truncatedTransport: 0, unknownLinkTypes: new Map() };
+  const stats: DecodeStats = {
+    nonIp: 0,
+    fragments: 0,
+    reassembled: 0,
+    fragmentsDropped: 0,
+    fragmentsPending: 0,
+    badIp: 0,
+    truncatedTransport: 0,
+    unknownLinkTypes: new Map(),
+  };
+  const reassembler =
+    options.reassemble === false ? null : new IpReassembler(typeof options.reassemble === 'object' ? options.reassemble : {}, stats);
   const { formatIpv4, formatIpv6 } = addresses;
 
   /** Start and end (exclusive) in `d` of the frame being decoded; every offset below is absolute in `d`. */
@@ -555,6 +575,12 @@ export function createFrameDecoder(
     if ((fragField & 0x2000) !== 0 || fragOffset !== 0) {
       p.isFragment = true;
       stats.fragments++;
+      // Held for reassembly when captured whole (Zeek decodes a fragment cut by the snap length alone).
+      if (reassembler !== null && off + totalLen <= n) {
+        const datagram = reassembler.addIpv4(d, off, ihl, totalLen, p.tsSec);
+        if (datagram !== null) decodeReassembled(p, datagram);
+        return;
+      }
       if (fragOffset !== 0) return;
     }
     if ((proto === 4 || proto === 47 || (proto === 41 && decapsulate6in4)) && decodeTunnel(p, d, off + ihl, proto)) return;
@@ -579,6 +605,8 @@ export function createFrameDecoder(
     }
     p.ipLen = 40 + payloadLen;
     let next = d[off + 6]!;
+    /** Where the byte naming the header at `hdr` is (for reassembly). */
+    let nextAt = off + 6;
     let hdr = off + 40;
     let remaining = payloadLen;
     for (let i = 0; i < MAX_IPV6_EXT_HEADERS; i++) {
@@ -590,6 +618,7 @@ export function createFrameDecoder(
         }
         const len = (d[hdr + 1]! + 1) * 8;
         next = d[hdr]!;
+        nextAt = hdr;
         hdr += len;
         remaining -= len;
       } else if (next === 51) {
@@ -600,6 +629,7 @@ export function createFrameDecoder(
         }
         const len = (d[hdr + 1]! + 2) * 4;
         next = d[hdr]!;
+        nextAt = hdr;
         hdr += len;
         remaining -= len;
       } else if (next === 44) {
@@ -608,13 +638,22 @@ export function createFrameDecoder(
           return;
         }
         const fragField = (d[hdr + 2]! << 8) | d[hdr + 3]!;
+        const fragAt = hdr;
+        const namingAt = nextAt;
         next = d[hdr]!;
+        nextAt = hdr;
         hdr += 8;
         remaining -= 8;
         const fragOffset = fragField >> 3;
         if (fragOffset !== 0 || (fragField & 1) !== 0) {
           p.isFragment = true;
           stats.fragments++;
+          if (reassembler !== null && remaining >= 0 && off + 40 + payloadLen <= n) {
+            const datagram = reassembler.addIpv6(d, off, namingAt, fragAt, off + 40 + payloadLen, p.tsSec);
+            p.ipProto = next;
+            if (datagram !== null) decodeReassembled(p, datagram);
+            return;
+          }
           if (fragOffset !== 0) {
             p.ipProto = next;
             return;
@@ -631,6 +670,25 @@ export function createFrameDecoder(
     p.ipProto = next;
     if ((next === 4 || next === 47 || (next === 41 && decapsulate6in4)) && decodeTunnel(p, d, hdr, next)) return;
     decodeTransport(p, d, hdr, next, remaining);
+  }
+
+  /**
+   * Decodes a datagram the reassembler made whole in place of the fragment
+   * that completed it: the datagram becomes the packet's frame (from its IP
+   * header; captured and wire length its length).
+   */
+  function decodeReassembled(p: DecodedPacket, datagram: Uint8Array): void {
+    frame = datagram;
+    base = 0;
+    end = datagram.length;
+    udpTunnelAt = -1;
+    if (reused !== null) reused.setFrame(datagram, 0, datagram.length);
+    else p.data = datagram;
+    p.capLen = datagram.length;
+    p.wireLen = datagram.length;
+    p.isFragment = false;
+    if (datagram[0]! >> 4 === 4) decodeIpv4(p, datagram, 0);
+    else decodeIpv6(p, datagram, 0);
   }
 
   function truncatedIp(p: DecodedPacket, next: number): void {

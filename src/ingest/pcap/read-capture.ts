@@ -23,7 +23,7 @@
 import { FlowhoundError } from '../../errors.js';
 import type { ByteSource } from '../../io/byte-source.js';
 import type { IngestWarning } from '../../types.js';
-import { createDecodedPacket, createFrameDecoder, type DecodeStats } from './decode-frame.js';
+import { createDecodedPacket, createFrameDecoder, type DecodeStats, type FrameDecoderOptions } from './decode-frame.js';
 import type { PacketHandler } from './decoded-packet.js';
 import { createPcapFramer } from './pcap-framer.js';
 import { createPcapngFramer } from './pcapng-framer.js';
@@ -35,6 +35,8 @@ export interface ReadCaptureOptions {
   onStats?: (stats: CaptureStats) => void;
   /** Decapsulate IPv6-in-IP (6in4); see FrameDecoderOptions (off by default for now). */
   decapsulate6in4?: boolean;
+  /** Reassemble IP fragments (default true); see FrameDecoderOptions. */
+  reassemble?: FrameDecoderOptions['reassemble'];
 }
 
 export interface CaptureStats extends DecodeStats {
@@ -61,7 +63,7 @@ export async function* readCapturePackets(source: ByteSource, onPacket: PacketHa
         message: `${file}: link type ${linkType} is not supported; its frames are counted but not decoded`,
       }),
     undefined,
-    { decapsulate6in4: options.decapsulate6in4 ?? false },
+    { decapsulate6in4: options.decapsulate6in4 ?? false, reassemble: options.reassemble ?? true },
   );
   let framer = null as RecordFramer | null;
   let format: 'pcap' | 'pcapng' = 'pcap';
@@ -195,7 +197,19 @@ export async function* readCapturePackets(source: ByteSource, onPacket: PacketHa
       message: `${file}: byte ${at}: capture is truncated: it ends inside a ${what} (${have} of ${lastNeed} bytes present); the ${packets} whole packets before the cut were read`,
     });
   }
-  options.onStats?.({ ...decoder.stats, packets, bytes, format });
+  const st = decoder.stats;
+  const unassembled = st.fragmentsDropped + st.fragmentsPending;
+  if (options.reassemble === false ? st.fragments > 0 : unassembled > 0) {
+    options.onWarning({
+      code: 'CAPTURE_FRAGMENTS',
+      file,
+      message:
+        options.reassemble === false
+          ? `${file}: ${st.fragments} IP fragments were not reassembled (reassembly is off); later fragments are not counted in any connection`
+          : `${file}: ${unassembled} of ${st.fragments} IP fragments could not be reassembled (${st.fragmentsPending} still waiting for the rest of their datagram at the end of the input, ${st.fragmentsDropped} of datagrams that timed out, passed the reassembly limits or were malformed); they are not counted in any connection`,
+    });
+  }
+  options.onStats?.({ ...st, packets, bytes, format });
 }
 
 function growCarry(carry: Uint8Array, keep: number, need: number): Uint8Array {

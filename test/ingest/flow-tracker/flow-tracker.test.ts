@@ -132,6 +132,21 @@ describe('flow tracker: TCP', () => {
     expect(f.history).toBe('ShADTa');
   });
 
+  it('several holes before one acknowledgement: each unseen stretch is a gap, the data seen between them is not', () => {
+    // Segments of 10 bytes at 101..181; the ones at 111, 141 and 151 were not captured; the seen ones
+    // come out of order, then one ACK covers everything (Zeek's Undelivered reports each hole).
+    const seg = (ts: number, seq: number) => tcp(ts, C, 40000, S, 80, PSH | ACK, seq, 501, 10);
+    const pkts = [...fullConnection().slice(0, 3), seg(1000.3, 101), seg(1000.31, 161), seg(1000.32, 121), seg(1000.33, 171), seg(1000.34, 131)];
+    pkts.push(tcp(1000.4, S, 80, C, 40000, ACK, 501, 181));
+    const f = only(run(pkts).flows);
+    expect(f.missedBytes).toBe(30);
+    // Then a second window with a hole: counted on its own acknowledgement.
+    pkts.push(seg(1000.5, 191), tcp(1000.6, S, 80, C, 40000, ACK, 501, 201));
+    expect(only(run(pkts).flows).missedBytes).toBe(40);
+    // Unacknowledged holes are no gap.
+    expect(only(run(pkts.slice(0, -3)).flows).missedBytes).toBe(0);
+  });
+
   it('the orig RST after establishment gives RSTO', () => {
     const pkts = fullConnection().slice(0, 6);
     pkts.push(tcp(1000.6, C, 40000, S, 80, RST, 111, 0));

@@ -96,6 +96,8 @@ export interface Ipv4Spec {
   proto: number;
   /** Flags+fragment offset field (MF 0x2000, offset in 8-byte units). */
   frag?: number;
+  /** Identification (default 0x1234). */
+  id?: number;
   /** Overrides the total length field. */
   totalLen?: number;
   /** Option bytes (multiple of 4). */
@@ -109,7 +111,7 @@ export function ipv4Packet(s: Ipv4Spec, payload: Uint8Array): Uint8Array {
   return concatBytes([
     bytes(0x40 | (ihl / 4), 0),
     u16be(s.totalLen ?? ihl + payload.length),
-    u16be(0x1234),
+    u16be(s.id ?? 0x1234),
     u16be(s.frag ?? 0),
     bytes(s.ttl ?? 64, s.proto),
     bytes(0, 0),

@@ -18,17 +18,23 @@ export interface Collected {
   stats: CaptureStats | null;
 }
 
-export async function collectBytes(input: Uint8Array, chunkSize: number, name = 'test.pcap'): Promise<Collected> {
-  const source = await openByteSourceFromChunks(name, rechunk([input], chunkSize));
-  return collectSource(source);
+/** Reader options a test may set. */
+export interface CollectOptions {
+  decapsulate6in4?: boolean;
+  reassemble?: boolean;
 }
 
-export async function collectFile(path: string, chunkSize = 65536, extra: { decapsulate6in4?: boolean } = {}): Promise<Collected> {
+export async function collectBytes(input: Uint8Array, chunkSize: number, name = 'test.pcap', extra: CollectOptions = {}): Promise<Collected> {
+  const source = await openByteSourceFromChunks(name, rechunk([input], chunkSize));
+  return collectSource(source, extra);
+}
+
+export async function collectFile(path: string, chunkSize = 65536, extra: CollectOptions = {}): Promise<Collected> {
   const source = await openByteSource(path, { chunkSize });
   return collectSource(source, extra);
 }
 
-async function collectSource(source: Awaited<ReturnType<typeof openByteSource>>, extra: { decapsulate6in4?: boolean } = {}): Promise<Collected> {
+async function collectSource(source: Awaited<ReturnType<typeof openByteSource>>, extra: CollectOptions = {}): Promise<Collected> {
   const packets: DecodedPacket[] = [];
   const frames: DecodedPacket[] = [];
   const warnings: IngestWarning[] = [];
@@ -36,7 +42,8 @@ async function collectSource(source: Awaited<ReturnType<typeof openByteSource>>,
   let yieldedTotal = 0;
   let lastFrame = -1;
   const keep = (p: DecodedPacket) => {
-    const copy = { ...p, src: p.src, dst: p.dst, data: p.data.slice() };
+    // Uint8Array.from copies (a Buffer's slice() would be a view into the reader's reused chunk).
+    const copy = { ...p, src: p.src, dst: p.dst, data: Uint8Array.from(p.data) };
     packets.push(copy);
     // The packets inside a UDP tunnel (VXLAN, Geneve) come from the same frame as the tunnel's packet.
     const seq = isReaderPacket(p) ? p.frameSeq : -2 - packets.length;

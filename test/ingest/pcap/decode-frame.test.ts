@@ -107,8 +107,9 @@ describe('decodeFrame: IPv4', () => {
     expect(decode(ip, 228)).toMatchObject({ srcPort: 1, dstPort: 2, payloadLen: 5, payloadOffset: 24 + 8 });
   });
 
-  it('flags fragments: the first keeps its transport header, later ones have none', () => {
-    const d = createFrameDecoder();
+  it('without reassembly, flags fragments: the first keeps its transport header, later ones have none', () => {
+    // Reassembly (on by default) is tested in ip-reassembly.test.ts.
+    const d = createFrameDecoder(undefined, undefined, { reassemble: false });
     const p = createDecodedPacket();
     d.decode(p, ipv4Packet({ src: '1.1.1.1', dst: '2.2.2.2', proto: 17, frag: 0x2000 }, udpDatagram(7, 9, payload)), 228);
     expect(p).toMatchObject({ isFragment: true, srcPort: 7, dstPort: 9 });
@@ -163,11 +164,16 @@ describe('decodeFrame: IPv6 extension headers', () => {
     expect(p.payloadOffset).toBe(40 + ext.length + 8);
   });
 
-  it('flags fragment headers; later fragments have no transport header', () => {
+  it('without reassembly, flags fragment headers; later fragments have no transport header', () => {
+    const alone = (frame: Uint8Array) => {
+      const p = createDecodedPacket();
+      createFrameDecoder(undefined, undefined, { reassemble: false }).decode(p, frame, 229);
+      return p;
+    };
     const first = concatBytes([bytes(17, 0), u16be(0x0001), bytes(0, 0, 0, 1)]);
-    expect(decode(ipv6Packet('::1', '::2', 44, udp, first), 229)).toMatchObject({ isFragment: true, ipProto: 17, dstPort: 53 });
+    expect(alone(ipv6Packet('::1', '::2', 44, udp, first))).toMatchObject({ isFragment: true, ipProto: 17, dstPort: 53 });
     const later = concatBytes([bytes(17, 0), u16be(0x00a0), bytes(0, 0, 0, 1)]);
-    expect(decode(ipv6Packet('::1', '::2', 44, payload.subarray(0, 16), later), 229)).toMatchObject({ isFragment: true, ipProto: 17, dstPort: 0 });
+    expect(alone(ipv6Packet('::1', '::2', 44, payload.subarray(0, 16), later))).toMatchObject({ isFragment: true, ipProto: 17, dstPort: 0 });
   });
 
   it('decodes ICMPv6 echo request and reply', () => {
