@@ -10,7 +10,7 @@
 #   sudo bash scripts/lab/make-lab-captures.sh --list          # scenario names
 #   FLOWHOUND_LAB_OUT=/tmp/x sudo -E bash scripts/lab/make-lab-captures.sh ...
 #
-# Scenarios: benign-1 benign-2 benign-3 benign-4 scan-vertical scan-horizontal
+# Scenarios: benign-1 benign-2 benign-3 benign-4 scan-vertical scan-fragmented scan-horizontal
 #            rate-spike rate-control dns-tunnel-iodine icmp-tunnel-ptunnel
 #
 # Lab (all inside namespaces named fhlab-*, bridge br0 inside fhlab-sw; nothing
@@ -37,7 +37,7 @@ PY=/usr/bin/python3
 P=fhlab
 NET=10.77.0
 SNAPLEN=${FLOWHOUND_LAB_SNAPLEN:-256}
-ALL_SCENARIOS=(scan-vertical scan-horizontal rate-spike rate-control benign-1 benign-2 benign-3 benign-4 dns-tunnel-iodine icmp-tunnel-ptunnel)
+ALL_SCENARIOS=(scan-vertical scan-fragmented scan-horizontal rate-spike rate-control benign-1 benign-2 benign-3 benign-4 dns-tunnel-iodine icmp-tunnel-ptunnel)
 RULE_KINDS='["scan.vertical","scan.horizontal","tunnel.dns","tunnel.icmp","rate.spike"]'
 
 log() { printf '[lab %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
@@ -266,6 +266,25 @@ scenario_scan_vertical() {
   cat "$WORK/nmap-vertical.txt" >&2
 }
 
+scenario_scan_fragmented() { # the vertical scan with every probe cut into 8-byte IP fragments (evasion)
+  local name=scan-fragmented
+  capture_start "$name"
+  benign_bg 23 40 --page-loads 1
+  sleep 8
+  local cmd=(nmap -sS -f -Pn -n -p 1-600 --max-rate 200 --max-retries 1 "$NET.30")
+  rec scan "${cmd[@]}"
+  nsx scan timeout 60 "${cmd[@]}" >"$WORK/nmap-fragmented.txt" 2>&1 || log "nmap exit $?"
+  wait_benign
+  capture_stop "$name"
+  write_truth "$name" "nmap SYN scan of ports 1-600 of the server (10.77.0.30) from the scanner (10.77.0.66) with -f: every probe is sent as three IPv4 fragments of at most 8 bytes of TCP header each (the first carries only the ports and sequence number, not the flags), the evasion IDS rules without reassembly miss. Max 200 probes/s, starting ~8 s in, with benign background from two clients. Open in that range: 22 (sshd)." \
+    "$(nmap --version | head -1) -sS -f -Pn -n -p 1-600 --max-rate 200 --max-retries 1" \
+    '[{"kind":"scan.vertical","src":"10.77.0.66","dst":"10.77.0.30","port":null}]' \
+    '["scan.horizontal","tunnel.dns","tunnel.icmp"]' \
+    '[{"name":"scannerFragments","filter":"ip.src==10.77.0.66 && (ip.flags.mf==1 || ip.frag_offset>0)"},{"name":"scannerReassembledSyns","filter":"ip.src==10.77.0.66 && tcp.flags.syn==1 && tcp.flags.ack==0"},{"name":"scannerDistinctPorts","filter":"ip.src==10.77.0.66 && tcp.flags.syn==1 && tcp.flags.ack==0","distinct":"tcp.dstport"},{"name":"rstAckFromTarget","filter":"ip.src==10.77.0.30 && ip.dst==10.77.0.66 && tcp.flags.reset==1"}]' \
+    "Only the probes are fragmented; the target's RST/ACK and SYN/ACK answers are whole packets. Without reassembly a reader sees the first fragments as TCP with cut headers and no connections from the scanner. tshark reassembles the probes, so the verified counts are of whole SYNs. rate.spike is not asserted either way (the target's RSTs all go to the scanner's one source port)."
+  cat "$WORK/nmap-fragmented.txt" >&2
+}
+
 scenario_scan_horizontal() {
   local name=scan-horizontal
   capture_start "$name"
@@ -401,6 +420,7 @@ run_scenario() {
   case $1 in
     benign-[1-4]) scenario_benign "${1#benign-}" ;;
     scan-vertical) scenario_scan_vertical ;;
+    scan-fragmented) scenario_scan_fragmented ;;
     scan-horizontal) scenario_scan_horizontal ;;
     rate-spike) scenario_rate_spike ;;
     rate-control) scenario_rate_control ;;

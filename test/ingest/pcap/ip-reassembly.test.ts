@@ -6,6 +6,7 @@ import { createDecodedPacket, createFrameDecoder, type FrameDecoderOptions } fro
 import type { DecodedPacket } from '../../../src/ingest/pcap/decoded-packet.js';
 import { openByteSourceFromChunks, rechunk } from '../../../src/io/byte-source.js';
 import type { DnsRecord, FlowRecord, IngestWarning } from '../../../src/types.js';
+import { createSeededRandom } from '../../../src/util/seeded-random.js';
 import { bytes, concatBytes, ethernetFrame, ipv4Packet, ipv6Packet, pcapFile, tcpSegment, u16be, udpDatagram } from './capture-builder.js';
 import { CHUNK_SIZES, collectBytes, collectFile } from './collect-packets.js';
 
@@ -172,6 +173,41 @@ describe('IP fragment reassembly: IPv4', () => {
     expect(feed(frags[0]!)).toMatchObject({ isFragment: true, srcPort: 5353, dstPort: 53, ipLen: 724 });
     expect(feed(frags[1]!)).toMatchObject({ isFragment: true, srcPort: 0, dstPort: 0, ipLen: 724 });
     expect(d.stats).toMatchObject({ fragments: 2, reassembled: 0, fragmentsPending: 0 });
+  });
+});
+
+describe('IP fragment reassembly: fuzz', () => {
+  it('random fragments (ids, offsets, lengths, flags, both versions) never throw, stay within the limits, and account for every fragment', () => {
+    const rnd = createSeededRandom(11);
+    const int = (n: number) => Math.floor(rnd() * n);
+    const maxDatagrams = 64;
+    const { d, feed } = decoderFor({ reassemble: { maxDatagrams, maxBytes: 1 << 20, timeoutSec: 5 } });
+    let completed = 0;
+    for (let i = 0; i < 20_000; i++) {
+      const len = int(3) === 0 ? int(9) : int(1500);
+      const body = new Uint8Array(len).fill(int(256));
+      const at = int(4) === 0 ? int(8192) : int(16);
+      const more = int(3) !== 0;
+      const id = int(100);
+      const frame =
+        int(5) === 0
+          ? ipv6Packet('2001:db8::1', `2001:db8::${id % 7}`, 44, body, fragmentHeader(int(2) === 0 ? 17 : 6, at * 8, more, id))
+          : ipv4Packet({ src: '192.0.2.1', dst: `198.51.100.${id % 7}`, proto: int(2) === 0 ? 17 : 6, id, frag: (more ? 0x2000 : 0) | at }, body);
+      const p = feed(frame, frame[0]! >> 4 === 6 ? LINKTYPE_IPV6 : LINKTYPE_IPV4, 1000 + i / 1000);
+      // Offset 0 without MF is no fragment: a plain packet, not a reassembled one.
+      if (!p.isFragment && (more || at > 0)) {
+        completed++;
+        expect(p.ipLen).toBe(p.data.length);
+        expect(p.ipLen).toBeLessThanOrEqual(65535 + 40);
+      }
+    }
+    const s = d.stats;
+    expect(s.reassembled).toBe(completed);
+    expect(completed).toBeGreaterThan(0);
+    expect(s.fragmentsDropped).toBeGreaterThan(0);
+    expect(s.fragmentsPending).toBeLessThanOrEqual(maxDatagrams * 256);
+    // Every fragment held is either still pending, dropped, or went into a datagram.
+    expect(s.fragmentsPending + s.fragmentsDropped).toBeLessThanOrEqual(s.fragments);
   });
 });
 
