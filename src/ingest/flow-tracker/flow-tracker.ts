@@ -118,6 +118,10 @@ export interface FlowTrackerOptions {
 }
 
 export interface FlowTrackerStats {
+  /**
+   * Packets handed to the tracker. A frame of a UDP tunnel (VXLAN, Geneve, GTP-U, ...) gives two, the
+   * tunnel's packet and the one inside it, so this can exceed the frames read (CaptureStats.packets).
+   */
   packets: number;
   /** Frames without a decodable IP header. */
   nonIp: number;
