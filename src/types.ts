@@ -37,6 +37,11 @@ export interface FlowRecord {
   origIpBytes: number;
   respPkts: number;
   respIpBytes: number;
+  /**
+   * Zeek's `tunnel_parents`: the uids of the tunnels that carried the connection (a UDP tunnel's own
+   * connection uid; an IP or GRE tunnel's uid, which Zeek logs in tunnel.log); absent when none.
+   */
+  tunnelParents?: string[];
 }
 
 /** One DNS request/response pair, Zeek dns.log semantics. */

@@ -22,6 +22,10 @@ describeWithSharedData("flow tracker against Zeek's own conn.log (48 traces of z
     expect(s.zeekRows).toBeGreaterThan(200);
     expect(s.matched / s.zeekRows).toBeGreaterThanOrEqual(0.95);
     expect(s.connStateAgree / s.matched).toBeGreaterThanOrEqual(0.9);
+    // tunnel_parents: every connection inside a tunnel names the tunnels Zeek names (matched by uid).
+    const tunnels = report.traces.filter((t) => t.outOfScope === null && /^core\.(tunnels\.|erspan)/.test(t.name));
+    expect(tunnels.length).toBeGreaterThanOrEqual(12);
+    expect(tunnels.filter((t) => t.tunnelParentsAgree !== t.matched).map((t) => t.name)).toEqual([]);
   });
 
   it('reads from the MANIFEST which traces Zeek ran with -C', () => {

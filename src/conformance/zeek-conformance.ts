@@ -49,6 +49,12 @@ export interface ConformanceCounts {
   /** orig_bytes and resp_bytes both equal (unset counts as equal to unset). */
   bytesAgree: number;
   missedBytesAgree: number;
+  /**
+   * tunnel_parents agree: each of Zeek's parent uids is, for a connection Zeek logged, the uid of the
+   * connection of ours matched with it, and otherwise (an IP tunnel's uid, in Zeek's tunnel.log) the
+   * same one of our tunnel uids wherever Zeek names that tunnel; none where Zeek has none.
+   */
+  tunnelParentsAgree: number;
 }
 
 export interface TraceConformance extends ConformanceCounts {
@@ -133,6 +139,7 @@ export async function runConformanceTrace(dir: string, name: string, tracker: Fl
     ipBytesAgree: 0,
     bytesAgree: 0,
     missedBytesAgree: 0,
+    tunnelParentsAgree: 0,
     pairedByOrder: false,
     mismatches: [],
     unmatchedZeek: [],
@@ -203,8 +210,36 @@ export async function runConformanceTrace(dir: string, name: string, tracker: Fl
       for (let i = 0; i < left.length && result.unmatchedOurs.length < MAX_MISMATCHES_PER_TRACE; i++) result.unmatchedOurs.push(k);
     }
   }
+  // Zeek's uid → ours, for the matched connections; Zeek's tunnel uids (not connections) → ours, as first seen.
+  const connUid = new Map<string, string>();
+  for (const [row, f] of pairs) if (row.uid) connUid.set(row.uid, f.uid);
+  const ourConnUids = new Set(flows.map((f) => f.uid));
+  const tunnelUid = new Map<string, string>();
+  const parentsAgree = (row: BaselineRow, f: FlowRecord): FieldCheck | null => {
+    if (!('tunnel_parents' in row)) return null;
+    const zeek = row.tunnel_parents ? row.tunnel_parents.split(',') : [];
+    const ours = f.tunnelParents ?? [];
+    const shown = { field: 'tunnel_parents', zeek: zeek.join(',') || '-', ours: ours.join(',') || '-' };
+    if (zeek.length !== ours.length) return { ...shown, equal: false };
+    const left = new Set(ours);
+    for (const z of zeek) {
+      let want = connUid.get(z);
+      if (want === undefined) {
+        // A tunnel Zeek logged in tunnel.log: the one of our tunnel uids (not a connection's) left to pair.
+        want = tunnelUid.get(z) ?? [...left].find((u) => !ourConnUids.has(u));
+        if (want !== undefined && !tunnelUid.has(z)) tunnelUid.set(z, want);
+      }
+      if (want === undefined || !left.delete(want)) return { ...shown, equal: false };
+    }
+    return { ...shown, equal: true };
+  };
   for (const [row, f] of pairs) {
     result.matched++;
+    const parents = parentsAgree(row, f);
+    if (parents === null || parents.equal) result.tunnelParentsAgree++;
+    else if (result.mismatches.length < MAX_MISMATCHES_PER_TRACE) {
+      result.mismatches.push({ tuple: tupleOf(f.origH, f.origP, f.respH, f.respP, f.proto), field: 'tunnel_parents', zeek: parents.zeek, ours: parents.ours });
+    }
     const checks = compareFields(row, f);
     const ok = (field: string) => checks.find((c) => c.field === field)?.equal ?? true;
     if (ok('conn_state')) result.connStateAgree++;
@@ -268,6 +303,7 @@ function sumTraces(traces: TraceConformance[]): ConformanceTotals {
     ipBytesAgree: 0,
     bytesAgree: 0,
     missedBytesAgree: 0,
+    tunnelParentsAgree: 0,
   };
   for (const r of traces) {
     t.zeekRows += r.zeekRows;
@@ -279,6 +315,7 @@ function sumTraces(traces: TraceConformance[]): ConformanceTotals {
     t.ipBytesAgree += r.ipBytesAgree;
     t.bytesAgree += r.bytesAgree;
     t.missedBytesAgree += r.missedBytesAgree;
+    t.tunnelParentsAgree += r.tunnelParentsAgree;
   }
   return t;
 }

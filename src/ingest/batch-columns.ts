@@ -44,7 +44,7 @@ function orNull(v: number): number | null {
 
 export function encodeBatchColumns(b: RecordBatch): BatchColumns {
   const numbers = new Float64Array(b.flows.length * FLOW_NUMBERS + b.ticks.length * TICK_NUMBERS + b.echoes.length * ECHO_NUMBERS);
-  const strings = new Int32Array(b.flows.length * 6 + b.ticks.length + b.echoes.length * 2);
+  const strings = new Int32Array(b.flows.length * 7 + b.ticks.length + b.echoes.length * 2);
   const table: string[] = [];
   const index = new Map<string, number>();
   let k = 0;
@@ -81,6 +81,8 @@ export function encodeBatchColumns(b: RecordBatch): BatchColumns {
     put(f.service ?? '');
     put(f.connState ?? '');
     put(f.history ?? '');
+    // uids hold no comma; '' is none.
+    put(f.tunnelParents !== undefined ? f.tunnelParents.join(',') : '');
   }
   for (const t of b.ticks) {
     numbers[o] = t.sec;
@@ -133,9 +135,11 @@ export function decodeBatchColumns(c: BatchColumns, into: RecordBatch): void {
       respPkts: n[o + 10]!,
       respIpBytes: n[o + 11]!,
     };
+    const parents = t[x[k + 6]!]!;
+    if (parents !== '') flow.tunnelParents = parents.split(',');
     into.flows.push(flow);
     o += FLOW_NUMBERS;
-    k += 6;
+    k += 7;
   }
   for (let i = 0; i < c.tickCount; i++) {
     const tick: PacketTick = { sec: n[o]!, dst: t[x[k]!]!, port: n[o + 1]!, proto: PROTOS[n[o + 2]!]!, pkts: n[o + 3]!, bytes: n[o + 4]! };

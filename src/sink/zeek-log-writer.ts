@@ -166,7 +166,7 @@ function formatConnTsv(f: FlowRecord): string {
     f.origIpBytes,
     f.respPkts,
     f.respIpBytes,
-    '-',
+    f.tunnelParents !== undefined && f.tunnelParents.length > 0 ? f.tunnelParents.map((u) => escapeZeek(u, true)).join(',') : '-',
   ].join('\t');
 }
 
@@ -193,6 +193,7 @@ function formatConnJson(f: FlowRecord): string {
   o.orig_ip_bytes = f.origIpBytes;
   o.resp_pkts = f.respPkts;
   o.resp_ip_bytes = f.respIpBytes;
+  if (f.tunnelParents !== undefined && f.tunnelParents.length > 0) o.tunnel_parents = f.tunnelParents;
   return JSON.stringify(o);
 }
 

@@ -105,6 +105,20 @@ describeWithSharedData('flowhound flows (shared data)', () => {
 });
 
 describe('flowhound flows: usage', () => {
+  it("tunnel_parents names the uids of the tunnel connections in the same log, in TSV and JSON (Zeek's vxlan trace)", async () => {
+    const trace = sharedData('zeek-conformance', 'core.tunnels.vxlan', 'trace.pcap');
+    const rows = (await runFlows([trace])).stdout.split('\n').filter((l) => l !== '' && !l.startsWith('#')).map((l) => l.split('\t'));
+    const uids = new Map(rows.map((r) => [r[1]!, r]));
+    const inner = rows.filter((r) => r[20] !== '-');
+    // The ICMP ping inside VXLAN, carried by two of the four VXLAN UDP connections (one per direction), as Zeek logs it.
+    expect(inner.map((r) => r[6])).toEqual(['icmp']);
+    const parents = inner[0]![20]!.split(',');
+    expect(parents).toHaveLength(2);
+    for (const u of parents) expect(uids.get(u)).toMatchObject({ 5: '4789', 6: 'udp' });
+    const json = (await runFlows(['--json', trace])).stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(json.filter((o) => 'tunnel_parents' in o).map((o) => o.tunnel_parents)).toEqual([parents]);
+  });
+
   it('rejects a negative or fractional --max-invalid as a usage error', async () => {
     await expect(runFlows(['--max-invalid', '-1', 'x.pcap'])).rejects.toBeInstanceOf(UsageError);
     await expect(runFlows(['--max-invalid', '2.5', 'x.pcap'])).rejects.toBeInstanceOf(UsageError);

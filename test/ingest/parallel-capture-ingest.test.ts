@@ -13,6 +13,7 @@ import { parallelCaptureThreads } from '../../src/ingest/parallel-capture-ingest
 import { type ReadOptions, readInput } from '../../src/ingest/read-input.js';
 import type { FlowTrackerStats } from '../../src/ingest/flow-tracker/flow-tracker.js';
 import type { IngestWarning, RecordBatch } from '../../src/types.js';
+import { describeWithSharedData, sharedData } from '../helpers/shared-data.js';
 
 const LAB = join(process.cwd(), 'fixtures', 'lab');
 const dir = mkdtempSync(join(tmpdir(), 'flowhound-parallel-'));
@@ -84,6 +85,26 @@ function concatenatedLabCapture(): string {
   writeFileSync(path, Buffer.concat(parts));
   return path;
 }
+
+describeWithSharedData('parallel capture ingest of tunnels (Zeek conformance traces, shared data)', () => {
+  // A UDP tunnel's connection is followed by every worker (as a shadow where it is not its share) so
+  // that the connections inside it name its uid in their tunnel parents, whichever worker has them.
+  const traces = ['core.tunnels.vxlan', 'core.tunnels.ayiya', 'core.tunnels.geneve', 'core.tunnels.gtp.inner_ipv6', 'core.tunnels.gre', 'core.tunnels.gre-over-udp'];
+  it.each(traces)('%s: the same records, tunnel parents included, with 2 and 3 workers', async (name) => {
+    const path = sharedData('zeek-conformance', name, 'trace.pcap');
+    const one = await read(path, 1);
+    const inner = all(one, 'flows').filter((f) => f.tunnelParents !== undefined);
+    expect(inner.length).toBeGreaterThan(0);
+    for (const threads of [2, 3]) {
+      const many = await read(path, threads);
+      expect(byJson(all(many, 'flows'))).toEqual(byJson(all(one, 'flows')));
+      expect(byJson(all(many, 'dns'))).toEqual(byJson(all(one, 'dns')));
+      const { maxLiveFlows: _a, ...manyStats } = many.tracker!;
+      const { maxLiveFlows: _b, ...oneStats } = one.tracker!;
+      expect(manyStats).toEqual(oneStats);
+    }
+  });
+});
 
 describe('parallel capture ingest', () => {
   const big = concatenatedLabCapture();

@@ -35,6 +35,7 @@ import type { DecodedPacket } from '../pcap/decoded-packet.js';
 import { verifyIpv4HeaderChecksum, verifyTransportChecksum } from '../pcap/verify-checksum.js';
 import { createFlowExpiryQueue } from './flow-expiry.js';
 import { toFlowRecord } from './flow-record.js';
+import { createTunnelUid } from './flow-uid.js';
 import { FlowIndex, hashAddress, hashFlowKey, hashIpv4Address } from './flow-index.js';
 import {
   F_LAST_TS,
@@ -47,6 +48,7 @@ import {
   F_RESP_PKTS,
   FLAG_NUMERIC_ADDR,
   FLAG_ORIG_SEEN,
+  FLAG_SHADOW,
   FLAG_RESP_SEEN,
   FlowTable,
   I_DNS_MESSAGES,
@@ -216,22 +218,40 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
     maxLiveFlows: 0,
   };
 
-  /** The reader's last packet: its frame, its connection key's hash, and whether its checksum was bad. */
+  /**
+   * The reader's last packet: its frame, its connection key's hash and slot (-1 when it has none here),
+   * and whether its checksum was bad.
+   */
   let lastFrameSeq = -1;
   let lastKeyHash = 0;
+  let lastSlot = -1;
   let lastDropped = false;
   /**
-   * Connections seen inside UDP tunnels: the key hash of the tunnel connection that carried the last
-   * packet, and how often that changed (Zeek's `tunnel_changed`). Only such connections have entries.
+   * Connections seen inside tunnels: the identity of the tunnel that carried the last packet (a UDP
+   * tunnel's connection key hash, an IP tunnel's address pair key), how often that changed (Zeek's
+   * `tunnel_changed`), and the uids of every tunnel seen (Zeek's `tunnel_parents`). Only such
+   * connections have entries.
    */
   const tunnelParents = new Map<number, number>();
   const tunnelChanges = new Map<number, number>();
+  const tunnelParentUids = new Map<number, string[]>();
+  /** Live tunnel connections kept only to know their uids (parallel ingest: another share's connection). */
+  let shadowFlows = 0;
 
-  /** Zeek `Connection::CheckEncapsulation`: past Tunnel::max_changes_per_connection changes of tunnel, history `X` (once). */
-  function noteTunnel(slot: number, parent: number): void {
+  /**
+   * Zeek `Connection::CheckEncapsulation`: notes the tunnel `parent` (whose uid `uidOf` gives) of a packet
+   * of the connection in `slot`; past Tunnel::max_changes_per_connection changes of tunnel, history `X` (once).
+   */
+  function noteTunnel(slot: number, parent: number, parentUid: string | null): void {
     const before = tunnelParents.get(slot);
+    if (before === parent) return;
     tunnelParents.set(slot, parent);
-    if (before === undefined || before === parent) return;
+    if (parentUid !== null) {
+      const uids = tunnelParentUids.get(slot);
+      if (uids === undefined) tunnelParentUids.set(slot, [parentUid]);
+      else if (!uids.includes(parentUid)) uids.push(parentUid);
+    }
+    if (before === undefined) return;
     const changes = tunnelChanges.get(slot) ?? 0;
     if (changes < MAX_TUNNEL_CHANGES) tunnelChanges.set(slot, changes + 1);
     else table.checkHistory(slot, HIST_TUNNEL_LIMIT, 'X');
@@ -241,13 +261,24 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
     if (table.isRemoved(slot)) return;
     flows.remove(table.i32[slot * SLOT_I32 + I_K_HASH]!, slot);
     expiry.remove(slot);
+    let parents: string[] | undefined;
     if (tunnelParents.size > 0) {
       tunnelParents.delete(slot);
       tunnelChanges.delete(slot);
+      parents = tunnelParentUids.get(slot);
+      tunnelParentUids.delete(slot);
+    }
+    if ((table.i32[slot * SLOT_I32 + I_FLAGS]! & FLAG_SHADOW) !== 0) {
+      // Another share's connection, kept for its uid only: that share reports it.
+      shadowFlows--;
+      table.release(slot);
+      return;
     }
     if (dnsTracker !== null && table.i32[slot * SLOT_I32 + I_DNS_MESSAGES]! > 0) dnsTracker.endFlow(slot, out.dns);
     if (ticks !== null) ticks.release(slot);
-    out.flows.push(toFlowRecord(table, slot));
+    const record = toFlowRecord(table, slot);
+    if (parents !== undefined) record.tunnelParents = parents;
+    out.flows.push(record);
     table.release(slot);
     stats.flowsFinished++;
   }
@@ -267,16 +298,27 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
     // A packet carried by the UDP tunnel packet just before it (same frame): dropped with it when that one's
     // checksum was bad (Zeek analyses nothing inside such a packet), else its tunnel is noted below.
     let tunnelParent = 0;
+    let tunnelParentUid: string | null = null;
     let inTunnel = false;
     const reader = isReaderPacket(p);
     if (reader) {
       if (p.tunnelDepth > 0 && p.frameSeq === lastFrameSeq) {
         if (lastDropped) return;
         inTunnel = true;
-        // Zeek tells tunnels apart by their UDP connection, except GRE ones, by their address pair.
-        tunnelParent = p.tunnelKey !== 0 ? p.tunnelKey : lastKeyHash;
+        // Zeek tells tunnels apart by their UDP connection, except IP and GRE ones, by their address pair.
+        if (p.tunnelKey !== 0) tunnelParent = p.tunnelKey;
+        else {
+          tunnelParent = lastKeyHash;
+          if (lastSlot >= 0) tunnelParentUid = table.uid(lastSlot);
+        }
+      } else if (p.tunnelDepth > 0 && p.tunnelKey !== 0) {
+        // Inside an IP tunnel (IP-in-IP, GRE, ERSPAN, PPTP).
+        inTunnel = true;
+        tunnelParent = p.tunnelKey;
       }
+      if (inTunnel && tunnelParentUid === null && p.tunnelKey !== 0) tunnelParentUid = createTunnelUid(p.tunnelKey);
       lastFrameSeq = p.frameSeq;
+      lastSlot = -1;
       lastDropped = false;
     }
     if (p.ipVersion === 0) {
@@ -366,8 +408,14 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
       lastKeyHash = hash;
       lastDropped = badChecksum;
     }
-    // The share by the hash's high bits (the index slots by its low bits).
-    if (partCount > 1 && Math.floor(((hash >>> 0) * partCount) / 4294967296) !== partIndex) return;
+    // The share by the hash's high bits (the index slots by its low bits). A UDP tunnel's connection is
+    // followed by every share as a shadow (not reported but by its own share): the connections inside
+    // it, in any share, name its uid in their tunnel parents.
+    let shadow = false;
+    if (partCount > 1 && Math.floor(((hash >>> 0) * partCount) / 4294967296) !== partIndex) {
+      if (!(reader && p.tunnelCarrier)) return;
+      shadow = true;
+    }
 
     let slot = flows.find(hash, ipProto, forward ? src : dst, kpa, forward ? dst : src, kpb, oneWay, numeric, forward ? srcN : dstN, forward ? dstN : srcN);
     if (slot >= 0) {
@@ -396,8 +444,11 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
       byAgeSlot[byAgeTail] = slot;
       byAgeSerial[byAgeTail] = table.u32[slot * SLOT_I32 + I_SERIAL]!;
       byAgeTail++;
-      stats.flowsCreated++;
-      if (flows.count > stats.maxLiveFlows) stats.maxLiveFlows = flows.count;
+      if (shadow) {
+        table.i32[slot * SLOT_I32 + I_FLAGS] = table.i32[slot * SLOT_I32 + I_FLAGS]! | FLAG_SHADOW;
+        shadowFlows++;
+      } else stats.flowsCreated++;
+      if (flows.count - shadowFlows > stats.maxLiveFlows) stats.maxLiveFlows = flows.count - shadowFlows;
       if (dst !== '255.255.255.255' && wantsFlip(proto, sport, dport, p.tcpFlags)) table.flipRoles(slot);
       if (flows.count > maxFlows) evictOldest();
     }
@@ -406,14 +457,15 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
     const sameSrc =
       numeric && (table.i32[si + I_FLAGS]! & FLAG_NUMERIC_ADDR) !== 0 ? srcN === table.i32[si + I_ORIG_N] : p.src === table.str[slot * SLOT_STR + S_ORIG_H];
     const fromOrig = sameSrc && (proto === PROTO_ICMP || proto === PROTO_OTHER || sport === table.i32[si + I_ORIG_P]);
+    if (reader) lastSlot = slot;
     if (badChecksum) {
-      stats.badChecksums++;
+      if (!shadow) stats.badChecksums++;
       if (proto !== PROTO_ICMP) table.addChecksumError(slot, fromOrig ? 0 : 1);
       updateRemoveAt(slot, t);
       return;
     }
-    if (inTunnel) noteTunnel(slot, tunnelParent);
-    if (ticks !== null) ticks.count(slot, fromOrig, t, p.ipLen, p, proto === PROTO_TCP || proto === PROTO_UDP ? dport : 0);
+    if (inTunnel) noteTunnel(slot, tunnelParent, tunnelParentUid);
+    if (ticks !== null && !shadow) ticks.count(slot, fromOrig, t, p.ipLen, p, proto === PROTO_TCP || proto === PROTO_UDP ? dport : 0);
     // ConnSize counts packets and IP bytes per direction; ICMP cut short by the snap length is not counted (Zeek ICMP.cc).
     const countSize = proto !== PROTO_ICMP || p.payloadOffset + p.payloadLen <= p.capLen;
 
@@ -426,14 +478,14 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
         table.f64[slot * SLOT_F64 + F_RESP_IP_BYTES] = table.f64[slot * SLOT_F64 + F_RESP_IP_BYTES]! + p.ipLen;
       }
       processTcpPacket(table, slot, fromOrig, p, tcpTimers);
-      if (dnsTracker?.wants(slot)) dnsTracker.handlePacket(slot, fromOrig, p, out.dns);
+      if (!shadow && dnsTracker?.wants(slot)) dnsTracker.handlePacket(slot, fromOrig, p, out.dns);
     } else {
       table.f64[slot * SLOT_F64 + F_LAST_TS] = Math.max(t, table.f64[slot * SLOT_F64 + F_LAST_TS]!);
       if (proto === PROTO_UDP) table.checkHistory(slot, fromOrig ? 0x10 : 0x10 << 16, fromOrig ? 'D' : 'd');
       // Application analyzers (DNS, NTP) run before Zeek updates the UDP/ICMP sizes and ConnSize, which then
       // use the packet's direction as it was before any flip they made (hence NTP's "D^" with 2 orig packets).
       if (proto === PROTO_UDP) {
-        if (dnsTracker?.wants(slot)) dnsTracker.handlePacket(slot, fromOrig, p, out.dns);
+        if (!shadow && dnsTracker?.wants(slot)) dnsTracker.handlePacket(slot, fromOrig, p, out.dns);
         applyNtpFlip(table, slot, fromOrig, p);
       }
       if (fromOrig) {
@@ -476,7 +528,7 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
       const serial = byAgeSerial[byAgeHead]!;
       byAgeHead++;
       if (table.isRemoved(slot) || table.u32[slot * SLOT_I32 + I_SERIAL] !== serial) continue;
-      stats.evictedFlows++;
+      if ((table.i32[slot * SLOT_I32 + I_FLAGS]! & FLAG_SHADOW) === 0) stats.evictedFlows++;
       finishFlow(slot);
     }
   }
@@ -512,7 +564,7 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
   function take(): TrackerOutput {
     const o = out;
     out = { flows: [], dns: [], ticks: [], echoes: [] };
-    stats.liveFlows = flows.count;
+    stats.liveFlows = flows.count - shadowFlows;
     return o;
   }
 

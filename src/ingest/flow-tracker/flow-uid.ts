@@ -102,6 +102,15 @@ export function createFlowUidIpv4(ipProto: number, oneWay: boolean, aN: number, 
   return finishUid(h1, h2, h3, pa, pb, tsSec);
 }
 
+/**
+ * uid of an IP tunnel (the `tunnel_parents` of the connections inside it) from its identity `key`
+ * (decode-frame.ts: the outer address pair). Zeek draws a fresh uid per tunnel and logs it in
+ * tunnel.log; flowhound writes no tunnel.log, so the same tunnel always gets the same uid.
+ */
+export function createTunnelUid(key: number): string {
+  return finishUid(Math.imul(key, P1) ^ 0x54554e4c, Math.imul(key, P2), Math.imul(key, P3) ^ 0x47524500, 0, 0, 0);
+}
+
 /** Mixes pa, pb and the start time into the hashes of the address text and formats the uid. */
 function finishUid(h1: number, h2: number, h3: number, pa: number, pb: number, tsSec: number): string {
   const us = Math.round(tsSec * 1e6);

@@ -53,6 +53,11 @@ const GENEVE_PORT = 6081;
 const GRE_UDP_PORT = 4754;
 const GTPU_PORT = 2152;
 const AYIYA_PORT = 5072;
+
+function isUdpTunnelPort(port: number): boolean {
+  return port === VXLAN_PORT || port === GENEVE_PORT || port === GRE_UDP_PORT || port === GTPU_PORT || port === AYIYA_PORT;
+}
+
 /** decodeInner's marker for a GRE header (not an EtherType). */
 const GRE_IN_UDP = -1;
 
@@ -138,6 +143,8 @@ class ReusedPacket implements DecodedPacket {
    * outer address pair, either way round); 0 otherwise, where the tunnel is the outer UDP connection.
    */
   tunnelKey = 0;
+  /** A UDP packet on a tunnel's port (VXLAN, Geneve, GTP-U, ...): its connection is the tunnel of what it carries. */
+  tunnelCarrier = false;
   /** Absolute offsets in `frameBuf` of the source and destination address bytes (16 bytes each when `addrV6`, else 4). */
   srcAt = 0;
   dstAt = 0;
@@ -438,16 +445,21 @@ export function createFrameDecoder(
   function decodeTunnel(p: DecodedPacket, d: Uint8Array, off: number, proto: number): boolean {
     if (tunnelDepth >= MAX_TUNNEL_DEPTH) return false;
     const outerIpOffset = p.ipOffset;
+    // The tunnel's identity, as Zeek tells IP tunnels apart: the outer address pair (the innermost tunnel's wins).
+    const keyBefore = reused !== null ? reused.tunnelKey : 0;
+    if (reused !== null && outerIpOffset !== undefined) reused.tunnelKey = addressPairKey(d, base + outerIpOffset, p.ipVersion);
     tunnelDepth++;
     if (proto === 4) decodeIpv4(p, d, off);
     else if (proto === 41) decodeIpv6(p, d, off);
     else if (!decodeGre(p, d, off)) {
       tunnelDepth--;
+      if (reused !== null) reused.tunnelKey = keyBefore;
       return false;
     }
     if (p.ipOffset === outerIpOffset) {
       // The inner packet did not decode: keep the outer one.
       tunnelDepth--;
+      if (reused !== null) reused.tunnelKey = keyBefore;
       return false;
     }
     if (p.tunnelDepth === undefined || p.tunnelDepth < tunnelDepth) p.tunnelDepth = tunnelDepth;
@@ -743,6 +755,8 @@ export function createFrameDecoder(
         else udpTunnelPort = 0;
         if (udpTunnelPort !== 0) udpTunnelAt = off + 8;
       }
+      // Either port a tunnel's: the connection is (or answers) a tunnel; the same for all its packets.
+      if (reused !== null && (isUdpTunnelPort(dport) || isUdpTunnelPort(sport))) reused.tunnelCarrier = true;
     } else if (proto === 1 || proto === 58) {
       if (avail < 4 || ipPayloadLen < 4) {
         truncatedTransport(p, off);
@@ -801,7 +815,10 @@ export function createFrameDecoder(
     tunnelDepth = 0;
     frame = d;
     udpTunnelAt = -1;
-    if (reused !== null) reused.tunnelKey = 0;
+    if (reused !== null) {
+      reused.tunnelKey = 0;
+      reused.tunnelCarrier = false;
+    }
     reset(p, linkType);
     switch (linkType) {
       case LINKTYPE_ETHERNET:
@@ -908,7 +925,10 @@ export function createFrameDecoder(
     reset(p, p.linkType);
     tunnelDepth = depth;
     p.tunnelDepth = depth;
-    if (reused !== null) reused.tunnelKey = key;
+    if (reused !== null) {
+      reused.tunnelKey = key;
+      reused.tunnelCarrier = false;
+    }
     if (type === 0x6558) decodeEthernet(p, d, inner);
     else if (type === GRE_IN_UDP) {
       if (!decodeGre(p, d, inner)) stats.nonIp++;

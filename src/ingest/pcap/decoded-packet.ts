@@ -86,8 +86,14 @@ export interface ReaderPacket extends DecodedPacket {
   readonly frameStart: number;
   /** The same for every packet taken from one frame (a UDP tunnel's packet, then the packets it carries). */
   readonly frameSeq: number;
-  /** Inside a GRE-in-UDP tunnel: the tunnel's identity by its outer address pair; 0 otherwise. */
+  /**
+   * Inside an IP tunnel (IP-in-IP, GRE, ERSPAN, PPTP) or a GRE-in-UDP one: the innermost tunnel's
+   * identity by its outer address pair, as Zeek tells such tunnels apart; 0 otherwise (inside a VXLAN,
+   * Geneve, GTP-U or AYIYA tunnel the tunnel is the UDP connection of the packet handed over before).
+   */
   readonly tunnelKey: number;
+  /** A UDP packet on a tunnel's port (VXLAN, Geneve, GRE-in-UDP, GTP-U, AYIYA): the packet inside it follows. */
+  readonly tunnelCarrier: boolean;
   ipOffset: number;
   tunnelDepth: number;
 }
