@@ -239,13 +239,16 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
   let shadowFlows = 0;
 
   /**
-   * Zeek `Connection::CheckEncapsulation`: notes the tunnel `parent` (whose uid `uidOf` gives) of a packet
-   * of the connection in `slot`; past Tunnel::max_changes_per_connection changes of tunnel, history `X` (once).
+   * Zeek `Connection::CheckEncapsulation`: notes the tunnel `parent` of a packet of the connection in
+   * `slot` (an IP tunnel's `key`, or the UDP tunnel connection in `parentSlot`, whose uid is worked out
+   * only when the tunnel is new to the connection); past Tunnel::max_changes_per_connection changes of
+   * tunnel, history `X` (once).
    */
-  function noteTunnel(slot: number, parent: number, parentUid: string | null): void {
+  function noteTunnel(slot: number, parent: number, key: number, parentSlot: number): void {
     const before = tunnelParents.get(slot);
     if (before === parent) return;
     tunnelParents.set(slot, parent);
+    const parentUid = key !== 0 ? createTunnelUid(key) : parentSlot >= 0 ? table.uid(parentSlot) : null;
     if (parentUid !== null) {
       const uids = tunnelParentUids.get(slot);
       if (uids === undefined) tunnelParentUids.set(slot, [parentUid]);
@@ -298,25 +301,28 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
     // A packet carried by the UDP tunnel packet just before it (same frame): dropped with it when that one's
     // checksum was bad (Zeek analyses nothing inside such a packet), else its tunnel is noted below.
     let tunnelParent = 0;
-    let tunnelParentUid: string | null = null;
+    let tunnelKey = 0;
+    let tunnelSlot = -1;
     let inTunnel = false;
     const reader = isReaderPacket(p);
     if (reader) {
       if (p.tunnelDepth > 0 && p.frameSeq === lastFrameSeq) {
         if (lastDropped) return;
         inTunnel = true;
-        // Zeek tells tunnels apart by their UDP connection, except IP and GRE ones, by their address pair.
-        if (p.tunnelKey !== 0) tunnelParent = p.tunnelKey;
-        else {
-          tunnelParent = lastKeyHash;
-          if (lastSlot >= 0) tunnelParentUid = table.uid(lastSlot);
-        }
+        // Zeek tells IP and GRE tunnels apart by their address pair (odd keys), UDP ones by their
+        // connection: here the slot's serial, beyond the 32-bit keys (its key hash if it has no slot here).
+        tunnelKey = p.tunnelKey;
+        if (tunnelKey !== 0) tunnelParent = tunnelKey;
+        else if (lastSlot >= 0) {
+          tunnelSlot = lastSlot;
+          tunnelParent = 2 ** 33 + table.u32[lastSlot * SLOT_I32 + I_SERIAL]!;
+        } else tunnelParent = lastKeyHash;
       } else if (p.tunnelDepth > 0 && p.tunnelKey !== 0) {
         // Inside an IP tunnel (IP-in-IP, GRE, ERSPAN, PPTP).
         inTunnel = true;
-        tunnelParent = p.tunnelKey;
+        tunnelKey = p.tunnelKey;
+        tunnelParent = tunnelKey;
       }
-      if (inTunnel && tunnelParentUid === null && p.tunnelKey !== 0) tunnelParentUid = createTunnelUid(p.tunnelKey);
       lastFrameSeq = p.frameSeq;
       lastSlot = -1;
       lastDropped = false;
@@ -464,7 +470,7 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
       updateRemoveAt(slot, t);
       return;
     }
-    if (inTunnel) noteTunnel(slot, tunnelParent, tunnelParentUid);
+    if (inTunnel) noteTunnel(slot, tunnelParent, tunnelKey, tunnelSlot);
     if (ticks !== null && !shadow) ticks.count(slot, fromOrig, t, p.ipLen, p, proto === PROTO_TCP || proto === PROTO_UDP ? dport : 0);
     // ConnSize counts packets and IP bytes per direction; ICMP cut short by the snap length is not counted (Zeek ICMP.cc).
     const countSize = proto !== PROTO_ICMP || p.payloadOffset + p.payloadLen <= p.capLen;

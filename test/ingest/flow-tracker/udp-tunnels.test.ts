@@ -62,6 +62,27 @@ describe('connections inside VXLAN', () => {
     expect(outer).toContainEqual([B, 48134, A, 4789, 4, 0]);
   });
 
+  it("names both tunnel connections' uids in the inner connection's tunnel_parents; the tunnels have none", async () => {
+    const flows = await flowsOf(pingThroughTwoTunnels(2));
+    const outer = flows.filter((f) => f.proto === 'udp');
+    expect(outer.map((f) => f.tunnelParents)).toEqual([undefined, undefined]);
+    expect(flows.find((f) => f.proto === 'icmp')!.tunnelParents!.sort()).toEqual(outer.map((f) => f.uid).sort());
+  });
+
+  it('a tunnel connection that timed out and started again is a new tunnel (Zeek compares their uids)', async () => {
+    // The same VXLAN 5-tuple 20 s apart with a 10 s UDP timeout: two tunnel connections, one echo connection inside.
+    const frames = [vxlanEcho(A, 38071, B, 8, 1), vxlanEcho(A, 38071, B, 8, 2)];
+    const file = pcapFile({}, frames.map((data, i) => ({ tsSec: 1_700_000_000 + i * 20, frac: 0, data })));
+    const flows: FlowRecord[] = [];
+    const source = await openByteSourceFromChunks('vxlan.pcap', [file]);
+    for await (const b of readCaptureRecords(source, { maxInvalid: 25, onWarning: () => {}, flowTracker: { udpInactivitySec: 10 } })) flows.push(...b.flows);
+    const outer = flows.filter((f) => f.proto === 'udp');
+    expect(outer).toHaveLength(2);
+    const inner = flows.filter((f) => f.proto === 'icmp');
+    expect(inner).toHaveLength(1);
+    expect(inner[0]!.tunnelParents!.sort()).toEqual(outer.map((f) => f.uid).sort());
+  });
+
   it('adds no X for 5 changes of tunnel (Tunnel::max_changes_per_connection)', async () => {
     const flows = await flowsOf(pingThroughTwoTunnels(3));
     expect(flows.find((f) => f.proto === 'icmp')).toMatchObject({ origPkts: 3, respPkts: 3, history: null });
