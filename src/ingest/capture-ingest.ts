@@ -62,6 +62,7 @@ export async function* trackCapture(
   let captureStats: CaptureStats | null = null;
   const packets = readCapturePackets(source, tracker.addPacket, {
     onWarning,
+    verifyFragmentChecksums: trackerOptions?.verifyChecksums === true,
     onStats: (s) => {
       captureStats = s;
     },

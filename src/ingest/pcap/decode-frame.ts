@@ -26,6 +26,7 @@
 import type { DecodedPacket, ReaderPacket } from './decoded-packet.js';
 import { type AddressFormatter, createAddressFormatter } from './format-address.js';
 import { IpReassembler, type IpReassemblyOptions, type ReassemblyStats } from './ip-reassembly.js';
+import { ipv4HeaderChecksumOk } from './verify-checksum.js';
 
 export const LINKTYPE_NULL = 0;
 export const LINKTYPE_ETHERNET = 1;
@@ -256,6 +257,11 @@ export interface FrameDecoderOptions {
    * header from the first one only).
    */
   reassemble?: boolean | IpReassemblyOptions;
+  /**
+   * Drop IPv4 fragments with a wrong header checksum before reassembly, as Zeek does without -C
+   * (the flow tracker's `verifyChecksums` checks whole packets itself). Default false.
+   */
+  verifyFragmentChecksums?: boolean;
 }
 
 export function createFrameDecoder(
@@ -274,6 +280,7 @@ export function createFrameDecoder(
     truncatedTransport: 0,
     unknownLinkTypes: new Map(),
   };
+  const verifyFragmentChecksums = options.verifyFragmentChecksums === true;
   const reassembler =
     options.reassemble === false ? null : new IpReassembler(typeof options.reassemble === 'object' ? options.reassemble : {}, stats);
   const { formatIpv4, formatIpv6 } = addresses;
@@ -589,6 +596,10 @@ export function createFrameDecoder(
       stats.fragments++;
       // Held for reassembly when captured whole (Zeek decodes a fragment cut by the snap length alone).
       if (reassembler !== null && off + totalLen <= n) {
+        if (verifyFragmentChecksums && !ipv4HeaderChecksumOk(d, off, ihl)) {
+          stats.fragmentsDropped++;
+          return;
+        }
         const datagram = reassembler.addIpv4(d, off, ihl, totalLen, p.tsSec);
         if (datagram !== null) decodeReassembled(p, datagram);
         return;

@@ -20,7 +20,7 @@
 export interface ReassemblyStats {
   /** Datagrams reassembled from fragments (each handed on as one packet). */
   reassembled: number;
-  /** Fragments given up: their datagram timed out, was evicted by the limits, or was malformed. */
+  /** Fragments given up: their datagram timed out, was evicted by the limits, or was malformed (or, checked, their IPv4 header checksum was wrong). */
   fragmentsDropped: number;
   /** Fragments held now, waiting for the rest of their datagram. */
   fragmentsPending: number;

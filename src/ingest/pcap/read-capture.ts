@@ -37,6 +37,8 @@ export interface ReadCaptureOptions {
   decapsulate6in4?: boolean;
   /** Reassemble IP fragments (default true); see FrameDecoderOptions. */
   reassemble?: FrameDecoderOptions['reassemble'];
+  /** Drop IPv4 fragments with a wrong header checksum before reassembly (as Zeek without -C; default false). */
+  verifyFragmentChecksums?: boolean;
 }
 
 export interface CaptureStats extends DecodeStats {
@@ -63,7 +65,11 @@ export async function* readCapturePackets(source: ByteSource, onPacket: PacketHa
         message: `${file}: link type ${linkType} is not supported; its frames are counted but not decoded`,
       }),
     undefined,
-    { decapsulate6in4: options.decapsulate6in4 ?? false, reassemble: options.reassemble ?? true },
+    {
+      decapsulate6in4: options.decapsulate6in4 ?? false,
+      reassemble: options.reassemble ?? true,
+      verifyFragmentChecksums: options.verifyFragmentChecksums ?? false,
+    },
   );
   let framer = null as RecordFramer | null;
   let format: 'pcap' | 'pcapng' = 'pcap';
@@ -206,7 +212,7 @@ export async function* readCapturePackets(source: ByteSource, onPacket: PacketHa
       message:
         options.reassemble === false
           ? `${file}: ${st.fragments} IP fragments were not reassembled (reassembly is off); later fragments are not counted in any connection`
-          : `${file}: ${unassembled} of ${st.fragments} IP fragments could not be reassembled (${st.fragmentsPending} still waiting for the rest of their datagram at the end of the input, ${st.fragmentsDropped} of datagrams that timed out, passed the reassembly limits or were malformed); they are not counted in any connection`,
+          : `${file}: ${unassembled} of ${st.fragments} IP fragments could not be reassembled (${st.fragmentsPending} still waiting for the rest of their datagram at the end of the input, ${st.fragmentsDropped} dropped: their datagram timed out, passed the reassembly limits or was malformed, or their IPv4 header checksum was wrong); they are not counted in any connection`,
     });
   }
   options.onStats?.({ ...st, packets, bytes, format });

@@ -35,6 +35,11 @@ function fold(sum: number): number {
   return sum;
 }
 
+/** Whether the IPv4 header of `ihl` bytes at `d[off]` has a right checksum. */
+export function ipv4HeaderChecksumOk(d: Uint8Array, off: number, ihl: number): boolean {
+  return fold(sumWords(d, off, off + ihl, 0)) === 0xffff;
+}
+
 /** The IPv4 header checksum; null for IPv6 (which has none) or a cut header. */
 export function verifyIpv4HeaderChecksum(p: DecodedPacket): boolean | null {
   const off = p.ipOffset ?? -1;

@@ -164,6 +164,28 @@ describe('IP fragment reassembly: IPv4', () => {
     expect(flood.d.stats.fragmentsPending + flood.d.stats.fragmentsDropped).toBe(10_000);
   });
 
+  it('with verifyFragmentChecksums, drops a fragment whose IPv4 header checksum is wrong before reassembly (Zeek without -C)', () => {
+    const frags = ipv4Fragments(udp, [
+      [0, 704, true],
+      [704, 704, false],
+    ]);
+    // The builder leaves the header checksum 0: wrong. Set it right on the second fragment only.
+    const good = frags[1]!.slice();
+    let sum = 0;
+    for (let i = 0; i < 20; i += 2) sum += (good[i]! << 8) | good[i + 1]!;
+    while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+    good[10] = (~sum & 0xffff) >> 8;
+    good[11] = ~sum & 0xff;
+    const checked = decoderFor({ verifyFragmentChecksums: true });
+    checked.feed(frags[0]!);
+    expect(checked.feed(good).isFragment).toBe(true);
+    expect(checked.d.stats).toMatchObject({ reassembled: 0, fragmentsDropped: 1, fragmentsPending: 1 });
+    // Unchecked (the default, like zeek -C) the same two make the datagram.
+    const unchecked = decoderFor();
+    unchecked.feed(frags[0]!);
+    expect(unchecked.feed(good).isFragment).toBe(false);
+  });
+
   it('with reassemble: false, decodes each fragment alone: the first keeps its transport header', () => {
     const { d, feed } = decoderFor({ reassemble: false });
     const frags = ipv4Fragments(udp, [
