@@ -64,6 +64,10 @@ const frames = [
   ethernetFrame(0x0800, ipv4Packet({ src: '10.0.0.1', dst: '10.0.0.2', proto: 6 }, tcpSegment({ srcPort: 40000, dstPort: 53, flags: 0x18, payload: concatBytes([u16be(dnsQuery.length), dnsQuery]) }))),
   ethernetFrame(0x86dd, ipv6Packet('2001:db8::1', '2001:db8::2', 0, icmpMessage(128, 0, 1, 2, new Uint8Array(24)), concatBytes([bytes(58, 0), new Uint8Array(6)]))),
   ethernetFrame(0x0800, ipv4Packet({ src: '10.0.0.1', dst: '10.0.0.2', proto: 1, frag: 0x2000 }, icmpMessage(8, 0, 7, 9, new Uint8Array(40)))),
+  // The rest of that echo's datagram (offset 48), so mutations reach reassembly; and an IPv6 fragment pair.
+  ethernetFrame(0x0800, ipv4Packet({ src: '10.0.0.1', dst: '10.0.0.2', proto: 1, frag: 6 }, new Uint8Array(20))),
+  ethernetFrame(0x86dd, ipv6Packet('2001:db8::1', '2001:db8::2', 44, udpDatagram(5000, 53, dnsQuery).subarray(0, 16), bytes(17, 0, 0, 1, 0, 0, 0, 7))),
+  ethernetFrame(0x86dd, ipv6Packet('2001:db8::1', '2001:db8::2', 44, udpDatagram(5000, 53, dnsQuery).subarray(16), bytes(17, 0, 0, 16, 0, 0, 0, 7))),
 ];
 
 function baseInputs(): { name: string; bytes: Uint8Array }[] {
@@ -171,6 +175,13 @@ async function runOnce(input: Uint8Array, chunkSize: number): Promise<{ packets:
 }
 
 describe('fuzz: capture reader and decoder', () => {
+  it('starts from captures the whole decoder handles, IP reassembly included', async () => {
+    let stats: { reassembled: number } | null = null;
+    const source = await openByteSourceFromChunks('le-us.pcap', rechunk([baseInputs()[0]!.bytes], 65536));
+    for await (const _ of readCapturePackets(source, () => {}, { onWarning: () => {}, onStats: (s) => (stats = s) }));
+    expect(stats).toMatchObject({ reassembled: 2 });
+  });
+
   it('completes or throws FlowhoundError on 2000 seeded mutations, within bounds', async () => {
     const rnd = createSeededRandom(0xf10a);
     const inputs = baseInputs();
