@@ -4,7 +4,10 @@
  * identification), until the datagram is whole; the whole datagram is then
  * decoded and counted as one packet, with its full IP length, at the time
  * of the fragment that completed it. Where fragments overlap, the bytes that
- * came first are kept (Zeek's reassembler keeps old data too).
+ * came first are kept (Zeek's reassembler keeps old data too); a fragment
+ * reaching past the "last" one's end extends the datagram, and data
+ * contiguous from 0 up to the length makes it whole even with pieces beyond
+ * a hole (Zeek's `FragReassembler::AddFragment` and `BlockInserted`).
  *
  * Held state is bounded, where Zeek's is not (its `frag_timeout` is 0, never):
  * a datagram not complete `timeoutSec` after its first fragment (event
@@ -43,9 +46,11 @@ const MAX_IP_LENGTH = 65535;
 interface PendingDatagram {
   firstTs: number;
   /**
-   * The first fragment's header, once seen: the IPv4 header (options
-   * included), or the IPv6 header with the extension headers before the
-   * Fragment header.
+   * The header of the fragment at offset 0, once seen: the IPv4 header
+   * (options included), or the IPv6 header with the extension headers
+   * before the Fragment header. (Zeek copies the first fragment to arrive;
+   * the two differ only where a datagram's fragments carry different
+   * options. Zeek too takes the IPv6 next header from offset 0.)
    */
   header: Uint8Array | null;
   /** IPv6: where in `header` the next-header byte naming the Fragment header is; what the datagram's is. */
