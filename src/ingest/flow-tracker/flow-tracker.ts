@@ -218,12 +218,8 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
     maxLiveFlows: 0,
   };
 
-  /**
-   * The reader's last packet: its frame, its connection key's hash and slot (-1 when it has none here),
-   * and whether its checksum was bad.
-   */
+  /** The reader's last packet: its frame, its connection's slot (-1 when it has none here), and whether its checksum was bad. */
   let lastFrameSeq = -1;
-  let lastKeyHash = 0;
   let lastSlot = -1;
   let lastDropped = false;
   /**
@@ -239,21 +235,22 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
   let shadowFlows = 0;
 
   /**
-   * Zeek `Connection::CheckEncapsulation`: notes the tunnel `parent` of a packet of the connection in
-   * `slot` (an IP tunnel's `key`, or the UDP tunnel connection in `parentSlot`, whose uid is worked out
-   * only when the tunnel is new to the connection); past Tunnel::max_changes_per_connection changes of
-   * tunnel, history `X` (once).
+   * Zeek `Connection::CheckEncapsulation`: notes the tunnel of a packet of the connection in `slot`, an
+   * IP or GRE tunnel by its address-pair `key` or else the UDP tunnel connection in `parentSlot`. Zeek
+   * tells IP and GRE tunnels apart by their address pair (the keys are odd 32-bit numbers), UDP ones by
+   * their connection (here its slot's serial, beyond 32 bits). The tunnel's uid is worked out only when
+   * the tunnel is new to the connection; past Tunnel::max_changes_per_connection changes of tunnel,
+   * history `X` (once).
    */
-  function noteTunnel(slot: number, parent: number, key: number, parentSlot: number): void {
+  function noteTunnel(slot: number, key: number, parentSlot: number): void {
+    const parent = key !== 0 ? key : 2 ** 33 + table.u32[parentSlot * SLOT_I32 + I_SERIAL]!;
     const before = tunnelParents.get(slot);
     if (before === parent) return;
     tunnelParents.set(slot, parent);
-    const parentUid = key !== 0 ? createTunnelUid(key) : parentSlot >= 0 ? table.uid(parentSlot) : null;
-    if (parentUid !== null) {
-      const uids = tunnelParentUids.get(slot);
-      if (uids === undefined) tunnelParentUids.set(slot, [parentUid]);
-      else if (!uids.includes(parentUid)) uids.push(parentUid);
-    }
+    const parentUid = key !== 0 ? createTunnelUid(key) : table.uid(parentSlot);
+    const uids = tunnelParentUids.get(slot);
+    if (uids === undefined) tunnelParentUids.set(slot, [parentUid]);
+    else if (!uids.includes(parentUid)) uids.push(parentUid);
     if (before === undefined) return;
     const changes = tunnelChanges.get(slot) ?? 0;
     if (changes < MAX_TUNNEL_CHANGES) tunnelChanges.set(slot, changes + 1);
@@ -298,30 +295,19 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
 
   function addPacket(p: DecodedPacket): void {
     stats.packets++;
-    // A packet carried by the UDP tunnel packet just before it (same frame): dropped with it when that one's
-    // checksum was bad (Zeek analyses nothing inside such a packet), else its tunnel is noted below.
-    let tunnelParent = 0;
+    // The packet's innermost tunnel, noted below: an IP or GRE tunnel's address-pair key, or else the UDP
+    // tunnel connection of the packet just before it (same frame), with which it is dropped when that
+    // one's checksum was bad (Zeek analyses nothing inside such a packet).
     let tunnelKey = 0;
     let tunnelSlot = -1;
-    let inTunnel = false;
     const reader = isReaderPacket(p);
     if (reader) {
-      if (p.tunnelDepth > 0 && p.frameSeq === lastFrameSeq) {
-        if (lastDropped) return;
-        inTunnel = true;
-        // Zeek tells IP and GRE tunnels apart by their address pair (odd keys), UDP ones by their
-        // connection: here the slot's serial, beyond the 32-bit keys (its key hash if it has no slot here).
+      if (p.tunnelDepth > 0) {
         tunnelKey = p.tunnelKey;
-        if (tunnelKey !== 0) tunnelParent = tunnelKey;
-        else if (lastSlot >= 0) {
-          tunnelSlot = lastSlot;
-          tunnelParent = 2 ** 33 + table.u32[lastSlot * SLOT_I32 + I_SERIAL]!;
-        } else tunnelParent = lastKeyHash;
-      } else if (p.tunnelDepth > 0 && p.tunnelKey !== 0) {
-        // Inside an IP tunnel (IP-in-IP, GRE, ERSPAN, PPTP).
-        inTunnel = true;
-        tunnelKey = p.tunnelKey;
-        tunnelParent = tunnelKey;
+        if (p.frameSeq === lastFrameSeq) {
+          if (lastDropped) return;
+          if (tunnelKey === 0) tunnelSlot = lastSlot;
+        }
       }
       lastFrameSeq = p.frameSeq;
       lastSlot = -1;
@@ -410,10 +396,7 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
     const hash = forward ? hashFlowKey(ipProto, hs, kpa, hd, kpb, oneWay) : hashFlowKey(ipProto, hd, kpa, hs, kpb, oneWay);
     // Zeek: a packet with a bad transport checksum makes or finds its connection but is neither counted nor analysed.
     const badChecksum = verifyChecksums && proto !== PROTO_OTHER && verifyTransportChecksum(p) === false;
-    if (reader) {
-      lastKeyHash = hash;
-      lastDropped = badChecksum;
-    }
+    if (reader) lastDropped = badChecksum;
     // The share by the hash's high bits (the index slots by its low bits). A UDP tunnel's connection is
     // followed by every share as a shadow (not reported but by its own share): the connections inside
     // it, in any share, name its uid in their tunnel parents.
@@ -470,7 +453,7 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
       updateRemoveAt(slot, t);
       return;
     }
-    if (inTunnel) noteTunnel(slot, tunnelParent, tunnelKey, tunnelSlot);
+    if (tunnelKey !== 0 || tunnelSlot >= 0) noteTunnel(slot, tunnelKey, tunnelSlot);
     if (ticks !== null && !shadow) ticks.count(slot, fromOrig, t, p.ipLen, p, proto === PROTO_TCP || proto === PROTO_UDP ? dport : 0);
     // ConnSize counts packets and IP bytes per direction; ICMP cut short by the snap length is not counted (Zeek ICMP.cc).
     const countSize = proto !== PROTO_ICMP || p.payloadOffset + p.payloadLen <= p.capLen;

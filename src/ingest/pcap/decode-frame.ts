@@ -140,8 +140,9 @@ class ReusedPacket implements DecodedPacket {
   /** Counts the frames decoded into this object: the packets of one frame (a UDP tunnel and what it carries) share it. */
   frameSeq = 0;
   /**
-   * For a packet taken out of a GRE-in-UDP tunnel, the tunnel's identity as Zeek compares GRE tunnels (the
-   * outer address pair, either way round); 0 otherwise, where the tunnel is the outer UDP connection.
+   * Inside an IP tunnel (IP-in-IP, GRE, ERSPAN, PPTP) or a GRE-in-UDP one, the innermost tunnel's identity
+   * as Zeek compares such tunnels (the outer address pair, either way round); 0 otherwise, where the
+   * tunnel (if any) is the outer UDP connection.
    */
   tunnelKey = 0;
   /** A UDP packet on a tunnel's port (VXLAN, Geneve, GTP-U, ...): its connection is the tunnel of what it carries. */
