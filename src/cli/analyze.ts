@@ -115,7 +115,7 @@ export async function runAnalyze(args: AnalyzeArgs, io: AnalyzeIo): Promise<numb
   const started = performance.now();
   if (args.inputs.length === 0) throw new UsageError('name at least one INPUT: a capture, a Zeek log or CSV export, a .gz, or - for standard input');
   const settings = settingsFromArgs(args, args.config);
-  const ruleFile = args.rules ? loadRulesFile(args.rules) : null;
+  const ruleFile = args.rules ? loadRulesFile(args.rules, settings.policyMaxRules) : null;
   const rules = combineRules(defaultPolicyRules(), ruleFile);
   const warningsByCode: Record<string, number> = {};
   let warnings = 0;

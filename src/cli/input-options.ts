@@ -7,6 +7,7 @@ import type { Argv } from 'yargs';
 import { INPUT_FORMATS, type InputFormat } from '../ingest/detect.js';
 import { parseCsvMap } from '../ingest/csv/csv-map.js';
 import { DEFAULT_MAX_INVALID, type ReadOptions } from '../ingest/read-input.js';
+import { escapeControl } from '../text/escape-control.js';
 import type { IngestWarning } from '../types.js';
 import { UsageError } from './usage-error.js';
 
@@ -60,9 +61,13 @@ function parseThreads(v: string): number | 'auto' {
   return n;
 }
 
-/** A warning as one stderr line: readers put the file and position in the message; add them when one did not. */
+/**
+ * A warning as one stderr line: readers put the file and position in the
+ * message; add them when one did not. File names and values quoted from the
+ * input are attacker-controlled: control bytes are escaped (escape-control.ts).
+ */
 export function formatWarning(w: IngestWarning): string {
-  if (w.message.startsWith(w.file)) return w.message;
+  if (w.message.startsWith(w.file)) return escapeControl(w.message);
   const where = w.line !== undefined ? `:${w.line}` : w.offset !== undefined ? `: byte ${w.offset}` : '';
-  return `${w.file}${where}: ${w.message}`;
+  return escapeControl(`${w.file}${where}: ${w.message}`);
 }

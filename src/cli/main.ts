@@ -15,6 +15,7 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { isFlowhoundError } from '../errors.js';
+import { escapeControl, escapeControlKeepNewlines } from '../text/escape-control.js';
 import { commands } from './commands.js';
 import { UsageError } from './usage-error.js';
 
@@ -39,14 +40,15 @@ async function main(argv: string[]): Promise<number> {
     await parser.parseAsync();
   } catch (e) {
     if (e instanceof UsageError) {
-      process.stderr.write(`flowhound: ${e.message}\n`);
+      process.stderr.write(`flowhound: ${escapeControlKeepNewlines(e.message)}\n`);
       return 2;
     }
     if (isFlowhoundError(e)) {
-      process.stderr.write(`flowhound: ${e.message}\n`);
+      // Messages quote file names and input values: one line, control bytes escaped.
+      process.stderr.write(`flowhound: ${escapeControl(e.message)}\n`);
       return e.code === 'USAGE' ? 2 : 1;
     }
-    process.stderr.write(`flowhound: internal error: ${(e as Error)?.stack ?? String(e)}\n`);
+    process.stderr.write(`flowhound: internal error: ${escapeControlKeepNewlines((e as Error)?.stack ?? String(e))}\n`);
     return 1;
   }
   return process.exitCode === undefined ? 0 : Number(process.exitCode);
@@ -57,7 +59,7 @@ main(hideBin(process.argv)).then(
     process.exitCode = code;
   },
   (e) => {
-    process.stderr.write(`flowhound: internal error: ${(e as Error)?.stack ?? String(e)}\n`);
+    process.stderr.write(`flowhound: internal error: ${escapeControlKeepNewlines((e as Error)?.stack ?? String(e))}\n`);
     process.exitCode = 1;
   },
 );

@@ -4,6 +4,7 @@
  * invalid input, late records, and which model and backend ran.
  */
 import type { RunCounters } from '../detect/run-detectors.js';
+import { escapeControl } from '../text/escape-control.js';
 
 export interface RunSummary {
   inputs: readonly string[];
@@ -37,7 +38,7 @@ export function formatRunSummary(s: RunSummary): string {
   const total = Object.values(c.findingsByKind).reduce((a, b) => a + b, 0);
   const span = c.firstTs !== null && c.lastTs !== null ? `${fmtTime(c.firstTs)} … ${fmtTime(c.lastTs)} (${Math.round((c.lastTs - c.firstTs) * 10) / 10} s)` : 'no records';
   const lines = [
-    `flowhound analyze: ${s.inputs.length} input${s.inputs.length === 1 ? '' : 's'}: ${s.inputs.join(', ')}`,
+    `flowhound analyze: ${s.inputs.length} input${s.inputs.length === 1 ? '' : 's'}: ${s.inputs.map(escapeControl).join(', ')}`,
     `  records:   flows ${c.flows}, dns ${c.dns}, packet ticks ${c.ticks}, icmp echoes ${c.echoes} (${c.batches} batches)`,
     `  time span: ${span}`,
     `  findings:  ${total}${total ? ` (${fmtCounts(c.findingsByKind)}; ${fmtCounts(c.findingsBySeverity)})` : ''}${s.suppressed ? `, ${s.suppressed} repeats suppressed` : ''}`,
@@ -55,7 +56,7 @@ export function formatRunSummary(s: RunSummary): string {
       );
     }
   }
-  lines.push(`  rules:     ${s.rules} policy rules${s.rulesFile ? ` (shipped + ${s.rulesFile})` : ' (shipped)'}${s.configFile ? `; config ${s.configFile}` : ''}`);
+  lines.push(`  rules:     ${s.rules} policy rules${s.rulesFile ? ` (shipped + ${escapeControl(s.rulesFile)})` : ' (shipped)'}${s.configFile ? `; config ${escapeControl(s.configFile)}` : ''}`);
   lines.push(`  elapsed:   ${s.elapsedSec.toFixed(2)} s`);
   return `${lines.join('\n')}\n`;
 }

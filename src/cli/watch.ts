@@ -19,6 +19,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
+import { escapeControl } from '../text/escape-control.js';
 import type { Settings } from '../config/settings.js';
 import { SETTING_SPECS } from '../config/settings.js';
 import { createRuleDetectors } from '../detect/create-rule-detectors.js';
@@ -180,10 +181,10 @@ export async function runWatch(args: WatchArgs, io: WatchIo): Promise<number> {
   const settings: Settings = settingsFromArgs(args, args.config);
   // --lateness drives the rate detector's lateness unless that is set on its own.
   if (args['rate-lateness-sec'] === undefined) settings.rateLatenessSec = latenessSec;
-  const rules = combineRules(defaultPolicyRules(), args.rules ? loadRulesFile(args.rules) : null);
+  const rules = combineRules(defaultPolicyRules(), args.rules ? loadRulesFile(args.rules, settings.policyMaxRules) : null);
   const backend: BackendName | undefined = args.backend !== undefined && isBackendName(args.backend) ? args.backend : undefined;
   const warn = (m: string): void => {
-    io.stderr.write(`flowhound: warning: ${m}\n`);
+    io.stderr.write(`flowhound: warning: ${escapeControl(m)}\n`);
   };
 
   // State.
@@ -243,7 +244,7 @@ export async function runWatch(args: WatchArgs, io: WatchIo): Promise<number> {
     read: readOptions,
     onReopen: (e) => {
       reopens[e.kind]++;
-      if (!args.quiet) io.stderr.write(`flowhound: ${e.path}: ${e.kind === 'rotation' ? 'rotated, following the new file' : 'truncated, reading from the start'}\n`);
+      if (!args.quiet) io.stderr.write(`flowhound: ${escapeControl(e.path)}: ${e.kind === 'rotation' ? 'rotated, following the new file' : 'truncated, reading from the start'}\n`);
     },
   });
 

@@ -4,31 +4,21 @@
  * camelCase names are accepted too) to numbers. Unknown keys and bad values
  * are refused with the file, the key and the problem.
  */
-import { readFileSync } from 'node:fs';
-import { parseDocument } from 'yaml';
 import { FlowhoundError } from '../errors.js';
+import { parseYamlText, readBoundedText } from './parse-yaml.js';
 import { checkSettingValue, findSettingSpec, type Settings } from './settings.js';
+
+/** A settings file names a few dozen numbers: 1 MiB is far beyond any real one. */
+export const MAX_CONFIG_BYTES = 1 << 20;
 
 /** Reads and validates a config file; returns the settings it sets. */
 export function loadConfigFile(path: string): Partial<Settings> {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new FlowhoundError('CONFIG_INVALID', `${path}: cannot read the config file: ${(e as Error).message}`, { file: path }, { cause: e });
-  }
-  return parseConfigText(text, path);
+  return parseConfigText(readBoundedText(path, MAX_CONFIG_BYTES, 'CONFIG_INVALID', 'config file'), path);
 }
 
 /** Parses config text (JSON or YAML); `file` names it in errors. */
 export function parseConfigText(text: string, file: string): Partial<Settings> {
-  const doc = parseDocument(text, { prettyErrors: false });
-  const first = doc.errors[0];
-  if (first) {
-    const line = first.linePos?.[0]?.line;
-    throw new FlowhoundError('CONFIG_INVALID', `${file}${line ? `:${line}` : ''}: not valid YAML/JSON: ${first.message.split('\n')[0]}`, line ? { file, line } : { file });
-  }
-  const data: unknown = doc.toJS();
+  const data: unknown = parseYamlText(text, file, 'CONFIG_INVALID');
   if (data === null || data === undefined) return {};
   if (typeof data !== 'object' || Array.isArray(data)) {
     throw new FlowhoundError('CONFIG_INVALID', `${file}: expected a mapping of setting names to numbers, got ${Array.isArray(data) ? 'a list' : typeof data}`, { file });

@@ -69,6 +69,9 @@ export interface Settings {
   rateKeyIdleSec: number;
   rateMinConnections: number;
 
+  /** Most port-policy rules a --rules file may hold (bounds parse memory and per-record matching). */
+  policyMaxRules: number;
+
   suppressionSec: number;
   suppressionRepeatFactor: number;
   idBucketSec: number;
@@ -142,6 +145,8 @@ export const SETTING_SPECS: readonly SettingSpec[] = [
   { name: 'rateMaxKeys', flag: 'rate-max-keys', default: 200000, integer: true, min: 100, description: 'most (host, port) keys held at once', source: 'flowhound memory bound' },
   { name: 'rateKeyIdleSec', flag: 'rate-key-idle-sec', default: 3600, integer: false, min: 1, description: 'a (host, port) without traffic this long is forgotten, baseline included', source: 'Slips time window (1 h)' },
   { name: 'rateMinConnections', flag: 'rate-min-connections', default: 10, integer: true, min: 1, description: 'rate.spike: connections (flows) that start during the spike; fewer is a transfer, a call or a stream, not a flood', source: 'flowhound: a flood opens many connections (a SYN flood one per packet); one or a few busy connections are a bulk transfer or media stream' },
+  // --- port policy ---
+  { name: 'policyMaxRules', flag: 'policy-max-rules', default: 1000, integer: true, min: 1, max: 1000000, description: 'most rules a --rules file may hold; a larger file (or one over this many KiB) is refused before it is parsed, since every flow is matched against every rule', source: 'flowhound memory and CPU bound (Suricata loads tens of thousands of signatures with a compiled matcher; flowhound matches rules one by one)' },
   // --- scoring ---
   { name: 'suppressionSec', flag: 'suppression-sec', default: 3600, integer: false, min: 0, description: 'a finding repeats at most once per this interval per (kind, source, target), unless its count grew tenfold', source: 'Slips time window (1 h) and its log-scale evidence repetition' },
   { name: 'suppressionRepeatFactor', flag: 'suppression-repeat-factor', default: 10, integer: false, min: 1, description: 'a repeat inside the suppression interval is written anyway once its count reached this many times the last written one', source: "Slips' log-scale evidence repetition (one order of magnitude)" },

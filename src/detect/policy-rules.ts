@@ -32,8 +32,8 @@
  * hold). Flow records carry per-connection payload totals, not per-packet
  * sizes, so "payload ≥ 1024 bytes" means the side sent at least that much.
  */
-import { readFileSync } from 'node:fs';
-import { parseDocument } from 'yaml';
+import { parseYamlText, readBoundedText } from '../config/parse-yaml.js';
+import { DEFAULT_SETTINGS } from '../config/settings.js';
 import { FlowhoundError } from '../errors.js';
 import { isSeverity } from '../score/severity.js';
 import type { FlowRecord, Proto, Severity } from '../types.js';
@@ -94,26 +94,22 @@ const DIRECTIONS: readonly Direction[] = ['outbound', 'inbound', 'internal', 'ex
 const CONN_STATES = new Set(['S0', 'S1', 'SF', 'REJ', 'S2', 'S3', 'RSTO', 'RSTR', 'RSTOS0', 'RSTRH', 'SH', 'SHR', 'OTH']);
 const ESTABLISHED_STATES = new Set(['S1', 'S2', 'S3', 'SF', 'RSTO', 'RSTR']);
 
-/** Reads and validates a rules file. */
-export function loadRulesFile(path: string): RuleSet {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new FlowhoundError('RULES_INVALID', `${path}: cannot read the rules file: ${(e as Error).message}`, { file: path }, { cause: e });
-  }
-  return parseRules(text, path);
+/** Bytes a rules file may have per allowed rule (a rule in YAML is 100-300 bytes). */
+export const RULES_FILE_BYTES_PER_RULE = 1024;
+
+/**
+ * Reads and validates a rules file of at most `maxRules` rules (the
+ * `policy-max-rules` setting) and `maxRules` KiB: both are checked before
+ * the rules are built, the size before the file is parsed.
+ */
+export function loadRulesFile(path: string, maxRules: number = DEFAULT_SETTINGS.policyMaxRules): RuleSet {
+  const text = readBoundedText(path, maxRules * RULES_FILE_BYTES_PER_RULE, 'RULES_INVALID', `rules file (--policy-max-rules ${maxRules} allows ${maxRules} KiB)`);
+  return parseRules(text, path, maxRules);
 }
 
 /** Parses and validates rules text (JSON or YAML); `file` names it in errors. */
-export function parseRules(text: string, file: string): RuleSet {
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
-  const first = doc.errors[0];
-  if (first) {
-    const line = first.linePos?.[0]?.line;
-    throw new FlowhoundError('RULES_INVALID', `${file}${line ? `:${line}` : ''}: not valid YAML/JSON: ${first.message.split('\n')[0]}`, line ? { file, line } : { file });
-  }
-  const data: unknown = doc.toJS();
+export function parseRules(text: string, file: string, maxRules: number = DEFAULT_SETTINGS.policyMaxRules): RuleSet {
+  const data: unknown = parseYamlText(text, file, 'RULES_INVALID');
   let list: unknown;
   let includeDefaults = true;
   if (Array.isArray(data)) list = data;
@@ -132,6 +128,9 @@ export function parseRules(text: string, file: string): RuleSet {
     throw new FlowhoundError('RULES_INVALID', `${file}: expected a list of rules or a mapping with "rules", got ${data === null ? 'nothing' : typeof data}`, { file });
   }
   if (!Array.isArray(list)) throw new FlowhoundError('RULES_INVALID', `${file}: "rules" must be a list, got ${typeof list}`, { file });
+  if (list.length > maxRules) {
+    throw new FlowhoundError('RULES_INVALID', `${file}: ${list.length} rules, more than the ${maxRules} allowed (--policy-max-rules)`, { file, rules: list.length, maxRules });
+  }
   const rules: PolicyRule[] = [];
   const seen = new Set<string>();
   list.forEach((raw, i) => {

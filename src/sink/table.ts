@@ -2,8 +2,10 @@
  * Findings as a table for a terminal: time (UTC), severity, kind,
  * source → destination:port/proto, summary. Rows are written as findings
  * arrive (the header first), so a long run shows them as they happen; the
- * summary column is not cut, the terminal wraps it.
+ * summary column is not cut, the terminal wraps it. Text from the traffic
+ * (addresses, the summary's DNS names) has its control bytes escaped.
  */
+import { escapeControl } from '../text/escape-control.js';
 import type { Finding } from '../types.js';
 import { finishOutput, type Sink, type TextOutput } from './sink.js';
 
@@ -15,8 +17,8 @@ export function formatTableTime(tsSec: number): string {
 }
 
 export function formatFlowColumn(f: Finding): string {
-  const src = f.src ?? '*';
-  const dst = f.dst ?? '*';
+  const src = escapeControl(f.src ?? '*');
+  const dst = escapeControl(f.dst ?? '*');
   const host = dst.includes(':') ? `[${dst}]` : dst;
   let target = host;
   if (f.port !== null && f.proto !== 'icmp') target = `${host}:${f.port}`;
@@ -30,7 +32,7 @@ function pad(s: string, n: number): string {
 }
 
 export function formatTableRow(f: Finding): string {
-  return `${pad(formatTableTime(f.ts), COLUMNS.time)}${pad(f.severity, COLUMNS.severity)}${pad(f.kind, COLUMNS.kind)}${pad(formatFlowColumn(f), COLUMNS.flow)}${f.summary}`;
+  return `${pad(formatTableTime(f.ts), COLUMNS.time)}${pad(f.severity, COLUMNS.severity)}${pad(f.kind, COLUMNS.kind)}${pad(formatFlowColumn(f), COLUMNS.flow)}${escapeControl(f.summary)}`;
 }
 
 export function createTableSink(out: TextOutput, options: { endOutput?: boolean } = {}): Sink {

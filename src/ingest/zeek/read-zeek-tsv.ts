@@ -112,6 +112,7 @@ export async function* readZeekTsv(source: ByteSource, options: ReadOptions, sta
       });
     }
     const names: readonly string[] = kind === 'conn' ? CONN_COLUMNS : DNS_COLUMNS;
+    warnBadFieldNames(file, lineNo, fields, options.onWarning);
     const slots = new Uint8Array(fields.length);
     fields.forEach((f, i) => {
       slots[i] = names.indexOf(f) + 1;
@@ -208,6 +209,27 @@ export async function* readZeekTsv(source: ByteSource, options: ReadOptions, sta
   if (!sawHeader) {
     throw new FlowhoundError('ZEEK_NO_HEADER', `${file}: no #fields header found: not a Zeek TSV log`, { file });
   }
+}
+
+/**
+ * Zeek writes field names of letters, digits, `_` and `.`: a name holding
+ * control bytes (NUL padding, an escape sequence) is a damaged or forged
+ * header, and that column's values cannot be read. Said once per column,
+ * with its position and the name cut to 40 characters (the caller escapes
+ * control bytes before printing).
+ */
+function warnBadFieldNames(file: string, lineNo: number, fields: readonly string[], onWarning: ReadOptions['onWarning']): void {
+  fields.forEach((f, i) => {
+    const controls = f.match(/[\x00-\x1f\x7f]/g);
+    if (controls === null) return;
+    const shown = f.length > 40 ? `${f.slice(0, 40)}… (${f.length} characters)` : f;
+    onWarning({
+      code: 'ZEEK_BAD_FIELD_NAME',
+      file,
+      line: lineNo,
+      message: `${file}:${lineNo}: #fields column ${i + 1} is named "${shown}", which holds ${controls.length} control byte(s); its values are not read`,
+    });
+  });
 }
 
 function isBlankThenHash(text: string, start: number, end: number): boolean {
