@@ -1,0 +1,531 @@
+/**
+ * Collects what the HTML report shows beyond the findings, from the same
+ * batches the detectors see, in bounded memory:
+ *
+ * 1. Packet rates per (destination host, port, proto): exact per-second
+ *    counts from PacketTicks (captures); from flow logs each flow's
+ *    originator packets are spread over its duration (a key with ticks
+ *    ignores flows, as the rate-spike detector does). Every pair's total is
+ *    counted (up to `maxRateKeys` pairs, then pairs without a series are
+ *    forgotten); a pair gets a series once it has received
+ *    `rateSeriesMinPkts` packets, at most `maxRateSeries` at once — when
+ *    full, the less busy half is dropped and the admission bar rises to
+ *    their median total.
+ * 2. Failed or unanswered attempts per source (the scan detector's
+ *    definition, src/detect/failed-attempt.ts), for the scan charts: at most
+ *    `maxScanSources` sources (the half with fewest attempts is dropped when
+ *    full), each keeping every `stride`-th attempt up to
+ *    `maxScanPointsPerSource` (the stride doubles when full).
+ * 3. DNS per registered domain (public suffix list via tldts, as the tunnel
+ *    detector keys it): queries, unique names (saturating), clients, record
+ *    types, NXDOMAIN, query-length and longest-label-entropy histograms, a
+ *    few sample names. At most `maxDomains` (the half with fewest queries
+ *    is dropped when full).
+ * 4. Exposure: established sessions (src/detect/policy-rules.ts
+ *    isEstablished) to the watch-list ports and the policy rules' ports, per
+ *    (host, port, proto): sessions, first/last seen, payload bytes, clients.
+ * 5. Findings: every finding counted per kind over time and per incident
+ *    group (source); the first `maxFindings` kept with their evidence.
+ * 6. Model scores per port over time, when the model reports per-window
+ *    scores (`addWindowScores`).
+ *
+ * Every series lives on one self-coarsening time axis (time-axis.ts).
+ */
+import { getDomain } from 'tldts';
+import { isFailedAttempt } from '../detect/failed-attempt.js';
+import { shannonEntropyBits } from '../detect/label-entropy.js';
+import { isEstablished, type PolicyRule } from '../detect/policy-rules.js';
+import { severityRank } from '../score/severity.js';
+import { type Finding, type Proto, type RecordBatch, SEVERITY_ORDER, type Severity } from '../types.js';
+import {
+  DEFAULT_REPORT_LIMITS,
+  type DomainStats,
+  ENTROPY_BINS,
+  type ExposedService,
+  type IncidentGroup,
+  LENGTH_BINS,
+  type ModelScoreSeries,
+  type RateSeries,
+  type ReportAggregate,
+  type ReportLimits,
+  type ScanAttempts,
+} from './report-data.js';
+import { type AxisSeries, createTimeAxis } from './time-axis.js';
+
+/** Service ports whose established sessions the exposure section lists (the brief's watch list plus SSH). */
+export const EXPOSURE_PORTS: readonly number[] = [22, 23, 135, 139, 445, 502, 2012, 3389, 4840, 5900];
+
+/** One per-window model score, as a model detector may report it. */
+export interface WindowScorePoint {
+  startSec: number;
+  proto: string;
+  port: number;
+  model: string;
+  score: number;
+  threshold: number;
+}
+
+export interface ReportAggregator {
+  push(batch: RecordBatch): void;
+  addFindings(findings: readonly Finding[]): void;
+  addWindowScores(points: readonly WindowScorePoint[]): void;
+  /** The aggregate so far (the aggregator may keep being fed). */
+  snapshot(): ReportAggregate;
+}
+
+const TLDTS_OPTIONS = { allowPrivateDomains: true, validateHostname: false, extractHostname: false } as const;
+
+interface RateKey {
+  dst: string;
+  port: number;
+  proto: Proto;
+  total: number;
+  hasTicks: boolean;
+  series: (AxisSeries & { sinceSec: number }) | null;
+  curSec: number;
+  curPkts: number;
+}
+
+interface DomainAgg {
+  domain: string;
+  queries: number;
+  names: Set<string>;
+  clients: Set<string>;
+  moreClients: number;
+  qtypes: Record<string, number>;
+  nxdomain: number;
+  lengthSum: number;
+  maxLength: number;
+  entropySum: number;
+  lengthHist: number[];
+  entropyHist: number[];
+  samples: string[];
+  firstTs: number;
+  lastTs: number;
+}
+
+interface ExposedAgg {
+  host: string;
+  port: number;
+  proto: Proto;
+  sessions: number;
+  firstTs: number;
+  lastTs: number;
+  origBytes: number;
+  respBytes: number;
+  clients: Set<string>;
+  moreClients: number;
+}
+
+const MAX_CLIENTS_LISTED = 16;
+const MAX_SAMPLES = 6;
+const MAX_TARGETS_PER_INCIDENT = 40;
+
+export interface ReportAggregatorOptions {
+  limits?: Partial<ReportLimits>;
+  /** Policy rules whose service/destination ports join the exposure watch list. */
+  rules?: readonly PolicyRule[];
+  /** The scan detector's probe size for flows without a state (setting scanProbeMaxPkts). */
+  probeMaxPkts?: number;
+  /** Whether a model runs (the model section says so otherwise). */
+  modelUsed?: boolean;
+}
+
+export function createReportAggregator(options: ReportAggregatorOptions = {}): ReportAggregator {
+  const lim: ReportLimits = { ...DEFAULT_REPORT_LIMITS, ...options.limits };
+  const axis = createTimeAxis(lim.timeBuckets);
+  const exposurePorts = new Set<number>(EXPOSURE_PORTS);
+  for (const r of options.rules ?? []) {
+    for (const ranges of [r.match.servicePort, r.match.dstPort, r.match.srcPort]) {
+      for (const pr of ranges ?? []) if (pr.hi - pr.lo < 64) for (let p = pr.lo; p <= pr.hi; p++) exposurePorts.add(p);
+    }
+  }
+
+  // 1. rates
+  const rateKeys = new Map<string, RateKey>();
+  let rateSeriesCount = 0;
+  let rateAdmitPkts = lim.rateSeriesMinPkts;
+  let pairsForgotten = 0;
+  let seriesDropped = 0;
+
+  function rateKey(dst: string, port: number, proto: Proto): RateKey {
+    const id = `${dst}|${port}|${proto}`;
+    let k = rateKeys.get(id);
+    if (k === undefined) {
+      if (rateKeys.size >= lim.maxRateKeys) forgetRateKeys();
+      k = { dst, port, proto, total: 0, hasTicks: false, series: null, curSec: Number.NaN, curPkts: 0 };
+      rateKeys.set(id, k);
+    }
+    return k;
+  }
+
+  function forgetRateKeys(): void {
+    for (const [id, k] of rateKeys) {
+      if (k.series === null) {
+        rateKeys.delete(id);
+        pairsForgotten++;
+      }
+    }
+  }
+
+  function admit(k: RateKey, tsSec: number): void {
+    if (k.series !== null || k.total < rateAdmitPkts) return;
+    if (rateSeriesCount >= lim.maxRateSeries) {
+      const withSeries = [...rateKeys.values()].filter((x) => x.series !== null);
+      const totals = withSeries.map((x) => x.total).sort((a, b) => a - b);
+      const median = totals[totals.length >> 1] ?? 0;
+      for (const x of withSeries) {
+        if (x.total <= median && x.series !== null) {
+          axis.unregister(x.series);
+          x.series = null;
+          rateSeriesCount--;
+          seriesDropped++;
+        }
+      }
+      rateAdmitPkts = Math.max(rateAdmitPkts, median + 1);
+      if (k.total < rateAdmitPkts) return;
+    }
+    const n = lim.timeBuckets;
+    k.series = { sums: [new Float64Array(n)], maxes: [new Float64Array(n)], sinceSec: tsSec };
+    axis.register(k.series);
+    rateSeriesCount++;
+  }
+
+  function commitTickSecond(k: RateKey): void {
+    if (k.series === null || Number.isNaN(k.curSec)) return;
+    const i = axis.indexOf(k.curSec);
+    const peaks = k.series.maxes[0]!;
+    if (k.curPkts > peaks[i]!) peaks[i] = k.curPkts;
+  }
+
+  function pushTick(sec: number, dst: string, port: number, proto: Proto, pkts: number): void {
+    const k = rateKey(dst, port, proto);
+    k.hasTicks = true;
+    k.total += pkts;
+    admit(k, sec);
+    if (k.series === null) return;
+    if (sec !== k.curSec) {
+      commitTickSecond(k);
+      k.curSec = sec;
+      k.curPkts = 0;
+    }
+    k.curPkts += pkts;
+    k.series.sums[0]![axis.indexOf(sec)]! += pkts;
+  }
+
+  function pushFlowRate(tsSec: number, durSec: number, dst: string, port: number, proto: Proto, pkts: number): void {
+    if (pkts <= 0) return;
+    const k = rateKey(dst, port, proto);
+    if (k.hasTicks) return;
+    k.total += pkts;
+    admit(k, tsSec);
+    if (k.series === null) return;
+    const end = tsSec + durSec;
+    if (axis.indexOf(tsSec) < 0 || axis.indexOf(end) < 0) return;
+    const i0 = axis.peekIndex(tsSec);
+    const i1 = axis.peekIndex(end);
+    const sums = k.series.sums[0]!;
+    if (i0 === i1) sums[i0]! += pkts;
+    else {
+      const per = pkts / (i1 - i0 + 1);
+      for (let i = i0; i <= i1; i++) sums[i]! += per;
+    }
+  }
+
+  // 2. scans
+  const scanSources = new Map<string, ScanAttempts>();
+
+  function pushAttempt(src: string, ts: number, dst: string, port: number, proto: string): void {
+    let s = scanSources.get(src);
+    if (s === undefined) {
+      if (scanSources.size >= lim.maxScanSources) {
+        const counts = [...scanSources.values()].map((x) => x.attempts).sort((a, b) => a - b);
+        const median = counts[counts.length >> 1] ?? 0;
+        for (const [id, x] of scanSources) if (x.attempts <= median) scanSources.delete(id);
+      }
+      s = { src, attempts: 0, stride: 1, ts: [], dst: [], port: [], proto: [] };
+      scanSources.set(src, s);
+    }
+    s.attempts++;
+    if ((s.attempts - 1) % s.stride !== 0) return;
+    s.ts.push(ts);
+    s.dst.push(dst);
+    s.port.push(port);
+    s.proto.push(proto);
+    if (s.ts.length >= lim.maxScanPointsPerSource) {
+      s.stride *= 2;
+      for (const arr of [s.ts, s.dst, s.port, s.proto] as unknown[][]) {
+        let j = 0;
+        for (let i = 0; i < arr.length; i += 2) arr[j++] = arr[i];
+        arr.length = j;
+      }
+    }
+  }
+
+  // 3. DNS
+  const domains = new Map<string, DomainAgg>();
+  let domainsDropped = 0;
+  let dnsQueries = 0;
+
+  function pushDns(ts: number, client: string, query: string, qtypeName: string | null, qtype: number | null, rcode: number | null, rcodeName: string | null): void {
+    if (query.length === 0) return;
+    dnsQueries++;
+    const lower = query.toLowerCase();
+    const domain = getDomain(lower, TLDTS_OPTIONS) ?? lower;
+    let d = domains.get(domain);
+    if (d === undefined) {
+      if (domains.size >= lim.maxDomains) {
+        const counts = [...domains.values()].map((x) => x.queries).sort((a, b) => a - b);
+        const median = counts[counts.length >> 1] ?? 0;
+        for (const [id, x] of domains) {
+          if (x.queries <= median) {
+            domains.delete(id);
+            domainsDropped++;
+          }
+        }
+      }
+      d = {
+        domain, queries: 0, names: new Set(), clients: new Set(), moreClients: 0, qtypes: {}, nxdomain: 0, lengthSum: 0, maxLength: 0,
+        entropySum: 0, lengthHist: LENGTH_BINS.map(() => 0), entropyHist: ENTROPY_BINS.map(() => 0), samples: [], firstTs: ts, lastTs: ts,
+      };
+      domains.set(domain, d);
+    }
+    d.queries++;
+    if (ts < d.firstTs) d.firstTs = ts;
+    if (ts > d.lastTs) d.lastTs = ts;
+    if (d.names.size < lim.maxNamesPerDomain && !d.names.has(lower)) {
+      d.names.add(lower);
+      if (d.samples.length < MAX_SAMPLES) d.samples.push(query);
+    }
+    if (d.clients.size < MAX_CLIENTS_LISTED) d.clients.add(client);
+    else if (!d.clients.has(client)) d.moreClients++;
+    const type = qtypeName ?? (qtype !== null ? String(qtype) : '-');
+    d.qtypes[type] = (d.qtypes[type] ?? 0) + 1;
+    if (rcodeName === 'NXDOMAIN' || rcode === 3) d.nxdomain++;
+    d.lengthSum += query.length;
+    if (query.length > d.maxLength) d.maxLength = query.length;
+    d.lengthHist[binOf(LENGTH_BINS, query.length)]!++;
+    const sub = lower.length > domain.length ? lower.slice(0, lower.length - domain.length - 1) : '';
+    const h = sub.length > 0 ? shannonEntropyBits(longestLabel(sub)) : 0;
+    d.entropySum += h;
+    d.entropyHist[binOf(ENTROPY_BINS, h)]!++;
+  }
+
+  // 4. exposure
+  const exposed = new Map<string, ExposedAgg>();
+  let servicesDropped = 0;
+
+  function pushExposure(ts: number, end: number, client: string, host: string, port: number, proto: Proto, origBytes: number, respBytes: number): void {
+    const id = `${host}|${port}|${proto}`;
+    let e = exposed.get(id);
+    if (e === undefined) {
+      if (exposed.size >= lim.maxExposed) {
+        const counts = [...exposed.values()].map((x) => x.sessions).sort((a, b) => a - b);
+        const median = counts[counts.length >> 1] ?? 0;
+        for (const [k, x] of exposed) {
+          if (x.sessions <= median) {
+            exposed.delete(k);
+            servicesDropped++;
+          }
+        }
+      }
+      e = { host, port, proto, sessions: 0, firstTs: ts, lastTs: end, origBytes: 0, respBytes: 0, clients: new Set(), moreClients: 0 };
+      exposed.set(id, e);
+    }
+    e.sessions++;
+    if (ts < e.firstTs) e.firstTs = ts;
+    if (end > e.lastTs) e.lastTs = end;
+    e.origBytes += origBytes;
+    e.respBytes += respBytes;
+    if (e.clients.size < MAX_CLIENTS_LISTED) e.clients.add(client);
+    else if (!e.clients.has(client)) e.moreClients++;
+  }
+
+  // 5. findings
+  const byKindSeries = new Map<string, AxisSeries>();
+  const bySeverity: Record<string, number> = {};
+  const byKind: Record<string, number> = {};
+  const incidents = new Map<string, IncidentGroup & { targetSet: Set<string> }>();
+  let groupsDropped = 0;
+  let findingsTotal = 0;
+  let findingsKept = 0;
+
+  function addFinding(f: Finding): void {
+    findingsTotal++;
+    byKind[f.kind] = (byKind[f.kind] ?? 0) + 1;
+    bySeverity[f.severity] = (bySeverity[f.severity] ?? 0) + 1;
+    let s = byKindSeries.get(f.kind);
+    if (s === undefined) {
+      s = { sums: [new Float64Array(lim.timeBuckets)], maxes: [new Float64Array(lim.timeBuckets)] };
+      byKindSeries.set(f.kind, s);
+      axis.register(s);
+    }
+    const i = axis.indexOf(f.ts);
+    if (i >= 0) {
+      s.sums[0]![i]!++;
+      const rank = severityRank(f.severity) + 1;
+      if (rank > s.maxes[0]![i]!) s.maxes[0]![i] = rank;
+    }
+    const key = f.src ?? `→ ${f.dst ?? '*'}`;
+    let g = incidents.get(key);
+    if (g === undefined) {
+      if (incidents.size >= lim.maxIncidents) {
+        groupsDropped++;
+        return;
+      }
+      g = { key, src: f.src, count: 0, kinds: {}, targets: [], moreTargets: 0, firstTs: f.ts, lastTs: f.end, severity: f.severity, findings: [], targetSet: new Set() };
+      incidents.set(key, g);
+    }
+    g.count++;
+    g.kinds[f.kind] = (g.kinds[f.kind] ?? 0) + 1;
+    if (f.ts < g.firstTs) g.firstTs = f.ts;
+    if (f.end > g.lastTs) g.lastTs = f.end;
+    if (severityRank(f.severity) > severityRank(g.severity)) g.severity = f.severity;
+    const target = describeTarget(f);
+    if (!g.targetSet.has(target)) {
+      if (g.targetSet.size < MAX_TARGETS_PER_INCIDENT) g.targetSet.add(target);
+      else g.moreTargets++;
+    }
+    if (findingsKept < lim.maxFindings) {
+      findingsKept++;
+      g.findings.push(f);
+    }
+  }
+
+  // 6. model scores
+  const modelSeries = new Map<string, ModelScoreSeries & { axisSeries: AxisSeries }>();
+  let modelPortsDropped = 0;
+
+  return {
+    push(b) {
+      for (const t of b.ticks) pushTick(t.sec, t.dst, t.port, t.proto, t.pkts);
+      for (const f of b.flows) {
+        const dur = f.duration ?? 0;
+        pushFlowRate(f.ts, dur, f.respH, f.respP, f.proto, f.origPkts);
+        if (f.proto !== 'icmp' && isFailedAttempt(f, options.probeMaxPkts)) pushAttempt(f.origH, f.ts, f.respH, f.respP, f.proto);
+        if (exposurePorts.has(f.respP) && f.proto !== 'icmp' && isEstablished(f)) {
+          pushExposure(f.ts, f.ts + dur, f.origH, f.respH, f.respP, f.proto, f.origBytes ?? 0, f.respBytes ?? 0);
+        }
+      }
+      for (const d of b.dns) pushDns(d.ts, d.client, d.query, d.qtypeName, d.qtype, d.rcode, d.rcodeName);
+    },
+    addFindings(findings) {
+      for (const f of findings) addFinding(f);
+    },
+    addWindowScores(points) {
+      for (const p of points) {
+        const id = `${p.proto}/${p.port}|${p.model}`;
+        let s = modelSeries.get(id);
+        if (s === undefined) {
+          if (modelSeries.size >= lim.maxModelPorts) {
+            modelPortsDropped++;
+            continue;
+          }
+          const ratio = new Float64Array(lim.timeBuckets);
+          s = { proto: p.proto, port: p.port, model: p.model, threshold: p.threshold, ratio: [], windows: 0, axisSeries: { sums: [], maxes: [ratio] } };
+          modelSeries.set(id, s);
+          axis.register(s.axisSeries);
+        }
+        s.windows++;
+        s.threshold = p.threshold;
+        const i = axis.indexOf(p.startSec);
+        const r = p.threshold > 0 ? p.score / p.threshold : 0;
+        // Stored +1 so that 0 means "no window in this bucket".
+        const m = s.axisSeries.maxes[0]!;
+        if (i >= 0 && r + 1 > m[i]!) m[i] = r + 1;
+      }
+    },
+    snapshot() {
+      for (const k of rateKeys.values()) commitTickSecond(k);
+      const series: RateSeries[] = [];
+      for (const k of rateKeys.values()) {
+        if (k.series === null) continue;
+        const basis = k.hasTicks ? 'packets' : 'flows';
+        const src = basis === 'packets' ? k.series.maxes[0]! : k.series.sums[0]!;
+        const scale = basis === 'packets' ? 1 : 1 / axis.bucketSec;
+        const pps = Array.from(src, (v) => round2(v * scale));
+        series.push({ dst: k.dst, port: k.port, proto: k.proto, basis, totalPkts: Math.round(k.total), pps, peakPps: Math.max(0, ...pps), sinceSec: k.series.sinceSec });
+      }
+      series.sort((a, b) => b.peakPps - a.peakPps || b.totalPkts - a.totalPkts);
+      const doms: DomainStats[] = [...domains.values()].map((d) => ({
+        domain: d.domain,
+        queries: d.queries,
+        uniqueNames: d.names.size,
+        uniqueSaturated: d.names.size >= lim.maxNamesPerDomain,
+        clients: [...d.clients],
+        moreClients: d.moreClients,
+        qtypes: { ...d.qtypes },
+        nxdomain: d.nxdomain,
+        meanLength: round2(d.lengthSum / Math.max(1, d.queries)),
+        maxLength: d.maxLength,
+        lengthHist: [...d.lengthHist],
+        entropyHist: [...d.entropyHist],
+        meanEntropy: round2(d.entropySum / Math.max(1, d.queries)),
+        samples: [...d.samples],
+        firstTs: d.firstTs,
+        lastTs: d.lastTs,
+      }));
+      doms.sort((a, b) => b.uniqueNames - a.uniqueNames || b.queries - a.queries);
+      const services: ExposedService[] = [...exposed.values()].map((e) => ({
+        host: e.host, port: e.port, proto: e.proto, sessions: e.sessions, firstTs: e.firstTs, lastTs: e.lastTs,
+        origBytes: e.origBytes, respBytes: e.respBytes, clients: [...e.clients], moreClients: e.moreClients,
+      }));
+      services.sort((a, b) => b.sessions - a.sessions);
+      const kindSeries: Record<string, number[]> = {};
+      for (const [kind, s] of byKindSeries) kindSeries[kind] = Array.from(s.sums[0]!);
+      const groups: IncidentGroup[] = [...incidents.values()].map(({ targetSet, ...g }) => ({ ...g, targets: [...targetSet], findings: [...g.findings] }));
+      groups.sort((a, b) => a.firstTs - b.firstTs);
+      const model = options.modelUsed
+        ? {
+            series: [...modelSeries.values()].map((s) => ({
+              proto: s.proto, port: s.port, model: s.model, threshold: s.threshold, windows: s.windows,
+              ratio: Array.from(s.axisSeries.maxes[0]!, (v) => (v === 0 ? Number.NaN : round2(v - 1))),
+            })),
+            portsDropped: modelPortsDropped,
+          }
+        : null;
+      return {
+        axis: { baseSec: axis.baseSec, bucketSec: axis.bucketSec, buckets: axis.buckets },
+        rate: { series, pairsSeen: rateKeys.size + pairsForgotten, pairsForgotten, seriesDropped },
+        scans: [...scanSources.values()].filter((s) => s.attempts > 1).map((s) => ({ ...s, ts: [...s.ts], dst: [...s.dst], port: [...s.port], proto: [...s.proto] })),
+        dns: { domains: doms, domainsDropped, queries: dnsQueries },
+        exposure: { services, servicesDropped, ports: [...exposurePorts].sort((a, b) => a - b) },
+        findings: { total: findingsTotal, kept: findingsKept, byKindSeries: kindSeries, bySeverity, byKind },
+        incidents: { groups, groupsDropped },
+        model,
+      };
+    },
+  };
+}
+
+/** "10.0.0.5:22/tcp", "10.0.0.5", "*:23/tcp" — the target of a finding as one string. */
+export function describeTarget(f: Finding): string {
+  const host = f.dst === null ? '*' : f.dst.includes(':') ? `[${f.dst}]` : f.dst;
+  if (f.port === null || f.proto === 'icmp') return f.dst === null ? '*' : f.dst;
+  return `${host}:${f.port}${f.proto ? `/${f.proto}` : ''}`;
+}
+
+function binOf(edges: readonly number[], v: number): number {
+  let i = edges.length - 1;
+  while (i > 0 && v < edges[i]!) i--;
+  return i;
+}
+
+function longestLabel(sub: string): string {
+  let best = '';
+  let start = 0;
+  for (let i = 0; i <= sub.length; i++) {
+    if (i === sub.length || sub.charCodeAt(i) === 0x2e) {
+      if (i - start > best.length) best = sub.slice(start, i);
+      start = i + 1;
+    }
+  }
+  return best;
+}
+
+function round2(x: number): number {
+  return Math.round(x * 100) / 100;
+}
+
+/** Severity names from the most to the least severe. */
+export const SEVERITIES_DESC: readonly Severity[] = [...SEVERITY_ORDER].reverse();
