@@ -3,85 +3,16 @@
  * its default and where that default comes from.
  *
  * One name serves three places: the command-line flag (`--scan-vertical-ports`),
- * the key in a config file (`scan-vertical-ports: 15`) and the README table.
+ * the key in a config file (`scan-vertical-ports: 15`) and the table in
+ * docs/detectors.md.
  * `SETTING_SPECS` is the single source of those; `DEFAULT_SETTINGS` is built
  * from it. Validation happens once at the boundary (CLI, config loader); the
  * detectors receive the typed `Settings` object.
  */
 
-export interface Settings {
-  /** Distinct ports of one host (failed/unanswered attempts) for scan.vertical within scanWindowSec. */
-  scanVerticalPorts: number;
-  /** Distinct hosts on one port (failed/unanswered attempts) for scan.horizontal within scanWindowSec. */
-  scanHorizontalHosts: number;
-  /** The short scan window. */
-  scanWindowSec: number;
-  /** The long (slow-scan) window. */
-  scanSlowWindowSec: number;
-  /** Distinct ports for a slow vertical scan within scanSlowWindowSec. */
-  scanSlowVerticalPorts: number;
-  /** Distinct hosts for a slow horizontal scan within scanSlowWindowSec. */
-  scanSlowHorizontalHosts: number;
-  /** Most distinct targets remembered per scanning key (bounds memory). */
-  /** Flow exports without state: a TCP record with at most this many packets is a probe. */
-  scanProbeMaxPkts: number;
-  /** Flow exports without state: a UDP record waits this long for a record in the reverse direction. */
-  scanPairWaitSec: number;
-  scanMaxTargetsPerKey: number;
-  /** Most scan keys (source, host) / (source, port) tracked at once (bounds memory). */
-  scanMaxKeys: number;
-
-  dnsUniqueSubdomains: number;
-  dnsLongQueryChars: number;
-  dnsMinQueries: number;
-  dnsRandomLabelChars: number;
-  dnsRandomLabelEntropyBits: number;
-  dnsRandomLabelDigitShare: number;
-  dnsRandomLabelVowelShare: number;
-  dnsSignalShare: number;
-  dnsUniqueRatio: number;
-  dnsLargeResponseBytes: number;
-  dnsQueriesPerMin: number;
-  dnsMinSignals: number;
-  dnsWindowSec: number;
-  dnsMaxKeys: number;
-  dnsVolumeBytes: number;
-  dnsVolumeBytesPerPacket: number;
-  dnsVolumeMinPackets: number;
-
-  icmpOverPingBytes: number;
-  icmpLargeBytes: number;
-  icmpMinEchoes: number;
-  icmpDistinctSizes: number;
-  icmpRateEchoesPerSec: number;
-  icmpBackToBackRequests: number;
-  icmpWindowSec: number;
-  icmpHighPayloadBytes: number;
-
-  ratePps: number;
-  rateMinSeconds: number;
-  rateBaselineFactor: number;
-  rateBaselineBucketSec: number;
-  rateWarmupSec: number;
-  rateNoBaselineFactor: number;
-  rateLatenessSec: number;
-  rateMaxKeys: number;
-  rateKeyIdleSec: number;
-  rateMinConnections: number;
-
-  /** Most port-policy rules a --rules file may hold (bounds parse memory and per-record matching). */
-  policyMaxRules: number;
-
-  suppressionSec: number;
-  suppressionRepeatFactor: number;
-  idBucketSec: number;
-  reportDelaySec: number;
-}
-
-export type SettingName = keyof Settings;
-
-export interface SettingSpec {
-  name: SettingName;
+/** One setting: its name in `Settings`, flag, default, valid range, meaning and source. */
+export interface SettingSpecOf<Name extends string> {
+  name: Name;
   /** Command-line flag and config-file key (kebab-case). */
   flag: string;
   default: number;
@@ -95,14 +26,14 @@ export interface SettingSpec {
   source: string;
 }
 
-export const SETTING_SPECS: readonly SettingSpec[] = [
+const SPECS = [
   // --- scans ---
   { name: 'scanVerticalPorts', flag: 'scan-vertical-ports', default: 15, integer: true, min: 2, description: 'scan.vertical: distinct ports of one host with failed/unanswered attempts from one source within --scan-window-sec', source: "Zeek scan.zeek port_scan_threshold (15)" },
   { name: 'scanHorizontalHosts', flag: 'scan-horizontal-hosts', default: 25, integer: true, min: 2, description: 'scan.horizontal: distinct hosts on one port with failed/unanswered attempts (or echo requests) from one source within --scan-window-sec', source: 'Zeek scan.zeek addr_scan_threshold (25)' },
   { name: 'scanWindowSec', flag: 'scan-window-sec', default: 300, integer: false, min: 1, description: 'short scan window', source: 'Zeek scan.zeek addr_scan_interval / port_scan_interval (5 min)' },
   { name: 'scanSlowWindowSec', flag: 'scan-slow-window-sec', default: 3600, integer: false, min: 1, description: 'long window for slow scans', source: 'Slips time window (1 h)' },
-  { name: 'scanSlowVerticalPorts', flag: 'scan-slow-vertical-ports', default: 15, integer: true, min: 2, description: 'slow scan.vertical: distinct ports within --scan-slow-window-sec', source: 'same count as the short window (DESIGN.md), Zeek port_scan_threshold' },
-  { name: 'scanSlowHorizontalHosts', flag: 'scan-slow-horizontal-hosts', default: 25, integer: true, min: 2, description: 'slow scan.horizontal: distinct hosts within --scan-slow-window-sec', source: 'same count as the short window (DESIGN.md), Zeek addr_scan_threshold' },
+  { name: 'scanSlowVerticalPorts', flag: 'scan-slow-vertical-ports', default: 15, integer: true, min: 2, description: 'slow scan.vertical: distinct ports within --scan-slow-window-sec', source: 'Zeek scan.zeek port_scan_threshold (15), the same count as the short window' },
+  { name: 'scanSlowHorizontalHosts', flag: 'scan-slow-horizontal-hosts', default: 25, integer: true, min: 2, description: 'slow scan.horizontal: distinct hosts within --scan-slow-window-sec', source: 'Zeek scan.zeek addr_scan_threshold (25), the same count as the short window' },
   { name: 'scanProbeMaxPkts', flag: 'scan-probe-max-pkts', default: 2, integer: true, min: 1, description: 'flow exports without conn_state (NetFlow is unidirectional): a TCP record with no response and at most this many packets is a probe; either half of a real connection has more', source: 'a SYN and one retransmission (nmap and masscan send one SYN per port)' },
   { name: 'scanPairWaitSec', flag: 'scan-pair-wait-sec', default: 60, integer: false, min: 0, description: 'flow exports without conn_state: a UDP record waits this long (event time) for a record in the reverse direction before it counts as unanswered', source: 'Zeek UDP inactivity timeout (1 min)' },
   { name: 'scanMaxTargetsPerKey', flag: 'scan-max-targets-per-key', default: 4096, integer: true, min: 16, description: 'most distinct targets remembered per scan key; counting beyond it is exact up to the cap, then saturates', source: 'flowhound memory bound (a full /20 sweep or 4k ports)' },
@@ -135,13 +66,13 @@ export const SETTING_SPECS: readonly SettingSpec[] = [
   { name: 'icmpHighPayloadBytes', flag: 'icmp-high-payload-bytes', default: 65536, integer: true, min: 1, description: 'tunnel.icmp is high severity once a pair carried this much echo payload (or two signals hold)', source: 'flowhound: 64 KiB is over a day of one-per-second Unix pings' },
   { name: 'icmpWindowSec', flag: 'icmp-window-sec', default: 3600, integer: false, min: 1, description: 'tunnel.icmp counts per pair over this window', source: 'Slips time window (1 h)' },
   // --- rate spikes ---
-  { name: 'ratePps', flag: 'rate-pps', default: 20, integer: false, min: 0, description: 'rate.spike: packets per second to one (host, port) above this', source: "the project's brief (20 pps)" },
-  { name: 'rateMinSeconds', flag: 'rate-min-seconds', default: 5, integer: true, min: 1, description: 'rate.spike: consecutive seconds above the threshold', source: "the project's brief / DESIGN.md (5 s)" },
+  { name: 'ratePps', flag: 'rate-pps', default: 20, integer: false, min: 0, description: 'rate.spike: packets per second to one (host, port) above this', source: 'flowhound rate rule (20 pps sustained for 5 s)' },
+  { name: 'rateMinSeconds', flag: 'rate-min-seconds', default: 5, integer: true, min: 1, description: 'rate.spike: consecutive seconds above the threshold', source: 'flowhound rate rule (20 pps sustained for 5 s)' },
   { name: 'rateBaselineFactor', flag: 'rate-baseline-factor', default: 3, integer: false, min: 1, description: "rate.spike: the rate must also be this many times the port's normal peak (model or online baseline)", source: 'flowhound: three times the peak 10-s mean is far outside ordinary variation' },
   { name: 'rateBaselineBucketSec', flag: 'rate-baseline-bucket-sec', default: 10, integer: true, min: 1, description: 'online baseline: the peak of the mean rate over buckets of this length', source: 'flowhound' },
   { name: 'rateWarmupSec', flag: 'rate-warmup-sec', default: 5, integer: false, min: 0, description: 'online baseline: a (host, port) first seen within this long of the run start may have been busy before the capture began, so it has no baseline until one baseline bucket of its traffic is complete; one first seen later was silent before (baseline 0)', source: 'flowhound: a stream above 20 pps shows a packet within 50 ms, so 5 s (the spike length) is ample to see it' },
   { name: 'rateNoBaselineFactor', flag: 'rate-no-baseline-factor', default: 10, integer: false, min: 1, description: 'without a baseline (no model, key seen from the start) the rate must exceed --rate-pps times this', source: 'flowhound: 200 pps sustained 5 s is a flood whatever the port' },
-  { name: 'rateLatenessSec', flag: 'rate-lateness-sec', default: 120, integer: false, min: 0, description: 'per-second counts are final this long after the watermark (flow logs arrive when flows end)', source: 'DESIGN.md watch lateness (120 s)' },
+  { name: 'rateLatenessSec', flag: 'rate-lateness-sec', default: 120, integer: false, min: 0, description: 'per-second counts are final this long after the watermark (flow logs arrive when flows end)', source: 'flowhound watch lateness (120 s): Zeek writes a conn.log line when the connection ends' },
   { name: 'rateMaxKeys', flag: 'rate-max-keys', default: 200000, integer: true, min: 100, description: 'most (host, port) keys held at once', source: 'flowhound memory bound' },
   { name: 'rateKeyIdleSec', flag: 'rate-key-idle-sec', default: 3600, integer: false, min: 1, description: 'a (host, port) without traffic this long is forgotten, baseline included', source: 'Slips time window (1 h)' },
   { name: 'rateMinConnections', flag: 'rate-min-connections', default: 10, integer: true, min: 1, description: 'rate.spike: connections (flows) that start during the spike; fewer is a transfer, a call or a stream, not a flood', source: 'flowhound: a flood opens many connections (a SYN flood one per packet); one or a few busy connections are a bulk transfer or media stream' },
@@ -152,11 +83,23 @@ export const SETTING_SPECS: readonly SettingSpec[] = [
   { name: 'suppressionRepeatFactor', flag: 'suppression-repeat-factor', default: 10, integer: false, min: 1, description: 'a repeat inside the suppression interval is written anyway once its count reached this many times the last written one', source: "Slips' log-scale evidence repetition (one order of magnitude)" },
   { name: 'reportDelaySec', flag: 'report-delay-sec', default: 300, integer: false, min: 0, description: 'tunnel, rate and policy incidents are reported this long (event time) after they open, or at end of input, so one finding carries the counts reached by then', source: 'Zeek SumStats epoch (5 min)' },
   { name: 'idBucketSec', flag: 'id-bucket-sec', default: 3600, integer: false, min: 1, description: 'finding ids hash the first event time floored to this bucket', source: 'flowhound: one id per incident per hour' },
-];
+] as const satisfies readonly SettingSpecOf<string>[];
 
-export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze(
-  Object.fromEntries(SETTING_SPECS.map((s) => [s.name, s.default])) as unknown as Settings,
-);
+/** The name of a setting (camelCase), e.g. `scanVerticalPorts`. */
+export type SettingName = (typeof SPECS)[number]['name'];
+/** Every setting by name, derived from `SETTING_SPECS` (the one source). */
+export type Settings = { [Name in SettingName]: number };
+export type SettingSpec = SettingSpecOf<SettingName>;
+
+export const SETTING_SPECS: readonly SettingSpec[] = SPECS;
+
+function defaultsOf(specs: readonly SettingSpec[]): Settings {
+  const out: Partial<Settings> = {};
+  for (const s of specs) out[s.name] = s.default;
+  return out as Settings; // every name of SettingName has exactly one spec
+}
+
+export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze(defaultsOf(SETTING_SPECS));
 
 const BY_FLAG = new Map(SETTING_SPECS.map((s) => [s.flag, s]));
 const BY_NAME = new Map(SETTING_SPECS.map((s) => [s.name as string, s]));

@@ -2,7 +2,7 @@
  * Argus `ra -c ,` output to FlowRecord, for the default field set
  * (StartTime, Flgs, Proto, SrcAddr, Sport, Dir, DstAddr, Dport, TotPkts,
  * TotBytes, State) and the common variants with Dur, LastTime, SrcPkts,
- * DstPkts, SrcBytes, DstBytes, SrcAppBytes, DstAppBytes. The README's
+ * DstPkts, SrcBytes, DstBytes, SrcAppBytes, DstAppBytes. docs/inputs.md's
  * "Argus" table is the reference; in short:
  *
  * 1. Argus flows are bidirectional: Src is Zeek's originator, Dst the

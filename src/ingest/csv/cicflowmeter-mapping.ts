@@ -3,7 +3,7 @@
  * with their leading-space names like " Source IP", CICFlowMeter-V3/V4
  * "Src IP"/"Tot Fwd Pkts", and the CNS2022 "improved" CIC-IDS2017 with
  * "Total Fwd Packet") to FlowRecord. Names are compared trimmed, lower-case,
- * with spaces collapsed. The README's "CICFlowMeter" table is the reference;
+ * with spaces collapsed. docs/inputs.md's "CICFlowMeter" table is the reference;
  * in short:
  *
  * Source IP/Port → origH/origP (CICFlowMeter's forward direction is the

@@ -1,5 +1,5 @@
 /**
- * nfdump `-o csv` (nfdump 1.6 and 1.7) to FlowRecord. The README's "nfdump"
+ * nfdump `-o csv` (nfdump 1.6 and 1.7) to FlowRecord. docs/inputs.md's "nfdump"
  * table is the reference; in short:
  *
  * ts → ts; td → duration (s); sa/sp → origH/origP; da/dp → respH/respP;

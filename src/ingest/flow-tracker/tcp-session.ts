@@ -17,7 +17,7 @@
  *    connection (see tcp-timers.ts).
  *
  * Not reproduced: checksum validation (`C`), reassembly gaps (`G`, missed
- * bytes), application-analyzer flips. See the README's flow tracker section.
+ * bytes), application-analyzer flips. See docs/flow-tracker.md.
  */
 import type { DecodedPacket } from '../pcap/decoded-packet.js';
 import {

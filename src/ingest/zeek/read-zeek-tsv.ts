@@ -17,7 +17,7 @@
  *    `maxInvalid` bad lines in a row stop the read (INPUT_TOO_MANY_INVALID).
  *    A last line without newline that does not parse is reported as
  *    truncated (code TRUNCATED_LINE), not counted against maxInvalid.
- * 5. Tolerance (documented in the README): leading blanks before a header
+ * 5. Tolerance (documented in docs/inputs.md): leading blanks before a header
  *    line are ignored with a warning (Slips' test10 conn.log starts with a
  *    TAB before `#separator`); CRLF line ends and a UTF-8 BOM are accepted.
  */
