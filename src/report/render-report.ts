@@ -441,7 +441,7 @@ ${more(list.length - Math.min(list.length, RENDER_CAPS.exposed) + agg.exposure.s
 // --- Model ---------------------------------------------------------------
 
 function renderModel(run: ReportRunInfo, agg: ReportAggregate, findings: Finding[]): string {
-  if (run.model === null || agg.model === null) {
+  if (run.model === null) {
     return `<section id="model"><h2>Model</h2><p id="model-none">no model used: ${e(run.modelNote)}</p></section>`;
   }
   const devs = findings.filter((f) => f.kind === 'baseline.deviation');
@@ -456,7 +456,7 @@ function renderModel(run: ReportRunInfo, agg: ReportAggregate, findings: Finding
       let svg = svgOpen(fr, `${s.proto}/${s.port} ${s.model} score / threshold`);
       svg += drawAxes(fr, valueTicks(yMax).map((t) => ({ v: t.v, label: `${formatNumber(t.v)}×` })));
       svg += drawBucketLine(fr, s.ratio, baseSec, bucketSec, 'series');
-      svg += drawHLine(fr, 1, 'threshold', `threshold ${formatNumber(s.threshold)}`);
+      svg += drawHLine(fr, 1, 'threshold', 'threshold');
       svg += '</svg>';
       charts += `<div class="chart-box model-chart" data-port="${e(`${s.proto}/${s.port}`)}"><div class="cap"><b>${e(`${s.proto}/${s.port}`)}</b> ${e(s.model)} score ÷ threshold, highest window per bucket (${s.windows} windows)</div>${svg}</div>`;
     }

@@ -60,13 +60,16 @@ export interface WindowScorePoint {
   startSec: number;
   proto: string;
   port: number;
+  /** Which score: the model kind, or "port baseline". */
   model: string;
-  score: number;
-  threshold: number;
+  /** Score ÷ the port's threshold (> 1 is an alarm). */
+  ratio: number;
 }
 
 export interface ReportAggregator {
   push(batch: RecordBatch): void;
+  /** Records seen and their time span (event time). */
+  readonly records: { flows: number; dns: number; ticks: number; echoes: number; firstTs: number | null; lastTs: number | null };
   addFindings(findings: readonly Finding[]): void;
   addWindowScores(points: readonly WindowScorePoint[]): void;
   /** The aggregate so far (the aggregator may keep being fed). */
@@ -127,8 +130,6 @@ export interface ReportAggregatorOptions {
   rules?: readonly PolicyRule[];
   /** The scan detector's probe size for flows without a state (setting scanProbeMaxPkts). */
   probeMaxPkts?: number;
-  /** Whether a model runs (the model section says so otherwise). */
-  modelUsed?: boolean;
 }
 
 export function createReportAggregator(options: ReportAggregatorOptions = {}): ReportAggregator {
@@ -396,8 +397,36 @@ export function createReportAggregator(options: ReportAggregatorOptions = {}): R
   const modelSeries = new Map<string, ModelScoreSeries & { axisSeries: AxisSeries }>();
   let modelPortsDropped = 0;
 
+  const records = { flows: 0, dns: 0, ticks: 0, echoes: 0, firstTs: null as number | null, lastTs: null as number | null };
+  function noteSpan(lo: number, hi: number): void {
+    if (!(lo <= hi)) return;
+    if (records.firstTs === null || lo < records.firstTs) records.firstTs = lo;
+    if (records.lastTs === null || hi > records.lastTs) records.lastTs = hi;
+  }
+
   return {
+    records,
     push(b) {
+      records.flows += b.flows.length;
+      records.dns += b.dns.length;
+      records.ticks += b.ticks.length;
+      records.echoes += b.echoes.length;
+      let lo = Number.POSITIVE_INFINITY;
+      let hi = Number.NEGATIVE_INFINITY;
+      for (const f of b.flows) {
+        if (f.ts < lo) lo = f.ts;
+        const end = f.ts + (f.duration ?? 0);
+        if (end > hi) hi = end;
+      }
+      for (const d of b.dns) {
+        if (d.ts < lo) lo = d.ts;
+        if (d.ts > hi) hi = d.ts;
+      }
+      for (const t of b.ticks) {
+        if (t.sec < lo) lo = t.sec;
+        if (t.sec + 1 > hi) hi = t.sec + 1;
+      }
+      noteSpan(lo, hi);
       for (const t of b.ticks) pushTick(t.sec, t.dst, t.port, t.proto, t.pkts);
       for (const f of b.flows) {
         const dur = f.duration ?? 0;
@@ -422,14 +451,13 @@ export function createReportAggregator(options: ReportAggregatorOptions = {}): R
             continue;
           }
           const ratio = new Float64Array(lim.timeBuckets);
-          s = { proto: p.proto, port: p.port, model: p.model, threshold: p.threshold, ratio: [], windows: 0, axisSeries: { sums: [], maxes: [ratio] } };
+          s = { proto: p.proto, port: p.port, model: p.model, ratio: [], windows: 0, axisSeries: { sums: [], maxes: [ratio] } };
           modelSeries.set(id, s);
           axis.register(s.axisSeries);
         }
         s.windows++;
-        s.threshold = p.threshold;
         const i = axis.indexOf(p.startSec);
-        const r = p.threshold > 0 ? p.score / p.threshold : 0;
+        const r = Number.isFinite(p.ratio) && p.ratio > 0 ? p.ratio : 0;
         // Stored +1 so that 0 means "no window in this bucket".
         const m = s.axisSeries.maxes[0]!;
         if (i >= 0 && r + 1 > m[i]!) m[i] = r + 1;
@@ -475,15 +503,13 @@ export function createReportAggregator(options: ReportAggregatorOptions = {}): R
       for (const [kind, s] of byKindSeries) kindSeries[kind] = Array.from(s.sums[0]!);
       const groups: IncidentGroup[] = [...incidents.values()].map(({ targetSet, ...g }) => ({ ...g, targets: [...targetSet], findings: [...g.findings] }));
       groups.sort((a, b) => a.firstTs - b.firstTs);
-      const model = options.modelUsed
-        ? {
+      const model = {
             series: [...modelSeries.values()].map((s) => ({
-              proto: s.proto, port: s.port, model: s.model, threshold: s.threshold, windows: s.windows,
+              proto: s.proto, port: s.port, model: s.model, windows: s.windows,
               ratio: Array.from(s.axisSeries.maxes[0]!, (v) => (v === 0 ? Number.NaN : round2(v - 1))),
             })),
             portsDropped: modelPortsDropped,
-          }
-        : null;
+          };
       return {
         axis: { baseSec: axis.baseSec, bucketSec: axis.bucketSec, buckets: axis.buckets },
         rate: { series, pairsSeen: rateKeys.size + pairsForgotten, pairsForgotten, seriesDropped },

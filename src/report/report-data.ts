@@ -128,7 +128,6 @@ export interface ModelScoreSeries {
   proto: string;
   port: number;
   model: string;
-  threshold: number;
   /** Largest score / threshold per bucket (NaN where no window was scored). */
   ratio: number[];
   windows: number;
@@ -157,7 +156,7 @@ export interface ReportAggregate {
   exposure: { services: ExposedService[]; servicesDropped: number; ports: number[] };
   findings: { total: number; kept: number; byKindSeries: Record<string, number[]>; bySeverity: Record<string, number>; byKind: Record<string, number> };
   incidents: { groups: IncidentGroup[]; groupsDropped: number };
-  model: { series: ModelScoreSeries[]; portsDropped: number } | null;
+  model: { series: ModelScoreSeries[]; portsDropped: number };
 }
 
 /** What the run says about itself, filled in by the pipeline at the end. */

@@ -58,7 +58,7 @@ describe('flowhound analyze', () => {
   it('writes a table on a terminal, EVE alerts with --output eve', async () => {
     const t = io(true);
     await runAnalyze(args([SCAN]), t.io);
-    expect(t.out()).toMatch(/^TIME \(UTC\) +SEVERITY +KIND/);
+    expect(t.out()).toMatch(/^findings on \d{4}-\d\d-\d\d \(UTC\)\nTIME +SEVERITY +KIND/);
     expect(t.out()).toContain('10.77.0.66 → 10.77.0.20');
     const e = io(true);
     await runAnalyze(args([SCAN], { output: 'eve' }), e.io);

@@ -1,6 +1,5 @@
 import { createEveSink, formatEveTimestamp, toEveAlert } from '../../src/sink/eve.js';
 import { createJsonlSink } from '../../src/sink/jsonl.js';
-import { createTableSink } from '../../src/sink/table.js';
 import type { Finding } from '../../src/types.js';
 
 function collect(): { out: { write(s: string): boolean }; text: () => string } {
@@ -84,23 +83,3 @@ describe('eve sink', () => {
   });
 });
 
-describe('table sink', () => {
-  it('writes a header and one row per finding with time, severity, kind, source → target and summary', async () => {
-    const c = collect();
-    const s = createTableSink(c.out);
-    s.write([scan, dnsT, leak]);
-    await s.close();
-    const lines = c.text().trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^TIME \(UTC\)\s+SEVERITY\s+KIND\s+SOURCE → TARGET\s+SUMMARY$/);
-    expect(lines[1]).toMatch(/^2026-11-22 07:43:22 medium\s+scan.vertical\s+10.77.0.66 → 10.77.0.9\s+44 ports/);
-    expect(lines[2]).toContain('10.77.0.66 → 10.77.0.53:53/udp');
-    expect(lines[3]).toContain('10.0.0.5:2012 → 203.0.113.9/tcp');
-  });
-
-  it('says so when there are no findings', async () => {
-    const c = collect();
-    const s = createTableSink(c.out);
-    await s.close();
-    expect(c.text()).toBe('no findings\n');
-  });
-});
