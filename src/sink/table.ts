@@ -17,6 +17,7 @@
  *   as `\xNN`, so a finding cannot move the cursor or retitle the terminal.
  */
 import { severityRank } from '../score/severity.js';
+import { escapeControl } from '../text/escape-control.js';
 import type { Finding, Severity } from '../types.js';
 import { finishOutput, type Sink, type TextOutput } from './sink.js';
 
@@ -48,10 +49,6 @@ const SEV_COLOR: Record<Severity, string> = {
   info: '\x1b[2m',
 };
 
-/** Control characters (C0, DEL, C1) as `\xNN`: strings from traffic must not drive the terminal. */
-export function escapeForTerminal(s: string): string {
-  return s.replace(/[\x00-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-}
 
 /** Cuts `s` to `n` characters, ending in `…` when cut. */
 export function truncate(s: string, n: number): string {
@@ -119,11 +116,11 @@ export function createTableSink(out: TextOutput, options: TableSinkOptions = {})
 
   function row(time: string, timeWidth: number, s: Severity, kind: string, count: number, flow: string, summary: string): string {
     const lead = `${pad(time, timeWidth)} `;
-    const rest = ` ${pad(escapeForTerminal(kind), KIND_WIDTH)} ${(count > 1 ? `×${count}` : '').padStart(COUNT_WIDTH)} `;
+    const rest = ` ${pad(escapeControl(kind), KIND_WIDTH)} ${(count > 1 ? `×${count}` : '').padStart(COUNT_WIDTH)} `;
     const flowWidth = width - timeWidth - 1 - SEV_WIDTH - rest.length;
-    const line1 = `${lead}${sev(s)}${rest}${truncate(escapeForTerminal(flow), flowWidth)}`.trimEnd();
+    const line1 = `${lead}${sev(s)}${rest}${truncate(escapeControl(flow), flowWidth)}`.trimEnd();
     const indent = ' '.repeat(timeWidth + 1);
-    const line2 = indent + truncate(escapeForTerminal(summary), width - indent.length);
+    const line2 = indent + truncate(escapeControl(summary), width - indent.length);
     return `${line1}\n${line2}\n`;
   }
 

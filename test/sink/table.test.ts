@@ -1,4 +1,4 @@
-import { createTableSink, escapeForTerminal, truncate } from '../../src/sink/table.js';
+import { createTableSink, truncate } from '../../src/sink/table.js';
 import type { Finding } from '../../src/types.js';
 
 function collect(): { out: { write(s: string): boolean }; text: () => string } {
@@ -88,9 +88,8 @@ describe('table sink', () => {
     expect(c.text()).toContain('2026-11-23 05:31:57 high     scan.vertical');
   });
 
-  it('truncate and escapeForTerminal', () => {
+  it('truncate', () => {
     expect(truncate('abcdef', 4)).toBe('abc…');
     expect(truncate('abc', 4)).toBe('abc');
-    expect(escapeForTerminal('a\x1b[2Jb\x9bc')).toBe('a\\x1b[2Jb\\x9bc');
   });
 });
