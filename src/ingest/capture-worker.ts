@@ -10,7 +10,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { FlowhoundError } from '../errors.js';
 import { openByteSource } from '../io/byte-source.js';
 import { encodeBatchColumns } from './batch-columns.js';
-import { trackCapture } from './capture-ingest.js';
+import { trackCapture } from './capture-tracking.js';
 import type { CaptureWorkerData, CaptureWorkerMessage } from './parallel-capture-ingest.js';
 
 const MAX_BATCHES_AHEAD = 8;

@@ -25,10 +25,9 @@ import { FlowhoundError, type FlowhoundErrorCode, type FlowhoundErrorContext } f
 import type { ByteSource } from '../io/byte-source.js';
 import type { RecordBatch } from '../types.js';
 import { type BatchColumns, decodeBatchColumns } from './batch-columns.js';
-import type { CaptureIngestOptions, CaptureIngestStats } from './capture-ingest.js';
-import { reportTrackerWarnings, trackCapture } from './capture-ingest.js';
+import { type CaptureIngestOptions, type CaptureIngestStats, reportTrackerWarnings, trackCapture } from './capture-tracking.js';
 import { DEFAULT_MAX_FLOWS, type FlowTrackerOptions, type FlowTrackerStats } from './flow-tracker/flow-tracker.js';
-import type { ReadOptions } from './read-input.js';
+import type { ReadOptions } from './read-options.js';
 
 /** What a worker is started with. */
 export interface CaptureWorkerData {

@@ -6,36 +6,16 @@
 import { statSync } from 'node:fs';
 import { FlowhoundError } from '../errors.js';
 import { type ByteSource, openByteSource } from '../io/byte-source.js';
-import type { IngestWarning, RecordBatch } from '../types.js';
+import type { RecordBatch } from '../types.js';
 import { readCaptureRecords } from './capture-ingest.js';
-import type { CsvMap } from './csv/csv-map.js';
 import { readFlowCsv } from './csv/read-flow-csv.js';
 import { detectFormat, type InputFormat } from './detect.js';
 import { readZeekDirectory } from './zeek/read-zeek-directory.js';
 import { readZeekJson } from './zeek/read-zeek-json.js';
 import { readZeekTsv } from './zeek/read-zeek-tsv.js';
+import type { ReadOptions } from './read-options.js';
 
-export interface ReadOptions {
-  /** Forces the input format instead of detecting it. */
-  format?: InputFormat;
-  /** Stop after this many invalid lines/records in a row (DESIGN.md default 25). */
-  maxInvalid: number;
-  /** Receives every skipped line, truncation and other recoverable problem. */
-  onWarning: (w: IngestWarning) => void;
-  /** Column mapping for CSV flow exports of no known format (`--csv-map`, parsed by parseCsvMap). */
-  csvMap?: CsvMap;
-  /** Called as bytes are read, for a progress line. */
-  onProgress?: (name: string, bytesRead: number, sizeBytes: number | null) => void;
-  /**
-   * Threads that read a capture file (`--threads`; see
-   * parallel-capture-ingest.ts): a number (default 1: the calling thread
-   * alone; N: it and N - 1 workers), or 'auto' (one per core, at most 4, for
-   * capture files of 64 MiB or more).
-   */
-  captureThreads?: number | 'auto';
-}
-
-export const DEFAULT_MAX_INVALID = 25;
+export { DEFAULT_MAX_INVALID, type ReadOptions } from './read-options.js';
 
 /** Reads one opened byte source of a known format. */
 export type InputReader = (source: ByteSource, options: ReadOptions) => AsyncIterable<RecordBatch>;

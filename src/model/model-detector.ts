@@ -25,11 +25,11 @@
  */
 import { createHash } from 'node:crypto';
 import type { Detector } from '../detect/detector.js';
-import type { Finding, Severity } from '../types.js';
+import type { Finding, Proto, Severity } from '../types.js';
 import { F, FEATURE_COUNT, FEATURES } from '../window/feature-schema.js';
 import { ANALYZE_LATENESS_SEC, createWindower, DEFAULT_MAX_KEYS_PER_WINDOW, DEFAULT_MAX_OPEN_WINDOWS, DEFAULT_MAX_UNIQUE_ADDRS, type WindowerStats } from '../window/windower.js';
-import type { FlowhoundModel } from './flowhound-model.js';
-import type { WindowScore } from './window-scorer.js';
+import type { ModelMeta } from './model-meta.js';
+import type { WindowScore, WindowScorer } from './window-scorer.js';
 
 export interface ModelDetectorSettings {
   /** Watermark lateness; Infinity (analyze) closes windows at flush. */
@@ -80,7 +80,14 @@ export function rateConfidence(ratio: number): number {
   return Math.min(0.99, 0.5 + 0.5 * (1 - 1 / Math.max(1, ratio)));
 }
 
-export function createModelDetector(model: FlowhoundModel, settings: Partial<ModelDetectorSettings> = {}): ModelDetector {
+/** What the detector needs of a model (a FlowhoundModel has it); kept here so this module does not import flowhound-model.ts, which imports it. */
+export interface ScoringModel {
+  readonly meta: ModelMeta;
+  createScorer(options?: { maxPorts?: number }): WindowScorer;
+  learnedPeakPps(proto: Proto, port: number): number | null;
+}
+
+export function createModelDetector(model: ScoringModel, settings: Partial<ModelDetectorSettings> = {}): ModelDetector {
   const s: ModelDetectorSettings = { ...DEFAULT_MODEL_DETECTOR_SETTINGS, ...settings };
   const windower = createWindower({
     windowSec: model.meta.windowSec,

@@ -26,7 +26,7 @@ import { FlowhoundError } from '../../errors.js';
 import type { ByteSource } from '../../io/byte-source.js';
 import { createInvalidLineCounter, splitLines } from '../../io/lines.js';
 import { createRecordBatch, type RecordBatch } from '../../types.js';
-import type { ReadOptions } from '../read-input.js';
+import type { ReadOptions } from '../read-options.js';
 import { createArgusMapping } from './argus-mapping.js';
 import { createCicflowmeterMapping } from './cicflowmeter-mapping.js';
 import { createCsvMapMapping } from './csv-map.js';

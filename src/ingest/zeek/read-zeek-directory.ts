@@ -27,7 +27,7 @@ import { FlowhoundError } from '../../errors.js';
 import { openByteSource } from '../../io/byte-source.js';
 import { createRecordBatch, type DnsRecord, type FlowRecord, type RecordBatch } from '../../types.js';
 import { detectFormat } from '../detect.js';
-import type { ReadOptions } from '../read-input.js';
+import type { ReadOptions } from '../read-options.js';
 import { classifyZeekLog, type ZeekLogKind } from './log-kind.js';
 import { parseJsonLine, readZeekJson } from './read-zeek-json.js';
 import { readZeekTsv } from './read-zeek-tsv.js';

@@ -19,7 +19,7 @@
 import type { ByteSource } from '../../io/byte-source.js';
 import { createInvalidLineCounter, splitLines } from '../../io/lines.js';
 import { createRecordBatch, type DnsRecord, type FlowRecord, type Proto, type RecordBatch } from '../../types.js';
-import type { ReadOptions } from '../read-input.js';
+import type { ReadOptions } from '../read-options.js';
 import { nameQtype, nameRcode, numberQtype, numberRcode } from './dns-names.js';
 import { classifyZeekLog, type ZeekLogKind } from './log-kind.js';
 import { parseIsoTime } from './parse-field.js';

@@ -25,7 +25,7 @@ import { FlowhoundError } from '../../errors.js';
 import type { ByteSource } from '../../io/byte-source.js';
 import { createInvalidLineCounter, type LineSegment, splitLines } from '../../io/lines.js';
 import { createRecordBatch, type DnsRecord, type FlowRecord, type Proto, type RecordBatch } from '../../types.js';
-import type { ReadOptions } from '../read-input.js';
+import type { ReadOptions } from '../read-options.js';
 import { nameQtype, nameRcode, numberQtype, numberRcode } from './dns-names.js';
 import { CONN_COLUMNS, classifyZeekLog, DNS_COLUMNS, REQUIRED_COLUMNS, type ZeekLogKind } from './log-kind.js';
 import { isToken, parseCount, parseDecimal, parsePort, parseProto, quoteValue } from './parse-field.js';

@@ -1,0 +1,76 @@
+/**
+ * One capture through one flow tracker: the loop shared by the
+ * single-threaded reader (capture-ingest.ts) and each worker thread of the
+ * parallel one (parallel-capture-ingest.ts, capture-worker.ts), and the
+ * end-of-input warnings both report.
+ */
+import type { ByteSource } from '../io/byte-source.js';
+import type { IngestWarning, RecordBatch } from '../types.js';
+import { createFlowTracker, type FlowTrackerOptions, type FlowTrackerStats, type TrackerOutput } from './flow-tracker/flow-tracker.js';
+import { type CaptureStats, readCapturePackets } from './pcap/read-capture.js';
+
+/** The tracker's and the decoder's counters at the end of a capture. */
+export interface CaptureIngestStats {
+  tracker: FlowTrackerStats;
+  capture: CaptureStats | null;
+}
+
+export interface CaptureIngestOptions {
+  /** Flow tracker settings (timeouts, live-connection cap, ...). */
+  flowTracker?: FlowTrackerOptions;
+  /** Receives the tracker's and the decoder's counters at the end of the input. */
+  onCaptureStats?: (stats: CaptureIngestStats) => void;
+}
+
+/**
+ * Reads the capture through a flow tracker, one batch per input chunk and a
+ * last one at the end; with `everyChunk` empty batches too (the parallel
+ * workers keep their batches aligned by chunk). Calls `onEnd` with the
+ * counters before the last batch is yielded.
+ */
+export async function* trackCapture(
+  source: ByteSource,
+  onWarning: (w: IngestWarning) => void,
+  trackerOptions: FlowTrackerOptions | undefined,
+  everyChunk: boolean,
+  onEnd: (stats: CaptureIngestStats) => void,
+): AsyncGenerator<RecordBatch> {
+  const tracker = createFlowTracker(trackerOptions);
+  let captureStats: CaptureStats | null = null;
+  const packets = readCapturePackets(source, tracker.addPacket, {
+    onWarning,
+    verifyFragmentChecksums: trackerOptions?.verifyChecksums === true,
+    onStats: (s) => {
+      captureStats = s;
+    },
+  });
+  for await (const _delivered of packets) {
+    const o = tracker.take();
+    if (everyChunk || !isEmpty(o)) yield o;
+  }
+  const last = tracker.finish();
+  onEnd({ tracker: { ...tracker.stats }, capture: captureStats });
+  yield last;
+}
+
+/** The end-of-input warnings about connections cut by the cap and packets no connection could use. */
+export function reportTrackerWarnings(file: string, st: FlowTrackerStats, cap: number | undefined, onWarning: (w: IngestWarning) => void): void {
+  if (st.evictedFlows > 0) {
+    onWarning({
+      code: 'FLOW_CAP_REACHED',
+      file,
+      message: `${file}: ${st.evictedFlows} connections were finished early because more than ${cap ?? 'the default'} connections were open at once (raise the live-connection cap to keep them whole)`,
+    });
+  }
+  if (st.badTransport > 0) {
+    onWarning({
+      code: 'CAPTURE_BAD_TRANSPORT',
+      file,
+      message: `${file}: ${st.badTransport} packets had a cut or malformed TCP/UDP/ICMP header and were skipped`,
+    });
+  }
+}
+
+function isEmpty(o: TrackerOutput): boolean {
+  return o.flows.length === 0 && o.dns.length === 0 && o.ticks.length === 0 && o.echoes.length === 0;
+}

@@ -1,0 +1,30 @@
+/**
+ * What every input reader takes: a leaf module (it imports no reader), so
+ * the readers and read-input.ts, which dispatches to them, do not import
+ * each other.
+ */
+import type { IngestWarning } from '../types.js';
+import type { CsvMap } from './csv/csv-map.js';
+import type { InputFormat } from './detect.js';
+
+export interface ReadOptions {
+  /** Forces the input format instead of detecting it. */
+  format?: InputFormat;
+  /** Stop after this many invalid lines/records in a row (default 25; 0: no limit). */
+  maxInvalid: number;
+  /** Receives every skipped line, truncation and other recoverable problem. */
+  onWarning: (w: IngestWarning) => void;
+  /** Column mapping for CSV flow exports of no known format (`--csv-map`, parsed by parseCsvMap). */
+  csvMap?: CsvMap;
+  /** Called as bytes are read, for a progress line. */
+  onProgress?: (name: string, bytesRead: number, sizeBytes: number | null) => void;
+  /**
+   * Threads that read a capture file (`--threads`; see
+   * parallel-capture-ingest.ts): a number (default 1: the calling thread
+   * alone; N: it and N - 1 workers), or 'auto' (one per core, at most 4, for
+   * capture files of 64 MiB or more).
+   */
+  captureThreads?: number | 'auto';
+}
+
+export const DEFAULT_MAX_INVALID = 25;
