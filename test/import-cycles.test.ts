@@ -19,7 +19,7 @@ function listTs(dir: string): string[] {
 }
 
 /** Module → the modules it imports statically (paths relative to src/, `.ts`). */
-export function importGraph(files: ReadonlyMap<string, string>): Map<string, string[]> {
+function importGraph(files: ReadonlyMap<string, string>): Map<string, string[]> {
   const graph = new Map<string, string[]>();
   for (const [file, text] of files) {
     const deps = [...text.matchAll(STATIC_IMPORT)].map((m) => join(dirname(file), m[1]!).replace(/\.js$/, '.ts'));
@@ -29,7 +29,7 @@ export function importGraph(files: ReadonlyMap<string, string>): Map<string, str
 }
 
 /** Strongly connected components of more than one module (or a module importing itself), by Tarjan's algorithm. */
-export function findCycles(graph: ReadonlyMap<string, readonly string[]>): string[][] {
+function findCycles(graph: ReadonlyMap<string, readonly string[]>): string[][] {
   let next = 0;
   const index = new Map<string, number>();
   const low = new Map<string, number>();
