@@ -7,7 +7,8 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
-import { type ConformanceTotals, runZeekConformance, type TraceConformance } from '../conformance/zeek-conformance.js';
+import { type ConformanceTotals, NO_PAIR_ERROR, runZeekConformance, type TraceConformance } from '../conformance/zeek-conformance.js';
+import { FlowhoundError } from '../errors.js';
 import { UsageError } from './usage-error.js';
 
 interface ConformanceArgs {
@@ -27,6 +28,15 @@ export const conformanceCommand: CommandModule<object, ConformanceArgs> = {
   handler: async (args) => {
     if (!existsSync(args.dir) || !statSync(args.dir).isDirectory()) throw new UsageError(`${args.dir}: not a directory`);
     const report = await runZeekConformance(args.dir);
+    // A folder without a single (trace, conn.log) pair measured nothing: "0/0 matched" with exit 0 would read as a pass.
+    const paired = report.traces.filter((t) => t.error !== NO_PAIR_ERROR).length;
+    if (paired === 0) {
+      throw new FlowhoundError(
+        'INPUT_NOT_FOUND',
+        `${args.dir}: no (trace, conn.log) pairs: expected sub-folders each holding trace.pcap or trace.pcapng and Zeek's conn.log for it (${report.traces.length} sub-folder${report.traces.length === 1 ? '' : 's'} without one)`,
+        { file: args.dir },
+      );
+    }
     if (args.json) {
       process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       return;

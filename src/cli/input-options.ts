@@ -16,11 +16,12 @@ export interface InputArgs {
   'max-invalid': number;
   'csv-map'?: string;
   threads?: string;
+  strict?: boolean;
 }
 
-export const INPUT_OPTION_NAMES = ['format', 'max-invalid', 'csv-map', 'threads'] as const;
+export const INPUT_OPTION_NAMES = ['format', 'max-invalid', 'csv-map', 'strict', 'threads'] as const;
 /** Those of `watch`, which follows growing files in the calling thread. */
-export const FOLLOW_INPUT_OPTION_NAMES = ['format', 'max-invalid', 'csv-map'] as const;
+export const FOLLOW_INPUT_OPTION_NAMES = ['format', 'max-invalid', 'csv-map', 'strict'] as const;
 
 /** Adds --format, --max-invalid, --csv-map and (unless `threads` is false) --threads to a command's builder. */
 export function withInputOptions<T>(y: Argv<T>, { threads = true }: { threads?: boolean } = {}): Argv<T & InputArgs> {
@@ -30,6 +31,10 @@ export function withInputOptions<T>(y: Argv<T>, { threads = true }: { threads?: 
       type: 'number',
       default: DEFAULT_MAX_INVALID,
       describe: 'stop after this many invalid lines or records in a row (0: never stop)',
+    })
+    .option('strict', {
+      type: 'boolean',
+      describe: 'stop with exit code 1 at the first input that is a truncated or corrupt .gz or cannot be read to its end (default: warn, read up to the fault, go on with the other inputs)',
     })
     .option('csv-map', {
       type: 'string',
@@ -48,6 +53,7 @@ export function toReadOptions(args: InputArgs, onWarning: (w: IngestWarning) => 
   const maxInvalid = args['max-invalid'];
   if (!(Number.isInteger(maxInvalid) && maxInvalid >= 0)) throw new UsageError(`--max-invalid must be a whole number ≥ 0, got ${maxInvalid}`);
   const options: ReadOptions = { maxInvalid, onWarning };
+  if (args.strict === true) options.strict = true;
   if (args.format !== undefined) options.format = args.format as InputFormat;
   if (args['csv-map'] !== undefined) options.csvMap = parseCsvMap(args['csv-map']);
   options.captureThreads = parseThreads(args.threads ?? '1');

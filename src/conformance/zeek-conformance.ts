@@ -125,6 +125,9 @@ export function readIgnoreChecksums(manifestPath: string): Set<string> {
   return out;
 }
 
+/** The `error` of a sub-folder that does not hold a (trace, conn.log) pair. */
+export const NO_PAIR_ERROR = 'no trace.pcap/trace.pcapng or conn.log';
+
 export async function runConformanceTrace(dir: string, name: string, tracker: FlowTrackerOptions = {}): Promise<TraceConformance> {
   const result: TraceConformance = {
     name,
@@ -148,7 +151,7 @@ export async function runConformanceTrace(dir: string, name: string, tracker: Fl
   const trace = ['trace.pcap', 'trace.pcapng'].map((f) => join(dir, f)).find((p) => existsSync(p));
   const logPath = join(dir, 'conn.log');
   if (trace === undefined || !existsSync(logPath)) {
-    result.error = 'no trace.pcap/trace.pcapng or conn.log';
+    result.error = NO_PAIR_ERROR;
     return result;
   }
   const baseline = readBaselineConnLog(logPath);

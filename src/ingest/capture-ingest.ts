@@ -27,8 +27,17 @@ export async function* readCaptureRecords(source: ByteSource, options: ReadOptio
     yield* readCaptureRecordsParallel(source, options, threads);
     return;
   }
-  yield* trackCapture(source, options.onWarning, options.flowTracker, false, (s) => {
-    reportTrackerWarnings(source.name, s.tracker, options.flowTracker?.maxFlows, options.onWarning);
-    options.onCaptureStats?.(s);
-  });
+  // A garbage record ends this capture with a warning (unless --strict), and
+  // the connections open before it are still flushed and reported.
+  yield* trackCapture(
+    source,
+    options.onWarning,
+    options.flowTracker,
+    false,
+    (s) => {
+      reportTrackerWarnings(source.name, s.tracker, options.flowTracker?.maxFlows, options.onWarning);
+      options.onCaptureStats?.(s);
+    },
+    options.strict === true ? 'throw' : 'warn',
+  );
 }

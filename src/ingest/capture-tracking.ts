@@ -34,12 +34,14 @@ export async function* trackCapture(
   trackerOptions: FlowTrackerOptions | undefined,
   everyChunk: boolean,
   onEnd: (stats: CaptureIngestStats) => void,
+  onBadRecord: 'throw' | 'warn' = 'throw',
 ): AsyncGenerator<RecordBatch> {
   const tracker = createFlowTracker(trackerOptions);
   let captureStats: CaptureStats | null = null;
   const packets = readCapturePackets(source, tracker.addPacket, {
     onWarning,
     verifyFragmentChecksums: trackerOptions?.verifyChecksums === true,
+    onBadRecord,
     onStats: (s) => {
       captureStats = s;
     },

@@ -5,7 +5,7 @@
  */
 import { statSync } from 'node:fs';
 import { FlowhoundError } from '../errors.js';
-import { type ByteSource, openByteSource } from '../io/byte-source.js';
+import { type ByteSource, describeGzipFailure, openByteSource } from '../io/byte-source.js';
 import type { RecordBatch } from '../types.js';
 import { readCaptureRecords } from './capture-ingest.js';
 import { readFlowCsv } from './csv/read-flow-csv.js';
@@ -29,9 +29,32 @@ const readers: Partial<Record<InputFormat, InputReader>> = {
   csv: readFlowCsv,
 };
 
-/** Reads every input in turn, yielding batches. */
+/**
+ * Reads every input in turn, yielding batches. With several inputs and
+ * without `strict`, an input that fails (a FlowhoundError: unknown format,
+ * bad header, too many invalid lines, unreadable) is reported as an
+ * INPUT_ABANDONED warning naming it, after the batches it gave, and the
+ * other inputs are still read.
+ */
 export async function* readInputs(paths: readonly string[], options: ReadOptions): AsyncGenerator<RecordBatch> {
-  for (const path of paths) yield* readInput(path, options);
+  for (const path of paths) {
+    if (paths.length === 1 || options.strict === true) {
+      yield* readInput(path, options);
+      continue;
+    }
+    try {
+      yield* readInput(path, options);
+    } catch (e) {
+      if (!(e instanceof FlowhoundError)) throw e;
+      options.onWarning({
+        code: 'INPUT_ABANDONED',
+        file: path,
+        ...(e.context.line !== undefined ? { line: e.context.line } : {}),
+        ...(e.context.offset !== undefined ? { offset: e.context.offset } : {}),
+        message: `${e.message}; the rest of ${path} is not read, the other inputs are (--strict stops here instead)`,
+      });
+    }
+  }
 }
 
 export async function* readInput(path: string, options: ReadOptions): AsyncGenerator<RecordBatch> {
@@ -40,8 +63,12 @@ export async function* readInput(path: string, options: ReadOptions): AsyncGener
     return;
   }
   const source = await openByteSource(path, {
-    onRead: options.onProgress ? (n) => options.onProgress?.(path, n, null) : undefined,
-  } as { onRead?: (n: number) => void });
+    ...(options.onProgress ? { onRead: (n: number) => options.onProgress?.(path, n, null) } : {}),
+    onGzipError: (g) => {
+      if (options.strict === true) throw new FlowhoundError('INPUT_TRUNCATED', describeGzipFailure(g, false), { file: g.file, offset: g.compressedOffset });
+      options.onWarning({ code: 'INPUT_GZIP_DAMAGED', file: g.file, offset: g.compressedOffset, message: describeGzipFailure(g, true) });
+    },
+  });
   yield* readSource(source, options);
 }
 

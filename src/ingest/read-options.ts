@@ -25,6 +25,16 @@ export interface ReadOptions {
    * capture files of 64 MiB or more).
    */
   captureThreads?: number | 'auto';
+  /**
+   * `--strict`: a truncated or corrupt .gz input, a garbage capture record,
+   * or an input that cannot be read to its end (unknown format, bad header,
+   * too many invalid lines) stops the run with its error. Without it (the
+   * default) the first two are warnings and the input is read up to the
+   * fault, and in a run of several inputs the third is a warning
+   * (INPUT_ABANDONED) and the run goes on with the other inputs, as a
+   * truncated capture already is.
+   */
+  strict?: boolean;
 }
 
 export const DEFAULT_MAX_INVALID = 25;

@@ -18,12 +18,35 @@ export interface ByteSourceOptions {
   /** Called after each compressed (on-disk) chunk with bytes read so far. */
   onRead?: (bytesRead: number) => void;
   /**
+   * A gzip stream that is truncated or corrupt ends the input here instead of
+   * throwing: the caller is told where (the compressed bytes fed to zlib when
+   * it failed, and the decompressed bytes delivered before), and the input's
+   * consumer sees an input that ends there, as a cut capture or log does.
+   * Without it, the failure throws INPUT_TRUNCATED.
+   */
+  onGzipError?: (e: GzipFailure) => void;
+  /**
    * Live inputs (`watch`): stop peeking for format detection as soon as the
    * head holds one complete non-blank line (text formats) or a capture's
    * 24-byte file header, instead of waiting for 4096 bytes or the end, which
    * a growing log with only its header written yet would not give.
    */
   earlyHead?: boolean;
+}
+
+export interface GzipFailure {
+  file: string;
+  /** What zlib said ("gzip stream is truncated", "incorrect header check", ...). */
+  problem: string;
+  /** Compressed bytes handed to zlib when it failed: the fault is at or before this offset. */
+  compressedOffset: number;
+  /** Decompressed bytes delivered before the failure. */
+  decompressedBytes: number;
+}
+
+/** The message of a gzip failure: file, offsets and what happened to the input. */
+export function describeGzipFailure(g: GzipFailure, cont: boolean): string {
+  return `${g.file}: gzip: ${g.problem} at or before compressed byte ${g.compressedOffset} (after ${g.decompressedBytes} decompressed bytes)${cont ? '; the input is read up to there' : ''}`;
 }
 
 export interface ByteSource {
@@ -143,7 +166,7 @@ async function openSource(
   }
 
   let chunks: AsyncIterable<Uint8Array> = rawChunks();
-  if (gzip) chunks = gunzipChunks(name, chunks);
+  if (gzip) chunks = gunzipChunks(name, chunks, options.onGzipError);
   // Peek the decompressed head for format detection.
   const headIt = chunks[Symbol.asyncIterator]();
   const headParts: Uint8Array[] = [];
@@ -324,17 +347,34 @@ function readFile(fd: number, buf: Buffer): Promise<number> {
   return new Promise((resolve, reject) => read(fd, buf, 0, buf.length, null, (e, n) => (e ? reject(e) : resolve(n))));
 }
 
-async function* gunzipChunks(name: string, input: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+async function* gunzipChunks(name: string, input: AsyncIterable<Uint8Array>, onGzipError: ((e: GzipFailure) => void) | undefined): AsyncGenerator<Uint8Array> {
   const gunzip = createGunzip();
-  const src = Readable.from(input, { objectMode: false });
+  let compressed = 0;
+  let decompressed = 0;
+  async function* counted(): AsyncGenerator<Uint8Array> {
+    for await (const c of input) {
+      compressed += c.length;
+      yield c;
+    }
+  }
+  const src = Readable.from(counted(), { objectMode: false });
   src.on('error', (e) => gunzip.destroy(e));
   src.pipe(gunzip);
   try {
-    for await (const c of gunzip) yield c as Uint8Array;
+    for await (const c of gunzip) {
+      decompressed += (c as Uint8Array).length;
+      yield c as Uint8Array;
+    }
   } catch (e) {
     if (e instanceof FlowhoundError) throw e;
-    const msg = (e as NodeJS.ErrnoException).code === 'Z_BUF_ERROR' ? 'gzip stream is truncated' : (e as Error).message;
-    throw new FlowhoundError('INPUT_TRUNCATED', `${name}: gzip: ${msg}`, { file: name }, { cause: e });
+    const problem = (e as NodeJS.ErrnoException).code === 'Z_BUF_ERROR' ? 'gzip stream is truncated' : (e as Error).message;
+    const failure: GzipFailure = { file: name, problem, compressedOffset: compressed, decompressedBytes: decompressed };
+    if (onGzipError) {
+      src.destroy();
+      onGzipError(failure);
+      return;
+    }
+    throw new FlowhoundError('INPUT_TRUNCATED', describeGzipFailure(failure, false), { file: name, offset: compressed }, { cause: e });
   }
 }
 

@@ -9,8 +9,8 @@
  * MODEL_NOT_FOUND; unreadable JSON, a missing weights.bin or one whose size
  * differs from what the manifest needs (e.g. truncated) is MODEL_DAMAGED.
  */
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, realpathSync, statSync, writeFileSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type * as tf from '@tensorflow/tfjs-core';
 import { FlowhoundError } from '../errors.js';
 
@@ -106,7 +106,7 @@ export function readModelArtifacts(dir: string): tf.io.ModelArtifacts {
   }
   const buffers: Uint8Array[] = [];
   for (const p of paths) {
-    const binPath = join(dir, p);
+    const binPath = confineWeightPath(dir, p, jsonPath);
     try {
       buffers.push(readFileSync(binPath));
     } catch (e) {
@@ -139,6 +139,39 @@ export function readModelArtifacts(dir: string): tf.io.ModelArtifacts {
   if (json.convertedBy !== undefined && json.convertedBy !== null) artifacts.convertedBy = json.convertedBy;
   if (json.trainingConfig !== undefined) artifacts.trainingConfig = json.trainingConfig as tf.io.TrainingConfig;
   return artifacts;
+}
+
+/**
+ * The file a weightsManifest path names, refused unless it is a plain file
+ * name inside the model folder: model.json comes from wherever the model was
+ * copied from, and `../../etc/passwd` or a symlink out of the folder must not
+ * make flowhound open files elsewhere.
+ */
+export function confineWeightPath(dir: string, p: unknown, jsonPath: string): string {
+  if (typeof p !== 'string' || p === '' || isAbsolute(p) || p.includes('\0')) {
+    throw new FlowhoundError('MODEL_DAMAGED', `${jsonPath}: weightsManifest path ${JSON.stringify(p)} is not a file name inside the model folder; refused`, { file: jsonPath });
+  }
+  const root = resolve(dir);
+  const target = resolve(root, p);
+  const rel = relative(root, target);
+  if (isOutside(rel)) {
+    throw new FlowhoundError('MODEL_DAMAGED', `${jsonPath}: weightsManifest path ${JSON.stringify(p)} points outside the model folder; refused`, { file: jsonPath });
+  }
+  let real: string;
+  try {
+    real = realpathSync(target);
+  } catch {
+    return target; // missing: the caller says so
+  }
+  const realRel = relative(realpathSync(root), real);
+  if (isOutside(realRel)) {
+    throw new FlowhoundError('MODEL_DAMAGED', `${jsonPath}: weightsManifest path ${JSON.stringify(p)} is a link to a file outside the model folder; refused`, { file: jsonPath });
+  }
+  return target;
+}
+
+function isOutside(rel: string): boolean {
+  return rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel);
 }
 
 /** A load handler over already-checked artifacts (see readModelArtifacts). */

@@ -14,9 +14,12 @@
  * the speed of both on the same file.
  *
  * Bad input: a garbage record header (captured length beyond 256 KiB, a
- * pcapng block length below 12, not a multiple of 4 or beyond 16 MiB)
- * throws FlowhoundError PCAP_BAD_RECORD / PCAPNG_BAD_BLOCK naming the file
- * and byte offset; nothing is allocated from an unchecked length. A file that
+ * pcapng block length below 12, not a multiple of 4 or beyond 16 MiB, a
+ * trailing block length that differs from the leading one) throws
+ * FlowhoundError PCAP_BAD_RECORD / PCAPNG_BAD_BLOCK naming the file and byte
+ * offset, or with `onBadRecord: 'warn'` ends the capture there with that
+ * warning, every packet before it read; nothing is allocated from an
+ * unchecked length. A file that
  * ends inside a record delivers every whole packet before the cut and then
  * reports INPUT_TRUNCATED through `onWarning`.
  */
@@ -39,6 +42,13 @@ export interface ReadCaptureOptions {
   reassemble?: FrameDecoderOptions['reassemble'];
   /** Drop IPv4 fragments with a wrong header checksum before reassembly (as Zeek without -C; default false). */
   verifyFragmentChecksums?: boolean;
+  /**
+   * A garbage record header (PCAP_BAD_RECORD, PCAPNG_BAD_BLOCK): 'throw'
+   * (the default) or 'warn': end the capture there with a warning naming its
+   * offset, every packet before it read (what tcpdump does), so the caller
+   * still gets its counters and can flush its connections.
+   */
+  onBadRecord?: 'throw' | 'warn';
 }
 
 export interface CaptureStats extends DecodeStats {
@@ -110,89 +120,103 @@ export async function* readCapturePackets(source: ByteSource, onPacket: PacketHa
   let bytes = 0;
   let lastNeed = 0;
 
-  for await (const chunk of source.chunks) {
-    let delivered = 0;
-    let pos = 0;
-    const n = chunk.length;
-    bytes += n;
-    if (skipRemaining > 0) {
-      const take = Math.min(skipRemaining, n);
-      skipRemaining -= take;
-      pos += take;
-      consumed += take;
-    }
-    // Complete a record cut by the previous chunk boundary.
-    while (carryLen > 0 && pos < n) {
-      const need = measure(carry, 0, carryLen, consumed);
-      lastNeed = need;
-      if (carryLen >= need) break;
-      if (framer?.skip) {
-        // Header known and the body is not wanted: drop the carry, skip the rest.
-        skipStart = consumed;
-        skipRemaining = need - carryLen;
-        consumed += carryLen;
-        carryLen = 0;
-        const take = Math.min(skipRemaining, n - pos);
+  let badRecord: FlowhoundError | null = null;
+  try {
+    for await (const chunk of source.chunks) {
+      let delivered = 0;
+      let pos = 0;
+      const n = chunk.length;
+      bytes += n;
+      if (skipRemaining > 0) {
+        const take = Math.min(skipRemaining, n);
         skipRemaining -= take;
         pos += take;
         consumed += take;
-        break;
       }
-      if (carry.length < need) carry = growCarry(carry, carryLen, need);
-      const take = Math.min(need - carryLen, n - pos);
-      carry.set(chunk.subarray(pos, pos + take), carryLen);
-      carryLen += take;
-      pos += take;
-    }
-    if (carryLen > 0) {
-      const need = measure(carry, 0, carryLen, consumed);
-      lastNeed = need;
-      if (carryLen >= need && !framer!.skip) {
-        delivered += framer!.process(carry, 0, need, consumed);
-        consumed += need;
-        carryLen = 0;
-      } else if (carryLen >= need) {
-        consumed += need;
-        carryLen = 0;
-      }
-    }
-    // Whole records inside this chunk, in place.
-    if (carryLen === 0 && skipRemaining === 0) {
-      if (framer?.scan && pos < n) {
-        // The format's own tight loop over whole records.
-        const used = framer.scan(chunk, pos, n, consumed);
-        pos += used;
-        consumed += used;
-        delivered += framer.scanned;
-      }
-      while (pos < n) {
-        const avail = n - pos;
-        const need = measure(chunk, pos, avail, consumed);
+      // Complete a record cut by the previous chunk boundary.
+      while (carryLen > 0 && pos < n) {
+        const need = measure(carry, 0, carryLen, consumed);
         lastNeed = need;
-        if (avail < need) {
-          if (avail >= 8 && framer?.skip) {
-            skipStart = consumed;
-            skipRemaining = need - avail;
-            consumed += avail;
+        if (carryLen >= need) break;
+        if (framer?.skip) {
+          // Header known and the body is not wanted: drop the carry, skip the rest.
+          skipStart = consumed;
+          skipRemaining = need - carryLen;
+          consumed += carryLen;
+          carryLen = 0;
+          const take = Math.min(skipRemaining, n - pos);
+          skipRemaining -= take;
+          pos += take;
+          consumed += take;
+          break;
+        }
+        if (carry.length < need) carry = growCarry(carry, carryLen, need);
+        const take = Math.min(need - carryLen, n - pos);
+        carry.set(chunk.subarray(pos, pos + take), carryLen);
+        carryLen += take;
+        pos += take;
+      }
+      if (carryLen > 0) {
+        const need = measure(carry, 0, carryLen, consumed);
+        lastNeed = need;
+        if (carryLen >= need && !framer!.skip) {
+          delivered += framer!.process(carry, 0, need, consumed);
+          consumed += need;
+          carryLen = 0;
+        } else if (carryLen >= need) {
+          consumed += need;
+          carryLen = 0;
+        }
+      }
+      // Whole records inside this chunk, in place.
+      if (carryLen === 0 && skipRemaining === 0) {
+        if (framer?.scan && pos < n) {
+          // The format's own tight loop over whole records.
+          const used = framer.scan(chunk, pos, n, consumed);
+          pos += used;
+          consumed += used;
+          delivered += framer.scanned;
+        }
+        while (pos < n) {
+          const avail = n - pos;
+          const need = measure(chunk, pos, avail, consumed);
+          lastNeed = need;
+          if (avail < need) {
+            if (avail >= 8 && framer?.skip) {
+              skipStart = consumed;
+              skipRemaining = need - avail;
+              consumed += avail;
+              pos = n;
+              break;
+            }
+            if (carry.length < avail) carry = growCarry(carry, 0, avail);
+            carry.set(chunk.subarray(pos), 0);
+            carryLen = avail;
             pos = n;
             break;
           }
-          if (carry.length < avail) carry = growCarry(carry, 0, avail);
-          carry.set(chunk.subarray(pos), 0);
-          carryLen = avail;
-          pos = n;
-          break;
+          if (!framer!.skip) delivered += framer!.process(chunk, pos, need, consumed);
+          pos += need;
+          consumed += need;
         }
-        if (!framer!.skip) delivered += framer!.process(chunk, pos, need, consumed);
-        pos += need;
-        consumed += need;
       }
+      packets += delivered;
+      yield delivered;
     }
-    packets += delivered;
-    yield delivered;
+  } catch (e) {
+    if (options.onBadRecord !== 'warn' || !(e instanceof FlowhoundError) || (e.code !== 'PCAP_BAD_RECORD' && e.code !== 'PCAPNG_BAD_BLOCK')) throw e;
+    badRecord = e;
   }
 
-  if (carryLen > 0 || skipRemaining > 0) {
+  if (badRecord !== null) {
+    const at = typeof badRecord.context.offset === 'number' ? badRecord.context.offset : consumed;
+    options.onWarning({
+      code: badRecord.code,
+      file,
+      offset: at,
+      message: `${badRecord.message}; the capture is read up to there (the packets before it), the rest of ${file} is not`,
+    });
+  } else if (carryLen > 0 || skipRemaining > 0) {
     const what = framer?.recordName ?? 'file header';
     const have = carryLen > 0 ? carryLen : lastNeed - skipRemaining;
     const at = carryLen > 0 ? consumed : skipStart;
