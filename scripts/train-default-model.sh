@@ -11,4 +11,4 @@ if [ ! -e "$1" ]; then
   echo "train-default-model: no fixtures/lab/benign-*.pcap" >&2
   exit 1
 fi
-exec node dist/cli/main.js train "$@" --out models/default --kind all --seed 1 --epochs 30 --backend wasm
+exec node dist/cli/main.js train "$@" --out models/default --kind dense --seed 1 --epochs 30 --backend wasm

@@ -3,7 +3,6 @@
  * settings (defaults, then `--config`, then flags) and the model
  * (`--model DIR`, the shipped default when present, or `--no-model`).
  */
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { loadConfigFile } from '../config/load-config.js';
 import { checkSettingValue, resolveSettings, SETTING_SPECS, type Settings } from '../config/settings.js';
@@ -45,8 +44,9 @@ export interface ModelChoice {
 export async function loadModelFromArgs(modelArg: string | boolean | undefined, backend: BackendName | undefined, beforeLoad?: (dir: string) => void): Promise<ModelChoice> {
   if (modelArg === false) return { model: null, dir: null, note: 'none (--no-model)' };
   const explicit = typeof modelArg === 'string' && modelArg !== '';
-  const dir = explicit ? modelArg : DEFAULT_MODEL_DIR;
-  if (!explicit && !existsSync(dir)) return { model: null, dir: null, note: `none (no shipped model at ${dir})` };
+  // The shipped model learned the lab's network: a demo for the lab fixtures (--model models/default), never applied unasked.
+  if (!explicit) return { model: null, dir: null, note: 'none (no --model: rules only; the shipped models/default is a demo for the lab fixtures)' };
+  const dir = modelArg;
   beforeLoad?.(dir);
   const model = await loadModel(dir, backend ? { backend } : {});
   return { model, dir, note: dir };

@@ -136,7 +136,7 @@ export async function runAnalyze(args: AnalyzeArgs, io: AnalyzeIo): Promise<numb
     rules,
     ...(model ? { learnedPeakPps: (port: number, proto: Parameters<FlowhoundModel['learnedPeakPps']>[0]) => model.learnedPeakPps(proto, port) } : {}),
   });
-  const modelDetector = model ? model.detector({ judgeUnlearnedPorts: args['model-unlearned-ports'] === true }) : null;
+  const modelDetector = model ? model.detector({}) : null;
   if (modelDetector) detectors.push(modelDetector);
 
   const outputFormat: OutputFormat = (args.output as OutputFormat | undefined) ?? (io.stdoutIsTty && !args.out ? 'table' : 'jsonl');

@@ -7,6 +7,7 @@ import { DEFAULT_BATCH_SIZE, DEFAULT_LEARNING_RATE } from '../model/fit-seeded.j
 import { DEFAULT_EPOCHS, DEFAULT_SEED, type TrainKind, trainModel } from '../model/train-model.js';
 import type { StoredThreshold } from '../model/model-meta.js';
 import { readFeatureWindows } from '../window/read-feature-windows.js';
+import { createHostTally } from '../model/network-profile.js';
 import { DEFAULT_WINDOW_SEC } from '../window/windower.js';
 import { UsageError } from './usage-error.js';
 
@@ -30,7 +31,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
     withInputOptions(y)
       .positional('inputs', { type: 'string', array: true, demandOption: true, describe: 'pcap, pcapng, Zeek log, CSV, .gz, Arrow feature file, or -' })
       .option('out', { type: 'string', demandOption: true, describe: 'model folder to write (replaced atomically)' })
-      .option('kind', { type: 'string', choices: ['dense', 'lstm', 'all'], default: 'all', describe: 'which model(s) to train' })
+      .option('kind', { type: 'string', choices: ['dense', 'lstm', 'all'], default: 'dense', describe: 'which network(s) to train (dense by default: see docs/models.md on the LSTM)' })
       .option('seed', { type: 'number', default: DEFAULT_SEED, describe: 'seed for initializers and shuffling (repeatable on one backend)' })
       .option('epochs', { type: 'number', default: DEFAULT_EPOCHS, describe: 'training epochs' })
       .option('batch-size', { type: 'number', default: DEFAULT_BATCH_SIZE, describe: 'mini-batch size' })
@@ -49,8 +50,10 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
     const windowSec = args['window-sec'] ?? warm?.meta.windowSec;
     let warnings = 0;
     const started = performance.now();
+    const hosts = createHostTally();
     const r = await readFeatureWindows(args.inputs, {
       window: windowSec !== undefined ? { windowSec } : {},
+      onFlows: (flows) => hosts.add(flows),
       read: toReadOptions(args, (w) => {
         warnings++;
         if (warnings <= 20) process.stderr.write(`flowhound: warning: ${formatWarning(w)}\n`);
@@ -67,6 +70,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       ...(backend ? { backend } : {}),
       ...(warm ? { warmStart: warm } : {}),
       inputs: args.inputs,
+      network: r.rawInputs.length > 0 ? hosts.profile() : null,
       lateRecords: r.stats?.lateRecords ?? 0,
       onPhase: (message) => {
         if (tty) process.stderr.write(`${message}\n`);
@@ -84,7 +88,9 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       `  epochs ${m.training.epochs}, seed ${m.training.seed}${m.training.warmStartFrom ? `, warm start from ${m.training.warmStartFrom}` : ''}`,
     ];
     const th = (t: StoredThreshold) => `threshold ${t.threshold.toPrecision(4)} (${t.method === 'lognormal' ? `log-normal tail p=${t.tailP}` : t.method === 'max' ? `largest calibration score × ${t.margin}` : `q${t.quantile} × ${t.margin}`}, from ${t.trainingWindows} ${t.calibratedOn === 'holdout' ? 'held-out (out-of-fold for dense)' : 'fitted'} training windows)`;
-    if (m.dense) lines.push(`  dense: final loss ${m.training.finalLoss.dense?.toFixed(5)}, ${th(m.dense.threshold)}`);
+    lines.push(`  per-port baselines: ${m.baselines.ports.length} ports with ≥ ${m.baselines.settings.minPortWindows} windows (of ${Object.keys(m.baselines.windowsPerPort).length}); false-alarm budget ${m.baselines.settings.falseAlarmBudget} per window`);
+    lines.push(`  network: ${m.network ? `${m.network.hosts.length} hosts, ${m.network.subnets.length} subnets` : 'not recorded (feature files only)'}`);
+    if (m.dense) lines.push(`  dense: final loss ${m.training.finalLoss.dense?.toFixed(5)}, per-port thresholds for ${m.dense.portThresholds.length} ports; overall ${th(m.dense.threshold)}`);
     if (m.lstm) lines.push(`  lstm: final loss ${m.training.finalLoss.lstm?.toFixed(5)}, ${th(m.lstm.threshold)}, ${m.training.lstmSamples} samples`);
     lines.push(`  late records ${m.training.lateRecords}${warnings ? `, ${warnings} input warnings` : ''}, ${totalSec.toFixed(1)} s total`);
     process.stderr.write(`${lines.join('\n')}\n`);

@@ -14,7 +14,9 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { FlowhoundError } from '../errors.js';
 import type { Proto } from '../types.js';
 import { type BackendName, selectBackend } from './backend.js';
-import { createModelDetector, type ModelDetector, type ModelDetectorSettings } from './model-detector.js';
+import { createWindowJudge, type NetworkScore, type NetworkScorer } from './judge-windows.js';
+import { createModelDetector, DEFAULT_MODEL_DETECTOR_SETTINGS, type ModelDetector, type ModelDetectorSettings } from './model-detector.js';
+import { formatPortKey } from '../window/feature-schema.js';
 import { LSTM_SUBDIR, META_FILE, type ModelMeta, readModelMeta } from './model-meta.js';
 import { writeModelFolderAtomically } from './model-store.js';
 import { createFileSaveHandler, readModelArtifacts } from './tfjs-file-io.js';
@@ -47,7 +49,10 @@ export function createFlowhoundModel(parts: { dir: string | null; meta: ModelMet
       return createWindowScorer(model, options);
     },
     detector(settings = {}) {
-      return createModelDetector(model, settings);
+      const s = { ...DEFAULT_MODEL_DETECTOR_SETTINGS, ...settings };
+      const judge = createWindowJudge(parts.meta.baselines, s.novelty, createNetworkScorer(model));
+      const label = model.dir ?? 'in memory';
+      return createModelDetector({ kind: 'trained', label, windowSec: parts.meta.windowSec, judge, network: parts.meta.network, trainedPorts: parts.meta.baselines.ports.length }, s);
     },
     learnedPeakPps(proto, port) {
       return rates.get(`${proto}/${port}`) ?? null;
@@ -69,6 +74,28 @@ export function createFlowhoundModel(parts: { dir: string | null; meta: ModelMet
     },
   };
   return model;
+}
+
+/**
+ * The networks' scores as the judge uses them: the dense score against the
+ * window's port threshold (ports without one: no dense score), the LSTM
+ * score against its threshold (scaled per port); the worse of the two.
+ * Keeps the LSTM's per-port history, so windows come in time order.
+ */
+function createNetworkScorer(model: FlowhoundModel): NetworkScorer | null {
+  if (!model.dense && !model.lstm) return null;
+  const portThresholds = new Map((model.meta.dense?.portThresholds ?? []).map((p) => [p.key, p.threshold]));
+  const scorer = model.createScorer();
+  return (windows) =>
+    scorer.score(windows).map((sc) => {
+      let best: NetworkScore | null = null;
+      if (sc.dense) {
+        const th = portThresholds.get(formatPortKey(sc.window.proto, sc.window.port));
+        if (th !== undefined) best = { kind: 'dense', score: sc.dense.score, threshold: th, ratio: sc.dense.score / th };
+      }
+      if (sc.lstm && (best === null || sc.lstm.ratio > best.ratio)) best = { kind: 'lstm', score: sc.lstm.score, threshold: sc.lstm.threshold, ratio: sc.lstm.ratio };
+      return best;
+    });
 }
 
 function readMetaIdentity(dir: string): string | null {

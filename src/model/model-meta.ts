@@ -12,10 +12,13 @@ import { FEATURE_NAMES, FEATURE_SCHEMA_VERSION } from '../window/feature-schema.
 import type { BackendName } from './backend.js';
 import type { RobustScaler } from './robust-scaler.js';
 import type { ThresholdCalibration } from './threshold.js';
+import type { NetworkProfile } from './network-profile.js';
+import type { PortBaselineSet } from './port-baseline.js';
 
 export const META_FILE = 'flowhound.json';
 export const MODEL_FORMAT = 'flowhound-model';
-export const MODEL_FORMAT_VERSION = 1;
+/** 2: per-port baselines, the learned network and per-port dense thresholds. */
+export const MODEL_FORMAT_VERSION = 2;
 /** The LSTM's networks live in this subfolder (model.json + weights.bin); the dense ones at the top. */
 export const LSTM_SUBDIR = 'lstm';
 
@@ -43,9 +46,18 @@ export interface ModelMeta {
   windowSec: number;
   kinds: ModelKind[];
   scaler: RobustScaler;
-  dense?: { hiddenUnits: number[]; threshold: StoredThreshold };
+  /**
+   * `threshold`: one threshold over all training windows (kept for inspection);
+   * `portThresholds`: the ones that judge, per port with enough windows, from
+   * the out-of-fold scores of the port's own windows (see train-model.ts).
+   */
+  dense?: { hiddenUnits: number[]; threshold: StoredThreshold; portThresholds: { key: string; threshold: number; windows: number }[] };
   lstm?: { seqLen: number; units: number; threshold: StoredThreshold; globalScale: number; portScales: { key: string; scale: number; windows: number }[] };
   learnedRates: LearnedRate[];
+  /** Per-port baselines: typical ranges, robust centres and scales, per-feature thresholds. */
+  baselines: PortBaselineSet;
+  /** The hosts and subnets the model learned; null when trained from feature files only. */
+  network: NetworkProfile | null;
   training: {
     inputs: string[];
     windows: number;
@@ -107,6 +119,9 @@ export function readModelMeta(dir: string): ModelMeta {
   }
   if (!Array.isArray(meta.kinds) || meta.kinds.length === 0 || meta.kinds.some((k) => (k !== 'dense' && k !== 'lstm') || !meta[k])) {
     throw new FlowhoundError('MODEL_DAMAGED', `${path}: kinds must list dense and/or lstm, each with its section`, { file: path });
+  }
+  if (meta.formatVersion !== MODEL_FORMAT_VERSION || !meta.baselines || !Array.isArray(meta.baselines.ports)) {
+    throw new FlowhoundError('MODEL_SCHEMA_MISMATCH', `${path}: model format ${meta.formatVersion} has no per-port baselines (format ${MODEL_FORMAT_VERSION}); retrain the model (flowhound train ... --out ${dir})`, { file: path });
   }
   if (!(meta.windowSec >= 1)) throw new FlowhoundError('MODEL_DAMAGED', `${path}: windowSec missing`, { file: path });
   return meta;

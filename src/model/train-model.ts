@@ -12,9 +12,15 @@
  * 5. Learned rates: per (proto, port), the highest and 99th-percentile
  *    peak_pps of its training windows (at most LEARNED_RATES_MAX_PORTS
  *    ports, the most frequent).
- * With a warm start, training continues from the warm model's weights;
- * thresholds, port scales and learned rates are recomputed from the new
- * data only.
+ * 6. Per-port baselines (src/model/port-baseline.ts) from the training
+ *    windows, and the dense network's per-port thresholds: for each port
+ *    with at least `minPortWindows` windows, margin × the largest
+ *    out-of-fold score of its windows (with ≥ 1/budget windows, the
+ *    (1 − budget) quantile × margin).
+ * 7. The network it learned (hosts, subnets), when the caller tallied it.
+ * With a warm start, training continues from the warm model's weights for
+ * `warmEpochs` epochs (default a third of the cold epochs); thresholds, port
+ * scales and learned rates are recomputed from the new data only.
  */
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { FlowhoundError } from '../errors.js';
@@ -28,6 +34,8 @@ import { type LearnedRate, MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelKind, t
 import { fitRobustScaler, quantileSorted, type RobustScaler, scaleFeatures } from './robust-scaler.js';
 import { createSeededRandom, permuteIndices } from '../util/seeded-random.js';
 import { calibrateThreshold } from './threshold.js';
+import type { NetworkProfile } from './network-profile.js';
+import { DEFAULT_PORT_BASELINE_SETTINGS, learnPortBaselines, type PortBaselineSettings } from './port-baseline.js';
 
 export const DEFAULT_EPOCHS = 30;
 export const DEFAULT_SEED = 1;
@@ -54,6 +62,8 @@ export interface TrainOptions {
   learningRate: number;
   backend?: BackendName;
   warmStart?: FlowhoundModel;
+  /** Epochs of a warm start (default a third of `epochs`, at least 1). */
+  warmEpochs?: number;
   /** Names of the inputs, recorded in flowhound.json. */
   inputs: string[];
   lateRecords?: number;
@@ -61,12 +71,15 @@ export interface TrainOptions {
   /** Tail probability of the log-normal threshold (default THRESHOLD_TAIL_P). */
   thresholdTailP?: number;
   onEpoch?: (kind: ModelKind, epoch: number, epochs: number, loss: number, windowsPerSec: number) => void;
+  /** The hosts the training input held (src/model/network-profile.ts); null or absent: not recorded. */
+  network?: NetworkProfile | null;
+  portBaseline?: Partial<PortBaselineSettings>;
   /** Called when a training phase starts (calibration folds, final fit), for progress lines. */
   onPhase?: (message: string) => void;
 }
 
 export const DEFAULT_TRAIN_OPTIONS: Omit<TrainOptions, 'inputs'> = {
-  kind: 'all',
+  kind: 'dense',
   seed: DEFAULT_SEED,
   epochs: DEFAULT_EPOCHS,
   batchSize: DEFAULT_BATCH_SIZE,
@@ -104,6 +117,8 @@ export async function trainModel(windowsIn: readonly FeatureWindow[], options: T
     kinds,
     scaler,
     learnedRates: learnRates(windows),
+    baselines: learnPortBaselines(windows, { ...DEFAULT_PORT_BASELINE_SETTINGS, ...options.portBaseline }),
+    network: options.network ?? null,
     training: {
       inputs: options.inputs,
       windows: n,
@@ -125,22 +140,29 @@ export async function trainModel(windowsIn: readonly FeatureWindow[], options: T
   let dense: tfl.LayersModel | null = null;
   let lstm: tfl.LayersModel | null = null;
   // Dense steps are cheap: small training sets get smaller batches. LSTM steps cost ~30 cell steps each: batch as given.
+  // A warm start continues from weights that already fit this network: fewer epochs.
+  const epochs = warm ? (options.warmEpochs ?? Math.max(1, Math.ceil(options.epochs / 3))) : options.epochs;
+  meta.training.epochs = epochs;
   const fitOptions = (kind: ModelKind, samples: number) => ({
-    epochs: options.epochs,
+    epochs,
     batchSize: kind === 'dense' ? chooseBatchSize(options.batchSize, samples) : options.batchSize,
     seed: options.seed,
     learningRate: options.learningRate,
-    onEpoch: (e: number, loss: number, wps: number) => options.onEpoch?.(kind, e, options.epochs, loss, wps),
+    onEpoch: (e: number, loss: number, wps: number) => options.onEpoch?.(kind, e, epochs, loss, wps),
   });
 
   if (kinds.includes('dense')) {
     // Out-of-fold calibration: DENSE_CALIBRATION_FOLDS fresh autoencoders, each fitted without one fold of
     // the training windows, score that fold; the threshold comes from these scores of windows the scoring
     // network never fitted (every training window once). The shipped network is then fitted on all windows.
-    const folds = n >= DENSE_CALIBRATION_FOLDS * MIN_CALIBRATION_WINDOWS ? DENSE_CALIBRATION_FOLDS : 0;
-    let scores: Float64Array;
+    // A warm start calibrates on the warm network's scores of the new windows before it fits them (windows it
+    // never saw: out-of-sample, and no fold networks to fit), so nightly thresholds move only with the data.
+    const warmScores = warm?.dense ? measureErrors(predictRows(warm.dense, x, [FEATURE_COUNT], n, FEATURE_COUNT), x, n, FEATURE_COUNT).scores : null;
+    const folds = !warmScores && n >= DENSE_CALIBRATION_FOLDS * MIN_CALIBRATION_WINDOWS ? DENSE_CALIBRATION_FOLDS : 0;
+    let scores: Float64Array | null = warmScores;
     if (folds > 0) {
-      scores = new Float64Array(n);
+      const oof = new Float64Array(n);
+      scores = oof;
       const order = permuteIndices(n, createSeededRandom(options.seed + 11));
       for (let k = 0; k < folds; k++) {
         options.onPhase?.(`dense: calibration fold ${k + 1}/${folds} (${n} windows)`);
@@ -153,7 +175,7 @@ export async function trainModel(windowsIn: readonly FeatureWindow[], options: T
         const xHeld = gatherRows(x, FEATURE_COUNT, held);
         const heldScores = measureErrors(predictRows(foldNet, xHeld, [FEATURE_COUNT], held.length, FEATURE_COUNT), xHeld, held.length, FEATURE_COUNT).scores;
         held.forEach((r, i) => {
-          scores[r] = heldScores[i]!;
+          oof[r] = heldScores[i]!;
         });
         foldNet.dispose();
       }
@@ -163,8 +185,12 @@ export async function trainModel(windowsIn: readonly FeatureWindow[], options: T
     if (warm?.dense) dense.setWeights(warm.dense.getWeights());
     compileForTraining(dense, options.learningRate);
     const losses = await fitSeeded(dense, { x, xShape: [FEATURE_COUNT], y: x, ySize: FEATURE_COUNT, n }, fitOptions('dense', n));
-    if (folds === 0) scores = measureErrors(predictRows(dense, x, [FEATURE_COUNT], n, FEATURE_COUNT), x, n, FEATURE_COUNT).scores;
-    meta.dense = { hiddenUnits: DENSE_HIDDEN_UNITS, threshold: { ...calibrateThreshold(scores!, thresholdOptions), calibratedOn: folds > 0 ? 'holdout' : 'training' } };
+    if (scores === null) scores = measureErrors(predictRows(dense, x, [FEATURE_COUNT], n, FEATURE_COUNT), x, n, FEATURE_COUNT).scores;
+    meta.dense = {
+      hiddenUnits: DENSE_HIDDEN_UNITS,
+      threshold: { ...calibrateThreshold(scores, thresholdOptions), calibratedOn: folds > 0 || warmScores ? 'holdout' : 'training' },
+      portThresholds: calibratePortThresholds(scores, windows, meta.baselines.settings),
+    };
     if (losses.length) meta.training.finalLoss.dense = losses[losses.length - 1]!;
   }
 
@@ -267,6 +293,25 @@ function calibratePortScales(scores: Float64Array, keys: string[]): { globalScal
   }
   portScales.sort((a, b) => b.windows - a.windows || (a.key < b.key ? -1 : 1));
   return { globalScale, portScales: portScales.slice(0, LEARNED_RATES_MAX_PORTS) };
+}
+
+/** Per-port dense thresholds from the (out-of-fold) scores of each port's own windows. */
+function calibratePortThresholds(scores: Float64Array, windows: readonly FeatureWindow[], s: PortBaselineSettings): { key: string; threshold: number; windows: number }[] {
+  const byPort = new Map<string, number[]>();
+  windows.forEach((w, i) => {
+    const key = formatPortKey(w.proto, w.port);
+    const list = byPort.get(key);
+    if (list) list.push(scores[i]!);
+    else byPort.set(key, [scores[i]!]);
+  });
+  const out: { key: string; threshold: number; windows: number }[] = [];
+  for (const [key, list] of byPort) {
+    if (list.length < s.minPortWindows) continue;
+    const sorted = Float64Array.from(list).sort();
+    const q = sorted.length >= 1 / s.falseAlarmBudget ? quantileSorted(sorted, 1 - s.falseAlarmBudget) : sorted[sorted.length - 1]!;
+    out.push({ key, threshold: Math.max(1e-9, q * s.thresholdMargin), windows: list.length });
+  }
+  return out.sort((a, b) => b.windows - a.windows || (a.key < b.key ? -1 : 1));
 }
 
 function learnRates(windows: FeatureWindow[]): LearnedRate[] {

@@ -8,7 +8,7 @@
  */
 import type { Proto } from '../types.js';
 
-export const FEATURE_SCHEMA_VERSION = 1;
+export const FEATURE_SCHEMA_VERSION = 2;
 
 /** `log1p` for counts, rates and sizes (heavy-tailed); `none` for shares and entropies. */
 export type FeatureTransform = 'log1p' | 'none';
@@ -23,7 +23,12 @@ export interface FeatureSpec {
 export const FEATURES: readonly FeatureSpec[] = [
   { name: 'flows', meaning: 'connections that started in the window', unit: 'count', transform: 'log1p' },
   { name: 'packets', meaning: 'packets of those connections, both directions (orig_pkts + resp_pkts)', unit: 'count', transform: 'log1p' },
-  { name: 'bytes', meaning: 'IP bytes of those connections, both directions (orig_ip_bytes + resp_ip_bytes)', unit: 'bytes', transform: 'log1p' },
+  {
+    name: 'bytes',
+    meaning: 'IP bytes of those connections, both directions (orig_ip_bytes + resp_ip_bytes); a flow without IP byte counts (CICFlowMeter exports) counts its payload bytes',
+    unit: 'bytes',
+    transform: 'log1p',
+  },
   {
     name: 'peak_pps',
     meaning: 'highest packets in one second: exact from capture packet ticks (packets toward the port) when present, else each flow\'s packets spread evenly over its duration',
@@ -50,6 +55,15 @@ export const FEATURES: readonly FeatureSpec[] = [
     transform: 'none',
   },
   { name: 'dns_nxdomain_share', meaning: 'share of DNS responses with rcode NXDOMAIN', unit: 'ratio 0..1', transform: 'none' },
+  { name: 'bytes_out', meaning: 'bytes sent by the originators (orig_ip_bytes; payload bytes when the flow has no IP byte counts)', unit: 'bytes', transform: 'log1p' },
+  { name: 'bytes_in', meaning: 'bytes sent by the responders (resp_ip_bytes; payload bytes when the flow has no IP byte counts)', unit: 'bytes', transform: 'log1p' },
+  { name: 'payload_bytes_per_packet', meaning: 'payload bytes (orig_bytes + resp_bytes) / packets', unit: 'bytes', transform: 'log1p' },
+  {
+    name: 'new_dst_share',
+    meaning: 'share of connections to a responder this port had not seen earlier in the input (the windower remembers up to maxSeenResponders responders)',
+    unit: 'ratio 0..1',
+    transform: 'none',
+  },
 ];
 
 export const FEATURE_NAMES: readonly string[] = FEATURES.map((f) => f.name);
@@ -71,6 +85,10 @@ export const F = {
   dnsQueryLen: 11,
   dnsLabelEntropy: 12,
   dnsNxdomainShare: 13,
+  bytesOut: 14,
+  bytesIn: 15,
+  payloadBytesPerPacket: 16,
+  newDstShare: 17,
 } as const;
 
 /** One (window start, proto, service port) with its raw feature values in FEATURES order. */
@@ -87,6 +105,9 @@ export interface FeatureWindow {
   topSrc?: { addr: string; flows: number };
   /** The responder with the most flows in the window. */
   topDst?: { addr: string; flows: number };
+  /** Up to TOP_HOSTS originators / responders by flows, the most first (not features; for explanations). */
+  topSrcs?: { addr: string; flows: number }[];
+  topDsts?: { addr: string; flows: number }[];
 }
 
 /** Applies each feature's transform (log1p or none) into `out`. */

@@ -6,6 +6,7 @@
  */
 import { FlowhoundError } from '../errors.js';
 import { type ReadOptions, readInputs } from '../ingest/read-input.js';
+import type { FlowRecord, RecordBatch } from '../types.js';
 import type { FeatureWindow } from './feature-schema.js';
 import { isArrowFile, readFeatureArrow } from './read-feature-arrow.js';
 import { collectFeatureWindows, DEFAULT_WINDOW_SETTINGS, type WindowerStats, type WindowSettings } from './windower.js';
@@ -19,7 +20,10 @@ export interface FeatureWindowsResult {
   rawInputs: string[];
 }
 
-export async function readFeatureWindows(inputs: readonly string[], options: { window?: Partial<WindowSettings>; read: ReadOptions }): Promise<FeatureWindowsResult> {
+export async function readFeatureWindows(
+  inputs: readonly string[],
+  options: { window?: Partial<WindowSettings>; read: ReadOptions; /** Sees every raw input's flows (a model tallies the hosts it learns). */ onFlows?: (flows: readonly FlowRecord[]) => void },
+): Promise<FeatureWindowsResult> {
   const arrowInputs = inputs.filter((p) => isArrowFile(p));
   const rawInputs = inputs.filter((p) => !arrowInputs.includes(p));
   const windows: FeatureWindow[] = [];
@@ -35,9 +39,18 @@ export async function readFeatureWindows(inputs: readonly string[], options: { w
   windowSec ??= DEFAULT_WINDOW_SETTINGS.windowSec;
   let stats: WindowerStats | null = null;
   if (rawInputs.length > 0) {
-    const r = await collectFeatureWindows(readInputs(rawInputs, options.read), { ...options.window, windowSec });
+    const onFlows = options.onFlows;
+    const batches = onFlows ? tapFlows(readInputs(rawInputs, options.read), onFlows) : readInputs(rawInputs, options.read);
+    const r = await collectFeatureWindows(batches, { ...options.window, windowSec });
     for (const w of r.windows) windows.push(w);
     stats = r.stats;
   }
   return { windows, windowSec, stats, arrowInputs, rawInputs };
+}
+
+async function* tapFlows(batches: AsyncIterable<RecordBatch>, onFlows: (flows: readonly FlowRecord[]) => void): AsyncGenerator<RecordBatch> {
+  for await (const b of batches) {
+    onFlows(b.flows);
+    yield b;
+  }
 }

@@ -16,6 +16,13 @@
  *    window (records for further keys are counted in `overflowRecords`), and
  *    at most `maxUniqueAddrs` addresses per key for the unique counts, and at
  *    most `maxOpenWindows` open windows (the oldest close early past it).
+ * 5. new_dst_share: per (proto, port) the windower remembers the responders
+ *    it has seen (at most `maxSeenResponders` addresses over all ports; past
+ *    it no address is added and unknown responders stop counting as new, so
+ *    the share can only err low). A flow is to a new responder when its
+ *    responder was not seen on that port by an earlier record.
+ * 6. Bytes: a flow without IP byte counts (orig_ip_bytes and resp_ip_bytes
+ *    both 0, as CICFlowMeter exports) counts its payload bytes instead.
  *
  * Whole batches are processed synchronously (no await per record).
  */
@@ -37,6 +44,8 @@ export interface WindowSettings {
    * them later count as late). Bounds memory when the lateness is infinite.
    */
   maxOpenWindows: number;
+  /** Cap on remembered (port, responder) pairs for new_dst_share. */
+  maxSeenResponders: number;
 }
 
 /**
@@ -53,6 +62,10 @@ export const DEFAULT_MAX_KEYS_PER_WINDOW = 4096;
 export const DEFAULT_MAX_UNIQUE_ADDRS = 65536;
 /** One day of 10 s windows. */
 export const DEFAULT_MAX_OPEN_WINDOWS = 8640;
+/** 262,144 (port, responder) pairs, ~25 MiB of strings at most. */
+export const DEFAULT_MAX_SEEN_RESPONDERS = 262144;
+/** Hosts named per window for explanations. */
+export const TOP_HOSTS = 3;
 
 export const DEFAULT_WINDOW_SETTINGS: WindowSettings = {
   windowSec: DEFAULT_WINDOW_SEC,
@@ -60,6 +73,7 @@ export const DEFAULT_WINDOW_SETTINGS: WindowSettings = {
   maxKeysPerWindow: DEFAULT_MAX_KEYS_PER_WINDOW,
   maxUniqueAddrs: DEFAULT_MAX_UNIQUE_ADDRS,
   maxOpenWindows: DEFAULT_MAX_OPEN_WINDOWS,
+  maxSeenResponders: DEFAULT_MAX_SEEN_RESPONDERS,
 };
 
 export type WindowerStats = {
@@ -91,6 +105,8 @@ interface KeyAcc {
   pkts: number;
   ipBytes: number;
   origIpBytes: number;
+  payloadBytes: number;
+  newDst: number;
   failed: number;
   durSum: number;
   /** Flows per originator / responder address (at most maxUniqueAddrs each). */
@@ -133,6 +149,9 @@ export function createWindower(settings: Partial<WindowSettings> = {}): Windower
   let overflowRecords = 0;
   let windowsEmitted = 0;
   let earlyClosedWindows = 0;
+  /** Responders seen per (proto, port) key, for new_dst_share. */
+  const seenResponders = new Map<number, Set<string>>();
+  let seenResponderCount = 0;
 
   /** The last window used: most records land in the same window as the one before. */
   let last: WindowState | null = null;
@@ -168,6 +187,8 @@ export function createWindower(settings: Partial<WindowSettings> = {}): Windower
         pkts: 0,
         ipBytes: 0,
         origIpBytes: 0,
+        payloadBytes: 0,
+        newDst: 0,
         failed: 0,
         durSum: 0,
         srcs: new Map(),
@@ -195,8 +216,22 @@ export function createWindower(settings: Partial<WindowSettings> = {}): Windower
     const pkts = f.origPkts + f.respPkts;
     acc.flows++;
     acc.pkts += pkts;
-    acc.ipBytes += f.origIpBytes + f.respIpBytes;
-    acc.origIpBytes += f.origIpBytes;
+    const payload = (f.origBytes ?? 0) + (f.respBytes ?? 0);
+    const hasIpBytes = f.origIpBytes + f.respIpBytes > 0;
+    acc.ipBytes += hasIpBytes ? f.origIpBytes + f.respIpBytes : payload;
+    acc.origIpBytes += hasIpBytes ? f.origIpBytes : (f.origBytes ?? 0);
+    acc.payloadBytes += payload;
+    const key = portKeyOf(f.proto, port);
+    let seen = seenResponders.get(key);
+    if (!seen) {
+      seen = new Set();
+      seenResponders.set(key, seen);
+    }
+    if (!seen.has(f.respH) && seenResponderCount < s.maxSeenResponders) {
+      seen.add(f.respH);
+      seenResponderCount++;
+      acc.newDst++;
+    }
     if (isFailedAttempt(f)) acc.failed++;
     const dur = f.duration !== null && f.duration > 0 ? f.duration : 0;
     acc.durSum += dur;
@@ -245,10 +280,16 @@ export function createWindower(settings: Partial<WindowSettings> = {}): Windower
     for (const [key, acc] of w.keys) {
       if (acc.flows === 0 && acc.dnsN === 0) continue;
       const fw: FeatureWindow = { startSec: w.startSec, windowSec, proto: acc.proto, port: acc.port, values: computeValues(acc, w.ticks.get(key) ?? null, windowSec) };
-      const topSrc = findTopAddress(acc.srcs);
-      const topDst = findTopAddress(acc.dsts);
-      if (topSrc) fw.topSrc = topSrc;
-      if (topDst) fw.topDst = topDst;
+      const topSrcs = findTopAddresses(acc.srcs, TOP_HOSTS);
+      const topDsts = findTopAddresses(acc.dsts, TOP_HOSTS);
+      if (topSrcs.length) {
+        fw.topSrc = topSrcs[0]!;
+        fw.topSrcs = topSrcs;
+      }
+      if (topDsts.length) {
+        fw.topDst = topDsts[0]!;
+        fw.topDsts = topDsts;
+      }
       closed.push(fw);
     }
     closed.sort(compareWindows);
@@ -295,6 +336,8 @@ export function createWindower(settings: Partial<WindowSettings> = {}): Windower
       const out = closeUpTo(Number.POSITIVE_INFINITY);
       open = new Map();
       last = null;
+      seenResponders.clear();
+      seenResponderCount = 0;
       maxTsSec = Number.NEGATIVE_INFINITY;
       closedBeforeSec = Number.NEGATIVE_INFINITY;
       return out;
@@ -312,16 +355,20 @@ function countAddress(m: Map<string, number>, addr: string, cap: number): void {
   else if (m.size < cap) m.set(addr, 1);
 }
 
-function findTopAddress(m: Map<string, number>): { addr: string; flows: number } | null {
-  let best: string | null = null;
-  let bestN = 0;
-  for (const [addr, n] of m) {
-    if (n > bestN || (n === bestN && best !== null && addr < best)) {
-      best = addr;
-      bestN = n;
+/** The `k` addresses with the most flows, the most first (ties: the smaller address first). */
+function findTopAddresses(m: Map<string, number>, k: number): { addr: string; flows: number }[] {
+  const top: { addr: string; flows: number }[] = [];
+  for (const [addr, flows] of m) {
+    if (top.length === k) {
+      const last = top[k - 1]!;
+      if (flows < last.flows || (flows === last.flows && addr > last.addr)) continue;
+      top.pop();
     }
+    let i = top.length;
+    while (i > 0 && (top[i - 1]!.flows < flows || (top[i - 1]!.flows === flows && top[i - 1]!.addr > addr))) i--;
+    top.splice(i, 0, { addr, flows });
   }
-  return best === null ? null : { addr: best, flows: bestN };
+  return top;
 }
 
 function compareWindows(a: FeatureWindow, b: FeatureWindow): number {
@@ -376,6 +423,10 @@ function computeValues(acc: KeyAcc, ticks: Float64Array | null, windowSec: numbe
   v[F.dnsQueryLen] = acc.dnsN > 0 ? acc.qlenSum / acc.dnsN : 0;
   v[F.dnsLabelEntropy] = acc.dnsN > 0 ? acc.entropySum / acc.dnsN : 0;
   v[F.dnsNxdomainShare] = acc.rcodeN > 0 ? acc.nx / acc.rcodeN : 0;
+  v[F.bytesOut] = acc.origIpBytes;
+  v[F.bytesIn] = acc.ipBytes - acc.origIpBytes;
+  v[F.payloadBytesPerPacket] = acc.pkts > 0 ? acc.payloadBytes / acc.pkts : 0;
+  v[F.newDstShare] = acc.flows > 0 ? acc.newDst / acc.flows : 0;
   return v;
 }
 

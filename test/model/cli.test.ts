@@ -45,7 +45,7 @@ describe('features, train and model inspect commands', () => {
     const dir = join(tmp, 'model');
     const t = await run(['train', arrow, '--out', dir, '--kind', 'dense', '--epochs', '3', '--backend', 'cpu', '--seed', '4']);
     expect(t.stderr).toContain(`wrote ${dir} (dense) on backend cpu`);
-    expect(t.stderr).toMatch(/dense: final loss [\d.]+, threshold [\d.e+-]+/);
+    expect(t.stderr).toMatch(/dense: final loss [\d.]+, per-port thresholds for \d+ ports; overall threshold [\d.e+-]+/);
 
     const i = await run(['model', 'inspect', dir]);
     expect(i.stdout).toContain('kinds          dense');
