@@ -35,6 +35,11 @@ const inspectCommand: CommandModule<object, InspectArgs> = {
       `windows        ${t.windows} over ${t.ports} ports (late records ${t.lateRecords})`,
       `training       backend ${t.backend}, seed ${t.seed}, ${t.epochs} epochs, batch ${t.batchSize}, learning rate ${t.learningRate}${t.warmStartFrom ? `, warm start from ${t.warmStartFrom}` : ''}`,
     ];
+    const b = m.baselines;
+    out.push(
+      `baselines      ${b.ports.length} ports with ≥ ${b.settings.minPortWindows} windows judged (${Object.keys(b.windowsPerPort).length} seen); false-alarm budget ${b.settings.falseAlarmBudget} per window (z ≥ ${b.zBudget.toFixed(2)}), margin ${b.settings.thresholdMargin}, evidence factor ${b.settings.evidenceFactor}`,
+      `network        ${m.network ? `${m.network.hosts.length} hosts, ${m.network.subnets.length} subnets (${m.network.subnets.slice(0, 4).join(', ')}${m.network.subnets.length > 4 ? ', …' : ''})` : 'not recorded (trained from feature files only)'}`,
+    );
     if (m.dense) {
       const th = m.dense.threshold;
       out.push(`dense          ${FEATURES.length}→${m.dense.hiddenUnits.join('→')}→${FEATURES.length}, final loss ${t.finalLoss.dense?.toFixed(5)}; ${describeThreshold(th)}`);
@@ -48,6 +53,10 @@ const inspectCommand: CommandModule<object, InspectArgs> = {
       out.push(`${f.name.padEnd(18)} ${String(Number(m.scaler.rawMedian[j]!.toPrecision(5))).padStart(14)}   ${m.scaler.iqr[j]!.toFixed(3)}`);
     });
     out.push('', `ports (${m.learnedRates.length}, most windows first)`, 'proto/port     windows   peak pps   p99 peak pps');
+    for (const p of b.ports.slice(0, args.ports)) {
+      const dense = m.dense?.portThresholds.find((t) => t.key === p.key);
+      out.push(`baseline ${p.key}: ${p.windows} windows; flows p50 ${p.p50[0]} p99 ${p.p99[0]}; bytes p50 ${p.p50[2]} p99 ${p.p99[2]}${dense ? `; dense threshold ${dense.threshold.toPrecision(4)}` : ''}`);
+    }
     for (const r of m.learnedRates.slice(0, args.ports)) {
       out.push(`${`${r.proto}/${r.port}`.padEnd(14)} ${String(r.windows).padStart(7)}   ${r.peakPps.toFixed(1).padStart(8)}   ${r.p99PeakPps.toFixed(1).padStart(12)}`);
     }

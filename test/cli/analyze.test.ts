@@ -128,11 +128,12 @@ describe('flowhound analyze', () => {
     await expect(runAnalyze(args([SCAN], { model: join(tmp, 'no-such-model') }), io().io)).rejects.toMatchObject({ code: 'MODEL_NOT_FOUND' });
   });
 
-  it('loads the shipped model by default and still reports the rule findings', async () => {
+  it('does not apply the shipped lab model unasked, and still reports the rule findings', async () => {
     const c = io();
     const code = await runAnalyze({ inputs: [join(LAB, 'rate-spike.pcap')], 'max-invalid': 25 }, c.io);
     expect(code).toBe(0);
-    expect(c.err()).toMatch(/model: +.*models\/default \(backend (node|wasm|cpu)\)/);
+    expect(c.err()).not.toMatch(/models\/default \(backend/);
+    expect(c.err()).toMatch(/model: +none \(no --model/);
     const kinds = c.out().trim().split('\n').map((l) => JSON.parse(l).kind);
     expect(kinds).toContain('rate.spike');
   });

@@ -49,7 +49,7 @@ describe('features, train and model inspect commands', () => {
 
     const i = await run(['model', 'inspect', dir]);
     expect(i.stdout).toContain('kinds          dense');
-    expect(i.stdout).toContain('feature schema version 1');
+    expect(i.stdout).toContain('feature schema version 2');
     expect(i.stdout).toContain(`trained on     ${arrow}`);
     expect(i.stdout).toContain('seed 4');
     expect(i.stdout).toMatch(/tcp\/80\s+\d+/);
