@@ -42,6 +42,19 @@ export interface FlowRecord {
    * connection uid; an IP or GRE tunnel's uid, which Zeek logs in tunnel.log); absent when none.
    */
   tunnelParents?: string[];
+  /**
+   * Captures only: the largest transport payload of one packet the originator
+   * (responder) sent. Flow logs do not know packet sizes, so these are absent
+   * there (rules then read bytes / packets).
+   */
+  origMaxPayload?: number;
+  respMaxPayload?: number;
+  /**
+   * Captures only, TCP: the flags byte of the originator's first packet
+   * (FIN 0x01, SYN 0x02, RST 0x04, PSH 0x08, ACK 0x10, URG 0x20), which
+   * tells a FIN, NULL, Xmas, ACK or Maimon probe apart; absent from logs.
+   */
+  origFirstTcpFlags?: number;
 }
 
 /** One DNS request/response pair, Zeek dns.log semantics. */
@@ -99,6 +112,20 @@ export interface IcmpEcho {
 }
 
 /**
+ * One ARP request or reply seen in a capture (RFC 826, Ethernet/IPv4 only),
+ * for the ARP scan detector. Flow logs carry no ARP.
+ */
+export interface ArpRecord {
+  ts: number;
+  /** 1 request (who-has), 2 reply (is-at). */
+  op: number;
+  /** Sender hardware (MAC) address, lower-case colon form. */
+  senderMac: string;
+  senderIp: string;
+  targetIp: string;
+}
+
+/**
  * What ingest yields: one batch per input chunk (never one record per await).
  * Arrays may be empty. Records inside one array are in arrival order, which
  * is close to but not strictly time order (Zeek writes a conn.log line when
@@ -109,6 +136,8 @@ export interface RecordBatch {
   dns: DnsRecord[];
   ticks: PacketTick[];
   echoes: IcmpEcho[];
+  /** ARP requests and replies (captures only; absent or empty otherwise). */
+  arps?: ArpRecord[];
 }
 
 export function createRecordBatch(): RecordBatch {
@@ -122,6 +151,9 @@ export const SEVERITY_ORDER: readonly Severity[] = ['info', 'low', 'medium', 'hi
 export type FindingKind =
   | 'scan.vertical'
   | 'scan.horizontal'
+  | 'scan.distributed'
+  | 'scan.arp'
+  | 'c2.beacon'
   | 'tunnel.dns'
   | 'tunnel.icmp'
   | 'rate.spike'

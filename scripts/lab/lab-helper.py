@@ -8,6 +8,11 @@ Subcommands:
   ntp-server PORT                answer 48-byte NTP client packets (mode 3 -> 4)
   udp-send DST PORT RATE COUNT SIZE   send COUNT datagrams at RATE per second
   benign --seed N --duration S ...    seeded benign client activity
+  beacon URL --interval S --jitter F --duration S --seed N
+                                 fetch URL every S seconds (+/- F*S, uniform), as a C2
+                                 implant or a monitoring check does
+  echo-server PORT               TCP server that echoes what it receives
+  echo-client HOST PORT SIZE [--mss N]  send SIZE bytes and read the echo back
   truth SPEC.json                write fixtures/lab/<name>.truth.json with
                                  verification counts from capinfos/tshark
 
@@ -233,6 +238,59 @@ def cmd_benign(a):
         time.sleep(min(max(0.0, end - time.monotonic()), rnd.uniform(a.min_pause, a.max_pause)))
 
 
+def cmd_beacon(a):
+    """A C2 implant's check-in loop (or a monitoring probe): one HTTP GET per period, uniform jitter."""
+    host = a.url.split("/")[2].split(":")[0]
+    lab_only(host)
+    rnd = random.Random(a.seed)
+    end = time.monotonic() + a.duration
+    while time.monotonic() < end:
+        http_get(a.url)
+        pause = a.interval * (1 + rnd.uniform(-a.jitter, a.jitter))
+        time.sleep(max(0.0, min(pause, end - time.monotonic())))
+
+
+def cmd_echo_server(a):
+    srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    srv.bind(("0.0.0.0", a.port))
+    srv.listen(8)
+    while True:
+        c, _ = srv.accept()
+        with c:
+            while True:
+                b = c.recv(65536)
+                if not b:
+                    break
+                c.sendall(b)
+
+
+def cmd_echo_client(a):
+    lab_only(a.host)
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    if a.mss:
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG, a.mss)
+    s.connect((a.host, a.port))
+    data = bytes(random.Random(a.size).getrandbits(8) for _ in range(a.size))
+    got = 0
+
+    def reader():
+        nonlocal got
+        while got < a.size:
+            b = s.recv(65536)
+            if not b:
+                return
+            got += len(b)
+
+    t = threading.Thread(target=reader)
+    t.start()
+    for i in range(0, a.size, 4096):
+        s.sendall(data[i:i + 4096])
+    t.join(timeout=20)
+    s.close()
+    print(f"echoed {got} of {a.size} bytes", file=sys.stderr)
+
+
 # ---------------------------------------------------------------- verification + truth
 
 
@@ -351,6 +409,16 @@ def main():
     s.add_argument("--min-pause", type=float, default=1.0)
     s.add_argument("--max-pause", type=float, default=5.0)
     s.set_defaults(fn=cmd_benign)
+    s = sub.add_parser("beacon")
+    s.add_argument("url")
+    s.add_argument("--interval", type=float, required=True)
+    s.add_argument("--jitter", type=float, default=0.0)
+    s.add_argument("--duration", type=float, required=True)
+    s.add_argument("--seed", type=int, default=1)
+    s.set_defaults(fn=cmd_beacon)
+    s = sub.add_parser("echo-server"); s.add_argument("port", type=int); s.set_defaults(fn=cmd_echo_server)
+    s = sub.add_parser("echo-client"); s.add_argument("host"); s.add_argument("port", type=int); s.add_argument("size", type=int)
+    s.add_argument("--mss", type=int, default=0); s.set_defaults(fn=cmd_echo_client)
     s = sub.add_parser("truth"); s.add_argument("spec"); s.set_defaults(fn=cmd_truth)
     a = p.parse_args()
     a.fn(a)

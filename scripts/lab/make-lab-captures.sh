@@ -34,10 +34,10 @@ REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 OUT=${FLOWHOUND_LAB_OUT:-$REPO/fixtures/lab}
 HELPER=$REPO/scripts/lab/lab-helper.py
 PY=/usr/bin/python3
-P=fhlab
+P=${FLOWHOUND_LAB_PREFIX:-fhlab}   # namespace prefix (another prefix lets a long scenario run beside a short one)
 NET=10.77.0
 SNAPLEN=${FLOWHOUND_LAB_SNAPLEN:-256}
-ALL_SCENARIOS=(scan-vertical scan-fragmented scan-horizontal rate-spike rate-control benign-1 benign-2 benign-3 benign-4 dns-tunnel-iodine icmp-tunnel-ptunnel)
+ALL_SCENARIOS=(beacon scan-vertical scan-fragmented scan-horizontal rate-spike rate-control benign-1 benign-2 benign-3 benign-4 dns-tunnel-iodine icmp-tunnel-ptunnel)
 RULE_KINDS='["scan.vertical","scan.horizontal","tunnel.dns","tunnel.icmp","rate.spike"]'
 
 log() { printf '[lab %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
@@ -108,7 +108,7 @@ lab_up() {
   nsx sw ip link set br0 up
   nsx sw ip link set lo up
   add_host c1 10; add_host c2 11; add_host web 20; add_host srv 30; add_host dns 53
-  add_host scan 66; add_host tun 70; add_host icmp 71
+  add_host scan 66; add_host tun 70; add_host icmp 71; add_host cc 88
   local farm=()
   for i in $(seq 101 130); do farm+=("$NET.$i"); done
   add_host farm 100 "${farm[@]}"
@@ -171,12 +171,14 @@ host-record=www.example.org,$NET.20
 host-record=updates.example.net,$NET.30
 EOF
   spawn dns dnsmasq -k -C "$WORK/dnsmasq.conf"
+  # cc: a "new host" serving http on :8000 (the beacon's command-and-control server)
+  spawn cc "$PY" -m http.server 8000 --bind "$NET.88" --directory "$WORK/www"
   # farm: a few telnet-like listeners
   for h in 105 117 124; do spawn farm nc -lk "$NET.$h" 23; done
   "$PY" "$HELPER" mkfile "$WORK/transfer-40k.bin" 40000 7
   sleep 1.5
   local want
-  for want in "web $NET.20:80" "web $NET.20:8080" "srv $NET.30:22" "srv $NET.30:9000" "farm $NET.105:23"; do
+  for want in "cc $NET.88:8000" "web $NET.20:80" "web $NET.20:8080" "srv $NET.30:22" "srv $NET.30:9000" "farm $NET.105:23"; do
     nsx ${want%% *} ss -ltn | grep -q "${want#* } " || { tail -n 20 "$WORK"/*.log >&2; die "not listening: $want"; }
   done
   nsx c1 dig +short +tries=1 +time=2 "@$NET.53" www.lab.example A | grep -q "$NET.20" || die "dnsmasq not answering"
@@ -416,8 +418,40 @@ scenario_icmp_tunnel() {
     "The ICMP pair's packet rate may exceed 20 pps for a few seconds (see verified.rateRunsOver20pps); rate.spike is not asserted either way. The proxy leg 10.77.0.71 -> 10.77.0.30:22 is an ordinary ssh TCP connection."
 }
 
+scenario_beacon() { # 20 minutes of real time (FLOWHOUND_LAB_BEACON_SEC overrides)
+  local name=beacon dur=${FLOWHOUND_LAB_BEACON_SEC:-1200}
+  capture_start "$name" 128
+  local beacon=(lab-helper.py beacon "http://$NET.88:8000/index.html" --interval 30 --jitter 0.1 --duration "$dur" --seed 7)
+  local monitor=(lab-helper.py beacon "http://$NET.20:8080/index.html" --interval 60 --jitter 0 --duration "$dur")
+  rec c1 "$PY" "${beacon[@]}"
+  spawn c1 timeout $((dur + 30)) "$PY" "$HELPER" "${beacon[@]:1}"
+  local pids=("${PIDS[-1]}")
+  rec c2 "$PY" "${monitor[@]}"
+  spawn c2 timeout $((dur + 30)) "$PY" "$HELPER" "${monitor[@]:1}"
+  pids+=("${PIDS[-1]}")
+  # busy clients: both browse, resolve and query NTP (every 16 s) at random pauses all along
+  local b1=(--seed 81 --duration "$dur" --web "$NET.20" --dns "$NET.53" --srv "$NET.30" --page-loads 2 --min-pause 8 --max-pause 40 --nxdomain)
+  local b2=(--seed 82 --duration "$dur" --web "$NET.20" --dns "$NET.53" --srv "$NET.30" --page-loads 3 --min-pause 3 --max-pause 20)
+  rec c1 "$PY" lab-helper.py benign "${b1[@]}"
+  spawn c1 timeout $((dur + 30)) "$PY" "$HELPER" benign "${b1[@]}"
+  pids+=("${PIDS[-1]}")
+  rec c2 "$PY" lab-helper.py benign "${b2[@]}"
+  spawn c2 timeout $((dur + 30)) "$PY" "$HELPER" benign "${b2[@]}"
+  pids+=("${PIDS[-1]}")
+  for p in "${pids[@]}"; do wait "$p" || true; done
+  capture_stop "$name"
+  NOT_EXPECTED='[{"kind":"c2.beacon","src":"10.77.0.11","why":"monitoring check every 60 s, allowed by beacon.rules.yaml"},{"kind":"c2.beacon","dst":"10.77.0.30","port":123,"why":"NTP every 16 s, allowed by beacon.rules.yaml"},{"kind":"c2.beacon","dst":"10.77.0.53","why":"a busy client resolving names"},{"kind":"c2.beacon","dst":"10.77.0.20","port":80,"why":"a busy client browsing"}]' \
+    write_truth "$name" "A beacon: 10.77.0.10 fetches http://10.77.0.88:8000/index.html (a host nothing else talks to) every 30 s with +/-10% uniform jitter for $dur s. Hard negatives in the same capture: 10.77.0.11 polls 10.77.0.20:8080 every 60 s exactly (the network's own monitoring) and both clients query NTP on 10.77.0.30:123 every 16 s (both allowed in beacon.rules.yaml); both clients browse and resolve names at random pauses (busy clients)." \
+    "python3 lab-helper.py beacon (urllib), interval 30 s, jitter 0.1, seed 7" \
+    '[{"kind":"c2.beacon","src":"10.77.0.10","dst":"10.77.0.88","port":8000}]' \
+    '["scan.vertical","scan.horizontal","scan.distributed","tunnel.dns","tunnel.icmp","rate.spike"]' \
+    '[{"name":"beaconSyns","filter":"ip.src==10.77.0.10 && ip.dst==10.77.0.88 && tcp.flags.syn==1 && tcp.flags.ack==0"},{"name":"monitorSyns","filter":"ip.src==10.77.0.11 && ip.dst==10.77.0.20 && tcp.dstport==8080 && tcp.flags.syn==1 && tcp.flags.ack==0"},{"name":"ntpQueries","filter":"udp.dstport==123"},{"name":"dnsQueries","filter":"dns.flags.response==0"}]' \
+    "Analyzed with --rules fixtures/lab/beacon.rules.yaml (see the truth's rules field) only the beacon is found; without it the monitoring check and NTP are periodic too and may be reported as c2.beacon, which is what the allow rules are for."
+}
+
 run_scenario() {
   case $1 in
+    beacon) scenario_beacon ;;
     benign-[1-4]) scenario_benign "${1#benign-}" ;;
     scan-vertical) scenario_scan_vertical ;;
     scan-fragmented) scenario_scan_fragmented ;;

@@ -1,9 +1,12 @@
 /**
  * The rule detectors of one run, built from the settings and the policy
- * rules: scans, DNS and ICMP tunnels, rate spikes, port policy.
+ * rules: scans (per source, distributed, ARP), DNS and ICMP tunnels, rate
+ * spikes, port policy, beacons (whose allow rules come from the policy rules).
  */
 import type { Settings } from '../config/settings.js';
 import type { Proto } from '../types.js';
+import { createArpScanDetector } from './arp-scan-detector.js';
+import { createBeaconDetector } from './beacon-detector.js';
 import type { Detector } from './detector.js';
 import { createDnsTunnelDetector } from './dns-tunnel-detector.js';
 import { createIcmpTunnelDetector } from './icmp-tunnel-detector.js';
@@ -26,5 +29,7 @@ export function createRuleDetectors(settings: Settings, options: RuleDetectorOpt
     createIcmpTunnelDetector(settings),
     createRateSpikeDetector(settings, options.learnedPeakPps ? { learnedPeakPps: options.learnedPeakPps } : {}),
     createPolicyDetector(options.rules, settings),
+    createArpScanDetector(settings),
+    createBeaconDetector(settings, options.rules),
   ];
 }

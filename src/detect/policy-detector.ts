@@ -38,6 +38,9 @@ interface Aggregate {
   payloadBytes: number;
   maxPayloadBytes: number;
   connStates: Record<string, number>;
+  /** With a per-packet payload condition: the largest per-packet payload read, and how (see MatchedSide). */
+  packetPayload: number;
+  packetReadings: Record<string, number>;
   dueTs: number | null;
   lastEmitted: number;
 }
@@ -51,6 +54,11 @@ export function createPolicyDetector(rules: readonly PolicyRule[], settings: Pol
     if (a.connections <= a.lastEmitted) return;
     a.lastEmitted = a.connections;
     const desc = a.rule.description || a.rule.name;
+    const readings = Object.keys(a.packetReadings);
+    const reading =
+      readings.length === 0
+        ? ''
+        : `; ${readings.includes('largest-packet') ? `largest packet payload ${a.packetPayload} B` : `mean payload per packet ${a.packetPayload} B (flow log: bytes / packets, packet sizes unknown)`}`;
     out.push(
       createFinding(
         {
@@ -63,7 +71,7 @@ export function createPolicyDetector(rules: readonly PolicyRule[], settings: Pol
           dst: a.dst,
           port: a.port,
           proto: a.proto,
-          summary: `${desc}: ${a.connections} connection${a.connections === 1 ? '' : 's'}, ${a.payloadBytes} B sent in ${fmtDuration(Math.max(0, a.lastTs - a.firstTs))}`,
+          summary: `${desc}: ${a.connections} connection${a.connections === 1 ? '' : 's'}, ${a.payloadBytes} B sent in ${fmtDuration(Math.max(0, a.lastTs - a.firstTs))}${reading}`,
           evidence: {
             rule: a.rule.name,
             portRole: a.portRole,
@@ -72,6 +80,7 @@ export function createPolicyDetector(rules: readonly PolicyRule[], settings: Pol
             payloadBytes: a.payloadBytes,
             maxPayloadBytes: a.maxPayloadBytes,
             connStates: { ...a.connStates },
+            ...(readings.length > 0 ? { packetPayloadBytes: a.packetPayload, packetReading: readings.length === 1 ? readings[0] : { ...a.packetReadings } } : {}),
           },
         },
         settings.idBucketSec,
@@ -87,6 +96,8 @@ export function createPolicyDetector(rules: readonly PolicyRule[], settings: Pol
       for (const f of batch.flows) {
         if (f.ts > watermark) watermark = f.ts;
         for (const rule of rules) {
+          // Allow rules (`suppress`) only exempt connections from other detectors.
+          if (rule.suppress !== undefined) continue;
           const side = matchRule(rule, f);
           if (side === null) continue;
           const id = `${rule.name}|${side.sender}|${side.receiver}|${side.port}|${f.proto}`;
@@ -94,7 +105,7 @@ export function createPolicyDetector(rules: readonly PolicyRule[], settings: Pol
           if (a === undefined) {
             a = {
               rule, src: side.sender, dst: side.receiver, port: side.port, portRole: side.portRole, proto: f.proto, firstTs: f.ts, lastTs: f.ts,
-              connections: 0, payloadBytes: 0, maxPayloadBytes: 0, connStates: {}, dueTs: null, lastEmitted: 0,
+              connections: 0, payloadBytes: 0, maxPayloadBytes: 0, connStates: {}, packetPayload: 0, packetReadings: {}, dueTs: null, lastEmitted: 0,
             };
             aggs.set(id, a);
             if (aggs.size > MAX_AGGREGATES) {
@@ -111,6 +122,10 @@ export function createPolicyDetector(rules: readonly PolicyRule[], settings: Pol
           const end = f.ts + (f.duration ?? 0);
           if (end > a.lastTs) a.lastTs = end;
           if (f.ts < a.firstTs) a.firstTs = f.ts;
+          if (side.packetReading !== undefined) {
+            a.packetReadings[side.packetReading] = (a.packetReadings[side.packetReading] ?? 0) + 1;
+            if ((side.packetPayload ?? 0) > a.packetPayload) a.packetPayload = side.packetPayload ?? 0;
+          }
           const st = f.connState ?? '-';
           a.connStates[st] = (a.connStates[st] ?? 0) + 1;
           a.dueTs ??= f.ts + settings.reportDelaySec;

@@ -18,11 +18,17 @@
  *     dst-port: 443             # data sent TO this port
  *     service-port: [23, 3389]  # the responder's (server's) port
  *     min-payload-bytes: 1024   # bytes that side sent over the connection
+ *     min-packet-payload-bytes: 1024  # payload of one packet that side sent: the largest packet's
+ *                               # (captures), or bytes / packets (flow logs, which have no packet sizes)
  *     max-payload-bytes: 10
  *     direction: outbound       # outbound | inbound | internal | external | any
  *     min-pps: 100              # (orig + resp packets) / duration
  *     conn-state: [SF, S1]      # Zeek conn_state
  *     established: true         # handshake completed and payload carried
+ *     client: 10.0.0.0/8        # the originator's address: an address or IPv4/IPv6 prefix, or a list
+ *     server: 192.0.2.10        # the responder's address, likewise
+ *   suppress: [c2.beacon]       # optional: an allow rule — matching connections are left out of these
+ *                               # detectors (periodic monitoring, NTP) and the rule reports nothing itself
  * ```
  *
  * A connection has two sides: what the originator sent (from origP to respP,
@@ -53,10 +59,20 @@ export interface PolicyMatch {
   servicePort?: PortRange[];
   minPayloadBytes?: number;
   maxPayloadBytes?: number;
+  minPacketPayloadBytes?: number;
   direction?: Direction;
   minPps?: number;
   connState?: string[];
   established?: boolean;
+  client?: AddressPrefix[];
+  server?: AddressPrefix[];
+}
+
+/** An address or prefix: `bits` leading bits of `bytes` (4 or 16 bytes) must match. */
+export interface AddressPrefix {
+  text: string;
+  bytes: number[];
+  bits: number;
 }
 
 export interface PolicyRule {
@@ -65,6 +81,8 @@ export interface PolicyRule {
   severity: Severity;
   confidence: number;
   match: PolicyMatch;
+  /** An allow rule: finding kinds whose detectors leave matching connections out; the rule itself reports nothing. */
+  suppress?: string[];
 }
 
 export interface RuleSet {
@@ -83,11 +101,19 @@ export interface MatchedSide {
   port: number;
   /** Whether `port` is the sender's (src) or the receiver's (dst) port. */
   portRole: 'src' | 'dst';
+  /**
+   * With `min-packet-payload-bytes`: the payload of one packet that was compared, and how it was read:
+   * the largest packet's (captures) or bytes / packets (flow logs).
+   */
+  packetPayload?: number;
+  packetReading?: 'largest-packet' | 'mean-per-packet';
 }
 
-const RULE_KEYS = new Set(['name', 'description', 'severity', 'confidence', 'match']);
+const RULE_KEYS = new Set(['name', 'description', 'severity', 'confidence', 'match', 'suppress']);
+/** Finding kinds an allow rule (`suppress`) can apply to: those computed per connection pair. */
+const SUPPRESSIBLE = new Set(['c2.beacon']);
 const MATCH_KEYS = new Set([
-  'proto', 'src-port', 'dst-port', 'service-port', 'min-payload-bytes', 'max-payload-bytes', 'direction', 'min-pps', 'conn-state', 'established',
+  'proto', 'src-port', 'dst-port', 'service-port', 'min-payload-bytes', 'max-payload-bytes', 'min-packet-payload-bytes', 'direction', 'min-pps', 'conn-state', 'established', 'client', 'server',
 ]);
 const PROTOS: readonly Proto[] = ['tcp', 'udp', 'icmp', 'unknown_transport'];
 const DIRECTIONS: readonly Direction[] = ['outbound', 'inbound', 'internal', 'external', 'any'];
@@ -182,9 +208,11 @@ function parseRule(raw: unknown, file: string, index: number): PolicyRule {
       }
       case 'min-payload-bytes':
       case 'max-payload-bytes':
+      case 'min-packet-payload-bytes':
       case 'min-pps': {
         if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) fail(`${field}: expected a number ≥ 0, got ${JSON.stringify(v)}`);
         if (k === 'min-payload-bytes') match.minPayloadBytes = v as number;
+        else if (k === 'min-packet-payload-bytes') match.minPacketPayloadBytes = v as number;
         else if (k === 'max-payload-bytes') match.maxPayloadBytes = v as number;
         else match.minPps = v as number;
         break;
@@ -203,6 +231,20 @@ function parseRule(raw: unknown, file: string, index: number): PolicyRule {
         if (typeof v !== 'boolean') fail(`${field}: expected true or false, got ${JSON.stringify(v)}`);
         match.established = v as boolean;
         break;
+      case 'client':
+      case 'server': {
+        const list = Array.isArray(v) ? v : [v];
+        if (list.length === 0) fail(`${field}: expected at least one address`);
+        const prefixes: AddressPrefix[] = [];
+        for (const a of list) {
+          const prefix = typeof a === 'string' ? parseAddressPrefix(a) : null;
+          if (prefix === null) fail(`${field}: expected an IPv4/IPv6 address or prefix (10.0.0.0/8, 2001:db8::/32), got ${JSON.stringify(a)}`);
+          else prefixes.push(prefix);
+        }
+        if (k === 'client') match.client = prefixes;
+        else match.server = prefixes;
+        break;
+      }
       default:
         fail(`unknown condition "${k}" (expected ${[...MATCH_KEYS].join(', ')})`);
     }
@@ -210,7 +252,78 @@ function parseRule(raw: unknown, file: string, index: number): PolicyRule {
   if (match.minPayloadBytes !== undefined && match.maxPayloadBytes !== undefined && match.minPayloadBytes > match.maxPayloadBytes) {
     fail('match: min-payload-bytes is larger than max-payload-bytes, so nothing can match');
   }
-  return { name: r.name as string, description: (r.description as string | undefined) ?? '', severity: severity as Severity, confidence: confidence as number, match };
+  const rule: PolicyRule = { name: r.name as string, description: (r.description as string | undefined) ?? '', severity: severity as Severity, confidence: confidence as number, match };
+  if (r.suppress !== undefined) {
+    const list = Array.isArray(r.suppress) ? r.suppress : [r.suppress];
+    for (const k of list) if (typeof k !== 'string' || !SUPPRESSIBLE.has(k)) fail(`suppress: expected a list of finding kinds among ${[...SUPPRESSIBLE].join(', ')}, got ${JSON.stringify(k)}`);
+    if (list.length === 0) fail('suppress: expected at least one finding kind');
+    rule.suppress = list as string[];
+  }
+  return rule;
+}
+
+/** `10.1.2.3`, `10.0.0.0/8`, `2001:db8::/32`; null when not an address or prefix. */
+export function parseAddressPrefix(text: string): AddressPrefix | null {
+  const slash = text.indexOf('/');
+  const addr = slash < 0 ? text : text.slice(0, slash);
+  const bytes = addressBytes(addr);
+  if (bytes === null) return null;
+  const max = bytes.length * 8;
+  const bits = slash < 0 ? max : Number(text.slice(slash + 1));
+  if (!Number.isInteger(bits) || bits < 0 || bits > max || (slash >= 0 && !/^\d+$/.test(text.slice(slash + 1)))) return null;
+  return { text, bytes, bits };
+}
+
+/** The bytes of an IPv4 or IPv6 address in text form, or null. */
+export function addressBytes(addr: string): number[] | null {
+  if (!addr.includes(':')) {
+    const parts = addr.split('.');
+    if (parts.length !== 4) return null;
+    const out: number[] = [];
+    for (const p of parts) {
+      if (!/^\d{1,3}$/.test(p) || Number(p) > 255) return null;
+      out.push(Number(p));
+    }
+    return out;
+  }
+  const halves = addr.toLowerCase().split('::');
+  if (halves.length > 2) return null;
+  const groups = (h: string): number[] | null => {
+    if (h === '') return [];
+    const out: number[] = [];
+    for (const g of h.split(':')) {
+      if (!/^[0-9a-f]{1,4}$/.test(g)) return null;
+      out.push(Number.parseInt(g, 16));
+    }
+    return out;
+  };
+  const head = groups(halves[0]!);
+  const tail = halves.length === 2 ? groups(halves[1]!) : [];
+  if (head === null || tail === null) return null;
+  const fill = 8 - head.length - tail.length;
+  if ((halves.length === 1 && fill !== 0) || fill < 0) return null;
+  const words = [...head, ...new Array<number>(fill).fill(0), ...tail];
+  return words.flatMap((w) => [w >> 8, w & 0xff]);
+}
+
+/** Whether `addr` lies in one of the prefixes. */
+export function inPrefixes(prefixes: readonly AddressPrefix[], addr: string): boolean {
+  const b = addressBytes(addr);
+  if (b === null) return false;
+  for (const p of prefixes) {
+    if (p.bytes.length !== b.length) continue;
+    let ok = true;
+    let bits = p.bits;
+    for (let i = 0; bits > 0; i++, bits -= 8) {
+      const mask = bits >= 8 ? 0xff : (0xff << (8 - bits)) & 0xff;
+      if ((b[i]! & mask) !== (p.bytes[i]! & mask)) {
+        ok = false;
+        break;
+      }
+    }
+    if (ok) return true;
+  }
+  return false;
 }
 
 function parsePorts(v: unknown): PortRange[] | string {
@@ -261,25 +374,45 @@ export function matchRule(rule: PolicyRule, f: FlowRecord): MatchedSide | null {
   if (m.connState && (f.connState === null || !m.connState.includes(f.connState))) return null;
   if (m.established !== undefined && isEstablished(f) !== m.established) return null;
   if (m.direction && m.direction !== 'any' && directionOf(f) !== m.direction) return null;
+  if (m.client && !inPrefixes(m.client, f.origH)) return null;
+  if (m.server && !inPrefixes(m.server, f.respH)) return null;
   if (m.minPps !== undefined) {
     const pkts = f.origPkts + f.respPkts;
     const pps = f.duration && f.duration > 0 ? pkts / f.duration : pkts;
     if (pps < m.minPps) return null;
   }
-  const sideCond = m.srcPort !== undefined || m.dstPort !== undefined || m.minPayloadBytes !== undefined || m.maxPayloadBytes !== undefined;
+  const sideCond =
+    m.srcPort !== undefined || m.dstPort !== undefined || m.minPayloadBytes !== undefined || m.maxPayloadBytes !== undefined || m.minPacketPayloadBytes !== undefined;
   if (!sideCond) return { sender: f.origH, receiver: f.respH, senderPort: f.origP, receiverPort: f.respP, payloadBytes: (f.origBytes ?? 0) + (f.respBytes ?? 0), port: f.respP, portRole: 'dst' };
-  const orig = matchSide(m, f.origH, f.respH, f.origP, f.respP, f.origBytes ?? 0);
+  const orig = matchSide(m, f.origH, f.respH, f.origP, f.respP, f.origBytes ?? 0, f.origMaxPayload, f.origPkts);
   if (orig) return orig;
-  return matchSide(m, f.respH, f.origH, f.respP, f.origP, f.respBytes ?? 0);
+  return matchSide(m, f.respH, f.origH, f.respP, f.origP, f.respBytes ?? 0, f.respMaxPayload, f.respPkts);
 }
 
-function matchSide(m: PolicyMatch, sender: string, receiver: string, senderPort: number, receiverPort: number, payload: number): MatchedSide | null {
+function matchSide(
+  m: PolicyMatch,
+  sender: string,
+  receiver: string,
+  senderPort: number,
+  receiverPort: number,
+  payload: number,
+  maxPacketPayload: number | undefined,
+  packets: number,
+): MatchedSide | null {
   if (m.srcPort && !inPorts(m.srcPort, senderPort)) return null;
   if (m.dstPort && !inPorts(m.dstPort, receiverPort)) return null;
   if (m.minPayloadBytes !== undefined && payload < m.minPayloadBytes) return null;
   if (m.maxPayloadBytes !== undefined && payload > m.maxPayloadBytes) return null;
   const portRole = m.srcPort ? 'src' : 'dst';
-  return { sender, receiver, senderPort, receiverPort, payloadBytes: payload, port: portRole === 'src' ? senderPort : receiverPort, portRole };
+  const side: MatchedSide = { sender, receiver, senderPort, receiverPort, payloadBytes: payload, port: portRole === 'src' ? senderPort : receiverPort, portRole };
+  if (m.minPacketPayloadBytes !== undefined) {
+    // Captures know each packet's size; flow logs only totals, so their reading is the mean.
+    const perPacket = maxPacketPayload ?? (packets > 0 ? Math.round(payload / packets) : 0);
+    if (perPacket < m.minPacketPayloadBytes) return null;
+    side.packetPayload = perPacket;
+    side.packetReading = maxPacketPayload !== undefined ? 'largest-packet' : 'mean-per-packet';
+  }
+  return side;
 }
 
 /** The shipped rules overlaid with a file's rules (same name replaces). */

@@ -6,9 +6,9 @@
  * across a batch's records), so each is cloned and rebuilt once. Structured
  * cloning the record objects themselves cost about as much as tracking
  * them; rebuilding them from columns costs a fraction.
- * DNS records (few, with nested arrays) are cloned as they are.
+ * DNS and ARP records (few, DNS with nested arrays) are cloned as they are.
  */
-import type { DnsRecord, FlowRecord, IcmpEcho, PacketTick, Proto, RecordBatch } from '../types.js';
+import type { ArpRecord, DnsRecord, FlowRecord, IcmpEcho, PacketTick, Proto, RecordBatch } from '../types.js';
 
 export interface BatchColumns {
   flowCount: number;
@@ -19,9 +19,10 @@ export interface BatchColumns {
   strings: Int32Array;
   table: string[];
   dns: DnsRecord[];
+  arps: ArpRecord[];
 }
 
-const FLOW_NUMBERS = 13;
+const FLOW_NUMBERS = 16;
 const TICK_NUMBERS = 5;
 const ECHO_NUMBERS = 5;
 const PROTOS: readonly Proto[] = ['tcp', 'udp', 'icmp', 'unknown_transport'];
@@ -71,6 +72,9 @@ export function encodeBatchColumns(b: RecordBatch): BatchColumns {
     numbers[o + 9] = f.origIpBytes;
     numbers[o + 10] = f.respPkts;
     numbers[o + 11] = f.respIpBytes;
+    numbers[o + 13] = f.origMaxPayload ?? Number.NaN;
+    numbers[o + 14] = f.respMaxPayload ?? Number.NaN;
+    numbers[o + 15] = f.origFirstTcpFlags ?? Number.NaN;
     numbers[o + 12] = (f.service === null ? NULL_SERVICE : 0) | (f.connState === null ? NULL_CONN_STATE : 0) | (f.history === null ? NULL_HISTORY : 0);
     o += FLOW_NUMBERS;
     // The uid is unique: it goes straight to the table.
@@ -103,7 +107,7 @@ export function encodeBatchColumns(b: RecordBatch): BatchColumns {
     put(e.src);
     put(e.dst);
   }
-  return { flowCount: b.flows.length, tickCount: b.ticks.length, echoCount: b.echoes.length, numbers, strings, table, dns: b.dns };
+  return { flowCount: b.flows.length, tickCount: b.ticks.length, echoCount: b.echoes.length, numbers, strings, table, dns: b.dns, arps: b.arps ?? [] };
 }
 
 /** Appends the records of `c` to `into` (the main thread merges several workers' batches into one). */
@@ -135,6 +139,9 @@ export function decodeBatchColumns(c: BatchColumns, into: RecordBatch): void {
       respPkts: n[o + 10]!,
       respIpBytes: n[o + 11]!,
     };
+    if (!Number.isNaN(n[o + 13]!)) flow.origMaxPayload = n[o + 13]!;
+    if (!Number.isNaN(n[o + 14]!)) flow.respMaxPayload = n[o + 14]!;
+    if (!Number.isNaN(n[o + 15]!)) flow.origFirstTcpFlags = n[o + 15]!;
     const parents = t[x[k + 6]!]!;
     if (parents !== '') flow.tunnelParents = parents.split(',');
     into.flows.push(flow);
@@ -154,4 +161,8 @@ export function decodeBatchColumns(c: BatchColumns, into: RecordBatch): void {
     k += 2;
   }
   for (const d of c.dns) into.dns.push(d);
+  if (c.arps.length > 0) {
+    into.arps ??= [];
+    for (const a of c.arps) into.arps.push(a);
+  }
 }

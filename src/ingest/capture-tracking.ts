@@ -74,5 +74,5 @@ export function reportTrackerWarnings(file: string, st: FlowTrackerStats, cap: n
 }
 
 function isEmpty(o: TrackerOutput): boolean {
-  return o.flows.length === 0 && o.dns.length === 0 && o.ticks.length === 0 && o.echoes.length === 0;
+  return o.flows.length === 0 && o.dns.length === 0 && o.ticks.length === 0 && o.echoes.length === 0 && o.arps.length === 0;
 }

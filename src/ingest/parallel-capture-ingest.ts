@@ -152,7 +152,7 @@ export async function* readCaptureRecordsParallel(source: ByteSource, options: R
           const b = s.batches.shift();
           if (b !== undefined) take(s, b, batch);
         }
-        if (batch.flows.length > 0 || batch.dns.length > 0 || batch.ticks.length > 0 || batch.echoes.length > 0) yield batch;
+        if (batch.flows.length > 0 || batch.dns.length > 0 || batch.ticks.length > 0 || batch.echoes.length > 0 || (batch.arps?.length ?? 0) > 0) yield batch;
         continue;
       }
       // The end of input: every worker's remaining batches and its final one.

@@ -13,7 +13,7 @@
  *   ICMP findings carry no ports.
  * - `proto`: upper case (TCP, UDP, ICMP; IPv6-ICMP for IPv6 addresses).
  * - `alert`: `action` "allowed" (flowhound only observes), `gid` 1,
- *   `signature_id` from the table below (9100001–9100006 for the built-in
+ *   `signature_id` from the table below (9100001–9100009 for the built-in
  *   kinds; 9100100 + a stable hash for `policy.<name>`), `rev` 1,
  *   `signature` "FLOWHOUND <kind>: <summary>", `category` a Suricata
  *   classtype description, `severity` 1 (high, critical), 2 (medium) or
@@ -30,6 +30,9 @@ const SIGNATURES: Record<string, { sid: number; category: string }> = {
   'tunnel.icmp': { sid: 9100004, category: 'Potentially Bad Traffic' },
   'rate.spike': { sid: 9100005, category: 'Detection of a Denial of Service Attack' },
   'baseline.deviation': { sid: 9100006, category: 'Misc activity' },
+  'scan.distributed': { sid: 9100007, category: 'Detection of a Network Scan' },
+  'scan.arp': { sid: 9100008, category: 'Detection of a Network Scan' },
+  'c2.beacon': { sid: 9100009, category: 'A Network Trojan was detected' },
 };
 
 export function signatureOf(kind: string): { sid: number; category: string } {

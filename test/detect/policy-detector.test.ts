@@ -1,7 +1,7 @@
 import { DEFAULT_SETTINGS } from '../../src/config/settings.js';
 import { defaultPolicyRules } from '../../src/detect/default-policy.js';
 import { createPolicyDetector } from '../../src/detect/policy-detector.js';
-import { combineRules, parseRules } from '../../src/detect/policy-rules.js';
+import { combineRules, matchRule, parseRules } from '../../src/detect/policy-rules.js';
 import { FlowhoundError } from '../../src/errors.js';
 import type { Finding, FlowRecord } from '../../src/types.js';
 import { batch, flow } from './make-records.js';
@@ -16,19 +16,42 @@ function run(flows: FlowRecord[], rules = defaultPolicyRules()): Finding[] {
 const established = { connState: 'SF', history: 'ShADadFf', respPkts: 5, origPkts: 5 };
 
 describe('policy: shipped rules', () => {
-  it('flags data sent from port 2012 with ≥ 1024 bytes as policy.data_leakage (confidence 0.8), not 1023', () => {
-    const leak = flow({ ts: T0, origH: '10.0.0.5', origP: 2012, respH: '203.0.113.9', respP: 443, ...established, origBytes: 1024, respBytes: 10 });
+  it('flow logs: flags data sent from port 2012 with a mean payload per packet ≥ 1024 bytes as policy.data_leakage (confidence 0.8), and says so', () => {
+    const leak = flow({ ts: T0, origH: '10.0.0.5', origP: 2012, respH: '203.0.113.9', respP: 443, ...established, origBytes: 5120, respBytes: 10 });
     const found = run([leak]);
     expect(found).toHaveLength(1);
     expect(found[0]).toMatchObject({ kind: 'policy.data_leakage', confidence: 0.8, severity: 'high', src: '10.0.0.5', dst: '203.0.113.9', port: 2012 });
-    expect(run([{ ...leak, origBytes: 1023 }])).toEqual([]);
+    expect(found[0]!.evidence).toMatchObject({ packetReading: 'mean-per-packet', packetPayloadBytes: 1024 });
+    expect(found[0]!.summary).toContain('mean payload per packet 1024 B');
+    // 85 kB in 100 packets (mean 850 B): many bytes, no large packet.
+    expect(run([{ ...leak, origBytes: 85_000, origPkts: 100 }])).toEqual([]);
+    expect(run([{ ...leak, origBytes: 5115 }])).toEqual([]);
   });
 
-  it('flags a server on port 2012 sending ≥ 1024 bytes (its packets have source port 2012)', () => {
-    const f = flow({ ts: T0, origH: '198.51.100.7', respH: '10.0.0.5', respP: 2012, ...established, origBytes: 10, respBytes: 5000 });
-    const found = run([f]).filter((x) => x.kind === 'policy.data_leakage');
+  it('captures: reads the largest packet from port 2012 — 1024 B fires, 85 kB echoed in packets of ≤ 932 B does not', () => {
+    const f = flow({ ts: T0, origH: '198.51.100.7', respH: '10.0.0.5', respP: 2012, ...established, origBytes: 85_000, respBytes: 85_000, origPkts: 92, respPkts: 92 });
+    expect(run([{ ...f, origMaxPayload: 932, respMaxPayload: 932 }]).filter((x) => x.kind === 'policy.data_leakage')).toEqual([]);
+    const found = run([{ ...f, origMaxPayload: 932, respMaxPayload: 1024 }]).filter((x) => x.kind === 'policy.data_leakage');
     expect(found).toHaveLength(1);
     expect(found[0]).toMatchObject({ src: '10.0.0.5', dst: '198.51.100.7', port: 2012 });
+    expect(found[0]!.evidence).toMatchObject({ packetReading: 'largest-packet', packetPayloadBytes: 1024 });
+    expect(found[0]!.summary).toContain('largest packet payload 1024 B');
+  });
+
+  it('allow rules (suppress) report nothing themselves; client/server match addresses and prefixes', () => {
+    const rules = combineRules(
+      defaultPolicyRules(),
+      parseRules('rules:\n  - name: ntp_ok\n    suppress: [c2.beacon]\n    match: { proto: udp, service-port: 123, client: 10.0.0.0/8, server: [192.0.2.1, "2001:db8::/32"] }\n', 't.yaml'),
+    );
+    const ntp = flow({ ts: T0, origH: '10.0.0.5', respH: '192.0.2.1', respP: 123, proto: 'udp', connState: 'SF', respPkts: 1, origBytes: 48, respBytes: 48 });
+    expect(run([ntp], rules)).toEqual([]);
+    const rule = rules.find((r) => r.name === 'ntp_ok')!;
+    expect(matchRule(rule, ntp)).not.toBeNull();
+    expect(matchRule(rule, { ...ntp, respH: '192.0.2.2' })).toBeNull();
+    expect(matchRule(rule, { ...ntp, origH: '11.0.0.5' })).toBeNull();
+    expect(matchRule(rule, { ...ntp, origH: '10.9.9.9', respH: '2001:db8:1::7' })).not.toBeNull();
+    expect(() => parseRules('- name: x\n  suppress: [scan.vertical]\n  match: { proto: udp }\n', 'bad.yaml')).toThrow(/suppress/);
+    expect(() => parseRules('- name: x\n  match: { client: 10.0.0.0/33 }\n', 'bad.yaml')).toThrow(/client/);
   });
 
   it('flags established sessions on watch-listed ports, not failed attempts (scan material)', () => {

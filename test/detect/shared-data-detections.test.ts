@@ -73,6 +73,29 @@ describeWithSharedData('shared data: detections other tools assert', () => {
     }
   });
 
+  it("Slips ARP scan (test8-malicious.pcap): scan.arp for 192.168.1.247, nothing for the gateway's own ARP", async () => {
+    const found = await analyzeFiles([SLIPS('test8-malicious.pcap')]);
+    const arp = found.filter((f) => f.kind === 'scan.arp');
+    expect(describeFindings(arp)).toHaveLength(1);
+    expect(arp[0]).toMatchObject({ src: '192.168.1.247' });
+    expect(arp[0]!.evidence.count).toBeGreaterThanOrEqual(250);
+    expect(arp[0]!.evidence.mac).toBe('50:ed:3c:39:bc:d9');
+  });
+
+  it('Slips labelled test18 conn.log: c2.beacon for the RemcosRAT pair 192.168.1.107 → 66.63.168.35:5888, nothing on the 44 benign rows', async () => {
+    const found = await analyzeFiles([SLIPS('test18-malicious-ctu-sme-11-win', 'zeek-labeled', 'conn.log.labeled')]);
+    expect(describeFindings(found)).toHaveLength(1);
+    expect(found[0]).toMatchObject({ kind: 'c2.beacon', src: '192.168.1.107', dst: '66.63.168.35', port: 5888, proto: 'tcp' });
+    expect(found[0]!.evidence.failed).toBeGreaterThanOrEqual(700);
+  });
+
+  it("RITA's proxy conn.log: c2.beacon 10.136.0.18 → its proxy 10.136.0.16:3128 (RITA's own test asserts this proxy beacon to www.honestimnotevil.com, 357 connections, score 0.979)", async () => {
+    const found = await analyzeFiles([sharedData('rita', 'test_data', 'proxy', 'conn.log')]);
+    expect(describeFindings(found)).toHaveLength(1);
+    expect(found[0]).toMatchObject({ kind: 'c2.beacon', src: '10.136.0.18', dst: '10.136.0.16', port: 3128 });
+    expect(found[0]!.evidence.score).toBeGreaterThanOrEqual(0.9);
+  });
+
   it('nmap scenario conn.log (172.16.1.11): ICMP sweep and vertical scans', async () => {
     const found = await analyzeFiles([sharedData('security-datasets-for-testing', '002-zeek-scenario-port-scanning', 'conn.log')]);
     expect(found.some((f) => f.kind === 'scan.horizontal' && f.src === '172.16.1.11' && f.proto === 'icmp')).toBe(true);
@@ -94,15 +117,18 @@ describeWithSharedData('shared data: benign traces yield no findings', () => {
     sharedData('zeek-conformance', 'core.pppoe', 'trace.pcap'),
     TRACES('dns-txt-multiple.pcap'),
     TRACES('dns', 'long-connection.pcap'),
-    SLIPS('test-cc', 'test-cc-capture-1.pcap'),
     SLIPS('test-cc', 'test-cc-capture-2.pcap'),
     SLIPS('test10-mixed-zeek-dir', 'dns.log'),
-    sharedData('rita', 'test_data', 'proxy', 'conn.log'),
     sharedData('rita', 'test_data', 'proxy', 'dns.log'),
     sharedData('esnet-curated-pcaps', 'attacks', 'scanners', 'nmap', 'nmap_80_vanilla.pcap'),
     sharedData('esnet-curated-pcaps', 'attacks', 'scanners', 'nmap', 'nmap_80_w_service_detection.pcap'),
   ])('%s', async (path) => {
     expect(describeFindings(await analyzeFiles([path]))).toEqual([]);
+  });
+
+  it('scripted curl every 2 s for 11 min (Slips test-cc-capture-1.pcap, truly periodic): at most a low-severity c2.beacon, nothing else', async () => {
+    const found = await analyzeFiles([SLIPS('test-cc', 'test-cc-capture-1.pcap')]);
+    expect(describeFindings(found.filter((f) => f.kind !== 'c2.beacon' || f.severity !== 'low'))).toEqual([]);
   });
 
   it('Simda DGA dns.log (high entropy, NXDOMAIN, not a tunnel) and WRCCDC dns.log (53k rows): no tunnel.dns', async () => {

@@ -23,6 +23,7 @@ import {
   PROTO_NAMES,
   PROTO_OTHER,
   PROTO_TCP,
+  PROTO_UDP,
   S_ORIG_H,
   S_RESP_H,
   SLOT_F64,
@@ -52,7 +53,7 @@ export function toFlowRecord(t: FlowTable, slot: number): FlowRecord {
     }
   }
   const history = t.history(slot);
-  return {
+  const record: FlowRecord = {
     ts,
     uid: t.uid(slot),
     origH: t.str[slot * SLOT_STR + S_ORIG_H]!,
@@ -72,4 +73,11 @@ export function toFlowRecord(t: FlowTable, slot: number): FlowRecord {
     respPkts: t.f64[slot * SLOT_F64 + F_RESP_PKTS]!,
     respIpBytes: t.f64[slot * SLOT_F64 + F_RESP_IP_BYTES]!,
   };
+  if (proto === PROTO_TCP || proto === PROTO_UDP) {
+    record.origMaxPayload = t.sideMaxPayload[slot * 2]!;
+    record.respMaxPayload = t.sideMaxPayload[slot * 2 + 1]!;
+  }
+  const flags = t.sideFirstFlags[slot * 2]!;
+  if (proto === PROTO_TCP && flags !== 0) record.origFirstTcpFlags = flags & 0xff;
+  return record;
 }

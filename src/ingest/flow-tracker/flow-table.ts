@@ -218,6 +218,13 @@ export class FlowTable {
    * by endpoint (`slot * 2 + side`). Rare: only lossy captures make entries.
    */
   readonly gapRanges = new Map<number, number[]>();
+  /**
+   * Per endpoint (`slot * 2 + side`, side 0 the originator): the largest transport payload of one packet
+   * (the port-policy rules read it per packet), and the first TCP packet's flags + 0x100 (0: none yet),
+   * which names a stealth scan's probe type. Outside the slot record, which has no room left.
+   */
+  sideMaxPayload = new Uint32Array(0);
+  sideFirstFlags = new Uint16Array(0);
 
   constructor(maxCapacity = Number.POSITIVE_INFINITY) {
     this.maxCapacity = maxCapacity;
@@ -243,6 +250,10 @@ export class FlowTable {
     this.str[s + S_RESP_H] = respH;
     this.str[s + S_HISTORY] = '';
     this.service[slot] = null;
+    this.sideMaxPayload[slot * 2] = 0;
+    this.sideMaxPayload[slot * 2 + 1] = 0;
+    this.sideFirstFlags[slot * 2] = 0;
+    this.sideFirstFlags[slot * 2 + 1] = 0;
     const i = slot * SLOT_I32;
     // (The packed history, I_HIST_PACKED, is zeroed with the record.)
     this.u32[i + I_SERIAL] = this.nextSerial;
@@ -459,6 +470,8 @@ export class FlowTable {
     swap(this.f64, f + F_ORIG_IP_BYTES, f + F_RESP_IP_BYTES);
     swap(this.f64, f + F_ORIG_PAYLOAD_BYTES, f + F_RESP_PAYLOAD_BYTES);
     swap(this.f64, f + F_TICK_ORIG_BYTES, f + F_TICK_RESP_BYTES);
+    swap(this.sideMaxPayload, slot * 2, slot * 2 + 1);
+    swap(this.sideFirstFlags, slot * 2, slot * 2 + 1);
     const fl = this.i32[i + I_FLAGS]!;
     const origSeen = fl & FLAG_ORIG_SEEN;
     const respSeen = fl & FLAG_RESP_SEEN;
@@ -490,6 +503,12 @@ export class FlowTable {
     this.f64 = f64;
     this.i32 = new Int32Array(buf);
     this.u32 = new Uint32Array(buf);
+    const maxPayload = new Uint32Array(n * 2);
+    maxPayload.set(this.sideMaxPayload);
+    this.sideMaxPayload = maxPayload;
+    const firstFlags = new Uint16Array(n * 2);
+    firstFlags.set(this.sideFirstFlags);
+    this.sideFirstFlags = firstFlags;
     this.capacity = n;
   }
 }

@@ -28,8 +28,9 @@
  * hash index (flow-index.ts) per live connection, a few hundred bytes in
  * typed arrays; per packet nothing is allocated but output records.
  */
-import type { DnsRecord, FlowRecord, IcmpEcho, PacketTick } from '../../types.js';
+import type { ArpRecord, DnsRecord, FlowRecord, IcmpEcho, PacketTick } from '../../types.js';
 import { createDnsTracker, type DnsTracker } from '../dns-tracker.js';
+import { readArp } from '../pcap/arp.js';
 import { isReaderPacket } from '../pcap/decode-frame.js';
 import type { DecodedPacket } from '../pcap/decoded-packet.js';
 import { verifyIpv4HeaderChecksum, verifyTransportChecksum } from '../pcap/verify-checksum.js';
@@ -150,6 +151,7 @@ export interface TrackerOutput {
   dns: DnsRecord[];
   ticks: PacketTick[];
   echoes: IcmpEcho[];
+  arps: ArpRecord[];
 }
 
 export interface FlowTracker {
@@ -203,7 +205,7 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
   let byAgeHead = 0;
   let byAgeTail = 0;
   const expiry = createFlowExpiryQueue(table);
-  let out: TrackerOutput = { flows: [], dns: [], ticks: [], echoes: [] };
+  let out: TrackerOutput = { flows: [], dns: [], ticks: [], echoes: [], arps: [] };
   let nowSec = Number.NEGATIVE_INFINITY;
   const stats: FlowTrackerStats = {
     packets: 0,
@@ -314,7 +316,10 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
       lastDropped = false;
     }
     if (p.ipVersion === 0) {
-      if (countsUnkeyed) stats.nonIp++;
+      if (countsUnkeyed) {
+        stats.nonIp++;
+        if (p.arpOp !== undefined && p.arpOp !== 0) out.arps.push(readArp(p));
+      }
       return;
     }
     const ipProto = p.ipProto;
@@ -457,6 +462,10 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
     if (ticks !== null && !shadow) ticks.count(slot, fromOrig, t, p.ipLen, p, proto === PROTO_TCP || proto === PROTO_UDP ? dport : 0);
     // ConnSize counts packets and IP bytes per direction; ICMP cut short by the snap length is not counted (Zeek ICMP.cc).
     const countSize = proto !== PROTO_ICMP || p.payloadOffset + p.payloadLen <= p.capLen;
+    // Per side: the largest payload of one packet, and the first TCP packet's flags (probe type).
+    const side = slot * 2 + (fromOrig ? 0 : 1);
+    if (p.payloadLen > table.sideMaxPayload[side]!) table.sideMaxPayload[side] = p.payloadLen;
+    if (proto === PROTO_TCP && table.sideFirstFlags[side] === 0) table.sideFirstFlags[side] = 0x100 | p.tcpFlags;
 
     if (proto === PROTO_TCP) {
       if (fromOrig) {
@@ -552,7 +561,7 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
 
   function take(): TrackerOutput {
     const o = out;
-    out = { flows: [], dns: [], ticks: [], echoes: [] };
+    out = { flows: [], dns: [], ticks: [], echoes: [], arps: [] };
     stats.liveFlows = flows.count - shadowFlows;
     return o;
   }

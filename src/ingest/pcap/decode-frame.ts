@@ -134,6 +134,7 @@ class ReusedPacket implements DecodedPacket {
   ipOffset = -1;
   transportOffset = -1;
   tunnelDepth = 0;
+  arpOp = 0;
   frameBuf: Uint8Array = EMPTY;
   frameStart = 0;
   frameEnd = 0;
@@ -322,6 +323,7 @@ export function createFrameDecoder(
     p.ipOffset = -1;
     p.transportOffset = -1;
     p.tunnelDepth = 0;
+    p.arpOp = 0;
   }
 
   /** Dispatches on an EtherType; `off` is the first byte after it. */
@@ -329,7 +331,20 @@ export function createFrameDecoder(
     if (etherType === 0x0800) decodeIpv4(p, d, off);
     else if (etherType === 0x86dd) decodeIpv6(p, d, off);
     else if (etherType === 0x8847 || etherType === 0x8848) decodeMpls(p, d, off);
-    else stats.nonIp++;
+    else {
+      stats.nonIp++;
+      if (etherType === 0x0806 && tunnelDepth === 0) decodeArp(p, d, off);
+    }
+  }
+
+  /** RFC 826 over Ethernet for IPv4 (htype 1, ptype 0x0800, 6/4-byte addresses): notes the operation and where it is. */
+  function decodeArp(p: DecodedPacket, d: Uint8Array, off: number): void {
+    if (off + 28 > end) return;
+    if (d[off] !== 0 || d[off + 1] !== 1 || d[off + 2] !== 0x08 || d[off + 3] !== 0 || d[off + 4] !== 6 || d[off + 5] !== 4) return;
+    const op = (d[off + 6]! << 8) | d[off + 7]!;
+    if (op !== 1 && op !== 2) return;
+    p.arpOp = op;
+    p.payloadOffset = off - base;
   }
 
   /** An Ethernet frame starting at `start` (the frame itself, or one inside a GRE tunnel). */

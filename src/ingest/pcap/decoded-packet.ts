@@ -70,6 +70,12 @@ export interface DecodedPacket {
    * with the same frame. Teredo is not decapsulated.
    */
   tunnelDepth?: number;
+  /**
+   * An Ethernet/IPv4 ARP packet (ipVersion 0): its operation (1 request, 2
+   * reply), with the ARP header at `payloadOffset` in `data`; 0 or absent
+   * for every other packet. Read by pcap/arp.ts.
+   */
+  arpOp?: number;
 }
 
 export type PacketHandler = (p: DecodedPacket) => void;

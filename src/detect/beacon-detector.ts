@@ -1,0 +1,379 @@
+/**
+ * Beacons (`c2.beacon`): a source that connects to one destination (and
+ * port) at regular intervals with connections of regular size, as a C2
+ * implant checks in, scored after RITA's beacon analysis (activecm/rita,
+ * the legacy ts/ds scores; Bowley skewness, MAD and the duration guard as
+ * RITA v5 computes them). A C2 server that is down shows the same regular
+ * schedule as failed attempts (REJ, S0), so those count too.
+ *
+ * Algorithm:
+ * 1. Take each TCP/UDP FlowRecord whose originator sent something, to a
+ *    unicast destination, unless an allow rule of the rules file
+ *    (`suppress: [c2.beacon]`, e.g. NTP or the network's own monitoring)
+ *    matches it. Key: (source, destination, port, proto).
+ * 2. Per key keep the connection start times rounded down to
+ *    `beaconTsResolutionSec` (1 s; connections within one step count once,
+ *    as RITA's unique timestamps) and each connection's originator IP bytes
+ *    (RITA's data size), the newest `beaconMaxConnsPerPair` of each, plus
+ *    counts of failed attempts (failed-attempt.ts) and conn_states.
+ * 3. Score a key once it has `beaconMinConnections` (20) distinct times
+ *    spanning at least `beaconMinSpanSec` (300 s): at the end of input, and
+ *    while streaming each time the span since the last scoring has doubled.
+ *    - intervals: differences of the sorted distinct times;
+ *    - interval score = mean of (a) 1 − |Bowley skewness| (quartiles by
+ *      linear interpolation; skewness 0 when Q3 − Q1 < 10 or the median
+ *      equals a quartile, as RITA v5), (b) 1 − MAD / median (RITA v5's
+ *      median absolute deviation score, clamped to [0, 1]), (c) the
+ *      connection count over the span: observed intervals / (span / median
+ *      interval), capped at 1 (gaps in the schedule lower it);
+ *    - size score = mean of the same skewness and MAD scores of the sizes
+ *      (MAD score 0 when the median size is under 1 byte, as RITA v5) and
+ *      RITA's smallness score 1 − modal size / 65535;
+ *    - score = mean of the interval and size scores (RITA legacy).
+ * 4. Report the key when score ≥ `beaconMinScore` (0.8) and the intervals'
+ *    jitter (MAD / median) ≤ `beaconMaxJitter` (0.2): RITA's scores alone
+ *    rate any evenly random activity as symmetric, so the jitter bound is
+ *    what separates a schedule from a person.
+ * 5. Severity from the score: ≥ 0.95 high, ≥ 0.9 medium, else low. A key
+ *    seen for less than `beaconLongSpanSec` (1 h) is at most low — beaconing
+ *    is judged over hours — except a failing one (≥ 90% failed attempts: a
+ *    destination refusing the same client over and over), at most medium.
+ *    Confidence is the score.
+ * State is bounded: at most `beaconMaxPairs` keys (past it the least
+ * recently active tenth is scored and dropped), and keys idle for longer
+ * than `beaconLongSpanSec` after a scoring are scored and dropped.
+ */
+import type { Settings } from '../config/settings.js';
+import { createFinding } from '../score/finding-id.js';
+import { roundConfidence } from '../score/severity.js';
+import type { Finding, FlowRecord, Proto, RecordBatch, Severity } from '../types.js';
+import type { Detector } from './detector.js';
+import { isFailedAttempt } from './failed-attempt.js';
+import { isMulticastOrBroadcast } from './ip-class.js';
+import { matchRule, type PolicyRule } from './policy-rules.js';
+import { fmtDuration } from './scan-detector.js';
+
+export type BeaconSettings = Pick<
+  Settings,
+  | 'beaconMinConnections'
+  | 'beaconMinSpanSec'
+  | 'beaconMinScore'
+  | 'beaconMaxJitter'
+  | 'beaconTsResolutionSec'
+  | 'beaconLongSpanSec'
+  | 'beaconMaxConnsPerPair'
+  | 'beaconMaxPairs'
+  | 'scanProbeMaxPkts'
+  | 'idBucketSec'
+>;
+
+/** RITA v5: skewness counts only when the quartiles are at least this far apart (seconds, bytes). */
+const BOWLEY_MIN_IQR = 10;
+/** Share of failed attempts that makes a key a failing one (a C2 server that is down). */
+const FAILING_SHARE = 0.9;
+
+interface Pair {
+  src: string;
+  dst: string;
+  port: number;
+  proto: Proto;
+  /** Distinct start times (rounded), arrival order; the newest `beaconMaxConnsPerPair`. */
+  times: number[];
+  lastTime: number;
+  /** Originator IP bytes per connection, the newest `beaconMaxConnsPerPair`. */
+  sizes: number[];
+  connections: number;
+  failed: number;
+  states: Record<string, number>;
+  firstTs: number;
+  lastTs: number;
+  /** Span at which the key is next scored while streaming. */
+  nextScoreSpan: number;
+  lastScore: BeaconScore | null;
+  lastEmittedConnections: number;
+}
+
+export interface BeaconScore {
+  score: number;
+  intervalScore: number;
+  sizeScore: number;
+  intervalSkewScore: number;
+  intervalMadScore: number;
+  connCountScore: number;
+  sizeSkewScore: number;
+  sizeMadScore: number;
+  sizeSmallnessScore: number;
+  medianIntervalSec: number;
+  /** MAD / median of the intervals. */
+  jitter: number;
+  medianBytes: number;
+  modeBytes: number;
+  distinctTimes: number;
+  spanSec: number;
+}
+
+export function createBeaconDetector(settings: BeaconSettings, rules: readonly PolicyRule[] = []): Detector {
+  const pairs = new Map<string, Pair>();
+  const allow = rules.filter((r) => r.suppress?.includes('c2.beacon'));
+  const res = settings.beaconTsResolutionSec;
+  let watermark = Number.NEGATIVE_INFINITY;
+  let lastSweep = Number.NEGATIVE_INFINITY;
+  let allowed = 0;
+  let evicted = 0;
+
+  function pushFlow(f: FlowRecord): void {
+    if ((f.proto !== 'tcp' && f.proto !== 'udp') || f.origPkts === 0 || isMulticastOrBroadcast(f.respH)) return;
+    if (allow.length > 0) {
+      for (const r of allow) {
+        if (matchRule(r, f) !== null) {
+          allowed++;
+          return;
+        }
+      }
+    }
+    const id = `${f.origH}|${f.respH}|${f.respP}|${f.proto}`;
+    let p = pairs.get(id);
+    if (p === undefined) {
+      p = {
+        src: f.origH, dst: f.respH, port: f.respP, proto: f.proto, times: [], lastTime: Number.NaN, sizes: [], connections: 0, failed: 0, states: {},
+        firstTs: f.ts, lastTs: f.ts, nextScoreSpan: settings.beaconMinSpanSec, lastScore: null, lastEmittedConnections: 0,
+      };
+      pairs.set(id, p);
+      if (pairs.size > settings.beaconMaxPairs) evictPairs(null);
+    }
+    p.connections++;
+    if (f.ts < p.firstTs) p.firstTs = f.ts;
+    if (f.ts > p.lastTs) p.lastTs = f.ts;
+    if (isFailedAttempt(f, settings.scanProbeMaxPkts)) p.failed++;
+    const st = f.connState ?? '-';
+    p.states[st] = (p.states[st] ?? 0) + 1;
+    const t = Math.floor(f.ts / res) * res;
+    if (t !== p.lastTime) {
+      p.lastTime = t;
+      p.times.push(t);
+      if (p.times.length > settings.beaconMaxConnsPerPair * 2) p.times.splice(0, p.times.length - settings.beaconMaxConnsPerPair);
+    }
+    p.sizes.push(f.origIpBytes > 0 ? f.origIpBytes : (f.origBytes ?? 0));
+    if (p.sizes.length > settings.beaconMaxConnsPerPair * 2) p.sizes.splice(0, p.sizes.length - settings.beaconMaxConnsPerPair);
+  }
+
+  /** Scores a pair; pushes a finding when it is a beacon that grew since the last one. */
+  function scoreAndEmit(p: Pair, out: Finding[]): void {
+    const times = distinctSorted(p.times, settings.beaconMaxConnsPerPair);
+    if (times.length < settings.beaconMinConnections) return;
+    const span = times[times.length - 1]! - times[0]!;
+    if (span < settings.beaconMinSpanSec) return;
+    const s = scoreBeacon(times, p.sizes.slice(-settings.beaconMaxConnsPerPair));
+    p.lastScore = s;
+    if (s.score < settings.beaconMinScore || s.jitter > settings.beaconMaxJitter) return;
+    if (p.connections <= p.lastEmittedConnections) return;
+    p.lastEmittedConnections = p.connections;
+    const failing = p.failed >= FAILING_SHARE * p.connections;
+    let severity: Severity = s.score >= 0.95 ? 'high' : s.score >= 0.9 ? 'medium' : 'low';
+    if (span < settings.beaconLongSpanSec) {
+      const cap: Severity = failing ? 'medium' : 'low';
+      if (severity === 'high' || (severity === 'medium' && cap === 'low')) severity = cap;
+    }
+    const every = fmtDuration(s.medianIntervalSec);
+    const jitterPct = Math.round(s.jitter * 100);
+    const summary = failing
+      ? `${p.failed} failed connection attempts to ${p.dst}:${p.port}/${p.proto}, one every ~${every} (jitter ${jitterPct}%) over ${fmtDuration(span)}: a beacon retrying a server that refuses or does not answer (score ${s.score})`
+      : `${p.connections} connections to ${p.dst}:${p.port}/${p.proto} every ~${every} (jitter ${jitterPct}%) over ${fmtDuration(span)}, ~${s.medianBytes} B each (beacon score ${s.score})`;
+    out.push(
+      createFinding(
+        {
+          ts: p.firstTs,
+          end: p.lastTs,
+          kind: 'c2.beacon',
+          severity,
+          confidence: roundConfidence(s.score),
+          src: p.src,
+          dst: p.dst,
+          port: p.port,
+          proto: p.proto,
+          summary,
+          evidence: {
+            count: p.connections,
+            score: s.score,
+            threshold: settings.beaconMinScore,
+            intervalScore: s.intervalScore,
+            sizeScore: s.sizeScore,
+            subscores: {
+              intervalSkew: s.intervalSkewScore,
+              intervalMad: s.intervalMadScore,
+              connCount: s.connCountScore,
+              sizeSkew: s.sizeSkewScore,
+              sizeMad: s.sizeMadScore,
+              sizeSmallness: s.sizeSmallnessScore,
+            },
+            medianIntervalSec: s.medianIntervalSec,
+            jitter: round3(s.jitter),
+            medianBytes: s.medianBytes,
+            distinctTimes: s.distinctTimes,
+            spanSec: round3(span),
+            failed: p.failed,
+            connStates: { ...p.states },
+          },
+        },
+        settings.idBucketSec,
+      ),
+    );
+  }
+
+  function advance(out: Finding[]): void {
+    if (watermark - lastSweep < settings.beaconMinSpanSec) return;
+    lastSweep = watermark;
+    for (const [id, p] of pairs) {
+      const span = p.lastTs - p.firstTs;
+      if (span >= p.nextScoreSpan && p.times.length >= settings.beaconMinConnections) {
+        scoreAndEmit(p, out);
+        p.nextScoreSpan = Math.max(settings.beaconMinSpanSec, span * 2);
+      }
+      if (watermark - p.lastTs > settings.beaconLongSpanSec) {
+        scoreAndEmit(p, out);
+        pairs.delete(id);
+      }
+    }
+  }
+
+  /** Over the cap: score and drop the least recently active tenth. */
+  function evictPairs(out: Finding[] | null): void {
+    const all = [...pairs.entries()].sort((a, b) => a[1].lastTs - b[1].lastTs);
+    const n = Math.max(pairs.size - settings.beaconMaxPairs, Math.ceil(settings.beaconMaxPairs / 10));
+    for (let i = 0; i < n && i < all.length; i++) {
+      const [id, p] = all[i]!;
+      if (out !== null) scoreAndEmit(p, out);
+      else pendingEvicted.push(p);
+      pairs.delete(id);
+      evicted++;
+    }
+  }
+  /** Pairs evicted while a batch was read, scored after it. */
+  const pendingEvicted: Pair[] = [];
+
+  return {
+    name: 'c2.beacon',
+    push(batch: RecordBatch): Finding[] {
+      const out: Finding[] = [];
+      for (const f of batch.flows) {
+        if (f.ts > watermark) watermark = f.ts;
+        pushFlow(f);
+      }
+      while (pendingEvicted.length > 0) scoreAndEmit(pendingEvicted.pop()!, out);
+      advance(out);
+      return out;
+    },
+    flush(): Finding[] {
+      const out: Finding[] = [];
+      while (pendingEvicted.length > 0) scoreAndEmit(pendingEvicted.pop()!, out);
+      for (const p of pairs.values()) scoreAndEmit(p, out);
+      pairs.clear();
+      watermark = Number.NEGATIVE_INFINITY;
+      lastSweep = Number.NEGATIVE_INFINITY;
+      return out;
+    },
+    stats() {
+      return { beaconPairs: pairs.size, beaconAllowed: allowed, beaconPairsEvicted: evicted };
+    },
+  };
+}
+
+/** The last `max` distinct values of `values`, sorted ascending (flow logs arrive slightly out of order). */
+function distinctSorted(values: readonly number[], max: number): number[] {
+  const sorted = [...values].sort((a, b) => a - b);
+  const out: number[] = [];
+  for (const v of sorted) if (out.length === 0 || v !== out[out.length - 1]) out.push(v);
+  return out.length > max ? out.slice(out.length - max) : out;
+}
+
+/**
+ * RITA-style beacon score of one pair: `times` sorted distinct connection
+ * times (at least 4), `sizes` the connections' sizes in bytes.
+ */
+export function scoreBeacon(times: readonly number[], sizes: readonly number[]): BeaconScore {
+  const intervals: number[] = [];
+  for (let i = 1; i < times.length; i++) intervals.push(times[i]! - times[i - 1]!);
+  intervals.sort((a, b) => a - b);
+  const span = times[times.length - 1]! - times[0]!;
+  const iMedian = quantile(intervals, 0.5);
+  const iMad = medianAbsoluteDeviation(intervals, iMedian);
+  const intervalSkewScore = 1 - Math.abs(bowleySkewness(intervals));
+  const intervalMadScore = iMedian > 0 ? clamp01((iMedian - iMad) / iMedian) : 1;
+  const expectedIntervals = iMedian > 0 ? span / iMedian : intervals.length;
+  const connCountScore = expectedIntervals > 0 ? Math.min(1, intervals.length / expectedIntervals) : 1;
+  const sorted = [...sizes].sort((a, b) => a - b);
+  const sMedian = sorted.length > 0 ? quantile(sorted, 0.5) : 0;
+  const sMad = medianAbsoluteDeviation(sorted, sMedian);
+  const sizeSkewScore = sorted.length >= 3 ? 1 - Math.abs(bowleySkewness(sorted)) : 0;
+  const sizeMadScore = sMedian >= 1 ? clamp01((sMedian - sMad) / sMedian) : 0;
+  const modeBytes = mode(sorted);
+  const sizeSmallnessScore = clamp01(1 - modeBytes / 65535);
+  const intervalScore = (intervalSkewScore + intervalMadScore + connCountScore) / 3;
+  const sizeScore = (sizeSkewScore + sizeMadScore + sizeSmallnessScore) / 3;
+  return {
+    score: round3((intervalScore + sizeScore) / 2),
+    intervalScore: round3(intervalScore),
+    sizeScore: round3(sizeScore),
+    intervalSkewScore: round3(intervalSkewScore),
+    intervalMadScore: round3(intervalMadScore),
+    connCountScore: round3(connCountScore),
+    sizeSkewScore: round3(sizeSkewScore),
+    sizeMadScore: round3(sizeMadScore),
+    sizeSmallnessScore: round3(sizeSmallnessScore),
+    medianIntervalSec: round3(iMedian),
+    jitter: iMedian > 0 ? iMad / iMedian : 0,
+    medianBytes: sMedian,
+    modeBytes,
+    distinctTimes: times.length,
+    spanSec: span,
+  };
+}
+
+/** Quantile of sorted values by linear interpolation (numpy's default). */
+function quantile(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return 0;
+  const pos = (sorted.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
+}
+
+/** Bowley (quartile) skewness; 0 when the quartiles are closer than BOWLEY_MIN_IQR or the median equals one (RITA v5). */
+function bowleySkewness(sorted: readonly number[]): number {
+  const q1 = quantile(sorted, 0.25);
+  const q2 = quantile(sorted, 0.5);
+  const q3 = quantile(sorted, 0.75);
+  const den = q3 - q1;
+  if (den < BOWLEY_MIN_IQR || q2 === q1 || q2 === q3) return 0;
+  return (q1 + q3 - 2 * q2) / den;
+}
+
+function medianAbsoluteDeviation(values: readonly number[], median: number): number {
+  if (values.length === 0) return 0;
+  const dev = values.map((v) => Math.abs(v - median)).sort((a, b) => a - b);
+  return quantile(dev, 0.5);
+}
+
+/** The most frequent value of sorted values (the smallest on ties); 0 when empty. */
+function mode(sorted: readonly number[]): number {
+  let best = 0;
+  let bestCount = 0;
+  for (let i = 0; i < sorted.length; ) {
+    let j = i;
+    while (j < sorted.length && sorted[j] === sorted[i]) j++;
+    if (j - i > bestCount) {
+      bestCount = j - i;
+      best = sorted[i]!;
+    }
+    i = j;
+  }
+  return best;
+}
+
+function clamp01(x: number): number {
+  return Number.isFinite(x) ? Math.min(1, Math.max(0, x)) : 0;
+}
+
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}

@@ -1,0 +1,86 @@
+import { DEFAULT_SETTINGS } from '../../src/config/settings.js';
+import { createBeaconDetector, scoreBeacon } from '../../src/detect/beacon-detector.js';
+import { parseRules } from '../../src/detect/policy-rules.js';
+import { createSeededRandom as createRandom } from '../../src/util/seeded-random.js';
+import type { Finding, FlowRecord } from '../../src/types.js';
+import { batch, flow } from './make-records.js';
+
+const T0 = 1_700_000_000;
+const http = { connState: 'SF', history: 'ShADadFf', origPkts: 6, respPkts: 5, origBytes: 180, respBytes: 900, origIpBytes: 500, respIpBytes: 1200 };
+
+function run(flows: FlowRecord[], rulesYaml?: string): Finding[] {
+  const rules = rulesYaml ? parseRules(rulesYaml, 'rules.yaml').rules : [];
+  const d = createBeaconDetector(DEFAULT_SETTINGS, rules);
+  return [...d.push(batch({ flows })), ...d.flush()];
+}
+
+/** Connections every `periodSec` ± jitter share (uniform), like a C2 implant's sleep. */
+function schedule(n: number, periodSec: number, jitter: number, seed: number, over: Partial<FlowRecord> = {}): FlowRecord[] {
+  const rnd = createRandom(seed);
+  const out: FlowRecord[] = [];
+  let t = T0;
+  for (let i = 0; i < n; i++) {
+    out.push(flow({ ts: t, origH: '10.0.0.5', respH: '203.0.113.80', respP: 8000, ...http, ...over }));
+    t += periodSec * (1 + (rnd() * 2 - 1) * jitter);
+  }
+  return out;
+}
+
+describe('c2.beacon', () => {
+  it('finds a check-in every 30 s ± 10% for 20 min, names the pair, low severity under an hour', () => {
+    const found = run(schedule(40, 30, 0.1, 7));
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatchObject({ kind: 'c2.beacon', src: '10.0.0.5', dst: '203.0.113.80', port: 8000, proto: 'tcp', severity: 'low' });
+    expect(found[0]!.evidence.score).toBeGreaterThanOrEqual(0.9);
+    expect(found[0]!.evidence.medianIntervalSec).toBeGreaterThan(25);
+  });
+
+  it('the same beacon over 8 hours is high severity', () => {
+    const found = run(schedule(960, 30, 0.1, 8));
+    expect(found.map((f) => f.severity)).toEqual(['high']);
+  });
+
+  it('a destination refused over and over (a C2 that is down) is a failing beacon, medium under an hour', () => {
+    const rej = { connState: 'REJ', history: 'Sr', origPkts: 1, respPkts: 1, origBytes: 0, respBytes: 0, origIpBytes: 52, respIpBytes: 40 };
+    const found = run(schedule(300, 2, 0.05, 9, rej));
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatchObject({ severity: 'medium' });
+    expect(found[0]!.evidence.failed).toBe(300);
+    expect(found[0]!.summary).toMatch(/300 failed connection attempts/);
+  });
+
+  it('stays silent on a person: random pauses of 3–40 s, bursts of page loads, varied sizes', () => {
+    const rnd = createRandom(11);
+    const flows: FlowRecord[] = [];
+    let t = T0;
+    for (let i = 0; i < 200; i++) {
+      const burst = rnd() < 0.3 ? 1 + Math.floor(rnd() * 8) : 1;
+      for (let j = 0; j < burst; j++) flows.push(flow({ ts: t + j * 0.05, origH: '10.0.0.5', respH: '10.0.0.20', respP: 80, ...http, origIpBytes: 300 + Math.floor(rnd() * 2000) }));
+      t += 3 + rnd() * 37;
+    }
+    expect(run(flows)).toEqual([]);
+  });
+
+  it('stays silent below 20 connections or 5 minutes, and on multicast', () => {
+    expect(run(schedule(19, 30, 0, 1))).toEqual([]);
+    expect(run(schedule(100, 2, 0, 2))).toEqual([]); // 198 s
+    expect(run(schedule(100, 30, 0, 3, { respH: '239.255.255.250', proto: 'udp', respP: 1900 }))).toEqual([]);
+  });
+
+  it('an allow rule of the rules file (suppress: [c2.beacon]) exempts periodic monitoring', () => {
+    const ntp = schedule(100, 64, 0, 4, { proto: 'udp', respP: 123, respH: '192.0.2.1', connState: 'SF', history: 'Dd', origIpBytes: 76 });
+    expect(run(ntp)).toHaveLength(1);
+    expect(run(ntp, 'rules:\n  - name: ntp\n    suppress: [c2.beacon]\n    match: { proto: udp, service-port: 123 }\n')).toEqual([]);
+    expect(run(ntp, 'rules:\n  - name: mon\n    suppress: [c2.beacon]\n    match: { server: 192.0.2.99 }\n')).toHaveLength(1);
+  });
+
+  it('scores as RITA does: a perfect schedule of equal sizes is 1 on every sub-score', () => {
+    const times = Array.from({ length: 50 }, (_, i) => T0 + i * 60);
+    const s = scoreBeacon(times, new Array(50).fill(400));
+    expect(s).toMatchObject({ intervalSkewScore: 1, intervalMadScore: 1, connCountScore: 1, sizeSkewScore: 1, sizeMadScore: 1, medianIntervalSec: 60, jitter: 0 });
+    expect(s.score).toBeGreaterThan(0.99);
+    // Every other check-in missed: the count score halves.
+    const gappy = scoreBeacon([...times.slice(0, 25), ...times.slice(25).filter((_, i) => i % 2 === 0).map((t) => t)], new Array(50).fill(400));
+    expect(gappy.connCountScore).toBeLessThan(1);
+  });
+});
