@@ -375,6 +375,8 @@ def cmd_truth(a):
     }
     if spec.get("notExpected"):
         truth["notExpected"] = spec["notExpected"]
+    if spec.get("modelTarget") is False:
+        truth["modelTarget"] = False
     if "notes" in spec:
         truth["notes"] = spec["notes"]
     out = pcap[: -len(".pcap")] + ".truth.json"

@@ -218,6 +218,7 @@ wait_benign() { for p in "${BENIGN_PIDS[@]}"; do wait "$p" || true; done; }
 
 HOSTS_JSON=$(jq -n --arg n "$NET" '{client1:"\($n).10",client2:"\($n).11",web:"\($n).20",server:"\($n).30",resolver:"\($n).53",scanner:"\($n).66",iodineServer:"\($n).70",ptunnelProxy:"\($n).71",farm:"\($n).100-\($n).130",deadTargets:"\($n).131-\($n).140"}')
 
+# MODEL_TARGET=false: the attack changes no per-port window (a beacon, an ARP sweep); the model evaluation skips it.
 # NOT_EXPECTED (JSON list, optional): specific findings that must not fire even
 # though their kind may fire elsewhere in the capture (e.g. the control stream).
 write_truth() { # write_truth NAME DESCRIPTION TOOL EXPECTED_JSON EXPECT_NONE_JSON CHECKS_JSON [NOTES]
@@ -225,7 +226,8 @@ write_truth() { # write_truth NAME DESCRIPTION TOOL EXPECTED_JSON EXPECT_NONE_JS
   jq -n --arg path "$OUT/$1.pcap" --arg description "$2" --arg tool "$3" --argjson expected "$4" \
     --argjson expectNone "$5" --argjson checks "$6" --arg notes "${7:-}" --argjson hosts "$HOSTS_JSON" \
     --argjson commands "$(printf '%s\n' "${CMDS[@]}" | jq -R . | jq -s .)" --argjson notExpected "${NOT_EXPECTED:-[]}" \
-    '{path:$path,description:$description,tool:$tool,expected:$expected,expectNone:$expectNone,notExpected:$notExpected,checks:$checks,hosts:$hosts,commands:$commands} + (if $notes == "" then {} else {notes:$notes} end)' \
+    --argjson modelTarget "${MODEL_TARGET:-true}" \
+    '{path:$path,description:$description,tool:$tool,expected:$expected,expectNone:$expectNone,notExpected:$notExpected,checks:$checks,hosts:$hosts,commands:$commands,modelTarget:$modelTarget} + (if $notes == "" then {} else {notes:$notes} end)' \
     >"$WORK/$name.spec.json"
   "$PY" "$HELPER" truth "$WORK/$name.spec.json" >&2
 }
@@ -441,7 +443,7 @@ scenario_beacon() { # 20 minutes of real time (FLOWHOUND_LAB_BEACON_SEC override
   for p in "${pids[@]}"; do wait "$p" || true; done
   capture_stop "$name"
   NOT_EXPECTED='[{"kind":"c2.beacon","src":"10.77.0.11","why":"monitoring check every 60 s, allowed by beacon.rules.yaml"},{"kind":"c2.beacon","dst":"10.77.0.30","port":123,"why":"NTP every 16 s, allowed by beacon.rules.yaml"},{"kind":"c2.beacon","dst":"10.77.0.53","why":"a busy client resolving names"},{"kind":"c2.beacon","dst":"10.77.0.20","port":80,"why":"a busy client browsing"}]' \
-    write_truth "$name" "A beacon: 10.77.0.10 fetches http://10.77.0.88:8000/index.html (a host nothing else talks to) every 30 s with +/-10% uniform jitter for $dur s. Hard negatives in the same capture: 10.77.0.11 polls 10.77.0.20:8080 every 60 s exactly (the network's own monitoring) and both clients query NTP on 10.77.0.30:123 every 16 s (both allowed in beacon.rules.yaml); both clients browse and resolve names at random pauses (busy clients)." \
+    MODEL_TARGET=false write_truth "$name" "A beacon: 10.77.0.10 fetches http://10.77.0.88:8000/index.html (a host nothing else talks to) every 30 s with +/-10% uniform jitter for $dur s. Hard negatives in the same capture: 10.77.0.11 polls 10.77.0.20:8080 every 60 s exactly (the network's own monitoring) and both clients query NTP on 10.77.0.30:123 every 16 s (both allowed in beacon.rules.yaml); both clients browse and resolve names at random pauses (busy clients)." \
     "python3 lab-helper.py beacon (urllib), interval 30 s, jitter 0.1, seed 7" \
     '[{"kind":"c2.beacon","src":"10.77.0.10","dst":"10.77.0.88","port":8000}]' \
     '["scan.vertical","scan.horizontal","scan.distributed","tunnel.dns","tunnel.icmp","rate.spike"]' \

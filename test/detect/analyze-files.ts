@@ -2,13 +2,14 @@
 import { DEFAULT_SETTINGS, type Settings } from '../../src/config/settings.js';
 import { createRuleDetectors } from '../../src/detect/create-rule-detectors.js';
 import { defaultPolicyRules } from '../../src/detect/default-policy.js';
+import type { PolicyRule } from '../../src/detect/policy-rules.js';
 import { runDetectors } from '../../src/detect/run-detectors.js';
 import { readInputs } from '../../src/ingest/read-input.js';
 import { createScorer } from '../../src/score/scorer.js';
 import type { Finding } from '../../src/types.js';
 
-export async function analyzeFiles(paths: string[], settings: Settings = DEFAULT_SETTINGS): Promise<Finding[]> {
-  const detectors = createRuleDetectors(settings, { rules: defaultPolicyRules() });
+export async function analyzeFiles(paths: string[], settings: Settings = DEFAULT_SETTINGS, rules: readonly PolicyRule[] = defaultPolicyRules()): Promise<Finding[]> {
+  const detectors = createRuleDetectors(settings, { rules });
   const scorer = createScorer({ suppressionSec: settings.suppressionSec });
   const out: Finding[] = [];
   await runDetectors(readInputs(paths, { maxInvalid: 25, onWarning: () => {} }), detectors, scorer, (f) => {

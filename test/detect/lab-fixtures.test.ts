@@ -3,10 +3,15 @@
  * ptunnel-ng in network namespaces) against their ground truth
  * (*.truth.json): every expected finding appears with its source,
  * destination, port (and DNS domain); no kind listed in `expectNone`
- * appears; a capture that expects nothing yields no findings at all.
+ * appears, nor any finding listed in `notExpected`; a capture that expects
+ * nothing yields no findings at all. A capture with a `<name>.rules.yaml`
+ * beside it is analyzed with that rules file (as `--rules` does).
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { DEFAULT_SETTINGS } from '../../src/config/settings.js';
+import { defaultPolicyRules } from '../../src/detect/default-policy.js';
+import { combineRules, loadRulesFile } from '../../src/detect/policy-rules.js';
 import { analyzeFiles, describeFindings } from './analyze-files.js';
 
 interface Truth {
@@ -14,6 +19,7 @@ interface Truth {
   description: string;
   expected: { kind: string; src?: string | null; dst?: string | null; port?: number | null; domain?: string }[];
   expectNone?: string[];
+  notExpected?: { kind: string; src?: string; dst?: string; port?: number; proto?: string }[];
 }
 
 const LAB = join(process.cwd(), 'fixtures', 'lab');
@@ -31,7 +37,9 @@ describe('lab fixtures against their ground truth', () => {
   });
 
   it.each(truths.map((t) => [t.capture, t] as const))('%s', async (_name, truth) => {
-    const findings = await analyzeFiles([join(LAB, truth.capture)]);
+    const rulesFile = join(LAB, truth.capture.replace(/\.pcap$/, '.rules.yaml'));
+    const rules = existsSync(rulesFile) ? combineRules(defaultPolicyRules(), loadRulesFile(rulesFile)) : defaultPolicyRules();
+    const findings = await analyzeFiles([join(LAB, truth.capture)], DEFAULT_SETTINGS, rules);
     const seen = describeFindings(findings);
     for (const e of truth.expected) {
       const match = findings.find(
@@ -46,6 +54,17 @@ describe('lab fixtures against their ground truth', () => {
     }
     for (const kind of truth.expectNone ?? []) {
       expect({ kind, seen: seen.filter((s) => s.startsWith(`${kind} `)) }).toEqual({ kind, seen: [] });
+    }
+    for (const n of truth.notExpected ?? []) {
+      const hit = findings.filter(
+        (f) =>
+          f.kind === n.kind &&
+          (n.src === undefined || f.src === n.src) &&
+          (n.dst === undefined || f.dst === n.dst) &&
+          (n.port === undefined || f.port === n.port) &&
+          (n.proto === undefined || f.proto === n.proto),
+      );
+      expect({ notExpected: n, seen: describeFindings(hit) }).toEqual({ notExpected: n, seen: [] });
     }
     if (truth.expected.length === 0) expect(seen).toEqual([]);
   });
