@@ -23,7 +23,10 @@ import { defaultPolicyRules } from '../detect/default-policy.js';
 import type { Detector } from '../detect/detector.js';
 import { combineRules, loadRulesFile } from '../detect/policy-rules.js';
 import { createRunCounters, runDetectors } from '../detect/run-detectors.js';
+import type { CaptureIngestOptions, CaptureIngestStats } from '../ingest/capture-tracking.js';
+import { addCaptureStats, createPacketCounts } from '../ingest/packet-counts.js';
 import { readInputs } from '../ingest/read-input.js';
+import type { ReadOptions } from '../ingest/read-options.js';
 import { BACKEND_NAMES, type BackendName, isBackendName } from '../model/backend.js';
 import type { FlowhoundModel } from '../model/flowhound-model.js';
 import { createScorer } from '../score/scorer.js';
@@ -156,9 +159,17 @@ export async function runAnalyze(args: AnalyzeArgs, io: AnalyzeIo): Promise<numb
   let failHit = false;
   const scorer = createScorer({ suppressionSec: settings.suppressionSec, repeatFactor: settings.suppressionRepeatFactor });
   const counters = createRunCounters();
+  const packetCounts = createPacketCounts();
   try {
     await runDetectors(
-      countRecords(readInputs(args.inputs, { ...readOptions, onProgress: (name, bytesRead, sizeBytes) => progress.onRead(name, bytesRead, sizeBytes) }), progress),
+      countRecords(
+        readInputs(args.inputs, {
+          ...readOptions,
+          onProgress: (name, bytesRead, sizeBytes) => progress.onRead(name, bytesRead, sizeBytes),
+          onCaptureStats: (st: CaptureIngestStats) => addCaptureStats(packetCounts, st),
+        } as ReadOptions & CaptureIngestOptions),
+        progress,
+      ),
       detectors,
       scorer,
       (findings) => {
@@ -185,6 +196,7 @@ export async function runAnalyze(args: AnalyzeArgs, io: AnalyzeIo): Promise<numb
       formatRunSummary({
         inputs: args.inputs,
         counters,
+        packets: packetCounts,
         warnings,
         warningsByCode,
         suppressed: scorer.stats.suppressed,

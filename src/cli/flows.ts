@@ -13,6 +13,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import type { CaptureIngestOptions } from '../ingest/capture-ingest.js';
 import { DEFAULT_MAX_FLOWS } from '../ingest/flow-tracker/flow-tracker.js';
+import { addCaptureStats, createPacketCounts, formatPacketCounts } from '../ingest/packet-counts.js';
 import { type ReadOptions, readInputs } from '../ingest/read-input.js';
 import { createZeekConnLogWriter, createZeekDnsLogWriter } from '../sink/zeek-log-writer.js';
 import type { DnsRecord, FlowRecord, IngestWarning } from '../types.js';
@@ -58,6 +59,7 @@ export const flowsCommand: CommandModule<object, FlowsArgs> = {
     const startMs = Date.now();
     const progress = createProgressLine({ unit: args.dns ? 'DNS records' : 'connections' });
     let warnings = 0;
+    const packets = createPacketCounts();
     const onWarning = (w: IngestWarning) => {
       warnings++;
       if (warnings > MAX_PRINTED_WARNINGS) return;
@@ -68,6 +70,7 @@ export const flowsCommand: CommandModule<object, FlowsArgs> = {
       ...toReadOptions(args, onWarning),
       onProgress: (name, bytesRead, sizeBytes) => progress.onRead(name, bytesRead, sizeBytes),
       flowTracker: { maxFlows, verifyChecksums: args['verify-checksums'] },
+      onCaptureStats: (st) => addCaptureStats(packets, st),
     };
     const format = args.json ? 'json' : 'tsv';
     let written = 0;
@@ -104,7 +107,7 @@ export const flowsCommand: CommandModule<object, FlowsArgs> = {
     const elapsedSec = (Date.now() - startMs) / 1000;
     const more = warnings > MAX_PRINTED_WARNINGS ? ` (${warnings - MAX_PRINTED_WARNINGS} not shown)` : '';
     process.stderr.write(
-      `flowhound flows: ${written} ${args.dns ? 'DNS records' : 'connections'} from ${inputs.length} input${inputs.length === 1 ? '' : 's'} in ${elapsedSec.toFixed(2)} s; ${warnings} warning${warnings === 1 ? '' : 's'}${more}\n`,
+      `flowhound flows: ${written} ${args.dns ? 'DNS records' : 'connections'} from ${inputs.length} input${inputs.length === 1 ? '' : 's'} in ${elapsedSec.toFixed(2)} s; ${warnings} warning${warnings === 1 ? '' : 's'}${more}${packets.captures > 0 ? `; packets ${formatPacketCounts(packets)}` : ''}\n`,
     );
   },
 };

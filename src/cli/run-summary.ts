@@ -4,11 +4,14 @@
  * invalid input, late records, and which model and backend ran.
  */
 import type { RunCounters } from '../detect/run-detectors.js';
+import { formatPacketCounts, type PacketCounts } from '../ingest/packet-counts.js';
 import { escapeControl } from '../text/escape-control.js';
 
 export interface RunSummary {
   inputs: readonly string[];
   counters: RunCounters;
+  /** What became of captured packets (captures only). */
+  packets?: PacketCounts;
   warnings: number;
   warningsByCode: Record<string, number>;
   suppressed: number;
@@ -40,6 +43,7 @@ export function formatRunSummary(s: RunSummary): string {
   const lines = [
     `flowhound analyze: ${s.inputs.length} input${s.inputs.length === 1 ? '' : 's'}: ${s.inputs.map(escapeControl).join(', ')}`,
     `  records:   flows ${c.flows}, dns ${c.dns}, packet ticks ${c.ticks}, icmp echoes ${c.echoes} (${c.batches} batches)`,
+    ...(s.packets && s.packets.captures > 0 ? [`  packets:   ${formatPacketCounts(s.packets)}`] : []),
     `  time span: ${span}`,
     `  findings:  ${total}${total ? ` (${fmtCounts(c.findingsByKind)}; ${fmtCounts(c.findingsBySeverity)})` : ''}${s.suppressed ? `, ${s.suppressed} repeats suppressed` : ''}`,
     `  input:     ${s.warnings} warning${s.warnings === 1 ? '' : 's'}${s.warnings ? ` (${fmtCounts(s.warningsByCode)})` : ''}`,

@@ -16,6 +16,7 @@
 import type { ByteSource } from '../io/byte-source.js';
 import type { RecordBatch } from '../types.js';
 import { type CaptureIngestOptions, reportTrackerWarnings, trackCapture } from './capture-tracking.js';
+import { reportUndecodedCapture } from './packet-counts.js';
 import { parallelCaptureThreads, readCaptureRecordsParallel } from './parallel-capture-ingest.js';
 import type { ReadOptions } from './read-options.js';
 
@@ -36,6 +37,7 @@ export async function* readCaptureRecords(source: ByteSource, options: ReadOptio
     false,
     (s) => {
       reportTrackerWarnings(source.name, s.tracker, options.flowTracker?.maxFlows, options.onWarning);
+      reportUndecodedCapture(source.name, s, options.onWarning);
       options.onCaptureStats?.(s);
     },
     options.strict === true ? 'throw' : 'warn',

@@ -27,6 +27,7 @@ import type { RecordBatch } from '../types.js';
 import { type BatchColumns, decodeBatchColumns } from './batch-columns.js';
 import { type CaptureIngestOptions, type CaptureIngestStats, reportTrackerWarnings, trackCapture } from './capture-tracking.js';
 import { DEFAULT_MAX_FLOWS, type FlowTrackerOptions, type FlowTrackerStats } from './flow-tracker/flow-tracker.js';
+import { reportUndecodedCapture } from './packet-counts.js';
 import type { ReadOptions } from './read-options.js';
 
 /** What a worker is started with. */
@@ -165,6 +166,7 @@ export async function* readCaptureRecordsParallel(source: ByteSource, options: R
       const stats = [ownStats as CaptureIngestStats, ...states.map((s) => s.stats!)];
       const tracker = sumTrackerStats(stats.map((s) => s.tracker));
       reportTrackerWarnings(path, tracker, options.flowTracker?.maxFlows, options.onWarning);
+      reportUndecodedCapture(path, { tracker, capture: stats[0]!.capture }, options.onWarning);
       options.onCaptureStats?.({ tracker, capture: stats[0]!.capture });
       yield batch;
     }

@@ -66,6 +66,8 @@ const GRE_IN_UDP = -1;
 export interface DecodeStats extends ReassemblyStats {
   /** Frames whose link layer carried something other than IPv4/IPv6 (ARP, LLDP, ...). */
   nonIp: number;
+  /** Frames shorter than their link-layer header (zero-length and cut frames): nothing in them to decode. */
+  cutLink: number;
   /** IPv4/IPv6 fragments (any fragment, first or later); see ReassemblyStats for what became of them. */
   fragments: number;
   /** IP headers that were cut by the snap length or malformed (bad version, IHL, lengths). */
@@ -274,6 +276,7 @@ export function createFrameDecoder(
   const decapsulate6in4 = options.decapsulate6in4 ?? false;
   const stats: DecodeStats = {
     nonIp: 0,
+    cutLink: 0,
     fragments: 0,
     reassembled: 0,
     fragmentsDropped: 0,
@@ -351,7 +354,7 @@ export function createFrameDecoder(
   function decodeEthernet(p: DecodedPacket, d: Uint8Array, start: number): void {
     const n = end;
     if (n - start < 14) {
-      stats.nonIp++;
+      stats.cutLink++;
       return;
     }
     let off = start + 12;
@@ -549,7 +552,7 @@ export function createFrameDecoder(
 
   function decodeIpByVersion(p: DecodedPacket, d: Uint8Array, off: number): void {
     if (off >= end) {
-      stats.nonIp++;
+      stats.cutLink++;
       return;
     }
     const v = d[off]! >> 4;
@@ -562,7 +565,7 @@ export function createFrameDecoder(
   function decodeLoopback(p: DecodedPacket, d: Uint8Array, bigEndian: boolean): void {
     const b = base;
     if (end - b < 4) {
-      stats.nonIp++;
+      stats.cutLink++;
       return;
     }
     let family = bigEndian
@@ -863,11 +866,11 @@ export function createFrameDecoder(
         decodeIpv6(p, d, base);
         return;
       case LINKTYPE_LINUX_SLL:
-        if (end - base < 16) stats.nonIp++;
+        if (end - base < 16) stats.cutLink++;
         else decodeEtherType(p, d, base + 16, (d[base + 14]! << 8) | d[base + 15]!);
         return;
       case LINKTYPE_LINUX_SLL2:
-        if (end - base < 20) stats.nonIp++;
+        if (end - base < 20) stats.cutLink++;
         else decodeEtherType(p, d, base + 20, (d[base]! << 8) | d[base + 1]!);
         return;
       case LINKTYPE_NULL:
@@ -885,7 +888,7 @@ export function createFrameDecoder(
         return;
       case LINKTYPE_IEEE802_11_RADIOTAP: {
         // Radiotap: version, pad, then its little-endian length.
-        if (end - base < 4) stats.nonIp++;
+        if (end - base < 4) stats.cutLink++;
         else decodeWifi(p, d, base + (d[base + 2]! | (d[base + 3]! << 8)));
         return;
       }
