@@ -13,7 +13,7 @@ export { CSV_MAP_FIELDS, parseCsvMap, type CsvMap, type CsvMapField } from './in
 export { readCapturePackets, type CaptureStats, type ReadCaptureOptions } from './ingest/pcap/read-capture.js';
 export type { DecodedPacket, PacketHandler } from './ingest/pcap/decoded-packet.js';
 export { parseDnsMessage, parseDnsOverTcp, type DnsMessage, type DnsQuestion, type DnsAnswer } from './ingest/pcap/dns-message.js';
-export { nameDnsQueryType, nameDnsRcode } from './ingest/pcap/dns-names.js';
+export { nameDnsQueryType, nameDnsRcode, numberDnsQueryType, numberDnsRcode } from './ingest/dns-constants.js';
 export * from './window/feature-schema.js';
 export * from './window/windower.js';
 export { isArrowFile, readFeatureArrow, type FeatureArrowFile } from './window/read-feature-arrow.js';

@@ -46,7 +46,7 @@ import {
 } from './flow-tracker/flow-table.js';
 import type { DecodedPacket } from './pcap/decoded-packet.js';
 import { type DnsMessage, parseDnsMessage, parseDnsOverTcp } from './pcap/dns-message.js';
-import { nameDnsQueryType, nameDnsRcode } from './pcap/dns-names.js';
+import { nameDnsQueryType, nameDnsRcode } from './dns-constants.js';
 
 /** UDP ports Zeek's DNS analyzer is registered for. */
 export const DNS_UDP_PORTS: ReadonlySet<number> = new Set([53, 137, 5353, 5355]);

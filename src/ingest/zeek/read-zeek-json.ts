@@ -20,7 +20,7 @@ import type { ByteSource } from '../../io/byte-source.js';
 import { createInvalidLineCounter, splitLines } from '../../io/lines.js';
 import { createRecordBatch, type DnsRecord, type FlowRecord, type Proto, type RecordBatch } from '../../types.js';
 import type { ReadOptions } from '../read-options.js';
-import { nameQtype, nameRcode, numberQtype, numberRcode } from './dns-names.js';
+import { nameDnsQueryType, nameDnsRcode, numberDnsQueryType, numberDnsRcode } from '../dns-constants.js';
 import { classifyZeekLog, type ZeekLogKind } from './log-kind.js';
 import { parseIsoTime } from './parse-field.js';
 import { trimDot, type ZeekReadStats } from './read-zeek-tsv.js';
@@ -203,10 +203,10 @@ function mapDns(get: (k: string) => unknown): JsonLineResult {
     let qtypeName = str(get, 'qtype_name', false);
     let rcode = count(get, 'rcode');
     let rcodeName = str(get, 'rcode_name', false);
-    if (qtype === null && qtypeName !== null) qtype = numberQtype(qtypeName);
-    else if (qtype !== null && qtypeName === null) qtypeName = nameQtype(qtype);
-    if (rcode === null && rcodeName !== null) rcode = numberRcode(rcodeName);
-    else if (rcode !== null && rcodeName === null) rcodeName = nameRcode(rcode);
+    if (qtype === null && qtypeName !== null) qtype = numberDnsQueryType(qtypeName);
+    else if (qtype !== null && qtypeName === null) qtypeName = nameDnsQueryType(qtype);
+    if (rcode === null && rcodeName !== null) rcode = numberDnsRcode(rcodeName);
+    else if (rcode !== null && rcodeName === null) rcodeName = nameDnsRcode(rcode);
     const answers = get('answers');
     if (answers !== undefined && answers !== null && !(Array.isArray(answers) && answers.every((a) => typeof a === 'string'))) {
       fail('answers', 'an array of strings', answers);

@@ -26,7 +26,7 @@ import type { ByteSource } from '../../io/byte-source.js';
 import { createInvalidLineCounter, type LineSegment, splitLines } from '../../io/lines.js';
 import { createRecordBatch, type DnsRecord, type FlowRecord, type Proto, type RecordBatch } from '../../types.js';
 import type { ReadOptions } from '../read-options.js';
-import { nameQtype, nameRcode, numberQtype, numberRcode } from './dns-names.js';
+import { nameDnsQueryType, nameDnsRcode, numberDnsQueryType, numberDnsRcode } from '../dns-constants.js';
 import { CONN_COLUMNS, classifyZeekLog, DNS_COLUMNS, REQUIRED_COLUMNS, type ZeekLogKind } from './log-kind.js';
 import { isToken, parseCount, parseDecimal, parsePort, parseProto, quoteValue } from './parse-field.js';
 import { scanCount, scanDecimal, scanned, scanPort, scanToSeparator } from './scan-field.js';
@@ -656,10 +656,10 @@ function parseDnsLine(sec: Section, text: string, start: number, end: number): D
   if (Number.isNaN(ts)) return 'field ts: unset';
   if (client === null || server === null) return 'field id.orig_h/id.resp_h: unset';
   if (Number.isNaN(clientP) || Number.isNaN(serverP)) return 'field id.orig_p/id.resp_p: unset';
-  if (qtype === null && qtypeName !== null) qtype = numberQtype(qtypeName);
-  else if (qtype !== null && qtypeName === null) qtypeName = nameQtype(qtype);
-  if (rcode === null && rcodeName !== null) rcode = numberRcode(rcodeName);
-  else if (rcode !== null && rcodeName === null) rcodeName = nameRcode(rcode);
+  if (qtype === null && qtypeName !== null) qtype = numberDnsQueryType(qtypeName);
+  else if (qtype !== null && qtypeName === null) qtypeName = nameDnsQueryType(qtype);
+  if (rcode === null && rcodeName !== null) rcode = numberDnsRcode(rcodeName);
+  else if (rcode !== null && rcodeName === null) rcodeName = nameDnsRcode(rcode);
   return { ts, uid, client, clientP, server, serverP, proto, transId, query, qtype, qtypeName, rcode, rcodeName, answers, ttls, responseBytes: null };
 }
 

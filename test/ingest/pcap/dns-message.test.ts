@@ -1,5 +1,5 @@
 import { type DnsMessage, parseDnsMessage, parseDnsOverTcp } from '../../../src/ingest/pcap/dns-message.js';
-import { nameDnsQueryType, nameDnsRcode } from '../../../src/ingest/pcap/dns-names.js';
+import { nameDnsQueryType, nameDnsRcode } from '../../../src/ingest/dns-constants.js';
 import { describeWithSharedData, sharedData } from '../../helpers/shared-data.js';
 import { bytes, concatBytes, ipv6Bytes, u16be, u32be } from './capture-builder.js';
 import { CHUNK_SIZES, collectFile } from './collect-packets.js';
@@ -144,7 +144,7 @@ describe('parseDnsMessage', () => {
 describe('dns names (Zeek consts)', () => {
   it('names query types and rcodes, with Zeek defaults for unknown numbers', () => {
     expect([1, 10, 16, 28, 255, 65, 1234].map(nameDnsQueryType)).toEqual(['A', 'NULL', 'TXT', 'AAAA', '*', 'HTTPS', 'query-1234']);
-    expect([0, 3, 5, 99].map(nameDnsRcode)).toEqual(['NOERROR', 'NXDOMAIN', 'REFUSED', '?99']);
+    expect([0, 3, 5, 99].map(nameDnsRcode)).toEqual(['NOERROR', 'NXDOMAIN', 'REFUSED', 'rcode-99']);
   });
 });
 
