@@ -8,6 +8,10 @@
  *    the installed package's dist/ folder on disk (nothing is fetched).
  * 3. `cpu`: `@tensorflow/tfjs-backend-cpu`, pure JavaScript, always there.
  *
+ * Training needs the gradients and chained tensor methods that the
+ * `@tensorflow/tfjs` umbrella registers on the shared tfjs-core (tfjs-core's
+ * Node bundle alone has neither); it is imported once, on first selection.
+ *
  * Without a preference the first that initializes wins. A forced backend
  * that cannot start is a BACKEND_UNAVAILABLE error. tfjs is put in PROD mode
  * so that it does not print to the console (the library never prints).
@@ -16,7 +20,6 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { FlowhoundError } from '../errors.js';
-import { registerTrainingSupport } from './tf-gradients.js';
 
 export type BackendName = 'node' | 'wasm' | 'cpu';
 export const BACKEND_NAMES: readonly BackendName[] = ['node', 'wasm', 'cpu'];
@@ -64,6 +67,13 @@ async function tryBackend(name: BackendName): Promise<unknown> {
 }
 
 let current: BackendName | null = null;
+let umbrella: Promise<unknown> | null = null;
+
+/** Imports the tfjs umbrella package once: it registers every gradient and chained op on the tfjs-core in use. */
+function registerTrainingSupport(): Promise<unknown> {
+  umbrella ??= import('@tensorflow/tfjs');
+  return umbrella;
+}
 
 /**
  * Makes one backend the active one and returns its name: `preferred`, or the
@@ -71,7 +81,7 @@ let current: BackendName | null = null;
  */
 export async function selectBackend(preferred?: BackendName): Promise<BackendName> {
   tf.env().set('PROD', true);
-  registerTrainingSupport();
+  await registerTrainingSupport();
   if (preferred) {
     if (current === preferred && tf.getBackend() === TF_NAMES[preferred]) return preferred;
     const err = await tryBackend(preferred);

@@ -145,6 +145,8 @@ export interface PortJudgement {
   ratio: number;
   /** Largest z over the features. */
   score: number;
+  /** The feature with the largest z / threshold, its z and its threshold (what `ratio` is made of). */
+  worst: { feature: string; z: number; threshold: number };
   /** Features beyond their threshold that pass the evidence floor, the largest ratio first. */
   evidence: FeatureDeviation[];
   alarm: boolean;
@@ -230,15 +232,20 @@ export function judgeWindow(w: FeatureWindow, b: PortBaseline, evidenceFactor: n
   const z = measureDeviations(w.values, b);
   let ratio = 0;
   let score = 0;
+  let worstJ = 0;
   const evidence: FeatureDeviation[] = [];
   for (let j = 0; j < FEATURE_COUNT; j++) {
     const r = z[j]! / b.threshold[j]!;
-    if (r > ratio) ratio = r;
+    if (r > ratio) {
+      ratio = r;
+      worstJ = j;
+    }
     if (z[j]! > score) score = z[j]!;
     if (r > 1 && passesEvidenceFloor(j, w.values, b, evidenceFactor)) evidence.push(describeDeviation(j, w.values[j]!, b, z[j]!));
   }
   evidence.sort((a, c) => c.z / c.threshold - a.z / a.threshold);
-  return { ratio, score, evidence, alarm: evidence.length > 0 };
+  const worst = { feature: FEATURES[worstJ]!.name, z: z[worstJ]!, threshold: b.threshold[worstJ]! };
+  return { ratio, score, worst, evidence, alarm: evidence.length > 0 };
 }
 
 export function describeDeviation(j: number, observed: number, b: PortBaseline, z: number): FeatureDeviation {
