@@ -38,6 +38,10 @@ import { OUTPUT_FORMATS } from '../sink/sink.js';
 import { createTableSink } from '../sink/table.js';
 import { type RecordBatch, SEVERITY_ORDER, type Severity } from '../types.js';
 import { loadModelFromArgs, settingsFromArgs } from './analysis-options.js';
+import type { JudgedWindow } from '../model/judge-windows.js';
+import { createModelDetector } from '../model/model-detector.js';
+import { createScoresArrowSink } from '../sink/scores-arrow.js';
+import { DEFAULT_WINDOW_SEC } from '../window/windower.js';
 import { formatWarning, INPUT_OPTION_NAMES, type InputArgs, toReadOptions, withInputOptions } from './input-options.js';
 import { createProgressLine, type ProgressLine } from './progress.js';
 import { formatRunSummary } from './run-summary.js';
@@ -58,6 +62,7 @@ interface AnalyzeArgs extends InputArgs {
   config?: string;
   'fail-on'?: string;
   quiet?: boolean;
+  scores?: string;
   [flag: string]: unknown;
 }
 
@@ -67,7 +72,8 @@ export const analyzeCommand: CommandModule<object, AnalyzeArgs> = {
   builder: (y: Argv) => {
     let b = withInputOptions(y)
       .positional('inputs', { type: 'string', array: true, demandOption: true, describe: 'pcap, pcapng, Zeek conn.log/dns.log (TSV or JSON), CSV flow export, .gz, or - for stdin' })
-      .option('model', { type: 'string', describe: `model folder for baseline.deviation and learned port rates (default: the shipped models/default when present); --no-model runs the rules only` })
+      .option('model', { type: 'string', describe: 'model folder trained on this network (flowhound train) for baseline.deviation and learned port rates (default: a self-baseline learned from the input; see docs/models.md); --no-model runs the rules only' })
+      .option('scores', { type: 'string', describe: 'write every window the baseline looked at, with its score and threshold, to this Arrow file' })
       .option('backend', { type: 'string', choices: [...BACKEND_NAMES], describe: 'force a TensorFlow.js backend (default: node, else wasm, else cpu)' })
       .option('output', { type: 'string', choices: [...OUTPUT_FORMATS], describe: 'findings format (default: table on a terminal, jsonl otherwise)' })
       .option('out', { type: 'string', describe: 'write findings to this file instead of stdout' })
@@ -75,8 +81,7 @@ export const analyzeCommand: CommandModule<object, AnalyzeArgs> = {
       .option('config', { type: 'string', describe: 'settings file (YAML or JSON): setting names as below, e.g. scan-vertical-ports: 20' })
       .option('fail-on', { type: 'string', choices: [...SEVERITY_ORDER], describe: `exit with code ${EXIT_FINDINGS} when a finding at or above this severity is reported` })
       .option('quiet', { alias: 'q', type: 'boolean', describe: 'no run summary on stderr' })
-      .option('model-unlearned-ports', { type: 'boolean', default: false, describe: 'also report baseline.deviation on ports the model never saw in training (off: a model has no baseline there)' })
-      .group(['model', 'backend', 'output', 'out', 'rules', 'config', 'fail-on', ...INPUT_OPTION_NAMES, 'quiet', 'model-unlearned-ports'], 'Analyze options:');
+      .group(['model', 'scores', 'backend', 'output', 'out', 'rules', 'config', 'fail-on', ...INPUT_OPTION_NAMES, 'quiet'], 'Analyze options:');
     for (const s of SETTING_SPECS) {
       b = b.option(s.flag, { type: 'number', describe: `${s.description} [default ${s.default}; ${s.source}]` });
     }
@@ -139,7 +144,10 @@ export async function runAnalyze(args: AnalyzeArgs, io: AnalyzeIo): Promise<numb
     rules,
     ...(model ? { learnedPeakPps: (port: number, proto: Parameters<FlowhoundModel['learnedPeakPps']>[0]) => model.learnedPeakPps(proto, port) } : {}),
   });
-  const modelDetector = model ? model.detector({}) : null;
+  // No --model: a self-baseline learned from the input (src/model/model-detector.ts); --no-model: rules only.
+  const scoresSink = args.scores ? createScoresArrowSink(args.scores) : null;
+  const modelSettings = scoresSink ? { onScores: (j: readonly JudgedWindow[]) => scoresSink.write(j) } : {};
+  const modelDetector = model ? model.detector(modelSettings) : args.model === false ? null : createModelDetector({ kind: 'self', windowSec: DEFAULT_WINDOW_SEC }, modelSettings);
   if (modelDetector) detectors.push(modelDetector);
 
   const outputFormat: OutputFormat = (args.output as OutputFormat | undefined) ?? (io.stdoutIsTty && !args.out ? 'table' : 'jsonl');
@@ -182,6 +190,7 @@ export async function runAnalyze(args: AnalyzeArgs, io: AnalyzeIo): Promise<numb
   } finally {
     progress.done();
     await sink.close();
+    scoresSink?.close();
     model?.dispose();
   }
   const lateRecords: Record<string, number> = {};
@@ -201,7 +210,7 @@ export async function runAnalyze(args: AnalyzeArgs, io: AnalyzeIo): Promise<numb
         warningsByCode,
         suppressed: scorer.stats.suppressed,
         lateRecords,
-        model: modelNote,
+        model: modelDetector ? modelDetector.notes().join('\n             ') || modelNote : modelNote,
         backend: model ? model.backend : null,
         modelStats: modelDetector ? modelDetector.stats() : null,
         rules: rules.length,

@@ -19,7 +19,7 @@ export interface RunSummary {
   model: string;
   backend: string | null;
   /** The model detector's counts, when a model ran. */
-  modelStats?: { windowsScored: number; windowsAboveThreshold: number; windowsOnUnlearnedPorts: number; unlearnedPorts: number } | null;
+  modelStats?: { windowsScored: number; windowsAboveThreshold: number; windowsOnUnlearnedPorts: number; unlearnedPorts: number; windowsFewHistory?: number } | null;
   rules: number;
   rulesFile: string | null;
   configFile: string | null;
@@ -53,12 +53,12 @@ export function formatRunSummary(s: RunSummary): string {
   lines.push(`  model:     ${s.model}${s.backend ? ` (backend ${s.backend})` : ''}`);
   const m = s.modelStats;
   if (m) {
-    lines.push(`             ${m.windowsScored} windows scored, ${m.windowsAboveThreshold} above threshold`);
-    if (m.windowsOnUnlearnedPorts > 0) {
-      lines.push(
-        `             ${m.windowsOnUnlearnedPorts} windows on ${m.unlearnedPorts} ports the model never saw were not judged (train a model on this network: flowhound train; or --model-unlearned-ports)`,
-      );
-    }
+    if (m.windowsScored > 0) lines.push(`             ${m.windowsScored} windows judged, ${m.windowsAboveThreshold} alarmed`);
+    const unjudged = [
+      m.windowsFewHistory ? `${m.windowsFewHistory} on ports with too little history` : '',
+      m.windowsOnUnlearnedPorts ? `${m.windowsOnUnlearnedPorts} on ${m.unlearnedPorts} ports the baseline never saw (below the novelty floor)` : '',
+    ].filter((x) => x !== '');
+    if (unjudged.length) lines.push(`             not judged: ${unjudged.join('; ')}`);
   }
   lines.push(`  rules:     ${s.rules} policy rules${s.rulesFile ? ` (shipped + ${escapeControl(s.rulesFile)})` : ' (shipped)'}${s.configFile ? `; config ${escapeControl(s.configFile)}` : ''}`);
   lines.push(`  elapsed:   ${s.elapsedSec.toFixed(2)} s`);
