@@ -5,11 +5,10 @@
  * benign captures, and the run summary says which baseline judged (or why
  * none did). Also: --scores writes the windows the self-baseline judged.
  */
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
-import { readFileSync } from 'node:fs';
 import { runAnalyze } from '../../src/cli/analyze.js';
 import { describeWithSharedData, sharedData } from '../helpers/shared-data.js';
 
@@ -48,8 +47,18 @@ function capture() {
   let err = '';
   return {
     io: {
-      stdout: { write: (s: string) => ((out += s), true) },
-      stderr: { write: (s: string) => ((err += s), true) },
+      stdout: {
+        write(s: string) {
+          out += s;
+          return true;
+        },
+      },
+      stderr: {
+        write(s: string) {
+          err += s;
+          return true;
+        },
+      },
       stdoutIsTty: false,
     },
     kinds: () => out.trim().split('\n').filter((l) => l !== '').map((l) => (JSON.parse(l) as { kind: string }).kind),
