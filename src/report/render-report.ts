@@ -36,6 +36,8 @@ import {
 export const RENDER_CAPS = { rateCharts: 8, scanCharts: 12, domains: 100, exposed: 200, deviations: 100, modelCharts: 12 };
 
 const e = escapeHtml;
+/** Left margin of the timeline's charts, so that their time axes line up. */
+const TIMELINE_LEFT = 150;
 const SEVERITIES_DESC: readonly Severity[] = [...SEVERITY_ORDER].reverse();
 
 export function renderReportHtml(run: ReportRunInfo, agg: ReportAggregate): string {
@@ -156,7 +158,7 @@ function renderTimeline(run: ReportRunInfo, agg: ReportAggregate, findings: Find
   const kinds = Object.keys(agg.findings.byKindSeries).sort();
   const laneH = 22;
   const width = 1000;
-  const left = 150;
+  const left = TIMELINE_LEFT;
   const f: Frame = { ...createFrame(width, kinds.length * laneH + 30, span.from, span.to, 0, 1, left), top: 4 };
   let lanes = svgOpen(f, 'Findings per kind over time', 'chart lanes');
   lanes += drawAxes(f, []);
@@ -164,6 +166,15 @@ function renderTimeline(run: ReportRunInfo, agg: ReportAggregate, findings: Find
     const y = f.top + li * laneH;
     lanes += `<rect class="lane-bg" x="${left}" y="${y + 2}" width="${width - left - f.right}" height="${laneH - 4}"/>`;
     lanes += `<text class="lane-label" x="${left - 6}" y="${y + laneH / 2 + 4}" text-anchor="end">${e(kind)} (${agg.findings.byKind[kind] ?? 0})</text>`;
+    const kept = findings.filter((x) => x.kind === kind);
+    if (kept.length === (agg.findings.byKind[kind] ?? 0)) {
+      for (const x of kept) {
+        const xa = xOf(f, Math.max(span.from, x.ts));
+        const w = Math.max(3, xOf(f, Math.min(span.to, x.end)) - xa);
+        lanes += `<rect class="mark m-${x.severity}" data-kind="${e(kind)}" x="${xa.toFixed(1)}" y="${y + 4}" width="${w.toFixed(1)}" height="${laneH - 8}"><title>${e(`${kind} ${formatUtc(x.ts)} – ${formatUtc(x.end)}: ${x.summary}`)}</title></rect>`;
+      }
+      return;
+    }
     const counts = agg.findings.byKindSeries[kind] ?? [];
     counts.forEach((n, i) => {
       if (!n) return;
@@ -188,13 +199,13 @@ function renderTimeline(run: ReportRunInfo, agg: ReportAggregate, findings: Find
   }
   for (const s of agg.rate.series) {
     if (chosen.length >= Math.min(RENDER_CAPS.rateCharts, Math.max(6, spikes.length))) break;
-    if (!chosen.includes(s) && s.peakPps > 0) chosen.push(s);
+    if (!chosen.includes(s) && s.peakPps > 0 && !s.clientEnd) chosen.push(s);
   }
   let rates = '';
   for (const s of chosen) {
     const mine = spikes.filter((sp) => sp.dst === s.dst && sp.port === s.port && sp.proto === s.proto);
     const yMax = niceCeil(Math.max(s.peakPps, run.ratePps * 1.25));
-    const fr = createFrame(1000, 150, span.from, span.to, 0, yMax);
+    const fr = createFrame(1000, 150, span.from, span.to, 0, yMax, TIMELINE_LEFT);
     const target = `${s.dst.includes(':') ? `[${s.dst}]` : s.dst}:${s.port}/${s.proto}`;
     let svg = svgOpen(fr, `packets per second to ${target}`);
     svg += drawAxes(fr, valueTicks(yMax));
@@ -208,7 +219,7 @@ function renderTimeline(run: ReportRunInfo, agg: ReportAggregate, findings: Find
         : `mean per ${fmtDuration(bucketSec)} bucket, flows' packets spread over their duration`;
     rates += `<div class="chart-box rate-chart" data-target="${e(target)}" data-spikes="${mine.length}"><div class="cap"><b>${e(target)}</b> — peak ${formatNumber(s.peakPps)} pps, ${formatNumber(s.totalPkts)} packets${mine.length ? `, <span class="badge bad">${mine.length} rate.spike</span>` : ''} <span class="note">(${e(basis)})</span></div>${svg}</div>`;
   }
-  const rateNote = `${formatNumber(agg.rate.pairsSeen)} (host, port) pairs seen; charts show the ${chosen.length} busiest and every pair with a rate.spike. A pair's series starts once it has received ${100} packets${agg.rate.seriesDropped ? `; ${agg.rate.seriesDropped} less busy series were dropped to keep the report small` : ''}.`;
+  const rateNote = `${formatNumber(agg.rate.pairsSeen)} (host, port) pairs seen; charts show the ${chosen.length} busiest services (not clients' ephemeral ports) and every pair with a rate.spike. A pair's series starts once it has received ${100} packets${agg.rate.seriesDropped ? `; ${agg.rate.seriesDropped} less busy series were dropped to keep the report small` : ''}.`;
   return `<section id="timeline"><h2>Timeline</h2>
 <h3>Findings per kind</h3>
 ${kinds.length ? `${legend}${lanes}` : '<p>No findings.</p>'}

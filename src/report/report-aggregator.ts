@@ -84,6 +84,8 @@ interface RateKey {
   proto: Proto;
   total: number;
   hasTicks: boolean;
+  /** Flows show this (host, port) as the originator's end (a client's ephemeral port): not a service. */
+  clientEnd: boolean;
   series: (AxisSeries & { sinceSec: number }) | null;
   curSec: number;
   curPkts: number;
@@ -144,7 +146,10 @@ export function createReportAggregator(options: ReportAggregatorOptions = {}): R
 
   // 1. rates
   const rateKeys = new Map<string, RateKey>();
+  /** The keys that have a series (at most maxRateSeries). */
+  const withSeries = new Set<RateKey>();
   let rateSeriesCount = 0;
+  let hasTicks = false;
   let rateAdmitPkts = lim.rateSeriesMinPkts;
   let pairsForgotten = 0;
   let seriesDropped = 0;
@@ -154,7 +159,7 @@ export function createReportAggregator(options: ReportAggregatorOptions = {}): R
     let k = rateKeys.get(id);
     if (k === undefined) {
       if (rateKeys.size >= lim.maxRateKeys) forgetRateKeys();
-      k = { dst, port, proto, total: 0, hasTicks: false, series: null, curSec: Number.NaN, curPkts: 0 };
+      k = { dst, port, proto, total: 0, hasTicks: false, clientEnd: false, series: null, curSec: Number.NaN, curPkts: 0 };
       rateKeys.set(id, k);
     }
     return k;
@@ -172,13 +177,13 @@ export function createReportAggregator(options: ReportAggregatorOptions = {}): R
   function admit(k: RateKey, tsSec: number): void {
     if (k.series !== null || k.total < rateAdmitPkts) return;
     if (rateSeriesCount >= lim.maxRateSeries) {
-      const withSeries = [...rateKeys.values()].filter((x) => x.series !== null);
-      const totals = withSeries.map((x) => x.total).sort((a, b) => a - b);
+      const totals = [...withSeries].map((x) => x.total).sort((a, b) => a - b);
       const median = totals[totals.length >> 1] ?? 0;
       for (const x of withSeries) {
         if (x.total <= median && x.series !== null) {
           axis.unregister(x.series);
           x.series = null;
+          withSeries.delete(x);
           rateSeriesCount--;
           seriesDropped++;
         }
@@ -189,6 +194,7 @@ export function createReportAggregator(options: ReportAggregatorOptions = {}): R
     const n = lim.timeBuckets;
     k.series = { sums: [new Float64Array(n)], maxes: [new Float64Array(n)], sinceSec: tsSec };
     axis.register(k.series);
+    withSeries.add(k);
     rateSeriesCount++;
   }
 
@@ -427,10 +433,16 @@ export function createReportAggregator(options: ReportAggregatorOptions = {}): R
         if (t.sec + 1 > hi) hi = t.sec + 1;
       }
       noteSpan(lo, hi);
+      if (b.ticks.length) hasTicks = true;
       for (const t of b.ticks) pushTick(t.sec, t.dst, t.port, t.proto, t.pkts);
       for (const f of b.flows) {
         const dur = f.duration ?? 0;
         pushFlowRate(f.ts, dur, f.respH, f.respP, f.proto, f.origPkts);
+        if (hasTicks) {
+          // Ticks count packets to both ends; the originator's end of a connection is not a service.
+          const c = rateKeys.get(`${f.origH}|${f.origP}|${f.proto}`);
+          if (c !== undefined) c.clientEnd = true;
+        }
         if (f.proto !== 'icmp' && isFailedAttempt(f, options.probeMaxPkts)) pushAttempt(f.origH, f.ts, f.respH, f.respP, f.proto);
         if (exposurePorts.has(f.respP) && f.proto !== 'icmp' && isEstablished(f)) {
           pushExposure(f.ts, f.ts + dur, f.origH, f.respH, f.respP, f.proto, f.origBytes ?? 0, f.respBytes ?? 0);
@@ -472,7 +484,7 @@ export function createReportAggregator(options: ReportAggregatorOptions = {}): R
         const src = basis === 'packets' ? k.series.maxes[0]! : k.series.sums[0]!;
         const scale = basis === 'packets' ? 1 : 1 / axis.bucketSec;
         const pps = Array.from(src, (v) => round2(v * scale));
-        series.push({ dst: k.dst, port: k.port, proto: k.proto, basis, totalPkts: Math.round(k.total), pps, peakPps: Math.max(0, ...pps), sinceSec: k.series.sinceSec });
+        series.push({ dst: k.dst, port: k.port, proto: k.proto, basis, clientEnd: k.clientEnd, totalPkts: Math.round(k.total), pps, peakPps: Math.max(0, ...pps), sinceSec: k.series.sinceSec });
       }
       series.sort((a, b) => b.peakPps - a.peakPps || b.totalPkts - a.totalPkts);
       const doms: DomainStats[] = [...domains.values()].map((d) => ({

@@ -64,6 +64,8 @@ export interface RateSeries {
   proto: Proto;
   /** 'packets': exact per-second counts from a capture; 'flows': flows' packets spread over their duration. */
   basis: 'packets' | 'flows';
+  /** The originator's end of connections (a client's ephemeral port), not a service. */
+  clientEnd: boolean;
   totalPkts: number;
   /** Packets per second per bucket: the busiest second (packets) or the bucket's mean (flows). */
   pps: number[];

@@ -1,0 +1,120 @@
+import { createReportAggregator } from '../../src/report/report-aggregator.js';
+import { DEFAULT_REPORT_LIMITS } from '../../src/report/report-data.js';
+import { renderReportHtml } from '../../src/report/render-report.js';
+import { createTimeAxis } from '../../src/report/time-axis.js';
+import type { DnsRecord, Finding, FlowRecord, RecordBatch } from '../../src/types.js';
+
+const T0 = 1795392000; // 2026-11-23 00:00 UTC
+
+function flow(ts: number, origH: string, respH: string, respP: number, o: Partial<FlowRecord> = {}): FlowRecord {
+  return {
+    ts, uid: 'C1', origH, origP: 40000, respH, respP, proto: 'tcp', service: null, duration: 1, origBytes: 100, respBytes: 1000, connState: 'SF', history: 'ShADadFf',
+    missedBytes: 0, origPkts: 10, origIpBytes: 600, respPkts: 10, respIpBytes: 1500, ...o,
+  };
+}
+
+function dns(ts: number, query: string): DnsRecord {
+  return { ts, uid: 'D', client: '10.0.0.1', clientP: 5353, server: '10.0.0.53', serverP: 53, proto: 'udp', transId: 1, query, qtype: 16, qtypeName: 'TXT', rcode: 3, rcodeName: 'NXDOMAIN', answers: [], ttls: [], responseBytes: null };
+}
+
+const batch = (b: Partial<RecordBatch>): RecordBatch => ({ flows: [], dns: [], ticks: [], echoes: [], ...b });
+
+describe('time axis', () => {
+  it('coarsens to keep its bucket count and conserves sums over a day', () => {
+    const axis = createTimeAxis(100);
+    const s = { sums: [new Float64Array(100)], maxes: [new Float64Array(100)] };
+    axis.register(s);
+    let total = 0;
+    for (let t = T0; t < T0 + 86400; t += 7) {
+      const i = axis.indexOf(t);
+      s.sums[0]![i]! += 1;
+      if (2 > s.maxes[0]![i]!) s.maxes[0]![i] = 2;
+      total++;
+    }
+    // Out of order: an earlier time moves the start back.
+    s.sums[0]![axis.indexOf(T0 - 3600)]! += 1;
+    total++;
+    expect(s.sums[0]!.reduce((a, b) => a + b, 0)).toBe(total);
+    expect(axis.baseSec).toBeLessThanOrEqual(T0 - 3600);
+    expect(axis.baseSec + 100 * axis.bucketSec).toBeGreaterThanOrEqual(T0 + 86400 - 7);
+    expect([1024, 2048]).toContain(axis.bucketSec); // 1 s doubled until 25 h fit in 100 buckets (2048 when the aligned start needs it)
+    expect(Math.max(...s.maxes[0]!)).toBe(2);
+  });
+});
+
+describe('report aggregator', () => {
+  it('keeps every structure within its cap whatever the input', () => {
+    const lim = { ...DEFAULT_REPORT_LIMITS, maxRateKeys: 2000, maxRateSeries: 50, maxScanSources: 40, maxScanPointsPerSource: 64, maxDomains: 60, maxNamesPerDomain: 100, maxExposed: 20, maxFindings: 10, maxIncidents: 5 };
+    const agg = createReportAggregator({ limits: lim });
+    for (let i = 0; i < 20_000; i++) {
+      const ts = T0 + i;
+      agg.push(
+        batch({
+          flows: [
+            flow(ts, `10.1.${i % 200}.1`, `192.0.2.${i % 250}`, 1 + (i % 5000), { origPkts: 150 }), // many (host, port) pairs
+            flow(ts, '10.9.9.9', `198.51.100.${i % 100}`, i % 1000, { connState: 'S0', history: 'S', origBytes: 0, respBytes: 0, origPkts: 1, respPkts: 0 }), // one scanner
+            flow(ts, `10.2.${i % 250}.${i % 200}`, '203.0.113.1', 9, { connState: 'REJ', history: 'Sr', origBytes: 0, respBytes: 0, origPkts: 1, respPkts: 1 }), // many one-probe sources
+            flow(ts, '10.3.0.1', `10.4.${i % 100}.${i % 7}`, 3389), // exposed RDP on many hosts
+          ],
+          dns: [dns(ts, `q${i}.d${i % 20}.example`), dns(ts, `x.u${i}.org`)],
+        }),
+      );
+      if (i % 100 === 0) agg.addFindings([{ id: `f-${i}`, ts, end: ts + 1, kind: 'scan.vertical', severity: 'high', confidence: 1, src: `10.9.${(i / 100) % 50}.1`, dst: 'x', port: null, proto: null, detector: 'rule', summary: 's', evidence: {} }]);
+    }
+    const snap = agg.snapshot();
+    expect(snap.rate.series.length).toBeLessThanOrEqual(50);
+    expect(snap.rate.pairsSeen - snap.rate.pairsForgotten).toBeLessThanOrEqual(2000);
+    expect(snap.rate.pairsForgotten).toBeGreaterThan(0);
+    expect(snap.scans.length).toBeLessThanOrEqual(40);
+    const scanner = snap.scans.find((s) => s.src === '10.9.9.9')!;
+    expect(scanner.attempts).toBe(20_000);
+    expect(scanner.ts.length).toBeLessThanOrEqual(64);
+    expect(scanner.stride).toBeGreaterThanOrEqual(20_000 / 64);
+    expect(snap.dns.domains.length).toBeLessThanOrEqual(60);
+    expect(snap.dns.domains.every((d) => d.uniqueNames <= 100)).toBe(true);
+    expect(snap.dns.domains.some((d) => d.uniqueSaturated)).toBe(true);
+    expect(snap.exposure.services.length).toBeLessThanOrEqual(20);
+    expect(snap.exposure.servicesDropped).toBeGreaterThan(0);
+    expect(snap.findings.total).toBe(200);
+    expect(snap.findings.kept).toBe(10);
+    expect(snap.incidents.groups.length).toBe(5);
+    expect(snap.incidents.groupsDropped).toBeGreaterThan(0);
+    expect(snap.axis.buckets).toBe(lim.timeBuckets);
+    for (const s of snap.rate.series) expect(s.pps).toHaveLength(lim.timeBuckets);
+    expect(agg.records).toMatchObject({ flows: 80_000, dns: 40_000, firstTs: T0, lastTs: T0 + 19_999 + 1 });
+  });
+
+  it('renders a report of a day of busy, many-sourced traffic under 5 MB with the default caps', () => {
+    const agg = createReportAggregator();
+    const kinds = ['scan.vertical', 'scan.horizontal', 'rate.spike', 'tunnel.dns', 'policy.risky_port', 'baseline.deviation'] as const;
+    for (let i = 0; i < 40_000; i++) {
+      const ts = T0 + (i * 86400) / 40_000;
+      const h = `10.${i % 7}.${(i >> 3) % 256}.${i % 251}`;
+      agg.push(
+        batch({
+          flows: [
+            flow(ts, h, `172.16.${i % 97}.${i % 89}`, [22, 445, 3389, 80, 443][i % 5]!, { origPkts: 50 + (i % 300) }),
+            flow(ts, h, `172.17.${i % 13}.${i % 211}`, i % 65536, { connState: 'S0', history: 'S', origBytes: 0, respBytes: 0, origPkts: 1, respPkts: 0 }),
+          ],
+          dns: [dns(ts, `${'a'.repeat(i % 60)}x${i}.${i % 9000}.example.com`), dns(ts, `<img src=x onerror=alert(1)>${i}.d${i % 7000}.net`)],
+        }),
+      );
+      const kind = kinds[i % kinds.length]!;
+      const f: Finding = {
+        id: `f-${i}`, ts, end: ts + 30, kind, severity: 'medium', confidence: 0.9, src: h, dst: `172.16.${i % 97}.${i % 89}`, port: i % 65536, proto: 'tcp', detector: 'rule',
+        summary: `a summary of finding ${i} with ${'long '.repeat(20)}text`, evidence: { ports: Array.from({ length: 100 }, (_, k) => `${k}/tcp`), sample: [`<script>${i}</script>`.repeat(20)] },
+      };
+      agg.addFindings([f]);
+    }
+    const html = renderReportHtml(
+      { title: 't', inputs: ['day.log'], generatedAt: 'now', records: { flows: 400_000, dns: 400_000, ticks: 0, echoes: 0 }, firstTs: T0, lastTs: T0 + 86400, model: null, modelNote: '--no-model', warnings: { total: 0, byCode: {}, samples: [] }, filters: '', ratePps: 20, elapsedSec: 1 },
+      agg.snapshot(),
+    );
+    const bytes = Buffer.byteLength(html);
+    expect(bytes).toBeLessThan(5 * 1024 * 1024);
+    expect(html).toContain('findings are counted in the charts and totals but not listed');
+    expect(html).toContain('more findings from further sources');
+    expect(html).not.toContain('<img src=x');
+    expect(html).not.toContain('<script>0</script>');
+  });
+});
