@@ -460,8 +460,10 @@ function renderModel(run: ReportRunInfo, agg: ReportAggregate, findings: Finding
   const { baseSec, bucketSec } = agg.axis;
   const span = timeSpan(run, agg);
   if (agg.model.series.length) {
-    for (const s of agg.model.series.slice(0, RENDER_CAPS.modelCharts)) {
-      const peak = Math.max(1, ...s.ratio.filter(Number.isFinite));
+    const peakOf = (r: number[]) => Math.max(0, ...r.filter(Number.isFinite));
+    const ranked = [...agg.model.series].sort((a, b) => peakOf(b.ratio) - peakOf(a.ratio));
+    for (const s of ranked.slice(0, RENDER_CAPS.modelCharts)) {
+      const peak = Math.max(1, peakOf(s.ratio));
       const yMax = niceCeil(peak * 1.1);
       const fr = createFrame(1000, 130, span.from, span.to, 0, yMax);
       let svg = svgOpen(fr, `${s.proto}/${s.port} ${s.model} score / threshold`);
@@ -469,8 +471,10 @@ function renderModel(run: ReportRunInfo, agg: ReportAggregate, findings: Finding
       svg += drawBucketLine(fr, s.ratio, baseSec, bucketSec, 'series');
       svg += drawHLine(fr, 1, 'threshold', 'threshold');
       svg += '</svg>';
-      charts += `<div class="chart-box model-chart" data-port="${e(`${s.proto}/${s.port}`)}"><div class="cap"><b>${e(`${s.proto}/${s.port}`)}</b> ${e(s.model)} score ÷ threshold, highest window per bucket (${s.windows} windows)</div>${svg}</div>`;
+      charts += `<div class="chart-box model-chart" data-port="${e(`${s.proto}/${s.port}`)}" data-windows="${s.windows}"><div class="cap"><b>${e(`${s.proto}/${s.port}`)}</b> ${e(s.model)} score ÷ threshold, highest window per ${e(fmtDuration(bucketSec))} bucket (${s.windows} windows judged)</div>${svg}</div>`;
     }
+    const hidden = agg.model.series.length - Math.min(agg.model.series.length, RENDER_CAPS.modelCharts) + agg.model.portsDropped;
+    if (hidden > 0) charts += `<p class="more">${hidden} more ports (lower scores) not charted</p>`;
   } else if (devs.length) {
     // No per-window score stream from this model: chart the windows that crossed the threshold.
     const ports = [...new Set(devs.map((f) => `${f.proto ?? '*'}/${f.port ?? '*'}`))];
@@ -488,20 +492,27 @@ function renderModel(run: ReportRunInfo, agg: ReportAggregate, findings: Finding
     svg += '</svg>';
     charts = `<div class="chart-box model-chart"><div class="cap">Windows above their port's threshold, score ÷ threshold (${ports.length} ports: ${e(ports.slice(0, 12).join(', '))}${ports.length > 12 ? ' …' : ''})</div>${svg}<p class="note">This model reports only windows above the threshold; scores of the other windows are not recorded in this report.</p></div>`;
   }
+  const num = (v: unknown): string => (typeof v === 'number' && Number.isFinite(v) ? formatNumber(v) : v === null || v === undefined ? '-' : String(v));
   const rows = devs
     .slice(0, RENDER_CAPS.deviations)
     .map((f) => {
       const ev = (f.evidence.worst as Record<string, unknown> | undefined) ?? f.evidence;
       const feats = Array.isArray(ev.topFeatures) ? (ev.topFeatures as Record<string, unknown>[]) : [];
-      const featRows = feats.map((t) => `<tr><td class="mono">${e(String(t.feature))}</td><td class="num">${e(String(t.value))}</td><td class="num">${e(String(t.learnedMedian))}</td><td>${e(String(t.unit ?? ''))}</td></tr>`).join('');
-      return `<tr class="deviation"><td class="mono">${e(formatUtc(f.ts))}</td><td class="mono">${e(`${f.proto ?? '*'}/${f.port ?? '*'}`)}</td><td>${e(String(ev.model ?? ''))}</td><td class="num">${e(String(ev.score ?? ''))}</td><td class="num">${e(String(ev.threshold ?? ''))}</td><td class="num">${e(String(ev.ratio ?? ''))}×</td><td>${sevBadge(f.severity)}</td><td><table class="features"><thead><tr><th>Feature</th><th class="num">Observed</th><th class="num">Learned median</th><th>Unit</th></tr></thead><tbody>${featRows}</tbody></table></td></tr>`;
+      const featRows = feats
+        .map((t) => `<tr><td class="mono">${e(String(t.feature))}</td><td class="num">${e(num(t.observed ?? t.value))}</td><td class="num">${e(num(t.p50 ?? t.learnedMedian))}</td><td class="num">${e(num(t.p99))}</td><td>${e(String(t.unit ?? ''))}</td></tr>`)
+        .join('');
+      const reason = typeof ev.reason === 'string' ? ev.reason : 'deviation';
+      const features = featRows
+        ? `<table class="features"><thead><tr><th>Feature</th><th class="num">Observed</th><th class="num">Typical (p50)</th><th class="num">p99</th><th>Unit</th></tr></thead><tbody>${featRows}</tbody></table>`
+        : `<span class="summary">${e(f.summary)}</span>`;
+      return `<tr class="deviation" data-port="${e(`${f.proto ?? '*'}/${f.port ?? '*'}`)}"><td class="mono">${e(formatUtc(f.ts))}</td><td class="mono">${e(`${f.proto ?? '*'}/${f.port ?? '*'}`)}</td><td>${e(reason)}</td><td class="num">${e(num(ev.ratio))}${typeof ev.ratio === 'number' ? '×' : ''}</td><td>${sevBadge(f.severity)}</td><td>${features}</td></tr>`;
     })
     .join('\n');
   return `<section id="model"><h2>Model</h2>
 <p>Model: <span class="mono">${e(run.model.dir ?? '')}</span>${run.model.backend ? ` (backend ${e(run.model.backend)})` : ''}.</p>
 ${charts || '<p class="note">No window scores recorded.</p>'}
 <h3>Deviations</h3>
-${rows ? `<table id="deviations-table"><thead><tr><th>Window (UTC)</th><th>Port</th><th>Model</th><th class="num">Score</th><th class="num">Threshold</th><th class="num">Ratio</th><th>Severity</th><th>Features that deviated (observed vs learned)</th></tr></thead><tbody>${rows}</tbody></table>` : '<p>No baseline.deviation findings.</p>'}
+${rows ? `<table id="deviations-table"><thead><tr><th>Window (UTC)</th><th>Port</th><th>Why</th><th class="num">Score ÷ threshold</th><th>Severity</th><th>Features that deviated (observed vs the port's learned range)</th></tr></thead><tbody>${rows}</tbody></table>` : '<p>No baseline.deviation findings.</p>'}
 ${more(devs.length - Math.min(devs.length, RENDER_CAPS.deviations), 'deviations')}
 </section>`;
 }
