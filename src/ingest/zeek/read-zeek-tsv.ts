@@ -168,12 +168,7 @@ export async function* readZeekTsv(source: ByteSource, options: ReadOptions, sta
           }
         } else if (section !== null) {
           const sec: Section = section;
-          const r =
-            sec.kind === 'conn'
-              ? sec.sep.length === 1
-                ? parseConnLineTab(sec, text, pos, end)
-                : parseConnLine(sec, text, pos, end)
-              : parseDnsLine(sec, text, pos, end);
+          const r = sec.kind === 'conn' ? parseConnLine(sec, text, pos, end) : parseDnsLine(sec, text, pos, end);
           if (typeof r === 'string') {
             if (nl === n && lastSegment && block.unterminated) {
               bad.truncatedLast(lineNo, r);
@@ -246,158 +241,18 @@ function expected(sec: Section, col: number, what: string, text: string, s: numb
   return `field ${sec.fields[col]}: expected ${what}, got ${quoteValue(text, s, e)}`;
 }
 
-/** One conn.log data line to a FlowRecord, or the problem as a string. */
+/**
+ * One conn.log data line to a FlowRecord, or the problem as a string. With a
+ * one-character separator (every real Zeek log) each numeric field is scanned
+ * and parsed in one pass (scan-field.ts); with a longer one the field's end is
+ * found first and the value parsed from it.
+ */
 function parseConnLine(sec: Section, text: string, start: number, end: number): FlowRecord | string {
   const slots = sec.slots;
   const ncol = slots.length;
   const sep = sec.sep;
-  const sep1 = sep.length === 1 ? sep.charCodeAt(0) : -1;
-  const unset = sec.unset;
-  const unset1 = unset.length === 1 ? unset.charCodeAt(0) : -1;
-  let ts = Number.NaN;
-  let uid = '';
-  let origH: string | null = null;
-  let origP = Number.NaN;
-  let respH: string | null = null;
-  let respP = Number.NaN;
-  let proto: Proto = 'unknown_transport';
-  let service: string | null = null;
-  let duration: number | null = null;
-  let origBytes: number | null = null;
-  let respBytes: number | null = null;
-  let connState: string | null = null;
-  let history: string | null = null;
-  let missedBytes = 0;
-  let origPkts = 0;
-  let origIpBytes = 0;
-  let respPkts = 0;
-  let respIpBytes = 0;
-  let p = start;
-  for (let c = 0; c < ncol; c++) {
-    if (p > end) return fieldCountError(sec, c);
-    let fe: number;
-    if (sep1 >= 0) {
-      // One-character separator (always, in practice): a charCodeAt scan beats a builtin call per field.
-      fe = p;
-      while (fe < end && text.charCodeAt(fe) !== sep1) fe++;
-      if (fe < end && c === ncol - 1) return `more fields than the ${ncol} of the #fields header`;
-    } else {
-      fe = text.indexOf(sep, p);
-      if (fe < 0 || fe > end) fe = end;
-      else if (c === ncol - 1) return `more fields than the ${ncol} of the #fields header`;
-    }
-    const slot = slots[c] as number;
-    if (slot !== 0) {
-      const isUnset = unset1 >= 0 ? fe - p === 1 && text.charCodeAt(p) === unset1 : isToken(text, p, fe, unset);
-      if (!isUnset) {
-        switch (slot) {
-          case C_TS:
-            ts = parseDecimal(text, p, fe);
-            if (Number.isNaN(ts)) return expected(sec, c, 'a time', text, p, fe);
-            break;
-          case C_UID:
-            uid = text.slice(p, fe);
-            break;
-          case C_OH:
-            origH = text.slice(p, fe);
-            break;
-          case C_OP:
-            origP = parsePort(text, p, fe);
-            if (Number.isNaN(origP)) return expected(sec, c, 'a port', text, p, fe);
-            break;
-          case C_RH:
-            respH = text.slice(p, fe);
-            break;
-          case C_RP:
-            respP = parsePort(text, p, fe);
-            if (Number.isNaN(respP)) return expected(sec, c, 'a port', text, p, fe);
-            break;
-          case C_PROTO: {
-            const pr = parseProto(text, p, fe);
-            if (pr === null) return expected(sec, c, 'tcp, udp, icmp or unknown_transport', text, p, fe);
-            proto = pr;
-            break;
-          }
-          case C_SERVICE:
-            service = isToken(text, p, fe, sec.empty) ? null : internService(text, p, fe);
-            break;
-          case C_DURATION:
-            duration = parseDecimal(text, p, fe);
-            if (!(duration >= 0)) return expected(sec, c, 'an interval', text, p, fe);
-            break;
-          case C_OBYTES:
-            origBytes = parseCount(text, p, fe);
-            if (Number.isNaN(origBytes)) return expected(sec, c, 'a count', text, p, fe);
-            break;
-          case C_RBYTES:
-            respBytes = parseCount(text, p, fe);
-            if (Number.isNaN(respBytes)) return expected(sec, c, 'a count', text, p, fe);
-            break;
-          case C_STATE:
-            connState = internConnState(text, p, fe);
-            break;
-          case C_MISSED:
-            missedBytes = parseCount(text, p, fe);
-            if (Number.isNaN(missedBytes)) return expected(sec, c, 'a count', text, p, fe);
-            break;
-          case C_HISTORY:
-            history = isToken(text, p, fe, sec.empty) ? '' : text.slice(p, fe);
-            break;
-          case C_OPKTS:
-            origPkts = parseCount(text, p, fe);
-            if (Number.isNaN(origPkts)) return expected(sec, c, 'a count', text, p, fe);
-            break;
-          case C_OIPB:
-            origIpBytes = parseCount(text, p, fe);
-            if (Number.isNaN(origIpBytes)) return expected(sec, c, 'a count', text, p, fe);
-            break;
-          case C_RPKTS:
-            respPkts = parseCount(text, p, fe);
-            if (Number.isNaN(respPkts)) return expected(sec, c, 'a count', text, p, fe);
-            break;
-          case C_RIPB:
-            respIpBytes = parseCount(text, p, fe);
-            if (Number.isNaN(respIpBytes)) return expected(sec, c, 'a count', text, p, fe);
-            break;
-        }
-      }
-    }
-    p = fe + sep.length;
-  }
-  if (Number.isNaN(ts)) return 'field ts: unset';
-  if (origH === null || respH === null) return 'field id.orig_h/id.resp_h: unset';
-  if (Number.isNaN(origP) || Number.isNaN(respP)) return 'field id.orig_p/id.resp_p: unset';
-  return {
-    ts,
-    uid,
-    origH,
-    origP,
-    respH,
-    respP,
-    proto,
-    service,
-    duration,
-    origBytes,
-    respBytes,
-    connState,
-    history,
-    missedBytes,
-    origPkts,
-    origIpBytes,
-    respPkts,
-    respIpBytes,
-  };
-}
-
-/**
- * parseConnLine for a one-character separator (every real Zeek log): each
- * numeric field is scanned and parsed in one pass (scan-field.ts). Same
- * results and messages as parseConnLine, which the tests check against it.
- */
-function parseConnLineTab(sec: Section, text: string, start: number, end: number): FlowRecord | string {
-  const slots = sec.slots;
-  const ncol = slots.length;
-  const sep = sec.sep.charCodeAt(0);
+  const sepLen = sep.length;
+  const sep1 = sepLen === 1 ? sep.charCodeAt(0) : -1;
   const unset = sec.unset;
   const unset1 = unset.length === 1 ? unset.charCodeAt(0) : -1;
   let ts = Number.NaN;
@@ -424,29 +279,35 @@ function parseConnLineTab(sec: Section, text: string, start: number, end: number
     const slot = slots[c] as number;
     let fe: number;
     let v = 0;
-    switch (slot) {
-      case C_TS:
-      case C_DURATION:
-        v = scanDecimal(text, p, end, sep);
-        fe = scanned.end;
-        break;
-      case C_OP:
-      case C_RP:
-        v = scanPort(text, p, end, sep);
-        fe = scanned.end;
-        break;
-      case C_OBYTES:
-      case C_RBYTES:
-      case C_MISSED:
-      case C_OPKTS:
-      case C_OIPB:
-      case C_RPKTS:
-      case C_RIPB:
-        v = scanCount(text, p, end, sep);
-        fe = scanned.end;
-        break;
-      default:
-        fe = scanToSeparator(text, p, end, sep);
+    if (sep1 >= 0) {
+      switch (slot) {
+        case C_TS:
+        case C_DURATION:
+          v = scanDecimal(text, p, end, sep1);
+          fe = scanned.end;
+          break;
+        case C_OP:
+        case C_RP:
+          v = scanPort(text, p, end, sep1);
+          fe = scanned.end;
+          break;
+        case C_OBYTES:
+        case C_RBYTES:
+        case C_MISSED:
+        case C_OPKTS:
+        case C_OIPB:
+        case C_RPKTS:
+        case C_RIPB:
+          v = scanCount(text, p, end, sep1);
+          fe = scanned.end;
+          break;
+        default:
+          fe = scanToSeparator(text, p, end, sep1);
+      }
+    } else {
+      fe = text.indexOf(sep, p);
+      if (fe < 0 || fe > end) fe = end;
+      v = parseNumericField(slot, text, p, fe);
     }
     if (fe < end && c === ncol - 1) return `more fields than the ${ncol} of the #fields header`;
     if (slot !== 0 && !(unset1 >= 0 ? fe - p === 1 && text.charCodeAt(p) === unset1 : isToken(text, p, fe, unset))) {
@@ -521,7 +382,7 @@ function parseConnLineTab(sec: Section, text: string, start: number, end: number
           break;
       }
     }
-    p = fe + 1;
+    p = fe + sepLen;
   }
   if (Number.isNaN(ts)) return 'field ts: unset';
   if (origH === null || respH === null) return 'field id.orig_h/id.resp_h: unset';
@@ -546,6 +407,28 @@ function parseConnLineTab(sec: Section, text: string, start: number, end: number
     respPkts,
     respIpBytes,
   };
+}
+
+/** The numeric value of a conn.log field of a numeric slot (NaN when it does not parse); 0 for other slots. */
+function parseNumericField(slot: number, text: string, s: number, e: number): number {
+  switch (slot) {
+    case C_TS:
+    case C_DURATION:
+      return parseDecimal(text, s, e);
+    case C_OP:
+    case C_RP:
+      return parsePort(text, s, e);
+    case C_OBYTES:
+    case C_RBYTES:
+    case C_MISSED:
+    case C_OPKTS:
+    case C_OIPB:
+    case C_RPKTS:
+    case C_RIPB:
+      return parseCount(text, s, e);
+    default:
+      return 0;
+  }
 }
 
 /** One dns.log data line to a DnsRecord, or the problem as a string. */
