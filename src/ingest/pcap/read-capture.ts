@@ -121,9 +121,11 @@ export async function* readCapturePackets(source: ByteSource, onPacket: PacketHa
   let lastNeed = 0;
 
   let badRecord: FlowhoundError | null = null;
+  /** Packets delivered from the chunk in hand (counted too when a bad record stops it). */
+  let delivered = 0;
   try {
     for await (const chunk of source.chunks) {
-      let delivered = 0;
+      delivered = 0;
       let pos = 0;
       const n = chunk.length;
       bytes += n;
@@ -206,6 +208,7 @@ export async function* readCapturePackets(source: ByteSource, onPacket: PacketHa
   } catch (e) {
     if (options.onBadRecord !== 'warn' || !(e instanceof FlowhoundError) || (e.code !== 'PCAP_BAD_RECORD' && e.code !== 'PCAPNG_BAD_BLOCK')) throw e;
     badRecord = e;
+    packets += delivered;
   }
 
   if (badRecord !== null) {
