@@ -387,7 +387,7 @@ function renderDns(agg: ReportAggregate, findings: Finding[]): string {
         .sort((a, b) => b[1] - a[1])
         .map(([k, n]) => `<span class="badge">${e(k)} ${n}</span>`)
         .join('');
-      const clients = d.clients.map(e).join(', ') + (d.moreClients ? ` +${d.moreClients}` : '');
+      const clients = d.clients.map(e).join(', ') + (d.otherClientQueries ? ` <span class="more">+${d.otherClientQueries} queries from other clients</span>` : '');
       return `<tr class="domain" data-domain="${e(d.domain)}" data-tunnel="${t ? 'yes' : 'no'}"><td class="mono">${e(d.domain)}<details><summary>samples</summary><ul class="samples">${d.samples.map((s) => `<li class="mono">${e(s)}</li>`).join('')}</ul></details></td><td class="num">${d.queries}</td><td class="num">${d.uniqueNames}${d.uniqueSaturated ? '+' : ''}</td><td class="mono">${clients}</td><td class="num">${d.meanLength} / ${d.maxLength}</td><td>${drawHistogram(d.lengthHist, lenLabels, `query lengths under ${d.domain}`)}</td><td class="num">${d.meanEntropy}</td><td>${drawHistogram(d.entropyHist, entLabels, `longest-label entropy under ${d.domain}`)}</td><td>${types}</td><td class="num">${d.nxdomain}</td><td>${verdict}</td></tr>`;
     })
     .join('\n');
@@ -433,7 +433,7 @@ function renderExposure(agg: ReportAggregate, findings: Finding[]): string {
     .slice(0, RENDER_CAPS.exposed)
     .map((s) => {
       const hits = policyHits.get(`${s.host}|${s.port}`);
-      return `<tr class="exposed" data-host="${e(s.host)}" data-port="${s.port}"><td class="mono">${e(s.host)}</td><td class="mono">${s.port}/${s.proto}</td><td>${e(SERVICE_NAMES[s.port] ?? 'policy rule port')}</td><td class="num">${s.sessions}</td><td class="mono">${s.clients.map(e).join(', ')}${s.moreClients ? ` +${s.moreClients}` : ''}</td><td class="mono">${e(formatUtc(s.firstTs))}</td><td class="mono">${e(formatUtc(s.lastTs))}</td><td class="num">${e(fmtBytes(s.origBytes))}</td><td class="num">${e(fmtBytes(s.respBytes))}</td><td>${hits ? [...hits].map((k) => `<span class="badge bad">${e(k)}</span>`).join('') : ''}</td></tr>`;
+      return `<tr class="exposed" data-host="${e(s.host)}" data-port="${s.port}"><td class="mono">${e(s.host)}</td><td class="mono">${s.port}/${s.proto}</td><td>${e(SERVICE_NAMES[s.port] ?? 'policy rule port')}</td><td class="num">${s.sessions}</td><td class="mono">${s.clients.map(e).join(', ')}${s.otherClientSessions ? ` <span class="more">+${s.otherClientSessions} sessions from other clients</span>` : ''}</td><td class="mono">${e(formatUtc(s.firstTs))}</td><td class="mono">${e(formatUtc(s.lastTs))}</td><td class="num">${e(fmtBytes(s.origBytes))}</td><td class="num">${e(fmtBytes(s.respBytes))}</td><td>${hits ? [...hits].map((k) => `<span class="badge bad">${e(k)}</span>`).join('') : ''}</td></tr>`;
     })
     .join('\n');
   return `<section id="exposure"><h2>Exposure</h2>

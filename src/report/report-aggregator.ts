@@ -50,6 +50,7 @@ import {
   type ReportLimits,
   type ScanAttempts,
 } from './report-data.js';
+import { HostPortTable } from './host-port-table.js';
 import { type AxisSeries, createTimeAxis } from './time-axis.js';
 
 /** Service ports whose established sessions the exposure section lists (the brief's watch list plus SSH). */
@@ -96,7 +97,7 @@ interface DomainAgg {
   queries: number;
   names: Set<string>;
   clients: Set<string>;
-  moreClients: number;
+  otherClientQueries: number;
   qtypes: Record<string, number>;
   nxdomain: number;
   lengthSum: number;
@@ -119,7 +120,7 @@ interface ExposedAgg {
   origBytes: number;
   respBytes: number;
   clients: Set<string>;
-  moreClients: number;
+  otherClientSessions: number;
 }
 
 const MAX_CLIENTS_LISTED = 16;
@@ -145,7 +146,7 @@ export function createReportAggregator(options: ReportAggregatorOptions = {}): R
   }
 
   // 1. rates
-  const rateKeys = new Map<string, RateKey>();
+  const rateKeys = new HostPortTable<RateKey>();
   /** The keys that have a series (at most maxRateSeries). */
   const withSeries = new Set<RateKey>();
   let rateSeriesCount = 0;
@@ -155,24 +156,19 @@ export function createReportAggregator(options: ReportAggregatorOptions = {}): R
   let seriesDropped = 0;
 
   function rateKey(dst: string, port: number, proto: Proto): RateKey {
-    const id = `${dst}|${port}|${proto}`;
-    let k = rateKeys.get(id);
+    let k = rateKeys.get(dst, port, proto);
     if (k === undefined) {
       if (rateKeys.size >= lim.maxRateKeys) forgetRateKeys();
       k = { dst, port, proto, total: 0, hasTicks: false, clientEnd: false, series: null, curSec: Number.NaN, curPkts: 0 };
-      rateKeys.set(id, k);
+      rateKeys.set(dst, port, proto, k);
     }
     return k;
   }
 
   function forgetRateKeys(): void {
-    for (const [id, k] of rateKeys) {
-      if (k.series === null) {
-        rateKeys.delete(id);
-        pairsForgotten++;
-      }
-    }
+    pairsForgotten += rateKeys.deleteWhere((k) => k.series === null);
   }
+
 
   function admit(k: RateKey, tsSec: number): void {
     if (k.series !== null || k.total < rateAdmitPkts) return;
@@ -227,11 +223,17 @@ export function createReportAggregator(options: ReportAggregatorOptions = {}): R
     k.total += pkts;
     admit(k, tsSec);
     if (k.series === null) return;
-    const end = tsSec + durSec;
-    if (axis.indexOf(tsSec) < 0 || axis.indexOf(end) < 0) return;
-    const i0 = axis.peekIndex(tsSec);
-    const i1 = axis.peekIndex(end);
+    const first = axis.indexOf(tsSec);
+    if (first < 0) return;
     const sums = k.series.sums[0]!;
+    // A flow shorter than a bucket goes to the bucket it starts in (the common case: one lookup).
+    if (!(durSec >= axis.bucketSec)) {
+      sums[first]! += pkts;
+      return;
+    }
+    if (axis.indexOf(tsSec + durSec) < 0) return;
+    const i0 = axis.peekIndex(tsSec);
+    const i1 = axis.peekIndex(tsSec + durSec);
     if (i0 === i1) sums[i0]! += pkts;
     else {
       const per = pkts / (i1 - i0 + 1);
@@ -292,7 +294,7 @@ export function createReportAggregator(options: ReportAggregatorOptions = {}): R
         }
       }
       d = {
-        domain, queries: 0, names: new Set(), clients: new Set(), moreClients: 0, qtypes: {}, nxdomain: 0, lengthSum: 0, maxLength: 0,
+        domain, queries: 0, names: new Set(), clients: new Set(), otherClientQueries: 0, qtypes: {}, nxdomain: 0, lengthSum: 0, maxLength: 0,
         entropySum: 0, lengthHist: LENGTH_BINS.map(() => 0), entropyHist: ENTROPY_BINS.map(() => 0), samples: [], firstTs: ts, lastTs: ts,
       };
       domains.set(domain, d);
@@ -305,7 +307,7 @@ export function createReportAggregator(options: ReportAggregatorOptions = {}): R
       if (d.samples.length < MAX_SAMPLES) d.samples.push(query);
     }
     if (d.clients.size < MAX_CLIENTS_LISTED) d.clients.add(client);
-    else if (!d.clients.has(client)) d.moreClients++;
+    else if (!d.clients.has(client)) d.otherClientQueries++;
     const type = qtypeName ?? (qtype !== null ? String(qtype) : '-');
     d.qtypes[type] = (d.qtypes[type] ?? 0) + 1;
     if (rcodeName === 'NXDOMAIN' || rcode === 3) d.nxdomain++;
@@ -319,25 +321,19 @@ export function createReportAggregator(options: ReportAggregatorOptions = {}): R
   }
 
   // 4. exposure
-  const exposed = new Map<string, ExposedAgg>();
+  const exposed = new HostPortTable<ExposedAgg>();
   let servicesDropped = 0;
 
   function pushExposure(ts: number, end: number, client: string, host: string, port: number, proto: Proto, origBytes: number, respBytes: number): void {
-    const id = `${host}|${port}|${proto}`;
-    let e = exposed.get(id);
+    let e = exposed.get(host, port, proto);
     if (e === undefined) {
       if (exposed.size >= lim.maxExposed) {
         const counts = [...exposed.values()].map((x) => x.sessions).sort((a, b) => a - b);
         const median = counts[counts.length >> 1] ?? 0;
-        for (const [k, x] of exposed) {
-          if (x.sessions <= median) {
-            exposed.delete(k);
-            servicesDropped++;
-          }
-        }
+        servicesDropped += exposed.deleteWhere((x) => x.sessions <= median);
       }
-      e = { host, port, proto, sessions: 0, firstTs: ts, lastTs: end, origBytes: 0, respBytes: 0, clients: new Set(), moreClients: 0 };
-      exposed.set(id, e);
+      e = { host, port, proto, sessions: 0, firstTs: ts, lastTs: end, origBytes: 0, respBytes: 0, clients: new Set(), otherClientSessions: 0 };
+      exposed.set(host, port, proto, e);
     }
     e.sessions++;
     if (ts < e.firstTs) e.firstTs = ts;
@@ -345,7 +341,7 @@ export function createReportAggregator(options: ReportAggregatorOptions = {}): R
     e.origBytes += origBytes;
     e.respBytes += respBytes;
     if (e.clients.size < MAX_CLIENTS_LISTED) e.clients.add(client);
-    else if (!e.clients.has(client)) e.moreClients++;
+    else if (!e.clients.has(client)) e.otherClientSessions++;
   }
 
   // 5. findings
@@ -440,7 +436,7 @@ export function createReportAggregator(options: ReportAggregatorOptions = {}): R
         pushFlowRate(f.ts, dur, f.respH, f.respP, f.proto, f.origPkts);
         if (hasTicks) {
           // Ticks count packets to both ends; the originator's end of a connection is not a service.
-          const c = rateKeys.get(`${f.origH}|${f.origP}|${f.proto}`);
+          const c = rateKeys.get(f.origH, f.origP, f.proto);
           if (c !== undefined) c.clientEnd = true;
         }
         if (f.proto !== 'icmp' && isFailedAttempt(f, options.probeMaxPkts)) pushAttempt(f.origH, f.ts, f.respH, f.respP, f.proto);
@@ -493,7 +489,7 @@ export function createReportAggregator(options: ReportAggregatorOptions = {}): R
         uniqueNames: d.names.size,
         uniqueSaturated: d.names.size >= lim.maxNamesPerDomain,
         clients: [...d.clients],
-        moreClients: d.moreClients,
+        otherClientQueries: d.otherClientQueries,
         qtypes: { ...d.qtypes },
         nxdomain: d.nxdomain,
         meanLength: round2(d.lengthSum / Math.max(1, d.queries)),
@@ -508,7 +504,7 @@ export function createReportAggregator(options: ReportAggregatorOptions = {}): R
       doms.sort((a, b) => b.uniqueNames - a.uniqueNames || b.queries - a.queries);
       const services: ExposedService[] = [...exposed.values()].map((e) => ({
         host: e.host, port: e.port, proto: e.proto, sessions: e.sessions, firstTs: e.firstTs, lastTs: e.lastTs,
-        origBytes: e.origBytes, respBytes: e.respBytes, clients: [...e.clients], moreClients: e.moreClients,
+        origBytes: e.origBytes, respBytes: e.respBytes, clients: [...e.clients], otherClientSessions: e.otherClientSessions,
       }));
       services.sort((a, b) => b.sessions - a.sessions);
       const kindSeries: Record<string, number[]> = {};

@@ -92,7 +92,8 @@ export interface DomainStats {
   /** True when the name count stopped at the cap. */
   uniqueSaturated: boolean;
   clients: string[];
-  moreClients: number;
+  /** Queries from clients beyond the ones listed. */
+  otherClientQueries: number;
   qtypes: Record<string, number>;
   nxdomain: number;
   meanLength: number;
@@ -123,7 +124,8 @@ export interface ExposedService {
   origBytes: number;
   respBytes: number;
   clients: string[];
-  moreClients: number;
+  /** Sessions from clients beyond the ones listed. */
+  otherClientSessions: number;
 }
 
 export interface ModelScoreSeries {
