@@ -12,6 +12,10 @@ Subcommands:
                                  fetch URL every S seconds (+/- F*S, uniform), as a C2
                                  implant or a monitoring check does
   echo-server PORT               TCP server that echoes what it receives
+  listen-many FIRST COUNT        accept TCP on ports FIRST..FIRST+COUNT-1, echo what arrives
+  hold-conns HOST FIRST COUNT --idle S --linger S
+                                 open one connection to each of COUNT ports, stay idle S seconds,
+                                 send a line on each, wait, close (sessions a capture picks up midstream)
   echo-client HOST PORT SIZE [--mss N]  send SIZE bytes and read the echo back
   truth SPEC.json                write fixtures/lab/<name>.truth.json with
                                  verification counts from capinfos/tshark
@@ -265,6 +269,52 @@ def cmd_echo_server(a):
                 c.sendall(b)
 
 
+def cmd_listen_many(a):
+    socks = []
+    for port in range(a.first, a.first + a.count):
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("0.0.0.0", port))
+        s.listen(4)
+        socks.append(s)
+
+    def serve(srv):
+        while True:
+            c, _ = srv.accept()
+            threading.Thread(target=echo_conn, args=(c,), daemon=True).start()
+
+    def echo_conn(c):
+        with c:
+            while True:
+                try:
+                    b = c.recv(4096)
+                except OSError:
+                    return
+                if not b:
+                    return
+                c.sendall(b)
+
+    for srv in socks:
+        threading.Thread(target=serve, args=(srv,), daemon=True).start()
+    while True:
+        time.sleep(3600)
+
+
+def cmd_hold_conns(a):
+    lab_only(a.host)
+    conns = []
+    for port in range(a.first, a.first + a.count):
+        c = socket.create_connection((a.host, port), timeout=5)
+        conns.append(c)
+    time.sleep(a.idle)
+    for i, c in enumerate(conns):
+        c.sendall(f"status {i} ok\n".encode())
+        c.recv(4096)
+    time.sleep(a.linger)
+    for c in conns:
+        c.close()
+
+
 def cmd_echo_client(a):
     lab_only(a.host)
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -377,6 +427,8 @@ def cmd_truth(a):
         truth["notExpected"] = spec["notExpected"]
     if spec.get("modelTarget") is False:
         truth["modelTarget"] = False
+    if spec.get("exclusive") is True:
+        truth["exclusive"] = True
     if "notes" in spec:
         truth["notes"] = spec["notes"]
     out = pcap[: -len(".pcap")] + ".truth.json"
@@ -419,6 +471,9 @@ def main():
     s.add_argument("--seed", type=int, default=1)
     s.set_defaults(fn=cmd_beacon)
     s = sub.add_parser("echo-server"); s.add_argument("port", type=int); s.set_defaults(fn=cmd_echo_server)
+    s = sub.add_parser("listen-many"); s.add_argument("first", type=int); s.add_argument("count", type=int); s.set_defaults(fn=cmd_listen_many)
+    s = sub.add_parser("hold-conns"); s.add_argument("host"); s.add_argument("first", type=int); s.add_argument("count", type=int)
+    s.add_argument("--idle", type=float, default=5); s.add_argument("--linger", type=float, default=2); s.set_defaults(fn=cmd_hold_conns)
     s = sub.add_parser("echo-client"); s.add_argument("host"); s.add_argument("port", type=int); s.add_argument("size", type=int)
     s.add_argument("--mss", type=int, default=0); s.set_defaults(fn=cmd_echo_client)
     s = sub.add_parser("truth"); s.add_argument("spec"); s.set_defaults(fn=cmd_truth)

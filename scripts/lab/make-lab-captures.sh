@@ -12,6 +12,8 @@
 #
 # Scenarios: benign-1 benign-2 benign-3 benign-4 scan-vertical scan-fragmented scan-horizontal
 #            rate-spike rate-control dns-tunnel-iodine icmp-tunnel-ptunnel
+#            scan-stealth scan-distributed scan-arp policy-2012 midstream
+#            beacon (20 minutes of real time)
 #
 # Lab (all inside namespaces named fhlab-*, bridge br0 inside fhlab-sw; nothing
 # is configured in the root namespace and no traffic leaves the lab):
@@ -21,8 +23,9 @@
 #   10.77.0.53  resolver (dnsmasq; local data for lab.example, example.{com,org,net};
 #               forwards t.lab.example to 10.77.0.70)
 #   10.77.0.66  scanner            10.77.0.70  iodined (t.lab.example)
+#   10.77.0.61-65  bot1-bot5 (a distributed scan's sources)   10.77.0.88  cc (http :8000, a beacon's server)
 #   10.77.0.71  ptunnel-ng proxy   10.77.0.100-130 farm (live; :23 open on .105 .117 .124)
-#   10.77.0.131-140 dead (static neighbour entries in the scanner only; no host answers)
+#   10.77.0.131-140 dead (static neighbour entries in the scanner and bots only; no host answers)
 #
 # Every step is bounded with `timeout`; the lab is torn down on exit (trap),
 # and an earlier run's leftovers (fhlab-* namespaces) are removed first, so the
@@ -37,7 +40,7 @@ PY=/usr/bin/python3
 P=${FLOWHOUND_LAB_PREFIX:-fhlab}   # namespace prefix (another prefix lets a long scenario run beside a short one)
 NET=10.77.0
 SNAPLEN=${FLOWHOUND_LAB_SNAPLEN:-256}
-ALL_SCENARIOS=(beacon scan-vertical scan-fragmented scan-horizontal rate-spike rate-control benign-1 benign-2 benign-3 benign-4 dns-tunnel-iodine icmp-tunnel-ptunnel)
+ALL_SCENARIOS=(beacon scan-stealth scan-distributed scan-arp policy-2012 midstream scan-vertical scan-fragmented scan-horizontal rate-spike rate-control benign-1 benign-2 benign-3 benign-4 dns-tunnel-iodine icmp-tunnel-ptunnel)
 RULE_KINDS='["scan.vertical","scan.horizontal","tunnel.dns","tunnel.icmp","rate.spike"]'
 
 log() { printf '[lab %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
@@ -51,7 +54,8 @@ need_packages() {
   local missing=()
   local -A pkg=([nmap]=nmap [hping3]=hping3 [iodine]=iodine [iodined]=iodine [ptunnel-ng]=ptunnel-ng
     [tcpdump]=tcpdump [tshark]=tshark [capinfos]=wireshark-common [dnsmasq]=dnsmasq-base [sshd]=openssh-server
-    [ssh]=openssh-client [nc]=netcat-openbsd [dig]=bind9-dnsutils [jq]=jq [ping]=iputils-ping [ip]=iproute2)
+    [ssh]=openssh-client [nc]=netcat-openbsd [dig]=bind9-dnsutils [jq]=jq [ping]=iputils-ping [ip]=iproute2
+    [arp-scan]=arp-scan [ethtool]=ethtool)
   for c in "${!pkg[@]}"; do command -v "$c" >/dev/null 2>&1 || [[ -x /usr/sbin/$c ]] || missing+=("${pkg[$c]}"); done
   [[ -x $PY ]] || missing+=(python3)
   if ((${#missing[@]})); then
@@ -109,11 +113,14 @@ lab_up() {
   nsx sw ip link set lo up
   add_host c1 10; add_host c2 11; add_host web 20; add_host srv 30; add_host dns 53
   add_host scan 66; add_host tun 70; add_host icmp 71; add_host cc 88
+  for i in 1 2 3 4 5; do add_host "bot$i" $((60 + i)); done   # a distributed scan's sources, 10.77.0.61-65
   local farm=()
   for i in $(seq 101 130); do farm+=("$NET.$i"); done
   add_host farm 100 "${farm[@]}"
   for i in $(seq 131 140); do # dead targets: frames go out on the bridge, nobody answers
-    nsx scan ip neigh replace "$NET.$i" lladdr "$(printf '02:77:de:ad:00:%02x' "$i")" dev eth0 nud permanent
+    for n in scan bot1 bot2 bot3 bot4 bot5; do
+      nsx "$n" ip neigh replace "$NET.$i" lladdr "$(printf '02:77:de:ad:00:%02x' "$i")" dev eth0 nud permanent
+    done
   done
   services_up
 }
@@ -218,6 +225,7 @@ wait_benign() { for p in "${BENIGN_PIDS[@]}"; do wait "$p" || true; done; }
 
 HOSTS_JSON=$(jq -n --arg n "$NET" '{client1:"\($n).10",client2:"\($n).11",web:"\($n).20",server:"\($n).30",resolver:"\($n).53",scanner:"\($n).66",iodineServer:"\($n).70",ptunnelProxy:"\($n).71",farm:"\($n).100-\($n).130",deadTargets:"\($n).131-\($n).140"}')
 
+# EXCLUSIVE=true: no finding beyond the expected ones may appear (the lab test checks it).
 # MODEL_TARGET=false: the attack changes no per-port window (a beacon, an ARP sweep); the model evaluation skips it.
 # NOT_EXPECTED (JSON list, optional): specific findings that must not fire even
 # though their kind may fire elsewhere in the capture (e.g. the control stream).
@@ -226,8 +234,8 @@ write_truth() { # write_truth NAME DESCRIPTION TOOL EXPECTED_JSON EXPECT_NONE_JS
   jq -n --arg path "$OUT/$1.pcap" --arg description "$2" --arg tool "$3" --argjson expected "$4" \
     --argjson expectNone "$5" --argjson checks "$6" --arg notes "${7:-}" --argjson hosts "$HOSTS_JSON" \
     --argjson commands "$(printf '%s\n' "${CMDS[@]}" | jq -R . | jq -s .)" --argjson notExpected "${NOT_EXPECTED:-[]}" \
-    --argjson modelTarget "${MODEL_TARGET:-true}" \
-    '{path:$path,description:$description,tool:$tool,expected:$expected,expectNone:$expectNone,notExpected:$notExpected,checks:$checks,hosts:$hosts,commands:$commands,modelTarget:$modelTarget} + (if $notes == "" then {} else {notes:$notes} end)' \
+    --argjson modelTarget "${MODEL_TARGET:-true}" --argjson exclusive "${EXCLUSIVE:-false}" \
+    '{path:$path,description:$description,tool:$tool,expected:$expected,expectNone:$expectNone,notExpected:$notExpected,checks:$checks,hosts:$hosts,commands:$commands,modelTarget:$modelTarget,exclusive:$exclusive} + (if $notes == "" then {} else {notes:$notes} end)' \
     >"$WORK/$name.spec.json"
   "$PY" "$HELPER" truth "$WORK/$name.spec.json" >&2
 }
@@ -443,7 +451,7 @@ scenario_beacon() { # 20 minutes of real time (FLOWHOUND_LAB_BEACON_SEC override
   for p in "${pids[@]}"; do wait "$p" || true; done
   capture_stop "$name"
   NOT_EXPECTED='[{"kind":"c2.beacon","src":"10.77.0.11","why":"monitoring check every 60 s, allowed by beacon.rules.yaml"},{"kind":"c2.beacon","dst":"10.77.0.30","port":123,"why":"NTP every 16 s, allowed by beacon.rules.yaml"},{"kind":"c2.beacon","dst":"10.77.0.53","why":"a busy client resolving names"},{"kind":"c2.beacon","dst":"10.77.0.20","port":80,"why":"a busy client browsing"}]' \
-    MODEL_TARGET=false write_truth "$name" "A beacon: 10.77.0.10 fetches http://10.77.0.88:8000/index.html (a host nothing else talks to) every 30 s with +/-10% uniform jitter for $dur s. Hard negatives in the same capture: 10.77.0.11 polls 10.77.0.20:8080 every 60 s exactly (the network's own monitoring) and both clients query NTP on 10.77.0.30:123 every 16 s (both allowed in beacon.rules.yaml); both clients browse and resolve names at random pauses (busy clients)." \
+    EXCLUSIVE=true MODEL_TARGET=false write_truth "$name" "A beacon: 10.77.0.10 fetches http://10.77.0.88:8000/index.html (a host nothing else talks to) every 30 s with +/-10% uniform jitter for $dur s. Hard negatives in the same capture: 10.77.0.11 polls 10.77.0.20:8080 every 60 s exactly (the network's own monitoring) and both clients query NTP on 10.77.0.30:123 every 16 s (both allowed in beacon.rules.yaml); both clients browse and resolve names at random pauses (busy clients)." \
     "python3 lab-helper.py beacon (urllib), interval 30 s, jitter 0.1, seed 7" \
     '[{"kind":"c2.beacon","src":"10.77.0.10","dst":"10.77.0.88","port":8000}]' \
     '["scan.vertical","scan.horizontal","scan.distributed","tunnel.dns","tunnel.icmp","rate.spike"]' \
@@ -451,8 +459,132 @@ scenario_beacon() { # 20 minutes of real time (FLOWHOUND_LAB_BEACON_SEC override
     "Analyzed with --rules fixtures/lab/beacon.rules.yaml (see the truth's rules field) only the beacon is found; without it the monitoring check and NTP are periodic too and may be reported as c2.beacon, which is what the allow rules are for."
 }
 
+scenario_scan_stealth() { # nmap's scans without a SYN, one target each, 200 ports
+  local name=scan-stealth
+  capture_start "$name"
+  benign_bg 91 55 --page-loads 1
+  sleep 5
+  local t
+  for t in "-sF $NET.20" "-sN $NET.30" "-sX $NET.101" "-sA $NET.102" "-sM $NET.103" "-sW $NET.104"; do
+    local cmd=(nmap ${t% *} -Pn -n -p 1-200 --max-rate 300 --max-retries 0 "${t#* }")
+    rec scan "${cmd[@]}"
+    nsx scan timeout 30 "${cmd[@]}" >>"$WORK/nmap-stealth.txt" 2>&1 || log "nmap exit $?"
+  done
+  wait_benign
+  capture_stop "$name"
+  EXCLUSIVE=true write_truth "$name" "nmap stealth scans without a SYN from the scanner 10.77.0.66, ports 1-200 of one target each: FIN (-sF) of 10.77.0.20, NULL (-sN) of 10.77.0.30, Xmas (-sX) of 10.77.0.101, ACK (-sA) of 10.77.0.102, Maimon (-sM) of 10.77.0.103, window (-sW) of 10.77.0.104; closed ports answer with RST, open ones (80 on .20, 22/9000 on .30) stay silent to FIN/NULL/Xmas; benign background from two clients." \
+    "$(nmap --version | head -1) -sF/-sN/-sX/-sA/-sM/-sW -Pn -n -p 1-200 --max-rate 300 --max-retries 0" \
+    '[{"kind":"scan.vertical","src":"10.77.0.66","dst":"10.77.0.20","port":null,"probe":"fin"},{"kind":"scan.vertical","src":"10.77.0.66","dst":"10.77.0.30","port":null,"probe":"null"},{"kind":"scan.vertical","src":"10.77.0.66","dst":"10.77.0.101","port":null,"probe":"xmas"},{"kind":"scan.vertical","src":"10.77.0.66","dst":"10.77.0.102","port":null,"probe":"ack"},{"kind":"scan.vertical","src":"10.77.0.66","dst":"10.77.0.103","port":null,"probe":"maimon"},{"kind":"scan.vertical","src":"10.77.0.66","dst":"10.77.0.104","port":null,"probe":"ack"}]' \
+    '["tunnel.dns","tunnel.icmp","scan.distributed","c2.beacon"]' \
+    '[{"name":"finProbes","filter":"ip.src==10.77.0.66 && tcp.flags==0x001"},{"name":"nullProbes","filter":"ip.src==10.77.0.66 && tcp.flags==0x000"},{"name":"xmasProbes","filter":"ip.src==10.77.0.66 && tcp.flags==0x029"},{"name":"ackProbes","filter":"ip.src==10.77.0.66 && tcp.flags==0x010"},{"name":"maimonProbes","filter":"ip.src==10.77.0.66 && tcp.flags==0x011"},{"name":"rstsToScanner","filter":"ip.dst==10.77.0.66 && tcp.flags.reset==1"}]' \
+    "The window scan (-sW) sends the same ACK probes as -sA (it reads the RST's window), so its probe type is ack. scan.horizontal is not asserted either way: the scanner probes ports 1-200 of six hosts, so a port is probed on six hosts only."
+  cat "$WORK/nmap-stealth.txt" >&2
+}
+
+scenario_scan_distributed() { # five sources, each under the per-source threshold, sweep one port together
+  local name=scan-distributed
+  capture_start "$name"
+  benign_bg 93 45 --page-loads 1
+  sleep 8
+  local i pids=()
+  for i in 1 2 3 4 5; do
+    local lo=$((100 + (i - 1) * 8)) hi=$((100 + i * 8 - 1))
+    local cmd=(nmap -sS -Pn -n --send-ip -p 23 --max-retries 1 --max-rate 20 "$NET.$lo-$hi")
+    rec "bot$i" "${cmd[@]}"
+    nsx "bot$i" timeout 40 "${cmd[@]}" >>"$WORK/nmap-dist.txt" 2>&1 &
+    pids+=($!)
+  done
+  for p in "${pids[@]}"; do wait "$p" || true; done
+  wait_benign
+  capture_stop "$name"
+  EXCLUSIVE=true write_truth "$name" "A distributed horizontal sweep of port 23: five sources 10.77.0.61-65 each scan 8 hosts of 10.77.0.100-139 (8 x 5 = 40 hosts; .131-.139 are dead), at the same time, each under the per-source threshold of 25 hosts; benign background from two clients." \
+    "$(nmap --version | head -1) -sS -Pn -n --send-ip -p 23 --max-retries 1 --max-rate 20, from five namespaces at once" \
+    '[{"kind":"scan.distributed","src":null,"dst":null,"port":23,"sources":["10.77.0.61","10.77.0.62","10.77.0.63","10.77.0.64","10.77.0.65"]}]' \
+    '["scan.horizontal","scan.vertical","tunnel.dns","tunnel.icmp","c2.beacon"]' \
+    '[{"name":"sweepSyns","filter":"tcp.dstport==23 && tcp.flags.syn==1 && tcp.flags.ack==0"},{"name":"sweepSources","filter":"tcp.dstport==23 && tcp.flags.syn==1 && tcp.flags.ack==0","distinct":"ip.src"},{"name":"sweepHosts","filter":"tcp.dstport==23 && tcp.flags.syn==1 && tcp.flags.ack==0","distinct":"ip.dst"}]'
+  cat "$WORK/nmap-dist.txt" >&2
+}
+
+scenario_scan_arp() { # arp-scan of the /24 from the scanner; ordinary ARP of the clients around it
+  local name=scan-arp
+  capture_start "$name"
+  benign_bg 95 40 --page-loads 1 --ping
+  sleep 8
+  local cmd=(arp-scan -I eth0 --retry=1 --interval=10 "$NET.0/24")
+  rec scan "${cmd[@]}"
+  nsx scan timeout 40 "${cmd[@]}" >"$WORK/arp-scan.txt" 2>&1 || log "arp-scan exit $?"
+  # a host resolving a handful of neighbours (ordinary ARP): c2 pings five hosts once
+  for h in 20 30 53 101 102; do nsx c2 ping -c 1 -W 1 "$NET.$h" >/dev/null 2>&1 || true; done
+  rec c2 "ping -c 1 10.77.0.{20,30,53,101,102}   # ordinary ARP for five neighbours"
+  wait_benign
+  capture_stop "$name"
+  EXCLUSIVE=true MODEL_TARGET=false write_truth "$name" "arp-scan of 10.77.0.0/24 (256 who-has, one retry) from the scanner 10.77.0.66 (02:77:00:00:00:42); the clients' ordinary ARP for the hosts they talk to (and c2 resolving five neighbours) must not count; benign background." \
+    "$(arp-scan --version 2>&1 | head -1) -I eth0 --retry=1 --interval=10 10.77.0.0/24" \
+    '[{"kind":"scan.arp","src":"10.77.0.66","dst":null,"port":null}]' \
+    '["scan.vertical","scan.horizontal","scan.distributed","tunnel.dns","tunnel.icmp","c2.beacon"]' \
+    '[{"name":"arpRequests","filter":"arp.opcode==1"},{"name":"scannerRequests","filter":"arp.opcode==1 && arp.src.proto_ipv4==10.77.0.66"},{"name":"scannerDistinctTargets","filter":"arp.opcode==1 && arp.src.proto_ipv4==10.77.0.66","distinct":"arp.dst.proto_ipv4"},{"name":"arpReplies","filter":"arp.opcode==2"}]' \
+    "exclusive: no finding but the expected scan.arp from 10.77.0.66 (the clients' ordinary ARP gives none)."
+  cat "$WORK/arp-scan.txt" >&2
+}
+
+offloads_off() { # real packet sizes on the bridge: no TSO/GSO/GRO coalescing on the lab's veths
+  local n
+  for n in c1 c2 srv; do nsx "$n" ethtool -K eth0 tso off gso off gro off >/dev/null 2>&1 || true; done
+  for n in c1 c2 srv; do nsx sw ethtool -K "v-$n" tso off gso off gro off >/dev/null 2>&1 || true; done
+}
+
+scenario_policy_2012() { # a server on port 2012: an echo in small packets (not leakage) and one in full ones
+  local name=policy-2012
+  offloads_off
+  spawn srv "$PY" "$HELPER" echo-server 2012
+  sleep 1
+  capture_start "$name"
+  benign_bg 97 30 --page-loads 1 --transfer "$WORK/transfer-40k.bin"
+  sleep 4
+  local small=("$PY" lab-helper.py echo-client "$NET.30" 2012 85000 --mss 932)
+  local full=("$PY" lab-helper.py echo-client "$NET.30" 2012 85000)
+  rec c1 "${small[@]}"
+  nsx c1 timeout 30 "$PY" "$HELPER" echo-client "$NET.30" 2012 85000 --mss 932 || log "echo-client exit $?"
+  sleep 2
+  rec c2 "${full[@]}"
+  nsx c2 timeout 30 "$PY" "$HELPER" echo-client "$NET.30" 2012 85000 || log "echo-client exit $?"
+  wait_benign
+  capture_stop "$name"
+  NOT_EXPECTED='[{"kind":"policy.data_leakage","dst":"10.77.0.10","why":"85 kB echoed from port 2012 in packets of at most 932 bytes: no packet carries 1024"}]' MODEL_TARGET=false write_truth "$name" "A TCP echo server on 10.77.0.30:2012. 10.77.0.10 sends 85000 bytes with an MSS of 932 (the echo comes back from port 2012 in packets of at most 932 bytes of payload: many bytes, no large packet); then 10.77.0.11 sends 85000 bytes with the default MSS (the echo comes back in packets of 1448 bytes: the 2012 rule). Offloads are off on the lab's veths, so the capture shows the packets as sent. Benign background with a 40 kB nc transfer (a large transfer, not on 2012)." \
+    "python3 lab-helper.py echo-server 2012 / echo-client (socket, TCP_MAXSEG 932 for the first)" \
+    '[{"kind":"policy.data_leakage","src":"10.77.0.30","dst":"10.77.0.11","port":2012}]' \
+    '["scan.vertical","scan.horizontal","scan.distributed","tunnel.dns","tunnel.icmp","c2.beacon"]' \
+    '[{"name":"from2012Packets","filter":"tcp.srcport==2012 && tcp.len>0"},{"name":"from2012To10Over932","filter":"tcp.srcport==2012 && ip.dst==10.77.0.10 && tcp.len>932"},{"name":"from2012To11Over1023","filter":"tcp.srcport==2012 && ip.dst==10.77.0.11 && tcp.len>=1024"}]' \
+    "policy.risky_port (an established session to the watch-listed port 2012, low severity) is expected of both sessions and is not asserted."
+}
+
+scenario_midstream() { # sessions established before the capture: it picks them up in the middle
+  local name=midstream
+  spawn srv "$PY" "$HELPER" listen-many 7001 40
+  sleep 1
+  local cmd=("$PY" lab-helper.py hold-conns "$NET.30" 7001 40 --idle 12 --linger 4)
+  rec c1 "${cmd[@]}   # started 6 s before the capture"
+  spawn c1 timeout 60 "$PY" "$HELPER" hold-conns "$NET.30" 7001 40 --idle 12 --linger 4
+  local hold=${PIDS[-1]}
+  sleep 6
+  capture_start "$name"
+  benign_bg 99 30 --page-loads 1
+  wait "$hold" || true
+  wait_benign
+  capture_stop "$name"
+  write_truth "$name" "Hard negative for stealth-scan counting: 10.77.0.10 opened 40 connections to 10.77.0.30 ports 7001-7040 before the capture started; inside the capture each sends a line, gets the echo back and is closed (FIN exchange) — 40 connections to 40 ports of one host that the capture sees without their SYN (Zeek OTH with data, then teardown). Benign background." \
+    "python3 lab-helper.py listen-many / hold-conns" '[]' \
+    '["scan.vertical","scan.horizontal","scan.distributed","scan.arp","tunnel.dns","tunnel.icmp","rate.spike","c2.beacon"]' \
+    '[{"name":"synsTo7001_7040","filter":"ip.dst==10.77.0.30 && tcp.dstport>=7001 && tcp.dstport<=7040 && tcp.flags.syn==1"},{"name":"finsTo7001_7040","filter":"ip.dst==10.77.0.30 && tcp.dstport>=7001 && tcp.dstport<=7040 && tcp.flags.fin==1"},{"name":"distinctPorts","filter":"ip.dst==10.77.0.30 && tcp.dstport>=7001 && tcp.dstport<=7040","distinct":"tcp.dstport"}]'
+}
+
 run_scenario() {
   case $1 in
+    scan-stealth) scenario_scan_stealth ;;
+    scan-distributed) scenario_scan_distributed ;;
+    scan-arp) scenario_scan_arp ;;
+    policy-2012) scenario_policy_2012 ;;
+    midstream) scenario_midstream ;;
     beacon) scenario_beacon ;;
     benign-[1-4]) scenario_benign "${1#benign-}" ;;
     scan-vertical) scenario_scan_vertical ;;

@@ -30,10 +30,12 @@
  *      (MAD score 0 when the median size is under 1 byte, as RITA v5) and
  *      RITA's smallness score 1 − modal size / 65535;
  *    - score = mean of the interval and size scores (RITA legacy).
- * 4. Report the key when score ≥ `beaconMinScore` (0.8) and the intervals'
- *    jitter (MAD / median) ≤ `beaconMaxJitter` (0.2): RITA's scores alone
- *    rate any evenly random activity as symmetric, so the jitter bound is
- *    what separates a schedule from a person.
+ * 4. Report the key when the score and the interval score are both ≥
+ *    `beaconMinScore` (0.8) — the timing is what makes a beacon; equal sizes
+ *    alone (bursts of one kind of request with long gaps between) do not —
+ *    and the intervals' jitter (MAD / median) is ≤ `beaconMaxJitter` (0.2):
+ *    RITA's scores alone rate any evenly random activity as symmetric, so
+ *    the jitter bound is what separates a schedule from a person.
  * 5. Severity from the score: ≥ 0.95 high, ≥ 0.9 medium, else low. A key
  *    seen for less than `beaconLongSpanSec` (1 h) is at most low — beaconing
  *    is judged over hours — except a failing one (≥ 90% failed attempts: a
@@ -165,7 +167,7 @@ export function createBeaconDetector(settings: BeaconSettings, rules: readonly P
     if (span < settings.beaconMinSpanSec) return;
     const s = scoreBeacon(times, p.sizes.slice(-settings.beaconMaxConnsPerPair));
     p.lastScore = s;
-    if (s.score < settings.beaconMinScore || s.jitter > settings.beaconMaxJitter) return;
+    if (s.score < settings.beaconMinScore || s.intervalScore < settings.beaconMinScore || s.jitter > settings.beaconMaxJitter) return;
     if (p.connections <= p.lastEmittedConnections) return;
     p.lastEmittedConnections = p.connections;
     const failing = p.failed >= FAILING_SHARE * p.connections;

@@ -8,6 +8,7 @@ import type { Proto } from '../types.js';
 import { createArpScanDetector } from './arp-scan-detector.js';
 import { createBeaconDetector } from './beacon-detector.js';
 import type { Detector } from './detector.js';
+import { createDistributedScanDetector } from './distributed-scan-detector.js';
 import { createDnsTunnelDetector } from './dns-tunnel-detector.js';
 import { createIcmpTunnelDetector } from './icmp-tunnel-detector.js';
 import { createPolicyDetector } from './policy-detector.js';
@@ -29,6 +30,7 @@ export function createRuleDetectors(settings: Settings, options: RuleDetectorOpt
     createIcmpTunnelDetector(settings),
     createRateSpikeDetector(settings, options.learnedPeakPps ? { learnedPeakPps: options.learnedPeakPps } : {}),
     createPolicyDetector(options.rules, settings),
+    createDistributedScanDetector(settings),
     createArpScanDetector(settings),
     createBeaconDetector(settings, options.rules),
   ];

@@ -4,10 +4,17 @@
  * `connection_rejected` and resets without data; Slips counts connections
  * that were not established).
  *
- * TCP: only connections whose history shows the originator's SYN (`S`);
- * midstream traffic (Zeek OTH/SH with histories like `A`, `D`, `AFa`) is
- * what stale connections leave behind in real logs, so ACK/FIN/NULL/Xmas
- * probes, which send no SYN either, are not counted. Then by conn_state:
+ * TCP without the originator's SYN (`S` not in the history): a stealth
+ * probe (nmap -sF/-sN/-sX/-sA/-sM/-sW: FIN, NULL, Xmas, ACK, Maimon, window)
+ * when it did not become a connection — at most `probeMaxPkts` packets from
+ * the originator, no payload either way, nothing from the responder but
+ * resets (closed port) or nothing at all (filtered, or open for FIN/NULL/
+ * Xmas), no role flip (`^`). Midstream pickups are not probes: anything
+ * that carried data (Zeek OTH with `D`/`d`) or that the responder answered
+ * with more than a reset, and a lone late packet of a server's old
+ * connection (from a port below 1024 to an ephemeral port ≥ 1024) are
+ * never counted. `probeTypeOf` names the probe.
+ * TCP with the originator's SYN, by conn_state:
  * - S0 (SYN, no reply), REJ (rejected), RSTOS0, RSTRH, SH, SHR: failed.
  * - OTH with no response packets and no payload: unanswered.
  * - RSTO / RSTR with no payload in either direction (no `D`/`d` in history,
@@ -54,7 +61,7 @@ export function isFailedAttempt(f: FlowRecord, probeMaxPkts = DEFAULT_PROBE_MAX_
     // Zeek's history shows whether the originator's SYN was seen; without it
     // the packets are the middle or the end of an older connection (stale
     // keep-alives, late FINs and RSTs), not an attempt to connect.
-    if (f.history !== null && !f.history.includes('S')) return false;
+    if (f.history !== null && !f.history.includes('S')) return isStealthProbe(f, probeMaxPkts);
     const st = f.connState;
     // Unknown state (flow exports): a probe is one or two packets (SYN and a
     // retransmission) with nothing back. NetFlow records are unidirectional
@@ -68,4 +75,59 @@ export function isFailedAttempt(f: FlowRecord, probeMaxPkts = DEFAULT_PROBE_MAX_
   }
   if (f.proto === 'udp') return f.respPkts === 0;
   return false;
+}
+
+/** Lowest ephemeral port: a lone packet from a service port below 1024 to one at or above it is a server's. */
+const EPHEMERAL_MIN = 1024;
+
+/** A TCP record without the originator's SYN that is a stealth scan probe (see the top of the file). */
+function isStealthProbe(f: FlowRecord, probeMaxPkts: number): boolean {
+  const h = f.history ?? '';
+  if (h.includes('^') || carriedPayload(f)) return false;
+  if (f.origPkts > probeMaxPkts || f.respPkts > f.origPkts) return false;
+  if (f.origP < EPHEMERAL_MIN && f.respP >= EPHEMERAL_MIN) return false;
+  for (let i = 0; i < h.length; i++) {
+    const c = h[i]!;
+    // Originator: FIN and pure ACK are probe packets (a NULL probe leaves no letter); the
+    // responder: resets only. SYN-ACKs, data, the responder's FIN or ACK mean a connection.
+    if (c === 'F' || c === 'A' || c === 'r') continue;
+    return false;
+  }
+  return true;
+}
+
+export type ProbeType = 'syn' | 'fin' | 'null' | 'xmas' | 'ack' | 'maimon' | 'udp' | 'other';
+
+const FIN = 0x01;
+const SYN = 0x02;
+const RST = 0x04;
+const PSH = 0x08;
+const ACK = 0x10;
+const URG = 0x20;
+
+/**
+ * The probe type of a failed attempt: from the originator's first TCP flags
+ * when the capture gave them (`origFirstTcpFlags`), else from the history
+ * letters (Zeek writes F for FIN, Xmas and Maimon alike: "fin").
+ */
+export function probeTypeOf(f: FlowRecord): ProbeType {
+  if (f.proto === 'udp') return 'udp';
+  if (f.proto !== 'tcp') return 'other';
+  const flags = f.origFirstTcpFlags;
+  if (flags !== undefined) {
+    const x = flags & (FIN | SYN | RST | PSH | ACK | URG);
+    if (x & SYN) return 'syn';
+    if (x === 0) return 'null';
+    if (x === (FIN | PSH | URG)) return 'xmas';
+    if (x === (FIN | ACK)) return 'maimon';
+    if (x === FIN) return 'fin';
+    if (x === ACK) return 'ack';
+    return 'other';
+  }
+  const h = f.history;
+  if (h === null) return f.connState === null ? 'syn' : 'null';
+  if (h.includes('S')) return 'syn';
+  if (h.includes('F')) return 'fin';
+  if (h.includes('A')) return 'ack';
+  return 'null';
 }

@@ -8,7 +8,9 @@
  *    (see failed-attempt.ts: TCP S0/REJ/RSTOS0/RSTRH/SH/SHR, unanswered OTH,
  *    resets before any data; UDP without a response packet) and each ICMP
  *    echo request (type 8, or 128 for ICMPv6) — a ping sweep counts whether
- *    or not hosts answer. Successful connections never count, so an SSH
+ *    or not hosts answer. Stealth probes without a SYN (FIN, NULL, Xmas,
+ *    ACK, Maimon, window) count when they did not become a connection; the
+ *    evidence counts the probe types (`probeTypes`). Successful connections never count, so an SSH
  *    brute force (many connections to one port of one host) or a busy web
  *    client is not a scan. Multicast and broadcast destinations are ignored.
  *    Unidirectional exports (NetFlow: no state, no response counts): a TCP
@@ -42,7 +44,7 @@ import { createFinding } from '../score/finding-id.js';
 import { confidenceFromRatio, lowerSeverity, severityFromRatio } from '../score/severity.js';
 import type { Finding, FlowRecord, Proto, RecordBatch } from '../types.js';
 import type { Detector } from './detector.js';
-import { isFailedAttempt, needsReversePairing } from './failed-attempt.js';
+import { isFailedAttempt, needsReversePairing, probeTypeOf } from './failed-attempt.js';
 import { isMulticastOrBroadcast } from './ip-class.js';
 
 export type ScanSettings = Pick<
@@ -88,6 +90,8 @@ interface ScanKey {
   attempts: number;
   lastTs: number;
   states: Record<string, number>;
+  /** Probe types (failed-attempt.ts probeTypeOf) of the attempts. */
+  probes: Record<string, number>;
   incident: Incident | null;
 }
 
@@ -104,7 +108,7 @@ export function createScanDetector(settings: ScanSettings): Detector {
   function getKey(id: string, kind: ScanKind, src: string, dst: string | null, port: number | null, proto: Proto | null): ScanKey {
     let k = keys.get(id);
     if (k === undefined) {
-      k = { kind, src, dst, port, proto, short: new Map(), long: new Map(), attempts: 0, lastTs: 0, states: {}, incident: null };
+      k = { kind, src, dst, port, proto, short: new Map(), long: new Map(), attempts: 0, lastTs: 0, states: {}, probes: {}, incident: null };
       keys.set(id, k);
       if (keys.size > settings.scanMaxKeys) evictKeys();
     }
@@ -132,8 +136,9 @@ export function createScanDetector(settings: ScanSettings): Detector {
     }
   }
 
-  function record(k: ScanKey, target: string, ts: number, state: string): void {
+  function record(k: ScanKey, target: string, ts: number, state: string, probe: string): void {
     k.attempts++;
+    k.probes[probe] = (k.probes[probe] ?? 0) + 1;
     if (ts > k.lastTs) k.lastTs = ts;
     k.states[state] = (k.states[state] ?? 0) + 1;
     touch(k.short, target, ts, settings.scanWindowSec);
@@ -208,6 +213,7 @@ export function createScanDetector(settings: ScanSettings): Detector {
             slow: inc.slowOnly,
             attempts: k.attempts,
             connStates: { ...k.states },
+            probeTypes: { ...k.probes },
             [vertical ? 'ports' : 'hosts']: sample,
           },
         },
@@ -286,16 +292,17 @@ export function createScanDetector(settings: ScanSettings): Detector {
       if (f.origP !== ECHO_REQUEST_V4 && f.origP !== ECHO_REQUEST_V6) return;
       if (isMulticastOrBroadcast(f.respH)) return;
       const k = getKey(`h|${f.origH}|icmp|${f.origP}`, 'scan.horizontal', f.origH, null, f.origP, 'icmp');
-      record(k, f.respH, f.ts, f.connState ?? 'echo');
+      record(k, f.respH, f.ts, f.connState ?? 'echo', 'icmp-echo');
       return;
     }
     if (!isFailedAttempt(f, settings.scanProbeMaxPkts)) return;
     if (isMulticastOrBroadcast(f.respH)) return;
     const state = f.connState ?? (f.respPkts === 0 ? 'unanswered' : 'other');
+    const probe = probeTypeOf(f);
     const v = getKey(`v|${f.origH}|${f.respH}`, 'scan.vertical', f.origH, f.respH, null, null);
-    record(v, `${f.respP}/${f.proto}`, f.ts, state);
+    record(v, `${f.respP}/${f.proto}`, f.ts, state, probe);
     const h = getKey(`h|${f.origH}|${f.proto}|${f.respP}`, 'scan.horizontal', f.origH, null, f.respP, f.proto);
-    record(h, f.respH, f.ts, state);
+    record(h, f.respH, f.ts, state, probe);
   }
 
   return {

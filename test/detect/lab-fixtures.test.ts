@@ -17,9 +17,12 @@ import { analyzeFiles, describeFindings } from './analyze-files.js';
 interface Truth {
   capture: string;
   description: string;
-  expected: { kind: string; src?: string | null; dst?: string | null; port?: number | null; domain?: string }[];
+  /** `probe`: a scan's probe type in evidence.probeTypes; `sources`: every source a distributed scan must name. */
+  expected: { kind: string; src?: string | null; dst?: string | null; port?: number | null; domain?: string; probe?: string; sources?: string[] }[];
   expectNone?: string[];
   notExpected?: { kind: string; src?: string; dst?: string; port?: number; proto?: string }[];
+  /** No finding beyond the expected ones. */
+  exclusive?: boolean;
 }
 
 const LAB = join(process.cwd(), 'fixtures', 'lab');
@@ -41,16 +44,23 @@ describe('lab fixtures against their ground truth', () => {
     const rules = existsSync(rulesFile) ? combineRules(defaultPolicyRules(), loadRulesFile(rulesFile)) : defaultPolicyRules();
     const findings = await analyzeFiles([join(LAB, truth.capture)], DEFAULT_SETTINGS, rules);
     const seen = describeFindings(findings);
-    for (const e of truth.expected) {
-      const match = findings.find(
+    const matches = (e: Truth['expected'][number]) =>
+      findings.filter(
         (f) =>
           f.kind === e.kind &&
           (e.src === undefined || f.src === e.src) &&
           (e.dst === undefined || e.dst === null || f.dst === e.dst) &&
           (e.port === undefined || e.port === null || f.port === e.port) &&
-          (e.domain === undefined || (typeof f.evidence.domain === 'string' && e.domain.endsWith(f.evidence.domain))),
+          (e.domain === undefined || (typeof f.evidence.domain === 'string' && e.domain.endsWith(f.evidence.domain))) &&
+          (e.probe === undefined || ((f.evidence.probeTypes as Record<string, number> | undefined)?.[e.probe] ?? 0) > 0) &&
+          (e.sources === undefined || e.sources.every((src) => (f.evidence.sources as string[] | undefined)?.includes(src))),
       );
-      expect({ expected: e, found: match ? 'yes' : 'no', seen }).toMatchObject({ found: 'yes' });
+    for (const e of truth.expected) {
+      expect({ expected: e, found: matches(e).length > 0 ? 'yes' : 'no', seen }).toMatchObject({ found: 'yes' });
+    }
+    if (truth.exclusive) {
+      const explained = new Set(truth.expected.flatMap((e) => matches(e)));
+      expect(describeFindings(findings.filter((f) => !explained.has(f)))).toEqual([]);
     }
     for (const kind of truth.expectNone ?? []) {
       expect({ kind, seen: seen.filter((s) => s.startsWith(`${kind} `)) }).toEqual({ kind, seen: [] });

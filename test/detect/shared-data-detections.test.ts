@@ -131,6 +131,18 @@ describeWithSharedData('shared data: benign traces yield no findings', () => {
     expect(describeFindings(found.filter((f) => f.kind !== 'c2.beacon' || f.severity !== 'low'))).toEqual([]);
   });
 
+  it('Stratosphere CTU-Normal-42 day 2 (24 h, labelled; a benign Windows host attacked from the Internet): its scans are from the Internet; the one truly periodic benign pair (every 15 min for 7 h) is at most a low c2.beacon', async () => {
+    const found = await analyzeFiles([sharedData('security-datasets-for-testing', '010-zeek-mixed', 'data', 'conn.log.labeled')]);
+    const beacons = found.filter((f) => f.kind === 'c2.beacon');
+    expect(beacons.every((f) => f.severity === 'low' && f.evidence.medianIntervalSec === 900)).toBe(true);
+    expect(found.filter((f) => f.kind.startsWith('scan.')).every((f) => f.src !== null && !f.src.startsWith('147.32.'))).toBe(true);
+  });
+
+  it('Slips test9/test10 mixed conn.logs: no scan.distributed, scan.arp or c2.beacon', async () => {
+    const found = await analyzeFiles([SLIPS('test9-mixed-zeek-dir', 'conn.log'), SLIPS('test10-mixed-zeek-dir', 'conn.log')]);
+    expect(describeFindings(found.filter((f) => ['scan.distributed', 'scan.arp', 'c2.beacon'].includes(f.kind)))).toEqual([]);
+  });
+
   it('Simda DGA dns.log (high entropy, NXDOMAIN, not a tunnel) and WRCCDC dns.log (53k rows): no tunnel.dns', async () => {
     const found = await analyzeFiles([
       sharedData('security-datasets-for-testing', '005-zeek-scenario-malicious', 'dns.log'),

@@ -1,0 +1,298 @@
+/**
+ * Distributed scans (`scan.distributed`): several sources, each below the
+ * per-source scan thresholds (scan-detector.ts), that together probe many
+ * hosts on one port or many ports of one host — a campaign spread over
+ * sources to stay under per-source counting, as botnets and scanning
+ * services do. Suricata's and Snort's sfportscan "distributed" scan types
+ * (many sources to one target) are the model.
+ *
+ * Algorithm:
+ * 1. Take the same probes as the per-source scan detector: failed or
+ *    unanswered attempts (failed-attempt.ts, stealth probes included) to
+ *    unicast destinations.
+ * 2. Target sets: horizontal (proto, port) — the targets are hosts; and
+ *    vertical (host) — the targets are proto/ports. Per target set, per
+ *    source: its distinct targets and its first and last probe, pruned to
+ *    the last `scanDistWindowSec` (5 min).
+ * 3. A source joins a campaign once it has `scanDistMinProbesPerSource` (3)
+ *    probes to the target set and while it stays under the per-source
+ *    threshold (`scanHorizontalHosts` / `scanVerticalPorts`): a source over
+ *    it is the per-source detector's finding.
+ * 4. Campaigns are the joined sources of one target set that share an IPv4
+ *    /`scanDistPrefixV4` (24) or IPv6 /`scanDistPrefixV6` (64) prefix, or
+ *    whose first probes fall within `scanDistCorrelationSec` (10 s) of one
+ *    another (tightly correlated in time).
+ * 5. A campaign with ≥ `scanDistSources` (4) sources and ≥ `scanDistTargets`
+ *    (25) distinct targets between them opens an incident, reported one
+ *    window later or at the end of input naming every source, and again
+ *    each window in which more sources joined.
+ * 6. Severity and confidence from targets / threshold (score/severity.ts).
+ * State is bounded: at most `scanMaxKeys` target sets (the least recently
+ * active tenth without an incident is evicted past it), sources per set and
+ * targets per source capped by `scanMaxTargetsPerKey`; sets idle for a
+ * window are dropped.
+ */
+import type { Settings } from '../config/settings.js';
+import { createFinding } from '../score/finding-id.js';
+import { confidenceFromRatio, severityFromRatio } from '../score/severity.js';
+import type { Finding, FlowRecord, Proto, RecordBatch } from '../types.js';
+import type { Detector } from './detector.js';
+import { isFailedAttempt, probeTypeOf } from './failed-attempt.js';
+import { isMulticastOrBroadcast } from './ip-class.js';
+import { addressBytes } from './policy-rules.js';
+import { fmtDuration } from './scan-detector.js';
+
+export type DistributedScanSettings = Pick<
+  Settings,
+  | 'scanDistSources'
+  | 'scanDistTargets'
+  | 'scanDistWindowSec'
+  | 'scanDistPrefixV4'
+  | 'scanDistPrefixV6'
+  | 'scanDistCorrelationSec'
+  | 'scanDistMinProbesPerSource'
+  | 'scanHorizontalHosts'
+  | 'scanVerticalPorts'
+  | 'scanProbeMaxPkts'
+  | 'scanMaxTargetsPerKey'
+  | 'scanMaxKeys'
+  | 'idBucketSec'
+>;
+
+interface SourceState {
+  /** target → last probe ts. */
+  targets: Map<string, number>;
+  probes: number;
+  firstTs: number;
+  lastTs: number;
+}
+
+interface TargetSet {
+  vertical: boolean;
+  /** Vertical: the host. */
+  dst: string | null;
+  /** Horizontal: the port and proto. */
+  port: number | null;
+  proto: Proto | null;
+  sources: Map<string, SourceState>;
+  /** Sources that reached the per-source threshold: the per-source detector's, never a campaign's. */
+  overSources: Set<string>;
+  lastTs: number;
+  probeTypes: Record<string, number>;
+  /** New (source, target) pairs so far, and the count at which campaigns are next looked for (geometric, so busy sets stay linear). */
+  additions: number;
+  nextEvaluation: number;
+  incident: { firstTs: number; dueTs: number; sources: string[]; targets: number; grouping: string; lastEmittedSources: number } | null;
+}
+
+export function createDistributedScanDetector(settings: DistributedScanSettings): Detector {
+  const sets = new Map<string, TargetSet>();
+  let watermark = Number.NEGATIVE_INFINITY;
+  let lastSweep = Number.NEGATIVE_INFINITY;
+  const windowSec = settings.scanDistWindowSec;
+
+  function getSet(id: string, vertical: boolean, dst: string | null, port: number | null, proto: Proto | null): TargetSet {
+    let s = sets.get(id);
+    if (s === undefined) {
+      if (sets.size >= settings.scanMaxKeys) evictSets();
+      s = { vertical, dst, port, proto, sources: new Map(), overSources: new Set(), lastTs: 0, probeTypes: {}, additions: 0, nextEvaluation: 1, incident: null };
+      sets.set(id, s);
+    }
+    return s;
+  }
+
+  function note(set: TargetSet, src: string, target: string, ts: number, probe: string): void {
+    if (ts > set.lastTs) set.lastTs = ts;
+    set.probeTypes[probe] = (set.probeTypes[probe] ?? 0) + 1;
+    let st = set.sources.get(src);
+    if (st === undefined) {
+      if (set.sources.size >= settings.scanMaxTargetsPerKey) return;
+      st = { targets: new Map(), probes: 0, firstTs: ts, lastTs: ts };
+      set.sources.set(src, st);
+    }
+    st.probes++;
+    if (ts > st.lastTs) st.lastTs = ts;
+    if (ts < st.firstTs) st.firstTs = ts;
+    const had = st.targets.has(target);
+    if (had) st.targets.delete(target);
+    else if (st.targets.size >= settings.scanMaxTargetsPerKey) return;
+    st.targets.set(target, ts);
+    if (had) return;
+    if (st.targets.size >= (set.vertical ? settings.scanVerticalPorts : settings.scanHorizontalHosts)) set.overSources.add(src);
+    set.additions++;
+    if (set.additions >= set.nextEvaluation) {
+      set.nextEvaluation = Math.ceil(set.additions * 1.25) + 1;
+      evaluate(set, ts);
+    }
+  }
+
+  /** Prunes sources idle for a window; returns the sources that may join a campaign. */
+  function members(set: TargetSet, now: number): [string, SourceState][] {
+    const perSource = set.vertical ? settings.scanVerticalPorts : settings.scanHorizontalHosts;
+    const out: [string, SourceState][] = [];
+    for (const [src, st] of set.sources) {
+      if (now - st.lastTs > windowSec) {
+        set.sources.delete(src);
+        continue;
+      }
+      if (st.probes >= settings.scanDistMinProbesPerSource && st.targets.size < perSource && !set.overSources.has(src)) out.push([src, st]);
+    }
+    return out;
+  }
+
+  function evaluate(set: TargetSet, now: number): void {
+    if (set.sources.size < settings.scanDistSources) return;
+    const joined = members(set, now);
+    if (joined.length < settings.scanDistSources) return;
+    const groups: { how: string; list: [string, SourceState][] }[] = [];
+    // By prefix.
+    const byPrefix = new Map<string, [string, SourceState][]>();
+    for (const m of joined) {
+      const p = prefixOf(m[0], settings.scanDistPrefixV4, settings.scanDistPrefixV6);
+      const g = byPrefix.get(p);
+      if (g) g.push(m);
+      else byPrefix.set(p, [m]);
+    }
+    for (const [p, list] of byPrefix) if (list.length >= settings.scanDistSources) groups.push({ how: `sources in ${p}`, list });
+    // By time: the largest run of first probes within the correlation interval.
+    const sorted = [...joined].sort((a, b) => a[1].firstTs - b[1].firstTs);
+    let best: [string, SourceState][] = [];
+    for (let i = 0, j = 0; j < sorted.length; j++) {
+      while (sorted[j]![1].firstTs - sorted[i]![1].firstTs > settings.scanDistCorrelationSec) i++;
+      if (j - i + 1 > best.length) best = sorted.slice(i, j + 1);
+    }
+    if (best.length >= settings.scanDistSources) groups.push({ how: `sources starting within ${settings.scanDistCorrelationSec} s of one another`, list: best });
+    let chosen: { how: string; list: [string, SourceState][]; targets: number } | null = null;
+    for (const g of groups) {
+      const union = new Set<string>();
+      for (const [, st] of g.list) for (const t of st.targets.keys()) union.add(t);
+      if (union.size >= settings.scanDistTargets && (chosen === null || g.list.length > chosen.list.length)) chosen = { ...g, targets: union.size };
+    }
+    if (chosen === null) return;
+    const sources = chosen.list.map(([src]) => src).sort();
+    const firstTs = Math.min(...chosen.list.map(([, st]) => st.firstTs));
+    if (set.incident === null) {
+      set.incident = { firstTs, dueTs: now + windowSec, sources, targets: chosen.targets, grouping: chosen.how, lastEmittedSources: 0 };
+    } else if (sources.length >= set.incident.sources.length) {
+      const merged = new Set([...set.incident.sources, ...sources]);
+      set.incident.sources = [...merged].sort();
+      set.incident.targets = Math.max(set.incident.targets, chosen.targets);
+      set.incident.firstTs = Math.min(set.incident.firstTs, firstTs);
+      set.incident.grouping = chosen.how;
+    }
+  }
+
+  function emit(set: TargetSet, out: Finding[]): void {
+    const inc = set.incident;
+    if (inc === null) return;
+    // A source that went on past the per-source threshold after it joined is not part of the campaign.
+    inc.sources = inc.sources.filter((src) => !set.overSources.has(src));
+    if (inc.sources.length < settings.scanDistSources || inc.sources.length <= inc.lastEmittedSources) return;
+    const union = new Set<string>();
+    for (const src of inc.sources) for (const t of set.sources.get(src)?.targets.keys() ?? []) union.add(t);
+    if (union.size > 0) inc.targets = union.size;
+    if (inc.targets < settings.scanDistTargets) return;
+    inc.lastEmittedSources = inc.sources.length;
+    const ratio = inc.targets / settings.scanDistTargets;
+    const what = set.vertical ? `${inc.targets} ports of ${set.dst}` : `${inc.targets} hosts on ${set.port}/${set.proto}`;
+    const shown = inc.sources.length <= 8 ? inc.sources.join(', ') : `${inc.sources.slice(0, 8).join(', ')} and ${inc.sources.length - 8} more`;
+    out.push(
+      createFinding(
+        {
+          ts: inc.firstTs,
+          end: set.lastTs,
+          kind: 'scan.distributed',
+          severity: severityFromRatio(ratio),
+          confidence: confidenceFromRatio(Math.min(ratio, inc.sources.length / settings.scanDistSources)),
+          src: null,
+          dst: set.dst,
+          port: set.port,
+          proto: set.proto,
+          summary: `${inc.sources.length} sources together probed ${what} without a successful connection in ${fmtDuration(Math.max(0, set.lastTs - inc.firstTs))}, each under the per-source threshold (${inc.grouping}): ${shown}`,
+          evidence: {
+            count: inc.targets,
+            threshold: settings.scanDistTargets,
+            sources: inc.sources,
+            sourceCount: inc.sources.length,
+            grouping: inc.grouping,
+            windowSec,
+            probeTypes: { ...set.probeTypes },
+          },
+        },
+        settings.idBucketSec,
+      ),
+    );
+  }
+
+  function advance(out: Finding[]): void {
+    for (const set of sets.values()) {
+      const inc = set.incident;
+      if (inc !== null && watermark >= inc.dueTs) {
+        evaluate(set, watermark);
+        emit(set, out);
+        inc.dueTs = watermark + windowSec;
+      }
+    }
+    if (watermark - lastSweep < windowSec) return;
+    lastSweep = watermark;
+    for (const [id, set] of sets) {
+      if (watermark - set.lastTs <= windowSec) continue;
+      evaluate(set, set.lastTs);
+      emit(set, out);
+      sets.delete(id);
+    }
+  }
+
+  function evictSets(): void {
+    const idle = [...sets.entries()].filter(([, s]) => s.incident === null).sort((a, b) => a[1].lastTs - b[1].lastTs);
+    const n = Math.max(1, Math.ceil(settings.scanMaxKeys / 10));
+    for (let i = 0; i < n && i < idle.length; i++) sets.delete(idle[i]![0]);
+  }
+
+  function pushFlow(f: FlowRecord): void {
+    if (f.proto !== 'tcp' && f.proto !== 'udp') return;
+    if (!isFailedAttempt(f, settings.scanProbeMaxPkts) || isMulticastOrBroadcast(f.respH)) return;
+    const probe = probeTypeOf(f);
+    note(getSet(`h|${f.proto}|${f.respP}`, false, null, f.respP, f.proto), f.origH, f.respH, f.ts, probe);
+    note(getSet(`v|${f.respH}`, true, f.respH, null, null), f.origH, `${f.respP}/${f.proto}`, f.ts, probe);
+  }
+
+  return {
+    name: 'scan.distributed',
+    push(batch: RecordBatch): Finding[] {
+      const out: Finding[] = [];
+      for (const f of batch.flows) {
+        if (f.ts > watermark) watermark = f.ts;
+        pushFlow(f);
+      }
+      advance(out);
+      return out;
+    },
+    flush(): Finding[] {
+      const out: Finding[] = [];
+      for (const set of sets.values()) {
+        evaluate(set, set.lastTs);
+        emit(set, out);
+      }
+      sets.clear();
+      watermark = Number.NEGATIVE_INFINITY;
+      lastSweep = Number.NEGATIVE_INFINITY;
+      return out;
+    },
+  };
+}
+
+/** "10.77.0.0/24"-style prefix of an address (the address itself when it cannot be parsed). */
+function prefixOf(ip: string, v4Bits: number, v6Bits: number): string {
+  const b = addressBytes(ip);
+  if (b === null) return ip;
+  const bits = b.length === 4 ? v4Bits : v6Bits;
+  const masked = b.map((x, i) => {
+    const keep = Math.max(0, Math.min(8, bits - i * 8));
+    return keep === 0 ? 0 : x & ((0xff << (8 - keep)) & 0xff);
+  });
+  if (b.length === 4) return `${masked.join('.')}/${bits}`;
+  const words: string[] = [];
+  for (let i = 0; i < 16; i += 2) words.push(((masked[i]! << 8) | masked[i + 1]!).toString(16));
+  return `${words.join(':')}/${bits}`;
+}

@@ -1,0 +1,48 @@
+import { DEFAULT_SETTINGS } from '../../src/config/settings.js';
+import { createDistributedScanDetector } from '../../src/detect/distributed-scan-detector.js';
+import type { Finding, FlowRecord } from '../../src/types.js';
+import { batch, flow } from './make-records.js';
+
+const T0 = 1_700_000_000;
+
+function run(flows: FlowRecord[]): Finding[] {
+  const d = createDistributedScanDetector(DEFAULT_SETTINGS);
+  return [...d.push(batch({ flows: [...flows].sort((a, b) => a.ts - b.ts) })), ...d.flush()];
+}
+
+/** `sources` each send a SYN to `perSource` hosts of 198.51.100.0/24 on port 23 (no answer), starting at `startOf(i)`. */
+function sweep(sources: string[], perSource: number, startOf: (i: number) => number): FlowRecord[] {
+  return sources.flatMap((src, i) =>
+    Array.from({ length: perSource }, (_, j) => flow({ ts: startOf(i) + j * 0.5, origH: src, respH: `198.51.100.${i * perSource + j + 1}`, respP: 23 })),
+  );
+}
+
+describe('scan.distributed', () => {
+  it('finds five sources of one /24, 8 hosts each, sweeping port 23 together, and names every source', () => {
+    const sources = ['203.0.113.61', '203.0.113.62', '203.0.113.63', '203.0.113.64', '203.0.113.65'];
+    const found = run(sweep(sources, 8, (i) => T0 + i * 60));
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatchObject({ kind: 'scan.distributed', src: null, dst: null, port: 23, proto: 'tcp' });
+    expect(found[0]!.evidence).toMatchObject({ sources, count: 40, sourceCount: 5 });
+    expect(found[0]!.summary).toContain('203.0.113.0/24');
+  });
+
+  it('finds sources in different prefixes when they start within seconds of one another; not when minutes apart', () => {
+    const sources = ['192.0.2.9', '198.51.200.7', '203.0.113.5', '100.64.3.3', '45.33.1.1'];
+    expect(run(sweep(sources, 8, (i) => T0 + i * 2)).map((f) => f.kind)).toEqual(['scan.distributed']);
+    expect(run(sweep(sources, 8, (i) => T0 + i * 40))).toEqual([]);
+  });
+
+  it('stays silent for three sources, for targets too few together, and leaves a source over the per-source threshold to scan.horizontal', () => {
+    expect(run(sweep(['203.0.113.61', '203.0.113.62', '203.0.113.63'], 10, (i) => T0 + i))).toEqual([]);
+    expect(run(sweep(['203.0.113.61', '203.0.113.62', '203.0.113.63', '203.0.113.64'], 5, (i) => T0 + i))).toEqual([]);
+    const big = sweep(['203.0.113.61'], 30, () => T0);
+    const small = sweep(['203.0.113.62', '203.0.113.63', '203.0.113.64'], 8, (i) => T0 + i).map((f) => ({ ...f, respH: f.respH.replace('198.51.100', '198.51.101') }));
+    expect(run([...big, ...small])).toEqual([]);
+  });
+
+  it('many clients failing to reach one dead server is not a scan', () => {
+    const flows = Array.from({ length: 60 }, (_, i) => flow({ ts: T0 + i, origH: `10.0.0.${i + 1}`, respH: '10.0.1.5', respP: 443 }));
+    expect(run(flows)).toEqual([]);
+  });
+});
