@@ -9,8 +9,9 @@
  *    counted (up to `maxRateKeys` pairs, then pairs without a series are
  *    forgotten); a pair gets a series once it has received
  *    `rateSeriesMinPkts` packets, at most `maxRateSeries` at once — when
- *    full, the less busy half is dropped and the admission bar rises to
- *    their median total.
+ *    full, the half with the lower busiest second is dropped and the bar
+ *    for a new series rises to their median (a flood's busiest second is
+ *    high even when its total is small, so it keeps its chart).
  * 2. Failed or unanswered attempts per source (the scan detector's
  *    definition, src/detect/failed-attempt.ts), for the scan charts: at most
  *    `maxScanSources` sources (the half with fewest attempts is dropped when
@@ -90,6 +91,10 @@ interface RateKey {
   series: (AxisSeries & { sinceSec: number }) | null;
   curSec: number;
   curPkts: number;
+  /** Busiest second seen so far (estimated for flows: a flow's packets over its duration, added to its first second). */
+  peakPps: number;
+  estSec: number;
+  estPkts: number;
 }
 
 interface DomainAgg {
@@ -151,7 +156,8 @@ export function createReportAggregator(options: ReportAggregatorOptions = {}): R
   const withSeries = new Set<RateKey>();
   let rateSeriesCount = 0;
   let hasTicks = false;
-  let rateAdmitPkts = lim.rateSeriesMinPkts;
+  /** Busiest second a pair needs for a series; rises to the median of the kept series' peaks when they are full. */
+  let rateAdmitPps = 0;
   let pairsForgotten = 0;
   let seriesDropped = 0;
 
@@ -159,7 +165,7 @@ export function createReportAggregator(options: ReportAggregatorOptions = {}): R
     let k = rateKeys.get(dst, port, proto);
     if (k === undefined) {
       if (rateKeys.size >= lim.maxRateKeys) forgetRateKeys();
-      k = { dst, port, proto, total: 0, hasTicks: false, clientEnd: false, series: null, curSec: Number.NaN, curPkts: 0 };
+      k = { dst, port, proto, total: 0, hasTicks: false, clientEnd: false, series: null, curSec: Number.NaN, curPkts: 0, peakPps: 0, estSec: Number.NaN, estPkts: 0 };
       rateKeys.set(dst, port, proto, k);
     }
     return k;
@@ -170,13 +176,23 @@ export function createReportAggregator(options: ReportAggregatorOptions = {}): R
   }
 
 
+  function notePeak(k: RateKey, sec: number, pkts: number): void {
+    if (sec !== k.estSec) {
+      k.estSec = sec;
+      k.estPkts = 0;
+    }
+    k.estPkts += pkts;
+    if (k.estPkts > k.peakPps) k.peakPps = k.estPkts;
+  }
+
   function admit(k: RateKey, tsSec: number): void {
-    if (k.series !== null || k.total < rateAdmitPkts) return;
+    if (k.series !== null || k.total < lim.rateSeriesMinPkts || k.peakPps <= rateAdmitPps) return;
     if (rateSeriesCount >= lim.maxRateSeries) {
-      const totals = [...withSeries].map((x) => x.total).sort((a, b) => a - b);
-      const median = totals[totals.length >> 1] ?? 0;
+      // Keep the burstiest half: a flood has a high busiest second even when its total is small.
+      const peaks = [...withSeries].map((x) => x.peakPps).sort((a, b) => a - b);
+      const median = peaks[peaks.length >> 1] ?? 0;
       for (const x of withSeries) {
-        if (x.total <= median && x.series !== null) {
+        if (x.peakPps <= median && x.series !== null) {
           axis.unregister(x.series);
           x.series = null;
           withSeries.delete(x);
@@ -184,8 +200,8 @@ export function createReportAggregator(options: ReportAggregatorOptions = {}): R
           seriesDropped++;
         }
       }
-      rateAdmitPkts = Math.max(rateAdmitPkts, median + 1);
-      if (k.total < rateAdmitPkts) return;
+      rateAdmitPps = Math.max(rateAdmitPps, median);
+      if (k.peakPps <= rateAdmitPps) return;
     }
     const n = lim.timeBuckets;
     k.series = { sums: [new Float64Array(n)], maxes: [new Float64Array(n)], sinceSec: tsSec };
@@ -205,6 +221,7 @@ export function createReportAggregator(options: ReportAggregatorOptions = {}): R
     const k = rateKey(dst, port, proto);
     k.hasTicks = true;
     k.total += pkts;
+    notePeak(k, sec, pkts);
     admit(k, sec);
     if (k.series === null) return;
     if (sec !== k.curSec) {
@@ -221,6 +238,7 @@ export function createReportAggregator(options: ReportAggregatorOptions = {}): R
     const k = rateKey(dst, port, proto);
     if (k.hasTicks) return;
     k.total += pkts;
+    notePeak(k, Math.floor(tsSec), durSec > 1 ? pkts / durSec : pkts);
     admit(k, tsSec);
     if (k.series === null) return;
     const first = axis.indexOf(tsSec);
@@ -479,8 +497,11 @@ export function createReportAggregator(options: ReportAggregatorOptions = {}): R
         const basis = k.hasTicks ? 'packets' : 'flows';
         const src = basis === 'packets' ? k.series.maxes[0]! : k.series.sums[0]!;
         const scale = basis === 'packets' ? 1 : 1 / axis.bucketSec;
-        const pps = Array.from(src, (v) => round2(v * scale));
-        series.push({ dst: k.dst, port: k.port, proto: k.proto, basis, clientEnd: k.clientEnd, totalPkts: Math.round(k.total), pps, peakPps: Math.max(0, ...pps), sinceSec: k.series.sinceSec });
+        // Buckets before the series began are unknown (NaN), not zero.
+        const firstBucket = axis.peekIndex(k.series.sinceSec);
+        const pps = Array.from(src, (v, i) => (i < firstBucket ? Number.NaN : round2(v * scale)));
+        const peak = pps.reduce((m, v) => (v > m ? v : m), 0);
+        series.push({ dst: k.dst, port: k.port, proto: k.proto, basis, clientEnd: k.clientEnd, totalPkts: Math.round(k.total), pps, peakPps: peak, sinceSec: k.series.sinceSec });
       }
       series.sort((a, b) => b.peakPps - a.peakPps || b.totalPkts - a.totalPkts);
       const doms: DomainStats[] = [...domains.values()].map((d) => ({

@@ -112,6 +112,11 @@ describeBrowser('HTML report in headless Chromium', () => {
     expect(await page.locator('#exposure-table tr.exposed[data-host="10.77.0.30"][data-port="22"]').count()).toBe(1);
     // Model: this report ran without one and says why.
     expect(await page.locator('#model-none').textContent()).toBe('no model used: --no-model');
+    // Printed: no filters or buttons, the charts stay.
+    await page.emulateMedia({ media: 'print' });
+    expect(await page.locator('.filters').isVisible()).toBe(false);
+    expect(await page.locator('nav').isVisible()).toBe(false);
+    expect(await flood.locator('svg').isVisible()).toBe(true);
     expect(errors).toEqual([]);
     expect(requests).toEqual([]);
   });
