@@ -320,40 +320,47 @@ function renderScans(agg: ReportAggregate, findings: Finding[]): string {
     seen.add(id);
     if (shown >= RENDER_CAPS.scanCharts) continue;
     shown++;
-    const s = f.src ? bySrc.get(f.src) : undefined;
+    // The scanning sources: the finding's source, or every source a distributed scan names.
+    const srcNames = f.src !== null ? [f.src] : Array.isArray(f.evidence.sources) ? (f.evidence.sources as unknown[]).filter((x): x is string => typeof x === 'string') : [];
+    const sources = srcNames.map((n) => bySrc.get(n)).filter((x): x is ScanAttempts => x !== undefined);
     const vertical = f.dst !== null;
+    // Attempts within the scan's window (the detector's window before the finding's end).
+    const windowSec = typeof f.evidence.windowSec === 'number' ? f.evidence.windowSec : 300;
+    const from = Math.min(f.ts, f.end - windowSec);
+    const to = f.end + 1;
     const pts: { t: number; y: number; label: string }[] = [];
     let yLabels: { v: number; label: string }[] = [];
     let yMax = 1;
     let distinct = 0;
-    if (s) {
-      if (vertical) {
-        for (let i = 0; i < s.ts.length; i++) if (s.dst[i] === f.dst) pts.push({ t: s.ts[i]!, y: s.port[i]!, label: `${s.dst[i]}:${s.port[i]}/${s.proto[i]}` });
-        distinct = new Set(pts.map((p) => p.y)).size;
-        yMax = niceCeil(Math.max(1, ...pts.map((p) => p.y)));
-        yLabels = valueTicks(yMax).map((t) => ({ v: t.v, label: String(Math.round(t.v)) }));
-      } else {
-        const hosts: string[] = [];
-        for (let i = 0; i < s.ts.length; i++) if (f.port === null || s.port[i] === f.port) hosts.push(s.dst[i]!);
-        const order = [...new Set(hosts)].sort((a, b) => ipSortKey(a).localeCompare(ipSortKey(b)));
-        const rank = new Map(order.map((h, i) => [h, i]));
-        for (let i = 0; i < s.ts.length; i++) if (f.port === null || s.port[i] === f.port) pts.push({ t: s.ts[i]!, y: rank.get(s.dst[i]!)!, label: `${s.dst[i]}:${s.port[i]}/${s.proto[i]}` });
-        distinct = order.length;
-        yMax = Math.max(1, order.length - 1);
-        yLabels = order.length ? [{ v: 0, label: order[0]! }, { v: yMax, label: order[order.length - 1]! }] : [];
-      }
+    const inScan = (a: ScanAttempts, i: number) => a.ts[i]! >= from && a.ts[i]! <= to && (vertical ? a.dst[i] === f.dst : f.port === null || a.port[i] === f.port);
+    if (vertical) {
+      for (const a of sources) for (let i = 0; i < a.ts.length; i++) if (inScan(a, i)) pts.push({ t: a.ts[i]!, y: a.port[i]!, label: `${a.src} → ${a.dst[i]}:${a.port[i]}/${a.proto[i]}` });
+      distinct = new Set(pts.map((p) => p.y)).size;
+      yMax = niceCeil(Math.max(1, ...pts.map((p) => p.y)));
+      yLabels = valueTicks(yMax).map((t) => ({ v: t.v, label: String(Math.round(t.v)) }));
+    } else {
+      const hosts: string[] = [];
+      for (const a of sources) for (let i = 0; i < a.ts.length; i++) if (inScan(a, i)) hosts.push(a.dst[i]!);
+      const order = [...new Set(hosts)].sort((a, b) => ipSortKey(a).localeCompare(ipSortKey(b)));
+      const rank = new Map(order.map((h, i) => [h, i]));
+      for (const a of sources) for (let i = 0; i < a.ts.length; i++) if (inScan(a, i)) pts.push({ t: a.ts[i]!, y: rank.get(a.dst[i]!)!, label: `${a.src} → ${a.dst[i]}:${a.port[i]}/${a.proto[i]}` });
+      distinct = order.length;
+      yMax = Math.max(1, order.length - 1);
+      yLabels = order.length ? [{ v: 0, label: order[0]! }, { v: yMax, label: order[order.length - 1]! }] : [];
     }
+    const s = sources[0];
     const t0 = pts.length ? Math.min(...pts.map((p) => p.t)) : f.ts;
     const t1 = pts.length ? Math.max(...pts.map((p) => p.t)) : f.end;
     const pad = Math.max(0.5, (t1 - t0) * 0.03);
     const fr = createFrame(1000, 170, t0 - pad, t1 + pad, 0, yMax, vertical ? 48 : 92);
-    let svg = svgOpen(fr, `${f.kind} from ${f.src ?? '*'}: ${vertical ? 'ports' : 'hosts'} over time`);
+    const who = f.src ?? (srcNames.length ? `${srcNames.length} sources` : '*');
+    let svg = svgOpen(fr, `${f.kind} from ${who}: ${vertical ? 'ports' : 'hosts'} over time`);
     svg += drawAxes(fr, yLabels);
     for (const p of pts) svg += `<circle class="pt" cx="${xOf(fr, p.t).toFixed(1)}" cy="${yOf(fr, p.y).toFixed(1)}" r="2"><title>${e(`${formatUtc(p.t)} ${p.label}`)}</title></circle>`;
     svg += '</svg>';
     const what = vertical ? `ports of ${f.dst}` : `hosts on ${f.port ?? '*'}/${f.proto ?? '*'}`;
     const sampling = s && s.stride > 1 ? ` (every ${s.stride}th of ${formatNumber(s.attempts)} attempts kept)` : '';
-    out += `<div class="chart-box scan-chart" data-kind="${e(f.kind)}" data-src="${e(f.src ?? '')}" data-points="${pts.length}"><div class="cap"><span class="mono">${e(f.kind)}</span> from <b>${e(f.src ?? '*')}</b>: ${e(what)} — ${distinct} distinct ${vertical ? 'ports' : 'hosts'} in ${pts.length} failed attempts shown${e(sampling)} · ${sevBadge(f.severity)} <span class="note">${e(f.summary)}</span></div>${pts.length ? svg : '<p class="note">No failed attempts recorded for this source (the report keeps the busiest sources).</p>'}</div>`;
+    out += `<div class="chart-box scan-chart" data-kind="${e(f.kind)}" data-src="${e(f.src ?? '')}" data-points="${pts.length}"><div class="cap"><span class="mono">${e(f.kind)}</span> from <b>${e(who)}</b>: ${e(what)} — ${distinct} distinct ${vertical ? 'ports' : 'hosts'} in ${pts.length} failed attempts shown${e(sampling)} · ${sevBadge(f.severity)} <span class="note">${e(f.summary)}</span></div>${pts.length ? svg : '<p class="note">No failed attempts recorded for this source (the report keeps the busiest sources).</p>'}</div>`;
   }
   return `<section id="scans"><h2>Scans</h2>
 <p class="note">Each dot is a failed or unanswered connection attempt of the scanning source: the port it tried (vertical scans) or the host it tried (horizontal scans) against time.</p>

@@ -500,7 +500,7 @@ export function createReportAggregator(options: ReportAggregatorOptions = {}): R
         // Buckets before the series began are unknown (NaN), not zero.
         const firstBucket = axis.peekIndex(k.series.sinceSec);
         const pps = Array.from(src, (v, i) => (i < firstBucket ? Number.NaN : round2(v * scale)));
-        const peak = pps.reduce((m, v) => (v > m ? v : m), 0);
+        const peak = pps.reduce((m, v) => (Number.isFinite(v) ? Math.max(m, v) : m), 0);
         series.push({ dst: k.dst, port: k.port, proto: k.proto, basis, clientEnd: k.clientEnd, totalPkts: Math.round(k.total), pps, peakPps: peak, sinceSec: k.series.sinceSec });
       }
       series.sort((a, b) => b.peakPps - a.peakPps || b.totalPkts - a.totalPkts);

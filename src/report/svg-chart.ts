@@ -19,9 +19,10 @@ export function formatUtc(tsSec: number): string {
 }
 
 function formatTick(tsSec: number, spanSec: number): string {
-  const iso = new Date(Math.floor(tsSec * 1000)).toISOString();
+  const iso = new Date(Math.round(tsSec * 1000)).toISOString();
   if (spanSec > 2 * 86400) return `${iso.slice(5, 10)} ${iso.slice(11, 16)}`;
   if (spanSec > 600) return iso.slice(11, 16);
+  if (spanSec < 20) return iso.slice(11, 21);
   return iso.slice(11, 19);
 }
 
