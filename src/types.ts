@@ -80,6 +80,23 @@ export interface DnsRecord {
   ttls: number[];
   /** Bytes of the DNS response message when known (captures); null from logs. */
   responseBytes: number | null;
+  /** The other dns.log columns, when the input had them (Zeek logs); kept for `flows --dns`. */
+  zeek?: DnsLogColumns;
+}
+
+/** dns.log columns flowhound reads and writes back but does not use; null when unset. */
+export interface DnsLogColumns {
+  rtt: number | null;
+  qclass: number | null;
+  qclassName: string | null;
+  AA: boolean | null;
+  TC: boolean | null;
+  RD: boolean | null;
+  RA: boolean | null;
+  Z: number | null;
+  rejected: boolean | null;
+  /** True when the query column was unset (`-`), not an empty name. */
+  queryUnset: boolean;
 }
 
 /**

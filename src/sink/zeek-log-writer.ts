@@ -8,12 +8,13 @@
  * conn.log columns are the classic Zeek set up to `tunnel_parents`;
  * `local_orig`/`local_resp` follow Zeek's default `Site::local_nets` (the
  * private address space: RFC 1918, CGNAT, loopback, link-local, IPv6 ULA,
- * 224.0.0.0/24 and 239.0.0.0/8). The dns.log has the columns flowhound's
- * DnsRecord carries (no rtt, qclass or flag columns).
+ * 224.0.0.0/24 and 239.0.0.0/8). The dns.log has Zeek's columns up to
+ * `rejected`; rtt, qclass and the flags come from DnsRecord.zeek (read from a
+ * Zeek dns.log), else they are unset.
  *
- * Strings are escaped as Zeek's ASCII writer does: bytes outside printable
- * ASCII as \xNN, the separator as \x09, a lone "," inside a set element as \x2c;
- * empty strings and empty sets print as (empty), unset values as -.
+ * Strings are escaped as Zeek's ASCII writer does (escapeZeek): UTF-8 as is,
+ * control bytes as \xNN (the separator as \x09), a "," inside a set element
+ * as \x2c; empty strings and empty sets print as (empty), unset values as -.
  */
 import type { DnsRecord, FlowRecord } from '../types.js';
 import type { TextOutput } from './sink.js';
@@ -79,8 +80,15 @@ const CONN_TYPES = [
   'set[string]',
 ];
 
-const DNS_FIELDS = ['ts', 'uid', 'id.orig_h', 'id.orig_p', 'id.resp_h', 'id.resp_p', 'proto', 'trans_id', 'query', 'qtype', 'qtype_name', 'rcode', 'rcode_name', 'answers', 'TTLs'];
-const DNS_TYPES = ['time', 'string', 'addr', 'port', 'addr', 'port', 'enum', 'count', 'string', 'count', 'string', 'count', 'string', 'vector[string]', 'vector[interval]'];
+/** Zeek's dns.log columns, in Zeek's order (base/protocols/dns/main.zeek), up to `rejected`. */
+const DNS_FIELDS = [
+  'ts', 'uid', 'id.orig_h', 'id.orig_p', 'id.resp_h', 'id.resp_p', 'proto', 'trans_id', 'rtt', 'query', 'qclass', 'qclass_name', 'qtype', 'qtype_name',
+  'rcode', 'rcode_name', 'AA', 'TC', 'RD', 'RA', 'Z', 'answers', 'TTLs', 'rejected',
+];
+const DNS_TYPES = [
+  'time', 'string', 'addr', 'port', 'addr', 'port', 'enum', 'count', 'interval', 'string', 'count', 'string', 'count', 'string',
+  'count', 'string', 'bool', 'bool', 'bool', 'bool', 'count', 'vector[string]', 'vector[interval]', 'bool',
+];
 
 export function createZeekConnLogWriter(out: TextOutput, options: ZeekLogWriterOptions): ZeekLogWriter<FlowRecord> {
   return createWriter(out, options, 'conn', CONN_FIELDS, CONN_TYPES, formatConnTsv, formatConnJson);
@@ -197,7 +205,12 @@ function formatConnJson(f: FlowRecord): string {
   return JSON.stringify(o);
 }
 
+function tsvBool(b: boolean | null | undefined): string {
+  return b === null || b === undefined ? '-' : b ? 'T' : 'F';
+}
+
 function formatDnsTsv(d: DnsRecord): string {
+  const z = d.zeek;
   return [
     d.ts.toFixed(6),
     escapeZeek(d.uid),
@@ -207,17 +220,27 @@ function formatDnsTsv(d: DnsRecord): string {
     d.serverP,
     d.proto,
     d.transId ?? '-',
-    escapeZeek(d.query),
+    z?.rtt == null ? '-' : z.rtt.toFixed(6),
+    z?.queryUnset ? '-' : escapeZeek(d.query),
+    z?.qclass ?? '-',
+    z?.qclassName == null ? '-' : escapeZeek(z.qclassName),
     d.qtype ?? '-',
     d.qtypeName === null ? '-' : escapeZeek(d.qtypeName),
     d.rcode ?? '-',
     d.rcodeName === null ? '-' : escapeZeek(d.rcodeName),
+    tsvBool(z?.AA),
+    tsvBool(z?.TC),
+    tsvBool(z?.RD),
+    tsvBool(z?.RA),
+    z?.Z ?? '-',
     d.answers.length === 0 ? '-' : d.answers.map((a) => escapeZeek(a, true)).join(','),
     d.ttls.length === 0 ? '-' : d.ttls.map((t) => t.toFixed(6)).join(','),
+    tsvBool(z?.rejected),
   ].join('\t');
 }
 
 function formatDnsJson(d: DnsRecord): string {
+  const z = d.zeek;
   const o: Record<string, unknown> = {
     ts: d.ts,
     uid: d.uid,
@@ -228,17 +251,36 @@ function formatDnsJson(d: DnsRecord): string {
     proto: d.proto,
   };
   if (d.transId !== null) o.trans_id = d.transId;
-  o.query = d.query;
+  if (z?.rtt != null) o.rtt = z.rtt;
+  if (!z?.queryUnset) o.query = d.query;
+  if (z?.qclass != null) o.qclass = z.qclass;
+  if (z?.qclassName != null) o.qclass_name = z.qclassName;
   if (d.qtype !== null) o.qtype = d.qtype;
   if (d.qtypeName !== null) o.qtype_name = d.qtypeName;
   if (d.rcode !== null) o.rcode = d.rcode;
   if (d.rcodeName !== null) o.rcode_name = d.rcodeName;
+  if (z) {
+    for (const k of ['AA', 'TC', 'RD', 'RA'] as const) if (z[k] !== null) o[k] = z[k];
+    if (z.Z !== null) o.Z = z.Z;
+  }
   if (d.answers.length > 0) o.answers = d.answers;
   if (d.ttls.length > 0) o.TTLs = d.ttls;
+  if (z?.rejected != null) o.rejected = z.rejected;
   return JSON.stringify(o);
 }
 
-/** Zeek ASCII-writer escaping of one string value (`inSet`: also escape the set separator). */
+/**
+ * Zeek ASCII-writer escaping of one string value (`inSet`: also escape the
+ * set separator), as Zeek's ODesc does with UTF-8 output enabled:
+ * - text is UTF-8 written as is (`é` stays `é`, not `\xe9`);
+ * - control bytes (below 0x20, and 0x7f) become `\xHH` (the tab separator `\x09`);
+ * - flowhound's strings hold Zeek's own escapes already (a DNS name's
+ *   byte 0x1b is the text `\x1b`, read from a capture or a Zeek log), so a
+ *   `\xHH` sequence is written unchanged; any other backslash is `\x5c`,
+ *   as Zeek writes a backslash byte;
+ * - in a set or vector, `,` is `\x2c`; an empty string is `(empty)`, and the
+ *   string `-` (the unset mark) is `\x2d`.
+ */
 export function escapeZeek(s: string, inSet = false): string {
   if (s === '') return '(empty)';
   if (s === '-') return '\\x2d';
@@ -246,17 +288,30 @@ export function escapeZeek(s: string, inSet = false): string {
   let plainFrom = 0;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    const bad = c < 0x20 || c >= 0x7f || c === 0x5c || (inSet && c === 0x2c);
-    if (!bad) continue;
-    out += s.slice(plainFrom, i);
-    out += c === 0x5c ? '\\\\' : c > 0xff ? encodeUtf8Escapes(s[i]!) : `\\x${c.toString(16).padStart(2, '0')}`;
+    let rep: string | null = null;
+    if (c < 0x20 || c === 0x7f) rep = `\\x${c.toString(16).padStart(2, '0')}`;
+    else if (c === 0x5c) rep = isHexEscape(s, i) ? null : '\\x5c';
+    else if (inSet && c === 0x2c) rep = '\\x2c';
+    else if (c >= 0xd800 && c <= 0xdfff) {
+      // A lone surrogate cannot be written as UTF-8: the replacement character's bytes.
+      const pair = c <= 0xdbff && i + 1 < s.length && s.charCodeAt(i + 1) >= 0xdc00 && s.charCodeAt(i + 1) <= 0xdfff;
+      if (pair) i++;
+      else rep = '\\xef\\xbf\\xbd';
+    }
+    if (rep === null) continue;
+    out += s.slice(plainFrom, i) + rep;
     plainFrom = i + 1;
   }
   return plainFrom === 0 ? s : out + s.slice(plainFrom);
 }
 
-function encodeUtf8Escapes(ch: string): string {
-  return [...Buffer.from(ch, 'utf8')].map((b) => `\\x${b.toString(16).padStart(2, '0')}`).join('');
+/** True when `s[i]` is the backslash of a `\xHH` escape. */
+function isHexEscape(s: string, i: number): boolean {
+  return i + 3 < s.length && s.charCodeAt(i + 1) === 0x78 && isHex(s.charCodeAt(i + 2)) && isHex(s.charCodeAt(i + 3));
+}
+
+function isHex(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66) || (c >= 0x41 && c <= 0x46);
 }
 
 /** Zeek's default `Site::local_nets` (`Site::private_address_space`), as far as flowhound checks it. */

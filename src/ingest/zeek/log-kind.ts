@@ -28,7 +28,7 @@ export const CONN_COLUMNS = [
 
 export const DNS_COLUMNS = [
   'ts', 'uid', 'id.orig_h', 'id.orig_p', 'id.resp_h', 'id.resp_p', 'proto', 'trans_id', 'query', 'qtype',
-  'qtype_name', 'rcode', 'rcode_name', 'answers', 'TTLs',
+  'qtype_name', 'rcode', 'rcode_name', 'answers', 'TTLs', 'rtt', 'qclass', 'qclass_name', 'AA', 'TC', 'RD', 'RA', 'Z', 'rejected',
 ] as const;
 
 /** Columns without which a record cannot be made (a header lacking one is refused). */

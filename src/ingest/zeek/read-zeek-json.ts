@@ -18,7 +18,7 @@
  */
 import type { ByteSource } from '../../io/byte-source.js';
 import { createInvalidLineCounter, splitLines } from '../../io/lines.js';
-import { createRecordBatch, type DnsRecord, type FlowRecord, type Proto, type RecordBatch } from '../../types.js';
+import { createRecordBatch, type DnsLogColumns, type DnsRecord, type FlowRecord, type Proto, type RecordBatch } from '../../types.js';
 import type { ReadOptions } from '../read-options.js';
 import { nameDnsQueryType, nameDnsRcode, numberDnsQueryType, numberDnsRcode } from '../dns-constants.js';
 import { classifyZeekLog, type ZeekLogKind } from './log-kind.js';
@@ -137,12 +137,42 @@ function time(get: (k: string) => unknown, field: string): number {
 
 function str(get: (k: string) => unknown, field: string, required: boolean): string | null {
   const v = get(field);
-  if (typeof v === 'string') return v === '-' ? null : v;
+  // Zeek's JSON writer leaves unset fields out: a "-" is the string "-" (a query of "-"), not unset.
+  if (typeof v === 'string') return v;
   if (v === undefined || v === null) {
     if (required) throw new FieldError(`field ${field}: unset`);
     return null;
   }
   return fail(field, 'a string', v);
+}
+
+const DNS_EXTRA_FIELDS = ['rtt', 'qclass', 'qclass_name', 'AA', 'TC', 'RD', 'RA', 'Z', 'rejected'];
+
+/** The dns.log columns kept for writing back (DnsRecord.zeek), or null when the line has none of them. */
+function dnsExtraColumns(get: (k: string) => unknown, queryUnset: boolean): DnsLogColumns | null {
+  if (!DNS_EXTRA_FIELDS.some((f) => get(f) !== undefined)) return null;
+  const rtt = get('rtt');
+  if (rtt !== undefined && rtt !== null && !(typeof rtt === 'number' && Number.isFinite(rtt))) fail('rtt', 'an interval', rtt);
+  return {
+    // Microsecond resolution, as Zeek's TSV writer prints intervals (a JSON log's twin gives the same record).
+    rtt: typeof rtt === 'number' ? Math.round(rtt * 1e6) / 1e6 : null,
+    qclass: count(get, 'qclass'),
+    qclassName: str(get, 'qclass_name', false),
+    AA: bool(get, 'AA'),
+    TC: bool(get, 'TC'),
+    RD: bool(get, 'RD'),
+    RA: bool(get, 'RA'),
+    Z: count(get, 'Z'),
+    rejected: bool(get, 'rejected'),
+    queryUnset,
+  };
+}
+
+function bool(get: (k: string) => unknown, field: string): boolean | null {
+  const v = get(field);
+  if (v === undefined || v === null) return null;
+  if (typeof v === 'boolean') return v;
+  return fail(field, 'true or false', v);
 }
 
 function count(get: (k: string) => unknown, field: string): number | null {
@@ -234,6 +264,8 @@ function mapDns(get: (k: string) => unknown): JsonLineResult {
       ttls: Array.isArray(ttls) ? (ttls as number[]) : [],
       responseBytes: null,
     };
+    const extra = dnsExtraColumns(get, query === null);
+    if (extra !== null) dns.zeek = extra;
     return { kind: 'dns', dns };
   } catch (e) {
     if (e instanceof FieldError) return e.message;

@@ -24,7 +24,7 @@
 import { FlowhoundError } from '../../errors.js';
 import type { ByteSource } from '../../io/byte-source.js';
 import { createInvalidLineCounter, type LineSegment, splitLines } from '../../io/lines.js';
-import { createRecordBatch, type DnsRecord, type FlowRecord, type Proto, type RecordBatch } from '../../types.js';
+import { createRecordBatch, type DnsLogColumns, type DnsRecord, type FlowRecord, type Proto, type RecordBatch } from '../../types.js';
 import type { ReadOptions } from '../read-options.js';
 import { nameDnsQueryType, nameDnsRcode, numberDnsQueryType, numberDnsRcode } from '../dns-constants.js';
 import { CONN_COLUMNS, classifyZeekLog, DNS_COLUMNS, REQUIRED_COLUMNS, type ZeekLogKind } from './log-kind.js';
@@ -36,6 +36,7 @@ import { applyHeaderLine, createZeekHeader } from './zeek-header.js';
 const C_TS = 1, C_UID = 2, C_OH = 3, C_OP = 4, C_RH = 5, C_RP = 6, C_PROTO = 7, C_SERVICE = 8, C_DURATION = 9;
 const C_OBYTES = 10, C_RBYTES = 11, C_STATE = 12, C_MISSED = 13, C_HISTORY = 14, C_OPKTS = 15, C_OIPB = 16, C_RPKTS = 17, C_RIPB = 18;
 const D_TRANS = 8, D_QUERY = 9, D_QTYPE = 10, D_QTYPE_NAME = 11, D_RCODE = 12, D_RCODE_NAME = 13, D_ANSWERS = 14, D_TTLS = 15;
+const D_RTT = 16, D_QCLASS = 17, D_QCLASS_NAME = 18, D_AA = 19, D_TC = 20, D_RD = 21, D_RA = 22, D_Z = 23, D_REJECTED = 24;
 
 /**
  * Lines are decoded in segments of this size: a record's strings (uid,
@@ -54,6 +55,8 @@ interface Section {
   setSep: string;
   unset: string;
   empty: string;
+  /** dns.log: the header has one of the columns kept in DnsRecord.zeek (rtt, qclass, flags, ...). */
+  dnsExtra: boolean;
 }
 
 /** Statistics of one read, for callers that want them (tests, the directory reader). */
@@ -117,7 +120,16 @@ export async function* readZeekTsv(source: ByteSource, options: ReadOptions, sta
     fields.forEach((f, i) => {
       slots[i] = names.indexOf(f) + 1;
     });
-    section = { kind, fields, slots, sep: header.separator, setSep: header.setSeparator, unset: header.unsetField, empty: header.emptyField };
+    section = {
+      kind,
+      fields,
+      slots,
+      sep: header.separator,
+      setSep: header.setSeparator,
+      unset: header.unsetField,
+      empty: header.emptyField,
+      dnsExtra: kind === 'dns' && slots.some((sl) => sl >= D_RTT),
+    };
   };
 
   for await (const block of splitLines(source.chunks, { segmentBytes: SEGMENT_BYTES })) {
@@ -452,6 +464,10 @@ function parseDnsLine(sec: Section, text: string, start: number, end: number): D
   let rcodeName: string | null = null;
   let answers: string[] = [];
   let ttls: number[] = [];
+  /** The kept-but-unused columns, made when the header has any of them. */
+  const zeek: DnsLogColumns | undefined = sec.dnsExtra
+    ? { rtt: null, qclass: null, qclassName: null, AA: null, TC: null, RD: null, RA: null, Z: null, rejected: null, queryUnset: false }
+    : undefined;
   let p = start;
   for (let c = 0; c < ncol; c++) {
     if (p > end) return fieldCountError(sec, c);
@@ -520,6 +536,19 @@ function parseDnsLine(sec: Section, text: string, start: number, end: number): D
         case D_ANSWERS:
           if (!isToken(text, p, fe, sec.empty)) answers = text.slice(p, fe).split(sec.setSep);
           break;
+        case D_RTT:
+        case D_QCLASS:
+        case D_QCLASS_NAME:
+        case D_AA:
+        case D_TC:
+        case D_RD:
+        case D_RA:
+        case D_Z:
+        case D_REJECTED: {
+          const problem = readDnsExtra(zeek as DnsLogColumns, slot, text, p, fe);
+          if (problem !== null) return expected(sec, c, problem, text, p, fe);
+          break;
+        }
         case D_TTLS:
           if (!isToken(text, p, fe, sec.empty)) {
             const parts = text.slice(p, fe).split(sec.setSep);
@@ -533,6 +562,8 @@ function parseDnsLine(sec: Section, text: string, start: number, end: number): D
           }
           break;
       }
+    } else if (slot === D_QUERY && zeek !== undefined) {
+      zeek.queryUnset = true;
     }
     p = fe + sep.length;
   }
@@ -543,7 +574,38 @@ function parseDnsLine(sec: Section, text: string, start: number, end: number): D
   else if (qtype !== null && qtypeName === null) qtypeName = nameDnsQueryType(qtype);
   if (rcode === null && rcodeName !== null) rcode = numberDnsRcode(rcodeName);
   else if (rcode !== null && rcodeName === null) rcodeName = nameDnsRcode(rcode);
-  return { ts, uid, client, clientP, server, serverP, proto, transId, query, qtype, qtypeName, rcode, rcodeName, answers, ttls, responseBytes: null };
+  const rec: DnsRecord = { ts, uid, client, clientP, server, serverP, proto, transId, query, qtype, qtypeName, rcode, rcodeName, answers, ttls, responseBytes: null };
+  if (zeek !== undefined) rec.zeek = zeek;
+  return rec;
+}
+
+/** Reads one of the dns.log columns kept for writing back (rtt, qclass, flags); returns what was expected on failure. */
+function readDnsExtra(z: DnsLogColumns, slot: number, text: string, s: number, e: number): string | null {
+  switch (slot) {
+    case D_RTT:
+      z.rtt = parseDecimal(text, s, e);
+      return Number.isNaN(z.rtt) ? 'an interval' : null;
+    case D_QCLASS:
+      z.qclass = parseCount(text, s, e);
+      return Number.isNaN(z.qclass) ? 'a count' : null;
+    case D_QCLASS_NAME:
+      z.qclassName = text.slice(s, e);
+      return null;
+    case D_Z:
+      z.Z = parseCount(text, s, e);
+      return Number.isNaN(z.Z) ? 'a count' : null;
+    default: {
+      const v = e - s === 1 ? text.charCodeAt(s) : 0;
+      if (v !== 84 /* T */ && v !== 70 /* F */) return 'T or F';
+      const b = v === 84;
+      if (slot === D_AA) z.AA = b;
+      else if (slot === D_TC) z.TC = b;
+      else if (slot === D_RD) z.RD = b;
+      else if (slot === D_RA) z.RA = b;
+      else z.rejected = b;
+      return null;
+    }
+  }
 }
 
 const CONN_STATES = ['S0', 'S1', 'SF', 'REJ', 'S2', 'S3', 'RSTO', 'RSTR', 'RSTOS0', 'RSTRH', 'SH', 'SHR', 'OTH'];

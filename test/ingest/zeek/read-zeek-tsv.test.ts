@@ -79,6 +79,8 @@ describe.each(CHUNK_SIZES)('readZeekTsv at chunk size %i', (chunkSize) => {
       answers: ['TXT 18 302f', '1.2.3.4'],
       ttls: [60, 3600.5],
       responseBytes: null,
+      // The columns kept for writing back (flows --dns).
+      zeek: { rtt: 0.069982, qclass: 1, qclassName: 'C_INTERNET', AA: false, TC: false, RD: true, RA: true, Z: 0, rejected: true, queryUnset: false },
     });
     expect(r.dns[1]).toMatchObject({ transId: null, qtype: 10, qtypeName: 'NULL', rcode: 3, rcodeName: 'NXDOMAIN', answers: [], ttls: [] });
   });
