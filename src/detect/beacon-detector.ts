@@ -41,9 +41,10 @@
  *    is judged over hours — except a failing one (≥ 90% failed attempts: a
  *    destination refusing the same client over and over), at most medium.
  *    Confidence is the score.
- * State is bounded: at most `beaconMaxPairs` keys (past it the least
- * recently active tenth is scored and dropped), and keys idle for longer
- * than `beaconLongSpanSec` after a scoring are scored and dropped.
+ * State is bounded: at most `beaconMaxPairs` keys (past it a tenth is
+ * dropped: first keys too small to score that went idle, then the oldest,
+ * scored before they go), and keys idle for longer than
+ * `beaconLongSpanSec` are scored and dropped.
  */
 import type { Settings } from '../config/settings.js';
 import { createFinding } from '../score/finding-id.js';
@@ -79,14 +80,21 @@ interface Pair {
   dst: string;
   port: number;
   proto: Proto;
-  /** Distinct start times (rounded), arrival order; the newest `beaconMaxConnsPerPair`. */
-  times: number[];
+  /**
+   * Distinct start times (rounded), arrival order; the newest `beaconMaxConnsPerPair`. Null until a
+   * second time arrives (most pairs of a busy network connect once: they allocate nothing more).
+   */
+  times: number[] | null;
+  firstTime: number;
   lastTime: number;
-  /** Originator IP bytes per connection, the newest `beaconMaxConnsPerPair`. */
-  sizes: number[];
+  /** Originator IP bytes per connection, the newest `beaconMaxConnsPerPair`; null while there is one. */
+  sizes: number[] | null;
+  firstSize: number;
   connections: number;
   failed: number;
-  states: Record<string, number>;
+  /** conn_state counts; null until a second connection. */
+  states: Record<string, number> | null;
+  firstState: string;
   firstTs: number;
   lastTs: number;
   /** Span at which the key is next scored while streaming. */
@@ -136,36 +144,47 @@ export function createBeaconDetector(settings: BeaconSettings, rules: readonly P
     const id = `${f.origH}|${f.respH}|${f.respP}|${f.proto}`;
     let p = pairs.get(id);
     if (p === undefined) {
+      const t = Math.floor(f.ts / res) * res;
       p = {
-        src: f.origH, dst: f.respH, port: f.respP, proto: f.proto, times: [], lastTime: Number.NaN, sizes: [], connections: 0, failed: 0, states: {},
+        src: f.origH, dst: f.respH, port: f.respP, proto: f.proto, times: null, firstTime: t, lastTime: t, sizes: null, firstSize: sizeOf(f),
+        connections: 1, failed: isFailedAttempt(f, settings.scanProbeMaxPkts) ? 1 : 0, states: null, firstState: f.connState ?? '-',
         firstTs: f.ts, lastTs: f.ts, nextScoreSpan: settings.beaconMinSpanSec, lastScore: null, lastEmittedConnections: 0,
       };
       pairs.set(id, p);
       if (pairs.size > settings.beaconMaxPairs) evictPairs(null);
+      return;
     }
     p.connections++;
     if (f.ts < p.firstTs) p.firstTs = f.ts;
     if (f.ts > p.lastTs) p.lastTs = f.ts;
     if (isFailedAttempt(f, settings.scanProbeMaxPkts)) p.failed++;
     const st = f.connState ?? '-';
+    p.states ??= { [p.firstState]: 1 };
     p.states[st] = (p.states[st] ?? 0) + 1;
     const t = Math.floor(f.ts / res) * res;
     if (t !== p.lastTime) {
       p.lastTime = t;
+      p.times ??= [p.firstTime];
       p.times.push(t);
       if (p.times.length > settings.beaconMaxConnsPerPair * 2) p.times.splice(0, p.times.length - settings.beaconMaxConnsPerPair);
     }
-    p.sizes.push(f.origIpBytes > 0 ? f.origIpBytes : (f.origBytes ?? 0));
+    p.sizes ??= [p.firstSize];
+    p.sizes.push(sizeOf(f));
     if (p.sizes.length > settings.beaconMaxConnsPerPair * 2) p.sizes.splice(0, p.sizes.length - settings.beaconMaxConnsPerPair);
+  }
+
+  function timesOf(p: Pair): readonly number[] {
+    return p.times ?? [p.firstTime];
   }
 
   /** Scores a pair; pushes a finding when it is a beacon that grew since the last one. */
   function scoreAndEmit(p: Pair, out: Finding[]): void {
+    if (p.times === null || p.times.length < settings.beaconMinConnections) return;
     const times = distinctSorted(p.times, settings.beaconMaxConnsPerPair);
     if (times.length < settings.beaconMinConnections) return;
     const span = times[times.length - 1]! - times[0]!;
     if (span < settings.beaconMinSpanSec) return;
-    const s = scoreBeacon(times, p.sizes.slice(-settings.beaconMaxConnsPerPair));
+    const s = scoreBeacon(times, (p.sizes ?? [p.firstSize]).slice(-settings.beaconMaxConnsPerPair));
     p.lastScore = s;
     if (s.score < settings.beaconMinScore || s.intervalScore < settings.beaconMinScore || s.jitter > settings.beaconMaxJitter) return;
     if (p.connections <= p.lastEmittedConnections) return;
@@ -214,7 +233,7 @@ export function createBeaconDetector(settings: BeaconSettings, rules: readonly P
             distinctTimes: s.distinctTimes,
             spanSec: round3(span),
             failed: p.failed,
-            connStates: { ...p.states },
+            connStates: { ...(p.states ?? { [p.firstState]: 1 }) },
           },
         },
         settings.idBucketSec,
@@ -227,7 +246,7 @@ export function createBeaconDetector(settings: BeaconSettings, rules: readonly P
     lastSweep = watermark;
     for (const [id, p] of pairs) {
       const span = p.lastTs - p.firstTs;
-      if (span >= p.nextScoreSpan && p.times.length >= settings.beaconMinConnections) {
+      if (span >= p.nextScoreSpan && timesOf(p).length >= settings.beaconMinConnections) {
         scoreAndEmit(p, out);
         p.nextScoreSpan = Math.max(settings.beaconMinSpanSec, span * 2);
       }
@@ -238,16 +257,27 @@ export function createBeaconDetector(settings: BeaconSettings, rules: readonly P
     }
   }
 
-  /** Over the cap: score and drop the least recently active tenth. */
+  /**
+   * Over the cap: drop a tenth of the pairs in one pass of the map (no sort): first pairs too small
+   * to be scored yet and idle for a scoring span, then the oldest pairs (scored before they go).
+   */
   function evictPairs(out: Finding[] | null): void {
-    const all = [...pairs.entries()].sort((a, b) => a[1].lastTs - b[1].lastTs);
-    const n = Math.max(pairs.size - settings.beaconMaxPairs, Math.ceil(settings.beaconMaxPairs / 10));
-    for (let i = 0; i < n && i < all.length; i++) {
-      const [id, p] = all[i]!;
+    let n = Math.max(pairs.size - settings.beaconMaxPairs, Math.ceil(settings.beaconMaxPairs / 10));
+    for (const [id, p] of pairs) {
+      if (n <= 0) return;
+      if (timesOf(p).length < settings.beaconMinConnections && watermark - p.lastTs > settings.beaconMinSpanSec) {
+        pairs.delete(id);
+        evicted++;
+        n--;
+      }
+    }
+    for (const [id, p] of pairs) {
+      if (n <= 0) return;
       if (out !== null) scoreAndEmit(p, out);
       else pendingEvicted.push(p);
       pairs.delete(id);
       evicted++;
+      n--;
     }
   }
   /** Pairs evicted while a batch was read, scored after it. */
@@ -278,6 +308,11 @@ export function createBeaconDetector(settings: BeaconSettings, rules: readonly P
       return { beaconPairs: pairs.size, beaconAllowed: allowed, beaconPairsEvicted: evicted };
     },
   };
+}
+
+/** A connection's size for the size score: originator IP bytes (RITA), else payload bytes. */
+function sizeOf(f: FlowRecord): number {
+  return f.origIpBytes > 0 ? f.origIpBytes : (f.origBytes ?? 0);
 }
 
 /** The last `max` distinct values of `values`, sorted ascending (flow logs arrive slightly out of order). */

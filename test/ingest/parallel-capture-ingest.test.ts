@@ -108,16 +108,18 @@ describeWithSharedData('parallel capture ingest of tunnels (Zeek conformance tra
 
 describe('parallel capture ingest', () => {
   const big = concatenatedLabCapture();
-  const inputs = [big, join(LAB, 'scan-vertical.pcap'), join(LAB, 'dns-tunnel-iodine.pcap'), join(LAB, 'icmp-tunnel-ptunnel.pcap')];
+  const inputs = [big, join(LAB, 'scan-vertical.pcap'), join(LAB, 'dns-tunnel-iodine.pcap'), join(LAB, 'icmp-tunnel-ptunnel.pcap'), join(LAB, 'scan-arp.pcap')];
 
   it.each(inputs)('gives the single-threaded records with 2 and 3 workers: %s', async (path) => {
     const one = await read(path, 1);
     expect(all(one, 'flows').length).toBeGreaterThan(10);
+    if (path.endsWith('scan-arp.pcap')) expect(one.batches.flatMap((b) => b.arps ?? []).length).toBeGreaterThan(250);
     for (const threads of [2, 3]) {
       const many = await read(path, threads);
       expect(byJson(all(many, 'flows'))).toEqual(byJson(all(one, 'flows')));
       expect(byJson(all(many, 'dns'))).toEqual(byJson(all(one, 'dns')));
       expect(byJson(all(many, 'echoes'))).toEqual(byJson(all(one, 'echoes')));
+      expect(byJson(many.batches.flatMap((b) => b.arps ?? []))).toEqual(byJson(one.batches.flatMap((b) => b.arps ?? [])));
       expect(tickTotals(many)).toEqual(tickTotals(one));
       const { maxLiveFlows: _a, ...manyStats } = many.tracker!;
       const { maxLiveFlows: _b, ...oneStats } = one.tracker!;
