@@ -130,7 +130,9 @@ function renderSummary(run: ReportRunInfo, agg: ReportAggregate, span: Span): st
   const warnRows = Object.entries(run.warnings.byCode)
     .map(([c, n]) => `<tr><td class="mono">${e(c)}</td><td class="num">${n}</td></tr>`)
     .join('');
-  const model = run.model ? `${e(run.model.dir ?? 'model')}${run.model.backend ? ` (backend ${e(run.model.backend)})` : ''}` : `no model used: ${e(run.modelNote)}`;
+  const model = run.model
+    ? `${run.model.dir ? `${e(run.model.dir)} ` : ''}${run.model.backend ? `(backend ${e(run.model.backend)}) ` : ''}${run.modelNote !== run.model.dir ? e(run.modelNote) : ''}`
+    : `no model used: ${e(run.modelNote)}`;
   return `<section id="summary"><h2>Summary</h2>
 <div class="cards">${cards.map(([v, l]) => `<div class="card"><b>${e(v ?? '')}</b><span>${e(l ?? '')}</span></div>`).join('')}</div>
 <table class="kv"><tbody>
@@ -517,7 +519,7 @@ function renderModel(run: ReportRunInfo, agg: ReportAggregate, findings: Finding
     })
     .join('\n');
   return `<section id="model"><h2>Model</h2>
-<p>Model: <span class="mono">${e(run.model.dir ?? '')}</span>${run.model.backend ? ` (backend ${e(run.model.backend)})` : ''}.</p>
+<p id="model-used">Model: ${run.model.dir ? `<span class="mono">${e(run.model.dir)}</span>` : ''}${run.model.backend ? ` (backend ${e(run.model.backend)})` : ''}${run.modelNote && run.modelNote !== run.model.dir ? ` — ${e(run.modelNote)}` : ''}</p>
 ${charts || '<p class="note">No window scores recorded.</p>'}
 <h3>Deviations</h3>
 ${rows ? `<table id="deviations-table"><thead><tr><th>Window (UTC)</th><th>Port</th><th>Why</th><th class="num">Score ÷ threshold</th><th>Severity</th><th>Features that deviated (observed vs the port's learned range)</th></tr></thead><tbody>${rows}</tbody></table>` : '<p>No baseline.deviation findings.</p>'}

@@ -118,3 +118,34 @@ describe('report aggregator', () => {
     expect(html).not.toContain('<script>0</script>');
   });
 });
+
+describe('model section', () => {
+  const run = (model: { dir: string | null; backend: string | null } | null, note: string) => ({
+    title: 't', inputs: ['x'], generatedAt: 'now', records: { flows: 0, dns: 0, ticks: 0, echoes: 0 }, firstTs: T0, lastTs: T0 + 600, model, modelNote: note,
+    warnings: { total: 0, byCode: {}, samples: [] }, filters: '', ratePps: 20, elapsedSec: null,
+  });
+
+  it('charts each port\'s window score ÷ threshold and lists the deviations with observed vs learned values', () => {
+    const agg = createReportAggregator();
+    const points = [];
+    for (let w = 0; w < 60; w++) points.push({ startSec: T0 + w * 10, proto: 'tcp', port: 22, model: 'port baseline', ratio: w === 40 ? 3.5 : 0.3 });
+    agg.addWindowScores(points);
+    agg.addFindings([
+      {
+        id: 'f-m', ts: T0 + 400, end: T0 + 410, kind: 'baseline.deviation', severity: 'medium', confidence: 0.8, src: '10.0.0.1', dst: '10.0.0.2', port: 22, proto: 'tcp', detector: 'model', summary: 'tcp/22 departs',
+        evidence: { reason: 'deviation', ratio: 3.5, topFeatures: [{ feature: 'failed_share', unit: 'ratio 0..1', observed: 1, p50: 0, p99: 0.1, factor: 10, z: 9, threshold: 3 }] },
+      },
+    ]);
+    const snap = agg.snapshot();
+    expect(snap.model.series).toHaveLength(1);
+    expect(Math.max(...snap.model.series[0]!.ratio.filter(Number.isFinite))).toBe(3.5);
+    const html = renderReportHtml(run({ dir: null, backend: null }, 'self-baseline learned from the input'), snap);
+    expect(html).toContain('class="chart-box model-chart" data-port="tcp/22" data-windows="60"');
+    expect(html).toMatch(/<tr class="deviation" data-port="tcp\/22">.*failed_share<\/td><td class="num">1<\/td><td class="num">0<\/td><td class="num">0\.10<\/td>/);
+  });
+
+  it('says why when no model was used', () => {
+    const html = renderReportHtml(run(null, 'rules only: the input is too short for a self-baseline'), createReportAggregator().snapshot());
+    expect(html).toContain('<p id="model-none">no model used: rules only: the input is too short for a self-baseline</p>');
+  });
+});
