@@ -1,6 +1,7 @@
 /** `flowhound model inspect DIR`: what a model was trained on, its schema, thresholds and ports. */
 import type { Argv, CommandModule } from 'yargs';
 import { readModelMeta, type StoredThreshold } from '../model/model-meta.js';
+import { describeThinTraining, describeWarmStart } from '../model/training-advice.js';
 import { FEATURES } from '../window/feature-schema.js';
 
 interface InspectArgs {
@@ -33,8 +34,10 @@ const inspectCommand: CommandModule<object, InspectArgs> = {
       `trained on     ${t.inputs.join(', ')}`,
       `event time     ${iso(t.firstWindowSec)} … ${iso(t.lastWindowSec + m.windowSec)}`,
       `windows        ${t.windows} over ${t.ports} ports (late records ${t.lateRecords})`,
-      `training       backend ${t.backend}, seed ${t.seed}, ${t.epochs} epochs, batch ${t.batchSize}, learning rate ${t.learningRate}${t.warmStartFrom ? `, warm start from ${t.warmStartFrom}` : ''}`,
+      `training       backend ${t.backend}, seed ${t.seed}, ${t.epochs} epochs, batch ${t.batchSize}, learning rate ${t.learningRate}${t.warmStartFrom ? `, warm start from ${describeWarmStart(t.warmStartFrom, args.dir)}` : ''}`,
     ];
+    const thin = describeThinTraining(t.windows, t.lastWindowSec + m.windowSec - t.firstWindowSec);
+    if (thin) out.push(`warning        ${thin}`);
     const b = m.baselines;
     out.push(
       `baselines      ${b.ports.length} ports with ≥ ${b.settings.minPortWindows} windows judged (${Object.keys(b.windowsPerPort).length} seen); false-alarm budget ${b.settings.falseAlarmBudget} per window (z ≥ ${b.zBudget.toFixed(2)}), margin ${b.settings.thresholdMargin}, evidence factor ${b.settings.evidenceFactor}`,

@@ -9,6 +9,8 @@ import type { StoredThreshold } from '../model/model-meta.js';
 import { readFeatureWindows } from '../window/read-feature-windows.js';
 import { createHostTally } from '../model/network-profile.js';
 import { DEFAULT_WINDOW_SEC } from '../window/windower.js';
+import { describeThinTraining, describeWarmStart, isEmptyModelFolder } from '../model/training-advice.js';
+import { escapeControl } from '../text/escape-control.js';
 import { UsageError } from './usage-error.js';
 
 interface TrainArgs extends InputArgs {
@@ -46,7 +48,13 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
     const backend: BackendName | undefined = args.backend !== undefined && isBackendName(args.backend) ? args.backend : undefined;
     const tty = process.stderr.isTTY === true;
     let warm: FlowhoundModel | undefined;
-    if (args['warm-start']) warm = await loadModel(args['warm-start'], backend ? { backend } : {});
+    const warmDir = args['warm-start'];
+    if (warmDir !== undefined && isEmptyModelFolder(warmDir)) {
+      // The first night of a nightly job: the folder it warm-starts from has no model yet.
+      process.stderr.write(`flowhound train: note: --warm-start ${escapeControl(warmDir)} holds no model yet; training from scratch (a cold start)\n`);
+    } else if (warmDir !== undefined) {
+      warm = await loadModel(warmDir, backend ? { backend } : {});
+    }
     const windowSec = args['window-sec'] ?? warm?.meta.windowSec;
     let warnings = 0;
     const started = performance.now();
@@ -85,8 +93,10 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
     const lines = [
       `flowhound train: wrote ${args.out} (${m.kinds.join(' + ')}) on backend ${model.backend}`,
       `  windows ${m.training.windows} (${m.windowSec} s) over ${m.training.ports} ports, event time ${new Date(m.training.firstWindowSec * 1000).toISOString()} … ${new Date((m.training.lastWindowSec + m.windowSec) * 1000).toISOString()}`,
-      `  epochs ${m.training.epochs}, seed ${m.training.seed}${m.training.warmStartFrom ? `, warm start from ${m.training.warmStartFrom}` : ''}`,
+      `  epochs ${m.training.epochs}, seed ${m.training.seed}${m.training.warmStartFrom ? `, warm start from ${describeWarmStart(m.training.warmStartFrom, args.out)}` : warmDir !== undefined ? ', cold start (nothing to warm-start from)' : ''}`,
     ];
+    const thin = describeThinTraining(m.training.windows, m.training.lastWindowSec + m.windowSec - m.training.firstWindowSec);
+    if (thin) process.stderr.write(`flowhound: warning: ${thin}\n`);
     const th = (t: StoredThreshold) => `threshold ${t.threshold.toPrecision(4)} (${t.method === 'lognormal' ? `log-normal tail p=${t.tailP}` : t.method === 'max' ? `largest calibration score × ${t.margin}` : `q${t.quantile} × ${t.margin}`}, from ${t.trainingWindows} ${t.calibratedOn === 'holdout' ? 'held-out (out-of-fold for dense)' : 'fitted'} training windows)`;
     lines.push(`  per-port baselines: ${m.baselines.ports.length} ports with ≥ ${m.baselines.settings.minPortWindows} windows (of ${Object.keys(m.baselines.windowsPerPort).length}); false-alarm budget ${m.baselines.settings.falseAlarmBudget} per window`);
     lines.push(`  network: ${m.network ? `${m.network.hosts.length} hosts, ${m.network.subnets.length} subnets` : 'not recorded (feature files only)'}`);
