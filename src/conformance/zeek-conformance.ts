@@ -128,21 +128,28 @@ export function readIgnoreChecksums(manifestPath: string): Set<string> {
 /** The `error` of a sub-folder that does not hold a (trace, conn.log) pair. */
 export const NO_PAIR_ERROR = 'no trace.pcap/trace.pcapng or conn.log';
 
+/** Every count at 0. */
+function zeroCounts(): ConformanceCounts {
+  return {
+      zeekRows: 0,
+      ourRows: 0,
+      matched: 0,
+      connStateAgree: 0,
+      historyAgree: 0,
+      pktsAgree: 0,
+      ipBytesAgree: 0,
+      bytesAgree: 0,
+      missedBytesAgree: 0,
+      tunnelParentsAgree: 0,
+  };
+}
+
 export async function runConformanceTrace(dir: string, name: string, tracker: FlowTrackerOptions = {}): Promise<TraceConformance> {
   const result: TraceConformance = {
     name,
     outOfScope: TUNNEL_TRACES[name] ?? null,
     error: null,
-    zeekRows: 0,
-    ourRows: 0,
-    matched: 0,
-    connStateAgree: 0,
-    historyAgree: 0,
-    pktsAgree: 0,
-    ipBytesAgree: 0,
-    bytesAgree: 0,
-    missedBytesAgree: 0,
-    tunnelParentsAgree: 0,
+    ...zeroCounts(),
     pairedByOrder: false,
     mismatches: [],
     unmatchedZeek: [],
@@ -297,16 +304,7 @@ function tupleOf(origH: string, origP: number, respH: string, respP: number, pro
 function sumTraces(traces: TraceConformance[]): ConformanceTotals {
   const t: ConformanceTotals = {
     traces: traces.length,
-    zeekRows: 0,
-    ourRows: 0,
-    matched: 0,
-    connStateAgree: 0,
-    historyAgree: 0,
-    pktsAgree: 0,
-    ipBytesAgree: 0,
-    bytesAgree: 0,
-    missedBytesAgree: 0,
-    tunnelParentsAgree: 0,
+    ...zeroCounts(),
   };
   for (const r of traces) {
     t.zeekRows += r.zeekRows;

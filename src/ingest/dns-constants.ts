@@ -9,6 +9,8 @@
  * test/ingest/dns-constants.test.ts checks it against Zeek's list.
  */
 
+import type { DnsRecord } from '../types.js';
+
 const QUERY_TYPES: Readonly<Record<number, string>> = {
   1: 'A', 2: 'NS', 3: 'MD', 4: 'MF', 5: 'CNAME', 6: 'SOA', 7: 'MB', 8: 'MG', 9: 'MR', 10: 'NULL', 11: 'WKS',
   12: 'PTR', 13: 'HINFO', 14: 'MINFO', 15: 'MX', 16: 'TXT', 17: 'RP', 18: 'AFSDB', 19: 'X25', 20: 'ISDN',
@@ -71,4 +73,13 @@ export function numberDnsRcode(name: string): number | null {
   if (n !== undefined) return n;
   const m = /^rcode-(\d+)$/.exec(name);
   return m ? Number(m[1]) : null;
+}
+
+/** A DNS record with `qtype`/`qtypeName` and `rcode`/`rcodeName` both filled when the log gave either. */
+export function completeDnsCodes(d: DnsRecord): DnsRecord {
+  if (d.qtype === null && d.qtypeName !== null) d.qtype = numberDnsQueryType(d.qtypeName);
+  else if (d.qtype !== null && d.qtypeName === null) d.qtypeName = nameDnsQueryType(d.qtype);
+  if (d.rcode === null && d.rcodeName !== null) d.rcode = numberDnsRcode(d.rcodeName);
+  else if (d.rcode !== null && d.rcodeName === null) d.rcodeName = nameDnsRcode(d.rcode);
+  return d;
 }

@@ -20,7 +20,7 @@ import type { ByteSource } from '../../io/byte-source.js';
 import { createInvalidLineCounter, splitLines } from '../../io/lines.js';
 import { createRecordBatch, type DnsLogColumns, type DnsRecord, type FlowRecord, type Proto, type RecordBatch } from '../../types.js';
 import type { ReadOptions } from '../read-options.js';
-import { nameDnsQueryType, nameDnsRcode, numberDnsQueryType, numberDnsRcode } from '../dns-constants.js';
+import { completeDnsCodes } from '../dns-constants.js';
 import { classifyZeekLog, type ZeekLogKind } from './log-kind.js';
 import { parseIsoTime } from './parse-field.js';
 import { trimDot, type ZeekReadStats } from './read-zeek-tsv.js';
@@ -229,14 +229,10 @@ function mapConn(get: (k: string) => unknown): JsonLineResult {
 
 function mapDns(get: (k: string) => unknown): JsonLineResult {
   try {
-    let qtype = count(get, 'qtype');
-    let qtypeName = str(get, 'qtype_name', false);
-    let rcode = count(get, 'rcode');
-    let rcodeName = str(get, 'rcode_name', false);
-    if (qtype === null && qtypeName !== null) qtype = numberDnsQueryType(qtypeName);
-    else if (qtype !== null && qtypeName === null) qtypeName = nameDnsQueryType(qtype);
-    if (rcode === null && rcodeName !== null) rcode = numberDnsRcode(rcodeName);
-    else if (rcode !== null && rcodeName === null) rcodeName = nameDnsRcode(rcode);
+    const qtype = count(get, 'qtype');
+    const qtypeName = str(get, 'qtype_name', false);
+    const rcode = count(get, 'rcode');
+    const rcodeName = str(get, 'rcode_name', false);
     const answers = get('answers');
     if (answers !== undefined && answers !== null && !(Array.isArray(answers) && answers.every((a) => typeof a === 'string'))) {
       fail('answers', 'an array of strings', answers);
@@ -266,7 +262,7 @@ function mapDns(get: (k: string) => unknown): JsonLineResult {
     };
     const extra = dnsExtraColumns(get, query === null);
     if (extra !== null) dns.zeek = extra;
-    return { kind: 'dns', dns };
+    return { kind: 'dns', dns: completeDnsCodes(dns) };
   } catch (e) {
     if (e instanceof FieldError) return e.message;
     throw e;

@@ -26,7 +26,7 @@ import type { ByteSource } from '../../io/byte-source.js';
 import { createInvalidLineCounter, type LineSegment, splitLines } from '../../io/lines.js';
 import { createRecordBatch, type DnsLogColumns, type DnsRecord, type FlowRecord, type Proto, type RecordBatch } from '../../types.js';
 import type { ReadOptions } from '../read-options.js';
-import { nameDnsQueryType, nameDnsRcode, numberDnsQueryType, numberDnsRcode } from '../dns-constants.js';
+import { completeDnsCodes } from '../dns-constants.js';
 import { CONN_COLUMNS, classifyZeekLog, DNS_COLUMNS, REQUIRED_COLUMNS, type ZeekLogKind } from './log-kind.js';
 import { isToken, parseCount, parseDecimal, parsePort, parseProto, quoteValue } from './parse-field.js';
 import { scanCount, scanDecimal, scanned, scanPort, scanToSeparator } from './scan-field.js';
@@ -317,8 +317,7 @@ function parseConnLine(sec: Section, text: string, start: number, end: number): 
           fe = scanToSeparator(text, p, end, sep1);
       }
     } else {
-      fe = text.indexOf(sep, p);
-      if (fe < 0 || fe > end) fe = end;
+      fe = fieldEnd(text, p, end, sep, -1);
       v = parseNumericField(slot, text, p, fe);
     }
     if (fe < end && c === ncol - 1) return `more fields than the ${ncol} of the #fields header`;
@@ -471,17 +470,8 @@ function parseDnsLine(sec: Section, text: string, start: number, end: number): D
   let p = start;
   for (let c = 0; c < ncol; c++) {
     if (p > end) return fieldCountError(sec, c);
-    let fe: number;
-    if (sep1 >= 0) {
-      // One-character separator (always, in practice): a charCodeAt scan beats a builtin call per field.
-      fe = p;
-      while (fe < end && text.charCodeAt(fe) !== sep1) fe++;
-      if (fe < end && c === ncol - 1) return `more fields than the ${ncol} of the #fields header`;
-    } else {
-      fe = text.indexOf(sep, p);
-      if (fe < 0 || fe > end) fe = end;
-      else if (c === ncol - 1) return `more fields than the ${ncol} of the #fields header`;
-    }
+    const fe = fieldEnd(text, p, end, sep, sep1);
+    if (fe < end && c === ncol - 1) return `more fields than the ${ncol} of the #fields header`;
     const slot = slots[c] as number;
     if (slot !== 0 && !isToken(text, p, fe, sec.unset)) {
       switch (slot) {
@@ -570,13 +560,9 @@ function parseDnsLine(sec: Section, text: string, start: number, end: number): D
   if (Number.isNaN(ts)) return 'field ts: unset';
   if (client === null || server === null) return 'field id.orig_h/id.resp_h: unset';
   if (Number.isNaN(clientP) || Number.isNaN(serverP)) return 'field id.orig_p/id.resp_p: unset';
-  if (qtype === null && qtypeName !== null) qtype = numberDnsQueryType(qtypeName);
-  else if (qtype !== null && qtypeName === null) qtypeName = nameDnsQueryType(qtype);
-  if (rcode === null && rcodeName !== null) rcode = numberDnsRcode(rcodeName);
-  else if (rcode !== null && rcodeName === null) rcodeName = nameDnsRcode(rcode);
   const rec: DnsRecord = { ts, uid, client, clientP, server, serverP, proto, transId, query, qtype, qtypeName, rcode, rcodeName, answers, ttls, responseBytes: null };
   if (zeek !== undefined) rec.zeek = zeek;
-  return rec;
+  return completeDnsCodes(rec);
 }
 
 /** Reads one of the dns.log columns kept for writing back (rtt, qclass, flags); returns what was expected on failure. */
@@ -611,21 +597,28 @@ function readDnsExtra(z: DnsLogColumns, slot: number, text: string, s: number, e
 const CONN_STATES = ['S0', 'S1', 'SF', 'REJ', 'S2', 'S3', 'RSTO', 'RSTR', 'RSTOS0', 'RSTRH', 'SH', 'SHR', 'OTH'];
 const SERVICES = ['dns', 'http', 'ssl', 'ssh', 'ntp', 'dhcp', 'smtp', 'ftp', 'ftp-data', 'krb', 'smb', 'dce_rpc', 'rdp', 'quic', 'snmp', 'sip', 'mysql', 'irc', 'ntlm', 'gssapi'];
 
-/** The shared literal for a known conn_state (no new string per line), else a copy. */
-function internConnState(text: string, s: number, e: number): string {
-  for (let i = 0; i < CONN_STATES.length; i++) {
-    const k = CONN_STATES[i] as string;
+/** The shared literal of `known` the text equals (no new string per line), else a copy. */
+function intern(known: readonly string[], text: string, s: number, e: number): string {
+  for (let i = 0; i < known.length; i++) {
+    const k = known[i] as string;
     if (isToken(text, s, e, k)) return k;
   }
   return text.slice(s, e);
 }
 
+function internConnState(text: string, s: number, e: number): string {
+  return intern(CONN_STATES, text, s, e);
+}
+
 function internService(text: string, s: number, e: number): string {
-  for (let i = 0; i < SERVICES.length; i++) {
-    const k = SERVICES[i] as string;
-    if (isToken(text, s, e, k)) return k;
-  }
-  return text.slice(s, e);
+  return intern(SERVICES, text, s, e);
+}
+
+/** Where the field starting at `p` ends: the next separator before `end`, else `end` (`sep1`: the separator's code when it is one character, else -1). */
+function fieldEnd(text: string, p: number, end: number, sep: string, sep1: number): number {
+  if (sep1 >= 0) return scanToSeparator(text, p, end, sep1);
+  const fe = text.indexOf(sep, p);
+  return fe < 0 || fe > end ? end : fe;
 }
 
 /** Query names without the trailing dot (DnsRecord.query). */
