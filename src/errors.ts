@@ -24,6 +24,9 @@ export type FlowhoundErrorCode =
   | 'BACKEND_UNAVAILABLE'
   | 'ARROW_BAD_SCHEMA'
   | 'STATE_INVALID'
+  | 'NOT_BUILT'
+  | 'INVALID_ARGUMENT'
+  | 'NATS_UNAVAILABLE'
   | 'USAGE';
 
 export interface FlowhoundErrorContext {

@@ -39,7 +39,6 @@ export { combineRules, loadRulesFile, matchRule, parseRules, type PolicyMatch, t
 export { DEFAULT_POLICY_YAML, defaultPolicyRules } from './detect/default-policy.js';
 export { isFailedAttempt } from './detect/failed-attempt.js';
 export { createRuleDetectors, type RuleDetectorOptions } from './detect/create-rule-detectors.js';
-export { countBatch, createRunCounters, runDetectors, type RunCounters } from './detect/run-detectors.js';
 export { DEFAULT_SETTINGS, SETTING_SPECS, resolveSettings, type SettingName, type Settings, type SettingSpec } from './config/settings.js';
 export { loadConfigFile, parseConfigText } from './config/load-config.js';
 export { computeFindingId, createFinding, findingTarget } from './score/finding-id.js';
@@ -67,9 +66,17 @@ export { runZeekConformance, type ConformanceReport, type TraceConformance } fro
 // Streaming (`watch`): following files, the event-time pipeline, state, webhook.
 export { computeFingerprint, createFileFollower, type FileFollower, type FileIdentity, type FollowFileOptions, type FollowPosition } from './io/follow-file.js';
 export { openWatchInput, ZEEK_DIR_LOGS, type TaggedBatch, type WatchInput, type WatchInputOptions } from './watch/watch-input.js';
-export { createWatchPipeline, type WatchPipeline, type WatchPipelineOptions, type WatchPipelineStats } from './watch/watch-pipeline.js';
 export { createEmittedFindings, type EmittedEntry, type EmittedFindings } from './watch/emitted-findings.js';
 export { createEmptyWatchState, readWatchState, writeWatchState, WATCH_STATE_VERSION, type WatchState } from './watch/watch-state.js';
 export { createModelReloader, readModelIdentity, type ModelReloader } from './watch/model-reloader.js';
 export { mergeAsync } from './watch/merge-async.js';
 export { createWebhookSink, type WebhookSink, type WebhookSinkOptions, type WebhookStats } from './sink/webhook.js';
+
+// The pipeline: one assembly of inputs, detectors, model, scorer and sinks, and one detector driver.
+export { countBatch, countFindings, createRunCounters, type RunCounters } from './pipeline/run-counters.js';
+export { createDetectorDriver, type DetectorDriver, type DetectorDriverOptions, type DetectorDriverStats } from './pipeline/detector-driver.js';
+export { assembleDetectors, collectLateRecords, createModelSlot, createRunScorer, type AssembledDetectors, type DetectorAssembly, type ModelSlot } from './pipeline/assemble-detectors.js';
+export { chooseModel, DEFAULT_MODEL_DIR, loadModelLazily, modelRequestFromFlag, type ModelChoice, type ModelRequest } from './pipeline/model-choice.js';
+export { createFormatSink, fanOutSinks, type PipelineSink } from './pipeline/sinks.js';
+export { runAnalysis, type AnalysisOptions, type AnalysisResult, type ModelStats } from './pipeline/analysis.js';
+export { runWatchPipeline, type WatchEvent, type WatchRunOptions, type WatchRunResult } from './pipeline/watch-run.js';

@@ -17,7 +17,7 @@ import { addCaptureStats, createPacketCounts, formatPacketCounts } from '../inge
 import { type ReadOptions, readInputs } from '../ingest/read-input.js';
 import { createZeekConnLogWriter, createZeekDnsLogWriter } from '../sink/zeek-log-writer.js';
 import type { DnsRecord, FlowRecord, IngestWarning } from '../types.js';
-import { recoverStdinInputs } from './analyze.js';
+import { recoverStdinInputs } from './stdio.js';
 import { formatWarning, type InputArgs, toReadOptions, withInputOptions } from './input-options.js';
 import { createProgressLine } from './progress.js';
 import { UsageError } from './usage-error.js';

@@ -9,6 +9,7 @@ import { parseCsvMap } from '../ingest/csv/csv-map.js';
 import { DEFAULT_MAX_INVALID, type ReadOptions } from '../ingest/read-input.js';
 import { escapeControl } from '../text/escape-control.js';
 import type { IngestWarning } from '../types.js';
+import { showAllOptions } from './stdio.js';
 import { UsageError } from './usage-error.js';
 
 export interface InputArgs {
@@ -26,26 +27,25 @@ export const FOLLOW_INPUT_OPTION_NAMES = ['format', 'max-invalid', 'csv-map', 's
 /** Adds --format, --max-invalid, --csv-map and (unless `threads` is false) --threads to a command's builder. */
 export function withInputOptions<T>(y: Argv<T>, { threads = true }: { threads?: boolean } = {}): Argv<T & InputArgs> {
   const b = y
-    .option('format', { type: 'string', choices: [...INPUT_FORMATS], describe: 'force the input format instead of detecting it from the content' })
-    .option('max-invalid', {
-      type: 'number',
-      default: DEFAULT_MAX_INVALID,
-      describe: 'stop after this many invalid lines or records in a row (0: never stop)',
-    })
+    .option('format', { type: 'string', choices: [...INPUT_FORMATS], describe: 'force the input format (default: detected from the content)' })
+    .option('max-invalid', { type: 'number', default: DEFAULT_MAX_INVALID, describe: 'stop after this many invalid lines or records in a row (0: never)' })
     .option('strict', {
       type: 'boolean',
-      describe: 'stop with exit code 1 at the first input that is a truncated or corrupt .gz or cannot be read to its end (default: warn, read up to the fault, go on with the other inputs)',
+      describe: 'stop at the first input that cannot be read to its end (default: warn, read up to the fault, go on)',
     })
     .option('csv-map', {
       type: 'string',
-      describe: 'column names of a CSV export that is not nfdump, Argus or CICFlowMeter, e.g. ts=StartTime,origH=SrcAddr,respH=DstAddr,respP=Dport,proto=Proto',
+      hidden: !showAllOptions(),
+      describe: 'columns of a CSV export that is not nfdump, Argus or CICFlowMeter, e.g. ts=StartTime,origH=SrcAddr,respH=DstAddr,respP=Dport,proto=Proto',
     });
   if (!threads) return b as unknown as Argv<T & InputArgs>;
-  return b.option('threads', {
-    type: 'string',
-    default: '1',
-    describe: 'threads that read a capture file, each tracking a share of the connections (1: the main thread alone; N: it and N-1 workers; auto: one per core, at most 4, for captures of 64 MiB or more)',
-  }) as unknown as Argv<T & InputArgs>;
+  return b
+    .option('threads', {
+      type: 'string',
+      default: '1',
+      hidden: !showAllOptions(),
+      describe: 'threads reading a capture (1: this one; N: it and N-1 workers; auto: one per core, at most 4, for captures of 64 MiB or more)',
+    }) as unknown as Argv<T & InputArgs>;
 }
 
 /** Validates the shared input flags and builds the ReadOptions the library takes. */
@@ -76,4 +76,26 @@ export function formatWarning(w: IngestWarning): string {
   if (w.message.startsWith(w.file)) return escapeControl(w.message);
   const where = w.line !== undefined ? `:${w.line}` : w.offset !== undefined ? `: byte ${w.offset}` : '';
   return escapeControl(`${w.file}${where}: ${w.message}`);
+}
+
+export interface WarningCounter {
+  onWarning(w: IngestWarning): void;
+  summary(): { warnings: number; warningsByCode: Record<string, number> };
+}
+
+/** Counts input warnings by code and prints the first 20 on stderr (unless quiet); `beforePrint` clears a progress line. */
+export function createWarningCounter(stderr: { write(s: string): unknown }, quiet: boolean, beforePrint?: () => void): WarningCounter {
+  let warnings = 0;
+  const warningsByCode: Record<string, number> = {};
+  return {
+    onWarning(w) {
+      warnings++;
+      warningsByCode[w.code] = (warningsByCode[w.code] ?? 0) + 1;
+      if (warnings <= 20 && !quiet) {
+        beforePrint?.();
+        stderr.write(`flowhound: warning: ${formatWarning(w)}\n`);
+      }
+    },
+    summary: () => ({ warnings, warningsByCode }),
+  };
 }

@@ -17,9 +17,12 @@ import { hideBin } from 'yargs/helpers';
 import { isFlowhoundError } from '../errors.js';
 import { escapeControl, escapeControlKeepNewlines } from '../text/escape-control.js';
 import { commands } from './commands.js';
+import { handleClosedStdout } from './stdio.js';
 import { UsageError } from './usage-error.js';
 
 async function main(argv: string[]): Promise<number> {
+  // --help-all is --help with the hidden (tuning) options shown.
+  if (argv.includes('--help-all') && !argv.includes('--help')) argv = [...argv, '--help'];
   const parser = yargs(argv)
     .scriptName('flowhound')
     .usage('$0 <command> [options]\n\nFinds port scans, covert tunnels and packet-rate spikes in pcap, pcapng, Zeek logs and CSV flow exports.')
@@ -28,6 +31,7 @@ async function main(argv: string[]): Promise<number> {
     .recommendCommands()
     .help()
     .alias('h', 'help')
+    .option('help-all', { type: 'boolean', describe: 'Show help with every option, including detector tuning' })
     .version()
     .wrap(Math.min(110, process.stdout.columns || 100))
     .fail((msg, err) => {
@@ -39,13 +43,9 @@ async function main(argv: string[]): Promise<number> {
   try {
     await parser.parseAsync();
   } catch (e) {
-    if (e instanceof UsageError) {
-      process.stderr.write(`flowhound: ${escapeControlKeepNewlines(e.message)}\n`);
-      return 2;
-    }
     if (isFlowhoundError(e)) {
-      // Messages quote file names and input values: one line, control bytes escaped.
-      process.stderr.write(`flowhound: ${escapeControl(e.message)}\n`);
+      // Messages quote file names and input values: control bytes escaped; usage messages keep their line breaks.
+      process.stderr.write(`flowhound: ${e.code === 'USAGE' ? escapeControlKeepNewlines(e.message) : escapeControl(e.message)}\n`);
       return e.code === 'USAGE' ? 2 : 1;
     }
     process.stderr.write(`flowhound: internal error: ${escapeControlKeepNewlines((e as Error)?.stack ?? String(e))}\n`);
@@ -54,6 +54,7 @@ async function main(argv: string[]): Promise<number> {
   return process.exitCode === undefined ? 0 : Number(process.exitCode);
 }
 
+handleClosedStdout();
 main(hideBin(process.argv)).then(
   (code) => {
     process.exitCode = code;

@@ -6,6 +6,7 @@
  * `onProgress` and a records counter.
  */
 import { statSync } from 'node:fs';
+import type { Sink } from '../sink/sink.js';
 
 export interface ProgressLine {
   /** Bytes of `name` read so far (`sizeBytes` null: looked up once from the file when possible). */
@@ -82,6 +83,20 @@ export function createProgressLine(options: ProgressOptions = {}): ProgressLine 
     done() {
       if (enabled && drawn) stream.write('\r\x1b[K');
       drawn = false;
+    },
+  };
+}
+
+/** A sink that erases the progress line before it writes (findings, a table's end). */
+export function clearingProgress(sink: Sink, progress: ProgressLine): Sink {
+  return {
+    write(findings) {
+      progress.done();
+      sink.write(findings);
+    },
+    close() {
+      progress.done();
+      return sink.close();
     },
   };
 }

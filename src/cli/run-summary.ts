@@ -3,8 +3,11 @@
  * time span, findings by kind and severity, suppressed repeats, skipped or
  * invalid input, late records, and which model and backend ran.
  */
-import type { RunCounters } from '../detect/run-detectors.js';
 import { formatPacketCounts, type PacketCounts } from '../ingest/packet-counts.js';
+import type { AnalysisResult } from '../pipeline/analysis.js';
+import type { RunCounters } from '../pipeline/run-counters.js';
+import type { WatchEvent, WatchRunResult } from '../pipeline/watch-run.js';
+import type { WebhookStats } from '../sink/webhook.js';
 import { escapeControl } from '../text/escape-control.js';
 
 export interface RunSummary {
@@ -63,4 +66,78 @@ export function formatRunSummary(s: RunSummary): string {
   lines.push(`  rules:     ${s.rules} policy rules${s.rulesFile ? ` (shipped + ${escapeControl(s.rulesFile)})` : ' (shipped)'}${s.configFile ? `; config ${escapeControl(s.configFile)}` : ''}`);
   lines.push(`  elapsed:   ${s.elapsedSec.toFixed(2)} s`);
   return `${lines.join('\n')}\n`;
+}
+
+export interface WatchSummary {
+  target: string;
+  result: WatchRunResult;
+  warnings: number;
+  warningsByCode: Record<string, number>;
+  rules: number;
+  rulesFile: string | null;
+  configFile: string | null;
+  elapsedSec: number;
+  webhook: WebhookStats | null;
+  statePath: string | null;
+  latenessSec: number;
+}
+
+/** `watch`'s summary: analyze's lines, then following, lateness, reloads, webhook and state. */
+export function formatWatchSummary(s: WatchSummary): string {
+  const r = s.result;
+  const base = formatRunSummary({
+    inputs: [s.target],
+    counters: r.counters,
+    warnings: s.warnings,
+    warningsByCode: s.warningsByCode,
+    suppressed: r.suppressed,
+    lateRecords: r.lateRecords,
+    model: r.modelNote,
+    backend: r.backend,
+    rules: s.rules,
+    rulesFile: s.rulesFile,
+    configFile: s.configFile,
+    elapsedSec: s.elapsedSec,
+  }).replace(/^flowhound analyze:/, 'flowhound watch:');
+  const extra: string[] = [];
+  const followed = r.followed.map((f) => `${escapeControl(f.path)}${f.resumed ? ' (resumed)' : ''}`);
+  if (followed.length) extra.push(`  followed:  ${followed.join(', ')}; ${r.reopens.rotation} rotations, ${r.reopens.truncation} truncations`);
+  const d = r.driver;
+  extra.push(
+    `  watch:     lateness ${s.latenessSec} s, ${d.lateRecords} late records (passed to the detectors), watermark ${d.watermark === null ? '-' : new Date(Math.floor(d.watermark * 1000)).toISOString()}, ${d.idleFlushes} idle flushes, ${d.alreadyEmitted} findings already emitted before a restart dropped`,
+  );
+  if (r.modelDir) extra.push(`  reloads:   ${r.reloads} model reloads, ${r.reloadFailures} failed`);
+  const w = s.webhook;
+  if (w) extra.push(`  webhook:   ${w.sent} sent, ${w.retries} retried POSTs, ${w.dropped} dropped, ${w.rejected} refused`);
+  if (s.statePath) extra.push(`  state:     ${s.statePath}`);
+  return `${base}${extra.join('\n')}\n`;
+}
+
+/** `analyze`'s summary from the pipeline's result. */
+export function formatAnalysisSummary(
+  inputs: readonly string[],
+  r: AnalysisResult,
+  warnings: { warnings: number; warningsByCode: Record<string, number> },
+  files: { rules: number; rulesFile: string | null; configFile: string | null },
+  elapsedSec: number,
+): string {
+  return formatRunSummary({ inputs, counters: r.counters, packets: r.packets, ...warnings, suppressed: r.suppressed, lateRecords: r.lateRecords, model: r.modelNote, backend: r.backend, modelStats: r.modelStats, ...files, elapsedSec });
+}
+
+const FROM: Record<string, string> = { waiting: ' (waiting for it to appear)', state: ' (resuming where the state file says, if it is still the same file)', end: ' (from its end)', start: ' (from its start)' };
+
+/** One stderr line for a watch event, or null. */
+export function formatWatchEvent(e: WatchEvent, latenessSec: number): string | null {
+  switch (e.kind) {
+    case 'warning':
+      return `flowhound: warning: ${escapeControl(e.message)}\n`;
+    case 'started': {
+      const what = e.following.length ? e.following.map((f) => `${escapeControl(f.path)}${FROM[f.from]}`).join(', ') : 'standard input';
+      return `flowhound watch: following ${what}; lateness ${latenessSec} s; model ${e.modelNote}\n`;
+    }
+    case 'reopen':
+      return `flowhound: ${escapeControl(e.path)}: ${e.reason === 'rotation' ? 'rotated, following the new file' : 'truncated, reading from the start'}\n`;
+    case 'model-reloaded':
+      return `flowhound: model ${e.dir} reloaded (${e.trainingWindows} training windows up to ${new Date(e.lastWindowSec * 1000).toISOString()})\n`;
+  }
 }

@@ -21,18 +21,15 @@ import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { FlowhoundError } from '../errors.js';
 
-export type BackendName = 'node' | 'wasm' | 'cpu';
-export const BACKEND_NAMES: readonly BackendName[] = ['node', 'wasm', 'cpu'];
+import { BACKEND_NAMES, type BackendName } from './backend-names.js';
+
+export { BACKEND_NAMES, type BackendName, isBackendName } from './backend-names.js';
 
 /** tfjs's registry names for flowhound's backend names. */
 const TF_NAMES: Record<BackendName, string> = { node: 'tensorflow', wasm: 'wasm', cpu: 'cpu' };
 
 const require = createRequire(import.meta.url);
 const registeredBackends = new Set<BackendName>();
-
-export function isBackendName(s: string): s is BackendName {
-  return (BACKEND_NAMES as readonly string[]).includes(s);
-}
 
 /** The folder holding tfjs-backend-wasm's .wasm files, resolved from the installed package. */
 export function locateWasmDir(): string {

@@ -1,5 +1,5 @@
 import { formatRunSummary } from '../../src/cli/run-summary.js';
-import { createRunCounters } from '../../src/detect/run-detectors.js';
+import { createRunCounters } from '../../src/pipeline/run-counters.js';
 
 describe('run summary', () => {
   it('lists inputs, records, time span, findings, suppressed repeats, warnings, late records, model and rules', () => {

@@ -3,7 +3,7 @@ import { DEFAULT_SETTINGS, type Settings } from '../../src/config/settings.js';
 import { createRuleDetectors } from '../../src/detect/create-rule-detectors.js';
 import { defaultPolicyRules } from '../../src/detect/default-policy.js';
 import type { PolicyRule } from '../../src/detect/policy-rules.js';
-import { runDetectors } from '../../src/detect/run-detectors.js';
+import { createDetectorDriver } from '../../src/pipeline/detector-driver.js';
 import { readInputs } from '../../src/ingest/read-input.js';
 import { createScorer } from '../../src/score/scorer.js';
 import type { Finding } from '../../src/types.js';
@@ -12,9 +12,8 @@ export async function analyzeFiles(paths: string[], settings: Settings = DEFAULT
   const detectors = createRuleDetectors(settings, { rules });
   const scorer = createScorer({ suppressionSec: settings.suppressionSec });
   const out: Finding[] = [];
-  await runDetectors(readInputs(paths, { maxInvalid: 25, onWarning: () => {} }), detectors, scorer, (f) => {
-    out.push(...f);
-  });
+  const driver = createDetectorDriver({ detectors, scorer, onFindings: (f) => void out.push(...f) });
+  await driver.run(readInputs(paths, { maxInvalid: 25, onWarning: () => {} }));
   return out;
 }
 

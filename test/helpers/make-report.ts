@@ -2,8 +2,8 @@
 import { resolveSettings } from '../../src/config/settings.js';
 import { createRuleDetectors } from '../../src/detect/create-rule-detectors.js';
 import { defaultPolicyRules } from '../../src/detect/default-policy.js';
-import { createRunCounters, runDetectors } from '../../src/detect/run-detectors.js';
 import { readInputs } from '../../src/ingest/read-input.js';
+import { createDetectorDriver } from '../../src/pipeline/detector-driver.js';
 import { createScorer } from '../../src/score/scorer.js';
 import { createHtmlReportSink } from '../../src/sink/html-report.js';
 import type { Finding, RecordBatch } from '../../src/types.js';
@@ -29,10 +29,15 @@ export async function makeReport(inputs: string[]): Promise<{ html: string; find
     }
   }
   const scorer = createScorer({ suppressionSec: settings.suppressionSec, repeatFactor: settings.suppressionRepeatFactor });
-  await runDetectors(tap(readInputs(inputs, { maxInvalid: 25, onWarning: (w) => sink.noteWarning(w.code, w.message) })), detectors, scorer, (f) => {
-    findings.push(...f);
-    sink.write(f);
-  }, createRunCounters());
+  const driver = createDetectorDriver({
+    detectors,
+    scorer,
+    onFindings: (f) => {
+      findings.push(...f);
+      sink.write(f);
+    },
+  });
+  await driver.run(tap(readInputs(inputs, { maxInvalid: 25, onWarning: (w) => sink.noteWarning(w.code, w.message) })));
   await sink.close();
   return { html, findings };
 }

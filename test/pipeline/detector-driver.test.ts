@@ -3,8 +3,7 @@ import { createScorer } from '../../src/score/scorer.js';
 import { createRecordBatch, type Finding, type FlowRecord, type RecordBatch } from '../../src/types.js';
 import { createEmittedFindings } from '../../src/watch/emitted-findings.js';
 import { mergeAsync } from '../../src/watch/merge-async.js';
-import type { TaggedBatch } from '../../src/watch/watch-input.js';
-import { createWatchPipeline } from '../../src/watch/watch-pipeline.js';
+import { createDetectorDriver } from '../../src/pipeline/detector-driver.js';
 
 function flow(ts: number, duration: number | null = null): FlowRecord {
   return {
@@ -33,10 +32,10 @@ function finding(id: string, ts: number, count: number, src = '10.0.0.66'): Find
   return { id, ts, end: ts + 1, kind: 'scan.vertical', severity: 'high', confidence: 0.9, src, dst: '10.0.0.2', port: null, proto: 'tcp', detector: 'rule', summary: 's', evidence: { count } };
 }
 
-function batchOf(...flows: FlowRecord[]): TaggedBatch {
+function batchOf(...flows: FlowRecord[]): RecordBatch {
   const b: RecordBatch = createRecordBatch();
   b.flows.push(...flows);
-  return { batch: b, file: '/x/conn.log', position: { identity: { dev: 1, ino: 2 }, offset: flows.length, header: null, fingerprint: null } };
+  return b;
 }
 
 async function* from<T>(items: T[]): AsyncGenerator<T> {
@@ -58,15 +57,14 @@ function scripted(name: string, pushes: Finding[][], atFlush: Finding[] = []): D
   return d;
 }
 
-describe('createWatchPipeline', () => {
-  it('hands findings out per batch, flushes at the end, and records positions', async () => {
+describe('createDetectorDriver', () => {
+  it('hands findings out per batch and flushes at the end', async () => {
     const got: string[][] = [];
     const d = scripted('d', [[finding('f-1', 10, 20)], []], [finding('f-2', 5, 20, '10.0.0.77')]);
-    const p = createWatchPipeline({ detectors: [d], scorer: createScorer({ suppressionSec: 3600 }), latenessSec: 5, idleFlushMs: null, onFindings: (f) => got.push(f.map((x) => x.id)) });
+    const p = createDetectorDriver({ detectors: [d], scorer: createScorer({ suppressionSec: 3600 }), latenessSec: 5, idleFlushMs: null, onFindings: (f) => got.push(f.map((x) => x.id)) });
     await p.run(from([batchOf(flow(10)), batchOf(flow(11), flow(12))]));
     expect(got).toEqual([['f-1'], ['f-2']]);
     expect(d.flushes).toBe(1);
-    expect(p.committed()['/x/conn.log']?.offset).toBe(2);
     expect(p.counters.flows).toBe(3);
     expect(p.counters.findingsByKind).toEqual({ 'scan.vertical': 2 });
   });
@@ -81,7 +79,7 @@ describe('createWatchPipeline', () => {
       },
       flush: () => [],
     };
-    const p = createWatchPipeline({ detectors: [d], scorer: createScorer({ suppressionSec: 3600 }), latenessSec: 10, idleFlushMs: null, onFindings: () => undefined });
+    const p = createDetectorDriver({ detectors: [d], scorer: createScorer({ suppressionSec: 3600 }), latenessSec: 10, idleFlushMs: null, onFindings: () => undefined });
     // 100 then 95 (within 10 s), 80 (late), 85 lasting 20 s (ends at 105: not late), 50 in the next batch (late).
     await p.run(from([batchOf(flow(100), flow(95), flow(80), flow(85, 20)), batchOf(flow(50))]));
     expect(p.stats.lateRecords).toBe(2);
@@ -93,34 +91,33 @@ describe('createWatchPipeline', () => {
     const got: Finding[] = [];
     const emitted = createEmittedFindings([{ id: 'f-1', end: 11, count: 20 }]);
     const d = scripted('d', [[finding('f-1', 10, 20)], [finding('f-1', 10, 400)]]);
-    const p = createWatchPipeline({ detectors: [d], scorer: createScorer({ suppressionSec: 3600 }), latenessSec: 5, idleFlushMs: null, emitted, onFindings: (f) => got.push(...f) });
+    const p = createDetectorDriver({ detectors: [d], scorer: createScorer({ suppressionSec: 3600 }), latenessSec: 5, idleFlushMs: null, emitted, onFindings: (f) => got.push(...f) });
     await p.run(from([batchOf(flow(10)), batchOf(flow(11))]));
     expect(got.map((f) => f.evidence.count)).toEqual([400]);
     expect(p.stats.alreadyEmitted).toBe(1);
-    expect(p.emitted.entries()).toEqual([{ id: 'f-1', end: 11, count: 400 }]);
+    expect(emitted.entries()).toEqual([{ id: 'f-1', end: 11, count: 400 }]);
   });
 
   it('replaceDetector flushes the old detector into the output and uses the new one', async () => {
     const got: string[] = [];
     const old = scripted('model', [], [finding('f-old', 1, 1, '10.1.1.1')]);
     const next = scripted('model', [[finding('f-new', 2, 1, '10.2.2.2')]]);
-    const detectors: Detector[] = [old];
-    const p = createWatchPipeline({ detectors, scorer: createScorer({ suppressionSec: 3600 }), latenessSec: 5, idleFlushMs: null, onFindings: (f) => got.push(...f.map((x) => x.id)) });
+    const p = createDetectorDriver({ detectors: [old], scorer: createScorer({ suppressionSec: 3600 }), latenessSec: 5, idleFlushMs: null, onFindings: (f) => got.push(...f.map((x) => x.id)) });
     p.replaceDetector(old, next);
     await p.run(from([batchOf(flow(3))]));
     expect(got).toEqual(['f-old', 'f-new']);
-    expect(detectors[0]).toBe(next);
+    expect(p.detectors[0]).toBe(next);
   });
 
   it('idle flush: flushes once the input has been quiet, not again without new records', async () => {
     const got: string[] = [];
     const d = scripted('d', [], [finding('f-idle', 1, 20)]);
-    const p = createWatchPipeline({ detectors: [d], scorer: createScorer({ suppressionSec: 3600 }), latenessSec: 5, idleFlushMs: 20, onFindings: (f) => got.push(...f.map((x) => x.id)) });
+    const p = createDetectorDriver({ detectors: [d], scorer: createScorer({ suppressionSec: 3600 }), latenessSec: 5, idleFlushMs: 20, onFindings: (f) => got.push(...f.map((x) => x.id)) });
     let release = (): void => undefined;
     const gate = new Promise<void>((r) => {
       release = r;
     });
-    async function* input(): AsyncGenerator<TaggedBatch> {
+    async function* input(): AsyncGenerator<RecordBatch> {
       yield batchOf(flow(1));
       await gate;
     }
@@ -133,6 +130,33 @@ describe('createWatchPipeline', () => {
     await done;
     // The end-of-input flush finds the same finding: the scorer keeps it to one.
     expect(got).toEqual(['f-idle']);
+  });
+
+  it('without lateness (analyze) counts nothing as late and drops nothing as already emitted', async () => {
+    const got: string[] = [];
+    const d = scripted('d', [[finding('f-1', 10, 20)]]);
+    const p = createDetectorDriver({ detectors: [d], scorer: createScorer({ suppressionSec: 3600 }), onFindings: (f) => void got.push(...f.map((x) => x.id)) });
+    await p.push(batchOf(flow(100), flow(1)));
+    await p.end();
+    expect(got).toEqual(['f-1']);
+    expect(p.stats.lateRecords).toBe(0);
+    expect(p.stats.watermark).toBeNull();
+  });
+
+  it('waits for an asynchronous onFindings before push resolves', async () => {
+    const order: string[] = [];
+    const d = scripted('d', [[finding('f-1', 10, 20)]]);
+    const p = createDetectorDriver({
+      detectors: [d],
+      scorer: createScorer({ suppressionSec: 3600 }),
+      onFindings: async () => {
+        await new Promise((r) => setTimeout(r, 10));
+        order.push('sink');
+      },
+    });
+    await p.push(batchOf(flow(1)));
+    order.push('pushed');
+    expect(order).toEqual(['sink', 'pushed']);
   });
 });
 

@@ -1,12 +1,9 @@
 /**
- * Drives detectors over a stream of batches: every batch goes to every
- * detector, raw findings go through the scorer (dedupe, suppression), and
- * what passes is handed to `onFindings` (the sinks). At the end of input
- * every detector is flushed. Returns counters for the run summary.
+ * Counters of one pipeline run, for the run summary: batches and records by
+ * type, the event-time span, and the findings that went out by kind and
+ * severity. `countBatch` is one pass over a batch's arrays, no allocation.
  */
-import type { Scorer } from '../score/scorer.js';
 import type { Finding, RecordBatch } from '../types.js';
-import type { Detector } from './detector.js';
 
 export interface RunCounters {
   batches: number;
@@ -31,7 +28,7 @@ function noteTs(c: RunCounters, ts: number): void {
   if (c.lastTs === null || ts > c.lastTs) c.lastTs = ts;
 }
 
-/** Counts a batch's records and time span (one pass over the arrays, no allocation). */
+/** Counts a batch's records and time span. */
 export function countBatch(c: RunCounters, b: RecordBatch): void {
   c.batches++;
   c.flows += b.flows.length;
@@ -63,43 +60,10 @@ export function countBatch(c: RunCounters, b: RecordBatch): void {
   }
 }
 
-function countFindings(c: RunCounters, findings: readonly Finding[]): void {
+/** Counts findings that went out. */
+export function countFindings(c: RunCounters, findings: readonly Finding[]): void {
   for (const f of findings) {
     c.findingsByKind[f.kind] = (c.findingsByKind[f.kind] ?? 0) + 1;
     c.findingsBySeverity[f.severity] = (c.findingsBySeverity[f.severity] ?? 0) + 1;
   }
-}
-
-export async function runDetectors(
-  batches: AsyncIterable<RecordBatch>,
-  detectors: readonly Detector[],
-  scorer: Scorer,
-  onFindings: (findings: Finding[]) => void | Promise<void>,
-  counters: RunCounters = createRunCounters(),
-): Promise<RunCounters> {
-  for await (const b of batches) {
-    countBatch(counters, b);
-    let raw: Finding[] = [];
-    for (const d of detectors) {
-      const out = d.push(b);
-      if (out.length) raw = raw.length ? raw.concat(out) : out;
-    }
-    if (raw.length) {
-      const passed = scorer.add(raw);
-      if (passed.length) {
-        countFindings(counters, passed);
-        await onFindings(passed);
-      }
-    }
-  }
-  let raw: Finding[] = [];
-  for (const d of detectors) raw = raw.concat(d.flush());
-  // End-of-input findings in time order, so the output reads chronologically.
-  raw.sort((a, b) => a.ts - b.ts || a.kind.localeCompare(b.kind));
-  const passed = scorer.add(raw);
-  if (passed.length) {
-    countFindings(counters, passed);
-    await onFindings(passed);
-  }
-  return counters;
 }
