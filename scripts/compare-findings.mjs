@@ -7,7 +7,7 @@
  * reference commit's build, and compares stdout byte for byte and the exit
  * status (stderr, the run summary, is not compared).
  *
- *   node scripts/compare-findings.mjs [--ref COMMIT] [--no-model-only] [--jobs N] [--filter TEXT]
+ *   node scripts/compare-findings.mjs [--ref COMMIT] [--cur DIST] [--no-model-only] [--jobs N] [--filter TEXT]
  *
  * The reference (default e1c45bf, the commit before the pipeline layer) is
  * extracted with `git archive` into $TMPDIR/flowhound-ref-COMMIT, built
@@ -31,6 +31,7 @@ const opt = (name, dflt) => {
 };
 const refCommit = opt('--ref', 'e1c45bf');
 const jobs = Number(opt('--jobs', '2'));
+const curMain = join(resolve(opt('--cur', join(root, 'dist'))), 'cli/main.js');
 const filter = opt('--filter', '');
 const modes = argv.includes('--no-model-only') ? [['--no-model']] : [['--no-model'], []];
 
@@ -107,7 +108,7 @@ await pool(tasks, jobs, async ({ input, extra }) => {
     // Saved as it grows, so an interrupted comparison keeps its reference runs.
     if (++refRuns % 20 === 0) writeFileSync(cacheFile, JSON.stringify(cache));
   }
-  const cur = await run(join(root, 'dist/cli/main.js'), input, extra);
+  const cur = await run(curMain, input, extra);
   const label = `${relative(root, input)} ${extra.join(' ') || '(default model)'}`;
   if (cur.code === ref.code && cur.stdout === ref.stdout) {
     same++;

@@ -196,8 +196,32 @@ export interface Finding {
 }
 
 /** A warning about the input that did not stop the run (skipped line, truncated file). */
+/** What an input warning is about (counted by code in the run summary). */
+export type IngestWarningCode =
+  | 'INVALID_LINE'
+  | 'TRUNCATED_LINE'
+  | 'INPUT_EMPTY'
+  | 'INPUT_TRUNCATED'
+  | 'INPUT_ABANDONED'
+  | 'INPUT_GZIP_DAMAGED'
+  | 'SKIPPED_FILE'
+  | 'ZEEK_SKIPPED_LOG'
+  | 'ZEEK_HEADER_WHITESPACE'
+  | 'ZEEK_BAD_FIELD_NAME'
+  | 'CSV_BLANK_ROWS'
+  | 'CSV_SKIPPED_ROWS'
+  | 'CSV_SUMMARY_MISMATCH'
+  | 'PCAPNG_BAD_OPTION'
+  | 'PCAP_BAD_RECORD'
+  | 'PCAPNG_BAD_BLOCK'
+  | 'CAPTURE_UNKNOWN_LINK_TYPE'
+  | 'CAPTURE_BAD_TRANSPORT'
+  | 'CAPTURE_FRAGMENTS'
+  | 'CAPTURE_NOTHING_DECODED'
+  | 'FLOW_CAP_REACHED';
+
 export interface IngestWarning {
-  code: string;
+  code: IngestWarningCode;
   file: string;
   /** 1-based line for text inputs, byte offset for binary ones. */
   line?: number;

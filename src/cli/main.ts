@@ -16,7 +16,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { isFlowhoundError } from '../errors.js';
 import { escapeControl, escapeControlKeepNewlines } from '../text/escape-control.js';
-import { commands } from './commands.js';
+import { COMMANDS, findCommand } from './commands.js';
 import { handleClosedStdout } from './stdio.js';
 import { UsageError } from './usage-error.js';
 
@@ -27,19 +27,24 @@ async function main(argv: string[]): Promise<number> {
     .scriptName('flowhound')
     .usage('$0 <command> [options]\n\nFinds port scans, covert tunnels and packet-rate spikes in pcap, pcapng, Zeek logs and CSV flow exports.')
     .strict()
-    .demandCommand(1, `name a command: ${commands.map((c) => String(c.command).split(' ')[0]).join(', ')}`)
+    .demandCommand(1, `name a command: ${COMMANDS.map((c) => c.name).join(', ')}`)
     .recommendCommands()
     .help()
     .alias('h', 'help')
     .option('help-all', { type: 'boolean', describe: 'Show help with every option, including detector tuning' })
     .version()
     .wrap(Math.min(110, process.stdout.columns || 100))
+    .example('$0 analyze capture.pcapng', 'findings in a capture, as a table')
+    .example('$0 watch /opt/zeek/logs/current/ --state watch.state', 'findings as Zeek writes its logs')
+    .example('$0 train logs/*.conn.log.gz --out models/nightly', "train a baseline of this network's traffic")
     .fail((msg, err) => {
       // Throwing stops yargs before the command's handler runs.
       if (err) throw err;
       throw new UsageError(`${msg}\nRun 'flowhound --help' or 'flowhound <command> --help'.`);
     });
-  for (const c of commands) parser.command(c);
+  // Only the command that runs is loaded; the others are listed by name for --help and typo suggestions.
+  const chosen = findCommand(argv);
+  for (const c of COMMANDS) parser.command(c === chosen ? await c.load() : { command: c.command, describe: c.describe, handler: () => undefined });
   try {
     await parser.parseAsync();
   } catch (e) {

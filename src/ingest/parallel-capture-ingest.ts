@@ -73,7 +73,7 @@ function workerScript(): URL {
   if (existsSync(fileURLToPath(here))) return here;
   const built = new URL('../../dist/ingest/capture-worker.js', import.meta.url);
   if (existsSync(fileURLToPath(built))) return built;
-  throw new Error(`parallel capture ingest: the worker script is not built (${fileURLToPath(built)}); run \`npm run build\``);
+  throw new FlowhoundError('NOT_BUILT', `--threads: the capture worker script is not built (${fileURLToPath(built)}); run \`npm run build\`, or read with --threads 1`, { script: fileURLToPath(built) });
 }
 
 interface WorkerState {

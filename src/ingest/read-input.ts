@@ -8,7 +8,6 @@ import { FlowhoundError } from '../errors.js';
 import { type ByteSource, describeGzipFailure, openByteSource } from '../io/byte-source.js';
 import type { RecordBatch } from '../types.js';
 import { readCaptureRecords } from './capture-ingest.js';
-import { readFlowCsv } from './csv/read-flow-csv.js';
 import { detectFormat, type InputFormat } from './detect.js';
 import { readZeekDirectory } from './zeek/read-zeek-directory.js';
 import { readZeekJson } from './zeek/read-zeek-json.js';
@@ -26,8 +25,14 @@ const readers: Partial<Record<InputFormat, InputReader>> = {
   pcapng: readCaptureRecords,
   'zeek-tsv': readZeekTsv,
   'zeek-json': readZeekJson,
-  csv: readFlowCsv,
+  csv: readFlowCsvLazily,
 };
+
+/** The CSV reader, imported when a CSV export is read (csv-parse is not loaded otherwise). */
+async function* readFlowCsvLazily(source: ByteSource, options: ReadOptions): AsyncGenerator<RecordBatch> {
+  const { readFlowCsv } = await import('./csv/read-flow-csv.js');
+  yield* readFlowCsv(source, options);
+}
 
 /**
  * Reads every input in turn, yielding batches. With several inputs and

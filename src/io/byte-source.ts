@@ -404,7 +404,7 @@ async function* toAsync(it: Iterable<Uint8Array>): AsyncGenerator<Uint8Array> {
 function toU8(c: unknown): Uint8Array {
   if (c instanceof Uint8Array) return c;
   if (typeof c === 'string') return Buffer.from(c);
-  throw new TypeError('byte source yielded a non-binary chunk');
+  throw new FlowhoundError('INPUT_UNREADABLE', `byte source yielded a ${typeof c} chunk, expected bytes or a string`);
 }
 
 function concat(parts: Uint8Array[], limit: number): Uint8Array {

@@ -159,7 +159,7 @@ export function createFileFollower(path: string, options: FollowFileOptions = {}
   }
 
   async function* follow(): AsyncGenerator<Uint8Array> {
-    if (started) throw new Error(`${path}: a file follower can be iterated once`);
+    if (started) throw new FlowhoundError('INVALID_ARGUMENT', `${path}: a file follower can be iterated once`, { file: path });
     started = true;
     const signal = options.signal;
     let fh: FileHandle | null = null;

@@ -12,7 +12,7 @@
  */
 import { isAscii } from 'node:buffer';
 import { FlowhoundError } from '../errors.js';
-import type { IngestWarning } from '../types.js';
+import type { IngestWarning, IngestWarningCode } from '../types.js';
 
 /** Whole lines of one input chunk, decoded once. */
 export interface LineBlock {
@@ -211,7 +211,7 @@ export function createInvalidLineCounter(
   file: string,
   maxInvalid: number,
   onWarning: (w: IngestWarning) => void,
-  code = 'INVALID_LINE',
+  code: IngestWarningCode = 'INVALID_LINE',
 ): InvalidLineCounter {
   let inRow = 0;
   let firstOfRun = 0;

@@ -11,6 +11,7 @@
  */
 import { statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { FlowhoundError } from '../errors.js';
 import { openByteSourceFromChunks } from '../io/byte-source.js';
 import { createFileFollower, type FileFollower, type FollowPosition } from '../io/follow-file.js';
 import { type ReadOptions, readSource } from '../ingest/read-input.js';
@@ -55,7 +56,7 @@ export interface WatchInput {
 /** Opens FILE, DIR or "-" for watching. */
 export function openWatchInput(target: string, options: WatchInputOptions): WatchInput {
   if (target === '-') {
-    if (!options.stdin) throw new Error('watch -: no stream given for standard input');
+    if (!options.stdin) throw new FlowhoundError('INVALID_ARGUMENT', 'watch -: no stream given for standard input');
     const stream = options.signal ? stopOnAbort(options.stdin, options.signal) : options.stdin;
     async function* readStream(): AsyncGenerator<TaggedBatch> {
       const source = await openByteSourceFromChunks('stdin', stream, null, { earlyHead: true });

@@ -27,6 +27,7 @@
  * Whole batches are processed synchronously (no await per record).
  */
 import { isFailedAttempt } from '../detect/failed-attempt.js';
+import { FlowhoundError } from '../errors.js';
 import type { DnsRecord, FlowRecord, PacketTick, Proto, RecordBatch } from '../types.js';
 import { F, FEATURE_COUNT, type FeatureWindow } from './feature-schema.js';
 
@@ -138,8 +139,8 @@ function portKeyOf(proto: Proto, port: number): number {
 
 export function createWindower(settings: Partial<WindowSettings> = {}): Windower {
   const s: WindowSettings = { ...DEFAULT_WINDOW_SETTINGS, ...settings };
-  if (!(s.windowSec >= 1) || !Number.isInteger(s.windowSec)) throw new RangeError(`windowSec must be a whole number of seconds ≥ 1, got ${s.windowSec}`);
-  if (!(s.allowedLatenessSec >= 0)) throw new RangeError(`allowedLatenessSec must be ≥ 0, got ${s.allowedLatenessSec}`);
+  if (!(s.windowSec >= 1) || !Number.isInteger(s.windowSec)) throw new FlowhoundError('INVALID_ARGUMENT', `windowSec must be a whole number of seconds ≥ 1, got ${s.windowSec}`, { windowSec: s.windowSec });
+  if (!(s.allowedLatenessSec >= 0)) throw new FlowhoundError('INVALID_ARGUMENT', `allowedLatenessSec must be ≥ 0, got ${s.allowedLatenessSec}`, { allowedLatenessSec: s.allowedLatenessSec });
   const windowSec = s.windowSec;
   let open = new Map<number, WindowState>();
   let maxTsSec = Number.NEGATIVE_INFINITY;

@@ -214,7 +214,7 @@ export async function* readCapturePackets(source: ByteSource, onPacket: PacketHa
   if (badRecord !== null) {
     const at = typeof badRecord.context.offset === 'number' ? badRecord.context.offset : consumed;
     options.onWarning({
-      code: badRecord.code,
+      code: badRecord.code === 'PCAPNG_BAD_BLOCK' ? 'PCAPNG_BAD_BLOCK' : 'PCAP_BAD_RECORD',
       file,
       offset: at,
       message: `${badRecord.message}; the capture is read up to there (the packets before it), the rest of ${file} is not`,
