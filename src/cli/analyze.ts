@@ -24,7 +24,7 @@ import { createWarningCounter, INPUT_OPTION_NAMES, type InputArgs, toReadOptions
 import { clearingProgress, createProgressLine } from './progress.js';
 import { formatAnalysisSummary } from './run-summary.js';
 import { BACKEND_OPTION, runSetupFromArgs, withTuning } from './shared-options.js';
-import { type CommandIo, openOutputFile, recoverStdinInputs } from './stdio.js';
+import { type CommandIo, openOutputFile, recoverStdinInputs, showAllOptions } from './stdio.js';
 import { UsageError } from './usage-error.js';
 
 /** Exit code when findings at or above --fail-on were reported. */
@@ -55,22 +55,23 @@ export const analyzeCommand: CommandModule<object, AnalyzeArgs> = {
       withInputOptions(y)
       .positional('inputs', { type: 'string', array: true, demandOption: true, describe: 'pcap, pcapng, Zeek conn.log/dns.log, CSV flow export, .gz, Zeek log folder, or -' })
       .options({
-        model: { type: 'string', describe: 'model trained on this network (default: a self-baseline learned from the input); --no-model: rules only' },
-        scores: { type: 'string', describe: 'write every window the baseline judged, with score and threshold, to this Arrow file' },
+        model: { type: 'string', describe: 'trained model folder (default: a self-baseline of the input)' },
+        scores: { type: 'string', describe: 'Arrow file of every window the baseline judged' },
         output: { type: 'string', choices: [...OUTPUT_FORMATS], describe: 'findings format (default: table on a terminal, else jsonl)' },
         out: { type: 'string', describe: 'write findings to this file instead of stdout' },
         rules: { type: 'string', describe: 'port-policy rules file (YAML/JSON), added to the shipped rules' },
         config: { type: 'string', describe: 'settings file (YAML/JSON), e.g. scan-vertical-ports: 20' },
         'fail-on': { type: 'string', choices: [...SEVERITY_ORDER], describe: `exit ${EXIT_FINDINGS} when a finding reaches this severity` },
         quiet: { alias: 'q', type: 'boolean', describe: 'no run summary on stderr' },
-        backend: BACKEND_OPTION,
+        backend: { ...BACKEND_OPTION, hidden: !showAllOptions() },
       })
       .group(['model', 'output', 'out', 'rules', 'config', 'fail-on', 'quiet'], 'Analyze options:')
       .group([...INPUT_OPTION_NAMES], 'Input options:')
       .group(['scores', 'backend'], 'Model options:')
       .example('$0 analyze capture.pcapng', 'findings as a table, run summary on stderr')
-      .example('$0 analyze /opt/zeek/logs/2026-12-01/ --output jsonl --out findings.jsonl', 'a day of Zeek logs, JSON lines to a file')
-      .example('$0 analyze conn.log --no-model --fail-on high', `rules only; exit ${EXIT_FINDINGS} on a high finding (CI)`),
+      .example('$0 analyze zeek/2026-12-01/ --out found.jsonl', 'a day of Zeek logs, JSON lines to a file')
+      .example('$0 analyze conn.log --fail-on high', `exit ${EXIT_FINDINGS} on a high finding (CI)`)
+      .example('$0 analyze conn.log --no-model', 'rules only, no baseline'),
       'analyze',
     ) as unknown as Argv<AnalyzeArgs>,
   handler: async (args) => {

@@ -24,7 +24,9 @@ export const conformanceCommand: CommandModule<object, ConformanceArgs> = {
     y
       .positional('dir', { type: 'string', demandOption: true, describe: 'folder with one sub-folder per trace (trace.pcap|trace.pcapng + conn.log)' })
       .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: 'list the disagreeing fields and unmatched connections' })
-      .option('json', { type: 'boolean', default: false, describe: 'print the whole report as JSON' }) as unknown as Argv<ConformanceArgs>,
+      .option('json', { type: 'boolean', default: false, describe: 'print the whole report as JSON' })
+      .example('$0 conformance zeek-traces/', "agreement with Zeek's conn.log for each (trace, conn.log) pair")
+      .example('$0 conformance traces/ -v', 'also list the fields that disagree') as unknown as Argv<ConformanceArgs>,
   handler: async (args) => {
     if (!existsSync(args.dir) || !statSync(args.dir).isDirectory()) throw new UsageError(`${args.dir}: not a directory`);
     const report = await runZeekConformance(args.dir);

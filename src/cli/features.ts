@@ -19,7 +19,9 @@ export const featuresCommand: CommandModule<object, FeaturesArgs> = {
     withInputOptions(y)
       .positional('inputs', { type: 'string', array: true, demandOption: true, describe: 'pcap, pcapng, Zeek log, CSV flow export, .gz, or - for stdin' })
       .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'the Arrow file to write' })
-      .option('window-sec', { type: 'number', default: DEFAULT_WINDOW_SEC, describe: 'window length in seconds' }) as unknown as Argv<FeaturesArgs>,
+      .option('window-sec', { type: 'number', default: DEFAULT_WINDOW_SEC, describe: 'window length in seconds' })
+      .example('$0 features capture.pcapng -o windows.arrow', 'per-port feature windows of a capture')
+      .example("$0 features /opt/zeek/logs/2026-12-01/ -o day.arrow && duckdb -c \"SELECT * FROM 'day.arrow' LIMIT 5\"", 'a day of Zeek logs, read by DuckDB') as unknown as Argv<FeaturesArgs>,
   handler: async (args) => {
     if (!(args['window-sec'] >= 1) || !Number.isInteger(args['window-sec'])) throw new UsageError(`--window-sec must be a whole number ≥ 1, got ${args['window-sec']}`);
     let warnings = 0;

@@ -28,10 +28,10 @@ export const FOLLOW_INPUT_OPTION_NAMES = ['format', 'max-invalid', 'csv-map', 's
 export function withInputOptions<T>(y: Argv<T>, { threads = true }: { threads?: boolean } = {}): Argv<T & InputArgs> {
   const b = y
     .option('format', { type: 'string', choices: [...INPUT_FORMATS], describe: 'force the input format (default: detected from the content)' })
-    .option('max-invalid', { type: 'number', default: DEFAULT_MAX_INVALID, describe: 'stop after this many invalid lines or records in a row (0: never)' })
+    .option('max-invalid', { type: 'number', default: DEFAULT_MAX_INVALID, describe: 'stop after this many invalid lines in a row (0: never)' })
     .option('strict', {
       type: 'boolean',
-      describe: 'stop at the first input that cannot be read to its end (default: warn, read up to the fault, go on)',
+      describe: 'stop at the first input not readable to its end (default: warn, go on)',
     })
     .option('csv-map', {
       type: 'string',

@@ -17,7 +17,9 @@ const inspectCommand: CommandModule<object, InspectArgs> = {
     y
       .positional('dir', { type: 'string', demandOption: true, describe: 'model folder' })
       .option('json', { type: 'boolean', default: false, describe: 'print flowhound.json as it is' })
-      .option('ports', { type: 'number', default: 20, describe: 'how many ports to list' }) as unknown as Argv<InspectArgs>,
+      .option('ports', { type: 'number', default: 20, describe: 'how many ports to list' })
+      .example('$0 model inspect models/nightly', 'training period, schema, thresholds, busiest ports')
+      .example('$0 model inspect models/nightly --json | jq .training', "the model's flowhound.json, for scripts") as unknown as Argv<InspectArgs>,
   handler: (args) => {
     const m = readModelMeta(args.dir);
     if (args.json) {
@@ -75,6 +77,6 @@ function describeThreshold(th: StoredThreshold): string {
 export const modelCommand: CommandModule<object, object> = {
   command: 'model <command>',
   describe: 'Inspect model folders',
-  builder: (y: Argv) => y.command(inspectCommand).demandCommand(1),
+  builder: (y: Argv) => y.command(inspectCommand).demandCommand(1).example('$0 model inspect models/nightly', 'what a model was trained on'),
   handler: () => {},
 };

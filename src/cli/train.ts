@@ -40,7 +40,9 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       .option('learning-rate', { type: 'number', default: DEFAULT_LEARNING_RATE, describe: 'Adam learning rate' })
       .option('warm-start', { type: 'string', describe: 'continue from this model folder\'s weights (keeps its scaler; recalibrates thresholds)' })
       .option('backend', { type: 'string', choices: [...BACKEND_NAMES], describe: 'force a TensorFlow.js backend (default: node, else wasm, else cpu)' })
-      .option('window-sec', { type: 'number', describe: `window length in seconds for raw inputs (default ${DEFAULT_WINDOW_SEC}, or the warm-start model's)` }) as unknown as Argv<TrainArgs>,
+      .option('window-sec', { type: 'number', describe: `window length in seconds for raw inputs (default ${DEFAULT_WINDOW_SEC}, or the warm-start model's)` })
+      .example('$0 train logs/*.conn.log.gz --out models/nightly', "a baseline of this network's traffic")
+      .example('$0 train today.arrow --warm-start models/nightly --out models/nightly', "update last night's model from a day of feature windows") as unknown as Argv<TrainArgs>,
   handler: async (args) => {
     if (!(args.epochs >= 1) || !Number.isInteger(args.epochs)) throw new UsageError(`--epochs must be a whole number ≥ 1, got ${args.epochs}`);
     if (!Number.isInteger(args.seed)) throw new UsageError(`--seed must be an integer, got ${args.seed}`);

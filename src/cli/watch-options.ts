@@ -14,26 +14,24 @@ export interface WatchFlagArgs {
   'idle-flush'?: number;
   'exit-idle'?: number;
   'from-end'?: boolean;
-  'model-unlearned-ports'?: boolean;
   'poll-ms'?: number;
   'state-interval-sec'?: number;
   'model-poll-sec'?: number;
 }
 
 /** Flags shown only by --help-all. */
-export const WATCH_ADVANCED = ['idle-flush', 'poll-ms', 'state-interval-sec', 'model-poll-sec', 'model-unlearned-ports'];
+export const WATCH_ADVANCED = ['idle-flush', 'poll-ms', 'state-interval-sec', 'model-poll-sec'];
 const hidden = !showAllOptions();
 
 export const WATCH_OPTIONS = {
-  state: { type: 'string', describe: 'state file: read positions and emitted findings, so a restart resumes without re-reporting' },
-  lateness: { type: 'number', default: WATCH_DEFAULTS.latenessSec, describe: 'allowed lateness (s of event time): older records are counted as late' },
+  state: { type: 'string', describe: 'state file: positions and emitted findings, for restarts' },
+  lateness: { type: 'number', default: WATCH_DEFAULTS.latenessSec, describe: 'allowed lateness in s of event time (older records: late)' },
   'idle-flush': { hidden, type: 'number', default: WATCH_DEFAULTS.idleFlushSec, describe: 'after this many s without input, report open incidents as at end of input (0: never)' },
-  'from-end': { type: 'boolean', describe: 'start at the end of each file (tail -F -n 0) unless --state has a position' },
+  'from-end': { type: 'boolean', describe: 'start at the end of each file, like tail -F -n 0' },
   'exit-idle': { type: 'number', describe: 'exit after this many seconds without new input (scripts, tests)' },
   'poll-ms': { hidden, type: 'number', default: 250, describe: 'how often to check the followed files for new bytes' },
   'state-interval-sec': { hidden, type: 'number', default: 5, describe: 'how often to save the state file' },
   'model-poll-sec': { hidden, type: 'number', default: 5, describe: 'how often to check the model folder for a new model' },
-  'model-unlearned-ports': { hidden, type: 'boolean', default: false, describe: 'also report baseline.deviation on ports the model never saw in training (as for analyze)' },
 } as const;
 
 /** The timing flags of watch, checked. */

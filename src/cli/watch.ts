@@ -40,7 +40,7 @@ export const watchCommand: CommandModule<object, WatchArgs> = {
       withInputOptions(y, { threads: false })
         .positional('target', { type: 'string', describe: 'a log file to follow like tail -F, a Zeek log folder (its conn.log and dns.log), or -' })
         .options({
-          model: { type: 'string', describe: 'model folder, reloaded when it changes (default: the shipped model); --no-model: rules only' },
+          model: { type: 'string', describe: 'trained model folder, reloaded when it changes (default: rules only)' },
           output: { type: 'string', choices: [...OUTPUT_FORMATS], default: 'jsonl', describe: 'findings format on stdout' },
           webhook: { type: 'string', describe: 'also POST findings (JSON arrays) to this http(s) URL' },
           rules: { type: 'string', describe: 'port-policy rules file (YAML/JSON), added to the shipped rules' },
@@ -52,9 +52,9 @@ export const watchCommand: CommandModule<object, WatchArgs> = {
         .group(['state', 'output', 'webhook', 'model', 'lateness', 'from-end', 'exit-idle', 'rules', 'config', 'quiet'], 'Watch options:')
         .group([...FOLLOW_INPUT_OPTION_NAMES], 'Input options:')
         .group(['backend', ...WATCH_ADVANCED], 'Advanced:')
-        .example('$0 watch /opt/zeek/logs/current/ --state /var/lib/flowhound/watch.state', 'follow conn.log and dns.log; resume after a restart')
-        .example('$0 watch conn.log --webhook https://siem.example/hook', 'findings to stdout and to a webhook')
-        .example('ssh sensor tail -n +1 -F /opt/zeek/logs/current/conn.log | $0 watch - --no-model', 'a remote log on standard input, rules only'),
+        .example('$0 watch zeek/current/ --state w.state', 'follow conn.log and dns.log, resume after restarts')
+        .example('$0 watch conn.log --webhook https://siem/hook', 'findings to stdout and to a webhook')
+        .example('ssh s1 tail -n +1 -F conn.log | $0 watch -', 'a remote log on standard input'),
       'watch',
     ) as unknown as Argv<WatchArgs>,
   handler: async (args) => {
@@ -107,7 +107,6 @@ export async function runWatch(args: WatchArgs, io: WatchIo): Promise<number> {
     read,
     ...setup,
     model: modelRequestFromFlag(args.model),
-    judgeUnlearnedPorts: args['model-unlearned-ports'] === true,
     ...timing,
     startAtEnd: args['from-end'] === true,
     statePath,

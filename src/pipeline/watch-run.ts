@@ -56,7 +56,6 @@ export interface WatchRunOptions {
   rules: readonly PolicyRule[];
   model: ModelRequest;
   backend?: BackendName;
-  judgeUnlearnedPorts?: boolean;
   latenessSec: number;
   /** Flush detectors after this many seconds without input; 0 never. */
   idleFlushSec: number;
@@ -102,7 +101,7 @@ export async function runWatchPipeline(o: WatchRunOptions): Promise<WatchRunResu
     },
   });
   const slot = createModelSlot(chosen.model);
-  const modelSettings = { allowedLatenessSec: o.latenessSec, judgeUnlearnedPorts: o.judgeUnlearnedPorts === true };
+  const modelSettings = { allowedLatenessSec: o.latenessSec };
   const { detectors, modelDetector: firstModelDetector } = assembleDetectors({ settings: o.settings, rules: o.rules, slot, modelSettings });
   let modelDetector: Detector | null = firstModelDetector;
   const sink = fanOutSinks(o.sinks);
