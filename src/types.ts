@@ -1,5 +1,5 @@
 /**
- * The records that flow between flowhound's stages (see DESIGN.md "Event types").
+ * The records that flow between flowhound's stages (Zeek conn.log and dns.log field meanings).
  *
  * Field meanings follow Zeek's conn.log and dns.log exactly, so that the
  * detectors and models cannot tell whether a record came from a capture, a
@@ -177,7 +177,7 @@ export type FindingKind =
   | 'baseline.deviation'
   | `policy.${string}`;
 
-/** One finding, the JSON shape of DESIGN.md. */
+/** One finding: the JSON object written per line by `--output jsonl` (docs/detectors.md). */
 export interface Finding {
   /** Stable: the same finding from the same input gets the same id. */
   id: string;

@@ -1,6 +1,6 @@
 /**
- * Dedupe and suppression of findings (DESIGN.md "A finding repeats at most
- * once per suppression interval per (kind, source, target)").
+ * Dedupe and suppression of findings (a finding repeats at most
+ * once per suppression interval per (kind, source, target)).
  *
  * Algorithm, per (kind, source, target) key (see findingTarget):
  * 1. The first finding of a key is emitted.

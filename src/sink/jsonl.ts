@@ -1,4 +1,4 @@
-/** Findings as JSON lines, one object per finding in DESIGN.md's shape. */
+/** Findings as JSON lines, one object per finding (the Finding shape, src/types.ts). */
 import type { Finding } from '../types.js';
 import { finishOutput, orderFinding, type Sink, type TextOutput } from './sink.js';
 

@@ -31,7 +31,7 @@ export function finishOutput(out: TextOutput, endOutput: boolean): Promise<void>
   });
 }
 
-/** Findings in a fixed key order (DESIGN.md's JSON shape). */
+/** Findings in a fixed key order (the documented JSON shape). */
 export function orderFinding(f: Finding): Finding {
   return {
     id: f.id,

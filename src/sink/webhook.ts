@@ -1,7 +1,7 @@
 /**
  * Findings POSTed to a URL as they happen (`watch --webhook URL`).
  *
- * Each POST carries a JSON array of up to `batchSize` findings (DESIGN.md's
+ * Each POST carries a JSON array of up to `batchSize` findings (the
  * finding shape, `Content-Type: application/json`); ids are stable, so a
  * receiver that sees one twice (a retry after a lost response, a restart)
  * can drop it.

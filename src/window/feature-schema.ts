@@ -1,6 +1,6 @@
 /**
- * The fixed, versioned list of per-window features (DESIGN.md "Features and
- * models"). A FeatureWindow holds the raw values in this order; models see
+ * The fixed, versioned list of per-window features (docs/models.md,
+ * "Feature windows"). A FeatureWindow holds the raw values in this order; models see
  * them after the listed transform and robust scaling (src/model/robust-scaler.ts).
  *
  * Changing the list, an order, a meaning or a transform bumps

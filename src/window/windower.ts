@@ -55,7 +55,7 @@ export interface WindowSettings {
  * averages over the per-second jitter the rate.spike rule looks at.
  */
 export const DEFAULT_WINDOW_SEC = 10;
-/** DESIGN.md: 120 s in `watch` (Zeek writes conn.log lines when connections end). */
+/** 120 s in `watch`: Zeek writes conn.log lines when connections end. */
 export const DEFAULT_WATCH_LATENESS_SEC = 120;
 /** `analyze` closes windows at the end of input. */
 export const ANALYZE_LATENESS_SEC = Number.POSITIVE_INFINITY;

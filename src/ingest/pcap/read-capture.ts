@@ -4,7 +4,7 @@
  * the generator yields how many packets that chunk delivered, so a caller
  * can emit one RecordBatch per chunk (no await per packet).
  *
- * Why not `pcap-parser` (which DESIGN.md names for classic pcap): it frames
+ * Why not `pcap-parser` (the usual reader of classic pcap in Node): it frames
  * about 0.7 M packets/s because it concatenates its whole buffer with every
  * chunk and allocates two objects and a Buffer slice per packet, and it reads
  * neither nanosecond pcap nor pcapng. This reader peeks at record headers
