@@ -429,6 +429,8 @@ def cmd_truth(a):
         truth["modelTarget"] = False
     if spec.get("exclusive") is True:
         truth["exclusive"] = True
+    if spec.get("modelExpected"):
+        truth["modelExpected"] = spec["modelExpected"]
     if "notes" in spec:
         truth["notes"] = spec["notes"]
     out = pcap[: -len(".pcap")] + ".truth.json"

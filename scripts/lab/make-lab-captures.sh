@@ -40,7 +40,7 @@ PY=/usr/bin/python3
 P=${FLOWHOUND_LAB_PREFIX:-fhlab}   # namespace prefix (another prefix lets a long scenario run beside a short one)
 NET=10.77.0
 SNAPLEN=${FLOWHOUND_LAB_SNAPLEN:-256}
-ALL_SCENARIOS=(beacon scan-stealth scan-distributed scan-arp policy-2012 midstream scan-vertical scan-fragmented scan-horizontal rate-spike rate-control benign-1 benign-2 benign-3 benign-4 dns-tunnel-iodine icmp-tunnel-ptunnel)
+ALL_SCENARIOS=(bulk-upload new-listener dns-volume beacon scan-stealth scan-distributed scan-arp policy-2012 midstream scan-vertical scan-fragmented scan-horizontal rate-spike rate-control benign-1 benign-2 benign-3 benign-4 dns-tunnel-iodine icmp-tunnel-ptunnel)
 RULE_KINDS='["scan.vertical","scan.horizontal","tunnel.dns","tunnel.icmp","rate.spike"]'
 
 log() { printf '[lab %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
@@ -234,8 +234,8 @@ write_truth() { # write_truth NAME DESCRIPTION TOOL EXPECTED_JSON EXPECT_NONE_JS
   jq -n --arg path "$OUT/$1.pcap" --arg description "$2" --arg tool "$3" --argjson expected "$4" \
     --argjson expectNone "$5" --argjson checks "$6" --arg notes "${7:-}" --argjson hosts "$HOSTS_JSON" \
     --argjson commands "$(printf '%s\n' "${CMDS[@]}" | jq -R . | jq -s .)" --argjson notExpected "${NOT_EXPECTED:-[]}" \
-    --argjson modelTarget "${MODEL_TARGET:-true}" --argjson exclusive "${EXCLUSIVE:-false}" \
-    '{path:$path,description:$description,tool:$tool,expected:$expected,expectNone:$expectNone,notExpected:$notExpected,checks:$checks,hosts:$hosts,commands:$commands,modelTarget:$modelTarget,exclusive:$exclusive} + (if $notes == "" then {} else {notes:$notes} end)' \
+    --argjson modelTarget "${MODEL_TARGET:-true}" --argjson exclusive "${EXCLUSIVE:-false}" --argjson modelExpected "${MODEL_EXPECTED:-[]}" \
+    '{path:$path,description:$description,tool:$tool,expected:$expected,expectNone:$expectNone,notExpected:$notExpected,checks:$checks,hosts:$hosts,commands:$commands,modelTarget:$modelTarget,exclusive:$exclusive,modelExpected:$modelExpected} + (if $notes == "" then {} else {notes:$notes} end)' \
     >"$WORK/$name.spec.json"
   "$PY" "$HELPER" truth "$WORK/$name.spec.json" >&2
 }
@@ -578,6 +578,75 @@ scenario_midstream() { # sessions established before the capture: it picks them 
     '[{"name":"synsTo7001_7040","filter":"ip.dst==10.77.0.30 && tcp.dstport>=7001 && tcp.dstport<=7040 && tcp.flags.syn==1"},{"name":"finsTo7001_7040","filter":"ip.dst==10.77.0.30 && tcp.dstport>=7001 && tcp.dstport<=7040 && tcp.flags.fin==1"},{"name":"distinctPorts","filter":"ip.dst==10.77.0.30 && tcp.dstport>=7001 && tcp.dstport<=7040","distinct":"tcp.dstport"}]'
 }
 
+# ------------------------------------------------------------------ model scenarios
+# No rule fires in these; the model trained on benign-1..3 should flag them
+# (MODEL_EXPECTED names the attacker's windows: src, dst, port).
+
+scenario_bulk_upload() { # 300 MB from client 10.77.0.10 to a host it never contacted (10.77.0.88:443)
+  local name=bulk-upload
+  spawn cc nc -lk "$NET.88" 443
+  sleep 1
+  capture_start "$name" 96
+  benign_bg 61 60 --page-loads 1
+  sleep 20
+  rec c1 sh -c "head -c 300000000 /dev/zero | nc -N $NET.88 443"
+  nsx c1 sh -c "head -c 300000000 /dev/zero | nc -N -w 5 $NET.88 443" || log "upload exit $?"
+  wait_benign
+  capture_stop "$name"
+  MODEL_EXPECTED='[{"src":"10.77.0.10","dst":"10.77.0.88","port":443,"what":"bulk upload of 300 MB to a never-contacted host"}]' write_truth "$name" \
+    "Bulk upload: client 10.77.0.10 sends 300 MB (nc) to 10.77.0.88:443, a host no client contacted before (the lab's benign captures have no 443 at all), ~20 s in; plus benign background. One connection: no scan, no flood, no tunnel. Snaplen 96 (headers only) keeps the capture small." \
+    "nc -N (netcat-openbsd) from head -c 300000000 /dev/zero" '[]' "$RULE_KINDS" \
+    '[{"name":"uploadSegments","filter":"ip.src==10.77.0.10 && ip.dst==10.77.0.88 && tcp.dstport==443 && tcp.len>0"}]' \
+    "No rule detector should fire. baseline.deviation (new service tcp/443 carrying 300 MB, or bytes_out far past tcp/443's range) is expected from a model trained on benign-1..3."
+}
+
+scenario_new_listener() { # a new service on 10.77.0.88:4444 answering six established sessions
+  local name=new-listener
+  spawn cc "$PY" -m http.server 4444 --bind "$NET.88" --directory "$WORK/www"
+  sleep 1.5
+  capture_start "$name"
+  benign_bg 71 60 --page-loads 1
+  sleep 15
+  local i
+  rec c2 sh -c "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -N -w 3 $NET.88 4444  # six times, 3 s apart"
+  for i in 1 2 3 4 5 6; do
+    nsx c2 sh -c "printf 'GET / HTTP/1.0\r\n\r\n' | nc -N -w 3 $NET.88 4444 >/dev/null" || log "session $i exit $?"
+    sleep 0.5
+  done
+  wait_benign
+  capture_stop "$name"
+  MODEL_EXPECTED='[{"src":"10.77.0.11","dst":"10.77.0.88","port":4444,"what":"new listener answering established sessions"}]' write_truth "$name" \
+    "New service: 10.77.0.88 listens on tcp/4444 (a port no benign capture uses) and answers six HTTP sessions from client 10.77.0.11 within ~3 s, ~15 s in; plus benign background. 4444 is on no policy watch list; six connections are no scan." \
+    "python3 -m http.server 4444; nc -N" '[]' "$RULE_KINDS" \
+    '[{"name":"sessions","filter":"tcp.dstport==4444 && tcp.flags.syn==1 && tcp.flags.ack==0"}]' \
+    "No rule detector should fire. The model should report the new service tcp/4444 (established sessions on a port it never saw)."
+}
+
+scenario_dns_volume() { # client 10.77.0.11 resolves ordinary names ~10x faster than usual, staying under tunnel.dns
+  local name=dns-volume
+  capture_start "$name"
+  benign_bg 81 70 --page-loads 1
+  sleep 15
+  local names=(www.lab.example intranet.lab.example wiki.lab.example files.lab.example www.example.com api.example.com cdn.example.org www.example.org updates.example.net)
+  # dig -f: one process per batch of 6 queries (a process per query cannot keep the pace on a loaded machine)
+  local i batch="$WORK/dns-batch.txt"
+  : >"$batch"
+  for i in 0 1 2 3 4 5; do printf '@%s %s A +short +tries=1 +time=1\n' "$NET.53" "${names[$((i * 2 % ${#names[@]}))]}" >>"$batch"; done
+  rec c2 "dig -f dns-batch.txt  # 6 ordinary A queries, every ~1.2 s for 40 s"
+  local end=$((SECONDS + 40))
+  while ((SECONDS < end)); do
+    nsx c2 dig -f "$batch" >/dev/null || true
+    sleep 1
+  done
+  wait_benign
+  capture_stop "$name"
+  MODEL_EXPECTED='[{"src":"10.77.0.11","dst":"10.77.0.53","port":53,"what":"DNS query volume ~10x the usual, ordinary names"}]' write_truth "$name" \
+    "DNS volume jump: client 10.77.0.11 sends batches of 6 ordinary A queries (names the resolver knows) about every 1.2 s for 40 s, ~15 s in: about ten times the lab's usual DNS rate (the benign captures average ~0.4 queries/s over both clients); plus benign background. Short repeated names: no long, random or unusual queries, so tunnel.dns has no content signal; 5 pps is far under rate.spike." \
+    "dig (bind9-dnsutils)" '[]' "$RULE_KINDS" \
+    '[{"name":"queriesFromC2","filter":"ip.src==10.77.0.11 && dns.flags.response==0"}]' \
+    "No rule detector should fire. The model should flag udp/53 windows (flows far past the port's p99)."
+}
+
 run_scenario() {
   case $1 in
     scan-stealth) scenario_scan_stealth ;;
@@ -585,6 +654,9 @@ run_scenario() {
     scan-arp) scenario_scan_arp ;;
     policy-2012) scenario_policy_2012 ;;
     midstream) scenario_midstream ;;
+    bulk-upload) scenario_bulk_upload ;;
+    new-listener) scenario_new_listener ;;
+    dns-volume) scenario_dns_volume ;;
     beacon) scenario_beacon ;;
     benign-[1-4]) scenario_benign "${1#benign-}" ;;
     scan-vertical) scenario_scan_vertical ;;

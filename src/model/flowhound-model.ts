@@ -14,7 +14,8 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { FlowhoundError } from '../errors.js';
 import type { Proto } from '../types.js';
 import { type BackendName, selectBackend } from './backend.js';
-import { createWindowJudge, type NetworkScore, type NetworkScorer } from './judge-windows.js';
+import { createWindowJudge, type NetworkScore, type NetworkScorer, type WindowJudge } from './judge-windows.js';
+import { DEFAULT_NOVELTY_SETTINGS, type NoveltySettings } from './novelty.js';
 import { createModelDetector, DEFAULT_MODEL_DETECTOR_SETTINGS, type ModelDetector, type ModelDetectorSettings } from './model-detector.js';
 import { formatPortKey } from '../window/feature-schema.js';
 import { LSTM_SUBDIR, META_FILE, type ModelMeta, readModelMeta } from './model-meta.js';
@@ -32,6 +33,8 @@ export interface FlowhoundModel {
   readonly lstm: tfl.LayersModel | null;
   /** A scorer with its own per-port LSTM history. */
   createScorer(options?: { maxPorts?: number }): WindowScorer;
+  /** Judges windows (in time order) against the per-port baselines and networks, without windowing or findings. */
+  createJudge(novelty?: NoveltySettings): WindowJudge;
   /** The `baseline.deviation` detector. */
   detector(settings?: Partial<ModelDetectorSettings>): ModelDetector;
   /** Highest packets/s the (proto, port) reached in training, or null if the port was not seen. */
@@ -47,6 +50,9 @@ export function createFlowhoundModel(parts: { dir: string | null; meta: ModelMet
     ...parts,
     createScorer(options = {}) {
       return createWindowScorer(model, options);
+    },
+    createJudge(novelty = DEFAULT_NOVELTY_SETTINGS) {
+      return createWindowJudge(parts.meta.baselines, novelty, createNetworkScorer(model));
     },
     detector(settings = {}) {
       const s = { ...DEFAULT_MODEL_DETECTOR_SETTINGS, ...settings };

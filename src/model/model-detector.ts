@@ -145,7 +145,7 @@ export function createModelDetector(source: BaselineSource, settings: Partial<Mo
     const findings: Finding[] = [];
     for (const j of judged) {
       const key = formatPortKey(j.window.proto, j.window.port);
-      if (j.status === 'judged') {
+      if (j.status === 'judged' || j.status === 'judged-class') {
         st.windowsScored++;
         if (j.alarm) {
           st.windowsAboveThreshold++;
@@ -266,9 +266,13 @@ function describeDeviation(j: JudgedWindow, evidenceFeatures: number): Finding {
     port: w.port,
     proto: w.proto,
     detector: 'model',
-    summary: `${w.proto}/${w.port} departs from its own baseline (${j.baseline!.windows} windows): ${described}`,
+    summary:
+      j.status === 'judged'
+        ? `${w.proto}/${w.port} departs from its own baseline (${j.baseline!.windows} windows): ${described}`
+        : `${w.proto}/${w.port} (too little history of its own) departs from the ${j.baseline!.key} class baseline (${j.baseline!.windows} windows): ${described}`,
     evidence: {
-      reason: 'deviation',
+      reason: j.status === 'judged' ? 'deviation' : 'class-deviation',
+      baseline: j.baseline!.key,
       ratio: round(j.ratio),
       portRatio: round(j.port!.ratio),
       ...(j.network ? { network: { ...j.network, score: round(j.network.score), threshold: round(j.network.threshold), ratio: round(j.network.ratio) } } : {}),

@@ -19,6 +19,14 @@
  *    training windows on that feature). So no training window alarms, and a
  *    port whose benign traffic already swings widely needs a wider swing.
  *
+ * 5. Port classes: the same, per (proto, class) over all the class's
+ *    windows, with classes by IANA range — system (0–1023), registered
+ *    (1024–49151), dynamic (49152–65535); ICMP by type as one class. A
+ *    window of a port without its own baseline is judged against its class
+ *    (the busiest ports of a class dominate its range, so a class judges
+ *    coarsely: it is the fallback, not the baseline), or, when the class has
+ *    too few windows too, against all training windows (ALL_PORTS_CLASS).
+ *
  * Judging (`judgeWindow`): a window alarms when some feature's z exceeds its
  * threshold AND that feature passes the evidence floor: its raw value lies
  * outside the port's training range [min, max] by at least the feature's
@@ -124,6 +132,8 @@ export interface PortBaselineSet {
   /** Φ⁻¹(1 − budget / features). */
   zBudget: number;
   ports: PortBaseline[];
+  /** Per (proto, port class) baselines, for ports without their own (see classOfPort). */
+  classes: PortBaseline[];
   /** Windows per (proto, port) key of every training port, judged or not (at most MAX_BASELINE_PORTS keys). */
   windowsPerPort: Record<string, number>;
 }
@@ -180,9 +190,7 @@ export function learnPortBaselines(windows: readonly FeatureWindow[], settings: 
   const entries = [...byPort.entries()].sort((a, b) => b[1].length - a[1].length || (a[0] < b[0] ? -1 : 1)).slice(0, MAX_BASELINE_PORTS);
   const ports: PortBaseline[] = [];
   const windowsPerPort: Record<string, number> = {};
-  for (const [key, list] of entries) {
-    windowsPerPort[key] = list.length;
-    if (list.length < s.minPortWindows) continue;
+  const fitWithThresholds = (key: string, list: readonly FeatureWindow[]): PortBaseline => {
     const b = fitPort(key, list);
     const maxZ = new Float64Array(FEATURE_COUNT);
     for (const w of list) {
@@ -190,9 +198,31 @@ export function learnPortBaselines(windows: readonly FeatureWindow[], settings: 
       for (let j = 0; j < FEATURE_COUNT; j++) if (z[j]! > maxZ[j]!) maxZ[j] = z[j]!;
     }
     b.threshold = Array.from(maxZ, (m) => Math.max(zBudget, m * s.thresholdMargin));
-    ports.push(b);
+    return b;
+  };
+  for (const [key, list] of entries) {
+    windowsPerPort[key] = list.length;
+    if (list.length >= s.minPortWindows) ports.push(fitWithThresholds(key, list));
   }
-  return { settings: s, zBudget, ports, windowsPerPort };
+  const byClass = new Map<string, FeatureWindow[]>();
+  for (const w of windows) {
+    const key = classOfPort(w.proto, w.port);
+    const list = byClass.get(key);
+    if (list) list.push(w);
+    else byClass.set(key, [w]);
+  }
+  byClass.set(ALL_PORTS_CLASS, [...windows]);
+  const classes = [...byClass.entries()].filter(([, list]) => list.length >= s.minPortWindows).sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([key, list]) => fitWithThresholds(key, list));
+  return { settings: s, zBudget, ports, classes, windowsPerPort };
+}
+
+/** The class of last resort: every training window, for a port whose own class has too few windows. */
+export const ALL_PORTS_CLASS = '*/*';
+
+/** The class key of a (proto, port): "tcp/0-1023", "tcp/1024-49151", "tcp/49152-65535" (likewise udp), or "icmp/*". */
+export function classOfPort(proto: Proto, port: number): string {
+  if (proto !== 'tcp' && proto !== 'udp') return `${proto}/*`;
+  return port < 1024 ? `${proto}/0-1023` : port < 49152 ? `${proto}/1024-49151` : `${proto}/49152-65535`;
 }
 
 function fitPort(key: string, list: readonly FeatureWindow[]): PortBaseline {

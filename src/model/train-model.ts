@@ -189,7 +189,7 @@ export async function trainModel(windowsIn: readonly FeatureWindow[], options: T
     meta.dense = {
       hiddenUnits: DENSE_HIDDEN_UNITS,
       threshold: { ...calibrateThreshold(scores, thresholdOptions), calibratedOn: folds > 0 || warmScores ? 'holdout' : 'training' },
-      portThresholds: calibratePortThresholds(scores, windows, meta.baselines.settings),
+      portThresholds: keepWarmThresholds(calibratePortThresholds(scores, windows, meta.baselines.settings), warmScores ? (warm?.meta.dense?.portThresholds ?? []) : []),
     };
     if (losses.length) meta.training.finalLoss.dense = losses[losses.length - 1]!;
   }
@@ -293,6 +293,17 @@ function calibratePortScales(scores: Float64Array, keys: string[]): { globalScal
   }
   portScales.sort((a, b) => b.windows - a.windows || (a.key < b.key ? -1 : 1));
   return { globalScale, portScales: portScales.slice(0, LEARNED_RATES_MAX_PORTS) };
+}
+
+/**
+ * A warm start keeps each port's previous threshold unless the new data needs a higher one: the warm
+ * network has already fitted windows like these, so its scores of them run lower than the out-of-fold
+ * scores the previous threshold came from (measured: a median ×0.47 on the bench's next day), and a
+ * nightly model should not alarm more because of that. A cold retrain resets the thresholds.
+ */
+function keepWarmThresholds(fresh: { key: string; threshold: number; windows: number }[], previous: readonly { key: string; threshold: number }[]): { key: string; threshold: number; windows: number }[] {
+  const before = new Map(previous.map((p) => [p.key, p.threshold]));
+  return fresh.map((t) => ({ ...t, threshold: Math.max(t.threshold, before.get(t.key) ?? 0) }));
 }
 
 /** Per-port dense thresholds from the (out-of-fold) scores of each port's own windows. */

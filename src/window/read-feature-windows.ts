@@ -2,7 +2,10 @@
  * Feature windows from INPUT arguments, for `train` and `features`: Arrow
  * feature files (recognized by their "ARROW1" magic) are read as they are;
  * every other input (capture, Zeek log, CSV, "-") goes through readInputs
- * and one windower, closed at end of input.
+ * and one windower. The windower's lateness is FEATURES_LATENESS_SEC unless
+ * the caller sets one: windows close as the input's event time moves past
+ * them, so memory holds the open windows, not a day of them (records later
+ * than that are counted as late, never silently dropped).
  */
 import { FlowhoundError } from '../errors.js';
 import { type ReadOptions, readInputs } from '../ingest/read-input.js';
@@ -10,6 +13,9 @@ import type { FlowRecord, RecordBatch } from '../types.js';
 import type { FeatureWindow } from './feature-schema.js';
 import { isArrowFile, readFeatureArrow } from './read-feature-arrow.js';
 import { collectFeatureWindows, DEFAULT_WINDOW_SETTINGS, type WindowerStats, type WindowSettings } from './windower.js';
+
+/** 10 minutes: Zeek writes a connection when it ends and rotates hourly; out-of-order lines within that are windowed. */
+export const FEATURES_LATENESS_SEC = 600;
 
 export interface FeatureWindowsResult {
   windows: FeatureWindow[];
@@ -41,7 +47,7 @@ export async function readFeatureWindows(
   if (rawInputs.length > 0) {
     const onFlows = options.onFlows;
     const batches = onFlows ? tapFlows(readInputs(rawInputs, options.read), onFlows) : readInputs(rawInputs, options.read);
-    const r = await collectFeatureWindows(batches, { ...options.window, windowSec });
+    const r = await collectFeatureWindows(batches, { allowedLatenessSec: FEATURES_LATENESS_SEC, ...options.window, windowSec });
     for (const w of r.windows) windows.push(w);
     stats = r.stats;
   }
