@@ -40,6 +40,7 @@ import { createFinding } from '../score/finding-id.js';
 import { roundConfidence } from '../score/severity.js';
 import type { DnsRecord, Finding, FlowRecord, Proto, RecordBatch, Severity } from '../types.js';
 import type { Detector } from './detector.js';
+import { IncidentTable, type TableRow } from './incident-table.js';
 import { shannonEntropyBits } from './label-entropy.js';
 import { fmtDuration } from './scan-detector.js';
 
@@ -83,7 +84,7 @@ const TLDTS_OPTIONS = { allowPrivateDomains: true, validateHostname: false, extr
 /** Unique names remembered per key; past it the count saturates. */
 const MAX_NAMES_PER_KEY = 20_000;
 
-interface DomainKey {
+interface DomainKey extends TableRow {
   client: string;
   domain: string;
   server: string;
@@ -107,7 +108,7 @@ interface DomainKey {
   lastEmittedQueries: number;
 }
 
-interface VolumeKey {
+interface VolumeKey extends TableRow {
   client: string;
   server: string;
   proto: Proto;
@@ -120,8 +121,10 @@ interface VolumeKey {
 }
 
 export function createDnsTunnelDetector(settings: DnsTunnelSettings): Detector {
-  const keys = new Map<string, DomainKey>();
-  const volume = new Map<string, VolumeKey>();
+  const keys = new IncidentTable<DomainKey>(settings.dnsMaxKeys);
+  const volume = new IncidentTable<VolumeKey>(settings.dnsMaxKeys);
+  /** Wake-up margin: conditions written as `watermark - t > window` are rechecked exactly when woken. */
+  const SLACK = 1e-3;
   const clientsWithDns = new Set<string>();
   let watermark = Number.NEGATIVE_INFINITY;
 
@@ -169,17 +172,19 @@ export function createDnsTunnelDetector(settings: DnsTunnelSettings): Detector {
     if (k !== undefined && r.ts - k.firstTs > settings.dnsWindowSec) {
       // Window over: report what is pending, start a fresh window.
       if (k.dueTs !== null) emit(k, out);
-      keys.delete(id);
+      keys.delete(k);
       k = undefined;
     }
     if (k === undefined) {
       k = {
-        client: r.client, domain, server: r.server, serverP: r.serverP, proto: r.proto, firstTs: r.ts, lastTs: r.ts,
+        key: id, seq: 0, wakeTs: null, client: r.client, domain, server: r.server, serverP: r.serverP, proto: r.proto, firstTs: r.ts, lastTs: r.ts,
         queries: 0, names: new Set(), long: 0, encoded: 0, unusual: 0, qtypes: {}, lengthSum: 0, maxLength: 0,
         responseBytesSum: 0, responses: 0, nxdomain: 0, dueTs: null, lastEmittedQueries: 0,
       };
-      keys.set(id, k);
-      if (keys.size > settings.dnsMaxKeys) evictKeys(out);
+      keys.add(k);
+      if (keys.size > settings.dnsMaxKeys) keys.evictOverCap((old) => {
+        if (old.dueTs !== null) emit(old, out);
+      });
     }
     k.queries++;
     if (r.ts > k.lastTs) k.lastTs = r.ts;
@@ -199,6 +204,13 @@ export function createDnsTunnelDetector(settings: DnsTunnelSettings): Detector {
     }
     if (r.rcodeName === 'NXDOMAIN' || r.rcode === 3) k.nxdomain++;
     if (k.dueTs === null && k.queries > k.lastEmittedQueries && signalsOf(k).fires) k.dueTs = r.ts + settings.reportDelaySec;
+    keys.wakeAt(k, wakeOf(k));
+  }
+
+  /** When `advance` must look at a key: its report is due, or its window and report delay are over. */
+  function wakeOf(k: DomainKey): number {
+    const over = Math.max(k.firstTs + settings.dnsWindowSec, k.lastTs + settings.reportDelaySec) - SLACK;
+    return k.dueTs !== null && k.dueTs < over ? k.dueTs : over;
   }
 
   interface Signals {
@@ -283,12 +295,9 @@ export function createDnsTunnelDetector(settings: DnsTunnelSettings): Detector {
     const id = `${f.origH}|${f.respH}|${f.proto}`;
     let v = volume.get(id);
     if (v === undefined) {
-      v = { client: f.origH, server: f.respH, proto: f.proto, firstTs: f.ts, lastTs: f.ts, flows: 0, origBytes: 0, origPkts: 0, respBytes: 0 };
-      volume.set(id, v);
-      if (volume.size > settings.dnsMaxKeys) {
-        const oldest = volume.keys().next();
-        if (!oldest.done) volume.delete(oldest.value);
-      }
+      v = { key: id, seq: 0, wakeTs: null, client: f.origH, server: f.respH, proto: f.proto, firstTs: f.ts, lastTs: f.ts, flows: 0, origBytes: 0, origPkts: 0, respBytes: 0 };
+      volume.add(v);
+      volume.evictOverCap();
     }
     v.flows++;
     // Payload bytes; exports without them (nfdump) give IP bytes: take off IP + UDP headers.
@@ -298,6 +307,7 @@ export function createDnsTunnelDetector(settings: DnsTunnelSettings): Detector {
     const end = f.ts + (f.duration ?? 0);
     if (end > v.lastTs) v.lastTs = end;
     if (f.ts < v.firstTs) v.firstTs = f.ts;
+    volume.wakeAt(v, v.firstTs + settings.dnsWindowSec - SLACK);
   }
 
   function emitVolume(v: VolumeKey, out: Finding[]): void {
@@ -327,27 +337,22 @@ export function createDnsTunnelDetector(settings: DnsTunnelSettings): Detector {
     );
   }
 
-  function evictKeys(out: Finding[]): void {
-    let n = keys.size - settings.dnsMaxKeys;
-    for (const [id, k] of keys) {
-      if (n-- <= 0) break;
-      if (k.dueTs !== null) emit(k, out);
-      keys.delete(id);
-    }
-  }
-
+  /** Reports due keys and drops keys whose window is over, in key order (only the keys woken for it). */
   function advance(out: Finding[]): void {
-    for (const [id, k] of keys) {
+    for (const k of keys.takeDue(watermark)) {
       if (k.dueTs !== null && watermark >= k.dueTs) emit(k, out);
       if (watermark - k.firstTs > settings.dnsWindowSec && watermark - k.lastTs > settings.reportDelaySec) {
         if (k.dueTs !== null || k.queries > k.lastEmittedQueries) emit(k, out);
-        keys.delete(id);
-      }
+        keys.delete(k);
+      } else keys.wakeAt(k, wakeOf(k));
     }
-    for (const [id, v] of volume) {
-      if (watermark - v.firstTs <= settings.dnsWindowSec) continue;
+    for (const v of volume.takeDue(watermark)) {
+      if (watermark - v.firstTs <= settings.dnsWindowSec) {
+        volume.wakeAt(v, v.firstTs + settings.dnsWindowSec - SLACK);
+        continue;
+      }
       emitVolume(v, out);
-      volume.delete(id);
+      volume.delete(v);
     }
   }
 
@@ -374,14 +379,17 @@ export function createDnsTunnelDetector(settings: DnsTunnelSettings): Detector {
     },
     flush(): Finding[] {
       const out: Finding[] = [];
-      for (const k of keys.values()) if (k.dueTs !== null || k.queries > k.lastEmittedQueries) emit(k, out);
-      for (const v of volume.values()) emitVolume(v, out);
+      for (const k of keys.rows()) if (k.dueTs !== null || k.queries > k.lastEmittedQueries) emit(k, out);
+      for (const v of volume.rows()) emitVolume(v, out);
       keys.clear();
       volume.clear();
       clientsWithDns.clear();
       watermark = Number.NEGATIVE_INFINITY;
       lastAdvance = Number.NEGATIVE_INFINITY;
       return out;
+    },
+    stats() {
+      return { evictedKeys: keys.evicted + volume.evicted };
     },
   };
 }

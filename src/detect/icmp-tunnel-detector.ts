@@ -32,6 +32,7 @@ import { createFinding } from '../score/finding-id.js';
 import { roundConfidence } from '../score/severity.js';
 import type { Finding, RecordBatch, Severity } from '../types.js';
 import type { Detector } from './detector.js';
+import { IncidentTable, type TableRow } from './incident-table.js';
 import { fmtDuration } from './scan-detector.js';
 
 export type IcmpTunnelSettings = Pick<
@@ -43,6 +44,7 @@ export type IcmpTunnelSettings = Pick<
   | 'icmpRateEchoesPerSec'
   | 'icmpBackToBackRequests'
   | 'icmpWindowSec'
+  | 'icmpMaxPairs'
   | 'icmpHighPayloadBytes'
   | 'reportDelaySec'
   | 'idBucketSec'
@@ -62,9 +64,8 @@ const FLOW_LINK_SLACK_BYTES = 18;
 export function flowPayloadEstimate(ipBytes: number, pkts: number): number {
   return Math.max(0, ipBytes / pkts - ECHO_HEADER_BYTES - FLOW_LINK_SLACK_BYTES);
 }
-const MAX_PAIRS = 100_000;
 
-interface Pair {
+interface Pair extends TableRow {
   src: string;
   dst: string;
   basis: 'packets' | 'flows';
@@ -87,8 +88,10 @@ interface Pair {
 }
 
 export function createIcmpTunnelDetector(settings: IcmpTunnelSettings): Detector {
-  const pairs = new Map<string, Pair>();
+  const pairs = new IncidentTable<Pair>(settings.icmpMaxPairs);
   const echoPairs = new Set<string>();
+  /** Wake-up margin: `watermark - lastTs > window` is rechecked exactly when woken. */
+  const SLACK = 1e-3;
   let watermark = Number.NEGATIVE_INFINITY;
 
   function getPair(src: string, dst: string, ts: number, basis: Pair['basis'], out: Finding[]): Pair {
@@ -96,26 +99,28 @@ export function createIcmpTunnelDetector(settings: IcmpTunnelSettings): Detector
     let p = pairs.get(id);
     if (p !== undefined && ts - p.firstTs > settings.icmpWindowSec) {
       if (p.dueTs !== null) emit(p, out);
-      pairs.delete(id);
+      pairs.delete(p);
       p = undefined;
     }
     if (p === undefined) {
       p = {
-        src, dst, basis, firstTs: ts, lastTs: ts, firstReqTs: Number.POSITIVE_INFINITY, lastReqTs: Number.NEGATIVE_INFINITY,
+        key: id, seq: 0, wakeTs: null, src, dst, basis, firstTs: ts, lastTs: ts, firstReqTs: Number.POSITIVE_INFINITY, lastReqTs: Number.NEGATIVE_INFINITY,
         requests: 0, replies: 0, overPing: 0, large: 0, maxPayload: 0, payloadBytes: 0, sizes: new Set(), run: 0, maxRun: 0, dueTs: null, lastEmittedEchoes: 0,
       };
-      pairs.set(id, p);
-      if (pairs.size > MAX_PAIRS) {
-        const oldest = pairs.entries().next();
-        if (!oldest.done) {
-          if (oldest.value[1].dueTs !== null) emit(oldest.value[1], out);
-          pairs.delete(oldest.value[0]);
-        }
-      }
+      pairs.add(p);
+      if (pairs.size > settings.icmpMaxPairs) pairs.evictOverCap((old) => {
+        if (old.dueTs !== null) emit(old, out);
+      });
     }
     if (ts > p.lastTs) p.lastTs = ts;
     if (ts < p.firstTs) p.firstTs = ts;
     return p;
+  }
+
+  /** When the per-batch pass must look at a pair: its report is due, or it has been idle a window. */
+  function wakeOf(p: Pair): number {
+    const idle = p.lastTs + settings.icmpWindowSec - SLACK;
+    return p.dueTs !== null && p.dueTs < idle ? p.dueTs : idle;
   }
 
   function addEchoes(p: Pair, isRequest: boolean, n: number, payload: number, ts: number, tsEnd: number): void {
@@ -217,9 +222,11 @@ export function createIcmpTunnelDetector(settings: IcmpTunnelSettings): Detector
         if (!isRequest && e.type !== 0 && e.type !== 129) continue;
         const src = isRequest ? e.src : e.dst;
         const dst = isRequest ? e.dst : e.src;
-        if (echoPairs.size > 2 * MAX_PAIRS) echoPairs.clear();
+        if (echoPairs.size > 2 * settings.icmpMaxPairs) echoPairs.clear();
         echoPairs.add(`${src}|${dst}`);
-        addEchoes(getPair(src, dst, e.ts, 'packets', out), isRequest, 1, e.payloadBytes, e.ts, e.ts);
+        const p = getPair(src, dst, e.ts, 'packets', out);
+        addEchoes(p, isRequest, 1, e.payloadBytes, e.ts, e.ts);
+        pairs.wakeAt(p, wakeOf(p));
       }
       for (const f of batch.flows) {
         if (f.proto !== 'icmp' || (f.origP !== 8 && f.origP !== 128)) continue;
@@ -230,20 +237,26 @@ export function createIcmpTunnelDetector(settings: IcmpTunnelSettings): Detector
         if (end > p.lastTs) p.lastTs = end;
         if (f.origPkts > 0) addEchoes(p, true, f.origPkts, flowPayloadEstimate(f.origIpBytes, f.origPkts), f.ts, end);
         if (f.respPkts > 0) addEchoes(p, false, f.respPkts, flowPayloadEstimate(f.respIpBytes, f.respPkts), f.ts, end);
+        pairs.wakeAt(p, wakeOf(p));
       }
-      for (const [id, p] of pairs) {
+      // Due reports and idle pairs, in pair order: only the pairs woken for it.
+      for (const p of pairs.takeDue(watermark)) {
         if (p.dueTs !== null && watermark >= p.dueTs) emit(p, out);
-        if (watermark - p.lastTs > settings.icmpWindowSec) pairs.delete(id);
+        if (watermark - p.lastTs > settings.icmpWindowSec) pairs.delete(p);
+        else pairs.wakeAt(p, wakeOf(p));
       }
       return out;
     },
     flush(): Finding[] {
       const out: Finding[] = [];
-      for (const p of pairs.values()) emit(p, out);
+      for (const p of pairs.rows()) emit(p, out);
       pairs.clear();
       echoPairs.clear();
       watermark = Number.NEGATIVE_INFINITY;
       return out;
+    },
+    stats() {
+      return { evictedKeys: pairs.evicted };
     },
   };
 }

@@ -10,22 +10,22 @@
  * 3. Report an aggregate `reportDelaySec` after its first match (event
  *    time) or at end of input; report again only when more connections
  *    matched since (the scorer limits repeats per suppression interval).
- * Severity and confidence come from the rule. At most 100,000 aggregates are
- * held; the oldest is reported and dropped first.
+ * Severity and confidence come from the rule. At most
+ * `policyMaxAggregates` (100,000) aggregates are held; the oldest is
+ * reported and dropped first.
  */
 import type { Settings } from '../config/settings.js';
 import { createFinding } from '../score/finding-id.js';
 import type { Finding, Proto, RecordBatch } from '../types.js';
 import type { Detector } from './detector.js';
+import { IncidentTable, type TableRow } from './incident-table.js';
 import type { PolicyRule } from './policy-rules.js';
 import { matchRule } from './policy-rules.js';
 import { fmtDuration } from './scan-detector.js';
 
-export type PolicySettings = Pick<Settings, 'reportDelaySec' | 'idBucketSec'>;
+export type PolicySettings = Pick<Settings, 'reportDelaySec' | 'policyMaxAggregates' | 'idBucketSec'>;
 
-const MAX_AGGREGATES = 100_000;
-
-interface Aggregate {
+interface Aggregate extends TableRow {
   rule: PolicyRule;
   src: string;
   dst: string;
@@ -46,7 +46,14 @@ interface Aggregate {
 }
 
 export function createPolicyDetector(rules: readonly PolicyRule[], settings: PolicySettings): Detector {
-  const aggs = new Map<string, Aggregate>();
+  const aggs = new IncidentTable<Aggregate>(settings.policyMaxAggregates);
+  /** Wake-up margin: `watermark - lastTs > 2 × delay` is rechecked exactly when woken. */
+  const SLACK = 1e-3;
+
+  /** When the per-batch pass must look at an aggregate: its report is due, or it has been reported and idle. */
+  function wakeOf(a: Aggregate): number {
+    return a.dueTs !== null ? a.dueTs : a.lastTs + 2 * settings.reportDelaySec - SLACK;
+  }
   let watermark = Number.NEGATIVE_INFINITY;
 
   function emit(a: Aggregate, out: Finding[]): void {
@@ -104,17 +111,11 @@ export function createPolicyDetector(rules: readonly PolicyRule[], settings: Pol
           let a = aggs.get(id);
           if (a === undefined) {
             a = {
-              rule, src: side.sender, dst: side.receiver, port: side.port, portRole: side.portRole, proto: f.proto, firstTs: f.ts, lastTs: f.ts,
+              key: id, seq: 0, wakeTs: null, rule, src: side.sender, dst: side.receiver, port: side.port, portRole: side.portRole, proto: f.proto, firstTs: f.ts, lastTs: f.ts,
               connections: 0, payloadBytes: 0, maxPayloadBytes: 0, connStates: {}, packetPayload: 0, packetReadings: {}, dueTs: null, lastEmitted: 0,
             };
-            aggs.set(id, a);
-            if (aggs.size > MAX_AGGREGATES) {
-              const oldest = aggs.entries().next();
-              if (!oldest.done) {
-                emit(oldest.value[1], out);
-                aggs.delete(oldest.value[0]);
-              }
-            }
+            aggs.add(a);
+            if (aggs.size > settings.policyMaxAggregates) aggs.evictOverCap((old) => emit(old, out));
           }
           a.connections++;
           a.payloadBytes += side.payloadBytes;
@@ -129,20 +130,26 @@ export function createPolicyDetector(rules: readonly PolicyRule[], settings: Pol
           const st = f.connState ?? '-';
           a.connStates[st] = (a.connStates[st] ?? 0) + 1;
           a.dueTs ??= f.ts + settings.reportDelaySec;
+          aggs.wakeAt(a, wakeOf(a));
         }
       }
-      for (const [id, a] of aggs) {
+      // Due reports and idle aggregates, in aggregate order: only those woken for it.
+      for (const a of aggs.takeDue(watermark)) {
         if (a.dueTs !== null && watermark >= a.dueTs) emit(a, out);
-        if (a.dueTs === null && watermark - a.lastTs > 2 * settings.reportDelaySec) aggs.delete(id);
+        if (a.dueTs === null && watermark - a.lastTs > 2 * settings.reportDelaySec) aggs.delete(a);
+        else aggs.wakeAt(a, wakeOf(a));
       }
       return out;
     },
     flush(): Finding[] {
       const out: Finding[] = [];
-      for (const a of aggs.values()) emit(a, out);
+      for (const a of aggs.rows()) emit(a, out);
       aggs.clear();
       watermark = Number.NEGATIVE_INFINITY;
       return out;
+    },
+    stats() {
+      return { evictedKeys: aggs.evicted };
     },
   };
 }

@@ -44,8 +44,11 @@
  *    possible below that), so the first ~100 packets' flows of a key are
  *    not in those counts. Severity and confidence from
  *    peak / max(ratePps, factor × baseline).
- * State: at most `rateMaxKeys` keys; a key idle for `rateKeyIdleSec` is
- * forgotten. A record older than the watermark by more than
+ * State: at most `rateMaxKeys` keys (past it the least recently active
+ * tenth is reported and dropped, counted as evicted in the run summary); a
+ * key idle for `rateKeyIdleSec` is forgotten. Keys are looked at only when
+ * they have seconds to finalize, a report due or an idle deadline (a
+ * wake-up queue, taken in key order), never by walking every key. A record older than the watermark by more than
  * `rateKeyIdleSec` + `rateLatenessSec` starts a new time line (inputs of
  * different days in one run): everything pending is reported first.
  */
@@ -54,6 +57,7 @@ import { createFinding } from '../score/finding-id.js';
 import { confidenceFromRatio, severityFromRatio } from '../score/severity.js';
 import type { Finding, Proto, RecordBatch } from '../types.js';
 import type { Detector } from './detector.js';
+import { WakeQueue, type WakeRow } from './incident-table.js';
 import { fmtDuration } from './scan-detector.js';
 
 export type RateSpikeSettings = Pick<
@@ -101,7 +105,9 @@ interface Incident {
   lastEmittedSeconds: number;
 }
 
-interface RateKey {
+interface RateKey extends WakeRow {
+  /** The key's host in first-seen order: keys are reported host by host, then in insertion order (`seq`). */
+  hostSeq: number;
   dst: string;
   port: number;
   proto: Proto;
@@ -129,28 +135,61 @@ interface RateKey {
   incident: Incident | null;
 }
 
+/** The keys of one destination host, by port·proto. */
+interface HostKeys {
+  seq: number;
+  keys: Map<number, RateKey>;
+}
+
+/** Key order: hosts in first-seen order, then keys in insertion order (a walk over `byHost` meets them so). */
+function byKeyOrder(a: RateKey, b: RateKey): number {
+  return a.hostSeq - b.hostSeq || a.seq - b.seq;
+}
+
 export function createRateSpikeDetector(settings: RateSpikeSettings, options: RateSpikeOptions = {}): Detector {
   // Keys by host, then by port·proto: no string building per record.
-  const byHost = new Map<string, Map<number, RateKey>>();
+  const byHost = new Map<string, HostKeys>();
+  let hostSeq = 0;
+  let keySeq = 0;
   let keyCount = 0;
+  let evicted = 0;
+  /** Keys to look at, by wake time in finalizeBound units (see wakeOf). */
+  const queue = new WakeQueue<RateKey>();
   const PROTO_INDEX: Record<Proto, number> = { tcp: 0, udp: 1, icmp: 2, unknown_transport: 3 };
 
   function lookupKey(dst: string, port: number, proto: Proto): RateKey | undefined {
-    return byHost.get(dst)?.get(port * 4 + PROTO_INDEX[proto]);
+    return byHost.get(dst)?.keys.get(port * 4 + PROTO_INDEX[proto]);
   }
 
   function deleteKey(k: RateKey): void {
-    const m = byHost.get(k.dst);
-    if (m?.delete(k.port * 4 + PROTO_INDEX[k.proto])) {
-      keyCount--;
-      if (m.size === 0) byHost.delete(k.dst);
-    }
+    const h = byHost.get(k.dst);
+    const id = k.port * 4 + PROTO_INDEX[k.proto];
+    if (h === undefined || h.keys.get(id) !== k) return;
+    h.keys.delete(id);
+    keyCount--;
+    queue.remove(k);
+    if (h.keys.size === 0) byHost.delete(k.dst);
   }
 
+  /** Every key, in key order. */
   function allKeys(): RateKey[] {
     const list: RateKey[] = [];
-    for (const m of byHost.values()) for (const k of m.values()) list.push(k);
+    for (const h of byHost.values()) for (const k of h.keys.values()) list.push(k);
     return list;
+  }
+
+  /**
+   * When finalizeAll must look at a key, in finalizeBound units: it has
+   * seconds to finalize (frontier + 1), a report due (watermark >= dueTs
+   * cannot hold before finalizeBound reaches floor(dueTs - lateness)), or
+   * it may have been idle for rateKeyIdleSec.
+   */
+  function wake(k: RateKey): void {
+    let w = Math.floor(k.lastActivitySec + settings.rateKeyIdleSec);
+    if (k.frontier < k.lastActivitySec + 1 && k.frontier + 1 < w) w = k.frontier + 1;
+    const due = k.incident?.dueTs;
+    if (due !== null && due !== undefined) w = Math.min(w, Math.floor(due - settings.rateLatenessSec) - 1);
+    queue.wakeAt(k, w);
   }
   let watermark = Number.NEGATIVE_INFINITY;
   let runStartSec = Number.POSITIVE_INFINITY;
@@ -164,17 +203,19 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
     let k = lookupKey(dst, port, proto);
     if (k === undefined) {
       k = {
-        dst, port, proto, hasTicks: false, firstSec: sec, lastActivitySec: sec, deltas: new Map(), level: 0,
+        seq: keySeq++, wakeTs: null, hostSeq: 0, dst, port, proto, hasTicks: false, firstSec: sec, lastActivitySec: sec, deltas: new Map(), level: 0,
         frontier: Math.min(sec - 1, Math.max(finalizeBound(), sec - Math.ceil(settings.rateLatenessSec) - 1)), bucketSum: 0, bucketLen: 0, baselinePeak: 0, bucketsDone: 0, flowStarts: null, clientSidePkts: 0, flowPkts: 0, senders: null, run: null, incident: null,
       };
-      let m = byHost.get(dst);
-      if (m === undefined) {
-        m = new Map();
-        byHost.set(dst, m);
+      let h = byHost.get(dst);
+      if (h === undefined) {
+        h = { seq: hostSeq++, keys: new Map() };
+        byHost.set(dst, h);
       }
-      m.set(port * 4 + PROTO_INDEX[proto], k);
+      h.keys.set(port * 4 + PROTO_INDEX[proto], k);
+      k.hostSeq = h.seq;
       keyCount++;
-      if (keyCount > settings.rateMaxKeys) evictOne(k, out);
+      wake(k);
+      if (keyCount > settings.rateMaxKeys) evictKeys(k, out);
     }
     return k;
   }
@@ -192,6 +233,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
     k.deltas.set(toSecExcl, (k.deltas.get(toSecExcl) ?? 0) - rate);
     if (toSecExcl - 1 > k.lastActivitySec) k.lastActivitySec = toSecExcl - 1;
     if (fromSec < k.firstSec) k.firstSec = fromSec;
+    wake(k);
   }
 
   function normalOf(k: RateKey): { normal: number; source: Incident['baselineSource']; known: boolean } {
@@ -366,24 +408,33 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
     if (end > s.lastTs) s.lastTs = end;
   }
 
-  /** Over the cap: report and drop the least recently active key (not the one just added). */
-  function evictOne(keep: RateKey, out: Finding[]): void {
-    let oldest: RateKey | null = null;
-    for (const m of byHost.values()) for (const k of m.values()) if (k !== keep && (oldest === null || k.lastActivitySec < oldest.lastActivitySec)) oldest = k;
-    if (oldest === null) return;
-    finalizeKey(oldest, oldest.lastActivitySec + 1, out);
-    emit(oldest, out);
-    deleteKey(oldest);
+  /**
+   * Over the cap: report and drop the least recently active tenth of the
+   * keys (not the one just added), least recent first: one sort per tenth,
+   * O(log n) amortised per key.
+   */
+  function evictKeys(keep: RateKey, out: Finding[]): void {
+    const keys = allKeys().filter((k) => k !== keep);
+    keys.sort((a, b) => a.lastActivitySec - b.lastActivitySec || byKeyOrder(a, b));
+    const n = Math.max(keyCount - settings.rateMaxKeys, Math.ceil(settings.rateMaxKeys / 10));
+    for (let i = 0; i < n && i < keys.length; i++) {
+      const k = keys[i]!;
+      finalizeKey(k, k.lastActivitySec + 1, out);
+      emit(k, out);
+      deleteKey(k);
+      evicted++;
+    }
   }
 
+  /** Finalizes, reports and forgets what is due by `upTo`: only the keys woken for it, in key order. */
   function finalizeAll(upTo: number, out: Finding[]): void {
-    for (const k of allKeys()) {
+    for (const k of queue.takeDue(upTo, byKeyOrder)) {
       finalizeKey(k, Math.min(upTo, k.lastActivitySec + 1), out);
       if (k.incident !== null && k.incident.dueTs !== null && watermark >= k.incident.dueTs) emit(k, out);
       if (k.deltas.size === 0 && upTo - k.lastActivitySec > settings.rateKeyIdleSec) {
         emit(k, out);
         deleteKey(k);
-      }
+      } else wake(k);
     }
   }
 
@@ -394,6 +445,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
       emit(k, out);
     }
     byHost.clear();
+    queue.clear();
     keyCount = 0;
     watermark = Number.NEGATIVE_INFINITY;
     runStartSec = Number.POSITIVE_INFINITY;
@@ -459,7 +511,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
       return out;
     },
     stats() {
-      return { lateRecords: late, spikesOfFewConnections: fewConnections };
+      return { lateRecords: late, spikesOfFewConnections: fewConnections, evictedKeys: evicted };
     },
   };
 }

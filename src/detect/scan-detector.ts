@@ -45,6 +45,7 @@ import { confidenceFromRatio, lowerSeverity, severityFromRatio } from '../score/
 import type { Finding, FlowRecord, Proto, RecordBatch } from '../types.js';
 import type { Detector } from './detector.js';
 import { isFailedAttempt, needsReversePairing, probeTypeOf } from './failed-attempt.js';
+import { IncidentTable, RecencyMap, type TableRow } from './incident-table.js';
 import { isMulticastOrBroadcast } from './ip-class.js';
 
 export type ScanSettings = Pick<
@@ -75,7 +76,12 @@ interface Incident {
   peakCount: number;
 }
 
-interface ScanKey {
+/** A held unidirectional UDP record waiting for its reverse. */
+interface Pending extends TableRow {
+  f: FlowRecord;
+}
+
+interface ScanKey extends TableRow {
   kind: ScanKind;
   src: string;
   /** Vertical: the host. Horizontal: null. */
@@ -84,9 +90,9 @@ interface ScanKey {
   port: number | null;
   proto: Proto | null;
   /** target → last attempt ts, within the short window, oldest first. */
-  short: Map<string, number>;
+  short: RecencyMap;
   /** target → last attempt ts, within the long window, oldest first. */
-  long: Map<string, number>;
+  long: RecencyMap;
   attempts: number;
   lastTs: number;
   states: Record<string, number>;
@@ -100,46 +106,43 @@ const MAX_PENDING = 100_000;
 const ECHO_REQUEST_V6 = 128;
 
 export function createScanDetector(settings: ScanSettings): Detector {
-  const keys = new Map<string, ScanKey>();
+  const keys = new IncidentTable<ScanKey>(settings.scanMaxKeys);
   const open = new Set<ScanKey>();
+  /** Wake-up margin: `watermark - lastTs > long window` is rechecked exactly when woken. */
+  const SLACK = 1e-3;
   let watermark = Number.NEGATIVE_INFINITY;
   let lastSweep = Number.NEGATIVE_INFINITY;
 
   function getKey(id: string, kind: ScanKind, src: string, dst: string | null, port: number | null, proto: Proto | null): ScanKey {
     let k = keys.get(id);
     if (k === undefined) {
-      k = { kind, src, dst, port, proto, short: new Map(), long: new Map(), attempts: 0, lastTs: 0, states: {}, probes: {}, incident: null };
-      keys.set(id, k);
+      k = {
+        key: id, seq: 0, wakeTs: null, kind, src, dst, port, proto, short: new RecencyMap(), long: new RecencyMap(),
+        attempts: 0, lastTs: 0, states: {}, probes: {}, incident: null,
+      };
+      keys.add(k);
       if (keys.size > settings.scanMaxKeys) evictKeys();
     }
     return k;
   }
 
-  function touch(map: Map<string, number>, target: string, ts: number, windowSec: number): void {
-    const prev = map.get(target);
+  function touch(view: RecencyMap, target: string, ts: number, windowSec: number): void {
+    const prev = view.get(target);
     if (prev !== undefined) {
       if (ts <= prev) return;
-      map.delete(target);
-    } else if (map.size >= settings.scanMaxTargetsPerKey) {
+    } else if (view.size >= settings.scanMaxTargetsPerKey) {
       // Saturated: forget the oldest target to stay bounded.
-      const oldest = map.keys().next();
-      if (!oldest.done) map.delete(oldest.value);
+      view.dropOldest();
     }
-    map.set(target, ts);
-    prune(map, ts - windowSec);
-  }
-
-  function prune(map: Map<string, number>, cutoff: number): void {
-    for (const [t, last] of map) {
-      if (last >= cutoff) break;
-      map.delete(t);
-    }
+    view.see(target, ts);
+    view.dropOlderThan(ts - windowSec);
   }
 
   function record(k: ScanKey, target: string, ts: number, state: string, probe: string): void {
     k.attempts++;
     k.probes[probe] = (k.probes[probe] ?? 0) + 1;
     if (ts > k.lastTs) k.lastTs = ts;
+    keys.wakeAt(k, k.lastTs + settings.scanSlowWindowSec - SLACK);
     k.states[state] = (k.states[state] ?? 0) + 1;
     touch(k.short, target, ts, settings.scanWindowSec);
     touch(k.long, target, ts, settings.scanSlowWindowSec);
@@ -153,11 +156,7 @@ export function createScanDetector(settings: ScanSettings): Detector {
     const fast = k.short.size >= shortThr;
     if (!fast && k.long.size < slowThr) return;
     const view = fast ? k.short : k.long;
-    let firstTs = ts;
-    for (const last of view.values()) {
-      firstTs = Math.min(firstTs, last);
-      break;
-    }
+    const firstTs = Math.min(ts, view.oldestTs() ?? ts);
     k.incident = { openedTs: ts, firstTs, slowOnly: !fast, dueTs: ts + settings.scanWindowSec, lastEmittedCount: 0, peakCount: k.long.size };
     open.add(k);
   }
@@ -238,22 +237,27 @@ export function createScanDetector(settings: ScanSettings): Detector {
         }
       }
     }
-    // Drop keys idle for a long window: a full sweep once per short window of event time.
+    // Drop keys idle for a long window, once per short window of event time (only the keys woken for it).
     if (watermark - lastSweep < settings.scanWindowSec) return;
     lastSweep = watermark;
-    for (const [id, k] of keys) {
-      if (watermark - k.lastTs <= settings.scanSlowWindowSec) continue;
+    for (const k of keys.takeDue(watermark)) {
+      if (watermark - k.lastTs <= settings.scanSlowWindowSec) {
+        keys.wakeAt(k, k.lastTs + settings.scanSlowWindowSec - SLACK);
+        continue;
+      }
       if (k.incident !== null) emit(k, out);
       open.delete(k);
-      keys.delete(id);
+      keys.delete(k);
     }
   }
 
   /** Over the cap: drop the least recently active tenth of the keys without an incident. */
   function evictKeys(): void {
-    const idle = [...keys.entries()].filter(([, k]) => k.incident === null).sort((a, b) => a[1].lastTs - b[1].lastTs);
+    const idle: ScanKey[] = [];
+    for (const k of keys.rows()) if (k.incident === null) idle.push(k);
+    idle.sort((a, b) => a.lastTs - b.lastTs);
     const n = Math.max(keys.size - settings.scanMaxKeys, Math.ceil(settings.scanMaxKeys / 10));
-    for (let i = 0; i < n && i < idle.length; i++) keys.delete(idle[i]![0]);
+    for (let i = 0; i < n && i < idle.length; i++) keys.evict(idle[i]!);
   }
 
   /**
@@ -261,23 +265,29 @@ export function createScanDetector(settings: ScanSettings): Detector {
    * time for a record in the reverse direction: a reply means answered (both
    * halves are dropped); none means unanswered and the record is counted.
    */
-  const pending = new Map<string, FlowRecord>();
+  const pending = new IncidentTable<Pending>(MAX_PENDING);
 
   function pairOrHold(f: FlowRecord): boolean {
-    const reverse = `${f.respH}|${f.respP}|${f.origH}|${f.origP}|${f.proto}`;
-    if (pending.delete(reverse)) return true;
+    const reverse = pending.get(`${f.respH}|${f.respP}|${f.origH}|${f.origP}|${f.proto}`);
+    if (reverse !== undefined) {
+      pending.delete(reverse);
+      return true;
+    }
     if (!needsReversePairing(f)) return false;
     if (pending.size >= MAX_PENDING) releasePending(Number.POSITIVE_INFINITY, 1);
-    pending.set(`${f.origH}|${f.origP}|${f.respH}|${f.respP}|${f.proto}`, f);
+    const key = `${f.origH}|${f.origP}|${f.respH}|${f.respP}|${f.proto}`;
+    const held = pending.get(key);
+    // The same 5-tuple again keeps its place in line with the newer record.
+    if (held !== undefined) held.f = f;
+    else pending.add({ key, seq: 0, wakeTs: null, f });
     return true;
   }
 
-  /** Counts held records older than `before` (at most `limit`) as unanswered. */
+  /** Counts held records older than `before` (at most `limit`) as unanswered, oldest held first. */
   function releasePending(before: number, limit = Number.POSITIVE_INFINITY): void {
-    for (const [key, f] of pending) {
-      if (limit <= 0 || f.ts >= before) break;
-      pending.delete(key);
-      countAttempt(f);
+    for (let p = pending.oldest(); p !== undefined && limit > 0 && p.f.ts < before; p = pending.oldest()) {
+      pending.delete(p);
+      countAttempt(p.f);
       limit--;
     }
   }
@@ -326,6 +336,9 @@ export function createScanDetector(settings: ScanSettings): Detector {
       watermark = Number.NEGATIVE_INFINITY;
       lastSweep = Number.NEGATIVE_INFINITY;
       return out;
+    },
+    stats() {
+      return { evictedKeys: keys.evicted };
     },
   };
 }

@@ -1,0 +1,387 @@
+/**
+ * The keyed state of a rule detector: rows (a detector's per-key counters
+ * and open incident) held in insertion order, bounded by a cap that is a
+ * setting, with a wake-up queue so that a detector looks only at the rows
+ * whose report is due or whose time is up, not at every row per batch.
+ *
+ * State is plain data: the rows themselves (the detector's objects, which
+ * carry their `key`, insertion `seq` and `wakeTs`), `nextSeq` and the
+ * eviction count. `snapshot()` hands them out in insertion order and
+ * `restore()` rebuilds the index and the wake-up queue from them, so a
+ * checkpoint (watch `--state`) can store a detector's open incidents.
+ * A detector whose rows hold a `Set` or a `Map` converts those itself.
+ *
+ * Costs, all O(1) amortised per record:
+ * 1. Eviction of the oldest row: one iterator over the map is kept for as
+ *    long as the map lives, so each deleted slot is passed once. (A fresh
+ *    `map.keys().next()` per eviction walks every slot deleted since V8
+ *    last rehashed the map: quadratic.)
+ * 2. Wake-ups: a timer wheel of one-second buckets (`WakeQueue`): O(1) to
+ *    queue a row, a heap only over the seconds that hold rows.
+ *    `takeDue(watermark)` returns the rows due by then in insertion order,
+ *    the order in which a walk over the whole map would have met them, so
+ *    findings come out in the same order as a full walk gives.
+ */
+
+/** The fields a row carries for a wake-up queue. */
+export interface WakeRow {
+  /** Insertion number: rows due together come back in this order unless the queue is given another. */
+  seq: number;
+  /** Event time at which the detector asked to look at the row again; null when it did not (JSON keeps null, not Infinity). */
+  wakeTs: number | null;
+}
+
+/** The fields a row carries for its table; a detector's row type extends this. */
+export interface TableRow extends WakeRow {
+  /** The row's key in its table. */
+  readonly key: string;
+}
+
+/** A table's state as plain data: rows in insertion order. */
+export interface TableSnapshot<R extends TableRow> {
+  rows: R[];
+  nextSeq: number;
+  evicted: number;
+}
+
+const bySeq = (a: WakeRow, b: WakeRow): number => a.seq - b.seq;
+
+/**
+ * Rows waiting for the watermark to reach their wake time, in buckets of
+ * one second of event time (a timer wheel): queueing a row is one push onto
+ * its second's list, and only the seconds that hold rows sit in a small
+ * heap of plain numbers. A row whose wake time moves earlier is listed
+ * again; its old entry is recognised as stale when its second comes.
+ */
+export class WakeQueue<R extends WakeRow> {
+  private readonly buckets = new Map<number, R[]>();
+  /** Min-heap of the seconds in `buckets`. */
+  private secs: number[] = [];
+  private entries = 0;
+  /** Rows with a wake time (live entries); stale entries beyond twice this are swept out. */
+  private queued = 0;
+
+  /** Entries held, stale ones included (for tests and bounds). */
+  get size(): number {
+    return this.entries;
+  }
+
+  /** Asks for the row to be returned by `takeDue` once the watermark reaches `ts` (the earliest request wins). */
+  wakeAt(row: R, ts: number): void {
+    const prev = row.wakeTs;
+    if (prev !== null && !(ts < prev)) return;
+    row.wakeTs = ts;
+    if (prev === null) this.queued++;
+    const sec = Math.floor(ts);
+    // Already listed in that second: the entry stands for the earlier time too.
+    if (prev !== null && Math.floor(prev) === sec) return;
+    const list = this.buckets.get(sec);
+    if (list !== undefined) list.push(row);
+    else {
+      this.buckets.set(sec, [row]);
+      this.pushSec(sec);
+    }
+    if (++this.entries > 2 * this.queued + 1024) this.sweep();
+  }
+
+  /** Takes the row out of the queue (when it is dropped); its entries become stale. */
+  remove(row: R): void {
+    if (row.wakeTs === null) return;
+    row.wakeTs = null;
+    this.queued--;
+  }
+
+  /**
+   * The rows whose wake time is at or before `watermark`, in `order`
+   * (insertion order by default); each one's wake time is cleared (ask
+   * again with `wakeAt`).
+   */
+  takeDue(watermark: number, order: (a: R, b: R) => number = bySeq): R[] {
+    const due: R[] = [];
+    const last = Math.floor(watermark);
+    while (this.secs.length > 0 && this.secs[0]! <= last) {
+      const sec = this.secs[0]!;
+      const list = this.buckets.get(sec)!;
+      let keep: R[] | null = null;
+      for (const row of list) {
+        const t = row.wakeTs;
+        if (t === null || Math.floor(t) !== sec) continue; // stale: dropped, taken, or moved to another second
+        if (t > watermark) {
+          keep ??= [];
+          keep.push(row);
+        } else {
+          row.wakeTs = null;
+          this.queued--;
+          due.push(row);
+        }
+      }
+      this.entries -= list.length;
+      if (keep !== null) {
+        // The watermark is inside this second: its later rows wait.
+        this.buckets.set(sec, keep);
+        this.entries += keep.length;
+        break;
+      }
+      this.buckets.delete(sec);
+      this.popSec();
+    }
+    if (due.length > 1) due.sort(order);
+    return due;
+  }
+
+  clear(): void {
+    for (const list of this.buckets.values()) for (const row of list) row.wakeTs = null;
+    this.buckets.clear();
+    this.secs = [];
+    this.entries = 0;
+    this.queued = 0;
+  }
+
+  /** Drops stale entries (rows dropped, taken or moved to an earlier second): O(entries), amortised O(1). */
+  private sweep(): void {
+    const seen = new Set<R>();
+    this.entries = 0;
+    for (const [sec, list] of this.buckets) {
+      const live = list.filter((row) => row.wakeTs !== null && Math.floor(row.wakeTs) === sec && !seen.has(row) && seen.add(row));
+      if (live.length > 0) {
+        this.buckets.set(sec, live);
+        this.entries += live.length;
+      } else this.buckets.delete(sec);
+    }
+    this.secs = [];
+    for (const sec of this.buckets.keys()) this.pushSec(sec);
+  }
+
+  /** Queues rows restored from a snapshot by their `wakeTs`. */
+  restore(rows: Iterable<R>): void {
+    this.clear();
+    for (const row of rows) {
+      const t = row.wakeTs;
+      row.wakeTs = null;
+      if (t !== null) this.wakeAt(row, t);
+    }
+  }
+
+  private pushSec(sec: number): void {
+    const h = this.secs;
+    let i = h.length;
+    h.push(sec);
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (h[p]! <= sec) break;
+      h[i] = h[p]!;
+      i = p;
+    }
+    h[i] = sec;
+  }
+
+  private popSec(): void {
+    const h = this.secs;
+    const last = h.pop()!;
+    const n = h.length;
+    if (n === 0) return;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      const c = r < n && h[r]! < h[l]! ? r : l;
+      if (h[c]! >= last) break;
+      h[i] = h[c]!;
+      i = c;
+    }
+    h[i] = last;
+  }
+}
+
+export class IncidentTable<R extends TableRow> {
+  private readonly map = new Map<string, R>();
+  /** The one long-lived iterator over `map` (insertion order) and the row it last gave. */
+  private cursor: IterableIterator<R> | null = null;
+  private head: R | undefined = undefined;
+  private readonly queue = new WakeQueue<R>();
+  private nextSeq = 0;
+  private evictedCount = 0;
+
+  /** `maxRows`: the cap (a setting); `evictOverCap` brings the table back under it. */
+  constructor(readonly maxRows: number) {}
+
+  get size(): number {
+    return this.map.size;
+  }
+
+  /** Rows dropped by `evictOverCap` or `evict` since the table was made (not reset by `clear`). */
+  get evicted(): number {
+    return this.evictedCount;
+  }
+
+  get(key: string): R | undefined {
+    return this.map.get(key);
+  }
+
+  /** Adds a row whose key is not in the table, as the newest. */
+  add(row: R): void {
+    row.seq = this.nextSeq++;
+    row.wakeTs = null;
+    this.map.set(row.key, row);
+  }
+
+  delete(row: R): void {
+    if (this.map.get(row.key) !== row) return;
+    this.map.delete(row.key);
+    if (row === this.head) this.head = undefined;
+    this.queue.remove(row);
+  }
+
+  /** Drops a row as `evictOverCap` does, counted as evicted (for a detector's own choice of victims). */
+  evict(row: R): void {
+    if (this.map.get(row.key) !== row) return;
+    this.delete(row);
+    this.evictedCount++;
+  }
+
+  /** Moves a row to the newest end (least-recently-used order); its `seq` is renewed. */
+  touch(row: R): void {
+    this.delete(row);
+    this.add(row);
+  }
+
+  /** The oldest row, or undefined when the table is empty. */
+  oldest(): R | undefined {
+    for (;;) {
+      if (this.head !== undefined) return this.head;
+      this.cursor ??= this.map.values();
+      const n = this.cursor.next();
+      if (n.done) {
+        // Every row was passed: the table is empty (later rows would still be ahead of the cursor).
+        this.cursor = null;
+        return undefined;
+      }
+      this.head = n.value;
+    }
+  }
+
+  /**
+   * Drops the oldest rows while the table holds more than its cap, calling
+   * `onEvict` on each before it goes (to report a pending incident).
+   */
+  evictOverCap(onEvict?: (row: R) => void): void {
+    while (this.map.size > this.maxRows) {
+      const row = this.oldest();
+      if (row === undefined) return;
+      onEvict?.(row);
+      this.delete(row);
+      this.evictedCount++;
+    }
+  }
+
+  /** Rows in insertion order (the map's live iterator: rows may be deleted while iterating). */
+  rows(): IterableIterator<R> {
+    return this.map.values();
+  }
+
+  /** See `WakeQueue.wakeAt`. */
+  wakeAt(row: R, ts: number): void {
+    this.queue.wakeAt(row, ts);
+  }
+
+  /** The rows due by `watermark`, in insertion order (the order a walk over every row would meet them). */
+  takeDue(watermark: number): R[] {
+    return this.queue.takeDue(watermark);
+  }
+
+  clear(): void {
+    this.map.clear();
+    this.cursor = null;
+    this.head = undefined;
+    this.queue.clear();
+  }
+
+  snapshot(): TableSnapshot<R> {
+    return { rows: [...this.map.values()], nextSeq: this.nextSeq, evicted: this.evictedCount };
+  }
+
+  restore(s: TableSnapshot<R>): void {
+    this.clear();
+    for (const row of s.rows) this.map.set(row.key, row);
+    this.nextSeq = s.nextSeq;
+    this.evictedCount = s.evicted;
+    this.queue.restore(s.rows);
+  }
+}
+
+/**
+ * Keys with the time they were last seen, oldest first, for the small
+ * per-key sets of a detector (a scan key's targets): `see` moves a key to
+ * the newest end, `dropOlderThan` and `dropOldest` take from the oldest end,
+ * all O(1) amortised with one long-lived iterator, as `IncidentTable` does.
+ * A key's time only grows, which is how a stale position is recognised.
+ * Plain data: `entries()` lists [key, ts] oldest first.
+ */
+export class RecencyMap {
+  private readonly map = new Map<string, number>();
+  private cursor: IterableIterator<[string, number]> | null = null;
+  private headKey: string | null = null;
+  private headTs = 0;
+
+  get size(): number {
+    return this.map.size;
+  }
+
+  get(key: string): number | undefined {
+    return this.map.get(key);
+  }
+
+  /** Records `key` at `ts` as the newest, unless it was seen at `ts` or later already. */
+  see(key: string, ts: number): void {
+    const prev = this.map.get(key);
+    if (prev !== undefined) {
+      if (ts <= prev) return;
+      this.map.delete(key);
+    }
+    this.map.set(key, ts);
+  }
+
+  /** The oldest key's time, or undefined when empty. */
+  oldestTs(): number | undefined {
+    return this.peek() ? this.headTs : undefined;
+  }
+
+  dropOldest(): void {
+    if (!this.peek()) return;
+    this.map.delete(this.headKey!);
+    this.headKey = null;
+  }
+
+  /** Drops keys from the oldest end while their time is before `cutoff`. */
+  dropOlderThan(cutoff: number): void {
+    while (this.peek() && this.headTs < cutoff) {
+      this.map.delete(this.headKey!);
+      this.headKey = null;
+    }
+  }
+
+  keys(): IterableIterator<string> {
+    return this.map.keys();
+  }
+
+  entries(): [string, number][] {
+    return [...this.map.entries()];
+  }
+
+  private peek(): boolean {
+    for (;;) {
+      // The head is current while the map still holds it at the same time (a later `see` moves it to the end).
+      if (this.headKey !== null && this.map.get(this.headKey) === this.headTs) return true;
+      this.headKey = null;
+      this.cursor ??= this.map.entries();
+      const n = this.cursor.next();
+      if (n.done) {
+        this.cursor = null;
+        return false;
+      }
+      this.headKey = n.value[0];
+      this.headTs = n.value[1];
+    }
+  }
+}

@@ -1,0 +1,171 @@
+import { IncidentTable, RecencyMap, type TableRow, WakeQueue } from '../../src/detect/incident-table.js';
+import { createSeededRandom } from '../../src/util/seeded-random.js';
+
+interface Row extends TableRow {
+  n: number;
+}
+
+const row = (key: string, n = 0): Row => ({ key, seq: 0, wakeTs: null, n });
+
+describe('IncidentTable', () => {
+  it('evicts oldest first, exactly as a Map in insertion order would, under random adds, deletes, re-adds and touches', () => {
+    const rnd = createSeededRandom(11);
+    const cap = 50;
+    const t = new IncidentTable<Row>(cap);
+    const model = new Map<string, Row>();
+    const evictedT: string[] = [];
+    const evictedM: string[] = [];
+    for (let i = 0; i < 6000; i++) {
+      const key = `k${Math.floor(rnd() * 120)}`;
+      const r = rnd();
+      const cur = t.get(key);
+      expect(cur).toBe(model.get(key));
+      if (cur !== undefined && r < 0.3) {
+        t.delete(cur);
+        model.delete(key);
+      } else if (cur !== undefined && r < 0.5) {
+        t.touch(cur);
+        model.delete(key);
+        model.set(key, cur);
+      } else if (cur === undefined) {
+        const x = row(key, i);
+        t.add(x);
+        model.set(key, x);
+        t.evictOverCap((old) => evictedT.push(old.key));
+        while (model.size > cap) {
+          const first = model.keys().next().value as string;
+          evictedM.push(first);
+          model.delete(first);
+        }
+      }
+      if (i % 16 === 0) {
+        expect(t.size).toBe(model.size);
+        expect(t.oldest()).toBe(model.values().next().value);
+      }
+    }
+    expect(evictedT).toEqual(evictedM);
+    expect(t.evicted).toBe(evictedM.length);
+    expect(evictedM.length).toBeGreaterThan(50);
+    expect([...t.rows()].map((x) => x.key)).toEqual([...model.keys()]);
+  });
+
+  it('takeDue returns only rows due by the watermark, in insertion order, once per wake-up', () => {
+    const t = new IncidentTable<Row>(100);
+    const rows = ['a', 'b', 'c', 'd', 'e'].map((k) => row(k));
+    for (const r of rows) t.add(r);
+    t.wakeAt(rows[3]!, 5);
+    t.wakeAt(rows[0]!, 9);
+    t.wakeAt(rows[1]!, 20);
+    t.wakeAt(rows[0]!, 7); // earlier request wins
+    t.wakeAt(rows[2]!, 30);
+    t.wakeAt(rows[2]!, 40); // later request is ignored
+    expect(t.takeDue(4)).toEqual([]);
+    expect(t.takeDue(10).map((r) => r.key)).toEqual(['a', 'd']);
+    expect(t.takeDue(10)).toEqual([]);
+    t.delete(rows[1]!);
+    expect(t.takeDue(100).map((r) => r.key)).toEqual(['c']);
+    // A row deleted and added again is the newest and has no pending wake-up.
+    t.wakeAt(rows[0]!, 50);
+    t.delete(rows[0]!);
+    t.add(rows[0]!);
+    t.wakeAt(rows[4]!, 60);
+    t.wakeAt(rows[0]!, 60);
+    expect(t.takeDue(100).map((r) => r.key)).toEqual(['e', 'a']);
+  });
+
+  it('keeps its entries bounded however often a wake time moves earlier', () => {
+    const q = new WakeQueue<Row>();
+    const r = row('x');
+    const other = row('y');
+    for (let i = 100_000; i > 0; i--) q.wakeAt(r, i);
+    q.wakeAt(other, 3);
+    // Stale entries (each earlier second listed anew) are swept out past twice the live rows plus 1024.
+    expect(q.size).toBeLessThan(1100);
+    expect(q.takeDue(0.5)).toEqual([]);
+    expect(q.takeDue(1)).toEqual([r]);
+    q.remove(other);
+    expect(q.takeDue(1e6)).toEqual([]);
+    expect(q.size).toBe(0);
+  });
+
+  it('orders due rows by a given order, and returns each queued row once under random wake-ups and removals', () => {
+    const rnd = createSeededRandom(3);
+    const q = new WakeQueue<Row>();
+    const rows = Array.from({ length: 300 }, (_, i) => ({ ...row(`r${i}`, i), seq: i }));
+    const want = new Map<Row, number>();
+    for (let i = 0; i < 5000; i++) {
+      const r = rows[Math.floor(rnd() * rows.length)]!;
+      if (rnd() < 0.2) {
+        q.remove(r);
+        want.delete(r);
+      } else {
+        const t = Math.floor(rnd() * 1000);
+        q.wakeAt(r, t);
+        const prev = want.get(r);
+        if (prev === undefined || t < prev) want.set(r, t);
+      }
+    }
+    const due = q.takeDue(500, (a, b) => b.n - a.n);
+    const expected = [...want].filter(([, t]) => t <= 500).map(([r]) => r).sort((a, b) => b.n - a.n);
+    expect(due).toEqual(expected);
+    const rest = q.takeDue(Number.POSITIVE_INFINITY);
+    expect(new Set(rest)).toEqual(new Set([...want].filter(([, t]) => t > 500).map(([r]) => r)));
+    expect(rest.length).toBe(want.size - expected.length);
+  });
+
+  it('snapshot and restore give back the same rows, order, wake-ups and counts', () => {
+    const t = new IncidentTable<Row>(3);
+    for (const k of ['a', 'b', 'c', 'd', 'e']) {
+      t.add(row(k));
+      t.evictOverCap();
+    }
+    t.wakeAt(t.get('d')!, 12);
+    const snap = JSON.parse(JSON.stringify(t.snapshot()));
+    const u = new IncidentTable<Row>(3);
+    u.restore(snap);
+    expect([...u.rows()].map((r) => r.key)).toEqual(['c', 'd', 'e']);
+    expect(u.evicted).toBe(2);
+    expect(u.takeDue(12).map((r) => r.key)).toEqual(['d']);
+    u.add(row('f'));
+    u.evictOverCap();
+    expect(u.oldest()?.key).toBe('d');
+    expect(u.get('f')!.seq).toBeGreaterThan(u.get('e')!.seq);
+  });
+});
+
+describe('RecencyMap', () => {
+  it('keeps keys oldest first by last sighting, as a Map moved on every sighting would', () => {
+    const rnd = createSeededRandom(5);
+    const r = new RecencyMap();
+    const model = new Map<string, number>();
+    let ts = 0;
+    for (let i = 0; i < 6000; i++) {
+      ts += rnd() < 0.7 ? 1 : 0;
+      const key = `t${Math.floor(rnd() * 80)}`;
+      const op = rnd();
+      if (op < 0.8) {
+        r.see(key, ts);
+        const prev = model.get(key);
+        if (prev === undefined || ts > prev) {
+          model.delete(key);
+          model.set(key, ts);
+        }
+      } else if (op < 0.9) {
+        r.dropOldest();
+        const first = model.keys().next();
+        if (!first.done) model.delete(first.value);
+      } else {
+        r.dropOlderThan(ts - 30);
+        for (const [k, v] of model) {
+          if (v >= ts - 30) break;
+          model.delete(k);
+        }
+      }
+      if (i % 16 === 0) {
+        expect(r.size).toBe(model.size);
+        expect(r.oldestTs()).toBe(model.values().next().value);
+      }
+    }
+    expect(r.entries()).toEqual([...model.entries()]);
+  });
+});
