@@ -16,11 +16,14 @@
 import type { Argv, CommandModule } from 'yargs';
 import { runAnalysis } from '../pipeline/analysis.js';
 import { modelRequestFromFlag } from '../pipeline/model-choice.js';
-import { createFormatSink } from '../pipeline/sinks.js';
+import { createFormatSink, type PipelineSink } from '../pipeline/sinks.js';
 import { severityRank } from '../score/severity.js';
+import { createFilteredSink } from '../sink/finding-filter.js';
+import { createHtmlReportSink } from '../sink/html-report.js';
 import { OUTPUT_FORMATS, type OutputFormat } from '../sink/sink.js';
 import { SEVERITY_ORDER, type Severity } from '../types.js';
-import { createWarningCounter, INPUT_OPTION_NAMES, type InputArgs, toReadOptions, withInputOptions } from './input-options.js';
+import { createWarningCounter, formatWarning, INPUT_OPTION_NAMES, type InputArgs, toReadOptions, withInputOptions } from './input-options.js';
+import { OUTPUT_OPTION_NAMES, type OutputArgs, outputChoicesFromArgs, withOutputOptions } from './output-options.js';
 import { clearingProgress, createProgressLine } from './progress.js';
 import { formatAnalysisSummary } from './run-summary.js';
 import { BACKEND_OPTION, runSetupFromArgs, withTuning } from './shared-options.js';
@@ -33,7 +36,7 @@ export const EXIT_FINDINGS = 3;
 export { settingsFromArgs } from './analysis-options.js';
 export { recoverStdinInputs } from './stdio.js';
 
-interface AnalyzeArgs extends InputArgs {
+interface AnalyzeArgs extends InputArgs, OutputArgs {
   inputs: string[];
   model?: string | boolean;
   backend?: string;
@@ -52,7 +55,7 @@ export const analyzeCommand: CommandModule<object, AnalyzeArgs> = {
   describe: 'Find scans, DNS/ICMP tunnels, rate spikes, policy violations and baseline deviations in captures and logs',
   builder: (y: Argv) =>
     withTuning(
-      withInputOptions(y)
+      withOutputOptions(withInputOptions(y))
       .positional('inputs', { type: 'string', array: true, demandOption: true, describe: 'pcap, pcapng, Zeek conn.log/dns.log, CSV flow export, .gz, Zeek log folder, or -' })
       .options({
         model: { type: 'string', describe: 'trained model folder (default: a self-baseline of the input)' },
@@ -66,9 +69,10 @@ export const analyzeCommand: CommandModule<object, AnalyzeArgs> = {
         backend: { ...BACKEND_OPTION, hidden: !showAllOptions() },
       })
       .group(['model', 'output', 'out', 'rules', 'config', 'fail-on', 'quiet'], 'Analyze options:')
+      .group([...OUTPUT_OPTION_NAMES], 'Report and filter options:')
       .group([...INPUT_OPTION_NAMES], 'Input options:')
       .group(['scores', 'backend'], 'Model options:')
-      .example('$0 analyze capture.pcapng', 'findings as a table, run summary on stderr')
+      .example('$0 analyze capture.pcapng --report report.html', 'findings as a table, run summary on stderr, and an HTML report')
       .example('$0 analyze zeek/2026-12-01/ --out found.jsonl', 'a day of Zeek logs, JSON lines to a file')
       .example('$0 analyze conn.log --fail-on high', `exit ${EXIT_FINDINGS} on a high finding (CI)`)
       .example('$0 analyze conn.log --no-model', 'rules only, no baseline'),
@@ -76,12 +80,16 @@ export const analyzeCommand: CommandModule<object, AnalyzeArgs> = {
     ) as unknown as Argv<AnalyzeArgs>,
   handler: async (args) => {
     const inputs = recoverStdinInputs(args.inputs, process.argv.slice(2));
-    const code = await runAnalyze({ ...args, inputs }, { stdout: process.stdout, stderr: process.stderr, stdoutIsTty: process.stdout.isTTY === true });
+    const tty = process.stdout.isTTY === true;
+    const io: AnalyzeIo = { stdout: process.stdout, stderr: process.stderr, stdoutIsTty: tty, color: tty && !process.env.NO_COLOR };
+    if (tty && process.stdout.columns) io.columns = process.stdout.columns;
+    const code = await runAnalyze({ ...args, inputs }, io);
     if (code !== 0) process.exitCode = code;
   },
 };
 
-export type AnalyzeIo = CommandIo & { stdoutIsTty: boolean };
+/** `columns`: the terminal's width for the table (default 80); `color`: severity in colour (a terminal without NO_COLOR). */
+export type AnalyzeIo = CommandIo & { stdoutIsTty: boolean; columns?: number; color?: boolean };
 
 export async function runAnalyze(args: AnalyzeArgs, io: AnalyzeIo): Promise<number> {
   const started = performance.now();
@@ -90,7 +98,13 @@ export async function runAnalyze(args: AnalyzeArgs, io: AnalyzeIo): Promise<numb
   // A progress line on stderr while reading, only when stderr is a terminal.
   const progress = createProgressLine({ unit: 'records' });
   const warnings = createWarningCounter(io.stderr, args.quiet === true, () => progress.done());
-  const read = { ...toReadOptions(args, warnings.onWarning), onProgress: (name: string, bytesRead: number, sizeBytes: number | null) => progress.onRead(name, bytesRead, sizeBytes) };
+  const outputs = outputChoicesFromArgs(args, args.config);
+  let report: ReturnType<typeof createHtmlReportSink> | null = null;
+  const onWarning: typeof warnings.onWarning = (w) => {
+    warnings.onWarning(w);
+    report?.noteWarning(w.code, formatWarning(w));
+  };
+  const read = { ...toReadOptions(args, onWarning), onProgress: (name: string, bytesRead: number, sizeBytes: number | null) => progress.onRead(name, bytesRead, sizeBytes) };
   const format: OutputFormat = (args.output as OutputFormat | undefined) ?? (io.stdoutIsTty && !args.out ? 'table' : 'jsonl');
   const failOn = args['fail-on'] as Severity | undefined;
   let failHit = false;
@@ -104,7 +118,21 @@ export async function runAnalyze(args: AnalyzeArgs, io: AnalyzeIo): Promise<numb
       scoresPath: args.scores ?? null,
       openSinks: async () => {
         const file = args.out ? await openOutputFile(args.out, '--out') : null;
-        return [clearingProgress(createFormatSink(format, file ?? io.stdout, { endOutput: file !== null }), progress)];
+        const table = { width: file ? 80 : (io.columns ?? 80), color: file === null && io.color === true, expand: outputs.expand };
+        const sinks: PipelineSink[] = [createFilteredSink(clearingProgress(createFormatSink(format, file ?? io.stdout, { endOutput: file !== null, table }), progress), outputs.filter)];
+        if (outputs.reportPath !== null) {
+          const htmlOut = await openOutputFile(outputs.reportPath, '--report');
+          report = createHtmlReportSink(htmlOut, {
+            inputs: args.inputs,
+            rules: setup.rules,
+            ratePps: setup.settings.ratePps,
+            probeMaxPkts: setup.settings.scanProbeMaxPkts,
+            filters: outputs.filterText,
+            endOutput: true,
+          });
+          sinks.push(createFilteredSink(report, outputs.filter));
+        }
+        return sinks;
       },
       onBatch: (b) => progress.addRecords(b.flows.length + b.dns.length),
       onFindings: (findings) => {

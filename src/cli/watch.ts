@@ -98,7 +98,7 @@ export async function runWatch(args: WatchArgs, io: WatchIo): Promise<number> {
   const statePath = args.state ?? null;
   if (statePath !== null && !existsSync(dirname(resolve(statePath)))) throw new UsageError(`--state ${statePath}: its folder does not exist`);
 
-  const sinks: PipelineSink[] = [createFormatSink((args.output as OutputFormat | undefined) ?? 'jsonl', io.stdout)];
+  const sinks: PipelineSink[] = [createFormatSink((args.output as OutputFormat | undefined) ?? 'jsonl', io.stdout, { table: { live: true } })];
   const webhook = webhookUrl ? createWebhookSink(webhookUrl.href, { onWarning: warn }) : null;
   if (webhook) sinks.push(webhook);
   const result = await runWatchPipeline({

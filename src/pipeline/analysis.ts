@@ -72,9 +72,15 @@ export async function runAnalysis(o: AnalysisOptions): Promise<AnalysisResult> {
   try {
     if (o.scoresPath) scores = (await import('../sink/scores-arrow.js')).createScoresArrowSink(o.scoresPath);
     const scoresSink = scores;
-    const modelSettings = scoresSink ? { onScores: (j: readonly JudgedWindow[]) => scoresSink.write(j) } : {};
-    const { detectors, modelDetector } = assembleDetectors({ settings: o.settings, rules: o.rules, slot, modelSettings, selfBaseline: o.model.kind === 'self' });
-    const sink = fanOutSinks(await o.openSinks());
+    // Judged windows go to the scores file and to sinks that chart them (the HTML report); the sinks open below.
+    let sink: PipelineSink | null = null;
+    const onScores = (j: readonly JudgedWindow[]) => {
+      scoresSink?.write(j);
+      sink?.observeWindowScores?.(j);
+    };
+    const { detectors, modelDetector } = assembleDetectors({ settings: o.settings, rules: o.rules, slot, modelSettings: { onScores }, selfBaseline: o.model.kind === 'self' });
+    sink = fanOutSinks(await o.openSinks());
+    const out = sink;
     const packets = createPacketCounts();
     const read: ReadOptions & CaptureIngestOptions = { ...o.read, onCaptureStats: (st: CaptureIngestStats) => addCaptureStats(packets, st) };
     const scorer = createRunScorer(o.settings);
@@ -82,21 +88,25 @@ export async function runAnalysis(o: AnalysisOptions): Promise<AnalysisResult> {
       detectors,
       scorer,
       onFindings: (findings) => {
-        sink.write(findings);
+        out.write(findings);
         o.onFindings?.(findings);
       },
     });
+    const modelNote = () => (modelDetector ? modelDetector.notes().join('\n             ') : '') || choice.note;
     try {
-      await driver.run(observe(readInputs(o.inputs, read), o.onBatch, sink.observeBatch?.bind(sink)));
+      await driver.run(observe(readInputs(o.inputs, read), o.onBatch, out.observeBatch?.bind(out)));
     } finally {
-      await sink.close();
+      // A model judged when one was loaded, or when the self-baseline scored windows.
+      const judged = choice.model !== null || (modelDetector !== null && modelDetector.stats().windowsScored > 0);
+      out.observeModel?.(judged ? { dir: choice.dir, backend: choice.model ? choice.model.backend : null } : null, modelNote());
+      await out.close();
     }
     return {
       counters: driver.counters,
       packets,
       suppressed: scorer.stats.suppressed,
       lateRecords: collectLateRecords(detectors),
-      modelNote: (modelDetector ? modelDetector.notes().join('\n             ') : '') || choice.note,
+      modelNote: modelNote(),
       backend: choice.model ? choice.model.backend : null,
       modelStats: modelDetector ? modelDetector.stats() : null,
     };

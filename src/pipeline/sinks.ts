@@ -10,21 +10,32 @@
  * implements `observeBatch`; `runAnalysis`/`runWatchPipeline` call it for
  * every batch before the detectors see it.
  */
-import type { RecordBatch } from '../types.js';
+import type { JudgedWindow } from '../model/judge-windows.js';
 import { createEveSink } from '../sink/eve.js';
 import { createJsonlSink } from '../sink/jsonl.js';
 import type { OutputFormat, Sink, TextOutput } from '../sink/sink.js';
-import { createTableSink } from '../sink/table.js';
+import { createTableSink, type TableSinkOptions } from '../sink/table.js';
+import type { RecordBatch } from '../types.js';
+
+/** The model that judged a run, as a sink is told it before close (null: none judged). */
+export interface RunModel {
+  dir: string | null;
+  backend: string | null;
+}
 
 export interface PipelineSink extends Sink {
   /** Sees every record batch (before the detectors), for sinks that chart the traffic. */
   observeBatch?(batch: RecordBatch): void;
+  /** Sees every window the model or self-baseline judged (alarm or not). */
+  observeWindowScores?(judged: readonly JudgedWindow[]): void;
+  /** Told, before close, which model judged the run (or null) and what the run summary says about it. */
+  observeModel?(model: RunModel | null, note: string): void;
 }
 
-/** A table, JSON-lines or EVE sink on `out`; `endOutput` ends `out` on close (a file). */
-export function createFormatSink(format: OutputFormat, out: TextOutput, options: { endOutput?: boolean } = {}): Sink {
+/** A table, JSON-lines or EVE sink on `out`; `endOutput` ends `out` on close (a file); `table` shapes the table. */
+export function createFormatSink(format: OutputFormat, out: TextOutput, options: { endOutput?: boolean; table?: TableSinkOptions } = {}): Sink {
   const o = { endOutput: options.endOutput === true };
-  if (format === 'table') return createTableSink(out, o);
+  if (format === 'table') return createTableSink(out, { ...options.table, ...o });
   if (format === 'eve') return createEveSink(out, o);
   return createJsonlSink(out, o);
 }
@@ -46,5 +57,14 @@ export function fanOutSinks(sinks: readonly PipelineSink[]): PipelineSink {
       for (const s of observers) s.observeBatch?.(b);
     };
   }
+  const scoreObservers = sinks.filter((s) => s.observeWindowScores);
+  if (scoreObservers.length) {
+    fan.observeWindowScores = (j) => {
+      for (const s of scoreObservers) s.observeWindowScores?.(j);
+    };
+  }
+  fan.observeModel = (m, note) => {
+    for (const s of sinks) s.observeModel?.(m, note);
+  };
   return fan;
 }

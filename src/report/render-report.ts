@@ -519,7 +519,7 @@ function renderModel(run: ReportRunInfo, agg: ReportAggregate, findings: Finding
     })
     .join('\n');
   return `<section id="model"><h2>Model</h2>
-<p id="model-used">Model: ${run.model.dir ? `<span class="mono">${e(run.model.dir)}</span>` : ''}${run.model.backend ? ` (backend ${e(run.model.backend)})` : ''}${run.modelNote && run.modelNote !== run.model.dir ? ` — ${e(run.modelNote)}` : ''}</p>
+<p id="model-used">Model: ${run.model.dir ? `<span class="mono">${e(run.model.dir)}</span>` : ''}${run.model.backend ? ` (backend ${e(run.model.backend)})` : ''}${run.modelNote && run.modelNote !== run.model.dir ? `${run.model.dir || run.model.backend ? ' — ' : ''}${e(run.modelNote)}` : ''}</p>
 ${charts || '<p class="note">No window scores recorded.</p>'}
 <h3>Deviations</h3>
 ${rows ? `<table id="deviations-table"><thead><tr><th>Window (UTC)</th><th>Port</th><th>Why</th><th class="num">Score ÷ threshold</th><th>Severity</th><th>Features that deviated (observed vs the port's learned range)</th></tr></thead><tbody>${rows}</tbody></table>` : '<p>No baseline.deviation findings.</p>'}

@@ -5,7 +5,8 @@
  * aggregator (src/report/report-aggregator.ts). At close the whole report
  * is rendered (src/report/render-report.ts) and written to `out`.
  */
-import { type ReportAggregator, type ReportAggregatorOptions, createReportAggregator } from '../report/report-aggregator.js';
+import type { JudgedWindow } from '../model/judge-windows.js';
+import { createReportAggregator, type ReportAggregator, type ReportAggregatorOptions, type WindowScorePoint } from '../report/report-aggregator.js';
 import type { ReportRunInfo } from '../report/report-data.js';
 import { renderReportHtml } from '../report/render-report.js';
 import type { Finding, RecordBatch } from '../types.js';
@@ -27,8 +28,10 @@ export interface HtmlReportSinkOptions extends ReportAggregatorOptions {
 
 export interface HtmlReportSink extends Sink {
   observeBatch(batch: RecordBatch): void;
+  /** Every judged window: each port's score ÷ threshold over time in the Model section. */
+  observeWindowScores(judged: readonly JudgedWindow[]): void;
   /** The model that judged the run (null: none, and why). */
-  setModel(model: { dir: string | null; backend: string | null } | null, note: string): void;
+  observeModel(model: { dir: string | null; backend: string | null } | null, note: string): void;
   noteWarning(code: string, text: string): void;
   /** Bytes of HTML written at close (0 before). */
   readonly bytesWritten: number;
@@ -50,7 +53,15 @@ export function createHtmlReportSink(out: TextOutput, options: HtmlReportSinkOpt
     observeBatch(batch) {
       aggregator.push(batch);
     },
-    setModel(m, note) {
+    observeWindowScores(judged) {
+      const points: WindowScorePoint[] = [];
+      for (const j of judged) {
+        if (j.status !== 'judged') continue;
+        points.push({ startSec: j.window.startSec, proto: j.window.proto, port: j.window.port, model: j.network ? `port baseline + ${j.network.kind}` : 'port baseline', ratio: j.ratio });
+      }
+      if (points.length) aggregator.addWindowScores(points);
+    },
+    observeModel(m, note) {
       model = m;
       modelNote = note;
     },

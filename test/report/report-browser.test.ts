@@ -111,12 +111,27 @@ describeBrowser('HTML report in headless Chromium', () => {
     // Exposure: the SSH server the ptunnel proxy talks to.
     expect(await page.locator('#exposure-table tr.exposed[data-host="10.77.0.30"][data-port="22"]').count()).toBe(1);
     // Model: this report ran without one and says why.
-    expect(await page.locator('#model-none').textContent()).toBe('no model used: --no-model');
+    expect(await page.locator('#model-none').textContent()).toBe('no model used: none (--no-model)');
     // Printed: no filters or buttons, the charts stay.
     await page.emulateMedia({ media: 'print' });
     expect(await page.locator('.filters').isVisible()).toBe(false);
     expect(await page.locator('nav').isVisible()).toBe(false);
     expect(await flood.locator('svg').isVisible()).toBe(true);
+    expect(errors).toEqual([]);
+    expect(requests).toEqual([]);
+  });
+
+  test('with a self-baseline, each judged port\'s score over time against its threshold', async () => {
+    const { html, modelNote } = await makeReport([join(LAB, 'beacon.pcap')], { kind: 'self' });
+    const { page, errors, requests } = await open(browser, html);
+    expect(modelNote).toMatch(/^self-baseline learned from the input/);
+    expect(await page.locator('#model-used').textContent()).toContain('self-baseline learned from the input');
+    const charts = page.locator('#model .model-chart');
+    expect(await charts.count()).toBeGreaterThanOrEqual(1);
+    const windows = await charts.evaluateAll((cs) => cs.map((c) => Number(c.getAttribute('data-windows'))));
+    expect(windows.every((n) => n > 0)).toBe(true);
+    expect(await charts.first().locator('path.series').count()).toBe(1);
+    expect(await charts.first().locator('.threshold text').textContent()).toBe('threshold');
     expect(errors).toEqual([]);
     expect(requests).toEqual([]);
   });
