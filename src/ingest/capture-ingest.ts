@@ -17,16 +17,19 @@ import type { ByteSource } from '../io/byte-source.js';
 import type { RecordBatch } from '../types.js';
 import { type CaptureIngestOptions, reportTrackerWarnings, trackCapture } from './capture-tracking.js';
 import { reportUndecodedCapture } from './packet-counts.js';
-import { parallelCaptureThreads, readCaptureRecordsParallel } from './parallel-capture-ingest.js';
 import type { ReadOptions } from './read-options.js';
 
 export type { CaptureIngestOptions, CaptureIngestStats } from './capture-tracking.js';
 
 export async function* readCaptureRecords(source: ByteSource, options: ReadOptions & CaptureIngestOptions): AsyncGenerator<RecordBatch> {
-  const threads = parallelCaptureThreads(source, options.captureThreads);
-  if (threads > 1) {
-    yield* readCaptureRecordsParallel(source, options, threads);
-    return;
+  // Worker threads are set up (and their module loaded) only when asked for.
+  if (options.captureThreads !== undefined && options.captureThreads !== 1) {
+    const { parallelCaptureThreads, readCaptureRecordsParallel } = await import('./parallel-capture-ingest.js');
+    const threads = parallelCaptureThreads(source, options.captureThreads);
+    if (threads > 1) {
+      yield* readCaptureRecordsParallel(source, options, threads);
+      return;
+    }
   }
   // A garbage record ends this capture with a warning (unless --strict), and
   // the connections open before it are still flushed and reported.

@@ -7,11 +7,7 @@ import { statSync } from 'node:fs';
 import { FlowhoundError } from '../errors.js';
 import { type ByteSource, describeGzipFailure, openByteSource } from '../io/byte-source.js';
 import type { RecordBatch } from '../types.js';
-import { readCaptureRecords } from './capture-ingest.js';
 import { detectFormat, type InputFormat } from './detect.js';
-import { readZeekDirectory } from './zeek/read-zeek-directory.js';
-import { readZeekJson } from './zeek/read-zeek-json.js';
-import { readZeekTsv } from './zeek/read-zeek-tsv.js';
 import type { ReadOptions } from './read-options.js';
 
 export { DEFAULT_MAX_INVALID, type ReadOptions } from './read-options.js';
@@ -19,20 +15,17 @@ export { DEFAULT_MAX_INVALID, type ReadOptions } from './read-options.js';
 /** Reads one opened byte source of a known format. */
 export type InputReader = (source: ByteSource, options: ReadOptions) => AsyncIterable<RecordBatch>;
 
-/** Each format's reader (the ingest modules import theirs here). */
-const readers: Partial<Record<InputFormat, InputReader>> = {
-  pcap: readCaptureRecords,
-  pcapng: readCaptureRecords,
-  'zeek-tsv': readZeekTsv,
-  'zeek-json': readZeekJson,
-  csv: readFlowCsvLazily,
+/**
+ * Each format's reader, imported when an input of that format is read, so
+ * a run loads only the parsers it uses (csv-parse only for CSV exports).
+ */
+const readers: Partial<Record<InputFormat, () => Promise<InputReader>>> = {
+  pcap: async () => (await import('./capture-ingest.js')).readCaptureRecords,
+  pcapng: async () => (await import('./capture-ingest.js')).readCaptureRecords,
+  'zeek-tsv': async () => (await import('./zeek/read-zeek-tsv.js')).readZeekTsv,
+  'zeek-json': async () => (await import('./zeek/read-zeek-json.js')).readZeekJson,
+  csv: async () => (await import('./csv/read-flow-csv.js')).readFlowCsv,
 };
-
-/** The CSV reader, imported when a CSV export is read (csv-parse is not loaded otherwise). */
-async function* readFlowCsvLazily(source: ByteSource, options: ReadOptions): AsyncGenerator<RecordBatch> {
-  const { readFlowCsv } = await import('./csv/read-flow-csv.js');
-  yield* readFlowCsv(source, options);
-}
 
 /**
  * Reads every input in turn, yielding batches. With several inputs and
@@ -64,6 +57,7 @@ export async function* readInputs(paths: readonly string[], options: ReadOptions
 
 export async function* readInput(path: string, options: ReadOptions): AsyncGenerator<RecordBatch> {
   if (path !== '-' && isDirectory(path)) {
+    const { readZeekDirectory } = await import('./zeek/read-zeek-directory.js');
     yield* readZeekDirectory(path, options);
     return;
   }
@@ -92,8 +86,9 @@ export async function* readSource(source: ByteSource, options: ReadOptions): Asy
       { file: source.name },
     );
   }
-  const reader = readers[format];
-  if (!reader) throw new FlowhoundError('INPUT_UNKNOWN_FORMAT', `${source.name}: no reader for format ${format}`, { file: source.name });
+  const loadReader = readers[format];
+  if (!loadReader) throw new FlowhoundError('INPUT_UNKNOWN_FORMAT', `${source.name}: no reader for format ${format}`, { file: source.name });
+  const reader = await loadReader();
   yield* reader(source, options);
 }
 
