@@ -219,7 +219,7 @@ function renderTimeline(run: ReportRunInfo, agg: ReportAggregate, findings: Find
       s.basis === 'packets'
         ? `busiest second in each ${fmtDuration(bucketSec)} bucket, from the capture's packets`
         : `mean per ${fmtDuration(bucketSec)} bucket, flows' packets spread over their duration`;
-    const late = s.sinceSec > span.from + bucketSec ? `; charted from ${formatUtc(s.sinceSec)}, when it became one of the busiest` : '';
+    const late = s.sinceSec > span.from + bucketSec && s.sinceSec - bucketSec > s.firstSeenSec ? `; charted from ${formatUtc(s.sinceSec)} (earlier, it was not among the busiest pairs the report keeps)` : '';
     rates += `<div class="chart-box rate-chart" data-target="${e(target)}" data-spikes="${mine.length}"><div class="cap"><b>${e(target)}</b> — peak ${formatNumber(s.peakPps)} pps, ${formatNumber(s.totalPkts)} packets${e(late)}${mine.length ? `, <span class="badge bad">${mine.length} rate.spike</span>` : ''} <span class="note">(${e(basis)})</span></div>${svg}</div>`;
   }
   const rateNote = `${formatNumber(agg.rate.pairsSeen)} (host, port) pairs seen; charts show the ${chosen.length} busiest services (not clients' ephemeral ports) and every pair with a rate.spike. ${agg.rate.seriesDropped ? `To keep the report small only the burstiest pairs keep a series (${agg.rate.seriesDropped} series were dropped).` : ''}`;

@@ -7,11 +7,12 @@
  *    originator packets are spread over its duration (a key with ticks
  *    ignores flows, as the rate-spike detector does). Every pair's total is
  *    counted (up to `maxRateKeys` pairs, then pairs without a series are
- *    forgotten); a pair gets a series once it has received
- *    `rateSeriesMinPkts` packets, at most `maxRateSeries` at once — when
- *    full, the half with the lower busiest second is dropped and the bar
- *    for a new series rises to their median (a flood's busiest second is
- *    high even when its total is small, so it keeps its chart).
+ *    forgotten); at most `maxRateSeries` pairs have a series. While there
+ *    is room every pair gets one from its first packet; when full, a pair
+ *    needs `rateSeriesMinPkts` packets and a busier second than the bar:
+ *    the half with the lower busiest second is dropped and the bar rises
+ *    to their median (a flood's busiest second is high even when its total
+ *    is small, so it keeps its chart).
  * 2. Failed or unanswered attempts per source (the scan detector's
  *    definition, src/detect/failed-attempt.ts), for the scan charts: at most
  *    `maxScanSources` sources (the half with fewest attempts is dropped when
@@ -95,6 +96,7 @@ interface RateKey {
   peakPps: number;
   estSec: number;
   estPkts: number;
+  firstSec: number;
 }
 
 interface DomainAgg {
@@ -165,7 +167,7 @@ export function createReportAggregator(options: ReportAggregatorOptions = {}): R
     let k = rateKeys.get(dst, port, proto);
     if (k === undefined) {
       if (rateKeys.size >= lim.maxRateKeys) forgetRateKeys();
-      k = { dst, port, proto, total: 0, hasTicks: false, clientEnd: false, series: null, curSec: Number.NaN, curPkts: 0, peakPps: 0, estSec: Number.NaN, estPkts: 0 };
+      k = { dst, port, proto, total: 0, hasTicks: false, clientEnd: false, series: null, curSec: Number.NaN, curPkts: 0, peakPps: 0, estSec: Number.NaN, estPkts: 0, firstSec: Number.POSITIVE_INFINITY };
       rateKeys.set(dst, port, proto, k);
     }
     return k;
@@ -177,6 +179,7 @@ export function createReportAggregator(options: ReportAggregatorOptions = {}): R
 
 
   function notePeak(k: RateKey, sec: number, pkts: number): void {
+    if (sec < k.firstSec) k.firstSec = sec;
     if (sec !== k.estSec) {
       k.estSec = sec;
       k.estPkts = 0;
@@ -186,7 +189,9 @@ export function createReportAggregator(options: ReportAggregatorOptions = {}): R
   }
 
   function admit(k: RateKey, tsSec: number): void {
-    if (k.series !== null || k.total < lim.rateSeriesMinPkts || k.peakPps <= rateAdmitPps) return;
+    if (k.series !== null) return;
+    // While there is room every pair gets a series from its first packet; once full, only busy, bursty ones.
+    if (rateSeriesCount >= lim.maxRateSeries && (k.total < lim.rateSeriesMinPkts || k.peakPps <= rateAdmitPps)) return;
     if (rateSeriesCount >= lim.maxRateSeries) {
       // Keep the burstiest half: a flood has a high busiest second even when its total is small.
       const peaks = [...withSeries].map((x) => x.peakPps).sort((a, b) => a - b);
@@ -501,7 +506,7 @@ export function createReportAggregator(options: ReportAggregatorOptions = {}): R
         const firstBucket = axis.peekIndex(k.series.sinceSec);
         const pps = Array.from(src, (v, i) => (i < firstBucket ? Number.NaN : round2(v * scale)));
         const peak = pps.reduce((m, v) => (Number.isFinite(v) ? Math.max(m, v) : m), 0);
-        series.push({ dst: k.dst, port: k.port, proto: k.proto, basis, clientEnd: k.clientEnd, totalPkts: Math.round(k.total), pps, peakPps: peak, sinceSec: k.series.sinceSec });
+        series.push({ dst: k.dst, port: k.port, proto: k.proto, basis, clientEnd: k.clientEnd, totalPkts: Math.round(k.total), pps, peakPps: peak, sinceSec: k.series.sinceSec, firstSeenSec: k.firstSec });
       }
       series.sort((a, b) => b.peakPps - a.peakPps || b.totalPkts - a.totalPkts);
       const doms: DomainStats[] = [...domains.values()].map((d) => ({

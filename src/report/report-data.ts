@@ -14,7 +14,7 @@ export interface ReportLimits {
   maxRateKeys: number;
   /** Pairs with a packet-rate series at once. */
   maxRateSeries: number;
-  /** Packets a pair must have received before its series starts (20 pps × 5 s: no spike is possible below that). */
+  /** Once the series are full, packets a pair must have received to compete for one (20 pps × 5 s: no spike is possible below that). */
   rateSeriesMinPkts: number;
   /** Sources whose failed attempts are kept for the scan charts. */
   maxScanSources: number;
@@ -72,6 +72,8 @@ export interface RateSeries {
   peakPps: number;
   /** Time the series started (the pair had received `rateSeriesMinPkts` packets by then). */
   sinceSec: number;
+  /** Time of the pair's first packet. */
+  firstSeenSec: number;
 }
 
 export interface ScanAttempts {
