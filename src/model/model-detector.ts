@@ -189,7 +189,7 @@ export function createModelDetector(source: BaselineSource, settings: Partial<Mo
       const most = Math.max(0, ...Object.values(baselines.windowsPerPort));
       st.windowsRefused += windows.length;
       notes = [
-        `rules only: the input (${Math.round(spanSec)} s) is too short for a self-baseline: in its first ${Math.round(s.graceShare * 100)} % the busiest port has ${most} windows of ${source.windowSec} s, ${s.portBaseline.minPortWindows} are needed (or pass --model DIR, a model trained on this network)`,
+        `rules only: the input is too short for a self-baseline: its windows span ${Math.round(spanSec)} s, and in the first ${Math.round(s.graceShare * 100)} % the busiest port has ${most} windows of ${source.windowSec} s, ${s.portBaseline.minPortWindows} are needed (or pass --model DIR, a model trained on this network)`,
       ];
       return [];
     }

@@ -67,7 +67,7 @@ describe('lab: a model trained on benign-1..3, for seeds 1–5', () => {
     const tunnelIds: string[] = [];
     const scenarioBatches = await Promise.all(modelScenarios.map((t) => readBatches(t.capture)));
     for (const seed of [1, 2, 3, 4, 5]) {
-      const model = await trainModel(windows, { kind: 'dense', seed, epochs: 10, batchSize: 64, learningRate: 0.005, backend: 'wasm', inputs: training, network: hosts.profile() });
+      const model = await trainModel(windows, { kind: 'dense', seed, epochs: 5, batchSize: 64, learningRate: 0.005, backend: 'wasm', inputs: training, network: hosts.profile() });
       const budget = model.meta.baselines.settings.falseAlarmBudget;
       const own = analyze(model, trainingBatches);
       const held = analyze(model, heldOutBatches);

@@ -146,7 +146,7 @@ describe('model detector with a self-baseline', () => {
   it('is rules only on an input too short to learn from, and says so', () => {
     const d = createModelDetector({ kind: 'self', windowSec: 10 });
     expect(run(d, makeBenignTraffic(t0, 120, 3))).toEqual([]);
-    expect(d.notes()[0]).toMatch(/^rules only: the input \(\d+ s\) is too short for a self-baseline/);
+    expect(d.notes()[0]).toMatch(/^rules only: the input is too short for a self-baseline: its windows span \d+ s/);
     expect(d.stats().windowsScored).toBe(0);
   });
 });
