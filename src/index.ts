@@ -80,3 +80,7 @@ export { chooseModel, DEFAULT_MODEL_DIR, loadModelLazily, modelRequestFromFlag, 
 export { createFormatSink, fanOutSinks, type PipelineSink } from './pipeline/sinks.js';
 export { runAnalysis, type AnalysisOptions, type AnalysisResult, type ModelStats } from './pipeline/analysis.js';
 export { runWatchPipeline, type WatchEvent, type WatchRunOptions, type WatchRunResult } from './pipeline/watch-run.js';
+
+// Scale-out on NATS JetStream (docs/scale-out.md): partition keys and the de-duplicated findings stream.
+export { destinationKey, fnv1a, ownedPartitions, partitionOf, sourceKey } from './scale/partition.js';
+export { createJetStreamFindingsSink, findingMsgId, findingsSubject, readJetStreamFindings, type JetStreamFindingsOptions, type JetStreamFindingsSink } from './scale/jetstream-findings.js';

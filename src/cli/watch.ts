@@ -43,6 +43,8 @@ export const watchCommand: CommandModule<object, WatchArgs> = {
           model: { type: 'string', describe: 'trained model folder, reloaded when it changes (default: rules only)' },
           output: { type: 'string', choices: [...OUTPUT_FORMATS], default: 'jsonl', describe: 'findings format on stdout' },
           webhook: { type: 'string', describe: 'also POST findings (JSON arrays) to this http(s) URL' },
+          'findings-nats': { type: 'string', hidden: !showAllOptions(), describe: 'also publish findings to a NATS JetStream findings stream at this URL, de-duplicated by finding id (docs/scale-out.md)' },
+          'findings-stream': { type: 'string', default: 'FLOWHOUND_FINDINGS', hidden: !showAllOptions(), describe: 'the JetStream findings stream for --findings-nats' },
           rules: { type: 'string', describe: 'port-policy rules file (YAML/JSON), added to the shipped rules' },
           config: { type: 'string', describe: 'settings file (YAML/JSON), as for analyze' },
           quiet: { alias: 'q', type: 'boolean', describe: 'no run summary on stderr' },
@@ -51,7 +53,7 @@ export const watchCommand: CommandModule<object, WatchArgs> = {
         })
         .group(['state', 'output', 'webhook', 'model', 'lateness', 'from-end', 'exit-idle', 'rules', 'config', 'quiet'], 'Watch options:')
         .group([...FOLLOW_INPUT_OPTION_NAMES], 'Input options:')
-        .group(['backend', ...WATCH_ADVANCED], 'Advanced:')
+        .group(['backend', 'findings-nats', 'findings-stream', ...WATCH_ADVANCED], 'Advanced:')
         .example('$0 watch zeek/current/ --state w.state', 'follow conn.log and dns.log, resume after restarts')
         .example('$0 watch conn.log --webhook https://siem/hook', 'findings to stdout and to a webhook')
         .example('ssh s1 tail -n +1 -F conn.log | $0 watch -', 'a remote log on standard input'),
@@ -101,6 +103,8 @@ export async function runWatch(args: WatchArgs, io: WatchIo): Promise<number> {
   const sinks: PipelineSink[] = [createFormatSink((args.output as OutputFormat | undefined) ?? 'jsonl', io.stdout, { table: { live: true } })];
   const webhook = webhookUrl ? createWebhookSink(webhookUrl.href, { onWarning: warn }) : null;
   if (webhook) sinks.push(webhook);
+  const nats = typeof args['findings-nats'] === 'string' ? await (await import('../scale/jetstream-findings.js')).createJetStreamFindingsSink({ servers: args['findings-nats'], stream: String(args['findings-stream']) }) : null;
+  if (nats) sinks.push(nats);
   const result = await runWatchPipeline({
     target,
     ...(io.stdin ? { stdin: io.stdin } : {}),
