@@ -19,6 +19,8 @@ export interface RunSummary {
   warningsByCode: Record<string, number>;
   suppressed: number;
   lateRecords: Record<string, number>;
+  /** Keys each detector dropped at its cap (memory bound). */
+  evictedKeys?: Record<string, number>;
   model: string;
   backend: string | null;
   /** The model detector's counts, when a model ran. */
@@ -53,6 +55,8 @@ export function formatRunSummary(s: RunSummary): string {
   ];
   const late = Object.entries(s.lateRecords).filter(([, v]) => v > 0);
   if (late.length) lines.push(`  late:      ${late.map(([k, v]) => `${k} ${v}`).join(', ')} (records later than the allowed lateness, not counted)`);
+  const evicted = Object.entries(s.evictedKeys ?? {}).filter(([, v]) => v > 0);
+  if (evicted.length) lines.push(`  evicted:   ${evicted.map(([k, v]) => `${k} ${v}`).join(', ')} keys dropped at the detectors' caps (--*-max-* settings); findings on those keys may be missed`);
   lines.push(`  model:     ${s.model}${s.backend ? ` (backend ${s.backend})` : ''}`);
   const m = s.modelStats;
   if (m) {
@@ -92,6 +96,7 @@ export function formatWatchSummary(s: WatchSummary): string {
     warningsByCode: s.warningsByCode,
     suppressed: r.suppressed,
     lateRecords: r.lateRecords,
+    evictedKeys: r.evictedKeys,
     model: r.modelNote,
     backend: r.backend,
     rules: s.rules,
@@ -121,7 +126,7 @@ export function formatAnalysisSummary(
   files: { rules: number; rulesFile: string | null; configFile: string | null },
   elapsedSec: number,
 ): string {
-  return formatRunSummary({ inputs, counters: r.counters, packets: r.packets, ...warnings, suppressed: r.suppressed, lateRecords: r.lateRecords, model: r.modelNote, backend: r.backend, modelStats: r.modelStats, ...files, elapsedSec });
+  return formatRunSummary({ inputs, counters: r.counters, packets: r.packets, ...warnings, suppressed: r.suppressed, lateRecords: r.lateRecords, evictedKeys: r.evictedKeys, model: r.modelNote, backend: r.backend, modelStats: r.modelStats, ...files, elapsedSec });
 }
 
 const FROM: Record<string, string> = { waiting: ' (waiting for it to appear)', state: ' (resuming where the state file says, if it is still the same file)', end: ' (from its end)', start: ' (from its start)' };

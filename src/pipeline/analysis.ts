@@ -25,7 +25,7 @@ import type { ModelDetector } from '../model/model-detector.js';
 import type { ScoresSink } from '../sink/scores-arrow.js';
 import type { BackendName } from '../model/backend.js';
 import type { Finding, RecordBatch } from '../types.js';
-import { assembleDetectors, collectLateRecords, createModelSlot, createRunScorer } from './assemble-detectors.js';
+import { assembleDetectors, collectEvictedKeys, collectLateRecords, createModelSlot, createRunScorer } from './assemble-detectors.js';
 import { createDetectorDriver } from './detector-driver.js';
 import { chooseModel, type ModelRequest } from './model-choice.js';
 import type { RunCounters } from './run-counters.js';
@@ -58,6 +58,8 @@ export interface AnalysisResult {
   suppressed: number;
   /** Records later than a detector's lateness, by detector name. */
   lateRecords: Record<string, number>;
+  /** Keys dropped at a detector's cap, by detector name. */
+  evictedKeys: Record<string, number>;
   /** What the run summary says about the model or baseline (one or more lines). */
   modelNote: string;
   /** The backend the model ran on, or null without a model. */
@@ -106,6 +108,7 @@ export async function runAnalysis(o: AnalysisOptions): Promise<AnalysisResult> {
       packets,
       suppressed: scorer.stats.suppressed,
       lateRecords: collectLateRecords(detectors),
+      evictedKeys: collectEvictedKeys(detectors),
       modelNote: modelNote(),
       backend: choice.model ? choice.model.backend : null,
       modelStats: modelDetector ? modelDetector.stats() : null,

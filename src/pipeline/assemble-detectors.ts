@@ -58,10 +58,19 @@ export function assembleDetectors(a: DetectorAssembly): AssembledDetectors {
 
 /** Each detector's `lateRecords` count, by detector name (the run summary's "late" line). */
 export function collectLateRecords(detectors: readonly Detector[]): Record<string, number> {
+  return collectDetectorCount(detectors, 'lateRecords');
+}
+
+/** Each detector's `evictedKeys` count (keys dropped at its cap), by detector name (the run summary's "evicted" line). */
+export function collectEvictedKeys(detectors: readonly Detector[]): Record<string, number> {
+  return collectDetectorCount(detectors, 'evictedKeys');
+}
+
+function collectDetectorCount(detectors: readonly Detector[], name: string): Record<string, number> {
   const out: Record<string, number> = {};
   for (const d of detectors) {
-    const late = (d.stats?.() as Record<string, unknown> | undefined)?.lateRecords;
-    if (typeof late === 'number') out[d.name] = late;
+    const n = (d.stats?.() as Record<string, unknown> | undefined)?.[name];
+    if (typeof n === 'number') out[d.name] = n;
   }
   return out;
 }

@@ -34,7 +34,7 @@ import { createEmittedFindings } from '../watch/emitted-findings.js';
 import { createModelReloader, readModelIdentity } from '../watch/model-reloader.js';
 import { openWatchInput } from '../watch/watch-input.js';
 import { readWatchState, WATCH_STATE_VERSION, type WatchState, writeWatchState } from '../watch/watch-state.js';
-import { assembleDetectors, collectLateRecords, createModelSlot, createRunScorer } from './assemble-detectors.js';
+import { assembleDetectors, collectEvictedKeys, collectLateRecords, createModelSlot, createRunScorer } from './assemble-detectors.js';
 import { createDetectorDriver, type DetectorDriverStats } from './detector-driver.js';
 import { chooseModel, loadModelLazily, type ModelRequest } from './model-choice.js';
 import type { RunCounters } from './run-counters.js';
@@ -77,6 +77,8 @@ export interface WatchRunResult {
   driver: DetectorDriverStats;
   suppressed: number;
   lateRecords: Record<string, number>;
+  /** Keys dropped at a detector's cap, by detector name. */
+  evictedKeys: Record<string, number>;
   modelNote: string;
   modelDir: string | null;
   backend: string | null;
@@ -211,6 +213,7 @@ export async function runWatchPipeline(o: WatchRunOptions): Promise<WatchRunResu
     driver: driver.stats,
     suppressed: scorer.stats.suppressed,
     lateRecords: collectLateRecords(driver.detectors),
+    evictedKeys: collectEvictedKeys(driver.detectors),
     modelNote: chosen.note,
     modelDir,
     backend: slot.model ? slot.model.backend : null,

@@ -133,3 +133,18 @@ rules:
     expect((err as FlowhoundError).context.file).toBe('rules.yaml');
   });
 });
+
+describe('policy: bounded state', () => {
+  it('holds at most --policy-max-aggregates aggregates: the oldest are reported, dropped and counted as evicted', () => {
+    const d = createPolicyDetector(defaultPolicyRules(), { ...DEFAULT_SETTINGS, policyMaxAggregates: 100 });
+    const flows = Array.from({ length: 150 }, (_, i) =>
+      flow({ ts: T0 + i * 0.01, origH: `10.0.${i >> 8}.${i & 255}`, origP: 2012, respH: '203.0.113.9', respP: 443, ...established, origBytes: 5120, respBytes: 10 }),
+    );
+    const early = d.push(batch({ flows }));
+    // The 50 oldest aggregates were reported when they were dropped, before their report delay.
+    expect(early).toHaveLength(50);
+    expect(early.map((f) => f.src)).toEqual(flows.slice(0, 50).map((f) => f.origH));
+    expect(d.stats?.()).toMatchObject({ evictedKeys: 50 });
+    expect(d.flush()).toHaveLength(100);
+  });
+});
