@@ -1,0 +1,160 @@
+#!/usr/bin/env node
+// The performance targets (DESIGN.md "Targets"): every row is a `flowhound`
+// command run as a user runs it, beside the native tool a user would run
+// instead, measured in the same run, in CPU seconds (user + sys of the
+// process and its children, from GNU time) and peak RSS.
+//
+//   npm run bench -- targets          (npm run build first)
+//
+// Inputs are generated under bench-data/ (gitignored, never committed) by
+// scripts/bench/lib/: a realistic capture (a few thousand hosts, Zipf-like
+// server popularity, mostly complete TCP sessions, DNS) and the worst case of
+// one new flow per packet; Zeek conn.logs of 200k and 2M lines, realistic and
+// findings-heavy (uniform random hosts and ports); a 5M-packet spoofed SYN
+// flood. FLOWHOUND_BENCH_RUNS (default 1) runs each row that many times and
+// keeps the median; FLOWHOUND_BENCH_ONLY=startup,capture,logs,flood picks rows.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { generateCapture } from './lib/generate-captures.mjs';
+import { generateConnLog } from './lib/generate-conn-log.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const cli = join(root, 'dist', 'cli', 'main.js');
+if (!existsSync(cli)) {
+  console.error('targets bench: dist/cli/main.js is missing; run `npm run build` first');
+  process.exit(1);
+}
+const data = join(root, 'bench-data');
+mkdirSync(data, { recursive: true });
+const RUNS = Number(process.env.FLOWHOUND_BENCH_RUNS ?? 1);
+const ONLY = (process.env.FLOWHOUND_BENCH_ONLY ?? 'startup,capture,logs,flood').split(',');
+const CAPTURE_PACKETS = Number(process.env.FLOWHOUND_BENCH_CAPTURE_PACKETS_REALISTIC ?? 1_100_000);
+const shebang = readFileSync(join(root, 'src', 'cli', 'main.ts'), 'utf8').split('\n')[0];
+const nodeFlags = shebang.split(/\s+/).filter((a) => a.startsWith('--'));
+const q = (s) => `'${String(s).replace(/'/g, "'\\''")}'`;
+const flowhound = (args) => `${q(process.execPath)} ${nodeFlags.join(' ')} ${q(cli)} ${args}`;
+
+/** Runs a shell line under GNU time: CPU seconds (user + sys, children included) and peak RSS in MiB; median of RUNS. */
+function measure(line) {
+  const out = [];
+  for (let i = 0; i < RUNS; i++) {
+    const tf = join(data, 'time.out');
+    const r = spawnSync('bash', ['-c', `/usr/bin/time -o ${q(tf)} -f '%U %S %M' bash -c ${q(line)}`], { encoding: 'utf8', maxBuffer: 1 << 28 });
+    if (r.status !== 0) return { error: `exit ${r.status}: ${(r.stderr || '').trim().split('\n').slice(-2).join(' ')}` };
+    const [u, s, m] = readFileSync(tf, 'utf8').trim().split('\n').pop().split(' ').map(Number);
+    out.push({ cpu: u + s, rssMiB: m / 1024, stdout: r.stdout });
+  }
+  out.sort((a, b) => a.cpu - b.cpu);
+  return out[Math.floor(out.length / 2)];
+}
+
+const fmtCpu = (m) => (m.error ? `(${m.error})` : `${m.cpu.toFixed(2)} CPU-s, ${m.rssMiB.toFixed(0)} MiB`);
+const ratio = (a, b) => (a.error || b.error || b.cpu === 0 ? '-' : `${(a.cpu / b.cpu).toFixed(2)}×`);
+const verdict = (ok) => (ok ? 'met' : 'NOT met');
+function row(name, m, refs = [], note = '') {
+  const refText = refs.map(([rn, rm]) => `${rn} ${fmtCpu(rm)} (${ratio(m, rm)})`).join('; ');
+  console.log(`${name.padEnd(44)} ${fmtCpu(m).padEnd(26)} ${refText}${note ? `  ${note}` : ''}`);
+}
+
+console.log(`targets bench, ${new Date().toISOString()}, node ${process.version}, ${RUNS} run(s) per row (median)`);
+console.log('row                                          flowhound                  reference(s), same run (flowhound / reference)');
+
+if (ONLY.includes('startup')) {
+  const tiny = join(data, 'tiny-2-packets.pcap');
+  generateCapture(tiny, 2, 'per-packet');
+  const r = Math.max(RUNS, 3);
+  const med = (line) => {
+    const ms = Array.from({ length: r }, () => measure(line)).sort((a, b) => a.cpu - b.cpu);
+    return ms[Math.floor(ms.length / 2)];
+  };
+  const node0 = med(`${q(process.execPath)} -e 0`);
+  const flows = med(`${flowhound(`flows ${q(tiny)}`)} > /dev/null`);
+  const help = med(`${flowhound('--help')} > /dev/null`);
+  row('start-up: flows on a 2-packet pcap', flows, [['node -e 0', node0]], `target <= 0.3 CPU-s and <= 4x node -e 0: ${verdict(!flows.error && flows.cpu <= 0.3 && flows.cpu <= 4 * node0.cpu)}`);
+  row('start-up: flowhound --help', help, [['node -e 0', node0]], `target <= 0.25 CPU-s: ${verdict(!help.error && help.cpu <= 0.25)}`);
+}
+
+if (ONLY.includes('capture')) {
+  for (const [kind, packets] of [
+    ['realistic', CAPTURE_PACKETS],
+    ['per-packet', 1_000_000],
+  ]) {
+    const file = join(data, `capture-${kind}-${packets}.pcap`);
+    if (generateCapture(file, packets, kind)) console.log(`generated ${file} (${(statSync(file).size / 1e6).toFixed(0)} MB)`);
+    const tcpdump = measure(`tcpdump -r ${q(file)} -w /dev/null 2>/dev/null`);
+    const argus = measure(`argus -r ${q(file)} -w /dev/null`);
+    const ndpi = measure(`ndpiReader -q -i ${q(file)} > /dev/null 2>&1`);
+    const flows = measure(`${flowhound(`flows --no-sort ${q(file)}`)} > /dev/null`);
+    const analyze = measure(`${flowhound(`analyze --no-model --output jsonl --quiet ${q(file)}`)} > /dev/null`);
+    const refs = [
+      ['argus', argus],
+      ['ndpiReader', ndpi],
+      ['tcpdump', tcpdump],
+    ];
+    row(`capture ${kind} ${(packets / 1e6).toFixed(1)}M pkts: flows --no-sort`, flows, refs, `target <= 1.0x argus: ${verdict(!flows.error && !argus.error && flows.cpu <= argus.cpu)}`);
+    row(`capture ${kind}: analyze --no-model`, analyze, [['argus', argus]], `target <= 1.3x argus: ${verdict(!analyze.error && !argus.error && analyze.cpu <= 1.3 * argus.cpu)}`);
+  }
+}
+
+if (ONLY.includes('logs')) {
+  const awk = (file) => `awk -F'\\t' '!/^#/ { b[$6] += $10 } END { for (p in b) n++; print n }' ${q(file)} > /dev/null`;
+  const byKind = {};
+  for (const kind of ['realistic', 'findings-heavy']) {
+    for (const lines of [200_000, 2_000_000]) {
+      const file = join(data, `conn-${kind}-${lines}.log`);
+      if (await generateConnLog(file, lines, kind)) console.log(`generated ${file}`);
+      const a = measure(awk(file));
+      const refs = [['awk per-port sum', a]];
+      if (lines === 200_000) {
+        // jq over the JSON twin of the same log (Zeek's JSON writer's field names).
+        const json = `${file}.json`;
+        if (!existsSync(json)) writeJsonTwin(file, json);
+        refs.push(['jq per-port sum', measure(`jq -n 'reduce inputs as $r ({}; .[($r."id.resp_p"|tostring)] += ($r.orig_bytes // 0)) | length' ${q(json)} > /dev/null`)]);
+      }
+      const m = measure(`${flowhound(`analyze --no-model --output jsonl --quiet ${q(file)}`)} > /dev/null`);
+      (byKind[kind] ??= {})[lines] = m;
+      const perCpu = m.error ? 0 : lines / m.cpu;
+      const want = kind === 'realistic' ? 1e6 : 0.5e6;
+      const notes = [`${Math.round(perCpu).toLocaleString('en')} lines/CPU-s (target >= ${want / 1e6}M: ${verdict(perCpu >= want)})`, `RSS < 1 GiB: ${verdict(!m.error && m.rssMiB < 1024)}`];
+      if (kind === 'realistic') notes.push(`<= 10x awk: ${verdict(!m.error && !a.error && m.cpu <= 10 * a.cpu)}`);
+      row(`conn.log ${kind} ${lines / 1e6}M lines: analyze --no-model`, m, refs, notes.join('; '));
+    }
+    const small = byKind[kind][200_000];
+    const big = byKind[kind][2_000_000];
+    if (!small.error && !big.error) console.log(`  ${kind}: 2M / 200k = ${(big.cpu / small.cpu).toFixed(1)}x the CPU for 10x the lines (target <= 11x: ${verdict(big.cpu <= 11 * small.cpu)})`);
+  }
+}
+
+if (ONLY.includes('flood')) {
+  const file = join(data, 'flood-5000000.pcap');
+  if (generateCapture(file, 5_000_000, 'flood')) console.log(`generated ${file}`);
+  const out = join(data, 'flood-findings.jsonl');
+  const m = measure(`${flowhound(`analyze --output jsonl --quiet ${q(file)}`)} > ${q(out)}`);
+  const findings = m.error ? [] : readFileSync(out, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  const spikes = findings.filter((f) => f.kind === 'rate.spike' && f.dst === '10.0.0.80');
+  const tcpdump = measure(`tcpdump -r ${q(file)} -w /dev/null 2>/dev/null`);
+  row('SYN flood 5M pkts: analyze (self-baseline)', m, [['tcpdump', tcpdump]], `RSS < 1 GiB: ${verdict(!m.error && m.rssMiB < 1024)}; flood reported: ${verdict(spikes.length > 0)} (${spikes.length} rate.spike on 10.0.0.80, ${findings.length} findings)`);
+  rmSync(out, { force: true });
+}
+console.log('training (train on the 2M-line realistic log): measured by the model bench (npm run bench -- model), not here.');
+
+/** Writes Zeek's JSON form of a TSV conn.log (the same records), for jq. */
+function writeJsonTwin(tsv, json) {
+  const lines = readFileSync(tsv, 'utf8').split('\n');
+  const fields = lines.find((l) => l.startsWith('#fields')).split('\t').slice(1);
+  const num = new Set(['ts', 'id.orig_p', 'id.resp_p', 'duration', 'orig_bytes', 'resp_bytes', 'missed_bytes', 'orig_pkts', 'orig_ip_bytes', 'resp_pkts', 'resp_ip_bytes']);
+  const out = [];
+  for (const l of lines) {
+    if (l === '' || l.startsWith('#')) continue;
+    const v = l.split('\t');
+    const o = {};
+    fields.forEach((f, i) => {
+      if (v[i] === '-' || v[i] === undefined) return;
+      o[f] = num.has(f) ? Number(v[i]) : v[i] === 'T' ? true : v[i] === 'F' ? false : v[i];
+    });
+    out.push(JSON.stringify(o));
+  }
+  writeFileSync(json, `${out.join('\n')}\n`);
+}
