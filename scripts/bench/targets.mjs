@@ -114,7 +114,8 @@ if (ONLY.includes('logs')) {
         refs.push(['jq per-port sum', measure(`jq -n 'reduce inputs as $r ({}; .[($r."id.resp_p"|tostring)] += ($r.orig_bytes // 0)) | length' ${q(json)} > /dev/null`)]);
       }
       const m = measure(`${flowhound(`analyze --no-model --output jsonl --quiet ${q(file)}`)} > /dev/null`);
-      (byKind[kind] ??= {})[lines] = m;
+      byKind[kind] ??= {};
+      byKind[kind][lines] = m;
       const perCpu = m.error ? 0 : lines / m.cpu;
       const want = kind === 'realistic' ? 1e6 : 0.5e6;
       const notes = [`${Math.round(perCpu).toLocaleString('en')} lines/CPU-s (target >= ${want / 1e6}M: ${verdict(perCpu >= want)})`, `RSS < 1 GiB: ${verdict(!m.error && m.rssMiB < 1024)}`];
