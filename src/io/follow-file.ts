@@ -8,8 +8,11 @@
  * 2. Another file at the path (device or inode changed): read what is left
  *    of the open one to its end, then open the new one from byte 0
  *    (`rotations`).
- * 3. Same file but smaller than the read offset (copytruncate, `> file`):
- *    start again from byte 0 (`truncations`).
+ * 3. Same file but smaller than the read offset, or whose first bytes
+ *    (up to 1 KiB, the fingerprint a state file keeps too) are no longer
+ *    the ones read from it (copytruncate or `> file`, then regrown past the
+ *    read offset before this poll): start again from byte 0 of the new
+ *    content (`truncations`).
  * 4. Larger: read the new bytes, in reads of at most `chunkSize`.
  * Chunks end at a line end: a partial last line is held back until its
  * newline arrives, so `position()` always names a line boundary that a
@@ -251,6 +254,18 @@ export function createFileFollower(path: string, options: FollowFileOptions = {}
       return true;
     }
 
+    /**
+     * True when the open file's first bytes are no longer the ones read
+     * from it: copytruncate (or `> file`) followed by new writes that made
+     * the file at least as long as the read offset again before this poll.
+     */
+    async function headChanged(): Promise<boolean> {
+      if (fh === null || firstBytes.length === 0) return false;
+      const head = Buffer.alloc(firstBytes.length);
+      const { bytesRead } = await (fh as FileHandle).read(head, 0, head.length, 0);
+      return bytesRead < head.length || !head.equals(firstBytes);
+    }
+
     async function closeOld(): Promise<Piece[]> {
       const old = fh as FileHandle | null;
       if (old === null) return [];
@@ -319,7 +334,7 @@ export function createFileFollower(path: string, options: FollowFileOptions = {}
           options.onReopen?.({ kind: 'rotation', path });
           await openAt(st, 0);
           pieces = pieces.concat(await readTo(Math.min(st.size, offset + chunkSize)));
-        } else if (st.size < offset) {
+        } else if (st.size < offset || (await headChanged())) {
           const tail = takeCarry(true);
           if (tail) pieces.push(tail);
           offset = 0;

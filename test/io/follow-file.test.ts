@@ -94,6 +94,42 @@ describe('createFileFollower', () => {
     await c.done;
   });
 
+  it('notices copytruncate followed by regrowth past the read offset before the next poll (head fingerprint)', async () => {
+    const p = join(dir, 'conn.log');
+    writeFileSync(p, 'old line 1\nold line 2\n');
+    const ac = new AbortController();
+    const f = createFileFollower(p, { pollMs: 200, signal: ac.signal });
+    const c = consume(f);
+    await waitFor(() => c.text() === 'old line 1\nold line 2\n', 'old lines');
+    // In one go, between two polls: copy-truncate, then the writer adds more than was there.
+    truncateSync(p, 0);
+    appendFileSync(p, 'NEW 1\nNEW 2\nNEW 3\nNEW 4\nNEW 5\n');
+    await waitFor(() => c.text().endsWith('NEW 5\n'), 'new content');
+    expect(f.stats.truncations).toBe(1);
+    expect(c.text()).toBe('old line 1\nold line 2\nNEW 1\nNEW 2\nNEW 3\nNEW 4\nNEW 5\n');
+    expect(f.position().offset).toBe(30);
+    ac.abort();
+    await c.done;
+  });
+
+  it('resuming from a position: a copytruncated and regrown file is read from byte 0', async () => {
+    const p = join(dir, 'conn.log');
+    writeFileSync(p, 'old line 1\nold line 2\n');
+    const first = createFileFollower(p, { pollMs: 5, idleEndMs: 20 });
+    for await (const _ of first) {
+      // read it all
+    }
+    const saved = first.position();
+    expect(saved.offset).toBe(22);
+    truncateSync(p, 0);
+    appendFileSync(p, 'NEW 1\nNEW 2\nNEW 3\nNEW 4\nNEW 5\n');
+    const second = createFileFollower(p, { pollMs: 5, idleEndMs: 20, start: saved });
+    let text = '';
+    for await (const chunk of second) text += Buffer.from(chunk).toString();
+    expect(text).toBe('NEW 1\nNEW 2\nNEW 3\nNEW 4\nNEW 5\n');
+    expect(second.stats.resumed).toBe(false);
+  });
+
   it('follows a rotation (rename, new file at the path), finishing the old file first', async () => {
     const p = join(dir, 'conn.log');
     writeFileSync(p, 'r1\n');
