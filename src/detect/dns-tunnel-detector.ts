@@ -358,22 +358,27 @@ export function createDnsTunnelDetector(settings: DnsTunnelSettings): Detector {
 
   let lastAdvance = Number.NEGATIVE_INFINITY;
 
+  function moveTo(ts: number, out: Finding[]): void {
+    watermark = ts;
+    if (watermark - lastAdvance >= 10) {
+      lastAdvance = watermark;
+      advance(out);
+    }
+  }
+
   return {
     name: 'tunnel.dns',
     push(batch: RecordBatch): Finding[] {
       const out: Finding[] = [];
+      // Event time moves record by record: the keys are walked (at most once
+      // per 10 s of event time) at the same record whatever the batch boundaries.
       for (const r of batch.dns) {
-        if (r.ts > watermark) watermark = r.ts;
+        if (r.ts > watermark) moveTo(r.ts, out);
         pushDns(r, out);
       }
       for (const f of batch.flows) {
-        if (f.ts > watermark) watermark = f.ts;
+        if (f.ts > watermark) moveTo(f.ts, out);
         pushFlow(f);
-      }
-      // Walk the keys at most once per 10 s of event time.
-      if (watermark - lastAdvance >= 10) {
-        lastAdvance = watermark;
-        advance(out);
       }
       return out;
     },

@@ -212,12 +212,28 @@ export function createIcmpTunnelDetector(settings: IcmpTunnelSettings): Detector
     );
   }
 
+  /**
+   * Moves event time forward (record by record, so what is due is decided at
+   * the same record whatever the batch boundaries): due reports and idle
+   * pairs, in pair order, only the pairs woken for it.
+   */
+  function moveTo(ts: number, out: Finding[]): void {
+    watermark = ts;
+    for (const p of pairs.takeDue(watermark)) {
+      if (p.dueTs !== null && watermark >= p.dueTs) emit(p, out);
+      if (watermark - p.lastTs > settings.icmpWindowSec) pairs.delete(p);
+      else pairs.wakeAt(p, wakeOf(p));
+    }
+  }
+
   return {
     name: 'tunnel.icmp',
     push(batch: RecordBatch): Finding[] {
       const out: Finding[] = [];
+      // Event time moves record by record, so what is due is decided at the
+      // same record whatever the batch boundaries.
       for (const e of batch.echoes) {
-        if (e.ts > watermark) watermark = e.ts;
+        if (e.ts > watermark) moveTo(e.ts, out);
         const isRequest = e.type === 8 || e.type === 128;
         if (!isRequest && e.type !== 0 && e.type !== 129) continue;
         const src = isRequest ? e.src : e.dst;
@@ -231,19 +247,13 @@ export function createIcmpTunnelDetector(settings: IcmpTunnelSettings): Detector
       for (const f of batch.flows) {
         if (f.proto !== 'icmp' || (f.origP !== 8 && f.origP !== 128)) continue;
         const end = f.ts + (f.duration ?? 0);
-        if (end > watermark) watermark = end;
+        if (end > watermark) moveTo(end, out);
         if (echoPairs.has(`${f.origH}|${f.respH}`)) continue;
         const p = getPair(f.origH, f.respH, f.ts, 'flows', out);
         if (end > p.lastTs) p.lastTs = end;
         if (f.origPkts > 0) addEchoes(p, true, f.origPkts, flowPayloadEstimate(f.origIpBytes, f.origPkts), f.ts, end);
         if (f.respPkts > 0) addEchoes(p, false, f.respPkts, flowPayloadEstimate(f.respIpBytes, f.respPkts), f.ts, end);
         pairs.wakeAt(p, wakeOf(p));
-      }
-      // Due reports and idle pairs, in pair order: only the pairs woken for it.
-      for (const p of pairs.takeDue(watermark)) {
-        if (p.dueTs !== null && watermark >= p.dueTs) emit(p, out);
-        if (watermark - p.lastTs > settings.icmpWindowSec) pairs.delete(p);
-        else pairs.wakeAt(p, wakeOf(p));
       }
       return out;
     },

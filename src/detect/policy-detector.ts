@@ -95,13 +95,29 @@ export function createPolicyDetector(rules: readonly PolicyRule[], settings: Pol
     );
   }
 
+  /**
+   * Moves event time forward (record by record, so what is due is decided at
+   * the same record whatever the batch boundaries): due reports and idle
+   * aggregates, in aggregate order, only those woken for it.
+   */
+  function moveTo(ts: number, out: Finding[]): void {
+    watermark = ts;
+    for (const a of aggs.takeDue(watermark)) {
+      if (a.dueTs !== null && watermark >= a.dueTs) emit(a, out);
+      if (a.dueTs === null && watermark - a.lastTs > 2 * settings.reportDelaySec) aggs.delete(a);
+      else aggs.wakeAt(a, wakeOf(a));
+    }
+  }
+
   return {
     name: 'policy',
     push(batch: RecordBatch): Finding[] {
       const out: Finding[] = [];
       if (rules.length === 0) return out;
       for (const f of batch.flows) {
-        if (f.ts > watermark) watermark = f.ts;
+        // Event time moves record by record, so what is due is decided at the
+        // same record whatever the batch boundaries.
+        if (f.ts > watermark) moveTo(f.ts, out);
         for (const rule of rules) {
           // Allow rules (`suppress`) only exempt connections from other detectors.
           if (rule.suppress !== undefined) continue;
@@ -132,12 +148,6 @@ export function createPolicyDetector(rules: readonly PolicyRule[], settings: Pol
           a.dueTs ??= f.ts + settings.reportDelaySec;
           aggs.wakeAt(a, wakeOf(a));
         }
-      }
-      // Due reports and idle aggregates, in aggregate order: only those woken for it.
-      for (const a of aggs.takeDue(watermark)) {
-        if (a.dueTs !== null && watermark >= a.dueTs) emit(a, out);
-        if (a.dueTs === null && watermark - a.lastTs > 2 * settings.reportDelaySec) aggs.delete(a);
-        else aggs.wakeAt(a, wakeOf(a));
       }
       return out;
     },

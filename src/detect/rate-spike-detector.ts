@@ -461,13 +461,29 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
     if (ts < watermark - settings.rateKeyIdleSec - settings.rateLatenessSec) endTimeline(out);
   }
 
+  /**
+   * Moves event time forward. Every quarter of the lateness (at least 5 s) of
+   * event time the keys are finalized: walking all keys more often would cost
+   * more than the counting.
+   */
+  function moveTo(ts: number, out: Finding[]): void {
+    watermark = ts;
+    const bound = finalizeBound();
+    if (bound - lastFinalized >= Math.max(5, settings.rateLatenessSec / 4)) {
+      lastFinalized = bound;
+      finalizeAll(bound, out);
+    }
+  }
+
   return {
     name: 'rate.spike',
     push(batch: RecordBatch): Finding[] {
       const out: Finding[] = [];
+      // Event time moves record by record: per-second counts are finalized at
+      // the same record whatever the batch boundaries.
       for (const t of batch.ticks) {
         checkTimeJump(t.sec, out);
-        if (t.sec > watermark) watermark = t.sec;
+        if (t.sec > watermark) moveTo(t.sec, out);
         if (t.sec < runStartSec) runStartSec = t.sec;
         const k = getKey(t.dst, t.port, t.proto, t.sec, out);
         k.hasTicks = true;
@@ -477,7 +493,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
         if (f.origPkts <= 0) continue;
         const end = f.ts + (f.duration ?? 0);
         checkTimeJump(end, out);
-        if (end > watermark) watermark = end;
+        if (end > watermark) moveTo(end, out);
         const s0 = Math.floor(f.ts);
         if (s0 < runStartSec) runStartSec = s0;
         const k = getKey(f.respH, f.respP, f.proto, s0, out);
@@ -495,13 +511,6 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
         if (k.hasTicks) continue;
         const n = Math.floor(end) - s0 + 1;
         addRate(k, s0, s0 + n, f.origPkts / n);
-      }
-      // Finalize every quarter of the lateness (at least 5 s) of event time:
-      // walking all keys per batch would cost more than the counting.
-      const bound = finalizeBound();
-      if (bound - lastFinalized >= Math.max(5, settings.rateLatenessSec / 4)) {
-        lastFinalized = bound;
-        finalizeAll(bound, out);
       }
       return out;
     },

@@ -27,7 +27,9 @@
  *    `scanHorizontalHosts` (25) hosts, or the long view reaches the slow
  *    thresholds, an incident opens at the earliest remembered attempt.
  * 4. The incident's finding is emitted one short window after it opened
- *    (event time), or at the end of input, carrying the counts reached by
+ *    (event time: when a record's ts first reaches that instant, before
+ *    the record is counted, so batch boundaries never matter), or at the
+ *    end of input, carrying the counts reached by
  *    then; while the scan goes on it is re-emitted each short window in
  *    which it grew (the scorer keeps repeats to one per suppression interval
  *    unless the count grew tenfold).
@@ -112,6 +114,8 @@ export function createScanDetector(settings: ScanSettings): Detector {
   const SLACK = 1e-3;
   let watermark = Number.NEGATIVE_INFINITY;
   let lastSweep = Number.NEGATIVE_INFINITY;
+  /** Event time at which `advance` next has work (an incident due, or the idle-key sweep). */
+  let nextAdvance = Number.NEGATIVE_INFINITY;
 
   function getKey(id: string, kind: ScanKind, src: string, dst: string | null, port: number | null, proto: Proto | null): ScanKey {
     let k = keys.get(id);
@@ -158,6 +162,7 @@ export function createScanDetector(settings: ScanSettings): Detector {
     const view = fast ? k.short : k.long;
     const firstTs = Math.min(ts, view.oldestTs() ?? ts);
     k.incident = { openedTs: ts, firstTs, slowOnly: !fast, dueTs: ts + settings.scanWindowSec, lastEmittedCount: 0, peakCount: k.long.size };
+    if (k.incident.dueTs < nextAdvance) nextAdvance = k.incident.dueTs;
     open.add(k);
   }
 
@@ -222,6 +227,7 @@ export function createScanDetector(settings: ScanSettings): Detector {
   }
 
   function advance(out: Finding[]): void {
+    let next = Number.POSITIVE_INFINITY;
     for (const k of open) {
       const inc = k.incident;
       if (inc === null) {
@@ -234,21 +240,25 @@ export function createScanDetector(settings: ScanSettings): Detector {
         if (watermark - k.lastTs > settings.scanSlowWindowSec) {
           k.incident = null;
           open.delete(k);
+          continue;
         }
       }
+      if (inc.dueTs < next) next = inc.dueTs;
     }
     // Drop keys idle for a long window, once per short window of event time (only the keys woken for it).
-    if (watermark - lastSweep < settings.scanWindowSec) return;
-    lastSweep = watermark;
-    for (const k of keys.takeDue(watermark)) {
-      if (watermark - k.lastTs <= settings.scanSlowWindowSec) {
-        keys.wakeAt(k, k.lastTs + settings.scanSlowWindowSec - SLACK);
-        continue;
+    if (watermark - lastSweep >= settings.scanWindowSec) {
+      lastSweep = watermark;
+      for (const k of keys.takeDue(watermark)) {
+        if (watermark - k.lastTs <= settings.scanSlowWindowSec) {
+          keys.wakeAt(k, k.lastTs + settings.scanSlowWindowSec - SLACK);
+          continue;
+        }
+        if (k.incident !== null) emit(k, out);
+        open.delete(k);
+        keys.delete(k);
       }
-      if (k.incident !== null) emit(k, out);
-      open.delete(k);
-      keys.delete(k);
     }
+    nextAdvance = Math.min(next, lastSweep + settings.scanWindowSec);
   }
 
   /** Over the cap: drop the least recently active tenth of the keys without an incident. */
@@ -320,11 +330,15 @@ export function createScanDetector(settings: ScanSettings): Detector {
     push(batch: RecordBatch): Finding[] {
       const out: Finding[] = [];
       for (const f of batch.flows) {
-        if (f.ts > watermark) watermark = f.ts;
+        // Event time moves record by record, so what is due is decided at the
+        // same record whatever the batch boundaries (chunk size, gzip, watch).
+        if (f.ts > watermark) {
+          watermark = f.ts;
+          if (pending.size > 0) releasePending(watermark - settings.scanPairWaitSec);
+          if (watermark >= nextAdvance) advance(out);
+        }
         pushFlow(f);
       }
-      if (pending.size > 0) releasePending(watermark - settings.scanPairWaitSec);
-      advance(out);
       return out;
     },
     flush(): Finding[] {
@@ -335,6 +349,7 @@ export function createScanDetector(settings: ScanSettings): Detector {
       open.clear();
       watermark = Number.NEGATIVE_INFINITY;
       lastSweep = Number.NEGATIVE_INFINITY;
+      nextAdvance = Number.NEGATIVE_INFINITY;
       return out;
     },
     stats() {

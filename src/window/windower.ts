@@ -168,6 +168,13 @@ export function createWindower(settings: Partial<WindowSettings> = {}): Windower
     if (!w) {
       w = { startSec, keys: new Map(), ticks: new Map() };
       open.set(startSec, w);
+      if (open.size > s.maxOpenWindows) {
+        capOpenWindows();
+        if (startSec < closedBeforeSec) {
+          lateRecords++;
+          return null;
+        }
+      }
     }
     last = w;
     return w;
@@ -208,7 +215,7 @@ export function createWindower(settings: Partial<WindowSettings> = {}): Windower
 
   function addFlow(f: FlowRecord): void {
     if (!Number.isFinite(f.ts)) return;
-    if (f.ts > maxTsSec) maxTsSec = f.ts;
+    if (f.ts > maxTsSec) moveTo(f.ts);
     const w = windowFor(f.ts);
     if (!w) return;
     const port = f.proto === 'icmp' ? f.origP : f.respP;
@@ -243,7 +250,7 @@ export function createWindower(settings: Partial<WindowSettings> = {}): Windower
 
   function addDns(d: DnsRecord): void {
     if (!Number.isFinite(d.ts)) return;
-    if (d.ts > maxTsSec) maxTsSec = d.ts;
+    if (d.ts > maxTsSec) moveTo(d.ts);
     const w = windowFor(d.ts);
     if (!w) return;
     const acc = accFor(w, d.proto, d.serverP);
@@ -259,7 +266,7 @@ export function createWindower(settings: Partial<WindowSettings> = {}): Windower
 
   function addTick(t: PacketTick): void {
     if (!Number.isFinite(t.sec)) return;
-    if (t.sec > maxTsSec) maxTsSec = t.sec;
+    if (t.sec > maxTsSec) moveTo(t.sec);
     const w = windowFor(t.sec);
     if (!w) return;
     const key = portKeyOf(t.proto, t.port);
@@ -309,28 +316,42 @@ export function createWindower(settings: Partial<WindowSettings> = {}): Windower
     return out;
   }
 
+  /** Windows closed while the current batch is pushed. */
+  let closedNow: FeatureWindow[] = [];
+
+  /**
+   * Event time moves record by record: windows close at the same record
+   * whatever the batch boundaries (chunk size, gzip, a live stream).
+   */
+  function moveTo(tsSec: number): void {
+    maxTsSec = tsSec;
+    if (!Number.isFinite(s.allowedLatenessSec)) return;
+    const boundary = Math.floor((maxTsSec - s.allowedLatenessSec) / windowSec) * windowSec;
+    if (boundary > closedBeforeSec) {
+      closedBeforeSec = boundary;
+      for (const w of closeUpTo(boundary)) closedNow.push(w);
+    }
+  }
+
+  /** Past maxOpenWindows (checked when a window opens): the oldest close early. */
+  function capOpenWindows(): void {
+    if (open.size <= s.maxOpenWindows) return;
+    const starts = [...open.keys()].sort((a, b) => a - b);
+    const boundary = starts[open.size - s.maxOpenWindows]!; // keep the newest maxOpenWindows
+    earlyClosedWindows += open.size - s.maxOpenWindows;
+    closedBeforeSec = Math.max(closedBeforeSec, boundary);
+    for (const w of closeUpTo(boundary)) closedNow.push(w);
+  }
+
   return {
     settings: s,
     push(batch) {
+      closedNow = [];
       for (const f of batch.flows) addFlow(f);
       for (const d of batch.dns) addDns(d);
       for (const t of batch.ticks) addTick(t);
-      let out: FeatureWindow[] = [];
-      if (Number.isFinite(s.allowedLatenessSec) && maxTsSec !== Number.NEGATIVE_INFINITY) {
-        const watermark = maxTsSec - s.allowedLatenessSec;
-        const boundary = Math.floor(watermark / windowSec) * windowSec;
-        if (boundary > closedBeforeSec) {
-          closedBeforeSec = boundary;
-          out = closeUpTo(boundary);
-        }
-      }
-      if (open.size > s.maxOpenWindows) {
-        const starts = [...open.keys()].sort((a, b) => a - b);
-        const boundary = starts[open.size - s.maxOpenWindows]!; // keep the newest maxOpenWindows
-        earlyClosedWindows += open.size - s.maxOpenWindows;
-        closedBeforeSec = Math.max(closedBeforeSec, boundary);
-        for (const w of closeUpTo(boundary)) out.push(w);
-      }
+      const out = closedNow;
+      closedNow = [];
       return out;
     },
     flush() {
