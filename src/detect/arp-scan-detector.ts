@@ -65,6 +65,8 @@ export function createArpScanDetector(settings: ArpScanSettings): Detector {
   const openByIp = new Map<string, Sender>();
   let watermark = Number.NEGATIVE_INFINITY;
   let lastSweep = Number.NEGATIVE_INFINITY;
+  /** Event time at which `advance` next has work (an incident due, or the idle-sender sweep). */
+  let nextAdvance = Number.NEGATIVE_INFINITY;
   const windowSec = settings.arpScanWindowSec;
 
   function noteAsker(target: string, sender: string): void {
@@ -82,8 +84,13 @@ export function createArpScanDetector(settings: ArpScanSettings): Detector {
     }
   }
 
-  function pushArp(a: ArpRecord): void {
-    if (a.ts > watermark) watermark = a.ts;
+  function pushArp(a: ArpRecord, out: Finding[]): void {
+    // Event time moves record by record, so what is due is decided at the
+    // same record whatever the batch boundaries.
+    if (a.ts > watermark) {
+      watermark = a.ts;
+      if (watermark >= nextAdvance) advance(out);
+    }
     if (a.op === 2) {
       // A reply names who asked (target) and who answered (sender): count it for the asker's incident.
       const asker = findSender(a.targetIp);
@@ -117,6 +124,7 @@ export function createArpScanDetector(settings: ArpScanSettings): Detector {
     if (t.size > s.peak) s.peak = t.size;
     if (s.incident === null && t.size >= settings.arpScanAddresses) {
       s.incident = { openedTs: a.ts, firstTs: s.activeSince, dueTs: a.ts + windowSec, lastEmitted: 0 };
+      if (s.incident.dueTs < nextAdvance) nextAdvance = s.incident.dueTs;
       openByIp.set(s.ip, s);
     }
   }
@@ -169,21 +177,25 @@ export function createArpScanDetector(settings: ArpScanSettings): Detector {
   }
 
   function advance(out: Finding[]): void {
+    let next = Number.POSITIVE_INFINITY;
     for (const s of senders.values()) {
       const inc = s.incident;
       if (inc !== null && watermark >= inc.dueTs) {
         emit(s, out);
         inc.dueTs = watermark + windowSec;
       }
+      if (inc !== null && inc.dueTs < next) next = inc.dueTs;
     }
-    if (watermark - lastSweep < windowSec) return;
-    lastSweep = watermark;
-    for (const [id, s] of senders) {
-      if (watermark - s.lastTs <= 10 * windowSec) continue;
-      emit(s, out);
-      senders.delete(id);
-      if (openByIp.get(s.ip) === s) openByIp.delete(s.ip);
+    if (watermark - lastSweep >= windowSec) {
+      lastSweep = watermark;
+      for (const [id, s] of senders) {
+        if (watermark - s.lastTs <= 10 * windowSec) continue;
+        emit(s, out);
+        senders.delete(id);
+        if (openByIp.get(s.ip) === s) openByIp.delete(s.ip);
+      }
     }
+    nextAdvance = Math.min(next, lastSweep + windowSec);
   }
 
   function noteDhcp(batch: RecordBatch): void {
@@ -200,12 +212,8 @@ export function createArpScanDetector(settings: ArpScanSettings): Detector {
       const out: Finding[] = [];
       const arps = batch.arps;
       noteDhcp(batch);
-      if (arps === undefined || arps.length === 0) {
-        if (senders.size > 0) advance(out);
-        return out;
-      }
-      for (const a of arps) pushArp(a);
-      advance(out);
+      if (arps === undefined) return out;
+      for (const a of arps) pushArp(a, out);
       return out;
     },
     flush(): Finding[] {
@@ -217,6 +225,7 @@ export function createArpScanDetector(settings: ArpScanSettings): Detector {
       infrastructure.clear();
       watermark = Number.NEGATIVE_INFINITY;
       lastSweep = Number.NEGATIVE_INFINITY;
+      nextAdvance = Number.NEGATIVE_INFINITY;
       return out;
     },
   };

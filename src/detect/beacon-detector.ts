@@ -18,7 +18,11 @@
  *    counts of failed attempts (failed-attempt.ts) and conn_states.
  * 3. Score a key once it has `beaconMinConnections` (20) distinct times
  *    spanning at least `beaconMinSpanSec` (300 s): at the end of input, and
- *    while streaming each time the span since the last scoring has doubled.
+ *    while the input goes on once the span reaches `beaconLongSpanSec`
+ *    (beaconing is judged over hours: twenty check-ins of a person's
+ *    browsing can look regular for a few minutes), then each time the span
+ *    has doubled. Event time moves record by record, so the scoring
+ *    instants do not depend on how the input was cut into batches.
  *    - intervals: differences of the sorted distinct times;
  *    - interval score = mean of (a) 1 − |Bowley skewness| (quartiles by
  *      linear interpolation; skewness 0 when Q3 − Q1 < 10 or the median
@@ -148,7 +152,7 @@ export function createBeaconDetector(settings: BeaconSettings, rules: readonly P
       p = {
         src: f.origH, dst: f.respH, port: f.respP, proto: f.proto, times: null, firstTime: t, lastTime: t, sizes: null, firstSize: sizeOf(f),
         connections: 1, failed: isFailedAttempt(f, settings.scanProbeMaxPkts) ? 1 : 0, states: null, firstState: f.connState ?? '-',
-        firstTs: f.ts, lastTs: f.ts, nextScoreSpan: settings.beaconMinSpanSec, lastScore: null, lastEmittedConnections: 0,
+        firstTs: f.ts, lastTs: f.ts, nextScoreSpan: Math.max(settings.beaconMinSpanSec, settings.beaconLongSpanSec), lastScore: null, lastEmittedConnections: 0,
       };
       pairs.set(id, p);
       if (pairs.size > settings.beaconMaxPairs) evictPairs(null);
@@ -288,11 +292,15 @@ export function createBeaconDetector(settings: BeaconSettings, rules: readonly P
     push(batch: RecordBatch): Finding[] {
       const out: Finding[] = [];
       for (const f of batch.flows) {
-        if (f.ts > watermark) watermark = f.ts;
+        // Event time moves record by record: the pairs are scored (once per
+        // beaconMinSpanSec of event time) at the same record whatever the batch boundaries.
+        if (f.ts > watermark) {
+          watermark = f.ts;
+          advance(out);
+        }
         pushFlow(f);
       }
       while (pendingEvicted.length > 0) scoreAndEmit(pendingEvicted.pop()!, out);
-      advance(out);
       return out;
     },
     flush(): Finding[] {
