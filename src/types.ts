@@ -193,6 +193,12 @@ export interface Finding {
   detector: 'rule' | 'model';
   summary: string;
   evidence: Record<string, unknown>;
+  /**
+   * True when this report repeats an id reported before in the run (or
+   * before a `watch` restart) with grown counts: receivers merge it into
+   * the finding they have. Absent on a first report.
+   */
+  update?: boolean;
 }
 
 /** A warning about the input that did not stop the run (skipped line, truncated file). */

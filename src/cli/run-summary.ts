@@ -7,7 +7,7 @@ import { formatPacketCounts, type PacketCounts } from '../ingest/packet-counts.j
 import type { AnalysisResult } from '../pipeline/analysis.js';
 import type { RunCounters } from '../pipeline/run-counters.js';
 import type { WatchEvent, WatchRunResult } from '../pipeline/watch-run.js';
-import type { WebhookStats } from '../sink/webhook.js';
+import { type WebhookStats, webhookSpoolPath } from '../sink/webhook.js';
 import { escapeControl } from '../text/escape-control.js';
 
 export interface RunSummary {
@@ -113,7 +113,10 @@ export function formatWatchSummary(s: WatchSummary): string {
   );
   if (r.modelDir) extra.push(`  reloads:   ${r.reloads} model reloads, ${r.reloadFailures} failed`);
   const w = s.webhook;
-  if (w) extra.push(`  webhook:   ${w.sent} sent, ${w.retries} retried POSTs, ${w.dropped} dropped, ${w.rejected} refused`);
+  if (w) {
+    const spool = s.statePath !== null ? `, ${w.spooled} left in the spool ${escapeControl(webhookSpoolPath(s.statePath))} for the next run` : '';
+    extra.push(`  webhook:   ${w.sent} sent, ${w.retries} retried POSTs, ${w.dropped} dropped (spool full), ${w.rejected} refused${w.resumed ? `, ${w.resumed} resumed from the spool` : ''}${spool}`);
+  }
   if (s.statePath) extra.push(`  state:     ${s.statePath}`);
   return `${base}${extra.join('\n')}\n`;
 }

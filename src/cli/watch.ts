@@ -15,13 +15,13 @@ import { modelRequestFromFlag } from '../pipeline/model-choice.js';
 import { createFormatSink, type PipelineSink } from '../pipeline/sinks.js';
 import { runWatchPipeline } from '../pipeline/watch-run.js';
 import { OUTPUT_FORMATS, type OutputFormat } from '../sink/sink.js';
-import { createWebhookSink } from '../sink/webhook.js';
+import { createWebhookSink, webhookSpoolPath } from '../sink/webhook.js';
 import { createWarningCounter, FOLLOW_INPUT_OPTION_NAMES, type InputArgs, toReadOptions, withInputOptions } from './input-options.js';
 import { formatWatchEvent, formatWatchSummary } from './run-summary.js';
 import { BACKEND_OPTION, runSetupFromArgs, withTuning } from './shared-options.js';
 import { type CommandIo, showAllOptions, whenStdoutCloses } from './stdio.js';
 import { UsageError } from './usage-error.js';
-import { parseWebhookUrl, WATCH_ADVANCED, WATCH_OPTIONS, type WatchFlagArgs, watchTimingFromArgs } from './watch-options.js';
+import { parseWebhookUrl, WATCH_ADVANCED, WATCH_OPTIONS, type WatchFlagArgs, watchTimingFromArgs, webhookOptionsFromArgs } from './watch-options.js';
 
 export type WatchArgs = InputArgs & WatchFlagArgs & { target?: string; model?: string | boolean; backend?: string; output?: string; webhook?: string; rules?: string; config?: string; quiet?: boolean; [flag: string]: unknown };
 
@@ -42,7 +42,7 @@ export const watchCommand: CommandModule<object, WatchArgs> = {
         .options({
           model: { type: 'string', describe: 'trained model folder, reloaded when it changes (default: rules only)' },
           output: { type: 'string', choices: [...OUTPUT_FORMATS], default: 'jsonl', describe: 'findings format on stdout' },
-          webhook: { type: 'string', describe: 'also POST findings (JSON arrays) to this http(s) URL' },
+          webhook: { type: 'string', describe: 'also POST findings to this http(s) URL (retried; with --state, spooled across restarts)' },
           'findings-nats': { type: 'string', hidden: !showAllOptions(), describe: 'also publish findings to a NATS JetStream findings stream at this URL, de-duplicated by finding id (docs/scale-out.md)' },
           'findings-stream': { type: 'string', default: 'FLOWHOUND_FINDINGS', hidden: !showAllOptions(), describe: 'the JetStream findings stream for --findings-nats' },
           rules: { type: 'string', describe: 'port-policy rules file (YAML/JSON), added to the shipped rules' },
@@ -51,7 +51,7 @@ export const watchCommand: CommandModule<object, WatchArgs> = {
           backend: { ...BACKEND_OPTION, hidden: !showAllOptions() },
           ...WATCH_OPTIONS,
         })
-        .group(['state', 'output', 'webhook', 'model', 'lateness', 'from-end', 'exit-idle', 'rules', 'config', 'quiet'], 'Watch options:')
+        .group(['state', 'output', 'webhook', 'webhook-format', 'webhook-header', 'model', 'lateness', 'from-end', 'exit-idle', 'rules', 'config', 'quiet'], 'Watch options:')
         .group([...FOLLOW_INPUT_OPTION_NAMES], 'Input options:')
         .group(['backend', 'findings-nats', 'findings-stream', ...WATCH_ADVANCED], 'Advanced:')
         .example('$0 watch zeek/current/ --state w.state', 'follow conn.log and dns.log, resume after restarts')
@@ -101,7 +101,10 @@ export async function runWatch(args: WatchArgs, io: WatchIo): Promise<number> {
   if (statePath !== null && !existsSync(dirname(resolve(statePath)))) throw new UsageError(`--state ${statePath}: its folder does not exist`);
 
   const sinks: PipelineSink[] = [createFormatSink((args.output as OutputFormat | undefined) ?? 'jsonl', io.stdout, { table: { live: true } })];
-  const webhook = webhookUrl ? createWebhookSink(webhookUrl.href, { onWarning: warn }) : null;
+  const webhookOptions = webhookOptionsFromArgs(args);
+  const webhook = webhookUrl
+    ? createWebhookSink(webhookUrl.href, { onWarning: warn, ...webhookOptions, ...(statePath !== null ? { spoolPath: webhookSpoolPath(statePath) } : {}) })
+    : null;
   if (webhook) sinks.push(webhook);
   const nats = typeof args['findings-nats'] === 'string' ? await (await import('../scale/jetstream-findings.js')).createJetStreamFindingsSink({ servers: args['findings-nats'], stream: String(args['findings-stream']) }) : null;
   if (nats) sinks.push(nats);

@@ -33,7 +33,7 @@ export function finishOutput(out: TextOutput, endOutput: boolean): Promise<void>
 
 /** Findings in a fixed key order (the documented JSON shape). */
 export function orderFinding(f: Finding): Finding {
-  return {
+  const o: Finding = {
     id: f.id,
     ts: f.ts,
     end: f.end,
@@ -48,4 +48,6 @@ export function orderFinding(f: Finding): Finding {
     summary: f.summary,
     evidence: f.evidence,
   };
+  if (f.update === true) o.update = true;
+  return o;
 }

@@ -1,22 +1,34 @@
 /**
  * Findings POSTed to a URL as they happen (`watch --webhook URL`).
  *
- * Each POST carries a JSON array of up to `batchSize` findings (the
- * finding shape, `Content-Type: application/json`); ids are stable, so a
- * receiver that sees one twice (a retry after a lost response, a restart)
- * can drop it.
+ * Bodies follow `format` (webhook-format.ts): a JSON array of up to
+ * `batchSize` findings (default), EVE lines, or one chat message per
+ * finding (Slack, WeCom, DingTalk). Ids are stable, so a receiver that sees
+ * one twice (a retry after a lost response, a restart) can drop it;
+ * delivery is at-least-once.
  *
- * Delivery never blocks the pipeline: `write` only queues. One sender sends
- * in order; a network error, a timeout, 408, 429 or a 5xx is retried with
- * exponential backoff (`retryBaseMs` doubling up to `retryMaxMs`); another
- * 4xx means the receiver refuses the body, so that batch is dropped and
- * counted (`rejected`). The queue holds at most `maxQueue` findings: past
- * that the oldest are dropped and counted (`dropped`), so a receiver that
- * is down costs bounded memory. `close()` waits up to `closeTimeoutMs` for
- * the queue to drain, then counts what is left as dropped.
+ * Delivery never blocks the pipeline: `write` only queues. With `spoolPath`
+ * the queue is also on disk: `write` returns once the findings are in the
+ * spool file (written to a temporary sibling, fsynced, renamed over it), a
+ * finding leaves the spool only after the receiver answered 2xx, and a new
+ * sink on the same path sends what an earlier process left (SIGTERM,
+ * SIGKILL, a receiver that was down across a restart).
+ *
+ * One sender sends in order; a network error, a timeout, 408, 429, a 5xx
+ * (or a chat API's rate-limit error code) is retried with exponential
+ * backoff (`retryBaseMs` doubling up to `retryMaxMs`); another 4xx means
+ * the receiver refuses the body, so that batch is dropped and counted
+ * (`rejected`). The queue (and spool) holds at most `maxQueue` findings:
+ * past that the oldest are dropped, counted (`dropped`) and warned about,
+ * so a receiver that is down costs bounded memory and disk. `close()` waits
+ * up to `closeTimeoutMs` for the queue to drain; what is left stays in the
+ * spool (`spooled`), or without a spool is counted as dropped.
  */
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import type { Finding } from '../types.js';
 import { orderFinding, type Sink } from './sink.js';
+import { findingsPerRequest, formatWebhookBody, type WebhookFormat, webhookContentType } from './webhook-format.js';
 
 export interface WebhookSinkOptions {
   /** Most findings queued (default 1000); past it the oldest are dropped. */
@@ -32,15 +44,23 @@ export interface WebhookSinkOptions {
   /** How long close() waits for the queue to drain, in ms (default 5000). */
   closeTimeoutMs?: number;
   headers?: Record<string, string>;
-  /** Delivery problems (first failure of a run of failures, refusals, recovery). */
+  /** Request body format (default json). */
+  format?: WebhookFormat;
+  /** Keep the queue in this file, so undelivered findings survive the process. */
+  spoolPath?: string;
+  /** Delivery problems (first failure of a run of failures, refusals, recovery, spool full). */
   onWarning?: (message: string) => void;
 }
 
 export interface WebhookStats {
   /** Findings delivered (2xx). */
   sent: number;
-  /** Findings dropped: queue full while the receiver was down, or left at close. */
+  /** Findings dropped: queue (spool) full while the receiver was down, or left at close without a spool. */
   dropped: number;
+  /** Findings left in the spool at close, for the next run to send. */
+  spooled: number;
+  /** Findings found in the spool at start (left by an earlier run). */
+  resumed: number;
   /** Findings the receiver refused (4xx other than 408/429). */
   rejected: number;
   /** Failed POSTs that were retried. */
@@ -57,44 +77,82 @@ export interface WebhookSink extends Sink {
 
 export function createWebhookSink(url: string, options: WebhookSinkOptions = {}): WebhookSink {
   const maxQueue = options.maxQueue ?? 1000;
-  const batchSize = options.batchSize ?? 50;
+  const format: WebhookFormat = options.format ?? 'json';
+  const batchSize = findingsPerRequest(format, options.batchSize ?? 50);
   const retryBaseMs = options.retryBaseMs ?? 500;
   const retryMaxMs = options.retryMaxMs ?? 30_000;
   const timeoutMs = options.timeoutMs ?? 10_000;
   const closeTimeoutMs = options.closeTimeoutMs ?? 5000;
-  const stats: WebhookStats = { sent: 0, dropped: 0, rejected: 0, retries: 0, posts: 0 };
-  const queue: Finding[] = [];
+  const spoolPath = options.spoolPath ?? null;
+  const stats: WebhookStats = { sent: 0, dropped: 0, spooled: 0, resumed: 0, rejected: 0, retries: 0, posts: 0 };
+  const queue: Finding[] = spoolPath !== null ? readSpool(spoolPath, options.onWarning) : [];
+  stats.resumed = queue.length;
   let inflight: Finding[] = [];
   let pumping: Promise<void> | null = null;
   /** Aborts a backoff wait or a request when close() gives up. */
   const stop = new AbortController();
   let failing = false;
+  let droppingSince = -1;
+  let spoolFailing = false;
+
+  /** How many of the in-flight batch (the oldest findings) were dropped while it was in flight. */
+  let inflightDropped = 0;
 
   function bound(): void {
-    const over = queue.length + inflight.length - maxQueue;
+    const over = queue.length + inflight.length - inflightDropped - maxQueue;
     if (over > 0) {
-      const n = Math.min(over, queue.length);
+      const fromInflight = Math.min(over, inflight.length - inflightDropped);
+      inflightDropped += fromInflight;
+      const n = Math.min(over - fromInflight, queue.length);
       queue.splice(0, n);
-      stats.dropped += n;
+      stats.dropped += fromInflight + n;
+      if (droppingSince < 0) {
+        droppingSince = stats.dropped;
+        options.onWarning?.(`webhook ${url}: ${spoolPath !== null ? 'spool' : 'queue'} full (${maxQueue} findings): dropping the oldest undelivered findings (counted in the summary)`);
+      }
+    } else droppingSince = -1;
+  }
+
+  /** Writes what is undelivered (in flight first) to the spool: temporary sibling, fsync, rename. */
+  function persist(): void {
+    if (spoolPath === null) return;
+    try {
+      writeSpool(spoolPath, inflight.length > inflightDropped ? [...inflight.slice(inflightDropped), ...queue] : queue);
+      spoolFailing = false;
+    } catch (e) {
+      if (!spoolFailing) options.onWarning?.(`webhook spool ${spoolPath}: cannot write it (${(e as Error).message}); undelivered findings are kept in memory only`);
+      spoolFailing = true;
     }
   }
 
   async function post(batch: Finding[]): Promise<'ok' | 'retry' | 'refused'> {
     let res: Response;
+    let text = '';
     try {
       res = await fetch(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...options.headers },
-        body: JSON.stringify(batch.map(orderFinding)),
+        headers: { 'content-type': webhookContentType(format), ...options.headers },
+        body: formatWebhookBody(format, batch),
         signal: AbortSignal.any([stop.signal, AbortSignal.timeout(timeoutMs)]),
       });
-      await res.arrayBuffer().catch(() => undefined);
+      text = await res.text().catch(() => '');
     } catch (e) {
       if (!failing) options.onWarning?.(`webhook ${url}: POST failed (${(e as Error).message}); retrying with backoff`);
       failing = true;
       return 'retry';
     }
     if (res.ok) {
+      // WeCom and DingTalk answer 200 with an error code in the body.
+      const apiError = format === 'wecom' || format === 'dingtalk' ? chatApiError(text) : null;
+      if (apiError !== null) {
+        if (apiError.retry) {
+          if (!failing) options.onWarning?.(`webhook ${url}: ${apiError.message}; retrying with backoff`);
+          failing = true;
+          return 'retry';
+        }
+        options.onWarning?.(`webhook ${url}: ${apiError.message}: the receiver refused ${batch.length} finding${batch.length === 1 ? '' : 's'}; dropped`);
+        return 'refused';
+      }
       if (failing) options.onWarning?.(`webhook ${url}: delivering again`);
       failing = false;
       return 'ok';
@@ -112,26 +170,38 @@ export function createWebhookSink(url: string, options: WebhookSinkOptions = {})
     let delay = retryBaseMs;
     while (queue.length > 0 && !stop.signal.aborted) {
       inflight = queue.splice(0, batchSize);
+      inflightDropped = 0;
       const r = await post(inflight);
       const batch = inflight;
+      const droppedMeanwhile = inflightDropped;
       inflight = [];
+      inflightDropped = 0;
       if (r === 'ok') {
+        persist();
+        // Dropped from the spool while in flight, but delivered after all.
+        stats.dropped -= droppedMeanwhile;
         stats.sent += batch.length;
         stats.posts++;
         delay = retryBaseMs;
       } else if (r === 'refused') {
+        persist();
+        stats.dropped -= droppedMeanwhile;
         stats.rejected += batch.length;
       } else {
         stats.retries++;
-        queue.unshift(...batch);
+        queue.unshift(...batch.slice(droppedMeanwhile));
         bound();
         if (stop.signal.aborted) break;
         await new Promise<void>((resolve) => {
           const t = setTimeout(resolve, delay);
-          stop.signal.addEventListener('abort', () => {
-            clearTimeout(t);
-            resolve();
-          }, { once: true });
+          stop.signal.addEventListener(
+            'abort',
+            () => {
+              clearTimeout(t);
+              resolve();
+            },
+            { once: true },
+          );
         });
         delay = Math.min(retryMaxMs, delay * 2);
       }
@@ -146,15 +216,18 @@ export function createWebhookSink(url: string, options: WebhookSinkOptions = {})
     });
   }
 
+  if (queue.length > 0) kick();
+
   return {
     stats,
     pending() {
-      return queue.length + inflight.length;
+      return queue.length + inflight.length - inflightDropped;
     },
     write(findings: readonly Finding[]) {
       if (findings.length === 0 || stop.signal.aborted) return;
       queue.push(...findings);
       bound();
+      persist();
       kick();
     },
     async close() {
@@ -170,8 +243,85 @@ export function createWebhookSink(url: string, options: WebhookSinkOptions = {})
       }
       stop.abort();
       if (pumping !== null) await pumping;
-      stats.dropped += queue.length;
+      if (spoolPath !== null) {
+        persist();
+        stats.spooled = queue.length;
+      } else stats.dropped += queue.length;
       queue.length = 0;
     },
   };
+}
+
+/** Undelivered webhook findings of `watch --state FILE` wait in FILE.webhook-spool. */
+export function webhookSpoolPath(statePath: string): string {
+  return `${statePath}.webhook-spool`;
+}
+
+/** WeCom/DingTalk `{"errcode": N, "errmsg": …}`: null when 0 (or no such body); rate limits are retried. */
+function chatApiError(text: string): { message: string; retry: boolean } | null {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (typeof body !== 'object' || body === null) return null;
+  const code = (body as Record<string, unknown>).errcode;
+  if (typeof code !== 'number' || code === 0) return null;
+  const msg = String((body as Record<string, unknown>).errmsg ?? '').slice(0, 200);
+  // WeCom 45009 (API freq out of limit), DingTalk 130101 (send too fast), -1 (system busy).
+  const retry = code === 45009 || code === 130101 || code === -1;
+  return { message: `API error ${code} ${JSON.stringify(msg)}`, retry };
+}
+
+/** The spool's findings, oldest first; a missing file is an empty spool, a bad line is skipped with a warning. */
+export function readSpool(path: string, onWarning?: (message: string) => void): Finding[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    onWarning?.(`webhook spool ${path}: cannot read it (${(e as Error).message}); starting with an empty spool`);
+    return [];
+  }
+  const out: Finding[] = [];
+  let bad = 0;
+  for (const line of text.split('\n')) {
+    if (line === '') continue;
+    try {
+      const f = JSON.parse(line) as Finding;
+      if (typeof f === 'object' && f !== null && typeof f.id === 'string' && typeof f.kind === 'string') out.push(f);
+      else bad++;
+    } catch {
+      bad++;
+    }
+  }
+  if (bad > 0) onWarning?.(`webhook spool ${path}: ${bad} unreadable line${bad === 1 ? '' : 's'} skipped`);
+  return out;
+}
+
+let spoolWrites = 0;
+
+/** Writes the spool atomically: a temporary sibling (fsynced), then rename. An empty spool is removed. */
+export function writeSpool(path: string, findings: readonly Finding[]): void {
+  if (findings.length === 0) {
+    try {
+      unlinkSync(path);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+    return;
+  }
+  spoolWrites++;
+  const tmp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${spoolWrites}`);
+  let text = '';
+  for (const f of findings) text += `${JSON.stringify(orderFinding(f))}\n`;
+  const fd = openSync(tmp, 'w');
+  try {
+    writeSync(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
 }

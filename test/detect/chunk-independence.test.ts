@@ -21,9 +21,9 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { DEFAULT_SETTINGS } from '../../src/config/settings.js';
 import { createRuleDetectors } from '../../src/detect/create-rule-detectors.js';
 import { defaultPolicyRules } from '../../src/detect/default-policy.js';
-import { runDetectors } from '../../src/detect/run-detectors.js';
 import { detectFormat } from '../../src/ingest/detect.js';
 import { readSource } from '../../src/ingest/read-input.js';
+import { createDetectorDriver } from '../../src/pipeline/detector-driver.js';
 import { type ByteSource, openByteSource, openByteSourceFromChunks } from '../../src/io/byte-source.js';
 import { createScorer } from '../../src/score/scorer.js';
 import { describeWithSharedData, SHARED_DATA_DIR } from '../helpers/shared-data.js';
@@ -65,9 +65,14 @@ async function findingsOf(source: ByteSource): Promise<string[]> {
   const scorer = createScorer({ suppressionSec: DEFAULT_SETTINGS.suppressionSec, repeatFactor: DEFAULT_SETTINGS.suppressionRepeatFactor });
   const lines: string[] = [];
   let warnings = 0;
-  await runDetectors(readSource(source, { maxInvalid: Number.MAX_SAFE_INTEGER, onWarning: () => warnings++ }), detectors, scorer, (found) => {
-    for (const f of found) lines.push(`${f.id} ${f.kind} ${String(f.evidence.count)} ${f.severity} ${f.ts} ${f.end}`);
+  const driver = createDetectorDriver({
+    detectors,
+    scorer,
+    onFindings: (found) => {
+      for (const f of found) lines.push(`${f.id} ${f.kind} ${String(f.evidence.count)} ${f.severity} ${f.ts} ${f.end}`);
+    },
   });
+  await driver.run(readSource(source, { maxInvalid: Number.MAX_SAFE_INTEGER, onWarning: () => warnings++ }));
   // Findings of different detectors in one batch come out in detector order: compare as a set.
   lines.sort();
   lines.push(`warnings ${warnings}`);
