@@ -18,10 +18,11 @@
  *    counts of failed attempts (failed-attempt.ts) and conn_states.
  * 3. Score a key once it has `beaconMinConnections` (20) distinct times
  *    spanning at least `beaconMinSpanSec` (300 s): at the end of input, and
- *    while the input goes on once the span reaches `beaconLongSpanSec`
- *    (beaconing is judged over hours: twenty check-ins of a person's
- *    browsing can look regular for a few minutes), then each time the span
- *    has doubled. Event time moves record by record, so the scoring
+ *    when the pair goes quiet for `beaconLongSpanSec` or is evicted, and
+ *    while the input goes on once the span reaches `beaconStreamSpanSec`
+ *    (one day, RITA's analysis period: a client's polling can look regular
+ *    for a few hours and stop being so), then each time the span has
+ *    doubled. Event time moves record by record, so the scoring
  *    instants do not depend on how the input was cut into batches.
  *    - intervals: differences of the sorted distinct times;
  *    - interval score = mean of (a) 1 − |Bowley skewness| (quartiles by
@@ -68,6 +69,7 @@ export type BeaconSettings = Pick<
   | 'beaconMaxJitter'
   | 'beaconTsResolutionSec'
   | 'beaconLongSpanSec'
+  | 'beaconStreamSpanSec'
   | 'beaconMaxConnsPerPair'
   | 'beaconMaxPairs'
   | 'scanProbeMaxPkts'
@@ -152,7 +154,7 @@ export function createBeaconDetector(settings: BeaconSettings, rules: readonly P
       p = {
         src: f.origH, dst: f.respH, port: f.respP, proto: f.proto, times: null, firstTime: t, lastTime: t, sizes: null, firstSize: sizeOf(f),
         connections: 1, failed: isFailedAttempt(f, settings.scanProbeMaxPkts) ? 1 : 0, states: null, firstState: f.connState ?? '-',
-        firstTs: f.ts, lastTs: f.ts, nextScoreSpan: Math.max(settings.beaconMinSpanSec, settings.beaconLongSpanSec), lastScore: null, lastEmittedConnections: 0,
+        firstTs: f.ts, lastTs: f.ts, nextScoreSpan: Math.max(settings.beaconMinSpanSec, settings.beaconStreamSpanSec), lastScore: null, lastEmittedConnections: 0,
       };
       pairs.set(id, p);
       if (pairs.size > settings.beaconMaxPairs) evictPairs(null);

@@ -88,6 +88,8 @@ interface TargetSet {
 export function createDistributedScanDetector(settings: DistributedScanSettings): Detector {
   const sets = new Map<string, TargetSet>();
   let watermark = Number.NEGATIVE_INFINITY;
+  /** Event time at which `advance` next has work (an incident due, or the idle-set sweep). */
+  let nextAdvance = Number.NEGATIVE_INFINITY;
   let lastSweep = Number.NEGATIVE_INFINITY;
   const windowSec = settings.scanDistWindowSec;
 
@@ -173,6 +175,7 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
     const firstTs = Math.min(...chosen.list.map(([, st]) => st.firstTs));
     if (set.incident === null) {
       set.incident = { firstTs, dueTs: now + windowSec, sources, targets: chosen.targets, grouping: chosen.how, lastEmittedSources: 0 };
+      if (set.incident.dueTs < nextAdvance) nextAdvance = set.incident.dueTs;
     } else if (sources.length >= set.incident.sources.length) {
       const merged = new Set([...set.incident.sources, ...sources]);
       set.incident.sources = [...merged].sort();
@@ -225,6 +228,7 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
   }
 
   function advance(out: Finding[]): void {
+    nextAdvance = Number.POSITIVE_INFINITY;
     for (const set of sets.values()) {
       const inc = set.incident;
       if (inc !== null && watermark >= inc.dueTs) {
@@ -232,15 +236,18 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
         emit(set, out);
         inc.dueTs = watermark + windowSec;
       }
+      if (inc !== null && inc.dueTs < nextAdvance) nextAdvance = inc.dueTs;
     }
-    if (watermark - lastSweep < windowSec) return;
-    lastSweep = watermark;
-    for (const [id, set] of sets) {
-      if (watermark - set.lastTs <= windowSec) continue;
-      evaluate(set, set.lastTs);
-      emit(set, out);
-      sets.delete(id);
+    if (watermark - lastSweep >= windowSec) {
+      lastSweep = watermark;
+      for (const [id, set] of sets) {
+        if (watermark - set.lastTs <= windowSec) continue;
+        evaluate(set, set.lastTs);
+        emit(set, out);
+        sets.delete(id);
+      }
     }
+    if (lastSweep + windowSec < nextAdvance) nextAdvance = lastSweep + windowSec;
   }
 
   function evictSets(): void {
@@ -262,10 +269,14 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
     push(batch: RecordBatch): Finding[] {
       const out: Finding[] = [];
       for (const f of batch.flows) {
-        if (f.ts > watermark) watermark = f.ts;
+        // Event time moves record by record, so what is due is decided at the
+        // same record whatever the batch boundaries.
+        if (f.ts > watermark) {
+          watermark = f.ts;
+          if (watermark >= nextAdvance) advance(out);
+        }
         pushFlow(f);
       }
-      advance(out);
       return out;
     },
     flush(): Finding[] {
@@ -277,6 +288,7 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
       sets.clear();
       watermark = Number.NEGATIVE_INFINITY;
       lastSweep = Number.NEGATIVE_INFINITY;
+      nextAdvance = Number.NEGATIVE_INFINITY;
       return out;
     },
   };
