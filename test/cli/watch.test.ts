@@ -284,6 +284,57 @@ describe('flowhound watch --webhook', () => {
   });
 });
 
+describe('flowhound watch --webhook with --state: the spool', () => {
+  it('keeps what a down receiver did not get in FILE.webhook-spool; the next run delivers it, with headers and the chosen format', async () => {
+    // A port with nothing listening: connection refused.
+    const probe = createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', () => r()));
+    const deadPort = (probe.address() as AddressInfo).port;
+    await new Promise<void>((r) => probe.close(() => r()));
+    const log = join(tmp, 'conn.log');
+    const state = join(tmp, 'watch.state');
+    writeFileSync(log, connLogHeader() + scanLines(T0, '10.8.0.66', '10.8.0.20', 20).join('') + benignLine(T0 + 400, '10.8.0.1', '10.8.0.2', 80));
+    const first = startWatch({ target: log, state, webhook: `http://127.0.0.1:${deadPort}/hook`, 'exit-idle': 0.3 });
+    expect(await first.done).toBe(0);
+    const printed = first.findings().map((f) => f.id);
+    expect(printed.length).toBeGreaterThan(0);
+    expect(first.stderr()).toMatch(new RegExp(`0 sent, .* 0 dropped \\(spool full\\), 0 refused, ${printed.length} left in the spool`));
+    const spooled = readFileSync(`${state}.webhook-spool`, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as Finding).id);
+    expect(spooled).toEqual(printed);
+
+    const bodies: { auth: string | undefined; body: string }[] = [];
+    const server = createServer((req, res) => {
+      const parts: Buffer[] = [];
+      req.on('data', (c: Buffer) => parts.push(c));
+      req.on('end', () => {
+        bodies.push({ auth: req.headers.authorization, body: Buffer.concat(parts).toString() });
+        res.writeHead(200);
+        res.end();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+      const second = startWatch({ target: log, state, webhook: url, 'webhook-format': 'eve', 'webhook-header': ['Authorization: Bearer t0ken'], 'exit-idle': 0.3 });
+      expect(await second.done).toBe(0);
+      expect(second.findings()).toEqual([]); // nothing new in the file
+      const delivered = bodies.flatMap((b) => b.body.trim().split('\n').map((l) => (JSON.parse(l) as { flowhound: Finding }).flowhound.id));
+      expect(delivered).toEqual(printed);
+      expect(bodies.every((b) => b.auth === 'Bearer t0ken')).toBe(true);
+      expect(second.stderr()).toMatch(new RegExp(`${printed.length} sent, .*${printed.length} resumed from the spool, 0 left in the spool`));
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
+
+  it('refuses a malformed --webhook-header as a usage error', async () => {
+    const log = join(tmp, 'conn.log');
+    writeFileSync(log, connLogHeader());
+    await expect(startWatch({ target: log, webhook: 'http://127.0.0.1:9/x', 'webhook-header': ['no colon here'] }).done).rejects.toThrow(/--webhook-header: expected 'Name: value'/);
+  });
+});
+
 describe('flowhound watch DIR and -', () => {
   it('follows conn.log and a dns.log that appears later in a Zeek log directory', async () => {
     const dir = join(tmp, 'current');
