@@ -114,5 +114,5 @@ describeWithSharedData('the same bytes give the same findings for any chunking (
     }
     const viaGzip = await findingsOf(await openByteSource(gz));
     expect({ gzip: true, findings: viaGzip }).toEqual({ gzip: true, findings: whole });
-  });
+  }, 300_000);
 });
