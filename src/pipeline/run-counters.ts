@@ -4,6 +4,7 @@
  * severity. `countBatch` is one pass over a batch's arrays, no allocation.
  */
 import type { Finding, RecordBatch } from '../types.js';
+import { batchTimeSpan, type TimeSpan } from '../util/batch-time-span.js';
 
 export interface RunCounters {
   batches: number;
@@ -28,6 +29,8 @@ function noteTs(c: RunCounters, ts: number): void {
   if (c.lastTs === null || ts > c.lastTs) c.lastTs = ts;
 }
 
+const span: TimeSpan = { lo: 0, hi: 0 };
+
 /** Counts a batch's records and time span. */
 export function countBatch(c: RunCounters, b: RecordBatch): void {
   c.batches++;
@@ -35,25 +38,7 @@ export function countBatch(c: RunCounters, b: RecordBatch): void {
   c.dns += b.dns.length;
   c.ticks += b.ticks.length;
   c.echoes += b.echoes.length;
-  let lo = Number.POSITIVE_INFINITY;
-  let hi = Number.NEGATIVE_INFINITY;
-  for (const f of b.flows) {
-    if (f.ts < lo) lo = f.ts;
-    const end = f.ts + (f.duration ?? 0);
-    if (end > hi) hi = end;
-  }
-  for (const d of b.dns) {
-    if (d.ts < lo) lo = d.ts;
-    if (d.ts > hi) hi = d.ts;
-  }
-  for (const t of b.ticks) {
-    if (t.sec < lo) lo = t.sec;
-    if (t.sec + 1 > hi) hi = t.sec + 1;
-  }
-  for (const e of b.echoes) {
-    if (e.ts < lo) lo = e.ts;
-    if (e.ts > hi) hi = e.ts;
-  }
+  const { lo, hi } = batchTimeSpan(b, span);
   if (lo <= hi) {
     noteTs(c, lo);
     noteTs(c, hi);

@@ -54,8 +54,9 @@ import {
 } from './report-data.js';
 import { HostPortTable } from './host-port-table.js';
 import { type AxisSeries, createTimeAxis } from './time-axis.js';
+import { batchTimeSpan, type TimeSpan } from '../util/batch-time-span.js';
 
-/** Service ports whose established sessions the exposure section lists (the brief's watch list plus SSH). */
+/** Service ports whose established sessions the exposure section lists (the shipped policy watch list plus SSH). */
 export const EXPOSURE_PORTS: readonly number[] = [22, 23, 135, 139, 445, 502, 2012, 3389, 4840, 5900];
 
 /** One per-window model score, as a model detector may report it. */
@@ -422,6 +423,7 @@ export function createReportAggregator(options: ReportAggregatorOptions = {}): R
   const modelSeries = new Map<string, ModelScoreSeries & { axisSeries: AxisSeries }>();
   let modelPortsDropped = 0;
 
+  const span: TimeSpan = { lo: 0, hi: 0 };
   const records = { flows: 0, dns: 0, ticks: 0, echoes: 0, firstTs: null as number | null, lastTs: null as number | null };
   function noteSpan(lo: number, hi: number): void {
     if (!(lo <= hi)) return;
@@ -436,21 +438,7 @@ export function createReportAggregator(options: ReportAggregatorOptions = {}): R
       records.dns += b.dns.length;
       records.ticks += b.ticks.length;
       records.echoes += b.echoes.length;
-      let lo = Number.POSITIVE_INFINITY;
-      let hi = Number.NEGATIVE_INFINITY;
-      for (const f of b.flows) {
-        if (f.ts < lo) lo = f.ts;
-        const end = f.ts + (f.duration ?? 0);
-        if (end > hi) hi = end;
-      }
-      for (const d of b.dns) {
-        if (d.ts < lo) lo = d.ts;
-        if (d.ts > hi) hi = d.ts;
-      }
-      for (const t of b.ticks) {
-        if (t.sec < lo) lo = t.sec;
-        if (t.sec + 1 > hi) hi = t.sec + 1;
-      }
+      const { lo, hi } = batchTimeSpan(b, span);
       noteSpan(lo, hi);
       if (b.ticks.length) hasTicks = true;
       for (const t of b.ticks) pushTick(t.sec, t.dst, t.port, t.proto, t.pkts);
