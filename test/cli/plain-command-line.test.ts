@@ -58,7 +58,12 @@ async function load(argv: string[]): Promise<CommandModule<any, any>> {
 async function parseWithYargs(argv: string[]): Promise<Record<string, unknown>> {
   const module = await load(argv);
   let got: Record<string, unknown> | null = null;
-  const capturing = { ...module, handler: (a: Record<string, unknown>) => void (got = a) };
+  const capturing = {
+    ...module,
+    handler: (a: Record<string, unknown>) => {
+      got = a;
+    },
+  };
   await buildYargsParser(argv, findCommand(argv), capturing).parseAsync();
   if (!got) throw new Error('yargs ran no handler');
   return got;
