@@ -31,6 +31,7 @@ import { createFinding } from '../score/finding-id.js';
 import { confidenceFromRatio, severityFromRatio } from '../score/severity.js';
 import type { ArpRecord, Finding, RecordBatch } from '../types.js';
 import type { Detector } from './detector.js';
+import { encodeState, readStateObject } from './plain-state.js';
 import { fmtDuration } from './scan-detector.js';
 
 export type ArpScanSettings = Pick<Settings, 'arpScanAddresses' | 'arpScanWindowSec' | 'scanMaxTargetsPerKey' | 'scanMaxKeys' | 'idBucketSec'>;
@@ -227,6 +228,29 @@ export function createArpScanDetector(settings: ArpScanSettings): Detector {
       lastSweep = Number.NEGATIVE_INFINITY;
       nextAdvance = Number.NEGATIVE_INFINITY;
       return out;
+    },
+    snapshot() {
+      // openByIp by sender id; a sender no longer in `senders` is never reported again, so it is left out.
+      const open = new Map<string, string>();
+      for (const [ip, s] of openByIp) if (senders.get(`${s.mac}|${s.ip}`) === s) open.set(ip, `${s.mac}|${s.ip}`);
+      return encodeState({ senders, askers, infrastructure, open, watermark, lastSweep, nextAdvance });
+    },
+    restore(state) {
+      const o = readStateObject(state, 'scan.arp', { senders: 'map', askers: 'map', infrastructure: 'set', open: 'map', watermark: 'number', lastSweep: 'number', nextAdvance: 'number' });
+      senders.clear();
+      for (const [id, s] of o.senders as Map<string, Sender>) senders.set(id, s);
+      askers.clear();
+      for (const [t, a] of o.askers as Map<string, Set<string>>) askers.set(t, a);
+      infrastructure.clear();
+      for (const ip of o.infrastructure as Set<string>) infrastructure.add(ip);
+      openByIp.clear();
+      for (const [ip, id] of o.open as Map<string, string>) {
+        const s = senders.get(id);
+        if (s !== undefined) openByIp.set(ip, s);
+      }
+      watermark = o.watermark as number;
+      lastSweep = o.lastSweep as number;
+      nextAdvance = o.nextAdvance as number;
     },
   };
 }

@@ -56,6 +56,7 @@ import { createFinding } from '../score/finding-id.js';
 import { roundConfidence } from '../score/severity.js';
 import type { Finding, FlowRecord, Proto, RecordBatch, Severity } from '../types.js';
 import type { Detector } from './detector.js';
+import { encodeState, readStateObject } from './plain-state.js';
 import { isFailedAttempt } from './failed-attempt.js';
 import { isMulticastOrBroadcast } from './ip-class.js';
 import { matchRule, type PolicyRule } from './policy-rules.js';
@@ -313,6 +314,20 @@ export function createBeaconDetector(settings: BeaconSettings, rules: readonly P
       watermark = Number.NEGATIVE_INFINITY;
       lastSweep = Number.NEGATIVE_INFINITY;
       return out;
+    },
+    snapshot() {
+      // Between batches pendingEvicted is empty: every evicted pair was scored at the end of its batch.
+      return encodeState({ pairs, watermark, lastSweep, allowed, evicted });
+    },
+    restore(state) {
+      const o = readStateObject(state, 'c2.beacon', { pairs: 'map', watermark: 'number', lastSweep: 'number', allowed: 'number', evicted: 'number' });
+      pairs.clear();
+      pendingEvicted.length = 0;
+      for (const [id, p] of o.pairs as Map<string, Pair>) pairs.set(id, p);
+      watermark = o.watermark as number;
+      lastSweep = o.lastSweep as number;
+      allowed = o.allowed as number;
+      evicted = o.evicted as number;
     },
     stats() {
       return { beaconPairs: pairs.size, beaconAllowed: allowed, beaconPairsEvicted: evicted };

@@ -13,6 +13,17 @@
  * After `flush()` the detector may be fed again (its state is reset as if
  * the input had ended).
  *
+ * `snapshot()` returns the detector's whole state (open windows and
+ * incidents, counters, its watermark) as plain JSON data (see
+ * plain-state.ts); `restore(state)` on a fresh detector made with the same
+ * settings puts it back, so that feeding the rest of the input gives the
+ * findings an uninterrupted run gives (test/pipeline/snapshot-round-trip.test.ts).
+ * The snapshot may share objects with the live detector: serialise it
+ * (JSON.stringify) before the next `push`. `restore` takes over what it is
+ * given and throws STATE_INVALID (naming the detector and the field) on
+ * data that is not such a snapshot. The driver (src/pipeline/detector-driver.ts)
+ * snapshots every detector, the scorer and itself in one call.
+ *
  * Findings returned here are raw: the scorer (src/score/) dedupes and
  * suppresses repeats per (kind, src, target), so detectors may report the
  * same thing again when its counts grow.
@@ -26,6 +37,10 @@ export interface Detector {
   push(batch: RecordBatch): Finding[];
   /** End of input: returns findings pending in open windows. */
   flush(): Finding[];
+  /** The whole state as plain JSON data (serialise it before the next push). */
+  snapshot(): unknown;
+  /** Puts back a state from `snapshot()` of a detector with the same settings; STATE_INVALID on foreign data. */
+  restore(state: unknown): void;
   /** Optional counters for the run summary (e.g. records too late to count). */
   stats?(): Record<string, number>;
 }

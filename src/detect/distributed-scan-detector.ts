@@ -39,6 +39,7 @@ import type { Finding, FlowRecord, Proto, RecordBatch } from '../types.js';
 import type { Detector } from './detector.js';
 import { isFailedAttempt, probeTypeOf } from './failed-attempt.js';
 import { isMulticastOrBroadcast } from './ip-class.js';
+import { encodeState, readStateObject } from './plain-state.js';
 import { addressBytes } from './policy-rules.js';
 import { fmtDuration } from './scan-detector.js';
 
@@ -290,6 +291,17 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
       lastSweep = Number.NEGATIVE_INFINITY;
       nextAdvance = Number.NEGATIVE_INFINITY;
       return out;
+    },
+    snapshot() {
+      return encodeState({ sets, watermark, nextAdvance, lastSweep });
+    },
+    restore(state) {
+      const o = readStateObject(state, 'scan.distributed', { sets: 'map', watermark: 'number', nextAdvance: 'number', lastSweep: 'number' });
+      sets.clear();
+      for (const [id, set] of o.sets as Map<string, TargetSet>) sets.set(id, set);
+      watermark = o.watermark as number;
+      nextAdvance = o.nextAdvance as number;
+      lastSweep = o.lastSweep as number;
     },
   };
 }

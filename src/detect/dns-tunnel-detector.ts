@@ -41,6 +41,7 @@ import { roundConfidence } from '../score/severity.js';
 import type { DnsRecord, Finding, FlowRecord, Proto, RecordBatch, Severity } from '../types.js';
 import type { Detector } from './detector.js';
 import { IncidentTable, type TableRow } from './incident-table.js';
+import { encodeState, readStateObject, tableOf } from './plain-state.js';
 import { shannonEntropyBits } from './label-entropy.js';
 import { fmtDuration } from './scan-detector.js';
 
@@ -392,6 +393,18 @@ export function createDnsTunnelDetector(settings: DnsTunnelSettings): Detector {
       watermark = Number.NEGATIVE_INFINITY;
       lastAdvance = Number.NEGATIVE_INFINITY;
       return out;
+    },
+    snapshot() {
+      return encodeState({ keys: keys.snapshot(), volume: volume.snapshot(), clientsWithDns, watermark, lastAdvance });
+    },
+    restore(state) {
+      const o = readStateObject(state, 'tunnel.dns', { keys: 'table', volume: 'table', clientsWithDns: 'set', watermark: 'number', lastAdvance: 'number' });
+      keys.restore(tableOf<DomainKey>(o.keys));
+      volume.restore(tableOf<VolumeKey>(o.volume));
+      clientsWithDns.clear();
+      for (const c of o.clientsWithDns as Set<string>) clientsWithDns.add(c);
+      watermark = o.watermark as number;
+      lastAdvance = o.lastAdvance as number;
     },
     stats() {
       return { evictedKeys: keys.evicted + volume.evicted };

@@ -33,6 +33,7 @@ import { roundConfidence } from '../score/severity.js';
 import type { Finding, RecordBatch, Severity } from '../types.js';
 import type { Detector } from './detector.js';
 import { IncidentTable, type TableRow } from './incident-table.js';
+import { encodeState, readStateObject, tableOf } from './plain-state.js';
 import { fmtDuration } from './scan-detector.js';
 
 export type IcmpTunnelSettings = Pick<
@@ -264,6 +265,16 @@ export function createIcmpTunnelDetector(settings: IcmpTunnelSettings): Detector
       echoPairs.clear();
       watermark = Number.NEGATIVE_INFINITY;
       return out;
+    },
+    snapshot() {
+      return encodeState({ pairs: pairs.snapshot(), echoPairs, watermark });
+    },
+    restore(state) {
+      const o = readStateObject(state, 'tunnel.icmp', { pairs: 'table', echoPairs: 'set', watermark: 'number' });
+      pairs.restore(tableOf<Pair>(o.pairs));
+      echoPairs.clear();
+      for (const e of o.echoPairs as Set<string>) echoPairs.add(e);
+      watermark = o.watermark as number;
     },
     stats() {
       return { evictedKeys: pairs.evicted };

@@ -369,6 +369,13 @@ export class RecencyMap {
     return [...this.map.entries()];
   }
 
+  /** A map holding `entries` (as `entries()` lists them, oldest first). */
+  static fromEntries(entries: readonly (readonly [string, number])[]): RecencyMap {
+    const m = new RecencyMap();
+    for (const [k, ts] of entries) m.see(k, ts);
+    return m;
+  }
+
   private peek(): boolean {
     for (;;) {
       // The head is current while the map still holds it at the same time (a later `see` moves it to the end).

@@ -19,6 +19,7 @@ import { createFinding } from '../score/finding-id.js';
 import type { Finding, Proto, RecordBatch } from '../types.js';
 import type { Detector } from './detector.js';
 import { IncidentTable, type TableRow } from './incident-table.js';
+import { encodeState, readStateObject, tableOf } from './plain-state.js';
 import type { PolicyRule } from './policy-rules.js';
 import { matchRule } from './policy-rules.js';
 import { fmtDuration } from './scan-detector.js';
@@ -157,6 +158,24 @@ export function createPolicyDetector(rules: readonly PolicyRule[], settings: Pol
       aggs.clear();
       watermark = Number.NEGATIVE_INFINITY;
       return out;
+    },
+    snapshot() {
+      const table = aggs.snapshot();
+      // A rule is stored by name and found again among this run's rules.
+      return encodeState({ aggs: { ...table, rows: table.rows.map((a) => ({ ...a, rule: a.rule.name })) }, watermark });
+    },
+    restore(state) {
+      const o = readStateObject(state, 'policy', { aggs: 'table', watermark: 'number' });
+      const table = tableOf<Omit<Aggregate, 'rule'> & { rule: string }>(o.aggs);
+      const byName = new Map(rules.map((r) => [r.name, r]));
+      const rows: Aggregate[] = [];
+      // Aggregates of a rule this run no longer has are dropped.
+      for (const a of table.rows) {
+        const rule = byName.get(a.rule);
+        if (rule !== undefined) rows.push({ ...a, rule });
+      }
+      aggs.restore({ ...table, rows });
+      watermark = o.watermark as number;
     },
     stats() {
       return { evictedKeys: aggs.evicted };

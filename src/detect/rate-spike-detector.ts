@@ -52,12 +52,14 @@
  * `rateKeyIdleSec` + `rateLatenessSec` starts a new time line (inputs of
  * different days in one run): everything pending is reported first.
  */
+import { FlowhoundError } from '../errors.js';
 import type { Settings } from '../config/settings.js';
 import { createFinding } from '../score/finding-id.js';
 import { confidenceFromRatio, severityFromRatio } from '../score/severity.js';
 import type { Finding, Proto, RecordBatch } from '../types.js';
 import type { Detector } from './detector.js';
 import { WakeQueue, type WakeRow } from './incident-table.js';
+import { encodeState, readStateObject } from './plain-state.js';
 import { fmtDuration } from './scan-detector.js';
 
 export type RateSpikeSettings = Pick<
@@ -518,6 +520,38 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
       const out: Finding[] = [];
       endTimeline(out);
       return out;
+    },
+    snapshot() {
+      // Keys in key order (hosts in first-seen order, then insertion order): restore rebuilds byHost from it.
+      return encodeState({ keys: allKeys(), hostSeq, keySeq, evicted, watermark, runStartSec, lastFinalized, late, fewConnections });
+    },
+    restore(state) {
+      const o = readStateObject(state, 'rate.spike', { keys: 'list', hostSeq: 'number', keySeq: 'number', evicted: 'number', watermark: 'number', runStartSec: 'number', lastFinalized: 'number', late: 'number', fewConnections: 'number' });
+      byHost.clear();
+      queue.clear();
+      keyCount = 0;
+      const keys = o.keys as RateKey[];
+      for (const k of keys) {
+        if (typeof k !== 'object' || k === null || typeof k.dst !== 'string' || !(k.deltas instanceof Map) || PROTO_INDEX[k.proto] === undefined) {
+          throw new FlowhoundError('STATE_INVALID', 'detector state rate.spike: a key is malformed', { detector: 'rate.spike' });
+        }
+        let h = byHost.get(k.dst);
+        if (h === undefined) {
+          h = { seq: k.hostSeq, keys: new Map() };
+          byHost.set(k.dst, h);
+        }
+        h.keys.set(k.port * 4 + PROTO_INDEX[k.proto], k);
+        keyCount++;
+      }
+      queue.restore(keys);
+      hostSeq = o.hostSeq as number;
+      keySeq = o.keySeq as number;
+      evicted = o.evicted as number;
+      watermark = o.watermark as number;
+      runStartSec = o.runStartSec as number;
+      lastFinalized = o.lastFinalized as number;
+      late = o.late as number;
+      fewConnections = o.fewConnections as number;
     },
     stats() {
       return { lateRecords: late, spikesOfFewConnections: fewConnections, evictedKeys: evicted };

@@ -49,6 +49,7 @@ import type { Detector } from './detector.js';
 import { isFailedAttempt, needsReversePairing, probeTypeOf } from './failed-attempt.js';
 import { IncidentTable, RecencyMap, type TableRow } from './incident-table.js';
 import { isMulticastOrBroadcast } from './ip-class.js';
+import { encodeState, readStateObject, tableOf } from './plain-state.js';
 
 export type ScanSettings = Pick<
   Settings,
@@ -351,6 +352,26 @@ export function createScanDetector(settings: ScanSettings): Detector {
       lastSweep = Number.NEGATIVE_INFINITY;
       nextAdvance = Number.NEGATIVE_INFINITY;
       return out;
+    },
+    snapshot() {
+      const table = keys.snapshot();
+      const rows = table.rows.map((k) => ({ ...k, short: k.short.entries(), long: k.long.entries() }));
+      return encodeState({ keys: { ...table, rows }, open: [...open].map((k) => k.key), pending: pending.snapshot(), watermark, lastSweep, nextAdvance });
+    },
+    restore(state) {
+      const o = readStateObject(state, 'scan', { keys: 'table', open: 'list', pending: 'table', watermark: 'number', lastSweep: 'number', nextAdvance: 'number' });
+      const table = tableOf<ScanKey & { short: [string, number][]; long: [string, number][] }>(o.keys);
+      const rows = table.rows.map((k) => ({ ...k, short: RecencyMap.fromEntries(k.short), long: RecencyMap.fromEntries(k.long) }));
+      keys.restore({ ...table, rows });
+      open.clear();
+      for (const id of o.open as string[]) {
+        const k = keys.get(id);
+        if (k !== undefined) open.add(k);
+      }
+      pending.restore(tableOf<Pending>(o.pending));
+      watermark = o.watermark as number;
+      lastSweep = o.lastSweep as number;
+      nextAdvance = o.nextAdvance as number;
     },
     stats() {
       return { evictedKeys: keys.evicted };

@@ -92,7 +92,7 @@ function createNetworkScorer(model: FlowhoundModel): NetworkScorer | null {
   if (!model.dense && !model.lstm) return null;
   const portThresholds = new Map((model.meta.dense?.portThresholds ?? []).map((p) => [p.key, p.threshold]));
   const scorer = model.createScorer();
-  return (windows) =>
+  const score: NetworkScorer = (windows) =>
     scorer.score(windows).map((sc) => {
       let best: NetworkScore | null = null;
       if (sc.dense) {
@@ -102,6 +102,9 @@ function createNetworkScorer(model: FlowhoundModel): NetworkScorer | null {
       if (sc.lstm && (best === null || sc.lstm.ratio > best.ratio)) best = { kind: 'lstm', score: sc.lstm.score, threshold: sc.lstm.threshold, ratio: sc.lstm.ratio };
       return best;
     });
+  score.snapshot = () => scorer.snapshot();
+  score.restore = (state) => scorer.restore(state as Map<string, Map<number, Float32Array>>);
+  return score;
 }
 
 function readMetaIdentity(dir: string): string | null {

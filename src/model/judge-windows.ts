@@ -49,11 +49,21 @@ export interface JudgedWindow {
   alarm: boolean;
 }
 
-/** Scores of a network for windows, or null per window (no network, or a port it has no threshold for). */
-export type NetworkScorer = (windows: readonly FeatureWindow[]) => (NetworkScore | null)[];
+/**
+ * Scores of a network for windows, or null per window (no network, or a port
+ * it has no threshold for). A scorer with memory (the LSTM's per-port
+ * history) hands it out and takes it back for checkpoints.
+ */
+export type NetworkScorer = ((windows: readonly FeatureWindow[]) => (NetworkScore | null)[]) & {
+  snapshot?: () => unknown;
+  restore?: (state: unknown) => void;
+};
 
 export interface WindowJudge {
   judge(windows: readonly FeatureWindow[]): JudgedWindow[];
+  /** The network scorer's memory (null when it has none), for a checkpoint. */
+  snapshot(): unknown;
+  restore(state: unknown): void;
 }
 
 export function createWindowJudge(baselines: PortBaselineSet, novelty: NoveltySettings, network: NetworkScorer | null = null): WindowJudge {
@@ -62,6 +72,10 @@ export function createWindowJudge(baselines: PortBaselineSet, novelty: NoveltySe
   const byClass = new Map((baselines.classes ?? []).map((b) => [b.key, b]));
   const factor = baselines.settings.evidenceFactor;
   return {
+    snapshot: () => network?.snapshot?.() ?? null,
+    restore(state) {
+      if (state !== null) network?.restore?.(state);
+    },
     judge(windows) {
       const net = network ? network(windows) : null;
       return windows.map((w, i) => {

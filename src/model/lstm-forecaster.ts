@@ -56,12 +56,21 @@ export interface PortHistory {
   fill(w: FeatureWindow, out: Float32Array, offset: number): number;
   /** Records `w`'s scaled vector as part of its port's history. */
   remember(w: FeatureWindow, scaled: Float32Array): void;
+  /** The remembered windows (port → window start → scaled vector), for a checkpoint. */
+  snapshot(): Map<string, Map<number, Float32Array>>;
+  restore(ports: Map<string, Map<number, Float32Array>>): void;
 }
 
 export function createPortHistory(scaler: RobustScaler, maxPorts = 4096): PortHistory {
   const empty = scaleEmptyWindow(scaler);
-  const ports = new Map<string, Map<number, Float32Array>>();
+  let ports = new Map<string, Map<number, Float32Array>>();
   return {
+    snapshot() {
+      return ports;
+    },
+    restore(saved) {
+      ports = saved;
+    },
     fill(w, out, offset) {
       const h = ports.get(formatPortKey(w.proto, w.port));
       let known = 0;

@@ -29,6 +29,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { Detector } from '../detect/detector.js';
+import { decodeState, encodeState, readStateObject } from '../detect/plain-state.js';
+import { FlowhoundError } from '../errors.js';
 import type { Finding, RecordBatch, Severity } from '../types.js';
 import { F, type FeatureWindow, formatPortKey } from '../window/feature-schema.js';
 import { ANALYZE_LATENESS_SEC, createWindower, DEFAULT_MAX_KEYS_PER_WINDOW, DEFAULT_MAX_OPEN_WINDOWS, DEFAULT_MAX_UNIQUE_ADDRS, type WindowerStats } from '../window/windower.js';
@@ -234,6 +236,32 @@ export function createModelDetector(source: BaselineSource, settings: Partial<Mo
       if (source.kind === 'self') for (const f of judgeSelf(source.network)) findings.push(f);
       tally = createHostTally();
       return findings;
+    },
+    snapshot() {
+      return {
+        baseline: source.kind,
+        windower: windower.snapshot(),
+        judge: source.kind === 'trained' ? encodeState(source.judge.snapshot()) : null,
+        rest: encodeState({ tally: tally.snapshot(), st, unlearned, novelReported, notes, overlap, kept }),
+      };
+    },
+    restore(state) {
+      const top = readStateObject(state, 'model', { baseline: 'string', windower: 'object', rest: 'object' });
+      if (top.baseline !== source.kind) {
+        throw new FlowhoundError('STATE_INVALID', `detector state model: written for a ${String(top.baseline)} baseline, this run has a ${source.kind} one`, { detector: 'model' });
+      }
+      const o = readStateObject((state as Record<string, unknown>).rest, 'model', { tally: 'object', st: 'object', unlearned: 'set', novelReported: 'set', notes: 'list', overlap: 'number?', kept: 'list' });
+      windower.restore((state as Record<string, unknown>).windower);
+      if (source.kind === 'trained') source.judge.restore(decodeState((state as Record<string, unknown>).judge ?? null));
+      tally.restore(o.tally as ReturnType<typeof tally.snapshot>);
+      Object.assign(st, o.st);
+      unlearned.clear();
+      for (const k of o.unlearned as Set<string>) unlearned.add(k);
+      novelReported.clear();
+      for (const k of o.novelReported as Set<string>) novelReported.add(k);
+      notes = o.notes as string[];
+      overlap = o.overlap as number | null;
+      kept = o.kept as FeatureWindow[];
     },
     stats() {
       return { ...windower.stats(), ...st };

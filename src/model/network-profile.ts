@@ -33,6 +33,9 @@ export interface HostTally {
   profile(): NetworkProfile;
   /** Share of the tallied flows that touch a host or subnet of `p`. */
   overlapWith(p: NetworkProfile): number;
+  /** Counts, pair sample and flows as plain data (Map and arrays; see src/detect/plain-state.ts). */
+  snapshot(): { counts: Map<string, number>; pairs: [string, string][]; flows: number };
+  restore(s: { counts: Map<string, number>; pairs: [string, string][]; flows: number }): void;
 }
 
 /** "10.1.2.3" → "10.1.2.0/24"; IPv6 → first four groups + "::/64"; else null. */
@@ -57,9 +60,9 @@ function expandIpv6(addr: string): string[] | null {
 }
 
 export function createHostTally(maxHosts = MAX_TALLY_HOSTS): HostTally {
-  const counts = new Map<string, number>();
+  let counts = new Map<string, number>();
   /** Flows by (originator, responder) pair membership are re-derived at overlap time from this sample. */
-  const pairs: [string, string][] = [];
+  let pairs: [string, string][] = [];
   const MAX_PAIRS = 100_000;
   let flows = 0;
   const bump = (a: string) => {
@@ -85,6 +88,14 @@ export function createHostTally(maxHosts = MAX_TALLY_HOSTS): HostTally {
       const hosts = [...counts.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, MAX_PROFILE_HOSTS).map(([h]) => h);
       const subnets = [...new Set(hosts.map(subnetOf).filter((x): x is string => x !== null))].sort();
       return { hosts, subnets, flows };
+    },
+    snapshot() {
+      return { counts, pairs, flows };
+    },
+    restore(saved) {
+      counts = saved.counts;
+      pairs = saved.pairs;
+      flows = saved.flows;
     },
     overlapWith(p) {
       if (pairs.length === 0) return 0;

@@ -32,6 +32,9 @@ export interface WindowScore {
 
 export interface WindowScorer {
   score(windows: readonly FeatureWindow[]): WindowScore[];
+  /** The LSTM's per-port history (the scorer's only state), for a checkpoint. */
+  snapshot(): Map<string, Map<number, Float32Array>>;
+  restore(history: Map<string, Map<number, Float32Array>>): void;
 }
 
 export interface ScoringNetworks {
@@ -45,6 +48,8 @@ export function createWindowScorer(model: ScoringNetworks, options: { maxPorts?:
   const history = createPortHistory(meta.scaler, options.maxPorts ?? 4096);
   const portScales = new Map((meta.lstm?.portScales ?? []).map((p) => [p.key, p.scale]));
   return {
+    snapshot: () => history.snapshot(),
+    restore: (saved) => history.restore(saved),
     score(windows) {
       const n = windows.length;
       if (n === 0) return [];

@@ -13,8 +13,11 @@
  * 2. Raw findings go through the scorer (dedupe, suppression), then, when
  *    an `emitted` log is given (watch's state file), findings a previous run
  *    already emitted are dropped; what is left is counted and handed to
- *    `onFindings` before `push` resolves. A caller that commits offsets
- *    (watch's state file, a JetStream ack) does so after `push` resolves.
+ *    `onFindings` before `push` resolves, and recorded in the `emitted` log
+ *    only once what `onFindings` returned has resolved (the sink wrote
+ *    them): a failed write leaves them unrecorded, for a replay to emit. A
+ *    caller that commits offsets (watch's state file, a JetStream ack) does
+ *    so after `push` resolves.
  * 3. `end()` flushes every detector (end of input), sorts those findings by
  *    time then kind, and emits them the same way. Detectors may be fed again
  *    after a flush.
@@ -26,13 +29,23 @@
  * 5. `replaceDetector(old, next)` (a model reload): flushes `old`, emits its
  *    findings, and puts `next` in its place.
  *
+ * 6. `snapshot()` captures every detector's state, the scorer's
+ *    suppression memory and the driver's own (watermark, counts) as one
+ *    plain JSON value, taken between batches; `restore(state, origin)` on a
+ *    driver assembled from the same settings puts it all back, so the rest
+ *    of the input gives the findings an uninterrupted run gives (watch's
+ *    `--state`, a scale-out worker's checkpoint). Detectors are matched by
+ *    name: one the state does not hold starts empty, one this run lacks is
+ *    left out; both are returned as notes for the caller to report.
+ *
  * Time is event time: the watermark is the largest record end time seen; a
  * record ending more than `latenessSec` before it is late, counted in
  * `stats.lateRecords`, and still handed to the detectors, which decide what
  * a late record can still change.
  */
 import type { Detector } from '../detect/detector.js';
-import { FlowhoundError } from '../errors.js';
+import { checkFields, encodeState, readStateObject } from '../detect/plain-state.js';
+import { FlowhoundError, isFlowhoundError } from '../errors.js';
 import type { Scorer } from '../score/scorer.js';
 import type { Finding, RecordBatch } from '../types.js';
 import type { EmittedFindings } from '../watch/emitted-findings.js';
@@ -48,8 +61,10 @@ export interface DetectorDriverOptions {
   latenessSec?: number;
   /** Flush every detector after this many ms without a batch; null (default) never. */
   idleFlushMs?: number | null;
-  /** Findings emitted by a previous run (watch's state): dropped when seen again. */
+  /** Findings emitted by a previous run (watch's state): dropped when seen again; findings written are added. */
   emitted?: EmittedFindings | null;
+  /** Called after an idle flush's findings were written (watch saves its state then). */
+  afterIdleFlush?: () => void;
   counters?: RunCounters;
 }
 
@@ -74,6 +89,26 @@ export interface DetectorDriver {
   readonly detectors: readonly Detector[];
   readonly counters: RunCounters;
   readonly stats: DetectorDriverStats;
+  /** Every detector's state, the scorer's and the driver's, as plain JSON data; call between batches. */
+  snapshot(): DriverSnapshot;
+  /**
+   * Puts back a `snapshot()` (parsed JSON); `origin` names where it came
+   * from (a file, a KV key) in errors. Returns notes on detectors the state
+   * and this run do not share. STATE_INVALID on anything that is not such a
+   * snapshot.
+   */
+  restore(state: unknown, origin: string): string[];
+}
+
+export const DRIVER_STATE_FORMAT = 'flowhound-driver-state';
+export const DRIVER_STATE_VERSION = 1;
+
+export interface DriverSnapshot {
+  format: typeof DRIVER_STATE_FORMAT;
+  version: typeof DRIVER_STATE_VERSION;
+  detectors: { name: string; state: unknown }[];
+  scorer: unknown;
+  driver: unknown;
 }
 
 export function createDetectorDriver(options: DetectorDriverOptions): DetectorDriver {
@@ -100,14 +135,19 @@ export function createDetectorDriver(options: DetectorDriverOptions): DetectorDr
           stats.alreadyEmitted++;
           continue;
         }
-        emitted.add(f);
         out.push(f);
       }
     }
     if (out.length === 0) return;
     countFindings(counters, out);
     const r = options.onFindings(out);
-    return r instanceof Promise ? r.then(() => undefined) : undefined;
+    if (r instanceof Promise) return r.then(() => recordEmitted(out));
+    recordEmitted(out);
+  }
+
+  /** After the sink took them: a replay of the same input recognises them. */
+  function recordEmitted(out: readonly Finding[]): void {
+    if (emitted !== null) for (const f of out) emitted.add(f);
   }
 
   function flushAll(): void | Promise<void> {
@@ -158,9 +198,11 @@ export function createDetectorDriver(options: DetectorDriverOptions): DetectorDr
       idleTimer = null;
       if (!dirty) return;
       stats.idleFlushes++;
+      const after = (): void => options.afterIdleFlush?.();
       try {
         const r = flushAll();
-        if (r) r.catch((e: unknown) => (idleFailure ??= e));
+        if (r) r.then(after, (e: unknown) => (idleFailure ??= e));
+        else after();
       } catch (e) {
         idleFailure ??= e;
       }
@@ -172,6 +214,39 @@ export function createDetectorDriver(options: DetectorDriverOptions): DetectorDr
     const e = idleFailure;
     idleFailure = null;
     throw e;
+  }
+
+  function restoreState(state: unknown): string[] {
+    if (state === null || typeof state !== 'object' || Array.isArray(state)) throw new FlowhoundError('STATE_INVALID', 'the detector state is not an object', {});
+    const o = state as Record<string, unknown>;
+    if (o.format !== DRIVER_STATE_FORMAT) throw new FlowhoundError('STATE_INVALID', `not a flowhound detector state (format ${JSON.stringify(o.format)})`, {});
+    if (o.version !== DRIVER_STATE_VERSION) throw new FlowhoundError('STATE_INVALID', `detector state version ${JSON.stringify(o.version)}, this flowhound reads version ${DRIVER_STATE_VERSION}`, {});
+    checkFields(o, 'driver', { detectors: 'list', scorer: 'object' });
+    const saved = new Map<string, unknown>();
+    for (const d of o.detectors as unknown[]) {
+      const e = d as Record<string, unknown> | null;
+      if (e === null || typeof e !== 'object' || typeof e.name !== 'string' || !('state' in e)) throw new FlowhoundError('STATE_INVALID', 'a detector entry is malformed', {});
+      saved.set(e.name, e.state);
+    }
+    const notes: string[] = [];
+    for (const d of detectors) {
+      if (!saved.has(d.name)) {
+        notes.push(`detector ${d.name}: not in the saved state, starts empty`);
+        continue;
+      }
+      d.restore(saved.get(d.name));
+      saved.delete(d.name);
+    }
+    for (const name of saved.keys()) notes.push(`detector ${name}: in the saved state but not in this run, its open incidents are dropped`);
+    options.scorer.restore(o.scorer);
+    const dr = readStateObject(o.driver, 'driver', { watermark: 'number', dirty: 'boolean', lateRecords: 'number', idleFlushes: 'number', alreadyEmitted: 'number' });
+    watermark = dr.watermark as number;
+    stats.watermark = Number.isFinite(watermark) ? watermark : null;
+    dirty = dr.dirty as boolean;
+    stats.lateRecords = dr.lateRecords as number;
+    stats.idleFlushes = dr.idleFlushes as number;
+    stats.alreadyEmitted = dr.alreadyEmitted as number;
+    return notes;
   }
 
   const driver: DetectorDriver = {
@@ -203,6 +278,23 @@ export function createDetectorDriver(options: DetectorDriverOptions): DetectorDr
       clearIdle();
       rethrowIdleFailure();
       await flushAll();
+    },
+    snapshot() {
+      return {
+        format: DRIVER_STATE_FORMAT,
+        version: DRIVER_STATE_VERSION,
+        detectors: detectors.map((d) => ({ name: d.name, state: d.snapshot() })),
+        scorer: options.scorer.snapshot(),
+        driver: encodeState({ watermark, dirty, lateRecords: stats.lateRecords, idleFlushes: stats.idleFlushes, alreadyEmitted: stats.alreadyEmitted }),
+      };
+    },
+    restore(state, origin) {
+      try {
+        return restoreState(state);
+      } catch (e) {
+        const why = isFlowhoundError(e) ? e.message : `malformed detector state (${(e as Error).message})`;
+        throw new FlowhoundError('STATE_INVALID', `${origin}: ${why}`, { file: origin }, { cause: e });
+      }
     },
     replaceDetector(old, next) {
       const i = detectors.indexOf(old);

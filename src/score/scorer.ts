@@ -14,6 +14,8 @@
  *    is a duplicate and always dropped.
  * Keys are bounded: past 100,000 keys the least recently emitted half goes.
  */
+import { encodeState, readStateObject } from '../detect/plain-state.js';
+import { FlowhoundError } from '../errors.js';
 import type { Finding } from '../types.js';
 import { findingTarget } from './finding-id.js';
 
@@ -22,6 +24,10 @@ export interface Scorer {
   add(findings: readonly Finding[]): Finding[];
   /** Findings seen, emitted and suppressed so far. */
   readonly stats: { seen: number; emitted: number; suppressed: number };
+  /** The suppression memory (last emitted end, count and id per key) and counts, as plain JSON data. */
+  snapshot(): unknown;
+  /** Puts back a `snapshot()`; STATE_INVALID on foreign data. */
+  restore(state: unknown): void;
 }
 
 export interface ScorerOptions {
@@ -50,6 +56,23 @@ export function createScorer(options: ScorerOptions): Scorer {
 
   return {
     stats,
+    snapshot() {
+      return encodeState({ keys, stats });
+    },
+    restore(state) {
+      const o = readStateObject(state, 'scorer', { keys: 'map', stats: 'object' });
+      keys.clear();
+      for (const [k, v] of o.keys as Map<string, KeyState>) {
+        if (typeof v !== 'object' || v === null || typeof v.lastEnd !== 'number' || typeof v.lastCount !== 'number' || typeof v.lastId !== 'string') {
+          throw new FlowhoundError('STATE_INVALID', `detector state scorer: key ${JSON.stringify(k)} is malformed`, { detector: 'scorer' });
+        }
+        keys.set(k, v);
+      }
+      const st = o.stats as Record<string, unknown>;
+      stats.seen = Number(st.seen) || 0;
+      stats.emitted = Number(st.emitted) || 0;
+      stats.suppressed = Number(st.suppressed) || 0;
+    },
     add(findings) {
       const out: Finding[] = [];
       for (const f of findings) {

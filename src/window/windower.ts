@@ -27,6 +27,7 @@
  * Whole batches are processed synchronously (no await per record).
  */
 import { isFailedAttempt } from '../detect/failed-attempt.js';
+import { encodeState, readStateObject } from '../detect/plain-state.js';
 import { FlowhoundError } from '../errors.js';
 import type { DnsRecord, FlowRecord, PacketTick, Proto, RecordBatch } from '../types.js';
 import { F, FEATURE_COUNT, type FeatureWindow } from './feature-schema.js';
@@ -97,6 +98,10 @@ export interface Windower {
   /** End of input: closes every open window and resets (the windower may be fed again). */
   flush(): FeatureWindow[];
   stats(): WindowerStats;
+  /** Open windows, event time, counters and seen responders as plain JSON data (src/detect/plain-state.ts). */
+  snapshot(): unknown;
+  /** Puts back a `snapshot()` of a windower with the same window length; STATE_INVALID otherwise. */
+  restore(state: unknown): void;
 }
 
 interface KeyAcc {
@@ -367,6 +372,27 @@ export function createWindower(settings: Partial<WindowSettings> = {}): Windower
     stats() {
       const watermarkSec = maxTsSec - s.allowedLatenessSec;
       return { lateRecords, overflowRecords, earlyClosedWindows, windowsEmitted, maxTsSec, watermarkSec };
+    },
+    snapshot() {
+      return encodeState({ windowSec, open, maxTsSec, closedBeforeSec, lateRecords, overflowRecords, windowsEmitted, earlyClosedWindows, seenResponders, seenResponderCount });
+    },
+    restore(state) {
+      const o = readStateObject(state, 'windower', {
+        windowSec: 'number', open: 'map', maxTsSec: 'number', closedBeforeSec: 'number', lateRecords: 'number', overflowRecords: 'number',
+        windowsEmitted: 'number', earlyClosedWindows: 'number', seenResponders: 'map', seenResponderCount: 'number',
+      });
+      if (o.windowSec !== windowSec) throw new FlowhoundError('STATE_INVALID', `detector state windower: windows of ${String(o.windowSec)} s, this run's are ${windowSec} s`, { windowSec });
+      open = o.open as Map<number, WindowState>;
+      last = null;
+      maxTsSec = o.maxTsSec as number;
+      closedBeforeSec = o.closedBeforeSec as number;
+      lateRecords = o.lateRecords as number;
+      overflowRecords = o.overflowRecords as number;
+      windowsEmitted = o.windowsEmitted as number;
+      earlyClosedWindows = o.earlyClosedWindows as number;
+      seenResponders.clear();
+      for (const [k, v] of o.seenResponders as Map<number, Set<string>>) seenResponders.set(k, v);
+      seenResponderCount = o.seenResponderCount as number;
     },
   };
 }

@@ -53,6 +53,10 @@ function scripted(name: string, pushes: Finding[][], atFlush: Finding[] = []): D
       d.flushes++;
       return atFlush;
     },
+    snapshot: () => ({ n }),
+    restore: (s: unknown) => {
+      n = (s as { n: number }).n;
+    },
   };
   return d;
 }
@@ -78,6 +82,8 @@ describe('createDetectorDriver', () => {
         return [];
       },
       flush: () => [],
+      snapshot: () => null,
+      restore: () => undefined,
     };
     const p = createDetectorDriver({ detectors: [d], scorer: createScorer({ suppressionSec: 3600 }), latenessSec: 10, idleFlushMs: null, onFindings: () => undefined });
     // 100 then 95 (within 10 s), 80 (late), 85 lasting 20 s (ends at 105: not late), 50 in the next batch (late).
