@@ -100,7 +100,8 @@ export async function runWatch(args: WatchArgs, io: WatchIo): Promise<number> {
   const statePath = args.state ?? null;
   if (statePath !== null && !existsSync(dirname(resolve(statePath)))) throw new UsageError(`--state ${statePath}: its folder does not exist`);
 
-  const sinks: PipelineSink[] = [createFormatSink((args.output as OutputFormat | undefined) ?? 'jsonl', io.stdout, { table: { live: true } })];
+  // Acknowledged writes: a finding counts as emitted (state file) only once stdout took it.
+  const sinks: PipelineSink[] = [createFormatSink((args.output as OutputFormat | undefined) ?? 'jsonl', io.stdout, { acknowledgeWrites: true, table: { live: true } })];
   const webhookOptions = webhookOptionsFromArgs(args);
   const webhook = webhookUrl
     ? createWebhookSink(webhookUrl.href, { onWarning: warn, ...webhookOptions, ...(statePath !== null ? { spoolPath: webhookSpoolPath(statePath) } : {}) })

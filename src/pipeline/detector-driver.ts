@@ -120,6 +120,8 @@ export function createDetectorDriver(options: DetectorDriverOptions): DetectorDr
   const stats: DetectorDriverStats = { lateRecords: 0, idleFlushes: 0, alreadyEmitted: 0, watermark: null };
   let watermark = Number.NEGATIVE_INFINITY;
   let dirty = false;
+  /** True while a push waits for its findings to be written. */
+  let pushing = false;
   let idleTimer: ReturnType<typeof setTimeout> | null = null;
   /** A failure of onFindings during an idle flush, rethrown by the next push or end. */
   let idleFailure: unknown = null;
@@ -135,7 +137,8 @@ export function createDetectorDriver(options: DetectorDriverOptions): DetectorDr
           stats.alreadyEmitted++;
           continue;
         }
-        out.push(f);
+        // The same id emitted before (by a previous run) with a smaller count: an update receivers merge.
+        out.push(f.update !== true && emitted.knows(f) ? { ...f, update: true } : f);
       }
     }
     if (out.length === 0) return;
@@ -147,7 +150,7 @@ export function createDetectorDriver(options: DetectorDriverOptions): DetectorDr
 
   /** After the sink took them: a replay of the same input recognises them. */
   function recordEmitted(out: readonly Finding[]): void {
-    if (emitted !== null) for (const f of out) emitted.add(f);
+    emitted?.add(out);
   }
 
   function flushAll(): void | Promise<void> {
@@ -197,6 +200,11 @@ export function createDetectorDriver(options: DetectorDriverOptions): DetectorDr
     idleTimer = setTimeout(() => {
       idleTimer = null;
       if (!dirty) return;
+      // A push still writing its findings (a slow sink): flush later, between batches.
+      if (pushing) {
+        armIdle();
+        return;
+      }
       stats.idleFlushes++;
       const after = (): void => options.afterIdleFlush?.();
       try {
@@ -264,7 +272,14 @@ export function createDetectorDriver(options: DetectorDriverOptions): DetectorDr
       }
       dirty = true;
       armIdle();
-      await emit(raw);
+      const r = emit(raw);
+      if (r === undefined) return;
+      pushing = true;
+      try {
+        await r;
+      } finally {
+        pushing = false;
+      }
     },
     async run(batches) {
       try {

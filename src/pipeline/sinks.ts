@@ -33,19 +33,29 @@ export interface PipelineSink extends Sink {
 }
 
 /** A table, JSON-lines or EVE sink on `out`; `endOutput` ends `out` on close (a file); `table` shapes the table. */
-export function createFormatSink(format: OutputFormat, out: TextOutput, options: { endOutput?: boolean; table?: TableSinkOptions } = {}): Sink {
-  const o = { endOutput: options.endOutput === true };
+export function createFormatSink(format: OutputFormat, out: TextOutput, options: { endOutput?: boolean; acknowledgeWrites?: boolean; table?: TableSinkOptions } = {}): Sink {
+  const o = { endOutput: options.endOutput === true, acknowledgeWrites: options.acknowledgeWrites === true };
   if (format === 'table') return createTableSink(out, { ...options.table, ...o });
   if (format === 'eve') return createEveSink(out, o);
   return createJsonlSink(out, o);
 }
 
-/** One sink writing to each of `sinks` in order; close waits for all of them. */
+/**
+ * One sink writing to each of `sinks` in order; close waits for all of
+ * them. `write` returns a promise when a sink does (an acknowledged text
+ * output), settled when all of those settled (rejected by the first failure).
+ */
 export function fanOutSinks(sinks: readonly PipelineSink[]): PipelineSink {
   const observers = sinks.filter((s) => s.observeBatch);
   const fan: PipelineSink = {
     write(findings) {
-      for (const s of sinks) s.write(findings);
+      const pending: Promise<void>[] = [];
+      for (const s of sinks) {
+        const r = s.write(findings);
+        if (r instanceof Promise) pending.push(r);
+      }
+      if (pending.length === 0) return;
+      return pending.length === 1 ? pending[0] : Promise.all(pending).then(() => undefined);
     },
     async close() {
       const results = await Promise.allSettled(sinks.map((s) => s.close()));

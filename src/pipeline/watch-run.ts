@@ -7,20 +7,38 @@
  *   const result = await runWatchPipeline({ target: 'conn.log', read, settings, rules, model: { kind: 'default' },
  *     latenessSec: 120, sinks: [jsonl], signal, onEvent: (e) => log(e) });
  *
- * 1. The state file (`statePath`), when present, gives each followed file's
- *    position and the findings already emitted.
+ * 1. The state file (`statePath`), when present, is the last checkpoint:
+ *    each followed file's position, the driver's snapshot there (open
+ *    windows and incidents of every detector, the scorer's memory) and the
+ *    findings emitted; its journal (`STATE.emitted`) adds the findings
+ *    emitted after that checkpoint. The driver is restored and reading
+ *    resumes at the positions.
  * 2. The model is chosen as for analyze; its folder is polled every
  *    `modelPollSec` and a changed model replaces the old one in the driver
  *    (the old model detector is flushed first); a failed reload keeps the
  *    old model and is reported as an event.
- * 3. Every batch goes through the driver; after it, the batch's file
- *    position counts as processed. The state (processed positions, emitted
- *    findings) is saved atomically every `stateIntervalSec` and at the end.
- * 4. On `signal` (SIGINT/SIGTERM, a closed stdout) the followers stop, the
- *    detectors are flushed, the state is saved with the followers' final
- *    positions, sinks are closed. A failure (bad input) does the same but
- *    saves only the processed positions, and is returned as `failure`
- *    (with the counts so far) for the caller to report.
+ * 3. Exactly-once, per batch: the driver pushes the batch, the sinks write
+ *    its findings (stdout acknowledged by its write callback, the webhook
+ *    spooled to disk), each written finding is appended to the journal at
+ *    once, then the batch's file position counts as processed. After a
+ *    batch that emitted findings (and after the first batch, and every
+ *    `stateIntervalSec`) a checkpoint is written atomically (positions,
+ *    driver snapshot, emitted set; temporary file, fsync, rename) and the
+ *    journal emptied. A run killed at any point restarts from the last
+ *    checkpoint, replays to the same findings (detectors are deterministic
+ *    on event time, whatever the batch boundaries) and drops those the
+ *    checkpoint or the journal names. The one window left: a kill between
+ *    a finding's write(2) to stdout and its journal append (the same
+ *    event-loop turn) emits it once more after the restart.
+ * 4. On `signal` (SIGINT/SIGTERM, a closed stdout) the followers stop and,
+ *    with a state file, a last checkpoint keeps the open incidents for the
+ *    next run (nothing is flushed); without one the detectors are flushed
+ *    as at the end of input. The end of input (`exitIdleSec`, the end of a
+ *    stream) flushes the detectors, then checkpoints. A write that failed
+ *    (EPIPE) leaves the last checkpoint as it was: its findings were not
+ *    recorded, the next run emits them. A failure (bad input) checkpoints
+ *    what was processed and is returned as `failure` (with the counts so
+ *    far) for the caller to report.
  */
 import { existsSync } from 'node:fs';
 import type { Settings } from '../config/settings.js';
@@ -31,6 +49,7 @@ import type { ReadOptions } from '../ingest/read-input.js';
 import type { FollowPosition } from '../io/follow-file.js';
 import type { BackendName } from '../model/backend.js';
 import { createEmittedFindings } from '../watch/emitted-findings.js';
+import { emittedJournalPath, openEmittedJournal } from '../watch/emitted-journal.js';
 import { createModelReloader, readModelIdentity } from '../watch/model-reloader.js';
 import { openWatchInput } from '../watch/watch-input.js';
 import { readWatchState, WATCH_STATE_VERSION, type WatchState, writeWatchState } from '../watch/watch-state.js';
@@ -108,15 +127,27 @@ export async function runWatchPipeline(o: WatchRunOptions): Promise<WatchRunResu
   let modelDetector: Detector | null = firstModelDetector;
   const sink = fanOutSinks(o.sinks);
   const scorer = createRunScorer(o.settings);
-  const emitted = createEmittedFindings(prior?.emitted ?? []);
+  const journal = o.statePath ? openEmittedJournal(emittedJournalPath(o.statePath)) : null;
+  const emitted = createEmittedFindings([...(prior?.emitted ?? []), ...(journal?.read() ?? [])], journal ? { onAdd: (e) => journal.append(e) } : {});
+  /** Findings written since the last checkpoint. */
+  let wroteFindings = false;
   const driver = createDetectorDriver({
     detectors,
     scorer,
     latenessSec: o.latenessSec,
     idleFlushMs: o.idleFlushSec > 0 ? o.idleFlushSec * 1000 : null,
     emitted,
-    onFindings: (findings) => sink.write(findings),
+    onFindings: (findings) => {
+      wroteFindings = true;
+      return sink.write(findings);
+    },
+    afterIdleFlush: () => checkpoint(),
   });
+  // A stream (`-`) has no position to resume from: only its emitted findings carry over.
+  const resumable = o.target !== '-';
+  if (prior?.detectors && o.statePath && resumable) {
+    for (const note of driver.restore(prior.detectors, o.statePath)) event({ kind: 'warning', message: `${o.statePath}: ${note}` });
+  }
 
   const reopens = { rotation: 0, truncation: 0 };
   // Stops the followers on the signal, and when the pipeline fails (bad input), so no follower keeps polling.
@@ -144,15 +175,17 @@ export async function runWatchPipeline(o: WatchRunOptions): Promise<WatchRunResu
   });
 
   const processed: Record<string, FollowPosition> = {};
-  const stateOf = (final: boolean): WatchState => {
-    const files: Record<string, FollowPosition> = { ...(prior?.files ?? {}), ...processed };
-    if (final) for (const f of input.followers) if (f.position().identity !== null) files[f.path] = f.position();
-    return { version: WATCH_STATE_VERSION, files, emitted: emitted.entries() };
-  };
-  const saveState = (final: boolean): void => {
-    if (!o.statePath) return;
+  /** A batch is between its push and its position being recorded: no checkpoint now. */
+  let inFlight = false;
+  /** False once a write failed: the last checkpoint stands (what failed is replayed by the next run). */
+  let consistent = true;
+  const checkpoint = (): void => {
+    if (!o.statePath || !journal || inFlight || !consistent) return;
+    const state: WatchState = { version: WATCH_STATE_VERSION, files: { ...(prior?.files ?? {}), ...processed }, emitted: emitted.entries(), detectors: resumable ? driver.snapshot() : null };
     try {
-      writeWatchState(o.statePath, stateOf(final));
+      writeWatchState(o.statePath, state);
+      journal.clear();
+      wroteFindings = false;
     } catch (e) {
       event({ kind: 'warning', message: (e as Error).message });
     }
@@ -161,7 +194,7 @@ export async function runWatchPipeline(o: WatchRunOptions): Promise<WatchRunResu
   let reloads = 0;
   let reloadFailures = 0;
   const timers: ReturnType<typeof setInterval>[] = [];
-  if (o.statePath) timers.push(setInterval(() => saveState(false), o.stateIntervalSec * 1000));
+  if (o.statePath) timers.push(setInterval(checkpoint, o.stateIntervalSec * 1000));
   const modelDir = chosen.dir;
   if (modelDir !== null && slot.model !== null) {
     const reloader = createModelReloader(modelDir, (d) => loadModelLazily(d, o.backend), modelIdentity);
@@ -192,19 +225,27 @@ export async function runWatchPipeline(o: WatchRunOptions): Promise<WatchRunResu
   }
 
   let failure: unknown = null;
+  let batches = 0;
   try {
     for await (const t of input.batches) {
+      inFlight = true;
       await driver.push(t.batch);
       if (t.file !== null && t.position !== null) processed[t.file] = t.position;
+      inFlight = false;
+      if (wroteFindings || ++batches === 1) checkpoint();
     }
-    await driver.end();
+    // Stopped (signal, closed stdout) with a state file: the open incidents wait in the checkpoint for the next run.
+    if (!(o.signal.aborted && o.statePath)) await driver.end();
   } catch (e) {
-    failure = e;
+    // A write that failed (stdout closed) stops the run; the last checkpoint stands. A batch that
+    // failed to parse was not pushed (inFlight is false): the checkpoint below covers what was processed.
+    if (isWriteFailure(e)) consistent = false;
+    else failure = e;
   } finally {
     following.abort();
     o.signal.removeEventListener('abort', stopFollowing);
     for (const t of timers) clearInterval(t);
-    saveState(failure === null);
+    checkpoint();
     await sink.close();
     slot.model?.dispose();
   }
@@ -223,4 +264,10 @@ export async function runWatchPipeline(o: WatchRunOptions): Promise<WatchRunResu
     reloadFailures,
     failure,
   };
+}
+
+/** A sink's write that failed (the reader of stdout went away): a stop, not a failure of the run. */
+function isWriteFailure(e: unknown): boolean {
+  const code = (e as NodeJS.ErrnoException | null)?.code;
+  return code === 'EPIPE' || code === 'ERR_STREAM_DESTROYED' || code === 'ERR_STREAM_WRITE_AFTER_END';
 }

@@ -11,7 +11,8 @@
  *       count (log-scale repetition, as Slips repeats evidence);
  *    otherwise it is suppressed (counted in `suppressed`).
  * 3. A finding with the same id and the same count as the last emitted one
- *    is a duplicate and always dropped.
+ *    is a duplicate and always dropped; one with the same id that passes is
+ *    an update of it and carries `update: true`.
  * Keys are bounded: past 100,000 keys the least recently emitted half goes.
  */
 import { encodeState, readStateObject } from '../detect/plain-state.js';
@@ -91,12 +92,13 @@ export function createScorer(options: ScorerOptions): Scorer {
         const intervalPassed = f.end - st.lastEnd >= options.suppressionSec;
         const grew = count >= st.lastCount * factor;
         if (!duplicate && (intervalPassed || grew)) {
+          const update = st.lastId === f.id;
           st.lastEnd = f.end;
           st.lastCount = count;
           st.lastId = f.id;
           keys.delete(key);
           keys.set(key, st);
-          out.push(f);
+          out.push(update && f.update !== true ? { ...f, update: true } : f);
           stats.emitted++;
         } else {
           stats.suppressed++;

@@ -36,7 +36,7 @@
  *   ("34 ports of 10.0.0.5 probed ... in 0.8 s") and `id` the stable id.
  */
 import type { Finding, FindingKind, Severity } from '../types.js';
-import { finishOutput, orderFinding, type Sink, type TextOutput } from './sink.js';
+import { finishOutput, orderFinding, type Sink, type TextOutput, type TextSinkOptions, writeText } from './sink.js';
 
 export interface EveSignature {
   sid: number;
@@ -170,13 +170,13 @@ export function toEveAlert(f: Finding): Record<string, unknown> {
   return eve;
 }
 
-export function createEveSink(out: TextOutput, options: { endOutput?: boolean } = {}): Sink {
+export function createEveSink(out: TextOutput, options: TextSinkOptions = {}): Sink {
   return {
     write(findings: readonly Finding[]) {
       if (findings.length === 0) return;
       let text = '';
       for (const f of findings) text += `${JSON.stringify(toEveAlert(f))}\n`;
-      out.write(text);
+      return writeText(out, text, options.acknowledgeWrites === true);
     },
     close() {
       return finishOutput(out, options.endOutput ?? false);

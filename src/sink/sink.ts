@@ -7,14 +7,20 @@
 import type { Finding } from '../types.js';
 
 export interface Sink {
-  write(findings: readonly Finding[]): void;
+  /**
+   * Writes a batch of findings. A sink that knows when they reached its
+   * output (a text sink with `acknowledgeWrites`) returns a promise that
+   * resolves then and rejects when the write failed (EPIPE), so `watch`
+   * records as emitted only what was written.
+   */
+  write(findings: readonly Finding[]): void | Promise<void>;
   /** Writes any footer and waits until everything is flushed to the output. */
   close(): Promise<void>;
 }
 
 /** The part of a Node Writable that sinks use. */
 export interface TextOutput {
-  write(chunk: string): boolean;
+  write(chunk: string, callback?: (error?: Error | null) => void): boolean;
   once?(event: 'drain', listener: () => void): unknown;
   end?(cb?: () => void): unknown;
 }
@@ -22,6 +28,31 @@ export interface TextOutput {
 export type OutputFormat = 'table' | 'jsonl' | 'eve';
 
 export const OUTPUT_FORMATS: readonly OutputFormat[] = ['table', 'jsonl', 'eve'];
+
+/** Options of the text sinks (table, jsonl, eve). */
+export interface TextSinkOptions {
+  /** End `out` on close (a file). */
+  endOutput?: boolean;
+  /** `write` returns a promise settled by the output's write callback (see Sink.write). */
+  acknowledgeWrites?: boolean;
+}
+
+/**
+ * Writes `text` to `out`. With `acknowledge`, and an output that takes a
+ * write callback (a Node stream; a test's plain object does not declare
+ * one), returns a promise settled by that callback: resolved once the
+ * bytes were handed to the operating system, rejected with the write's
+ * error (EPIPE when the reader went away).
+ */
+export function writeText(out: TextOutput, text: string, acknowledge: boolean): void | Promise<void> {
+  if (!acknowledge || out.write.length < 2) {
+    out.write(text);
+    return;
+  }
+  return new Promise((resolve, reject) => {
+    out.write(text, (e) => (e ? reject(e) : resolve()));
+  });
+}
 
 /** Ends `out` when `endOutput` is set (a file), else resolves at once (stdout stays open). */
 export function finishOutput(out: TextOutput, endOutput: boolean): Promise<void> {

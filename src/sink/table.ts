@@ -19,10 +19,9 @@
 import { severityRank } from '../score/severity.js';
 import { escapeControl } from '../text/escape-control.js';
 import type { Finding, Severity } from '../types.js';
-import { finishOutput, type Sink, type TextOutput } from './sink.js';
+import { finishOutput, type Sink, type TextOutput, type TextSinkOptions, writeText } from './sink.js';
 
-export interface TableSinkOptions {
-  endOutput?: boolean;
+export interface TableSinkOptions extends TextSinkOptions {
   /** Columns to fit (default 80). */
   width?: number;
   /** ANSI colour for the severity column. */
@@ -124,14 +123,14 @@ export function createTableSink(out: TextOutput, options: TableSinkOptions = {})
     return `${line1}\n${line2}\n`;
   }
 
-  function writeLive(findings: readonly Finding[]): void {
+  function writeLive(findings: readonly Finding[]): void | Promise<void> {
     let text = '';
     if (!headerWritten) {
       headerWritten = true;
       text += header(19);
     }
     for (const f of findings) text += row(formatTableTime(f.ts), 19, f.severity, f.kind, 1, formatFlowColumn(f), f.summary);
-    out.write(text);
+    return writeText(out, text, options.acknowledgeWrites === true);
   }
 
   function writeSorted(): void {
@@ -182,10 +181,7 @@ export function createTableSink(out: TextOutput, options: TableSinkOptions = {})
     write(findings: readonly Finding[]) {
       if (findings.length === 0) return;
       rows += findings.length;
-      if (options.live) {
-        writeLive(findings);
-        return;
-      }
+      if (options.live) return writeLive(findings);
       for (const f of findings) {
         if (held.length < maxHeld) held.push(f);
         else notHeld++;

@@ -7,6 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { readWatchState } from '../../src/watch/watch-state.js';
 import { connLogHeader, scanLines } from '../watch/conn-log-lines.js';
 
 const MAIN = resolve('dist/cli/main.js');
@@ -47,6 +48,17 @@ describe('a closed stdout', () => {
     expect(r.status).toBe(0);
   });
 
+  it('watch X | head -1: the first finding, then exit 0 without a stack (shell pipeline, pipefail)', () => {
+    const log = join(tmp, 'head.conn.log');
+    writeFileSync(log, connLogHeader() + scanLines(T0, '10.22.0.66', '10.22.0.20', 40).join('') + scanLines(T0 + 1000, '10.22.0.77', '10.22.0.21', 40).join(''));
+    const watch = `'${process.execPath}' '${MAIN}' watch '${log}' --no-model --state '${join(tmp, 'head.state')}' --lateness 5 --poll-ms 20 --exit-idle 2`;
+    const r = spawnSync('bash', ['-c', `set -o pipefail; ${watch} | head -1`], { encoding: 'utf8' });
+    expect(r.stdout.split('\n').filter((l) => l !== '')).toHaveLength(1);
+    expect(r.stdout).toMatch(/"kind":"scan.vertical"/);
+    expect(r.stderr).not.toMatch(/EPIPE|internal error|\n\s+at /);
+    expect(r.status).toBe(0);
+  });
+
   it('flows: a reader gone before the first write ends the run with 0', async () => {
     const r = await runWithClosedStdout(['flows', CAPTURE], 60_000);
     expect(r.stderr).not.toMatch(/EPIPE|internal error/);
@@ -61,16 +73,21 @@ describe('a closed stdout', () => {
     expect(r.code).toBe(0);
   });
 
-  it('watch: stops like SIGINT at its first finding (state saved, exit 0), long before --exit-idle', async () => {
+  it('watch: stops like SIGINT at its first finding (exit 0, no stack), having recorded nothing as emitted; the next run emits it', async () => {
     const log = join(tmp, 'watch.conn.log');
     const state = join(tmp, 'watch.state');
     writeFileSync(log, connLogHeader() + scanLines(T0, '10.21.0.66', '10.21.0.20', 40).join(''));
-    const r = await runWithClosedStdout(['watch', log, '--no-model', '--state', state, '--lateness', '5', '--idle-flush', '1', '--poll-ms', '20', '--exit-idle', '60'], 90_000);
+    const args = ['watch', log, '--no-model', '--state', state, '--lateness', '5', '--idle-flush', '0', '--poll-ms', '20', '--exit-idle', '1'];
+    const r = await runWithClosedStdout(args, 90_000);
     expect(r.signal).toBeNull();
     expect(r.stderr).not.toMatch(/EPIPE|internal error/);
     expect(r.code).toBe(0);
-    expect(r.ms).toBeLessThan(50_000);
-    const saved = JSON.parse(readFileSync(state, 'utf8')) as { files: Record<string, { offset: number }> };
-    expect(saved.files[resolve(log)]?.offset).toBeGreaterThan(0);
+    // The finding never reached a reader: neither the state nor its journal may call it emitted.
+    expect(readWatchState(state)?.emitted ?? []).toEqual([]);
+    expect(existsSync(`${state}.emitted`) ? readFileSync(`${state}.emitted`, 'utf8') : '').toBe('');
+    const again = spawnSync(process.execPath, [MAIN, ...args], { encoding: 'utf8' });
+    expect(again.status).toBe(0);
+    const ids = again.stdout.split('\n').filter((l) => l !== '').map((l) => (JSON.parse(l) as { kind: string; src: string }).src);
+    expect(ids).toEqual(['10.21.0.66']);
   });
 });

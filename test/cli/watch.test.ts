@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { runAnalyze } from '../../src/cli/analyze.js';
 import { runWatch, type WatchArgs, watchCommand } from '../../src/cli/watch.js';
 import type { Finding } from '../../src/types.js';
+import { readWatchState, writeWatchState } from '../../src/watch/watch-state.js';
 import { describeWithSharedData, sharedData } from '../helpers/shared-data.js';
 import { benignLine, connLogClose, connLogHeader, scanLines } from '../watch/conn-log-lines.js';
 
@@ -206,7 +207,7 @@ describe('flowhound watch --state', () => {
     expect(await first.stop()).toBe(0);
     const firstIds = first.findings().map((f) => f.id);
     expect(first.findings().map((f) => f.src)).toEqual(['10.5.0.66']);
-    const saved = JSON.parse(readFileSync(state, 'utf8')) as { files: Record<string, { offset: number; header: string }>; emitted: { id: string }[] };
+    const saved = readWatchState(state)!;
     const pos = saved.files[log];
     expect(pos?.offset).toBe(readFileSync(log).length);
     expect(pos?.header).toContain('#fields\tts\tuid');
@@ -236,6 +237,22 @@ describe('flowhound watch --state', () => {
     const copy = readFileSync(log);
     renameSync(log, join(tmp, 'conn.old.log'));
     writeFileSync(log, copy);
+    const second = startWatch({ target: log, state, 'exit-idle': 0.3 });
+    expect(await second.done).toBe(0);
+    // The restored scan incident already reported these targets, and the emitted set knows its id.
+    expect(second.findings()).toEqual([]);
+  });
+
+  it('a replay of lines already processed (state file older than the output) drops what was emitted', async () => {
+    const log = join(tmp, 'conn.log');
+    const state = join(tmp, 'watch.state');
+    writeFileSync(log, connLogHeader() + scanLines(T0, '10.7.0.66', '10.7.0.20', 20).join('') + benignLine(T0 + 400, '10.7.0.1', '10.7.0.2', 80));
+    const first = startWatch({ target: log, state, 'exit-idle': 0.3 });
+    expect(await first.done).toBe(0);
+    expect(first.findings()).toHaveLength(1);
+    // As after a kill before the checkpoint: positions and detectors from before the lines, the emitted set after them.
+    const saved = readWatchState(state)!;
+    writeWatchState(state, { ...saved, files: {}, detectors: null });
     const second = startWatch({ target: log, state, 'exit-idle': 0.3 });
     expect(await second.done).toBe(0);
     expect(second.findings()).toEqual([]);
@@ -396,10 +413,10 @@ describe('flowhound watch --model', () => {
 });
 
 describe('flowhound watch command handler', () => {
-  it('SIGINT stops the watch: pending incidents flushed, state saved, summary printed, exit code 0', async () => {
+  it('SIGINT stops the watch: state saved with the pending incident, summary printed, exit code 0; the next run reports it', async () => {
     const log = join(tmp, 'conn.log');
     const state = join(tmp, 'watch.state');
-    // A scan whose window has not passed yet: only the flush at SIGINT reports it.
+    // A scan whose window has not passed yet: with --state, SIGINT keeps it open in the checkpoint for the next run.
     writeFileSync(log, connLogHeader() + scanLines(T0, '10.12.0.66', '10.12.0.20', 20).join(''));
     let out = '';
     let err = '';
@@ -428,13 +445,17 @@ describe('flowhound watch command handler', () => {
       process.stderr.write = realErr;
     }
     expect(process.exitCode ?? 0).toBe(before ?? 0);
-    const findings = out.trim().split('\n').map((l) => JSON.parse(l) as Finding);
-    expect(findings.map((f) => [f.kind, f.src])).toEqual([['scan.vertical', '10.12.0.66']]);
+    expect(out).toBe('');
     expect(err).toMatch(/flowhound watch: 1 input/);
-    const saved = JSON.parse(readFileSync(state, 'utf8')) as { files: Record<string, { offset: number }>; emitted: { id: string }[] };
+    const saved = readWatchState(state)!;
     expect(saved.files[log]?.offset).toBe(readFileSync(log).length);
-    expect(saved.emitted.map((e) => e.id)).toEqual(findings.map((f) => f.id));
+    expect(saved.emitted).toEqual([]);
+    expect(JSON.stringify(saved.detectors)).toContain('10.12.0.66');
     expect(process.listenerCount('SIGINT')).toBe(sigintListeners);
+    // The next run resumes with the open incident and, at the end of its input, reports it.
+    const next = startWatch({ target: log, state, 'exit-idle': 0.3 });
+    expect(await next.done).toBe(0);
+    expect(next.findings().map((f) => [f.kind, f.src])).toEqual([['scan.vertical', '10.12.0.66']]);
   });
 });
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readWatchState, type WatchState, writeWatchState } from '../../src/watch/watch-state.js';
@@ -13,14 +13,28 @@ describe('watch state file', () => {
   it('round-trips and leaves no temporary file', () => {
     const p = join(dir, 'watch.state');
     const st: WatchState = {
-      version: 1,
+      version: 2,
       files: { '/logs/conn.log': { identity: { dev: 2049, ino: 1234567 }, offset: 4096, header: '#fields\tts\n', fingerprint: '10:abc' } },
       emitted: [{ id: 'f-0011aabb', end: 1795333412.5, count: 42 }],
+      detectors: { format: 'flowhound-driver-state', version: 1, detectors: [{ name: 'scan', state: { watermark: { $num: '-Infinity' } } }], scorer: {}, driver: {} },
     };
     writeWatchState(p, st);
     writeWatchState(p, st);
     expect(readWatchState(p)).toEqual(st);
     expect(readdirSync(dir)).toEqual(['watch.state']);
+  });
+
+  it('reads a version 1 file (no detector state): positions and emitted findings resume', () => {
+    const p = join(dir, 'v1.state');
+    writeFileSync(p, '{"version":1,"files":{"/a":{"identity":{"dev":1,"ino":2},"offset":10,"header":null,"fingerprint":null}},"emitted":[{"id":"f-1","end":5,"count":3}]}\n');
+    expect(readWatchState(p)).toEqual({ version: 2, files: { '/a': { identity: { dev: 1, ino: 2 }, offset: 10, header: null, fingerprint: null } }, emitted: [{ id: 'f-1', end: 5, count: 3 }], detectors: null });
+  });
+
+  it('refuses a file whose body no longer matches its checksum', () => {
+    const p = join(dir, 'edited.state');
+    writeWatchState(p, { version: 2, files: {}, emitted: [{ id: 'f-1', end: 5, count: 3 }], detectors: null });
+    writeFileSync(p, readFileSync(p, 'utf8').replace('"count":3', '"count":4'));
+    expect(() => readWatchState(p)).toThrow(/edited\.state: not a flowhound watch state file: its checksum does not match its content/);
   });
 
   it('returns null for a missing file', () => {
@@ -30,6 +44,7 @@ describe('watch state file', () => {
   it.each([
     ['not JSON', '{"version":', /bad JSON/],
     ['another version', '{"version":9,"files":{},"emitted":[]}', /version 9/],
+    ['a version 2 file without its checksum', '{"version":2,"body":{"files":{},"emitted":[]}}', /checksum does not match/],
     ['a bad offset', '{"version":1,"files":{"/a":{"identity":null,"offset":-1,"header":null}},"emitted":[]}', /position of \/a is malformed/],
     ['a bad emitted entry', '{"version":1,"files":{},"emitted":[{"id":3}]}', /"emitted" entry is malformed/],
   ])('refuses %s with STATE_INVALID naming the file', (_what, text, message) => {

@@ -1,0 +1,67 @@
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Finding } from '../../src/types.js';
+import { createEmittedFindings, type EmittedEntry } from '../../src/watch/emitted-findings.js';
+import { openEmittedJournal } from '../../src/watch/emitted-journal.js';
+
+function finding(id: string, count: number, end = 100): Finding {
+  return { id, ts: 0, end, kind: 'scan.vertical', severity: 'low', confidence: 0.5, src: 'a', dst: 'b', port: null, proto: null, detector: 'rule', summary: '', evidence: { count } };
+}
+
+describe('emitted findings', () => {
+  it('same id with the same or a smaller count is emitted already, whatever its end; a larger count is an update', () => {
+    const e = createEmittedFindings([{ id: 'f-1', end: 100, count: 20 }]);
+    expect(e.has(finding('f-1', 20, 500))).toBe(true);
+    expect(e.has(finding('f-1', 5, 50))).toBe(true);
+    expect(e.has(finding('f-1', 21))).toBe(false);
+    expect(e.knows(finding('f-1', 21))).toBe(true);
+    expect(e.knows(finding('f-2', 1))).toBe(false);
+  });
+
+  it('a replayed smaller count never lowers the recorded one', () => {
+    const e = createEmittedFindings([{ id: 'f-1', end: 100, count: 20 }]);
+    e.add([finding('f-1', 3, 90)]);
+    expect(e.entries()).toEqual([{ id: 'f-1', end: 100, count: 20 }]);
+  });
+
+  it('keeps the most recently emitted maxEntries, oldest first, and tells onAdd what was added', () => {
+    const seen: EmittedEntry[] = [];
+    const e = createEmittedFindings([], { maxEntries: 100, onAdd: (x) => seen.push(...x) });
+    for (let i = 0; i < 1000; i++) e.add([finding(`f-${i}`, 1, i)]);
+    e.add([finding('f-950', 2, 2000)]);
+    const ids = e.entries().map((x) => x.id);
+    expect(ids).toHaveLength(100);
+    expect(ids[0]).toBe('f-900');
+    expect(ids.at(-1)).toBe('f-950');
+    expect(seen).toHaveLength(1001);
+  });
+});
+
+describe('emitted-findings journal', () => {
+  let dir = '';
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'fh-journal-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('appends, reads back, ignores a line torn by a kill, and empties', () => {
+    const j = openEmittedJournal(join(dir, 'w.state.emitted'));
+    expect(j.read()).toEqual([]);
+    j.append([{ id: 'f-1', end: 5, count: 2 }]);
+    j.append([{ id: 'f-2', end: 6, count: 3 }]);
+    appendFileSync(j.path, '{"id":"f-3","en');
+    expect(j.read()).toEqual([
+      { id: 'f-1', end: 5, count: 2 },
+      { id: 'f-2', end: 6, count: 3 },
+    ]);
+    j.clear();
+    expect(j.read()).toEqual([]);
+  });
+
+  it('refuses a line that is not an entry, naming the file and line', () => {
+    const p = join(dir, 'w.state.emitted');
+    writeFileSync(p, '{"id":"f-1","end":5,"count":2}\nhello\n');
+    expect(() => openEmittedJournal(p).read()).toThrow(/w\.state\.emitted:2: not an emitted-findings journal entry/);
+  });
+});
