@@ -54,6 +54,12 @@ export const COMMANDS: readonly CommandEntry[] = [
     describe: 'Follow a growing Zeek log (file, log directory such as current/, or - for stdin) and print findings as they happen',
     load: async () => (await import('./watch.js')).watchCommand,
   },
+  {
+    name: 'ship',
+    command: 'ship [target]',
+    describe: 'Publish the records of a followed Zeek log (file, log directory or -) or a capture to NATS JetStream, partitioned for scale-out workers',
+    load: async () => (await import('./ship.js')).shipCommand,
+  },
 ];
 
 /** The entry of the command named on the command line (its first word that names one), or null. */

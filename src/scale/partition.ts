@@ -7,11 +7,13 @@
  *     ARP scans (per sender);
  *   - destination-keyed: rate spikes (per destination host and port) and
  *     the baseline windows (per proto and port).
- * A record is therefore published twice: under `src.<p>` with p from its
- * source address, and under `dst.<p>` with p from its (proto, destination
- * port). A worker runs the source-keyed detectors on its `src` partitions
- * and the destination-keyed ones on its `dst` partitions, so each detector
- * sees every record of each of its keys in one worker.
+ * A record is therefore published under several subject families (see
+ * route-records.ts): `src.<p>` with p from its source address, `dst.<p>`
+ * with p from its (proto, destination port), and, for flows, `host.<p>`
+ * with p from the destination host (scan.distributed's vertical target
+ * sets). A worker runs each family's detectors on its partitions of that
+ * family, so each detector sees every record of each of its keys in one
+ * worker.
  *
  * The hash is FNV-1a (32 bit) of the key's text, so every publisher and
  * worker, in any language, computes the same partition.
@@ -38,10 +40,10 @@ export function sourceKey(r: FlowRecord | DnsRecord): string {
   return 'origH' in r ? r.origH : r.client;
 }
 
-/** The destination-side key of a record: proto and service port (DNS records: proto/53). */
+/** The destination-side key of a record: proto and service port (a DNS record's server port, as the windower keys it). */
 export function destinationKey(r: FlowRecord | DnsRecord): string {
   if ('origH' in r) return `${r.proto}/${r.respP}`;
-  return `${r.proto}/53`;
+  return `${r.proto}/${r.serverP}`;
 }
 
 /** Worker `index` of `workers` owns the partitions p with p % workers === index. */

@@ -16,9 +16,9 @@ describe('partitioning', () => {
     }
   });
 
-  it('keys flows by originator and by (proto, port), DNS by client and proto/53', () => {
+  it('keys flows by originator and by (proto, port), DNS by client and proto/server port', () => {
     const flow = { origH: '10.0.0.1', respH: '10.0.0.2', respP: 443, proto: 'tcp' } as FlowRecord;
-    const dns = { client: '10.0.0.9', server: '10.0.0.53', proto: 'udp' } as DnsRecord;
+    const dns = { client: '10.0.0.9', server: '10.0.0.53', serverP: 53, proto: 'udp' } as DnsRecord;
     expect(sourceKey(flow)).toBe('10.0.0.1');
     expect(destinationKey(flow)).toBe('tcp/443');
     expect(sourceKey(dns)).toBe('10.0.0.9');
