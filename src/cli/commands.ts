@@ -60,6 +60,12 @@ export const COMMANDS: readonly CommandEntry[] = [
     describe: 'Publish the records of a followed Zeek log (file, log directory or -) or a capture to NATS JetStream, partitioned for scale-out workers',
     load: async () => (await import('./ship.js')).shipCommand,
   },
+  {
+    name: 'findings',
+    command: 'findings',
+    describe: 'Read the findings of scale-out workers from the NATS JetStream findings stream, as a table, JSON lines, EVE or a webhook',
+    load: async () => (await import('./findings.js')).findingsCommand,
+  },
 ];
 
 /** The entry of the command named on the command line (its first word that names one), or null. */

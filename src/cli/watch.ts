@@ -20,10 +20,27 @@ import { createWarningCounter, FOLLOW_INPUT_OPTION_NAMES, type InputArgs, toRead
 import { formatWatchEvent, formatWatchSummary } from './run-summary.js';
 import { BACKEND_OPTION, runSetupFromArgs, withTuning } from './shared-options.js';
 import { type CommandIo, showAllOptions, whenStdoutCloses } from './stdio.js';
+import { FINDINGS_STREAM_OPTION, NATS_OPTION, STREAM_OPTION } from './scale-options.js';
 import { UsageError } from './usage-error.js';
 import { parseWebhookUrl, WATCH_ADVANCED, WATCH_OPTIONS, type WatchFlagArgs, watchTimingFromArgs, webhookOptionsFromArgs } from './watch-options.js';
 
-export type WatchArgs = InputArgs & WatchFlagArgs & { target?: string; model?: string | boolean; backend?: string; output?: string; webhook?: string; rules?: string; config?: string; quiet?: boolean; [flag: string]: unknown };
+export type WatchArgs = InputArgs &
+  WatchFlagArgs & {
+    target?: string;
+    model?: string | boolean;
+    backend?: string;
+    output?: string;
+    webhook?: string;
+    rules?: string;
+    config?: string;
+    quiet?: boolean;
+    nats?: string;
+    stream?: string;
+    'findings-stream'?: string;
+    worker?: string;
+    'checkpoint-interval-sec'?: number;
+    [flag: string]: unknown;
+  };
 
 export interface WatchIo extends CommandIo {
   /** Stops the watch (the command wires SIGINT, SIGTERM and a closed stdout to it). */
@@ -44,7 +61,11 @@ export const watchCommand: CommandModule<object, WatchArgs> = {
           output: { type: 'string', choices: [...OUTPUT_FORMATS], default: 'jsonl', describe: 'findings format on stdout' },
           webhook: { type: 'string', describe: 'also POST findings to this http(s) URL (retried; with --state, spooled across restarts)' },
           'findings-nats': { type: 'string', hidden: !showAllOptions(), describe: 'also publish findings to a NATS JetStream findings stream at this URL, de-duplicated by finding id (docs/scale-out.md)' },
-          'findings-stream': { type: 'string', default: 'FLOWHOUND_FINDINGS', hidden: !showAllOptions(), describe: 'the JetStream findings stream for --findings-nats' },
+          'findings-stream': { ...FINDINGS_STREAM_OPTION, hidden: !showAllOptions(), describe: 'the JetStream findings stream (--nats, --findings-nats)' },
+          nats: { ...NATS_OPTION, describe: 'run as a scale-out worker on this NATS JetStream server: read the records stream flowhound ship fills, no FILE (docs/scale-out.md)' },
+          worker: { type: 'string', describe: 'with --nats: this worker I of N workers, e.g. 0/3 (owns partitions p with p % N == I)' },
+          stream: { ...STREAM_OPTION, hidden: !showAllOptions() },
+          'checkpoint-interval-sec': { type: 'number', default: 5, hidden: !showAllOptions(), describe: 'with --nats: how often each partition saves its checkpoint to the KV bucket (and acks what it covers)' },
           rules: { type: 'string', describe: 'port-policy rules file (YAML/JSON), added to the shipped rules' },
           config: { type: 'string', describe: 'settings file (YAML/JSON), as for analyze' },
           quiet: { alias: 'q', type: 'boolean', describe: 'no run summary on stderr' },
@@ -53,10 +74,12 @@ export const watchCommand: CommandModule<object, WatchArgs> = {
         })
         .group(['state', 'output', 'webhook', 'webhook-format', 'webhook-header', 'model', 'lateness', 'from-end', 'exit-idle', 'rules', 'config', 'quiet'], 'Watch options:')
         .group([...FOLLOW_INPUT_OPTION_NAMES], 'Input options:')
-        .group(['backend', 'findings-nats', 'findings-stream', ...WATCH_ADVANCED], 'Advanced:')
+        .group(['nats', 'worker'], 'Scale-out worker:')
+        .group(['backend', 'findings-nats', 'findings-stream', 'stream', 'checkpoint-interval-sec', ...WATCH_ADVANCED], 'Advanced:')
         .example('$0 watch zeek/current/ --state w.state', 'follow conn.log and dns.log, resume after restarts')
         .example('$0 watch conn.log --webhook https://siem/hook', 'findings to stdout and to a webhook')
-        .example('ssh s1 tail -n +1 -F conn.log | $0 watch -', 'a remote log on standard input'),
+        .example('ssh s1 tail -n +1 -F conn.log | $0 watch -', 'a remote log on standard input')
+        .example('$0 watch --nats nats://nats:4222 --worker 0/3', 'scale-out worker 0 of 3 (records from flowhound ship)'),
       'watch',
     ) as unknown as Argv<WatchArgs>,
   handler: async (args) => {
@@ -82,6 +105,7 @@ export const watchCommand: CommandModule<object, WatchArgs> = {
 };
 
 export async function runWatch(args: WatchArgs, io: WatchIo): Promise<number> {
+  if (args.nats !== undefined) return (await import('./watch-worker.js')).runWatchWorker(args, io);
   const started = performance.now();
   const target = args.target;
   if (target === undefined || target === '') throw new UsageError('name what to watch: a log file, a Zeek log directory, or - for standard input');

@@ -17,6 +17,7 @@
  * loads them. Connection failures are NATS_UNAVAILABLE FlowhoundErrors.
  */
 import { FlowhoundError } from '../errors.js';
+import { connectNats } from './nats-connection.js';
 import { orderFinding } from '../sink/sink.js';
 import type { Finding } from '../types.js';
 import { countOfFinding } from '../watch/emitted-findings.js';
@@ -33,6 +34,8 @@ export interface JetStreamFindingsOptions {
 
 export interface JetStreamFindingsSink extends PipelineSink {
   readonly stats: { published: number; duplicates: number };
+  /** Waits until every finding written so far is stored; throws (once) the first failure. */
+  flush(): Promise<void>;
 }
 
 export const DEFAULT_DUPLICATE_WINDOW_SEC = 7 * 24 * 3600;
@@ -47,14 +50,6 @@ export function findingsSubject(stream: string): string {
   return `${stream}.findings`;
 }
 
-async function connectNats(servers: string | string[]) {
-  const { connect } = await import('@nats-io/transport-node');
-  try {
-    return await connect({ servers, maxReconnectAttempts: -1 });
-  } catch (e) {
-    throw new FlowhoundError('NATS_UNAVAILABLE', `NATS ${String(servers)}: cannot connect: ${(e as Error).message}`, { servers }, { cause: e });
-  }
-}
 
 /** Creates the findings stream (or updates its duplicate window) and returns a sink publishing to it. */
 export async function createJetStreamFindingsSink(o: JetStreamFindingsOptions): Promise<JetStreamFindingsSink> {
@@ -72,11 +67,23 @@ export async function createJetStreamFindingsSink(o: JetStreamFindingsOptions): 
   }
   const js = jetstream(nc);
   const stats = { published: 0, duplicates: 0 };
-  const pending: Promise<void>[] = [];
+  let pending: Promise<void>[] = [];
   let failure: unknown = null;
   const enc = new TextEncoder();
+  const takeFailure = (): void => {
+    if (failure === null) return;
+    const e = failure;
+    failure = null;
+    throw new FlowhoundError('NATS_UNAVAILABLE', `findings stream ${o.stream}: publish failed: ${(e as Error).message}`, { stream: o.stream }, { cause: e });
+  };
   return {
     stats,
+    async flush() {
+      const wait = pending;
+      pending = [];
+      await Promise.all(wait);
+      takeFailure();
+    },
     write(findings) {
       for (const f of findings) {
         pending.push(
@@ -94,29 +101,60 @@ export async function createJetStreamFindingsSink(o: JetStreamFindingsOptions): 
     },
     async close() {
       await Promise.all(pending);
-      await nc.drain();
-      if (failure !== null) throw new FlowhoundError('NATS_UNAVAILABLE', `findings stream ${o.stream}: publish failed: ${(failure as Error).message}`, { stream: o.stream }, { cause: failure });
+      await nc.drain().catch(() => nc.close());
+      takeFailure();
     },
   };
 }
 
 /** Reads every finding in the findings stream (from its start to its current end). */
 export async function readJetStreamFindings(o: { servers: string | string[]; stream: string }): Promise<Finding[]> {
+  const out: Finding[] = [];
+  for await (const batch of streamJetStreamFindings({ ...o, follow: false })) out.push(...batch);
+  return out;
+}
+
+/**
+ * The findings stream from its start, in batches (what one read returned):
+ * up to its current end, or, with `follow`, on as findings arrive until
+ * `signal` aborts. A message that is not a finding's JSON is skipped and
+ * reported through `onBad`.
+ */
+export async function* streamJetStreamFindings(o: {
+  servers: string | string[];
+  stream: string;
+  follow: boolean;
+  signal?: AbortSignal;
+  onBad?: (seq: number, problem: string) => void;
+}): AsyncGenerator<Finding[]> {
   const { jetstream } = await import('@nats-io/jetstream');
   const nc = await connectNats(o.servers);
   try {
     const js = jetstream(nc);
-    const consumer = await js.consumers.get(o.stream);
-    const out: Finding[] = [];
-    const info = await consumer.info();
-    let left = info.num_pending;
-    if (left === 0) return out;
-    const messages = await consumer.consume();
-    for await (const m of messages) {
-      out.push(m.json<Finding>());
-      if (--left === 0) break;
+    let consumer: Awaited<ReturnType<typeof js.consumers.get>>;
+    try {
+      consumer = await js.consumers.get(o.stream);
+    } catch (e) {
+      throw new FlowhoundError('NATS_UNAVAILABLE', `findings stream ${o.stream}: ${(e as Error).message}`, { stream: o.stream }, { cause: e });
     }
-    return out;
+    let caughtUp = (await consumer.info()).num_pending === 0;
+    if (caughtUp && !o.follow) return;
+    while (!o.signal?.aborted) {
+      const batch: Finding[] = [];
+      const messages = await consumer.fetch({ max_messages: 1000, expires: 1000 });
+      for await (const m of messages) {
+        try {
+          const f = m.json<Finding>();
+          if (typeof f?.id !== 'string' || typeof f.kind !== 'string') throw new Error('not a finding');
+          batch.push(f);
+        } catch (e) {
+          o.onBad?.(m.seq, (e as Error).message);
+        }
+        caughtUp = m.info.pending === 0;
+      }
+      if (batch.length) yield batch;
+      if (caughtUp && !o.follow) return;
+    }
   } finally {
     await nc.close();
   }

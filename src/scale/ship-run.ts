@@ -9,7 +9,9 @@
  * 1. Each followed file gets a message identity `name:dev:ino:epoch` (the
  *    epoch grows on rotation and truncation) and per-type record ordinals;
  *    with `statePath` both resume from the state file. Standard input gets
- *    an identity of its own per run (nothing to resume).
+ *    an identity of its own per run (nothing to resume). Each subject's
+ *    messages cover the ordinals from where this run began without gaps
+ *    (record-message.ts), so workers drop what a crashed run had sent.
  * 2. A batch is routed and its messages queued (no await per record or
  *    message). Every `stateIntervalSec`, when `maxPending` messages are
  *    unconfirmed, and at the end, the publisher is flushed and then the
@@ -24,7 +26,7 @@ import { basename } from 'node:path';
 import type { ReadOptions } from '../ingest/read-input.js';
 import { openWatchInput } from '../watch/watch-input.js';
 import type { RecordLog } from './record-log.js';
-import { encodeRecordMessages } from './record-message.js';
+import { type EncodedRecordMessage, encodeRecordMessages } from './record-message.js';
 import { countByType, RECORD_TYPES, type RecordType, routeBatch } from './route-records.js';
 import { readShipState, SHIP_STATE_VERSION, type ShippedFile, writeShipState } from './ship-state.js';
 
@@ -78,6 +80,8 @@ export async function runShip(o: ShipRunOptions): Promise<ShipRunResult> {
     },
   });
   const stdinId = `stdin:${randomUUID()}`;
+  /** Per file (and stdin): where this run began numbering, and each subject's last covered ordinal (record-message.ts). */
+  const covers = new Map<string, { start: Record<RecordType, number>; last: Map<string, number> }>();
   const records = zeroOrdinals();
   let messages = 0;
   const maxPending = o.maxPending ?? 512;
@@ -110,8 +114,17 @@ export async function runShip(o: ShipRunOptions): Promise<ShipRunResult> {
         fileId = `${basename(t.file)}:${identityKey}:${entry.epoch}`;
         ordinals = entry.ordinals;
       }
+      let cover = covers.get(fileId);
+      if (cover === undefined) {
+        cover = { start: { ...ordinals }, last: new Map() };
+        covers.set(fileId, cover);
+      }
       const counts = countByType(t.batch);
-      const out = routeBatch(t.batch, ordinals, o.log.partitions).flatMap((r) => encodeRecordMessages(fileId, r));
+      const out: EncodedRecordMessage[] = [];
+      for (const r of routeBatch(t.batch, ordinals, o.log.partitions)) {
+        const k = `${r.family}.${r.partition}.${r.type}`;
+        cover.last.set(k, encodeRecordMessages(fileId, r, cover.last.get(k) ?? cover.start[r.type] - 1, out));
+      }
       publisher.publish(out);
       messages += out.length;
       for (const k of RECORD_TYPES) {

@@ -1,0 +1,172 @@
+/**
+ * One lane of a scale-out worker: one family's partition (e.g. `dst.5`),
+ * read in order, through its own detector driver (the family's detectors
+ * of the one assembly, src/pipeline/), with its checkpoint in the engine's
+ * checkpoint store.
+ *
+ * 1. Start: load the checkpoint (lane-checkpoint.ts), build a driver,
+ *    restore its snapshot and the emitted findings, open the partition
+ *    after the checkpoint's sequence.
+ * 2. Each read is one batch (partition-batch.ts: records a re-ship repeats
+ *    are dropped) pushed through the driver; its findings that this
+ *    partition owns (route-records.ts `ownsFinding`) go to the findings
+ *    sink.
+ * 3. Every `checkpointIntervalSec`: wait until the findings sink has
+ *    stored every finding so far, save the checkpoint (sequence, driver
+ *    snapshot, emitted findings, covered ordinals), then ack up to that
+ *    sequence. The engine is never told more than the checkpoint covers.
+ * 4. Idle: once a read found the partition caught up and no record came for
+ *    `idleFlushSec`, the detectors are flushed as at the end of input
+ *    (analyze's end), then a checkpoint is saved. An outage of the engine
+ *    is not idleness: a failed read never counts.
+ * 5. Any failure (engine away, a gap in delivery, a failed publish or
+ *    checkpoint): log it, drop the driver and go back to 1, from the last
+ *    checkpoint. Findings re-made by the replay carry the same ids, and the
+ *    findings stream drops them (Nats-Msg-Id).
+ * 6. On `signal`: save a checkpoint (no flush: open incidents stay in the
+ *    snapshot for whoever resumes the partition) and end.
+ *
+ * A driver that cannot snapshot its detectors yet (`snapshot` missing)
+ * checkpoints sequence 0: a restart replays the partition from its start,
+ * and acks nothing.
+ */
+import type { DetectorDriver } from '../pipeline/detector-driver.js';
+import type { PipelineSink } from '../pipeline/sinks.js';
+import type { Finding } from '../types.js';
+import { createEmittedFindings, type EmittedFindings } from '../watch/emitted-findings.js';
+import { decodeLaneCheckpoint, encodeLaneCheckpoint, type FileOrdinals, LANE_CHECKPOINT_VERSION, laneKey } from './lane-checkpoint.js';
+import { batchOfMessages, type PartitionBatchStats } from './partition-batch.js';
+import type { PartitionReader, RecordLog } from './record-log.js';
+import { ownsFinding, type PartitionFamily } from './route-records.js';
+
+/** A sink the lanes share, whose `flush` resolves once every finding written so far is stored. */
+export interface FlushableSink extends PipelineSink {
+  flush(): Promise<void>;
+}
+
+export interface LaneEvent {
+  kind: 'warning' | 'resumed' | 'idle-flush' | 'rollback';
+  lane: string;
+  message: string;
+}
+
+export interface LaneOptions {
+  family: PartitionFamily;
+  partition: number;
+  log: RecordLog;
+  /** A fresh driver of this family's detectors, emitting to `onFindings`. */
+  createDriver: (emitted: EmittedFindings, onFindings: (f: Finding[]) => void) => DetectorDriver;
+  findings: FlushableSink;
+  checkpointIntervalSec: number;
+  idleFlushSec: number;
+  signal: AbortSignal;
+  onEvent: (e: LaneEvent) => void;
+}
+
+export interface LaneStats extends PartitionBatchStats {
+  findings: number;
+  checkpoints: number;
+  rollbacks: number;
+  idleFlushes: number;
+}
+
+interface Snapshotting {
+  snapshot(): unknown;
+  restore(snapshot: unknown): void;
+}
+
+function snapshotter(driver: DetectorDriver): Snapshotting | null {
+  const d = driver as unknown as Partial<Snapshotting>;
+  return typeof d.snapshot === 'function' && typeof d.restore === 'function' ? (d as Snapshotting) : null;
+}
+
+const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(t);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+
+export async function runWorkerLane(o: LaneOptions, stats: LaneStats): Promise<void> {
+  const key = laneKey(o.family, o.partition);
+  const partitions = o.log.partitions;
+  let backoffMs = 250;
+  while (!o.signal.aborted) {
+    let reader: PartitionReader | null = null;
+    try {
+      const cp = decodeLaneCheckpoint(key, await o.log.checkpoints.load(key));
+      const emitted = createEmittedFindings(cp?.emitted ?? []);
+      const files = new Map<string, FileOrdinals>(Object.entries(cp?.files ?? {}));
+      const driver = o.createDriver(emitted, (found) => {
+        const mine = found.filter((f) => ownsFinding(o.family, o.partition, partitions, f));
+        stats.findings += mine.length;
+        if (mine.length) o.findings.write(mine);
+      });
+      const snap = snapshotter(driver);
+      let seq = snap !== null && cp !== null && cp.driver !== null ? cp.seq : 0;
+      if (seq > 0) (snap as Snapshotting).restore(cp?.driver);
+      reader = await o.log.openPartition(o.family, o.partition, seq);
+      if (cp !== null) o.onEvent({ kind: 'resumed', lane: key, message: `resumed after sequence ${seq}` });
+      const open = reader;
+      let savedSeq = seq;
+      let lastSave = Date.now();
+      let lastRecord = Date.now();
+      /** Records pushed since the detectors were last flushed (restored from the checkpoint). */
+      let dirty = seq > 0 && cp?.unflushed === true;
+      const checkpoint = async (): Promise<void> => {
+        await o.findings.flush();
+        const coveredSeq = snap !== null ? seq : 0;
+        await o.log.checkpoints.save(
+          key,
+          encodeLaneCheckpoint({
+            version: LANE_CHECKPOINT_VERSION,
+            seq: coveredSeq,
+            driver: snap !== null ? snap.snapshot() : null,
+            unflushed: snap !== null && dirty,
+            emitted: emitted.entries(),
+            // Without a snapshot the partition is replayed from its start: its records must not look seen.
+            files: snap !== null ? Object.fromEntries(files) : {},
+          }),
+        );
+        if (coveredSeq > 0) open.ack(coveredSeq);
+        savedSeq = seq;
+        lastSave = Date.now();
+        stats.checkpoints++;
+      };
+      while (!o.signal.aborted) {
+        const r = await open.read();
+        const now = Date.now();
+        if (r.messages.length > 0) {
+          const batch = batchOfMessages(r.messages, files, stats, (s, problem) => o.onEvent({ kind: 'warning', lane: key, message: `message ${s}: skipped: ${problem}` }));
+          await driver.push(batch);
+          seq = (r.messages[r.messages.length - 1] as { seq: number }).seq;
+          dirty = true;
+          lastRecord = now;
+        } else if (dirty && r.caughtUp && now - lastRecord >= o.idleFlushSec * 1000) {
+          await driver.end();
+          dirty = false;
+          stats.idleFlushes++;
+          o.onEvent({ kind: 'idle-flush', lane: key, message: `idle for ${o.idleFlushSec} s: open incidents reported` });
+          await checkpoint();
+          continue;
+        }
+        if (seq !== savedSeq && now - lastSave >= o.checkpointIntervalSec * 1000) await checkpoint();
+      }
+      await checkpoint();
+      backoffMs = 250;
+    } catch (e) {
+      if (o.signal.aborted) break;
+      stats.rollbacks++;
+      o.onEvent({ kind: 'rollback', lane: key, message: `${(e as Error).message}; resuming from the last checkpoint` });
+      await sleep(backoffMs, o.signal);
+      backoffMs = Math.min(backoffMs * 2, 4000);
+    } finally {
+      await reader?.close().catch(() => undefined);
+    }
+  }
+}
