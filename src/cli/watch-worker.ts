@@ -56,6 +56,7 @@ export async function runWatchWorker(args: WatchArgs, io: WatchIo): Promise<numb
       model: modelRequestFromFlag(args.model),
       latenessSec: timing.latenessSec,
       idleFlushSec: timing.idleFlushSec,
+      exitIdleSec: timing.exitIdleSec,
       checkpointIntervalSec,
       signal: io.signal,
       onEvent: (e) => {

@@ -23,7 +23,9 @@
  *    checkpoint): log it, drop the driver and go back to 1, from the last
  *    checkpoint. Findings re-made by the replay carry the same ids, and the
  *    findings stream drops them (Nats-Msg-Id).
- * 6. On `signal`: save a checkpoint (no flush: open incidents stay in the
+ * 6. With `exitIdleSec`: once flushed, caught up and idle that long, the
+ *    lane ends (tests, one-shot runs).
+ * 7. On `signal`: save a checkpoint (no flush: open incidents stay in the
  *    snapshot for whoever resumes the partition) and end.
  *
  * A driver that cannot snapshot its detectors yet (`snapshot` missing)
@@ -59,6 +61,8 @@ export interface LaneOptions {
   findings: FlushableSink;
   checkpointIntervalSec: number;
   idleFlushSec: number;
+  /** End the lane once its partition is caught up, flushed and idle for this long (tests, one-shot runs); null never. */
+  exitIdleSec: number | null;
   signal: AbortSignal;
   onEvent: (e: LaneEvent) => void;
 }
@@ -154,6 +158,9 @@ export async function runWorkerLane(o: LaneOptions, stats: LaneStats): Promise<v
           o.onEvent({ kind: 'idle-flush', lane: key, message: `idle for ${o.idleFlushSec} s: open incidents reported` });
           await checkpoint();
           continue;
+        } else if (o.exitIdleSec !== null && !dirty && r.caughtUp && r.messages.length === 0 && now - lastRecord >= o.exitIdleSec * 1000) {
+          if (seq !== savedSeq) await checkpoint();
+          return;
         }
         if (seq !== savedSeq && now - lastSave >= o.checkpointIntervalSec * 1000) await checkpoint();
       }

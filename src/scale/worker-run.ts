@@ -9,7 +9,8 @@
  *
  *   const result = await runScaleWorker({ log, findings, worker: { index: 0, workers: 3 }, settings, rules, model, ... });
  *
- * Ends on `signal` (each lane saves a checkpoint) and returns the lanes'
+ * Ends on `signal` (each lane saves a checkpoint), or when every lane has
+ * ended idle (`exitIdleSec`), and returns the lanes'
  * counts. Checkpoints are per partition, not per worker: a partition
  * moves to whichever worker owns it when N changes, with its state.
  */
@@ -34,6 +35,7 @@ export interface ScaleWorkerOptions {
   backend?: BackendName;
   latenessSec: number;
   idleFlushSec: number;
+  exitIdleSec: number | null;
   checkpointIntervalSec: number;
   signal: AbortSignal;
   onEvent?: (e: LaneEvent | { kind: 'started'; lane: string; message: string }) => void;
@@ -70,6 +72,7 @@ export async function runScaleWorker(o: ScaleWorkerOptions): Promise<ScaleWorker
               findings: o.findings,
               checkpointIntervalSec: o.checkpointIntervalSec,
               idleFlushSec: o.idleFlushSec,
+              exitIdleSec: o.exitIdleSec,
               signal: o.signal,
               onEvent: (e) => o.onEvent?.(e),
             },

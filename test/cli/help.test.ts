@@ -18,7 +18,7 @@ function help(args: string[]): string {
   return r.stdout;
 }
 
-const COMMANDS = ['', 'analyze', 'flows', 'features', 'train', 'model', 'model inspect', 'watch', 'conformance'];
+const COMMANDS = ['', 'analyze', 'flows', 'features', 'train', 'model', 'model inspect', 'watch', 'conformance', 'ship', 'findings'];
 
 describe('help', () => {
   it.each(COMMANDS)('flowhound %s --help fits a screen, shows examples and cites no internal documents', (command) => {
