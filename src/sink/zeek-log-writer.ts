@@ -17,6 +17,7 @@
  * as \x2c; empty strings and empty sets print as (empty), unset values as -.
  */
 import type { DnsRecord, FlowRecord } from '../types.js';
+import { type ByteLines, createByteLines, putByte, putNumber, putText, reserveBytes, takeBytes } from './byte-lines.js';
 import type { TextOutput } from './sink.js';
 
 export type ZeekLogFormat = 'tsv' | 'json';
@@ -91,11 +92,11 @@ const DNS_TYPES = [
 ];
 
 export function createZeekConnLogWriter(out: TextOutput, options: ZeekLogWriterOptions): ZeekLogWriter<FlowRecord> {
-  return createWriter(out, options, 'conn', CONN_FIELDS, CONN_TYPES, formatConnTsv, formatConnJson);
+  return createWriter(out, options, 'conn', CONN_FIELDS, CONN_TYPES, encodeConnTsv, formatConnJson);
 }
 
 export function createZeekDnsLogWriter(out: TextOutput, options: ZeekLogWriterOptions): ZeekLogWriter<DnsRecord> {
-  return createWriter(out, options, 'dns', DNS_FIELDS, DNS_TYPES, formatDnsTsv, formatDnsJson);
+  return createWriter(out, options, 'dns', DNS_FIELDS, DNS_TYPES, encodeDnsTsv, formatDnsJson);
 }
 
 function createWriter<T>(
@@ -104,15 +105,26 @@ function createWriter<T>(
   path: string,
   fields: string[],
   types: string[],
-  tsv: (r: T) => string,
+  tsv: (b: ByteLines, r: T) => void,
   json: (r: T) => string,
 ): ZeekLogWriter<T> {
   const now = options.now ?? (() => new Date());
+  const bytes = acceptsBytes(out);
+  const lines = createByteLines();
   let headerWritten = false;
 
-  async function emit(text: string): Promise<void> {
-    if (text === '') return;
-    if (!out.write(text) && out.once) await new Promise<void>((resolve) => out.once?.('drain', () => resolve()));
+  async function emit(text: string | Uint8Array): Promise<void> {
+    if (text.length === 0) return;
+    // Node streams take the bytes as they are (TextOutput's type names strings, which they take too).
+    if (!(out.write as (chunk: string | Uint8Array) => boolean)(text) && out.once) await new Promise<void>((resolve) => out.once?.('drain', () => resolve()));
+  }
+
+  /** The TSV lines encoded so far, as the output takes them. */
+  function takeTsv(): string | Uint8Array {
+    if (bytes) return takeBytes(lines);
+    const text = lines.buf.toString('utf8', 0, lines.at);
+    lines.at = 0;
+    return text;
   }
 
   function header(): string {
@@ -133,10 +145,17 @@ function createWriter<T>(
 
   return {
     async write(records) {
-      let text = headerWritten ? '' : header();
-      const fmt = options.format === 'json' ? json : tsv;
-      for (const r of records) text += `${fmt(r)}\n`;
-      await emit(text);
+      const head = headerWritten ? '' : header();
+      if (options.format === 'json') {
+        let text = head;
+        for (const r of records) text += `${json(r)}\n`;
+        await emit(text);
+        return;
+      }
+      reserveBytes(lines, 3 * head.length);
+      putText(lines, head);
+      for (const r of records) tsv(lines, r);
+      await emit(takeTsv());
     },
     async close() {
       let text = headerWritten ? '' : header();
@@ -146,36 +165,88 @@ function createWriter<T>(
   };
 }
 
+/** True for a Node writable stream (stdout, a file stream), which takes bytes as well as strings. */
+function acceptsBytes(out: TextOutput): boolean {
+  return typeof (out as { writableHighWaterMark?: unknown }).writableHighWaterMark === 'number';
+}
+
+/** A dns.log line is formatted as a string (dns.log is written far less often than conn.log). */
+function encodeDnsTsv(b: ByteLines, d: DnsRecord): void {
+  const line = formatDnsTsv(d);
+  reserveBytes(b, 3 * line.length + 1);
+  putText(b, line);
+  putByte(b, NEWLINE);
+}
+
 /** Zeek's #open/#close time: local-time-free UTC, YYYY-MM-DD-HH-MM-SS. */
 export function formatZeekDate(d: Date): string {
   const p = (n: number) => String(n).padStart(2, '0');
   return `${d.getUTCFullYear()}-${p(d.getUTCMonth() + 1)}-${p(d.getUTCDate())}-${p(d.getUTCHours())}-${p(d.getUTCMinutes())}-${p(d.getUTCSeconds())}`;
 }
 
-function formatConnTsv(f: FlowRecord): string {
-  return [
-    f.ts.toFixed(6),
-    escapeZeek(f.uid),
-    f.origH,
-    f.origP,
-    f.respH,
-    f.respP,
-    f.proto,
-    f.service === null ? '-' : escapeZeek(f.service),
-    f.duration === null ? '-' : f.duration.toFixed(6),
-    f.origBytes ?? '-',
-    f.respBytes ?? '-',
-    f.connState ?? '-',
-    isLocalAddress(f.origH) ? 'T' : 'F',
-    isLocalAddress(f.respH) ? 'T' : 'F',
-    f.missedBytes,
-    f.history === null ? '-' : escapeZeek(f.history),
-    f.origPkts,
-    f.origIpBytes,
-    f.respPkts,
-    f.respIpBytes,
-    f.tunnelParents !== undefined && f.tunnelParents.length > 0 ? f.tunnelParents.map((u) => escapeZeek(u, true)).join(',') : '-',
-  ].join('\t');
+/** Room for a conn.log line but its strings: 19 fields of at most 24 bytes and the separators. */
+const CONN_LINE_FIXED_BYTES = 512;
+const TAB = 0x09;
+const NEWLINE = 0x0a;
+const DASH = 0x2d;
+
+/** Appends one conn.log TSV line (with its newline) to `b`. */
+function encodeConnTsv(b: ByteLines, f: FlowRecord): void {
+  const uid = escapeZeek(f.uid);
+  const service = f.service === null ? '-' : escapeZeek(f.service);
+  const history = f.history === null ? '-' : escapeZeek(f.history);
+  const tunnels = f.tunnelParents !== undefined && f.tunnelParents.length > 0 ? f.tunnelParents.map((u) => escapeZeek(u, true)).join(',') : '-';
+  const connState = f.connState ?? '-';
+  const strings = uid.length + f.origH.length + f.respH.length + f.proto.length + service.length + connState.length + history.length + tunnels.length;
+  reserveBytes(b, CONN_LINE_FIXED_BYTES + 3 * strings);
+  putText(b, f.ts.toFixed(6));
+  putByte(b, TAB);
+  putText(b, uid);
+  putByte(b, TAB);
+  putText(b, f.origH);
+  putByte(b, TAB);
+  putNumber(b, f.origP);
+  putByte(b, TAB);
+  putText(b, f.respH);
+  putByte(b, TAB);
+  putNumber(b, f.respP);
+  putByte(b, TAB);
+  putText(b, f.proto);
+  putByte(b, TAB);
+  putText(b, service);
+  putByte(b, TAB);
+  if (f.duration === null) putByte(b, DASH);
+  else putText(b, f.duration.toFixed(6));
+  putByte(b, TAB);
+  putCount(b, f.origBytes);
+  putByte(b, TAB);
+  putCount(b, f.respBytes);
+  putByte(b, TAB);
+  putText(b, connState);
+  putByte(b, TAB);
+  putByte(b, isLocalAddress(f.origH) ? 0x54 : 0x46);
+  putByte(b, TAB);
+  putByte(b, isLocalAddress(f.respH) ? 0x54 : 0x46);
+  putByte(b, TAB);
+  putNumber(b, f.missedBytes);
+  putByte(b, TAB);
+  putText(b, history);
+  putByte(b, TAB);
+  putNumber(b, f.origPkts);
+  putByte(b, TAB);
+  putNumber(b, f.origIpBytes);
+  putByte(b, TAB);
+  putNumber(b, f.respPkts);
+  putByte(b, TAB);
+  putNumber(b, f.respIpBytes);
+  putByte(b, TAB);
+  putText(b, tunnels);
+  putByte(b, NEWLINE);
+}
+
+function putCount(b: ByteLines, n: number | null): void {
+  if (n === null) putByte(b, DASH);
+  else putNumber(b, n);
 }
 
 function formatConnJson(f: FlowRecord): string {
@@ -321,6 +392,39 @@ export function isLocalAddress(addr: string): boolean {
     if (a === '::1') return true;
     return /^f[cd][0-9a-f]{0,2}:/.test(a) || /^fe[89ab][0-9a-f]:/.test(a);
   }
+  // The first three octets read in place (no split: this runs twice per connection of `flows`);
+  // anything but digits and dots goes the general way.
+  const o0 = readOctet(addr, 0);
+  if (o0 < 0) return isLocalIpv4Parts(addr);
+  if (o0 === 10 || o0 === 127 || o0 === 239) return true;
+  if (o0 !== 172 && o0 !== 192 && o0 !== 100 && o0 !== 169 && o0 !== 224) return false;
+  const at1 = addr.indexOf('.') + 1;
+  const o1 = at1 === 0 ? Number.NaN : readOctet(addr, at1);
+  if (o1 < 0) return isLocalIpv4Parts(addr);
+  if (o0 === 172) return o1 >= 16 && o1 <= 31;
+  if (o0 === 192) return o1 === 168;
+  if (o0 === 100) return o1 >= 64 && o1 <= 127;
+  if (o0 === 169) return o1 === 254;
+  if (o1 !== 0) return false;
+  const at2 = addr.indexOf('.', at1) + 1;
+  const o2 = at2 === 0 ? Number.NaN : readOctet(addr, at2);
+  if (o2 < 0) return isLocalIpv4Parts(addr);
+  return o2 === 0;
+}
+
+/** The decimal digits of `addr` from `at` to the next dot or the end (an empty part is 0, as Number('') is); -1 when another character comes first. */
+function readOctet(addr: string, at: number): number {
+  let n = 0;
+  for (let i = at; i < addr.length; i++) {
+    const c = addr.charCodeAt(i);
+    if (c === 0x2e) return n;
+    if (c < 0x30 || c > 0x39) return -1;
+    n = n * 10 + (c - 0x30);
+  }
+  return n;
+}
+
+function isLocalIpv4Parts(addr: string): boolean {
   const parts = addr.split('.');
   const o0 = Number(parts[0]);
   const o1 = Number(parts[1]);

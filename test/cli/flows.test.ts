@@ -147,5 +147,8 @@ describe('Zeek log writer helpers', () => {
   it("marks Zeek's default local networks", () => {
     expect(['10.1.2.3', '172.16.0.1', '192.168.1.1', '100.64.0.1', '127.0.0.1', 'fe80::1', 'fc00::1', '224.0.0.251'].every(isLocalAddress)).toBe(true);
     expect(['8.8.8.8', '172.32.0.1', '141.142.220.255', 'ff02::fb', '2001:db8::1'].some(isLocalAddress)).toBe(false);
+    // Edges of each range, read in place by the writer.
+    expect(['172.31.255.255', '100.127.1.1', '169.254.1.1', '239.1.2.3', '224.0.0.0', '10.0.0.0'].every(isLocalAddress)).toBe(true);
+    expect(['172.15.0.1', '100.63.0.1', '100.128.0.1', '169.253.1.1', '224.0.1.1', '192.169.0.1', '11.0.0.1', '1.10.0.1', '172', '224.0'].some(isLocalAddress)).toBe(false);
   });
 });
