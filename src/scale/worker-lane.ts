@@ -27,10 +27,6 @@
  *    lane ends (tests, one-shot runs).
  * 7. On `signal`: save a checkpoint (no flush: open incidents stay in the
  *    snapshot for whoever resumes the partition) and end.
- *
- * A driver that cannot snapshot its detectors yet (`snapshot` missing)
- * checkpoints sequence 0: a restart replays the partition from its start,
- * and acks nothing.
  */
 import type { DetectorDriver } from '../pipeline/detector-driver.js';
 import type { PipelineSink } from '../pipeline/sinks.js';
@@ -74,16 +70,6 @@ export interface LaneStats extends PartitionBatchStats {
   idleFlushes: number;
 }
 
-interface Snapshotting {
-  snapshot(): unknown;
-  restore(snapshot: unknown): void;
-}
-
-function snapshotter(driver: DetectorDriver): Snapshotting | null {
-  const d = driver as unknown as Partial<Snapshotting>;
-  return typeof d.snapshot === 'function' && typeof d.restore === 'function' ? (d as Snapshotting) : null;
-}
-
 const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
   new Promise((resolve) => {
     if (signal.aborted) return resolve();
@@ -111,9 +97,8 @@ export async function runWorkerLane(o: LaneOptions, stats: LaneStats): Promise<v
         stats.findings += mine.length;
         if (mine.length) o.findings.write(mine);
       });
-      const snap = snapshotter(driver);
-      let seq = snap !== null && cp !== null && cp.driver !== null ? cp.seq : 0;
-      if (seq > 0) (snap as Snapshotting).restore(cp?.driver);
+      let seq = cp !== null && cp.driver !== null ? cp.seq : 0;
+      if (seq > 0) for (const note of driver.restore(cp?.driver, `checkpoint ${key}`)) o.onEvent({ kind: 'warning', lane: key, message: note });
       reader = await o.log.openPartition(o.family, o.partition, seq);
       if (cp !== null) o.onEvent({ kind: 'resumed', lane: key, message: `resumed after sequence ${seq}` });
       const open = reader;
@@ -124,20 +109,11 @@ export async function runWorkerLane(o: LaneOptions, stats: LaneStats): Promise<v
       let dirty = seq > 0 && cp?.unflushed === true;
       const checkpoint = async (): Promise<void> => {
         await o.findings.flush();
-        const coveredSeq = snap !== null ? seq : 0;
         await o.log.checkpoints.save(
           key,
-          encodeLaneCheckpoint({
-            version: LANE_CHECKPOINT_VERSION,
-            seq: coveredSeq,
-            driver: snap !== null ? snap.snapshot() : null,
-            unflushed: snap !== null && dirty,
-            emitted: emitted.entries(),
-            // Without a snapshot the partition is replayed from its start: its records must not look seen.
-            files: snap !== null ? Object.fromEntries(files) : {},
-          }),
+          encodeLaneCheckpoint({ version: LANE_CHECKPOINT_VERSION, seq, driver: driver.snapshot(), unflushed: dirty, emitted: emitted.entries(), files: Object.fromEntries(files) }),
         );
-        if (coveredSeq > 0) open.ack(coveredSeq);
+        if (seq > 0) open.ack(seq);
         savedSeq = seq;
         lastSave = Date.now();
         stats.checkpoints++;

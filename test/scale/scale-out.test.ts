@@ -5,6 +5,9 @@
  * partitions and consumed by 3 workers give the findings `flowhound
  * analyze` gives on the same files, each stored once.
  *
+ * The workers of the first run are started as the Kubernetes StatefulSet
+ * in deploy/ starts them (its shell line, the pod name giving the ordinal).
+ *
  * Fault run: the logs are shipped in two halves; worker 1 is SIGKILLed
  * once its checkpoints cover the first half, the second half is shipped
  * while it is down, the nats-server is restarted (same store), and worker 1
@@ -14,7 +17,8 @@
  * that lost its state) adds nothing.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { parseAllDocuments } from 'yaml';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { runShipCommand } from '../../src/cli/ship.js';
@@ -43,12 +47,28 @@ interface Worker {
   stderr: string[];
 }
 
-function startWorker(url: string, stream: string, index: number, cwd: string, extra: string[] = []): Worker {
-  const proc = spawn(
-    process.execPath,
-    [MAIN, 'watch', '--nats', url, '--stream', stream, '--findings-stream', `${stream}_F`, '--worker', `${index}/3`, '--no-model', '--idle-flush', '6', '--exit-idle', '1', '--checkpoint-interval-sec', '0.2', ...extra],
-    { cwd, stdio: ['ignore', 'ignore', 'pipe'] },
+const TEST_FLAGS = ['--idle-flush', '6', '--exit-idle', '1', '--checkpoint-interval-sec', '0.2'];
+
+function startWorker(url: string, stream: string, index: number, cwd: string): Worker {
+  return watchWorker(spawn(process.execPath, [MAIN, 'watch', '--nats', url, '--stream', stream, '--findings-stream', `${stream}_F`, '--worker', `${index}/3`, '--no-model', ...TEST_FLAGS], { cwd, stdio: ['ignore', 'ignore', 'pipe'] }));
+}
+
+/** Worker `index` as the Kubernetes StatefulSet starts it: its shell line, pod name and environment (the image's paths swapped for this checkout's). */
+function startManifestWorker(url: string, stream: string, index: number, cwd: string): Worker {
+  const manifest = parseAllDocuments(readFileSync(resolve('deploy/kubernetes/worker-statefulset.yaml'), 'utf8'))[0]?.toJS() as {
+    spec: { replicas: number; template: { spec: { containers: { command: string[]; args: string[]; env: { name: string; value: string }[] }[] } } };
+  };
+  const c = manifest.spec.template.spec.containers[0]!;
+  const env = Object.fromEntries(c.env.map((e) => [e.name, e.value]));
+  expect(env.WORKERS).toBe(String(manifest.spec.replicas));
+  const line = c.args[0]!.replace('node /app/dist/cli/main.js', `"${process.execPath}" "${MAIN}"`).replace('--model /models/nightly', '--no-model');
+  const flags = ['--stream', stream, '--findings-stream', `${stream}_F`, ...TEST_FLAGS].join(' ');
+  return watchWorker(
+    spawn(c.command[0]!, [...c.command.slice(1), `${line} ${flags}`], { cwd, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env, WORKERS: '3', NATS_URL: url, HOSTNAME: `flowhound-worker-${index}` } }),
   );
+}
+
+function watchWorker(proc: ChildProcess): Worker {
   const stderr: string[] = [];
   proc.stderr?.on('data', (d: Buffer) => stderr.push(d.toString()));
   const exited = new Promise<number | null>((res) => proc.once('exit', (code) => res(code)));
@@ -59,7 +79,7 @@ async function storedMsgIds(url: string, stream: string): Promise<string[]> {
   return (await readJetStreamFindings({ servers: url, stream })).map(findingMsgId).sort();
 }
 
-/** Waits until every given consumer (a worker lane) has been handed all its partition holds, then for a few checkpoint intervals. */
+/** Waits until every given consumer (a worker lane) has been handed all its partition holds and has acked it: its checkpoints cover it. */
 async function waitForLanes(url: string, stream: string, consumers: string[]): Promise<void> {
   const { connect } = await import('@nats-io/transport-node');
   const { jetstreamManager } = await import('@nats-io/jetstream');
@@ -70,12 +90,12 @@ async function waitForLanes(url: string, stream: string, consumers: string[]): P
       let done = 0;
       for (const c of consumers) {
         const info = await jsm.consumers.info(stream, c).catch(() => null);
-        if (info !== null && info.num_pending === 0) done++;
+        if (info !== null && info.num_pending === 0 && info.num_ack_pending === 0 && info.ack_floor.consumer_seq === info.delivered.consumer_seq) done++;
       }
-      if (done === consumers.length) return void (await new Promise((r) => setTimeout(r, 2000)));
+      if (done === consumers.length) return;
       await new Promise((r) => setTimeout(r, 100));
     }
-    throw new Error(`consumers ${consumers.join(', ')} did not read their partitions within 30 s`);
+    throw new Error(`consumers ${consumers.join(', ')} did not read and ack their partitions within 30 s`);
   } finally {
     await nc.close();
   }
@@ -106,8 +126,9 @@ describeNats('scale-out on JetStream (real nats-server, CLI processes)', () => {
     // The input holds what it was made to hold (else the comparison proves little).
     expect(kinds).toEqual(['policy.risky_port', 'rate.spike', 'scan.horizontal', 'scan.vertical', 'tunnel.dns']);
     expect(await runShipCommand({ target: dir, nats: nats.url, stream: 'RA', partitions: 8, 'exit-idle': 0.3, 'max-invalid': 25, quiet: true }, quietIo)).toBe(0);
-    const workers = [0, 1, 2].map((i) => startWorker(nats.url, 'RA', i, dir));
+    const workers = [0, 1, 2].map((i) => startManifestWorker(nats.url, 'RA', i, dir));
     expect(await Promise.all(workers.map((w) => w.exited))).toEqual([0, 0, 0]);
+    expect(workers[2]?.stderr.join('')).toMatch(/worker 2\/3: 8 partitions per family, lanes src\.2 src\.5 /);
     expect(await storedMsgIds(nats.url, 'RA_F')).toEqual(expected);
   }, 120_000);
 
@@ -130,7 +151,7 @@ describeNats('scale-out on JetStream (real nats-server, CLI processes)', () => {
     expect(await ship(half, state)).toBe(0);
 
     const workers = [0, 1, 2].map((i) => startWorker(nats.url, 'RB', i, dir));
-    // Worker 1 has read the first half and checkpointed: kill it before its lanes go idle.
+    // Worker 1's checkpoints cover the first half: kill it before its lanes go idle.
     await waitForLanes(nats.url, 'RB', [1, 4, 7].flatMap((p) => [`RB_src_${p}`, `RB_dst_${p}`, `RB_host_${p}`]));
     workers[1]?.proc.kill('SIGKILL');
     expect(await workers[1]?.exited).toBeNull();
@@ -147,7 +168,7 @@ describeNats('scale-out on JetStream (real nats-server, CLI processes)', () => {
     const codes = await Promise.all([workers[0]?.exited, replacement.exited, workers[2]?.exited]);
     rmSync(elsewhere, { recursive: true, force: true });
     expect(codes).toEqual([0, 0, 0]);
-    expect(replacement.stderr.join('')).toMatch(/resumed after sequence/);
+    expect(replacement.stderr.join('')).toMatch(/resumed after sequence [1-9]/);
     // The server restart broke the other workers' reads: they went back to their checkpoints.
     expect([workers[0], workers[2]].map((w) => w?.stderr.join('')).join('')).toMatch(/resuming from the last checkpoint/);
     expect(await storedMsgIds(nats.url, 'RB_F')).toEqual(expected);
