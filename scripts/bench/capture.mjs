@@ -10,9 +10,7 @@
 // over ~60,000 client and ~3,000 server hosts with random ephemeral ports.
 // Then measures on that file:
 //   1. flowhound read + decode (readCapturePackets, from dist/)
-//   2. flowhound read + decode + flow tracking (readCaptureRecords), when built,
-//      in the calling thread and in FLOWHOUND_BENCH_THREADS threads
-//      (default: one per core, at most 4; see parallel-capture-ingest.ts)
+//   2. flowhound read + decode + flow tracking (readCaptureRecords), when built
 //   3. pcap-parser framing alone (counting its 'packet' events)
 //   4. tcpdump -r FILE -w /dev/null (apt-get installs tcpdump when missing and root)
 //   5. the native flow meters users run today, each tracking connections in
@@ -24,7 +22,6 @@
 import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -287,7 +284,7 @@ async function timeFlowhoundDecode() {
   return { packets: n, sec: (performance.now() - t0) / 1000, cpuSec: cpuSince(c0), check: ports };
 }
 
-async function timeFlowhoundTracking(threads) {
+async function timeFlowhoundTracking() {
   const c0 = process.cpuUsage();
   const t0 = performance.now();
   const source = await openByteSource(file);
@@ -297,7 +294,6 @@ async function timeFlowhoundTracking(threads) {
   for await (const batch of readCaptureRecords(source, {
     maxInvalid: 25,
     onWarning: () => {},
-    captureThreads: threads,
     onCaptureStats: (s) => {
       stats = s;
     },
@@ -397,8 +393,6 @@ let decode = null;
 let parser = null;
 let tcpdump = null;
 let tracking = null;
-let trackingParallel = null;
-const THREADS = Number(process.env.FLOWHOUND_BENCH_THREADS ?? Math.min(4, availableParallelism()));
 for (let round = 0; round < RUNS; round++) {
   globalThis.gc?.();
   const d = await timeFlowhoundDecode();
@@ -412,11 +406,7 @@ for (let round = 0; round < RUNS; round++) {
   for (const m of flowMeters) flowMeterRuns.set(m, faster(flowMeterRuns.get(m) ?? null, timeCommand(m.name, `PATH="$PATH:/usr/sbin" ${m.line}`)));
   if (readCaptureRecords) {
     globalThis.gc?.();
-    tracking = faster(tracking, await timeFlowhoundTracking(1));
-    if (THREADS > 1) {
-      globalThis.gc?.();
-      trackingParallel = faster(trackingParallel, await timeFlowhoundTracking(THREADS));
-    }
+    tracking = faster(tracking, await timeFlowhoundTracking());
   }
 }
 console.log(`flowhound read+decode:            ${fmt(decode)}`);
@@ -424,8 +414,7 @@ console.log(`pcap-parser framing only:         ${fmt(parser)}`);
 if (tcpdump) console.log(`tcpdump -r FILE -w /dev/null:     ${fmt(tcpdump)}`);
 else console.log('tcpdump -r FILE -w /dev/null:     (tcpdump not installed and cannot be installed)');
 if (tracking) {
-  console.log(`flowhound read+decode+tracking:   ${fmt(tracking)}, ${tracking.flows.toLocaleString('en')} flows (1 thread)`);
-  if (trackingParallel) console.log(`  the same in ${THREADS} threads:       ${fmt(trackingParallel)} (CPU of all threads)`);
+  console.log(`flowhound read+decode+tracking:   ${fmt(tracking)}, ${tracking.flows.toLocaleString('en')} flows`);
 } else {
   console.log(`flowhound read+decode+tracking:   (${trackingUnavailable})`);
 }
@@ -435,15 +424,13 @@ const slower = (a, b) => `${(a.sec / b.sec).toFixed(2)}x wall, ${(a.cpuSec / b.c
 console.log('ratios (wall clock, and CPU time, which shared-machine load disturbs less):');
 console.log(`  read+decode vs pcap-parser framing, packets/s:          ${both(decode, parser)} (target >= 4x)`);
 if (tracking) console.log(`  read+decode+tracking vs pcap-parser framing, packets/s: ${both(tracking, parser)} (target >= 4x)`);
-if (trackingParallel) console.log(`  ... in ${THREADS} threads:                                  ${both(trackingParallel, parser)} (target >= 4x)`);
 if (tcpdump) {
   console.log(`  read+decode time / tcpdump time:                        ${slower(decode, tcpdump)} (target within 3x)`);
   if (tracking) console.log(`  read+decode+tracking time / tcpdump time:               ${slower(tracking, tcpdump)} (target within 3x)`);
-  if (trackingParallel) console.log(`  ... in ${THREADS} threads:                                  ${slower(trackingParallel, tcpdump)} (target within 3x)`);
 }
 if (tracking && flowMeterRuns.size > 0) {
   console.log('flowhound read+decode+tracking time / native flow meter time (below 1: flowhound is faster):');
   for (const [m, r] of flowMeterRuns) {
-    console.log(`  vs ${`${m.name}:`.padEnd(28)}${slower(tracking, r)}${trackingParallel ? `; in ${THREADS} threads ${slower(trackingParallel, r)}` : ''}`);
+    console.log(`  vs ${`${m.name}:`.padEnd(28)}${slower(tracking, r)}`);
   }
 }

@@ -1,6 +1,6 @@
 /**
  * The input options every reading command shares (`--format`, `--max-invalid`,
- * `--csv-map`, `--threads`), validated once here and turned into the library's
+ * `--csv-map`, `--strict`), validated once here and turned into the library's
  * ReadOptions.
  */
 import type { Argv } from 'yargs';
@@ -16,17 +16,14 @@ export interface InputArgs {
   format?: string;
   'max-invalid': number;
   'csv-map'?: string;
-  threads?: string;
   strict?: boolean;
 }
 
-export const INPUT_OPTION_NAMES = ['format', 'max-invalid', 'csv-map', 'strict', 'threads'] as const;
-/** Those of `watch`, which follows growing files in the calling thread. */
-export const FOLLOW_INPUT_OPTION_NAMES = ['format', 'max-invalid', 'csv-map', 'strict'] as const;
+export const INPUT_OPTION_NAMES = ['format', 'max-invalid', 'csv-map', 'strict'] as const;
 
-/** Adds --format, --max-invalid, --csv-map and (unless `threads` is false) --threads to a command's builder. */
-export function withInputOptions<T>(y: Argv<T>, { threads = true }: { threads?: boolean } = {}): Argv<T & InputArgs> {
-  const b = y
+/** Adds --format, --max-invalid, --strict and --csv-map to a command's builder. */
+export function withInputOptions<T>(y: Argv<T>): Argv<T & InputArgs> {
+  return y
     .option('format', { type: 'string', choices: [...INPUT_FORMATS], describe: 'force the input format (default: detected from the content)' })
     .option('max-invalid', { type: 'number', default: DEFAULT_MAX_INVALID, describe: 'stop after this many invalid lines in a row (0: never)' })
     .option('strict', {
@@ -37,14 +34,6 @@ export function withInputOptions<T>(y: Argv<T>, { threads = true }: { threads?: 
       type: 'string',
       hidden: !showAllOptions(),
       describe: 'columns of a CSV export that is not nfdump, Argus or CICFlowMeter, e.g. ts=StartTime,origH=SrcAddr,respH=DstAddr,respP=Dport,proto=Proto',
-    });
-  if (!threads) return b as unknown as Argv<T & InputArgs>;
-  return b
-    .option('threads', {
-      type: 'string',
-      default: '1',
-      hidden: !showAllOptions(),
-      describe: 'threads reading a capture (1: this one; N: it and N-1 workers; auto: one per core, at most 4, for captures of 64 MiB or more)',
     }) as unknown as Argv<T & InputArgs>;
 }
 
@@ -56,15 +45,7 @@ export function toReadOptions(args: InputArgs, onWarning: (w: IngestWarning) => 
   if (args.strict === true) options.strict = true;
   if (args.format !== undefined) options.format = args.format as InputFormat;
   if (args['csv-map'] !== undefined) options.csvMap = parseCsvMap(args['csv-map']);
-  options.captureThreads = parseThreads(args.threads ?? '1');
   return options;
-}
-
-function parseThreads(v: string): number | 'auto' {
-  if (v === 'auto') return 'auto';
-  const n = Number(v);
-  if (!(Number.isInteger(n) && n >= 1 && n <= 64)) throw new UsageError(`--threads must be auto or a whole number from 1 to 64, got ${v}`);
-  return n;
 }
 
 /**

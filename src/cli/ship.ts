@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { escapeControl } from '../text/escape-control.js';
-import { createWarningCounter, FOLLOW_INPUT_OPTION_NAMES, type InputArgs, toReadOptions, withInputOptions } from './input-options.js';
+import { createWarningCounter, INPUT_OPTION_NAMES, type InputArgs, toReadOptions, withInputOptions } from './input-options.js';
 import { DEFAULT_PARTITIONS, NATS_OPTION, parseNatsServers, parseStreamName, STREAM_OPTION } from './scale-options.js';
 import type { CommandIo } from './stdio.js';
 import { UsageError } from './usage-error.js';
@@ -37,7 +37,7 @@ export const shipCommand: CommandModule<object, ShipArgs> = {
   command: 'ship [target]',
   describe: 'Publish the records of a followed Zeek log (file, log directory or -) or a capture to NATS JetStream, partitioned for scale-out workers',
   builder: (y: Argv) =>
-    withInputOptions(y, { threads: false })
+    withInputOptions(y)
       .positional('target', { type: 'string', describe: 'a log file to follow like tail -F, a Zeek log folder (its conn.log and dns.log), a capture, or -' })
       .options({
         nats: NATS_OPTION,
@@ -51,7 +51,7 @@ export const shipCommand: CommandModule<object, ShipArgs> = {
         quiet: { alias: 'q', type: 'boolean', describe: 'no run summary on stderr' },
       })
       .group(['nats', 'stream', 'partitions', 'state', 'from-end', 'exit-idle', 'quiet'], 'Ship options:')
-      .group([...FOLLOW_INPUT_OPTION_NAMES], 'Input options:')
+      .group([...INPUT_OPTION_NAMES], 'Input options:')
       .example('$0 ship /opt/zeek/logs/current --nats nats://nats:4222 --state ship.state', 'follow conn.log and dns.log into the records stream')
       .example('$0 ship capture.pcap --nats nats://nats:4222 --exit-idle 1', 'publish a capture once') as unknown as Argv<ShipArgs>,
   handler: async (args) => {
@@ -89,7 +89,7 @@ export async function runShipCommand(args: ShipArgs, io: ShipIo): Promise<number
     if (typeof v !== 'number' || !(v > 0)) throw new UsageError(`--${name} must be a number above 0, got ${String(v)}`);
   }
   const warnings = createWarningCounter(io.stderr, args.quiet === true);
-  const read = { ...toReadOptions(args, warnings.onWarning), captureThreads: 1 };
+  const read = toReadOptions(args, warnings.onWarning);
   const { openJetStreamRecordLog } = await import('../scale/jetstream-record-log.js');
   const { runShip } = await import('../scale/ship-run.js');
   const log = await openJetStreamRecordLog({ servers, stream, createPartitions: partitions });

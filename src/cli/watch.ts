@@ -16,7 +16,7 @@ import { createFormatSink, type PipelineSink } from '../pipeline/sinks.js';
 import { runWatchPipeline } from '../pipeline/watch-run.js';
 import { OUTPUT_FORMATS, type OutputFormat } from '../sink/sink.js';
 import { createWebhookSink, webhookSpoolPath } from '../sink/webhook.js';
-import { createWarningCounter, FOLLOW_INPUT_OPTION_NAMES, type InputArgs, toReadOptions, withInputOptions } from './input-options.js';
+import { createWarningCounter, INPUT_OPTION_NAMES, type InputArgs, toReadOptions, withInputOptions } from './input-options.js';
 import { formatWatchEvent, formatWatchSummary } from './run-summary.js';
 import { BACKEND_OPTION, runSetupFromArgs, withTuning } from './shared-options.js';
 import { type CommandIo, showAllOptions, whenStdoutCloses } from './stdio.js';
@@ -54,7 +54,7 @@ export const watchCommand: CommandModule<object, WatchArgs> = {
   describe: 'Follow a growing Zeek log (file, log directory such as current/, or - for stdin) and print findings as they happen',
   builder: (y: Argv) =>
     withTuning(
-      withInputOptions(y, { threads: false })
+      withInputOptions(y)
         .positional('target', { type: 'string', describe: 'a log file to follow like tail -F, a Zeek log folder (its conn.log and dns.log), or -' })
         .options({
           model: { type: 'string', describe: 'trained model folder, reloaded when it changes (default: rules only)' },
@@ -73,7 +73,7 @@ export const watchCommand: CommandModule<object, WatchArgs> = {
           ...WATCH_OPTIONS,
         })
         .group(['state', 'output', 'webhook', 'webhook-format', 'webhook-header', 'model', 'lateness', 'from-end', 'exit-idle', 'rules', 'config', 'quiet', 'nats', 'worker'], 'Watch options:')
-        .group([...FOLLOW_INPUT_OPTION_NAMES], 'Input options:')
+        .group([...INPUT_OPTION_NAMES], 'Input options:')
         .group(['backend', 'findings-nats', 'findings-stream', 'stream', 'checkpoint-interval-sec', ...WATCH_ADVANCED], 'Advanced:')
         .example('$0 watch zeek/current/ --state w.state', 'follow conn.log and dns.log, resume after restarts')
         .example('$0 watch conn.log --webhook https://siem/hook', 'findings to stdout and to a webhook')
@@ -111,7 +111,7 @@ export async function runWatch(args: WatchArgs, io: WatchIo): Promise<number> {
   const latenessSec = timing.latenessSec;
   const warnings = createWarningCounter(io.stderr, args.quiet === true);
   // Growing files are followed in this thread.
-  const read = { ...toReadOptions(args, warnings.onWarning), captureThreads: 1 };
+  const read = toReadOptions(args, warnings.onWarning);
   // A file that does not exist yet is followed until it appears; its folder must exist.
   if (target !== '-' && !existsSync(target) && !existsSync(dirname(resolve(target)))) throw new UsageError(`${target}: neither the file nor its folder exists`);
   const webhookUrl = args.webhook === undefined ? null : parseWebhookUrl(args.webhook);

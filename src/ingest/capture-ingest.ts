@@ -4,9 +4,6 @@
  * connections that ended, DnsRecords, PacketTicks, IcmpEchoes), and at the
  * end of input a last batch with every connection still open.
  *
- * A capture file is read by worker threads (parallel-capture-ingest.ts)
- * when `captureThreads` asks for more than one; stdin and gzip input, and
- * by default everything, are read here, in the calling thread.
  *
  * Connections finished early because the live-connection cap was reached,
  * and packets the tracker could not use (cut transport headers), are
@@ -22,22 +19,12 @@ import type { ReadOptions } from './read-options.js';
 export type { CaptureIngestOptions, CaptureIngestStats } from './capture-tracking.js';
 
 export async function* readCaptureRecords(source: ByteSource, options: ReadOptions & CaptureIngestOptions): AsyncGenerator<RecordBatch> {
-  // Worker threads are set up (and their module loaded) only when asked for.
-  if (options.captureThreads !== undefined && options.captureThreads !== 1) {
-    const { parallelCaptureThreads, readCaptureRecordsParallel } = await import('./parallel-capture-ingest.js');
-    const threads = parallelCaptureThreads(source, options.captureThreads);
-    if (threads > 1) {
-      yield* readCaptureRecordsParallel(source, options, threads);
-      return;
-    }
-  }
   // A garbage record ends this capture with a warning (unless --strict), and
   // the connections open before it are still flushed and reported.
   yield* trackCapture(
     source,
     options.onWarning,
     options.flowTracker,
-    false,
     (s) => {
       reportTrackerWarnings(source.name, s.tracker, options.flowTracker?.maxFlows, options.onWarning);
       reportUndecodedCapture(source.name, s, options.onWarning);

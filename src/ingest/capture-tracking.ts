@@ -1,8 +1,6 @@
 /**
- * One capture through one flow tracker: the loop shared by the
- * single-threaded reader (capture-ingest.ts) and each worker thread of the
- * parallel one (parallel-capture-ingest.ts, capture-worker.ts), and the
- * end-of-input warnings both report.
+ * One capture through one flow tracker (the loop of capture-ingest.ts), and
+ * the end-of-input warnings it reports.
  */
 import type { ByteSource } from '../io/byte-source.js';
 import type { IngestWarning, RecordBatch } from '../types.js';
@@ -23,16 +21,14 @@ export interface CaptureIngestOptions {
 }
 
 /**
- * Reads the capture through a flow tracker, one batch per input chunk and a
- * last one at the end; with `everyChunk` empty batches too (the parallel
- * workers keep their batches aligned by chunk). Calls `onEnd` with the
- * counters before the last batch is yielded.
+ * Reads the capture through a flow tracker, one batch per input chunk that
+ * has records and a last one at the end. Calls `onEnd` with the counters
+ * before the last batch is yielded.
  */
 export async function* trackCapture(
   source: ByteSource,
   onWarning: (w: IngestWarning) => void,
   trackerOptions: FlowTrackerOptions | undefined,
-  everyChunk: boolean,
   onEnd: (stats: CaptureIngestStats) => void,
   onBadRecord: 'throw' | 'warn' = 'throw',
 ): AsyncGenerator<RecordBatch> {
@@ -48,7 +44,7 @@ export async function* trackCapture(
   });
   for await (const _delivered of packets) {
     const o = tracker.take();
-    if (everyChunk || !isEmpty(o)) yield o;
+    if (!isEmpty(o)) yield o;
   }
   const last = tracker.finish();
   onEnd({ tracker: { ...tracker.stats }, capture: captureStats });

@@ -19,13 +19,6 @@ export interface ReadOptions {
   /** Called as bytes are read, for a progress line. */
   onProgress?: (name: string, bytesRead: number, sizeBytes: number | null) => void;
   /**
-   * Threads that read a capture file (`--threads`; see
-   * parallel-capture-ingest.ts): a number (default 1: the calling thread
-   * alone; N: it and N - 1 workers), or 'auto' (one per core, at most 4, for
-   * capture files of 64 MiB or more).
-   */
-  captureThreads?: number | 'auto';
-  /**
    * `--strict`: a truncated or corrupt .gz input, a garbage capture record,
    * or an input that cannot be read to its end (unknown format, bad header,
    * too many invalid lines) stops the run with its error. Without it (the

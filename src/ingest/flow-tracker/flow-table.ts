@@ -54,8 +54,6 @@ export const FLAG_DNS_CHECKED = 32;
 export const FLAG_DNS_PORT = 64;
 /** The connection was created from an IPv4 packet of the capture reader: I_K_AN, I_K_BN, I_ORIG_N, I_RESP_N hold its addresses as integers. */
 export const FLAG_NUMERIC_ADDR = 128;
-/** Parallel ingest: a UDP tunnel's connection of another tracker's share, followed here for its uid only (not reported). */
-export const FLAG_SHADOW = 256;
 
 /** History bitmask bits (Zeek `session::detail::HIST_*`); responder bits are shifted left by 16. */
 export const HIST_SYN_PKT = 0x1;

@@ -49,7 +49,6 @@ import {
   F_RESP_PKTS,
   FLAG_NUMERIC_ADDR,
   FLAG_ORIG_SEEN,
-  FLAG_SHADOW,
   FLAG_RESP_SEEN,
   FlowTable,
   I_DNS_MESSAGES,
@@ -109,15 +108,6 @@ export interface FlowTrackerOptions {
    * finds the connection and adds history C/c, but the packet is not counted.
    */
   verifyChecksums?: boolean;
-  /**
-   * Track only the connections of one share of the key space (parallel
-   * capture ingest, parallel-capture-ingest.ts): `count` trackers that see
-   * the same packets, each with its own `index`, together track every
-   * connection exactly once. Time still advances with every packet, so timers
-   * fire as in one tracker. Packets that make no connection (non-IP, cut,
-   * later fragments) are counted by index 0 only.
-   */
-  partition?: { index: number; count: number };
 }
 
 export interface FlowTrackerStats {
@@ -183,10 +173,6 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
   const tcpTimers = options.tcpTimers ?? ZEEK_TCP_TIMERS;
   const likely = options.likelyServerPorts ?? ZEEK_DEFAULT_LIKELY_SERVER_PORTS;
   const verifyChecksums = options.verifyChecksums === true;
-  const partCount = options.partition?.count ?? 1;
-  const partIndex = options.partition?.index ?? 0;
-  /** This tracker counts the packets that make no connection. */
-  const countsUnkeyed = partIndex === 0;
   const table = new FlowTable(maxFlows + 1);
   const dnsTracker: DnsTracker | null = options.dns === false ? null : createDnsTracker(table);
   const ticks = options.ticks === false ? null : createPacketTickCounter(table);
@@ -233,8 +219,6 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
   const tunnelParents = new Map<number, number>();
   const tunnelChanges = new Map<number, number>();
   const tunnelParentUids = new Map<number, string[]>();
-  /** Live tunnel connections kept only to know their uids (parallel ingest: another share's connection). */
-  let shadowFlows = 0;
 
   /**
    * Zeek `Connection::CheckEncapsulation`: notes the tunnel of a packet of the connection in `slot`, an
@@ -269,12 +253,6 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
       tunnelChanges.delete(slot);
       parents = tunnelParentUids.get(slot);
       tunnelParentUids.delete(slot);
-    }
-    if ((table.i32[slot * SLOT_I32 + I_FLAGS]! & FLAG_SHADOW) !== 0) {
-      // Another share's connection, kept for its uid only: that share reports it.
-      shadowFlows--;
-      table.release(slot);
-      return;
     }
     if (dnsTracker !== null && table.i32[slot * SLOT_I32 + I_DNS_MESSAGES]! > 0) dnsTracker.endFlow(slot, out.dns);
     if (ticks !== null) ticks.release(slot);
@@ -316,24 +294,22 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
       lastDropped = false;
     }
     if (p.ipVersion === 0) {
-      if (countsUnkeyed) {
-        stats.nonIp++;
-        if (p.arpOp !== undefined && p.arpOp !== 0) out.arps.push(readArp(p));
-      }
+      stats.nonIp++;
+      if (p.arpOp !== undefined && p.arpOp !== 0) out.arps.push(readArp(p));
       return;
     }
     const ipProto = p.ipProto;
     const isTransport = ipProto === IP_TCP || ipProto === IP_UDP || ipProto === IP_ICMP || ipProto === IP_ICMP6;
     if (p.isFragment && p.payloadOffset === 0) {
-      if (countsUnkeyed) stats.fragmentsSkipped++;
+      stats.fragmentsSkipped++;
       return;
     }
     if (isTransport && p.transportTruncated) {
-      if (countsUnkeyed) stats.badTransport++;
+      stats.badTransport++;
       return;
     }
     if (verifyChecksums && p.ipVersion === 4 && verifyIpv4HeaderChecksum(p) === false) {
-      if (countsUnkeyed) stats.badChecksums++;
+      stats.badChecksums++;
       // Zeek drops the packet, with whatever a tunnel in it carries.
       if (reader) lastDropped = true;
       return;
@@ -402,14 +378,6 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
     // Zeek: a packet with a bad transport checksum makes or finds its connection but is neither counted nor analysed.
     const badChecksum = verifyChecksums && proto !== PROTO_OTHER && verifyTransportChecksum(p) === false;
     if (reader) lastDropped = badChecksum;
-    // The share by the hash's high bits (the index slots by its low bits). A UDP tunnel's connection is
-    // followed by every share as a shadow (not reported but by its own share): the connections inside
-    // it, in any share, name its uid in their tunnel parents.
-    let shadow = false;
-    if (partCount > 1 && Math.floor(((hash >>> 0) * partCount) / 4294967296) !== partIndex) {
-      if (!(reader && p.tunnelCarrier)) return;
-      shadow = true;
-    }
 
     let slot = flows.find(hash, ipProto, forward ? src : dst, kpa, forward ? dst : src, kpb, oneWay, numeric, forward ? srcN : dstN, forward ? dstN : srcN);
     if (slot >= 0) {
@@ -438,11 +406,8 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
       byAgeSlot[byAgeTail] = slot;
       byAgeSerial[byAgeTail] = table.u32[slot * SLOT_I32 + I_SERIAL]!;
       byAgeTail++;
-      if (shadow) {
-        table.i32[slot * SLOT_I32 + I_FLAGS] = table.i32[slot * SLOT_I32 + I_FLAGS]! | FLAG_SHADOW;
-        shadowFlows++;
-      } else stats.flowsCreated++;
-      if (flows.count - shadowFlows > stats.maxLiveFlows) stats.maxLiveFlows = flows.count - shadowFlows;
+      stats.flowsCreated++;
+      if (flows.count > stats.maxLiveFlows) stats.maxLiveFlows = flows.count;
       if (dst !== '255.255.255.255' && wantsFlip(proto, sport, dport, p.tcpFlags)) table.flipRoles(slot);
       if (flows.count > maxFlows) evictOldest();
     }
@@ -453,13 +418,13 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
     const fromOrig = sameSrc && (proto === PROTO_ICMP || proto === PROTO_OTHER || sport === table.i32[si + I_ORIG_P]);
     if (reader) lastSlot = slot;
     if (badChecksum) {
-      if (!shadow) stats.badChecksums++;
+      stats.badChecksums++;
       if (proto !== PROTO_ICMP) table.addChecksumError(slot, fromOrig ? 0 : 1);
       updateRemoveAt(slot, t);
       return;
     }
     if (tunnelKey !== 0 || tunnelSlot >= 0) noteTunnel(slot, tunnelKey, tunnelSlot);
-    if (ticks !== null && !shadow) ticks.count(slot, fromOrig, t, p.ipLen, p, proto === PROTO_TCP || proto === PROTO_UDP ? dport : 0);
+    if (ticks !== null) ticks.count(slot, fromOrig, t, p.ipLen, p, proto === PROTO_TCP || proto === PROTO_UDP ? dport : 0);
     // ConnSize counts packets and IP bytes per direction; ICMP cut short by the snap length is not counted (Zeek ICMP.cc).
     const countSize = proto !== PROTO_ICMP || p.payloadOffset + p.payloadLen <= p.capLen;
     // Per side: the largest payload of one packet, and the first TCP packet's flags (probe type).
@@ -476,14 +441,14 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
         table.f64[slot * SLOT_F64 + F_RESP_IP_BYTES] = table.f64[slot * SLOT_F64 + F_RESP_IP_BYTES]! + p.ipLen;
       }
       processTcpPacket(table, slot, fromOrig, p, tcpTimers);
-      if (!shadow && dnsTracker?.wants(slot)) dnsTracker.handlePacket(slot, fromOrig, p, out.dns);
+      if (dnsTracker?.wants(slot)) dnsTracker.handlePacket(slot, fromOrig, p, out.dns);
     } else {
       table.f64[slot * SLOT_F64 + F_LAST_TS] = Math.max(t, table.f64[slot * SLOT_F64 + F_LAST_TS]!);
       if (proto === PROTO_UDP) table.checkHistory(slot, fromOrig ? 0x10 : 0x10 << 16, fromOrig ? 'D' : 'd');
       // Application analyzers (DNS, NTP) run before Zeek updates the UDP/ICMP sizes and ConnSize, which then
       // use the packet's direction as it was before any flip they made (hence NTP's "D^" with 2 orig packets).
       if (proto === PROTO_UDP) {
-        if (!shadow && dnsTracker?.wants(slot)) dnsTracker.handlePacket(slot, fromOrig, p, out.dns);
+        if (dnsTracker?.wants(slot)) dnsTracker.handlePacket(slot, fromOrig, p, out.dns);
         applyNtpFlip(table, slot, fromOrig, p);
       }
       if (fromOrig) {
@@ -526,7 +491,7 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
       const serial = byAgeSerial[byAgeHead]!;
       byAgeHead++;
       if (table.isRemoved(slot) || table.u32[slot * SLOT_I32 + I_SERIAL] !== serial) continue;
-      if ((table.i32[slot * SLOT_I32 + I_FLAGS]! & FLAG_SHADOW) === 0) stats.evictedFlows++;
+      stats.evictedFlows++;
       finishFlow(slot);
     }
   }
@@ -562,7 +527,7 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
   function take(): TrackerOutput {
     const o = out;
     out = { flows: [], dns: [], ticks: [], echoes: [], arps: [] };
-    stats.liveFlows = flows.count - shadowFlows;
+    stats.liveFlows = flows.count;
     return o;
   }
 

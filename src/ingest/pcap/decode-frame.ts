@@ -195,10 +195,7 @@ function decodeFrame(s: FrameState, p: DecodedPacket, d: Uint8Array, start: numb
   s.tunnelDepth = 0;
   s.frame = d;
   s.udpTunnelAt = -1;
-  if (s.reused !== null) {
-    s.reused.tunnelKey = 0;
-    s.reused.tunnelCarrier = false;
-  }
+  if (s.reused !== null) s.reused.tunnelKey = 0;
   resetPacket(p, linkType);
   switch (linkType) {
     case LINKTYPE_ETHERNET:

@@ -13,10 +13,6 @@ export const GRE_UDP_PORT = 4754;
 export const GTPU_PORT = 2152;
 export const AYIYA_PORT = 5072;
 
-export function isUdpTunnelPort(port: number): boolean {
-  return port === VXLAN_PORT || port === GENEVE_PORT || port === GRE_UDP_PORT || port === GTPU_PORT || port === AYIYA_PORT;
-}
-
 /** `off`: first transport byte; `ipPayloadLen`: transport bytes per the IP header. */
 export function decodeTransport(s: FrameState, p: DecodedPacket, d: Uint8Array, off: number, proto: number, ipPayloadLen: number): void {
   const avail = s.end - off;
@@ -63,8 +59,6 @@ export function decodeTransport(s: FrameState, p: DecodedPacket, d: Uint8Array, 
       else s.udpTunnelPort = 0;
       if (s.udpTunnelPort !== 0) s.udpTunnelAt = off + 8;
     }
-    // Either port a tunnel's: the connection is (or answers) a tunnel; the same for all its packets.
-    if (s.reused !== null && (isUdpTunnelPort(dport) || isUdpTunnelPort(sport))) s.reused.tunnelCarrier = true;
   } else if (proto === 1 || proto === 58) {
     if (avail < 4 || ipPayloadLen < 4) {
       truncatedTransport(s, p, off);

@@ -161,10 +161,7 @@ export function decodeInner(s: FrameState, p: DecodedPacket): boolean {
   resetPacket(p, p.linkType);
   s.tunnelDepth = depth;
   p.tunnelDepth = depth;
-  if (s.reused !== null) {
-    s.reused.tunnelKey = key;
-    s.reused.tunnelCarrier = false;
-  }
+  if (s.reused !== null) s.reused.tunnelKey = key;
   if (type === 0x6558) decodeEthernet(s, p, d, inner);
   else if (type === GRE_IN_UDP) {
     if (!decodeGre(s, p, d, inner)) s.stats.nonIp++;

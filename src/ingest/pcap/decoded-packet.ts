@@ -98,8 +98,6 @@ export interface ReaderPacket extends DecodedPacket {
    * Geneve, GTP-U or AYIYA tunnel the tunnel is the UDP connection of the packet handed over before).
    */
   readonly tunnelKey: number;
-  /** A UDP packet on a tunnel's port (VXLAN, Geneve, GRE-in-UDP, GTP-U, AYIYA): the packet inside it follows. */
-  readonly tunnelCarrier: boolean;
   ipOffset: number;
   tunnelDepth: number;
 }

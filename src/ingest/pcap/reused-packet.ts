@@ -52,8 +52,6 @@ export class ReusedPacket implements DecodedPacket {
    * tunnel (if any) is the outer UDP connection.
    */
   tunnelKey = 0;
-  /** A UDP packet on a tunnel's port (VXLAN, Geneve, GTP-U, ...): its connection is the tunnel of what it carries. */
-  tunnelCarrier = false;
   /** Absolute offsets in `frameBuf` of the source and destination address bytes (16 bytes each when `addrV6`, else 4). */
   srcAt = 0;
   dstAt = 0;
