@@ -25,7 +25,8 @@
  * latest Zeek TSV header block (`#separator` … `#types` lines) it passed,
  * so a state file can resume mid-file (see `prefix`).
  */
-import { type Stats, statSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readSync, type Stats, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { type FileHandle, open } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createHash } from 'node:crypto';
@@ -174,9 +175,10 @@ export function createFileFollower(path: string, options: FollowFileOptions = {}
     let lastDataAt = Date.now();
     /** The current file's first bytes (up to FINGERPRINT_BYTES), for its fingerprint. */
     let firstBytes: Buffer = Buffer.alloc(0);
-    let fpCache: { len: number; value: string | null } = { len: 0, value: null };
+    /** The fingerprint of `firstBytes`, computed again whenever that buffer is replaced (it is never changed in place). */
+    let fpCache: { of: Buffer | null; value: string | null } = { of: null, value: null };
     const fingerprint = (): string | null => {
-      if (fpCache.len !== firstBytes.length) fpCache = { len: firstBytes.length, value: computeFingerprint(firstBytes) };
+      if (fpCache.of !== firstBytes) fpCache = { of: firstBytes, value: computeFingerprint(firstBytes) };
       return fpCache.value;
     };
     const buf = Buffer.allocUnsafe(chunkSize);
@@ -277,37 +279,80 @@ export function createFileFollower(path: string, options: FollowFileOptions = {}
       return pieces;
     }
 
+    /** Yields `start.header` (a TSV header) before resuming mid-file, and notes it as the header in effect. */
+    function resumeHeader(): Buffer | null {
+      if (start === undefined || start.header === null || start.offset <= 0) return null;
+      header = start.header;
+      headerLines = start.header.replace(/\n$/, '').split('\n');
+      lastLineWasData = false;
+      return Buffer.from(start.header);
+    }
+
+    /**
+     * Reads a file that is no longer at the path (see findMovedFile) from
+     * `from` to its end: line-aligned pieces, a partial last line completed.
+     */
+    async function readMoved(moved: MovedFile, from: number): Promise<Piece[]> {
+      fh = await open(moved.path, 'r');
+      identity = moved.identity;
+      offset = from;
+      firstBytes = moved.head;
+      const pieces = await readTo(moved.size);
+      const tail = takeCarry(true);
+      if (tail) pieces.push(tail);
+      await (fh as FileHandle).close();
+      fh = null;
+      return pieces;
+    }
+
     try {
       const st0 = statPath();
       if (st0?.isDirectory()) throw new FlowhoundError('INPUT_UNREADABLE', `${path}: is a directory, expected a file`, { file: path });
-      if (st0 !== null) {
-        const sameFile = start?.identity && start.identity.dev === st0.dev && start.identity.ino === st0.ino && st0.size >= start.offset;
-        if (sameFile) await openAt(st0, start.offset);
-        // The same inode number may be another file (deleted and re-created): compare the first bytes.
-        if (sameFile && start.fingerprint !== null && !(await matchesFingerprint(start.fingerprint))) {
-          offset = 0;
-          firstBytes = Buffer.alloc(0);
-        } else if (sameFile) {
+      let usable = false;
+      if (st0 !== null && start?.identity && start.identity.dev === st0.dev && start.identity.ino === st0.ino && st0.size >= start.offset) {
+        await openAt(st0, start.offset);
+        // The same inode number may be another file (deleted and re-created, or truncated and regrown): compare the first bytes.
+        usable = start.fingerprint === null || (await matchesFingerprint(start.fingerprint));
+        if (!usable) {
+          await (fh as FileHandle | null)?.close();
+          fh = null;
+        }
+      }
+      if (usable && start) {
+        stats.resumed = true;
+        handed = { identity, offset: start.offset, header: start.header, fingerprint: fingerprint() };
+        const h = resumeHeader();
+        if (h) yield h;
+      } else if (start?.identity && start.offset > 0) {
+        // The file the state names left the path while no one followed it: rotated by rename
+        // (same inode) or copytruncate (a copy with the same first bytes). Finish it first.
+        const moved = findMovedFile(path, start);
+        if (moved !== null) {
           stats.resumed = true;
-          handed = { identity, offset: start.offset, header: start.header, fingerprint: fingerprint() };
-          if (start.header !== null && start.offset > 0) {
-            header = start.header;
-            headerLines = start.header.replace(/\n$/, '').split('\n');
-            lastLineWasData = false;
-            yield Buffer.from(start.header);
+          handed = { identity: moved.identity, offset: start.offset, header: start.header, fingerprint: start.fingerprint };
+          const h = resumeHeader();
+          if (h) yield h;
+          for (const p of await readMoved(moved, start.offset)) {
+            if (p.data.length === 0) continue;
+            noteLines(p.data);
+            handed = { identity: p.identity, offset: p.endOffset, header, fingerprint: p.fingerprint };
+            yield p.data;
           }
-        } else if (!sameFile) await openAt(st0, 0);
-        if (!stats.resumed && options.startAtEnd === true && fh !== null) {
-          const skip = await findEndStart(fh as FileHandle, st0.size);
-          offset = skip.offset;
-          const head = Buffer.alloc(Math.min(FINGERPRINT_BYTES, offset));
-          firstBytes = head.subarray(0, (await (fh as FileHandle).read(head, 0, head.length, 0)).bytesRead);
-          handed = { identity, offset, header: skip.header, fingerprint: fingerprint() };
-          if (skip.header !== null && offset > 0) {
-            noteLines(Buffer.from(skip.header));
-            handed = { identity, offset, header, fingerprint: fingerprint() };
-            yield Buffer.from(skip.header);
-          }
+          stats.rotations++;
+          options.onReopen?.({ kind: 'rotation', path });
+        }
+      }
+      if (st0 !== null && fh === null && !stats.resumed) await openAt(st0, 0);
+      if (st0 !== null && !stats.resumed && options.startAtEnd === true && fh !== null) {
+        const skip = await findEndStart(fh as FileHandle, st0.size);
+        offset = skip.offset;
+        const head = Buffer.alloc(Math.min(FINGERPRINT_BYTES, offset));
+        firstBytes = head.subarray(0, (await (fh as FileHandle).read(head, 0, head.length, 0)).bytesRead);
+        handed = { identity, offset, header: skip.header, fingerprint: fingerprint() };
+        if (skip.header !== null && offset > 0) {
+          noteLines(Buffer.from(skip.header));
+          handed = { identity, offset, header, fingerprint: fingerprint() };
+          yield Buffer.from(skip.header);
         }
       }
       while (!signal?.aborted) {
@@ -337,6 +382,15 @@ export function createFileFollower(path: string, options: FollowFileOptions = {}
         } else if (st.size < offset || (await headChanged())) {
           const tail = takeCarry(true);
           if (tail) pieces.push(tail);
+          // copytruncate: what was appended after our last read is in the copy; read it from there.
+          const fp = fingerprint();
+          const copy = fp !== null ? findMovedFile(path, { identity: null, offset, header, fingerprint: fp }) : null;
+          if (copy !== null && copy.size > offset) {
+            const old = fh as FileHandle;
+            pieces = pieces.concat(await readMoved(copy, offset));
+            fh = old;
+            identity = { dev: st.dev, ino: st.ino };
+          }
           offset = 0;
           firstBytes = Buffer.alloc(0);
           stats.truncations++;
@@ -385,4 +439,70 @@ export function createFileFollower(path: string, options: FollowFileOptions = {}
       return follow();
     },
   };
+}
+
+/** A file that left the followed path, found beside it. */
+interface MovedFile {
+  path: string;
+  identity: FileIdentity;
+  size: number;
+  /** Its first bytes (up to FINGERPRINT_BYTES). */
+  head: Buffer;
+}
+
+/** Files looked at beside a followed path when its file moved. */
+const MAX_SIBLINGS = 1000;
+
+/**
+ * The file a position names, when it is no longer at `path`: a sibling in
+ * the same folder whose name starts with the same stem (`conn.log` →
+ * `conn.log.1`, `conn.2026-12-05.log`) that is the same inode (rotated by
+ * rename) or, for a position with a fingerprint, has the same first bytes
+ * (copytruncate's copy), and holds at least `pos.offset` bytes. Null when
+ * there is none (rotated to another folder, compressed, deleted).
+ */
+function findMovedFile(path: string, pos: FollowPosition): MovedFile | null {
+  const dir = dirname(path);
+  const base = basename(path);
+  const stem = base.split('.')[0] ?? base;
+  let names: string[];
+  try {
+    names = readdirSync(dir).slice(0, MAX_SIBLINGS);
+  } catch {
+    return null;
+  }
+  const fpLen = pos.fingerprint === null ? 0 : Number.parseInt(pos.fingerprint, 10);
+  let byContent: MovedFile | null = null;
+  for (const name of names) {
+    if (name === base || !name.startsWith(stem)) continue;
+    const p = join(dir, name);
+    let st: Stats;
+    try {
+      st = statSync(p);
+    } catch {
+      continue;
+    }
+    if (!st.isFile() || st.size < pos.offset) continue;
+    const sameInode = pos.identity !== null && st.dev === pos.identity.dev && st.ino === pos.identity.ino;
+    if (!sameInode && (byContent !== null || !(fpLen > 0))) continue;
+    const head = readHead(p, Math.min(FINGERPRINT_BYTES, Math.max(fpLen, 1)));
+    if (head === null) continue;
+    const fpMatches = pos.fingerprint === null || computeFingerprint(head.subarray(0, fpLen)) === pos.fingerprint;
+    if (sameInode && fpMatches) return { path: p, identity: { dev: st.dev, ino: st.ino }, size: st.size, head };
+    if (!sameInode && fpLen > 0 && head.length >= fpLen && fpMatches) byContent = { path: p, identity: { dev: st.dev, ino: st.ino }, size: st.size, head };
+  }
+  return byContent;
+}
+
+function readHead(path: string, len: number): Buffer | null {
+  let fd: number | null = null;
+  try {
+    fd = openSync(path, 'r');
+    const buf = Buffer.alloc(len);
+    return buf.subarray(0, readSync(fd, buf, 0, len, 0));
+  } catch {
+    return null;
+  } finally {
+    if (fd !== null) closeSync(fd);
+  }
 }

@@ -1,4 +1,4 @@
-import { appendFileSync, mkdtempSync, renameSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createFileFollower, type FileFollower } from '../../src/io/follow-file.js';
@@ -215,6 +215,57 @@ describe('createFileFollower', () => {
     await c2.done;
     expect(f2.stats.resumed).toBe(false);
     expect(c2.text()).toBe('other-file-1\nother-file-2\nother-file-3\n');
+  });
+
+  it('resuming a position whose file was rotated away by rename while no one followed: finishes it from the position, then the new file', async () => {
+    const p = join(dir, 'conn.log');
+    writeFileSync(p, '#h\nold 1\n');
+    const first = createFileFollower(p, { pollMs: 5, idleEndMs: 20 });
+    await consume(first).done;
+    const saved = first.position();
+    appendFileSync(p, 'old 2\nold 3\n');
+    renameSync(p, join(dir, 'conn.log.1'));
+    writeFileSync(p, 'new 1\n');
+    const second = createFileFollower(p, { pollMs: 5, idleEndMs: 30, start: { ...saved, header: '#h\n' } });
+    const c = consume(second);
+    await c.done;
+    expect(c.text()).toBe('#h\nold 2\nold 3\nnew 1\n');
+    expect(second.stats).toMatchObject({ resumed: true, rotations: 1 });
+  });
+
+  it('resuming a position whose file was copytruncated while no one followed: the rest is read from the copy, then the new content', async () => {
+    const p = join(dir, 'conn.log');
+    writeFileSync(p, 'line 1\nline 2\n');
+    const first = createFileFollower(p, { pollMs: 5, idleEndMs: 20 });
+    await consume(first).done;
+    const saved = first.position();
+    appendFileSync(p, 'line 3\n');
+    writeFileSync(join(dir, 'conn.log.2'), readFileSync(p));
+    truncateSync(p, 0);
+    appendFileSync(p, 'after 1\nafter 2\nafter 3\n');
+    const second = createFileFollower(p, { pollMs: 5, idleEndMs: 30, start: saved });
+    const c = consume(second);
+    await c.done;
+    expect(c.text()).toBe('line 3\nafter 1\nafter 2\nafter 3\n');
+  });
+
+  it('a live copytruncate read by a lagging follower: what it had not read yet comes from the copy', async () => {
+    const p = join(dir, 'conn.log');
+    writeFileSync(p, 'a 1\n');
+    const ac = new AbortController();
+    const f = createFileFollower(p, { pollMs: 150, signal: ac.signal });
+    const c = consume(f);
+    await waitFor(() => c.text() === 'a 1\n', 'the first line');
+    // Between two polls: more lines, then logrotate's copytruncate, then new lines.
+    appendFileSync(p, 'a 2\na 3\n');
+    writeFileSync(join(dir, 'conn.log.1'), readFileSync(p));
+    truncateSync(p, 0);
+    appendFileSync(p, 'b 1\n');
+    await waitFor(() => c.text().endsWith('b 1\n'), 'the new content');
+    expect(c.text()).toBe('a 1\na 2\na 3\nb 1\n');
+    expect(f.stats.truncations).toBe(1);
+    ac.abort();
+    await c.done;
   });
 
   it('startAtEnd begins after the last complete line, yielding the leading header first', async () => {
