@@ -122,8 +122,7 @@ export async function runWatch(args: WatchArgs, io: WatchIo): Promise<number> {
   const statePath = args.state ?? null;
   if (statePath !== null && !existsSync(dirname(resolve(statePath)))) throw new UsageError(`--state ${statePath}: its folder does not exist`);
 
-  // Acknowledged writes: a finding counts as emitted (state file) only once stdout took it.
-  const sinks: PipelineSink[] = [createFormatSink((args.output as OutputFormat | undefined) ?? 'jsonl', io.stdout, { acknowledgeWrites: true, table: { live: true } })];
+  const sinks: PipelineSink[] = [];
   const webhookOptions = webhookOptionsFromArgs(args);
   const webhook = webhookUrl
     ? createWebhookSink(webhookUrl.href, { onWarning: warn, ...webhookOptions, ...(statePath !== null ? { spoolPath: webhookSpoolPath(statePath) } : {}) })
@@ -131,6 +130,9 @@ export async function runWatch(args: WatchArgs, io: WatchIo): Promise<number> {
   if (webhook) sinks.push(webhook);
   const nats = typeof args['findings-nats'] === 'string' ? await (await import('../scale/jetstream-findings.js')).createJetStreamFindingsSink({ servers: args['findings-nats'], stream: String(args['findings-stream']) }) : null;
   if (nats) sinks.push(nats);
+  // stdout last, acknowledged: a finding counts as emitted (journal, state) once stdout took it, and the
+  // journal append follows that write(2) in the same turn, after the webhook spool's fsync, not before.
+  sinks.push(createFormatSink((args.output as OutputFormat | undefined) ?? 'jsonl', io.stdout, { acknowledgeWrites: true, table: { live: true } }));
   const result = await runWatchPipeline({
     target,
     ...(io.stdin ? { stdin: io.stdin } : {}),

@@ -12,7 +12,13 @@
  * spool file (written to a temporary sibling, fsynced, renamed over it), a
  * finding leaves the spool only after the receiver answered 2xx, and a new
  * sink on the same path sends what an earlier process left (SIGTERM,
- * SIGKILL, a receiver that was down across a restart).
+ * SIGKILL, a receiver that was down across a restart). The spool also
+ * remembers the (id, count) of the last `ACCEPTED_MEMORY` findings it
+ * took, in the same atomic write: a finding written again with no larger
+ * count (watch replaying after a kill, before its journal named it) is
+ * not queued twice. The one duplicate left: a kill between the receiver's
+ * 2xx and the spool's update sends that batch again on the next run (the
+ * ids let the receiver drop it).
  *
  * One sender sends in order; a network error, a timeout, 408, 429, a 5xx
  * (or a chat API's rate-limit error code) is retried with exponential
@@ -85,7 +91,10 @@ export function createWebhookSink(url: string, options: WebhookSinkOptions = {})
   const closeTimeoutMs = options.closeTimeoutMs ?? 5000;
   const spoolPath = options.spoolPath ?? null;
   const stats: WebhookStats = { sent: 0, dropped: 0, spooled: 0, resumed: 0, rejected: 0, retries: 0, posts: 0 };
-  const queue: Finding[] = spoolPath !== null ? readSpool(spoolPath, options.onWarning) : [];
+  const saved = spoolPath !== null ? readSpoolFile(spoolPath, options.onWarning) : { findings: [], accepted: [] };
+  const queue: Finding[] = saved.findings;
+  /** id → highest count taken by `write`, oldest first (bounded). */
+  const accepted = new Map<string, number>(saved.accepted);
   stats.resumed = queue.length;
   let inflight: Finding[] = [];
   let pumping: Promise<void> | null = null;
@@ -113,11 +122,16 @@ export function createWebhookSink(url: string, options: WebhookSinkOptions = {})
     } else droppingSince = -1;
   }
 
-  /** Writes what is undelivered (in flight first) to the spool: temporary sibling, fsync, rename. */
-  function persist(): void {
+  /**
+   * Writes what is undelivered (in flight first) and the accepted memory to
+   * the spool: temporary sibling, fsync (`durable`; a delivery's update
+   * needs none: a kill leaves the bytes in the kernel, a power loss at
+   * worst sends the batch again), rename.
+   */
+  function persist(durable = true): void {
     if (spoolPath === null) return;
     try {
-      writeSpool(spoolPath, inflight.length > inflightDropped ? [...inflight.slice(inflightDropped), ...queue] : queue);
+      writeSpool(spoolPath, inflight.length > inflightDropped ? [...inflight.slice(inflightDropped), ...queue] : queue, [...accepted], durable);
       spoolFailing = false;
     } catch (e) {
       if (!spoolFailing) options.onWarning?.(`webhook spool ${spoolPath}: cannot write it (${(e as Error).message}); undelivered findings are kept in memory only`);
@@ -177,7 +191,7 @@ export function createWebhookSink(url: string, options: WebhookSinkOptions = {})
       inflight = [];
       inflightDropped = 0;
       if (r === 'ok') {
-        persist();
+        persist(false);
         // Dropped from the spool while in flight, but delivered after all.
         stats.dropped -= droppedMeanwhile;
         stats.sent += batch.length;
@@ -225,7 +239,25 @@ export function createWebhookSink(url: string, options: WebhookSinkOptions = {})
     },
     write(findings: readonly Finding[]) {
       if (findings.length === 0 || stop.signal.aborted) return;
-      queue.push(...findings);
+      let added = 0;
+      for (const f of findings) {
+        const c = typeof f.evidence.count === 'number' && Number.isFinite(f.evidence.count) ? f.evidence.count : 1;
+        const prev = accepted.get(f.id);
+        // Taken before with this count or more (a replay): already queued or delivered.
+        if (prev !== undefined && prev >= c) continue;
+        accepted.delete(f.id);
+        accepted.set(f.id, c);
+        queue.push(f);
+        added++;
+      }
+      if (added === 0) return;
+      if (accepted.size > ACCEPTED_MEMORY + (ACCEPTED_MEMORY >>> 3)) {
+        let n = accepted.size - ACCEPTED_MEMORY;
+        for (const id of accepted.keys()) {
+          if (n-- <= 0) break;
+          accepted.delete(id);
+        }
+      }
       bound();
       persist();
       kick();
@@ -252,6 +284,9 @@ export function createWebhookSink(url: string, options: WebhookSinkOptions = {})
   };
 }
 
+/** (id, count) pairs the spool remembers having taken, against replays. */
+export const ACCEPTED_MEMORY = 2000;
+
 /** Undelivered webhook findings of `watch --state FILE` wait in FILE.webhook-spool. */
 export function webhookSpoolPath(statePath: string): string {
   return `${statePath}.webhook-spool`;
@@ -276,35 +311,46 @@ function chatApiError(text: string): { message: string; retry: boolean } | null 
 
 /** The spool's findings, oldest first; a missing file is an empty spool, a bad line is skipped with a warning. */
 export function readSpool(path: string, onWarning?: (message: string) => void): Finding[] {
+  return readSpoolFile(path, onWarning).findings;
+}
+
+/**
+ * The spool file: a first line `{"accepted":[[id,count],…]}` (the findings
+ * taken, against replays), then one undelivered finding per line.
+ */
+export function readSpoolFile(path: string, onWarning?: (message: string) => void): { findings: Finding[]; accepted: [string, number][] } {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { findings: [], accepted: [] };
     onWarning?.(`webhook spool ${path}: cannot read it (${(e as Error).message}); starting with an empty spool`);
-    return [];
+    return { findings: [], accepted: [] };
   }
-  const out: Finding[] = [];
+  const findings: Finding[] = [];
+  const accepted: [string, number][] = [];
   let bad = 0;
   for (const line of text.split('\n')) {
     if (line === '') continue;
     try {
-      const f = JSON.parse(line) as Finding;
-      if (typeof f === 'object' && f !== null && typeof f.id === 'string' && typeof f.kind === 'string') out.push(f);
-      else bad++;
+      const f = JSON.parse(line) as Finding & { accepted?: unknown };
+      if (typeof f === 'object' && f !== null && typeof f.id === 'string' && typeof f.kind === 'string') findings.push(f);
+      else if (typeof f === 'object' && f !== null && Array.isArray(f.accepted)) {
+        for (const e of f.accepted) if (Array.isArray(e) && typeof e[0] === 'string' && typeof e[1] === 'number') accepted.push([e[0], e[1]]);
+      } else bad++;
     } catch {
       bad++;
     }
   }
   if (bad > 0) onWarning?.(`webhook spool ${path}: ${bad} unreadable line${bad === 1 ? '' : 's'} skipped`);
-  return out;
+  return { findings, accepted };
 }
 
 let spoolWrites = 0;
 
-/** Writes the spool atomically: a temporary sibling (fsynced), then rename. An empty spool is removed. */
-export function writeSpool(path: string, findings: readonly Finding[]): void {
-  if (findings.length === 0) {
+/** Writes the spool atomically: a temporary sibling (fsynced when `durable`), then rename. An empty spool is removed. */
+export function writeSpool(path: string, findings: readonly Finding[], accepted: readonly [string, number][] = [], durable = true): void {
+  if (findings.length === 0 && accepted.length === 0) {
     try {
       unlinkSync(path);
     } catch (e) {
@@ -314,12 +360,12 @@ export function writeSpool(path: string, findings: readonly Finding[]): void {
   }
   spoolWrites++;
   const tmp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${spoolWrites}`);
-  let text = '';
+  let text = accepted.length > 0 ? `${JSON.stringify({ accepted })}\n` : '';
   for (const f of findings) text += `${JSON.stringify(orderFinding(f))}\n`;
   const fd = openSync(tmp, 'w');
   try {
     writeSync(fd, text);
-    fsyncSync(fd);
+    if (durable) fsyncSync(fd);
   } finally {
     closeSync(fd);
   }

@@ -8,6 +8,7 @@ import { runAnalyze } from '../../src/cli/analyze.js';
 import { runWatch, type WatchArgs, watchCommand } from '../../src/cli/watch.js';
 import type { Finding } from '../../src/types.js';
 import { readWatchState, writeWatchState } from '../../src/watch/watch-state.js';
+import { readSpool } from '../../src/sink/webhook.js';
 import { describeWithSharedData, sharedData } from '../helpers/shared-data.js';
 import { benignLine, connLogClose, connLogHeader, scanLines } from '../watch/conn-log-lines.js';
 
@@ -316,7 +317,7 @@ describe('flowhound watch --webhook with --state: the spool', () => {
     const printed = first.findings().map((f) => f.id);
     expect(printed.length).toBeGreaterThan(0);
     expect(first.stderr()).toMatch(new RegExp(`0 sent, .* 0 dropped \\(spool full\\), 0 refused, ${printed.length} left in the spool`));
-    const spooled = readFileSync(`${state}.webhook-spool`, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as Finding).id);
+    const spooled = readSpool(`${state}.webhook-spool`).map((f) => f.id);
     expect(spooled).toEqual(printed);
 
     const bodies: { auth: string | undefined; body: string }[] = [];
