@@ -67,6 +67,7 @@ export { runZeekConformance, type ConformanceReport, type TraceConformance } fro
 export { computeFingerprint, createFileFollower, type FileFollower, type FileIdentity, type FollowFileOptions, type FollowPosition } from './io/follow-file.js';
 export { openWatchInput, ZEEK_DIR_LOGS, type TaggedBatch, type WatchInput, type WatchInputOptions } from './watch/watch-input.js';
 export { createEmittedFindings, type EmittedEntry, type EmittedFindings } from './watch/emitted-findings.js';
+export { emittedJournalPath, openEmittedJournal, type EmittedJournal } from './watch/emitted-journal.js';
 export { createEmptyWatchState, readWatchState, writeWatchState, WATCH_STATE_VERSION, type WatchState } from './watch/watch-state.js';
 export { createModelReloader, readModelIdentity, type ModelReloader } from './watch/model-reloader.js';
 export { mergeAsync } from './watch/merge-async.js';
@@ -74,7 +75,7 @@ export { createWebhookSink, type WebhookSink, type WebhookSinkOptions, type Webh
 
 // The pipeline: one assembly of inputs, detectors, model, scorer and sinks, and one detector driver.
 export { countBatch, countFindings, createRunCounters, type RunCounters } from './pipeline/run-counters.js';
-export { createDetectorDriver, type DetectorDriver, type DetectorDriverOptions, type DetectorDriverStats } from './pipeline/detector-driver.js';
+export { createDetectorDriver, DRIVER_STATE_FORMAT, DRIVER_STATE_VERSION, type DetectorDriver, type DetectorDriverOptions, type DetectorDriverStats, type DriverSnapshot } from './pipeline/detector-driver.js';
 export { assembleDetectors, collectLateRecords, createModelSlot, createRunScorer, type AssembledDetectors, type DetectorAssembly, type ModelSlot } from './pipeline/assemble-detectors.js';
 export { chooseModel, DEFAULT_MODEL_DIR, loadModelLazily, modelRequestFromFlag, type ModelChoice, type ModelRequest } from './pipeline/model-choice.js';
 export { createFormatSink, fanOutSinks, type PipelineSink } from './pipeline/sinks.js';

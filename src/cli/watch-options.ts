@@ -31,7 +31,7 @@ export const WATCH_ADVANCED = ['idle-flush', 'poll-ms', 'state-interval-sec', 'm
 const hidden = !showAllOptions();
 
 export const WATCH_OPTIONS = {
-  state: { type: 'string', describe: 'state file: positions and emitted findings, for restarts' },
+  state: { type: 'string', describe: 'state file: a checkpoint (positions, open incidents, emitted findings) for exactly-once restarts' },
   lateness: { type: 'number', default: WATCH_DEFAULTS.latenessSec, describe: 'allowed lateness in s of event time (older records: late)' },
   'idle-flush': { hidden, type: 'number', default: WATCH_DEFAULTS.idleFlushSec, describe: 'after this many s without input, report open incidents as at end of input (0: never)' },
   'from-end': { type: 'boolean', describe: 'start at the end of each file, like tail -F -n 0' },
