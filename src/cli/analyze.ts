@@ -19,7 +19,7 @@ import { modelRequestFromFlag } from '../pipeline/model-choice.js';
 import { createFormatSink, type PipelineSink } from '../pipeline/sinks.js';
 import { severityRank } from '../score/severity.js';
 import { createFilteredSink } from '../sink/finding-filter.js';
-import { createHtmlReportSink } from '../sink/html-report.js';
+import type { HtmlReportSink } from '../sink/html-report.js';
 import { OUTPUT_FORMATS, type OutputFormat } from '../sink/sink.js';
 import { SEVERITY_ORDER, type Severity } from '../types.js';
 import { createWarningCounter, formatWarning, INPUT_OPTION_NAMES, type InputArgs, toReadOptions, withInputOptions } from './input-options.js';
@@ -99,7 +99,7 @@ export async function runAnalyze(args: AnalyzeArgs, io: AnalyzeIo): Promise<numb
   const progress = createProgressLine({ unit: 'records' });
   const warnings = createWarningCounter(io.stderr, args.quiet === true, () => progress.done());
   const outputs = outputChoicesFromArgs(args, args.config);
-  let report: ReturnType<typeof createHtmlReportSink> | null = null;
+  let report: HtmlReportSink | null = null;
   const onWarning: typeof warnings.onWarning = (w) => {
     warnings.onWarning(w);
     report?.noteWarning(w.code, formatWarning(w));
@@ -122,6 +122,8 @@ export async function runAnalyze(args: AnalyzeArgs, io: AnalyzeIo): Promise<numb
         const sinks: PipelineSink[] = [createFilteredSink(clearingProgress(createFormatSink(format, file ?? io.stdout, { endOutput: file !== null, table }), progress), outputs.filter)];
         if (outputs.reportPath !== null) {
           const htmlOut = await openOutputFile(outputs.reportPath, '--report');
+          // The report's renderer and DNS-name tables are loaded only for --report.
+          const { createHtmlReportSink } = await import('../sink/html-report.js');
           report = createHtmlReportSink(htmlOut, {
             inputs: args.inputs,
             rules: setup.rules,

@@ -10,7 +10,7 @@
  *    alias bomb ("billion laughs") is refused as an error naming the file.
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { parseDocument } from 'yaml';
+import { createRequire } from 'node:module';
 import { FlowhoundError, type FlowhoundErrorCode } from '../errors.js';
 
 /** Alias expansions allowed per document: a real settings or rules file has a handful. */
@@ -45,7 +45,7 @@ export function readBoundedText(path: string, maxBytes: number, code: FlowhoundE
 
 /** Parses YAML or JSON text into plain data; every failure is a FlowhoundError `code` naming `file`. */
 export function parseYamlText(text: string, file: string, code: FlowhoundErrorCode, options: { uniqueKeys?: boolean } = {}): unknown {
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: options.uniqueKeys ?? true });
+  const doc = loadYaml().parseDocument(text, { prettyErrors: false, uniqueKeys: options.uniqueKeys ?? true });
   const first = doc.errors[0];
   if (first) {
     const line = first.linePos?.[0]?.line;
@@ -60,4 +60,12 @@ export function parseYamlText(text: string, file: string, code: FlowhoundErrorCo
     }
     throw new FlowhoundError(code, `${file}: cannot read the YAML: ${msg.split('\n')[0]}`, { file }, { cause: e });
   }
+}
+
+let yamlModule: typeof import('yaml') | null = null;
+
+/** The `yaml` package, loaded on the first parse (its load costs more than Node's start-up; most runs read no settings file). */
+function loadYaml(): typeof import('yaml') {
+  yamlModule ??= createRequire(import.meta.url)('yaml') as typeof import('yaml');
+  return yamlModule;
 }

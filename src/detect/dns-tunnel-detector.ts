@@ -34,7 +34,7 @@
  * Incidents are reported `reportDelaySec` after they open, at window end or
  * at end of input, with the counts reached by then.
  */
-import { getDomain } from 'tldts';
+import { getRegistrableDomain } from '../text/registrable-domain.js';
 import type { Settings } from '../config/settings.js';
 import { createFinding } from '../score/finding-id.js';
 import { roundConfidence } from '../score/severity.js';
@@ -166,7 +166,7 @@ export function createDnsTunnelDetector(settings: DnsTunnelSettings): Detector {
     if (q.length === 0 || r.serverP === 5353 || r.serverP === 5355) return;
     const lower = q.toLowerCase();
     if (lower.endsWith('.arpa') || lower.endsWith('.local') || lower === 'local') return;
-    const domain = getDomain(lower, TLDTS_OPTIONS);
+    const domain = getRegistrableDomain(lower, TLDTS_OPTIONS);
     if (!domain) return;
     const id = `${r.client}|${domain}`;
     let k = keys.get(id);

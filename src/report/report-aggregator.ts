@@ -33,7 +33,7 @@
  *
  * Every series lives on one self-coarsening time axis (time-axis.ts).
  */
-import { getDomain } from 'tldts';
+import { getRegistrableDomain } from '../text/registrable-domain.js';
 import { isFailedAttempt } from '../detect/failed-attempt.js';
 import { shannonEntropyBits } from '../detect/label-entropy.js';
 import { isEstablished, type PolicyRule } from '../detect/policy-rules.js';
@@ -304,7 +304,7 @@ export function createReportAggregator(options: ReportAggregatorOptions = {}): R
     if (query.length === 0) return;
     dnsQueries++;
     const lower = query.toLowerCase();
-    const domain = getDomain(lower, TLDTS_OPTIONS) ?? lower;
+    const domain = getRegistrableDomain(lower, TLDTS_OPTIONS) ?? lower;
     let d = domains.get(domain);
     if (d === undefined) {
       if (domains.size >= lim.maxDomains) {
