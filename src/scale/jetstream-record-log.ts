@@ -33,9 +33,9 @@ export interface JetStreamRecordLogOptions {
   /** Create the stream with this many partitions when missing (ship); null: the stream must exist (workers). */
   createPartitions: number | null;
   duplicateWindowSec?: number;
-  /** Messages per read at most (default 2000). */
+  /** Messages per read at most (default 8: up to 8,000 records, a push short enough to keep every lane's reads alive). */
   readBatch?: number;
-  /** How long a read waits for messages, ms (default 1000, JetStream's minimum). */
+  /** How long a read waits for messages, ms (default 5000; JetStream's minimum is 1000). Heartbeats come every half of it; a read fails when two are missed (an event loop blocked that long). */
   readWaitMs?: number;
   /** Ack wait of the consumers in s (default 300): longer than a checkpoint interval. */
   ackWaitSec?: number;
@@ -162,10 +162,11 @@ async function openReader(
   const name = `${o.stream}_${family}_${partition}`;
   try {
     await jsm.consumers.delete(o.stream, name);
-  } catch {
-    // Not there yet.
+  } catch (e) {
+    // Not there yet is fine; anything else (a timeout) is a failure: the old consumer may still stand.
+    if (!/not found/i.test((e as Error).message)) throw e;
   }
-  await jsm.consumers.add(o.stream, {
+  const created = await jsm.consumers.add(o.stream, {
     durable_name: name,
     filter_subject: recordSubject(o.stream, family, partition),
     ack_policy: 'all',
@@ -173,9 +174,10 @@ async function openReader(
     max_ack_pending: -1,
     ...(afterSeq > 0 ? { deliver_policy: 'by_start_sequence', opt_start_seq: afterSeq + 1 } : { deliver_policy: 'all' }),
   });
+  if (created.delivered.consumer_seq !== 0) throw new FlowhoundError('NATS_UNAVAILABLE', `${name}: the consumer was not re-created (it has delivered ${created.delivered.consumer_seq} messages)`, { consumer: name });
   const consumer = await js.consumers.get(o.stream, name);
-  const batch = o.readBatch ?? 2000;
-  const waitMs = Math.max(1000, o.readWaitMs ?? 1000);
+  const batch = o.readBatch ?? 8;
+  const waitMs = Math.max(1000, o.readWaitMs ?? 5000);
   let lastDelivery = 0;
   /** The last message of each read since the last ack, for an ack-all up to a sequence. */
   let unacked: JsMsg[] = [];

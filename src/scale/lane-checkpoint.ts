@@ -41,7 +41,7 @@ export function laneKey(family: PartitionFamily, partition: number): string {
 }
 
 export function encodeLaneCheckpoint(c: LaneCheckpoint): Uint8Array {
-  return gzipSync(JSON.stringify(c));
+  return gzipSync(JSON.stringify(c), { level: 1 });
 }
 
 export function decodeLaneCheckpoint(key: string, bytes: Uint8Array | null): LaneCheckpoint | null {

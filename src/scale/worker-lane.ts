@@ -11,7 +11,9 @@
  *    are dropped) pushed through the driver; its findings that this
  *    partition owns (route-records.ts `ownsFinding`) go to the findings
  *    sink.
- * 3. Every `checkpointIntervalSec`: wait until the findings sink has
+ * 3. Every `checkpointIntervalSec` (or 20 times what the last checkpoint
+ *    cost, when that is longer: a big state is saved less often, so saving
+ *    takes at most a twentieth of the lane's time): wait until the findings sink has
  *    stored every finding so far, save the checkpoint (sequence, driver
  *    snapshot, emitted findings, covered ordinals), then ack up to that
  *    sequence. The engine is never told more than the checkpoint covers.
@@ -107,12 +109,16 @@ export async function runWorkerLane(o: LaneOptions, stats: LaneStats): Promise<v
       let lastRecord = Date.now();
       /** Records pushed since the detectors were last flushed (restored from the checkpoint). */
       let dirty = seq > 0 && cp?.unflushed === true;
+      /** What the last checkpoint cost (ms of this thread): the next one waits at least 20 times that. */
+      let lastCostMs = 0;
       const checkpoint = async (): Promise<void> => {
         await o.findings.flush();
-        await o.log.checkpoints.save(
-          key,
-          encodeLaneCheckpoint({ version: LANE_CHECKPOINT_VERSION, seq, driver: driver.snapshot(), unflushed: dirty, emitted: emitted.entries(), files: Object.fromEntries(files) }),
-        );
+        // Let socket reads (other lanes' data and heartbeats) run before the encoding holds the thread.
+        await new Promise((resolve) => setImmediate(resolve));
+        const t0 = performance.now();
+        const value = encodeLaneCheckpoint({ version: LANE_CHECKPOINT_VERSION, seq, driver: driver.snapshot(), unflushed: dirty, emitted: emitted.entries(), files: Object.fromEntries(files) });
+        lastCostMs = performance.now() - t0;
+        await o.log.checkpoints.save(key, value);
         if (seq > 0) open.ack(seq);
         savedSeq = seq;
         lastSave = Date.now();
@@ -124,6 +130,8 @@ export async function runWorkerLane(o: LaneOptions, stats: LaneStats): Promise<v
         if (r.messages.length > 0) {
           const batch = batchOfMessages(r.messages, files, stats, (s, problem) => o.onEvent({ kind: 'warning', lane: key, message: `message ${s}: skipped: ${problem}` }));
           await driver.push(batch);
+          // Let the other lanes' reads take their data (and heartbeats) before the next push.
+          await new Promise((resolve) => setImmediate(resolve));
           seq = (r.messages[r.messages.length - 1] as { seq: number }).seq;
           dirty = true;
           lastRecord = now;
@@ -138,7 +146,7 @@ export async function runWorkerLane(o: LaneOptions, stats: LaneStats): Promise<v
           if (seq !== savedSeq) await checkpoint();
           return;
         }
-        if (seq !== savedSeq && now - lastSave >= o.checkpointIntervalSec * 1000) await checkpoint();
+        if (seq !== savedSeq && now - lastSave >= Math.max(o.checkpointIntervalSec * 1000, 20 * lastCostMs)) await checkpoint();
       }
       await checkpoint();
       backoffMs = 250;

@@ -14,6 +14,7 @@
  * counts. Checkpoints are per partition, not per worker: a partition
  * moves to whichever worker owns it when N changes, with its state.
  */
+import { setMaxListeners } from 'node:events';
 import type { Settings } from '../config/settings.js';
 import type { PolicyRule } from '../detect/policy-rules.js';
 import type { BackendName } from '../model/backend.js';
@@ -48,6 +49,8 @@ export interface ScaleWorkerResult {
 }
 
 export async function runScaleWorker(o: ScaleWorkerOptions): Promise<ScaleWorkerResult> {
+  // One abort listener per lane while it waits.
+  setMaxListeners(0, o.signal);
   const chosen = await chooseModel(o.model, o.backend ? { backend: o.backend } : {});
   const slot = createModelSlot(chosen.model);
   const stats: LaneStats = { records: 0, repeated: 0, badMessages: 0, findings: 0, checkpoints: 0, rollbacks: 0, idleFlushes: 0 };
