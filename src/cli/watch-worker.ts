@@ -17,6 +17,9 @@ import { watchTimingFromArgs } from './watch-options.js';
 export async function runWatchWorker(args: WatchArgs, io: WatchIo): Promise<number> {
   const started = performance.now();
   if (args.target !== undefined && args.target !== '') throw new UsageError('watch --nats reads the records stream: give no file (ship it with flowhound ship)');
+  for (const flag of ['state', 'webhook', 'findings-nats', 'from-end'] as const) {
+    if (args[flag] !== undefined) throw new UsageError(`watch --nats: --${flag} does not apply to a worker (checkpoints are in JetStream; read findings with flowhound findings)`);
+  }
   const servers = parseNatsServers(args.nats);
   const stream = parseStreamName('stream', args.stream ?? 'FLOWHOUND_RECORDS');
   const findingsStream = parseStreamName('findings-stream', args['findings-stream'] ?? 'FLOWHOUND_FINDINGS');

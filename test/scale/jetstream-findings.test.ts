@@ -4,64 +4,33 @@
  * findings) leaves no duplicate in the findings stream; a repeat with a
  * grown count is kept. Skipped, saying so, when nats-server is missing.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createJetStreamFindingsSink, findingMsgId, readJetStreamFindings } from '../../src/scale/jetstream-findings.js';
 import { runWatch } from '../../src/cli/watch.js';
 import type { Finding } from '../../src/types.js';
+import { haveNatsServer, startNatsServer, type TestNatsServer } from '../helpers/nats-server.js';
 import { connLogHeader, scanLines } from '../watch/conn-log-lines.js';
 
-const haveNats = spawnSync('nats-server', ['--version'], { encoding: 'utf8' }).status === 0;
-if (!haveNats) console.warn('SKIPPED: nats-server is not installed (apt-get install nats-server): the JetStream tests did not run');
-const describeNats = haveNats ? describe : describe.skip;
-
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => res(port));
-    });
-  });
-}
-
-async function waitForPort(port: number, ms: number): Promise<void> {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    const ok = await new Promise<boolean>((res) => {
-      const c = createConnection({ port, host: '127.0.0.1' }, () => {
-        c.destroy();
-        res(true);
-      });
-      c.once('error', () => res(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`nats-server did not listen on ${port} within ${ms} ms`);
-}
+if (!haveNatsServer) console.warn('SKIPPED: nats-server is not installed (apt-get install nats-server): the JetStream tests did not run');
+const describeNats = haveNatsServer ? describe : describe.skip;
 
 function finding(id: string, count: number): Finding {
   return { id, ts: 1795330000, end: 1795330010, kind: 'scan.vertical', severity: 'high', confidence: 0.9, src: '10.0.0.66', dst: '10.0.0.20', port: null, proto: 'tcp', detector: 'rule', summary: `${count} ports`, evidence: { count } };
 }
 
 describeNats('findings on JetStream (real nats-server)', () => {
-  let server: ChildProcess | null = null;
+  let server: TestNatsServer;
   let dir = '';
   let url = '';
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'flowhound-nats-'));
-    const port = await freePort();
-    url = `nats://127.0.0.1:${port}`;
-    server = spawn('nats-server', ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', dir], { stdio: 'ignore' });
-    await waitForPort(port, 15_000);
+    dir = mkdtempSync(join(tmpdir(), 'flowhound-nats-logs-'));
+    server = await startNatsServer();
+    url = server.url;
   }, 30_000);
-  afterAll(() => {
-    server?.kill('SIGTERM');
+  afterAll(async () => {
+    await server?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 

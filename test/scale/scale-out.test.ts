@@ -3,7 +3,8 @@
  * port, with the CLI as real child processes: a Zeek conn.log and dns.log
  * (scans, a DNS tunnel, a rate spike, a telnet session) shipped into 8
  * partitions and consumed by 3 workers give the findings `flowhound
- * analyze` gives on the same files, each stored once.
+ * analyze` gives on the same files, each stored once; `flowhound findings`
+ * writes them as JSON lines and EVE.
  *
  * The workers of the first run are started as the Kubernetes StatefulSet
  * in deploy/ starts them (its shell line, the pod name giving the ordinal).
@@ -21,6 +22,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { parseAllDocuments } from 'yaml';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { runFindings } from '../../src/cli/findings.js';
 import { runShipCommand } from '../../src/cli/ship.js';
 import { findingMsgId, readJetStreamFindings } from '../../src/scale/jetstream-findings.js';
 import type { Finding } from '../../src/types.js';
@@ -130,6 +132,18 @@ describeNats('scale-out on JetStream (real nats-server, CLI processes)', () => {
     expect(await Promise.all(workers.map((w) => w.exited))).toEqual([0, 0, 0]);
     expect(workers[2]?.stderr.join('')).toMatch(/worker 2\/3: 8 partitions per family, lanes src\.2 src\.5 /);
     expect(await storedMsgIds(nats.url, 'RA_F')).toEqual(expected);
+
+    // flowhound findings writes them with the existing sinks: JSON lines and EVE.
+    const read = async (output: string): Promise<string[]> => {
+      const lines: string[] = [];
+      const out = { write: (s: string) => lines.push(...s.split('\n').filter((l) => l !== '')) > 0 };
+      expect(await runFindings({ nats: nats.url, stream: 'RA_F', output, quiet: true }, { stdout: out, stderr: quietIo.stderr, signal: quietIo.signal })).toBe(0);
+      return lines;
+    };
+    expect((await read('jsonl')).map((l) => findingMsgId(JSON.parse(l) as Finding)).sort()).toEqual(expected);
+    const eve = (await read('eve')).map((l) => JSON.parse(l) as { event_type: string; flowhound: { kind: string } });
+    expect(eve.map((e) => e.event_type)).toEqual(expected.map(() => 'alert'));
+    expect(eve.map((e) => e.flowhound.kind).sort()).toEqual(kinds);
   }, 120_000);
 
   it('a worker SIGKILLed and replaced, nats-server restarted, a full re-ship: the same findings, none twice', async () => {
