@@ -69,7 +69,8 @@ export const flowsCommand: CommandModule<object, FlowsArgs> = {
     const options: ReadOptions & CaptureIngestOptions = {
       ...toReadOptions(args, onWarning),
       onProgress: (name, bytesRead, sizeBytes) => progress.onRead(name, bytesRead, sizeBytes),
-      flowTracker: { maxFlows, verifyChecksums: args['verify-checksums'] },
+      // Per-second packet counts (PacketTicks) feed the rate detector and the windows, not a conn.log.
+      flowTracker: { maxFlows, verifyChecksums: args['verify-checksums'], ticks: false },
       onCaptureStats: (st) => addCaptureStats(packets, st),
     };
     const format = args.json ? 'json' : 'tsv';
