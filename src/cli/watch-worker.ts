@@ -74,7 +74,7 @@ export async function runWatchWorker(args: WatchArgs, io: WatchIo): Promise<numb
   const s = result.stats;
   say(
     `worker ${worker.index}/${worker.workers} stopped after ${((performance.now() - started) / 1000).toFixed(1)} s: ${s.records} records (${s.repeated} repeated by a re-ship, dropped), ` +
-      `${s.findings} findings (${findings.stats.published} stored, ${findings.stats.duplicates} already stored), ${s.checkpoints} checkpoints, ${s.rollbacks} rollbacks, ${s.idleFlushes} idle flushes` +
+      `${s.findings} findings (${findings.stats.published} stored, ${findings.stats.duplicates} already stored), ${s.checkpoints} checkpoints, ${s.rereads} reads resumed, ${s.rollbacks} rollbacks, ${s.idleFlushes} idle flushes` +
       (s.badMessages ? `, ${s.badMessages} malformed messages skipped` : ''),
   );
   return 0;

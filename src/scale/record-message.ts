@@ -40,8 +40,8 @@ export interface EncodedRecordMessage {
   data: Uint8Array;
 }
 
-const enc = new TextEncoder();
-const dec = new TextDecoder();
+// Buffer's UTF-8 conversions, not TextEncoder/TextDecoder: several times faster on Node 20 for messages of this size.
+const toText = (data: Uint8Array): string => Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8');
 
 /**
  * Appends to `out` the messages for routed records of `file`, at most
@@ -58,7 +58,7 @@ export function encodeRecordMessages(file: string, routed: RoutedRecords, from: 
       family: routed.family,
       partition: routed.partition,
       msgId: `${file}|${routed.family}.${routed.partition}|${routed.type}:${ords[0]}-${ords[ords.length - 1]}`,
-      data: enc.encode(JSON.stringify(body)),
+      data: Buffer.from(JSON.stringify(body), 'utf8'),
     });
   }
   return cover;
@@ -68,7 +68,7 @@ export function encodeRecordMessages(file: string, routed: RoutedRecords, from: 
 export function decodeRecordMessage(data: Uint8Array): RecordMessage | string {
   let m: unknown;
   try {
-    m = JSON.parse(dec.decode(data));
+    m = JSON.parse(toText(data));
   } catch (e) {
     return `not JSON: ${(e as Error).message}`;
   }

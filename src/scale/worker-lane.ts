@@ -12,8 +12,9 @@
  *    partition owns (route-records.ts `ownsFinding`) go to the findings
  *    sink.
  * 3. Every `checkpointIntervalSec` (or 20 times what the last checkpoint
- *    cost, when that is longer: a big state is saved less often, so saving
- *    takes at most a twentieth of the lane's time): wait until the findings sink has
+ *    cost times the lanes sharing the thread, when that is longer: a big
+ *    state is saved less often, so saving takes at most about a twentieth
+ *    of the thread's time): wait until the findings sink has
  *    stored every finding so far, save the checkpoint (sequence, driver
  *    snapshot, emitted findings, covered ordinals), then ack up to that
  *    sequence. The engine is never told more than the checkpoint covers.
@@ -21,10 +22,13 @@
  *    `idleFlushSec`, the detectors are flushed as at the end of input
  *    (analyze's end), then a checkpoint is saved. An outage of the engine
  *    is not idleness: a failed read never counts.
- * 5. Any failure (engine away, a gap in delivery, a failed publish or
- *    checkpoint): log it, drop the driver and go back to 1, from the last
- *    checkpoint. Findings re-made by the replay carry the same ids, and the
- *    findings stream drops them (Nats-Msg-Id).
+ * 5. A failed read (missed heartbeats, a gap in delivery, the server
+ *    restarting): the detectors hold exactly the records up to the last
+ *    one processed, so the partition is opened again right after it (retried
+ *    for about 15 s). Any other failure (a failed publish or checkpoint, the
+ *    server away longer): log it, drop the driver and go back to 1, from
+ *    the last checkpoint. Findings re-made by the replay carry the same
+ *    ids, and the findings stream drops them (Nats-Msg-Id).
  * 6. With `exitIdleSec`: once flushed, caught up and idle that long, the
  *    lane ends (tests, one-shot runs).
  * 7. On `signal`: save a checkpoint (no flush: open incidents stay in the
@@ -36,7 +40,7 @@ import type { Finding } from '../types.js';
 import { createEmittedFindings, type EmittedFindings } from '../watch/emitted-findings.js';
 import { decodeLaneCheckpoint, encodeLaneCheckpoint, type FileOrdinals, LANE_CHECKPOINT_VERSION, laneKey } from './lane-checkpoint.js';
 import { batchOfMessages, type PartitionBatchStats } from './partition-batch.js';
-import type { PartitionReader, RecordLog } from './record-log.js';
+import type { PartitionRead, PartitionReader, RecordLog } from './record-log.js';
 import { ownsFinding, type PartitionFamily } from './route-records.js';
 
 /** A sink the lanes share, whose `flush` resolves once every finding written so far is stored. */
@@ -58,6 +62,8 @@ export interface LaneOptions {
   createDriver: (emitted: EmittedFindings, onFindings: (f: Finding[]) => void) => DetectorDriver;
   findings: FlushableSink;
   checkpointIntervalSec: number;
+  /** Lanes sharing this thread: checkpoint pacing keeps their saving together under a twentieth of the time. */
+  lanesInThread: number;
   idleFlushSec: number;
   /** End the lane once its partition is caught up, flushed and idle for this long (tests, one-shot runs); null never. */
   exitIdleSec: number | null;
@@ -69,6 +75,8 @@ export interface LaneStats extends PartitionBatchStats {
   findings: number;
   checkpoints: number;
   rollbacks: number;
+  /** Reads that failed and went on from the last record processed (no rollback). */
+  rereads: number;
   idleFlushes: number;
 }
 
@@ -103,13 +111,24 @@ export async function runWorkerLane(o: LaneOptions, stats: LaneStats): Promise<v
       if (seq > 0) for (const note of driver.restore(cp?.driver, `checkpoint ${key}`)) o.onEvent({ kind: 'warning', lane: key, message: note });
       reader = await o.log.openPartition(o.family, o.partition, seq);
       if (cp !== null) o.onEvent({ kind: 'resumed', lane: key, message: `resumed after sequence ${seq}` });
-      const open = reader;
+      let open: PartitionReader = reader;
       let savedSeq = seq;
       let lastSave = Date.now();
       let lastRecord = Date.now();
       /** Records pushed since the detectors were last flushed (restored from the checkpoint). */
       let dirty = seq > 0 && cp?.unflushed === true;
-      /** What the last checkpoint cost (ms of this thread): the next one waits at least 20 times that. */
+      /** Opens the partition after `from`, retrying for about 15 s (a server restart); then the caller rolls back. */
+      const reopen = async (from: number): Promise<PartitionReader> => {
+        for (let attempt = 0, wait = 250; ; attempt++, wait = Math.min(wait * 2, 2000)) {
+          await sleep(wait, o.signal);
+          try {
+            return await o.log.openPartition(o.family, o.partition, from);
+          } catch (e) {
+            if (attempt >= 10 || o.signal.aborted) throw e;
+          }
+        }
+      };
+      /** What the last checkpoint cost (ms of this thread): the next one waits at least 20 times that, times the lanes sharing the thread. */
       let lastCostMs = 0;
       const checkpoint = async (): Promise<void> => {
         await o.findings.flush();
@@ -125,7 +144,19 @@ export async function runWorkerLane(o: LaneOptions, stats: LaneStats): Promise<v
         stats.checkpoints++;
       };
       while (!o.signal.aborted) {
-        const r = await open.read();
+        let r: PartitionRead;
+        try {
+          r = await open.read();
+        } catch (e) {
+          if (o.signal.aborted) break;
+          // The detectors hold exactly what came up to `seq`: read on from there on a fresh consumer.
+          stats.rereads++;
+          o.onEvent({ kind: 'warning', lane: key, message: `${(e as Error).message}; reading again after sequence ${seq}` });
+          await open.close().catch(() => undefined);
+          open = await reopen(seq);
+          reader = open;
+          continue;
+        }
         const now = Date.now();
         if (r.messages.length > 0) {
           const batch = batchOfMessages(r.messages, files, stats, (s, problem) => o.onEvent({ kind: 'warning', lane: key, message: `message ${s}: skipped: ${problem}` }));
@@ -146,7 +177,7 @@ export async function runWorkerLane(o: LaneOptions, stats: LaneStats): Promise<v
           if (seq !== savedSeq) await checkpoint();
           return;
         }
-        if (seq !== savedSeq && now - lastSave >= Math.max(o.checkpointIntervalSec * 1000, 20 * lastCostMs)) await checkpoint();
+        if (seq !== savedSeq && now - lastSave >= Math.max(o.checkpointIntervalSec * 1000, 20 * lastCostMs * o.lanesInThread)) await checkpoint();
       }
       await checkpoint();
       backoffMs = 250;

@@ -53,10 +53,11 @@ export async function runScaleWorker(o: ScaleWorkerOptions): Promise<ScaleWorker
   setMaxListeners(0, o.signal);
   const chosen = await chooseModel(o.model, o.backend ? { backend: o.backend } : {});
   const slot = createModelSlot(chosen.model);
-  const stats: LaneStats = { records: 0, repeated: 0, badMessages: 0, findings: 0, checkpoints: 0, rollbacks: 0, idleFlushes: 0 };
+  const stats: LaneStats = { records: 0, repeated: 0, badMessages: 0, findings: 0, checkpoints: 0, rollbacks: 0, rereads: 0, idleFlushes: 0 };
   const owned = ownedPartitions(o.worker.index, o.worker.workers, o.log.partitions);
   const lanes: Promise<void>[] = [];
   const names: string[] = [];
+  const lanesInThread = PARTITION_FAMILIES.length * owned.length;
   try {
     for (const family of PARTITION_FAMILIES) {
       const wanted = new Set(FAMILY_DETECTORS[family]);
@@ -74,6 +75,7 @@ export async function runScaleWorker(o: ScaleWorkerOptions): Promise<ScaleWorker
               },
               findings: o.findings,
               checkpointIntervalSec: o.checkpointIntervalSec,
+              lanesInThread,
               idleFlushSec: o.idleFlushSec,
               exitIdleSec: o.exitIdleSec,
               signal: o.signal,
