@@ -109,7 +109,11 @@ export async function runShip(o: ShipRunOptions): Promise<ShipRunResult> {
         const identityKey = id ? `${id.dev}:${id.ino}` : '-';
         entry = files.get(t.file) ?? null;
         if (entry === null) entry = { position: t.position, identityKey, epoch: 0, ordinals: zeroOrdinals() };
-        else if (entry.identityKey !== identityKey || reopened.has(t.file)) entry = { position: t.position, identityKey, epoch: entry.epoch + 1, ordinals: zeroOrdinals() };
+        else if (entry.identityKey !== identityKey || reopened.has(t.file)) {
+          // A new file at the path (rotation, truncation): the old one's coverage is done with.
+          covers.delete(`${basename(t.file)}:${entry.identityKey}:${entry.epoch}`);
+          entry = { position: t.position, identityKey, epoch: entry.epoch + 1, ordinals: zeroOrdinals() };
+        }
         reopened.delete(t.file);
         fileId = `${basename(t.file)}:${identityKey}:${entry.epoch}`;
         ordinals = entry.ordinals;
