@@ -159,13 +159,17 @@ export async function runWorkerLane(o: LaneOptions, stats: LaneStats): Promise<v
         }
         const now = Date.now();
         if (r.messages.length > 0) {
+          const taken = stats.records;
           const batch = batchOfMessages(r.messages, files, stats, (s, problem) => o.onEvent({ kind: 'warning', lane: key, message: `message ${s}: skipped: ${problem}` }));
-          await driver.push(batch);
+          // Messages whose records were all repeats (a re-ship) move the sequence, not the detectors.
+          if (stats.records > taken) {
+            await driver.push(batch);
+            dirty = true;
+            lastRecord = now;
+          }
           // Let the other lanes' reads take their data (and heartbeats) before the next push.
           await new Promise((resolve) => setImmediate(resolve));
           seq = (r.messages[r.messages.length - 1] as { seq: number }).seq;
-          dirty = true;
-          lastRecord = now;
         } else if (dirty && r.caughtUp && now - lastRecord >= o.idleFlushSec * 1000) {
           await driver.end();
           dirty = false;
