@@ -11,8 +11,10 @@
 // server popularity, mostly complete TCP sessions, DNS) and the worst case of
 // one new flow per packet; Zeek conn.logs of 200k and 2M lines, realistic and
 // findings-heavy (uniform random hosts and ports); a 5M-packet spoofed SYN
-// flood. FLOWHOUND_BENCH_RUNS (default 1) runs each row that many times and
-// keeps the median; FLOWHOUND_BENCH_ONLY=startup,capture,logs,flood picks rows.
+// flood; training on the 2M-line realistic log (the TensorFlow.js backend that
+// ran is printed). FLOWHOUND_BENCH_RUNS (default 1) runs each row that many
+// times and keeps the median; FLOWHOUND_BENCH_ONLY=startup,capture,logs,flood,train
+// picks rows.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -29,22 +31,22 @@ if (!existsSync(cli)) {
 const data = join(root, 'bench-data');
 mkdirSync(data, { recursive: true });
 const RUNS = Number(process.env.FLOWHOUND_BENCH_RUNS ?? 1);
-const ONLY = (process.env.FLOWHOUND_BENCH_ONLY ?? 'startup,capture,logs,flood').split(',');
+const ONLY = (process.env.FLOWHOUND_BENCH_ONLY ?? 'startup,capture,logs,flood,train').split(',');
 const CAPTURE_PACKETS = Number(process.env.FLOWHOUND_BENCH_CAPTURE_PACKETS_REALISTIC ?? 1_100_000);
 const shebang = readFileSync(join(root, 'src', 'cli', 'main.ts'), 'utf8').split('\n')[0];
 const nodeFlags = shebang.split(/\s+/).filter((a) => a.startsWith('--'));
 const q = (s) => `'${String(s).replace(/'/g, "'\\''")}'`;
 const flowhound = (args) => `${q(process.execPath)} ${nodeFlags.join(' ')} ${q(cli)} ${args}`;
 
-/** Runs a shell line under GNU time: CPU seconds (user + sys, children included) and peak RSS in MiB; median of RUNS. */
-function measure(line) {
+/** Runs a shell line under GNU time: CPU seconds (user + sys, children included), wall seconds and peak RSS in MiB; median of RUNS. */
+function measure(line, runs = RUNS) {
   const out = [];
-  for (let i = 0; i < RUNS; i++) {
+  for (let i = 0; i < runs; i++) {
     const tf = join(data, 'time.out');
-    const r = spawnSync('bash', ['-c', `/usr/bin/time -o ${q(tf)} -f '%U %S %M' bash -c ${q(line)}`], { encoding: 'utf8', maxBuffer: 1 << 28 });
+    const r = spawnSync('bash', ['-c', `/usr/bin/time -o ${q(tf)} -f '%U %S %M %e' bash -c ${q(line)}`], { encoding: 'utf8', maxBuffer: 1 << 28 });
     if (r.status !== 0) return { error: `exit ${r.status}: ${(r.stderr || '').trim().split('\n').slice(-2).join(' ')}` };
-    const [u, s, m] = readFileSync(tf, 'utf8').trim().split('\n').pop().split(' ').map(Number);
-    out.push({ cpu: u + s, rssMiB: m / 1024, stdout: r.stdout });
+    const [u, s, m, e] = readFileSync(tf, 'utf8').trim().split('\n').pop().split(' ').map(Number);
+    out.push({ cpu: u + s, rssMiB: m / 1024, wallSec: e, stdout: r.stdout, stderr: r.stderr });
   }
   out.sort((a, b) => a.cpu - b.cpu);
   return out[Math.floor(out.length / 2)];
@@ -86,6 +88,7 @@ if (ONLY.includes('capture')) {
     const tcpdump = measure(`tcpdump -r ${q(file)} -w /dev/null 2>/dev/null`);
     const argus = measure(`argus -r ${q(file)} -w /dev/null`);
     const ndpi = measure(`ndpiReader -q -i ${q(file)} > /dev/null 2>&1`);
+    const decode = measure(`${q(process.execPath)} ${q(join(root, 'scripts', 'bench', 'lib', 'decode-only.mjs'))} ${q(file)} > /dev/null`);
     const flows = measure(`${flowhound(`flows --no-sort ${q(file)}`)} > /dev/null`);
     const analyze = measure(`${flowhound(`analyze --no-model --output jsonl --quiet ${q(file)}`)} > /dev/null`);
     const refs = [
@@ -94,7 +97,8 @@ if (ONLY.includes('capture')) {
       ['tcpdump', tcpdump],
     ];
     row(`capture ${kind} ${(packets / 1e6).toFixed(1)}M pkts: flows --no-sort`, flows, refs, `target <= 1.0x argus: ${verdict(!flows.error && !argus.error && flows.cpu <= argus.cpu)}`);
-    row(`capture ${kind}: analyze --no-model`, analyze, [['argus', argus]], `target <= 1.3x argus: ${verdict(!analyze.error && !argus.error && analyze.cpu <= 1.3 * argus.cpu)}`);
+    row(`capture ${kind}: analyze --no-model`, analyze, [['argus', argus], ['flows', flows]], `target <= 1.3x argus: ${verdict(!analyze.error && !argus.error && analyze.cpu <= 1.3 * argus.cpu)}`);
+    row(`capture ${kind}: read + decode only`, decode, [['tcpdump', tcpdump]], '(no target: the floor of capture ingest)');
   }
 }
 
@@ -139,7 +143,19 @@ if (ONLY.includes('flood')) {
   row('SYN flood 5M pkts: analyze (self-baseline)', m, [['tcpdump', tcpdump]], `RSS < 1 GiB: ${verdict(!m.error && m.rssMiB < 1024)}; flood reported: ${verdict(spikes.length > 0)} (${spikes.length} rate.spike on 10.0.0.80, ${findings.length} findings)`);
   rmSync(out, { force: true });
 }
-console.log('training (train on the 2M-line realistic log): measured by the model bench (npm run bench -- model), not here.');
+if (ONLY.includes('train')) {
+  const file = join(data, 'conn-realistic-2000000.log');
+  if (await generateConnLog(file, 2_000_000, 'realistic')) console.log(`generated ${file}`);
+  const out = join(data, 'train-model');
+  rmSync(out, { recursive: true, force: true });
+  // One run: training takes minutes. The default backend (node when @tensorflow/tfjs-node is installed, else wasm).
+  const m = measure(`${flowhound(`train ${q(file)} --out ${q(out)}`)}`, 1);
+  const backend = m.error ? '?' : (/on backend (\w+)/.exec(m.stderr)?.[1] ?? '?');
+  const windows = m.error ? '' : (/ windows (\d+) /.exec(m.stderr)?.[1] ?? '');
+  const ok = !m.error && m.wallSec < 600 && m.rssMiB < 1024;
+  row('train, 2M-line realistic conn.log', m, [], `${m.error ? '' : `${m.wallSec.toFixed(0)} s wall, backend ${backend}${windows ? `, ${windows} windows` : ''}; `}target < 10 min and RSS < 1 GiB: ${verdict(ok)}`);
+  rmSync(out, { recursive: true, force: true });
+}
 
 /** Writes Zeek's JSON form of a TSV conn.log (the same records), for jq. */
 function writeJsonTwin(tsv, json) {
