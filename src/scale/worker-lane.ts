@@ -14,7 +14,8 @@
  * 3. Every `checkpointIntervalSec` (or 20 times what the last checkpoint
  *    cost times the lanes sharing the thread, when that is longer: a big
  *    state is saved less often, so saving takes at most about a twentieth
- *    of the thread's time): wait until the findings sink has
+ *    of the thread's time; never more than 2 minutes apart, inside the
+ *    consumers' ack wait): wait until the findings sink has
  *    stored every finding so far, save the checkpoint (sequence, driver
  *    snapshot, emitted findings, covered ordinals), then ack up to that
  *    sequence. The engine is never told more than the checkpoint covers.
@@ -79,6 +80,9 @@ export interface LaneStats extends PartitionBatchStats {
   rereads: number;
   idleFlushes: number;
 }
+
+/** Checkpoint pacing stops here: well inside the consumers' 5-minute ack wait. */
+const MAX_CHECKPOINT_PACE_MS = 120_000;
 
 const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
   new Promise((resolve) => {
@@ -181,7 +185,7 @@ export async function runWorkerLane(o: LaneOptions, stats: LaneStats): Promise<v
           if (seq !== savedSeq) await checkpoint();
           return;
         }
-        if (seq !== savedSeq && now - lastSave >= Math.max(o.checkpointIntervalSec * 1000, 20 * lastCostMs * o.lanesInThread)) await checkpoint();
+        if (seq !== savedSeq && now - lastSave >= Math.max(o.checkpointIntervalSec * 1000, Math.min(20 * lastCostMs * o.lanesInThread, MAX_CHECKPOINT_PACE_MS))) await checkpoint();
       }
       await checkpoint();
       backoffMs = 250;
