@@ -62,8 +62,8 @@ export const watchCommand: CommandModule<object, WatchArgs> = {
           webhook: { type: 'string', describe: 'also POST findings to this http(s) URL (retried; with --state, spooled across restarts)' },
           'findings-nats': { type: 'string', hidden: !showAllOptions(), describe: 'also publish findings to a NATS JetStream findings stream at this URL, de-duplicated by finding id (docs/scale-out.md)' },
           'findings-stream': { ...FINDINGS_STREAM_OPTION, hidden: !showAllOptions(), describe: 'the JetStream findings stream (--nats, --findings-nats)' },
-          nats: { ...NATS_OPTION, describe: 'scale-out worker on this NATS JetStream (no FILE; docs/scale-out.md)' },
-          worker: { type: 'string', describe: "with --nats: this worker's I/N, e.g. 0/3" },
+          nats: { ...NATS_OPTION, describe: 'worker of a scale-out group on this NATS server (--worker I/N)' },
+          worker: { type: 'string', hidden: !showAllOptions(), describe: "with --nats: this worker's I/N, e.g. 0/3 (docs/scale-out.md)" },
           stream: { ...STREAM_OPTION, hidden: !showAllOptions() },
           'checkpoint-interval-sec': { type: 'number', default: 5, hidden: !showAllOptions(), describe: 'with --nats: how often each partition saves its checkpoint to the KV bucket (and acks what it covers)' },
           rules: { type: 'string', describe: 'port-policy rules file (YAML/JSON), added to the shipped rules' },
@@ -72,9 +72,9 @@ export const watchCommand: CommandModule<object, WatchArgs> = {
           backend: { ...BACKEND_OPTION, hidden: !showAllOptions() },
           ...WATCH_OPTIONS,
         })
-        .group(['state', 'output', 'webhook', 'webhook-format', 'webhook-header', 'model', 'lateness', 'from-end', 'exit-idle', 'rules', 'config', 'quiet', 'nats', 'worker'], 'Watch options:')
+        .group(['state', 'output', 'webhook', 'webhook-format', 'webhook-header', 'model', 'lateness', 'from-end', 'exit-idle', 'rules', 'config', 'quiet', 'nats'], 'Watch options:')
         .group([...INPUT_OPTION_NAMES], 'Input options:')
-        .group(['backend', 'findings-nats', 'findings-stream', 'stream', 'checkpoint-interval-sec', ...WATCH_ADVANCED], 'Advanced:')
+        .group(['backend', 'worker', 'findings-nats', 'findings-stream', 'stream', 'checkpoint-interval-sec', ...WATCH_ADVANCED], 'Advanced:')
         .example('$0 watch zeek/current/ --state w.state', 'follow conn.log and dns.log, resume after restarts')
         .example('$0 watch conn.log --webhook https://siem/hook', 'findings to stdout and to a webhook')
         .example('ssh s1 tail -n +1 -F conn.log | $0 watch -', 'a remote log on standard input'),
