@@ -17,7 +17,7 @@
  * loads them. Connection failures are NATS_UNAVAILABLE FlowhoundErrors.
  */
 import { FlowhoundError } from '../errors.js';
-import { connectNats } from './nats-connection.js';
+import { closeNats, connectNats } from './nats-connection.js';
 import { orderFinding } from '../sink/sink.js';
 import type { Finding } from '../types.js';
 import { countOfFinding } from '../watch/emitted-findings.js';
@@ -101,7 +101,7 @@ export async function createJetStreamFindingsSink(o: JetStreamFindingsOptions): 
     },
     async close() {
       await Promise.all(pending);
-      await nc.drain().catch(() => nc.close());
+      await closeNats(nc);
       takeFailure();
     },
   };

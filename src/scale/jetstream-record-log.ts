@@ -19,7 +19,7 @@ import { FlowhoundError } from '../errors.js';
 import { createKvCheckpoints } from './jetstream-checkpoints.js';
 import { openJetStreamPartitionReader, type PartitionReaderOptions } from './jetstream-partition-reader.js';
 import { createJetStreamPublisher } from './jetstream-publisher.js';
-import { connectNats } from './nats-connection.js';
+import { closeNats, connectNats } from './nats-connection.js';
 import type { RecordLog } from './record-log.js';
 
 export { recordSubject } from './record-subject.js';
@@ -87,7 +87,7 @@ export async function openJetStreamRecordLog(o: JetStreamRecordLogOptions): Prom
       openPartition: (family, partition, afterSeq) => openJetStreamPartitionReader(nc, jsm, js, o, family, partition, afterSeq),
       checkpoints: createKvCheckpoints(kv),
       async close() {
-        await nc.drain().catch(() => nc.close());
+        await closeNats(nc);
       },
     };
   } catch (e) {

@@ -10,3 +10,14 @@ export async function connectNats(servers: string | string[]): Promise<NatsConne
     throw new FlowhoundError('NATS_UNAVAILABLE', `NATS ${String(servers)}: cannot connect: ${(e as Error).message}`, { servers }, { cause: e });
   }
 }
+
+/** Drains `nc` (pending publishes go out), waiting at most `ms` (a server that is away never answers), then closes it. */
+export async function closeNats(nc: NatsConnection, ms = 5000): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  await Promise.race([nc.drain().catch(() => undefined), late]);
+  clearTimeout(timer);
+  if (!nc.isClosed()) await nc.close().catch(() => undefined);
+}
