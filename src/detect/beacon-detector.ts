@@ -56,8 +56,9 @@ import { createFinding } from '../score/finding-id.js';
 import { roundConfidence } from '../score/severity.js';
 import type { Finding, FlowRecord, Proto, RecordBatch, Severity } from '../types.js';
 import type { Detector } from './detector.js';
-import { encodeState, readStateObject } from './plain-state.js';
+import { encodeState, readStateObject, tableOf } from './plain-state.js';
 import { isFailedAttempt } from './failed-attempt.js';
+import { IncidentTable, type TableRow } from './incident-table.js';
 import { isMulticastOrBroadcast } from './ip-class.js';
 import { matchRule, type PolicyRule } from './policy-rules.js';
 import { fmtDuration } from './scan-detector.js';
@@ -82,7 +83,7 @@ const BOWLEY_MIN_IQR = 10;
 /** Share of failed attempts that makes a key a failing one (a C2 server that is down). */
 const FAILING_SHARE = 0.9;
 
-interface Pair {
+interface Pair extends TableRow {
   src: string;
   dst: string;
   port: number;
@@ -130,13 +131,15 @@ export interface BeaconScore {
 }
 
 export function createBeaconDetector(settings: BeaconSettings, rules: readonly PolicyRule[] = []): Detector {
-  const pairs = new Map<string, Pair>();
+  // Pairs in insertion order; a sweep looks only at the pairs woken for it (see wake), in that order.
+  const pairs = new IncidentTable<Pair>(settings.beaconMaxPairs);
+  /** Wake-up margin: `watermark - lastTs > beaconLongSpanSec` is rechecked exactly when woken. */
+  const SLACK = 1e-3;
   const allow = rules.filter((r) => r.suppress?.includes('c2.beacon'));
   const res = settings.beaconTsResolutionSec;
   let watermark = Number.NEGATIVE_INFINITY;
   let lastSweep = Number.NEGATIVE_INFINITY;
   let allowed = 0;
-  let evicted = 0;
 
   function pushFlow(f: FlowRecord): void {
     if ((f.proto !== 'tcp' && f.proto !== 'udp') || f.origPkts === 0 || isMulticastOrBroadcast(f.respH)) return;
@@ -153,11 +156,12 @@ export function createBeaconDetector(settings: BeaconSettings, rules: readonly P
     if (p === undefined) {
       const t = Math.floor(f.ts / res) * res;
       p = {
-        src: f.origH, dst: f.respH, port: f.respP, proto: f.proto, times: null, firstTime: t, lastTime: t, sizes: null, firstSize: sizeOf(f),
+        key: id, seq: 0, wakeTs: null, src: f.origH, dst: f.respH, port: f.respP, proto: f.proto, times: null, firstTime: t, lastTime: t, sizes: null, firstSize: sizeOf(f),
         connections: 1, failed: isFailedAttempt(f, settings.scanProbeMaxPkts) ? 1 : 0, states: null, firstState: f.connState ?? '-',
         firstTs: f.ts, lastTs: f.ts, nextScoreSpan: Math.max(settings.beaconMinSpanSec, settings.beaconStreamSpanSec), lastScore: null, lastEmittedConnections: 0,
       };
-      pairs.set(id, p);
+      pairs.add(p);
+      wake(p);
       if (pairs.size > settings.beaconMaxPairs) evictPairs(null);
       return;
     }
@@ -178,6 +182,21 @@ export function createBeaconDetector(settings: BeaconSettings, rules: readonly P
     p.sizes ??= [p.firstSize];
     p.sizes.push(sizeOf(f));
     if (p.sizes.length > settings.beaconMaxConnsPerPair * 2) p.sizes.splice(0, p.sizes.length - settings.beaconMaxConnsPerPair);
+    wake(p);
+  }
+
+  /** The pair is due for scoring at the next sweep (its span reached the next scoring span). */
+  function scoringDue(p: Pair): boolean {
+    return p.lastTs - p.firstTs >= p.nextScoreSpan && timesOf(p).length >= settings.beaconMinConnections;
+  }
+
+  /**
+   * Asks a sweep to look at the pair: the next one when it is due for
+   * scoring, else the first one after it has been idle for
+   * beaconLongSpanSec (rechecked exactly when woken).
+   */
+  function wake(p: Pair): void {
+    pairs.wakeAt(p, scoringDue(p) ? watermark : p.lastTs + settings.beaconLongSpanSec - SLACK);
   }
 
   function timesOf(p: Pair): readonly number[] {
@@ -248,19 +267,25 @@ export function createBeaconDetector(settings: BeaconSettings, rules: readonly P
     );
   }
 
+  /**
+   * Once per beaconMinSpanSec of event time: scores the pairs due for it and
+   * scores and drops the pairs idle for beaconLongSpanSec, in insertion
+   * order (only the pairs woken for it, the ones a walk over every pair
+   * would act on).
+   */
   function advance(out: Finding[]): void {
     if (watermark - lastSweep < settings.beaconMinSpanSec) return;
     lastSweep = watermark;
-    for (const [id, p] of pairs) {
+    for (const p of pairs.takeDue(watermark)) {
       const span = p.lastTs - p.firstTs;
-      if (span >= p.nextScoreSpan && timesOf(p).length >= settings.beaconMinConnections) {
+      if (scoringDue(p)) {
         scoreAndEmit(p, out);
         p.nextScoreSpan = Math.max(settings.beaconMinSpanSec, span * 2);
       }
       if (watermark - p.lastTs > settings.beaconLongSpanSec) {
         scoreAndEmit(p, out);
-        pairs.delete(id);
-      }
+        pairs.delete(p);
+      } else wake(p);
     }
   }
 
@@ -270,20 +295,18 @@ export function createBeaconDetector(settings: BeaconSettings, rules: readonly P
    */
   function evictPairs(out: Finding[] | null): void {
     let n = Math.max(pairs.size - settings.beaconMaxPairs, Math.ceil(settings.beaconMaxPairs / 10));
-    for (const [id, p] of pairs) {
+    for (const p of pairs.rows()) {
       if (n <= 0) return;
       if (timesOf(p).length < settings.beaconMinConnections && watermark - p.lastTs > settings.beaconMinSpanSec) {
-        pairs.delete(id);
-        evicted++;
+        pairs.evict(p);
         n--;
       }
     }
-    for (const [id, p] of pairs) {
+    for (const p of pairs.rows()) {
       if (n <= 0) return;
       if (out !== null) scoreAndEmit(p, out);
       else pendingEvicted.push(p);
-      pairs.delete(id);
-      evicted++;
+      pairs.evict(p);
       n--;
     }
   }
@@ -309,7 +332,7 @@ export function createBeaconDetector(settings: BeaconSettings, rules: readonly P
     flush(): Finding[] {
       const out: Finding[] = [];
       while (pendingEvicted.length > 0) scoreAndEmit(pendingEvicted.pop()!, out);
-      for (const p of pairs.values()) scoreAndEmit(p, out);
+      for (const p of pairs.rows()) scoreAndEmit(p, out);
       pairs.clear();
       watermark = Number.NEGATIVE_INFINITY;
       lastSweep = Number.NEGATIVE_INFINITY;
@@ -317,20 +340,18 @@ export function createBeaconDetector(settings: BeaconSettings, rules: readonly P
     },
     snapshot() {
       // Between batches pendingEvicted is empty: every evicted pair was scored at the end of its batch.
-      return encodeState({ pairs, watermark, lastSweep, allowed, evicted });
+      return encodeState({ pairs: pairs.snapshot(), watermark, lastSweep, allowed });
     },
     restore(state) {
-      const o = readStateObject(state, 'c2.beacon', { pairs: 'map', watermark: 'number', lastSweep: 'number', allowed: 'number', evicted: 'number' });
-      pairs.clear();
+      const o = readStateObject(state, 'c2.beacon', { pairs: 'table', watermark: 'number', lastSweep: 'number', allowed: 'number' });
       pendingEvicted.length = 0;
-      for (const [id, p] of o.pairs as Map<string, Pair>) pairs.set(id, p);
+      pairs.restore(tableOf<Pair>(o.pairs));
       watermark = o.watermark as number;
       lastSweep = o.lastSweep as number;
       allowed = o.allowed as number;
-      evicted = o.evicted as number;
     },
     stats() {
-      return { beaconPairs: pairs.size, beaconAllowed: allowed, beaconPairsEvicted: evicted };
+      return { beaconPairs: pairs.size, beaconAllowed: allowed, beaconPairsEvicted: pairs.evicted, evictedKeys: pairs.evicted };
     },
   };
 }

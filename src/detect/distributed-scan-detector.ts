@@ -40,6 +40,7 @@ import type { Detector } from './detector.js';
 import { isFailedAttempt, probeTypeOf } from './failed-attempt.js';
 import { isMulticastOrBroadcast } from './ip-class.js';
 import { encodeState, readStateObject } from './plain-state.js';
+import { selectLeastRecent } from './least-recent.js';
 import { addressBytes } from './policy-rules.js';
 import { fmtDuration } from './scan-detector.js';
 
@@ -92,6 +93,8 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
   /** Event time at which `advance` next has work (an incident due, or the idle-set sweep). */
   let nextAdvance = Number.NEGATIVE_INFINITY;
   let lastSweep = Number.NEGATIVE_INFINITY;
+  /** Target sets dropped at the cap (the run summary's evicted count). */
+  let evicted = 0;
   const windowSec = settings.scanDistWindowSec;
 
   function getSet(id: string, vertical: boolean, dst: string | null, port: number | null, proto: Proto | null): TargetSet {
@@ -252,9 +255,11 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
   }
 
   function evictSets(): void {
-    const idle = [...sets.entries()].filter(([, s]) => s.incident === null).sort((a, b) => a[1].lastTs - b[1].lastTs);
+    const idle: [string, TargetSet][] = [];
+    for (const e of sets) if (e[1].incident === null) idle.push(e);
     const n = Math.max(1, Math.ceil(settings.scanMaxKeys / 10));
-    for (let i = 0; i < n && i < idle.length; i++) sets.delete(idle[i]![0]);
+    for (const [id] of selectLeastRecent(idle, n, (e) => e[1].lastTs)) sets.delete(id);
+    evicted += Math.min(n, idle.length);
   }
 
   function pushFlow(f: FlowRecord): void {
@@ -293,15 +298,19 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
       return out;
     },
     snapshot() {
-      return encodeState({ sets, watermark, nextAdvance, lastSweep });
+      return encodeState({ sets, watermark, nextAdvance, lastSweep, evicted });
     },
     restore(state) {
-      const o = readStateObject(state, 'scan.distributed', { sets: 'map', watermark: 'number', nextAdvance: 'number', lastSweep: 'number' });
+      const o = readStateObject(state, 'scan.distributed', { sets: 'map', watermark: 'number', nextAdvance: 'number', lastSweep: 'number', evicted: 'number' });
       sets.clear();
       for (const [id, set] of o.sets as Map<string, TargetSet>) sets.set(id, set);
       watermark = o.watermark as number;
       nextAdvance = o.nextAdvance as number;
       lastSweep = o.lastSweep as number;
+      evicted = o.evicted as number;
+    },
+    stats() {
+      return { evictedKeys: evicted };
     },
   };
 }

@@ -316,38 +316,67 @@ export class IncidentTable<R extends TableRow> {
  * the newest end, `dropOlderThan` and `dropOldest` take from the oldest end,
  * all O(1) amortised with one long-lived iterator, as `IncidentTable` does.
  * A key's time only grows, which is how a stale position is recognised.
+ * Most sets of a busy network (or a flood of spoofed sources) never hold
+ * more than one key: that key is held in two fields, and the `Map` is made
+ * only when a second key comes.
  * Plain data: `entries()` lists [key, ts] oldest first.
  */
 export class RecencyMap {
-  private readonly map = new Map<string, number>();
+  private map: Map<string, number> | null = null;
+  /** While `map` is null: the one key held (null when empty) and its time. */
+  private soleKey: string | null = null;
+  private soleTs = 0;
   private cursor: IterableIterator<[string, number]> | null = null;
   private headKey: string | null = null;
   private headTs = 0;
 
   get size(): number {
-    return this.map.size;
+    if (this.map !== null) return this.map.size;
+    return this.soleKey !== null ? 1 : 0;
   }
 
   get(key: string): number | undefined {
-    return this.map.get(key);
+    if (this.map !== null) return this.map.get(key);
+    return this.soleKey === key ? this.soleTs : undefined;
   }
 
   /** Records `key` at `ts` as the newest, unless it was seen at `ts` or later already. */
   see(key: string, ts: number): void {
-    const prev = this.map.get(key);
+    let map = this.map;
+    if (map === null) {
+      if (this.soleKey === null) {
+        this.soleKey = key;
+        this.soleTs = ts;
+        return;
+      }
+      if (this.soleKey === key) {
+        if (ts > this.soleTs) this.soleTs = ts;
+        return;
+      }
+      map = new Map();
+      map.set(this.soleKey, this.soleTs);
+      this.soleKey = null;
+      this.map = map;
+    }
+    const prev = map.get(key);
     if (prev !== undefined) {
       if (ts <= prev) return;
-      this.map.delete(key);
+      map.delete(key);
     }
-    this.map.set(key, ts);
+    map.set(key, ts);
   }
 
   /** The oldest key's time, or undefined when empty. */
   oldestTs(): number | undefined {
+    if (this.map === null) return this.soleKey !== null ? this.soleTs : undefined;
     return this.peek() ? this.headTs : undefined;
   }
 
   dropOldest(): void {
+    if (this.map === null) {
+      this.soleKey = null;
+      return;
+    }
     if (!this.peek()) return;
     this.map.delete(this.headKey!);
     this.headKey = null;
@@ -355,6 +384,10 @@ export class RecencyMap {
 
   /** Drops keys from the oldest end while their time is before `cutoff`. */
   dropOlderThan(cutoff: number): void {
+    if (this.map === null) {
+      if (this.soleKey !== null && this.soleTs < cutoff) this.soleKey = null;
+      return;
+    }
     while (this.peek() && this.headTs < cutoff) {
       this.map.delete(this.headKey!);
       this.headKey = null;
@@ -362,10 +395,12 @@ export class RecencyMap {
   }
 
   keys(): IterableIterator<string> {
+    if (this.map === null) return (this.soleKey !== null ? [this.soleKey] : [])[Symbol.iterator]();
     return this.map.keys();
   }
 
   entries(): [string, number][] {
+    if (this.map === null) return this.soleKey !== null ? [[this.soleKey, this.soleTs]] : [];
     return [...this.map.entries()];
   }
 
@@ -377,11 +412,12 @@ export class RecencyMap {
   }
 
   private peek(): boolean {
+    const map = this.map!;
     for (;;) {
       // The head is current while the map still holds it at the same time (a later `see` moves it to the end).
-      if (this.headKey !== null && this.map.get(this.headKey) === this.headTs) return true;
+      if (this.headKey !== null && map.get(this.headKey) === this.headTs) return true;
       this.headKey = null;
-      this.cursor ??= this.map.entries();
+      this.cursor ??= map.entries();
       const n = this.cursor.next();
       if (n.done) {
         this.cursor = null;

@@ -50,6 +50,7 @@ import { isFailedAttempt, needsReversePairing, probeTypeOf } from './failed-atte
 import { IncidentTable, RecencyMap, type TableRow } from './incident-table.js';
 import { isMulticastOrBroadcast } from './ip-class.js';
 import { encodeState, readStateObject, tableOf } from './plain-state.js';
+import { selectLeastRecent } from './least-recent.js';
 
 export type ScanSettings = Pick<
   Settings,
@@ -266,9 +267,8 @@ export function createScanDetector(settings: ScanSettings): Detector {
   function evictKeys(): void {
     const idle: ScanKey[] = [];
     for (const k of keys.rows()) if (k.incident === null) idle.push(k);
-    idle.sort((a, b) => a.lastTs - b.lastTs);
     const n = Math.max(keys.size - settings.scanMaxKeys, Math.ceil(settings.scanMaxKeys / 10));
-    for (let i = 0; i < n && i < idle.length; i++) keys.evict(idle[i]!);
+    for (const k of selectLeastRecent(idle, n, lastTsOf)) keys.evict(k);
   }
 
   /**
@@ -377,6 +377,10 @@ export function createScanDetector(settings: ScanSettings): Detector {
       return { evictedKeys: keys.evicted };
     },
   };
+}
+
+function lastTsOf(k: { lastTs: number }): number {
+  return k.lastTs;
 }
 
 function parsePortTarget(t: string): { port: number; proto: string } {

@@ -134,14 +134,15 @@ describe('IncidentTable', () => {
 });
 
 describe('RecencyMap', () => {
-  it('keeps keys oldest first by last sighting, as a Map moved on every sighting would', () => {
+  // Two keys keep it moving between holding one key in fields and holding a Map.
+  it.each([2, 80])('keeps keys oldest first by last sighting, as a Map moved on every sighting would (%i keys)', (distinct) => {
     const rnd = createSeededRandom(5);
     const r = new RecencyMap();
     const model = new Map<string, number>();
     let ts = 0;
     for (let i = 0; i < 6000; i++) {
       ts += rnd() < 0.7 ? 1 : 0;
-      const key = `t${Math.floor(rnd() * 80)}`;
+      const key = `t${Math.floor(rnd() * distinct)}`;
       const op = rnd();
       if (op < 0.8) {
         r.see(key, ts);
@@ -164,6 +165,8 @@ describe('RecencyMap', () => {
       if (i % 16 === 0) {
         expect(r.size).toBe(model.size);
         expect(r.oldestTs()).toBe(model.values().next().value);
+        expect(r.get(key)).toBe(model.get(key));
+        expect([...r.keys()]).toEqual([...model.keys()]);
       }
     }
     expect(r.entries()).toEqual([...model.entries()]);

@@ -4,7 +4,9 @@
  *
  * 1. Lines come from `splitLines` (one UTF-8 decode per chunk); a line is
  *    walked with `indexOf(separator)` and numbers are parsed in place
- *    (parse-field.ts), so a conn.log line allocates only the strings it keeps.
+ *    (parse-field.ts), so a conn.log line allocates only the strings it keeps;
+ *    addresses come from a cache (address-interner.ts): one shared string
+ *    per address, not one per line.
  * 2. Header lines (`#...`) update the header state; `#fields` starts a log
  *    section whose kind comes from `#path` (or the columns): conn and dns are
  *    read, other logs (http, ssl, ...) are skipped and counted, reported
@@ -27,6 +29,7 @@ import { createInvalidLineCounter, type LineSegment, splitLines } from '../../io
 import { createRecordBatch, type DnsLogColumns, type DnsRecord, type FlowRecord, type Proto, type RecordBatch } from '../../types.js';
 import type { ReadOptions } from '../read-options.js';
 import { completeDnsCodes } from '../dns-constants.js';
+import { type AddressInterner, createAddressInterner } from './address-interner.js';
 import { CONN_COLUMNS, classifyZeekLog, DNS_COLUMNS, REQUIRED_COLUMNS, type ZeekLogKind } from './log-kind.js';
 import { isToken, parseCount, parseDecimal, parsePort, parseProto, quoteValue } from './parse-field.js';
 import { scanCount, scanDecimal, scanned, scanPort, scanToSeparator } from './scan-field.js';
@@ -57,6 +60,8 @@ interface Section {
   empty: string;
   /** dns.log: the header has one of the columns kept in DnsRecord.zeek (rtt, qclass, flags, ...). */
   dnsExtra: boolean;
+  /** The read's address strings (shared by its sections). */
+  addresses: AddressInterner;
 }
 
 /** Statistics of one read, for callers that want them (tests, the directory reader). */
@@ -81,6 +86,7 @@ export async function* readZeekTsv(source: ByteSource, options: ReadOptions, sta
   let sawHeader = false;
   let warnedBlank = false;
   const st = stats ?? { flows: 0, dns: 0, invalid: 0, skippedByPath: {} };
+  const addresses = createAddressInterner();
 
   const endSkip = (): void => {
     if (skipPath !== null && skipCount > 0) {
@@ -129,6 +135,7 @@ export async function* readZeekTsv(source: ByteSource, options: ReadOptions, sta
       unset: header.unsetField,
       empty: header.emptyField,
       dnsExtra: kind === 'dns' && slots.some((sl) => sl >= D_RTT),
+      addresses,
     };
   };
 
@@ -331,14 +338,14 @@ function parseConnLine(sec: Section, text: string, start: number, end: number): 
           uid = text.slice(p, fe);
           break;
         case C_OH:
-          origH = text.slice(p, fe);
+          origH = sec.addresses.intern(text, p, fe);
           break;
         case C_OP:
           if (Number.isNaN(v)) return expected(sec, c, 'a port', text, p, fe);
           origP = v;
           break;
         case C_RH:
-          respH = text.slice(p, fe);
+          respH = sec.addresses.intern(text, p, fe);
           break;
         case C_RP:
           if (Number.isNaN(v)) return expected(sec, c, 'a port', text, p, fe);
@@ -483,14 +490,14 @@ function parseDnsLine(sec: Section, text: string, start: number, end: number): D
           uid = text.slice(p, fe);
           break;
         case C_OH:
-          client = text.slice(p, fe);
+          client = sec.addresses.intern(text, p, fe);
           break;
         case C_OP:
           clientP = parsePort(text, p, fe);
           if (Number.isNaN(clientP)) return expected(sec, c, 'a port', text, p, fe);
           break;
         case C_RH:
-          server = text.slice(p, fe);
+          server = sec.addresses.intern(text, p, fe);
           break;
         case C_RP:
           serverP = parsePort(text, p, fe);
