@@ -102,18 +102,34 @@ export async function* splitLines(chunks: AsyncIterable<Uint8Array>, options: Sp
     }
     if (start > lastNl) continue;
     let region: Buffer;
+    /** With segments: the line carried from the previous chunk, completed, as the block's first segment (the rest of the chunk is not copied). */
+    let carried: LineSegment | null = null;
     if (carryBytes > 0) {
-      carry.push(buf.subarray(0, lastNl + 1));
-      region = Buffer.concat(carry, carryBytes + lastNl + 1);
+      if (segmentBytes < Number.POSITIVE_INFINITY) {
+        const firstNl = buf.indexOf(0x0a);
+        carry.push(buf.subarray(0, firstNl + 1));
+        carried = { text: decode(Buffer.concat(carry, carryBytes + firstNl + 1), 0, carryBytes + firstNl + 1), firstLine: line };
+        line++;
+        region = buf.subarray(firstNl + 1, lastNl + 1);
+      } else {
+        carry.push(buf.subarray(0, lastNl + 1));
+        region = Buffer.concat(carry, carryBytes + lastNl + 1);
+      }
       carry = [];
       carryBytes = 0;
     } else {
       region = buf.subarray(start, lastNl + 1);
     }
-    if (region.length <= maxLineBytes) {
-      const firstLine = line;
-      if (segmentBytes < region.length) {
-        const segments: LineSegment[] = [];
+    if (carried !== null && (region.length === 0 || region.length > maxLineBytes)) {
+      yield { text: '', firstLine: carried.firstLine, unterminated: false, segments: [carried] };
+      carried = null;
+    }
+    if (region.length === 0) {
+      // Only the carried line ended in this chunk.
+    } else if (region.length <= maxLineBytes) {
+      const firstLine = carried !== null ? carried.firstLine : line;
+      if (carried !== null || segmentBytes < region.length) {
+        const segments: LineSegment[] = carried !== null ? [carried] : [];
         let pos = 0;
         while (pos < region.length) {
           const cut = pos + segmentBytes;
