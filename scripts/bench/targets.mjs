@@ -13,8 +13,9 @@
 // findings-heavy (uniform random hosts and ports); a 5M-packet spoofed SYN
 // flood; training on the 2M-line realistic log (the TensorFlow.js backend that
 // ran is printed). FLOWHOUND_BENCH_RUNS (default 1) runs each row that many
-// times and keeps the median; FLOWHOUND_BENCH_ONLY=startup,capture,logs,flood,train
-// picks rows.
+// times and keeps the median (the realistic capture's rows run in
+// FLOWHOUND_BENCH_CAPTURE_RUNS interleaved rounds, default 3);
+// FLOWHOUND_BENCH_ONLY=startup,capture,logs,flood,train picks rows.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -33,6 +34,8 @@ mkdirSync(data, { recursive: true });
 const RUNS = Number(process.env.FLOWHOUND_BENCH_RUNS ?? 1);
 const ONLY = (process.env.FLOWHOUND_BENCH_ONLY ?? 'startup,capture,logs,flood,train').split(',');
 const CAPTURE_PACKETS = Number(process.env.FLOWHOUND_BENCH_CAPTURE_PACKETS_REALISTIC ?? 1_100_000);
+/** Rounds of the realistic capture's rows (the per-packet capture's take FLOWHOUND_BENCH_RUNS). */
+const CAPTURE_RUNS = Number(process.env.FLOWHOUND_BENCH_CAPTURE_RUNS ?? Math.max(RUNS, 3));
 const shebang = readFileSync(join(root, 'src', 'cli', 'main.ts'), 'utf8').split('\n')[0];
 const nodeFlags = shebang.split(/\s+/).filter((a) => a.startsWith('--'));
 const q = (s) => `'${String(s).replace(/'/g, "'\\''")}'`;
@@ -50,6 +53,18 @@ function measure(line, runs = RUNS) {
   }
   out.sort((a, b) => a.cpu - b.cpu);
   return out[Math.floor(out.length / 2)];
+}
+
+/** Each line once per round, `runs` rounds; the median of each line's rounds (by CPU seconds). */
+function measureInterleaved(lines, runs) {
+  const all = lines.map(() => []);
+  for (let r = 0; r < runs; r++) lines.forEach((line, i) => all[i].push(measure(line, 1)));
+  return all.map((ms) => {
+    const bad = ms.find((m) => m.error);
+    if (bad) return bad;
+    ms.sort((a, b) => a.cpu - b.cpu);
+    return ms[Math.floor(ms.length / 2)];
+  });
 }
 
 const fmtCpu = (m) => (m.error ? `(${m.error})` : `${m.cpu.toFixed(2)} CPU-s, ${m.rssMiB.toFixed(0)} MiB`);
@@ -85,12 +100,18 @@ if (ONLY.includes('capture')) {
   ]) {
     const file = join(data, `capture-${kind}-${packets}.pcap`);
     if (generateCapture(file, packets, kind)) console.log(`generated ${file} (${(statSync(file).size / 1e6).toFixed(0)} MB)`);
-    const tcpdump = measure(`tcpdump -r ${q(file)} -w /dev/null 2>/dev/null`);
-    const argus = measure(`argus -r ${q(file)} -w /dev/null`);
-    const ndpi = measure(`ndpiReader -q -i ${q(file)} > /dev/null 2>&1`);
-    const decode = measure(`${q(process.execPath)} ${q(join(root, 'scripts', 'bench', 'lib', 'decode-only.mjs'))} ${q(file)} > /dev/null`);
-    const flows = measure(`${flowhound(`flows --no-sort ${q(file)}`)} > /dev/null`);
-    const analyze = measure(`${flowhound(`analyze --no-model --output jsonl --quiet ${q(file)}`)} > /dev/null`);
+    // Interleaved rounds (every tool once per round), medians: a shared machine's load moves between rounds alike for all.
+    const [tcpdump, argus, ndpi, decode, flows, analyze] = measureInterleaved(
+      [
+        `tcpdump -r ${q(file)} -w /dev/null 2>/dev/null`,
+        `argus -r ${q(file)} -w /dev/null`,
+        `ndpiReader -q -i ${q(file)} > /dev/null 2>&1`,
+        `${q(process.execPath)} ${q(join(root, 'scripts', 'bench', 'lib', 'decode-only.mjs'))} ${q(file)} > /dev/null`,
+        `${flowhound(`flows --no-sort ${q(file)}`)} > /dev/null`,
+        `${flowhound(`analyze --no-model --output jsonl --quiet ${q(file)}`)} > /dev/null`,
+      ],
+      kind === 'realistic' ? CAPTURE_RUNS : RUNS,
+    );
     const refs = [
       ['argus', argus],
       ['ndpiReader', ndpi],
