@@ -58,7 +58,9 @@ function measure(line, runs = RUNS) {
 /** Each line once per round, `runs` rounds; the median of each line's rounds (by CPU seconds). */
 function measureInterleaved(lines, runs) {
   const all = lines.map(() => []);
-  for (let r = 0; r < runs; r++) lines.forEach((line, i) => all[i].push(measure(line, 1)));
+  for (let r = 0; r < runs; r++) {
+    for (let i = 0; i < lines.length; i++) all[i].push(measure(lines[i], 1));
+  }
   return all.map((ms) => {
     const bad = ms.find((m) => m.error);
     if (bad) return bad;
