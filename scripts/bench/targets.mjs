@@ -45,7 +45,7 @@ const flowhound = (args) => `${q(process.execPath)} ${nodeFlags.join(' ')} ${q(c
 function measure(line, runs = RUNS) {
   const out = [];
   for (let i = 0; i < runs; i++) {
-    const tf = join(data, 'time.out');
+    const tf = join(data, `time-${process.pid}.out`);
     const r = spawnSync('bash', ['-c', `/usr/bin/time -o ${q(tf)} -f '%U %S %M %e' bash -c ${q(line)}`], { encoding: 'utf8', maxBuffer: 1 << 28 });
     if (r.status !== 0) return { error: `exit ${r.status}: ${(r.stderr || '').trim().split('\n').slice(-2).join(' ')}` };
     const [u, s, m, e] = readFileSync(tf, 'utf8').trim().split('\n').pop().split(' ').map(Number);
