@@ -137,10 +137,14 @@ interface RateKey extends WakeRow {
   incident: Incident | null;
 }
 
-/** The keys of one destination host, by port·proto. */
+/** The keys of one destination host with more than one, by port·proto (a host with one key holds it directly). */
 interface HostKeys {
   seq: number;
   keys: Map<number, RateKey>;
+}
+
+function isHostKeys(h: RateKey | HostKeys): h is HostKeys {
+  return (h as HostKeys).keys !== undefined;
 }
 
 /** Key order: hosts in first-seen order, then keys in insertion order (a walk over `byHost` meets them so). */
@@ -149,8 +153,9 @@ function byKeyOrder(a: RateKey, b: RateKey): number {
 }
 
 export function createRateSpikeDetector(settings: RateSpikeSettings, options: RateSpikeOptions = {}): Detector {
-  // Keys by host, then by port·proto: no string building per record.
-  const byHost = new Map<string, HostKeys>();
+  // Keys by host, then by port·proto: no string building per record. Most hosts of a log of
+  // random hosts (or a spoofed flood) have one key: it is held without a Map of its own.
+  const byHost = new Map<string, RateKey | HostKeys>();
   let hostSeq = 0;
   let keySeq = 0;
   let keyCount = 0;
@@ -160,23 +165,56 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
   const PROTO_INDEX: Record<Proto, number> = { tcp: 0, udp: 1, icmp: 2, unknown_transport: 3 };
 
   function lookupKey(dst: string, port: number, proto: Proto): RateKey | undefined {
-    return byHost.get(dst)?.keys.get(port * 4 + PROTO_INDEX[proto]);
+    const h = byHost.get(dst);
+    if (h === undefined) return undefined;
+    if (isHostKeys(h)) return h.keys.get(port * 4 + PROTO_INDEX[proto]);
+    return h.port === port && h.proto === proto ? h : undefined;
+  }
+
+  /** Adds a new key under its host, after the host's other keys. */
+  function insertKey(k: RateKey): void {
+    const h = byHost.get(k.dst);
+    if (h === undefined) {
+      k.hostSeq = hostSeq++;
+      byHost.set(k.dst, k);
+      return;
+    }
+    if (isHostKeys(h)) {
+      k.hostSeq = h.seq;
+      h.keys.set(k.port * 4 + PROTO_INDEX[k.proto], k);
+      return;
+    }
+    // The host's second key: its keys get a Map, the first one first.
+    const keys = new Map<number, RateKey>();
+    keys.set(h.port * 4 + PROTO_INDEX[h.proto], h);
+    keys.set(k.port * 4 + PROTO_INDEX[k.proto], k);
+    k.hostSeq = h.hostSeq;
+    byHost.set(k.dst, { seq: h.hostSeq, keys });
   }
 
   function deleteKey(k: RateKey): void {
     const h = byHost.get(k.dst);
-    const id = k.port * 4 + PROTO_INDEX[k.proto];
-    if (h === undefined || h.keys.get(id) !== k) return;
-    h.keys.delete(id);
+    if (h === undefined) return;
+    if (isHostKeys(h)) {
+      const id = k.port * 4 + PROTO_INDEX[k.proto];
+      if (h.keys.get(id) !== k) return;
+      h.keys.delete(id);
+      if (h.keys.size === 0) byHost.delete(k.dst);
+    } else {
+      if (h !== k) return;
+      byHost.delete(k.dst);
+    }
     keyCount--;
     queue.remove(k);
-    if (h.keys.size === 0) byHost.delete(k.dst);
   }
 
   /** Every key, in key order. */
   function allKeys(): RateKey[] {
     const list: RateKey[] = [];
-    for (const h of byHost.values()) for (const k of h.keys.values()) list.push(k);
+    for (const h of byHost.values()) {
+      if (isHostKeys(h)) for (const k of h.keys.values()) list.push(k);
+      else list.push(h);
+    }
     return list;
   }
 
@@ -208,13 +246,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
         seq: keySeq++, wakeTs: null, hostSeq: 0, dst, port, proto, hasTicks: false, firstSec: sec, lastActivitySec: sec, deltas: new Map(), level: 0,
         frontier: Math.min(sec - 1, Math.max(finalizeBound(), sec - Math.ceil(settings.rateLatenessSec) - 1)), bucketSum: 0, bucketLen: 0, baselinePeak: 0, bucketsDone: 0, flowStarts: null, clientSidePkts: 0, flowPkts: 0, senders: null, run: null, incident: null,
       };
-      let h = byHost.get(dst);
-      if (h === undefined) {
-        h = { seq: hostSeq++, keys: new Map() };
-        byHost.set(dst, h);
-      }
-      h.keys.set(port * 4 + PROTO_INDEX[proto], k);
-      k.hostSeq = h.seq;
+      insertKey(k);
       keyCount++;
       wake(k);
       if (keyCount > settings.rateMaxKeys) evictKeys(k, out);
@@ -535,12 +567,15 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
         if (typeof k !== 'object' || k === null || typeof k.dst !== 'string' || !(k.deltas instanceof Map) || PROTO_INDEX[k.proto] === undefined) {
           throw new FlowhoundError('STATE_INVALID', 'detector state rate.spike: a key is malformed', { detector: 'rate.spike' });
         }
-        let h = byHost.get(k.dst);
-        if (h === undefined) {
-          h = { seq: k.hostSeq, keys: new Map() };
-          byHost.set(k.dst, h);
+        const h = byHost.get(k.dst);
+        if (h === undefined) byHost.set(k.dst, k);
+        else if (isHostKeys(h)) h.keys.set(k.port * 4 + PROTO_INDEX[k.proto], k);
+        else {
+          const keys = new Map<number, RateKey>();
+          keys.set(h.port * 4 + PROTO_INDEX[h.proto], h);
+          keys.set(k.port * 4 + PROTO_INDEX[k.proto], k);
+          byHost.set(k.dst, { seq: h.hostSeq, keys });
         }
-        h.keys.set(k.port * 4 + PROTO_INDEX[k.proto], k);
         keyCount++;
       }
       queue.restore(keys);
