@@ -285,9 +285,9 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
       sec = k.firstSec;
       if (len <= 0) return;
     }
-    const n = normalOf(k);
-    const above = pps > thr && pps >= settings.rateBaselineFactor * n.normal && (n.known || pps > settings.rateNoBaselineFactor * thr);
-    if (above) {
+    // The normal rate is looked up only for seconds over the absolute threshold (most seconds are not).
+    const n = pps > thr ? normalOf(k) : null;
+    if (n !== null && pps >= settings.rateBaselineFactor * n.normal && (n.known || pps > settings.rateNoBaselineFactor * thr)) {
       k.bucketSum = 0;
       k.bucketLen = 0;
       if (k.run === null) k.run = { startSec: sec, seconds: 0, pkts: 0, maxPps: 0 };
