@@ -14,14 +14,16 @@
  *    an address a detector holds for an hour would keep the whole text
  *    segment it came from alive (4 KiB per address on a log of random
  *    hosts).
- * Memory is bounded: two generations of at most `capacity` entries each;
- * when the newer one is full the older is dropped (a hit in the older
- * generation moves the entry to the newer one). O(1) per lookup, and a
- * dropped entry costs only a new string on its next miss: results never
- * depend on the cache.
+ * Memory is bounded and every lookup O(1): dotted quads sit in a
+ * direct-mapped table of `capacity` slots (a new address takes its slot
+ * from the one there: no rehashing, no growth, cheap when every line brings
+ * new addresses); other forms in two generations of at most `capacity`
+ * entries (when the newer is full the older is dropped; a hit in the older
+ * moves the entry to the newer). A dropped entry costs only a new string on
+ * its next miss: results never depend on the cache.
  */
 
-/** Entries per generation (two generations): more than the hosts of a large network's day. */
+/** Slots (dotted quads) and entries per generation (other forms): more than the hosts of a large network's day. */
 export const DEFAULT_ADDRESS_CACHE_ENTRIES = 1 << 16;
 
 export interface AddressInterner {
@@ -30,21 +32,20 @@ export interface AddressInterner {
 }
 
 export function createAddressInterner(capacity = DEFAULT_ADDRESS_CACHE_ENTRIES): AddressInterner {
-  let v4 = new Map<number, string>();
-  let v4Old = new Map<number, string>();
+  // Direct-mapped dotted quads: slot = top bits of a multiplicative hash of the 32-bit value.
+  const slotBits = Math.max(4, Math.min(24, Math.ceil(Math.log2(capacity))));
+  const v4Keys = new Int32Array(1 << slotBits);
+  const v4Names: (string | undefined)[] = new Array<string | undefined>(1 << slotBits).fill(undefined);
   let other = new Map<string, string>();
   let otherOld = new Map<string, string>();
 
   function internV4(key: number, a: number, b: number, c: number, d: number): string {
-    let s = v4.get(key);
-    if (s !== undefined) return s;
-    s = v4Old.get(key);
-    if (s === undefined) s = `${a}.${b}.${c}.${d}`;
-    if (v4.size >= capacity) {
-      v4Old = v4;
-      v4 = new Map();
-    }
-    v4.set(key, s);
+    const slot = Math.imul(key, 0x9e3779b1) >>> (32 - slotBits);
+    const held = v4Names[slot];
+    if (held !== undefined && v4Keys[slot] === key) return held;
+    const s = `${a}.${b}.${c}.${d}`;
+    v4Keys[slot] = key;
+    v4Names[slot] = s;
     return s;
   }
 
