@@ -21,15 +21,38 @@ import { FlowhoundError } from '../errors.js';
 import type { TableRow, TableSnapshot } from './incident-table.js';
 
 export function encodeState(v: unknown): unknown {
+  // One pass, no closures or entry arrays per object: checkpoints of a busy network's state run to tens of MB.
   if (typeof v === 'number') return Number.isFinite(v) ? v : { $num: String(v) };
   if (v === null || typeof v !== 'object') return v;
-  if (Array.isArray(v)) return v.map(encodeState);
-  if (v instanceof Map) return { $map: [...v].map(([k, x]) => [encodeState(k), encodeState(x)]) };
-  if (v instanceof Set) return { $set: [...v].map(encodeState) };
-  if (v instanceof Float64Array) return { $f64: [...v].map(encodeState) };
-  if (v instanceof Float32Array) return { $f32: [...v].map(encodeState) };
+  if (Array.isArray(v)) {
+    const out = new Array<unknown>(v.length);
+    for (let i = 0; i < v.length; i++) out[i] = encodeState(v[i]);
+    return out;
+  }
+  if (v instanceof Map) {
+    const out = new Array<unknown>(v.size);
+    let i = 0;
+    for (const [k, x] of v) out[i++] = [encodeState(k), encodeState(x)];
+    return { $map: out };
+  }
+  if (v instanceof Set) {
+    const out = new Array<unknown>(v.size);
+    let i = 0;
+    for (const x of v) out[i++] = encodeState(x);
+    return { $set: out };
+  }
+  if (v instanceof Float64Array || v instanceof Float32Array) {
+    const out = new Array<unknown>(v.length);
+    for (let i = 0; i < v.length; i++) out[i] = encodeState(v[i]);
+    return v instanceof Float64Array ? { $f64: out } : { $f32: out };
+  }
+  const o = v as Record<string, unknown>;
   const out: Record<string, unknown> = {};
-  for (const [k, x] of Object.entries(v)) if (x !== undefined && typeof x !== 'function') out[k] = encodeState(x);
+  for (const k in o) {
+    const x = o[k];
+    if (x === undefined || typeof x === 'function') continue;
+    out[k] = typeof x === 'object' || typeof x === 'number' ? encodeState(x) : x;
+  }
   return out;
 }
 

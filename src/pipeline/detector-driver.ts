@@ -89,6 +89,8 @@ export interface DetectorDriver {
   readonly detectors: readonly Detector[];
   readonly counters: RunCounters;
   readonly stats: DetectorDriverStats;
+  /** True while findings of a push, an idle flush or a replacement are being written (no snapshot then). */
+  readonly busy: boolean;
   /** Every detector's state, the scorer's and the driver's, as plain JSON data; call between batches. */
   snapshot(): DriverSnapshot;
   /**
@@ -122,6 +124,8 @@ export function createDetectorDriver(options: DetectorDriverOptions): DetectorDr
   let dirty = false;
   /** True while a push waits for its findings to be written. */
   let pushing = false;
+  /** Emissions whose write has not settled yet. */
+  let writing = 0;
   let idleTimer: ReturnType<typeof setTimeout> | null = null;
   /** A failure of onFindings during an idle flush, rethrown by the next push or end. */
   let idleFailure: unknown = null;
@@ -144,7 +148,19 @@ export function createDetectorDriver(options: DetectorDriverOptions): DetectorDr
     if (out.length === 0) return;
     countFindings(counters, out);
     const r = options.onFindings(out);
-    if (r instanceof Promise) return r.then(() => recordEmitted(out));
+    if (r instanceof Promise) {
+      writing++;
+      return r.then(
+        () => {
+          writing--;
+          recordEmitted(out);
+        },
+        (e: unknown) => {
+          writing--;
+          throw e;
+        },
+      );
+    }
     recordEmitted(out);
   }
 
@@ -261,6 +277,9 @@ export function createDetectorDriver(options: DetectorDriverOptions): DetectorDr
     detectors,
     counters,
     stats,
+    get busy() {
+      return writing > 0;
+    },
     async push(b) {
       rethrowIdleFailure();
       countBatch(counters, b);

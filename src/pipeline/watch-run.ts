@@ -24,7 +24,9 @@
  *    batch that emitted findings (and after the first batch, and every
  *    `stateIntervalSec`) a checkpoint is written atomically (positions,
  *    driver snapshot, emitted set; temporary file, fsync, rename) and the
- *    journal emptied. A run killed at any point restarts from the last
+ *    journal emptied; no sooner than ten times the last checkpoint's cost
+ *    after it, so that a large state is not written after every batch,
+ *    but at once when the input has been quiet for `stateIntervalSec`. A run killed at any point restarts from the last
  *    checkpoint, replays to the same findings (detectors are deterministic
  *    on event time, whatever the batch boundaries) and drops those the
  *    checkpoint or the journal names. The one window left: a kill between
@@ -141,7 +143,7 @@ export async function runWatchPipeline(o: WatchRunOptions): Promise<WatchRunResu
       wroteFindings = true;
       return sink.write(findings);
     },
-    afterIdleFlush: () => checkpoint(),
+    afterIdleFlush: () => checkpoint(true),
   });
   // A stream (`-`) has no position to resume from: only its emitted findings carry over.
   const resumable = o.target !== '-';
@@ -179,22 +181,49 @@ export async function runWatchPipeline(o: WatchRunOptions): Promise<WatchRunResu
   let inFlight = false;
   /** False once a write failed: the last checkpoint stands (what failed is replayed by the next run). */
   let consistent = true;
-  const checkpoint = (): void => {
-    if (!o.statePath || !journal || inFlight || !consistent) return;
+  /** When the last checkpoint was written (performance.now()) and what it cost in ms. */
+  let lastCheckpointAt = Number.NEGATIVE_INFINITY;
+  let lastCheckpointMs = 0;
+  /** Batches pushed since the last checkpoint, and when the last one was. */
+  let batchesSinceCheckpoint = 0;
+  let lastBatchAt = Number.NEGATIVE_INFINITY;
+  /**
+   * Writes a checkpoint. Unless `force`d, not sooner than ten times the last
+   * one's cost after it (and, from the timer, `stateIntervalSec`): a busy
+   * network's state runs to tens of MB, and checkpoints must stay a small
+   * share of the work. When the input has been quiet for a state interval
+   * the timer writes one at once (the time is idle anyway). Exactly-once
+   * does not depend on how often: the journal holds what was emitted since.
+   */
+  const checkpoint = (force: boolean, minGapMs = 0): void => {
+    if (!o.statePath || !journal || inFlight || !consistent || driver.busy) return;
+    const now = performance.now();
+    if (!force && now - lastCheckpointAt < Math.max(minGapMs, 10 * lastCheckpointMs)) return;
     const state: WatchState = { version: WATCH_STATE_VERSION, files: { ...(prior?.files ?? {}), ...processed }, emitted: emitted.entries(), detectors: resumable ? driver.snapshot() : null };
     try {
       writeWatchState(o.statePath, state);
       journal.clear();
       wroteFindings = false;
+      batchesSinceCheckpoint = 0;
     } catch (e) {
       event({ kind: 'warning', message: (e as Error).message });
     }
+    lastCheckpointAt = performance.now();
+    lastCheckpointMs = lastCheckpointAt - now;
   };
 
   let reloads = 0;
   let reloadFailures = 0;
   const timers: ReturnType<typeof setInterval>[] = [];
-  if (o.statePath) timers.push(setInterval(checkpoint, o.stateIntervalSec * 1000));
+  if (o.statePath) {
+    const intervalMs = o.stateIntervalSec * 1000;
+    timers.push(
+      setInterval(() => {
+        if (batchesSinceCheckpoint === 0 && !wroteFindings) return;
+        checkpoint(performance.now() - lastBatchAt >= intervalMs, intervalMs);
+      }, intervalMs),
+    );
+  }
   const modelDir = chosen.dir;
   if (modelDir !== null && slot.model !== null) {
     const reloader = createModelReloader(modelDir, (d) => loadModelLazily(d, o.backend), modelIdentity);
@@ -232,7 +261,10 @@ export async function runWatchPipeline(o: WatchRunOptions): Promise<WatchRunResu
       await driver.push(t.batch);
       if (t.file !== null && t.position !== null) processed[t.file] = t.position;
       inFlight = false;
-      if (wroteFindings || ++batches === 1) checkpoint();
+      batchesSinceCheckpoint++;
+      lastBatchAt = performance.now();
+      if (++batches === 1) checkpoint(true);
+      else if (wroteFindings) checkpoint(false);
     }
     // Stopped (signal, closed stdout) with a state file: the open incidents wait in the checkpoint for the next run.
     if (!(o.signal.aborted && o.statePath)) await driver.end();
@@ -245,7 +277,7 @@ export async function runWatchPipeline(o: WatchRunOptions): Promise<WatchRunResu
     following.abort();
     o.signal.removeEventListener('abort', stopFollowing);
     for (const t of timers) clearInterval(t);
-    checkpoint();
+    checkpoint(true);
     await sink.close();
     slot.model?.dispose();
   }

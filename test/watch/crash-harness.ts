@@ -2,9 +2,9 @@
  * The crash harness of issue 15: a Zeek conn.log appended in steps to a
  * followed file (rotated by rename once, by copytruncate once), `watch` run
  * as a real child process of the built CLI and killed with SIGKILL at
- * seeded random points, restarted each time with the same --state. The
- * last run ends by --exit-idle once everything is appended. Returns what
- * each run printed, in order.
+ * seeded random points (the last one after the last append), restarted
+ * each time with the same --state. The last run ends by --exit-idle.
+ * Returns what each run printed, in order.
  *
  * A rotation waits until a checkpoint names the file at the path: two
  * rotations before any run read the file between them would put that
@@ -21,6 +21,16 @@ import type { Finding } from '../../src/types.js';
 import { readWatchState } from '../../src/watch/watch-state.js';
 
 export const MAIN = resolve('dist/cli/main.js');
+
+/**
+ * --exit-idle (the end of input: detectors flushed) of the runs the
+ * harness kills: longer than any pause of the harness (a rotation waits for
+ * a checkpoint), since a run that ended there would split the input in two
+ * and its findings would no longer be analyze's. The last run, started
+ * after the last append and the last kill, ends by a short one.
+ */
+const KILLED_RUN_EXIT_IDLE_SEC = 120;
+const LAST_RUN_EXIT_IDLE_SEC = 2;
 
 export interface CrashPlan {
   /** The lines to append, in order (each ending in a newline). */
@@ -73,8 +83,8 @@ interface Child {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-function startWatch(log: string, state: string, extra: readonly string[]): Child {
-  const args = [MAIN, 'watch', log, '--no-model', '--state', state, '--output', 'jsonl', '--poll-ms', '20', '--idle-flush', '0', '--exit-idle', '3', '--state-interval-sec', '1', ...extra];
+function startWatch(log: string, state: string, extra: readonly string[], exitIdleSec = KILLED_RUN_EXIT_IDLE_SEC): Child {
+  const args = [MAIN, 'watch', log, '--no-model', '--state', state, '--output', 'jsonl', '--poll-ms', '20', '--idle-flush', '0', '--exit-idle', String(exitIdleSec), '--state-interval-sec', '1', ...extra];
   const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const c: Child = { proc, out: '', err: '', exited: Promise.resolve({ code: null, signal: null }) };
   proc.stdout?.on('data', (d: Buffer) => {
@@ -105,8 +115,10 @@ export async function runCrashPlan(dir: string, plan: CrashPlan): Promise<CrashR
   const state = join(dir, 'watch.state');
   const random = createSeededRandom(plan.seed);
   const steps = Math.ceil(plan.lines.length / plan.linesPerStep);
+  // The last kill comes after the last append; the others at random steps before.
   const killAt = new Set<number>();
-  while (killAt.size < Math.min(plan.kills, steps - 1)) killAt.add(1 + Math.floor(random() * (steps - 1)));
+  while (killAt.size < Math.min(plan.kills - 1, steps - 2)) killAt.add(1 + Math.floor(random() * (steps - 2)));
+  killAt.add(steps - 1);
   const renameAt = Math.floor(steps / 3);
   const copytruncateAt = Math.floor((2 * steps) / 3);
   const result: CrashResult = { runs: [], killed: 0, killedWhileUp: 0, stderr: [], exitCodes: [] };
@@ -147,7 +159,7 @@ export async function runCrashPlan(dir: string, plan: CrashPlan): Promise<CrashR
       result.killed++;
       run++;
       await plan.beforeStart?.(run);
-      child = startWatch(log, state, plan.extraArgs ?? []);
+      child = startWatch(log, state, plan.extraArgs ?? [], step === steps - 1 ? LAST_RUN_EXIT_IDLE_SEC : KILLED_RUN_EXIT_IDLE_SEC);
     }
   }
   await finish(child, false);
