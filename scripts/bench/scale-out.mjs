@@ -68,7 +68,10 @@ const jsm = await jetstreamManager(nc);
 
 const fmt = (n) => Math.round(n).toLocaleString('en-US');
 try {
-  const analyze = await timed(`${flowhound(`analyze ${q(file)} --no-model --output jsonl -q`)} > /dev/null`);
+  const analyzeOut = join(store, 'analyze.jsonl');
+  const analyze = await timed(`${flowhound(`analyze ${q(file)} --no-model --output jsonl -q`)} > ${q(analyzeOut)}`);
+  const { findingMsgId, readJetStreamFindings } = await import(join(root, 'dist', 'scale', 'jetstream-findings.js'));
+  const expected = readFileSync(analyzeOut, 'utf8').split('\n').filter(Boolean).map((l) => findingMsgId(JSON.parse(l))).sort();
   const perCpuAnalyze = LINES / analyze.cpu;
   console.log(`conn.log: ${fmt(LINES)} lines (realistic), ${PARTITIONS} partitions, node ${process.version}`);
   console.log(`  analyze --no-model (one process, reference)  ${analyze.cpu.toFixed(2)} CPU-s  ${fmt(perCpuAnalyze)} lines/CPU-s  ${analyze.rssMiB.toFixed(0)} MiB`);
@@ -85,9 +88,11 @@ try {
     const cpu = runs.reduce((s, r) => s + r.cpu, 0);
     const perCpu = LINES / cpu;
     one ??= perCpu;
-    const found = (await jsm.streams.info(`BENCHF${workers}`)).state.messages;
+    const stored = (await readJetStreamFindings({ servers: url, stream: `BENCHF${workers}` })).map(findingMsgId).sort();
+    const same = stored.length === expected.length && stored.every((id, i) => id === expected[i]);
+    const found = `${stored.length} findings stored, ${same ? 'the same as analyze' : `NOT analyze's ${expected.length}`}`;
     console.log(
-      `  ${workers} worker${workers > 1 ? 's' : ' '}                                    ${cpu.toFixed(2)} CPU-s  ${fmt(perCpu)} lines/worker-CPU-s  (${(perCpu / one).toFixed(2)}x 1 worker, ${(perCpu / perCpuAnalyze).toFixed(2)}x analyze; peak ${Math.max(...runs.map((r) => r.rssMiB)).toFixed(0)} MiB/worker; ${found} findings stored)`,
+      `  ${workers} worker${workers > 1 ? 's' : ' '}                                    ${cpu.toFixed(2)} CPU-s  ${fmt(perCpu)} lines/worker-CPU-s  (${(perCpu / one).toFixed(2)}x 1 worker, ${(perCpu / perCpuAnalyze).toFixed(2)}x analyze; peak ${Math.max(...runs.map((r) => r.rssMiB)).toFixed(0)} MiB/worker; ${found})`,
     );
   }
   console.log(`  target: lines per worker-CPU-second flat from 1 to 4 workers`);

@@ -1,6 +1,7 @@
 /**
  * Reading one (family, partition) of the records stream in order, through
- * a durable pull consumer `<stream>_<family>_<p>` with ack policy "all".
+ * a durable pull consumer `<stream>_<family>_<p>` with ack policy "all",
+ * pulled continuously (messages are handed over as they arrive).
  * Opening deletes and re-creates the consumer at the wanted sequence, so a
  * worker on any machine reads exactly from there; each read checks that
  * delivery sequences follow one another and that nothing is a redelivery,
@@ -14,12 +15,16 @@ import type { PartitionRead, PartitionReader } from './record-log.js';
 import { recordSubject } from './record-subject.js';
 import type { PartitionFamily } from './route-records.js';
 
+const DEFAULT_BUFFER_BYTES = 4 << 20;
+
 export interface PartitionReaderOptions {
   stream: string;
-  /** Messages per read at most (default 8: up to 8,000 records, a push short enough to keep every lane's reads alive). */
+  /** Messages per read at most (default 8: up to 8,000 records, a push short enough to let the other lanes read). */
   readBatch?: number;
-  /** How long a read waits for messages, ms (default 5000; JetStream's minimum is 1000). Heartbeats come every half of it; a read fails when two are missed (an event loop blocked that long). */
+  /** How long a read waits for a first message, ms (default 5000); then it takes only what has arrived. */
   readWaitMs?: number;
+  /** Bytes the client pulls ahead of the reader per partition (default 4 MiB). */
+  bufferBytes?: number;
   /** Ack wait of the consumers in s (default 300): longer than a checkpoint interval. */
   ackWaitSec?: number;
 }
@@ -53,27 +58,45 @@ export async function openJetStreamPartitionReader(
   const consumer = await js.consumers.get(o.stream, name);
   const batch = o.readBatch ?? 8;
   const waitMs = Math.max(1000, o.readWaitMs ?? 5000);
+  // A continuous pull: messages come as they are published (no waiting for a full batch), at most
+  // `bufferBytes` ahead of the reader; missed heartbeats make the client pull again, not fail.
+  const stream: ConsumerMessages = await consumer.consume({ max_bytes: o.bufferBytes ?? DEFAULT_BUFFER_BYTES });
+  const it = stream[Symbol.asyncIterator]();
+  /** A `next()` a read stopped waiting for: the following read takes it first. */
+  let waiting: Promise<IteratorResult<JsMsg>> | null = null;
   let lastDelivery = 0;
   /** The last message of each read since the last ack, for an ack-all up to a sequence. */
   let unacked: JsMsg[] = [];
-  let open: ConsumerMessages | null = null;
+  const TIMEOUT = Symbol('timeout');
   return {
     async read(): Promise<PartitionRead> {
       if (nc.isClosed()) throw new FlowhoundError('NATS_UNAVAILABLE', 'NATS connection closed', {});
-      open = await consumer.fetch({ max_messages: batch, expires: waitMs });
       const messages = [];
       let last: JsMsg | null = null;
-      for await (const m of open) {
+      while (messages.length < batch) {
+        const next = waiting ?? it.next();
+        // The first message may take up to `waitMs`; after it, only what has already arrived.
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const limit = new Promise<typeof TIMEOUT>((resolve) => {
+          timer = setTimeout(() => resolve(TIMEOUT), messages.length === 0 ? waitMs : 0);
+        });
+        const r = await Promise.race([next, limit]);
+        clearTimeout(timer);
+        if (r === TIMEOUT) {
+          waiting = next;
+          break;
+        }
+        waiting = null;
+        if (r.done) throw new FlowhoundError('NATS_UNAVAILABLE', `${name}: the consumer stopped`, { consumer: name });
+        const m = r.value;
         const info = m.info;
         if (info.redelivered || info.deliverySequence !== lastDelivery + 1) {
-          open.stop();
-          throw new FlowhoundError('NATS_UNAVAILABLE', `${name}: delivery ${info.deliverySequence} after ${lastDelivery}${info.redelivered ? ' (a redelivery)' : ''}: order lost, reading again from the checkpoint`, { consumer: name });
+          throw new FlowhoundError('NATS_UNAVAILABLE', `${name}: delivery ${info.deliverySequence} after ${lastDelivery}${info.redelivered ? ' (a redelivery)' : ''}: order lost`, { consumer: name });
         }
         lastDelivery = info.deliverySequence;
         messages.push({ seq: info.streamSequence, data: m.data });
         last = m;
       }
-      open = null;
       if (last !== null) unacked.push(last);
       return { messages, caughtUp: last === null || last.info.pending === 0 };
     },
@@ -88,9 +111,10 @@ export async function openJetStreamPartitionReader(
       best?.ack();
     },
     async close() {
-      open?.stop();
+      waiting = null;
       unacked = [];
+      // stop(), not close(): close waits for the server, which may be away.
+      stream.stop();
     },
   };
 }
-
