@@ -188,3 +188,29 @@ export function repeatsWithoutUpdate(findings: readonly Finding[]): string[] {
   }
   return bad;
 }
+
+/**
+ * For an at-least-once receiver: reports of an id after its first that are
+ * neither an update with a larger count nor an exact copy of a report
+ * already delivered (same count and marker: a batch sent again because the
+ * sender was killed after the receiver took it and before it noted that;
+ * receivers drop those by id). Should be none.
+ */
+export function repeatsNeitherUpdateNorCopy(findings: readonly Finding[]): { bad: string[]; copies: number } {
+  const seen = new Map<string, Set<string>>();
+  const best = new Map<string, number>();
+  const bad: string[] = [];
+  let copies = 0;
+  for (const f of findings) {
+    const c = typeof f.evidence.count === 'number' ? f.evidence.count : 1;
+    const key = `${c}|${f.update === true}`;
+    const reports = seen.get(f.id);
+    const prev = best.get(f.id);
+    if (reports?.has(key)) copies++;
+    else if (prev !== undefined && (f.update !== true || c <= prev)) bad.push(`${f.id} count ${c} (before: ${prev})${f.update === true ? ' update' : ''}`);
+    if (reports) reports.add(key);
+    else seen.set(f.id, new Set([key]));
+    best.set(f.id, Math.max(prev ?? c, c));
+  }
+  return { bad, copies };
+}
