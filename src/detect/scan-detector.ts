@@ -99,9 +99,13 @@ interface ScanKey extends TableRow {
   long: RecencyMap;
   attempts: number;
   lastTs: number;
-  states: Record<string, number>;
+  /** Attempts per conn_state; null while every attempt had `firstState` (most keys see one attempt: no object for them). */
+  states: Record<string, number> | null;
+  firstState: string;
   /** Probe types (failed-attempt.ts probeTypeOf) of the attempts. */
-  probes: Record<string, number>;
+  probes: Record<string, number> | null;
+  /** The probe type of every attempt while `probes` is null. */
+  firstProbe: string;
   incident: Incident | null;
 }
 
@@ -124,7 +128,7 @@ export function createScanDetector(settings: ScanSettings): Detector {
     if (k === undefined) {
       k = {
         key: id, seq: 0, wakeTs: null, kind, src, dst, port, proto, short: new RecencyMap(), long: new RecencyMap(),
-        attempts: 0, lastTs: 0, states: {}, probes: {}, incident: null,
+        attempts: 0, lastTs: 0, states: null, firstState: '', probes: null, firstProbe: '', incident: null,
       };
       keys.add(k);
       if (keys.size > settings.scanMaxKeys) evictKeys();
@@ -146,10 +150,14 @@ export function createScanDetector(settings: ScanSettings): Detector {
 
   function record(k: ScanKey, target: string, ts: number, state: string, probe: string): void {
     k.attempts++;
-    k.probes[probe] = (k.probes[probe] ?? 0) + 1;
+    if (k.probes !== null) k.probes[probe] = (k.probes[probe] ?? 0) + 1;
+    else if (k.attempts === 1) k.firstProbe = probe;
+    else if (probe !== k.firstProbe) k.probes = { [k.firstProbe]: k.attempts - 1, [probe]: 1 };
     if (ts > k.lastTs) k.lastTs = ts;
     keys.wakeAt(k, k.lastTs + settings.scanSlowWindowSec - SLACK);
-    k.states[state] = (k.states[state] ?? 0) + 1;
+    if (k.states !== null) k.states[state] = (k.states[state] ?? 0) + 1;
+    else if (k.attempts === 1) k.firstState = state;
+    else if (state !== k.firstState) k.states = { [k.firstState]: k.attempts - 1, [state]: 1 };
     touch(k.short, target, ts, settings.scanWindowSec);
     touch(k.long, target, ts, settings.scanSlowWindowSec);
     if (k.incident !== null) {
@@ -218,8 +226,8 @@ export function createScanDetector(settings: ScanSettings): Detector {
             windowSec: inc.slowOnly ? settings.scanSlowWindowSec : settings.scanWindowSec,
             slow: inc.slowOnly,
             attempts: k.attempts,
-            connStates: { ...k.states },
-            probeTypes: { ...k.probes },
+            connStates: tallyOf(k.states, k.firstState, k.attempts),
+            probeTypes: tallyOf(k.probes, k.firstProbe, k.attempts),
             [vertical ? 'ports' : 'hosts']: sample,
           },
         },
@@ -377,6 +385,12 @@ export function createScanDetector(settings: ScanSettings): Detector {
       return { evictedKeys: keys.evicted };
     },
   };
+}
+
+/** A key's counts by name as evidence: `counts`, or all `attempts` under `only` while no other name came. */
+function tallyOf(counts: Record<string, number> | null, only: string, attempts: number): Record<string, number> {
+  if (counts !== null) return { ...counts };
+  return attempts > 0 ? { [only]: attempts } : {};
 }
 
 function lastTsOf(k: { lastTs: number }): number {
