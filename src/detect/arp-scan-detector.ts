@@ -31,6 +31,7 @@ import { createFinding } from '../score/finding-id.js';
 import { confidenceFromRatio, severityFromRatio } from '../score/severity.js';
 import type { ArpRecord, Finding, RecordBatch } from '../types.js';
 import type { Detector } from './detector.js';
+import { selectLeastRecent } from './least-recent.js';
 import { encodeState, readStateObject } from './plain-state.js';
 import { fmtDuration } from './scan-detector.js';
 
@@ -68,6 +69,8 @@ export function createArpScanDetector(settings: ArpScanSettings): Detector {
   let lastSweep = Number.NEGATIVE_INFINITY;
   /** Event time at which `advance` next has work (an incident due, or the idle-sender sweep). */
   let nextAdvance = Number.NEGATIVE_INFINITY;
+  /** Senders dropped at the cap (the run summary's evicted count). */
+  let evicted = 0;
   const windowSec = settings.arpScanWindowSec;
 
   function noteAsker(target: string, sender: string): void {
@@ -136,9 +139,11 @@ export function createArpScanDetector(settings: ArpScanSettings): Detector {
   }
 
   function evictIdle(): void {
-    const idle = [...senders.entries()].filter(([, s]) => s.incident === null).sort((a, b) => a[1].lastTs - b[1].lastTs);
+    const idle: [string, Sender][] = [];
+    for (const e of senders) if (e[1].incident === null) idle.push(e);
     const n = Math.max(1, Math.ceil(settings.scanMaxKeys / 10));
-    for (let i = 0; i < n && i < idle.length; i++) senders.delete(idle[i]![0]);
+    for (const [id] of selectLeastRecent(idle, n, (e) => e[1].lastTs)) senders.delete(id);
+    evicted += Math.min(n, idle.length);
   }
 
   function emit(s: Sender, out: Finding[]): void {
@@ -233,7 +238,7 @@ export function createArpScanDetector(settings: ArpScanSettings): Detector {
       // openByIp by sender id; a sender no longer in `senders` is never reported again, so it is left out.
       const open = new Map<string, string>();
       for (const [ip, s] of openByIp) if (senders.get(`${s.mac}|${s.ip}`) === s) open.set(ip, `${s.mac}|${s.ip}`);
-      return encodeState({ senders, askers, infrastructure, open, watermark, lastSweep, nextAdvance });
+      return encodeState({ senders, askers, infrastructure, open, watermark, lastSweep, nextAdvance, evicted });
     },
     restore(state) {
       const o = readStateObject(state, 'scan.arp', { senders: 'map', askers: 'map', infrastructure: 'set', open: 'map', watermark: 'number', lastSweep: 'number', nextAdvance: 'number' });
@@ -251,6 +256,11 @@ export function createArpScanDetector(settings: ArpScanSettings): Detector {
       watermark = o.watermark as number;
       lastSweep = o.lastSweep as number;
       nextAdvance = o.nextAdvance as number;
+      // Absent from states written before evictions were counted.
+      evicted = typeof o.evicted === 'number' ? o.evicted : 0;
+    },
+    stats() {
+      return { evictedKeys: evicted };
     },
   };
 }

@@ -301,13 +301,14 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
       return encodeState({ sets, watermark, nextAdvance, lastSweep, evicted });
     },
     restore(state) {
-      const o = readStateObject(state, 'scan.distributed', { sets: 'map', watermark: 'number', nextAdvance: 'number', lastSweep: 'number', evicted: 'number' });
+      const o = readStateObject(state, 'scan.distributed', { sets: 'map', watermark: 'number', nextAdvance: 'number', lastSweep: 'number' });
       sets.clear();
       for (const [id, set] of o.sets as Map<string, TargetSet>) sets.set(id, set);
       watermark = o.watermark as number;
       nextAdvance = o.nextAdvance as number;
       lastSweep = o.lastSweep as number;
-      evicted = o.evicted as number;
+      // Absent from states written before evictions were counted.
+      evicted = typeof o.evicted === 'number' ? o.evicted : 0;
     },
     stats() {
       return { evictedKeys: evicted };
