@@ -56,7 +56,7 @@ import { createFinding } from '../score/finding-id.js';
 import { roundConfidence } from '../score/severity.js';
 import type { Finding, FlowRecord, Proto, RecordBatch, Severity } from '../types.js';
 import type { Detector } from './detector.js';
-import { encodeState, readStateObject, tableOf } from './plain-state.js';
+import { checkFields, encodeState, readStateObject, tableOf } from './plain-state.js';
 import { isFailedAttempt } from './failed-attempt.js';
 import { IncidentTable, type TableRow } from './incident-table.js';
 import { isMulticastOrBroadcast } from './ip-class.js';
@@ -343,12 +343,21 @@ export function createBeaconDetector(settings: BeaconSettings, rules: readonly P
       return encodeState({ pairs: pairs.snapshot(), watermark, lastSweep, allowed });
     },
     restore(state) {
-      const o = readStateObject(state, 'c2.beacon', { pairs: 'table', watermark: 'number', lastSweep: 'number', allowed: 'number' });
+      const o = readStateObject(state, 'c2.beacon', { watermark: 'number', lastSweep: 'number', allowed: 'number' });
       pendingEvicted.length = 0;
-      pairs.restore(tableOf<Pair>(o.pairs));
       watermark = o.watermark as number;
       lastSweep = o.lastSweep as number;
       allowed = o.allowed as number;
+      if (o.pairs instanceof Map) {
+        // A state written when the pairs were a Map of id → pair: the rows in its order, each queued as a push would.
+        const rows: Pair[] = [];
+        for (const [id, p] of o.pairs as Map<string, Pair>) rows.push({ ...p, key: id, seq: rows.length, wakeTs: null });
+        pairs.restore({ rows, nextSeq: rows.length, evicted: typeof o.evicted === 'number' ? o.evicted : 0 });
+        for (const p of rows) wake(p);
+        return;
+      }
+      checkFields(o, 'c2.beacon', { pairs: 'table' });
+      pairs.restore(tableOf<Pair>(o.pairs));
     },
     stats() {
       return { beaconPairs: pairs.size, beaconAllowed: allowed, beaconPairsEvicted: pairs.evicted, evictedKeys: pairs.evicted };

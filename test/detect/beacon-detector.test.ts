@@ -94,3 +94,22 @@ describe('c2.beacon', () => {
     expect(gappy.connCountScore).toBeLessThan(1);
   });
 });
+
+describe('c2.beacon state', () => {
+  it('restores a state whose pairs were written as a Map (before they were a table) and goes on as an uninterrupted run', () => {
+    const flows = schedule(80, 30, 0.1, 11);
+    const whole = createBeaconDetector(DEFAULT_SETTINGS);
+    const expected = [...whole.push(batch({ flows })), ...whole.flush()];
+    const first = createBeaconDetector(DEFAULT_SETTINGS);
+    const got = first.push(batch({ flows: flows.slice(0, 30) }));
+    // The older form: `pairs` a tagged Map of id → pair without the table's key, seq and wakeTs.
+    const state = JSON.parse(JSON.stringify(first.snapshot())) as { pairs: { rows: Record<string, unknown>[] } } & Record<string, unknown>;
+    const map = state.pairs.rows.map(({ key, seq: _seq, wakeTs: _wakeTs, ...pair }) => [key, pair]);
+    const old = { ...state, pairs: { $map: map }, evicted: 0 };
+    const second = createBeaconDetector(DEFAULT_SETTINGS);
+    second.restore(JSON.parse(JSON.stringify(old)));
+    got.push(...second.push(batch({ flows: flows.slice(30) })), ...second.flush());
+    expect(expected.length).toBeGreaterThan(0);
+    expect(got).toEqual(expected);
+  });
+});
