@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
+import { collectGarbageAbove } from '../util/full-gc.js';
 import { createSeededRandom, permuteIndices } from '../util/seeded-random.js';
 
 export interface FitOptions {
@@ -18,6 +19,9 @@ export interface FitOptions {
 }
 
 export const DEFAULT_LEARNING_RATE = 0.005;
+/** Resident memory past which training runs a full garbage collection (checked every GC_CHECK_BATCHES mini-batches). */
+const TRAINING_MAX_RSS_BYTES = 640 * 2 ** 20;
+const GC_CHECK_BATCHES = 64;
 export const DEFAULT_BATCH_SIZE = 64;
 
 /** Compiles `model` for mean-squared-error training with Adam. */
@@ -39,6 +43,7 @@ export async function fitSeeded(
   const random = createSeededRandom(options.seed);
   const losses: number[] = [];
   const bs = Math.max(1, Math.min(options.batchSize, n));
+  let batches = 0;
   for (let epoch = 0; epoch < options.epochs; epoch++) {
     const started = performance.now();
     const order = permuteIndices(n, random);
@@ -58,6 +63,8 @@ export async function fitSeeded(
       xt.dispose();
       yt.dispose();
       lossSum += (Array.isArray(loss) ? (loss[0] ?? 0) : loss) * m;
+      // Training's garbage collected once memory is high (peak RSS: see full-gc.ts).
+      if (++batches % GC_CHECK_BATCHES === 0) collectGarbageAbove(TRAINING_MAX_RSS_BYTES);
     }
     const meanLoss = lossSum / n;
     losses.push(meanLoss);
