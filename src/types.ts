@@ -199,6 +199,12 @@ export interface Finding {
    * the finding they have. Absent on a first report.
    */
   update?: boolean;
+  /**
+   * True when a webhook sends this finding again because a process died
+   * while the batch holding it was in flight (the receiver may have it
+   * already): receivers drop it if they have the id. Absent otherwise.
+   */
+  redelivered?: boolean;
 }
 
 /** A warning about the input that did not stop the run (skipped line, truncated file). */

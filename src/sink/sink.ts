@@ -80,5 +80,6 @@ export function orderFinding(f: Finding): Finding {
     evidence: f.evidence,
   };
   if (f.update === true) o.update = true;
+  if (f.redelivered === true) o.redelivered = true;
   return o;
 }

@@ -15,7 +15,8 @@
  * A chat message names the kind, severity, source, target host and port,
  * the count, the summary and the finding id (the stable id receivers
  * de-duplicate by), and says "update" when the finding re-reports an id with
- * grown counts. Strings from traffic (summaries hold domain names, hosts)
+ * grown counts, "redelivered" when it is sent again after a process died
+ * with it in flight. Strings from traffic (summaries hold domain names, hosts)
  * are escaped for the chat's markup, so traffic cannot inject links or
  * mentions.
  */
@@ -62,7 +63,7 @@ function chatLines(f: Finding, esc: (s: string) => string, bold: string, code: s
   const count = typeof f.evidence.count === 'number' ? f.evidence.count : null;
   const where = `${f.dst ?? '*'}${f.port !== null ? `:${f.port}` : ''}${f.proto !== null ? `/${f.proto}` : ''}`;
   const lines = [
-    `${bold}flowhound ${esc(f.kind)}${bold} (${esc(f.severity)})${f.update === true ? ' update' : ''}`,
+    `${bold}flowhound ${esc(f.kind)}${bold} (${esc(f.severity)})${f.update === true ? ' update' : ''}${f.redelivered === true ? ' redelivered' : ''}`,
     `source ${code}${esc(f.src ?? '*')}${code} → target ${code}${esc(where)}${code}${count !== null ? `, count ${count}` : ''}`,
     esc(f.summary),
     `id ${code}${esc(f.id)}${code}, ${new Date(Math.floor(f.ts * 1000)).toISOString()} – ${new Date(Math.floor(f.end * 1000)).toISOString()}`,

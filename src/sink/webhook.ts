@@ -16,9 +16,13 @@
  * remembers the (id, count) of the last `ACCEPTED_MEMORY` findings it
  * took, in the same atomic write: a finding written again with no larger
  * count (watch replaying after a kill, before its journal named it) is
- * not queued twice. The one duplicate left: a kill between the receiver's
- * 2xx and the spool's update sends that batch again on the next run (the
- * ids let the receiver drop it).
+ * not queued twice. Before each POST the batch is marked in flight
+ * (webhook-inflight-mark.ts, fsynced); the mark goes once the answer is
+ * recorded. A batch a dead process left in flight (killed after the
+ * receiver's 2xx and before the spool's update, or before the answer) is
+ * sent again by the next run with each finding `redelivered: true` and the
+ * header `X-Flowhound-Redelivery: 1`, in a batch of its own, so a receiver
+ * knows which copies it may already have (and drops them by id).
  *
  * One sender sends in order; a network error, a timeout, 408, 429, a 5xx
  * (or a chat API's rate-limit error code) is retried with exponential
@@ -34,6 +38,7 @@ import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, w
 import { basename, dirname, join } from 'node:path';
 import type { Finding } from '../types.js';
 import { orderFinding, type Sink } from './sink.js';
+import { clearInflightMark, inflightKey, inflightMarkPath, readInflightMark, writeInflightMark } from './webhook-inflight-mark.js';
 import { findingsPerRequest, formatWebhookBody, type WebhookFormat, webhookContentType } from './webhook-format.js';
 
 export interface WebhookSinkOptions {
@@ -92,7 +97,8 @@ export function createWebhookSink(url: string, options: WebhookSinkOptions = {})
   const spoolPath = options.spoolPath ?? null;
   const stats: WebhookStats = { sent: 0, dropped: 0, spooled: 0, resumed: 0, rejected: 0, retries: 0, posts: 0 };
   const saved = spoolPath !== null ? readSpoolFile(spoolPath, options.onWarning) : { findings: [], accepted: [] };
-  const queue: Finding[] = saved.findings;
+  const markPath = spoolPath !== null ? inflightMarkPath(spoolPath) : null;
+  const queue: Finding[] = markPath !== null ? markRedelivered(saved.findings, readInflightMark(markPath)) : saved.findings;
   /** id → highest count taken by `write`, oldest first (bounded). */
   const accepted = new Map<string, number>(saved.accepted);
   stats.resumed = queue.length;
@@ -103,6 +109,9 @@ export function createWebhookSink(url: string, options: WebhookSinkOptions = {})
   let failing = false;
   let droppingSince = -1;
   let spoolFailing = false;
+
+  /** A POST of the batch at the head went unanswered (the receiver may have it): it stays marked in flight. */
+  let unanswered = false;
 
   /** How many of the in-flight batch (the oldest findings) were dropped while it was in flight. */
   let inflightDropped = 0;
@@ -128,24 +137,59 @@ export function createWebhookSink(url: string, options: WebhookSinkOptions = {})
    * needs none: a kill leaves the bytes in the kernel, a power loss at
    * worst sends the batch again), rename.
    */
-  function persist(durable = true): void {
-    if (spoolPath === null) return;
+  function persist(durable = true): boolean {
+    if (spoolPath === null) return false;
     try {
       writeSpool(spoolPath, inflight.length > inflightDropped ? [...inflight.slice(inflightDropped), ...queue] : queue, [...accepted], durable);
       spoolFailing = false;
+      return true;
     } catch (e) {
-      if (!spoolFailing) options.onWarning?.(`webhook spool ${spoolPath}: cannot write it (${(e as Error).message}); undelivered findings are kept in memory only`);
-      spoolFailing = true;
+      spoolWarning(e);
+      return false;
     }
   }
 
-  async function post(batch: Finding[]): Promise<'ok' | 'retry' | 'refused'> {
+  function spoolWarning(e: unknown): void {
+    if (!spoolFailing) options.onWarning?.(`webhook spool ${spoolPath}: cannot write it (${(e as Error).message}); undelivered findings are kept in memory only`);
+    spoolFailing = true;
+  }
+
+  /** Marks the batch in flight before its POST (with a spool). */
+  function markInflight(batch: readonly Finding[]): void {
+    if (markPath === null) return;
+    try {
+      writeInflightMark(markPath, batch);
+    } catch (e) {
+      spoolWarning(e);
+    }
+  }
+
+  /** The answer is recorded in the spool (`recorded`): the batch is no longer in flight. */
+  function unmarkInflight(recorded: boolean): void {
+    if (markPath === null || !recorded) return;
+    try {
+      clearInflightMark(markPath);
+    } catch (e) {
+      spoolWarning(e);
+    }
+  }
+
+  /** Up to batchSize findings off the queue; redelivered ones go in a batch of their own (the header says so). */
+  function takeBatch(): Finding[] {
+    const redelivered = queue[0]?.redelivered === true;
+    let n = 1;
+    while (n < batchSize && n < queue.length && (queue[n]?.redelivered === true) === redelivered) n++;
+    return queue.splice(0, n);
+  }
+
+  /** `lost`: no answer (a timeout, a connection lost): the batch stays marked in flight, the receiver may have it. */
+  async function post(batch: Finding[]): Promise<'ok' | 'retry' | 'lost' | 'refused'> {
     let res: Response;
     let text = '';
     try {
       res = await fetch(url, {
         method: 'POST',
-        headers: { 'content-type': webhookContentType(format), ...options.headers },
+        headers: { 'content-type': webhookContentType(format), ...(batch[0]?.redelivered === true ? REDELIVERY_HEADER : undefined), ...options.headers },
         body: formatWebhookBody(format, batch),
         signal: AbortSignal.any([stop.signal, AbortSignal.timeout(timeoutMs)]),
       });
@@ -153,7 +197,8 @@ export function createWebhookSink(url: string, options: WebhookSinkOptions = {})
     } catch (e) {
       if (!failing) options.onWarning?.(`webhook ${url}: POST failed (${(e as Error).message}); retrying with backoff`);
       failing = true;
-      return 'retry';
+      // A refused connection took nothing; any other error may have come after the receiver had the body.
+      return (e as { cause?: { code?: unknown } }).cause?.code === 'ECONNREFUSED' ? 'retry' : 'lost';
     }
     if (res.ok) {
       // WeCom and DingTalk answer 200 with an error code in the body.
@@ -183,26 +228,32 @@ export function createWebhookSink(url: string, options: WebhookSinkOptions = {})
   async function pump(): Promise<void> {
     let delay = retryBaseMs;
     while (queue.length > 0 && !stop.signal.aborted) {
-      inflight = queue.splice(0, batchSize);
+      inflight = takeBatch();
       inflightDropped = 0;
+      markInflight(inflight);
       const r = await post(inflight);
       const batch = inflight;
       const droppedMeanwhile = inflightDropped;
       inflight = [];
       inflightDropped = 0;
       if (r === 'ok') {
-        persist(false);
+        unanswered = false;
+        unmarkInflight(persist(false));
         // Dropped from the spool while in flight, but delivered after all.
         stats.dropped -= droppedMeanwhile;
         stats.sent += batch.length;
         stats.posts++;
         delay = retryBaseMs;
       } else if (r === 'refused') {
-        persist();
+        unanswered = false;
+        unmarkInflight(persist());
         stats.dropped -= droppedMeanwhile;
         stats.rejected += batch.length;
       } else {
         stats.retries++;
+        // Refused for now (503): not taken, unless an earlier try of it went unanswered.
+        if (r === 'retry' && !unanswered) unmarkInflight(true);
+        if (r === 'lost') unanswered = true;
         queue.unshift(...batch.slice(droppedMeanwhile));
         bound();
         if (stop.signal.aborted) break;
@@ -230,6 +281,8 @@ export function createWebhookSink(url: string, options: WebhookSinkOptions = {})
     });
   }
 
+  // The flags go into the spool before the mark goes: a crash from here on still sends them marked.
+  if (markPath !== null && queue.some((f) => f.redelivered === true)) unmarkInflight(persist());
   if (queue.length > 0) kick();
 
   return {
@@ -282,6 +335,14 @@ export function createWebhookSink(url: string, options: WebhookSinkOptions = {})
       queue.length = 0;
     },
   };
+}
+
+const REDELIVERY_HEADER = { 'x-flowhound-redelivery': '1' };
+
+/** The spool's findings with those of the in-flight mark flagged `redelivered`. */
+function markRedelivered(findings: Finding[], marked: ReadonlySet<string>): Finding[] {
+  if (marked.size === 0) return findings;
+  return findings.map((f) => (f.redelivered !== true && marked.has(inflightKey(f)) ? { ...f, redelivered: true } : f));
 }
 
 /** (id, count) pairs the spool remembers having taken, against replays. */

@@ -2,13 +2,15 @@
  * The webhook's spool, headers and body formats, each against a real local
  * HTTP receiver (127.0.0.1, an ephemeral port).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readSpool } from '../../src/sink/webhook.js';
 import { createWebhookSink } from '../../src/sink/webhook.js';
+import { formatWebhookBody } from '../../src/sink/webhook-format.js';
+import { inflightMarkPath } from '../../src/sink/webhook-inflight-mark.js';
 import type { Finding } from '../../src/types.js';
 
 function finding(i: number, over: Partial<Finding> = {}): Finding {
@@ -100,6 +102,44 @@ describe('webhook spool', () => {
     third.write([finding(2), finding(4)]);
     expect(third.pending()).toBe(0);
     await third.close();
+  });
+
+  it('a batch left in flight (the receiver took it, no answer was recorded) is sent again by the next sink marked redelivered, in a batch of its own with the redelivery header', async () => {
+    const spool = join(dir, 'spool');
+    // Takes the body and never answers: the sender dies (here: gives up at close) with the batch in flight.
+    let took: (() => void) | null = null;
+    const tookBody = new Promise<void>((r) => {
+      took = r;
+    });
+    const silent: Server = createServer((req) => {
+      req.resume();
+      req.on('end', () => took?.());
+    });
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
+    const first = createWebhookSink(`http://127.0.0.1:${(silent.address() as AddressInfo).port}/hook`, { ...fast, spoolPath: spool, closeTimeoutMs: 50 });
+    first.write([finding(1), finding(2)]);
+    await tookBody;
+    first.write([finding(3)]);
+    await first.close();
+    silent.closeAllConnections();
+    await new Promise<void>((r) => silent.close(() => r()));
+    expect(existsSync(inflightMarkPath(spool))).toBe(true);
+
+    const up = await startReceiver(() => ({ status: 200 }));
+    const second = createWebhookSink(up.url, { ...fast, spoolPath: spool });
+    second.write([finding(4)]);
+    await second.close();
+    await up.close();
+    const bodies = up.accepted.map((r) => ({ header: r.headers['x-flowhound-redelivery'], findings: (JSON.parse(r.body) as Finding[]).map((f) => `${f.id}${f.redelivered === true ? ' redelivered' : ''}`) }));
+    expect(bodies).toEqual([
+      { header: '1', findings: ['f-00000001 redelivered', 'f-00000002 redelivered'] },
+      { header: undefined, findings: ['f-00000003', 'f-00000004'] },
+    ]);
+    expect(existsSync(inflightMarkPath(spool))).toBe(false);
+    // EVE carries the flag in the flowhound object, beside update; chat messages say it.
+    const eve = JSON.parse(formatWebhookBody('eve', [finding(1, { redelivered: true })])) as { flowhound: Finding };
+    expect(eve.flowhound.redelivered).toBe(true);
+    expect(formatWebhookBody('slack', [finding(1, { update: true, redelivered: true })])).toContain('(medium) update redelivered');
   });
 
   it('is bounded: past the limit the oldest are dropped and counted, never silently', async () => {

@@ -191,26 +191,17 @@ export function repeatsWithoutUpdate(findings: readonly Finding[]): string[] {
 
 /**
  * For an at-least-once receiver: reports of an id after its first that are
- * neither an update with a larger count nor an exact copy of a report
- * already delivered (same count and marker: a batch sent again because the
- * sender was killed after the receiver took it and before it noted that;
- * receivers drop those by id). Should be none.
+ * neither marked `redelivered` (a batch sent again because the sender died
+ * with it in flight) nor an update with a larger count. Should be none.
  */
-export function repeatsNeitherUpdateNorCopy(findings: readonly Finding[]): { bad: string[]; copies: number } {
-  const seen = new Map<string, Set<string>>();
+export function repeatsUnmarked(findings: readonly Finding[]): string[] {
   const best = new Map<string, number>();
   const bad: string[] = [];
-  let copies = 0;
   for (const f of findings) {
     const c = typeof f.evidence.count === 'number' ? f.evidence.count : 1;
-    const key = `${c}|${f.update === true}`;
-    const reports = seen.get(f.id);
     const prev = best.get(f.id);
-    if (reports?.has(key)) copies++;
-    else if (prev !== undefined && (f.update !== true || c <= prev)) bad.push(`${f.id} count ${c} (before: ${prev})${f.update === true ? ' update' : ''}`);
-    if (reports) reports.add(key);
-    else seen.set(f.id, new Set([key]));
+    if (prev !== undefined && f.redelivered !== true && (f.update !== true || c <= prev)) bad.push(`${f.id} count ${c} (before: ${prev})${f.update === true ? ' update' : ''}`);
     best.set(f.id, Math.max(prev ?? c, c));
   }
-  return { bad, copies };
+  return bad;
 }
