@@ -27,6 +27,7 @@ import { FlowhoundError } from '../errors.js';
 import { F, FEATURE_COUNT, FEATURE_NAMES, FEATURE_SCHEMA_VERSION, type FeatureWindow, formatPortKey } from '../window/feature-schema.js';
 import { type BackendName, selectBackend } from './backend.js';
 import { buildDenseAutoencoder, DENSE_HIDDEN_UNITS } from './dense-autoencoder.js';
+import { type DenseWeights, fitDense, readDenseWeights, scoreDense, writeDenseWeights } from './dense-trainer.js';
 import { compileForTraining, DEFAULT_BATCH_SIZE, DEFAULT_LEARNING_RATE, fitSeeded, measureErrors, predictRows } from './fit-seeded.js';
 import { createFlowhoundModel, type FlowhoundModel } from './flowhound-model.js';
 import { buildLstmForecaster, createPortHistory, LSTM_MIN_HISTORY_WINDOWS, LSTM_SEQ_LEN, LSTM_UNITS, PORT_SCALE_MIN_WINDOWS } from './lstm-forecaster.js';
@@ -157,7 +158,7 @@ export async function trainModel(windowsIn: readonly FeatureWindow[], options: T
     // network never fitted (every training window once). The shipped network is then fitted on all windows.
     // A warm start calibrates on the warm network's scores of the new windows before it fits them (windows it
     // never saw: out-of-sample, and no fold networks to fit), so nightly thresholds move only with the data.
-    const warmScores = warm?.dense ? measureErrors(predictRows(warm.dense, x, [FEATURE_COUNT], n, FEATURE_COUNT), x, n, FEATURE_COUNT).scores : null;
+    const warmScores = warm?.dense ? scoreDense(readDenseWeights(warm.dense), x, n) : null;
     const folds = !warmScores && n >= DENSE_CALIBRATION_FOLDS * MIN_CALIBRATION_WINDOWS ? DENSE_CALIBRATION_FOLDS : 0;
     let scores: Float64Array | null = warmScores;
     if (folds > 0) {
@@ -168,24 +169,21 @@ export async function trainModel(windowsIn: readonly FeatureWindow[], options: T
         options.onPhase?.(`dense: calibration fold ${k + 1}/${folds} (${n} windows)`);
         const held = order.filter((_, i) => i % folds === k).sort();
         const rest = order.filter((_, i) => i % folds !== k).sort();
-        const foldNet = buildDenseAutoencoder(FEATURE_COUNT, options.seed + 1000 * (k + 1));
-        compileForTraining(foldNet, options.learningRate);
+        const foldWeights = initialDenseWeights(options.seed + 1000 * (k + 1));
         const xRest = gatherRows(x, FEATURE_COUNT, rest);
-        await fitSeeded(foldNet, { x: xRest, xShape: [FEATURE_COUNT], y: xRest, ySize: FEATURE_COUNT, n: rest.length }, { ...fitOptions('dense', rest.length), seed: options.seed + k + 1, onEpoch: () => {} });
-        const xHeld = gatherRows(x, FEATURE_COUNT, held);
-        const heldScores = measureErrors(predictRows(foldNet, xHeld, [FEATURE_COUNT], held.length, FEATURE_COUNT), xHeld, held.length, FEATURE_COUNT).scores;
+        await fitDense(foldWeights, { x: xRest, y: xRest, n: rest.length }, { ...fitOptions('dense', rest.length), seed: options.seed + k + 1, onEpoch: () => {} });
+        const heldScores = scoreDense(foldWeights, gatherRows(x, FEATURE_COUNT, held), held.length);
         held.forEach((r, i) => {
           oof[r] = heldScores[i]!;
         });
-        foldNet.dispose();
       }
     }
     options.onPhase?.(`dense: fitting on all ${n} windows`);
     dense = buildDenseAutoencoder(FEATURE_COUNT, options.seed);
-    if (warm?.dense) dense.setWeights(warm.dense.getWeights());
-    compileForTraining(dense, options.learningRate);
-    const losses = await fitSeeded(dense, { x, xShape: [FEATURE_COUNT], y: x, ySize: FEATURE_COUNT, n }, fitOptions('dense', n));
-    if (scores === null) scores = measureErrors(predictRows(dense, x, [FEATURE_COUNT], n, FEATURE_COUNT), x, n, FEATURE_COUNT).scores;
+    const weights = readDenseWeights(warm?.dense ?? dense);
+    const losses = await fitDense(weights, { x, y: x, n }, fitOptions('dense', n));
+    writeDenseWeights(dense, weights);
+    if (scores === null) scores = scoreDense(weights, x, n);
     meta.dense = {
       hiddenUnits: DENSE_HIDDEN_UNITS,
       threshold: { ...calibrateThreshold(scores, thresholdOptions), calibratedOn: folds > 0 || warmScores ? 'holdout' : 'training' },
@@ -261,6 +259,14 @@ function splitForCalibration(n: number, seed: number): { fit: Int32Array; calibr
   if (nCal < MIN_CALIBRATION_WINDOWS) return null;
   const order = permuteIndices(n, createSeededRandom(seed));
   return { fit: order.slice(nCal).sort(), calibrate: order.slice(0, nCal).sort() };
+}
+
+/** The seeded initial weights of a dense autoencoder (tfjs' initializers, read out of a model built for it). */
+function initialDenseWeights(seed: number): DenseWeights {
+  const net = buildDenseAutoencoder(FEATURE_COUNT, seed);
+  const weights = readDenseWeights(net);
+  net.dispose();
+  return weights;
 }
 
 /** At most `batchSize`, and small enough that an epoch has at least MIN_STEPS_PER_EPOCH steps (small training sets). */
