@@ -84,6 +84,8 @@ export interface DetectorDriver {
   run(batches: AsyncIterable<RecordBatch>): Promise<void>;
   /** End of input: flushes every detector and emits what they held. */
   end(): Promise<void>;
+  /** A run stopped before its end (a closed stdout, a signal with a state file): no idle flush fires after this. */
+  stop(): void;
   /** Flushes `old` (its findings go out) and puts `next` in its place. */
   replaceDetector(old: Detector, next: Detector): void;
   readonly detectors: readonly Detector[];
@@ -312,6 +314,9 @@ export function createDetectorDriver(options: DetectorDriverOptions): DetectorDr
       clearIdle();
       rethrowIdleFailure();
       await flushAll();
+    },
+    stop() {
+      clearIdle();
     },
     snapshot() {
       return {

@@ -274,6 +274,7 @@ export async function runWatchPipeline(o: WatchRunOptions): Promise<WatchRunResu
     if (isWriteFailure(e)) consistent = false;
     else failure = e;
   } finally {
+    driver.stop();
     following.abort();
     o.signal.removeEventListener('abort', stopFollowing);
     for (const t of timers) clearInterval(t);

@@ -73,6 +73,16 @@ describe('a closed stdout', () => {
     expect(r.code).toBe(0);
   });
 
+  it('watch: a reader gone mid-run ends it at once, not when the idle flush would fire', async () => {
+    const log = join(tmp, 'idle.conn.log');
+    writeFileSync(log, connLogHeader() + scanLines(T0, '10.23.0.66', '10.23.0.20', 40).join('') + scanLines(T0 + 1000, '10.23.0.77', '10.23.0.21', 40).join(''));
+    // The first scan's finding is written while the input is still being pushed, with an idle flush armed for 10 minutes.
+    const r = await runWithClosedStdout(['watch', log, '--no-model', '--lateness', '5', '--idle-flush', '600', '--poll-ms', '20'], 60_000);
+    expect(r.signal).toBeNull();
+    expect(r.stderr).not.toMatch(/EPIPE|internal error/);
+    expect(r.code).toBe(0);
+  });
+
   it('watch: stops like SIGINT at its first finding (exit 0, no stack), having recorded nothing as emitted; the next run emits it', async () => {
     const log = join(tmp, 'watch.conn.log');
     const state = join(tmp, 'watch.state');
