@@ -155,28 +155,26 @@ function trainStep(fit: DenseFit, y: Float32Array, order: Int32Array, b0: number
     const kernel = w.kernels[l]!;
     gk.fill(0);
     gb.fill(0);
+    // The kernel's and bias's gradients, and (l > 0) the delta back through the kernel and the tanh of
+    // layer l - 1 (a holds its output), in one pass over the rows.
+    const dPrev = l > 0 ? buf.deltas[l - 1]! : null;
     for (let i = 0; i < m; i++) {
       const ao = i * inSize;
       const dO = i * oSize;
       for (let j = 0; j < oSize; j++) gb[j]! += d[dO + j]!;
       for (let k = 0; k < inSize; k++) {
         const v = a[ao + k]!;
-        if (v === 0) continue;
         const ko = k * oSize;
-        for (let j = 0; j < oSize; j++) gk[ko + j]! += v * d[dO + j]!;
-      }
-    }
-    if (l > 0) {
-      // Back through layer l's kernel and the tanh of layer l - 1 (a holds its output).
-      const dPrev = buf.deltas[l - 1]!;
-      for (let i = 0; i < m; i++) {
-        const ao = i * inSize;
-        const dO = i * oSize;
-        for (let k = 0; k < inSize; k++) {
-          const ko = k * oSize;
+        if (dPrev === null) {
+          if (v === 0) continue;
+          for (let j = 0; j < oSize; j++) gk[ko + j]! += v * d[dO + j]!;
+        } else {
           let s = 0;
-          for (let j = 0; j < oSize; j++) s += d[dO + j]! * kernel[ko + j]!;
-          const v = a[ao + k]!;
+          for (let j = 0; j < oSize; j++) {
+            const dj = d[dO + j]!;
+            gk[ko + j]! += v * dj;
+            s += dj * kernel[ko + j]!;
+          }
           dPrev[ao + k] = s * (1 - v * v);
         }
       }
