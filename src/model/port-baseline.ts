@@ -228,25 +228,42 @@ export function classOfPort(proto: Proto, port: number): string {
 function fitPort(key: string, list: readonly FeatureWindow[]): PortBaseline {
   const w0 = list[0]!;
   const b: PortBaseline = { key, proto: w0.proto, port: w0.port, windows: list.length, center: [], scale: [], p50: [], p99: [], min: [], max: [], threshold: [] };
-  const transformed = list.map((w) => transformFeatures(w.values));
+  const n = list.length;
+  const { raw: rawCols, transformed: tCols } = readColumns(list);
+  const dev = new Float64Array(n);
   for (let j = 0; j < FEATURE_COUNT; j++) {
-    const t = Float64Array.from(transformed, (r) => r[j]!).sort();
+    const t = tCols.subarray(j * n, (j + 1) * n).sort();
     const med = quantileSorted(t, 0.5);
-    const mad = quantileSorted(
-      Float64Array.from(t, (x) => Math.abs(x - med)).sort(),
-      0.5,
-    );
+    for (let i = 0; i < n; i++) dev[i] = Math.abs(t[i]! - med);
+    const mad = quantileSorted(dev.sort(), 0.5);
     const iqr = quantileSorted(t, 0.75) - quantileSorted(t, 0.25);
     const floor = isLogFeature(j) ? SCALE_FLOOR_LOG : j === F.dnsLabelEntropy ? 0.1 : SCALE_FLOOR_SHARE;
     b.center.push(med);
     b.scale.push(Math.max(1.4826 * mad, iqr / 1.349, floor));
-    const raw = Float64Array.from(list, (w) => w.values[j]!).sort();
+    const raw = rawCols.subarray(j * n, (j + 1) * n).sort();
     b.p50.push(quantileSorted(raw, 0.5));
     b.p99.push(quantileSorted(raw, 0.99));
     b.min.push(raw[0]!);
     b.max.push(raw[raw.length - 1]!);
   }
   return b;
+}
+
+/** The windows' raw and transformed values, column by column (feature j at j × n … (j + 1) × n). */
+function readColumns(list: readonly FeatureWindow[]): { raw: Float64Array; transformed: Float64Array } {
+  const n = list.length;
+  const raw = new Float64Array(n * FEATURE_COUNT);
+  const transformed = new Float64Array(n * FEATURE_COUNT);
+  const t = new Float64Array(FEATURE_COUNT);
+  for (let i = 0; i < n; i++) {
+    const values = list[i]!.values;
+    transformFeatures(values, t);
+    for (let j = 0; j < FEATURE_COUNT; j++) {
+      raw[j * n + i] = values[j]!;
+      transformed[j * n + i] = t[j]!;
+    }
+  }
+  return { raw, transformed };
 }
 
 /** Whether feature j's raw value is far enough outside the port's training range to be evidence. */

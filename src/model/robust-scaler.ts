@@ -35,10 +35,21 @@ export function fitRobustScaler(rows: readonly ArrayLike<number>[]): RobustScale
   const median: number[] = [];
   const iqr: number[] = [];
   const rawMedian: number[] = [];
-  const transformed = rows.map((r) => transformFeatures(r));
+  const n = rows.length;
+  const rawCols = new Float64Array(n * FEATURE_COUNT);
+  const tCols = new Float64Array(n * FEATURE_COUNT);
+  const t = new Float64Array(FEATURE_COUNT);
+  for (let i = 0; i < n; i++) {
+    const r = rows[i]!;
+    transformFeatures(r, t);
+    for (let j = 0; j < FEATURE_COUNT; j++) {
+      rawCols[j * n + i] = r[j] ?? 0;
+      tCols[j * n + i] = t[j]!;
+    }
+  }
   for (let j = 0; j < FEATURE_COUNT; j++) {
-    const col = Float64Array.from(transformed, (r) => r[j] ?? 0).sort();
-    const raw = Float64Array.from(rows, (r) => r[j] ?? 0).sort();
+    const col = tCols.subarray(j * n, (j + 1) * n).sort();
+    const raw = rawCols.subarray(j * n, (j + 1) * n).sort();
     median.push(quantileSorted(col, 0.5));
     iqr.push(Math.max(IQR_FLOOR, quantileSorted(col, 0.75) - quantileSorted(col, 0.25)));
     rawMedian.push(quantileSorted(raw, 0.5));
