@@ -3,32 +3,35 @@
 // in under 10 minutes on 2 cores, peak RSS under 1 GiB; a warm start is much
 // cheaper than a cold one).
 //
-// 1. Uses the log bench's conn.log (bench-data/conn-2000000.log, made by
-//    scripts/bench/logs.mjs, which is run first when it is missing) as "day 1"
+// 1. Uses the realistic conn.log of `npm run bench -- targets`
+//    (bench-data/conn-realistic-2000000.log: 22 hours of one synthetic
+//    network, 72,117 windows over 9 ports; made by
+//    scripts/bench/lib/generate-conn-log.mjs when it is missing) as "day 1"
 //    and the same lines one day later (ts + 86400) as "day 2".
 // 2. Times `flowhound train day1 --out model-day1` (cold) and `flowhound train
 //    day2 --warm-start model-day1 --out model-day2` (warm) as child processes
 //    under /usr/bin/time: CPU seconds (user + sys), wall seconds, peak RSS.
 // 3. Prints both, the warm/cold CPU ratio, and how far the per-port dense
 //    thresholds moved between the two models.
+// FLOWHOUND_BENCH_LOG_LINES (default 2,000,000) picks the log's size.
 // Run after `npm run build`: node scripts/bench/train-day.mjs
 import { spawnSync } from 'node:child_process';
 import { createReadStream, createWriteStream, existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { generateConnLog } from './lib/generate-conn-log.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const LINES = Number(process.env.FLOWHOUND_BENCH_LOG_LINES ?? 2_000_000);
 const dataDir = join(root, 'bench-data');
-const day1 = join(dataDir, `conn-${LINES}.log`);
-const day2 = join(dataDir, `conn-${LINES}-next-day.log`);
+const day1 = join(dataDir, `conn-realistic-${LINES}.log`);
+const day2 = join(dataDir, `conn-realistic-${LINES}-next-day.log`);
 const cli = join(root, 'dist', 'cli', 'main.js');
+// The node flags of the CLI's shebang, as when it is run as `flowhound`.
+const nodeFlags = readFileSync(join(root, 'src', 'cli', 'main.ts'), 'utf8').split('\n')[0].split(/\s+/).filter((a) => a.startsWith('--'));
 
-if (!existsSync(day1)) {
-  const r = spawnSync(process.execPath, [join(root, 'scripts', 'bench', 'logs.mjs')], { stdio: 'inherit', env: { ...process.env, FLOWHOUND_BENCH_RUNS: '1' } });
-  if (r.status !== 0) throw new Error('logs.mjs failed to generate the conn.log');
-}
+if (await generateConnLog(day1, LINES, 'realistic')) console.log(`generated ${day1}`);
 
 /** The same log one day later: every record's ts (first column) + 86400. */
 async function shiftOneDay(from, to) {
