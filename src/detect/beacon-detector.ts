@@ -58,10 +58,10 @@ import type { Finding, FlowRecord, Proto, RecordBatch, Severity } from '../types
 import type { Detector } from './detector.js';
 import { checkFields, encodeState, readStateObject, tableOf } from './plain-state.js';
 import { isFailedAttempt } from './failed-attempt.js';
-import { IncidentTable, type TableRow } from './incident-table.js';
 import { isMulticastOrBroadcast } from './ip-class.js';
 import { matchRule, type PolicyRule } from './policy-rules.js';
 import { fmtDuration } from './scan-detector.js';
+import { hashTuple, type TupleKey, type TupleRow, TupleTable } from './tuple-table.js';
 
 export type BeaconSettings = Pick<
   Settings,
@@ -83,7 +83,7 @@ const BOWLEY_MIN_IQR = 10;
 /** Share of failed attempts that makes a key a failing one (a C2 server that is down). */
 const FAILING_SHARE = 0.9;
 
-interface Pair extends TableRow {
+interface Pair extends TupleRow {
   src: string;
   dst: string;
   port: number;
@@ -132,7 +132,7 @@ export interface BeaconScore {
 
 export function createBeaconDetector(settings: BeaconSettings, rules: readonly PolicyRule[] = []): Detector {
   // Pairs in insertion order; a sweep looks only at the pairs woken for it (see wake), in that order.
-  const pairs = new IncidentTable<Pair>(settings.beaconMaxPairs);
+  const pairs = new TupleTable<Pair>(settings.beaconMaxPairs, PAIR_KEY);
   /** Wake-up margin: `watermark - lastTs > beaconLongSpanSec` is rechecked exactly when woken. */
   const SLACK = 1e-3;
   const allow = rules.filter((r) => r.suppress?.includes('c2.beacon'));
@@ -151,16 +151,17 @@ export function createBeaconDetector(settings: BeaconSettings, rules: readonly P
         }
       }
     }
-    const id = `${f.origH}|${f.respH}|${f.respP}|${f.proto}`;
-    let p = pairs.get(id);
+    const n = pairNumber(f.respP, f.proto);
+    const hash = hashTuple(f.origH, f.respH, n);
+    let p = pairs.findHashed(hash, f.origH, f.respH, n);
     if (p === undefined) {
       const t = Math.floor(f.ts / res) * res;
       p = {
-        key: id, seq: 0, wakeTs: null, src: f.origH, dst: f.respH, port: f.respP, proto: f.proto, times: null, firstTime: t, lastTime: t, sizes: null, firstSize: sizeOf(f),
+        hash: 0, pos: 0, seq: 0, wakeTs: null, src: f.origH, dst: f.respH, port: f.respP, proto: f.proto, times: null, firstTime: t, lastTime: t, sizes: null, firstSize: sizeOf(f),
         connections: 1, failed: isFailedAttempt(f, settings.scanProbeMaxPkts) ? 1 : 0, states: null, firstState: f.connState ?? '-',
         firstTs: f.ts, lastTs: f.ts, nextScoreSpan: Math.max(settings.beaconMinSpanSec, settings.beaconStreamSpanSec), lastScore: null, lastEmittedConnections: 0,
       };
-      pairs.add(p);
+      pairs.add(p, hash);
       wake(p);
       if (pairs.size > settings.beaconMaxPairs) evictPairs(null);
       return;
@@ -340,7 +341,7 @@ export function createBeaconDetector(settings: BeaconSettings, rules: readonly P
     },
     snapshot() {
       // Between batches pendingEvicted is empty: every evicted pair was scored at the end of its batch.
-      return encodeState({ pairs: pairs.snapshot(), watermark, lastSweep, allowed });
+      return encodeState({ pairs: pairs.snapshot(keyOfPair), watermark, lastSweep, allowed });
     },
     restore(state) {
       const o = readStateObject(state, 'c2.beacon', { watermark: 'number', lastSweep: 'number', allowed: 'number' });
@@ -351,18 +352,33 @@ export function createBeaconDetector(settings: BeaconSettings, rules: readonly P
       if (o.pairs instanceof Map) {
         // A state written when the pairs were a Map of id → pair: the rows in its order, each queued as a push would.
         const rows: Pair[] = [];
-        for (const [id, p] of o.pairs as Map<string, Pair>) rows.push({ ...p, key: id, seq: rows.length, wakeTs: null });
-        pairs.restore({ rows, nextSeq: rows.length, evicted: typeof o.evicted === 'number' ? o.evicted : 0 });
+        for (const p of (o.pairs as Map<string, Pair>).values()) rows.push({ ...p, hash: 0, pos: 0, seq: rows.length, wakeTs: null });
+        pairs.restore(rows, rows.length, typeof o.evicted === 'number' ? o.evicted : 0);
         for (const p of rows) wake(p);
         return;
       }
       checkFields(o, 'c2.beacon', { pairs: 'table' });
-      pairs.restore(tableOf<Pair>(o.pairs));
+      const table = tableOf<Pair & { key: string }>(o.pairs);
+      // The key string is the snapshot's (the table keys rows by their fields).
+      const rows = table.rows.map(({ key: _key, ...p }): Pair => ({ ...p, hash: 0, pos: 0 }));
+      pairs.restore(rows, table.nextSeq, table.evicted);
     },
     stats() {
       return { beaconPairs: pairs.size, beaconAllowed: allowed, beaconPairsEvicted: pairs.evicted, evictedKeys: pairs.evicted };
     },
   };
+}
+
+/** Port and protocol as one number of the pair's key (beacons are TCP or UDP). */
+function pairNumber(port: number, proto: Proto): number {
+  return port * 2 + (proto === 'tcp' ? 0 : 1);
+}
+
+const PAIR_KEY: TupleKey<Pair> = { a: (p) => p.src, b: (p) => p.dst, n: (p) => pairNumber(p.port, p.proto) };
+
+/** The key a pair had as a string (in snapshots, whose format predates the tuple table). */
+function keyOfPair(p: Pair): string {
+  return `${p.src}|${p.dst}|${p.port}|${p.proto}`;
 }
 
 /** A connection's size for the size score: originator IP bytes (RITA), else payload bytes. */

@@ -1,0 +1,235 @@
+/**
+ * The keyed state of a rule detector whose key is two strings and a number
+ * (c2.beacon's source, destination and port with protocol), held without
+ * key strings: the same contract as `IncidentTable` (rows in insertion
+ * order, a cap, a wake-up queue, evictions counted, plain-data snapshots)
+ * for detectors that meet a new key on most records.
+ *
+ * A string key per row (`${src}|${dst}|${port}|${proto}`) cost a cons
+ * string per record, flattened and hashed by the `Map` on every lookup, and
+ * two more objects per row that outlived the young generation; on a log of
+ * mostly new pairs that was most of the detector's time.
+ *
+ * 1. Lookup: open addressing with linear probing over a power-of-two array
+ *    of rows, at most half full (doubles when it would be fuller). The hash
+ *    (FNV-1a over the strings' UTF-16 code units and the number) is kept in
+ *    the row; `find(a, b, n)` compares the row's fields: no allocation.
+ * 2. Deletion shifts the following rows of the probe run back (no
+ *    tombstones), so lookups never slow down as rows come and go.
+ * 3. Insertion order: an array of rows with holes where rows were deleted,
+ *    each row knowing its position; compacted when holes outnumber rows
+ *    (amortised O(1)). `rows()` walks it oldest first; the row being
+ *    visited may be deleted during the walk.
+ * 4. Wake-ups: `WakeQueue` of incident-table.ts, as `IncidentTable`.
+ * 5. Snapshot: the rows in insertion order, each with the key string it
+ *    would have had in an `IncidentTable` (`keyOf`), so the state's format
+ *    does not depend on which table a detector uses.
+ */
+import { type TableRow, type TableSnapshot, type WakeRow, WakeQueue } from './incident-table.js';
+
+/** The fields a row carries for its table: its key's hash and its place in the insertion order (both the table's). */
+export interface TupleRow extends WakeRow {
+  hash: number;
+  pos: number;
+}
+
+/** How a table reads a row's key: two strings and a number. */
+export interface TupleKey<R> {
+  a(row: R): string;
+  b(row: R): string;
+  n(row: R): number;
+}
+
+/** FNV-1a of (a, b, n) as a 32-bit integer. */
+export function hashTuple(a: string, b: string, n: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < a.length; i++) h = Math.imul(h ^ a.charCodeAt(i), 0x01000193);
+  h = Math.imul(h ^ 0x7c, 0x01000193);
+  for (let i = 0; i < b.length; i++) h = Math.imul(h ^ b.charCodeAt(i), 0x01000193);
+  h = Math.imul(h ^ (n & 0xffff), 0x01000193);
+  h = Math.imul(h ^ ((n / 0x10000) & 0xffff), 0x01000193);
+  h = Math.imul(h ^ ((n / 0x100000000) & 0xfffff), 0x01000193);
+  // Spread the bits FNV leaves weak in the low end (the slot is taken from the low bits).
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  return h ^ (h >>> 13);
+}
+
+const MIN_SLOTS = 64;
+
+export class TupleTable<R extends TupleRow> {
+  private slots: (R | undefined)[] = new Array<R | undefined>(MIN_SLOTS).fill(undefined);
+  private mask = MIN_SLOTS - 1;
+  private count = 0;
+  /** Rows in insertion order; null where a row was deleted. */
+  private order: (R | null)[] = [];
+  private holes = 0;
+  /** Walks in progress: compaction waits for them. */
+  private walking = 0;
+  private readonly queue = new WakeQueue<R>();
+  private nextSeq = 0;
+  private evictedCount = 0;
+
+  /** `maxRows`: the detector's cap (a setting), for the detector to enforce. */
+  constructor(
+    readonly maxRows: number,
+    private readonly key: TupleKey<R>,
+  ) {}
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** Rows dropped by `evict` since the table was made (not reset by `clear`). */
+  get evicted(): number {
+    return this.evictedCount;
+  }
+
+  /** The row of key (a, b, n), or undefined. */
+  find(a: string, b: string, n: number): R | undefined {
+    return this.findHashed(hashTuple(a, b, n), a, b, n);
+  }
+
+  /** As `find`, with the key's `hashTuple` already computed (to `add` a row with it on a miss). */
+  findHashed(hash: number, a: string, b: string, n: number): R | undefined {
+    const k = this.key;
+    const slots = this.slots;
+    for (let i = hash & this.mask; ; i = (i + 1) & this.mask) {
+      const r = slots[i];
+      if (r === undefined) return undefined;
+      if (r.hash === hash && k.n(r) === n && k.a(r) === a && k.b(r) === b) return r;
+    }
+  }
+
+  /** Adds a row whose key is not in the table, as the newest; `hash` is its key's `hashTuple`. */
+  add(row: R, hash: number): void {
+    row.hash = hash;
+    row.seq = this.nextSeq++;
+    row.wakeTs = null;
+    if (2 * (this.count + 1) > this.slots.length) this.resize(this.slots.length * 2);
+    this.place(row);
+    this.count++;
+    if (this.holes > this.order.length / 2 && this.holes > 64 && this.walking === 0) this.compact();
+    row.pos = this.order.length;
+    this.order.push(row);
+  }
+
+  delete(row: R): void {
+    const slots = this.slots;
+    const mask = this.mask;
+    let i = row.hash & mask;
+    for (;;) {
+      const r = slots[i];
+      if (r === undefined) return; // not in the table
+      if (r === row) break;
+      i = (i + 1) & mask;
+    }
+    // Shift back the rows after it whose home slot is not in (i, j].
+    for (let j = (i + 1) & mask; ; j = (j + 1) & mask) {
+      const r = slots[j];
+      if (r === undefined) break;
+      const home = r.hash & mask;
+      const between = i <= j ? home > i && home <= j : home > i || home <= j;
+      if (!between) {
+        slots[i] = r;
+        i = j;
+      }
+    }
+    slots[i] = undefined;
+    this.count--;
+    this.order[row.pos] = null;
+    this.holes++;
+    this.queue.remove(row);
+  }
+
+  /** Drops a row, counted as evicted. */
+  evict(row: R): void {
+    const before = this.count;
+    this.delete(row);
+    if (this.count < before) this.evictedCount++;
+  }
+
+  /** Rows in insertion order; the row just returned may be deleted before the next. */
+  *rows(): Generator<R> {
+    this.walking++;
+    try {
+      const order = this.order;
+      for (let i = 0; i < order.length; i++) {
+        const r = order[i];
+        if (r !== null && r !== undefined) yield r;
+      }
+    } finally {
+      this.walking--;
+    }
+  }
+
+  /** See `WakeQueue.wakeAt`. */
+  wakeAt(row: R, ts: number): void {
+    this.queue.wakeAt(row, ts);
+  }
+
+  /** The rows due by `watermark`, in insertion order. */
+  takeDue(watermark: number): R[] {
+    return this.queue.takeDue(watermark);
+  }
+
+  clear(): void {
+    this.slots = new Array<R | undefined>(MIN_SLOTS).fill(undefined);
+    this.mask = MIN_SLOTS - 1;
+    this.count = 0;
+    this.order = [];
+    this.holes = 0;
+    this.queue.clear();
+  }
+
+  /**
+   * The rows in insertion order as plain data, each a copy with its key
+   * string (`keyOf`) and without the table's own fields.
+   */
+  snapshot(keyOf: (row: R) => string): TableSnapshot<TableRow & Omit<R, 'hash' | 'pos'>> {
+    const rows: (TableRow & Omit<R, 'hash' | 'pos'>)[] = [];
+    for (const r of this.order) {
+      if (r === null) continue;
+      const { hash: _h, pos: _p, ...rest } = r;
+      rows.push({ ...rest, key: keyOf(r) });
+    }
+    return { rows, nextSeq: this.nextSeq, evicted: this.evictedCount };
+  }
+
+  /** Puts back rows (insertion order, their `seq` and `wakeTs` kept), `nextSeq` and the eviction count. */
+  restore(rows: readonly R[], nextSeq: number, evicted: number): void {
+    this.clear();
+    const k = this.key;
+    for (const row of rows) {
+      const seq = row.seq;
+      const wakeTs = row.wakeTs;
+      this.add(row, hashTuple(k.a(row), k.b(row), k.n(row)));
+      row.seq = seq;
+      row.wakeTs = wakeTs;
+    }
+    this.nextSeq = nextSeq;
+    this.evictedCount = evicted;
+    this.queue.restore(rows);
+  }
+
+  private place(row: R): void {
+    const slots = this.slots;
+    let i = row.hash & this.mask;
+    while (slots[i] !== undefined) i = (i + 1) & this.mask;
+    slots[i] = row;
+  }
+
+  private resize(n: number): void {
+    const old = this.slots;
+    this.slots = new Array<R | undefined>(n).fill(undefined);
+    this.mask = n - 1;
+    for (const r of old) if (r !== undefined) this.place(r);
+  }
+
+  private compact(): void {
+    const live: R[] = [];
+    for (const r of this.order) if (r !== null) live.push(r);
+    for (let i = 0; i < live.length; i++) live[i]!.pos = i;
+    this.order = live;
+    this.holes = 0;
+  }
+}
