@@ -1,8 +1,9 @@
 /**
- * The training loop shared by both models: epochs of mini-batches in an
- * order drawn from a seeded PRNG (tfjs-layers' own `fit` shuffles with
- * Math.random), so that one seed on one backend gives the same weights.
- * One await per mini-batch, never per window.
+ * The tfjs training loop (the LSTM's; the dense autoencoder is fitted by
+ * src/model/dense-trainer.ts in the same mini-batch order): epochs of
+ * mini-batches in an order drawn from a seeded PRNG (tfjs-layers' own `fit`
+ * shuffles with Math.random), so that one seed on one backend gives the same
+ * weights. One await per mini-batch, never per window.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';

@@ -4,7 +4,8 @@
  * 1. Scaler: robust (median/IQR) per feature, fitted on the training
  *    windows — or, with a warm start, kept from the warm-start model, so
  *    that its weights keep seeing inputs scaled the way they were trained.
- * 2. dense: autoencoder trained to reproduce each scaled window.
+ * 2. dense: autoencoder trained to reproduce each scaled window (fitted in
+ *    plain JavaScript by src/model/dense-trainer.ts, stored as a tfjs model).
  * 3. lstm: forecaster trained on each window given its port's previous 30
  *    windows (at most LSTM_MAX_SAMPLES, a seeded subsample beyond that).
  * 4. Thresholds (and the LSTM's per-port scales) are calibrated on the

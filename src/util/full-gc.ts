@@ -1,10 +1,11 @@
 /**
  * A full garbage collection when the process's resident memory passes a
  * bound, for long loops whose garbage V8 would otherwise let pile up:
- * training makes some tens of kilobytes of short-lived tfjs objects per
- * mini-batch that outlive the young generation, and V8 grew the old
- * generation to 1.7 GiB of RSS (of the 4 GiB it allows) on a day of windows
- * whose live heap stays under 100 MiB. Collecting every epoch instead cost
+ * tfjs training (now the LSTM's; the dense network is fitted without tfjs)
+ * makes some tens of kilobytes of short-lived tfjs objects per mini-batch
+ * that outlive the young generation, and V8 grew the old generation to
+ * 1.7 GiB of RSS (of the 4 GiB it allows) on a day of windows whose live
+ * heap stays under 100 MiB. Collecting every epoch instead cost
  * more than the training on small inputs; past a bound it costs nothing
  * until memory is actually high.
  *
