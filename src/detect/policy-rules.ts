@@ -135,7 +135,11 @@ export function loadRulesFile(path: string, maxRules: number = DEFAULT_SETTINGS.
 
 /** Parses and validates rules text (JSON or YAML); `file` names it in errors. */
 export function parseRules(text: string, file: string, maxRules: number = DEFAULT_SETTINGS.policyMaxRules): RuleSet {
-  const data: unknown = parseYamlText(text, file, 'RULES_INVALID');
+  return rulesFromData(parseYamlText(text, file, 'RULES_INVALID'), file, maxRules);
+}
+
+/** Validates rules already read into plain data (what `parseRules` makes of the text); `file` names them in errors. */
+export function rulesFromData(data: unknown, file: string, maxRules: number = DEFAULT_SETTINGS.policyMaxRules): RuleSet {
   let list: unknown;
   let includeDefaults = true;
   if (Array.isArray(data)) list = data;
