@@ -44,6 +44,7 @@ import { IncidentTable, type TableRow } from './incident-table.js';
 import { encodeState, readStateObject, tableOf } from './plain-state.js';
 import { shannonEntropyBits } from './label-entropy.js';
 import { fmtDuration } from './scan-detector.js';
+import { hashTuple, type TupleKey, type TupleRow, TupleTable } from './tuple-table.js';
 
 export type DnsTunnelSettings = Pick<
   Settings,
@@ -109,7 +110,7 @@ interface DomainKey extends TableRow {
   lastEmittedQueries: number;
 }
 
-interface VolumeKey extends TableRow {
+interface VolumeKey extends TupleRow {
   client: string;
   server: string;
   proto: Proto;
@@ -121,9 +122,21 @@ interface VolumeKey extends TableRow {
   respBytes: number;
 }
 
+/** The protocol as the number of a volume key (DNS runs over UDP or TCP). */
+function protoNumber(proto: Proto): number {
+  return proto === 'tcp' ? 0 : 1;
+}
+
+const VOLUME_KEY: TupleKey<VolumeKey> = { a: (v) => v.client, b: (v) => v.server, n: (v) => protoNumber(v.proto) };
+
+/** The key a volume row had as a string (in snapshots, whose format predates the tuple table). */
+function keyOfVolume(v: VolumeKey): string {
+  return `${v.client}|${v.server}|${v.proto}`;
+}
+
 export function createDnsTunnelDetector(settings: DnsTunnelSettings): Detector {
   const keys = new IncidentTable<DomainKey>(settings.dnsMaxKeys);
-  const volume = new IncidentTable<VolumeKey>(settings.dnsMaxKeys);
+  const volume = new TupleTable<VolumeKey>(settings.dnsMaxKeys, VOLUME_KEY);
   /** Wake-up margin: conditions written as `watermark - t > window` are rechecked exactly when woken. */
   const SLACK = 1e-3;
   const clientsWithDns = new Set<string>();
@@ -293,11 +306,12 @@ export function createDnsTunnelDetector(settings: DnsTunnelSettings): Detector {
 
   function pushFlow(f: FlowRecord): void {
     if (f.respP !== 53 || (f.proto !== 'udp' && f.proto !== 'tcp')) return;
-    const id = `${f.origH}|${f.respH}|${f.proto}`;
-    let v = volume.get(id);
+    const n = protoNumber(f.proto);
+    const hash = hashTuple(f.origH, f.respH, n);
+    let v = volume.findHashed(hash, f.origH, f.respH, n);
     if (v === undefined) {
-      v = { key: id, seq: 0, wakeTs: null, client: f.origH, server: f.respH, proto: f.proto, firstTs: f.ts, lastTs: f.ts, flows: 0, origBytes: 0, origPkts: 0, respBytes: 0 };
-      volume.add(v);
+      v = { hash: 0, pos: 0, seq: 0, wakeTs: null, client: f.origH, server: f.respH, proto: f.proto, firstTs: f.ts, lastTs: f.ts, flows: 0, origBytes: 0, origPkts: 0, respBytes: 0 };
+      volume.add(v, hash);
       volume.evictOverCap();
     }
     v.flows++;
@@ -395,12 +409,18 @@ export function createDnsTunnelDetector(settings: DnsTunnelSettings): Detector {
       return out;
     },
     snapshot() {
-      return encodeState({ keys: keys.snapshot(), volume: volume.snapshot(), clientsWithDns, watermark, lastAdvance });
+      return encodeState({ keys: keys.snapshot(), volume: volume.snapshot(keyOfVolume), clientsWithDns, watermark, lastAdvance });
     },
     restore(state) {
       const o = readStateObject(state, 'tunnel.dns', { keys: 'table', volume: 'table', clientsWithDns: 'set', watermark: 'number', lastAdvance: 'number' });
       keys.restore(tableOf<DomainKey>(o.keys));
-      volume.restore(tableOf<VolumeKey>(o.volume));
+      const vt = tableOf<VolumeKey & { key: string }>(o.volume);
+      // The key string is the snapshot's (the table keys rows by their fields).
+      volume.restore(
+        vt.rows.map(({ key: _key, ...v }): VolumeKey => ({ ...v, hash: 0, pos: 0 })),
+        vt.nextSeq,
+        vt.evicted,
+      );
       clientsWithDns.clear();
       for (const c of o.clientsWithDns as Set<string>) clientsWithDns.add(c);
       watermark = o.watermark as number;

@@ -63,13 +63,15 @@ export class TupleTable<R extends TupleRow> {
   /** Rows in insertion order; null where a row was deleted. */
   private order: (R | null)[] = [];
   private holes = 0;
+  /** Every position before it holds no row (where the search for the oldest row starts). */
+  private head = 0;
   /** Walks in progress: compaction waits for them. */
   private walking = 0;
   private readonly queue = new WakeQueue<R>();
   private nextSeq = 0;
   private evictedCount = 0;
 
-  /** `maxRows`: the detector's cap (a setting), for the detector to enforce. */
+  /** `maxRows`: the cap (a setting); `evictOverCap` brings the table back under it, or the detector picks its victims (`evict`). */
   constructor(
     readonly maxRows: number,
     private readonly key: TupleKey<R>,
@@ -148,6 +150,21 @@ export class TupleTable<R extends TupleRow> {
     if (this.count < before) this.evictedCount++;
   }
 
+  /**
+   * Drops the oldest rows while the table holds more than its cap, calling
+   * `onEvict` on each before it goes (to report a pending incident).
+   */
+  evictOverCap(onEvict?: (row: R) => void): void {
+    while (this.count > this.maxRows) {
+      const order = this.order;
+      while (this.head < order.length && order[this.head] === null) this.head++;
+      const row = order[this.head];
+      if (row === null || row === undefined) return;
+      onEvict?.(row);
+      this.evict(row);
+    }
+  }
+
   /** Rows in insertion order; the row just returned may be deleted before the next. */
   *rows(): Generator<R> {
     this.walking++;
@@ -178,6 +195,7 @@ export class TupleTable<R extends TupleRow> {
     this.count = 0;
     this.order = [];
     this.holes = 0;
+    this.head = 0;
     this.queue.clear();
   }
 
@@ -231,5 +249,6 @@ export class TupleTable<R extends TupleRow> {
     for (let i = 0; i < live.length; i++) live[i]!.pos = i;
     this.order = live;
     this.holes = 0;
+    this.head = 0;
   }
 }

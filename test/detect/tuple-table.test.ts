@@ -51,6 +51,39 @@ describe('TupleTable', () => {
     expect(t.evicted).toBeGreaterThan(0);
   });
 
+  it('evicts the oldest rows over its cap, as a Map in insertion order would, with deletions in between', () => {
+    const rnd = createSeededRandom(3);
+    const cap = 40;
+    const t = new TupleTable<Row>(cap, KEY);
+    const model = new Map<string, Row>();
+    const evictedT: string[] = [];
+    const evictedM: string[] = [];
+    for (let i = 0; i < 5000; i++) {
+      const src = `h${Math.floor(rnd() * 90)}`;
+      const cur = t.find(src, 'd', 1);
+      if (cur !== undefined) {
+        if (rnd() < 0.5) {
+          t.delete(cur);
+          model.delete(src);
+        }
+        continue;
+      }
+      const x = row(src, 'd', 1, i);
+      t.add(x, hashTuple(src, 'd', 1));
+      model.set(src, x);
+      t.evictOverCap((old) => evictedT.push(old.src));
+      while (model.size > cap) {
+        const first = model.keys().next().value as string;
+        evictedM.push(first);
+        model.delete(first);
+      }
+    }
+    expect(evictedT).toEqual(evictedM);
+    expect(evictedT.length).toBeGreaterThan(100);
+    expect(t.evicted).toBe(evictedM.length);
+    expect([...t.rows()]).toEqual([...model.values()]);
+  });
+
   it('snapshots rows in insertion order with their key strings and restores them (order, seq, wake-ups)', () => {
     const t = new TupleTable<Row>(100, KEY);
     const rows = [row('a', 'b', 1), row('a', 'b', 2), row('c', 'd', 1), row('e', 'f', 9)];
