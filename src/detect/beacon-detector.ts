@@ -60,6 +60,7 @@ import { checkFields, encodeState, readStateObject, tableOf } from './plain-stat
 import { isFailedAttempt } from './failed-attempt.js';
 import { isMulticastOrBroadcast } from './ip-class.js';
 import { matchRule, type PolicyRule } from './policy-rules.js';
+import { FirstSightings } from './first-sightings.js';
 import { fmtDuration } from './scan-detector.js';
 import { hashTuple, type TupleKey, type TupleRow, TupleTable } from './tuple-table.js';
 
@@ -133,6 +134,12 @@ export interface BeaconScore {
 export function createBeaconDetector(settings: BeaconSettings, rules: readonly PolicyRule[] = []): Detector {
   // Pairs in insertion order; a sweep looks only at the pairs woken for it (see wake), in that order.
   const pairs = new TupleTable<Pair>(settings.beaconMaxPairs, PAIR_KEY);
+  /**
+   * Pairs seen once (first-sightings.ts), in the same seq order as `pairs`: a pair moves to `pairs`
+   * on its second connection. One connection cannot score, so these only count, expire and are evicted.
+   */
+  const firsts = new FirstSightings();
+  let evictedFirsts = 0;
   /** Wake-up margin: `watermark - lastTs > beaconLongSpanSec` is rechecked exactly when woken. */
   const SLACK = 1e-3;
   const allow = rules.filter((r) => r.suppress?.includes('c2.beacon'));
@@ -155,16 +162,14 @@ export function createBeaconDetector(settings: BeaconSettings, rules: readonly P
     const hash = hashTuple(f.origH, f.respH, n);
     let p = pairs.findHashed(hash, f.origH, f.respH, n);
     if (p === undefined) {
-      const t = Math.floor(f.ts / res) * res;
-      p = {
-        hash: 0, pos: 0, seq: 0, wakeTs: null, src: f.origH, dst: f.respH, port: f.respP, proto: f.proto, times: null, firstTime: t, lastTime: t, sizes: null, firstSize: sizeOf(f),
-        connections: 1, failed: isFailedAttempt(f, settings.scanProbeMaxPkts) ? 1 : 0, states: null, firstState: f.connState ?? '-',
-        firstTs: f.ts, lastTs: f.ts, nextScoreSpan: Math.max(settings.beaconMinSpanSec, settings.beaconStreamSpanSec), lastScore: null, lastEmittedConnections: 0,
-      };
-      pairs.add(p, hash);
-      wake(p);
-      if (pairs.size > settings.beaconMaxPairs) evictPairs(null);
-      return;
+      const r = firsts.find(hash, f.origH, f.respH, n);
+      if (r < 0) {
+        // A new pair: a row of columns until it connects again (most pairs never do).
+        firsts.add(hash, f.origH, f.respH, n, pairs.takeSeq(), f.ts, sizeOf(f), isFailedAttempt(f, settings.scanProbeMaxPkts), f.connState ?? '-');
+        if (pairs.size + firsts.held > settings.beaconMaxPairs) evictPairs(null);
+        return;
+      }
+      p = promote(r, hash);
     }
     p.connections++;
     if (f.ts < p.firstTs) p.firstTs = f.ts;
@@ -184,6 +189,26 @@ export function createBeaconDetector(settings: BeaconSettings, rules: readonly P
     p.sizes.push(sizeOf(f));
     if (p.sizes.length > settings.beaconMaxConnsPerPair * 2) p.sizes.splice(0, p.sizes.length - settings.beaconMaxConnsPerPair);
     wake(p);
+  }
+
+  /** The pair object of first-seen row `r`, as its one connection made it; it leaves `firsts` for `pairs`, keeping its seq. */
+  function promote(r: number, hash: number): Pair {
+    const p = pairOfFirst(r);
+    firsts.remove(r);
+    pairs.add(p, hash, p.seq);
+    return p;
+  }
+
+  function pairOfFirst(r: number): Pair {
+    const ts = firsts.ts[r]!;
+    const t = Math.floor(ts / res) * res;
+    const n = firsts.n[r]!;
+    const proto: Proto = n % 2 === 0 ? 'tcp' : 'udp';
+    return {
+      hash: 0, pos: 0, seq: firsts.seq[r]!, wakeTs: null, src: firsts.src[r]!, dst: firsts.dst[r]!, port: (n - (proto === 'tcp' ? 0 : 1)) / 2, proto, times: null, firstTime: t, lastTime: t, sizes: null, firstSize: firsts.size[r]!,
+      connections: 1, failed: firsts.failed[r]!, states: null, firstState: firsts.state[r]!,
+      firstTs: ts, lastTs: ts, nextScoreSpan: Math.max(settings.beaconMinSpanSec, settings.beaconStreamSpanSec), lastScore: null, lastEmittedConnections: 0,
+    };
   }
 
   /** The pair is due for scoring at the next sweep (its span reached the next scoring span). */
@@ -277,6 +302,8 @@ export function createBeaconDetector(settings: BeaconSettings, rules: readonly P
   function advance(out: Finding[]): void {
     if (watermark - lastSweep < settings.beaconMinSpanSec) return;
     lastSweep = watermark;
+    // Pairs seen once are idle ones: dropped as the loop below drops a pair idle for that long (they cannot score).
+    firsts.expire(watermark, settings.beaconLongSpanSec);
     for (const p of pairs.takeDue(watermark)) {
       const span = p.lastTs - p.firstTs;
       if (scoringDue(p)) {
@@ -291,23 +318,47 @@ export function createBeaconDetector(settings: BeaconSettings, rules: readonly P
   }
 
   /**
-   * Over the cap: drop a tenth of the pairs in one pass of the map (no sort): first pairs too small
-   * to be scored yet and idle for a scoring span, then the oldest pairs (scored before they go).
+   * Over the cap: drop a tenth of the pairs, oldest first (both tables in one `seq` order): first
+   * pairs too small to be scored yet and idle for a scoring span, then the oldest pairs (scored
+   * before they go).
    */
   function evictPairs(out: Finding[] | null): void {
-    let n = Math.max(pairs.size - settings.beaconMaxPairs, Math.ceil(settings.beaconMaxPairs / 10));
-    for (const p of pairs.rows()) {
+    let n = Math.max(pairs.size + firsts.held - settings.beaconMaxPairs, Math.ceil(settings.beaconMaxPairs / 10));
+    let objs = [...pairs.rows()].sort(bySeq);
+    let ones = firsts.bySeq();
+    const keptObjs: Pair[] = [];
+    const keptOnes: number[] = [];
+    for (let i = 0, j = 0; i < objs.length || j < ones.length; ) {
       if (n <= 0) return;
-      if (timesOf(p).length < settings.beaconMinConnections && watermark - p.lastTs > settings.beaconMinSpanSec) {
-        pairs.evict(p);
-        n--;
+      if (j >= ones.length || (i < objs.length && objs[i]!.seq < firsts.seq[ones[j]!]!)) {
+        const p = objs[i++]!;
+        if (timesOf(p).length < settings.beaconMinConnections && watermark - p.lastTs > settings.beaconMinSpanSec) {
+          pairs.evict(p);
+          n--;
+        } else keptObjs.push(p);
+      } else {
+        const r = ones[j++]!;
+        // One time: too few to be scored.
+        if (watermark - firsts.ts[r]! > settings.beaconMinSpanSec) {
+          firsts.remove(r);
+          evictedFirsts++;
+          n--;
+        } else keptOnes.push(r);
       }
     }
-    for (const p of pairs.rows()) {
+    objs = keptObjs;
+    ones = keptOnes;
+    for (let i = 0, j = 0; i < objs.length || j < ones.length; ) {
       if (n <= 0) return;
-      if (out !== null) scoreAndEmit(p, out);
-      else pendingEvicted.push(p);
-      pairs.evict(p);
+      if (j >= ones.length || (i < objs.length && objs[i]!.seq < firsts.seq[ones[j]!]!)) {
+        const p = objs[i++]!;
+        if (out !== null) scoreAndEmit(p, out);
+        else pendingEvicted.push(p);
+        pairs.evict(p);
+      } else {
+        firsts.remove(ones[j++]!);
+        evictedFirsts++;
+      }
       n--;
     }
   }
@@ -333,19 +384,31 @@ export function createBeaconDetector(settings: BeaconSettings, rules: readonly P
     flush(): Finding[] {
       const out: Finding[] = [];
       while (pendingEvicted.length > 0) scoreAndEmit(pendingEvicted.pop()!, out);
-      for (const p of pairs.rows()) scoreAndEmit(p, out);
+      // In seq order (a pair that moved from firsts is listed last in pairs).
+      for (const p of [...pairs.rows()].sort(bySeq)) scoreAndEmit(p, out);
       pairs.clear();
+      firsts.clear();
       watermark = Number.NEGATIVE_INFINITY;
       lastSweep = Number.NEGATIVE_INFINITY;
       return out;
     },
     snapshot() {
       // Between batches pendingEvicted is empty: every evicted pair was scored at the end of its batch.
-      return encodeState({ pairs: pairs.snapshot(keyOfPair), watermark, lastSweep, allowed });
+      // Pairs seen once are written as the rows they were before first-sightings.ts, woken when idle for beaconLongSpanSec.
+      const table = pairs.snapshot(keyOfPair);
+      const rows: (Omit<Pair, 'hash' | 'pos'> & { key: string })[] = table.rows;
+      for (const r of firsts.bySeq()) {
+        const { hash: _h, pos: _p, ...p } = pairOfFirst(r);
+        rows.push({ ...p, wakeTs: p.lastTs + settings.beaconLongSpanSec - SLACK, key: keyOfPair(p) });
+      }
+      rows.sort(bySeq);
+      return encodeState({ pairs: { rows, nextSeq: table.nextSeq, evicted: table.evicted + evictedFirsts }, watermark, lastSweep, allowed });
     },
     restore(state) {
       const o = readStateObject(state, 'c2.beacon', { watermark: 'number', lastSweep: 'number', allowed: 'number' });
       pendingEvicted.length = 0;
+      firsts.clear();
+      evictedFirsts = 0;
       watermark = o.watermark as number;
       lastSweep = o.lastSweep as number;
       allowed = o.allowed as number;
@@ -364,7 +427,8 @@ export function createBeaconDetector(settings: BeaconSettings, rules: readonly P
       pairs.restore(rows, table.nextSeq, table.evicted);
     },
     stats() {
-      return { beaconPairs: pairs.size, beaconAllowed: allowed, beaconPairsEvicted: pairs.evicted, evictedKeys: pairs.evicted };
+      const evicted = pairs.evicted + evictedFirsts;
+      return { beaconPairs: pairs.size + firsts.held, beaconAllowed: allowed, beaconPairsEvicted: evicted, evictedKeys: evicted };
     },
   };
 }
@@ -374,10 +438,12 @@ function pairNumber(port: number, proto: Proto): number {
   return port * 2 + (proto === 'tcp' ? 0 : 1);
 }
 
+const bySeq = (a: { seq: number }, b: { seq: number }): number => a.seq - b.seq;
+
 const PAIR_KEY: TupleKey<Pair> = { a: (p) => p.src, b: (p) => p.dst, n: (p) => pairNumber(p.port, p.proto) };
 
 /** The key a pair had as a string (in snapshots, whose format predates the tuple table). */
-function keyOfPair(p: Pair): string {
+function keyOfPair(p: Pick<Pair, 'src' | 'dst' | 'port' | 'proto'>): string {
   return `${p.src}|${p.dst}|${p.port}|${p.proto}`;
 }
 

@@ -102,10 +102,19 @@ export class TupleTable<R extends TupleRow> {
     }
   }
 
-  /** Adds a row whose key is not in the table, as the newest; `hash` is its key's `hashTuple`. */
-  add(row: R, hash: number): void {
+  /** A fresh insertion number, for a key kept elsewhere until it is added here with it. */
+  takeSeq(): number {
+    return this.nextSeq++;
+  }
+
+  /**
+   * Adds a row whose key is not in the table; `hash` is its key's
+   * `hashTuple`. It is the newest unless `seq` (from `takeSeq`) is given:
+   * then `rows()` still lists it last, but due rows come back in `seq` order.
+   */
+  add(row: R, hash: number, seq: number = this.nextSeq++): void {
     row.hash = hash;
-    row.seq = this.nextSeq++;
+    row.seq = seq;
     row.wakeTs = null;
     if (2 * (this.count + 1) > this.slots.length) this.resize(this.slots.length * 2);
     this.place(row);

@@ -37,6 +37,36 @@ function schedule(n: number, periodSec: number, jitter: number, seed: number, ov
 }
 
 describe('c2.beacon', () => {
+  it('over its cap drops idle one-off pairs first, keeps a beacon among them, counts the evictions, and forgets an expired pair', () => {
+    const settings = { ...DEFAULT_SETTINGS, beaconMaxPairs: 100 };
+    const d = createBeaconDetector(settings);
+    const flows: FlowRecord[] = [];
+    // A beacon every 60 s for 2 h, and a one-off pair (a new destination) every 10 s around it: the
+    // table fills in ~17 min; then each eviction finds one-off pairs idle for over beaconMinSpanSec.
+    for (let i = 0; i < 120; i++) {
+      flows.push(flow({ ts: T0 + i * 60, origH: '10.0.0.5', respH: '203.0.113.80', respP: 8000, ...http }));
+      for (let k = 0; k < 6; k++) flows.push(flow({ ts: T0 + i * 60 + 1 + k * 10, origH: '10.0.1.9', respH: `198.51.${(i * 6 + k) >> 8}.${(i * 6 + k) & 255}`, respP: 443, ...http }));
+    }
+    const out = [...d.push(batch({ flows })), ...d.flush()];
+    expect(out.filter((f) => f.kind === 'c2.beacon').map((f) => f.dst)).toContain('203.0.113.80');
+    const stats = d.stats?.() ?? {};
+    // 721 pairs through a table of 100, none idle for beaconLongSpanSec: all but the ones held at the end were dropped at the cap.
+    expect(stats.beaconPairsEvicted).toBeGreaterThanOrEqual(721 - 100);
+    expect(stats.beaconPairsEvicted).toBeLessThanOrEqual(721 - 90);
+
+    // A pair idle past beaconLongSpanSec is dropped: seen again, it starts anew (1 connection, not 2).
+    const e = createBeaconDetector(DEFAULT_SETTINGS);
+    const once = flow({ ts: T0, origH: '10.0.0.7', respH: '203.0.113.9', respP: 80, ...http });
+    const later = (t: number) => flow({ ts: t, origH: '10.0.0.7', respH: '203.0.113.9', respP: 80, ...http });
+    e.push(batch({ flows: [once, flow({ ts: T0 + DEFAULT_SETTINGS.beaconLongSpanSec + 400, origH: '10.0.0.8', respH: '203.0.113.10', respP: 80, ...http })] }));
+    e.push(batch({ flows: [later(T0 + DEFAULT_SETTINGS.beaconLongSpanSec + 500)] }));
+    const state = JSON.parse(JSON.stringify(e.snapshot())) as { pairs: { rows: { key: string; connections: number }[] } };
+    expect(state.pairs.rows.map((r) => [r.key, r.connections])).toEqual([
+      ['10.0.0.8|203.0.113.10|80|tcp', 1],
+      ['10.0.0.7|203.0.113.9|80|tcp', 1],
+    ]);
+  });
+
   it('finds a check-in every 30 s ± 10% for 20 min, names the pair, low severity under an hour', () => {
     const found = run(schedule(40, 30, 0.1, 7));
     expect(found).toHaveLength(1);
