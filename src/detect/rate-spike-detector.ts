@@ -61,6 +61,7 @@ import type { Detector } from './detector.js';
 import { WakeQueue, type WakeRow } from './incident-table.js';
 import { encodeState, readStateObject } from './plain-state.js';
 import { fmtDuration } from './scan-detector.js';
+import { SecondSeries } from './second-series.js';
 
 export type RateSpikeSettings = Pick<
   Settings,
@@ -87,6 +88,8 @@ export interface RateSpikeOptions {
 const MAX_FLOW_START_SECONDS = 100_000;
 /** Source hosts remembered per key for attribution. */
 const MAX_SENDERS = 256;
+/** Emptied delta series kept for reuse. */
+const MAX_SPARE_SERIES = 4096;
 
 interface Run {
   startSec: number;
@@ -116,8 +119,8 @@ interface RateKey extends WakeRow {
   hasTicks: boolean;
   firstSec: number;
   lastActivitySec: number;
-  /** Pending rate changes at seconds after `frontier`. */
-  deltas: Map<number, number>;
+  /** Pending rate changes at seconds after `frontier` (null when none: the series went back to the pool). */
+  deltas: SecondSeries | null;
   /** Rate in effect at the frontier. */
   level: number;
   frontier: number;
@@ -126,7 +129,7 @@ interface RateKey extends WakeRow {
   baselinePeak: number;
   bucketsDone: number;
   /** Flows to this key by the second they started (for the connection count of a spike). */
-  flowStarts: Map<number, number> | null;
+  flowStarts: SecondSeries | null;
   /** Flow packets that this (host, port) sent as a connection's originator: a client endpoint. */
   clientSidePkts: number;
   /** Originator packets of all flows to this key so far (gates the attribution work). */
@@ -163,6 +166,8 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
   /** Keys to look at, by wake time in finalizeBound units (see wakeOf). */
   const queue = new WakeQueue<RateKey>();
   const PROTO_INDEX: Record<Proto, number> = { tcp: 0, udp: 1, icmp: 2, unknown_transport: 3 };
+  /** Emptied delta series, for the next key with pending seconds: no allocation per record or per short-lived key. */
+  const spareSeries: SecondSeries[] = [];
 
   function lookupKey(dst: string, port: number, proto: Proto): RateKey | undefined {
     const h = byHost.get(dst);
@@ -206,6 +211,15 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
     }
     keyCount--;
     queue.remove(k);
+    releaseDeltas(k);
+  }
+
+  function releaseDeltas(k: RateKey): void {
+    const d = k.deltas;
+    if (d === null) return;
+    k.deltas = null;
+    d.clear();
+    if (spareSeries.length < MAX_SPARE_SERIES) spareSeries.push(d);
   }
 
   /** Every key, in key order. */
@@ -243,7 +257,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
     let k = lookupKey(dst, port, proto);
     if (k === undefined) {
       k = {
-        seq: keySeq++, wakeTs: null, hostSeq: 0, dst, port, proto, hasTicks: false, firstSec: sec, lastActivitySec: sec, deltas: new Map(), level: 0,
+        seq: keySeq++, wakeTs: null, hostSeq: 0, dst, port, proto, hasTicks: false, firstSec: sec, lastActivitySec: sec, deltas: null, level: 0,
         frontier: Math.min(sec - 1, Math.max(finalizeBound(), sec - Math.ceil(settings.rateLatenessSec) - 1)), bucketSum: 0, bucketLen: 0, baselinePeak: 0, bucketsDone: 0, flowStarts: null, clientSidePkts: 0, flowPkts: 0, senders: null, run: null, incident: null,
       };
       insertKey(k);
@@ -263,8 +277,9 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
       late++;
       return;
     }
-    k.deltas.set(fromSec, (k.deltas.get(fromSec) ?? 0) + rate);
-    k.deltas.set(toSecExcl, (k.deltas.get(toSecExcl) ?? 0) - rate);
+    const d = (k.deltas ??= spareSeries.pop() ?? new SecondSeries());
+    d.add(fromSec, rate);
+    d.add(toSecExcl, -rate);
     if (toSecExcl - 1 > k.lastActivitySec) k.lastActivitySec = toSecExcl - 1;
     if (fromSec < k.firstSec) k.firstSec = fromSec;
     wake(k);
@@ -328,21 +343,26 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
 
   function finalizeKey(k: RateKey, upTo: number, out: Finding[]): void {
     if (upTo <= k.frontier) return;
-    const secs: number[] = [];
-    for (const s of k.deltas.keys()) if (s <= upTo) secs.push(s);
-    if (secs.length > 1) secs.sort((a, b) => a - b);
     let cursor = k.frontier + 1;
-    for (const s of secs) {
-      if (s > cursor) stretch(k, cursor, s - cursor, k.level, out);
-      k.level += k.deltas.get(s) ?? 0;
-      if (Math.abs(k.level) < 1e-9) k.level = 0;
-      k.deltas.delete(s);
-      cursor = s;
+    const d = k.deltas;
+    if (d !== null) {
+      // The pending seconds ≤ upTo are the series' prefix, in order.
+      let i = d.head;
+      for (; i < d.end; i++) {
+        const s = d.secs[i]!;
+        if (s > upTo) break;
+        if (s > cursor) stretch(k, cursor, s - cursor, k.level, out);
+        k.level += d.vals[i]!;
+        if (Math.abs(k.level) < 1e-9) k.level = 0;
+        cursor = s;
+      }
+      d.dropTo(i);
+      if (d.size === 0) releaseDeltas(k);
     }
     if (upTo + 1 > cursor) stretch(k, cursor, upTo + 1 - cursor, k.level, out);
     k.frontier = upTo;
     if (k.flowStarts !== null && k.flowStarts.size > 1000 && k.incident === null) {
-      for (const sec of k.flowStarts.keys()) if (sec < upTo - settings.rateLatenessSec - settings.reportDelaySec) k.flowStarts.delete(sec);
+      k.flowStarts.dropBefore(upTo - settings.rateLatenessSec - settings.reportDelaySec);
     }
   }
 
@@ -424,9 +444,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
   }
 
   function connectionsDuring(k: RateKey, from: number, to: number): number {
-    let n = 0;
-    if (k.flowStarts !== null) for (const [sec, c] of k.flowStarts) if (sec >= from && sec <= to) n += c;
-    return n;
+    return k.flowStarts === null ? 0 : k.flowStarts.sumBetween(from, to);
   }
 
   function noteSender(k: RateKey, host: string, pkts: number, ts: number, end: number): void {
@@ -465,7 +483,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
     for (const k of queue.takeDue(upTo, byKeyOrder)) {
       finalizeKey(k, Math.min(upTo, k.lastActivitySec + 1), out);
       if (k.incident !== null && k.incident.dueTs !== null && watermark >= k.incident.dueTs) emit(k, out);
-      if (k.deltas.size === 0 && upTo - k.lastActivitySec > settings.rateKeyIdleSec) {
+      if (k.deltas === null && upTo - k.lastActivitySec > settings.rateKeyIdleSec) {
         emit(k, out);
         deleteKey(k);
       } else wake(k);
@@ -480,6 +498,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
     }
     byHost.clear();
     queue.clear();
+    spareSeries.length = 0;
     keyCount = 0;
     watermark = Number.NEGATIVE_INFINITY;
     runStartSec = Number.POSITIVE_INFINITY;
@@ -537,8 +556,8 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
         k.flowPkts += f.origPkts;
         if (k.flowPkts > attributionGatePkts) {
           noteSender(k, f.origH, f.origPkts, f.ts, end);
-          k.flowStarts ??= new Map();
-          if (k.flowStarts.size < MAX_FLOW_START_SECONDS) k.flowStarts.set(s0, (k.flowStarts.get(s0) ?? 0) + 1);
+          k.flowStarts ??= new SecondSeries();
+          if (k.flowStarts.size < MAX_FLOW_START_SECONDS) k.flowStarts.add(s0, 1);
         }
         const asClient = lookupKey(f.origH, f.origP, f.proto);
         if (asClient !== undefined) asClient.clientSidePkts += f.origPkts;
@@ -555,7 +574,9 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
     },
     snapshot() {
       // Keys in key order (hosts in first-seen order, then insertion order): restore rebuilds byHost from it.
-      return encodeState({ keys: allKeys(), hostSeq, keySeq, evicted, watermark, runStartSec, lastFinalized, late, fewConnections });
+      // Series are written as Maps of second → value (the form checkpoints have always had).
+      const keys = allKeys().map((k) => ({ ...k, deltas: k.deltas?.toMap() ?? new Map<number, number>(), flowStarts: k.flowStarts?.toMap() ?? null }));
+      return encodeState({ keys, hostSeq, keySeq, evicted, watermark, runStartSec, lastFinalized, late, fewConnections });
     },
     restore(state) {
       const o = readStateObject(state, 'rate.spike', { keys: 'list', hostSeq: 'number', keySeq: 'number', evicted: 'number', watermark: 'number', runStartSec: 'number', lastFinalized: 'number', late: 'number', fewConnections: 'number' });
@@ -564,9 +585,12 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
       keyCount = 0;
       const keys = o.keys as RateKey[];
       for (const k of keys) {
-        if (typeof k !== 'object' || k === null || typeof k.dst !== 'string' || !(k.deltas instanceof Map) || PROTO_INDEX[k.proto] === undefined) {
+        const saved = k as unknown as { deltas: unknown; flowStarts: unknown };
+        if (typeof k !== 'object' || k === null || typeof k.dst !== 'string' || !(saved.deltas instanceof Map) || !(saved.flowStarts === null || saved.flowStarts instanceof Map) || PROTO_INDEX[k.proto] === undefined) {
           throw new FlowhoundError('STATE_INVALID', 'detector state rate.spike: a key is malformed', { detector: 'rate.spike' });
         }
+        k.deltas = seriesOf(saved.deltas as Map<number, number>);
+        k.flowStarts = saved.flowStarts === null ? null : (seriesOf(saved.flowStarts as Map<number, number>) ?? new SecondSeries());
         const h = byHost.get(k.dst);
         if (h === undefined) byHost.set(k.dst, k);
         else if (isHostKeys(h)) h.keys.set(k.port * 4 + PROTO_INDEX[k.proto], k);
@@ -592,6 +616,17 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
       return { lateRecords: late, spikesOfFewConnections: fewConnections, evictedKeys: evicted };
     },
   };
+}
+
+/** A checkpoint's Map of second → value as a series; null when empty. */
+function seriesOf(m: Map<number, number>): SecondSeries | null {
+  if (m.size === 0) return null;
+  for (const [sec, v] of m) {
+    if (typeof sec !== 'number' || typeof v !== 'number') throw new FlowhoundError('STATE_INVALID', 'detector state rate.spike: a per-second value is not a number', { detector: 'rate.spike' });
+  }
+  const s = new SecondSeries();
+  s.fillFrom(m);
+  return s;
 }
 
 function round1(x: number): number {
