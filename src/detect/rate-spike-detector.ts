@@ -46,7 +46,13 @@
  *    peak / max(ratePps, factor × baseline).
  * State: at most `rateMaxKeys` keys (past it the least recently active
  * tenth is reported and dropped, counted as evicted in the run summary); a
- * key idle for `rateKeyIdleSec` is forgotten. Keys are looked at only when
+ * key idle for `rateKeyIdleSec` is forgotten. Per record the cost is O(1)
+ * amortised with nothing allocated: addresses become interned host ids
+ * (host-ids.ts) and keys are found by (host id, port·proto) in one integer
+ * table (rate-key-index.ts); pending rate changes and connection starts are
+ * second-ordered series (second-series.ts) read as a prefix when seconds
+ * are finalized, their arrays reused from key to key; senders sit in a
+ * small typed-array table per key (sender-table.ts). Keys are looked at only when
  * they have seconds to finalize, a report due or an idle deadline (a
  * wake-up queue, taken in key order), never by walking every key. A record older than the watermark by more than
  * `rateKeyIdleSec` + `rateLatenessSec` starts a new time line (inputs of
@@ -61,7 +67,10 @@ import type { Detector } from './detector.js';
 import { WakeQueue, type WakeRow } from './incident-table.js';
 import { encodeState, readStateObject } from './plain-state.js';
 import { fmtDuration } from './scan-detector.js';
+import { HostIds } from './host-ids.js';
+import { RateKeyIndex } from './rate-key-index.js';
 import { SecondSeries } from './second-series.js';
+import { SenderTable } from './sender-table.js';
 
 export type RateSpikeSettings = Pick<
   Settings,
@@ -113,6 +122,9 @@ interface Incident {
 interface RateKey extends WakeRow {
   /** The key's host in first-seen order: keys are reported host by host, then in insertion order (`seq`). */
   hostSeq: number;
+  /** The destination host's id (HostIds) and port × 4 + protocol index: the key in the index. */
+  hostId: number;
+  portProto: number;
   dst: string;
   port: number;
   proto: Proto;
@@ -135,33 +147,26 @@ interface RateKey extends WakeRow {
   /** Originator packets of all flows to this key so far (gates the attribution work). */
   flowPkts: number;
   /** Packets per source host in flows to this key (attribution), capped. */
-  senders: Map<string, { pkts: number; firstTs: number; lastTs: number }> | null;
+  senders: SenderTable | null;
   run: Run | null;
   incident: Incident | null;
 }
 
-/** The keys of one destination host with more than one, by port·proto (a host with one key holds it directly). */
-interface HostKeys {
-  seq: number;
-  keys: Map<number, RateKey>;
-}
-
-function isHostKeys(h: RateKey | HostKeys): h is HostKeys {
-  return (h as HostKeys).keys !== undefined;
-}
-
-/** Key order: hosts in first-seen order, then keys in insertion order (a walk over `byHost` meets them so). */
+/** Key order: hosts in first-seen order (while the host has keys), then keys in insertion order. */
 function byKeyOrder(a: RateKey, b: RateKey): number {
   return a.hostSeq - b.hostSeq || a.seq - b.seq;
 }
 
 export function createRateSpikeDetector(settings: RateSpikeSettings, options: RateSpikeOptions = {}): Detector {
-  // Keys by host, then by port·proto: no string building per record. Most hosts of a log of
-  // random hosts (or a spoofed flood) have one key: it is held without a Map of its own.
-  const byHost = new Map<string, RateKey | HostKeys>();
+  // Hosts as interned ids (held by keys and their senders), keys by (host id, port·proto):
+  // two string lookups per flow (its two addresses), the rest integer tables.
+  const hosts = new HostIds();
+  const index = new RateKeyIndex<RateKey>();
+  /** Per host id: its number of keys and its place in key order (set when it gets its first key). */
+  const keysOfHost: number[] = [];
+  const hostSeqOf: number[] = [];
   let hostSeq = 0;
   let keySeq = 0;
-  let keyCount = 0;
   let evicted = 0;
   /** Keys to look at, by wake time in finalizeBound units (see wakeOf). */
   const queue = new WakeQueue<RateKey>();
@@ -169,47 +174,24 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
   /** Emptied delta series, for the next key with pending seconds: no allocation per record or per short-lived key. */
   const spareSeries: SecondSeries[] = [];
 
-  function lookupKey(dst: string, port: number, proto: Proto): RateKey | undefined {
-    const h = byHost.get(dst);
-    if (h === undefined) return undefined;
-    if (isHostKeys(h)) return h.keys.get(port * 4 + PROTO_INDEX[proto]);
-    return h.port === port && h.proto === proto ? h : undefined;
-  }
-
-  /** Adds a new key under its host, after the host's other keys. */
+  /** Files a new key (its hostId and portProto set; it holds one reference to its host). */
   function insertKey(k: RateKey): void {
-    const h = byHost.get(k.dst);
-    if (h === undefined) {
-      k.hostSeq = hostSeq++;
-      byHost.set(k.dst, k);
-      return;
+    const id = k.hostId;
+    if ((keysOfHost[id] ?? 0) === 0) {
+      keysOfHost[id] = 0;
+      hostSeqOf[id] = hostSeq++;
     }
-    if (isHostKeys(h)) {
-      k.hostSeq = h.seq;
-      h.keys.set(k.port * 4 + PROTO_INDEX[k.proto], k);
-      return;
-    }
-    // The host's second key: its keys get a Map, the first one first.
-    const keys = new Map<number, RateKey>();
-    keys.set(h.port * 4 + PROTO_INDEX[h.proto], h);
-    keys.set(k.port * 4 + PROTO_INDEX[k.proto], k);
-    k.hostSeq = h.hostSeq;
-    byHost.set(k.dst, { seq: h.hostSeq, keys });
+    keysOfHost[id]!++;
+    k.hostSeq = hostSeqOf[id]!;
+    index.add(k);
   }
 
   function deleteKey(k: RateKey): void {
-    const h = byHost.get(k.dst);
-    if (h === undefined) return;
-    if (isHostKeys(h)) {
-      const id = k.port * 4 + PROTO_INDEX[k.proto];
-      if (h.keys.get(id) !== k) return;
-      h.keys.delete(id);
-      if (h.keys.size === 0) byHost.delete(k.dst);
-    } else {
-      if (h !== k) return;
-      byHost.delete(k.dst);
-    }
-    keyCount--;
+    if (!index.delete(k)) return;
+    keysOfHost[k.hostId]!--;
+    hosts.release(k.hostId);
+    const snd = k.senders;
+    if (snd !== null) for (let i = 0; i < snd.count; i++) hosts.release(snd.ids[i]!);
     queue.remove(k);
     releaseDeltas(k);
   }
@@ -224,12 +206,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
 
   /** Every key, in key order. */
   function allKeys(): RateKey[] {
-    const list: RateKey[] = [];
-    for (const h of byHost.values()) {
-      if (isHostKeys(h)) for (const k of h.keys.values()) list.push(k);
-      else list.push(h);
-    }
-    return list;
+    return index.values().sort(byKeyOrder);
   }
 
   /**
@@ -254,16 +231,17 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
   const attributionGatePkts = settings.ratePps * settings.rateMinSeconds;
 
   function getKey(dst: string, port: number, proto: Proto, sec: number, out: Finding[]): RateKey {
-    let k = lookupKey(dst, port, proto);
+    const portProto = port * 4 + PROTO_INDEX[proto];
+    const id = hosts.idOf(dst);
+    let k = id < 0 ? undefined : index.get(id, portProto);
     if (k === undefined) {
       k = {
-        seq: keySeq++, wakeTs: null, hostSeq: 0, dst, port, proto, hasTicks: false, firstSec: sec, lastActivitySec: sec, deltas: null, level: 0,
+        seq: keySeq++, wakeTs: null, hostSeq: 0, hostId: hosts.acquire(dst), portProto, dst, port, proto, hasTicks: false, firstSec: sec, lastActivitySec: sec, deltas: null, level: 0,
         frontier: Math.min(sec - 1, Math.max(finalizeBound(), sec - Math.ceil(settings.rateLatenessSec) - 1)), bucketSum: 0, bucketLen: 0, baselinePeak: 0, bucketsDone: 0, flowStarts: null, clientSidePkts: 0, flowPkts: 0, senders: null, run: null, incident: null,
       };
       insertKey(k);
-      keyCount++;
       wake(k);
-      if (keyCount > settings.rateMaxKeys) evictKeys(k, out);
+      if (index.size > settings.rateMaxKeys) evictKeys(k, out);
     }
     return k;
   }
@@ -277,7 +255,8 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
       late++;
       return;
     }
-    const d = (k.deltas ??= spareSeries.pop() ?? new SecondSeries());
+    k.deltas ??= spareSeries.pop() ?? new SecondSeries();
+    const d = k.deltas;
     d.add(fromSec, rate);
     d.add(toSecExcl, -rate);
     if (toSecExcl - 1 > k.lastActivitySec) k.lastActivitySec = toSecExcl - 1;
@@ -374,7 +353,8 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
     inc.lastEmittedSeconds = inc.seconds;
     // Replies to a client's own connections (a download, a scan's RSTs) are not a spike on a service.
     let serverSidePkts = 0;
-    if (k.senders !== null) for (const s of k.senders.values()) serverSidePkts += s.pkts;
+    const snd = k.senders;
+    if (snd !== null) for (let i = 0; i < snd.count; i++) serverSidePkts += snd.pkts[i]!;
     if (k.clientSidePkts > serverSidePkts) return;
     // One or a few busy connections (a download, a call) are not a flood.
     // (Checked when flows to the key are known; tick-only input cannot tell.)
@@ -428,36 +408,42 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
   /** The host that sent at least half of the flow packets overlapping [from, to), or null. */
   function topSender(k: RateKey, from: number, to: number): { host: string; share: number } | null {
     let total = 0;
-    let best: string | null = null;
+    let best = -1;
     let bestPkts = 0;
-    if (k.senders === null) return null;
-    for (const [host, s] of k.senders) {
-      if (s.lastTs < from || s.firstTs >= to) continue;
-      total += s.pkts;
-      if (s.pkts > bestPkts) {
-        bestPkts = s.pkts;
-        best = host;
+    const snd = k.senders;
+    if (snd === null) return null;
+    for (let i = 0; i < snd.count; i++) {
+      if (snd.lastTs[i]! < from || snd.firstTs[i]! >= to) continue;
+      const pkts = snd.pkts[i]!;
+      total += pkts;
+      if (pkts > bestPkts) {
+        bestPkts = pkts;
+        best = i;
       }
     }
-    if (best === null || bestPkts * 2 < total) return null;
-    return { host: best, share: Math.round((bestPkts / total) * 100) / 100 };
+    if (best < 0 || bestPkts * 2 < total) return null;
+    return { host: hosts.nameOf(snd.ids[best]!), share: Math.round((bestPkts / total) * 100) / 100 };
   }
 
   function connectionsDuring(k: RateKey, from: number, to: number): number {
     return k.flowStarts === null ? 0 : k.flowStarts.sumBetween(from, to);
   }
 
-  function noteSender(k: RateKey, host: string, pkts: number, ts: number, end: number): void {
-    k.senders ??= new Map();
-    let s = k.senders.get(host);
-    if (s === undefined) {
-      if (k.senders.size >= MAX_SENDERS) return;
-      s = { pkts: 0, firstTs: ts, lastTs: end };
-      k.senders.set(host, s);
+  /** Counts a flow's packets for its source host (`id`: the host's id, or -1 when it has none yet). */
+  function noteSender(k: RateKey, host: string, id: number, pkts: number, ts: number, end: number): void {
+    k.senders ??= new SenderTable(MAX_SENDERS);
+    const snd = k.senders;
+    const p = id < 0 ? -1 : snd.find(id);
+    if (p < 0) {
+      if (snd.full) return;
+      if (id < 0) id = hosts.acquire(host);
+      else hosts.retain(id);
+      snd.add(id, 0 + pkts, ts, end);
+      return;
     }
-    s.pkts += pkts;
-    if (ts < s.firstTs) s.firstTs = ts;
-    if (end > s.lastTs) s.lastTs = end;
+    snd.pkts[p]! += pkts;
+    if (ts < snd.firstTs[p]!) snd.firstTs[p] = ts;
+    if (end > snd.lastTs[p]!) snd.lastTs[p] = end;
   }
 
   /**
@@ -468,7 +454,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
   function evictKeys(keep: RateKey, out: Finding[]): void {
     const keys = allKeys().filter((k) => k !== keep);
     keys.sort((a, b) => a.lastActivitySec - b.lastActivitySec || byKeyOrder(a, b));
-    const n = Math.max(keyCount - settings.rateMaxKeys, Math.ceil(settings.rateMaxKeys / 10));
+    const n = Math.max(index.size - settings.rateMaxKeys, Math.ceil(settings.rateMaxKeys / 10));
     for (let i = 0; i < n && i < keys.length; i++) {
       const k = keys[i]!;
       finalizeKey(k, k.lastActivitySec + 1, out);
@@ -491,15 +477,37 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
   }
 
   /** Reports everything pending and forgets all state (end of input, or a jump back in time). */
+  /** A key's senders in checkpoint form: host → counts, in first-seen order. */
+  function sendersAsMap(snd: SenderTable | null): Map<string, { pkts: number; firstTs: number; lastTs: number }> | null {
+    if (snd === null) return null;
+    const m = new Map<string, { pkts: number; firstTs: number; lastTs: number }>();
+    for (let i = 0; i < snd.count; i++) m.set(hosts.nameOf(snd.ids[i]!), { pkts: snd.pkts[i]!, firstTs: snd.firstTs[i]!, lastTs: snd.lastTs[i]! });
+    return m;
+  }
+
+  function restoreSenders(m: Map<unknown, unknown>): SenderTable {
+    const snd = new SenderTable(MAX_SENDERS);
+    for (const [host, c] of m) {
+      const v = c as { pkts?: unknown; firstTs?: unknown; lastTs?: unknown } | null;
+      if (typeof host !== 'string' || typeof v !== 'object' || v === null || typeof v.pkts !== 'number' || typeof v.firstTs !== 'number' || typeof v.lastTs !== 'number' || snd.full) {
+        throw new FlowhoundError('STATE_INVALID', 'detector state rate.spike: a sender is malformed', { detector: 'rate.spike' });
+      }
+      snd.add(hosts.acquire(host), v.pkts, v.firstTs, v.lastTs);
+    }
+    return snd;
+  }
+
   function endTimeline(out: Finding[]): void {
     for (const k of allKeys()) {
       finalizeKey(k, k.lastActivitySec + 1, out);
       emit(k, out);
     }
-    byHost.clear();
+    index.clear();
+    hosts.clear();
+    keysOfHost.length = 0;
+    hostSeqOf.length = 0;
     queue.clear();
     spareSeries.length = 0;
-    keyCount = 0;
     watermark = Number.NEGATIVE_INFINITY;
     runStartSec = Number.POSITIVE_INFINITY;
     lastFinalized = Number.NEGATIVE_INFINITY;
@@ -554,12 +562,14 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
         // more packets than any spike needs (ratePps × rateMinSeconds): the
         // many small keys of ordinary traffic skip this work.
         k.flowPkts += f.origPkts;
+        // The originator's host id (-1: no key or sender refers to it), for its sender row and its own key.
+        const origId = hosts.idOf(f.origH);
         if (k.flowPkts > attributionGatePkts) {
-          noteSender(k, f.origH, f.origPkts, f.ts, end);
+          noteSender(k, f.origH, origId, f.origPkts, f.ts, end);
           k.flowStarts ??= new SecondSeries();
           if (k.flowStarts.size < MAX_FLOW_START_SECONDS) k.flowStarts.add(s0, 1);
         }
-        const asClient = lookupKey(f.origH, f.origP, f.proto);
+        const asClient = origId < 0 ? undefined : index.get(origId, f.origP * 4 + PROTO_INDEX[f.proto]);
         if (asClient !== undefined) asClient.clientSidePkts += f.origPkts;
         if (k.hasTicks) continue;
         const n = Math.floor(end) - s0 + 1;
@@ -573,34 +583,39 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
       return out;
     },
     snapshot() {
-      // Keys in key order (hosts in first-seen order, then insertion order): restore rebuilds byHost from it.
-      // Series are written as Maps of second → value (the form checkpoints have always had).
-      const keys = allKeys().map((k) => ({ ...k, deltas: k.deltas?.toMap() ?? new Map<number, number>(), flowStarts: k.flowStarts?.toMap() ?? null }));
+      // Keys in key order (hosts in first-seen order, then insertion order), in the form checkpoints have
+      // always had: series as Maps of second → value, senders as a Map of host → counts, no host ids.
+      const keys = allKeys().map((k) => {
+        const { hostId: _id, portProto: _pp, ...plain } = k;
+        return { ...plain, deltas: k.deltas?.toMap() ?? new Map<number, number>(), flowStarts: k.flowStarts?.toMap() ?? null, senders: sendersAsMap(k.senders) };
+      });
       return encodeState({ keys, hostSeq, keySeq, evicted, watermark, runStartSec, lastFinalized, late, fewConnections });
     },
     restore(state) {
       const o = readStateObject(state, 'rate.spike', { keys: 'list', hostSeq: 'number', keySeq: 'number', evicted: 'number', watermark: 'number', runStartSec: 'number', lastFinalized: 'number', late: 'number', fewConnections: 'number' });
-      byHost.clear();
+      index.clear();
+      hosts.clear();
+      keysOfHost.length = 0;
+      hostSeqOf.length = 0;
       queue.clear();
-      keyCount = 0;
-      const keys = o.keys as RateKey[];
-      for (const k of keys) {
-        const saved = k as unknown as { deltas: unknown; flowStarts: unknown };
-        if (typeof k !== 'object' || k === null || typeof k.dst !== 'string' || !(saved.deltas instanceof Map) || !(saved.flowStarts === null || saved.flowStarts instanceof Map) || PROTO_INDEX[k.proto] === undefined) {
+      const keys: RateKey[] = [];
+      for (const saved of o.keys as SavedKey[]) {
+        if (typeof saved !== 'object' || saved === null || typeof saved.dst !== 'string' || !(saved.deltas instanceof Map) || !(saved.flowStarts === null || saved.flowStarts instanceof Map) || !(saved.senders === null || saved.senders instanceof Map) || typeof saved.port !== 'number' || PROTO_INDEX[saved.proto] === undefined) {
           throw new FlowhoundError('STATE_INVALID', 'detector state rate.spike: a key is malformed', { detector: 'rate.spike' });
         }
-        k.deltas = seriesOf(saved.deltas as Map<number, number>);
-        k.flowStarts = saved.flowStarts === null ? null : (seriesOf(saved.flowStarts as Map<number, number>) ?? new SecondSeries());
-        const h = byHost.get(k.dst);
-        if (h === undefined) byHost.set(k.dst, k);
-        else if (isHostKeys(h)) h.keys.set(k.port * 4 + PROTO_INDEX[k.proto], k);
-        else {
-          const keys = new Map<number, RateKey>();
-          keys.set(h.port * 4 + PROTO_INDEX[h.proto], h);
-          keys.set(k.port * 4 + PROTO_INDEX[k.proto], k);
-          byHost.set(k.dst, { seq: h.hostSeq, keys });
-        }
-        keyCount++;
+        const portProto = saved.port * 4 + PROTO_INDEX[saved.proto];
+        const id = hosts.idOf(saved.dst);
+        if (id >= 0 && index.get(id, portProto) !== undefined) throw new FlowhoundError('STATE_INVALID', 'detector state rate.spike: a key is listed twice', { detector: 'rate.spike' });
+        const k: RateKey = {
+          seq: saved.seq, wakeTs: saved.wakeTs, hostSeq: saved.hostSeq, hostId: hosts.acquire(saved.dst), portProto, dst: saved.dst, port: saved.port, proto: saved.proto, hasTicks: saved.hasTicks, firstSec: saved.firstSec, lastActivitySec: saved.lastActivitySec,
+          deltas: seriesOf(saved.deltas), level: saved.level, frontier: saved.frontier, bucketSum: saved.bucketSum, bucketLen: saved.bucketLen, baselinePeak: saved.baselinePeak, bucketsDone: saved.bucketsDone,
+          flowStarts: saved.flowStarts === null ? null : (seriesOf(saved.flowStarts) ?? new SecondSeries()), clientSidePkts: saved.clientSidePkts, flowPkts: saved.flowPkts, senders: null, run: saved.run, incident: saved.incident,
+        };
+        if (saved.senders !== null) k.senders = restoreSenders(saved.senders);
+        keysOfHost[k.hostId] = (keysOfHost[k.hostId] ?? 0) + 1;
+        hostSeqOf[k.hostId] = k.hostSeq;
+        index.add(k);
+        keys.push(k);
       }
       queue.restore(keys);
       hostSeq = o.hostSeq as number;
@@ -617,6 +632,9 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
     },
   };
 }
+
+/** A key as a checkpoint holds it (see snapshot()). */
+type SavedKey = Omit<RateKey, 'hostId' | 'portProto' | 'deltas' | 'flowStarts' | 'senders'> & { deltas: unknown; flowStarts: unknown; senders: unknown };
 
 /** A checkpoint's Map of second → value as a series; null when empty. */
 function seriesOf(m: Map<number, number>): SecondSeries | null {
