@@ -33,14 +33,18 @@ export class HostIds {
 
   /** The host's id, with one more reference to it. */
   acquire(host: string): number {
-    let id = this.ids.get(host);
-    if (id === undefined) {
-      id = this.freeIds.pop() ?? this.names.length;
-      this.ids.set(host, id);
-      this.names[id] = host;
-      this.refs[id] = 0;
-    }
+    const id = this.ids.get(host);
+    if (id === undefined) return this.add(host);
     this.refs[id]!++;
+    return id;
+  }
+
+  /** A new id, with one reference, for a host that has none (`idOf` gave -1). */
+  add(host: string): number {
+    const id = this.freeIds.pop() ?? this.names.length;
+    this.ids.set(host, id);
+    this.names[id] = host;
+    this.refs[id] = 1;
     return id;
   }
 

@@ -196,6 +196,12 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
     releaseDeltas(k);
   }
 
+  /** One more reference to a held host id; the id. */
+  function retained(id: number): number {
+    hosts.retain(id);
+    return id;
+  }
+
   function releaseDeltas(k: RateKey): void {
     const d = k.deltas;
     if (d === null) return;
@@ -236,7 +242,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
     let k = id < 0 ? undefined : index.get(id, portProto);
     if (k === undefined) {
       k = {
-        seq: keySeq++, wakeTs: null, hostSeq: 0, hostId: hosts.acquire(dst), portProto, dst, port, proto, hasTicks: false, firstSec: sec, lastActivitySec: sec, deltas: null, level: 0,
+        seq: keySeq++, wakeTs: null, hostSeq: 0, hostId: id < 0 ? hosts.add(dst) : retained(id), portProto, dst, port, proto, hasTicks: false, firstSec: sec, lastActivitySec: sec, deltas: null, level: 0,
         frontier: Math.min(sec - 1, Math.max(finalizeBound(), sec - Math.ceil(settings.rateLatenessSec) - 1)), bucketSum: 0, bucketLen: 0, baselinePeak: 0, bucketsDone: 0, flowStarts: null, clientSidePkts: 0, flowPkts: 0, senders: null, run: null, incident: null,
       };
       insertKey(k);
@@ -436,7 +442,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
     const p = id < 0 ? -1 : snd.find(id);
     if (p < 0) {
       if (snd.full) return;
-      if (id < 0) id = hosts.acquire(host);
+      if (id < 0) id = hosts.add(host);
       else hosts.retain(id);
       snd.add(id, 0 + pkts, ts, end);
       return;
