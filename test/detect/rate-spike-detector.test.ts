@@ -127,4 +127,36 @@ describe('rate.spike', () => {
     d.push(batch({ ticks: [tick({ sec: T0 + 10, dst: HOST, port: 80, pkts: 5 })] }));
     expect(d.stats?.()).toMatchObject({ lateRecords: 1 });
   });
+
+  it('gives the same findings and counts when restored from a checkpoint amid key evictions and attributed senders', () => {
+    // Many one-flow keys (evicted at the cap of 100), a busy key with many senders, and a flood from one host.
+    const flows: FlowRecord[] = [];
+    for (let i = 0; i < 900; i++) {
+      const ts = T0 + i;
+      flows.push(flow({ ts, origH: `10.1.${i % 7}.${i % 200}`, respH: `10.2.${Math.floor(i / 250)}.${i % 250}`, respP: 443, origPkts: 3 }));
+      flows.push(flow({ ts, origH: `10.3.0.${i % 40}`, respH: HOST, respP: 80, connState: 'SF', duration: 1, origPkts: 3, respPkts: 3 }));
+      if (i >= 600 && i < 640) for (let j = 0; j < 5; j++) flows.push(flow({ ts: ts + j * 0.2, origH: '10.77.0.66', respH: HOST, respP: 80, origPkts: 40 }));
+    }
+    const settings = { ...DEFAULT_SETTINGS, rateMaxKeys: 100 };
+    const batches = Array.from({ length: Math.ceil(flows.length / 64) }, (_, i) => batch({ flows: flows.slice(i * 64, i * 64 + 64) }));
+    const whole = createRateSpikeDetector(settings);
+    const expected = [...batches.flatMap((b) => whole.push(b)), ...whole.flush()];
+    expect(expected.map((f) => [f.dst, f.port, f.src])).toEqual([[HOST, 80, '10.77.0.66']]);
+    expect(whole.stats?.()).toMatchObject({ evictedKeys: expect.any(Number) });
+    expect(Number(whole.stats?.().evictedKeys)).toBeGreaterThan(500);
+
+    let d = createRateSpikeDetector(settings);
+    const got: Finding[] = [];
+    batches.forEach((b, i) => {
+      if (i % 9 === 4) {
+        const next = createRateSpikeDetector(settings);
+        next.restore(JSON.parse(JSON.stringify(d.snapshot())));
+        d = next;
+      }
+      got.push(...d.push(b));
+    });
+    got.push(...d.flush());
+    expect(got).toEqual(expected);
+    expect(d.stats?.()).toEqual(whole.stats?.());
+  });
 });
