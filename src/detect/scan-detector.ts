@@ -93,10 +93,18 @@ interface ScanKey extends TableRow {
   /** Horizontal: the port. Vertical: null. */
   port: number | null;
   proto: Proto | null;
-  /** target → last attempt ts, within the short window, oldest first. */
-  short: RecencyMap;
-  /** target → last attempt ts, within the long window, oldest first. */
-  long: RecencyMap;
+  /**
+   * target → last attempt ts, within the short window, oldest first; null
+   * while the key has seen one target only (`soleTarget`): both views then
+   * hold just that target at its last time, and most keys of a spoofed flood
+   * never see a second, so they make no view objects.
+   */
+  short: RecencyMap | null;
+  /** target → last attempt ts, within the long window, oldest first (null with `short`). */
+  long: RecencyMap | null;
+  /** While the views are null: the one target seen (null before the first attempt) and its last time. */
+  soleTarget: string | null;
+  soleTs: number;
   attempts: number;
   lastTs: number;
   /** Attempts per conn_state; null while every attempt had `firstState` (most keys see one attempt: no object for them). */
@@ -127,7 +135,7 @@ export function createScanDetector(settings: ScanSettings): Detector {
     let k = keys.get(id);
     if (k === undefined) {
       k = {
-        key: id, seq: 0, wakeTs: null, kind, src, dst, port, proto, short: new RecencyMap(), long: new RecencyMap(),
+        key: id, seq: 0, wakeTs: null, kind, src, dst, port, proto, short: null, long: null, soleTarget: null, soleTs: 0,
         attempts: 0, lastTs: 0, states: null, firstState: '', probes: null, firstProbe: '', incident: null,
       };
       keys.add(k);
@@ -148,6 +156,26 @@ export function createScanDetector(settings: ScanSettings): Detector {
     view.dropOlderThan(ts - windowSec);
   }
 
+  /** An attempt at `target`: the sole target's time, or both views (made when a second target comes). */
+  function seeTarget(k: ScanKey, target: string, ts: number): void {
+    if (k.short === null || k.long === null) {
+      if (k.soleTarget === null) {
+        k.soleTarget = target;
+        k.soleTs = ts;
+        return;
+      }
+      if (k.soleTarget === target) {
+        if (ts > k.soleTs) k.soleTs = ts;
+        return;
+      }
+      k.short = RecencyMap.fromEntries([[k.soleTarget, k.soleTs]]);
+      k.long = RecencyMap.fromEntries([[k.soleTarget, k.soleTs]]);
+      k.soleTarget = null;
+    }
+    touch(k.short, target, ts, settings.scanWindowSec);
+    touch(k.long, target, ts, settings.scanSlowWindowSec);
+  }
+
   function record(k: ScanKey, target: string, ts: number, state: string, probe: string): void {
     k.attempts++;
     if (k.probes !== null) k.probes[probe] = (k.probes[probe] ?? 0) + 1;
@@ -158,20 +186,20 @@ export function createScanDetector(settings: ScanSettings): Detector {
     if (k.states !== null) k.states[state] = (k.states[state] ?? 0) + 1;
     else if (k.attempts === 1) k.firstState = state;
     else if (state !== k.firstState) k.states = { [k.firstState]: k.attempts - 1, [state]: 1 };
-    touch(k.short, target, ts, settings.scanWindowSec);
-    touch(k.long, target, ts, settings.scanSlowWindowSec);
+    seeTarget(k, target, ts);
+    const longSize = viewSize(k, k.long);
     if (k.incident !== null) {
-      if (k.long.size > k.incident.peakCount) k.incident.peakCount = k.long.size;
+      if (longSize > k.incident.peakCount) k.incident.peakCount = longSize;
       return;
     }
     const vertical = k.kind === 'scan.vertical';
     const shortThr = vertical ? settings.scanVerticalPorts : settings.scanHorizontalHosts;
     const slowThr = vertical ? settings.scanSlowVerticalPorts : settings.scanSlowHorizontalHosts;
-    const fast = k.short.size >= shortThr;
-    if (!fast && k.long.size < slowThr) return;
+    const fast = viewSize(k, k.short) >= shortThr;
+    if (!fast && longSize < slowThr) return;
     const view = fast ? k.short : k.long;
-    const firstTs = Math.min(ts, view.oldestTs() ?? ts);
-    k.incident = { openedTs: ts, firstTs, slowOnly: !fast, dueTs: ts + settings.scanWindowSec, lastEmittedCount: 0, peakCount: k.long.size };
+    const firstTs = Math.min(ts, (view !== null ? view.oldestTs() : k.soleTs) ?? ts);
+    k.incident = { openedTs: ts, firstTs, slowOnly: !fast, dueTs: ts + settings.scanWindowSec, lastEmittedCount: 0, peakCount: longSize };
     if (k.incident.dueTs < nextAdvance) nextAdvance = k.incident.dueTs;
     open.add(k);
   }
@@ -180,7 +208,7 @@ export function createScanDetector(settings: ScanSettings): Detector {
     const inc = k.incident;
     if (inc === null) return;
     // Targets age out of the long view as a slow scan goes on: report the most seen at once.
-    const count = Math.max(k.long.size, inc.peakCount);
+    const count = Math.max(viewSize(k, k.long), inc.peakCount);
     if (count <= inc.lastEmittedCount) return;
     inc.lastEmittedCount = count;
     const vertical = k.kind === 'scan.vertical';
@@ -193,7 +221,7 @@ export function createScanDetector(settings: ScanSettings): Detector {
         : settings.scanHorizontalHosts;
     const ratio = count / thr;
     const severity = inc.slowOnly ? lowerSeverity(severityFromRatio(ratio)) : severityFromRatio(ratio);
-    const targets = [...k.long.keys()];
+    const targets = k.long !== null ? [...k.long.keys()] : k.soleTarget !== null ? [k.soleTarget] : [];
     const durationSec = Math.max(0, k.lastTs - inc.firstTs);
     const windowText = inc.slowOnly ? `${fmtDuration(settings.scanSlowWindowSec)} (slow scan)` : fmtDuration(durationSec);
     let summary: string;
@@ -329,7 +357,7 @@ export function createScanDetector(settings: ScanSettings): Detector {
     const state = f.connState ?? (f.respPkts === 0 ? 'unanswered' : 'other');
     const probe = probeTypeOf(f);
     const v = getKey(`v|${f.origH}|${f.respH}`, 'scan.vertical', f.origH, f.respH, null, null);
-    record(v, `${f.respP}/${f.proto}`, f.ts, state, probe);
+    record(v, portTarget(f.respP, f.proto), f.ts, state, probe);
     const h = getKey(`h|${f.origH}|${f.proto}|${f.respP}`, 'scan.horizontal', f.origH, null, f.respP, f.proto);
     record(h, f.respH, f.ts, state, probe);
   }
@@ -363,13 +391,13 @@ export function createScanDetector(settings: ScanSettings): Detector {
     },
     snapshot() {
       const table = keys.snapshot();
-      const rows = table.rows.map((k) => ({ ...k, short: k.short.entries(), long: k.long.entries() }));
+      const rows = table.rows.map((k) => ({ ...k, short: viewEntries(k, k.short), long: viewEntries(k, k.long), soleTarget: null, soleTs: 0 }));
       return encodeState({ keys: { ...table, rows }, open: [...open].map((k) => k.key), pending: pending.snapshot(), watermark, lastSweep, nextAdvance });
     },
     restore(state) {
       const o = readStateObject(state, 'scan', { keys: 'table', open: 'list', pending: 'table', watermark: 'number', lastSweep: 'number', nextAdvance: 'number' });
       const table = tableOf<ScanKey & { short: [string, number][]; long: [string, number][] }>(o.keys);
-      const rows = table.rows.map((k) => ({ ...k, short: RecencyMap.fromEntries(k.short), long: RecencyMap.fromEntries(k.long) }));
+      const rows = table.rows.map((k) => ({ ...k, short: RecencyMap.fromEntries(k.short), long: RecencyMap.fromEntries(k.long), soleTarget: null, soleTs: 0 }));
       keys.restore({ ...table, rows });
       open.clear();
       for (const id of o.open as string[]) {
@@ -393,8 +421,33 @@ function tallyOf(counts: Record<string, number> | null, only: string, attempts: 
   return attempts > 0 ? { [only]: attempts } : {};
 }
 
+/** Targets in a view of `k` (its sole target while the views are not made). */
+function viewSize(k: ScanKey, view: RecencyMap | null): number {
+  if (view !== null) return view.size;
+  return k.soleTarget !== null ? 1 : 0;
+}
+
+/** A view of `k` as [target, ts] pairs, oldest first (the state's form). */
+function viewEntries(k: ScanKey, view: RecencyMap | null): [string, number][] {
+  if (view !== null) return view.entries();
+  return k.soleTarget !== null ? [[k.soleTarget, k.soleTs]] : [];
+}
+
 function lastTsOf(k: { lastTs: number }): number {
   return k.lastTs;
+}
+
+/** The "port/proto" targets of vertical keys, one string per port and proto (not one per attempt). */
+const portTargets = new Map<Proto, string[]>();
+
+function portTarget(port: number, proto: Proto): string {
+  if (!Number.isInteger(port) || port < 0 || port > 65535) return `${port}/${proto}`;
+  let byPort = portTargets.get(proto);
+  if (byPort === undefined) {
+    byPort = [];
+    portTargets.set(proto, byPort);
+  }
+  return (byPort[port] ??= `${port}/${proto}`);
 }
 
 function parsePortTarget(t: string): { port: number; proto: string } {

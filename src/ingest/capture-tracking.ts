@@ -7,6 +7,9 @@ import type { IngestWarning, RecordBatch } from '../types.js';
 import { createFlowTracker, type FlowTrackerOptions, type FlowTrackerStats, type TrackerOutput } from './flow-tracker/flow-tracker.js';
 import { type CaptureStats, readCapturePackets } from './pcap/read-capture.js';
 
+/** Connections per batch when the open ones are finished at the end of a capture. */
+const FINISH_BATCH_FLOWS = 32768;
+
 /** The tracker's and the decoder's counters at the end of a capture. */
 export interface CaptureIngestStats {
   tracker: FlowTrackerStats;
@@ -46,6 +49,8 @@ export async function* trackCapture(
     const o = tracker.take();
     if (!isEmpty(o)) yield o;
   }
+  // The connections still open, a batch at a time, then the last batch with the ticks.
+  for (let o = tracker.finishSome(FINISH_BATCH_FLOWS); o !== null; o = tracker.finishSome(FINISH_BATCH_FLOWS)) yield o;
   const last = tracker.finish();
   onEnd({ tracker: { ...tracker.stats }, capture: captureStats });
   yield last;

@@ -149,6 +149,13 @@ export interface FlowTracker {
   addPacket(p: DecodedPacket): void;
   /** Hands over the records finished so far. */
   take(): TrackerOutput;
+  /**
+   * End of input in pieces: finishes up to `limit` live connections, in the order `finish` takes them,
+   * and hands over what is finished; null once none is left (then `finish` hands over the ticks). A
+   * flood leaves hundreds of thousands of half-open connections, whose records at once were the peak
+   * of a run's memory.
+   */
+  finishSome(limit: number): TrackerOutput | null;
   /** End of input: finishes every live connection and tick, then hands everything over. */
   finish(): TrackerOutput;
   readonly stats: FlowTrackerStats;
@@ -531,6 +538,20 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
     return o;
   }
 
+  /** Slots below this were passed by `finishSome`. */
+  let finishedBelow = 0;
+
+  function finishSome(limit: number): TrackerOutput | null {
+    const n = table.highWater;
+    let done = 0;
+    for (; finishedBelow < n && done < limit; finishedBelow++) {
+      if (table.isRemoved(finishedBelow)) continue;
+      finishFlow(finishedBelow);
+      done++;
+    }
+    return done > 0 ? take() : null;
+  }
+
   function finish(): TrackerOutput {
     const n = table.highWater;
     for (let slot = 0; slot < n; slot++) if (!table.isRemoved(slot)) finishFlow(slot);
@@ -540,5 +561,5 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
     return take();
   }
 
-  return { addPacket, take, finish, stats };
+  return { addPacket, take, finishSome, finish, stats };
 }
