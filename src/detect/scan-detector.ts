@@ -447,7 +447,12 @@ function portTarget(port: number, proto: Proto): string {
     byPort = [];
     portTargets.set(proto, byPort);
   }
-  return (byPort[port] ??= `${port}/${proto}`);
+  let target = byPort[port];
+  if (target === undefined) {
+    target = `${port}/${proto}`;
+    byPort[port] = target;
+  }
+  return target;
 }
 
 function parsePortTarget(t: string): { port: number; proto: string } {
