@@ -68,6 +68,7 @@ import { WakeQueue, type WakeRow } from './incident-table.js';
 import { encodeState, readStateObject } from './plain-state.js';
 import { fmtDuration } from './scan-detector.js';
 import { HostIds } from './host-ids.js';
+import { selectLeastActive } from './least-active.js';
 import { RateKeyIndex } from './rate-key-index.js';
 import { SecondSeries } from './second-series.js';
 import { SenderTable } from './sender-table.js';
@@ -454,14 +455,19 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
 
   /**
    * Over the cap: report and drop the least recently active tenth of the
-   * keys (not the one just added), least recent first: one sort per tenth,
+   * keys (not the one just added), least recent first (ties in key order):
+   * a native sort of the times of all keys and a sort of the tenth chosen,
    * O(log n) amortised per key.
    */
   function evictKeys(keep: RateKey, out: Finding[]): void {
-    const keys = allKeys().filter((k) => k !== keep);
-    keys.sort((a, b) => a.lastActivitySec - b.lastActivitySec || byKeyOrder(a, b));
     const n = Math.max(index.size - settings.rateMaxKeys, Math.ceil(settings.rateMaxKeys / 10));
-    for (let i = 0; i < n && i < keys.length; i++) {
+    const keys = selectLeastActive(
+      index.values().filter((k) => k !== keep),
+      n,
+      (k) => k.lastActivitySec,
+      byKeyOrder,
+    );
+    for (let i = 0; i < keys.length; i++) {
       const k = keys[i]!;
       finalizeKey(k, k.lastActivitySec + 1, out);
       emit(k, out);

@@ -3,6 +3,7 @@
  * replace, under seeded random operations: same contents, same order.
  */
 import { HostIds } from '../../src/detect/host-ids.js';
+import { selectLeastActive } from '../../src/detect/least-active.js';
 import { RateKeyIndex } from '../../src/detect/rate-key-index.js';
 import { SecondSeries } from '../../src/detect/second-series.js';
 import { SenderTable } from '../../src/detect/sender-table.js';
@@ -100,5 +101,20 @@ describe('HostIds', () => {
     expect(hosts.acquire('10.0.0.3')).toBe(a);
     expect(hosts.nameOf(b)).toBe('10.0.0.2');
     expect(hosts.size).toBe(2);
+  });
+});
+
+describe('selectLeastActive', () => {
+  it('gives the first n rows of a full sort by (time, tie order), in that order', () => {
+    const rnd = createSeededRandom(13);
+    for (let trial = 0; trial < 200; trial++) {
+      const len = Math.floor(rnd() * 80);
+      // Few distinct times: ties at the cutoff are common.
+      const rows = Array.from({ length: len }, (_, i) => ({ seq: (i * 37) % 101, t: Math.floor(rnd() * 6) }));
+      const n = Math.floor(rnd() * (len + 3)) - 1;
+      const bySeq = (a: { seq: number }, b: { seq: number }): number => a.seq - b.seq;
+      const expected = [...rows].sort((a, b) => a.t - b.t || bySeq(a, b)).slice(0, Math.max(0, n));
+      expect(selectLeastActive(rows, n, (r) => r.t, bySeq)).toEqual(expected);
+    }
   });
 });
