@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=32 --heap-growing-percent=30
+#!/usr/bin/env -S node --max-semi-space-size=32 --heap-growing-percent=20
 /**
  * flowhound's command line. Only src/cli/ touches argv, stdout, stderr and
  * exit codes. Exit codes: 0 ran, 1 runtime error, 2 usage error.
