@@ -62,8 +62,14 @@ export type DistributedScanSettings = Pick<
 >;
 
 interface SourceState {
-  /** target → last probe ts. */
-  targets: Map<string, number>;
+  /**
+   * target → last probe ts; null while the source has probed one target
+   * only (`soleTarget`, `soleTs`): most sources of a spoofed flood never
+   * probe a second, so they make no map.
+   */
+  targets: Map<string, number> | null;
+  soleTarget: string;
+  soleTs: number;
   probes: number;
   firstTs: number;
   lastTs: number;
@@ -77,14 +83,48 @@ interface TargetSet {
   port: number | null;
   proto: Proto | null;
   sources: Map<string, SourceState>;
-  /** Sources that reached the per-source threshold: the per-source detector's, never a campaign's. */
-  overSources: Set<string>;
+  /** Sources that reached the per-source threshold: the per-source detector's, never a campaign's (null until one does). */
+  overSources: Set<string> | null;
   lastTs: number;
-  probeTypes: Record<string, number>;
+  /** Probes per probe type; null while every probe had `firstProbe` (no object for the sets of a flood). */
+  probeTypes: Record<string, number> | null;
+  firstProbe: string;
+  probes: number;
   /** New (source, target) pairs so far, and the count at which campaigns are next looked for (geometric, so busy sets stay linear). */
   additions: number;
   nextEvaluation: number;
-  incident: { firstTs: number; dueTs: number; sources: string[]; targets: number; grouping: string; lastEmittedSources: number } | null;
+  incident: Incident | null;
+}
+
+interface Incident {
+  firstTs: number;
+  dueTs: number;
+  sources: string[];
+  targets: number;
+  grouping: string;
+  lastEmittedSources: number;
+}
+
+/** The state's form of a source and of a target set (checkpoints written before the sole-target form read the same). */
+interface PlainSource {
+  targets: Map<string, number>;
+  probes: number;
+  firstTs: number;
+  lastTs: number;
+}
+
+interface PlainTargetSet {
+  vertical: boolean;
+  dst: string | null;
+  port: number | null;
+  proto: Proto | null;
+  sources: Map<string, PlainSource>;
+  overSources: Set<string>;
+  lastTs: number;
+  probeTypes: Record<string, number>;
+  additions: number;
+  nextEvaluation: number;
+  incident: Incident | null;
 }
 
 export function createDistributedScanDetector(settings: DistributedScanSettings): Detector {
@@ -101,7 +141,7 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
     let s = sets.get(id);
     if (s === undefined) {
       if (sets.size >= settings.scanMaxKeys) evictSets();
-      s = { vertical, dst, port, proto, sources: new Map(), overSources: new Set(), lastTs: 0, probeTypes: {}, additions: 0, nextEvaluation: 1, incident: null };
+      s = { vertical, dst, port, proto, sources: new Map(), overSources: null, lastTs: 0, probeTypes: null, firstProbe: '', probes: 0, additions: 0, nextEvaluation: 1, incident: null };
       sets.set(id, s);
     }
     return s;
@@ -109,22 +149,22 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
 
   function note(set: TargetSet, src: string, target: string, ts: number, probe: string): void {
     if (ts > set.lastTs) set.lastTs = ts;
-    set.probeTypes[probe] = (set.probeTypes[probe] ?? 0) + 1;
+    countProbe(set, probe);
     let st = set.sources.get(src);
     if (st === undefined) {
       if (set.sources.size >= settings.scanMaxTargetsPerKey) return;
-      st = { targets: new Map(), probes: 0, firstTs: ts, lastTs: ts };
+      st = { targets: null, soleTarget: target, soleTs: ts, probes: 1, firstTs: ts, lastTs: ts };
       set.sources.set(src, st);
+    } else {
+      st.probes++;
+      if (ts > st.lastTs) st.lastTs = ts;
+      if (ts < st.firstTs) st.firstTs = ts;
+      if (!seeTarget(st, target, ts, settings.scanMaxTargetsPerKey)) return;
     }
-    st.probes++;
-    if (ts > st.lastTs) st.lastTs = ts;
-    if (ts < st.firstTs) st.firstTs = ts;
-    const had = st.targets.has(target);
-    if (had) st.targets.delete(target);
-    else if (st.targets.size >= settings.scanMaxTargetsPerKey) return;
-    st.targets.set(target, ts);
-    if (had) return;
-    if (st.targets.size >= (set.vertical ? settings.scanVerticalPorts : settings.scanHorizontalHosts)) set.overSources.add(src);
+    if (targetCount(st) >= (set.vertical ? settings.scanVerticalPorts : settings.scanHorizontalHosts)) {
+      set.overSources ??= new Set();
+      set.overSources.add(src);
+    }
     set.additions++;
     if (set.additions >= set.nextEvaluation) {
       set.nextEvaluation = Math.ceil(set.additions * 1.25) + 1;
@@ -141,7 +181,7 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
         set.sources.delete(src);
         continue;
       }
-      if (st.probes >= settings.scanDistMinProbesPerSource && st.targets.size < perSource && !set.overSources.has(src)) out.push([src, st]);
+      if (st.probes >= settings.scanDistMinProbesPerSource && targetCount(st) < perSource && !isOver(set, src)) out.push([src, st]);
     }
     return out;
   }
@@ -171,7 +211,7 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
     let chosen: { how: string; list: [string, SourceState][]; targets: number } | null = null;
     for (const g of groups) {
       const union = new Set<string>();
-      for (const [, st] of g.list) for (const t of st.targets.keys()) union.add(t);
+      for (const [, st] of g.list) addTargets(union, st);
       if (union.size >= settings.scanDistTargets && (chosen === null || g.list.length > chosen.list.length)) chosen = { ...g, targets: union.size };
     }
     if (chosen === null) return;
@@ -193,10 +233,13 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
     const inc = set.incident;
     if (inc === null) return;
     // A source that went on past the per-source threshold after it joined is not part of the campaign.
-    inc.sources = inc.sources.filter((src) => !set.overSources.has(src));
+    if (set.overSources !== null) inc.sources = inc.sources.filter((src) => !isOver(set, src));
     if (inc.sources.length < settings.scanDistSources || inc.sources.length <= inc.lastEmittedSources) return;
     const union = new Set<string>();
-    for (const src of inc.sources) for (const t of set.sources.get(src)?.targets.keys() ?? []) union.add(t);
+    for (const src of inc.sources) {
+      const st = set.sources.get(src);
+      if (st !== undefined) addTargets(union, st);
+    }
     if (union.size > 0) inc.targets = union.size;
     if (inc.targets < settings.scanDistTargets) return;
     inc.lastEmittedSources = inc.sources.length;
@@ -223,7 +266,7 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
             sourceCount: inc.sources.length,
             grouping: inc.grouping,
             windowSec,
-            probeTypes: { ...set.probeTypes },
+            probeTypes: tallyOf(set.probeTypes, set.firstProbe, set.probes),
           },
         },
         settings.idBucketSec,
@@ -254,12 +297,19 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
     if (lastSweep + windowSec < nextAdvance) nextAdvance = lastSweep + windowSec;
   }
 
+  /** Over the cap: drop the least recently active tenth of the sets without an incident. */
   function evictSets(): void {
-    const idle: [string, TargetSet][] = [];
-    for (const e of sets) if (e[1].incident === null) idle.push(e);
+    const ids: string[] = [];
+    const times: number[] = [];
+    sets.forEach((set, id) => {
+      if (set.incident !== null) return;
+      ids.push(id);
+      times.push(set.lastTs);
+    });
     const n = Math.max(1, Math.ceil(settings.scanMaxKeys / 10));
-    for (const [id] of selectLeastRecent(idle, n, (e) => e[1].lastTs)) sets.delete(id);
-    evicted += Math.min(n, idle.length);
+    const order = ids.map((_, i) => i);
+    for (const i of selectLeastRecent(order, n, (i) => times[i]!)) sets.delete(ids[i]!);
+    evicted += Math.min(n, ids.length);
   }
 
   function pushFlow(f: FlowRecord): void {
@@ -298,12 +348,14 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
       return out;
     },
     snapshot() {
-      return encodeState({ sets, watermark, nextAdvance, lastSweep, evicted });
+      const plain = new Map<string, PlainTargetSet>();
+      for (const [id, set] of sets) plain.set(id, plainTargetSet(set));
+      return encodeState({ sets: plain, watermark, nextAdvance, lastSweep, evicted });
     },
     restore(state) {
       const o = readStateObject(state, 'scan.distributed', { sets: 'map', watermark: 'number', nextAdvance: 'number', lastSweep: 'number' });
       sets.clear();
-      for (const [id, set] of o.sets as Map<string, TargetSet>) sets.set(id, set);
+      for (const [id, set] of o.sets as Map<string, PlainTargetSet>) sets.set(id, targetSetOf(set));
       watermark = o.watermark as number;
       nextAdvance = o.nextAdvance as number;
       lastSweep = o.lastSweep as number;
@@ -313,6 +365,107 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
     stats() {
       return { evictedKeys: evicted };
     },
+  };
+}
+
+function countProbe(set: TargetSet, probe: string): void {
+  set.probes++;
+  if (set.probeTypes !== null) set.probeTypes[probe] = (set.probeTypes[probe] ?? 0) + 1;
+  else if (set.probes === 1) set.firstProbe = probe;
+  else if (probe !== set.firstProbe) set.probeTypes = { [set.firstProbe]: set.probes - 1, [probe]: 1 };
+}
+
+/** Probe counts by type as evidence: `counts`, or all `probes` under `only` while no other type came. */
+function tallyOf(counts: Record<string, number> | null, only: string, probes: number): Record<string, number> {
+  if (counts !== null) return { ...counts };
+  return probes > 0 ? { [only]: probes } : {};
+}
+
+function isOver(set: TargetSet, src: string): boolean {
+  return set.overSources?.has(src) === true;
+}
+
+function targetCount(st: SourceState): number {
+  return st.targets !== null ? st.targets.size : 1;
+}
+
+/**
+ * A probe of `target` by a known source: moves it to the newest end with
+ * `ts`; true when it is a new target (not counted past `cap` targets).
+ */
+function seeTarget(st: SourceState, target: string, ts: number, cap: number): boolean {
+  let targets = st.targets;
+  if (targets === null) {
+    if (target === st.soleTarget) {
+      st.soleTs = ts;
+      return false;
+    }
+    targets = new Map([[st.soleTarget, st.soleTs]]);
+    st.targets = targets;
+  }
+  const had = targets.has(target);
+  if (had) targets.delete(target);
+  else if (targets.size >= cap) return false;
+  targets.set(target, ts);
+  return !had;
+}
+
+function addTargets(union: Set<string>, st: SourceState): void {
+  if (st.targets === null) union.add(st.soleTarget);
+  else for (const t of st.targets.keys()) union.add(t);
+}
+
+/** A set in the state's form (maps and sets made, as the detector kept them before the sole-target form). */
+function plainTargetSet(set: TargetSet): PlainTargetSet {
+  const sources = new Map<string, PlainSource>();
+  for (const [src, st] of set.sources) {
+    const targets = st.targets ?? new Map([[st.soleTarget, st.soleTs]]);
+    sources.set(src, { targets, probes: st.probes, firstTs: st.firstTs, lastTs: st.lastTs });
+  }
+  return {
+    vertical: set.vertical,
+    dst: set.dst,
+    port: set.port,
+    proto: set.proto,
+    sources,
+    overSources: set.overSources ?? new Set(),
+    lastTs: set.lastTs,
+    probeTypes: tallyOf(set.probeTypes, set.firstProbe, set.probes),
+    additions: set.additions,
+    nextEvaluation: set.nextEvaluation,
+    incident: set.incident,
+  };
+}
+
+function targetSetOf(p: PlainTargetSet): TargetSet {
+  const sources = new Map<string, SourceState>();
+  for (const [src, st] of p.sources) {
+    const sole = st.targets.size === 1 ? st.targets.entries().next().value : undefined;
+    sources.set(src, {
+      targets: sole !== undefined ? null : st.targets,
+      soleTarget: sole !== undefined ? sole[0] : '',
+      soleTs: sole !== undefined ? sole[1] : 0,
+      probes: st.probes,
+      firstTs: st.firstTs,
+      lastTs: st.lastTs,
+    });
+  }
+  let probes = 0;
+  for (const n of Object.values(p.probeTypes)) probes += n;
+  return {
+    vertical: p.vertical,
+    dst: p.dst,
+    port: p.port,
+    proto: p.proto,
+    sources,
+    overSources: p.overSources.size > 0 ? p.overSources : null,
+    lastTs: p.lastTs,
+    probeTypes: p.probeTypes,
+    firstProbe: '',
+    probes,
+    additions: p.additions,
+    nextEvaluation: p.nextEvaluation,
+    incident: p.incident,
   };
 }
 
