@@ -93,10 +93,11 @@ export class WakeQueue<R extends WakeRow> {
 
   /**
    * The rows whose wake time is at or before `watermark`, in `order`
-   * (insertion order by default); each one's wake time is cleared (ask
+   * (insertion order by default; null: unsorted, for a caller that orders
+   * only what it makes of them); each one's wake time is cleared (ask
    * again with `wakeAt`).
    */
-  takeDue(watermark: number, order: (a: R, b: R) => number = bySeq): R[] {
+  takeDue(watermark: number, order: ((a: R, b: R) => number) | null = bySeq): R[] {
     const due: R[] = [];
     const last = Math.floor(watermark);
     while (this.secs.length > 0 && this.secs[0]! <= last) {
@@ -125,7 +126,7 @@ export class WakeQueue<R extends WakeRow> {
       this.buckets.delete(sec);
       this.popSec();
     }
-    if (due.length > 1) due.sort(order);
+    if (order !== null && due.length > 1) due.sort(order);
     return due;
   }
 
