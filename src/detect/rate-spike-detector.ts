@@ -486,14 +486,14 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
    * sorted, only the few that report are.
    */
   function inKeyOrder(keys: readonly RateKey[], out: Finding[], step: (k: RateKey) => void): void {
-    let reported: KeyFindings<RateKey>[] | null = null;
+    const reported: KeyFindings<RateKey>[] = [];
     for (let i = 0; i < keys.length; i++) {
       const k = keys[i]!;
       const before = out.length;
       step(k);
-      if (out.length > before) (reported ??= []).push({ key: k, from: before, to: out.length });
+      if (out.length > before) reported.push({ key: k, from: before, to: out.length });
     }
-    if (reported !== null && reported.length > 1) sortFindingsByKey(out, reported, byKeyOrder);
+    if (reported.length > 1) sortFindingsByKey(out, reported, byKeyOrder);
   }
 
   /** Finalizes, reports and forgets what is due by `upTo`: only the keys woken for it, their findings in key order. */
