@@ -42,7 +42,9 @@
  *    Senders and connection starts are only recorded once a key has
  *    received more than `ratePps` × `rateMinSeconds` packets (no spike is
  *    possible below that), so the first ~100 packets' flows of a key are
- *    not in those counts. Severity and confidence from
+ *    not in those counts; at most `rateMaxSenders` (256) senders and
+ *    `rateMaxFlowStartSeconds` (100,000) seconds of connection starts are
+ *    kept per key (what does not fit is counted in stats()). Severity and confidence from
  *    peak / max(ratePps, factor × baseline).
  * State: at most `rateMaxKeys` keys (past it the least recently active
  * tenth is reported and dropped, counted as evicted in the run summary); a
@@ -86,6 +88,8 @@ export type RateSpikeSettings = Pick<
   | 'rateMaxKeys'
   | 'rateKeyIdleSec'
   | 'rateMinConnections'
+  | 'rateMaxSenders'
+  | 'rateMaxFlowStartSeconds'
   | 'reportDelaySec'
   | 'idBucketSec'
 >;
@@ -95,10 +99,6 @@ export interface RateSpikeOptions {
   learnedPeakPps?: (port: number, proto: Proto) => number | null;
 }
 
-/** Seconds with flow starts remembered per key. */
-const MAX_FLOW_START_SECONDS = 100_000;
-/** Source hosts remembered per key for attribution. */
-const MAX_SENDERS = 256;
 /** Emptied delta series kept for reuse. */
 const MAX_SPARE_SERIES = 4096;
 
@@ -235,6 +235,9 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
   let lastFinalized = Number.NEGATIVE_INFINITY;
   let late = 0;
   let fewConnections = 0;
+  /** Flows not counted for attribution (their key's sender table was full) and connection starts not counted (too many seconds). */
+  let sendersDropped = 0;
+  let flowStartsDropped = 0;
   const thr = settings.ratePps;
   const attributionGatePkts = settings.ratePps * settings.rateMinSeconds;
 
@@ -439,11 +442,14 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
 
   /** Counts a flow's packets for its source host (`id`: the host's id, or -1 when it has none yet). */
   function noteSender(k: RateKey, host: string, id: number, pkts: number, ts: number, end: number): void {
-    k.senders ??= new SenderTable(MAX_SENDERS);
+    k.senders ??= new SenderTable(settings.rateMaxSenders);
     const snd = k.senders;
     const p = id < 0 ? -1 : snd.find(id);
     if (p < 0) {
-      if (snd.full) return;
+      if (snd.full) {
+        sendersDropped++;
+        return;
+      }
       if (id < 0) id = hosts.add(host);
       else hosts.retain(id);
       snd.add(id, 0 + pkts, ts, end);
@@ -518,7 +524,8 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
   }
 
   function restoreSenders(m: Map<unknown, unknown>): SenderTable {
-    const snd = new SenderTable(MAX_SENDERS);
+    // A checkpoint of a run with a larger cap keeps its senders.
+    const snd = new SenderTable(Math.max(settings.rateMaxSenders, m.size));
     for (const [host, c] of m) {
       const v = c as { pkts?: unknown; firstTs?: unknown; lastTs?: unknown } | null;
       if (typeof host !== 'string' || typeof v !== 'object' || v === null || typeof v.pkts !== 'number' || typeof v.firstTs !== 'number' || typeof v.lastTs !== 'number' || snd.full) {
@@ -603,7 +610,8 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
         if (k.flowPkts > attributionGatePkts) {
           noteSender(k, f.origH, origId, f.origPkts, f.ts, end);
           k.flowStarts ??= new SecondSeries();
-          if (k.flowStarts.size < MAX_FLOW_START_SECONDS) k.flowStarts.add(s0, 1);
+          if (k.flowStarts.size < settings.rateMaxFlowStartSeconds) k.flowStarts.add(s0, 1);
+          else flowStartsDropped++;
         }
         const asClient = origId < 0 ? undefined : index.get(origId, f.origP * 4 + PROTO_INDEX[f.proto]);
         if (asClient !== undefined) asClient.clientSidePkts += f.origPkts;
@@ -625,7 +633,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
         const { hostId: _id, portProto: _pp, ...plain } = k;
         return { ...plain, deltas: k.deltas?.toMap() ?? new Map<number, number>(), flowStarts: k.flowStarts?.toMap() ?? null, senders: sendersAsMap(k.senders) };
       });
-      return encodeState({ keys, hostSeq, keySeq, evicted, watermark, runStartSec, lastFinalized, late, fewConnections });
+      return encodeState({ keys, hostSeq, keySeq, evicted, watermark, runStartSec, lastFinalized, late, fewConnections, sendersDropped, flowStartsDropped });
     },
     restore(state) {
       const o = readStateObject(state, 'rate.spike', { keys: 'list', hostSeq: 'number', keySeq: 'number', evicted: 'number', watermark: 'number', runStartSec: 'number', lastFinalized: 'number', late: 'number', fewConnections: 'number' });
@@ -662,9 +670,12 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
       lastFinalized = o.lastFinalized as number;
       late = o.late as number;
       fewConnections = o.fewConnections as number;
+      // Checkpoints from before these counts have none.
+      sendersDropped = typeof o.sendersDropped === 'number' ? o.sendersDropped : 0;
+      flowStartsDropped = typeof o.flowStartsDropped === 'number' ? o.flowStartsDropped : 0;
     },
     stats() {
-      return { lateRecords: late, spikesOfFewConnections: fewConnections, evictedKeys: evicted };
+      return { lateRecords: late, spikesOfFewConnections: fewConnections, evictedKeys: evicted, sendersDropped, flowStartsDropped };
     },
   };
 }

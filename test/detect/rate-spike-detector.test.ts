@@ -128,6 +128,17 @@ describe('rate.spike', () => {
     expect(d.stats?.()).toMatchObject({ lateRecords: 1 });
   });
 
+  it('keeps at most rateMaxSenders senders and rateMaxFlowStartSeconds seconds of connection starts per key, counting what it drops', () => {
+    // 40 hosts, one flow a second each second for 400 s, to HOST:80.
+    const flows = Array.from({ length: 400 }, (_, i) => flow({ ts: T0 + i, origH: `10.3.0.${i % 40}`, respH: HOST, respP: 80, origPkts: 3 }));
+    const d = createRateSpikeDetector({ ...DEFAULT_SETTINGS, rateMaxSenders: 8, rateMaxFlowStartSeconds: 50 });
+    d.push(batch({ flows }));
+    d.flush();
+    // Flows 0-32 (99 packets) are under the attribution gate. Of the other 367, the 79 of the first 8 hosts
+    // (10.3.0.33-39: 10 flows each, 10.3.0.0: 9) are counted, and the starts of the first 50 seconds.
+    expect(d.stats?.()).toMatchObject({ sendersDropped: 367 - 79, flowStartsDropped: 367 - 50 });
+  });
+
   it('gives the same findings and counts when restored from a checkpoint amid key evictions and attributed senders', () => {
     // Many one-flow keys (evicted at the cap of 100), a busy key with many senders, and a flood from one host.
     const flows: FlowRecord[] = [];
