@@ -40,7 +40,7 @@ import type { Detector } from './detector.js';
 import { isFailedAttempt, probeTypeOf } from './failed-attempt.js';
 import { isMulticastOrBroadcast } from './ip-class.js';
 import { encodeState, readStateObject } from './plain-state.js';
-import { selectLeastRecent } from './least-recent.js';
+import { LeastRecentIndex } from './least-recent-index.js';
 import { addressBytes } from './policy-rules.js';
 import { fmtDuration } from './scan-detector.js';
 
@@ -76,6 +76,9 @@ interface SourceState {
 }
 
 interface TargetSet {
+  /** The set's key in the detector's map, and its insertion number (neither is in the state: the map's order gives both). */
+  id: string;
+  seq: number;
   vertical: boolean;
   /** Vertical: the host. */
   dst: string | null;
@@ -129,6 +132,9 @@ interface PlainTargetSet {
 
 export function createDistributedScanDetector(settings: DistributedScanSettings): Detector {
   const sets = new Map<string, TargetSet>();
+  let nextSeq = 0;
+  /** The sets by last activity, for eviction at the cap. */
+  const recency = new LeastRecentIndex<TargetSet>({ timeOf: lastTsOf, orderOf: seqOf, isLive: (s) => sets.get(s.id) === s, size: () => sets.size });
   let watermark = Number.NEGATIVE_INFINITY;
   /** Event time at which `advance` next has work (an incident due, or the idle-set sweep). */
   let nextAdvance = Number.NEGATIVE_INFINITY;
@@ -141,14 +147,19 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
     let s = sets.get(id);
     if (s === undefined) {
       if (sets.size >= settings.scanMaxKeys) evictSets();
-      s = { vertical, dst, port, proto, sources: new Map(), overSources: null, lastTs: 0, probeTypes: null, firstProbe: '', probes: 0, additions: 0, nextEvaluation: 1, incident: null };
+      s = { id, seq: nextSeq++, vertical, dst, port, proto, sources: new Map(), overSources: null, lastTs: 0, probeTypes: null, firstProbe: '', probes: 0, additions: 0, nextEvaluation: 1, incident: null };
       sets.set(id, s);
+      recency.see(s, Number.NaN);
     }
     return s;
   }
 
   function note(set: TargetSet, src: string, target: string, ts: number, probe: string): void {
-    if (ts > set.lastTs) set.lastTs = ts;
+    if (ts > set.lastTs) {
+      const prev = set.lastTs;
+      set.lastTs = ts;
+      recency.see(set, prev);
+    }
     countProbe(set, probe);
     let st = set.sources.get(src);
     if (st === undefined) {
@@ -297,19 +308,13 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
     if (lastSweep + windowSec < nextAdvance) nextAdvance = lastSweep + windowSec;
   }
 
-  /** Over the cap: drop the least recently active tenth of the sets without an incident. */
+  /** At the cap: drop the least recently active tenth of the sets without an incident. */
   function evictSets(): void {
-    const ids: string[] = [];
-    const times: number[] = [];
-    sets.forEach((set, id) => {
-      if (set.incident !== null) return;
-      ids.push(id);
-      times.push(set.lastTs);
-    });
     const n = Math.max(1, Math.ceil(settings.scanMaxKeys / 10));
-    const order = ids.map((_, i) => i);
-    for (const i of selectLeastRecent(order, n, (i) => times[i]!)) sets.delete(ids[i]!);
-    evicted += Math.min(n, ids.length);
+    for (const set of recency.takeLeast(n, isIdle)) {
+      sets.delete(set.id);
+      evicted++;
+    }
   }
 
   function pushFlow(f: FlowRecord): void {
@@ -342,6 +347,7 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
         emit(set, out);
       }
       sets.clear();
+      recency.clear();
       watermark = Number.NEGATIVE_INFINITY;
       lastSweep = Number.NEGATIVE_INFINITY;
       nextAdvance = Number.NEGATIVE_INFINITY;
@@ -355,7 +361,9 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
     restore(state) {
       const o = readStateObject(state, 'scan.distributed', { sets: 'map', watermark: 'number', nextAdvance: 'number', lastSweep: 'number' });
       sets.clear();
-      for (const [id, set] of o.sets as Map<string, PlainTargetSet>) sets.set(id, targetSetOf(set));
+      nextSeq = 0;
+      for (const [id, set] of o.sets as Map<string, PlainTargetSet>) sets.set(id, targetSetOf(set, id, nextSeq++));
+      recency.rebuild(sets.values());
       watermark = o.watermark as number;
       nextAdvance = o.nextAdvance as number;
       lastSweep = o.lastSweep as number;
@@ -366,6 +374,18 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
       return { evictedKeys: evicted };
     },
   };
+}
+
+function lastTsOf(set: TargetSet): number {
+  return set.lastTs;
+}
+
+function seqOf(set: TargetSet): number {
+  return set.seq;
+}
+
+function isIdle(set: TargetSet): boolean {
+  return set.incident === null;
 }
 
 function countProbe(set: TargetSet, probe: string): void {
@@ -437,7 +457,7 @@ function plainTargetSet(set: TargetSet): PlainTargetSet {
   };
 }
 
-function targetSetOf(p: PlainTargetSet): TargetSet {
+function targetSetOf(p: PlainTargetSet, id: string, seq: number): TargetSet {
   const sources = new Map<string, SourceState>();
   for (const [src, st] of p.sources) {
     const sole = st.targets.size === 1 ? st.targets.entries().next().value : undefined;
@@ -453,6 +473,8 @@ function targetSetOf(p: PlainTargetSet): TargetSet {
   let probes = 0;
   for (const n of Object.values(p.probeTypes)) probes += n;
   return {
+    id,
+    seq,
     vertical: p.vertical,
     dst: p.dst,
     port: p.port,

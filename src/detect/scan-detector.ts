@@ -50,7 +50,7 @@ import { isFailedAttempt, needsReversePairing, probeTypeOf } from './failed-atte
 import { IncidentTable, RecencyMap, type TableRow } from './incident-table.js';
 import { isMulticastOrBroadcast } from './ip-class.js';
 import { encodeState, readStateObject, tableOf } from './plain-state.js';
-import { selectLeastRecent } from './least-recent.js';
+import { LeastRecentIndex } from './least-recent-index.js';
 
 export type ScanSettings = Pick<
   Settings,
@@ -123,6 +123,8 @@ const ECHO_REQUEST_V6 = 128;
 
 export function createScanDetector(settings: ScanSettings): Detector {
   const keys = new IncidentTable<ScanKey>(settings.scanMaxKeys);
+  /** The keys by last activity, for eviction at the cap. */
+  const recency = new LeastRecentIndex<ScanKey>({ timeOf: lastTsOf, orderOf: seqOf, isLive: (k) => keys.get(k.key) === k, size: () => keys.size });
   const open = new Set<ScanKey>();
   /** Wake-up margin: `watermark - lastTs > long window` is rechecked exactly when woken. */
   const SLACK = 1e-3;
@@ -139,6 +141,7 @@ export function createScanDetector(settings: ScanSettings): Detector {
         attempts: 0, lastTs: 0, states: null, firstState: '', probes: null, firstProbe: '', incident: null,
       };
       keys.add(k);
+      recency.see(k, Number.NaN);
       if (keys.size > settings.scanMaxKeys) evictKeys();
     }
     return k;
@@ -181,7 +184,11 @@ export function createScanDetector(settings: ScanSettings): Detector {
     if (k.probes !== null) k.probes[probe] = (k.probes[probe] ?? 0) + 1;
     else if (k.attempts === 1) k.firstProbe = probe;
     else if (probe !== k.firstProbe) k.probes = { [k.firstProbe]: k.attempts - 1, [probe]: 1 };
-    if (ts > k.lastTs) k.lastTs = ts;
+    if (ts > k.lastTs) {
+      const prev = k.lastTs;
+      k.lastTs = ts;
+      recency.see(k, prev);
+    }
     keys.wakeAt(k, k.lastTs + settings.scanSlowWindowSec - SLACK);
     if (k.states !== null) k.states[state] = (k.states[state] ?? 0) + 1;
     else if (k.attempts === 1) k.firstState = state;
@@ -301,10 +308,8 @@ export function createScanDetector(settings: ScanSettings): Detector {
 
   /** Over the cap: drop the least recently active tenth of the keys without an incident. */
   function evictKeys(): void {
-    const idle: ScanKey[] = [];
-    for (const k of keys.rows()) if (k.incident === null) idle.push(k);
     const n = Math.max(keys.size - settings.scanMaxKeys, Math.ceil(settings.scanMaxKeys / 10));
-    for (const k of selectLeastRecent(idle, n, lastTsOf)) keys.evict(k);
+    for (const k of recency.takeLeast(n, isIdle)) keys.evict(k);
   }
 
   /**
@@ -383,6 +388,7 @@ export function createScanDetector(settings: ScanSettings): Detector {
       releasePending(Number.POSITIVE_INFINITY);
       for (const k of open) emit(k, out);
       keys.clear();
+      recency.clear();
       open.clear();
       watermark = Number.NEGATIVE_INFINITY;
       lastSweep = Number.NEGATIVE_INFINITY;
@@ -399,6 +405,7 @@ export function createScanDetector(settings: ScanSettings): Detector {
       const table = tableOf<ScanKey & { short: [string, number][]; long: [string, number][] }>(o.keys);
       const rows = table.rows.map((k) => ({ ...k, short: RecencyMap.fromEntries(k.short), long: RecencyMap.fromEntries(k.long), soleTarget: null, soleTs: 0 }));
       keys.restore({ ...table, rows });
+      recency.rebuild(keys.rows());
       open.clear();
       for (const id of o.open as string[]) {
         const k = keys.get(id);
@@ -435,6 +442,14 @@ function viewEntries(k: ScanKey, view: RecencyMap | null): [string, number][] {
 
 function lastTsOf(k: { lastTs: number }): number {
   return k.lastTs;
+}
+
+function seqOf(k: ScanKey): number {
+  return k.seq;
+}
+
+function isIdle(k: ScanKey): boolean {
+  return k.incident === null;
 }
 
 /** The "port/proto" targets of vertical keys, one string per port and proto (not one per attempt). */
