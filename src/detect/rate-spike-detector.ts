@@ -221,11 +221,19 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
    * When finalizeAll must look at a key, in finalizeBound units: it has
    * seconds to finalize (frontier + 1), a report due (watermark >= dueTs
    * cannot hold before finalizeBound reaches floor(dueTs - lateness)), or
-   * it may have been idle for rateKeyIdleSec.
+   * it may have been idle for rateKeyIdleSec. A new key's seconds before
+   * its first one are skipped (stretch), so it is first looked at when its
+   * first second can be final, not at every finalizeAll before (most keys
+   * of a capture, a client port getting its replies, would be looked at
+   * five times for nothing); see frontierOf. A key counting connection
+   * starts is looked at every time, as those are pruned as it goes.
    */
   function wake(k: RateKey): void {
     let w = Math.floor(k.lastActivitySec + settings.rateKeyIdleSec);
-    if (k.frontier < k.lastActivitySec + 1 && k.frontier + 1 < w) w = k.frontier + 1;
+    if (k.frontier < k.lastActivitySec + 1) {
+      const next = k.frontier + 1 < k.firstSec && k.flowStarts === null ? k.firstSec : k.frontier + 1;
+      if (next < w) w = next;
+    }
     const due = k.incident?.dueTs;
     if (due !== null && due !== undefined) w = Math.min(w, Math.floor(due - settings.rateLatenessSec) - 1);
     queue.wakeAt(k, w);
@@ -257,12 +265,23 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
     return k;
   }
 
+  /**
+   * The key's frontier as finalizing it at every finalizeAll would have
+   * moved it. A key not looked at before its first second (see wake) was
+   * due at every finalizeAll since its frontier was set, each one moving it
+   * to that bound, which stayed below its first second; the frontier held
+   * may lag that.
+   */
+  function frontierOf(k: RateKey): number {
+    return k.frontier + 1 < k.firstSec ? Math.max(k.frontier, lastFinalized) : k.frontier;
+  }
+
   function finalizeBound(): number {
     return Math.floor(watermark - settings.rateLatenessSec);
   }
 
   function addRate(k: RateKey, fromSec: number, toSecExcl: number, rate: number): void {
-    if (fromSec <= k.frontier) {
+    if (fromSec <= frontierOf(k)) {
       late++;
       return;
     }
@@ -609,7 +628,10 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
         const origId = hosts.idOf(f.origH);
         if (k.flowPkts > attributionGatePkts) {
           noteSender(k, f.origH, origId, f.origPkts, f.ts, end);
-          k.flowStarts ??= new SecondSeries();
+          if (k.flowStarts === null) {
+            k.flowStarts = new SecondSeries();
+            wake(k);
+          }
           if (k.flowStarts.size < settings.rateMaxFlowStartSeconds) k.flowStarts.add(s0, 1);
           else flowStartsDropped++;
         }
@@ -631,7 +653,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
       // always had: series as Maps of second → value, senders as a Map of host → counts, no host ids.
       const keys = allKeys().map((k) => {
         const { hostId: _id, portProto: _pp, ...plain } = k;
-        return { ...plain, deltas: k.deltas?.toMap() ?? new Map<number, number>(), flowStarts: k.flowStarts?.toMap() ?? null, senders: sendersAsMap(k.senders) };
+        return { ...plain, frontier: frontierOf(k), deltas: k.deltas?.toMap() ?? new Map<number, number>(), flowStarts: k.flowStarts?.toMap() ?? null, senders: sendersAsMap(k.senders) };
       });
       return encodeState({ keys, hostSeq, keySeq, evicted, watermark, runStartSec, lastFinalized, late, fewConnections, sendersDropped, flowStartsDropped });
     },
