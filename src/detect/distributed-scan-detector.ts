@@ -42,7 +42,7 @@ import { isMulticastOrBroadcast } from './ip-class.js';
 import { encodeState, readStateObject } from './plain-state.js';
 import { LeastRecentIndex } from './least-recent-index.js';
 import { addressBytes } from './policy-rules.js';
-import { fmtDuration } from './scan-detector.js';
+import { fmtDuration, keyOf, portTarget } from './scan-detector.js';
 
 export type DistributedScanSettings = Pick<
   Settings,
@@ -62,6 +62,7 @@ export type DistributedScanSettings = Pick<
 >;
 
 interface SourceState {
+  src: string;
   /**
    * target → last probe ts; null while the source has probed one target
    * only (`soleTarget`, `soleTs`): most sources of a spoofed flood never
@@ -85,7 +86,13 @@ interface TargetSet {
   /** Horizontal: the port and proto. */
   port: number | null;
   proto: Proto | null;
-  sources: Map<string, SourceState>;
+  /**
+   * source → its state, in the order sources came; null while the set has
+   * had one source only (`sole`, null when none): most sets of a spoofed
+   * flood (one host's ports) never see a second, so they make no map.
+   */
+  sources: Map<string, SourceState> | null;
+  sole: SourceState | null;
   /** Sources that reached the per-source threshold: the per-source detector's, never a campaign's (null until one does). */
   overSources: Set<string> | null;
   lastTs: number;
@@ -147,7 +154,7 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
     let s = sets.get(id);
     if (s === undefined) {
       if (sets.size >= settings.scanMaxKeys) evictSets();
-      s = { id, seq: nextSeq++, vertical, dst, port, proto, sources: new Map(), overSources: null, lastTs: 0, probeTypes: null, firstProbe: '', probes: 0, additions: 0, nextEvaluation: 1, incident: null };
+      s = { id, seq: nextSeq++, vertical, dst, port, proto, sources: null, sole: null, overSources: null, lastTs: 0, probeTypes: null, firstProbe: '', probes: 0, additions: 0, nextEvaluation: 1, incident: null };
       sets.set(id, s);
       recency.see(s, Number.NaN);
     }
@@ -161,11 +168,11 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
       recency.see(set, prev);
     }
     countProbe(set, probe);
-    let st = set.sources.get(src);
+    let st = sourceOf(set, src);
     if (st === undefined) {
-      if (set.sources.size >= settings.scanMaxTargetsPerKey) return;
-      st = { targets: null, soleTarget: target, soleTs: ts, probes: 1, firstTs: ts, lastTs: ts };
-      set.sources.set(src, st);
+      if (sourceCount(set) >= settings.scanMaxTargetsPerKey) return;
+      st = { src, targets: null, soleTarget: target, soleTs: ts, probes: 1, firstTs: ts, lastTs: ts };
+      addSource(set, st);
     } else {
       st.probes++;
       if (ts > st.lastTs) st.lastTs = ts;
@@ -187,18 +194,18 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
   function members(set: TargetSet, now: number): [string, SourceState][] {
     const perSource = set.vertical ? settings.scanVerticalPorts : settings.scanHorizontalHosts;
     const out: [string, SourceState][] = [];
-    for (const [src, st] of set.sources) {
+    for (const st of sourceList(set)) {
       if (now - st.lastTs > windowSec) {
-        set.sources.delete(src);
+        removeSource(set, st);
         continue;
       }
-      if (st.probes >= settings.scanDistMinProbesPerSource && targetCount(st) < perSource && !isOver(set, src)) out.push([src, st]);
+      if (st.probes >= settings.scanDistMinProbesPerSource && targetCount(st) < perSource && !isOver(set, st.src)) out.push([st.src, st]);
     }
     return out;
   }
 
   function evaluate(set: TargetSet, now: number): void {
-    if (set.sources.size < settings.scanDistSources) return;
+    if (sourceCount(set) < settings.scanDistSources) return;
     const joined = members(set, now);
     if (joined.length < settings.scanDistSources) return;
     const groups: { how: string; list: [string, SourceState][] }[] = [];
@@ -248,7 +255,7 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
     if (inc.sources.length < settings.scanDistSources || inc.sources.length <= inc.lastEmittedSources) return;
     const union = new Set<string>();
     for (const src of inc.sources) {
-      const st = set.sources.get(src);
+      const st = sourceOf(set, src);
       if (st !== undefined) addTargets(union, st);
     }
     if (union.size > 0) inc.targets = union.size;
@@ -321,8 +328,8 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
     if (f.proto !== 'tcp' && f.proto !== 'udp') return;
     if (!isFailedAttempt(f, settings.scanProbeMaxPkts) || isMulticastOrBroadcast(f.respH)) return;
     const probe = probeTypeOf(f);
-    note(getSet(`h|${f.proto}|${f.respP}`, false, null, f.respP, f.proto), f.origH, f.respH, f.ts, probe);
-    note(getSet(`v|${f.respH}`, true, f.respH, null, null), f.origH, `${f.respP}/${f.proto}`, f.ts, probe);
+    note(getSet(keyOf('h', f.proto, f.respP), false, null, f.respP, f.proto), f.origH, f.respH, f.ts, probe);
+    note(getSet(keyOf('v', f.respH), true, f.respH, null, null), f.origH, portTarget(f.respP, f.proto), f.ts, probe);
   }
 
   return {
@@ -401,6 +408,40 @@ function tallyOf(counts: Record<string, number> | null, only: string, probes: nu
   return probes > 0 ? { [only]: probes } : {};
 }
 
+function sourceOf(set: TargetSet, src: string): SourceState | undefined {
+  if (set.sources !== null) return set.sources.get(src);
+  return set.sole !== null && set.sole.src === src ? set.sole : undefined;
+}
+
+function sourceCount(set: TargetSet): number {
+  if (set.sources !== null) return set.sources.size;
+  return set.sole !== null ? 1 : 0;
+}
+
+/** The set's sources in the order they came (a copy: the caller may remove sources as it goes). */
+function sourceList(set: TargetSet): SourceState[] {
+  if (set.sources !== null) return [...set.sources.values()];
+  return set.sole !== null ? [set.sole] : [];
+}
+
+/** Adds a source not in the set, as the newest. */
+function addSource(set: TargetSet, st: SourceState): void {
+  if (set.sources === null) {
+    if (set.sole === null) {
+      set.sole = st;
+      return;
+    }
+    set.sources = new Map([[set.sole.src, set.sole]]);
+    set.sole = null;
+  }
+  set.sources.set(st.src, st);
+}
+
+function removeSource(set: TargetSet, st: SourceState): void {
+  if (set.sources !== null) set.sources.delete(st.src);
+  else if (set.sole === st) set.sole = null;
+}
+
 function isOver(set: TargetSet, src: string): boolean {
   return set.overSources?.has(src) === true;
 }
@@ -438,9 +479,9 @@ function addTargets(union: Set<string>, st: SourceState): void {
 /** A set in the state's form (maps and sets made, as the detector kept them before the sole-target form). */
 function plainTargetSet(set: TargetSet): PlainTargetSet {
   const sources = new Map<string, PlainSource>();
-  for (const [src, st] of set.sources) {
+  for (const st of sourceList(set)) {
     const targets = st.targets ?? new Map([[st.soleTarget, st.soleTs]]);
-    sources.set(src, { targets, probes: st.probes, firstTs: st.firstTs, lastTs: st.lastTs });
+    sources.set(st.src, { targets, probes: st.probes, firstTs: st.firstTs, lastTs: st.lastTs });
   }
   return {
     vertical: set.vertical,
@@ -462,6 +503,7 @@ function targetSetOf(p: PlainTargetSet, id: string, seq: number): TargetSet {
   for (const [src, st] of p.sources) {
     const sole = st.targets.size === 1 ? st.targets.entries().next().value : undefined;
     sources.set(src, {
+      src,
       targets: sole !== undefined ? null : st.targets,
       soleTarget: sole !== undefined ? sole[0] : '',
       soleTs: sole !== undefined ? sole[1] : 0,
@@ -480,6 +522,7 @@ function targetSetOf(p: PlainTargetSet, id: string, seq: number): TargetSet {
     port: p.port,
     proto: p.proto,
     sources,
+    sole: null,
     overSources: p.overSources.size > 0 ? p.overSources : null,
     lastTs: p.lastTs,
     probeTypes: p.probeTypes,
