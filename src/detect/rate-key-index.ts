@@ -3,11 +3,13 @@
  * table of integers, so a record's key is found with one hash of two small
  * integers instead of a Map per host (or a string built per record).
  *
- * Linear probing over a power-of-two array of rows, at most half full (it
- * doubles past that); a deletion shifts the rows of its probe run back, so
- * there are no tombstones and lookups stay short whatever the churn. Each
- * operation is O(1) expected; nothing is allocated except when the table
- * grows.
+ * Linear probing over a power-of-two table, at most half full (it doubles
+ * past that); a deletion shifts the rows of its probe run back, so there
+ * are no tombstones and lookups stay short whatever the churn. The two
+ * integers of each row sit in typed arrays beside the key objects: a probe
+ * compares them without loading the object of every row it passes (the
+ * keys of a capture are spread over the heap). Each operation is O(1)
+ * expected; nothing is allocated except when the table grows.
  */
 export interface IndexedKey {
   readonly hostId: number;
@@ -15,9 +17,14 @@ export interface IndexedKey {
   readonly portProto: number;
 }
 
+const INITIAL_SIZE = 64;
+
 export class RateKeyIndex<K extends IndexedKey> {
-  private slots: (K | null)[] = new Array<K | null>(64).fill(null);
-  private mask = 63;
+  private slots: (K | null)[] = new Array<K | null>(INITIAL_SIZE).fill(null);
+  /** The key's host id in each slot (-1: empty). */
+  private hostIds = new Int32Array(INITIAL_SIZE).fill(-1);
+  private portProtos = new Int32Array(INITIAL_SIZE);
+  private mask = INITIAL_SIZE - 1;
   private count = 0;
 
   get size(): number {
@@ -25,11 +32,12 @@ export class RateKeyIndex<K extends IndexedKey> {
   }
 
   get(hostId: number, portProto: number): K | undefined {
-    const slots = this.slots;
-    for (let i = slotOf(hostId, portProto, this.mask); ; i = (i + 1) & this.mask) {
-      const k = slots[i];
-      if (k === null || k === undefined) return undefined;
-      if (k.hostId === hostId && k.portProto === portProto) return k;
+    const hostIds = this.hostIds;
+    const mask = this.mask;
+    for (let i = slotOf(hostId, portProto, mask); ; i = (i + 1) & mask) {
+      const h = hostIds[i]!;
+      if (h < 0) return undefined;
+      if (h === hostId && this.portProtos[i] === portProto) return this.slots[i]!;
     }
   }
 
@@ -43,27 +51,31 @@ export class RateKeyIndex<K extends IndexedKey> {
   /** Removes the key if it is the one held for its host and port; returns whether it was. */
   delete(key: K): boolean {
     const slots = this.slots;
+    const hostIds = this.hostIds;
+    const portProtos = this.portProtos;
     const mask = this.mask;
     let i = slotOf(key.hostId, key.portProto, mask);
     for (;;) {
-      const k = slots[i];
-      if (k === null || k === undefined) return false;
-      if (k === key) break;
+      if (hostIds[i]! < 0) return false;
+      if (slots[i] === key) break;
       i = (i + 1) & mask;
     }
     // Backward-shift deletion: move later rows of the run into the hole when their home allows it.
     let hole = i;
     for (let j = (i + 1) & mask; ; j = (j + 1) & mask) {
-      const k = slots[j];
-      if (k === null || k === undefined) break;
-      const home = slotOf(k.hostId, k.portProto, mask);
-      // k may move to the hole when its home is not in (hole, j] (cyclically).
+      const h = hostIds[j]!;
+      if (h < 0) break;
+      const home = slotOf(h, portProtos[j]!, mask);
+      // The row at j may move to the hole when its home is not in (hole, j] (cyclically).
       if (hole <= j ? home <= hole || home > j : home <= hole && home > j) {
-        slots[hole] = k;
+        slots[hole] = slots[j]!;
+        hostIds[hole] = h;
+        portProtos[hole] = portProtos[j]!;
         hole = j;
       }
     }
     slots[hole] = null;
+    hostIds[hole] = -1;
     this.count--;
     return true;
   }
@@ -76,22 +88,29 @@ export class RateKeyIndex<K extends IndexedKey> {
   }
 
   clear(): void {
-    this.slots = new Array<K | null>(64).fill(null);
-    this.mask = 63;
+    this.slots = new Array<K | null>(INITIAL_SIZE).fill(null);
+    this.hostIds = new Int32Array(INITIAL_SIZE).fill(-1);
+    this.portProtos = new Int32Array(INITIAL_SIZE);
+    this.mask = INITIAL_SIZE - 1;
     this.count = 0;
   }
 
   private place(key: K): void {
-    const slots = this.slots;
+    const hostIds = this.hostIds;
     let i = slotOf(key.hostId, key.portProto, this.mask);
-    while (slots[i] !== null) i = (i + 1) & this.mask;
-    slots[i] = key;
+    while (hostIds[i]! >= 0) i = (i + 1) & this.mask;
+    this.slots[i] = key;
+    hostIds[i] = key.hostId;
+    this.portProtos[i] = key.portProto;
   }
 
   private grow(): void {
     const old = this.slots;
-    this.slots = new Array<K | null>(old.length * 2).fill(null);
-    this.mask = this.slots.length - 1;
+    const size = old.length * 2;
+    this.slots = new Array<K | null>(size).fill(null);
+    this.hostIds = new Int32Array(size).fill(-1);
+    this.portProtos = new Int32Array(size);
+    this.mask = size - 1;
     for (const k of old) if (k !== null && k !== undefined) this.place(k);
   }
 }
