@@ -20,6 +20,7 @@
  * Memory: about 60 bytes per row plus 8 per list entry; rows are bounded by
  * the detector's cap.
  */
+import { popSec, pushSec } from './second-heap.js';
 
 const MIN_ROWS = 64;
 
@@ -130,7 +131,7 @@ export class FirstSightings {
       }
       this.entries -= list.length;
       this.lists.delete(sec);
-      this.popSec();
+      popSec(this.secs);
       // Rows of the last second (or at the edge of rounding) not yet idle for long enough: listed again below.
       if (keep.length > 0) {
         kept ??= [];
@@ -140,7 +141,7 @@ export class FirstSightings {
     if (kept === null) return;
     for (const [sec, keep] of kept) {
       this.lists.set(sec, keep);
-      this.pushSec(sec);
+      pushSec(this.secs, sec);
       this.entries += keep.length;
     }
   }
@@ -181,7 +182,7 @@ export class FirstSightings {
     if (l !== undefined) l.push(r);
     else {
       this.lists.set(sec, [r]);
-      this.pushSec(sec);
+      pushSec(this.secs, sec);
     }
     if (++this.entries > 2 * this.count + 1024) this.relist();
   }
@@ -198,7 +199,7 @@ export class FirstSightings {
       if (l !== undefined) l.push(r);
       else {
         this.lists.set(sec, [r]);
-        this.pushSec(sec);
+        pushSec(this.secs, sec);
       }
       this.entries++;
     }
@@ -230,36 +231,5 @@ export class FirstSightings {
     }
     this.slots = slots;
     this.mask = mask;
-  }
-
-  private pushSec(sec: number): void {
-    const h = this.secs;
-    let i = h.length;
-    h.push(sec);
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (h[p]! <= sec) break;
-      h[i] = h[p]!;
-      i = p;
-    }
-    h[i] = sec;
-  }
-
-  private popSec(): void {
-    const h = this.secs;
-    const last = h.pop()!;
-    const n = h.length;
-    if (n === 0) return;
-    let i = 0;
-    for (;;) {
-      const l = 2 * i + 1;
-      if (l >= n) break;
-      const r = l + 1;
-      const c = r < n && h[r]! < h[l]! ? r : l;
-      if (h[c]! >= last) break;
-      h[i] = h[c]!;
-      i = c;
-    }
-    h[i] = last;
   }
 }

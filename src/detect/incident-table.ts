@@ -22,6 +22,7 @@
  *    the order in which a walk over the whole map would have met them, so
  *    findings come out in the same order as a full walk gives.
  */
+import { popSec, pushSec } from './second-heap.js';
 
 /** The fields a row carries for a wake-up queue. */
 export interface WakeRow {
@@ -104,7 +105,7 @@ export class WakeQueue<R extends WakeRow> {
     if (list !== undefined) list.push(row);
     else {
       this.buckets.set(sec, [row]);
-      this.pushSec(sec);
+      pushSec(this.secs, sec);
     }
     if (++this.entries > 2 * this.queued + 1024) this.sweep();
   }
@@ -149,7 +150,7 @@ export class WakeQueue<R extends WakeRow> {
         break;
       }
       this.buckets.delete(sec);
-      this.popSec();
+      popSec(this.secs);
     }
     if (order === null || due.length <= 1) return due;
     return order === bySeq ? sortBySeq(due) : due.sort(order);
@@ -175,7 +176,7 @@ export class WakeQueue<R extends WakeRow> {
       } else this.buckets.delete(sec);
     }
     this.secs = [];
-    for (const sec of this.buckets.keys()) this.pushSec(sec);
+    for (const sec of this.buckets.keys()) pushSec(this.secs, sec);
   }
 
   /** Queues rows restored from a snapshot by their `wakeTs`. */
@@ -186,37 +187,6 @@ export class WakeQueue<R extends WakeRow> {
       row.wakeTs = null;
       if (t !== null) this.wakeAt(row, t);
     }
-  }
-
-  private pushSec(sec: number): void {
-    const h = this.secs;
-    let i = h.length;
-    h.push(sec);
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (h[p]! <= sec) break;
-      h[i] = h[p]!;
-      i = p;
-    }
-    h[i] = sec;
-  }
-
-  private popSec(): void {
-    const h = this.secs;
-    const last = h.pop()!;
-    const n = h.length;
-    if (n === 0) return;
-    let i = 0;
-    for (;;) {
-      const l = 2 * i + 1;
-      if (l >= n) break;
-      const r = l + 1;
-      const c = r < n && h[r]! < h[l]! ? r : l;
-      if (h[c]! >= last) break;
-      h[i] = h[c]!;
-      i = c;
-    }
-    h[i] = last;
   }
 }
 

@@ -17,6 +17,7 @@
  * is taken and swept out when they outnumber the rows twice over. Only the
  * seconds that hold entries sit in a small heap of plain numbers.
  */
+import { popSec, pushSec } from './second-heap.js';
 
 /** What the index needs to know of a table's rows. */
 export interface RecencyRows<R> {
@@ -121,35 +122,4 @@ export class LeastRecentIndex<R> {
       pushSec(this.secs, sec);
     }
   }
-}
-
-function pushSec(h: number[], sec: number): void {
-  let i = h.length;
-  h.push(sec);
-  while (i > 0) {
-    const p = (i - 1) >> 1;
-    if (h[p]! <= sec) break;
-    h[i] = h[p]!;
-    i = p;
-  }
-  h[i] = sec;
-}
-
-function popSec(h: number[]): number {
-  const top = h[0]!;
-  const last = h.pop()!;
-  const n = h.length;
-  if (n === 0) return top;
-  let i = 0;
-  for (;;) {
-    const l = 2 * i + 1;
-    if (l >= n) break;
-    const r = l + 1;
-    const c = r < n && h[r]! < h[l]! ? r : l;
-    if (h[c]! >= last) break;
-    h[i] = h[c]!;
-    i = c;
-  }
-  h[i] = last;
-  return top;
 }
