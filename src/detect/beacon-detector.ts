@@ -134,14 +134,17 @@ export interface BeaconScore {
 export function createBeaconDetector(settings: BeaconSettings, rules: readonly PolicyRule[] = []): Detector {
   // Pairs in insertion order; a sweep looks only at the pairs woken for it (see wake), in that order.
   const pairs = new TupleTable<Pair>(settings.beaconMaxPairs, PAIR_KEY);
-  /**
-   * Pairs seen once (first-sightings.ts), in the same seq order as `pairs`: a pair moves to `pairs`
-   * on its second connection. One connection cannot score, so these only count, expire and are evicted.
-   */
-  const firsts = new FirstSightings();
-  let evictedFirsts = 0;
   /** Wake-up margin: `watermark - lastTs > beaconLongSpanSec` is rechecked exactly when woken. */
   const SLACK = 1e-3;
+  /**
+   * Pairs with fewer than `promoteAt` connections (first-sightings.ts), in the same seq order as
+   * `pairs`: a pair moves to `pairs` with its `promoteAt`th connection. Fewer distinct times than
+   * beaconMinConnections cannot score, so these only count, expire and are evicted, as their objects
+   * would; under twice beaconMaxConnsPerPair connections no time or size was dropped yet.
+   */
+  const firsts = new FirstSightings(settings.beaconLongSpanSec, SLACK);
+  const promoteAt = Math.min(settings.beaconMinConnections, 2 * settings.beaconMaxConnsPerPair);
+  let evictedFirsts = 0;
   const allow = rules.filter((r) => r.suppress?.includes('c2.beacon'));
   const res = settings.beaconTsResolutionSec;
   let watermark = Number.NEGATIVE_INFINITY;
@@ -163,10 +166,15 @@ export function createBeaconDetector(settings: BeaconSettings, rules: readonly P
     let p = pairs.findHashed(hash, f.origH, f.respH, n);
     if (p === undefined) {
       const r = firsts.find(hash, f.origH, f.respH, n);
+      const t = Math.floor(f.ts / res) * res;
       if (r < 0) {
-        // A new pair: a row of columns until it connects again (most pairs never do).
-        firsts.add(hash, f.origH, f.respH, n, pairs.takeSeq(), f.ts, sizeOf(f), isFailedAttempt(f, settings.scanProbeMaxPkts), f.connState ?? '-');
+        // A new pair: a row of columns until it has enough connections to be scored (most pairs never do).
+        firsts.add(hash, f.origH, f.respH, n, pairs.takeSeq(), f.ts, t, sizeOf(f), isFailedAttempt(f, settings.scanProbeMaxPkts), f.connState ?? '-');
         if (pairs.size + firsts.held > settings.beaconMaxPairs) evictPairs(null);
+        return;
+      }
+      if (firsts.conns[r]! + 1 < promoteAt) {
+        firsts.see(r, f.ts, t, sizeOf(f), isFailedAttempt(f, settings.scanProbeMaxPkts), f.connState ?? '-');
         return;
       }
       p = promote(r, hash);
@@ -191,23 +199,44 @@ export function createBeaconDetector(settings: BeaconSettings, rules: readonly P
     wake(p);
   }
 
-  /** The pair object of first-seen row `r`, as its one connection made it; it leaves `firsts` for `pairs`, keeping its seq. */
+  /** The pair object of young row `r`; it leaves `firsts` for `pairs`, keeping its seq and wake-up. */
   function promote(r: number, hash: number): Pair {
     const p = pairOfFirst(r);
+    const wakeTs = firsts.conns[r]! > 1 ? firsts.wake[r]! : null;
     firsts.remove(r);
     pairs.add(p, hash, p.seq);
+    if (wakeTs !== null) pairs.wakeAt(p, wakeTs);
     return p;
   }
 
+  /** The pair object young row `r` stands for, as its connections (replayed as pushFlow takes them) made it. */
   function pairOfFirst(r: number): Pair {
-    const ts = firsts.ts[r]!;
-    const t = Math.floor(ts / res) * res;
+    const t0 = firsts.time[r]!;
+    const firstSize = firsts.size[r]!;
+    const firstState = firsts.state[r]!;
+    let times: number[] | null = null;
+    let lastTime = t0;
+    let sizes: number[] | null = null;
+    let states: Record<string, number> | null = null;
+    for (let e = firsts.head[r]!; e >= 0; e = firsts.logNext[e]!) {
+      const st = firsts.logState[e]!;
+      states ??= { [firstState]: 1 };
+      states[st] = (states[st] ?? 0) + 1;
+      const t = firsts.logTime[e]!;
+      if (t !== lastTime) {
+        lastTime = t;
+        times ??= [t0];
+        times.push(t);
+      }
+      sizes ??= [firstSize];
+      sizes.push(firsts.logSize[e]!);
+    }
     const n = firsts.n[r]!;
     const proto: Proto = n % 2 === 0 ? 'tcp' : 'udp';
     return {
-      hash: 0, pos: 0, seq: firsts.seq[r]!, wakeTs: null, src: firsts.src[r]!, dst: firsts.dst[r]!, port: (n - (proto === 'tcp' ? 0 : 1)) / 2, proto, times: null, firstTime: t, lastTime: t, sizes: null, firstSize: firsts.size[r]!,
-      connections: 1, failed: firsts.failed[r]!, states: null, firstState: firsts.state[r]!,
-      firstTs: ts, lastTs: ts, nextScoreSpan: Math.max(settings.beaconMinSpanSec, settings.beaconStreamSpanSec), lastScore: null, lastEmittedConnections: 0,
+      hash: 0, pos: 0, seq: firsts.seq[r]!, wakeTs: null, src: firsts.src[r]!, dst: firsts.dst[r]!, port: (n - (proto === 'tcp' ? 0 : 1)) / 2, proto, times, firstTime: t0, lastTime, sizes, firstSize,
+      connections: firsts.conns[r]!, failed: firsts.failed[r]!, states, firstState,
+      firstTs: firsts.firstTs[r]!, lastTs: firsts.lastTs[r]!, nextScoreSpan: Math.max(settings.beaconMinSpanSec, settings.beaconStreamSpanSec), lastScore: null, lastEmittedConnections: 0,
     };
   }
 
@@ -302,8 +331,8 @@ export function createBeaconDetector(settings: BeaconSettings, rules: readonly P
   function advance(out: Finding[]): void {
     if (watermark - lastSweep < settings.beaconMinSpanSec) return;
     lastSweep = watermark;
-    // Pairs seen once are idle ones: dropped as the loop below drops a pair idle for that long (they cannot score).
-    firsts.expire(watermark, settings.beaconLongSpanSec);
+    // Young pairs cannot score: woken, dropped when idle and woken again as the loop below does it.
+    firsts.expire(watermark);
     for (const p of pairs.takeDue(watermark)) {
       const span = p.lastTs - p.firstTs;
       if (scoringDue(p)) {
@@ -327,7 +356,7 @@ export function createBeaconDetector(settings: BeaconSettings, rules: readonly P
     let objs = [...pairs.rows()].sort(bySeq);
     let ones = firsts.bySeq();
     const keptObjs: Pair[] = [];
-    const keptOnes: number[] = [];
+    let keptOnes = 0;
     for (let i = 0, j = 0; i < objs.length || j < ones.length; ) {
       if (n <= 0) return;
       if (j >= ones.length || (i < objs.length && objs[i]!.seq < firsts.seq[ones[j]!]!)) {
@@ -338,16 +367,16 @@ export function createBeaconDetector(settings: BeaconSettings, rules: readonly P
         } else keptObjs.push(p);
       } else {
         const r = ones[j++]!;
-        // One time: too few to be scored.
-        if (watermark - firsts.ts[r]! > settings.beaconMinSpanSec) {
+        // Too few times to be scored.
+        if (watermark - firsts.lastTs[r]! > settings.beaconMinSpanSec) {
           firsts.remove(r);
           evictedFirsts++;
           n--;
-        } else keptOnes.push(r);
+        } else ones[keptOnes++] = r;
       }
     }
     objs = keptObjs;
-    ones = keptOnes;
+    ones = ones.subarray(0, keptOnes);
     for (let i = 0, j = 0; i < objs.length || j < ones.length; ) {
       if (n <= 0) return;
       if (j >= ones.length || (i < objs.length && objs[i]!.seq < firsts.seq[ones[j]!]!)) {
@@ -394,12 +423,12 @@ export function createBeaconDetector(settings: BeaconSettings, rules: readonly P
     },
     snapshot() {
       // Between batches pendingEvicted is empty: every evicted pair was scored at the end of its batch.
-      // Pairs seen once are written as the rows they were before first-sightings.ts, woken when idle for beaconLongSpanSec.
+      // Young pairs are written as the rows they were before first-sightings.ts, with the wake-up their objects had.
       const table = pairs.snapshot(keyOfPair);
       const rows: (Omit<Pair, 'hash' | 'pos'> & { key: string })[] = table.rows;
       for (const r of firsts.bySeq()) {
         const { hash: _h, pos: _p, ...p } = pairOfFirst(r);
-        rows.push({ ...p, wakeTs: p.lastTs + settings.beaconLongSpanSec - SLACK, key: keyOfPair(p) });
+        rows.push({ ...p, wakeTs: firsts.wake[r]!, key: keyOfPair(p) });
       }
       rows.sort(bySeq);
       return encodeState({ pairs: { rows, nextSeq: table.nextSeq, evicted: table.evicted + evictedFirsts }, watermark, lastSweep, allowed });

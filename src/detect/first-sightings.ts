@@ -1,24 +1,39 @@
 /**
- * Keys seen once, held in columns (typed arrays and arrays of shared
+ * Keys seen a few times, held in columns (typed arrays and arrays of shared
  * strings) instead of one object each: c2.beacon's (source, destination,
- * port, proto) pairs of a busy network mostly connect once, and one row
- * object per such pair, kept for the hour a pair may stay idle, was the
- * detector's whole cost (young-generation copies and old-generation growth,
- * not the lookups). A key seen a second time leaves this table for the
- * detector's object table, keeping its `seq`.
+ * port, proto) pairs of a busy network mostly connect once or a few times,
+ * too few to be scored, and one row object per such pair, with an array of
+ * its times and one of its sizes, kept for the hour a pair may stay idle,
+ * was the detector's whole cost (young-generation copies, old-generation
+ * growth and the memory traffic of three objects per repeat connection, not
+ * the lookups). A key leaves this table for the detector's object table,
+ * keeping its `seq`, once it has enough connections to be scored.
  *
  * 1. Lookup: open addressing with linear probing over an `Int32Array` of
  *    row numbers (+1), at most half full; hash as `hashTuple`
  *    (tuple-table.ts), kept per row; deletion shifts the probe run back.
  * 2. Rows live in columns indexed by row number; freed numbers are reused.
- * 3. Expiry: rows are listed under the whole second of their time (a timer
- *    wheel as incident-table.ts's `WakeQueue`: a list per second, a heap of
- *    the seconds); `expire(watermark, idleSec)` drops exactly the rows with
- *    `watermark - ts > idleSec`, looking only at the seconds that can hold
- *    them. A list entry whose row left or was reused for another second is
- *    stale and skipped; lists are rebuilt when stale entries pile up.
- * Memory: about 60 bytes per row plus 8 per list entry; rows are bounded by
- * the detector's cap.
+ *    A row's first connection is in its columns; each later one is an
+ *    entry of a shared log (rounded time, size, conn_state), linked from
+ *    the row in arrival order. A row that leaves gives its entries back to
+ *    the log's free list whole (O(1)): the log needs no compaction.
+ * 3. Wake-ups, as the detector's object table would do them for the row
+ *    (incident-table.ts `WakeQueue`; `wake` is the row's `wakeTs` there):
+ *    first at `lastTs + idleSec - slackSec` of its first connection, then of
+ *    its second; the earliest request wins, so later connections leave it.
+ *    `expire(watermark)` takes the rows whose wake time has come, drops the
+ *    ones idle for longer than `idleSec` and wakes the others again. Rows
+ *    are listed under the whole second of their wake time (a timer wheel: a
+ *    list per second, a heap of the seconds); a list entry whose row left,
+ *    was reused or moved to another second is stale and skipped; lists are
+ *    rebuilt when stale entries pile up.
+ * 4. Seq order: rows are added with increasing `seq` (the detector takes
+ *    one per new key), so a log of (row, seq) in add order lists them
+ *    oldest first without a sort; entries of rows that left are skipped
+ *    and squeezed out as `bySeq` walks them.
+ * Memory: about 110 bytes per row, 28 per later connection and 8 per list
+ * entry; rows are bounded by the detector's cap, connections per row by
+ * the detector's promotion threshold.
  */
 import { popSec, pushSec } from './second-heap.js';
 
@@ -41,13 +56,45 @@ export class FirstSightings {
   /** The key's number (c2.beacon: port × 2 + proto). */
   n = new Float64Array(MIN_ROWS);
   seq = new Float64Array(MIN_ROWS);
-  ts = new Float64Array(MIN_ROWS);
+  /** Event time of the earliest and of the latest connection. */
+  firstTs = new Float64Array(MIN_ROWS);
+  lastTs = new Float64Array(MIN_ROWS);
+  /** The first connection's rounded time, size and conn_state. */
+  time = new Float64Array(MIN_ROWS);
   size = new Float64Array(MIN_ROWS);
-  failed = new Uint8Array(MIN_ROWS);
   state: string[] = [];
+  /** Connections, failed attempts among them. */
+  conns = new Int32Array(MIN_ROWS);
+  failed = new Int32Array(MIN_ROWS);
+  /** Wake time (see 3); NaN while `expire` holds the row. */
+  wake = new Float64Array(MIN_ROWS);
+  /** First and last log entry of the row's later connections; -1: none. */
+  head = new Int32Array(MIN_ROWS);
+  private tail = new Int32Array(MIN_ROWS);
+  /** The log of later connections: per entry its rounded time, size, conn_state and the row's next entry (-1: none). */
+  logTime = new Float64Array(MIN_ROWS);
+  logSize = new Float64Array(MIN_ROWS);
+  logState: string[] = [];
+  logNext = new Int32Array(MIN_ROWS);
+  private logTop = 0;
+  /** Free log entries, linked by `logNext`; -1: none. */
+  private logFree = -1;
   private readonly lists = new Map<number, number[]>();
   private secs: number[] = [];
   private entries = 0;
+  /** Rows in add order with their seq (see 4); entries before `orderHead` are gone. */
+  private order = new Int32Array(MIN_ROWS);
+  private orderSeq = new Float64Array(MIN_ROWS);
+  private orderLen = 0;
+  /** False once a row was added with a seq below an earlier one's: `bySeq` sorts. */
+  private ordered = true;
+  private lastSeq = Number.NEGATIVE_INFINITY;
+
+  /** `idleSec`, `slackSec`: see 3. */
+  constructor(
+    private readonly idleSec: number,
+    private readonly slackSec: number,
+  ) {}
 
   /** Rows held. */
   get held(): number {
@@ -64,8 +111,8 @@ export class FirstSightings {
     }
   }
 
-  /** Adds a key not held yet; returns its row. */
-  add(hash: number, a: string, b: string, n: number, seq: number, ts: number, size: number, failed: boolean, state: string): number {
+  /** Adds a key not held yet, with its first connection (`time`: `ts` rounded); returns its row. */
+  add(hash: number, a: string, b: string, n: number, seq: number, ts: number, time: number, size: number, failed: boolean, state: string): number {
     let r: number;
     if (this.free.length > 0) r = this.free.pop()!;
     else {
@@ -78,19 +125,48 @@ export class FirstSightings {
     this.dst[r] = b;
     this.n[r] = n;
     this.seq[r] = seq;
-    this.ts[r] = ts;
+    this.firstTs[r] = ts;
+    this.lastTs[r] = ts;
+    this.time[r] = time;
     this.size[r] = size;
-    this.failed[r] = failed ? 1 : 0;
     this.state[r] = state;
+    this.conns[r] = 1;
+    this.failed[r] = failed ? 1 : 0;
+    this.head[r] = -1;
+    this.tail[r] = -1;
+    this.wake[r] = ts + this.idleSec - this.slackSec;
     let i = hash & this.mask;
     while (this.slots[i] !== 0) i = (i + 1) & this.mask;
     this.slots[i] = r + 1;
     this.count++;
     this.list(r);
+    this.note(r, seq);
     return r;
   }
 
-  /** Drops row `r` (its key left: seen again, evicted or expired). */
+  /** Another connection of row `r`'s key (`time`: `ts` rounded). */
+  see(r: number, ts: number, time: number, size: number, failed: boolean, state: string): void {
+    if (ts < this.firstTs[r]!) this.firstTs[r] = ts;
+    if (ts > this.lastTs[r]!) this.lastTs[r] = ts;
+    if (failed) this.failed[r]!++;
+    const e = this.takeEntry();
+    this.logTime[e] = time;
+    this.logSize[e] = size;
+    this.logState[e] = state;
+    this.logNext[e] = -1;
+    const t = this.tail[r]!;
+    if (t < 0) this.head[r] = e;
+    else this.logNext[t] = e;
+    this.tail[r] = e;
+    if (++this.conns[r]! === 2) {
+      // The object table would hold the key from here, woken first for this connection.
+      const prev = Math.floor(this.wake[r]!);
+      this.wake[r] = this.lastTs[r]! + this.idleSec - this.slackSec;
+      if (Math.floor(this.wake[r]!) !== prev) this.list(r);
+    }
+  }
+
+  /** Drops row `r` (its key left: promoted, evicted or expired). */
   remove(r: number): void {
     const slots = this.slots;
     const mask = this.mask;
@@ -108,6 +184,12 @@ export class FirstSightings {
     }
     slots[i] = 0;
     this.alive[r] = 0;
+    const h = this.head[r]!;
+    if (h >= 0) {
+      // The row's entries go back to the log whole.
+      this.logNext[this.tail[r]!] = this.logFree;
+      this.logFree = h;
+    }
     // Let the strings go.
     this.src[r] = '';
     this.dst[r] = '';
@@ -116,42 +198,69 @@ export class FirstSightings {
     this.count--;
   }
 
-  /** Drops every row with `watermark - ts > idleSec`. */
-  expire(watermark: number, idleSec: number): void {
-    const last = Math.floor(watermark - idleSec);
-    let kept: [number, number[]][] | null = null;
+  /**
+   * Takes the rows whose wake time is at or before `watermark`: drops the
+   * ones with `watermark - lastTs > idleSec` and wakes the others again at
+   * `lastTs + idleSec - slackSec` (as the object table's sweep would).
+   */
+  expire(watermark: number): void {
+    const last = Math.floor(watermark);
+    const due: number[] = [];
     while (this.secs.length > 0 && this.secs[0]! <= last) {
       const sec = this.secs[0]!;
       const list = this.lists.get(sec)!;
-      const keep: number[] = [];
+      let keep: number[] | null = null;
       for (const r of list) {
-        if (this.alive[r] !== 1 || Math.floor(this.ts[r]!) !== sec) continue;
-        if (watermark - this.ts[r]! > idleSec) this.remove(r);
-        else keep.push(r);
+        const w = this.wake[r]!;
+        // Stale: left, reused for another second, taken (NaN).
+        if (this.alive[r] !== 1 || Math.floor(w) !== sec) continue;
+        if (w > watermark) {
+          keep ??= [];
+          keep.push(r);
+        } else {
+          this.wake[r] = Number.NaN;
+          due.push(r);
+        }
       }
       this.entries -= list.length;
+      if (keep !== null) {
+        // The watermark is inside this second: its later rows wait.
+        this.lists.set(sec, keep);
+        this.entries += keep.length;
+        break;
+      }
       this.lists.delete(sec);
       popSec(this.secs);
-      // Rows of the last second (or at the edge of rounding) not yet idle for long enough: listed again below.
-      if (keep.length > 0) {
-        kept ??= [];
-        kept.push([sec, keep]);
-      }
     }
-    if (kept === null) return;
-    for (const [sec, keep] of kept) {
-      this.lists.set(sec, keep);
-      pushSec(this.secs, sec);
-      this.entries += keep.length;
+    for (const r of due) {
+      if (watermark - this.lastTs[r]! > this.idleSec) this.remove(r);
+      else {
+        this.wake[r] = this.lastTs[r]! + this.idleSec - this.slackSec;
+        this.list(r);
+      }
     }
   }
 
   /** The rows held, oldest `seq` first. */
-  bySeq(): number[] {
-    const out: number[] = [];
-    for (let r = 0; r < this.top; r++) if (this.alive[r] === 1) out.push(r);
-    const seq = this.seq;
-    return out.sort((x, y) => seq[x]! - seq[y]!);
+  bySeq(): Int32Array {
+    if (!this.ordered) {
+      const rows: number[] = [];
+      for (let r = 0; r < this.top; r++) if (this.alive[r] === 1) rows.push(r);
+      const seq = this.seq;
+      return Int32Array.from(rows.sort((x, y) => seq[x]! - seq[y]!));
+    }
+    // Squeeze out the entries of rows that left as they are passed.
+    const order = this.order;
+    const orderSeq = this.orderSeq;
+    let k = 0;
+    for (let i = 0; i < this.orderLen; i++) {
+      const r = order[i]!;
+      if (this.alive[r] !== 1 || this.seq[r] !== orderSeq[i]) continue;
+      order[k] = r;
+      orderSeq[k++] = orderSeq[i]!;
+    }
+    this.orderLen = k;
+    return order.slice(0, k);
   }
 
   clear(): void {
@@ -167,17 +276,63 @@ export class FirstSightings {
     this.dst = [];
     this.n = new Float64Array(MIN_ROWS);
     this.seq = new Float64Array(MIN_ROWS);
-    this.ts = new Float64Array(MIN_ROWS);
+    this.firstTs = new Float64Array(MIN_ROWS);
+    this.lastTs = new Float64Array(MIN_ROWS);
+    this.time = new Float64Array(MIN_ROWS);
     this.size = new Float64Array(MIN_ROWS);
-    this.failed = new Uint8Array(MIN_ROWS);
     this.state = [];
+    this.conns = new Int32Array(MIN_ROWS);
+    this.failed = new Int32Array(MIN_ROWS);
+    this.wake = new Float64Array(MIN_ROWS);
+    this.head = new Int32Array(MIN_ROWS);
+    this.tail = new Int32Array(MIN_ROWS);
+    this.logTime = new Float64Array(MIN_ROWS);
+    this.logSize = new Float64Array(MIN_ROWS);
+    this.logState = [];
+    this.logNext = new Int32Array(MIN_ROWS);
+    this.logTop = 0;
+    this.logFree = -1;
     this.lists.clear();
     this.secs = [];
     this.entries = 0;
+    this.order = new Int32Array(MIN_ROWS);
+    this.orderSeq = new Float64Array(MIN_ROWS);
+    this.orderLen = 0;
+    this.ordered = true;
+    this.lastSeq = Number.NEGATIVE_INFINITY;
+  }
+
+  private takeEntry(): number {
+    const e = this.logFree;
+    if (e >= 0) {
+      this.logFree = this.logNext[e]!;
+      return e;
+    }
+    if (this.logTop === this.logTime.length) {
+      const cap = 2 * this.logTop;
+      this.logTime = widen(this.logTime, cap);
+      this.logSize = widen(this.logSize, cap);
+      this.logNext = widen(this.logNext, cap);
+    }
+    return this.logTop++;
+  }
+
+  private note(r: number, seq: number): void {
+    if (seq < this.lastSeq) this.ordered = false;
+    this.lastSeq = seq;
+    if (this.orderLen === this.order.length) {
+      if (this.orderLen > 2 * this.count + 1024) this.bySeq();
+      if (this.orderLen === this.order.length) {
+        this.order = widen(this.order, 2 * this.orderLen);
+        this.orderSeq = widen(this.orderSeq, 2 * this.orderLen);
+      }
+    }
+    this.order[this.orderLen] = r;
+    this.orderSeq[this.orderLen++] = seq;
   }
 
   private list(r: number): void {
-    const sec = Math.floor(this.ts[r]!);
+    const sec = Math.floor(this.wake[r]!);
     const l = this.lists.get(sec);
     if (l !== undefined) l.push(r);
     else {
@@ -193,8 +348,8 @@ export class FirstSightings {
     this.secs = [];
     this.entries = 0;
     for (let r = 0; r < this.top; r++) {
-      if (this.alive[r] !== 1) continue;
-      const sec = Math.floor(this.ts[r]!);
+      if (this.alive[r] !== 1 || Number.isNaN(this.wake[r])) continue;
+      const sec = Math.floor(this.wake[r]!);
       const l = this.lists.get(sec);
       if (l !== undefined) l.push(r);
       else {
@@ -207,18 +362,19 @@ export class FirstSightings {
 
   private grow(): void {
     const cap = this.cap * 2;
-    const widen = <T extends Uint8Array | Int32Array | Float64Array>(a: T, make: new (n: number) => T): T => {
-      const b = new make(cap);
-      b.set(a);
-      return b;
-    };
-    this.alive = widen(this.alive, Uint8Array);
-    this.hash = widen(this.hash, Int32Array);
-    this.n = widen(this.n, Float64Array);
-    this.seq = widen(this.seq, Float64Array);
-    this.ts = widen(this.ts, Float64Array);
-    this.size = widen(this.size, Float64Array);
-    this.failed = widen(this.failed, Uint8Array);
+    this.alive = widen(this.alive, cap);
+    this.hash = widen(this.hash, cap);
+    this.n = widen(this.n, cap);
+    this.seq = widen(this.seq, cap);
+    this.firstTs = widen(this.firstTs, cap);
+    this.lastTs = widen(this.lastTs, cap);
+    this.time = widen(this.time, cap);
+    this.size = widen(this.size, cap);
+    this.conns = widen(this.conns, cap);
+    this.failed = widen(this.failed, cap);
+    this.wake = widen(this.wake, cap);
+    this.head = widen(this.head, cap);
+    this.tail = widen(this.tail, cap);
     this.cap = cap;
     // Hash slots: at most half full.
     const slots = new Int32Array(2 * cap);
@@ -232,4 +388,11 @@ export class FirstSightings {
     this.slots = slots;
     this.mask = mask;
   }
+}
+
+/** A copy of `a` with room for `cap` elements. */
+function widen<T extends Uint8Array | Int32Array | Float64Array>(a: T, cap: number): T {
+  const b = new (a.constructor as new (n: number) => T)(cap);
+  b.set(a);
+  return b;
 }
