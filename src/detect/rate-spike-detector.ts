@@ -70,7 +70,7 @@ import { WakeQueue, type WakeRow } from './incident-table.js';
 import { encodeState, readStateObject } from './plain-state.js';
 import { fmtDuration } from './scan-detector.js';
 import { HostIds } from './host-ids.js';
-import { selectLeastActive } from './least-active.js';
+import { LeastActiveIndex } from './least-active.js';
 import { RateKeyIndex } from './rate-key-index.js';
 import { SecondSeries } from './second-series.js';
 import { SenderTable } from './sender-table.js';
@@ -175,6 +175,8 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
   const PROTO_INDEX: Record<Proto, number> = { tcp: 0, udp: 1, icmp: 2, unknown_transport: 3 };
   /** Emptied delta series, for the next key with pending seconds: no allocation per record or per short-lived key. */
   const spareSeries: SecondSeries[] = [];
+  /** Keys by last active second, for eviction at the cap (kept from the first eviction on). */
+  const recency = new LeastActiveIndex<RateKey>({ timeOf: (k) => k.lastActivitySec, isLive: (k) => k.hostId >= 0, size: () => index.size, order: byKeyOrder });
 
   /** Files a new key (its hostId and portProto set; it holds one reference to its host). */
   function insertKey(k: RateKey): void {
@@ -186,12 +188,15 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
     keysOfHost[id]!++;
     k.hostSeq = hostSeqOf[id]!;
     index.add(k);
+    recency.see(k, Number.NaN);
   }
 
+  /** Takes the key out of the table; its hostId becomes -1 (out of the table). */
   function deleteKey(k: RateKey): void {
     if (!index.delete(k)) return;
     keysOfHost[k.hostId]!--;
     hosts.release(k.hostId);
+    k.hostId = -1;
     const snd = k.senders;
     if (snd !== null) for (let i = 0; i < snd.count; i++) hosts.release(snd.ids[i]!);
     queue.remove(k);
@@ -289,7 +294,11 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
     const d = k.deltas;
     d.add(fromSec, rate);
     d.add(toSecExcl, -rate);
-    if (toSecExcl - 1 > k.lastActivitySec) k.lastActivitySec = toSecExcl - 1;
+    if (toSecExcl - 1 > k.lastActivitySec) {
+      const prev = k.lastActivitySec;
+      k.lastActivitySec = toSecExcl - 1;
+      recency.see(k, prev);
+    }
     if (fromSec < k.firstSec) k.firstSec = fromSec;
     wake(k);
   }
@@ -481,18 +490,13 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
 
   /**
    * Over the cap: report and drop the least recently active tenth of the
-   * keys (not the one just added), least recent first (ties in key order):
-   * a native sort of the times of all keys and a sort of the tenth chosen,
-   * O(log n) amortised per key.
+   * keys (not the one just added), least recent first (ties in key order),
+   * taken from the recency index: O(keys evicted) amortised.
    */
   function evictKeys(keep: RateKey, out: Finding[]): void {
     const n = Math.max(index.size - settings.rateMaxKeys, Math.ceil(settings.rateMaxKeys / 10));
-    const keys = selectLeastActive(
-      index.values().filter((k) => k !== keep),
-      n,
-      (k) => k.lastActivitySec,
-      byKeyOrder,
-    );
+    if (!recency.started) recency.start(index.values());
+    const keys = recency.takeLeast(n, keep);
     for (let i = 0; i < keys.length; i++) {
       const k = keys[i]!;
       finalizeKey(k, k.lastActivitySec + 1, out);
@@ -569,6 +573,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
     keysOfHost.length = 0;
     hostSeqOf.length = 0;
     queue.clear();
+    recency.clear();
     spareSeries.length = 0;
     watermark = Number.NEGATIVE_INFINITY;
     runStartSec = Number.POSITIVE_INFINITY;
@@ -664,6 +669,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
       keysOfHost.length = 0;
       hostSeqOf.length = 0;
       queue.clear();
+      recency.clear();
       const keys: RateKey[] = [];
       for (const saved of o.keys as SavedKey[]) {
         if (typeof saved !== 'object' || saved === null || typeof saved.dst !== 'string' || !(saved.deltas instanceof Map) || !(saved.flowStarts === null || saved.flowStarts instanceof Map) || !(saved.senders === null || saved.senders instanceof Map) || typeof saved.port !== 'number' || PROTO_INDEX[saved.proto] === undefined) {

@@ -3,7 +3,7 @@
  * replace, under seeded random operations: same contents, same order.
  */
 import { HostIds } from '../../src/detect/host-ids.js';
-import { selectLeastActive } from '../../src/detect/least-active.js';
+import { LeastActiveIndex } from '../../src/detect/least-active.js';
 import { RateKeyIndex } from '../../src/detect/rate-key-index.js';
 import { SecondSeries } from '../../src/detect/second-series.js';
 import { SenderTable } from '../../src/detect/sender-table.js';
@@ -104,17 +104,91 @@ describe('HostIds', () => {
   });
 });
 
-describe('selectLeastActive', () => {
-  it('gives the first n rows of a full sort by (time, tie order), in that order', () => {
-    const rnd = createSeededRandom(13);
-    for (let trial = 0; trial < 200; trial++) {
-      const len = Math.floor(rnd() * 80);
-      // Few distinct times: ties at the cutoff are common.
-      const rows = Array.from({ length: len }, (_, i) => ({ seq: (i * 37) % 101, t: Math.floor(rnd() * 6) }));
-      const n = Math.floor(rnd() * (len + 3)) - 1;
-      const bySeq = (a: { seq: number }, b: { seq: number }): number => a.seq - b.seq;
-      const expected = [...rows].sort((a, b) => a.t - b.t || bySeq(a, b)).slice(0, Math.max(0, n));
-      expect(selectLeastActive(rows, n, (r) => r.t, bySeq)).toEqual(expected);
+/**
+ * The selection eviction made before the index (a native sort of all times,
+ * then the rows at the cutoff in tie order): the first n rows of a sort by
+ * (time, tie order), in that order.
+ */
+function selectLeastActive<R>(rows: readonly R[], n: number, timeOf: (row: R) => number, tieOrder: (a: R, b: R) => number): R[] {
+  if (n <= 0) return [];
+  const byTime = (a: R, b: R): number => timeOf(a) - timeOf(b) || tieOrder(a, b);
+  if (n >= rows.length) return rows.slice().sort(byTime);
+  const times = new Float64Array(rows.length);
+  for (let i = 0; i < rows.length; i++) times[i] = timeOf(rows[i] as R);
+  times.sort();
+  const cutoff = times[n - 1] as number;
+  const out: R[] = [];
+  const atCutoff: R[] = [];
+  for (const row of rows) {
+    const t = timeOf(row);
+    if (t < cutoff) out.push(row);
+    else if (t === cutoff) atCutoff.push(row);
+  }
+  atCutoff.sort(tieOrder);
+  for (let i = 0; out.length < n; i++) out.push(atCutoff[i] as R);
+  return out.sort(byTime);
+}
+
+describe('LeastActiveIndex', () => {
+  interface Row {
+    host: number;
+    seq: number;
+    t: number;
+    live: boolean;
+  }
+  const byKey = (a: Row, b: Row): number => a.host - b.host || a.seq - b.seq;
+
+  it('takes what the full selection took (the first n by time, then key order, but the one kept), in that order, as rows come, move on and leave', () => {
+    const rnd = createSeededRandom(17);
+    for (let trial = 0; trial < 80; trial++) {
+      const table = new Set<Row>();
+      let seq = 0;
+      const index = new LeastActiveIndex<Row>({ timeOf: (r) => r.t, isLive: (r) => r.live, size: () => table.size, order: byKey });
+      // Some trials start listing late (as the detector does at its first eviction).
+      const startAt = rnd() < 0.5 ? 0 : Math.floor(rnd() * 200);
+      let t = 100;
+      // Some trials long, with few takes, so that stale entries are swept.
+      const long = trial % 8 === 0;
+      const steps = long ? 5000 : 500;
+      for (let step = 0; step < steps; step++) {
+        if (step === startAt) index.start(table);
+        const r = rnd();
+        if (r < (long ? 0.1 : 0.5) || table.size === 0) {
+          t += Math.floor(rnd() * 2);
+          // New rows sometimes behind the newest second, hosts often shared: ties and unsorted seconds are common.
+          const row = { host: Math.floor(rnd() * 30), seq: seq++, t: t - (rnd() < 0.2 ? Math.floor(rnd() * 5) : 0), live: true };
+          table.add(row);
+          index.see(row, Number.NaN);
+        } else if (r < (long ? 0.95 : 0.8)) {
+          const rows = [...table];
+          const row = rows[Math.floor(rnd() * rows.length)]!;
+          const prev = row.t;
+          if (long) t += Math.floor(rnd() * 2);
+          row.t = Math.max(row.t, t - Math.floor(rnd() * 3));
+          index.see(row, prev);
+        } else if (r < (long ? 0.99 : 0.88)) {
+          const rows = [...table];
+          const row = rows[Math.floor(rnd() * rows.length)]!;
+          row.live = false;
+          table.delete(row);
+        } else if (step >= startAt && (!long || step % 2000 > 1990)) {
+          const rows = [...table];
+          const keep = rows[Math.floor(rnd() * rows.length)]!;
+          const n = Math.floor(rnd() * 15);
+          const expected = selectLeastActive(
+            rows.filter((row) => row !== keep),
+            n,
+            (row) => row.t,
+            byKey,
+          );
+          const taken = index.takeLeast(n, keep);
+          expect(taken).toEqual(expected);
+          for (const row of taken) {
+            row.live = false;
+            table.delete(row);
+          }
+        }
+      }
     }
   });
 });
