@@ -39,7 +39,9 @@
  * State is bounded: at most `scanMaxTargetsPerKey` targets per key, at most
  * `scanMaxKeys` keys (past it the least recently active tenth without an
  * open incident is evicted), and keys idle for a long window are dropped by
- * event time.
+ * event time. A key seen once is a row of columns (scan-sole-keys.ts), made
+ * an object when seen again: a flood of spoofed sources never sees its keys
+ * twice.
  */
 import type { Settings } from '../config/settings.js';
 import { createFinding } from '../score/finding-id.js';
@@ -47,10 +49,11 @@ import { confidenceFromRatio, lowerSeverity, severityFromRatio } from '../score/
 import type { Finding, FlowRecord, Proto, RecordBatch } from '../types.js';
 import type { Detector } from './detector.js';
 import { isFailedAttempt, needsReversePairing, probeTypeOf } from './failed-attempt.js';
-import { IncidentTable, RecencyMap, type TableRow } from './incident-table.js';
+import { IncidentTable, RecencyMap, type TableRow, WakeQueue } from './incident-table.js';
 import { isMulticastOrBroadcast } from './ip-class.js';
 import { encodeState, readStateObject, tableOf } from './plain-state.js';
 import { LeastRecentIndex } from './least-recent-index.js';
+import { ScanSoleKeys } from './scan-sole-keys.js';
 
 export type ScanSettings = Pick<
   Settings,
@@ -122,9 +125,27 @@ const MAX_PENDING = 100_000;
 const ECHO_REQUEST_V6 = 128;
 
 export function createScanDetector(settings: ScanSettings): Detector {
-  const keys = new IncidentTable<ScanKey>(settings.scanMaxKeys);
-  /** The keys by last activity, for eviction at the cap. */
-  const recency = new LeastRecentIndex<ScanKey>({ timeOf: lastTsOf, orderOf: seqOf, isLive: (k) => keys.get(k.key) === k, size: () => keys.size });
+  /**
+   * Every key held, by id: its object, or its row in `sole` while it has
+   * been seen once (one lookup per key per record whichever holds it).
+   * Insertion order is `seq` order (a promoted key keeps its place).
+   */
+  const index = new Map<string, ScanKey | number>();
+  const sole = new ScanSoleKeys();
+  /**
+   * Keys are kept in `sole` until seen twice only while one attempt cannot
+   * open an incident (thresholds below 2 are refused by the settings, not
+   * by a detector made with settings of its own).
+   */
+  const soleFirst =
+    Math.min(settings.scanVerticalPorts, settings.scanHorizontalHosts, settings.scanSlowVerticalPorts, settings.scanSlowHorizontalHosts) >= 2;
+  /** Wake-ups of the key objects (the idle sweep); `sole` keeps its own. */
+  const wake = new WakeQueue<ScanKey>();
+  let nextSeq = 0;
+  /** Keys dropped at the cap (the run summary's evicted count). */
+  let evicted = 0;
+  /** The key objects by last activity, for eviction at the cap (`sole` keeps its own). */
+  const recency = new LeastRecentIndex<ScanKey>({ timeOf: lastTsOf, orderOf: seqOf, isLive: (k) => index.get(k.key) === k, size: () => index.size - sole.size });
   const open = new Set<ScanKey>();
   /** Wake-up margin: `watermark - lastTs > long window` is rechecked exactly when woken. */
   const SLACK = 1e-3;
@@ -133,18 +154,76 @@ export function createScanDetector(settings: ScanSettings): Detector {
   /** Event time at which `advance` next has work (an incident due, or the idle-key sweep). */
   let nextAdvance = Number.NEGATIVE_INFINITY;
 
-  function getKey(id: string, kind: ScanKind, src: string, dst: string | null, port: number | null, proto: Proto | null): ScanKey {
-    let k = keys.get(id);
-    if (k === undefined) {
-      k = {
-        key: id, seq: 0, wakeTs: null, kind, src, dst, port, proto, short: null, long: null, soleTarget: null, soleTs: 0,
-        attempts: 0, lastTs: 0, states: null, firstState: '', probes: null, firstProbe: '', incident: null,
-      };
-      keys.add(k);
-      recency.see(k, Number.NaN);
-      if (keys.size > settings.scanMaxKeys) evictKeys();
+  /** An attempt under key `id` (made when new: a row of `sole`, or an object). */
+  function attempt(id: string, kind: ScanKind, src: string, dst: string | null, port: number | null, proto: Proto | null, target: string, ts: number, state: string, probe: string): void {
+    const found = index.get(id);
+    if (found !== undefined) {
+      record(typeof found === 'number' ? promote(found) : found, target, ts, state, probe);
+      return;
     }
+    const seq = nextSeq++;
+    // A new key is the least recently active (time 0 until its attempt counts): at the cap it goes first.
+    const kept = index.size + 1 <= settings.scanMaxKeys || evictKeys(seq);
+    if (soleFirst) {
+      // Evicted, its one attempt would go to an object no table holds: no incident, nothing to see.
+      if (kept) index.set(id, sole.add(id, kind === 'scan.vertical', src, kind === 'scan.vertical' ? dst! : proto!, port ?? 0, target, ts, state, probe, seq));
+      return;
+    }
+    const k: ScanKey = {
+      key: id, seq, wakeTs: null, kind, src, dst, port, proto, short: null, long: null, soleTarget: null, soleTs: 0,
+      attempts: 0, lastTs: 0, states: null, firstState: '', probes: null, firstProbe: '', incident: null,
+    };
+    if (kept) {
+      index.set(id, k);
+      recency.see(k, Number.NaN);
+    }
+    record(k, target, ts, state, probe);
+  }
+
+  /** The object of the key in row `r` of `sole`, as `record` left it after its one attempt (its wake-up asked for). */
+  function soleKeyObject(r: number): ScanKey {
+    const vertical = sole.vertical[r] === 1;
+    const lastTs = sole.lastTs[r]!;
+    return {
+      key: sole.id[r]!,
+      seq: sole.seq[r]!,
+      wakeTs: lastTs + settings.scanSlowWindowSec - SLACK,
+      kind: vertical ? 'scan.vertical' : 'scan.horizontal',
+      src: sole.src[r]!,
+      dst: vertical ? sole.other[r]! : null,
+      port: vertical ? null : sole.port[r]!,
+      proto: vertical ? null : (sole.other[r] as Proto),
+      short: null,
+      long: null,
+      soleTarget: sole.target[r]!,
+      soleTs: sole.ts[r]!,
+      attempts: 1,
+      lastTs,
+      states: null,
+      firstState: sole.state[r]!,
+      probes: null,
+      firstProbe: sole.probe[r]!,
+      incident: null,
+    };
+  }
+
+  /** The key in row `r` of `sole`, seen a second time: an object from now on. */
+  function promote(r: number): ScanKey {
+    const k = soleKeyObject(r);
+    const wakeTs = k.wakeTs!;
+    k.wakeTs = null;
+    index.set(k.key, k);
+    recency.see(k, Number.NaN);
+    wake.wakeAt(k, wakeTs);
+    sole.remove(r);
     return k;
+  }
+
+  /** Drops a key object from the table (when it still holds it). */
+  function dropKey(k: ScanKey): void {
+    if (index.get(k.key) !== k) return;
+    index.delete(k.key);
+    wake.remove(k);
   }
 
   function touch(view: RecencyMap, target: string, ts: number, windowSec: number): void {
@@ -189,7 +268,7 @@ export function createScanDetector(settings: ScanSettings): Detector {
       k.lastTs = ts;
       recency.see(k, prev);
     }
-    keys.wakeAt(k, k.lastTs + settings.scanSlowWindowSec - SLACK);
+    wake.wakeAt(k, k.lastTs + settings.scanSlowWindowSec - SLACK);
     if (k.states !== null) k.states[state] = (k.states[state] ?? 0) + 1;
     else if (k.attempts === 1) k.firstState = state;
     else if (state !== k.firstState) k.states = { [k.firstState]: k.attempts - 1, [state]: 1 };
@@ -293,23 +372,74 @@ export function createScanDetector(settings: ScanSettings): Detector {
     // Drop keys idle for a long window, once per short window of event time (only the keys woken for it).
     if (watermark - lastSweep >= settings.scanWindowSec) {
       lastSweep = watermark;
-      for (const k of keys.takeDue(watermark)) {
+      for (const k of wake.takeDue(watermark)) {
         if (watermark - k.lastTs <= settings.scanSlowWindowSec) {
-          keys.wakeAt(k, k.lastTs + settings.scanSlowWindowSec - SLACK);
+          wake.wakeAt(k, k.lastTs + settings.scanSlowWindowSec - SLACK);
           continue;
         }
         if (k.incident !== null) emit(k, out);
         open.delete(k);
-        keys.delete(k);
+        dropKey(k);
       }
+      // Keys seen once have no incident: they just go.
+      for (const id of sole.expire(watermark, settings.scanSlowWindowSec)) index.delete(id);
     }
     nextAdvance = Math.min(next, lastSweep + settings.scanWindowSec);
   }
 
-  /** Over the cap: drop the least recently active tenth of the keys without an incident. */
-  function evictKeys(): void {
-    const n = Math.max(keys.size - settings.scanMaxKeys, Math.ceil(settings.scanMaxKeys / 10));
-    for (const k of recency.takeLeast(n, isIdle)) keys.evict(k);
+  /**
+   * Over the cap: drops the least recently active tenth of the keys without
+   * an incident, by last activity, ties by `seq`, the new key (number
+   * `newSeq`, at time 0, in no table yet) among them. The key objects and
+   * the rows of `sole` each give their least recently active; the cut is
+   * made over both and the rest are listed again. False when the new key
+   * is one of those dropped.
+   */
+  function evictKeys(newSeq: number): boolean {
+    const n = Math.max(index.size + 1 - settings.scanMaxKeys, Math.ceil(settings.scanMaxKeys / 10));
+    let objs = recency.takeLeast(n, isIdle);
+    let rows = sole.takeLeast(n);
+    let newKept = false;
+    if (objs.length === 0 && rows.length === n) {
+      // A flood (every key seen once): of the n rows and the new key, the most recent stays.
+      let last = rows[0]!;
+      for (const r of rows) if (sole.lastTs[r]! > sole.lastTs[last]! || (sole.lastTs[r] === sole.lastTs[last] && sole.seq[r]! > sole.seq[last]!)) last = r;
+      // The new key (time 0, the newest seq) is more recent than a row only when the row's time is 0 too.
+      if (sole.lastTs[last]! > 0) {
+        sole.relist(last);
+        rows[rows.indexOf(last)] = rows[n - 1]!;
+        rows.pop();
+      } else newKept = true;
+    } else if (objs.length + rows.length + 1 > n) {
+      // The n least recently active of both and the new key go; the others are listed again.
+      const cand: Candidate[] = [{ ts: 0, seq: newSeq, obj: null, row: -1 }];
+      for (const k of objs) cand.push({ ts: k.lastTs, seq: k.seq, obj: k, row: -1 });
+      for (const r of rows) cand.push({ ts: sole.lastTs[r]!, seq: sole.seq[r]!, obj: null, row: r });
+      cand.sort(byTimeThenSeq);
+      objs = [];
+      rows = [];
+      for (let i = 0; i < cand.length; i++) {
+        const c = cand[i]!;
+        if (c.obj !== null) {
+          if (i < n) objs.push(c.obj);
+          else recency.see(c.obj, Number.NaN);
+        } else if (c.row >= 0) {
+          if (i < n) rows.push(c.row);
+          else sole.relist(c.row);
+        } else newKept = i >= n;
+      }
+    }
+    for (const k of objs) {
+      dropKey(k);
+      evicted++;
+    }
+    for (const r of rows) {
+      index.delete(sole.id[r]!);
+      sole.remove(r);
+      evicted++;
+    }
+    if (!newKept) evicted++;
+    return newKept;
   }
 
   /**
@@ -353,18 +483,15 @@ export function createScanDetector(settings: ScanSettings): Detector {
     if (f.proto === 'icmp') {
       if (f.origP !== ECHO_REQUEST_V4 && f.origP !== ECHO_REQUEST_V6) return;
       if (isMulticastOrBroadcast(f.respH)) return;
-      const k = getKey(keyOf('h', f.origH, 'icmp', f.origP), 'scan.horizontal', f.origH, null, f.origP, 'icmp');
-      record(k, f.respH, f.ts, f.connState ?? 'echo', 'icmp-echo');
+      attempt(keyOf('h', f.origH, 'icmp', f.origP), 'scan.horizontal', f.origH, null, f.origP, 'icmp', f.respH, f.ts, f.connState ?? 'echo', 'icmp-echo');
       return;
     }
     if (!isFailedAttempt(f, settings.scanProbeMaxPkts)) return;
     if (isMulticastOrBroadcast(f.respH)) return;
     const state = f.connState ?? (f.respPkts === 0 ? 'unanswered' : 'other');
     const probe = probeTypeOf(f);
-    const v = getKey(keyOf('v', f.origH, f.respH), 'scan.vertical', f.origH, f.respH, null, null);
-    record(v, portTarget(f.respP, f.proto), f.ts, state, probe);
-    const h = getKey(keyOf('h', f.origH, f.proto, f.respP), 'scan.horizontal', f.origH, null, f.respP, f.proto);
-    record(h, f.respH, f.ts, state, probe);
+    attempt(keyOf('v', f.origH, f.respH), 'scan.vertical', f.origH, f.respH, null, null, portTarget(f.respP, f.proto), f.ts, state, probe);
+    attempt(keyOf('h', f.origH, f.proto, f.respP), 'scan.horizontal', f.origH, null, f.respP, f.proto, f.respH, f.ts, state, probe);
   }
 
   return {
@@ -387,7 +514,9 @@ export function createScanDetector(settings: ScanSettings): Detector {
       const out: Finding[] = [];
       releasePending(Number.POSITIVE_INFINITY);
       for (const k of open) emit(k, out);
-      keys.clear();
+      index.clear();
+      sole.clear();
+      wake.clear();
       recency.clear();
       open.clear();
       watermark = Number.NEGATIVE_INFINITY;
@@ -396,20 +525,29 @@ export function createScanDetector(settings: ScanSettings): Detector {
       return out;
     },
     snapshot() {
-      const table = keys.snapshot();
-      const rows = table.rows.map((k) => ({ ...k, short: viewEntries(k, k.short), long: viewEntries(k, k.long), soleTarget: null, soleTs: 0 }));
-      return encodeState({ keys: { ...table, rows }, open: [...open].map((k) => k.key), pending: pending.snapshot(), watermark, lastSweep, nextAdvance });
+      // The table's form: every key as an object, in insertion order.
+      const rows: unknown[] = [];
+      for (const v of index.values()) {
+        const k = typeof v === 'number' ? soleKeyObject(v) : v;
+        rows.push({ ...k, short: viewEntries(k, k.short), long: viewEntries(k, k.long), soleTarget: null, soleTs: 0 });
+      }
+      return encodeState({ keys: { rows, nextSeq, evicted }, open: [...open].map((k) => k.key), pending: pending.snapshot(), watermark, lastSweep, nextAdvance });
     },
     restore(state) {
       const o = readStateObject(state, 'scan', { keys: 'table', open: 'list', pending: 'table', watermark: 'number', lastSweep: 'number', nextAdvance: 'number' });
       const table = tableOf<ScanKey & { short: [string, number][]; long: [string, number][] }>(o.keys);
       const rows = table.rows.map((k) => ({ ...k, short: RecencyMap.fromEntries(k.short), long: RecencyMap.fromEntries(k.long), soleTarget: null, soleTs: 0 }));
-      keys.restore({ ...table, rows });
-      recency.rebuild(keys.rows());
+      index.clear();
+      sole.clear();
+      for (const k of rows) index.set(k.key, k);
+      nextSeq = table.nextSeq;
+      evicted = table.evicted;
+      wake.restore(rows);
+      recency.rebuild(rows);
       open.clear();
       for (const id of o.open as string[]) {
-        const k = keys.get(id);
-        if (k !== undefined) open.add(k);
+        const k = index.get(id);
+        if (k !== undefined && typeof k !== 'number') open.add(k);
       }
       pending.restore(tableOf<Pending>(o.pending));
       watermark = o.watermark as number;
@@ -417,7 +555,7 @@ export function createScanDetector(settings: ScanSettings): Detector {
       nextAdvance = o.nextAdvance as number;
     },
     stats() {
-      return { evictedKeys: keys.evicted };
+      return { evictedKeys: evicted };
     },
   };
 }
@@ -448,6 +586,18 @@ function viewSize(k: ScanKey, view: RecencyMap | null): number {
 function viewEntries(k: ScanKey, view: RecencyMap | null): [string, number][] {
   if (view !== null) return view.entries();
   return k.soleTarget !== null ? [[k.soleTarget, k.soleTs]] : [];
+}
+
+/** A key that eviction may drop: its last activity and `seq`, and which it is (an object, a row of `sole`, or neither: the new key). */
+interface Candidate {
+  ts: number;
+  seq: number;
+  obj: ScanKey | null;
+  row: number;
+}
+
+function byTimeThenSeq(a: Candidate, b: Candidate): number {
+  return a.ts - b.ts || a.seq - b.seq;
 }
 
 function lastTsOf(k: { lastTs: number }): number {

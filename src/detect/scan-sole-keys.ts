@@ -1,0 +1,269 @@
+/**
+ * Scan keys seen once, held in columns (typed arrays and arrays of shared
+ * strings) instead of one object each: a flood of spoofed sources makes two
+ * scan keys per record that are never seen again, and one object per key,
+ * kept until it is evicted at the cap or idle for a long window, was most of
+ * the detector's cost (young-generation copies, old-generation marking and
+ * the bookkeeping of a wake-up queue and a recency index per object). A key
+ * seen a second time leaves for the detector's object table, keeping its
+ * `seq` (first-sightings.ts does the same for c2.beacon).
+ *
+ * The detector's one map from key id to row holds the row number of a key
+ * kept here, so a record costs one lookup whichever table holds its key.
+ *
+ * 1. Rows live in columns indexed by row number.
+ * 2. Each row is listed exactly once under the whole second of its `lastTs`
+ *    (a timer wheel as incident-table.ts's `WakeQueue`: a list per second, a
+ *    heap of the seconds): a row's time never changes while it is here, so
+ *    the list serves both the idle expiry (`expire`) and eviction at the cap
+ *    (`takeLeast`). A row that leaves stays listed, dead, until its entry is
+ *    passed; only then is its number reused, so an entry never stands for
+ *    two rows. Lists are rebuilt when dead entries pile up.
+ * Memory: about 60 bytes per row plus 8 per list entry.
+ */
+import { popSec, pushSec } from './second-heap.js';
+
+const MIN_ROWS = 64;
+
+export class ScanSoleKeys {
+  private cap = MIN_ROWS;
+  private count = 0;
+  /** Row numbers past `top` were never used; below it, `free` holds the released ones. */
+  private top = 0;
+  private free: number[] = [];
+  /** `alive[r]` is 1 while row r holds a key; `listed[r]` while it has an entry in a list. */
+  alive = new Uint8Array(MIN_ROWS);
+  private listed = new Uint8Array(MIN_ROWS);
+  /** 1 for scan.vertical, 0 for scan.horizontal. */
+  vertical = new Uint8Array(MIN_ROWS);
+  /** The key's id in the detector's map. */
+  id: string[] = [];
+  src: string[] = [];
+  /** Vertical: the host; horizontal: the proto. */
+  other: string[] = [];
+  /** Horizontal: the port. */
+  port = new Float64Array(MIN_ROWS);
+  target: string[] = [];
+  state: string[] = [];
+  probe: string[] = [];
+  seq = new Float64Array(MIN_ROWS);
+  /** The key's last activity (`ScanKey.lastTs`: 0 when the attempt's ts was not after 0). */
+  lastTs = new Float64Array(MIN_ROWS);
+  /** The attempt's ts (`ScanKey.soleTs`). */
+  ts = new Float64Array(MIN_ROWS);
+  private readonly lists = new Map<number, number[]>();
+  private secs: number[] = [];
+  private entries = 0;
+
+  /** Rows held. */
+  get size(): number {
+    return this.count;
+  }
+
+  /** Adds a key seen once; returns its row. */
+  add(id: string, vertical: boolean, src: string, other: string, port: number, target: string, ts: number, state: string, probe: string, seq: number): number {
+    let r: number;
+    if (this.free.length > 0) r = this.free.pop()!;
+    else {
+      if (this.top === this.cap) this.grow();
+      r = this.top++;
+    }
+    this.alive[r] = 1;
+    this.vertical[r] = vertical ? 1 : 0;
+    this.id[r] = id;
+    this.src[r] = src;
+    this.other[r] = other;
+    this.port[r] = port;
+    this.target[r] = target;
+    this.state[r] = state;
+    this.probe[r] = probe;
+    this.seq[r] = seq;
+    this.ts[r] = ts;
+    // As the detector's `if (ts > lastTs)` from 0: a NaN time leaves 0 (Math.max would give NaN).
+    // biome-ignore lint/complexity/useMathMinMax: NaN must give 0
+    this.lastTs[r] = ts > 0 ? ts : 0;
+    this.count++;
+    this.list(r);
+    return r;
+  }
+
+  /** Drops row `r` (its key left: seen again, evicted or expired); the number is reused once its entry is passed. */
+  remove(r: number): void {
+    this.alive[r] = 0;
+    // Let the strings go.
+    this.id[r] = '';
+    this.src[r] = '';
+    this.other[r] = '';
+    this.target[r] = '';
+    this.state[r] = '';
+    this.probe[r] = '';
+    this.count--;
+    if (this.listed[r] === 0) this.free.push(r);
+  }
+
+  /** Drops every row with `watermark - lastTs > idleSec`, returning their ids (for the detector's map). */
+  expire(watermark: number, idleSec: number): string[] {
+    const gone: string[] = [];
+    const last = Math.floor(watermark - idleSec);
+    let kept: [number, number[]][] | null = null;
+    while (this.secs.length > 0 && this.secs[0]! <= last) {
+      const sec = popSec(this.secs);
+      const list = this.lists.get(sec)!;
+      this.lists.delete(sec);
+      this.entries -= list.length;
+      let keep: number[] | null = null;
+      for (const r of list) {
+        if (this.alive[r] === 0) {
+          this.unlist(r);
+          continue;
+        }
+        if (watermark - this.lastTs[r]! > idleSec) {
+          gone.push(this.id[r]!);
+          this.unlist(r);
+          this.remove(r);
+        } else {
+          keep ??= [];
+          keep.push(r);
+        }
+      }
+      // Rows at the edge of rounding, not yet idle for long enough: listed again below.
+      if (keep !== null) {
+        kept ??= [];
+        kept.push([sec, keep]);
+      }
+    }
+    if (kept !== null) {
+      for (const [sec, keep] of kept) {
+        this.lists.set(sec, keep);
+        pushSec(this.secs, sec);
+        this.entries += keep.length;
+      }
+    }
+    return gone;
+  }
+
+  /**
+   * The `n` rows least recently active (by `lastTs`, ties by `seq`), all of
+   * them when fewer, taken out of the lists but still held: the caller
+   * removes them, or lists them again with `relist`.
+   */
+  takeLeast(n: number): number[] {
+    const out: number[] = [];
+    while (out.length < n && this.secs.length > 0) {
+      const sec = popSec(this.secs);
+      const list = this.lists.get(sec)!;
+      this.lists.delete(sec);
+      this.entries -= list.length;
+      const live: number[] = [];
+      for (const r of list) {
+        this.unlist(r);
+        if (this.alive[r] === 1) live.push(r);
+      }
+      const room = n - out.length;
+      if (live.length <= room) {
+        for (const r of live) out.push(r);
+        continue;
+      }
+      // The second where the cut falls: its earliest rows go, the rest stay listed.
+      const lastTs = this.lastTs;
+      const seq = this.seq;
+      live.sort((a, b) => lastTs[a]! - lastTs[b]! || seq[a]! - seq[b]!);
+      for (let i = 0; i < live.length; i++) {
+        if (i < room) out.push(live[i]!);
+        else this.list(live[i]!);
+      }
+    }
+    return out;
+  }
+
+  /** Lists again a row `takeLeast` gave that stays. */
+  relist(r: number): void {
+    this.list(r);
+  }
+
+  /** Live rows in `seq` order. */
+  bySeq(): number[] {
+    const out: number[] = [];
+    for (let r = 0; r < this.top; r++) if (this.alive[r] === 1) out.push(r);
+    const seq = this.seq;
+    return out.sort((x, y) => seq[x]! - seq[y]!);
+  }
+
+  clear(): void {
+    this.cap = MIN_ROWS;
+    this.count = 0;
+    this.top = 0;
+    this.free = [];
+    this.alive = new Uint8Array(MIN_ROWS);
+    this.listed = new Uint8Array(MIN_ROWS);
+    this.vertical = new Uint8Array(MIN_ROWS);
+    this.id = [];
+    this.src = [];
+    this.other = [];
+    this.port = new Float64Array(MIN_ROWS);
+    this.target = [];
+    this.state = [];
+    this.probe = [];
+    this.seq = new Float64Array(MIN_ROWS);
+    this.lastTs = new Float64Array(MIN_ROWS);
+    this.ts = new Float64Array(MIN_ROWS);
+    this.lists.clear();
+    this.secs = [];
+    this.entries = 0;
+  }
+
+  /** An entry of `r` was passed: a dead row's number is free again. */
+  private unlist(r: number): void {
+    this.listed[r] = 0;
+    if (this.alive[r] === 0) this.free.push(r);
+  }
+
+  private list(r: number): void {
+    this.listed[r] = 1;
+    const sec = Math.floor(this.lastTs[r]!);
+    const l = this.lists.get(sec);
+    if (l !== undefined) l.push(r);
+    else {
+      this.lists.set(sec, [r]);
+      pushSec(this.secs, sec);
+    }
+    if (++this.entries > 2 * this.count + 1024) this.rebuildLists();
+  }
+
+  /** Drops the dead entries from the lists (their numbers freed): O(entries), amortised O(1) per `list`. */
+  private rebuildLists(): void {
+    this.secs = [];
+    this.entries = 0;
+    for (const [sec, list] of this.lists) {
+      const live: number[] = [];
+      for (const r of list) {
+        if (this.alive[r] === 1) live.push(r);
+        else this.unlist(r);
+      }
+      if (live.length === 0) {
+        this.lists.delete(sec);
+        continue;
+      }
+      this.lists.set(sec, live);
+      this.entries += live.length;
+      pushSec(this.secs, sec);
+    }
+  }
+
+  private grow(): void {
+    const cap = this.cap * 2;
+    const widen = <T extends Uint8Array | Float64Array>(a: T, make: new (n: number) => T): T => {
+      const b = new make(cap);
+      b.set(a);
+      return b;
+    };
+    this.alive = widen(this.alive, Uint8Array);
+    this.listed = widen(this.listed, Uint8Array);
+    this.vertical = widen(this.vertical, Uint8Array);
+    this.port = widen(this.port, Float64Array);
+    this.seq = widen(this.seq, Float64Array);
+    this.lastTs = widen(this.lastTs, Float64Array);
+    this.ts = widen(this.ts, Float64Array);
+    this.cap = cap;
+  }
+}

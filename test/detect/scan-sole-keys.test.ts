@@ -1,0 +1,63 @@
+import { ScanSoleKeys } from '../../src/detect/scan-sole-keys.js';
+import { createSeededRandom } from '../../src/util/seeded-random.js';
+
+interface Row {
+  id: string;
+  seq: number;
+  t: number;
+}
+
+/** The `n` rows least recently active, ties by seq (what eviction at the cap takes). */
+function least(rows: Row[], n: number): string[] {
+  return [...rows]
+    .sort((a, b) => a.t - b.t || a.seq - b.seq)
+    .slice(0, n)
+    .map((r) => r.id);
+}
+
+describe('ScanSoleKeys', () => {
+  it('takes the least recently active rows and expires the idle ones exactly, as rows come, leave and their numbers are reused', () => {
+    const rnd = createSeededRandom(11);
+    for (let trial = 0; trial < 20; trial++) {
+      const keys = new ScanSoleKeys();
+      const held = new Map<string, { row: Row; r: number }>();
+      let seq = 0;
+      let now = 1000;
+      for (let step = 0; step < 600; step++) {
+        const x = rnd();
+        if (x < 0.55 || held.size === 0) {
+          now += Math.floor(rnd() * 6) / 4;
+          const row = { id: `k${seq}`, seq, t: now };
+          const r = keys.add(row.id, rnd() < 0.5, '10.0.0.1', 'tcp', 22, 't', now, 'S0', 'syn', seq++);
+          held.set(row.id, { row, r });
+        } else if (x < 0.75) {
+          // Seen again (promoted) or dropped: the row leaves.
+          const ids = [...held.keys()];
+          const id = ids[Math.floor(rnd() * ids.length)]!;
+          keys.remove(held.get(id)!.r);
+          held.delete(id);
+        } else if (x < 0.9) {
+          const n = Math.floor(rnd() * 10);
+          const expected = least([...held.values()].map((h) => h.row), n);
+          const taken = keys.takeLeast(n);
+          expect(taken.map((r) => keys.id[r]).sort()).toEqual([...expected].sort());
+          // Some go, the others are listed again.
+          for (const r of taken) {
+            if (rnd() < 0.5) {
+              held.delete(keys.id[r]!);
+              keys.remove(r);
+            } else keys.relist(r);
+          }
+        } else {
+          const idle = Math.floor(rnd() * 20) / 2;
+          const expected = [...held.values()].filter((h) => now - h.row.t > idle).map((h) => h.row.id);
+          expect(keys.expire(now, idle).sort()).toEqual(expected.sort());
+          for (const id of expected) held.delete(id);
+        }
+        expect(keys.size).toBe(held.size);
+        if (step % 50 === 0) expect([...held.values()].every(({ row, r }) => keys.id[r] === row.id)).toBe(true);
+      }
+      expect(keys.bySeq().map((r) => keys.id[r])).toEqual([...held.values()].sort((a, b) => a.row.seq - b.row.seq).map((h) => h.row.id));
+    }
+  });
+});
