@@ -353,40 +353,46 @@ export function createBeaconDetector(settings: BeaconSettings, rules: readonly P
    */
   function evictPairs(out: Finding[] | null): void {
     let n = Math.max(pairs.size + firsts.held - settings.beaconMaxPairs, Math.ceil(settings.beaconMaxPairs / 10));
-    let objs = [...pairs.rows()].sort(bySeq);
-    let ones = firsts.bySeq();
+    const objs = [...pairs.rows()].sort(bySeq);
     const keptObjs: Pair[] = [];
-    let keptOnes = 0;
-    for (let i = 0, j = 0; i < objs.length || j < ones.length; ) {
+    // Young rows in seq order: positions start..end of firsts' seq log (no row is added meanwhile).
+    const start = firsts.orderStart();
+    const end = firsts.orderEnd;
+    // The first pass looks at young rows only when one can have been idle that long (see lastTsFloor).
+    const walkOnes = watermark - firsts.lastTsFloor > settings.beaconMinSpanSec;
+    let floor = Number.POSITIVE_INFINITY;
+    for (let i = 0, j = walkOnes ? start : end; i < objs.length || j < end; ) {
       if (n <= 0) return;
-      if (j >= ones.length || (i < objs.length && objs[i]!.seq < firsts.seq[ones[j]!]!)) {
+      if (j >= end || (i < objs.length && objs[i]!.seq < firsts.seqAt(j))) {
         const p = objs[i++]!;
         if (timesOf(p).length < settings.beaconMinConnections && watermark - p.lastTs > settings.beaconMinSpanSec) {
           pairs.evict(p);
           n--;
         } else keptObjs.push(p);
       } else {
-        const r = ones[j++]!;
+        const r = firsts.rowAt(j);
+        j = firsts.skipDead(j + 1);
         // Too few times to be scored.
         if (watermark - firsts.lastTs[r]! > settings.beaconMinSpanSec) {
           firsts.remove(r);
           evictedFirsts++;
           n--;
-        } else ones[keptOnes++] = r;
+        } else if (firsts.lastTs[r]! < floor) floor = firsts.lastTs[r]!;
       }
     }
-    objs = keptObjs;
-    ones = ones.subarray(0, keptOnes);
-    for (let i = 0, j = 0; i < objs.length || j < ones.length; ) {
+    // Every young row kept was seen.
+    if (walkOnes) firsts.lastTsFloor = floor;
+    for (let i = 0, j = firsts.skipDead(start); i < keptObjs.length || j < end; ) {
       if (n <= 0) return;
-      if (j >= ones.length || (i < objs.length && objs[i]!.seq < firsts.seq[ones[j]!]!)) {
-        const p = objs[i++]!;
+      if (j >= end || (i < keptObjs.length && keptObjs[i]!.seq < firsts.seqAt(j))) {
+        const p = keptObjs[i++]!;
         if (out !== null) scoreAndEmit(p, out);
         else pendingEvicted.push(p);
         pairs.evict(p);
       } else {
-        firsts.remove(ones[j++]!);
+        firsts.remove(firsts.rowAt(j));
         evictedFirsts++;
+        j = firsts.skipDead(j + 1);
       }
       n--;
     }

@@ -1,0 +1,94 @@
+import { FirstSightings } from '../../src/detect/first-sightings.js';
+import { hashTuple } from '../../src/detect/tuple-table.js';
+import { createSeededRandom } from '../../src/util/seeded-random.js';
+
+const IDLE = 100;
+const SLACK = 1e-3;
+
+/** The later connections of row `r` as [time, size, state], in arrival order. */
+function later(t: FirstSightings, r: number): [number, number, string][] {
+  const out: [number, number, string][] = [];
+  for (let e = t.head[r]!; e >= 0; e = t.logNext[e]!) out.push([t.logTime[e]!, t.logSize[e]!, t.logState[e]!]);
+  return out;
+}
+
+function walk(t: FirstSightings): number[] {
+  const out: number[] = [];
+  for (let i = t.skipDead(t.orderStart()); i < t.orderEnd; i = t.skipDead(i + 1)) out.push(t.seq[t.rowAt(i)]!);
+  return out;
+}
+
+describe('FirstSightings', () => {
+  it('finds, adds and removes keys as a Map does; keeps each key\'s connections and lists the keys in seq order', () => {
+    const rnd = createSeededRandom(11);
+    const t = new FirstSightings(IDLE, SLACK);
+    const model = new Map<string, { seq: number; conns: [number, number, string][] }>();
+    let seq = 0;
+    for (let i = 0; i < 20000; i++) {
+      const a = `10.0.0.${Math.floor(rnd() * 30)}`;
+      const b = `10.1.0.${Math.floor(rnd() * 4)}`;
+      const n = Math.floor(rnd() * 6);
+      const k = `${a}|${b}|${n}`;
+      const h = hashTuple(a, b, n);
+      const r = t.find(h, a, b, n);
+      const m = model.get(k);
+      expect(r >= 0).toBe(m !== undefined);
+      const conn: [number, number, string] = [i, Math.floor(rnd() * 5), rnd() < 0.5 ? 'SF' : 'S0'];
+      if (rnd() < 0.15 && r >= 0) {
+        t.remove(r);
+        model.delete(k);
+      } else if (r < 0) {
+        t.add(h, a, b, n, seq, i, conn[0], conn[1], false, conn[2]);
+        model.set(k, { seq: seq++, conns: [conn] });
+      } else {
+        t.see(r, i, conn[0], conn[1], true, conn[2]);
+        m!.conns.push(conn);
+        expect(t.conns[r]).toBe(m!.conns.length);
+        expect([[t.time[r], t.size[r], t.state[r]], ...later(t, r)]).toEqual(m!.conns);
+      }
+    }
+    expect(t.held).toBe(model.size);
+    const seqs = [...model.values()].map((m) => m.seq);
+    expect(walk(t)).toEqual(seqs);
+    expect([...t.bySeq()].map((r) => t.seq[r])).toEqual(seqs);
+  });
+
+  it('sorts its seq log once when a key was added with an older seq', () => {
+    const t = new FirstSightings(IDLE, SLACK);
+    for (const [i, seq] of [5, 3, 9, 1].entries()) t.add(hashTuple('a', 'b', i), 'a', 'b', i, seq, 0, 0, 0, false, 'SF');
+    expect(walk(t)).toEqual([1, 3, 5, 9]);
+    expect([...t.bySeq()].map((r) => t.seq[r])).toEqual([1, 3, 5, 9]);
+  });
+
+  it('drops a key once it has been idle for longer than idleSec, at the wake-up its second connection set', () => {
+    const t = new FirstSightings(IDLE, SLACK);
+    const h = hashTuple('a', 'b', 1);
+    const r = t.add(h, 'a', 'b', 1, 0, 10, 10, 1, false, 'SF');
+    expect(t.wake[r]).toBe(10 + IDLE - SLACK);
+    t.see(r, 50, 50, 1, false, 'SF');
+    expect(t.wake[r]).toBe(50 + IDLE - SLACK);
+    // Later connections leave the wake-up (the earliest request wins).
+    t.see(r, 120, 120, 1, false, 'SF');
+    expect(t.wake[r]).toBe(50 + IDLE - SLACK);
+    t.expire(149);
+    expect(t.wake[r]).toBe(50 + IDLE - SLACK);
+    // Woken, not idle for long enough: woken again from its last connection.
+    t.expire(150);
+    expect(t.find(h, 'a', 'b', 1)).toBe(r);
+    expect(t.wake[r]).toBe(120 + IDLE - SLACK);
+    t.expire(220);
+    expect(t.find(h, 'a', 'b', 1)).toBe(r);
+    t.expire(220.01);
+    expect(t.find(h, 'a', 'b', 1)).toBe(-1);
+    expect(t.held).toBe(0);
+  });
+
+  it('keeps lastTsFloor at most every key\'s last time', () => {
+    const t = new FirstSightings(IDLE, SLACK);
+    t.add(hashTuple('a', 'b', 1), 'a', 'b', 1, 0, 30, 30, 1, false, 'SF');
+    t.add(hashTuple('a', 'b', 2), 'a', 'b', 2, 1, 20, 20, 1, false, 'SF');
+    expect(t.lastTsFloor).toBe(20);
+    t.clear();
+    expect(t.lastTsFloor).toBe(Number.POSITIVE_INFINITY);
+  });
+});
