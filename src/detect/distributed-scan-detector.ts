@@ -30,7 +30,8 @@
  * State is bounded: at most `scanMaxKeys` target sets (the least recently
  * active tenth without an incident is evicted past it), sources per set and
  * targets per source capped by `scanMaxTargetsPerKey`; sets idle for a
- * window are dropped.
+ * window are dropped. A set that has seen one probe is a row of columns
+ * (scan-sole-keys.ts), made an object when probed again.
  */
 import type { Settings } from '../config/settings.js';
 import { createFinding } from '../score/finding-id.js';
@@ -41,6 +42,7 @@ import { isFailedAttempt, probeTypeOf } from './failed-attempt.js';
 import { isMulticastOrBroadcast } from './ip-class.js';
 import { encodeState, readStateObject } from './plain-state.js';
 import { LeastRecentIndex } from './least-recent-index.js';
+import { ScanSoleKeys } from './scan-sole-keys.js';
 import { addressBytes } from './policy-rules.js';
 import { fmtDuration, keyOf, portTarget } from './scan-detector.js';
 
@@ -138,10 +140,24 @@ interface PlainTargetSet {
 }
 
 export function createDistributedScanDetector(settings: DistributedScanSettings): Detector {
-  const sets = new Map<string, TargetSet>();
+  /**
+   * Every target set held, by id: its object, or its row in `sole` while it
+   * has seen one probe (one lookup per set per record whichever holds it).
+   * Insertion order is `seq` order (a promoted set keeps its place).
+   */
+  const sets = new Map<string, TargetSet | number>();
+  /**
+   * Sets seen once, in columns (scan-sole-keys.ts): most sets of a spoofed
+   * flood (one host's ports) see one probe. Only while one probe cannot make
+   * a source over the per-source threshold or a campaign (the settings
+   * refuse such thresholds, a detector made with settings of its own may not).
+   */
+  const sole = new ScanSoleKeys();
+  const soleFirst =
+    Math.min(settings.scanVerticalPorts, settings.scanHorizontalHosts, settings.scanDistSources) >= 2 && settings.scanMaxTargetsPerKey >= 1;
   let nextSeq = 0;
-  /** The sets by last activity, for eviction at the cap. */
-  const recency = new LeastRecentIndex<TargetSet>({ timeOf: lastTsOf, orderOf: seqOf, isLive: (s) => sets.get(s.id) === s, size: () => sets.size });
+  /** The set objects by last activity, for eviction at the cap (`sole` keeps its own). */
+  const recency = new LeastRecentIndex<TargetSet>({ timeOf: lastTsOf, orderOf: seqOf, isLive: (s) => sets.get(s.id) === s, size: () => sets.size - sole.size });
   let watermark = Number.NEGATIVE_INFINITY;
   /** Event time at which `advance` next has work (an incident due, or the idle-set sweep). */
   let nextAdvance = Number.NEGATIVE_INFINITY;
@@ -150,14 +166,55 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
   let evicted = 0;
   const windowSec = settings.scanDistWindowSec;
 
-  function getSet(id: string, vertical: boolean, dst: string | null, port: number | null, proto: Proto | null): TargetSet {
-    let s = sets.get(id);
-    if (s === undefined) {
-      if (sets.size >= settings.scanMaxKeys) evictSets();
-      s = { id, seq: nextSeq++, vertical, dst, port, proto, sources: null, sole: null, overSources: null, lastTs: 0, probeTypes: null, firstProbe: '', probes: 0, additions: 0, nextEvaluation: 1, incident: null };
-      sets.set(id, s);
-      recency.see(s, Number.NaN);
+  /** A probe of target set `id` (made when new: a row of `sole`, or an object). */
+  function probeSet(id: string, vertical: boolean, dst: string | null, port: number | null, proto: Proto | null, src: string, target: string, ts: number, probe: string): void {
+    const found = sets.get(id);
+    if (found !== undefined) {
+      note(typeof found === 'number' ? promote(found) : found, src, target, ts, probe);
+      return;
     }
+    if (sets.size >= settings.scanMaxKeys) evictSets();
+    const seq = nextSeq++;
+    if (soleFirst) {
+      sets.set(id, sole.add(id, vertical, src, vertical ? dst! : proto!, port ?? 0, target, ts, '', probe, seq));
+      return;
+    }
+    const s: TargetSet = { id, seq, vertical, dst, port, proto, sources: null, sole: null, overSources: null, lastTs: 0, probeTypes: null, firstProbe: '', probes: 0, additions: 0, nextEvaluation: 1, incident: null };
+    sets.set(id, s);
+    recency.see(s, Number.NaN);
+    note(s, src, target, ts, probe);
+  }
+
+  /** The object of the set in row `r` of `sole`, as `note` left it after its one probe. */
+  function soleSetObject(r: number): TargetSet {
+    const vertical = sole.vertical[r] === 1;
+    const ts = sole.ts[r]!;
+    return {
+      id: sole.id[r]!,
+      seq: sole.seq[r]!,
+      vertical,
+      dst: vertical ? sole.other[r]! : null,
+      port: vertical ? null : sole.port[r]!,
+      proto: vertical ? null : (sole.other[r] as Proto),
+      sources: null,
+      sole: { src: sole.src[r]!, targets: null, soleTarget: sole.target[r]!, soleTs: ts, probes: 1, firstTs: ts, lastTs: ts },
+      overSources: null,
+      lastTs: sole.lastTs[r]!,
+      probeTypes: null,
+      firstProbe: sole.probe[r]!,
+      probes: 1,
+      additions: 1,
+      nextEvaluation: Math.ceil(1 * 1.25) + 1,
+      incident: null,
+    };
+  }
+
+  /** The set in row `r` of `sole`, seen a second time: an object from now on. */
+  function promote(r: number): TargetSet {
+    const s = soleSetObject(r);
+    sets.set(s.id, s);
+    recency.see(s, Number.NaN);
+    sole.remove(r);
     return s;
   }
 
@@ -295,6 +352,7 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
   function advance(out: Finding[]): void {
     nextAdvance = Number.POSITIVE_INFINITY;
     for (const set of sets.values()) {
+      if (typeof set === 'number') continue;
       const inc = set.incident;
       if (inc !== null && watermark >= inc.dueTs) {
         evaluate(set, watermark);
@@ -306,6 +364,13 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
     if (watermark - lastSweep >= windowSec) {
       lastSweep = watermark;
       for (const [id, set] of sets) {
+        if (typeof set === 'number') {
+          // Seen once: no campaign, it just goes when idle.
+          if (watermark - sole.lastTs[set]! <= windowSec) continue;
+          sole.remove(set);
+          sets.delete(id);
+          continue;
+        }
         if (watermark - set.lastTs <= windowSec) continue;
         evaluate(set, set.lastTs);
         emit(set, out);
@@ -318,8 +383,32 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
   /** At the cap: drop the least recently active tenth of the sets without an incident. */
   function evictSets(): void {
     const n = Math.max(1, Math.ceil(settings.scanMaxKeys / 10));
-    for (const set of recency.takeLeast(n, isIdle)) {
+    let objs = recency.takeLeast(n, isIdle);
+    let rows = sole.takeLeast(n);
+    if (objs.length > 0 && rows.length > 0 && objs.length + rows.length > n) {
+      // Each gave its n least recently active: the n least of both go (ties by seq), the others are listed again.
+      const cand: Candidate[] = [];
+      for (const set of objs) cand.push({ ts: set.lastTs, seq: set.seq, obj: set, row: -1 });
+      for (const r of rows) cand.push({ ts: sole.lastTs[r]!, seq: sole.seq[r]!, obj: null, row: r });
+      cand.sort(byTimeThenSeq);
+      objs = [];
+      rows = [];
+      for (let i = 0; i < cand.length; i++) {
+        const c = cand[i]!;
+        if (c.obj !== null) {
+          if (i < n) objs.push(c.obj);
+          else recency.see(c.obj, Number.NaN);
+        } else if (i < n) rows.push(c.row);
+        else sole.relist(c.row);
+      }
+    }
+    for (const set of objs) {
       sets.delete(set.id);
+      evicted++;
+    }
+    for (const r of rows) {
+      sets.delete(sole.id[r]!);
+      sole.remove(r);
       evicted++;
     }
   }
@@ -328,8 +417,8 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
     if (f.proto !== 'tcp' && f.proto !== 'udp') return;
     if (!isFailedAttempt(f, settings.scanProbeMaxPkts) || isMulticastOrBroadcast(f.respH)) return;
     const probe = probeTypeOf(f);
-    note(getSet(keyOf('h', f.proto, f.respP), false, null, f.respP, f.proto), f.origH, f.respH, f.ts, probe);
-    note(getSet(keyOf('v', f.respH), true, f.respH, null, null), f.origH, portTarget(f.respP, f.proto), f.ts, probe);
+    probeSet(keyOf('h', f.proto, f.respP), false, null, f.respP, f.proto, f.origH, f.respH, f.ts, probe);
+    probeSet(keyOf('v', f.respH), true, f.respH, null, null, f.origH, portTarget(f.respP, f.proto), f.ts, probe);
   }
 
   return {
@@ -350,10 +439,12 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
     flush(): Finding[] {
       const out: Finding[] = [];
       for (const set of sets.values()) {
+        if (typeof set === 'number') continue;
         evaluate(set, set.lastTs);
         emit(set, out);
       }
       sets.clear();
+      sole.clear();
       recency.clear();
       watermark = Number.NEGATIVE_INFINITY;
       lastSweep = Number.NEGATIVE_INFINITY;
@@ -362,15 +453,21 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
     },
     snapshot() {
       const plain = new Map<string, PlainTargetSet>();
-      for (const [id, set] of sets) plain.set(id, plainTargetSet(set));
+      for (const [id, set] of sets) plain.set(id, plainTargetSet(typeof set === 'number' ? soleSetObject(set) : set));
       return encodeState({ sets: plain, watermark, nextAdvance, lastSweep, evicted });
     },
     restore(state) {
       const o = readStateObject(state, 'scan.distributed', { sets: 'map', watermark: 'number', nextAdvance: 'number', lastSweep: 'number' });
       sets.clear();
+      sole.clear();
       nextSeq = 0;
-      for (const [id, set] of o.sets as Map<string, PlainTargetSet>) sets.set(id, targetSetOf(set, id, nextSeq++));
-      recency.rebuild(sets.values());
+      const restored: TargetSet[] = [];
+      for (const [id, set] of o.sets as Map<string, PlainTargetSet>) {
+        const s = targetSetOf(set, id, nextSeq++);
+        sets.set(id, s);
+        restored.push(s);
+      }
+      recency.rebuild(restored);
       watermark = o.watermark as number;
       nextAdvance = o.nextAdvance as number;
       lastSweep = o.lastSweep as number;
@@ -381,6 +478,18 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
       return { evictedKeys: evicted };
     },
   };
+}
+
+/** A set that eviction may drop: its last activity and `seq`, and which it is (an object or a row of `sole`). */
+interface Candidate {
+  ts: number;
+  seq: number;
+  obj: TargetSet | null;
+  row: number;
+}
+
+function byTimeThenSeq(a: Candidate, b: Candidate): number {
+  return a.ts - b.ts || a.seq - b.seq;
 }
 
 function lastTsOf(set: TargetSet): number {
