@@ -619,11 +619,12 @@ export function portTarget(port: number, proto: Proto): string {
   if (!Number.isInteger(port) || port < 0 || port > 65535) return `${port}/${proto}`;
   let byPort = portTargets.get(proto);
   if (byPort === undefined) {
-    byPort = [];
+    // Filled to its length at once: an array grown by scattered ports turns into a dictionary (a hash lookup per call).
+    byPort = new Array<string>(65536).fill('');
     portTargets.set(proto, byPort);
   }
-  let target = byPort[port];
-  if (target === undefined) {
+  let target = byPort[port]!;
+  if (target === '') {
     target = `${port}/${proto}`;
     byPort[port] = target;
   }
