@@ -43,6 +43,7 @@ import { isMulticastOrBroadcast } from './ip-class.js';
 import { encodeState, readStateObject } from './plain-state.js';
 import { LeastRecentIndex } from './least-recent-index.js';
 import { ScanSoleKeys } from './scan-sole-keys.js';
+import { type CutOrder, cutLeast } from './cut-least.js';
 import { addressBytes } from './policy-rules.js';
 import { fmtDuration, keyOf, portTarget } from './scan-detector.js';
 
@@ -383,34 +384,23 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
   /** At the cap: drop the least recently active tenth of the sets without an incident. */
   function evictSets(): void {
     const n = Math.max(1, Math.ceil(settings.scanMaxKeys / 10));
-    let objs = recency.takeLeast(n, isIdle);
-    let rows = sole.takeLeast(n);
-    if (objs.length > 0 && rows.length > 0 && objs.length + rows.length > n) {
-      // Each gave its n least recently active: the n least of both go (ties by seq), the others are listed again.
-      const cand: Candidate[] = [];
-      for (const set of objs) cand.push({ ts: set.lastTs, seq: set.seq, obj: set, row: -1 });
-      for (const r of rows) cand.push({ ts: sole.lastTs[r]!, seq: sole.seq[r]!, obj: null, row: r });
-      cand.sort(byTimeThenSeq);
-      objs = [];
-      rows = [];
-      for (let i = 0; i < cand.length; i++) {
-        const c = cand[i]!;
-        if (c.obj !== null) {
-          if (i < n) objs.push(c.obj);
-          else recency.see(c.obj, Number.NaN);
-        } else if (i < n) rows.push(c.row);
-        else sole.relist(c.row);
+    const objs = recency.takeLeast(n, isIdle);
+    const rows = sole.takeLeast(n);
+    const { goA, goB } = cutLeast(objs, setOrder, rows, sole.order, n);
+    for (let i = 0; i < objs.length; i++) {
+      if (i >= goA) recency.see(objs[i]!, Number.NaN);
+      else sets.delete(objs[i]!.id);
+    }
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i]!;
+      if (i >= goB) {
+        sole.relist(r);
+        continue;
       }
-    }
-    for (const set of objs) {
-      sets.delete(set.id);
-      evicted++;
-    }
-    for (const r of rows) {
       sets.delete(sole.id[r]!);
       sole.remove(r);
-      evicted++;
     }
+    evicted += goA + goB;
   }
 
   function pushFlow(f: FlowRecord): void {
@@ -480,17 +470,7 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
   };
 }
 
-/** A set that eviction may drop: its last activity and `seq`, and which it is (an object or a row of `sole`). */
-interface Candidate {
-  ts: number;
-  seq: number;
-  obj: TargetSet | null;
-  row: number;
-}
-
-function byTimeThenSeq(a: Candidate, b: Candidate): number {
-  return a.ts - b.ts || a.seq - b.seq;
-}
+const setOrder: CutOrder<TargetSet> = { timeOf: lastTsOf, seqOf };
 
 function lastTsOf(set: TargetSet): number {
   return set.lastTs;

@@ -54,6 +54,7 @@ import { isMulticastOrBroadcast } from './ip-class.js';
 import { encodeState, readStateObject, tableOf } from './plain-state.js';
 import { LeastRecentIndex } from './least-recent-index.js';
 import { ScanSoleKeys } from './scan-sole-keys.js';
+import { type CutOrder, cutLeast } from './cut-least.js';
 
 export type ScanSettings = Pick<
   Settings,
@@ -397,48 +398,28 @@ export function createScanDetector(settings: ScanSettings): Detector {
    */
   function evictKeys(newSeq: number): boolean {
     const n = Math.max(index.size + 1 - settings.scanMaxKeys, Math.ceil(settings.scanMaxKeys / 10));
-    let objs = recency.takeLeast(n, isIdle);
-    let rows = sole.takeLeast(n);
+    // The new key stands first among the objects (time 0 is no later than any key's).
+    const newcomer = { lastTs: 0, seq: newSeq } as ScanKey;
+    const objs = [newcomer, ...recency.takeLeast(n, isIdle)];
+    const rows = sole.takeLeast(n);
+    const { goA, goB } = cutLeast(objs, keyOrder, rows, sole.order, n);
     let newKept = false;
-    if (objs.length === 0 && rows.length === n) {
-      // A flood (every key seen once): of the n rows and the new key, the most recent stays.
-      let last = rows[0]!;
-      for (const r of rows) if (sole.lastTs[r]! > sole.lastTs[last]! || (sole.lastTs[r] === sole.lastTs[last] && sole.seq[r]! > sole.seq[last]!)) last = r;
-      // The new key (time 0, the newest seq) is more recent than a row only when the row's time is 0 too.
-      if (sole.lastTs[last]! > 0) {
-        sole.relist(last);
-        rows[rows.indexOf(last)] = rows[n - 1]!;
-        rows.pop();
-      } else newKept = true;
-    } else if (objs.length + rows.length + 1 > n) {
-      // The n least recently active of both and the new key go; the others are listed again.
-      const cand: Candidate[] = [{ ts: 0, seq: newSeq, obj: null, row: -1 }];
-      for (const k of objs) cand.push({ ts: k.lastTs, seq: k.seq, obj: k, row: -1 });
-      for (const r of rows) cand.push({ ts: sole.lastTs[r]!, seq: sole.seq[r]!, obj: null, row: r });
-      cand.sort(byTimeThenSeq);
-      objs = [];
-      rows = [];
-      for (let i = 0; i < cand.length; i++) {
-        const c = cand[i]!;
-        if (c.obj !== null) {
-          if (i < n) objs.push(c.obj);
-          else recency.see(c.obj, Number.NaN);
-        } else if (c.row >= 0) {
-          if (i < n) rows.push(c.row);
-          else sole.relist(c.row);
-        } else newKept = i >= n;
+    for (let i = 0; i < objs.length; i++) {
+      const k = objs[i]!;
+      if (k === newcomer) newKept = i >= goA;
+      else if (i >= goA) recency.see(k, Number.NaN);
+      else dropKey(k);
+    }
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i]!;
+      if (i >= goB) {
+        sole.relist(r);
+        continue;
       }
-    }
-    for (const k of objs) {
-      dropKey(k);
-      evicted++;
-    }
-    for (const r of rows) {
       index.delete(sole.id[r]!);
       sole.remove(r);
-      evicted++;
     }
-    if (!newKept) evicted++;
+    evicted += goA + goB;
     return newKept;
   }
 
@@ -588,17 +569,7 @@ function viewEntries(k: ScanKey, view: RecencyMap | null): [string, number][] {
   return k.soleTarget !== null ? [[k.soleTarget, k.soleTs]] : [];
 }
 
-/** A key that eviction may drop: its last activity and `seq`, and which it is (an object, a row of `sole`, or neither: the new key). */
-interface Candidate {
-  ts: number;
-  seq: number;
-  obj: ScanKey | null;
-  row: number;
-}
-
-function byTimeThenSeq(a: Candidate, b: Candidate): number {
-  return a.ts - b.ts || a.seq - b.seq;
-}
+const keyOrder: CutOrder<ScanKey> = { timeOf: lastTsOf, seqOf };
 
 function lastTsOf(k: { lastTs: number }): number {
   return k.lastTs;

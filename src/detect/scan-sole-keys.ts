@@ -51,6 +51,8 @@ export class ScanSoleKeys {
   lastTs = new Float64Array(MIN_ROWS);
   /** The attempt's ts (`ScanKey.soleTs`). */
   ts = new Float64Array(MIN_ROWS);
+  /** A row's last activity and `seq` (for `cutLeast`). */
+  readonly order = { timeOf: (r: number): number => this.lastTs[r]!, seqOf: (r: number): number => this.seq[r]! };
   private readonly lists = new Map<number, number[]>();
   private secs: number[] = [];
   private entries = 0;
