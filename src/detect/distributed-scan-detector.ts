@@ -80,8 +80,8 @@ interface SourceState {
 }
 
 interface TargetSet {
-  /** The set's key in the detector's map, and its insertion number (neither is in the state: the map's order gives both). */
-  id: string;
+  /** The set's key in the detector's map (`SetKey`), and its insertion number (neither is in the state: the map's order gives both). */
+  id: SetKey;
   seq: number;
   vertical: boolean;
   /** Vertical: the host. */
@@ -146,14 +146,14 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
    * has seen one probe (one lookup per set per record whichever holds it).
    * Insertion order is `seq` order (a promoted set keeps its place).
    */
-  const sets = new Map<string, TargetSet | number>();
+  const sets = new Map<SetKey, TargetSet | number>();
   /**
    * Sets seen once, in columns (scan-sole-keys.ts): most sets of a spoofed
    * flood (one host's ports) see one probe. Only while one probe cannot make
    * a source over the per-source threshold or a campaign (the settings
    * refuse such thresholds, a detector made with settings of its own may not).
    */
-  const sole = new ScanSoleKeys();
+  const sole = new ScanSoleKeys<SetKey>();
   const soleFirst =
     Math.min(settings.scanVerticalPorts, settings.scanHorizontalHosts, settings.scanDistSources) >= 2 && settings.scanMaxTargetsPerKey >= 1;
   let nextSeq = 0;
@@ -168,7 +168,7 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
   const windowSec = settings.scanDistWindowSec;
 
   /** A probe of target set `id` (made when new: a row of `sole`, or an object). */
-  function probeSet(id: string, vertical: boolean, dst: string | null, port: number | null, proto: Proto | null, src: string, target: string, ts: number, probe: string): void {
+  function probeSet(id: SetKey, vertical: boolean, dst: string | null, port: number | null, proto: Proto | null, src: string, target: string, ts: number, probe: string): void {
     const found = sets.get(id);
     if (found !== undefined) {
       note(typeof found === 'number' ? promote(found) : found, src, target, ts, probe);
@@ -407,8 +407,8 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
     if (f.proto !== 'tcp' && f.proto !== 'udp') return;
     if (!isFailedAttempt(f, settings.scanProbeMaxPkts) || isMulticastOrBroadcast(f.respH)) return;
     const probe = probeTypeOf(f);
-    probeSet(keyOf('h', f.proto, f.respP), false, null, f.respP, f.proto, f.origH, f.respH, f.ts, probe);
-    probeSet(keyOf('v', f.respH), true, f.respH, null, null, f.origH, portTarget(f.respP, f.proto), f.ts, probe);
+    probeSet(horizontalKey(f.proto, f.respP), false, null, f.respP, f.proto, f.origH, f.respH, f.ts, probe);
+    probeSet(verticalKey(f.respH), true, f.respH, null, null, f.origH, portTarget(f.respP, f.proto), f.ts, probe);
   }
 
   return {
@@ -443,7 +443,10 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
     },
     snapshot() {
       const plain = new Map<string, PlainTargetSet>();
-      for (const [id, set] of sets) plain.set(id, plainTargetSet(typeof set === 'number' ? soleSetObject(set) : set));
+      for (const set of sets.values()) {
+        const s = typeof set === 'number' ? soleSetObject(set) : set;
+        plain.set(idOf(s), plainTargetSet(s));
+      }
       return encodeState({ sets: plain, watermark, nextAdvance, lastSweep, evicted });
     },
     restore(state) {
@@ -452,9 +455,9 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
       sole.clear();
       nextSeq = 0;
       const restored: TargetSet[] = [];
-      for (const [id, set] of o.sets as Map<string, PlainTargetSet>) {
-        const s = targetSetOf(set, id, nextSeq++);
-        sets.set(id, s);
+      for (const set of (o.sets as Map<string, PlainTargetSet>).values()) {
+        const s = targetSetOf(set, nextSeq++);
+        sets.set(s.id, s);
         restored.push(s);
       }
       recency.rebuild(restored);
@@ -468,6 +471,33 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
       return { evictedKeys: evicted };
     },
   };
+}
+
+/**
+ * A target set's key in the detector's map: a number for a TCP or UDP port
+ * (no string to build and hash per record), the host's address for a host
+ * (hashed once per string, and the record's string is shared by the other
+ * detectors); "v|host" for a host holding a "|" and "h|proto|port" for any
+ * other port, so no key can be taken for another. The state keeps the id
+ * strings (`idOf`).
+ */
+type SetKey = string | number;
+
+function horizontalKey(proto: Proto, port: number): SetKey {
+  if (Number.isInteger(port) && port >= 0 && port <= 65535) {
+    if (proto === 'tcp') return port;
+    if (proto === 'udp') return 65536 + port;
+  }
+  return keyOf('h', proto, port);
+}
+
+function verticalKey(host: string): SetKey {
+  return host.includes('|') ? keyOf('v', host) : host;
+}
+
+/** The set's id in the state (as keys were before `SetKey`): "h|proto|port" or "v|host". */
+function idOf(set: TargetSet): string {
+  return set.vertical ? keyOf('v', set.dst!) : keyOf('h', set.proto!, set.port!);
 }
 
 const setOrder: CutOrder<TargetSet> = { timeOf: lastTsOf, seqOf };
@@ -587,7 +617,7 @@ function plainTargetSet(set: TargetSet): PlainTargetSet {
   };
 }
 
-function targetSetOf(p: PlainTargetSet, id: string, seq: number): TargetSet {
+function targetSetOf(p: PlainTargetSet, seq: number): TargetSet {
   const sources = new Map<string, SourceState>();
   for (const [src, st] of p.sources) {
     const sole = st.targets.size === 1 ? st.targets.entries().next().value : undefined;
@@ -604,7 +634,7 @@ function targetSetOf(p: PlainTargetSet, id: string, seq: number): TargetSet {
   let probes = 0;
   for (const n of Object.values(p.probeTypes)) probes += n;
   return {
-    id,
+    id: p.vertical ? verticalKey(p.dst!) : horizontalKey(p.proto!, p.port!),
     seq,
     vertical: p.vertical,
     dst: p.dst,

@@ -25,7 +25,8 @@ import { popSec, pushSec } from './second-heap.js';
 
 const MIN_ROWS = 64;
 
-export class ScanSoleKeys {
+/** `K`: the detector's map keys (strings, or numbers too where a key is made of numbers). */
+export class ScanSoleKeys<K extends string | number = string> {
   private cap = MIN_ROWS;
   private count = 0;
   /** Row numbers past `top` were never used; below it, `free` holds the released ones. */
@@ -37,7 +38,7 @@ export class ScanSoleKeys {
   /** 1 for scan.vertical, 0 for scan.horizontal. */
   vertical = new Uint8Array(MIN_ROWS);
   /** The key's id in the detector's map. */
-  id: string[] = [];
+  id: K[] = [];
   src: string[] = [];
   /** Vertical: the host; horizontal: the proto. */
   other: string[] = [];
@@ -63,7 +64,7 @@ export class ScanSoleKeys {
   }
 
   /** Adds a key seen once; returns its row. */
-  add(id: string, vertical: boolean, src: string, other: string, port: number, target: string, ts: number, state: string, probe: string, seq: number): number {
+  add(id: K, vertical: boolean, src: string, other: string, port: number, target: string, ts: number, state: string, probe: string, seq: number): number {
     let r: number;
     if (this.free.length > 0) r = this.free.pop()!;
     else {
@@ -93,7 +94,7 @@ export class ScanSoleKeys {
   remove(r: number): void {
     this.alive[r] = 0;
     // Let the strings go.
-    this.id[r] = '';
+    (this.id as unknown[])[r] = '';
     this.src[r] = '';
     this.other[r] = '';
     this.target[r] = '';
@@ -104,8 +105,8 @@ export class ScanSoleKeys {
   }
 
   /** Drops every row with `watermark - lastTs > idleSec`, returning their ids (for the detector's map). */
-  expire(watermark: number, idleSec: number): string[] {
-    const gone: string[] = [];
+  expire(watermark: number, idleSec: number): K[] {
+    const gone: K[] = [];
     const last = Math.floor(watermark - idleSec);
     let kept: [number, number[]][] | null = null;
     while (this.secs.length > 0 && this.secs[0]! <= last) {
