@@ -148,6 +148,13 @@ interface RateKey extends WakeRow {
   clientSidePkts: number;
   /** Originator packets of all flows to this key so far (gates the attribution work). */
   flowPkts: number;
+  /**
+   * Packets counted into its rate so far (Infinity when not known: a key
+   * restored from a checkpoint). A run of rateMinSeconds seconds each above
+   * ratePps holds more than ratePps × rateMinSeconds packets, so a key
+   * with fewer has no incident to make (see endTimeline and busyKeys).
+   */
+  ratePkts: number;
   /** Packets per source host in flows to this key (attribution), capped. */
   senders: SenderTable | null;
   run: Run | null;
@@ -171,7 +178,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
   let keySeq = 0;
   let evicted = 0;
   /** Keys to look at, by wake time in finalizeBound units (see wakeOf). */
-  const queue = new WakeQueue<RateKey>();
+  let queue = new WakeQueue<RateKey>();
   const PROTO_INDEX: Record<Proto, number> = { tcp: 0, udp: 1, icmp: 2, unknown_transport: 3 };
   /** Emptied delta series, for the next key with pending seconds: no allocation per record or per short-lived key. */
   const spareSeries: SecondSeries[] = [];
@@ -197,6 +204,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
     keysOfHost[k.hostId]!--;
     hosts.release(k.hostId);
     k.hostId = -1;
+    if (k.ratePkts >= incidentFloorPkts && !walkAllAtEnd) liveBusyKeys--;
     const snd = k.senders;
     if (snd !== null) for (let i = 0; i < snd.count; i++) hosts.release(snd.ids[i]!);
     queue.remove(k);
@@ -253,6 +261,26 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
   let flowStartsDropped = 0;
   const thr = settings.ratePps;
   const attributionGatePkts = settings.ratePps * settings.rateMinSeconds;
+  /** Fewer packets than this cannot make an incident (ratePps × rateMinSeconds, less a margin for rounding). */
+  const incidentFloorPkts = attributionGatePkts * (1 - 1e-6);
+  /**
+   * The keys whose ratePkts reached incidentFloorPkts (listed once, as
+   * they reach it; keys since dropped are stale entries, swept out when
+   * they outnumber the live ones twice over): the only keys the end of a
+   * time line must finalize. The others, most keys of a capture, are not
+   * touched again (walking 116k keys spread over the heap cost a third of
+   * a second). With a floor of 0 (ratePps 0) every key is walked instead.
+   */
+  let busyKeys: RateKey[] = [];
+  let liveBusyKeys = 0;
+  const walkAllAtEnd = !(incidentFloorPkts > 0);
+
+  function listBusy(k: RateKey): void {
+    if (walkAllAtEnd) return;
+    busyKeys.push(k);
+    liveBusyKeys++;
+    if (busyKeys.length > 2 * liveBusyKeys + 1024) busyKeys = busyKeys.filter((b) => b.hostId >= 0);
+  }
 
   function getKey(dst: string, port: number, proto: Proto, sec: number, out: Finding[]): RateKey {
     const portProto = port * 4 + PROTO_INDEX[proto];
@@ -261,7 +289,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
     if (k === undefined) {
       k = {
         seq: keySeq++, wakeTs: null, hostSeq: 0, hostId: id < 0 ? hosts.add(dst) : retained(id), portProto, dst, port, proto, hasTicks: false, firstSec: sec, lastActivitySec: sec, deltas: null, level: 0,
-        frontier: Math.min(sec - 1, Math.max(finalizeBound(), sec - Math.ceil(settings.rateLatenessSec) - 1)), bucketSum: 0, bucketLen: 0, baselinePeak: 0, bucketsDone: 0, flowStarts: null, clientSidePkts: 0, flowPkts: 0, senders: null, run: null, incident: null,
+        frontier: Math.min(sec - 1, Math.max(finalizeBound(), sec - Math.ceil(settings.rateLatenessSec) - 1)), bucketSum: 0, bucketLen: 0, baselinePeak: 0, bucketsDone: 0, flowStarts: null, clientSidePkts: 0, flowPkts: 0, ratePkts: 0, senders: null, run: null, incident: null,
       };
       insertKey(k);
       wake(k);
@@ -291,6 +319,9 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
       return;
     }
     k.deltas ??= spareSeries.pop() ?? new SecondSeries();
+    const was = k.ratePkts;
+    k.ratePkts += rate * (toSecExcl - fromSec);
+    if (was < incidentFloorPkts && k.ratePkts >= incidentFloorPkts) listBusy(k);
     const d = k.deltas;
     d.add(fromSec, rate);
     d.add(toSecExcl, -rate);
@@ -562,9 +593,14 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
   function endTimeline(out: Finding[]): void {
     // A key without an incident, pending rate changes or a rate in effect has
     // only seconds at 0 pps left (never above ratePps ≥ 0): nothing to report.
-    // Most keys of a capture are such (a client port that got its replies).
-    inKeyOrder(index.values(), out, (k) => {
-      if (k.incident === null && k.deltas === null && k.level === 0) return;
+    // Nor has a key without an incident that got too few packets for one
+    // (see ratePkts; the margin covers the rounding of spread flow rates).
+    // Most keys of a capture are such (a client port that got its replies):
+    // only busyKeys are looked at, and the others' state is dropped unread
+    // (a new wake queue rather than clearing every key's wake time).
+    const keys = walkAllAtEnd ? index.values() : busyKeys.filter((k) => k.hostId >= 0);
+    inKeyOrder(keys, out, (k) => {
+      if (k.incident === null && ((k.deltas === null && k.level === 0) || k.ratePkts < incidentFloorPkts)) return;
       finalizeKey(k, k.lastActivitySec + 1, out);
       emit(k, out);
     });
@@ -572,8 +608,10 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
     hosts.clear();
     keysOfHost.length = 0;
     hostSeqOf.length = 0;
-    queue.clear();
+    queue = new WakeQueue<RateKey>();
     recency.clear();
+    busyKeys = [];
+    liveBusyKeys = 0;
     spareSeries.length = 0;
     watermark = Number.NEGATIVE_INFINITY;
     runStartSec = Number.POSITIVE_INFINITY;
@@ -657,7 +695,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
       // Keys in key order (hosts in first-seen order, then insertion order), in the form checkpoints have
       // always had: series as Maps of second → value, senders as a Map of host → counts, no host ids.
       const keys = allKeys().map((k) => {
-        const { hostId: _id, portProto: _pp, ...plain } = k;
+        const { hostId: _id, portProto: _pp, ratePkts: _rp, ...plain } = k;
         return { ...plain, frontier: frontierOf(k), deltas: k.deltas?.toMap() ?? new Map<number, number>(), flowStarts: k.flowStarts?.toMap() ?? null, senders: sendersAsMap(k.senders) };
       });
       return encodeState({ keys, hostSeq, keySeq, evicted, watermark, runStartSec, lastFinalized, late, fewConnections, sendersDropped, flowStartsDropped });
@@ -670,6 +708,8 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
       hostSeqOf.length = 0;
       queue.clear();
       recency.clear();
+      busyKeys = [];
+      liveBusyKeys = 0;
       const keys: RateKey[] = [];
       for (const saved of o.keys as SavedKey[]) {
         if (typeof saved !== 'object' || saved === null || typeof saved.dst !== 'string' || !(saved.deltas instanceof Map) || !(saved.flowStarts === null || saved.flowStarts instanceof Map) || !(saved.senders === null || saved.senders instanceof Map) || typeof saved.port !== 'number' || PROTO_INDEX[saved.proto] === undefined) {
@@ -681,13 +721,14 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
         const k: RateKey = {
           seq: saved.seq, wakeTs: saved.wakeTs, hostSeq: saved.hostSeq, hostId: hosts.acquire(saved.dst), portProto, dst: saved.dst, port: saved.port, proto: saved.proto, hasTicks: saved.hasTicks, firstSec: saved.firstSec, lastActivitySec: saved.lastActivitySec,
           deltas: seriesOf(saved.deltas), level: saved.level, frontier: saved.frontier, bucketSum: saved.bucketSum, bucketLen: saved.bucketLen, baselinePeak: saved.baselinePeak, bucketsDone: saved.bucketsDone,
-          flowStarts: saved.flowStarts === null ? null : (seriesOf(saved.flowStarts) ?? new SecondSeries()), clientSidePkts: saved.clientSidePkts, flowPkts: saved.flowPkts, senders: null, run: saved.run, incident: saved.incident,
+          flowStarts: saved.flowStarts === null ? null : (seriesOf(saved.flowStarts) ?? new SecondSeries()), clientSidePkts: saved.clientSidePkts, flowPkts: saved.flowPkts, ratePkts: Number.POSITIVE_INFINITY, senders: null, run: saved.run, incident: saved.incident,
         };
         if (saved.senders !== null) k.senders = restoreSenders(saved.senders);
         keysOfHost[k.hostId] = (keysOfHost[k.hostId] ?? 0) + 1;
         hostSeqOf[k.hostId] = k.hostSeq;
         index.add(k);
         keys.push(k);
+        listBusy(k);
       }
       queue.restore(keys);
       hostSeq = o.hostSeq as number;
@@ -709,7 +750,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
 }
 
 /** A key as a checkpoint holds it (see snapshot()). */
-type SavedKey = Omit<RateKey, 'hostId' | 'portProto' | 'deltas' | 'flowStarts' | 'senders'> & { deltas: unknown; flowStarts: unknown; senders: unknown };
+type SavedKey = Omit<RateKey, 'hostId' | 'portProto' | 'ratePkts' | 'deltas' | 'flowStarts' | 'senders'> & { deltas: unknown; flowStarts: unknown; senders: unknown };
 
 /** A checkpoint's Map of second → value as a series; null when empty. */
 function seriesOf(m: Map<number, number>): SecondSeries | null {
