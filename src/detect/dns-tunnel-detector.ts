@@ -40,7 +40,6 @@ import { createFinding } from '../score/finding-id.js';
 import { roundConfidence } from '../score/severity.js';
 import type { DnsRecord, Finding, FlowRecord, Proto, RecordBatch, Severity } from '../types.js';
 import type { Detector } from './detector.js';
-import { IncidentTable, type TableRow } from './incident-table.js';
 import { encodeState, readStateObject, tableOf } from './plain-state.js';
 import { shannonEntropyBits } from './label-entropy.js';
 import { fmtDuration } from './scan-detector.js';
@@ -85,8 +84,21 @@ const UNUSUAL_QTYPE_NAMES = new Set(['NULL', 'TXT', 'CNAME', 'PRIVATE']);
 const TLDTS_OPTIONS = { allowPrivateDomains: true, validateHostname: false, extractHostname: false } as const;
 /** Unique names remembered per key; past it the count saturates. */
 const MAX_NAMES_PER_KEY = 20_000;
+/** Names whose registered domain and label verdict are remembered (a busy network asks for the same few names over and over); the memo is emptied when full. */
+const NAME_MEMO_SIZE = 8192;
 
-interface DomainKey extends TableRow {
+/** What a query name says whoever asks it: its registered domain (null: none) and whether its longest label below it looks encoded. */
+interface NameFacts {
+  domain: string | null;
+  encoded: boolean;
+}
+
+/**
+ * Keyed by (client, registered domain) in a TupleTable (no key string per
+ * query); snapshots write the key string `client|domain` the rows carried
+ * when they were in an IncidentTable.
+ */
+interface DomainKey extends TupleRow {
   client: string;
   domain: string;
   server: string;
@@ -128,6 +140,12 @@ function protoNumber(proto: Proto): number {
 }
 
 const VOLUME_KEY: TupleKey<VolumeKey> = { a: (v) => v.client, b: (v) => v.server, n: (v) => protoNumber(v.proto) };
+const DOMAIN_KEY: TupleKey<DomainKey> = { a: (k) => k.client, b: (k) => k.domain, n: () => 0 };
+
+/** The key a domain row had as a string (in snapshots, whose format predates the tuple table). */
+function keyOfDomain(k: DomainKey): string {
+  return `${k.client}|${k.domain}`;
+}
 
 /** The key a volume row had as a string (in snapshots, whose format predates the tuple table). */
 function keyOfVolume(v: VolumeKey): string {
@@ -135,7 +153,8 @@ function keyOfVolume(v: VolumeKey): string {
 }
 
 export function createDnsTunnelDetector(settings: DnsTunnelSettings): Detector {
-  const keys = new IncidentTable<DomainKey>(settings.dnsMaxKeys);
+  const keys = new TupleTable<DomainKey>(settings.dnsMaxKeys, DOMAIN_KEY);
+  const nameMemo = new Map<string, NameFacts>();
   const volume = new TupleTable<VolumeKey>(settings.dnsMaxKeys, VOLUME_KEY);
   /** Wake-up margin: conditions written as `watermark - t > window` are rechecked exactly when woken. */
   const SLACK = 1e-3;
@@ -173,16 +192,32 @@ export function createDnsTunnelDetector(settings: DnsTunnelSettings): Detector {
     return best;
   }
 
+  function factsOf(lower: string): NameFacts {
+    let facts = nameMemo.get(lower);
+    if (facts !== undefined) return facts;
+    const domain = getRegistrableDomain(lower, TLDTS_OPTIONS) || null;
+    let encoded = false;
+    if (domain !== null) {
+      const sub = lower.length > domain.length ? lower.slice(0, lower.length - domain.length - 1) : '';
+      encoded = sub.length > 0 && isEncodedLabel(longestLabel(sub));
+    }
+    facts = { domain, encoded };
+    if (nameMemo.size >= NAME_MEMO_SIZE) nameMemo.clear();
+    nameMemo.set(lower, facts);
+    return facts;
+  }
+
   function pushDns(r: DnsRecord, out: Finding[]): void {
     clientsWithDns.add(r.client);
     const q = r.query;
     if (q.length === 0 || r.serverP === 5353 || r.serverP === 5355) return;
     const lower = q.toLowerCase();
     if (lower.endsWith('.arpa') || lower.endsWith('.local') || lower === 'local') return;
-    const domain = getRegistrableDomain(lower, TLDTS_OPTIONS);
-    if (!domain) return;
-    const id = `${r.client}|${domain}`;
-    let k = keys.get(id);
+    const facts = factsOf(lower);
+    const domain = facts.domain;
+    if (domain === null) return;
+    const hash = hashTuple(r.client, domain, 0);
+    let k = keys.findHashed(hash, r.client, domain, 0);
     if (k !== undefined && r.ts - k.firstTs > settings.dnsWindowSec) {
       // Window over: report what is pending, start a fresh window.
       if (k.dueTs !== null) emit(k, out);
@@ -191,11 +226,11 @@ export function createDnsTunnelDetector(settings: DnsTunnelSettings): Detector {
     }
     if (k === undefined) {
       k = {
-        key: id, seq: 0, wakeTs: null, client: r.client, domain, server: r.server, serverP: r.serverP, proto: r.proto, firstTs: r.ts, lastTs: r.ts,
+        hash: 0, pos: 0, seq: 0, wakeTs: null, client: r.client, domain, server: r.server, serverP: r.serverP, proto: r.proto, firstTs: r.ts, lastTs: r.ts,
         queries: 0, names: new Set(), long: 0, encoded: 0, unusual: 0, qtypes: {}, lengthSum: 0, maxLength: 0,
         responseBytesSum: 0, responses: 0, nxdomain: 0, dueTs: null, lastEmittedQueries: 0,
       };
-      keys.add(k);
+      keys.add(k, hash);
       if (keys.size > settings.dnsMaxKeys) keys.evictOverCap((old) => {
         if (old.dueTs !== null) emit(old, out);
       });
@@ -207,8 +242,7 @@ export function createDnsTunnelDetector(settings: DnsTunnelSettings): Detector {
     if (q.length > settings.dnsLongQueryChars) k.long++;
     if (q.length > k.maxLength) k.maxLength = q.length;
     k.lengthSum += q.length;
-    const sub = lower.length > domain.length ? lower.slice(0, lower.length - domain.length - 1) : '';
-    if (sub.length > 0 && isEncodedLabel(longestLabel(sub))) k.encoded++;
+    if (facts.encoded) k.encoded++;
     const typeName = (r.qtype !== null ? UNUSUAL_QTYPES.get(r.qtype) : undefined) ?? r.qtypeName ?? (r.qtype !== null ? String(r.qtype) : '-');
     k.qtypes[typeName] = (k.qtypes[typeName] ?? 0) + 1;
     if ((r.qtype !== null && UNUSUAL_QTYPES.has(r.qtype)) || (r.qtype === null && r.qtypeName !== null && UNUSUAL_QTYPE_NAMES.has(r.qtypeName))) k.unusual++;
@@ -217,7 +251,7 @@ export function createDnsTunnelDetector(settings: DnsTunnelSettings): Detector {
       k.responses++;
     }
     if (r.rcodeName === 'NXDOMAIN' || r.rcode === 3) k.nxdomain++;
-    if (k.dueTs === null && k.queries > k.lastEmittedQueries && signalsOf(k).fires) k.dueTs = r.ts + settings.reportDelaySec;
+    if (k.dueTs === null && k.queries > k.lastEmittedQueries && firesOf(k)) k.dueTs = r.ts + settings.reportDelaySec;
     keys.wakeAt(k, wakeOf(k));
   }
 
@@ -237,6 +271,18 @@ export function createDnsTunnelDetector(settings: DnsTunnelSettings): Detector {
     largeAnswers: boolean;
     count: number;
     fires: boolean;
+  }
+
+  /** `signalsOf(k).fires`, without making the object (asked on every query). */
+  function firesOf(k: DomainKey): boolean {
+    if (k.queries < settings.dnsMinQueries) return false;
+    const share = settings.dnsSignalShare;
+    const content = +(k.long / k.queries >= share) + +(k.encoded / k.queries >= share) + +(k.unusual / k.queries >= share) + +(k.responses > 0 && k.responseBytesSum / k.responses >= settings.dnsLargeResponseBytes);
+    if (content < 1) return false;
+    const unique = k.names.size >= settings.dnsUniqueSubdomains;
+    const allNew = k.names.size / k.queries >= settings.dnsUniqueRatio;
+    const fast = (k.queries * 60) / Math.max(60, k.lastTs - k.firstTs) >= settings.dnsQueriesPerMin;
+    return content + +unique + +allNew + +fast >= settings.dnsMinSignals;
   }
 
   function signalsOf(k: DomainKey): Signals {
@@ -404,16 +450,23 @@ export function createDnsTunnelDetector(settings: DnsTunnelSettings): Detector {
       keys.clear();
       volume.clear();
       clientsWithDns.clear();
+      nameMemo.clear();
       watermark = Number.NEGATIVE_INFINITY;
       lastAdvance = Number.NEGATIVE_INFINITY;
       return out;
     },
     snapshot() {
-      return encodeState({ keys: keys.snapshot(), volume: volume.snapshot(keyOfVolume), clientsWithDns, watermark, lastAdvance });
+      return encodeState({ keys: keys.snapshot(keyOfDomain), volume: volume.snapshot(keyOfVolume), clientsWithDns, watermark, lastAdvance });
     },
     restore(state) {
       const o = readStateObject(state, 'tunnel.dns', { keys: 'table', volume: 'table', clientsWithDns: 'set', watermark: 'number', lastAdvance: 'number' });
-      keys.restore(tableOf<DomainKey>(o.keys));
+      const kt = tableOf<DomainKey & { key: string }>(o.keys);
+      // The key string is the snapshot's (the table keys rows by their fields).
+      keys.restore(
+        kt.rows.map(({ key: _key, ...k }): DomainKey => ({ ...k, hash: 0, pos: 0 })),
+        kt.nextSeq,
+        kt.evicted,
+      );
       const vt = tableOf<VolumeKey & { key: string }>(o.volume);
       // The key string is the snapshot's (the table keys rows by their fields).
       volume.restore(
