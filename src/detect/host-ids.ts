@@ -10,8 +10,14 @@
  *    bounded by the caller's caps.
  * 2. `idOf(host)` only looks: -1 for a host no state refers to.
  * 3. `nameOf(id)` is the address string (kept while referenced).
+ * 4. IPv4 text is looked up by its 32-bit number in an integer table, other
+ *    hosts in a Map (see V4Table): the lookup of a record's addresses was
+ *    the largest cost of the per-packet capture's rate.spike after eviction.
  */
 export class HostIds {
+  /** IPv4 hosts (nearly all): see V4Table. */
+  private readonly v4 = new V4Table();
+  /** Other hosts (IPv6, anything not a canonical dotted quad). */
   private readonly ids = new Map<string, number>();
   private readonly names: string[] = [];
   private readonly refs: number[] = [];
@@ -19,12 +25,13 @@ export class HostIds {
 
   /** Hosts held. */
   get size(): number {
-    return this.ids.size;
+    return this.v4.size + this.ids.size;
   }
 
   /** The host's id, or -1 when nothing refers to it. */
   idOf(host: string): number {
-    return this.ids.get(host) ?? -1;
+    const a = parseV4(host);
+    return a >= 0 ? this.v4.get(a) : (this.ids.get(host) ?? -1);
   }
 
   nameOf(id: number): string {
@@ -33,8 +40,8 @@ export class HostIds {
 
   /** The host's id, with one more reference to it. */
   acquire(host: string): number {
-    const id = this.ids.get(host);
-    if (id === undefined) return this.add(host);
+    const id = this.idOf(host);
+    if (id < 0) return this.add(host);
     this.refs[id]!++;
     return id;
   }
@@ -42,7 +49,9 @@ export class HostIds {
   /** A new id, with one reference, for a host that has none (`idOf` gave -1). */
   add(host: string): number {
     const id = this.freeIds.pop() ?? this.names.length;
-    this.ids.set(host, id);
+    const a = parseV4(host);
+    if (a >= 0) this.v4.set(a, id);
+    else this.ids.set(host, id);
     this.names[id] = host;
     this.refs[id] = 1;
     return id;
@@ -56,15 +65,137 @@ export class HostIds {
   /** One reference less; the id is freed with the last. */
   release(id: number): void {
     if (--this.refs[id]! > 0) return;
-    this.ids.delete(this.names[id]!);
+    const host = this.names[id]!;
+    const a = parseV4(host);
+    if (a >= 0) this.v4.delete(a);
+    else this.ids.delete(host);
     this.names[id] = '';
     this.freeIds.push(id);
   }
 
   clear(): void {
+    this.v4.clear();
     this.ids.clear();
     this.names.length = 0;
     this.refs.length = 0;
     this.freeIds.length = 0;
   }
+}
+
+/**
+ * The address of a canonical dotted quad ("10.0.0.1": four decimal numbers
+ * 0–255 without leading zeros) as an unsigned 32-bit number, else -1. Only
+ * canonical text is taken, so distinct strings never share a number.
+ */
+export function parseV4(s: string): number {
+  const n = s.length;
+  if (n < 7 || n > 15) return -1;
+  let addr = 0;
+  let part = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0 || dots === 3) return -1;
+      addr = addr * 256 + part;
+      part = 0;
+      digits = 0;
+      dots++;
+      continue;
+    }
+    const d = c - 48;
+    if (d < 0 || d > 9 || (digits > 0 && part === 0)) return -1;
+    part = part * 10 + d;
+    if (part > 255) return -1;
+    digits++;
+  }
+  if (digits === 0 || dots !== 3) return -1;
+  return addr * 256 + part;
+}
+
+const V4_INITIAL_SLOTS = 1024;
+
+/**
+ * IPv4 address → id, open addressing over one Int32Array of (address,
+ * id + 1) pairs (id + 1 of 0: empty), at most half full, backward-shift
+ * deletion (no tombstones). A lookup hashes one integer and reads one
+ * cache line, where a Map of address strings hashed the string (the
+ * capture's are fresh strings) and compared it with the stored one.
+ */
+class V4Table {
+  private slots = new Int32Array(2 * V4_INITIAL_SLOTS);
+  private mask = V4_INITIAL_SLOTS - 1;
+  size = 0;
+
+  get(addr: number): number {
+    const slots = this.slots;
+    const key = addr | 0;
+    for (let i = hashV4(key, this.mask); ; i = (i + 1) & this.mask) {
+      const v = slots[2 * i + 1]!;
+      if (v === 0) return -1;
+      if (slots[2 * i] === key) return v - 1;
+    }
+  }
+
+  /** Adds an address that is not in the table. */
+  set(addr: number, id: number): void {
+    if (2 * (this.size + 1) > this.mask + 1) this.grow();
+    this.place(addr | 0, id + 1);
+    this.size++;
+  }
+
+  delete(addr: number): void {
+    const slots = this.slots;
+    const mask = this.mask;
+    const key = addr | 0;
+    let i = hashV4(key, mask);
+    for (;;) {
+      if (slots[2 * i + 1] === 0) return;
+      if (slots[2 * i] === key) break;
+      i = (i + 1) & mask;
+    }
+    // Move later pairs of the run into the hole when their home is not in (hole, j] (cyclically).
+    let hole = i;
+    for (let j = (i + 1) & mask; ; j = (j + 1) & mask) {
+      const v = slots[2 * j + 1]!;
+      if (v === 0) break;
+      const home = hashV4(slots[2 * j]!, mask);
+      if (hole <= j ? home <= hole || home > j : home <= hole && home > j) {
+        slots[2 * hole] = slots[2 * j]!;
+        slots[2 * hole + 1] = v;
+        hole = j;
+      }
+    }
+    slots[2 * hole + 1] = 0;
+    this.size--;
+  }
+
+  clear(): void {
+    this.slots = new Int32Array(2 * V4_INITIAL_SLOTS);
+    this.mask = V4_INITIAL_SLOTS - 1;
+    this.size = 0;
+  }
+
+  private place(key: number, v: number): void {
+    const slots = this.slots;
+    let i = hashV4(key, this.mask);
+    while (slots[2 * i + 1] !== 0) i = (i + 1) & this.mask;
+    slots[2 * i] = key;
+    slots[2 * i + 1] = v;
+  }
+
+  private grow(): void {
+    const old = this.slots;
+    const n = 2 * (this.mask + 1);
+    this.slots = new Int32Array(2 * n);
+    this.mask = n - 1;
+    for (let i = 1; i < old.length; i += 2) if (old[i] !== 0) this.place(old[i - 1]!, old[i]!);
+  }
+}
+
+function hashV4(key: number, mask: number): number {
+  let h = Math.imul(key, 0x9e3779b1);
+  h ^= h >>> 16;
+  return h & mask;
 }

@@ -2,7 +2,7 @@
  * The rate-spike detector's state structures against the plain Maps they
  * replace, under seeded random operations: same contents, same order.
  */
-import { HostIds } from '../../src/detect/host-ids.js';
+import { HostIds, parseV4 } from '../../src/detect/host-ids.js';
 import { LeastActiveIndex } from '../../src/detect/least-active.js';
 import { RateKeyIndex } from '../../src/detect/rate-key-index.js';
 import { SecondSeries } from '../../src/detect/second-series.js';
@@ -89,6 +89,38 @@ describe('SenderTable', () => {
 });
 
 describe('HostIds', () => {
+  it('parses only canonical dotted quads (distinct text, distinct number)', () => {
+    expect(parseV4('10.0.0.1')).toBe(0x0a000001);
+    expect(parseV4('255.255.255.255')).toBe(0xffffffff);
+    expect(parseV4('0.0.0.0')).toBe(0);
+    for (const bad of ['010.0.0.1', '10.0.0.01', '10.0.0', '10.0.0.1.2', '10.0.0.256', '10..0.1', '.10.0.0', '10.0.0.', '::1', '2001:db8::1', '10.0.0.1 ', '1e1.0.0.1', '']) {
+      expect(parseV4(bad)).toBe(-1);
+    }
+  });
+
+  it('gives every held host its own id through churn, IPv4 and other text alike (integer table shifted back on release)', () => {
+    const rnd = createSeededRandom(11);
+    const hosts = new HostIds();
+    const held = new Map<string, { id: number; refs: number }>();
+    for (let step = 0; step < 30_000; step++) {
+      const r = rnd();
+      const host = r < 0.1 ? `2001:db8::${Math.floor(rnd() * 50).toString(16)}` : `10.${Math.floor(rnd() * 3)}.${Math.floor(rnd() * 4)}.${Math.floor(rnd() * 200)}`;
+      const h = held.get(host);
+      expect(hosts.idOf(host)).toBe(h === undefined ? -1 : h.id);
+      if (h === undefined || rnd() < 0.4) {
+        const id = hosts.acquire(host);
+        if (h === undefined) held.set(host, { id, refs: 1 });
+        else h.refs++;
+        expect(hosts.nameOf(id)).toBe(host);
+      } else {
+        hosts.release(h.id);
+        if (--h.refs === 0) held.delete(host);
+      }
+    }
+    expect(hosts.size).toBe(held.size);
+    expect(new Set([...held.values()].map((h) => h.id)).size).toBe(held.size);
+  });
+
   it('keeps a host while referenced and reuses its id once released', () => {
     const hosts = new HostIds();
     const a = hosts.acquire('10.0.0.1');
