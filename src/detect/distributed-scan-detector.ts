@@ -83,6 +83,8 @@ interface TargetSet {
   /** The set's key in the detector's map (`SetKey`), and its insertion number (neither is in the state: the map's order gives both). */
   id: SetKey;
   seq: number;
+  /** False once the set left the map (the recency index asks for every entry it passes: a field, not a lookup). */
+  held: boolean;
   vertical: boolean;
   /** Vertical: the host. */
   dst: string | null;
@@ -158,7 +160,7 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
     Math.min(settings.scanVerticalPorts, settings.scanHorizontalHosts, settings.scanDistSources) >= 2 && settings.scanMaxTargetsPerKey >= 1;
   let nextSeq = 0;
   /** The set objects by last activity, for eviction at the cap (`sole` keeps its own). */
-  const recency = new LeastRecentIndex<TargetSet>({ timeOf: lastTsOf, orderOf: seqOf, isLive: (s) => sets.get(s.id) === s, size: () => sets.size - sole.size });
+  const recency = new LeastRecentIndex<TargetSet>({ timeOf: lastTsOf, orderOf: seqOf, isLive: isHeld, size: () => sets.size - sole.size });
   let watermark = Number.NEGATIVE_INFINITY;
   /** Event time at which `advance` next has work (an incident due, or the idle-set sweep). */
   let nextAdvance = Number.NEGATIVE_INFINITY;
@@ -180,7 +182,7 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
       sets.set(id, sole.add(id, vertical, src, vertical ? dst! : proto!, port ?? 0, target, ts, '', probe, seq));
       return;
     }
-    const s: TargetSet = { id, seq, vertical, dst, port, proto, sources: null, sole: null, overSources: null, lastTs: 0, probeTypes: null, firstProbe: '', probes: 0, additions: 0, nextEvaluation: 1, incident: null };
+    const s: TargetSet = { id, seq, held: true, vertical, dst, port, proto, sources: null, sole: null, overSources: null, lastTs: 0, probeTypes: null, firstProbe: '', probes: 0, additions: 0, nextEvaluation: 1, incident: null };
     sets.set(id, s);
     recency.see(s, Number.NaN);
     note(s, src, target, ts, probe);
@@ -193,6 +195,7 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
     return {
       id: sole.id[r]!,
       seq: sole.seq[r]!,
+      held: true,
       vertical,
       dst: vertical ? sole.other[r]! : null,
       port: vertical ? null : sole.port[r]!,
@@ -376,6 +379,7 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
         evaluate(set, set.lastTs);
         emit(set, out);
         sets.delete(id);
+        set.held = false;
       }
     }
     if (lastSweep + windowSec < nextAdvance) nextAdvance = lastSweep + windowSec;
@@ -389,7 +393,10 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
     const { goA, goB } = cutLeast(objs, setOrder, rows, sole.order, n);
     for (let i = 0; i < objs.length; i++) {
       if (i >= goA) recency.see(objs[i]!, Number.NaN);
-      else sets.delete(objs[i]!.id);
+      else {
+        sets.delete(objs[i]!.id);
+        objs[i]!.held = false;
+      }
     }
     for (let i = 0; i < rows.length; i++) {
       const r = rows[i]!;
@@ -501,6 +508,10 @@ function idOf(set: TargetSet): string {
 }
 
 const setOrder: CutOrder<TargetSet> = { timeOf: lastTsOf, seqOf };
+
+function isHeld(set: TargetSet): boolean {
+  return set.held;
+}
 
 function lastTsOf(set: TargetSet): number {
   return set.lastTs;
@@ -636,6 +647,7 @@ function targetSetOf(p: PlainTargetSet, seq: number): TargetSet {
   return {
     id: p.vertical ? verticalKey(p.dst!) : horizontalKey(p.proto!, p.port!),
     seq,
+    held: true,
     vertical: p.vertical,
     dst: p.dst,
     port: p.port,
