@@ -275,6 +275,11 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
   let liveBusyKeys = 0;
   const walkAllAtEnd = !(incidentFloorPkts > 0);
 
+  /** Whether finalizing the key could report anything: it has an incident, or packets enough for one. */
+  function mayReport(k: RateKey): boolean {
+    return k.incident !== null || k.ratePkts >= incidentFloorPkts;
+  }
+
   function listBusy(k: RateKey): void {
     if (walkAllAtEnd) return;
     busyKeys.push(k);
@@ -530,8 +535,11 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
     const keys = recency.takeLeast(n, keep);
     for (let i = 0; i < keys.length; i++) {
       const k = keys[i]!;
-      finalizeKey(k, k.lastActivitySec + 1, out);
-      emit(k, out);
+      // A key with too few packets for an incident is dropped unfinalized (nothing to report).
+      if (mayReport(k)) {
+        finalizeKey(k, k.lastActivitySec + 1, out);
+        emit(k, out);
+      }
       deleteKey(k);
       evicted++;
     }
@@ -600,7 +608,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
     // (a new wake queue rather than clearing every key's wake time).
     const keys = walkAllAtEnd ? index.values() : busyKeys.filter((k) => k.hostId >= 0);
     inKeyOrder(keys, out, (k) => {
-      if (k.incident === null && ((k.deltas === null && k.level === 0) || k.ratePkts < incidentFloorPkts)) return;
+      if (!mayReport(k) || (k.incident === null && k.deltas === null && k.level === 0)) return;
       finalizeKey(k, k.lastActivitySec + 1, out);
       emit(k, out);
     });

@@ -139,6 +139,17 @@ describe('rate.spike', () => {
     expect(d.stats?.()).toMatchObject({ sendersDropped: 367 - 79, flowStartsDropped: 367 - 50 });
   });
 
+  it('reports the spike of a key evicted at the cap as it would have without the cap; keys too small for one go unfinalized', () => {
+    // HOST floods for 10 s, then 400 small keys (3 packets each) arrive: HOST is the least recently active key at the cap of 100.
+    const small: PacketTick[] = [];
+    for (let i = 0; i < 400; i++) small.push(tick({ sec: T0 + 11 + Math.floor(i / 40), dst: `10.9.${i >> 8}.${i & 255}`, port: 443, pkts: 3 }));
+    const all = [...ticks(10, () => 1600), ...small];
+    const capped = run(all, [], {}, { ...TICKS_ONLY, rateMaxKeys: 100 });
+    expect(capped).toHaveLength(1);
+    expect(capped[0]).toMatchObject({ dst: HOST, port: 80, ts: T0, end: T0 + 10 });
+    expect(capped).toEqual(run(all));
+  });
+
   it('gives the same findings and counts when restored from a checkpoint amid key evictions and attributed senders', () => {
     // Many one-flow keys (evicted at the cap of 100), a busy key with many senders, and a flood from one host.
     const flows: FlowRecord[] = [];
