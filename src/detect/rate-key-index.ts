@@ -96,22 +96,29 @@ export class RateKeyIndex<K extends IndexedKey> {
   }
 
   private place(key: K): void {
-    const hostIds = this.hostIds;
-    let i = slotOf(key.hostId, key.portProto, this.mask);
-    while (hostIds[i]! >= 0) i = (i + 1) & this.mask;
-    this.slots[i] = key;
-    hostIds[i] = key.hostId;
-    this.portProtos[i] = key.portProto;
+    this.placeAs(key, key.hostId, key.portProto);
   }
 
+  private placeAs(key: K, hostId: number, portProto: number): void {
+    const hostIds = this.hostIds;
+    let i = slotOf(hostId, portProto, this.mask);
+    while (hostIds[i]! >= 0) i = (i + 1) & this.mask;
+    this.slots[i] = key;
+    hostIds[i] = hostId;
+    this.portProtos[i] = portProto;
+  }
+
+  /** Doubles the table, rehashing from the typed arrays: the key objects (spread over the heap) are not read. */
   private grow(): void {
     const old = this.slots;
+    const oldHostIds = this.hostIds;
+    const oldPortProtos = this.portProtos;
     const size = old.length * 2;
     this.slots = new Array<K | null>(size).fill(null);
     this.hostIds = new Int32Array(size).fill(-1);
     this.portProtos = new Int32Array(size);
     this.mask = size - 1;
-    for (const k of old) if (k !== null && k !== undefined) this.place(k);
+    for (let i = 0; i < old.length; i++) if (oldHostIds[i]! >= 0) this.placeAs(old[i]!, oldHostIds[i]!, oldPortProtos[i]!);
   }
 }
 
