@@ -7,7 +7,10 @@
  * Typed arrays grown by doubling from 4 entries (most keys that get a table
  * see few senders); a host is found by a linear look over a few entries,
  * past 8 by an open-addressing index of the ids (rebuilt when the arrays
- * grow; nothing is ever removed). O(1) per flow, no allocation per flow.
+ * grow; nothing is ever removed). Each index slot holds the id next to its
+ * position, so a probe reads one cache line, not the slot and then `ids`
+ * (a key's table is cold when its next flow comes). O(1) per flow, no
+ * allocation per flow.
  */
 export class SenderTable {
   /** Host ids, in first-seen order. */
@@ -16,7 +19,7 @@ export class SenderTable {
   firstTs: Float64Array = new Float64Array(4);
   lastTs: Float64Array = new Float64Array(4);
   count = 0;
-  /** Position + 1 by hashed id (0: empty), once there are more than 8 senders. */
+  /** Per slot, by hashed id: the id at 2·slot and its position + 1 at 2·slot + 1 (0: empty); once there are more than 8 senders. */
   private index: Int32Array | null = null;
 
   constructor(readonly capacity: number) {}
@@ -28,11 +31,11 @@ export class SenderTable {
       for (let i = 0; i < this.count; i++) if (this.ids[i] === id) return i;
       return -1;
     }
-    const mask = index.length - 1;
+    const mask = (index.length >>> 1) - 1;
     for (let s = hashOf(id, mask); ; s = (s + 1) & mask) {
-      const p = index[s]!;
+      const p = index[2 * s + 1]!;
       if (p === 0) return -1;
-      if (this.ids[p - 1] === id) return p - 1;
+      if (index[2 * s] === id) return p - 1;
     }
   }
 
@@ -65,16 +68,18 @@ export class SenderTable {
   }
 
   private reindex(): void {
-    this.index = new Int32Array(this.ids.length * 2);
+    this.index = new Int32Array(this.ids.length * 4);
     for (let p = 0; p < this.count; p++) this.indexAt(p);
   }
 
   private indexAt(p: number): void {
     const index = this.index!;
-    const mask = index.length - 1;
-    let s = hashOf(this.ids[p]!, mask);
-    while (index[s] !== 0) s = (s + 1) & mask;
-    index[s] = p + 1;
+    const mask = (index.length >>> 1) - 1;
+    const id = this.ids[p]!;
+    let s = hashOf(id, mask);
+    while (index[2 * s + 1] !== 0) s = (s + 1) & mask;
+    index[2 * s] = id;
+    index[2 * s + 1] = p + 1;
   }
 }
 
