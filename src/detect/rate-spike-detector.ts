@@ -403,10 +403,10 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
       // The pending seconds ≤ upTo are the series' prefix, in order.
       let i = d.head;
       for (; i < d.end; i++) {
-        const s = d.secs[i]!;
+        const s = d.secAt(i);
         if (s > upTo) break;
         if (s > cursor) stretch(k, cursor, s - cursor, k.level, out);
-        k.level += d.vals[i]!;
+        k.level += d.valAt(i);
         if (Math.abs(k.level) < 1e-9) k.level = 0;
         cursor = s;
       }

@@ -16,15 +16,14 @@
  *    seconds before index `i` (taken or pruned). The arrays are compacted
  *    when the dropped prefix is the larger part, so each slot is moved
  *    O(1) times amortised.
- * 3. Memory: two arrays of numbers, grown by doubling and never shrunk; an
- *    emptied series can be kept for reuse (`clear()`), so a caller with a
- *    pool allocates nothing per record.
+ * 3. Memory: one array of numbers, each second next to its value (a
+ *    reader of a cold series touches one run of memory, not two arrays),
+ *    grown by doubling and never shrunk; an emptied series can be kept for
+ *    reuse (`clear()`), so a caller with a pool allocates nothing per record.
  */
 export class SecondSeries {
-  /** Seconds, ascending, at indices [head, end). */
-  readonly secs: number[] = [];
-  /** The value of each second in `secs`. */
-  readonly vals: number[] = [];
+  /** For each index i in [head, end): its second (ascending) at 2i, its value at 2i + 1. */
+  private readonly sv: number[] = [];
   head = 0;
   end = 0;
 
@@ -33,23 +32,33 @@ export class SecondSeries {
     return this.end - this.head;
   }
 
+  /** The second at index i (head ≤ i < end). */
+  secAt(i: number): number {
+    return this.sv[2 * i]!;
+  }
+
+  /** The value at index i (head ≤ i < end). */
+  valAt(i: number): number {
+    return this.sv[2 * i + 1]!;
+  }
+
   add(sec: number, v: number): void {
-    const secs = this.secs;
+    const sv = this.sv;
     // Most adds land on the last second or after it; else a binary search.
-    const i = this.end > this.head && secs[this.end - 1]! > sec ? this.firstAfter(sec) - 1 : this.end - 1;
-    if (i >= this.head && secs[i] === sec) {
-      this.vals[i]! += v;
+    const i = this.end > this.head && sv[2 * (this.end - 1)]! > sec ? this.firstAfter(sec) - 1 : this.end - 1;
+    if (i >= this.head && sv[2 * i] === sec) {
+      sv[2 * i + 1]! += v;
       return;
     }
     // Insert at i + 1, shifting the later seconds up by one.
     const at = i + 1;
-    const vals = this.vals;
+    // Pair by pair from the end, the second before its value: the array grows at its end, never with a hole.
     for (let j = this.end; j > at; j--) {
-      secs[j] = secs[j - 1]!;
-      vals[j] = vals[j - 1]!;
+      sv[2 * j] = sv[2 * j - 2]!;
+      sv[2 * j + 1] = sv[2 * j - 1]!;
     }
-    secs[at] = sec;
-    vals[at] = 0 + v;
+    sv[2 * at] = sec;
+    sv[2 * at + 1] = 0 + v;
     this.end++;
   }
 
@@ -64,12 +73,8 @@ export class SecondSeries {
     // Compact when the dropped prefix outweighs what is left.
     if (i > 32 && i > this.end - i) {
       const n = this.end - i;
-      const secs = this.secs;
-      const vals = this.vals;
-      for (let j = 0; j < n; j++) {
-        secs[j] = secs[i + j]!;
-        vals[j] = vals[i + j]!;
-      }
+      const sv = this.sv;
+      for (let j = 0; j < 2 * n; j++) sv[j] = sv[2 * i + j]!;
       this.head = 0;
       this.end = n;
     }
@@ -78,7 +83,7 @@ export class SecondSeries {
   /** Forgets the seconds before `sec`. */
   dropBefore(sec: number): void {
     let i = this.head;
-    while (i < this.end && this.secs[i]! < sec) i++;
+    while (i < this.end && this.sv[2 * i]! < sec) i++;
     this.dropTo(i);
   }
 
@@ -86,9 +91,9 @@ export class SecondSeries {
   sumBetween(from: number, to: number): number {
     let n = 0;
     for (let i = this.firstAtOrAfter(from); i < this.end; i++) {
-      const s = this.secs[i]!;
+      const s = this.sv[2 * i]!;
       if (s > to) break;
-      if (s >= from) n += this.vals[i]!;
+      if (s >= from) n += this.sv[2 * i + 1]!;
     }
     return n;
   }
@@ -104,7 +109,7 @@ export class SecondSeries {
     let hi = this.end;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (this.secs[mid]! <= sec) lo = mid + 1;
+      if (this.sv[2 * mid]! <= sec) lo = mid + 1;
       else hi = mid;
     }
     return lo;
@@ -116,7 +121,7 @@ export class SecondSeries {
     let hi = this.end;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (this.secs[mid]! < sec) lo = mid + 1;
+      if (this.sv[2 * mid]! < sec) lo = mid + 1;
       else hi = mid;
     }
     return lo;
@@ -125,7 +130,7 @@ export class SecondSeries {
   /** As a Map in second order (checkpoints keep the Map form). */
   toMap(): Map<number, number> {
     const m = new Map<number, number>();
-    for (let i = this.head; i < this.end; i++) m.set(this.secs[i]!, this.vals[i]!);
+    for (let i = this.head; i < this.end; i++) m.set(this.sv[2 * i]!, this.sv[2 * i + 1]!);
     return m;
   }
 
@@ -134,8 +139,8 @@ export class SecondSeries {
     this.clear();
     const entries = [...m].sort((a, b) => a[0] - b[0]);
     for (const [s, v] of entries) {
-      this.secs[this.end] = s;
-      this.vals[this.end] = v;
+      this.sv[2 * this.end] = s;
+      this.sv[2 * this.end + 1] = v;
       this.end++;
     }
   }
