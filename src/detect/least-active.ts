@@ -8,43 +8,30 @@
  * It gives exactly what sorting every row but the one kept by (time, key
  * order) and taking the first `n` gives, in that order.
  *
- * Shape: as `LeastRecentIndex` (least-recent-index.ts), a bucket of rows
- * per second of last activity, listed when a row is added and again each
- * time its time moves to a later second (a row's time only grows), and a
- * small heap of the seconds that hold entries. An entry is stale once the
- * row left the table or its time left that second; stale entries are
- * skipped when their second is taken and swept out when they outnumber the
- * rows twice over. Unlike it, the order within a second is the caller's
- * comparator (the key order is two numbers, not one), and a bucket is
- * sorted only when it is taken (already sorted buckets, the usual case of
- * rows made in key order, are only checked).
+ * Shape: one-second buckets (second-buckets.ts), as `LeastRecentIndex`
+ * (least-recent-index.ts) keeps. Unlike it, the order within a second is
+ * the caller's comparator (the key order is two numbers, not one), and a
+ * bucket is sorted only when it is taken (already sorted buckets, the usual
+ * case of rows made in key order, are only checked).
  *
  * The index is kept only once the table first reaches its cap (`start`):
  * a run that never evicts pays nothing per record.
  */
+import { type TimedRows, SecondBuckets } from './second-buckets.js';
 import { popSec, pushSec } from './second-heap.js';
 
 /** What the index needs to know of a table's rows. */
-export interface ActivityRows<R> {
-  /** The row's last activity (event time); it only grows while the row is in the table. */
-  timeOf(row: R): number;
-  /** Whether the row is still in the table. */
-  isLive(row: R): boolean;
-  /** Rows in the table. */
-  size(): number;
+export interface ActivityRows<R> extends TimedRows<R> {
   /** The table's order of rows (a total order), for ties in time. */
   order(a: R, b: R): number;
 }
 
-export class LeastActiveIndex<R> {
-  private readonly buckets = new Map<number, R[]>();
-  /** Min-heap of the seconds in `buckets`. */
-  private secs: number[] = [];
-  private entries = 0;
+export class LeastActiveIndex<R> extends SecondBuckets<R> {
   private on = false;
   private readonly byTime: (a: R, b: R) => number;
 
-  constructor(private readonly rows: ActivityRows<R>) {
+  constructor(rows: ActivityRows<R>) {
+    super(rows);
     this.byTime = (a, b) => rows.timeOf(a) - rows.timeOf(b) || rows.order(a, b);
   }
 
@@ -60,18 +47,9 @@ export class LeastActiveIndex<R> {
     for (const row of rows) this.see(row, Number.NaN);
   }
 
-  /** Lists a row added to the table (`prevTime` NaN) or whose time moved on from `prevTime`. */
-  see(row: R, prevTime: number): void {
-    if (!this.on) return;
-    const sec = Math.floor(this.rows.timeOf(row));
-    if (sec === Math.floor(prevTime)) return;
-    const list = this.buckets.get(sec);
-    if (list !== undefined) list.push(row);
-    else {
-      this.buckets.set(sec, [row]);
-      pushSec(this.secs, sec);
-    }
-    if (++this.entries > 2 * this.rows.size() + 1024) this.sweep();
+  /** Lists a row added to the table (`prevTime` NaN) or whose time moved on from `prevTime`; nothing before `start`. */
+  override see(row: R, prevTime: number): void {
+    if (this.on) super.see(row, prevTime);
   }
 
   /**
@@ -111,31 +89,9 @@ export class LeastActiveIndex<R> {
     return out;
   }
 
-  clear(): void {
-    this.buckets.clear();
-    this.secs = [];
-    this.entries = 0;
+  override clear(): void {
+    super.clear();
     this.on = false;
-  }
-
-  private isCurrent(row: R, sec: number): boolean {
-    return Math.floor(this.rows.timeOf(row)) === sec && this.rows.isLive(row);
-  }
-
-  /** Drops stale entries: O(entries), amortised O(1) per `see`. A row is current in one second only, so no duplicates remain. */
-  private sweep(): void {
-    this.entries = 0;
-    this.secs = [];
-    for (const [sec, list] of this.buckets) {
-      const live = list.filter((row) => this.isCurrent(row, sec));
-      if (live.length === 0) {
-        this.buckets.delete(sec);
-        continue;
-      }
-      this.buckets.set(sec, live);
-      this.entries += live.length;
-      pushSec(this.secs, sec);
-    }
   }
 }
 

@@ -1,0 +1,73 @@
+/**
+ * The rows of a capped table listed by the second of their last activity:
+ * the shared shape of the eviction indexes (least-recent-index.ts for scan
+ * and scan.distributed, least-active.ts for rate.spike), which differ only
+ * in how they take rows out.
+ *
+ * A row is listed in the bucket of its time's second when it is added and
+ * again each time its time moves to a later second (a row's time only
+ * grows). An entry is stale once the row left the table or its time left
+ * that second; stale entries are skipped when their second is taken and
+ * swept out when they outnumber the rows twice over. Only the seconds that
+ * hold entries sit in a small heap of plain numbers (second-heap.ts).
+ */
+import { pushSec } from './second-heap.js';
+
+/** What the buckets need to know of a table's rows. */
+export interface TimedRows<R> {
+  /** The row's last activity (event time); it only grows while the row is in the table. */
+  timeOf(row: R): number;
+  /** Whether the row is still in the table. */
+  isLive(row: R): boolean;
+  /** Rows in the table. */
+  size(): number;
+}
+
+export class SecondBuckets<R> {
+  protected readonly buckets = new Map<number, R[]>();
+  /** Min-heap of the seconds in `buckets`. */
+  protected secs: number[] = [];
+  protected entries = 0;
+
+  constructor(protected readonly rows: TimedRows<R>) {}
+
+  /** Lists a row added to the table (`prevTime` NaN) or whose time moved on from `prevTime`. */
+  see(row: R, prevTime: number): void {
+    const sec = Math.floor(this.rows.timeOf(row));
+    if (sec === Math.floor(prevTime)) return;
+    const list = this.buckets.get(sec);
+    if (list !== undefined) list.push(row);
+    else {
+      this.buckets.set(sec, [row]);
+      pushSec(this.secs, sec);
+    }
+    if (++this.entries > 2 * this.rows.size() + 1024) this.sweep();
+  }
+
+  clear(): void {
+    this.buckets.clear();
+    this.secs = [];
+    this.entries = 0;
+  }
+
+  /** The time first: it rules out most stale entries without a lookup in the table. */
+  protected isCurrent(row: R, sec: number): boolean {
+    return Math.floor(this.rows.timeOf(row)) === sec && this.rows.isLive(row);
+  }
+
+  /** Drops stale entries: O(entries), amortised O(1) per `see`. A row is current in one second only, so no duplicates remain. */
+  private sweep(): void {
+    this.entries = 0;
+    this.secs = [];
+    for (const [sec, list] of this.buckets) {
+      const live = list.filter((row) => this.isCurrent(row, sec));
+      if (live.length === 0) {
+        this.buckets.delete(sec);
+        continue;
+      }
+      this.buckets.set(sec, live);
+      this.entries += live.length;
+      pushSec(this.secs, sec);
+    }
+  }
+}
