@@ -55,7 +55,7 @@ async function shiftOneDay(from, to) {
 if (!existsSync(day2)) await shiftOneDay(day1, day2);
 
 function timeTrain(args) {
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S %M', process.execPath, cli, 'train', ...args], { encoding: 'utf8' });
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S %M', process.execPath, ...nodeFlags, cli, 'train', ...args], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`train failed: ${r.stderr}`);
   const last = r.stderr.trim().split('\n').at(-1).split(' ').map(Number);
   return { wallSec: last[0], cpuSec: last[1] + last[2], rssMiB: last[3] / 1024, summary: r.stderr.split('\n').filter((l) => l.startsWith('flowhound train') || l.startsWith('  ')).join('\n') };
