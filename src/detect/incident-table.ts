@@ -86,6 +86,14 @@ export class WakeQueue<R extends WakeRow> {
   private entries = 0;
   /** Rows with a wake time (live entries); stale entries beyond twice this are swept out. */
   private queued = 0;
+  /**
+   * The second last listed into and its list: wake times come in runs of
+   * one second (a record's ts plus a fixed interval), so most `wakeAt`s
+   * skip the map lookup, which boxes the second (past 2^30, not a small
+   * integer) on every call. Forgotten whenever a list is taken or replaced.
+   */
+  private lastSec = Number.NaN;
+  private lastList: R[] | null = null;
 
   /** Entries held, stale ones included (for tests and bounds). */
   get size(): number {
@@ -101,13 +109,24 @@ export class WakeQueue<R extends WakeRow> {
     const sec = Math.floor(ts);
     // Already listed in that second: the entry stands for the earlier time too.
     if (prev !== null && Math.floor(prev) === sec) return;
-    const list = this.buckets.get(sec);
-    if (list !== undefined) list.push(row);
+    if (sec === this.lastSec) this.lastList!.push(row);
     else {
-      this.buckets.set(sec, [row]);
-      pushSec(this.secs, sec);
+      let list = this.buckets.get(sec);
+      if (list !== undefined) list.push(row);
+      else {
+        list = [row];
+        this.buckets.set(sec, list);
+        pushSec(this.secs, sec);
+      }
+      this.lastSec = sec;
+      this.lastList = list;
     }
     if (++this.entries > 2 * this.queued + 1024) this.sweep();
+  }
+
+  private forgetLast(): void {
+    this.lastSec = Number.NaN;
+    this.lastList = null;
   }
 
   /** Takes the row out of the queue (when it is dropped); its entries become stale. */
@@ -126,6 +145,7 @@ export class WakeQueue<R extends WakeRow> {
   takeDue(watermark: number, order: ((a: R, b: R) => number) | null = bySeq): R[] {
     const due: R[] = [];
     const last = Math.floor(watermark);
+    if (this.secs.length > 0 && this.secs[0]! <= last) this.forgetLast();
     while (this.secs.length > 0 && this.secs[0]! <= last) {
       const sec = this.secs[0]!;
       const list = this.buckets.get(sec)!;
@@ -159,6 +179,7 @@ export class WakeQueue<R extends WakeRow> {
   clear(): void {
     for (const list of this.buckets.values()) for (const row of list) row.wakeTs = null;
     this.buckets.clear();
+    this.forgetLast();
     this.secs = [];
     this.entries = 0;
     this.queued = 0;
@@ -167,6 +188,7 @@ export class WakeQueue<R extends WakeRow> {
   /** Drops stale entries (rows dropped, taken or moved to an earlier second): O(entries), amortised O(1). */
   private sweep(): void {
     const seen = new Set<R>();
+    this.forgetLast();
     this.entries = 0;
     for (const [sec, list] of this.buckets) {
       const live = list.filter((row) => row.wakeTs !== null && Math.floor(row.wakeTs) === sec && !seen.has(row) && seen.add(row));

@@ -17,13 +17,33 @@ function ipv4Octets(ip: string): [number, number, number, number] | null {
   return [a, b, c, d];
 }
 
-/** Multicast, limited broadcast or the unspecified address. */
+/**
+ * Multicast, limited broadcast or the unspecified address. Called once per
+ * attempt on the fast path: a dotted quad is told by its first octet alone,
+ * without scanning the whole text for ":" first (only a hit is checked for
+ * one, as text holding ":" is read as IPv6).
+ */
 export function isMulticastOrBroadcast(ip: string): boolean {
+  let first = 0;
+  let i = 0;
+  for (; i < ip.length && i < 3; i++) {
+    const c = ip.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) break;
+    first = first * 10 + (c - 0x30);
+  }
+  if (i > 0 && ip.charCodeAt(i) === 0x2e) {
+    if (!((first >= 224 && first <= 239) || ip === '255.255.255.255' || ip === '0.0.0.0')) return false;
+    return !ip.includes(':');
+  }
+  return isMulticastOrUnspecifiedText(ip);
+}
+
+/** The general test (IPv6, and text that does not start as a dotted quad). */
+function isMulticastOrUnspecifiedText(ip: string): boolean {
   if (ip.includes(':')) {
     const lower = ip.toLowerCase();
     return lower.startsWith('ff') || lower === '::';
   }
-  // First octet without splitting (called once per attempt on the fast path).
   let first = 0;
   let i = 0;
   for (; i < ip.length && i < 3; i++) {

@@ -38,6 +38,8 @@ export class LeastRecentIndex<R> extends SecondBuckets<R> {
   takeLeast(n: number, eligible: (row: R) => boolean): R[] {
     const out: R[] = [];
     const kept: number[] = [];
+    // Lists are replaced below.
+    this.forgetLast();
     while (out.length < n && this.secs.length > 0) {
       const sec = popSec(this.secs);
       const list = this.buckets.get(sec)!;

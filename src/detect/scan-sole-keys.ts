@@ -55,6 +55,9 @@ export class ScanSoleKeys<K extends string | number = string> {
   /** A row's last activity and `seq` (for `cutLeast`). */
   readonly order = { timeOf: (r: number): number => this.lastTs[r]!, seqOf: (r: number): number => this.seq[r]! };
   private readonly lists = new Map<number, number[]>();
+  /** The second last listed into and its list (most `list`s skip the map lookup); forgotten whenever lists are taken or replaced. */
+  private lastSec = Number.NaN;
+  private lastList: number[] | null = null;
   private secs: number[] = [];
   private entries = 0;
 
@@ -108,6 +111,7 @@ export class ScanSoleKeys<K extends string | number = string> {
   expire(watermark: number, idleSec: number): K[] {
     const gone: K[] = [];
     const last = Math.floor(watermark - idleSec);
+    this.forgetLast();
     let kept: [number, number[]][] | null = null;
     while (this.secs.length > 0 && this.secs[0]! <= last) {
       const sec = popSec(this.secs);
@@ -152,6 +156,7 @@ export class ScanSoleKeys<K extends string | number = string> {
    */
   takeLeast(n: number): number[] {
     const out: number[] = [];
+    this.forgetLast();
     while (out.length < n && this.secs.length > 0) {
       const sec = popSec(this.secs);
       const list = this.lists.get(sec)!;
@@ -211,8 +216,14 @@ export class ScanSoleKeys<K extends string | number = string> {
     this.lastTs = new Float64Array(MIN_ROWS);
     this.ts = new Float64Array(MIN_ROWS);
     this.lists.clear();
+    this.forgetLast();
     this.secs = [];
     this.entries = 0;
+  }
+
+  private forgetLast(): void {
+    this.lastSec = Number.NaN;
+    this.lastList = null;
   }
 
   /** An entry of `r` was passed: a dead row's number is free again. */
@@ -224,17 +235,24 @@ export class ScanSoleKeys<K extends string | number = string> {
   private list(r: number): void {
     this.listed[r] = 1;
     const sec = Math.floor(this.lastTs[r]!);
-    const l = this.lists.get(sec);
-    if (l !== undefined) l.push(r);
+    if (sec === this.lastSec) this.lastList!.push(r);
     else {
-      this.lists.set(sec, [r]);
-      pushSec(this.secs, sec);
+      let l = this.lists.get(sec);
+      if (l !== undefined) l.push(r);
+      else {
+        l = [r];
+        this.lists.set(sec, l);
+        pushSec(this.secs, sec);
+      }
+      this.lastSec = sec;
+      this.lastList = l;
     }
     if (++this.entries > 2 * this.count + 1024) this.rebuildLists();
   }
 
   /** Drops the dead entries from the lists (their numbers freed): O(entries), amortised O(1) per `list`. */
   private rebuildLists(): void {
+    this.forgetLast();
     this.secs = [];
     this.entries = 0;
     for (const [sec, list] of this.lists) {

@@ -28,6 +28,15 @@ export class SecondBuckets<R> {
   /** Min-heap of the seconds in `buckets`. */
   protected secs: number[] = [];
   protected entries = 0;
+  /**
+   * The second last listed into and its list: rows move on in runs of one
+   * second, so most `see`s skip the map lookup (which boxes a second past
+   * 2^30 on every call). Trusted only while non-empty, as a subclass may
+   * empty a list and drop it from the map; one that replaces a list calls
+   * `forgetLast`.
+   */
+  private lastSec = Number.NaN;
+  private lastList: R[] = [];
 
   constructor(protected readonly rows: TimedRows<R>) {}
 
@@ -35,28 +44,42 @@ export class SecondBuckets<R> {
   see(row: R, prevTime: number): void {
     const sec = Math.floor(this.rows.timeOf(row));
     if (sec === Math.floor(prevTime)) return;
-    const list = this.buckets.get(sec);
-    if (list !== undefined) list.push(row);
+    if (sec === this.lastSec && this.lastList.length > 0) this.lastList.push(row);
     else {
-      this.buckets.set(sec, [row]);
-      pushSec(this.secs, sec);
+      let list = this.buckets.get(sec);
+      if (list !== undefined) list.push(row);
+      else {
+        list = [row];
+        this.buckets.set(sec, list);
+        pushSec(this.secs, sec);
+      }
+      this.lastSec = sec;
+      this.lastList = list;
     }
     if (++this.entries > 2 * this.rows.size() + 1024) this.sweep();
   }
 
   clear(): void {
     this.buckets.clear();
+    this.forgetLast();
     this.secs = [];
     this.entries = 0;
   }
 
   /** The time first: it rules out most stale entries without a lookup in the table. */
+  /** Forgets the last list (the caller replaced or dropped lists of `buckets`). */
+  protected forgetLast(): void {
+    this.lastSec = Number.NaN;
+    this.lastList = [];
+  }
+
   protected isCurrent(row: R, sec: number): boolean {
     return Math.floor(this.rows.timeOf(row)) === sec && this.rows.isLive(row);
   }
 
   /** Drops stale entries: O(entries), amortised O(1) per `see`. A row is current in one second only, so no duplicates remain. */
   private sweep(): void {
+    this.forgetLast();
     this.entries = 0;
     this.secs = [];
     for (const [sec, list] of this.buckets) {
