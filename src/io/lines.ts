@@ -37,6 +37,19 @@ export interface LineBlock {
    * segment alive, not the whole chunk's text.
    */
   segments?: LineSegment[];
+  /**
+   * With `bytes`, the block's lines undecoded (then `text` is ""): a view of
+   * the input chunk (valid until the consumer asks for the next block; keep
+   * copies, not views), or a copy for a line cut by a chunk boundary.
+   */
+  bytes?: Buffer;
+  /**
+   * With `bytes`: the line cut by the previous chunk boundary, completed (a
+   * copy), which comes before `bytes`; `firstLine` is its number. Kept apart
+   * so the chunk is not copied to prepend it, and in the same block so a
+   * reader still makes one batch per chunk.
+   */
+  carried?: Buffer;
 }
 
 export interface LineSegment {
@@ -55,6 +68,13 @@ export interface SplitLinesOptions {
    * otherwise keep its whole 1 MiB chunk alive.
    */
   segmentBytes?: number;
+  /**
+   * Give the lines as bytes (LineBlock.bytes), not decoded: for a parser that
+   * reads fields from the bytes and makes strings only of the values it
+   * keeps (no text of the whole chunk, no V8 slices). A line carried across
+   * a chunk boundary comes apart (LineBlock.carried). Overrides `segmentBytes`.
+   */
+  bytes?: boolean;
 }
 
 export const DEFAULT_MAX_LINE_BYTES = 4 << 20;
@@ -62,7 +82,11 @@ export const DEFAULT_MAX_LINE_BYTES = 4 << 20;
 /** Splits a byte-chunk stream into blocks of whole lines, one block per chunk. */
 export async function* splitLines(chunks: AsyncIterable<Uint8Array>, options: SplitLinesOptions = {}): AsyncGenerator<LineBlock> {
   const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
-  const segmentBytes = options.segmentBytes ?? Number.POSITIVE_INFINITY;
+  const raw = options.bytes === true;
+  const segmentBytes = raw ? Number.POSITIVE_INFINITY : (options.segmentBytes ?? Number.POSITIVE_INFINITY);
+  /** A block of whole lines `region[start, end)`: decoded, or (raw) a view. */
+  const block = (region: Buffer, start: number, end: number, firstLine: number): LineBlock =>
+    raw ? { text: '', firstLine, unterminated: false, bytes: region.subarray(start, end) } : { text: decode(region, start, end), firstLine, unterminated: false };
   let carry: Uint8Array[] = [];
   let carryBytes = 0;
   /** True while skipping the rest of an over-long line. */
@@ -104,8 +128,18 @@ export async function* splitLines(chunks: AsyncIterable<Uint8Array>, options: Sp
     let region: Buffer;
     /** With segments: the line carried from the previous chunk, completed, as the block's first segment (the rest of the chunk is not copied). */
     let carried: LineSegment | null = null;
+    /** With `bytes`: that line's bytes (a copy), and its number. */
+    let carriedRaw: Buffer | null = null;
+    let carriedLine = 0;
     if (carryBytes > 0) {
-      if (segmentBytes < Number.POSITIVE_INFINITY) {
+      if (raw) {
+        const firstNl = buf.indexOf(0x0a);
+        carry.push(buf.subarray(0, firstNl + 1));
+        carriedRaw = Buffer.concat(carry, carryBytes + firstNl + 1);
+        carriedLine = line;
+        line++;
+        region = buf.subarray(firstNl + 1, lastNl + 1);
+      } else if (segmentBytes < Number.POSITIVE_INFINITY) {
         const firstNl = buf.indexOf(0x0a);
         carry.push(buf.subarray(0, firstNl + 1));
         carried = { text: decode(Buffer.concat(carry, carryBytes + firstNl + 1), 0, carryBytes + firstNl + 1), firstLine: line };
@@ -124,6 +158,10 @@ export async function* splitLines(chunks: AsyncIterable<Uint8Array>, options: Sp
       yield { text: '', firstLine: carried.firstLine, unterminated: false, segments: [carried] };
       carried = null;
     }
+    if (carriedRaw !== null && (region.length === 0 || region.length > maxLineBytes)) {
+      yield { text: '', firstLine: carriedLine, unterminated: false, bytes: carriedRaw };
+      carriedRaw = null;
+    }
     if (region.length === 0) {
       // Only the carried line ended in this chunk.
     } else if (region.length <= maxLineBytes) {
@@ -141,7 +179,12 @@ export async function* splitLines(chunks: AsyncIterable<Uint8Array>, options: Sp
         yield { text: '', firstLine, unterminated: false, segments };
       } else {
         line += countNewlines(region, 0, region.length);
-        yield { text: decode(region, 0, region.length), firstLine, unterminated: false };
+        const b = block(region, 0, region.length, firstLine);
+        if (carriedRaw !== null) {
+          b.firstLine = carriedLine;
+          b.carried = carriedRaw;
+        }
+        yield b;
       }
     } else {
       // Rare: a chunk bigger than the line limit; look for over-long lines in it.
@@ -151,7 +194,7 @@ export async function* splitLines(chunks: AsyncIterable<Uint8Array>, options: Sp
       while (from < region.length) {
         const nl = region.indexOf(0x0a, from);
         if (nl - from > maxLineBytes) {
-          if (good < from) yield { text: decode(region, good, from), firstLine: goodFirst, unterminated: false };
+          if (good < from) yield block(region, good, from, goodFirst);
           yield { text: '', firstLine: line, unterminated: false, droppedLongLine: line };
           good = nl + 1;
           goodFirst = line + 1;
@@ -159,7 +202,7 @@ export async function* splitLines(chunks: AsyncIterable<Uint8Array>, options: Sp
         from = nl + 1;
         line++;
       }
-      if (good < region.length) yield { text: decode(region, good, region.length), firstLine: goodFirst, unterminated: false };
+      if (good < region.length) yield block(region, good, region.length, goodFirst);
     }
     if (lastNl + 1 < buf.length) {
       const rest = buf.subarray(lastNl + 1);
@@ -173,12 +216,13 @@ export async function* splitLines(chunks: AsyncIterable<Uint8Array>, options: Sp
     }
   }
   if (carryBytes > 0) {
-    yield { text: Buffer.concat(carry, carryBytes).toString('utf8'), firstLine: line, unterminated: true };
+    const last = Buffer.concat(carry, carryBytes);
+    yield raw ? { text: '', firstLine: line, unterminated: true, bytes: last } : { text: last.toString('utf8'), firstLine: line, unterminated: true };
   }
 }
 
 /** UTF-8 decode; pure ASCII (the usual log) takes the cheaper one-byte decode. */
-function decode(buf: Buffer, start: number, end: number): string {
+export function decode(buf: Buffer, start: number, end: number): string {
   return isAscii(buf.subarray(start, end)) ? buf.toString('latin1', start, end) : buf.toString('utf8', start, end);
 }
 

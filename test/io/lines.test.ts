@@ -66,6 +66,20 @@ describe.each([1, 7, 65536])('splitLines at chunk size %i', (chunkSize) => {
     ]);
   });
 
+  it('bytes give the same lines and numbers as text, one block per chunk', async () => {
+    const text = Array.from({ length: 300 }, (_, i) => `line ${i} é`).join('\n');
+    const data = Buffer.from(`${text}\nlast`);
+    const whole = await collect(data, chunkSize);
+    const raw: LineBlock[] = [];
+    for await (const b of splitLines(rechunk([data], chunkSize), { bytes: true })) raw.push(b);
+    const asText = raw.map((b): LineBlock => {
+      const parts = [...(b.carried === undefined ? [] : [b.carried]), ...(b.bytes === undefined ? [] : [b.bytes])];
+      return { text: Buffer.concat(parts).toString('utf8'), firstLine: b.firstLine, unterminated: b.unterminated };
+    });
+    expect(lines(asText)).toEqual(lines(whole));
+    expect(raw.length).toBe(whole.length);
+  });
+
   it('segments give the same lines and numbers as one string per chunk', async () => {
     const text = Array.from({ length: 300 }, (_, i) => `line ${i} ${'x'.repeat(i % 37)}`).join('\n');
     const whole = await collect(`${text}\nlast`, chunkSize);

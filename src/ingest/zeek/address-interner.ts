@@ -29,6 +29,8 @@ export const DEFAULT_ADDRESS_CACHE_ENTRIES = 1 << 16;
 export interface AddressInterner {
   /** The address written in `text` between `start` and `end` (exclusive), as a shared, unsliced string. */
   intern(text: string, start: number, end: number): string;
+  /** The same for the address written in bytes `b[start, end)` (UTF-8). */
+  internBytes(b: Uint8Array, start: number, end: number): string;
 }
 
 export function createAddressInterner(capacity = DEFAULT_ADDRESS_CACHE_ENTRIES): AddressInterner {
@@ -51,10 +53,15 @@ export function createAddressInterner(capacity = DEFAULT_ADDRESS_CACHE_ENTRIES):
 
   function internOther(text: string, start: number, end: number): string {
     const slice = text.slice(start, end);
-    let s = other.get(slice);
-    if (s !== undefined) return s;
     // A copy that does not share the reader's text (see 3. above).
-    s = otherOld.get(slice) ?? (slice.length < 13 ? slice : ` ${slice}`.slice(1));
+    return internKey(slice, slice.length < 13 ? slice : ` ${slice}`.slice(1));
+  }
+
+  /** `key` in the generations, else `copy` (the same characters, sharing no reader text) added. */
+  function internKey(key: string, copy: string): string {
+    let s = other.get(key);
+    if (s !== undefined) return s;
+    s = otherOld.get(key) ?? copy;
     if (other.size >= capacity) {
       otherOld = other;
       other = new Map();
@@ -96,5 +103,60 @@ export function createAddressInterner(capacity = DEFAULT_ADDRESS_CACHE_ENTRIES):
       // value * 256 + d < 2^32; `| 0` makes it a small integer key.
       return internV4((value * 256 + octet) | 0, a, b, c, octet);
     },
+    internBytes(bytes, start, end) {
+      // As intern() above, reading bytes: a string is made only on a miss.
+      let octets = 0;
+      let value = 0;
+      let octet = 0;
+      let digits = 0;
+      let a = 0;
+      let b = 0;
+      let c = 0;
+      let canonical = true;
+      for (let i = start; i < end; i++) {
+        const ch = bytes[i] as number;
+        if (ch === 46 /* . */) {
+          if (digits === 0 || octets === 3) {
+            canonical = false;
+            break;
+          }
+          if (octets === 0) a = octet;
+          else if (octets === 1) b = octet;
+          else c = octet;
+          value = value * 256 + octet;
+          octets++;
+          octet = 0;
+          digits = 0;
+          continue;
+        }
+        const dg = ch - 48;
+        if (dg < 0 || dg > 9 || (digits === 1 && octet === 0)) {
+          canonical = false;
+          break;
+        }
+        octet = octet * 10 + dg;
+        if (++digits > 3 || octet > 255) {
+          canonical = false;
+          break;
+        }
+      }
+      if (canonical && octets === 3 && digits > 0) return internV4((value * 256 + octet) | 0, a, b, c, octet);
+      // Decoding makes a new string: it is its own copy.
+      const key = decodeBytes(bytes, start, end);
+      return internKey(key, key);
+    },
   };
+}
+
+/** UTF-8 decode of `b[start, end)`: the one-byte decode when it is ASCII. */
+function decodeBytes(b: Uint8Array, start: number, end: number): string {
+  const buf = Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.length);
+  let ascii = true;
+  for (let i = start; i < end; i++) {
+    if ((b[i] as number) >= 0x80) {
+      ascii = false;
+      break;
+    }
+  }
+  return buf.toString(ascii ? 'latin1' : 'utf8', start, end);
 }

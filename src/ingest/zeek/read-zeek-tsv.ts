@@ -25,11 +25,12 @@
  */
 import { FlowhoundError } from '../../errors.js';
 import type { ByteSource } from '../../io/byte-source.js';
-import { createInvalidLineCounter, type LineSegment, splitLines } from '../../io/lines.js';
+import { createInvalidLineCounter, decode, splitLines, trimCr } from '../../io/lines.js';
 import { createRecordBatch, type DnsLogColumns, type DnsRecord, type FlowRecord, type Proto, type RecordBatch } from '../../types.js';
 import type { ReadOptions } from '../read-options.js';
 import { completeDnsCodes } from '../dns-constants.js';
 import { type AddressInterner, createAddressInterner } from './address-interner.js';
+import { type ConnByteLayout, connLine, createShortStringCache, parseConnBytes, type ShortStringCache } from './conn-line-bytes.js';
 import { CONN_COLUMNS, classifyZeekLog, DNS_COLUMNS, REQUIRED_COLUMNS, type ZeekLogKind } from './log-kind.js';
 import { isToken, parseCount, parseDecimal, parsePort, parseProto, quoteValue } from './parse-field.js';
 import { scanCount, scanDecimal, scanned, scanPort, scanToSeparator } from './scan-field.js';
@@ -62,6 +63,8 @@ interface Section {
   dnsExtra: boolean;
   /** The read's address strings (shared by its sections). */
   addresses: AddressInterner;
+  /** A conn section whose data lines can be read from bytes (one-byte ASCII separator and unset tokens); else null. */
+  bytes: ConnByteLayout | null;
 }
 
 /** Statistics of one read, for callers that want them (tests, the directory reader). */
@@ -87,6 +90,7 @@ export async function* readZeekTsv(source: ByteSource, options: ReadOptions, sta
   let warnedBlank = false;
   const st = stats ?? { flows: 0, dns: 0, invalid: 0, skippedByPath: {} };
   const addresses = createAddressInterner();
+  const strings = createShortStringCache();
 
   const endSkip = (): void => {
     if (skipPath !== null && skipCount > 0) {
@@ -136,84 +140,135 @@ export async function* readZeekTsv(source: ByteSource, options: ReadOptions, sta
       empty: header.emptyField,
       dnsExtra: kind === 'dns' && slots.some((sl) => sl >= D_RTT),
       addresses,
+      bytes: kind === 'conn' ? connByteLayout(slots, header.separator, header.unsetField, header.emptyField, addresses, strings) : null,
     };
   };
 
-  for await (const block of splitLines(source.chunks, { segmentBytes: SEGMENT_BYTES })) {
+  /** One line, `text[pos, end)` without its newline (and CR); `lastOfInput`: the input's last line, without newline. */
+  const readLine = (text: string, pos: number, end: number, lineNo: number, lastOfInput: boolean, batch: RecordBatch): void => {
+    const c0 = text.charCodeAt(pos);
+    if (end === pos) {
+      // empty line: nothing to read
+    } else if (c0 === 35 /* # */ || ((c0 === 9 || c0 === 32) && isBlankThenHash(text, pos, end))) {
+      let hs = pos;
+      if (c0 !== 35) {
+        while (text.charCodeAt(hs) !== 35) hs++;
+        if (!warnedBlank) {
+          warnedBlank = true;
+          options.onWarning({
+            code: 'ZEEK_HEADER_WHITESPACE',
+            file,
+            line: lineNo,
+            message: `${file}:${lineNo}: header line starts with blanks before '#'; ignored them and read the header`,
+          });
+        }
+      }
+      const ev = applyHeaderLine(header, text.slice(hs + 1, end), lineNo);
+      if (ev === 'fields') {
+        sawHeader = true;
+        startSection(lineNo);
+      } else if (ev === 'separator' || ev === 'close') {
+        endSkip();
+        if (ev === 'separator') section = null;
+      }
+    } else if (section !== null) {
+      const sec: Section = section;
+      const r = sec.kind === 'conn' ? parseConnLine(sec, text, pos, end) : parseDnsLine(sec, text, pos, end);
+      if (typeof r === 'string') {
+        if (lastOfInput) {
+          bad.truncatedLast(lineNo, r);
+        } else {
+          st.invalid++;
+          bad.invalid(lineNo, r);
+        }
+      } else {
+        bad.valid();
+        if (sec.kind === 'conn') batch.flows.push(r as FlowRecord);
+        else batch.dns.push(r as DnsRecord);
+      }
+    } else if (skipPath !== null) {
+      if (skipCount === 0) skipFirst = lineNo;
+      skipCount++;
+      skipLast = lineNo;
+    } else if (!sawHeader) {
+      throw new FlowhoundError(
+        'ZEEK_NO_HEADER',
+        `${file}:${lineNo}: data line before any #fields header: a Zeek TSV log needs its header (#separator, #fields, ...) to say what the columns are`,
+        { file, line: lineNo },
+      );
+    }
+  };
+
+  /** The lines of a decoded segment starting at line `lineNo`; returns the number of the line after them. */
+  const readText = (text: string, lineNo: number, unterminated: boolean, batch: RecordBatch): number => {
+    const n = text.length;
+    let pos = 0;
+    let no = lineNo;
+    while (pos < n) {
+      let nl = text.indexOf('\n', pos);
+      if (nl < 0) nl = n;
+      readLine(text, pos, trimCr(text, pos, nl), no, nl === n && unterminated, batch);
+      pos = nl + 1;
+      no++;
+    }
+    return no;
+  };
+
+  /**
+   * A block of whole lines as bytes: in a conn section with one-byte
+   * separator and unset tokens, data lines are read from the bytes
+   * (conn-line-bytes.ts) and any other line (header, blank, a line the fast
+   * path declines) is decoded alone and read as text; other sections are
+   * decoded a segment at a time and read as text.
+   */
+  const readBlock = (b: Buffer, firstLine: number, unterminated: boolean, batch: RecordBatch): void => {
+    const n = b.length;
+    let pos = firstLine === 1 && n >= 3 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf ? 3 : 0;
+    let lineNo = firstLine;
+    while (pos < n) {
+      const lay = section === null ? null : (section as Section).bytes;
+      if (lay !== null) {
+        const c0 = b[pos] as number;
+        if (c0 !== 35 && c0 !== 9 && c0 !== 32 && c0 !== 10 && c0 !== 13) {
+          const r = parseConnBytes(lay, b, pos, n);
+          if (r !== null) {
+            bad.valid();
+            batch.flows.push(r);
+            pos = connLine.end + 1;
+            lineNo++;
+            continue;
+          }
+        }
+        let nl = b.indexOf(0x0a, pos);
+        if (nl < 0) nl = n;
+        const text = decode(b, pos, nl);
+        readLine(text, 0, trimCr(text, 0, text.length), lineNo, nl === n && unterminated, batch);
+        pos = nl + 1;
+        lineNo++;
+      } else {
+        let segEnd = n;
+        if (pos + SEGMENT_BYTES < n) {
+          const nl = b.indexOf(0x0a, pos + SEGMENT_BYTES - 1);
+          segEnd = nl < 0 ? n : nl + 1;
+        }
+        lineNo = readText(decode(b, pos, segEnd), lineNo, segEnd === n && unterminated, batch);
+        pos = segEnd;
+      }
+    }
+  };
+
+  for await (const block of splitLines(source.chunks, { bytes: true })) {
     if (block.droppedLongLine !== undefined) {
       st.invalid++;
       bad.invalid(block.droppedLongLine, 'line longer than 4 MiB, skipped');
       continue;
     }
     const batch = createRecordBatch();
-    const segments = block.segments ?? [block];
-    for (let si = 0; si < segments.length; si++) {
-      const segment = segments[si] as LineSegment;
-      const lastSegment = si === segments.length - 1;
-      const text = segment.text;
-      const n = text.length;
-      let pos = 0;
-      let lineNo = segment.firstLine;
-      if (lineNo === 1 && text.charCodeAt(0) === 0xfeff) pos = 1;
-      while (pos < n) {
-        let nl = text.indexOf('\n', pos);
-        if (nl < 0) nl = n;
-        let end = nl;
-        if (end > pos && text.charCodeAt(end - 1) === 13) end--;
-        const c0 = text.charCodeAt(pos);
-        if (end === pos) {
-          // empty line: nothing to read
-        } else if (c0 === 35 /* # */ || ((c0 === 9 || c0 === 32) && isBlankThenHash(text, pos, end))) {
-          let hs = pos;
-          if (c0 !== 35) {
-            while (text.charCodeAt(hs) !== 35) hs++;
-            if (!warnedBlank) {
-              warnedBlank = true;
-              options.onWarning({
-                code: 'ZEEK_HEADER_WHITESPACE',
-                file,
-                line: lineNo,
-                message: `${file}:${lineNo}: header line starts with blanks before '#'; ignored them and read the header`,
-              });
-            }
-          }
-          const ev = applyHeaderLine(header, text.slice(hs + 1, end), lineNo);
-          if (ev === 'fields') {
-            sawHeader = true;
-            startSection(lineNo);
-          } else if (ev === 'separator' || ev === 'close') {
-            endSkip();
-            if (ev === 'separator') section = null;
-          }
-        } else if (section !== null) {
-          const sec: Section = section;
-          const r = sec.kind === 'conn' ? parseConnLine(sec, text, pos, end) : parseDnsLine(sec, text, pos, end);
-          if (typeof r === 'string') {
-            if (nl === n && lastSegment && block.unterminated) {
-              bad.truncatedLast(lineNo, r);
-            } else {
-              st.invalid++;
-              bad.invalid(lineNo, r);
-            }
-          } else {
-            bad.valid();
-            if (sec.kind === 'conn') batch.flows.push(r as FlowRecord);
-            else batch.dns.push(r as DnsRecord);
-          }
-        } else if (skipPath !== null) {
-          if (skipCount === 0) skipFirst = lineNo;
-          skipCount++;
-          skipLast = lineNo;
-        } else if (!sawHeader) {
-          throw new FlowhoundError(
-            'ZEEK_NO_HEADER',
-            `${file}:${lineNo}: data line before any #fields header: a Zeek TSV log needs its header (#separator, #fields, ...) to say what the columns are`,
-            { file, line: lineNo },
-          );
-        }
-        pos = nl + 1;
-        lineNo++;
-      }
+    if (block.carried === undefined) {
+      readBlock(block.bytes as Buffer, block.firstLine, block.unterminated, batch);
+    } else {
+      readBlock(block.carried, block.firstLine, false, batch);
+      readBlock(block.bytes as Buffer, block.firstLine + 1, block.unterminated, batch);
     }
     st.flows += batch.flows.length;
     st.dns += batch.dns.length;
@@ -244,6 +299,20 @@ function warnBadFieldNames(file: string, lineNo: number, fields: readonly string
       message: `${file}:${lineNo}: #fields column ${i + 1} is named "${shown}", which holds ${controls.length} control byte(s); its values are not read`,
     });
   });
+}
+
+/** The byte layout of a conn section, or null when its tokens are not one-byte ASCII (then its lines are read as text). */
+function connByteLayout(slots: Uint8Array, sep: string, unset: string, empty: string, addresses: AddressInterner, strings: ShortStringCache): ConnByteLayout | null {
+  const s = sep.charCodeAt(0);
+  const u = unset.charCodeAt(0);
+  if (sep.length !== 1 || s >= 0x80 || s === 10 || s === 13 || unset.length !== 1 || u >= 0x80) return null;
+  const e = new Uint8Array(empty.length);
+  for (let i = 0; i < empty.length; i++) {
+    const ch = empty.charCodeAt(i);
+    if (ch >= 0x80) return null;
+    e[i] = ch;
+  }
+  return { slots, sep: s, unset: u, empty: e, addresses, strings };
 }
 
 function isBlankThenHash(text: string, start: number, end: number): boolean {

@@ -30,4 +30,14 @@ describe('createAddressInterner', () => {
       }
     }
   });
+
+  it('reads the same address from bytes as from text', () => {
+    const names = createAddressInterner(16);
+    const forms = ['10.0.0.1', '0.0.0.0', '255.255.255.255', '256.1.1.1', '01.2.3.4', '1.2.3', '1.2.3.4.5', '1..2.3', 'fe80::1', '2001:db8::ff00:42:8329', 'é.1.2.3', ''];
+    for (const f of forms) {
+      const b = Buffer.from(`\t${f}\t`);
+      expect(names.internBytes(b, 1, b.length - 1)).toBe(f);
+      expect(names.intern(f, 0, f.length)).toBe(f);
+    }
+  });
 });
