@@ -31,6 +31,8 @@ export interface AddressInterner {
   intern(text: string, start: number, end: number): string;
   /** The same for the address written in bytes `b[start, end)` (UTF-8). */
   internBytes(b: Uint8Array, start: number, end: number): string;
+  /** The canonical dotted quad of the 32-bit address `value` (`| 0`: as an Int32), for a reader that read the octets itself. */
+  internV4(value: number): string;
 }
 
 export function createAddressInterner(capacity = DEFAULT_ADDRESS_CACHE_ENTRIES): AddressInterner {
@@ -144,6 +146,9 @@ export function createAddressInterner(capacity = DEFAULT_ADDRESS_CACHE_ENTRIES):
       // Decoding makes a new string: it is its own copy.
       const key = decodeBytes(bytes, start, end);
       return internKey(key, key);
+    },
+    internV4(value) {
+      return internV4(value | 0, value >>> 24, (value >>> 16) & 255, (value >>> 8) & 255, value & 255);
     },
   };
 }

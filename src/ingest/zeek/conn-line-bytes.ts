@@ -109,6 +109,10 @@ export function parseConnBytes(lay: ConnByteLayout, b: Buffer, start: number, li
       case C_RIPB:
         v = scanCount(b, p, limit, sep);
         break;
+      case C_OH:
+      case C_RH:
+        v = scanDottedQuad(b, p, limit, sep);
+        break;
       case C_SERVICE:
       case C_STATE:
       case C_HISTORY:
@@ -138,14 +142,14 @@ export function parseConnBytes(lay: ConnByteLayout, b: Buffer, start: number, li
           break;
         }
         case C_OH:
-          origH = lay.addresses.internBytes(b, p, fe);
+          origH = v >= 0 && fe === i ? lay.addresses.internV4(v) : lay.addresses.internBytes(b, p, fe);
           break;
         case C_OP:
           if (Number.isNaN(v)) return null;
           origP = v;
           break;
         case C_RH:
-          respH = lay.addresses.internBytes(b, p, fe);
+          respH = v >= 0 && fe === i ? lay.addresses.internV4(v) : lay.addresses.internBytes(b, p, fe);
           break;
         case C_RP:
           if (Number.isNaN(v)) return null;
@@ -243,6 +247,40 @@ function scanField(b: Buffer, p: number, limit: number, sep: number): void {
     i++;
   }
   at.end = i;
+}
+
+/**
+ * An address field: its 32-bit value when it is a canonical dotted quad
+ * (four decimal octets ≤ 255 without leading zeros, as address-interner.ts
+ * reads one), else -1 (the caller asks the interner with the bytes). Sets
+ * `at.end`.
+ */
+function scanDottedQuad(b: Buffer, p: number, limit: number, sep: number): number {
+  let value = 0;
+  let octet = 0;
+  let digits = 0;
+  let dots = 0;
+  let ok = true;
+  let i = p;
+  for (; i < limit; i++) {
+    const ch = b[i] as number;
+    if (ch === sep || ch === 10) break;
+    if (ch === 46 /* . */) {
+      if (digits === 0 || digits > 3 || octet > 255) ok = false;
+      value = value * 256 + octet;
+      dots++;
+      octet = 0;
+      digits = 0;
+      continue;
+    }
+    const d = ch - 48;
+    if (d < 0 || d > 9 || (digits === 1 && octet === 0)) ok = false;
+    octet = octet * 10 + d;
+    digits++;
+  }
+  at.end = i;
+  if (!ok || dots !== 3 || digits === 0 || digits > 3 || octet > 255) return -1;
+  return value * 256 + octet;
 }
 
 /** As scanField, also leaving the field's hash (hashOf) in `at.hash`. */
