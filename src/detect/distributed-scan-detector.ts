@@ -43,6 +43,7 @@ import { isMulticastOrBroadcast } from './ip-class.js';
 import { encodeState, readStateObject } from './plain-state.js';
 import { LeastRecentIndex } from './least-recent-index.js';
 import { ScanSoleKeys } from './scan-sole-keys.js';
+import { ScanSources, hashOfName } from './scan-sources.js';
 import { type CutOrder, cutLeast } from './cut-least.js';
 import { addressBytes } from './policy-rules.js';
 import { fmtDuration, keyOf, portTarget } from './scan-detector.js';
@@ -64,21 +65,6 @@ export type DistributedScanSettings = Pick<
   | 'idBucketSec'
 >;
 
-interface SourceState {
-  src: string;
-  /**
-   * target → last probe ts; null while the source has probed one target
-   * only (`soleTarget`, `soleTs`): most sources of a spoofed flood never
-   * probe a second, so they make no map.
-   */
-  targets: Map<string, number> | null;
-  soleTarget: string;
-  soleTs: number;
-  probes: number;
-  firstTs: number;
-  lastTs: number;
-}
-
 interface TargetSet {
   /** The set's key in the detector's map (`SetKey`), and its insertion number (neither is in the state: the map's order gives both). */
   id: SetKey;
@@ -91,13 +77,8 @@ interface TargetSet {
   /** Horizontal: the port and proto. */
   port: number | null;
   proto: Proto | null;
-  /**
-   * source → its state, in the order sources came; null while the set has
-   * had one source only (`sole`, null when none): most sets of a spoofed
-   * flood (one host's ports) never see a second, so they make no map.
-   */
-  sources: Map<string, SourceState> | null;
-  sole: SourceState | null;
+  /** The sources that probed the set: their targets, probes and first and last probe, in the order they came (scan-sources.ts). */
+  sources: ScanSources;
   /** Sources that reached the per-source threshold: the per-source detector's, never a campaign's (null until one does). */
   overSources: Set<string> | null;
   lastTs: number;
@@ -170,10 +151,10 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
   const windowSec = settings.scanDistWindowSec;
 
   /** A probe of target set `id` (made when new: a row of `sole`, or an object). */
-  function probeSet(id: SetKey, vertical: boolean, dst: string | null, port: number | null, proto: Proto | null, src: string, target: string, ts: number, probe: string): void {
+  function probeSet(id: SetKey, vertical: boolean, dst: string | null, port: number | null, proto: Proto | null, src: string, srcHash: number, target: string, ts: number, probe: string): void {
     const found = sets.get(id);
     if (found !== undefined) {
-      note(typeof found === 'number' ? promote(found) : found, src, target, ts, probe);
+      note(typeof found === 'number' ? promote(found) : found, src, srcHash, target, ts, probe);
       return;
     }
     if (sets.size >= settings.scanMaxKeys) evictSets();
@@ -182,16 +163,18 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
       sets.set(id, sole.add(id, vertical, src, vertical ? dst! : proto!, port ?? 0, target, ts, '', probe, seq));
       return;
     }
-    const s: TargetSet = { id, seq, held: true, vertical, dst, port, proto, sources: null, sole: null, overSources: null, lastTs: 0, probeTypes: null, firstProbe: '', probes: 0, additions: 0, nextEvaluation: 1, incident: null };
+    const s: TargetSet = { id, seq, held: true, vertical, dst, port, proto, sources: new ScanSources(), overSources: null, lastTs: 0, probeTypes: null, firstProbe: '', probes: 0, additions: 0, nextEvaluation: 1, incident: null };
     sets.set(id, s);
     recency.see(s, Number.NaN);
-    note(s, src, target, ts, probe);
+    note(s, src, srcHash, target, ts, probe);
   }
 
   /** The object of the set in row `r` of `sole`, as `note` left it after its one probe. */
   function soleSetObject(r: number): TargetSet {
     const vertical = sole.vertical[r] === 1;
     const ts = sole.ts[r]!;
+    const sources = new ScanSources();
+    sources.add(sole.src[r]!, hashOfName(sole.src[r]!), sole.target[r]!, ts);
     return {
       id: sole.id[r]!,
       seq: sole.seq[r]!,
@@ -200,8 +183,7 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
       dst: vertical ? sole.other[r]! : null,
       port: vertical ? null : sole.port[r]!,
       proto: vertical ? null : (sole.other[r] as Proto),
-      sources: null,
-      sole: { src: sole.src[r]!, targets: null, soleTarget: sole.target[r]!, soleTs: ts, probes: 1, firstTs: ts, lastTs: ts },
+      sources,
       overSources: null,
       lastTs: sole.lastTs[r]!,
       probeTypes: null,
@@ -222,25 +204,21 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
     return s;
   }
 
-  function note(set: TargetSet, src: string, target: string, ts: number, probe: string): void {
+  /** A probe of `set` by `src` (whose `hashOfName` is `srcHash`). */
+  function note(set: TargetSet, src: string, srcHash: number, target: string, ts: number, probe: string): void {
     if (ts > set.lastTs) {
       const prev = set.lastTs;
       set.lastTs = ts;
       recency.see(set, prev);
     }
     countProbe(set, probe);
-    let st = sourceOf(set, src);
-    if (st === undefined) {
-      if (sourceCount(set) >= settings.scanMaxTargetsPerKey) return;
-      st = { src, targets: null, soleTarget: target, soleTs: ts, probes: 1, firstTs: ts, lastTs: ts };
-      addSource(set, st);
-    } else {
-      st.probes++;
-      if (ts > st.lastTs) st.lastTs = ts;
-      if (ts < st.firstTs) st.firstTs = ts;
-      if (!seeTarget(st, target, ts, settings.scanMaxTargetsPerKey)) return;
-    }
-    if (targetCount(st) >= (set.vertical ? settings.scanVerticalPorts : settings.scanHorizontalHosts)) {
+    const srcs = set.sources;
+    let i = srcs.find(src, srcHash);
+    if (i < 0) {
+      if (srcs.size >= settings.scanMaxTargetsPerKey) return;
+      i = srcs.add(src, srcHash, target, ts);
+    } else if (!srcs.probe(i, target, ts, settings.scanMaxTargetsPerKey)) return;
+    if (srcs.targetCount(i) >= (set.vertical ? settings.scanVerticalPorts : settings.scanHorizontalHosts)) {
       set.overSources ??= new Set();
       set.overSources.add(src);
     }
@@ -251,51 +229,50 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
     }
   }
 
-  /** Prunes sources idle for a window; returns the sources that may join a campaign. */
-  function members(set: TargetSet, now: number): [string, SourceState][] {
+  /** Prunes sources idle for a window; returns the sources that may join a campaign (indexes into `set.sources`, in its order). */
+  function members(set: TargetSet, now: number): number[] {
     const perSource = set.vertical ? settings.scanVerticalPorts : settings.scanHorizontalHosts;
-    const out: [string, SourceState][] = [];
-    for (const st of sourceList(set)) {
-      if (now - st.lastTs > windowSec) {
-        removeSource(set, st);
-        continue;
-      }
-      if (st.probes >= settings.scanDistMinProbesPerSource && targetCount(st) < perSource && !isOver(set, st.src)) out.push([st.src, st]);
+    const srcs = set.sources;
+    srcs.removeWhere((i) => now - srcs.lastTs(i) > windowSec);
+    const out: number[] = [];
+    for (let i = 0; i < srcs.size; i++) {
+      if (srcs.probes(i) >= settings.scanDistMinProbesPerSource && srcs.targetCount(i) < perSource && !isOver(set, srcs.name(i))) out.push(i);
     }
     return out;
   }
 
   function evaluate(set: TargetSet, now: number): void {
-    if (sourceCount(set) < settings.scanDistSources) return;
+    if (set.sources.size < settings.scanDistSources) return;
     const joined = members(set, now);
     if (joined.length < settings.scanDistSources) return;
-    const groups: { how: string; list: [string, SourceState][] }[] = [];
+    const srcs = set.sources;
+    const groups: { how: string; list: number[] }[] = [];
     // By prefix.
-    const byPrefix = new Map<string, [string, SourceState][]>();
+    const byPrefix = new Map<string, number[]>();
     for (const m of joined) {
-      const p = prefixOf(m[0], settings.scanDistPrefixV4, settings.scanDistPrefixV6);
+      const p = prefixOf(srcs.name(m), settings.scanDistPrefixV4, settings.scanDistPrefixV6);
       const g = byPrefix.get(p);
       if (g) g.push(m);
       else byPrefix.set(p, [m]);
     }
     for (const [p, list] of byPrefix) if (list.length >= settings.scanDistSources) groups.push({ how: `sources in ${p}`, list });
     // By time: the largest run of first probes within the correlation interval.
-    const sorted = [...joined].sort((a, b) => a[1].firstTs - b[1].firstTs);
-    let best: [string, SourceState][] = [];
+    const sorted = [...joined].sort((a, b) => srcs.firstTs(a) - srcs.firstTs(b));
+    let best: number[] = [];
     for (let i = 0, j = 0; j < sorted.length; j++) {
-      while (sorted[j]![1].firstTs - sorted[i]![1].firstTs > settings.scanDistCorrelationSec) i++;
+      while (srcs.firstTs(sorted[j]!) - srcs.firstTs(sorted[i]!) > settings.scanDistCorrelationSec) i++;
       if (j - i + 1 > best.length) best = sorted.slice(i, j + 1);
     }
     if (best.length >= settings.scanDistSources) groups.push({ how: `sources starting within ${settings.scanDistCorrelationSec} s of one another`, list: best });
-    let chosen: { how: string; list: [string, SourceState][]; targets: number } | null = null;
+    let chosen: { how: string; list: number[]; targets: number } | null = null;
     for (const g of groups) {
       const union = new Set<string>();
-      for (const [, st] of g.list) addTargets(union, st);
+      for (const m of g.list) srcs.addTargets(union, m);
       if (union.size >= settings.scanDistTargets && (chosen === null || g.list.length > chosen.list.length)) chosen = { ...g, targets: union.size };
     }
     if (chosen === null) return;
-    const sources = chosen.list.map(([src]) => src).sort();
-    const firstTs = Math.min(...chosen.list.map(([, st]) => st.firstTs));
+    const sources = chosen.list.map((m) => srcs.name(m)).sort();
+    const firstTs = Math.min(...chosen.list.map((m) => srcs.firstTs(m)));
     if (set.incident === null) {
       set.incident = { firstTs, dueTs: now + windowSec, sources, targets: chosen.targets, grouping: chosen.how, lastEmittedSources: 0 };
       if (set.incident.dueTs < nextAdvance) nextAdvance = set.incident.dueTs;
@@ -316,8 +293,8 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
     if (inc.sources.length < settings.scanDistSources || inc.sources.length <= inc.lastEmittedSources) return;
     const union = new Set<string>();
     for (const src of inc.sources) {
-      const st = sourceOf(set, src);
-      if (st !== undefined) addTargets(union, st);
+      const i = set.sources.find(src, hashOfName(src));
+      if (i >= 0) set.sources.addTargets(union, i);
     }
     if (union.size > 0) inc.targets = union.size;
     if (inc.targets < settings.scanDistTargets) return;
@@ -414,8 +391,9 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
     if (f.proto !== 'tcp' && f.proto !== 'udp') return;
     if (!isFailedAttempt(f, settings.scanProbeMaxPkts) || isMulticastOrBroadcast(f.respH)) return;
     const probe = probeTypeOf(f);
-    probeSet(horizontalKey(f.proto, f.respP), false, null, f.respP, f.proto, f.origH, f.respH, f.ts, probe);
-    probeSet(verticalKey(f.respH), true, f.respH, null, null, f.origH, portTarget(f.respP, f.proto), f.ts, probe);
+    const srcHash = hashOfName(f.origH);
+    probeSet(horizontalKey(f.proto, f.respP), false, null, f.respP, f.proto, f.origH, srcHash, f.respH, f.ts, probe);
+    probeSet(verticalKey(f.respH), true, f.respH, null, null, f.origH, srcHash, portTarget(f.respP, f.proto), f.ts, probe);
   }
 
   return {
@@ -538,81 +516,15 @@ function tallyOf(counts: Record<string, number> | null, only: string, probes: nu
   return probes > 0 ? { [only]: probes } : {};
 }
 
-function sourceOf(set: TargetSet, src: string): SourceState | undefined {
-  if (set.sources !== null) return set.sources.get(src);
-  return set.sole !== null && set.sole.src === src ? set.sole : undefined;
-}
-
-function sourceCount(set: TargetSet): number {
-  if (set.sources !== null) return set.sources.size;
-  return set.sole !== null ? 1 : 0;
-}
-
-/** The set's sources in the order they came (a copy: the caller may remove sources as it goes). */
-function sourceList(set: TargetSet): SourceState[] {
-  if (set.sources !== null) return [...set.sources.values()];
-  return set.sole !== null ? [set.sole] : [];
-}
-
-/** Adds a source not in the set, as the newest. */
-function addSource(set: TargetSet, st: SourceState): void {
-  if (set.sources === null) {
-    if (set.sole === null) {
-      set.sole = st;
-      return;
-    }
-    set.sources = new Map([[set.sole.src, set.sole]]);
-    set.sole = null;
-  }
-  set.sources.set(st.src, st);
-}
-
-function removeSource(set: TargetSet, st: SourceState): void {
-  if (set.sources !== null) set.sources.delete(st.src);
-  else if (set.sole === st) set.sole = null;
-}
-
 function isOver(set: TargetSet, src: string): boolean {
   return set.overSources?.has(src) === true;
-}
-
-function targetCount(st: SourceState): number {
-  return st.targets !== null ? st.targets.size : 1;
-}
-
-/**
- * A probe of `target` by a known source: moves it to the newest end with
- * `ts`; true when it is a new target (not counted past `cap` targets).
- */
-function seeTarget(st: SourceState, target: string, ts: number, cap: number): boolean {
-  let targets = st.targets;
-  if (targets === null) {
-    if (target === st.soleTarget) {
-      st.soleTs = ts;
-      return false;
-    }
-    targets = new Map([[st.soleTarget, st.soleTs]]);
-    st.targets = targets;
-  }
-  const had = targets.has(target);
-  if (had) targets.delete(target);
-  else if (targets.size >= cap) return false;
-  targets.set(target, ts);
-  return !had;
-}
-
-function addTargets(union: Set<string>, st: SourceState): void {
-  if (st.targets === null) union.add(st.soleTarget);
-  else for (const t of st.targets.keys()) union.add(t);
 }
 
 /** A set in the state's form (maps and sets made, as the detector kept them before the sole-target form). */
 function plainTargetSet(set: TargetSet): PlainTargetSet {
   const sources = new Map<string, PlainSource>();
-  for (const st of sourceList(set)) {
-    const targets = st.targets ?? new Map([[st.soleTarget, st.soleTs]]);
-    sources.set(st.src, { targets, probes: st.probes, firstTs: st.firstTs, lastTs: st.lastTs });
-  }
+  const srcs = set.sources;
+  for (let i = 0; i < srcs.size; i++) sources.set(srcs.name(i), { targets: srcs.targetMap(i), probes: srcs.probes(i), firstTs: srcs.firstTs(i), lastTs: srcs.lastTs(i) });
   return {
     vertical: set.vertical,
     dst: set.dst,
@@ -629,18 +541,11 @@ function plainTargetSet(set: TargetSet): PlainTargetSet {
 }
 
 function targetSetOf(p: PlainTargetSet, seq: number): TargetSet {
-  const sources = new Map<string, SourceState>();
+  const sources = new ScanSources();
   for (const [src, st] of p.sources) {
     const sole = st.targets.size === 1 ? st.targets.entries().next().value : undefined;
-    sources.set(src, {
-      src,
-      targets: sole !== undefined ? null : st.targets,
-      soleTarget: sole !== undefined ? sole[0] : '',
-      soleTs: sole !== undefined ? sole[1] : 0,
-      probes: st.probes,
-      firstTs: st.firstTs,
-      lastTs: st.lastTs,
-    });
+    if (sole !== undefined) sources.restore(src, hashOfName(src), sole[0], sole[1], null, st.probes, st.firstTs, st.lastTs);
+    else sources.restore(src, hashOfName(src), '', 0, st.targets, st.probes, st.firstTs, st.lastTs);
   }
   let probes = 0;
   for (const n of Object.values(p.probeTypes)) probes += n;
@@ -653,7 +558,6 @@ function targetSetOf(p: PlainTargetSet, seq: number): TargetSet {
     port: p.port,
     proto: p.proto,
     sources,
-    sole: null,
     overSources: p.overSources.size > 0 ? p.overSources : null,
     lastTs: p.lastTs,
     probeTypes: p.probeTypes,
