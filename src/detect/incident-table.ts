@@ -47,6 +47,28 @@ export interface TableSnapshot<R extends TableRow> {
 
 const bySeq = (a: WakeRow, b: WakeRow): number => a.seq - b.seq;
 
+/** Up to this many rows due at once are sorted in place: a typed array of keys costs more than it saves. */
+const SMALL_SORT = 16;
+
+/** `rows` sorted in place by `seq`, stably (ties keep their order); by the comparator when a seq is not an integer ≥ 0, as `sortBySeq`. */
+function insertionSortBySeq<R extends WakeRow>(rows: R[]): R[] {
+  for (let i = 0; i < rows.length; i++) {
+    const seq = rows[i]!.seq;
+    if (!(seq >= 0 && Number.isInteger(seq))) return rows.sort(bySeq);
+  }
+  for (let i = 1; i < rows.length; i++) {
+    const row = rows[i]!;
+    const seq = row.seq;
+    let j = i - 1;
+    while (j >= 0 && rows[j]!.seq > seq) {
+      rows[j + 1] = rows[j]!;
+      j--;
+    }
+    rows[j + 1] = row;
+  }
+  return rows;
+}
+
 /**
  * `rows` in `seq` order (ties in their order in `rows`, as a stable sort
  * gives), reading each row once: keys `seq * n + i` in a `Float64Array`,
@@ -57,6 +79,7 @@ const bySeq = (a: WakeRow, b: WakeRow): number => a.seq - b.seq;
  */
 function sortBySeq<R extends WakeRow>(rows: R[]): R[] {
   const n = rows.length;
+  if (n <= SMALL_SORT) return insertionSortBySeq(rows);
   const keys = new Float64Array(n);
   let maxSeq = 0;
   for (let i = 0; i < n; i++) {
