@@ -23,10 +23,15 @@
  *    its second; the earliest request wins, so later connections leave it.
  *    `expire(watermark)` takes the rows whose wake time has come, drops the
  *    ones idle for longer than `idleSec` and wakes the others again. Rows
- *    are listed under the whole second of their wake time (a timer wheel: a
- *    list per second, a heap of the seconds); a list entry whose row left,
- *    was reused or moved to another second is stale and skipped; lists are
- *    rebuilt when stale entries pile up.
+ *    are listed under the `WAKE_SPAN_SEC` span of their wake time (a timer
+ *    wheel: a list per span, a heap of the spans; the rows of the span the
+ *    watermark is in that are not due yet stay listed). Spans, not
+ *    seconds: the caller expires once per several minutes, so a finer wheel
+ *    only cost one map lookup per listing, which a span makes rare (the
+ *    list last used is kept at hand: new keys mostly fall in the span of
+ *    the key before). A list entry whose row left, was reused or moved to
+ *    another span is stale and skipped; lists are rebuilt when stale
+ *    entries pile up.
  * 4. Seq order: rows are added with increasing `seq` (the detector takes
  *    one per new key), so a log of (row, seq) in add order lists them
  *    oldest first without a sort (sorted once if a row came out of order);
@@ -42,6 +47,13 @@
 import { popSec, pushSec } from './second-heap.js';
 
 const MIN_ROWS = 64;
+/** The span of wake times one list holds (see 3). */
+const WAKE_SPAN_SEC = 60;
+
+/** The list (see 3) of wake time `ts`. */
+function spanOf(ts: number): number {
+  return Math.floor(ts / WAKE_SPAN_SEC);
+}
 
 export class FirstSightings {
   /** Row number + 1 per hash slot; 0 = empty. */
@@ -83,9 +95,15 @@ export class FirstSightings {
   private logTop = 0;
   /** Free log entries, linked by `logNext`; -1: none. */
   private logFree = -1;
+  /** Lists of rows by wake-time span (see 3), and a heap of their spans. */
   private readonly lists = new Map<number, number[]>();
-  private secs: number[] = [];
+  private spans: number[] = [];
   private entries = 0;
+  /** The list of span `listSpan`, the one `list` used last; NaN: none. */
+  private listSpan = Number.NaN;
+  private listAt: number[] = [];
+  /** The rows `expire` takes (kept for the next call, emptied). */
+  private readonly due: number[] = [];
   /** Rows in add order with their seq (see 4); entries before `orderHead` are gone. */
   private order = new Int32Array(MIN_ROWS);
   private orderSeq = new Float64Array(MIN_ROWS);
@@ -168,9 +186,9 @@ export class FirstSightings {
     this.tail[r] = e;
     if (++this.conns[r]! === 2) {
       // The object table would hold the key from here, woken first for this connection.
-      const prev = Math.floor(this.wake[r]!);
+      const prev = spanOf(this.wake[r]!);
       this.wake[r] = this.lastTs[r]! + this.idleSec - this.slackSec;
-      if (Math.floor(this.wake[r]!) !== prev) this.list(r);
+      if (spanOf(this.wake[r]!) !== prev) this.list(r);
     }
   }
 
@@ -212,16 +230,17 @@ export class FirstSightings {
    * `lastTs + idleSec - slackSec` (as the object table's sweep would).
    */
   expire(watermark: number): void {
-    const last = Math.floor(watermark);
-    const due: number[] = [];
-    while (this.secs.length > 0 && this.secs[0]! <= last) {
-      const sec = this.secs[0]!;
-      const list = this.lists.get(sec)!;
+    const last = spanOf(watermark);
+    const due = this.due;
+    this.listSpan = Number.NaN;
+    while (this.spans.length > 0 && this.spans[0]! <= last) {
+      const span = this.spans[0]!;
+      const list = this.lists.get(span)!;
       let keep: number[] | null = null;
       for (const r of list) {
         const w = this.wake[r]!;
-        // Stale: left, reused for another second, taken (NaN).
-        if (this.alive[r] !== 1 || Math.floor(w) !== sec) continue;
+        // Stale: left, reused for another span, taken (NaN).
+        if (this.alive[r] !== 1 || spanOf(w) !== span) continue;
         if (w > watermark) {
           keep ??= [];
           keep.push(r);
@@ -232,13 +251,13 @@ export class FirstSightings {
       }
       this.entries -= list.length;
       if (keep !== null) {
-        // The watermark is inside this second: its later rows wait.
-        this.lists.set(sec, keep);
+        // The watermark is inside this span: its later rows wait.
+        this.lists.set(span, keep);
         this.entries += keep.length;
         break;
       }
-      this.lists.delete(sec);
-      popSec(this.secs);
+      this.lists.delete(span);
+      popSec(this.spans);
     }
     for (const r of due) {
       if (watermark - this.lastTs[r]! > this.idleSec) this.remove(r);
@@ -247,6 +266,7 @@ export class FirstSightings {
         this.list(r);
       }
     }
+    due.length = 0;
   }
 
   /** The rows held, oldest `seq` first. */
@@ -314,8 +334,10 @@ export class FirstSightings {
     this.logTop = 0;
     this.logFree = -1;
     this.lists.clear();
-    this.secs = [];
+    this.spans = [];
     this.entries = 0;
+    this.listSpan = Number.NaN;
+    this.listAt = [];
     this.order = new Int32Array(MIN_ROWS);
     this.orderSeq = new Float64Array(MIN_ROWS);
     this.orderLen = 0;
@@ -381,29 +403,36 @@ export class FirstSightings {
   }
 
   private list(r: number): void {
-    const sec = Math.floor(this.wake[r]!);
-    const l = this.lists.get(sec);
-    if (l !== undefined) l.push(r);
+    const span = spanOf(this.wake[r]!);
+    if (span === this.listSpan) this.listAt.push(r);
     else {
-      this.lists.set(sec, [r]);
-      pushSec(this.secs, sec);
+      let l = this.lists.get(span);
+      if (l !== undefined) l.push(r);
+      else {
+        l = [r];
+        this.lists.set(span, l);
+        pushSec(this.spans, span);
+      }
+      this.listSpan = span;
+      this.listAt = l;
     }
     if (++this.entries > 2 * this.count + 1024) this.relist();
   }
 
-  /** Rebuilds the per-second lists from the live rows (stale entries dropped): amortised O(1). */
+  /** Rebuilds the lists from the live rows (stale entries dropped): amortised O(1). */
   private relist(): void {
     this.lists.clear();
-    this.secs = [];
+    this.spans = [];
     this.entries = 0;
+    this.listSpan = Number.NaN;
     for (let r = 0; r < this.top; r++) {
       if (this.alive[r] !== 1 || Number.isNaN(this.wake[r])) continue;
-      const sec = Math.floor(this.wake[r]!);
-      const l = this.lists.get(sec);
+      const span = spanOf(this.wake[r]!);
+      const l = this.lists.get(span);
       if (l !== undefined) l.push(r);
       else {
-        this.lists.set(sec, [r]);
-        pushSec(this.secs, sec);
+        this.lists.set(span, [r]);
+        pushSec(this.spans, span);
       }
       this.entries++;
     }
