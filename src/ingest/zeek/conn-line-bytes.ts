@@ -142,14 +142,14 @@ export function parseConnBytes(lay: ConnByteLayout, b: Buffer, start: number, li
           break;
         }
         case C_OH:
-          origH = v >= 0 && fe === i ? lay.addresses.internV4(v) : lay.addresses.internBytes(b, p, fe);
+          origH = v >= 0 && fe === i ? lay.addresses.internV4Text(v, b, p, fe) : lay.addresses.internBytes(b, p, fe);
           break;
         case C_OP:
           if (Number.isNaN(v)) return null;
           origP = v;
           break;
         case C_RH:
-          respH = v >= 0 && fe === i ? lay.addresses.internV4(v) : lay.addresses.internBytes(b, p, fe);
+          respH = v >= 0 && fe === i ? lay.addresses.internV4Text(v, b, p, fe) : lay.addresses.internBytes(b, p, fe);
           break;
         case C_RP:
           if (Number.isNaN(v)) return null;
