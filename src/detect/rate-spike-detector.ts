@@ -206,7 +206,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
     k.hostId = -1;
     if (k.ratePkts >= incidentFloorPkts && !walkAllAtEnd) liveBusyKeys--;
     const snd = k.senders;
-    if (snd !== null) for (let i = 0; i < snd.count; i++) hosts.release(snd.ids[i]!);
+    if (snd !== null) for (let i = 0; i < snd.count; i++) hosts.release(snd.idAt(i));
     queue.remove(k);
     releaseDeltas(k);
   }
@@ -429,7 +429,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
     // Replies to a client's own connections (a download, a scan's RSTs) are not a spike on a service.
     let serverSidePkts = 0;
     const snd = k.senders;
-    if (snd !== null) for (let i = 0; i < snd.count; i++) serverSidePkts += snd.pkts[i]!;
+    if (snd !== null) for (let i = 0; i < snd.count; i++) serverSidePkts += snd.pktsAt(i);
     if (k.clientSidePkts > serverSidePkts) return;
     // One or a few busy connections (a download, a call) are not a flood.
     // (Checked when flows to the key are known; tick-only input cannot tell.)
@@ -488,8 +488,8 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
     const snd = k.senders;
     if (snd === null) return null;
     for (let i = 0; i < snd.count; i++) {
-      if (snd.lastTs[i]! < from || snd.firstTs[i]! >= to) continue;
-      const pkts = snd.pkts[i]!;
+      if (snd.lastTsAt(i) < from || snd.firstTsAt(i) >= to) continue;
+      const pkts = snd.pktsAt(i);
       total += pkts;
       if (pkts > bestPkts) {
         bestPkts = pkts;
@@ -497,7 +497,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
       }
     }
     if (best < 0 || bestPkts * 2 < total) return null;
-    return { host: hosts.nameOf(snd.ids[best]!), share: Math.round((bestPkts / total) * 100) / 100 };
+    return { host: hosts.nameOf(snd.idAt(best)), share: Math.round((bestPkts / total) * 100) / 100 };
   }
 
   function connectionsDuring(k: RateKey, from: number, to: number): number {
@@ -519,9 +519,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
       snd.add(id, 0 + pkts, ts, end);
       return;
     }
-    snd.pkts[p]! += pkts;
-    if (ts < snd.firstTs[p]!) snd.firstTs[p] = ts;
-    if (end > snd.lastTs[p]!) snd.lastTs[p] = end;
+    snd.note(p, pkts, ts, end);
   }
 
   /**
@@ -581,7 +579,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
   function sendersAsMap(snd: SenderTable | null): Map<string, { pkts: number; firstTs: number; lastTs: number }> | null {
     if (snd === null) return null;
     const m = new Map<string, { pkts: number; firstTs: number; lastTs: number }>();
-    for (let i = 0; i < snd.count; i++) m.set(hosts.nameOf(snd.ids[i]!), { pkts: snd.pkts[i]!, firstTs: snd.firstTs[i]!, lastTs: snd.lastTs[i]! });
+    for (let i = 0; i < snd.count; i++) m.set(hosts.nameOf(snd.idAt(i)), { pkts: snd.pktsAt(i), firstTs: snd.firstTsAt(i), lastTs: snd.lastTsAt(i) });
     return m;
   }
 

@@ -77,14 +77,14 @@ describe('SenderTable', () => {
       const id = Math.floor(rnd() * 400);
       const p = table.find(id);
       expect(p).toBe(order.indexOf(id));
-      if (p >= 0) table.pkts[p]! += 1;
+      if (p >= 0) table.note(p, 1, step, step);
       else if (!table.full) {
         table.add(id, 1, step, step);
         order.push(id);
       }
     }
     expect(order).toHaveLength(256);
-    expect([...table.ids.subarray(0, table.count)]).toEqual(order);
+    expect(Array.from({ length: table.count }, (_, p) => table.idAt(p))).toEqual(order);
   });
 });
 
