@@ -265,7 +265,8 @@ export function createBeaconDetector(settings: BeaconSettings, rules: readonly P
     if (times.length < settings.beaconMinConnections) return;
     const span = times[times.length - 1]! - times[0]!;
     if (span < settings.beaconMinSpanSec) return;
-    const s = scoreBeacon(times, (p.sizes ?? [p.firstSize]).slice(-settings.beaconMaxConnsPerPair));
+    const sizes = p.sizes ?? [p.firstSize];
+    const s = scoreBeacon(times, Float64Array.from(sizes).subarray(Math.max(0, sizes.length - settings.beaconMaxConnsPerPair)));
     p.lastScore = s;
     if (s.score < settings.beaconMinScore || s.intervalScore < settings.beaconMinScore || s.jitter > settings.beaconMaxJitter) return;
     if (p.connections <= p.lastEmittedConnections) return;
@@ -487,22 +488,26 @@ function sizeOf(f: FlowRecord): number {
   return f.origIpBytes > 0 ? f.origIpBytes : (f.origBytes ?? 0);
 }
 
-/** The last `max` distinct values of `values`, sorted ascending (flow logs arrive slightly out of order). */
-function distinctSorted(values: readonly number[], max: number): number[] {
-  const sorted = [...values].sort((a, b) => a - b);
-  const out: number[] = [];
-  for (const v of sorted) if (out.length === 0 || v !== out[out.length - 1]) out.push(v);
-  return out.length > max ? out.slice(out.length - max) : out;
+/**
+ * The last `max` distinct values of `values`, sorted ascending (flow logs arrive slightly out of
+ * order). Scoring sorts typed arrays, natively and in place (a comparator sort of a plain array
+ * copied it and called back per comparison; it was most of the scoring's time and allocation).
+ */
+function distinctSorted(values: readonly number[], max: number): Float64Array {
+  const sorted = Float64Array.from(values).sort();
+  let k = 0;
+  for (let i = 0; i < sorted.length; i++) if (k === 0 || sorted[i] !== sorted[k - 1]) sorted[k++] = sorted[i]!;
+  return sorted.subarray(Math.max(0, k - max), k);
 }
 
 /**
  * RITA-style beacon score of one pair: `times` sorted distinct connection
  * times (at least 4), `sizes` the connections' sizes in bytes.
  */
-export function scoreBeacon(times: readonly number[], sizes: readonly number[]): BeaconScore {
-  const intervals: number[] = [];
-  for (let i = 1; i < times.length; i++) intervals.push(times[i]! - times[i - 1]!);
-  intervals.sort((a, b) => a - b);
+export function scoreBeacon(times: ArrayLike<number>, sizes: ArrayLike<number>): BeaconScore {
+  const intervals = new Float64Array(Math.max(0, times.length - 1));
+  for (let i = 1; i < times.length; i++) intervals[i - 1] = times[i]! - times[i - 1]!;
+  intervals.sort();
   const span = times[times.length - 1]! - times[0]!;
   const iMedian = quantile(intervals, 0.5);
   const iMad = medianAbsoluteDeviation(intervals, iMedian);
@@ -510,7 +515,7 @@ export function scoreBeacon(times: readonly number[], sizes: readonly number[]):
   const intervalMadScore = iMedian > 0 ? clamp01((iMedian - iMad) / iMedian) : 1;
   const expectedIntervals = iMedian > 0 ? span / iMedian : intervals.length;
   const connCountScore = expectedIntervals > 0 ? Math.min(1, intervals.length / expectedIntervals) : 1;
-  const sorted = [...sizes].sort((a, b) => a - b);
+  const sorted = Float64Array.from(sizes).sort();
   const sMedian = sorted.length > 0 ? quantile(sorted, 0.5) : 0;
   const sMad = medianAbsoluteDeviation(sorted, sMedian);
   const sizeSkewScore = sorted.length >= 3 ? 1 - Math.abs(bowleySkewness(sorted)) : 0;
@@ -539,7 +544,7 @@ export function scoreBeacon(times: readonly number[], sizes: readonly number[]):
 }
 
 /** Quantile of sorted values by linear interpolation (numpy's default). */
-function quantile(sorted: readonly number[], q: number): number {
+function quantile(sorted: ArrayLike<number>, q: number): number {
   if (sorted.length === 0) return 0;
   const pos = (sorted.length - 1) * q;
   const lo = Math.floor(pos);
@@ -548,7 +553,7 @@ function quantile(sorted: readonly number[], q: number): number {
 }
 
 /** Bowley (quartile) skewness; 0 when the quartiles are closer than BOWLEY_MIN_IQR or the median equals one (RITA v5). */
-function bowleySkewness(sorted: readonly number[]): number {
+function bowleySkewness(sorted: ArrayLike<number>): number {
   const q1 = quantile(sorted, 0.25);
   const q2 = quantile(sorted, 0.5);
   const q3 = quantile(sorted, 0.75);
@@ -557,14 +562,15 @@ function bowleySkewness(sorted: readonly number[]): number {
   return (q1 + q3 - 2 * q2) / den;
 }
 
-function medianAbsoluteDeviation(values: readonly number[], median: number): number {
+function medianAbsoluteDeviation(values: ArrayLike<number>, median: number): number {
   if (values.length === 0) return 0;
-  const dev = values.map((v) => Math.abs(v - median)).sort((a, b) => a - b);
-  return quantile(dev, 0.5);
+  const dev = new Float64Array(values.length);
+  for (let i = 0; i < values.length; i++) dev[i] = Math.abs(values[i]! - median);
+  return quantile(dev.sort(), 0.5);
 }
 
 /** The most frequent value of sorted values (the smallest on ties); 0 when empty. */
-function mode(sorted: readonly number[]): number {
+function mode(sorted: ArrayLike<number>): number {
   let best = 0;
   let bestCount = 0;
   for (let i = 0; i < sorted.length; ) {
