@@ -54,6 +54,7 @@ import { isMulticastOrBroadcast } from './ip-class.js';
 import { encodeState, readStateObject, tableOf } from './plain-state.js';
 import { LeastRecentIndex } from './least-recent-index.js';
 import { ScanSoleKeys } from './scan-sole-keys.js';
+import { KeyTable, hashOfName } from './key-table.js';
 import { type CutOrder, cutLeast } from './cut-least.js';
 
 export type ScanSettings = Pick<
@@ -129,9 +130,10 @@ export function createScanDetector(settings: ScanSettings): Detector {
   /**
    * Every key held, by id: its object, or its row in `sole` while it has
    * been seen once (one lookup per key per record whichever holds it).
-   * Insertion order is `seq` order (a promoted key keeps its place).
+   * Insertion order is `seq` order (a promoted key keeps its place). Ids
+   * are looked up with their `hashOfName` (key-table.ts).
    */
-  const index = new Map<string, ScanKey | number>();
+  const index = new KeyTable<ScanKey | number>(settings.scanMaxKeys + 1);
   const sole = new ScanSoleKeys();
   /**
    * Keys are kept in `sole` until seen twice only while one attempt cannot
@@ -146,7 +148,7 @@ export function createScanDetector(settings: ScanSettings): Detector {
   /** Keys dropped at the cap (the run summary's evicted count). */
   let evicted = 0;
   /** The key objects by last activity, for eviction at the cap (`sole` keeps its own). */
-  const recency = new LeastRecentIndex<ScanKey>({ timeOf: lastTsOf, orderOf: seqOf, isLive: (k) => index.get(k.key) === k, size: () => index.size - sole.size });
+  const recency = new LeastRecentIndex<ScanKey>({ timeOf: lastTsOf, orderOf: seqOf, isLive: (k) => index.get(k.key, hashOfName(k.key)) === k, size: () => index.size - sole.size });
   const open = new Set<ScanKey>();
   /** Wake-up margin: `watermark - lastTs > long window` is rechecked exactly when woken. */
   const SLACK = 1e-3;
@@ -157,9 +159,10 @@ export function createScanDetector(settings: ScanSettings): Detector {
 
   /** An attempt under key `id` (made when new: a row of `sole`, or an object). */
   function attempt(id: string, kind: ScanKind, src: string, dst: string | null, port: number | null, proto: Proto | null, target: string, ts: number, state: string, probe: string): void {
-    const found = index.get(id);
+    const h = hashOfName(id);
+    const found = index.get(id, h);
     if (found !== undefined) {
-      record(typeof found === 'number' ? promote(found) : found, target, ts, state, probe);
+      record(typeof found === 'number' ? promote(found, h) : found, target, ts, state, probe);
       return;
     }
     const seq = nextSeq++;
@@ -167,7 +170,7 @@ export function createScanDetector(settings: ScanSettings): Detector {
     const kept = index.size + 1 <= settings.scanMaxKeys || evictKeys(seq);
     if (soleFirst) {
       // Evicted, its one attempt would go to an object no table holds: no incident, nothing to see.
-      if (kept) index.set(id, sole.add(id, kind === 'scan.vertical', src, kind === 'scan.vertical' ? dst! : proto!, port ?? 0, target, ts, state, probe, seq));
+      if (kept) index.set(id, h, sole.add(id, kind === 'scan.vertical', src, kind === 'scan.vertical' ? dst! : proto!, port ?? 0, target, ts, state, probe, seq));
       return;
     }
     const k: ScanKey = {
@@ -175,7 +178,7 @@ export function createScanDetector(settings: ScanSettings): Detector {
       attempts: 0, lastTs: 0, states: null, firstState: '', probes: null, firstProbe: '', incident: null,
     };
     if (kept) {
-      index.set(id, k);
+      index.set(id, h, k);
       recency.see(k, Number.NaN);
     }
     record(k, target, ts, state, probe);
@@ -208,12 +211,12 @@ export function createScanDetector(settings: ScanSettings): Detector {
     };
   }
 
-  /** The key in row `r` of `sole`, seen a second time: an object from now on. */
-  function promote(r: number): ScanKey {
+  /** The key in row `r` of `sole` (its id's hash `h`), seen a second time: an object from now on. */
+  function promote(r: number, h: number): ScanKey {
     const k = soleKeyObject(r);
     const wakeTs = k.wakeTs!;
     k.wakeTs = null;
-    index.set(k.key, k);
+    index.set(k.key, h, k);
     recency.see(k, Number.NaN);
     wake.wakeAt(k, wakeTs);
     sole.remove(r);
@@ -222,8 +225,9 @@ export function createScanDetector(settings: ScanSettings): Detector {
 
   /** Drops a key object from the table (when it still holds it). */
   function dropKey(k: ScanKey): void {
-    if (index.get(k.key) !== k) return;
-    index.delete(k.key);
+    const h = hashOfName(k.key);
+    if (index.get(k.key, h) !== k) return;
+    index.delete(k.key, h);
     wake.remove(k);
   }
 
@@ -383,7 +387,7 @@ export function createScanDetector(settings: ScanSettings): Detector {
         dropKey(k);
       }
       // Keys seen once have no incident: they just go.
-      for (const id of sole.expire(watermark, settings.scanSlowWindowSec)) index.delete(id);
+      for (const id of sole.expire(watermark, settings.scanSlowWindowSec)) index.delete(id, hashOfName(id));
     }
     nextAdvance = Math.min(next, lastSweep + settings.scanWindowSec);
   }
@@ -416,7 +420,8 @@ export function createScanDetector(settings: ScanSettings): Detector {
         sole.relist(r);
         continue;
       }
-      index.delete(sole.id[r]!);
+      const id = sole.id[r]!;
+      index.delete(id, hashOfName(id));
       sole.remove(r);
     }
     evicted += goA + goB;
@@ -508,7 +513,7 @@ export function createScanDetector(settings: ScanSettings): Detector {
     snapshot() {
       // The table's form: every key as an object, in insertion order.
       const rows: unknown[] = [];
-      for (const v of index.values()) {
+      for (const v of index.inOrder()) {
         const k = typeof v === 'number' ? soleKeyObject(v) : v;
         rows.push({ ...k, short: viewEntries(k, k.short), long: viewEntries(k, k.long), soleTarget: null, soleTs: 0 });
       }
@@ -520,14 +525,14 @@ export function createScanDetector(settings: ScanSettings): Detector {
       const rows = table.rows.map((k) => ({ ...k, short: RecencyMap.fromEntries(k.short), long: RecencyMap.fromEntries(k.long), soleTarget: null, soleTs: 0 }));
       index.clear();
       sole.clear();
-      for (const k of rows) index.set(k.key, k);
+      for (const k of rows) index.set(k.key, hashOfName(k.key), k);
       nextSeq = table.nextSeq;
       evicted = table.evicted;
       wake.restore(rows);
       recency.rebuild(rows);
       open.clear();
       for (const id of o.open as string[]) {
-        const k = index.get(id);
+        const k = index.get(id, hashOfName(id));
         if (k !== undefined && typeof k !== 'number') open.add(k);
       }
       pending.restore(tableOf<Pending>(o.pending));
