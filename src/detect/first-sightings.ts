@@ -61,9 +61,14 @@ export class FirstSightings {
   private mask = 2 * MIN_ROWS - 1;
   private cap = MIN_ROWS;
   private count = 0;
-  /** Row numbers past `top` were never used; below it, `free` holds the released ones. */
+  /**
+   * Row numbers past `top` were never used; below it, `free` holds the released ones (a stack of
+   * `freeLen`). `free` and `due` are typed stacks that keep their room: a plain array emptied by
+   * pops or `length = 0` gave its room back and grew again by copies, some 180 kB per expire.
+   */
   private top = 0;
-  private free: number[] = [];
+  private free = new Int32Array(MIN_ROWS);
+  private freeLen = 0;
   /** Columns. `alive[i]` is 1 while row i holds a key. */
   alive = new Uint8Array(MIN_ROWS);
   hash = new Int32Array(MIN_ROWS);
@@ -102,8 +107,9 @@ export class FirstSightings {
   /** The list of span `listSpan`, the one `list` used last; NaN: none. */
   private listSpan = Number.NaN;
   private listAt: number[] = [];
-  /** The rows `expire` takes (kept for the next call, emptied). */
-  private readonly due: number[] = [];
+  /** The rows `expire` takes (a stack of `dueLen`, kept for the next call). */
+  private due = new Int32Array(MIN_ROWS);
+  private dueLen = 0;
   /** Rows in add order with their seq (see 4); entries before `orderHead` are gone. */
   private order = new Int32Array(MIN_ROWS);
   private orderSeq = new Float64Array(MIN_ROWS);
@@ -139,7 +145,7 @@ export class FirstSightings {
   /** Adds a key not held yet, with its first connection (`time`: `ts` rounded); returns its row. */
   add(hash: number, a: string, b: string, n: number, seq: number, ts: number, time: number, size: number, failed: boolean, state: string): number {
     let r: number;
-    if (this.free.length > 0) r = this.free.pop()!;
+    if (this.freeLen > 0) r = this.free[--this.freeLen]!;
     else {
       if (this.top === this.cap) this.grow();
       r = this.top++;
@@ -220,7 +226,8 @@ export class FirstSightings {
     this.src[r] = '';
     this.dst[r] = '';
     this.state[r] = '';
-    this.free.push(r);
+    // At most `cap` rows are free: `free` grows with the columns.
+    this.free[this.freeLen++] = r;
     this.count--;
   }
 
@@ -231,7 +238,7 @@ export class FirstSightings {
    */
   expire(watermark: number): void {
     const last = spanOf(watermark);
-    const due = this.due;
+    this.dueLen = 0;
     this.listSpan = Number.NaN;
     while (this.spans.length > 0 && this.spans[0]! <= last) {
       const span = this.spans[0]!;
@@ -246,7 +253,8 @@ export class FirstSightings {
           keep.push(r);
         } else {
           this.wake[r] = Number.NaN;
-          due.push(r);
+          if (this.dueLen === this.due.length) this.due = widen(this.due, 2 * this.dueLen);
+          this.due[this.dueLen++] = r;
         }
       }
       this.entries -= list.length;
@@ -259,14 +267,14 @@ export class FirstSightings {
       this.lists.delete(span);
       popSec(this.spans);
     }
-    for (const r of due) {
+    for (let i = 0; i < this.dueLen; i++) {
+      const r = this.due[i]!;
       if (watermark - this.lastTs[r]! > this.idleSec) this.remove(r);
       else {
         this.wake[r] = this.lastTs[r]! + this.idleSec - this.slackSec;
         this.list(r);
       }
     }
-    due.length = 0;
   }
 
   /** The rows held, oldest `seq` first. */
@@ -310,7 +318,8 @@ export class FirstSightings {
     this.cap = MIN_ROWS;
     this.count = 0;
     this.top = 0;
-    this.free = [];
+    this.free = new Int32Array(MIN_ROWS);
+    this.freeLen = 0;
     this.alive = new Uint8Array(MIN_ROWS);
     this.hash = new Int32Array(MIN_ROWS);
     this.src = [];
@@ -440,6 +449,7 @@ export class FirstSightings {
 
   private grow(): void {
     const cap = this.cap * 2;
+    this.free = widen(this.free, cap);
     this.alive = widen(this.alive, cap);
     this.hash = widen(this.hash, cap);
     this.n = widen(this.n, cap);
