@@ -44,6 +44,7 @@ import { encodeState, readStateObject } from './plain-state.js';
 import { LeastRecentIndex } from './least-recent-index.js';
 import { ScanSoleKeys } from './scan-sole-keys.js';
 import { ScanSources, hashOfName } from './scan-sources.js';
+import { KeyTable, hashOfId } from './key-table.js';
 import { type CutOrder, cutLeast } from './cut-least.js';
 import { addressBytes } from './policy-rules.js';
 import { fmtDuration, keyOf, portTarget } from './scan-detector.js';
@@ -127,9 +128,15 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
   /**
    * Every target set held, by id: its object, or its row in `sole` while it
    * has seen one probe (one lookup per set per record whichever holds it).
-   * Insertion order is `seq` order (a promoted set keeps its place).
+   * Insertion order is `seq` order (a promoted set keeps its place). Ids
+   * are looked up with their `hashOfId` (key-table.ts).
    */
-  const sets = new Map<SetKey, TargetSet | number>();
+  const sets = new KeyTable<TargetSet | number, SetKey>(settings.scanMaxKeys + 1);
+  /**
+   * The held set objects with an incident (an incident stays while its set
+   * is held), so that `advance` looks at them only, not at every set.
+   */
+  const open = new Set<TargetSet>();
   /**
    * Sets seen once, in columns (scan-sole-keys.ts): most sets of a spoofed
    * flood (one host's ports) see one probe. Only while one probe cannot make
@@ -152,19 +159,20 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
 
   /** A probe of target set `id` (made when new: a row of `sole`, or an object). */
   function probeSet(id: SetKey, vertical: boolean, dst: string | null, port: number | null, proto: Proto | null, src: string, srcHash: number, target: string, ts: number, probe: string): void {
-    const found = sets.get(id);
+    const h = hashOfId(id);
+    const found = sets.get(id, h);
     if (found !== undefined) {
-      note(typeof found === 'number' ? promote(found) : found, src, srcHash, target, ts, probe);
+      note(typeof found === 'number' ? promote(found, h) : found, src, srcHash, target, ts, probe);
       return;
     }
     if (sets.size >= settings.scanMaxKeys) evictSets();
     const seq = nextSeq++;
     if (soleFirst) {
-      sets.set(id, sole.add(id, vertical, src, vertical ? dst! : proto!, port ?? 0, target, ts, '', probe, seq));
+      sets.set(id, h, sole.add(id, vertical, src, vertical ? dst! : proto!, port ?? 0, target, ts, '', probe, seq));
       return;
     }
     const s: TargetSet = { id, seq, held: true, vertical, dst, port, proto, sources: new ScanSources(), overSources: null, lastTs: 0, probeTypes: null, firstProbe: '', probes: 0, additions: 0, nextEvaluation: 1, incident: null };
-    sets.set(id, s);
+    sets.set(id, h, s);
     recency.see(s, Number.NaN);
     note(s, src, srcHash, target, ts, probe);
   }
@@ -196,9 +204,9 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
   }
 
   /** The set in row `r` of `sole`, seen a second time: an object from now on. */
-  function promote(r: number): TargetSet {
+  function promote(r: number, h: number): TargetSet {
     const s = soleSetObject(r);
-    sets.set(s.id, s);
+    sets.set(s.id, h, s);
     recency.see(s, Number.NaN);
     sole.remove(r);
     return s;
@@ -275,6 +283,7 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
     const firstTs = Math.min(...chosen.list.map((m) => srcs.firstTs(m)));
     if (set.incident === null) {
       set.incident = { firstTs, dueTs: now + windowSec, sources, targets: chosen.targets, grouping: chosen.how, lastEmittedSources: 0 };
+      open.add(set);
       if (set.incident.dueTs < nextAdvance) nextAdvance = set.incident.dueTs;
     } else if (sources.length >= set.incident.sources.length) {
       const merged = new Set([...set.incident.sources, ...sources]);
@@ -332,31 +341,46 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
 
   function advance(out: Finding[]): void {
     nextAdvance = Number.POSITIVE_INFINITY;
-    for (const set of sets.values()) {
-      if (typeof set === 'number') continue;
-      const inc = set.incident;
-      if (inc !== null && watermark >= inc.dueTs) {
+    const due: TargetSet[] = [];
+    for (const set of open) {
+      const inc = set.incident!;
+      if (watermark >= inc.dueTs) due.push(set);
+      else if (inc.dueTs < nextAdvance) nextAdvance = inc.dueTs;
+    }
+    if (due.length > 0) {
+      // In the sets' insertion order (`seq`), as a walk over every set meets them.
+      if (due.length > 1) due.sort(bySeq);
+      for (const set of due) {
+        const inc = set.incident!;
         evaluate(set, watermark);
         emit(set, out);
         inc.dueTs = watermark + windowSec;
+        if (inc.dueTs < nextAdvance) nextAdvance = inc.dueTs;
       }
-      if (inc !== null && inc.dueTs < nextAdvance) nextAdvance = inc.dueTs;
     }
     if (watermark - lastSweep >= windowSec) {
       lastSweep = watermark;
-      for (const [id, set] of sets) {
+      const idle: TargetSet[] = [];
+      for (const set of sets.values()) {
         if (typeof set === 'number') {
           // Seen once: no campaign, it just goes when idle.
           if (watermark - sole.lastTs[set]! <= windowSec) continue;
+          const id = sole.id[set]!;
           sole.remove(set);
-          sets.delete(id);
+          sets.delete(id, hashOfId(id));
           continue;
         }
         if (watermark - set.lastTs <= windowSec) continue;
+        idle.push(set);
+      }
+      // Reported in the sets' insertion order (`seq`), as a walk over the table in that order meets them.
+      idle.sort(bySeq);
+      for (const set of idle) {
         evaluate(set, set.lastTs);
         emit(set, out);
-        sets.delete(id);
+        sets.delete(set.id, hashOfId(set.id));
         set.held = false;
+        open.delete(set);
       }
     }
     if (lastSweep + windowSec < nextAdvance) nextAdvance = lastSweep + windowSec;
@@ -371,7 +395,7 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
     for (let i = 0; i < objs.length; i++) {
       if (i >= goA) recency.see(objs[i]!, Number.NaN);
       else {
-        sets.delete(objs[i]!.id);
+        sets.delete(objs[i]!.id, hashOfId(objs[i]!.id));
         objs[i]!.held = false;
       }
     }
@@ -381,7 +405,7 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
         sole.relist(r);
         continue;
       }
-      sets.delete(sole.id[r]!);
+      sets.delete(sole.id[r]!, hashOfId(sole.id[r]!));
       sole.remove(r);
     }
     evicted += goA + goB;
@@ -413,7 +437,7 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
     },
     flush(): Finding[] {
       const out: Finding[] = [];
-      for (const set of sets.values()) {
+      for (const set of sets.inOrder()) {
         if (typeof set === 'number') continue;
         evaluate(set, set.lastTs);
         emit(set, out);
@@ -421,6 +445,7 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
       sets.clear();
       sole.clear();
       recency.clear();
+      open.clear();
       watermark = Number.NEGATIVE_INFINITY;
       lastSweep = Number.NEGATIVE_INFINITY;
       nextAdvance = Number.NEGATIVE_INFINITY;
@@ -428,7 +453,7 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
     },
     snapshot() {
       const plain = new Map<string, PlainTargetSet>();
-      for (const set of sets.values()) {
+      for (const set of sets.inOrder()) {
         const s = typeof set === 'number' ? soleSetObject(set) : set;
         plain.set(idOf(s), plainTargetSet(s));
       }
@@ -442,10 +467,12 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
       const restored: TargetSet[] = [];
       for (const set of (o.sets as Map<string, PlainTargetSet>).values()) {
         const s = targetSetOf(set, nextSeq++);
-        sets.set(s.id, s);
+        sets.set(s.id, hashOfId(s.id), s);
         restored.push(s);
       }
       recency.rebuild(restored);
+      open.clear();
+      for (const s of restored) if (s.incident !== null) open.add(s);
       watermark = o.watermark as number;
       nextAdvance = o.nextAdvance as number;
       lastSweep = o.lastSweep as number;
@@ -486,6 +513,10 @@ function idOf(set: TargetSet): string {
 }
 
 const setOrder: CutOrder<TargetSet> = { timeOf: lastTsOf, seqOf };
+
+function bySeq(a: TargetSet, b: TargetSet): number {
+  return a.seq - b.seq;
+}
 
 function isHeld(set: TargetSet): boolean {
   return set.held;

@@ -14,13 +14,19 @@ import { hashOfName } from './scan-sources.js';
 
 export { hashOfName };
 
+/** The hash of a string id (`hashOfName`) or of a number id (an integer, as `KeyTable` wants). */
+export function hashOfId(id: string | number): number {
+  return typeof id === 'number' ? Math.imul(id | 0, 0x9e3779b1) >>> 2 : hashOfName(id);
+}
+
 const EMPTY = -1;
 
-export class KeyTable<V> {
+/** `K`: the ids (strings, or numbers too where an id is made of numbers; `hashOfId` hashes both). */
+export class KeyTable<V, K extends string | number = string> {
   /** Entry number per slot, EMPTY when free; a power of two at least twice the entries. */
   private slots: Int32Array;
   private mask: number;
-  private ids: string[] = [];
+  private ids: K[] = [];
   private hashes: number[] = [];
   private vals: (V | undefined)[] = [];
   /** Insertion number per entry (a value replaced keeps it). */
@@ -41,13 +47,13 @@ export class KeyTable<V> {
   }
 
   /** The value under `id` (`h`: its `hashOfName`). */
-  get(id: string, h: number): V | undefined {
+  get(id: K, h: number): V | undefined {
     const e = this.entryOf(id, h);
     return e === EMPTY ? undefined : this.vals[e];
   }
 
   /** Sets the value under `id`: a new id goes last in insertion order, a held one keeps its place. */
-  set(id: string, h: number, v: V): void {
+  set(id: K, h: number, v: V): void {
     const e = this.entryOf(id, h);
     if (e !== EMPTY) {
       this.vals[e] = v;
@@ -64,7 +70,7 @@ export class KeyTable<V> {
   }
 
   /** Removes `id`; false when it was not held. */
-  delete(id: string, h: number): boolean {
+  delete(id: K, h: number): boolean {
     const slots = this.slots;
     const mask = this.mask;
     let i = h & mask;
@@ -75,7 +81,7 @@ export class KeyTable<V> {
       i = (i + 1) & mask;
     }
     const e = slots[i]!;
-    this.ids[e] = '';
+    (this.ids as unknown[])[e] = '';
     this.vals[e] = undefined;
     this.free.push(e);
     this.count--;
@@ -115,7 +121,14 @@ export class KeyTable<V> {
     return live.map((e) => this.vals[e] as V);
   }
 
-  private entryOf(id: string, h: number): number {
+  /** The values held, in no particular order (a copy: the table may change while the caller walks it). */
+  values(): V[] {
+    const out: V[] = [];
+    for (let i = 0; i < this.slots.length; i++) if (this.slots[i] !== EMPTY) out.push(this.vals[this.slots[i]!] as V);
+    return out;
+  }
+
+  private entryOf(id: K, h: number): number {
     const slots = this.slots;
     const mask = this.mask;
     for (let i = h & mask; ; i = (i + 1) & mask) {
