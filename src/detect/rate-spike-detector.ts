@@ -56,7 +56,10 @@
  * are finalized, their arrays reused from key to key; senders sit in a
  * small typed-array table per key (sender-table.ts). Keys are looked at only when
  * they have seconds to finalize, a report due or an idle deadline (a
- * wake-up queue, taken in key order), never by walking every key. A record older than the watermark by more than
+ * wake-up queue, taken in key order), never by walking every key; a key
+ * with too few packets for an incident is not looked at per pass at all,
+ * its passes are replayed when it is next touched (see the lazy keys).
+ * A record older than the watermark by more than
  * `rateKeyIdleSec` + `rateLatenessSec` starts a new time line (inputs of
  * different days in one run): everything pending is reported first.
  */
@@ -159,6 +162,15 @@ interface RateKey extends WakeRow {
   senders: SenderTable | null;
   run: Run | null;
   incident: Incident | null;
+  /**
+   * A quiet key (see `lazy` in the detector): its finalization is replayed
+   * when it is next touched instead of at each finalizeAll. `eagerWake` is
+   * the wake time it would hold if finalized at each pass; `syncPass` the
+   * number of passes (passBounds) already replayed.
+   */
+  lazy: boolean;
+  eagerWake: number;
+  syncPass: number;
 }
 
 /** Key order: hosts in first-seen order (while the host has keys), then keys in insertion order. */
@@ -242,6 +254,19 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
    * starts is looked at every time, as those are pruned as it goes.
    */
   function wake(k: RateKey): void {
+    if (k.lazy) {
+      // Its eager wake time kept for the replay; the queue only for the idle deadline (nothing else can be due).
+      const w = wakeTimeOf(k);
+      if (w < k.eagerWake) k.eagerWake = w;
+      // A held idle wake is the earliest one (lastActivitySec only grows).
+      if (k.wakeTs === null) queue.wakeAt(k, Math.floor(k.lastActivitySec + settings.rateKeyIdleSec));
+      return;
+    }
+    queue.wakeAt(k, wakeTimeOf(k));
+  }
+
+  /** The wake time of a key finalized at each pass (see wake). */
+  function wakeTimeOf(k: RateKey): number {
     let w = Math.floor(k.lastActivitySec + settings.rateKeyIdleSec);
     if (k.frontier < k.lastActivitySec + 1) {
       const next = k.frontier + 1 < k.firstSec && k.flowStarts === null ? k.firstSec : k.frontier + 1;
@@ -249,8 +274,59 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
     }
     const due = k.incident?.dueTs;
     if (due !== null && due !== undefined) w = Math.min(w, Math.floor(due - settings.rateLatenessSec) - 1);
-    queue.wakeAt(k, w);
+    return w;
   }
+
+  /**
+   * Lazy keys. Most keys never get packets enough for an incident
+   * (ratePkts below incidentFloorPkts: a client port getting its replies,
+   * a host seen a few times); finalizing them at every pass (each 30 s of
+   * event time) only moves their frontier and baseline, which nothing reads
+   * until the key is touched again, and costs a cold key and a queue entry
+   * per pass. Such a key is lazy: the passes are recorded (passBounds) and
+   * replayed on the key when it is next touched (a record, the idle
+   * deadline, a snapshot), each pass doing exactly what finalizeAll would
+   * have done to it (the same finalizeKey calls, so the same baseline
+   * buckets and `late` counts). Exact because, while lazy, the replay can
+   * report nothing (no incident: too few packets) and reads nothing that
+   * changed since the pass: its own state is only changed after a replay,
+   * and of the run's state only runStartSec is read (whether the baseline
+   * is known), which is why a key whose baseline could still become known
+   * (first seen within rateWarmupSec of the run start, no bucket done, no
+   * learned rate) is not lazy. A key stops being lazy, for good, when it
+   * reaches the floor, starts counting connection starts or its baseline
+   * could flip; its wake time becomes the one it would have had.
+   */
+  function knownStable(k: RateKey): boolean {
+    if (k.firstSec - runStartSec >= settings.rateWarmupSec || k.bucketsDone > 0) return true;
+    const learned = options.learnedPeakPps?.(k.port, k.proto);
+    return learned !== null && learned !== undefined && Number.isFinite(learned);
+  }
+
+  /** Replays on a lazy key the passes since its last touch; whether the last one (the current pass, from finalizeAll) took it. */
+  function sync(k: RateKey): boolean {
+    let took = false;
+    for (; k.syncPass < passBounds.length; k.syncPass++) {
+      const bound = passBounds[k.syncPass]!;
+      took = k.eagerWake <= bound;
+      if (!took) continue;
+      // Nothing can be reported (no incident while below the floor): findings go nowhere.
+      finalizeKey(k, Math.min(bound, k.lastActivitySec + 1), noFindings);
+      k.eagerWake = wakeTimeOf(k);
+    }
+    return took;
+  }
+
+  /** Ends a key's laziness: replayed, it is queued as an eager key would be. */
+  function makeEager(k: RateKey): void {
+    sync(k);
+    k.lazy = false;
+    queue.remove(k);
+    queue.wakeAt(k, k.eagerWake);
+  }
+  /** The bound of each finalizeAll of this time line, in order (for lazy keys). */
+  let passBounds: number[] = [];
+  const noFindings: Finding[] = [];
   let watermark = Number.NEGATIVE_INFINITY;
   let runStartSec = Number.POSITIVE_INFINITY;
   let lastFinalized = Number.NEGATIVE_INFINITY;
@@ -295,8 +371,10 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
       k = {
         seq: keySeq++, wakeTs: null, hostSeq: 0, hostId: id < 0 ? hosts.add(dst) : retained(id), portProto, dst, port, proto, hasTicks: false, firstSec: sec, lastActivitySec: sec, deltas: null, level: 0,
         frontier: Math.min(sec - 1, Math.max(finalizeBound(), sec - Math.ceil(settings.rateLatenessSec) - 1)), bucketSum: 0, bucketLen: 0, baselinePeak: 0, bucketsDone: 0, flowStarts: null, clientSidePkts: 0, flowPkts: 0, ratePkts: 0, senders: null, run: null, incident: null,
+        lazy: false, eagerWake: Number.POSITIVE_INFINITY, syncPass: passBounds.length,
       };
       insertKey(k);
+      k.lazy = !walkAllAtEnd && knownStable(k);
       wake(k);
       if (index.size > settings.rateMaxKeys) evictKeys(k, out);
     }
@@ -319,6 +397,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
   }
 
   function addRate(k: RateKey, fromSec: number, toSecExcl: number, rate: number): void {
+    if (k.lazy) sync(k);
     if (fromSec <= frontierOf(k)) {
       late++;
       return;
@@ -336,6 +415,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
       recency.see(k, prev);
     }
     if (fromSec < k.firstSec) k.firstSec = fromSec;
+    if (k.lazy && (k.ratePkts >= incidentFloorPkts || !knownStable(k))) makeEager(k);
     wake(k);
   }
 
@@ -565,6 +645,12 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
   /** Finalizes, reports and forgets what is due by `upTo`: only the keys woken for it, their findings in key order. */
   function finalizeAll(upTo: number, out: Finding[]): void {
     inKeyOrder(queue.takeDue(upTo, null), out, (k) => {
+      if (k.lazy) {
+        // Its idle deadline: replayed up to this pass, it is dropped as finalizing it at each pass would drop it now.
+        if (sync(k) && k.deltas === null && upTo - k.lastActivitySec > settings.rateKeyIdleSec) deleteKey(k);
+        else queue.wakeAt(k, Math.floor(k.lastActivitySec + settings.rateKeyIdleSec));
+        return;
+      }
       finalizeKey(k, Math.min(upTo, k.lastActivitySec + 1), out);
       if (k.incident !== null && k.incident.dueTs !== null && watermark >= k.incident.dueTs) emit(k, out);
       if (k.deltas === null && upTo - k.lastActivitySec > settings.rateKeyIdleSec) {
@@ -618,6 +704,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
     recency.clear();
     busyKeys = [];
     liveBusyKeys = 0;
+    passBounds = [];
     spareSeries.length = 0;
     watermark = Number.NEGATIVE_INFINITY;
     runStartSec = Number.POSITIVE_INFINITY;
@@ -643,6 +730,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
     const bound = finalizeBound();
     if (bound - lastFinalized >= Math.max(5, settings.rateLatenessSec / 4)) {
       lastFinalized = bound;
+      passBounds.push(bound);
       finalizeAll(bound, out);
     }
   }
@@ -678,6 +766,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
         if (k.flowPkts > attributionGatePkts) {
           noteSender(k, f.origH, origId, f.origPkts, f.ts, end);
           if (k.flowStarts === null) {
+            if (k.lazy) makeEager(k);
             k.flowStarts = new SecondSeries();
             wake(k);
           }
@@ -701,8 +790,9 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
       // Keys in key order (hosts in first-seen order, then insertion order), in the form checkpoints have
       // always had: series as Maps of second → value, senders as a Map of host → counts, no host ids.
       const keys = allKeys().map((k) => {
-        const { hostId: _id, portProto: _pp, ratePkts: _rp, ...plain } = k;
-        return { ...plain, frontier: frontierOf(k), deltas: k.deltas?.toMap() ?? new Map<number, number>(), flowStarts: k.flowStarts?.toMap() ?? null, senders: sendersAsMap(k.senders) };
+        if (k.lazy) sync(k);
+        const { hostId: _id, portProto: _pp, ratePkts: _rp, lazy, eagerWake, syncPass: _sp, ...plain } = k;
+        return { ...plain, wakeTs: lazy ? eagerWake : k.wakeTs, frontier: frontierOf(k), deltas: k.deltas?.toMap() ?? new Map<number, number>(), flowStarts: k.flowStarts?.toMap() ?? null, senders: sendersAsMap(k.senders) };
       });
       return encodeState({ keys, hostSeq, keySeq, evicted, watermark, runStartSec, lastFinalized, late, fewConnections, sendersDropped, flowStartsDropped });
     },
@@ -716,6 +806,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
       recency.clear();
       busyKeys = [];
       liveBusyKeys = 0;
+      passBounds = [];
       const keys: RateKey[] = [];
       for (const saved of o.keys as SavedKey[]) {
         if (typeof saved !== 'object' || saved === null || typeof saved.dst !== 'string' || !(saved.deltas instanceof Map) || !(saved.flowStarts === null || saved.flowStarts instanceof Map) || !(saved.senders === null || saved.senders instanceof Map) || typeof saved.port !== 'number' || PROTO_INDEX[saved.proto] === undefined) {
@@ -728,6 +819,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
           seq: saved.seq, wakeTs: saved.wakeTs, hostSeq: saved.hostSeq, hostId: hosts.acquire(saved.dst), portProto, dst: saved.dst, port: saved.port, proto: saved.proto, hasTicks: saved.hasTicks, firstSec: saved.firstSec, lastActivitySec: saved.lastActivitySec,
           deltas: seriesOf(saved.deltas), level: saved.level, frontier: saved.frontier, bucketSum: saved.bucketSum, bucketLen: saved.bucketLen, baselinePeak: saved.baselinePeak, bucketsDone: saved.bucketsDone,
           flowStarts: saved.flowStarts === null ? null : (seriesOf(saved.flowStarts) ?? new SecondSeries()), clientSidePkts: saved.clientSidePkts, flowPkts: saved.flowPkts, ratePkts: Number.POSITIVE_INFINITY, senders: null, run: saved.run, incident: saved.incident,
+          lazy: false, eagerWake: 0, syncPass: 0,
         };
         if (saved.senders !== null) k.senders = restoreSenders(saved.senders);
         keysOfHost[k.hostId] = (keysOfHost[k.hostId] ?? 0) + 1;
@@ -756,7 +848,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
 }
 
 /** A key as a checkpoint holds it (see snapshot()). */
-type SavedKey = Omit<RateKey, 'hostId' | 'portProto' | 'ratePkts' | 'deltas' | 'flowStarts' | 'senders'> & { deltas: unknown; flowStarts: unknown; senders: unknown };
+type SavedKey = Omit<RateKey, 'hostId' | 'portProto' | 'ratePkts' | 'lazy' | 'eagerWake' | 'syncPass' | 'deltas' | 'flowStarts' | 'senders'> & { deltas: unknown; flowStarts: unknown; senders: unknown };
 
 /** A checkpoint's Map of second → value as a series; null when empty. */
 function seriesOf(m: Map<number, number>): SecondSeries | null {
