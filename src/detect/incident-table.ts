@@ -101,21 +101,30 @@ function sortBySeq<R extends WakeRow>(rows: R[]): R[] {
  * its second's list, and only the seconds that hold rows sit in a small
  * heap of plain numbers. A row whose wake time moves earlier is listed
  * again; its old entry is recognised as stale when its second comes.
+ *
+ * Buckets are keyed by the second minus `base`, the first finite second
+ * queued while the queue was empty: event seconds (about 1.7e9) are past
+ * 2^30, so as keys they were heap numbers, boxed for each Map lookup and
+ * hashed as doubles, and the heap an array of doubles; their offsets from
+ * `base` are small integers. The offset is exact for seconds below 2^52
+ * and never reorders seconds (subtraction of a constant is monotonic), so
+ * the buckets and the order they are taken in do not change.
  */
 export class WakeQueue<R extends WakeRow> {
   private readonly buckets = new Map<number, R[]>();
-  /** Min-heap of the seconds in `buckets`. */
+  /** Min-heap of the keys in `buckets`. */
   private secs: number[] = [];
   private entries = 0;
   /** Rows with a wake time (live entries); stale entries beyond twice this are swept out. */
   private queued = 0;
+  /** Subtracted from a second to give its bucket's key (see above); 0 until a finite second is queued. */
+  private base = 0;
   /**
-   * The second last listed into and its list: wake times come in runs of
+   * The key last listed into and its list: wake times come in runs of
    * one second (a record's ts plus a fixed interval), so most `wakeAt`s
-   * skip the map lookup, which boxes the second (past 2^30, not a small
-   * integer) on every call. Forgotten whenever a list is taken or replaced.
+   * skip the map lookup. Forgotten whenever a list is taken or replaced.
    */
-  private lastSec = Number.NaN;
+  private lastKey = Number.NaN;
   private lastList: R[] | null = null;
 
   /** Entries held, stale ones included (for tests and bounds). */
@@ -132,23 +141,29 @@ export class WakeQueue<R extends WakeRow> {
     const sec = Math.floor(ts);
     // Already listed in that second: the entry stands for the earlier time too.
     if (prev !== null && Math.floor(prev) === sec) return;
-    if (sec === this.lastSec) this.lastList!.push(row);
+    let key = sec - this.base;
+    if (key === this.lastKey) this.lastList!.push(row);
     else {
-      let list = this.buckets.get(sec);
+      // An empty queue (the last list is forgotten whenever buckets go) takes a new base.
+      if (this.buckets.size === 0 && Number.isFinite(sec)) {
+        this.base = sec;
+        key = 0;
+      }
+      let list = this.buckets.get(key);
       if (list !== undefined) list.push(row);
       else {
         list = [row];
-        this.buckets.set(sec, list);
-        pushSec(this.secs, sec);
+        this.buckets.set(key, list);
+        pushSec(this.secs, key);
       }
-      this.lastSec = sec;
+      this.lastKey = key;
       this.lastList = list;
     }
     if (++this.entries > 2 * this.queued + 1024) this.sweep();
   }
 
   private forgetLast(): void {
-    this.lastSec = Number.NaN;
+    this.lastKey = Number.NaN;
     this.lastList = null;
   }
 
@@ -167,15 +182,18 @@ export class WakeQueue<R extends WakeRow> {
    */
   takeDue(watermark: number, order: ((a: R, b: R) => number) | null = bySeq): R[] {
     const due: R[] = [];
-    const last = Math.floor(watermark);
-    if (this.secs.length > 0 && this.secs[0]! <= last) this.forgetLast();
-    while (this.secs.length > 0 && this.secs[0]! <= last) {
-      const sec = this.secs[0]!;
-      const list = this.buckets.get(sec)!;
+    const base = this.base;
+    const last = Math.floor(watermark) - base;
+    const secs = this.secs;
+    if (secs.length > 0 && secs[0]! <= last) this.forgetLast();
+    while (secs.length > 0 && secs[0]! <= last) {
+      const key = secs[0]!;
+      const list = this.buckets.get(key)!;
       let keep: R[] | null = null;
-      for (const row of list) {
+      for (let i = 0; i < list.length; i++) {
+        const row = list[i]!;
         const t = row.wakeTs;
-        if (t === null || Math.floor(t) !== sec) continue; // stale: dropped, taken, or moved to another second
+        if (t === null || Math.floor(t) - base !== key) continue; // stale: dropped, taken, or moved to another second
         if (t > watermark) {
           keep ??= [];
           keep.push(row);
@@ -188,12 +206,12 @@ export class WakeQueue<R extends WakeRow> {
       this.entries -= list.length;
       if (keep !== null) {
         // The watermark is inside this second: its later rows wait.
-        this.buckets.set(sec, keep);
+        this.buckets.set(key, keep);
         this.entries += keep.length;
         break;
       }
-      this.buckets.delete(sec);
-      popSec(this.secs);
+      this.buckets.delete(key);
+      popSec(secs);
     }
     if (order === null || due.length <= 1) return due;
     return order === bySeq ? sortBySeq(due) : due.sort(order);
@@ -206,22 +224,42 @@ export class WakeQueue<R extends WakeRow> {
     this.secs = [];
     this.entries = 0;
     this.queued = 0;
+    this.base = 0;
   }
 
-  /** Drops stale entries (rows dropped, taken or moved to an earlier second): O(entries), amortised O(1). */
+  /**
+   * Drops stale entries (rows dropped, taken or moved to an earlier second): O(entries), amortised O(1).
+   * A row listed twice in its second (removed and queued again there) is kept once: each row kept has
+   * its wake time set aside (null) until its bucket is done, so its later entries look stale.
+   */
   private sweep(): void {
-    const seen = new Set<R>();
     this.forgetLast();
     this.entries = 0;
-    for (const [sec, list] of this.buckets) {
-      const live = list.filter((row) => row.wakeTs !== null && Math.floor(row.wakeTs) === sec && !seen.has(row) && seen.add(row));
-      if (live.length > 0) {
-        this.buckets.set(sec, live);
-        this.entries += live.length;
-      } else this.buckets.delete(sec);
+    const base = this.base;
+    const keys = this.secs;
+    const keptKeys: number[] = [];
+    const held: number[] = [];
+    for (let k = 0; k < keys.length; k++) {
+      const key = keys[k]!;
+      const list = this.buckets.get(key)!;
+      let n = 0;
+      for (let i = 0; i < list.length; i++) {
+        const row = list[i]!;
+        const t = row.wakeTs;
+        if (t === null || Math.floor(t) - base !== key) continue;
+        row.wakeTs = null;
+        held[n] = t;
+        list[n++] = row;
+      }
+      for (let i = 0; i < n; i++) list[i]!.wakeTs = held[i]!;
+      if (n > 0) {
+        list.length = n;
+        this.entries += n;
+        keptKeys.push(key);
+      } else this.buckets.delete(key);
     }
     this.secs = [];
-    for (const sec of this.buckets.keys()) pushSec(this.secs, sec);
+    for (let k = 0; k < keptKeys.length; k++) pushSec(this.secs, keptKeys[k]!);
   }
 
   /** Queues rows restored from a snapshot by their `wakeTs`. */

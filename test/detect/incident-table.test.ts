@@ -113,6 +113,49 @@ describe('IncidentTable', () => {
     expect(rest.length).toBe(want.size - expected.length);
   });
 
+  it('matches a plain list of wake times at epoch-scale times, through sweeps, drains and a clear', () => {
+    const rnd = createSeededRandom(17);
+    const q = new WakeQueue<Row>();
+    const rows = Array.from({ length: 40 }, (_, i) => ({ ...row(`r${i}`, i), seq: i }));
+    const want = new Map<Row, number>();
+    let sweeps = 0;
+    for (const t0 of [1_700_000_000, -5_000, 4e15]) {
+      let watermark = t0;
+      for (let i = 0; i < 6000; i++) {
+        const before = q.size;
+        const r = rows[Math.floor(rnd() * rows.length)]!;
+        const x = rnd();
+        if (x < 0.3) {
+          // Removed and queued again in the same second: duplicate entries that a sweep must keep once.
+          q.remove(r);
+          want.delete(r);
+          const t = watermark + Math.floor(rnd() * 3) + rnd();
+          q.wakeAt(r, t);
+          want.set(r, t);
+        } else if (x < 0.9) {
+          // Far ahead and moving earlier: stale entries pile up until a sweep.
+          const t = watermark + 130_000 - 20 * i + rnd() * 400;
+          q.wakeAt(r, t);
+          const prev = want.get(r);
+          if (prev === undefined || t < prev) want.set(r, t);
+        } else {
+          watermark += rnd() * 60;
+          const due = q.takeDue(watermark);
+          const expected = [...want].filter(([, t]) => t <= watermark).map(([row]) => row).sort((a, b) => a.seq - b.seq);
+          expect(due).toEqual(expected);
+          for (const row of due) want.delete(row);
+        }
+        expect(q.size).toBeLessThanOrEqual(2 * rows.length + 1025);
+        if (x < 0.9 && q.size < before) sweeps++;
+      }
+      const rest = q.takeDue(Number.POSITIVE_INFINITY);
+      expect(rest).toEqual([...want.keys()].sort((a, b) => a.seq - b.seq));
+      want.clear();
+      if (t0 < 0) q.clear();
+    }
+    expect(sweeps).toBeGreaterThan(3);
+  });
+
   it('snapshot and restore give back the same rows, order, wake-ups and counts', () => {
     const t = new IncidentTable<Row>(3);
     for (const k of ['a', 'b', 'c', 'd', 'e']) {
