@@ -107,6 +107,12 @@ export interface DnsLogColumns {
 export interface PacketTick {
   sec: number;
   dst: string;
+  /**
+   * `dst` as an unsigned 32-bit number when it is an IPv4 address the
+   * capture reader had as bytes (-1 when not, or absent: ticks from other
+   * sources), so a consumer finds the host without parsing the text.
+   */
+  dstV4?: number;
   port: number;
   proto: Proto;
   pkts: number;

@@ -34,6 +34,11 @@ export class HostIds {
     return a >= 0 ? this.v4.get(a) : (this.ids.get(host) ?? -1);
   }
 
+  /** As idOf, for a host whose IPv4 address the caller already has as a number (`parseV4(host)`). */
+  idOfV4(addr: number): number {
+    return this.v4.get(addr);
+  }
+
   nameOf(id: number): string {
     return this.names[id]!;
   }

@@ -363,9 +363,10 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
     if (busyKeys.length > 2 * liveBusyKeys + 1024) busyKeys = busyKeys.filter((b) => b.hostId >= 0);
   }
 
-  function getKey(dst: string, port: number, proto: Proto, sec: number, out: Finding[]): RateKey {
-    const portProto = port * 4 + PROTO_INDEX[proto];
-    const id = hosts.idOf(dst);
+  /** The key of (dst, port, proto), made when new; `v4`: dst as an IPv4 number when the record had one (a capture's tick), else -1. */
+  function getKey(dst: string, v4: number, port: number, proto: Proto, sec: number, out: Finding[]): RateKey {
+    const portProto = port * 4 + protoIndex(proto);
+    const id = v4 >= 0 ? hosts.idOfV4(v4) : hosts.idOf(dst);
     let k = id < 0 ? undefined : index.get(id, portProto);
     if (k === undefined) {
       k = {
@@ -741,22 +742,27 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
       const out: Finding[] = [];
       // Event time moves record by record: per-second counts are finalized at
       // the same record whatever the batch boundaries.
-      for (const t of batch.ticks) {
+      const ticks = batch.ticks;
+      for (let i = 0; i < ticks.length; i++) {
+        const t = ticks[i]!;
         checkTimeJump(t.sec, out);
         if (t.sec > watermark) moveTo(t.sec, out);
         if (t.sec < runStartSec) runStartSec = t.sec;
-        const k = getKey(t.dst, t.port, t.proto, t.sec, out);
+        const v4 = t.dstV4;
+        const k = getKey(t.dst, v4 === undefined ? -1 : v4, t.port, t.proto, t.sec, out);
         k.hasTicks = true;
         addRate(k, t.sec, t.sec + 1, t.pkts);
       }
-      for (const f of batch.flows) {
+      const flows = batch.flows;
+      for (let i = 0; i < flows.length; i++) {
+        const f = flows[i]!;
         if (f.origPkts <= 0) continue;
         const end = f.ts + (f.duration ?? 0);
         checkTimeJump(end, out);
         if (end > watermark) moveTo(end, out);
         const s0 = Math.floor(f.ts);
         if (s0 < runStartSec) runStartSec = s0;
-        const k = getKey(f.respH, f.respP, f.proto, s0, out);
+        const k = getKey(f.respH, -1, f.respP, f.proto, s0, out);
         // Attribution and connection counts only once the key has received
         // more packets than any spike needs (ratePps × rateMinSeconds): the
         // many small keys of ordinary traffic skip this work.
@@ -773,7 +779,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
           if (k.flowStarts.size < settings.rateMaxFlowStartSeconds) k.flowStarts.add(s0, 1);
           else flowStartsDropped++;
         }
-        const asClient = origId < 0 ? undefined : index.get(origId, f.origP * 4 + PROTO_INDEX[f.proto]);
+        const asClient = origId < 0 ? undefined : index.get(origId, f.origP * 4 + protoIndex(f.proto));
         if (asClient !== undefined) asClient.clientSidePkts += f.origPkts;
         if (k.hasTicks) continue;
         const n = Math.floor(end) - s0 + 1;
@@ -859,6 +865,11 @@ function seriesOf(m: Map<number, number>): SecondSeries | null {
   const s = new SecondSeries();
   s.fillFrom(m);
   return s;
+}
+
+/** The protocol's index in a key (port × 4 + index), as PROTO_INDEX without a keyed lookup per record. */
+function protoIndex(p: Proto): number {
+  return p === 'tcp' ? 0 : p === 'udp' ? 1 : p === 'icmp' ? 2 : 3;
 }
 
 function round1(x: number): number {

@@ -11,6 +11,11 @@
  * older than the current second (out-of-order capture) is counted in a
  * separate tick for its own second, so a (sec, dst, port, proto) may appear
  * twice in the output; consumers add them up.
+ *
+ * A tick of a connection the capture reader made from IPv4 header bytes
+ * carries its destination as a number too (`dstV4`, from the flow table's
+ * integer addresses; -1 otherwise), so the rate detector finds the host
+ * without parsing the text of every tick.
  */
 import type { PacketTick } from '../../types.js';
 import { hashAddress } from './flow-index.js';
@@ -18,11 +23,15 @@ import {
   F_TICK_ORIG_BYTES,
   F_TICK_RESP_BYTES,
   F_TICK_SEC,
+  FLAG_NUMERIC_ADDR,
   type FlowTable,
+  I_FLAGS,
   I_ORIG_AH,
+  I_ORIG_N,
   I_ORIG_P,
   I_PROTO,
   I_RESP_AH,
+  I_RESP_N,
   I_RESP_P,
   I_TICK_ORIG_PKTS,
   I_TICK_RESP_PKTS,
@@ -60,13 +69,16 @@ export function createPacketTickCounter(t: FlowTable): PacketTickCounter {
     const i = slot * SLOT_I32;
     const proto = t.i32[i + I_PROTO]!;
     const ports = proto === PROTO_TCP || proto === PROTO_UDP;
+    const numeric = (t.i32[i + I_FLAGS]! & FLAG_NUMERIC_ADDR) !== 0;
     if (t.i32[i + I_TICK_ORIG_PKTS]! > 0) {
       const s = slot * SLOT_STR + S_RESP_H;
-      agg.add(curSec, t.str[s]!, t.i32[i + I_RESP_AH]!, ports ? t.i32[i + I_RESP_P]! : 0, proto, t.i32[i + I_TICK_ORIG_PKTS]!, t.f64[slot * SLOT_F64 + F_TICK_ORIG_BYTES]!);
+      const v4 = numeric ? t.i32[i + I_RESP_N]! >>> 0 : -1;
+      agg.add(curSec, t.str[s]!, v4, t.i32[i + I_RESP_AH]!, ports ? t.i32[i + I_RESP_P]! : 0, proto, t.i32[i + I_TICK_ORIG_PKTS]!, t.f64[slot * SLOT_F64 + F_TICK_ORIG_BYTES]!);
     }
     if (t.i32[i + I_TICK_RESP_PKTS]! > 0) {
       const s = slot * SLOT_STR + S_ORIG_H;
-      agg.add(curSec, t.str[s]!, t.i32[i + I_ORIG_AH]!, ports ? t.i32[i + I_ORIG_P]! : 0, proto, t.i32[i + I_TICK_RESP_PKTS]!, t.f64[slot * SLOT_F64 + F_TICK_RESP_BYTES]!);
+      const v4 = numeric ? t.i32[i + I_ORIG_N]! >>> 0 : -1;
+      agg.add(curSec, t.str[s]!, v4, t.i32[i + I_ORIG_AH]!, ports ? t.i32[i + I_ORIG_P]! : 0, proto, t.i32[i + I_TICK_RESP_PKTS]!, t.f64[slot * SLOT_F64 + F_TICK_RESP_BYTES]!);
     }
     t.f64[slot * SLOT_F64 + F_TICK_SEC] = Number.NaN;
   }
@@ -92,7 +104,7 @@ export function createPacketTickCounter(t: FlowTable): PacketTickCounter {
         const proto = PROTO_NAMES[t.i32[slot * SLOT_I32 + I_PROTO]!]!;
         const key = `${sec}|${dstHost}|${dstPort}|${proto}`;
         const tick = late.get(key);
-        if (tick === undefined) late.set(key, { sec, dst: dstHost, port: dstPort, proto, pkts: 1, bytes: ipBytes });
+        if (tick === undefined) late.set(key, { sec, dst: dstHost, dstV4: -1, port: dstPort, proto, pkts: 1, bytes: ipBytes });
         else {
           tick.pkts++;
           tick.bytes += ipBytes;
@@ -155,7 +167,8 @@ class TickTable {
   /** Table position of each tick in `list`, to empty the table in O(ticks). */
   private pos: number[] = [];
 
-  add(sec: number, dst: string, dstHash: number, port: number, proto: number, pkts: number, bytes: number): void {
+  /** `dstV4`: `dst` as an unsigned 32-bit IPv4 number, or -1. */
+  add(sec: number, dst: string, dstV4: number, dstHash: number, port: number, proto: number, pkts: number, bytes: number): void {
     const pp = port * 4 + proto;
     let i = mixTickKey(dstHash, pp) & this.mask;
     for (;;) {
@@ -171,7 +184,7 @@ class TickTable {
       }
       i = (i + 1) & this.mask;
     }
-    this.list.push({ sec, dst, port, proto: PROTO_NAMES[proto]!, pkts, bytes });
+    this.list.push({ sec, dst, dstV4, port, proto: PROTO_NAMES[proto]!, pkts, bytes });
     this.entry[i] = this.list.length;
     this.hostHash[i] = dstHash;
     this.portProto[i] = pp;

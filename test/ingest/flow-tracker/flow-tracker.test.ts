@@ -265,9 +265,9 @@ describe('flow tracker: bounded state, uids, ticks', () => {
     ]);
     const sorted = [...ticks].sort((x, y) => x.sec - y.sec || x.dst.localeCompare(y.dst));
     expect(sorted).toEqual([
-      { sec: 1000, dst: C, port: 40000, proto: 'udp', pkts: 1, bytes: 58 },
-      { sec: 1000, dst: S, port: 9999, proto: 'udp', pkts: 2, bytes: 38 + 48 },
-      { sec: 1001, dst: S, port: 9999, proto: 'udp', pkts: 1, bytes: 38 },
+      { sec: 1000, dst: C, dstV4: -1, port: 40000, proto: 'udp', pkts: 1, bytes: 58 },
+      { sec: 1000, dst: S, dstV4: -1, port: 9999, proto: 'udp', pkts: 2, bytes: 38 + 48 },
+      { sec: 1001, dst: S, dstV4: -1, port: 9999, proto: 'udp', pkts: 1, bytes: 38 },
     ]);
   });
 });
