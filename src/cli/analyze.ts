@@ -29,7 +29,6 @@ import { formatAnalysisSummary } from './run-summary.js';
 import { BACKEND_OPTION, runSetupFromArgs, withTuning } from './shared-options.js';
 import { type CommandIo, openOutputFile, recoverStdinInputs, showAllOptions } from './stdio.js';
 import { UsageError } from './usage-error.js';
-import { limitHeapGrowth } from '../util/heap-growth.js';
 
 /** Exit code when findings at or above --fail-on were reported. */
 export const EXIT_FINDINGS = 3;
@@ -80,8 +79,6 @@ export const analyzeCommand: CommandModule<object, AnalyzeArgs> = {
       'analyze',
     ) as unknown as Argv<AnalyzeArgs>,
   handler: async (args) => {
-    // The detectors' state is bounded by caps; keep V8 from piling garbage on top of it (see heap-growth.ts).
-    limitHeapGrowth();
     const inputs = recoverStdinInputs(args.inputs, process.argv.slice(2));
     const tty = process.stdout.isTTY === true;
     const io: AnalyzeIo = { stdout: process.stdout, stderr: process.stderr, stdoutIsTty: tty, color: tty && !process.env.NO_COLOR };

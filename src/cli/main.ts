@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=32 --heap-growing-percent=20
+#!/usr/bin/env -S node --max-semi-space-size=32
 /**
  * flowhound's command line. Only src/cli/ touches argv, stdout, stderr and
  * exit codes. Exit codes: 0 ran, 1 runtime error, 2 usage error.
@@ -10,12 +10,15 @@
  * into the old one. Capture ingest of the 5M-packet bench capture took 9-14%
  * less CPU in three interleaved pairs; the 10M-connection SYN flood's peak RSS
  * rose from 836 to 847 MiB (`flows --no-sort`). `npm run bench` runs with the
- * same flags.
+ * same flags. How far the old generation may grow is set at run time by the
+ * heap policy of heap-growth.ts (loose while the heap is small, tight once
+ * it is large), for every command.
  */
 import { isFlowhoundError } from '../errors.js';
 import { escapeControl, escapeControlKeepNewlines } from '../text/escape-control.js';
 import { findCommand } from './commands.js';
 import { parsePlainCommandLine } from './plain-command-line.js';
+import { limitHeapGrowth } from '../util/heap-growth.js';
 import { handleClosedStdout } from './stdio.js';
 import { asksForTopLevelHelp, formatTopLevelHelp, SCRIPT_NAME } from './top-level-help.js';
 
@@ -29,6 +32,7 @@ async function main(argv: string[]): Promise<number> {
     // its flags and inputs) is read without yargs; help, version, usage
     // errors and anything unusual go through yargs, loaded only then.
     const chosen = findCommand(argv);
+    limitHeapGrowth();
     const module = chosen ? await chosen.load() : null;
     const args = module ? parsePlainCommandLine(argv, module, SCRIPT_NAME) : null;
     if (module?.handler && args) await module.handler(args);

@@ -22,7 +22,6 @@ import { BACKEND_OPTION, runSetupFromArgs, withTuning } from './shared-options.j
 import { type CommandIo, showAllOptions, whenStdoutCloses } from './stdio.js';
 import { FINDINGS_STREAM_OPTION, NATS_OPTION, STREAM_OPTION } from './scale-options.js';
 import { UsageError } from './usage-error.js';
-import { limitHeapGrowth } from '../util/heap-growth.js';
 import { parseWebhookUrl, WATCH_ADVANCED, WATCH_OPTIONS, type WatchFlagArgs, watchTimingFromArgs, webhookOptionsFromArgs } from './watch-options.js';
 
 export type WatchArgs = InputArgs &
@@ -82,8 +81,6 @@ export const watchCommand: CommandModule<object, WatchArgs> = {
       'watch',
     ) as unknown as Argv<WatchArgs>,
   handler: async (args) => {
-    // The detectors' state is bounded by caps; keep V8 from piling garbage on top of it (see heap-growth.ts).
-    limitHeapGrowth();
     // yargs drops a lone "-" positional: put it back.
     const target = args.target || (process.argv.slice(2).includes('-') ? '-' : undefined);
     const ac = new AbortController();
