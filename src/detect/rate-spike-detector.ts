@@ -100,10 +100,15 @@ export type RateSpikeSettings = Pick<
 export interface RateSpikeOptions {
   /** A port's learned peak packets per second (from a model), or null when the model has none. */
   learnedPeakPps?: (port: number, proto: Proto) => number | null;
+  /** Finalize every key at each pass, none lazily (the reference the lazy keys are tested against). */
+  eager?: boolean;
 }
 
 /** Emptied delta series kept for reuse. */
 const MAX_SPARE_SERIES = 4096;
+
+/** Pending seconds a key may hold and still be checked for quiet (see `quiet` in the detector). */
+const QUIET_SCAN = 32;
 
 interface Run {
   startSec: number;
@@ -293,9 +298,20 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
    * and of the run's state only runStartSec is read (whether the baseline
    * is known), which is why a key whose baseline could still become known
    * (first seen within rateWarmupSec of the run start, no bucket done, no
-   * learned rate) is not lazy. A key stops being lazy, for good, when it
+   * learned rate) is not lazy. Such a key stops being lazy when it
    * reaches the floor, starts counting connection starts or its baseline
    * could flip; its wake time becomes the one it would have had.
+   *
+   * A busy key is lazy too while it is quiet (see `quiet`): no incident or
+   * run, and no pending second above ratePps. The passes replayed on it
+   * then only move its frontier and baseline (a second at or below ratePps
+   * opens no run and reads no normal rate, so not runStartSec either), and
+   * report nothing. Most keys of a flow log get a flow or two per pass:
+   * finalizing them at each pass, their key and series cold by then, was
+   * the largest part of rate.spike's time on a 2M-line conn.log; replayed
+   * when the next record comes, they are warm. A key is synced when a
+   * record finds it (getKey), before its senders and connection starts are
+   * counted, so what those read is what finalizing at each pass leaves.
    */
   function knownStable(k: RateKey): boolean {
     if (k.firstSec - runStartSec >= settings.rateWarmupSec || k.bucketsDone > 0) return true;
@@ -324,6 +340,47 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
     queue.remove(k);
     queue.wakeAt(k, k.eagerWake);
   }
+
+  /**
+   * Whether the passes to come can open no run on the key: it holds no
+   * incident or run, and its rate at the frontier and at each pending
+   * second (the running sum of its pending changes, as finalizeKey adds
+   * them) stays at or below ratePps, less a margin for the zeroing of
+   * near-zero rates. A key with more than QUIET_SCAN pending seconds is
+   * not looked at (long flows leave their ends pending for long).
+   */
+  function quiet(k: RateKey): boolean {
+    if (k.incident !== null || k.run !== null) return false;
+    let level = k.level;
+    if (level > quietCeiling) return false;
+    const d = k.deltas;
+    if (d === null) return true;
+    if (d.size > QUIET_SCAN) return false;
+    for (let i = d.head; i < d.end; i++) {
+      level += d.valAt(i);
+      if (level > quietCeiling) return false;
+    }
+    return true;
+  }
+
+  /** Whether the key may be lazy: too few packets for an incident (see above), or quiet. */
+  function mayBeLazy(k: RateKey): boolean {
+    return (k.ratePkts < incidentFloorPkts && k.flowStarts === null && knownStable(k)) || quiet(k);
+  }
+
+  /**
+   * Makes an eager key lazy: finalized up to the current pass (eager keys
+   * are finalized at each pass that takes them), it keeps its wake time as
+   * `eagerWake` and the queue holds it for its idle deadline only.
+   */
+  function makeLazy(k: RateKey): void {
+    const w = wakeTimeOf(k);
+    k.eagerWake = k.wakeTs !== null && k.wakeTs < w ? k.wakeTs : w;
+    k.syncPass = passBounds.length;
+    k.lazy = true;
+    queue.remove(k);
+    queue.wakeAt(k, Math.floor(k.lastActivitySec + settings.rateKeyIdleSec));
+  }
   /** The bound of each finalizeAll of this time line, in order (for lazy keys). */
   let passBounds: number[] = [];
   const noFindings: Finding[] = [];
@@ -350,6 +407,10 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
   let busyKeys: RateKey[] = [];
   let liveBusyKeys = 0;
   const walkAllAtEnd = !(incidentFloorPkts > 0);
+  /** Whether keys may be lazy: not when the end of a time line walks every key (which does not replay them). */
+  const lazyKeys = !walkAllAtEnd && options.eager !== true;
+  /** The highest rate a quiet key may reach (see quiet): ratePps less 1e-6 (levels near 0 are zeroed below 1e-9 as they are summed). */
+  const quietCeiling = thr - 1e-6;
 
   /** Whether finalizing the key could report anything: it has an incident, or packets enough for one. */
   function mayReport(k: RateKey): boolean {
@@ -375,10 +436,10 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
         lazy: false, eagerWake: Number.POSITIVE_INFINITY, syncPass: passBounds.length,
       };
       insertKey(k);
-      k.lazy = !walkAllAtEnd && knownStable(k);
+      k.lazy = lazyKeys && knownStable(k);
       wake(k);
       if (index.size > settings.rateMaxKeys) evictKeys(k, out);
-    }
+    } else if (k.lazy) sync(k);
     return k;
   }
 
@@ -398,7 +459,6 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
   }
 
   function addRate(k: RateKey, fromSec: number, toSecExcl: number, rate: number): void {
-    if (k.lazy) sync(k);
     if (fromSec <= frontierOf(k)) {
       late++;
       return;
@@ -416,8 +476,15 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
       recency.see(k, prev);
     }
     if (fromSec < k.firstSec) k.firstSec = fromSec;
-    if (k.lazy && (k.ratePkts >= incidentFloorPkts || !knownStable(k))) makeEager(k);
-    wake(k);
+    if (!lazyKeys) wake(k);
+    else if (k.lazy) {
+      if (mayBeLazy(k)) wake(k);
+      else {
+        makeEager(k);
+        wake(k);
+      }
+    } else if (quiet(k)) makeLazy(k);
+    else wake(k);
   }
 
   function normalOf(k: RateKey): { normal: number; source: Incident['baselineSource']; known: boolean } {
@@ -614,8 +681,8 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
     const keys = recency.takeLeast(n, keep);
     for (let i = 0; i < keys.length; i++) {
       const k = keys[i]!;
-      // A key with too few packets for an incident is dropped unfinalized (nothing to report).
-      if (mayReport(k)) {
+      // A key with too few packets for an incident, or a lazy one, is dropped unfinalized (nothing to report).
+      if (!k.lazy && mayReport(k)) {
         finalizeKey(k, k.lastActivitySec + 1, out);
         emit(k, out);
       }
@@ -657,7 +724,8 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
       if (k.deltas === null && upTo - k.lastActivitySec > settings.rateKeyIdleSec) {
         emit(k, out);
         deleteKey(k);
-      } else wake(k);
+      } else if (lazyKeys && quiet(k)) makeLazy(k);
+      else wake(k);
     });
   }
 
@@ -693,7 +761,8 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
     // (a new wake queue rather than clearing every key's wake time).
     const keys = walkAllAtEnd ? index.values() : busyKeys.filter((k) => k.hostId >= 0);
     inKeyOrder(keys, out, (k) => {
-      if (!mayReport(k) || (k.incident === null && k.deltas === null && k.level === 0)) return;
+      // A lazy key can report nothing (see quiet).
+      if (k.lazy || !mayReport(k) || (k.incident === null && k.deltas === null && k.level === 0)) return;
       finalizeKey(k, k.lastActivitySec + 1, out);
       emit(k, out);
     });

@@ -1,6 +1,6 @@
 import { DEFAULT_SETTINGS } from '../../src/config/settings.js';
 import { createRateSpikeDetector, type RateSpikeOptions } from '../../src/detect/rate-spike-detector.js';
-import type { Finding, FlowRecord, PacketTick } from '../../src/types.js';
+import type { Finding, FlowRecord, PacketTick, RecordBatch } from '../../src/types.js';
 import { batch, flow, tick } from './make-records.js';
 
 const T0 = 1_650_000_000;
@@ -181,4 +181,78 @@ describe('rate.spike', () => {
     expect(got).toEqual(expected);
     expect(d.stats?.()).toEqual(whole.stats?.());
   });
+  it('reports and holds what finalizing every key at each pass does (lazy keys replayed exactly): random traffic', () => {
+    // The same batches to a detector with lazy keys, one finalizing every key at each pass, and one
+    // restored from its own checkpoint now and then (restored keys are eager until a record lets them
+    // go lazy again): the same findings from each push, the same counts, the same snapshots.
+    const settings = { ...DEFAULT_SETTINGS, rateLatenessSec: 20, rateKeyIdleSec: 400, reportDelaySec: 60, rateMaxSenders: 8, rateMaxKeys: 120 };
+    for (let seed = 1; seed <= 5; seed++) {
+      const batches = randomTraffic(seed);
+      const lazy = createRateSpikeDetector(settings);
+      const eager = createRateSpikeDetector(settings, { eager: true });
+      let restored = createRateSpikeDetector(settings);
+      let findings = 0;
+      batches.forEach((b, i) => {
+        if (i % 13 === 7) {
+          const held = JSON.parse(JSON.stringify(restored.snapshot())) as unknown;
+          expect(held).toEqual(JSON.parse(JSON.stringify(eager.snapshot())));
+          restored = createRateSpikeDetector(settings);
+          restored.restore(held);
+        }
+        if (i % 29 === 11) expect(JSON.parse(JSON.stringify(lazy.snapshot()))).toEqual(JSON.parse(JSON.stringify(eager.snapshot())));
+        const want = eager.push(b);
+        findings += want.length;
+        expect(lazy.push(b)).toEqual(want);
+        expect(restored.push(b)).toEqual(want);
+      });
+      const want = eager.flush();
+      expect(lazy.flush()).toEqual(want);
+      expect(restored.flush()).toEqual(want);
+      expect(findings + want.length).toBeGreaterThan(2);
+      expect(lazy.stats?.()).toEqual(eager.stats?.());
+      expect(restored.stats?.()).toEqual(eager.stats?.());
+    }
+  });
 });
+
+/**
+ * 3000 s of random traffic in batches of flows and ticks: short flows to 36
+ * keys (some late, a few long), a steady key, a flood of 30 to 50 s on one
+ * key every 500 s, ticks now and then far above the threshold, and many
+ * one-flow keys (evicted at a cap of 120).
+ */
+function randomTraffic(seed: number): RecordBatch[] {
+  const rand = mulberry32(seed);
+  const pick = (n: number): number => Math.floor(rand() * n);
+  const flows: FlowRecord[] = [];
+  const ticksOf: PacketTick[] = [];
+  for (let sec = 0; sec < 3000; sec++) {
+    for (let j = pick(4); j > 0; j--) {
+      const late = rand() < 0.05 ? pick(60) : 0;
+      const long = rand() < 0.03;
+      flows.push(flow({ ts: T0 + sec - late + rand(), origH: `10.1.0.${pick(30)}`, respH: `10.2.0.${pick(12)}`, respP: [80, 443, 53][pick(3)]!, origPkts: 1 + pick(long ? 2000 : 40), duration: long ? 100 + pick(900) : pick(20) }));
+    }
+    // A steady key whose flows last 40 s: more pending seconds than a key is checked for quiet.
+    flows.push(flow({ ts: T0 + sec, origH: `10.5.0.${pick(3)}`, respH: '10.2.0.99', respP: 443, origPkts: 1 + pick(8), duration: 40 }));
+    if (sec % 500 >= 200 && sec % 500 < 230 + (seed % 3) * 10) {
+      for (let j = 0; j < 30; j++) flows.push(flow({ ts: T0 + sec + j / 30, origH: `10.66.0.${seed % 2 ? 1 : pick(4)}`, respH: `10.2.0.${(sec / 500) | 0}`, respP: 80, origPkts: 5 + pick(10) }));
+    }
+    if (rand() < 0.3) ticksOf.push(tick({ sec: T0 + sec, dst: `10.3.0.${pick(5)}`, port: 8080, pkts: rand() < 0.02 ? 400 : 1 + pick(30) }));
+    if (rand() < 0.2) flows.push(flow({ ts: T0 + sec, origH: '10.9.9.9', respH: `10.4.${pick(4)}.${pick(250)}`, respP: 1000 + pick(100), origPkts: 1 }));
+  }
+  const batches: RecordBatch[] = [];
+  for (let i = 0; i < Math.max(flows.length, ticksOf.length); i += 97) batches.push(batch({ flows: flows.slice(i, i + 97), ticks: ticksOf.slice(i, i + 97) }));
+  return batches;
+}
+
+/** A small seeded generator (mulberry32): the same traffic on every run. */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
