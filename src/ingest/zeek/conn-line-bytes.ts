@@ -21,6 +21,7 @@
  */
 import type { FlowRecord, Proto } from '../../types.js';
 import type { AddressInterner } from './address-interner.js';
+import { asciiString } from './ascii-string.js';
 
 // Column slots: index + 1 into CONN_COLUMNS (log-kind.ts), as in read-zeek-tsv.ts.
 // Literals, not imports: a switch over literal cases compiles to a jump table.
@@ -42,6 +43,8 @@ export interface ConnByteLayout {
   empty: Uint8Array;
   addresses: AddressInterner;
   strings: ShortStringCache;
+  /** The section has Zeek's default columns and tokens: its lines are tried with parseStandardConnBytes (standard-conn-line.ts) first. */
+  standard: boolean;
 }
 
 /** Where the line read by the last parseConnBytes call ended: its newline's index, or the limit. */
@@ -138,7 +141,7 @@ export function parseConnBytes(lay: ConnByteLayout, b: Buffer, start: number, li
           break;
         case C_UID: {
           if (!isAscii(b, p, fe)) return null;
-          uid = (b as unknown as Latin1Slicer).latin1Slice(p, fe);
+          uid = asciiString(b, p, fe);
           break;
         }
         case C_OH:
@@ -370,7 +373,7 @@ function isEmpty(token: Uint8Array, b: Buffer, s: number, e: number): boolean {
 }
 
 /** Zeek's proto column as the shared literal; null when not a Zeek proto. */
-function protoOf(b: Buffer, s: number, e: number): Proto | null {
+export function protoOf(b: Buffer, s: number, e: number): Proto | null {
   const len = e - s;
   const a = b[s] as number;
   if (len === 3) {

@@ -34,6 +34,7 @@ import { type ConnByteLayout, connLine, createShortStringCache, parseConnBytes, 
 import { CONN_COLUMNS, classifyZeekLog, DNS_COLUMNS, REQUIRED_COLUMNS, type ZeekLogKind } from './log-kind.js';
 import { isToken, parseCount, parseDecimal, parsePort, parseProto, quoteValue } from './parse-field.js';
 import { scanCount, scanDecimal, scanned, scanPort, scanToSeparator } from './scan-field.js';
+import { isStandardConnLayout, parseStandardConnBytes } from './standard-conn-line.js';
 import { applyHeaderLine, createZeekHeader } from './zeek-header.js';
 
 // Column slots (index + 1 into CONN_COLUMNS / DNS_COLUMNS; 0 = ignored column).
@@ -140,7 +141,7 @@ export async function* readZeekTsv(source: ByteSource, options: ReadOptions, sta
       empty: header.emptyField,
       dnsExtra: kind === 'dns' && slots.some((sl) => sl >= D_RTT),
       addresses,
-      bytes: kind === 'conn' ? connByteLayout(slots, header.separator, header.unsetField, header.emptyField, addresses, strings) : null,
+      bytes: kind === 'conn' ? connByteLayout(fields, slots, header.separator, header.unsetField, header.emptyField, addresses, strings) : null,
     };
   };
 
@@ -216,10 +217,11 @@ export async function* readZeekTsv(source: ByteSource, options: ReadOptions, sta
 
   /**
    * A block of whole lines as bytes: in a conn section with one-byte
-   * separator and unset tokens, data lines are read from the bytes
-   * (conn-line-bytes.ts) and any other line (header, blank, a line the fast
-   * path declines) is decoded alone and read as text; other sections are
-   * decoded a segment at a time and read as text.
+   * separator and unset tokens, data lines are read from the bytes (Zeek's
+   * default layout by standard-conn-line.ts, then any layout by
+   * conn-line-bytes.ts) and any other line (header, blank, a line both
+   * decline) is decoded alone and read as text; other sections are decoded
+   * a segment at a time and read as text.
    */
   const readBlock = (b: Buffer, firstLine: number, unterminated: boolean, batch: RecordBatch): void => {
     const n = b.length;
@@ -230,7 +232,8 @@ export async function* readZeekTsv(source: ByteSource, options: ReadOptions, sta
       if (lay !== null) {
         const c0 = b[pos] as number;
         if (c0 !== 35 && c0 !== 9 && c0 !== 32 && c0 !== 10 && c0 !== 13) {
-          const r = parseConnBytes(lay, b, pos, n);
+          let r = lay.standard ? parseStandardConnBytes(lay, b, pos, n, lay.slots.length) : null;
+          if (r === null) r = parseConnBytes(lay, b, pos, n);
           if (r !== null) {
             bad.valid();
             batch.flows.push(r);
@@ -302,7 +305,7 @@ function warnBadFieldNames(file: string, lineNo: number, fields: readonly string
 }
 
 /** The byte layout of a conn section, or null when its tokens are not one-byte ASCII (then its lines are read as text). */
-function connByteLayout(slots: Uint8Array, sep: string, unset: string, empty: string, addresses: AddressInterner, strings: ShortStringCache): ConnByteLayout | null {
+function connByteLayout(fields: readonly string[], slots: Uint8Array, sep: string, unset: string, empty: string, addresses: AddressInterner, strings: ShortStringCache): ConnByteLayout | null {
   const s = sep.charCodeAt(0);
   const u = unset.charCodeAt(0);
   if (sep.length !== 1 || s >= 0x80 || s === 10 || s === 13 || unset.length !== 1 || u >= 0x80) return null;
@@ -312,7 +315,7 @@ function connByteLayout(slots: Uint8Array, sep: string, unset: string, empty: st
     if (ch >= 0x80) return null;
     e[i] = ch;
   }
-  return { slots, sep: s, unset: u, empty: e, addresses, strings };
+  return { slots, sep: s, unset: u, empty: e, addresses, strings, standard: isStandardConnLayout(fields, slots, s, u, e) };
 }
 
 function isBlankThenHash(text: string, start: number, end: number): boolean {
