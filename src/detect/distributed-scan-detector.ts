@@ -160,7 +160,7 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
   /** A probe of target set `id` (made when new: a row of `sole`, or an object). */
   function probeSet(id: SetKey, vertical: boolean, dst: string | null, port: number | null, proto: Proto | null, src: string, srcHash: number, target: string, ts: number, probe: string): void {
     const h = hashOfId(id);
-    const found = sets.get(id, h);
+    const found = sets.get(id, 0, h);
     if (found !== undefined) {
       note(typeof found === 'number' ? promote(found, h) : found, src, srcHash, target, ts, probe);
       return;
@@ -168,11 +168,11 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
     if (sets.size >= settings.scanMaxKeys) evictSets();
     const seq = nextSeq++;
     if (soleFirst) {
-      sets.set(id, h, sole.add(id, vertical, src, vertical ? dst! : proto!, port ?? 0, target, ts, '', probe, seq));
+      sets.set(id, 0, h, sole.add(id, h, vertical, src, vertical ? dst! : proto!, port ?? 0, target, ts, '', probe, seq));
       return;
     }
     const s: TargetSet = { id, seq, held: true, vertical, dst, port, proto, sources: new ScanSources(), overSources: null, lastTs: 0, probeTypes: null, firstProbe: '', probes: 0, additions: 0, nextEvaluation: 1, incident: null };
-    sets.set(id, h, s);
+    sets.set(id, 0, h, s);
     recency.see(s, Number.NaN);
     note(s, src, srcHash, target, ts, probe);
   }
@@ -206,7 +206,7 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
   /** The set in row `r` of `sole`, seen a second time: an object from now on. */
   function promote(r: number, h: number): TargetSet {
     const s = soleSetObject(r);
-    sets.set(s.id, h, s);
+    sets.set(s.id, 0, h, s);
     recency.see(s, Number.NaN);
     sole.remove(r);
     return s;
@@ -365,9 +365,8 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
         if (typeof set === 'number') {
           // Seen once: no campaign, it just goes when idle.
           if (watermark - sole.lastTs[set]! <= windowSec) continue;
-          const id = sole.id[set]!;
+          sets.delete(sole.id[set]!, 0, sole.hash[set]!);
           sole.remove(set);
-          sets.delete(id, hashOfId(id));
           continue;
         }
         if (watermark - set.lastTs <= windowSec) continue;
@@ -378,7 +377,7 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
       for (const set of idle) {
         evaluate(set, set.lastTs);
         emit(set, out);
-        sets.delete(set.id, hashOfId(set.id));
+        sets.delete(set.id, 0, hashOfId(set.id));
         set.held = false;
         open.delete(set);
       }
@@ -395,7 +394,7 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
     for (let i = 0; i < objs.length; i++) {
       if (i >= goA) recency.see(objs[i]!, Number.NaN);
       else {
-        sets.delete(objs[i]!.id, hashOfId(objs[i]!.id));
+        sets.delete(objs[i]!.id, 0, hashOfId(objs[i]!.id));
         objs[i]!.held = false;
       }
     }
@@ -405,7 +404,7 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
         sole.relist(r);
         continue;
       }
-      sets.delete(sole.id[r]!, hashOfId(sole.id[r]!));
+      sets.delete(sole.id[r]!, 0, sole.hash[r]!);
       sole.remove(r);
     }
     evicted += goA + goB;
@@ -467,7 +466,7 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
       const restored: TargetSet[] = [];
       for (const set of (o.sets as Map<string, PlainTargetSet>).values()) {
         const s = targetSetOf(set, nextSeq++);
-        sets.set(s.id, hashOfId(s.id), s);
+        sets.set(s.id, 0, hashOfId(s.id), s);
         restored.push(s);
       }
       recency.rebuild(restored);

@@ -1,11 +1,16 @@
 /**
- * A map from string ids to values for a detector's capped key table, by
- * open addressing over typed arrays: a slot array of entry numbers probed
- * linearly from the id's hash (`hashOfName`, computed once by the caller
- * and compared before any string), entries in columns, removal by
- * backward shift (no tombstones). A spoofed flood adds and, at the cap,
- * drops two scan keys per record: a `Map` of 200,000 string keys took about
- * a microsecond per add and drop on the bench machine, this about a third.
+ * A map from ids of one or two parts (strings or numbers) to values, for a
+ * detector's capped key table, by open addressing over typed arrays: a
+ * slot array of entry numbers, each beside its id's hash, probed linearly
+ * from the hash (computed once by the caller: `hashOfName`, `hashOfId`,
+ * `hashOfPair`; a probe compares hashes in the slot array before it looks
+ * at an entry), the entries in columns, removal by backward shift (no
+ * tombstones). A spoofed flood adds and, at the cap, drops two scan keys
+ * per record: a `Map` of 200,000 string keys took about a microsecond per
+ * add and drop on the bench machine, this about a third.
+ *
+ * Two-part ids (scan's source and target set) need no string joined from
+ * their parts: the parts are compared one by one.
  *
  * Insertion order is kept as an insertion number per entry (`inOrder`
  * sorts by it): the table is walked in order only for a snapshot.
@@ -19,15 +24,27 @@ export function hashOfId(id: string | number): number {
   return typeof id === 'number' ? Math.imul(id | 0, 0x9e3779b1) >>> 2 : hashOfName(id);
 }
 
+/** The hash of a two-part id from the hashes of its parts (`hashOfId` of each). */
+export function hashOfPair(ha: number, hb: number): number {
+  let x = Math.imul(ha, 0x9e3779b1) ^ hb;
+  x ^= x >>> 16;
+  x = Math.imul(x, 0x85ebca6b);
+  x ^= x >>> 13;
+  return x & 0x3fffffff;
+}
+
 const EMPTY = -1;
 
-/** `K`: the ids (strings, or numbers too where an id is made of numbers; `hashOfId` hashes both). */
-export class KeyTable<V, K extends string | number = string> {
-  /** Entry number per slot, EMPTY when free; a power of two at least twice the entries. */
+/**
+ * `A`, `B`: the id's parts (strings, or numbers too where a part is made of
+ * numbers); a table of one-part ids gives every id the same second part.
+ */
+export class KeyTable<V, A extends string | number = string, B extends string | number = number> {
+  /** Per slot: the entry number (EMPTY when free), then its id's hash; slots are a power of two at least twice the entries. */
   private slots: Int32Array;
   private mask: number;
-  private ids: K[] = [];
-  private hashes: number[] = [];
+  private as: A[] = [];
+  private bs: B[] = [];
   private vals: (V | undefined)[] = [];
   /** Insertion number per entry (a value replaced keeps it). */
   private ins: number[] = [];
@@ -38,7 +55,7 @@ export class KeyTable<V, K extends string | number = string> {
   constructor(expected = 1024) {
     let n = 16;
     while (n < 2 * expected) n <<= 1;
-    this.slots = new Int32Array(n).fill(EMPTY);
+    this.slots = new Int32Array(2 * n).fill(EMPTY);
     this.mask = n - 1;
   }
 
@@ -46,42 +63,43 @@ export class KeyTable<V, K extends string | number = string> {
     return this.count;
   }
 
-  /** The value under `id` (`h`: its `hashOfName`). */
-  get(id: K, h: number): V | undefined {
-    const e = this.entryOf(id, h);
+  /** The value under id (`a`, `b`) (`h`: its hash). */
+  get(a: A, b: B, h: number): V | undefined {
+    const e = this.entryOf(a, b, h);
     return e === EMPTY ? undefined : this.vals[e];
   }
 
-  /** Sets the value under `id`: a new id goes last in insertion order, a held one keeps its place. */
-  set(id: K, h: number, v: V): void {
-    const e = this.entryOf(id, h);
+  /** Sets the value under id (`a`, `b`): a new id goes last in insertion order, a held one keeps its place. */
+  set(a: A, b: B, h: number, v: V): void {
+    const e = this.entryOf(a, b, h);
     if (e !== EMPTY) {
       this.vals[e] = v;
       return;
     }
-    if (2 * (this.count + 1) > this.slots.length) this.grow();
-    const n = this.free.length > 0 ? this.free.pop()! : this.ids.length;
-    this.ids[n] = id;
-    this.hashes[n] = h;
+    if (2 * (this.count + 1) > this.mask + 1) this.grow();
+    const n = this.free.length > 0 ? this.free.pop()! : this.as.length;
+    this.as[n] = a;
+    this.bs[n] = b;
     this.vals[n] = v;
     this.ins[n] = this.nextIns++;
     this.count++;
     this.place(n, h);
   }
 
-  /** Removes `id`; false when it was not held. */
-  delete(id: K, h: number): boolean {
+  /** Removes id (`a`, `b`); false when it was not held. */
+  delete(a: A, b: B, h: number): boolean {
     const slots = this.slots;
     const mask = this.mask;
     let i = h & mask;
     for (;;) {
-      const e = slots[i]!;
+      const e = slots[2 * i]!;
       if (e === EMPTY) return false;
-      if (this.hashes[e] === h && this.ids[e] === id) break;
+      if (slots[2 * i + 1] === h && this.as[e] === a && this.bs[e] === b) break;
       i = (i + 1) & mask;
     }
-    const e = slots[i]!;
-    (this.ids as unknown[])[e] = '';
+    const e = slots[2 * i]!;
+    (this.as as unknown[])[e] = 0;
+    (this.bs as unknown[])[e] = 0;
     this.vals[e] = undefined;
     this.free.push(e);
     this.count--;
@@ -89,22 +107,24 @@ export class KeyTable<V, K extends string | number = string> {
     let j = i;
     for (;;) {
       j = (j + 1) & mask;
-      const f = slots[j]!;
+      const f = slots[2 * j]!;
       if (f === EMPTY) break;
-      const home = this.hashes[f]! & mask;
+      const hf = slots[2 * j + 1]!;
+      const home = hf & mask;
       if (((j - home) & mask) >= ((j - i) & mask)) {
-        slots[i] = f;
+        slots[2 * i] = f;
+        slots[2 * i + 1] = hf;
         i = j;
       }
     }
-    slots[i] = EMPTY;
+    slots[2 * i] = EMPTY;
     return true;
   }
 
   clear(): void {
     this.slots.fill(EMPTY);
-    this.ids = [];
-    this.hashes = [];
+    this.as = [];
+    this.bs = [];
     this.vals = [];
     this.ins = [];
     this.free = [];
@@ -115,7 +135,7 @@ export class KeyTable<V, K extends string | number = string> {
   /** The values in insertion order (a held id whose value was replaced keeps its place). */
   inOrder(): V[] {
     const live: number[] = [];
-    for (let i = 0; i < this.slots.length; i++) if (this.slots[i] !== EMPTY) live.push(this.slots[i]!);
+    for (let i = 0; i <= this.mask; i++) if (this.slots[2 * i] !== EMPTY) live.push(this.slots[2 * i]!);
     const ins = this.ins;
     live.sort((a, b) => ins[a]! - ins[b]!);
     return live.map((e) => this.vals[e] as V);
@@ -124,17 +144,17 @@ export class KeyTable<V, K extends string | number = string> {
   /** The values held, in no particular order (a copy: the table may change while the caller walks it). */
   values(): V[] {
     const out: V[] = [];
-    for (let i = 0; i < this.slots.length; i++) if (this.slots[i] !== EMPTY) out.push(this.vals[this.slots[i]!] as V);
+    for (let i = 0; i <= this.mask; i++) if (this.slots[2 * i] !== EMPTY) out.push(this.vals[this.slots[2 * i]!] as V);
     return out;
   }
 
-  private entryOf(id: K, h: number): number {
+  private entryOf(a: A, b: B, h: number): number {
     const slots = this.slots;
     const mask = this.mask;
     for (let i = h & mask; ; i = (i + 1) & mask) {
-      const e = slots[i]!;
+      const e = slots[2 * i]!;
       if (e === EMPTY) return EMPTY;
-      if (this.hashes[e] === h && this.ids[e] === id) return e;
+      if (slots[2 * i + 1] === h && this.as[e] === a && this.bs[e] === b) return e;
     }
   }
 
@@ -142,14 +162,15 @@ export class KeyTable<V, K extends string | number = string> {
     const slots = this.slots;
     const mask = this.mask;
     let i = h & mask;
-    while (slots[i] !== EMPTY) i = (i + 1) & mask;
-    slots[i] = e;
+    while (slots[2 * i] !== EMPTY) i = (i + 1) & mask;
+    slots[2 * i] = e;
+    slots[2 * i + 1] = h;
   }
 
   private grow(): void {
     const old = this.slots;
     this.slots = new Int32Array(old.length * 2).fill(EMPTY);
-    this.mask = this.slots.length - 1;
-    for (let i = 0; i < old.length; i++) if (old[i] !== EMPTY) this.place(old[i]!, this.hashes[old[i]!]!);
+    this.mask = (this.slots.length >> 1) - 1;
+    for (let i = 0; i < old.length; i += 2) if (old[i] !== EMPTY) this.place(old[i]!, old[i + 1]!);
   }
 }

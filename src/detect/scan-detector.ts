@@ -49,12 +49,12 @@ import { confidenceFromRatio, lowerSeverity, severityFromRatio } from '../score/
 import type { Finding, FlowRecord, Proto, RecordBatch } from '../types.js';
 import type { Detector } from './detector.js';
 import { isFailedAttempt, needsReversePairing, probeTypeOf } from './failed-attempt.js';
-import { IncidentTable, RecencyMap, type TableRow, WakeQueue } from './incident-table.js';
+import { IncidentTable, RecencyMap, type TableRow, WakeQueue, type WakeRow } from './incident-table.js';
 import { isMulticastOrBroadcast } from './ip-class.js';
 import { encodeState, readStateObject, tableOf } from './plain-state.js';
 import { LeastRecentIndex } from './least-recent-index.js';
 import { ScanSoleKeys } from './scan-sole-keys.js';
-import { KeyTable, hashOfName } from './key-table.js';
+import { KeyTable, hashOfId, hashOfName, hashOfPair } from './key-table.js';
 import { type CutOrder, cutLeast } from './cut-least.js';
 
 export type ScanSettings = Pick<
@@ -90,7 +90,7 @@ interface Pending extends TableRow {
   f: FlowRecord;
 }
 
-interface ScanKey extends TableRow {
+interface ScanKey extends WakeRow {
   kind: ScanKind;
   src: string;
   /** Vertical: the host. Horizontal: null. */
@@ -120,6 +120,9 @@ interface ScanKey extends TableRow {
   /** The probe type of every attempt while `probes` is null. */
   firstProbe: string;
   incident: Incident | null;
+  /** The key's id in the detector's table: `src`, then this part (`keyPartOf`), under `hash` (`hashOfPair`). */
+  part: KeyPart;
+  hash: number;
 }
 
 const ECHO_REQUEST_V4 = 8;
@@ -128,13 +131,14 @@ const ECHO_REQUEST_V6 = 128;
 
 export function createScanDetector(settings: ScanSettings): Detector {
   /**
-   * Every key held, by id: its object, or its row in `sole` while it has
-   * been seen once (one lookup per key per record whichever holds it).
-   * Insertion order is `seq` order (a promoted key keeps its place). Ids
-   * are looked up with their `hashOfName` (key-table.ts).
+   * Every key held, by id (its source, then `keyPartOf`): its object, or
+   * its row in `sole` while it has been seen once (one lookup per key per
+   * record whichever holds it). Insertion order is `seq` order (a promoted
+   * key keeps its place). Ids are looked up with their `hashOfPair`
+   * (key-table.ts), the source's part hashed once per record for both keys.
    */
-  const index = new KeyTable<ScanKey | number>(settings.scanMaxKeys + 1);
-  const sole = new ScanSoleKeys();
+  const index = new KeyTable<ScanKey | number, string, KeyPart>(settings.scanMaxKeys + 1);
+  const sole = new ScanSoleKeys<KeyPart>();
   /**
    * Keys are kept in `sole` until seen twice only while one attempt cannot
    * open an incident (thresholds below 2 are refused by the settings, not
@@ -148,7 +152,7 @@ export function createScanDetector(settings: ScanSettings): Detector {
   /** Keys dropped at the cap (the run summary's evicted count). */
   let evicted = 0;
   /** The key objects by last activity, for eviction at the cap (`sole` keeps its own). */
-  const recency = new LeastRecentIndex<ScanKey>({ timeOf: lastTsOf, orderOf: seqOf, isLive: (k) => index.get(k.key, hashOfName(k.key)) === k, size: () => index.size - sole.size });
+  const recency = new LeastRecentIndex<ScanKey>({ timeOf: lastTsOf, orderOf: seqOf, isLive: (k) => index.get(k.src, k.part, k.hash) === k, size: () => index.size - sole.size });
   const open = new Set<ScanKey>();
   /** Wake-up margin: `watermark - lastTs > long window` is rechecked exactly when woken. */
   const SLACK = 1e-3;
@@ -157,12 +161,16 @@ export function createScanDetector(settings: ScanSettings): Detector {
   /** Event time at which `advance` next has work (an incident due, or the idle-key sweep). */
   let nextAdvance = Number.NEGATIVE_INFINITY;
 
-  /** An attempt under key `id` (made when new: a row of `sole`, or an object). */
-  function attempt(id: string, kind: ScanKind, src: string, dst: string | null, port: number | null, proto: Proto | null, target: string, ts: number, state: string, probe: string): void {
-    const h = hashOfName(id);
-    const found = index.get(id, h);
+  /**
+   * An attempt under the key (`src`, `part`) (made when new: a row of
+   * `sole`, or an object); `srcHash` and `partHash` are the parts'
+   * `hashOfId`.
+   */
+  function attempt(src: string, srcHash: number, part: KeyPart, partHash: number, kind: ScanKind, dst: string | null, port: number | null, proto: Proto | null, target: string, ts: number, state: string, probe: string): void {
+    const h = hashOfPair(srcHash, partHash);
+    const found = index.get(src, part, h);
     if (found !== undefined) {
-      record(typeof found === 'number' ? promote(found, h) : found, target, ts, state, probe);
+      record(typeof found === 'number' ? promote(found) : found, target, ts, state, probe);
       return;
     }
     const seq = nextSeq++;
@@ -170,15 +178,15 @@ export function createScanDetector(settings: ScanSettings): Detector {
     const kept = index.size + 1 <= settings.scanMaxKeys || evictKeys(seq);
     if (soleFirst) {
       // Evicted, its one attempt would go to an object no table holds: no incident, nothing to see.
-      if (kept) index.set(id, h, sole.add(id, kind === 'scan.vertical', src, kind === 'scan.vertical' ? dst! : proto!, port ?? 0, target, ts, state, probe, seq));
+      if (kept) index.set(src, part, h, sole.add(part, h, kind === 'scan.vertical', src, kind === 'scan.vertical' ? dst! : proto!, port ?? 0, target, ts, state, probe, seq));
       return;
     }
     const k: ScanKey = {
-      key: id, seq, wakeTs: null, kind, src, dst, port, proto, short: null, long: null, soleTarget: null, soleTs: 0,
-      attempts: 0, lastTs: 0, states: null, firstState: '', probes: null, firstProbe: '', incident: null,
+      seq, wakeTs: null, kind, src, dst, port, proto, short: null, long: null, soleTarget: null, soleTs: 0,
+      attempts: 0, lastTs: 0, states: null, firstState: '', probes: null, firstProbe: '', incident: null, part, hash: h,
     };
     if (kept) {
-      index.set(id, h, k);
+      index.set(src, part, h, k);
       recency.see(k, Number.NaN);
     }
     record(k, target, ts, state, probe);
@@ -189,7 +197,6 @@ export function createScanDetector(settings: ScanSettings): Detector {
     const vertical = sole.vertical[r] === 1;
     const lastTs = sole.lastTs[r]!;
     return {
-      key: sole.id[r]!,
       seq: sole.seq[r]!,
       wakeTs: lastTs + settings.scanSlowWindowSec - SLACK,
       kind: vertical ? 'scan.vertical' : 'scan.horizontal',
@@ -208,15 +215,17 @@ export function createScanDetector(settings: ScanSettings): Detector {
       probes: null,
       firstProbe: sole.probe[r]!,
       incident: null,
+      part: sole.id[r]!,
+      hash: sole.hash[r]!,
     };
   }
 
-  /** The key in row `r` of `sole` (its id's hash `h`), seen a second time: an object from now on. */
-  function promote(r: number, h: number): ScanKey {
+  /** The key in row `r` of `sole`, seen a second time: an object from now on. */
+  function promote(r: number): ScanKey {
     const k = soleKeyObject(r);
     const wakeTs = k.wakeTs!;
     k.wakeTs = null;
-    index.set(k.key, h, k);
+    index.set(k.src, k.part, k.hash, k);
     recency.see(k, Number.NaN);
     wake.wakeAt(k, wakeTs);
     sole.remove(r);
@@ -225,9 +234,8 @@ export function createScanDetector(settings: ScanSettings): Detector {
 
   /** Drops a key object from the table (when it still holds it). */
   function dropKey(k: ScanKey): void {
-    const h = hashOfName(k.key);
-    if (index.get(k.key, h) !== k) return;
-    index.delete(k.key, h);
+    if (index.get(k.src, k.part, k.hash) !== k) return;
+    index.delete(k.src, k.part, k.hash);
     wake.remove(k);
   }
 
@@ -387,7 +395,7 @@ export function createScanDetector(settings: ScanSettings): Detector {
         dropKey(k);
       }
       // Keys seen once have no incident: they just go.
-      for (const id of sole.expire(watermark, settings.scanSlowWindowSec)) index.delete(id, hashOfName(id));
+      sole.expire(watermark, settings.scanSlowWindowSec, dropSoleKey);
     }
     nextAdvance = Math.min(next, lastSweep + settings.scanWindowSec);
   }
@@ -420,12 +428,16 @@ export function createScanDetector(settings: ScanSettings): Detector {
         sole.relist(r);
         continue;
       }
-      const id = sole.id[r]!;
-      index.delete(id, hashOfName(id));
+      dropSoleKey(r);
       sole.remove(r);
     }
     evicted += goA + goB;
     return newKept;
+  }
+
+  /** Drops the key of row `r` of `sole` from the table (the row stays for the caller to remove). */
+  function dropSoleKey(r: number): void {
+    index.delete(sole.src[r]!, sole.id[r]!, sole.hash[r]!);
   }
 
   /**
@@ -469,15 +481,19 @@ export function createScanDetector(settings: ScanSettings): Detector {
     if (f.proto === 'icmp') {
       if (f.origP !== ECHO_REQUEST_V4 && f.origP !== ECHO_REQUEST_V6) return;
       if (isMulticastOrBroadcast(f.respH)) return;
-      attempt(keyOf('h', f.origH, 'icmp', f.origP), 'scan.horizontal', f.origH, null, f.origP, 'icmp', f.respH, f.ts, f.connState ?? 'echo', 'icmp-echo');
+      const part = horizontalPart('icmp', f.origP);
+      attempt(f.origH, hashOfName(f.origH), part, hashOfId(part), 'scan.horizontal', null, f.origP, 'icmp', f.respH, f.ts, f.connState ?? 'echo', 'icmp-echo');
       return;
     }
     if (!isFailedAttempt(f, settings.scanProbeMaxPkts)) return;
     if (isMulticastOrBroadcast(f.respH)) return;
     const state = f.connState ?? (f.respPkts === 0 ? 'unanswered' : 'other');
     const probe = probeTypeOf(f);
-    attempt(keyOf('v', f.origH, f.respH), 'scan.vertical', f.origH, f.respH, null, null, portTarget(f.respP, f.proto), f.ts, state, probe);
-    attempt(keyOf('h', f.origH, f.proto, f.respP), 'scan.horizontal', f.origH, null, f.respP, f.proto, f.respH, f.ts, state, probe);
+    const srcHash = hashOfName(f.origH);
+    const vPart = verticalPart(f.respH);
+    attempt(f.origH, srcHash, vPart, hashOfId(vPart), 'scan.vertical', f.respH, null, null, portTarget(f.respP, f.proto), f.ts, state, probe);
+    const hPart = horizontalPart(f.proto, f.respP);
+    attempt(f.origH, srcHash, hPart, hashOfId(hPart), 'scan.horizontal', null, f.respP, f.proto, f.respH, f.ts, state, probe);
   }
 
   return {
@@ -515,25 +531,32 @@ export function createScanDetector(settings: ScanSettings): Detector {
       const rows: unknown[] = [];
       for (const v of index.inOrder()) {
         const k = typeof v === 'number' ? soleKeyObject(v) : v;
-        rows.push({ ...k, short: viewEntries(k, k.short), long: viewEntries(k, k.long), soleTarget: null, soleTs: 0 });
+        const { part: _part, hash: _hash, ...fields } = k;
+        rows.push({ key: idOf(k), ...fields, short: viewEntries(k, k.short), long: viewEntries(k, k.long), soleTarget: null, soleTs: 0 });
       }
-      return encodeState({ keys: { rows, nextSeq, evicted }, open: [...open].map((k) => k.key), pending: pending.snapshot(), watermark, lastSweep, nextAdvance });
+      return encodeState({ keys: { rows, nextSeq, evicted }, open: [...open].map(idOf), pending: pending.snapshot(), watermark, lastSweep, nextAdvance });
     },
     restore(state) {
       const o = readStateObject(state, 'scan', { keys: 'table', open: 'list', pending: 'table', watermark: 'number', lastSweep: 'number', nextAdvance: 'number' });
-      const table = tableOf<ScanKey & { short: [string, number][]; long: [string, number][] }>(o.keys);
-      const rows = table.rows.map((k) => ({ ...k, short: RecencyMap.fromEntries(k.short), long: RecencyMap.fromEntries(k.long), soleTarget: null, soleTs: 0 }));
+      const table = tableOf<Omit<ScanKey, 'part' | 'hash'> & TableRow & { short: [string, number][]; long: [string, number][] }>(o.keys);
+      const byId = new Map<string, ScanKey>();
+      const rows = table.rows.map(({ key, ...k }) => {
+        const part = k.kind === 'scan.vertical' ? verticalPart(k.dst!) : horizontalPart(k.proto!, k.port!);
+        const row: ScanKey = { ...k, short: RecencyMap.fromEntries(k.short), long: RecencyMap.fromEntries(k.long), soleTarget: null, soleTs: 0, part, hash: hashOfPair(hashOfName(k.src), hashOfId(part)) };
+        byId.set(key, row);
+        return row;
+      });
       index.clear();
       sole.clear();
-      for (const k of rows) index.set(k.key, hashOfName(k.key), k);
+      for (const k of rows) index.set(k.src, k.part, k.hash, k);
       nextSeq = table.nextSeq;
       evicted = table.evicted;
       wake.restore(rows);
       recency.rebuild(rows);
       open.clear();
       for (const id of o.open as string[]) {
-        const k = index.get(id, hashOfName(id));
-        if (k !== undefined && typeof k !== 'number') open.add(k);
+        const k = byId.get(id);
+        if (k !== undefined) open.add(k);
       }
       pending.restore(tableOf<Pending>(o.pending));
       watermark = o.watermark as number;
@@ -544,6 +567,33 @@ export function createScanDetector(settings: ScanSettings): Detector {
       return { evictedKeys: evicted };
     },
   };
+}
+
+/**
+ * The part of a key's id after its source, in the detector's table: a
+ * number for a port of TCP, UDP or ICMP (horizontal keys: no string to
+ * build per record), the host's address for a host (vertical keys: the
+ * record's own string); "v|host" for a host holding a "|" and
+ * "h|proto|port" for any other port, so no key can be taken for another.
+ * The state keeps the id strings (`idOf`).
+ */
+type KeyPart = string | number;
+
+const PROTO_CODES: Partial<Record<Proto, number>> = { tcp: 0, udp: 1, icmp: 2 };
+
+function horizontalPart(proto: Proto, port: number): KeyPart {
+  const code = PROTO_CODES[proto];
+  if (code !== undefined && Number.isInteger(port) && port >= 0 && port <= 65535) return code * 65536 + port;
+  return keyOf('h', proto, port);
+}
+
+function verticalPart(host: string): KeyPart {
+  return host.includes('|') ? keyOf('v', host) : host;
+}
+
+/** A key's id in the state: "v|src|host" or "h|src|proto|port". */
+function idOf(k: ScanKey): string {
+  return k.kind === 'scan.vertical' ? keyOf('v', k.src, k.dst!) : keyOf('h', k.src, k.proto!, k.port!);
 }
 
 /**

@@ -37,8 +37,10 @@ export class ScanSoleKeys<K extends string | number = string> {
   private listed = new Uint8Array(MIN_ROWS);
   /** 1 for scan.vertical, 0 for scan.horizontal. */
   vertical = new Uint8Array(MIN_ROWS);
-  /** The key's id in the detector's map. */
+  /** The key's id in the detector's map (its second part where ids have two: scan's first is `src`). */
   id: K[] = [];
+  /** The hash the detector's map holds the key under. */
+  hash = new Int32Array(MIN_ROWS);
   src: string[] = [];
   /** Vertical: the host; horizontal: the proto. */
   other: string[] = [];
@@ -67,7 +69,7 @@ export class ScanSoleKeys<K extends string | number = string> {
   }
 
   /** Adds a key seen once; returns its row. */
-  add(id: K, vertical: boolean, src: string, other: string, port: number, target: string, ts: number, state: string, probe: string, seq: number): number {
+  add(id: K, hash: number, vertical: boolean, src: string, other: string, port: number, target: string, ts: number, state: string, probe: string, seq: number): number {
     let r: number;
     if (this.free.length > 0) r = this.free.pop()!;
     else {
@@ -77,6 +79,7 @@ export class ScanSoleKeys<K extends string | number = string> {
     this.alive[r] = 1;
     this.vertical[r] = vertical ? 1 : 0;
     this.id[r] = id;
+    this.hash[r] = hash;
     this.src[r] = src;
     this.other[r] = other;
     this.port[r] = port;
@@ -107,9 +110,8 @@ export class ScanSoleKeys<K extends string | number = string> {
     if (this.listed[r] === 0) this.free.push(r);
   }
 
-  /** Drops every row with `watermark - lastTs > idleSec`, returning their ids (for the detector's map). */
-  expire(watermark: number, idleSec: number): K[] {
-    const gone: K[] = [];
+  /** Drops every row with `watermark - lastTs > idleSec`, each shown to `drop` first (for the detector's map). */
+  expire(watermark: number, idleSec: number, drop: (r: number) => void): void {
     const last = Math.floor(watermark - idleSec);
     this.forgetLast();
     let kept: [number, number[]][] | null = null;
@@ -125,7 +127,7 @@ export class ScanSoleKeys<K extends string | number = string> {
           continue;
         }
         if (watermark - this.lastTs[r]! > idleSec) {
-          gone.push(this.id[r]!);
+          drop(r);
           this.unlist(r);
           this.remove(r);
         } else {
@@ -146,7 +148,6 @@ export class ScanSoleKeys<K extends string | number = string> {
         this.entries += keep.length;
       }
     }
-    return gone;
   }
 
   /**
@@ -206,6 +207,7 @@ export class ScanSoleKeys<K extends string | number = string> {
     this.listed = new Uint8Array(MIN_ROWS);
     this.vertical = new Uint8Array(MIN_ROWS);
     this.id = [];
+    this.hash = new Int32Array(MIN_ROWS);
     this.src = [];
     this.other = [];
     this.port = new Float64Array(MIN_ROWS);
@@ -273,7 +275,7 @@ export class ScanSoleKeys<K extends string | number = string> {
 
   private grow(): void {
     const cap = this.cap * 2;
-    const widen = <T extends Uint8Array | Float64Array>(a: T, make: new (n: number) => T): T => {
+    const widen = <T extends Uint8Array | Int32Array | Float64Array>(a: T, make: new (n: number) => T): T => {
       const b = new make(cap);
       b.set(a);
       return b;
@@ -281,6 +283,7 @@ export class ScanSoleKeys<K extends string | number = string> {
     this.alive = widen(this.alive, Uint8Array);
     this.listed = widen(this.listed, Uint8Array);
     this.vertical = widen(this.vertical, Uint8Array);
+    this.hash = widen(this.hash, Int32Array);
     this.port = widen(this.port, Float64Array);
     this.seq = widen(this.seq, Float64Array);
     this.lastTs = widen(this.lastTs, Float64Array);

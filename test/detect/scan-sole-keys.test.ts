@@ -28,7 +28,7 @@ describe('ScanSoleKeys', () => {
         if (x < 0.55 || held.size === 0) {
           now += Math.floor(rnd() * 6) / 4;
           const row = { id: `k${seq}`, seq, t: now };
-          const r = keys.add(row.id, rnd() < 0.5, '10.0.0.1', 'tcp', 22, 't', now, 'S0', 'syn', seq++);
+          const r = keys.add(row.id, seq % 1000, rnd() < 0.5, '10.0.0.1', 'tcp', 22, 't', now, 'S0', 'syn', seq++);
           held.set(row.id, { row, r });
         } else if (x < 0.75) {
           // Seen again (promoted) or dropped: the row leaves.
@@ -51,7 +51,12 @@ describe('ScanSoleKeys', () => {
         } else {
           const idle = Math.floor(rnd() * 20) / 2;
           const expected = [...held.values()].filter((h) => now - h.row.t > idle).map((h) => h.row.id);
-          expect(keys.expire(now, idle).sort()).toEqual(expected.sort());
+          const gone: string[] = [];
+          keys.expire(now, idle, (r) => {
+            expect(keys.hash[r]).toBe(held.get(keys.id[r]!)!.row.seq % 1000);
+            gone.push(keys.id[r]!);
+          });
+          expect(gone.sort()).toEqual(expected.sort());
           for (const id of expected) held.delete(id);
         }
         expect(keys.size).toBe(held.size);
