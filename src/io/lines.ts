@@ -73,6 +73,10 @@ export interface SplitLinesOptions {
    * reads fields from the bytes and makes strings only of the values it
    * keeps (no text of the whole chunk, no V8 slices). A line carried across
    * a chunk boundary comes apart (LineBlock.carried). Overrides `segmentBytes`.
+   * The parts of a line cut by a chunk boundary are copied, not kept as views
+   * of their chunk, so once the consumer asks for the next block no chunk
+   * it was given is read from again: the source may reuse its buffers
+   * (ByteSource.reuseChunks).
    */
   bytes?: boolean;
 }
@@ -98,7 +102,7 @@ export async function* splitLines(chunks: AsyncIterable<Uint8Array>, options: Sp
     const lastNl = buf.lastIndexOf(0x0a);
     if (lastNl < 0) {
       if (dropping) continue;
-      carry.push(buf);
+      carry.push(raw ? Buffer.from(buf) : buf);
       carryBytes += buf.length;
       if (carryBytes > maxLineBytes) {
         dropping = true;
@@ -210,7 +214,7 @@ export async function* splitLines(chunks: AsyncIterable<Uint8Array>, options: Sp
         dropping = true;
         yield { text: '', firstLine: line, unterminated: false, droppedLongLine: line };
       } else {
-        carry.push(rest);
+        carry.push(raw ? Buffer.from(rest) : rest);
         carryBytes = rest.length;
       }
     }

@@ -260,6 +260,10 @@ export async function* readZeekTsv(source: ByteSource, options: ReadOptions, sta
     }
   };
 
+  // Nothing here keeps a chunk, or a view of one, past the block it came in
+  // (strings are copies; splitLines copies a line cut by a chunk boundary),
+  // so the source may read into reused buffers (ByteSource.reuseChunks).
+  source.reuseChunks?.();
   for await (const block of splitLines(source.chunks, { bytes: true })) {
     if (block.droppedLongLine !== undefined) {
       st.invalid++;

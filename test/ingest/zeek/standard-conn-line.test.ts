@@ -4,13 +4,18 @@
  * two-byte separator is never read from bytes), on seeded mutated lines:
  * records, warnings and messages must be the same.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openByteSource } from '../../../src/io/byte-source.js';
+import { readSource } from '../../../src/ingest/read-input.js';
 import { createAddressInterner } from '../../../src/ingest/zeek/address-interner.js';
 import { asciiString } from '../../../src/ingest/zeek/ascii-string.js';
 import { type ConnByteLayout, connLine, createShortStringCache, parseConnBytes } from '../../../src/ingest/zeek/conn-line-bytes.js';
 import { CONN_COLUMNS } from '../../../src/ingest/zeek/log-kind.js';
 import { isStandardConnLayout, parseStandardConnBytes, STANDARD_CONN_FIELDS } from '../../../src/ingest/zeek/standard-conn-line.js';
 import { createSeededRandom } from '../../../src/util/seeded-random.js';
-import { CHUNK_SIZES, readBytes } from './read-helper.js';
+import { CHUNK_SIZES, type ReadResult, readBytes } from './read-helper.js';
 
 const ZEEK_FIELDS = [...STANDARD_CONN_FIELDS, 'tunnel_parents'];
 const EMPTY = Buffer.from('(empty)');
@@ -135,5 +140,29 @@ describe.each(CHUNK_SIZES)('the conn reader at chunk size %i', (chunkSize) => {
     expect(tab.flows.length).toBeGreaterThan(lines.length / 3);
     expect(tab.flows).toStrictEqual(text.flows);
     expect(tab.warnings).toEqual(text.warnings);
+  });
+});
+
+describe('the conn reader on a file read into reused buffers', () => {
+  it('gives the records and messages of an in-memory read, lines cut by chunk boundaries included', async () => {
+    const rnd = createSeededRandom(5);
+    const lines = Array.from({ length: 3000 }, (_, i) => (i % 97 === 0 ? [...makeFields(rnd), 'x'.repeat(300)] : makeFields(rnd)).join('\t'));
+    const bytes = Buffer.from(`#separator \\x09\n#unset_field\t-\n#empty_field\t(empty)\n#path\tconn\n#fields\t${ZEEK_FIELDS.join('\t')}\n${lines.join('\n')}\n`, 'latin1');
+    const dir = mkdtempSync(join(tmpdir(), 'flowhound-tsv-'));
+    const path = join(dir, 'conn.log');
+    writeFileSync(path, bytes);
+    try {
+      const expected = await readBytes(bytes, { name: path, maxInvalid: 0 });
+      expect(expected.flows.length).toBeGreaterThan(1000);
+      for (const chunkSize of [64, 257, 4096]) {
+        const got: ReadResult = { flows: [], dns: [], warnings: [], batches: 0 };
+        const source = await openByteSource(path, { chunkSize });
+        for await (const b of readSource(source, { maxInvalid: 0, onWarning: (w) => got.warnings.push(w) })) got.flows.push(...b.flows);
+        expect(got.flows).toStrictEqual(expected.flows);
+        expect(got.warnings).toEqual(expected.warnings);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
