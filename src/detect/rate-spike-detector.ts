@@ -129,94 +129,53 @@ interface Incident {
   lastEmittedSeconds: number;
 }
 
-/**
- * A (host, port, proto) key's state. A class, not an object literal: V8
- * made each key from the literal of 28 fields in its runtime (a fifth of
- * rate.spike's time on the 1.1M-packet capture, whose 116k keys are mostly
- * a client port getting its replies: profile of the detector alone); a
- * constructor is allocated inline. Fields are assigned in the literal's
- * order, the order checkpoints list them in.
- */
-class RateKey implements WakeRow {
-  declare seq: number;
-  declare wakeTs: number | null;
+interface RateKey extends WakeRow {
   /** The key's host in first-seen order: keys are reported host by host, then in insertion order (`seq`). */
-  declare hostSeq: number;
+  hostSeq: number;
   /** The destination host's id (HostIds) and port × 4 + protocol index: the key in the index. */
-  declare hostId: number;
-  declare portProto: number;
-  declare dst: string;
-  declare port: number;
-  declare proto: Proto;
-  declare hasTicks: boolean;
-  declare firstSec: number;
-  declare lastActivitySec: number;
+  hostId: number;
+  portProto: number;
+  dst: string;
+  port: number;
+  proto: Proto;
+  hasTicks: boolean;
+  firstSec: number;
+  lastActivitySec: number;
   /** Pending rate changes at seconds after `frontier` (null when none: the series went back to the pool). */
-  declare deltas: SecondSeries | null;
+  deltas: SecondSeries | null;
   /** Rate in effect at the frontier. */
-  declare level: number;
-  declare frontier: number;
-  declare bucketSum: number;
-  declare bucketLen: number;
-  declare baselinePeak: number;
-  declare bucketsDone: number;
+  level: number;
+  frontier: number;
+  bucketSum: number;
+  bucketLen: number;
+  baselinePeak: number;
+  bucketsDone: number;
   /** Flows to this key by the second they started (for the connection count of a spike). */
-  declare flowStarts: SecondSeries | null;
+  flowStarts: SecondSeries | null;
   /** Flow packets that this (host, port) sent as a connection's originator: a client endpoint. */
-  declare clientSidePkts: number;
+  clientSidePkts: number;
   /** Originator packets of all flows to this key so far (gates the attribution work). */
-  declare flowPkts: number;
+  flowPkts: number;
   /**
    * Packets counted into its rate so far (Infinity when not known: a key
    * restored from a checkpoint). A run of rateMinSeconds seconds each above
    * ratePps holds more than ratePps × rateMinSeconds packets, so a key
    * with fewer has no incident to make (see endTimeline and busyKeys).
    */
-  declare ratePkts: number;
+  ratePkts: number;
   /** Packets per source host in flows to this key (attribution), capped. */
-  declare senders: SenderTable | null;
-  declare run: Run | null;
-  declare incident: Incident | null;
+  senders: SenderTable | null;
+  run: Run | null;
+  incident: Incident | null;
   /**
    * A quiet key (see `lazy` in the detector): its finalization is replayed
    * when it is next touched instead of at each finalizeAll. `eagerWake` is
    * the wake time it would hold if finalized at each pass; `syncPass` the
    * number of passes (passBounds) already replayed.
    */
-  declare lazy: boolean;
-  declare eagerWake: number;
-  declare syncPass: number;
-
-  constructor(seq: number, hostId: number, portProto: number, dst: string, port: number, proto: Proto, sec: number, frontier: number, syncPass: number) {
-    this.seq = seq;
-    this.wakeTs = null;
-    this.hostSeq = 0;
-    this.hostId = hostId;
-    this.portProto = portProto;
-    this.dst = dst;
-    this.port = port;
-    this.proto = proto;
-    this.hasTicks = false;
-    this.firstSec = sec;
-    this.lastActivitySec = sec;
-    this.deltas = null;
-    this.level = 0;
-    this.frontier = frontier;
-    this.bucketSum = 0;
-    this.bucketLen = 0;
-    this.baselinePeak = 0;
-    this.bucketsDone = 0;
-    this.flowStarts = null;
-    this.clientSidePkts = 0;
-    this.flowPkts = 0;
-    this.ratePkts = 0;
-    this.senders = null;
-    this.run = null;
-    this.incident = null;
-    this.lazy = false;
-    this.eagerWake = Number.POSITIVE_INFINITY;
-    this.syncPass = syncPass;
-  }
+  lazy: boolean;
+  eagerWake: number;
+  syncPass: number;
 }
 
 /** Key order: hosts in first-seen order (while the host has keys), then keys in insertion order. */
@@ -471,8 +430,11 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
     const id = v4 >= 0 ? hosts.idOfV4(v4) : hosts.idOf(dst);
     let k = id < 0 ? undefined : index.get(id, portProto);
     if (k === undefined) {
-      const frontier = Math.min(sec - 1, Math.max(finalizeBound(), sec - Math.ceil(settings.rateLatenessSec) - 1));
-      k = new RateKey(keySeq++, id < 0 ? hosts.add(dst) : retained(id), portProto, dst, port, proto, sec, frontier, passBounds.length);
+      k = {
+        seq: keySeq++, wakeTs: null, hostSeq: 0, hostId: id < 0 ? hosts.add(dst) : retained(id), portProto, dst, port, proto, hasTicks: false, firstSec: sec, lastActivitySec: sec, deltas: null, level: 0,
+        frontier: Math.min(sec - 1, Math.max(finalizeBound(), sec - Math.ceil(settings.rateLatenessSec) - 1)), bucketSum: 0, bucketLen: 0, baselinePeak: 0, bucketsDone: 0, flowStarts: null, clientSidePkts: 0, flowPkts: 0, ratePkts: 0, senders: null, run: null, incident: null,
+        lazy: false, eagerWake: Number.POSITIVE_INFINITY, syncPass: passBounds.length,
+      };
       insertKey(k);
       k.lazy = lazyKeys && knownStable(k);
       wake(k);
@@ -928,24 +890,12 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
         const portProto = saved.port * 4 + PROTO_INDEX[saved.proto];
         const id = hosts.idOf(saved.dst);
         if (id >= 0 && index.get(id, portProto) !== undefined) throw new FlowhoundError('STATE_INVALID', 'detector state rate.spike: a key is listed twice', { detector: 'rate.spike' });
-        const k = new RateKey(saved.seq, hosts.acquire(saved.dst), portProto, saved.dst, saved.port, saved.proto, saved.firstSec, saved.frontier, 0);
-        k.wakeTs = saved.wakeTs;
-        k.hostSeq = saved.hostSeq;
-        k.hasTicks = saved.hasTicks;
-        k.lastActivitySec = saved.lastActivitySec;
-        k.deltas = seriesOf(saved.deltas);
-        k.level = saved.level;
-        k.bucketSum = saved.bucketSum;
-        k.bucketLen = saved.bucketLen;
-        k.baselinePeak = saved.baselinePeak;
-        k.bucketsDone = saved.bucketsDone;
-        k.flowStarts = saved.flowStarts === null ? null : (seriesOf(saved.flowStarts) ?? new SecondSeries());
-        k.clientSidePkts = saved.clientSidePkts;
-        k.flowPkts = saved.flowPkts;
-        k.ratePkts = Number.POSITIVE_INFINITY;
-        k.run = saved.run;
-        k.incident = saved.incident;
-        k.eagerWake = 0;
+        const k: RateKey = {
+          seq: saved.seq, wakeTs: saved.wakeTs, hostSeq: saved.hostSeq, hostId: hosts.acquire(saved.dst), portProto, dst: saved.dst, port: saved.port, proto: saved.proto, hasTicks: saved.hasTicks, firstSec: saved.firstSec, lastActivitySec: saved.lastActivitySec,
+          deltas: seriesOf(saved.deltas), level: saved.level, frontier: saved.frontier, bucketSum: saved.bucketSum, bucketLen: saved.bucketLen, baselinePeak: saved.baselinePeak, bucketsDone: saved.bucketsDone,
+          flowStarts: saved.flowStarts === null ? null : (seriesOf(saved.flowStarts) ?? new SecondSeries()), clientSidePkts: saved.clientSidePkts, flowPkts: saved.flowPkts, ratePkts: Number.POSITIVE_INFINITY, senders: null, run: saved.run, incident: saved.incident,
+          lazy: false, eagerWake: 0, syncPass: 0,
+        };
         if (saved.senders !== null) k.senders = restoreSenders(saved.senders);
         keysOfHost[k.hostId] = (keysOfHost[k.hostId] ?? 0) + 1;
         hostSeqOf[k.hostId] = k.hostSeq;
