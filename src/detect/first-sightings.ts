@@ -10,8 +10,9 @@
  * keeping its `seq`, once it has enough connections to be scored.
  *
  * 1. Lookup: open addressing with linear probing over an `Int32Array` of
- *    row numbers (+1), at most half full; hash as `hashTuple`
- *    (tuple-table.ts), kept per row; deletion shifts the probe run back.
+ *    (hash, row number + 1) pairs, at most half full; hash as `hashTuple`
+ *    (tuple-table.ts), kept per row too. A probe reads a row's columns
+ *    only where the hash matches; deletion shifts the probe run back.
  * 2. Rows live in columns indexed by row number; freed numbers are reused.
  *    A row's first connection is in its columns; each later one is an
  *    entry of a shared log (rounded time, size, conn_state), linked from
@@ -56,8 +57,8 @@ function spanOf(ts: number): number {
 }
 
 export class FirstSightings {
-  /** Row number + 1 per hash slot; 0 = empty. */
-  private slots = new Int32Array(2 * MIN_ROWS);
+  /** Per hash slot the key's hash and its row number + 1 (0: empty), side by side. */
+  private slots = new Int32Array(4 * MIN_ROWS);
   private mask = 2 * MIN_ROWS - 1;
   private cap = MIN_ROWS;
   private count = 0;
@@ -135,10 +136,11 @@ export class FirstSightings {
   /** The row of key (a, b, n) whose `hashTuple` is `hash`, or -1. */
   find(hash: number, a: string, b: string, n: number): number {
     const slots = this.slots;
-    for (let i = hash & this.mask; ; i = (i + 1) & this.mask) {
-      const r = slots[i]! - 1;
+    const mask = this.mask;
+    for (let i = hash & mask; ; i = (i + 1) & mask) {
+      const r = slots[2 * i + 1]! - 1;
       if (r < 0) return -1;
-      if (this.hash[r] === hash && this.n[r] === n && this.src[r] === a && this.dst[r] === b) return r;
+      if (slots[2 * i] === hash && this.n[r] === n && this.src[r] === a && this.dst[r] === b) return r;
     }
   }
 
@@ -167,9 +169,11 @@ export class FirstSightings {
     this.head[r] = -1;
     this.tail[r] = -1;
     this.wake[r] = ts + this.idleSec - this.slackSec;
+    const slots = this.slots;
     let i = hash & this.mask;
-    while (this.slots[i] !== 0) i = (i + 1) & this.mask;
-    this.slots[i] = r + 1;
+    while (slots[2 * i + 1] !== 0) i = (i + 1) & this.mask;
+    slots[2 * i] = hash;
+    slots[2 * i + 1] = r + 1;
     this.count++;
     this.list(r);
     this.note(r, seq);
@@ -203,18 +207,18 @@ export class FirstSightings {
     const slots = this.slots;
     const mask = this.mask;
     let i = this.hash[r]! & mask;
-    while (slots[i] !== r + 1) i = (i + 1) & mask;
+    while (slots[2 * i + 1] !== r + 1) i = (i + 1) & mask;
     for (let j = (i + 1) & mask; ; j = (j + 1) & mask) {
-      const x = slots[j]! - 1;
-      if (x < 0) break;
-      const home = this.hash[x]! & mask;
+      if (slots[2 * j + 1] === 0) break;
+      const home = slots[2 * j]! & mask;
       const between = i <= j ? home > i && home <= j : home > i || home <= j;
       if (!between) {
-        slots[i] = x + 1;
+        slots[2 * i] = slots[2 * j]!;
+        slots[2 * i + 1] = slots[2 * j + 1]!;
         i = j;
       }
     }
-    slots[i] = 0;
+    slots[2 * i + 1] = 0;
     this.alive[r] = 0;
     const h = this.head[r]!;
     if (h >= 0) {
@@ -313,7 +317,7 @@ export class FirstSightings {
   }
 
   clear(): void {
-    this.slots = new Int32Array(2 * MIN_ROWS);
+    this.slots = new Int32Array(4 * MIN_ROWS);
     this.mask = 2 * MIN_ROWS - 1;
     this.cap = MIN_ROWS;
     this.count = 0;
@@ -465,13 +469,15 @@ export class FirstSightings {
     this.tail = widen(this.tail, cap);
     this.cap = cap;
     // Hash slots: at most half full.
-    const slots = new Int32Array(2 * cap);
+    const slots = new Int32Array(4 * cap);
     const mask = 2 * cap - 1;
     for (let r = 0; r < this.top; r++) {
       if (this.alive[r] !== 1) continue;
-      let i = this.hash[r]! & mask;
-      while (slots[i] !== 0) i = (i + 1) & mask;
-      slots[i] = r + 1;
+      const hash = this.hash[r]!;
+      let i = hash & mask;
+      while (slots[2 * i + 1] !== 0) i = (i + 1) & mask;
+      slots[2 * i] = hash;
+      slots[2 * i + 1] = r + 1;
     }
     this.slots = slots;
     this.mask = mask;

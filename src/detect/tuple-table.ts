@@ -13,7 +13,10 @@
  * 1. Lookup: open addressing with linear probing over a power-of-two array
  *    of rows, at most half full (doubles when it would be fuller). The hash
  *    (FNV-1a over the strings' UTF-16 code units and the number) is kept in
- *    the row; `find(a, b, n)` compares the row's fields: no allocation.
+ *    the row and, per slot, beside an occupied mark in an `Int32Array`:
+ *    a probe reads a row (elsewhere in the heap) only where the hash
+ *    matches; `find(a, b, n)` then compares the row's fields: no
+ *    allocation.
  * 2. Deletion shifts the following rows of the probe run back (no
  *    tombstones), so lookups never slow down as rows come and go.
  * 3. Insertion order: an array of rows with holes where rows were deleted,
@@ -58,6 +61,8 @@ const MIN_SLOTS = 64;
 
 export class TupleTable<R extends TupleRow> {
   private slots: (R | undefined)[] = new Array<R | undefined>(MIN_SLOTS).fill(undefined);
+  /** Per slot its row's hash and 1 (0: the slot is empty), side by side. */
+  private tags = new Int32Array(2 * MIN_SLOTS);
   private mask = MIN_SLOTS - 1;
   private count = 0;
   /** Rows in insertion order; null where a row was deleted. */
@@ -94,11 +99,13 @@ export class TupleTable<R extends TupleRow> {
   /** As `find`, with the key's `hashTuple` already computed (to `add` a row with it on a miss). */
   findHashed(hash: number, a: string, b: string, n: number): R | undefined {
     const k = this.key;
-    const slots = this.slots;
-    for (let i = hash & this.mask; ; i = (i + 1) & this.mask) {
-      const r = slots[i];
-      if (r === undefined) return undefined;
-      if (r.hash === hash && k.n(r) === n && k.a(r) === a && k.b(r) === b) return r;
+    const tags = this.tags;
+    const mask = this.mask;
+    for (let i = hash & mask; ; i = (i + 1) & mask) {
+      if (tags[2 * i + 1] === 0) return undefined;
+      if (tags[2 * i] !== hash) continue;
+      const r = this.slots[i]!;
+      if (k.n(r) === n && k.a(r) === a && k.b(r) === b) return r;
     }
   }
 
@@ -126,26 +133,29 @@ export class TupleTable<R extends TupleRow> {
 
   delete(row: R): void {
     const slots = this.slots;
+    const tags = this.tags;
     const mask = this.mask;
     let i = row.hash & mask;
     for (;;) {
-      const r = slots[i];
-      if (r === undefined) return; // not in the table
-      if (r === row) break;
+      if (tags[2 * i + 1] === 0) return; // not in the table
+      if (tags[2 * i] === row.hash && slots[i] === row) break;
       i = (i + 1) & mask;
     }
     // Shift back the rows after it whose home slot is not in (i, j].
     for (let j = (i + 1) & mask; ; j = (j + 1) & mask) {
-      const r = slots[j];
-      if (r === undefined) break;
-      const home = r.hash & mask;
+      if (tags[2 * j + 1] === 0) break;
+      const home = tags[2 * j]! & mask;
       const between = i <= j ? home > i && home <= j : home > i || home <= j;
       if (!between) {
-        slots[i] = r;
+        slots[i] = slots[j];
+        tags[2 * i] = tags[2 * j]!;
+        tags[2 * i + 1] = 1;
         i = j;
       }
     }
     slots[i] = undefined;
+    tags[2 * i] = 0;
+    tags[2 * i + 1] = 0;
     this.count--;
     this.order[row.pos] = null;
     this.holes++;
@@ -200,6 +210,7 @@ export class TupleTable<R extends TupleRow> {
 
   clear(): void {
     this.slots = new Array<R | undefined>(MIN_SLOTS).fill(undefined);
+    this.tags = new Int32Array(2 * MIN_SLOTS);
     this.mask = MIN_SLOTS - 1;
     this.count = 0;
     this.order = [];
@@ -239,15 +250,18 @@ export class TupleTable<R extends TupleRow> {
   }
 
   private place(row: R): void {
-    const slots = this.slots;
+    const tags = this.tags;
     let i = row.hash & this.mask;
-    while (slots[i] !== undefined) i = (i + 1) & this.mask;
-    slots[i] = row;
+    while (tags[2 * i + 1] !== 0) i = (i + 1) & this.mask;
+    this.slots[i] = row;
+    tags[2 * i] = row.hash;
+    tags[2 * i + 1] = 1;
   }
 
   private resize(n: number): void {
     const old = this.slots;
     this.slots = new Array<R | undefined>(n).fill(undefined);
+    this.tags = new Int32Array(2 * n);
     this.mask = n - 1;
     for (const r of old) if (r !== undefined) this.place(r);
   }
