@@ -79,9 +79,10 @@ export function parseStandardConnBytes(lay: ConnByteLayout, b: Buffer, start: nu
     else if (ch === 46 && dot < 0) dot = i;
     else break;
   }
-  if (i === limit || ch !== TAB) return null;
-  const ts = decimalValue(mant, start, dot, i);
-  if (ts < 0) return null;
+  // Clinger's fast path, as parse-field.ts: digits below 2^53 and at most 22 decimals give the correctly rounded double.
+  let frac = dot < 0 ? 0 : i - dot - 1;
+  if (i === limit || ch !== TAB || i - start === (dot < 0 ? 0 : 1) || mant >= MAX_EXACT || frac > 22) return null;
+  const ts = frac === 0 ? mant : mant / (POW10[frac] as number);
   // uid: ASCII, `-` for none.
   let p = ++i;
   let high = 0;
@@ -167,10 +168,12 @@ export function parseStandardConnBytes(lay: ConnByteLayout, b: Buffer, start: nu
     else if (ch === 46 && dot < 0) dot = i;
     else break;
   }
-  let duration: number | null = i < limit && ch === TAB ? decimalValue(mant, p, dot, i) : -1;
-  if (duration < 0) {
+  let duration: number | null = null;
+  frac = dot < 0 ? 0 : i - dot - 1;
+  if (i < limit && ch === TAB && i - p > (dot < 0 ? 0 : 1) && mant < MAX_EXACT && frac <= 22) {
+    duration = frac === 0 ? mant : mant / (POW10[frac] as number);
+  } else {
     if (!isUnset(b, p, limit)) return null;
-    duration = null;
     i = p + 1;
   }
   // orig_bytes, resp_bytes: counts, null when unset.
@@ -286,19 +289,6 @@ export function parseStandardConnBytes(lay: ConnByteLayout, b: Buffer, start: nu
     respPkts,
     respIpBytes,
   };
-}
-
-/**
- * The value of a plain decimal scanned from `b[start, end)` (`mant`: its
- * digits as an integer, `dot`: the dot's index or -1); Clinger's fast path
- * as in parse-field.ts, so the correctly rounded double; -1 when it needs
- * the general parser (no digits, 2^53 or more, over 22 decimals).
- */
-function decimalValue(mant: number, start: number, dot: number, end: number): number {
-  const digits = dot < 0 ? end - start : end - start - 1;
-  const frac = dot < 0 ? 0 : end - dot - 1;
-  if (digits === 0 || mant >= MAX_EXACT || frac > 22) return -1;
-  return frac === 0 ? mant : mant / (POW10[frac] as number);
 }
 
 /** True when the field at `p` is the unset token `-` followed by a TAB. */
