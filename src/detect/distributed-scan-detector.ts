@@ -168,11 +168,11 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
     if (sets.size >= settings.scanMaxKeys) evictSets();
     const seq = nextSeq++;
     if (soleFirst) {
-      sets.set(id, 0, h, sole.add(id, h, vertical, src, vertical ? dst! : proto!, port ?? 0, target, ts, '', probe, seq));
+      sets.add(id, 0, h, sole.add(id, h, vertical, src, vertical ? dst! : proto!, port ?? 0, target, ts, '', probe, seq));
       return;
     }
     const s: TargetSet = { id, seq, held: true, vertical, dst, port, proto, sources: new ScanSources(), overSources: null, lastTs: 0, probeTypes: null, firstProbe: '', probes: 0, additions: 0, nextEvaluation: 1, incident: null };
-    sets.set(id, 0, h, s);
+    sets.add(id, 0, h, s);
     recency.see(s, Number.NaN);
     note(s, src, srcHash, target, ts, probe);
   }
@@ -385,29 +385,55 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
     if (lastSweep + windowSec < nextAdvance) nextAdvance = lastSweep + windowSec;
   }
 
-  /** At the cap: drop the least recently active tenth of the sets without an incident. */
+  /** The set objects and the rows of `sole` of one second, taken by `evictSets` (kept between evictions: no garbage). */
+  const takenSets: TargetSet[] = [];
+  const takenRows: number[] = [];
+
+  /**
+   * At the cap: drop the least recently active tenth of the sets without an
+   * incident, by last activity, ties by `seq`. The set objects and the rows
+   * of `sole` are taken a second at a time, earliest first, from both at
+   * once; in the second where the cut falls they are ordered by (time, seq)
+   * and the rest of that second is listed again.
+   */
   function evictSets(): void {
     const n = Math.max(1, Math.ceil(settings.scanMaxKeys / 10));
-    const objs = recency.takeLeast(n, isIdle);
-    const rows = sole.takeLeast(n);
-    const { goA, goB } = cutLeast(objs, setOrder, rows, sole.order, n);
-    for (let i = 0; i < objs.length; i++) {
-      if (i >= goA) recency.see(objs[i]!, Number.NaN);
-      else {
-        sets.delete(objs[i]!.id, 0, hashOfId(objs[i]!.id));
-        objs[i]!.held = false;
+    let taken = 0;
+    const objs = takenSets;
+    const rows = takenRows;
+    let goA = 0;
+    let goB = 0;
+    while (taken < n) {
+      const secA = recency.nextSecond();
+      const secB = sole.nextSecond();
+      const sec = Math.min(secA, secB);
+      if (sec === Number.POSITIVE_INFINITY) break;
+      objs.length = 0;
+      rows.length = 0;
+      if (secA === sec) recency.takeSecond(isIdle, objs);
+      if (secB === sec) sole.takeSecond(rows);
+      goA = objs.length;
+      goB = rows.length;
+      if (taken + goA + goB > n) ({ goA, goB } = cutLeast(objs, setOrder, rows, sole.order, n - taken));
+      for (let i = 0; i < goA; i++) {
+        const set = objs[i]!;
+        sets.delete(set.id, 0, hashOfId(set.id));
+        set.held = false;
       }
-    }
-    for (let i = 0; i < rows.length; i++) {
-      const r = rows[i]!;
-      if (i >= goB) {
-        sole.relist(r);
-        continue;
+      for (let i = 0; i < goB; i++) {
+        const r = rows[i]!;
+        sets.delete(sole.id[r]!, 0, sole.hash[r]!);
+        sole.remove(r);
       }
-      sets.delete(sole.id[r]!, 0, sole.hash[r]!);
-      sole.remove(r);
+      taken += goA + goB;
     }
-    evicted += goA + goB;
+    recency.endTake();
+    // The rest of the second where the cut fell stays.
+    for (let i = goA; i < objs.length; i++) recency.see(objs[i]!, Number.NaN);
+    for (let i = goB; i < rows.length; i++) sole.relist(rows[i]!);
+    objs.length = 0;
+    rows.length = 0;
+    evicted += taken;
   }
 
   function pushFlow(f: FlowRecord): void {
@@ -436,8 +462,11 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
     },
     flush(): Finding[] {
       const out: Finding[] = [];
-      for (const set of sets.inOrder()) {
-        if (typeof set === 'number') continue;
+      // In the sets' insertion order (`seq`); the sets seen once have no campaign.
+      const held: TargetSet[] = [];
+      for (const set of sets.values()) if (typeof set !== 'number') held.push(set);
+      held.sort(bySeq);
+      for (const set of held) {
         evaluate(set, set.lastTs);
         emit(set, out);
       }

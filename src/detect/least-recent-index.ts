@@ -24,6 +24,8 @@ export interface RecencyRows<R> extends TimedRows<R> {
 
 export class LeastRecentIndex<R> extends SecondBuckets<R> {
   private readonly byTime: (a: R, b: R) => number;
+  /** Seconds `takeSecond` passed over with rows left listed in them, listed again by `endTake`. */
+  private readonly passed: number[] = [];
 
   constructor(rows: RecencyRows<R>) {
     super(rows);
@@ -65,6 +67,50 @@ export class LeastRecentIndex<R> extends SecondBuckets<R> {
     }
     for (const sec of kept) pushSec(this.secs, sec);
     return out;
+  }
+
+  /**
+   * The earliest second with rows listed that this take has not passed
+   * (Infinity when none): where `takeSecond` takes next. A take of seconds,
+   * one after another, ends with `endTake`.
+   */
+  nextSecond(): number {
+    return this.secs.length > 0 ? this.secs[0]! : Number.POSITIVE_INFINITY;
+  }
+
+  /**
+   * Takes the rows of the second `nextSecond` gives for which `eligible`
+   * holds into `out`, in no particular order; the caller takes them out of
+   * the table, or lists those that stay again with `see(row, NaN)`.
+   * Ineligible rows stay listed.
+   */
+  takeSecond(eligible: (row: R) => boolean, out: R[]): void {
+    this.forgetLast();
+    const sec = popSec(this.secs);
+    const list = this.buckets.get(sec)!;
+    const listed = list.length;
+    let w = 0;
+    for (let i = 0; i < listed; i++) {
+      const row = list[i]!;
+      if (!this.isCurrent(row, sec)) continue;
+      if (eligible(row)) out.push(row);
+      else list[w++] = row;
+    }
+    list.length = w;
+    this.entries -= listed - w;
+    if (w > 0) this.passed.push(sec);
+    else this.buckets.delete(sec);
+  }
+
+  override clear(): void {
+    super.clear();
+    this.passed.length = 0;
+  }
+
+  /** Ends a take: the seconds it passed over keep their place (list rows that stay only after it). */
+  endTake(): void {
+    for (let i = 0; i < this.passed.length; i++) pushSec(this.secs, this.passed[i]!);
+    this.passed.length = 0;
   }
 
   /** Lists `rows` afresh (a table restored from a snapshot), forgetting every entry. */

@@ -178,7 +178,7 @@ export function createScanDetector(settings: ScanSettings): Detector {
     const kept = index.size + 1 <= settings.scanMaxKeys || evictKeys(seq);
     if (soleFirst) {
       // Evicted, its one attempt would go to an object no table holds: no incident, nothing to see.
-      if (kept) index.set(src, part, h, sole.add(part, h, kind === 'scan.vertical', src, kind === 'scan.vertical' ? dst! : proto!, port ?? 0, target, ts, state, probe, seq));
+      if (kept) index.add(src, part, h, sole.add(part, h, kind === 'scan.vertical', src, kind === 'scan.vertical' ? dst! : proto!, port ?? 0, target, ts, state, probe, seq));
       return;
     }
     const k: ScanKey = {
@@ -186,7 +186,7 @@ export function createScanDetector(settings: ScanSettings): Detector {
       attempts: 0, lastTs: 0, states: null, firstState: '', probes: null, firstProbe: '', incident: null, part, hash: h,
     };
     if (kept) {
-      index.set(src, part, h, k);
+      index.add(src, part, h, k);
       recency.see(k, Number.NaN);
     }
     record(k, target, ts, state, probe);
@@ -400,38 +400,64 @@ export function createScanDetector(settings: ScanSettings): Detector {
     nextAdvance = Math.min(next, lastSweep + settings.scanWindowSec);
   }
 
+  /** The key objects and the rows of `sole` of one second, taken by `evictKeys` (kept between evictions: no garbage). */
+  const takenKeys: ScanKey[] = [];
+  const takenRows: number[] = [];
+
   /**
    * Over the cap: drops the least recently active tenth of the keys without
    * an incident, by last activity, ties by `seq`, the new key (number
    * `newSeq`, at time 0, in no table yet) among them. The key objects and
-   * the rows of `sole` each give their least recently active; the cut is
-   * made over both and the rest are listed again. False when the new key
-   * is one of those dropped.
+   * the rows of `sole` are taken a second at a time, earliest first, from
+   * both at once; in the second where the cut falls they are ordered by
+   * (time, seq) and the rest of that second is listed again. False when the
+   * new key is one of those dropped.
    */
   function evictKeys(newSeq: number): boolean {
     const n = Math.max(index.size + 1 - settings.scanMaxKeys, Math.ceil(settings.scanMaxKeys / 10));
-    // The new key stands first among the objects (time 0 is no later than any key's).
+    // The new key stands in second 0 among the objects (time 0 is no later than any key's).
     const newcomer = { lastTs: 0, seq: newSeq } as ScanKey;
-    const objs = [newcomer, ...recency.takeLeast(n, isIdle)];
-    const rows = sole.takeLeast(n);
-    const { goA, goB } = cutLeast(objs, keyOrder, rows, sole.order, n);
+    let newPending = true;
     let newKept = false;
-    for (let i = 0; i < objs.length; i++) {
-      const k = objs[i]!;
-      if (k === newcomer) newKept = i >= goA;
-      else if (i >= goA) recency.see(k, Number.NaN);
-      else dropKey(k);
-    }
-    for (let i = 0; i < rows.length; i++) {
-      const r = rows[i]!;
-      if (i >= goB) {
-        sole.relist(r);
-        continue;
+    let taken = 0;
+    const objs = takenKeys;
+    const rows = takenRows;
+    let goA = 0;
+    let goB = 0;
+    while (taken < n) {
+      const secA = recency.nextSecond();
+      const secB = sole.nextSecond();
+      const sec = Math.min(secA, secB, newPending ? 0 : Number.POSITIVE_INFINITY);
+      if (sec === Number.POSITIVE_INFINITY) break;
+      objs.length = 0;
+      rows.length = 0;
+      if (secA === sec) recency.takeSecond(isIdle, objs);
+      if (newPending && sec === 0) {
+        objs.push(newcomer);
+        newPending = false;
       }
-      dropSoleKey(r);
-      sole.remove(r);
+      if (secB === sec) sole.takeSecond(rows);
+      goA = objs.length;
+      goB = rows.length;
+      if (taken + goA + goB > n) ({ goA, goB } = cutLeast(objs, keyOrder, rows, sole.order, n - taken));
+      for (let i = 0; i < goA; i++) if (objs[i] !== newcomer) dropKey(objs[i]!);
+      for (let i = 0; i < goB; i++) {
+        dropSoleKey(rows[i]!);
+        sole.remove(rows[i]!);
+      }
+      taken += goA + goB;
     }
-    evicted += goA + goB;
+    recency.endTake();
+    // The rest of the second where the cut fell stays.
+    for (let i = goA; i < objs.length; i++) {
+      const k = objs[i]!;
+      if (k === newcomer) newKept = true;
+      else recency.see(k, Number.NaN);
+    }
+    for (let i = goB; i < rows.length; i++) sole.relist(rows[i]!);
+    objs.length = 0;
+    rows.length = 0;
+    evicted += taken;
     return newKept;
   }
 

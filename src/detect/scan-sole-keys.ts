@@ -185,7 +185,30 @@ export class ScanSoleKeys<K extends string | number = string> {
     return out;
   }
 
-  /** Lists again a row `takeLeast` gave that stays. */
+  /** The earliest second with rows listed (Infinity when none): where `takeSecond` takes next. */
+  nextSecond(): number {
+    return this.secs.length > 0 ? this.secs[0]! : Number.POSITIVE_INFINITY;
+  }
+
+  /**
+   * Takes the rows of the second `nextSecond` gives into `out`, in no
+   * particular order, out of the lists but still held: the caller removes
+   * them, or lists them again with `relist`.
+   */
+  takeSecond(out: number[]): void {
+    this.forgetLast();
+    const sec = popSec(this.secs);
+    const list = this.lists.get(sec)!;
+    this.lists.delete(sec);
+    this.entries -= list.length;
+    for (let i = 0; i < list.length; i++) {
+      const r = list[i]!;
+      this.unlist(r);
+      if (this.alive[r] === 1) out.push(r);
+    }
+  }
+
+  /** Lists again a row `takeLeast` or `takeSecond` gave that stays. */
   relist(r: number): void {
     this.list(r);
   }

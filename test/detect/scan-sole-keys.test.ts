@@ -48,6 +48,23 @@ describe('ScanSoleKeys', () => {
               keys.remove(r);
             } else keys.relist(r);
           }
+        } else if (x < 0.95) {
+          // A second at a time, earliest first: all of that second's rows; some go, the others are listed again.
+          const sec = keys.nextSecond();
+          const rows = [...held.values()].map((h) => h.row);
+          if (sec === Number.POSITIVE_INFINITY) expect(rows).toEqual([]);
+          else {
+            expect(rows.filter((row) => Math.floor(row.t) < sec)).toEqual([]);
+            const out: number[] = [];
+            keys.takeSecond(out);
+            expect(out.map((r) => keys.id[r]).sort()).toEqual(rows.filter((row) => Math.floor(row.t) === sec).map((row) => row.id).sort());
+            for (const r of out) {
+              if (rnd() < 0.5) {
+                held.delete(keys.id[r]!);
+                keys.remove(r);
+              } else keys.relist(r);
+            }
+          }
         } else {
           const idle = Math.floor(rnd() * 20) / 2;
           const expected = [...held.values()].filter((h) => now - h.row.t > idle).map((h) => h.row.id);
