@@ -131,7 +131,7 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
    * Insertion order is `seq` order (a promoted set keeps its place). Ids
    * are looked up with their `hashOfId` (key-table.ts).
    */
-  const sets = new KeyTable<TargetSet | number, SetKey>(settings.scanMaxKeys + 1);
+  const sets = new KeyTable<TargetSet | number, SetKey>();
   /**
    * The held set objects with an incident (an incident stays while its set
    * is held), so that `advance` looks at them only, not at every set.

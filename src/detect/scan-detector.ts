@@ -137,7 +137,7 @@ export function createScanDetector(settings: ScanSettings): Detector {
    * key keeps its place). Ids are looked up with their `hashOfPair`
    * (key-table.ts), the source's part hashed once per record for both keys.
    */
-  const index = new KeyTable<ScanKey | number, string, KeyPart>(settings.scanMaxKeys + 1);
+  const index = new KeyTable<ScanKey | number, string, KeyPart>();
   const sole = new ScanSoleKeys<KeyPart>();
   /**
    * Keys are kept in `sole` until seen twice only while one attempt cannot
