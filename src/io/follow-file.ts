@@ -8,6 +8,9 @@
  * 2. Another file at the path (device or inode changed): read what is left
  *    of the open one to its end, then open the new one from byte 0
  *    (`rotations`).
+ *    A file's identity is that of the handle opened (fstat), not of the
+ *    stat that led to the open: when a rotation lands between the two, the
+ *    file the stat named is read from beside the path first (a rotation too).
  * 3. Same file but smaller than the read offset, or whose first bytes
  *    (up to 1 KiB, the fingerprint a state file keeps too) are no longer
  *    the ones read from it (copytruncate or `> file`, then regrown past the
@@ -107,6 +110,10 @@ interface Piece {
 
 const HEADER_SCAN_BYTES = 64 * 1024;
 
+function sameFile(a: Stats, b: Stats): boolean {
+  return a.dev === b.dev && a.ino === b.ino;
+}
+
 /** Where `startAtEnd` begins (after the last complete line) and the file's leading `#` header lines. */
 async function findEndStart(fh: FileHandle, size: number): Promise<{ offset: number; header: string | null }> {
   const headBuf = Buffer.alloc(Math.min(HEADER_SCAN_BYTES, size));
@@ -184,15 +191,26 @@ export function createFileFollower(path: string, options: FollowFileOptions = {}
     const buf = Buffer.allocUnsafe(chunkSize);
     const start = options.start;
 
-    async function openAt(st: Stats, at: number): Promise<void> {
+    /**
+     * Opens the file at the path, to be read from `at`; returns its stats,
+     * or null when the path is gone. Its identity is taken from the opened
+     * handle, not from the stat of the path that led here: a rotation can
+     * land between that stat and this open (the open waits on the thread
+     * pool), and the file opened is then a newer one (see finishReplaced).
+     */
+    async function openAt(at: number): Promise<Stats | null> {
+      let opened: Stats;
       try {
         fh = await open(path, 'r');
+        opened = await (fh as FileHandle).stat();
       } catch (e) {
+        await (fh as FileHandle | null)?.close();
+        fh = null;
         const code = (e as NodeJS.ErrnoException).code;
-        if (code === 'ENOENT') return; // gone again: next poll
+        if (code === 'ENOENT') return null; // gone again: next poll
         throw new FlowhoundError('INPUT_UNREADABLE', `${path}: cannot open: ${(e as Error).message}`, { file: path }, { cause: e });
       }
-      identity = { dev: st.dev, ino: st.ino };
+      identity = { dev: opened.dev, ino: opened.ino };
       offset = at;
       firstBytes = Buffer.alloc(0);
       if (at > 0) {
@@ -200,6 +218,29 @@ export function createFileFollower(path: string, options: FollowFileOptions = {}
         const { bytesRead } = await (fh as FileHandle).read(head, 0, head.length, 0);
         firstBytes = head.subarray(0, bytesRead);
       }
+      return opened;
+    }
+
+    /**
+     * When openAt opened another file than the one the stat `seen` of the
+     * path named (rotated away in between), that file's lines from byte 0,
+     * read from where it went beside the path (see findMovedFile), and a
+     * rotation counted; the opened file stays open, to be read from byte 0.
+     * Nothing when it is the same file or the other one is not found.
+     */
+    async function finishReplaced(seen: Stats, opened: Stats): Promise<Piece[]> {
+      if (sameFile(seen, opened)) return [];
+      const moved = findMovedFile(path, { identity: { dev: seen.dev, ino: seen.ino }, offset: 0, header: null, fingerprint: null });
+      if (moved === null) return [];
+      const current = fh;
+      const pieces = await readMoved(moved, 0);
+      fh = current;
+      identity = { dev: opened.dev, ino: opened.ino };
+      offset = 0;
+      firstBytes = Buffer.alloc(0);
+      stats.rotations++;
+      options.onReopen?.({ kind: 'rotation', path });
+      return pieces;
     }
 
     /** The held-back partial line as a piece (with a newline added when `terminate`). */
@@ -310,9 +351,13 @@ export function createFileFollower(path: string, options: FollowFileOptions = {}
       if (st0?.isDirectory()) throw new FlowhoundError('INPUT_UNREADABLE', `${path}: is a directory, expected a file`, { file: path });
       let usable = false;
       if (st0 !== null && start?.identity && start.identity.dev === st0.dev && start.identity.ino === st0.ino && st0.size >= start.offset) {
-        await openAt(st0, start.offset);
+        const opened = await openAt(start.offset);
         // The same inode number may be another file (deleted and re-created, or truncated and regrown): compare the first bytes.
-        usable = start.fingerprint === null || (await matchesFingerprint(start.fingerprint));
+        usable =
+          opened !== null &&
+          opened.dev === start.identity.dev &&
+          opened.ino === start.identity.ino &&
+          (start.fingerprint === null || (await matchesFingerprint(start.fingerprint)));
         if (!usable) {
           await (fh as FileHandle | null)?.close();
           fh = null;
@@ -342,8 +387,17 @@ export function createFileFollower(path: string, options: FollowFileOptions = {}
           options.onReopen?.({ kind: 'rotation', path });
         }
       }
-      if (st0 !== null && fh === null && !stats.resumed) await openAt(st0, 0);
-      if (st0 !== null && !stats.resumed && options.startAtEnd === true && fh !== null) {
+      const opened0 = st0 !== null && fh === null && !stats.resumed ? await openAt(0) : null;
+      if (st0 !== null && opened0 !== null && options.startAtEnd !== true) {
+        for (const p of await finishReplaced(st0, opened0)) {
+          if (p.data.length === 0) continue;
+          noteLines(p.data);
+          handed = { identity: p.identity, offset: p.endOffset, header, fingerprint: p.fingerprint };
+          yield p.data;
+        }
+      }
+      // startAtEnd skips what the file held at the stat (a file that replaced it before the open is new: read from byte 0).
+      if (st0 !== null && opened0 !== null && options.startAtEnd === true && fh !== null && sameFile(st0, opened0)) {
         const skip = await findEndStart(fh as FileHandle, st0.size);
         offset = skip.offset;
         const head = Buffer.alloc(Math.min(FINGERPRINT_BYTES, offset));
@@ -371,14 +425,14 @@ export function createFileFollower(path: string, options: FollowFileOptions = {}
             stats.rotations++;
             options.onReopen?.({ kind: 'rotation', path });
           }
-          await openAt(st, 0);
-          pieces = await readTo(Math.min(st.size, offset + chunkSize));
+          const opened = await openAt(0);
+          if (opened !== null) pieces = (await finishReplaced(st, opened)).concat(await readTo(Math.min(opened.size, offset + chunkSize)));
         } else if (identity !== null && (st.dev !== (identity as FileIdentity).dev || st.ino !== (identity as FileIdentity).ino)) {
           pieces = await closeOld();
           stats.rotations++;
           options.onReopen?.({ kind: 'rotation', path });
-          await openAt(st, 0);
-          pieces = pieces.concat(await readTo(Math.min(st.size, offset + chunkSize)));
+          const opened = await openAt(0);
+          if (opened !== null) pieces = pieces.concat(await finishReplaced(st, opened), await readTo(Math.min(opened.size, offset + chunkSize)));
         } else if (st.size < offset || (await headChanged())) {
           const tail = takeCarry(true);
           if (tail) pieces.push(tail);
