@@ -1,6 +1,7 @@
 import { DEFAULT_SETTINGS } from '../../src/config/settings.js';
 import { createRateSpikeDetector, type RateSpikeOptions } from '../../src/detect/rate-spike-detector.js';
 import type { Finding, FlowRecord, PacketTick, RecordBatch } from '../../src/types.js';
+import { createSeededRandom } from '../../src/util/seeded-random.js';
 import { batch, flow, tick } from './make-records.js';
 
 const T0 = 1_650_000_000;
@@ -222,7 +223,7 @@ describe('rate.spike', () => {
  * one-flow keys (evicted at a cap of 120).
  */
 function randomTraffic(seed: number): RecordBatch[] {
-  const rand = mulberry32(seed);
+  const rand = createSeededRandom(seed);
   const pick = (n: number): number => Math.floor(rand() * n);
   const flows: FlowRecord[] = [];
   const ticksOf: PacketTick[] = [];
@@ -243,16 +244,4 @@ function randomTraffic(seed: number): RecordBatch[] {
   const batches: RecordBatch[] = [];
   for (let i = 0; i < Math.max(flows.length, ticksOf.length); i += 97) batches.push(batch({ flows: flows.slice(i, i + 97), ticks: ticksOf.slice(i, i + 97) }));
   return batches;
-}
-
-/** A small seeded generator (mulberry32): the same traffic on every run. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
