@@ -24,6 +24,11 @@ export interface CutOrder<T> {
  * cut second's items are reordered in place), and the same for `bs`.
  */
 export function cutLeast<A, B>(as: A[], a: CutOrder<A>, bs: B[], b: CutOrder<B>, n: number): { goA: number; goB: number } {
+  if (as.length === 0) {
+    // One population only (a flood's sole rows): ordered in place, no object per item.
+    if (n < bs.length) bs.sort((x, y) => b.timeOf(x) - b.timeOf(y) || b.seqOf(x) - b.seqOf(y));
+    return { goA: 0, goB: Math.min(n, bs.length) };
+  }
   let i = 0;
   let j = 0;
   let taken = 0;

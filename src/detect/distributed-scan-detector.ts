@@ -414,14 +414,7 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
       if (secB === sec) sole.takeSecond(rows);
       goA = objs.length;
       goB = rows.length;
-      if (taken + goA + goB > n) {
-        if (goA > 0) ({ goA, goB } = cutLeast(objs, setOrder, rows, sole.order, n - taken));
-        else {
-          // Rows only (a flood's keys): ordered in place, no object per row.
-          sole.sortByAge(rows);
-          goB = n - taken;
-        }
-      }
+      if (taken + goA + goB > n) ({ goA, goB } = cutLeast(objs, setOrder, rows, sole.order, n - taken));
       for (let i = 0; i < goA; i++) {
         const set = objs[i]!;
         sets.delete(set.id, 0, hashOfId(set.id));

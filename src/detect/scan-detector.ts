@@ -439,14 +439,7 @@ export function createScanDetector(settings: ScanSettings): Detector {
       if (secB === sec) sole.takeSecond(rows);
       goA = objs.length;
       goB = rows.length;
-      if (taken + goA + goB > n) {
-        if (goA > 0) ({ goA, goB } = cutLeast(objs, keyOrder, rows, sole.order, n - taken));
-        else {
-          // Rows only (a flood's keys): ordered in place, no object per row.
-          sole.sortByAge(rows);
-          goB = n - taken;
-        }
-      }
+      if (taken + goA + goB > n) ({ goA, goB } = cutLeast(objs, keyOrder, rows, sole.order, n - taken));
       for (let i = 0; i < goA; i++) if (objs[i] !== newcomer) dropKey(objs[i]!);
       for (let i = 0; i < goB; i++) {
         dropSoleKey(rows[i]!);

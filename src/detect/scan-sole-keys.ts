@@ -208,13 +208,6 @@ export class ScanSoleKeys<K extends string | number = string> {
     }
   }
 
-  /** Sorts `rows` in place by (`lastTs`, `seq`): the order of eviction (no object per row, as `cutLeast` makes). */
-  sortByAge(rows: number[]): void {
-    const lastTs = this.lastTs;
-    const seq = this.seq;
-    rows.sort((a, b) => lastTs[a]! - lastTs[b]! || seq[a]! - seq[b]!);
-  }
-
   /** Lists again a row `takeLeast` or `takeSecond` gave that stays. */
   relist(r: number): void {
     this.list(r);

@@ -21,6 +21,23 @@ function listOf(items: Item[], rnd: () => number): Item[] {
 }
 
 describe('cutLeast', () => {
+  it('with one list empty, orders the other in place by time then seq and takes its first n', () => {
+    const rnd = createSeededRandom(5);
+    for (let trial = 0; trial < 100; trial++) {
+      const count = 1 + Math.floor(rnd() * 30);
+      const all: Item[] = [];
+      for (let seq = 0; seq < count; seq++) all.push({ t: 7 + Math.floor(rnd() * 4) / 4, seq });
+      const bs = listOf(all, rnd);
+      const n = Math.floor(rnd() * (count + 2));
+      const { goA, goB } = cutLeast([] as Item[], order, bs, order, n);
+      expect(goA).toBe(0);
+      expect(goB).toBe(Math.min(n, count));
+      const sorted = [...all].sort((x, y) => x.t - y.t || x.seq - y.seq);
+      expect(bs.slice(0, goB).map((x) => x.seq).sort((x, y) => x - y)).toEqual(sorted.slice(0, goB).map((x) => x.seq).sort((x, y) => x - y));
+      expect(new Set(bs).size).toBe(count);
+    }
+  });
+
   it('takes the n least by time then seq over both lists, as a sort of all of them would', () => {
     const rnd = createSeededRandom(3);
     for (let trial = 0; trial < 300; trial++) {
