@@ -18,7 +18,7 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -57,10 +57,37 @@ function ensureReference() {
     mkdirSync(dir, { recursive: true });
     process.stderr.write(`building the reference ${refCommit} in ${dir}\n`);
     execFileSync('sh', ['-c', `git -C '${root}' archive ${refCommit} | tar -x -C '${dir}'`], { stdio: 'inherit' });
-    if (!existsSync(join(dir, 'node_modules'))) symlinkSync(resolve(root, 'node_modules'), join(dir, 'node_modules'));
+    linkNodeModules(dir);
     execFileSync('node', [join(dir, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: dir, stdio: 'inherit' });
   }
+  linkNodeModules(dir);
+  checkRuns(dir);
   return dir;
+}
+
+/**
+ * The reference shares this checkout's node_modules through a symlink to its
+ * real path, so a worktree whose node_modules is itself a link does not leave
+ * the reference pointing at a folder that is later removed.
+ */
+function linkNodeModules(dir) {
+  const link = join(dir, 'node_modules');
+  const target = realpathSync(resolve(root, 'node_modules'));
+  if (existsSync(join(link, 'typescript/bin/tsc'))) return;
+  rmSync(link, { force: true, recursive: false });
+  symlinkSync(target, link);
+}
+
+/** A reference that cannot start would fill the cache with its failures: stop instead. */
+function checkRuns(dir) {
+  try {
+    const probe = join(dir, 'fixtures/exports/argus-benign-1.csv');
+    const args = existsSync(probe) ? ['analyze', probe, '--output', 'jsonl', '--quiet'] : ['--help'];
+    execFileSync(process.execPath, [join(dir, 'dist/cli/main.js'), ...args], { stdio: 'ignore' });
+  } catch (e) {
+    process.stderr.write(`compare-findings: the reference build in ${dir} does not run (${e.message.split('\n')[0]}); remove the folder to rebuild it\n`);
+    process.exit(2);
+  }
 }
 
 function run(main, input, extra) {
