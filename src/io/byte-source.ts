@@ -197,17 +197,18 @@ async function openSource(
     }
   }
   const out = replay();
-  if (file !== null) {
-    // A consumer that stops early (a break, an error, or the parallel capture
-    // reader letting go before the first chunk) closes the file; at the end
-    // it is closed already. A generator's own `finally` would not run when
-    // it is returned before it started.
-    const finish = out.return.bind(out);
-    out.return = (value) => {
-      file.close();
-      return finish(value);
-    };
-  }
+  // A consumer that stops early (a break, an error, or the parallel capture
+  // reader letting go before the first chunk) closes the file, or returns
+  // the source iterator (a file follower then closes its handle); at the end
+  // both are done already. A generator's own `finally` would not run when it
+  // is returned before it started, and replay and rawChunks call `next()`
+  // by hand, so no `for await` would return the source for them.
+  const finish = out.return.bind(out);
+  out.return = (value) => {
+    if (file !== null) file.close();
+    else it.return?.()?.catch(() => undefined);
+    return finish(value);
+  };
   const reuseChunks = (): boolean => {
     if (file === null || gzip) return false;
     file.reuse = true;
