@@ -44,6 +44,7 @@ import {
   SLOT_I32,
   SLOT_STR,
 } from './flow-tracker/flow-table.js';
+import { isReaderPacket } from './pcap/decode-frame.js';
 import type { DecodedPacket } from './pcap/decoded-packet.js';
 import { type DnsMessage, parseDnsMessage, parseDnsOverTcp } from './pcap/dns-message.js';
 import { nameDnsQueryType, nameDnsRcode } from './dns-constants.js';
@@ -120,9 +121,22 @@ export function createDnsTracker(t: FlowTable): DnsTracker {
     },
     handlePacket(slot, fromOrig, p, out) {
       if (p.payloadLen <= 0) return;
-      const avail = Math.min(p.payloadLen, p.data.length - p.payloadOffset);
+      // The reader's packet is parsed in its frame buffer (its `data` would be a new view per packet).
+      let bytes: Uint8Array;
+      let at: number;
+      let frameLen: number;
+      if (isReaderPacket(p)) {
+        bytes = p.frameBuf;
+        at = p.frameStart + p.payloadOffset;
+        frameLen = p.frameEnd - p.frameStart;
+      } else {
+        bytes = p.data;
+        at = p.payloadOffset;
+        frameLen = bytes.length;
+      }
+      const avail = Math.min(p.payloadLen, frameLen - p.payloadOffset);
       if (avail <= 0) return;
-      const msg = t.i32[slot * SLOT_I32 + I_PROTO] === PROTO_TCP ? parseDnsOverTcp(p.data, p.payloadOffset, avail) : parseDnsMessage(p.data, p.payloadOffset, avail);
+      const msg = t.i32[slot * SLOT_I32 + I_PROTO] === PROTO_TCP ? parseDnsOverTcp(bytes, at, avail) : parseDnsMessage(bytes, at, avail);
       if (msg === null) {
         stats.malformed++;
         return;

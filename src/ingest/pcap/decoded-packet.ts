@@ -90,6 +90,8 @@ export type PacketHandler = (p: DecodedPacket) => void;
 export interface ReaderPacket extends DecodedPacket {
   readonly frameBuf: Uint8Array;
   readonly frameStart: number;
+  /** End of the frame in `frameBuf` (`data` is `frameBuf[frameStart, frameEnd)`). */
+  readonly frameEnd: number;
   /** The same for every packet taken from one frame (a UDP tunnel's packet, then the packets it carries). */
   readonly frameSeq: number;
   /**
