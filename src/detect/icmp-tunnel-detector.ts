@@ -94,9 +94,13 @@ export function createIcmpTunnelDetector(settings: IcmpTunnelSettings): Detector
   /** Wake-up margin: `watermark - lastTs > window` is rechecked exactly when woken. */
   const SLACK = 1e-3;
   let watermark = Number.NEGATIVE_INFINITY;
+  /** The last echo's pair and its key. */
+  let lastEchoSrc = '';
+  let lastEchoDst = '';
+  let lastEchoId = '|';
 
-  function getPair(src: string, dst: string, ts: number, basis: Pair['basis'], out: Finding[]): Pair {
-    const id = `${src}|${dst}`;
+  /** `id`: the pair's key, `${src}|${dst}`. */
+  function getPair(id: string, src: string, dst: string, ts: number, basis: Pair['basis'], out: Finding[]): Pair {
     let p = pairs.get(id);
     if (p !== undefined && ts - p.firstTs > settings.icmpWindowSec) {
       if (p.dueTs !== null) emit(p, out);
@@ -142,13 +146,23 @@ export function createIcmpTunnelDetector(settings: IcmpTunnelSettings): Detector
     if (payload > settings.icmpLargeBytes) p.large += n;
     if (payload > p.maxPayload) p.maxPayload = payload;
     p.payloadBytes += payload * n;
-    if (p.dueTs === null && p.requests + p.replies > p.lastEmittedEchoes && signalsOf(p).count > 0) p.dueTs = tsEnd + settings.reportDelaySec;
+    if (p.dueTs === null && p.requests + p.replies > p.lastEmittedEchoes && hasSignal(p)) p.dueTs = tsEnd + settings.reportDelaySec;
   }
 
   function requestRate(p: Pair): number {
     if (p.requests < 2) return 0;
     const span = p.lastReqTs - p.firstReqTs;
     return span > 0 ? (p.requests - 1) / span : Number.POSITIVE_INFINITY;
+  }
+
+  /** `signalsOf(p).count > 0`, without making the object (asked on every echo). */
+  function hasSignal(p: Pair): boolean {
+    if (p.payloadBytes <= 0) return false;
+    const min = settings.icmpMinEchoes;
+    if (p.overPing >= min || p.large >= 1) return true;
+    if (p.requests + p.replies >= min && p.sizes.size >= settings.icmpDistinctSizes) return true;
+    const streamed = p.basis === 'flows' || p.maxRun >= settings.icmpBackToBackRequests;
+    return p.requests >= min && requestRate(p) >= settings.icmpRateEchoesPerSec && streamed;
   }
 
   function signalsOf(p: Pair): { overPing: boolean; large: boolean; varied: boolean; rate: boolean; count: number } {
@@ -240,8 +254,15 @@ export function createIcmpTunnelDetector(settings: IcmpTunnelSettings): Detector
         const src = isRequest ? e.src : e.dst;
         const dst = isRequest ? e.dst : e.src;
         if (echoPairs.size > 2 * settings.icmpMaxPairs) echoPairs.clear();
-        echoPairs.add(`${src}|${dst}`);
-        const p = getPair(src, dst, e.ts, 'packets', out);
+        // A reply follows its request: the pair's key string is made once for both (the reader's address strings are shared).
+        if (src !== lastEchoSrc || dst !== lastEchoDst) {
+          lastEchoSrc = src;
+          lastEchoDst = dst;
+          lastEchoId = `${src}|${dst}`;
+        }
+        const id = lastEchoId;
+        echoPairs.add(id);
+        const p = getPair(id, src, dst, e.ts, 'packets', out);
         addEchoes(p, isRequest, 1, e.payloadBytes, e.ts, e.ts);
         pairs.wakeAt(p, wakeOf(p));
       }
@@ -249,8 +270,9 @@ export function createIcmpTunnelDetector(settings: IcmpTunnelSettings): Detector
         if (f.proto !== 'icmp' || (f.origP !== 8 && f.origP !== 128)) continue;
         const end = f.ts + (f.duration ?? 0);
         if (end > watermark) moveTo(end, out);
-        if (echoPairs.has(`${f.origH}|${f.respH}`)) continue;
-        const p = getPair(f.origH, f.respH, f.ts, 'flows', out);
+        const id = `${f.origH}|${f.respH}`;
+        if (echoPairs.has(id)) continue;
+        const p = getPair(id, f.origH, f.respH, f.ts, 'flows', out);
         if (end > p.lastTs) p.lastTs = end;
         if (f.origPkts > 0) addEchoes(p, true, f.origPkts, flowPayloadEstimate(f.origIpBytes, f.origPkts), f.ts, end);
         if (f.respPkts > 0) addEchoes(p, false, f.respPkts, flowPayloadEstimate(f.respIpBytes, f.respPkts), f.ts, end);

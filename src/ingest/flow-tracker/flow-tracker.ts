@@ -71,7 +71,7 @@ import { findIcmpCounterpart, isIcmpEcho } from './icmp-counterpart.js';
 import { type LikelyServerPorts, ZEEK_DEFAULT_LIKELY_SERVER_PORTS } from './likely-server-ports.js';
 import { applyNtpFlip } from './ntp-flip.js';
 import { createPacketTickCounter } from './packet-ticks.js';
-import { clearFiredTcpTimers, computeTcpRemoveAt } from './tcp-timers.js';
+import { clearFiredTcpTimers, storeTcpRemoveAt } from './tcp-timers.js';
 import { initTcpConnection, isTcpReuse, processTcpPacket, type TcpTimerSettings, ZEEK_TCP_TIMERS } from './tcp-session.js';
 
 /**
@@ -273,7 +273,7 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
   function updateRemoveAt(slot: number, t: number): void {
     const proto = table.i32[slot * SLOT_I32 + I_PROTO];
     const lastTs = table.f64[slot * SLOT_F64 + F_LAST_TS]!;
-    if (proto === PROTO_TCP) table.f64[slot * SLOT_F64 + F_REMOVE_AT] = computeTcpRemoveAt(table, slot, t, tcpTimers);
+    if (proto === PROTO_TCP) storeTcpRemoveAt(table, slot, t, tcpTimers);
     else if (proto === PROTO_UDP) table.f64[slot * SLOT_F64 + F_REMOVE_AT] = lastTs + udpInactivitySec;
     else if (proto === PROTO_ICMP) table.f64[slot * SLOT_F64 + F_REMOVE_AT] = lastTs + icmpInactivitySec;
     else table.f64[slot * SLOT_F64 + F_REMOVE_AT] = lastTs + unknownInactivitySec;
