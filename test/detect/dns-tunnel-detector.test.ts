@@ -102,3 +102,32 @@ describe('tunnel.dns signal combination', () => {
     expect(found[0]!.evidence.domain).toBe('hidemyself.org');
   });
 });
+
+describe('tunnel.dns state of keys with one name', () => {
+  // A key holds its first name without a set until a second one comes; snapshots still write the set.
+  const recs = Array.from({ length: 30 }, (_, i) =>
+    dns({ ts: T0 + i, client: '192.168.88.2', server: '165.227.88.15', query: i < 3 ? 'x1.dnsc.r-1x.com' : `${hex(i, 18)}.dnsc.r-1x.com`, qtype: 16, qtypeName: 'TXT' }),
+  );
+
+  it('snapshots a one-name key with its names as a set, and no other field', () => {
+    const d = createDnsTunnelDetector(DEFAULT_SETTINGS);
+    d.push(batch({ dns: recs.slice(0, 2) }));
+    const state = JSON.parse(JSON.stringify(d.snapshot())) as { keys: { rows: Record<string, unknown>[] } };
+    const row = state.keys.rows[0]!;
+    expect(row.names).toEqual({ $set: ['x1.dnsc.r-1x.com'] });
+    expect(row).not.toHaveProperty('soleName');
+    expect(row.key).toBe('192.168.88.2|r-1x.com');
+  });
+
+  it('restored after one name, counts the names the uninterrupted run counts', () => {
+    const whole = run(recs);
+    const a = createDnsTunnelDetector(DEFAULT_SETTINGS);
+    const first = a.push(batch({ dns: recs.slice(0, 2) }));
+    const b = createDnsTunnelDetector(DEFAULT_SETTINGS);
+    b.restore(JSON.parse(JSON.stringify(a.snapshot())));
+    const resumed = [...first, ...b.push(batch({ dns: recs.slice(2) })), ...b.flush()];
+    expect(whole).toHaveLength(1);
+    expect(whole[0]!.evidence.uniqueSubdomains).toBe(28);
+    expect(resumed).toEqual(whole);
+  });
+});
