@@ -59,7 +59,13 @@ export interface PacketTickCounter {
 
 export function createPacketTickCounter(t: FlowTable): PacketTickCounter {
   let curSec = Number.NaN;
-  let touched: number[] = [];
+  /**
+   * The slots touched in the current second, `touched[0, touchedCount)`: one array kept for the run
+   * (a new array per second, and the per-second arrays below, regrown from empty, were a fifth of
+   * the ticks' garbage).
+   */
+  let touched = new Int32Array(1024);
+  let touchedCount = 0;
   /** The current second's ticks of connections that already ended. */
   const agg = new TickTable();
   const late = new Map<string, PacketTick>();
@@ -84,8 +90,8 @@ export function createPacketTickCounter(t: FlowTable): PacketTickCounter {
   }
 
   function emitCurrent(out: PacketTick[]): void {
-    for (const slot of touched) fold(slot);
-    touched = [];
+    for (let k = 0; k < touchedCount; k++) fold(touched[k]!);
+    touchedCount = 0;
     agg.drain(out);
   }
 
@@ -117,7 +123,12 @@ export function createPacketTickCounter(t: FlowTable): PacketTickCounter {
         t.f64[slot * SLOT_F64 + F_TICK_ORIG_BYTES] = 0;
         t.i32[slot * SLOT_I32 + I_TICK_RESP_PKTS] = 0;
         t.f64[slot * SLOT_F64 + F_TICK_RESP_BYTES] = 0;
-        touched.push(slot);
+        if (touchedCount === touched.length) {
+          const more = new Int32Array(touched.length * 2);
+          more.set(touched);
+          touched = more;
+        }
+        touched[touchedCount++] = slot;
       }
       if (fromOrig) {
         t.i32[slot * SLOT_I32 + I_TICK_ORIG_PKTS] = t.i32[slot * SLOT_I32 + I_TICK_ORIG_PKTS]! + 1;
@@ -163,9 +174,11 @@ class TickTable {
   private portProto = new Int32Array(INITIAL_TICK_TABLE_SIZE);
   /** Index in `list` + 1; 0 is empty. */
   private entry = new Int32Array(INITIAL_TICK_TABLE_SIZE);
+  /** The current second's ticks, `list[0, count)` (entries past `count` are stale, overwritten as ticks come). */
   private list: PacketTick[] = [];
+  private count = 0;
   /** Table position of each tick in `list`, to empty the table in O(ticks). */
-  private pos: number[] = [];
+  private pos = new Int32Array(INITIAL_TICK_TABLE_SIZE >> 1);
 
   /** `dstV4`: `dst` as an unsigned 32-bit IPv4 number, or -1. */
   add(sec: number, dst: string, dstV4: number, dstHash: number, port: number, proto: number, pkts: number, bytes: number): void {
@@ -184,23 +197,23 @@ class TickTable {
       }
       i = (i + 1) & this.mask;
     }
-    this.list.push({ sec, dst, dstV4, port, proto: PROTO_NAMES[proto]!, pkts, bytes });
-    this.entry[i] = this.list.length;
+    const k = this.count++;
+    this.list[k] = { sec, dst, dstV4, port, proto: PROTO_NAMES[proto]!, pkts, bytes };
+    this.entry[i] = k + 1;
     this.hostHash[i] = dstHash;
     this.portProto[i] = pp;
-    this.pos.push(i);
-    if (this.list.length * 2 > this.mask) this.grow();
+    this.pos[k] = i;
+    if (this.count * 2 > this.mask) this.grow();
   }
 
   /** Moves every tick to `out` (creation order) and empties the table. */
   drain(out: PacketTick[]): void {
     const list = this.list;
-    for (let k = 0; k < list.length; k++) {
+    for (let k = 0; k < this.count; k++) {
       out.push(list[k]!);
       this.entry[this.pos[k]!] = 0;
     }
-    this.list = [];
-    this.pos = [];
+    this.count = 0;
   }
 
   private grow(): void {
@@ -209,7 +222,9 @@ class TickTable {
     this.hostHash = new Int32Array(size);
     this.portProto = new Int32Array(size);
     this.entry = new Int32Array(size);
-    for (let k = 0; k < this.list.length; k++) {
+    // At most half the slots hold ticks.
+    this.pos = new Int32Array(size >> 1);
+    for (let k = 0; k < this.count; k++) {
       const tick = this.list[k]!;
       const h = this.tickHash(tick);
       const pp = tick.port * 4 + PROTO_NAMES.indexOf(tick.proto);

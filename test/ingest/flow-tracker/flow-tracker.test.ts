@@ -272,6 +272,32 @@ describe('flow tracker: bounded state, uids, ticks', () => {
   });
 });
 
+describe('flow tracker: ticks past the tick table and touched-list sizes', () => {
+  // 3,000 destinations in one second (past the 4,096-slot table's half and the 1,024 touched slots), a second
+  // second with fewer, a third with one: the arrays kept across seconds must not leak ticks from earlier ones.
+  it('sums every second exactly', () => {
+    const host = (i: number) => `10.1.${i >> 8}.${i & 255}`;
+    const packets: DecodedPacket[] = [];
+    for (let i = 0; i < 3000; i++) packets.push(udp(2000 + i / 10000, C, 40000, host(i), 53, 10 + (i % 7)));
+    for (let i = 0; i < 3000; i += 2) packets.push(udp(2000.5 + i / 10000, C, 40000, host(i), 53, 1));
+    for (let i = 0; i < 1200; i++) packets.push(udp(2001 + i / 10000, C, 40001, host(i), 53, 5));
+    packets.push(udp(2002.5, C, 40002, S, 9999, 7));
+    const { ticks } = run(packets);
+    const bySec = new Map<number, number>();
+    for (const t of ticks) bySec.set(t.sec, (bySec.get(t.sec) ?? 0) + 1);
+    expect([...bySec]).toEqual([
+      [2000, 3000],
+      [2001, 1200],
+      [2002, 1],
+    ]);
+    const at = (sec: number, dst: string) => ticks.filter((t) => t.sec === sec && t.dst === dst);
+    expect(at(2000, host(4))).toEqual([{ sec: 2000, dst: host(4), dstV4: -1, port: 53, proto: 'udp', pkts: 2, bytes: 28 + 14 + 29 }]);
+    expect(at(2000, host(5))).toEqual([{ sec: 2000, dst: host(5), dstV4: -1, port: 53, proto: 'udp', pkts: 1, bytes: 28 + 15 }]);
+    expect(at(2001, host(1199))).toEqual([{ sec: 2001, dst: host(1199), dstV4: -1, port: 53, proto: 'udp', pkts: 1, bytes: 33 }]);
+    expect(at(2002, S)).toEqual([{ sec: 2002, dst: S, dstV4: -1, port: 9999, proto: 'udp', pkts: 1, bytes: 35 }]);
+  });
+});
+
 describe('flow tracker: DNS', () => {
   it('pairs a query and its response into a DnsRecord and marks the flow dns', () => {
     const query = dnsMessage(0x1234, false, 'example.com', 1);
