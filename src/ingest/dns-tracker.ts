@@ -46,7 +46,7 @@ import {
 } from './flow-tracker/flow-table.js';
 import { isReaderPacket } from './pcap/decode-frame.js';
 import type { DecodedPacket } from './pcap/decoded-packet.js';
-import { type DnsMessage, parseDnsMessage, parseDnsOverTcp } from './pcap/dns-message.js';
+import { type DnsAnswer, type DnsMessage, parseDnsMessage, parseDnsOverTcp } from './pcap/dns-message.js';
 import { nameDnsQueryType, nameDnsRcode } from './dns-constants.js';
 
 /** UDP ports Zeek's DNS analyzer is registered for. */
@@ -75,14 +75,9 @@ export function createDnsTracker(t: FlowTable): DnsTracker {
   const stats = { messages: 0, malformed: 0 };
 
   function record(slot: number, ts: number, transId: number | null, query: string, qtype: number | null, msg: DnsMessage | null): DnsRecord {
-    const answers: string[] = [];
-    const ttls: number[] = [];
-    if (msg !== null) {
-      for (const a of msg.answers) {
-        answers.push(a.data);
-        ttls.push(a.ttl);
-      }
-    }
+    // Arrays of the exact length (pushing into empty ones made backing stores of 17 slots).
+    const answers = msg === null ? [] : msg.answers.map(dataOf);
+    const ttls = msg === null ? [] : msg.answers.map(ttlOf);
     return {
       ts,
       uid: t.uid(slot),
@@ -149,12 +144,10 @@ export function createDnsTracker(t: FlowTable): DnsTracker {
       if (first && msg.qr && fromOrig && !isMulticast(t.str[slot * SLOT_STR + S_RESP_H]!)) t.flipRoles(slot);
       const q = msg.questions[0];
       if (!msg.qr) {
-        let list = pending.get(slot);
-        if (list === undefined) {
-          list = [];
-          pending.set(slot, list);
-        }
-        list.push({ ts: p.tsSec, transId: msg.id, query: q === undefined ? '' : formatQuery(t, slot, q.name), qtype: q === undefined ? null : q.qtype });
+        const query: PendingQuery = { ts: p.tsSec, transId: msg.id, query: q === undefined ? '' : formatQuery(t, slot, q.name), qtype: q === undefined ? null : q.qtype };
+        const list = pending.get(slot);
+        if (list === undefined) pending.set(slot, [query]);
+        else list.push(query);
         return;
       }
       const list = pending.get(slot);
@@ -178,6 +171,14 @@ export function createDnsTracker(t: FlowTable): DnsTracker {
       for (const query of list) out.push(record(slot, query.ts, query.transId, query.query, query.qtype, null));
     },
   };
+}
+
+function dataOf(a: DnsAnswer): string {
+  return a.data;
+}
+
+function ttlOf(a: DnsAnswer): number {
+  return a.ttl;
 }
 
 const NETBIOS_NS_PORT = 137;

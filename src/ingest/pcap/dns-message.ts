@@ -120,10 +120,14 @@ export function parseDnsMessage(bytes: Uint8Array, offset: number, length: numbe
       const qtype = (b[pos]! << 8) | b[pos + 1]!;
       const qclass = (b[pos + 2]! << 8) | b[pos + 3]!;
       pos += 4;
-      msg.questions.push({ name, qtype, qclass });
+      // A literal of one element for the usual single question (pushing into [] makes a backing store of 17 slots).
+      if (i === 0) msg.questions = [{ name, qtype, qclass }];
+      else msg.questions.push({ name, qtype, qclass });
     }
     for (let i = 0; i < msg.ancount; i++) {
-      msg.answers.push(readAnswer(b, o, end, pos, i));
+      const answer = readAnswer(b, o, end, pos, i);
+      if (i === 0) msg.answers = [answer];
+      else msg.answers.push(answer);
       pos = readEnd;
     }
   } catch (e) {
