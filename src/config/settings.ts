@@ -123,7 +123,10 @@ function defaultsOf(specs: readonly SettingSpec[]): Settings {
   return out as Settings; // every name of SettingName has exactly one spec
 }
 
-export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze(defaultsOf(SETTING_SPECS));
+// Settings objects are copied by spread before use: an object given its 72 properties one by one
+// (defaultsOf, Object.assign) is in dictionary mode (%HasFastProperties false), which made every
+// `settings.x` read on a per-record path a dictionary lookup in LoadIC; a spread copy has fast properties.
+export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({ ...defaultsOf(SETTING_SPECS) });
 
 const BY_FLAG = new Map(SETTING_SPECS.map((s) => [s.flag, s]));
 const BY_NAME = new Map(SETTING_SPECS.map((s) => [s.name as string, s]));
@@ -144,5 +147,6 @@ export function checkSettingValue(spec: SettingSpec, value: unknown): string | n
 
 /** Defaults overlaid with the given partial settings. */
 export function resolveSettings(...layers: Partial<Settings>[]): Settings {
-  return Object.assign({}, DEFAULT_SETTINGS, ...layers) as Settings;
+  const merged = Object.assign({}, DEFAULT_SETTINGS, ...layers) as Settings;
+  return { ...merged }; // fast properties (see DEFAULT_SETTINGS)
 }
