@@ -39,7 +39,7 @@ export class FrameState {
   /** The packet being filled when it is the reader's own (addresses then formatted lazily), else null. */
   reused: ReusedPacket | null = null;
   /** The frame's bytes, and where a UDP tunnel's header starts in them (-1: none) and which tunnel it is (its port). */
-  frame: Uint8Array = new Uint8Array(0);
+  frame: Uint8Array = Buffer.alloc(0); // a Buffer like the input chunks (one kind of array for the decoders)
   udpTunnelAt = -1;
   udpTunnelPort = 0;
 

@@ -219,7 +219,7 @@ export class IpReassembler {
 
 /** A copy of `d[from, to)`: the reader's chunks are reused, and a Buffer's `slice` is a view, not a copy. */
 function copyBytes(d: Uint8Array, from: number, to: number): Uint8Array {
-  const out = new Uint8Array(to - from);
+  const out = Buffer.alloc(to - from); // a Buffer like the input chunks (one kind of array for the decoders)
   out.set(d.subarray(from, to));
   return out;
 }
@@ -245,7 +245,7 @@ function contiguousFromZero(starts: number[], parts: Uint8Array[]): number {
  */
 function assemble(p: PendingDatagram, dataLen: number): Uint8Array {
   const header = p.header!;
-  const out = new Uint8Array(header.length + dataLen);
+  const out = Buffer.alloc(header.length + dataLen); // a Buffer like the input chunks (see copyBytes)
   out.set(header, 0);
   if (p.nextHeaderAt >= 0) out[p.nextHeaderAt] = p.nextHeader;
   for (let i = p.parts.length - 1; i >= 0; i--) {

@@ -109,7 +109,9 @@ export async function* readCapturePackets(source: ByteSource, onPacket: PacketHa
     return framer.measure(buf, off, avail, fileOffset);
   }
 
-  let carry: Uint8Array = new Uint8Array(INITIAL_CARRY_BYTES);
+  // The carry is a Buffer like the input chunks, so that the byte reads of the framer and decoders see one
+  // kind of array (a Uint8Array carry made them polymorphic: --trace-deopt showed wrong-map deopts in each).
+  let carry: Uint8Array = Buffer.alloc(INITIAL_CARRY_BYTES);
   let carryLen = 0;
   /** Bytes of a skipped record still to pass over, and where that record started. */
   let skipRemaining = 0;
@@ -247,7 +249,7 @@ export async function* readCapturePackets(source: ByteSource, onPacket: PacketHa
 
 function growCarry(carry: Uint8Array, keep: number, need: number): Uint8Array {
   // `need` was validated by the framer (bounded record sizes) before we get here.
-  const next = new Uint8Array(Math.max(need, Math.min(carry.length * 2, need * 2)));
+  const next = Buffer.alloc(Math.max(need, Math.min(carry.length * 2, need * 2))); // a Buffer: see `carry`
   next.set(carry.subarray(0, keep), 0);
   return next;
 }

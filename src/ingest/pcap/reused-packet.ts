@@ -1,7 +1,7 @@
 import type { DecodedPacket } from './decoded-packet.js';
 import type { AddressFormatter } from './format-address.js';
 
-const EMPTY = new Uint8Array(0);
+const EMPTY: Uint8Array = Buffer.alloc(0); // a Buffer like the input chunks (one kind of array for the decoders)
 
 /**
  * The reader's one reused packet. `data` is made on first access (a

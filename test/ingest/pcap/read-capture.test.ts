@@ -17,6 +17,8 @@ import {
   udpDatagram,
   u32be,
 } from './capture-builder.js';
+import { openByteSourceFromChunks, rechunk } from '../../../src/io/byte-source.js';
+import { readCapturePackets } from '../../../src/ingest/pcap/read-capture.js';
 import { CHUNK_SIZES, collectBytes } from './collect-packets.js';
 
 const tcpSyn = ethernetFrame(0x0800, ipv4Packet({ src: '10.0.0.1', dst: '10.0.0.2', proto: 6 }, tcpSegment({ srcPort: 40000, dstPort: 80, seq: 1000, flags: 0x02 })));
@@ -66,6 +68,22 @@ describe('readCapturePackets: classic pcap', () => {
       expect(r.packets[0]).toMatchObject({ linkType, ipVersion: 6, src: '2001:db8::1', dst: '2001:db8::2', srcPort: 1000, payloadLen: 10 });
     }
   });
+});
+
+describe('readCapturePackets: the bytes decoders see', () => {
+  for (const size of [7, 65536]) {
+    it(`gives every packet's data as a Buffer, like the input chunks, at chunk size ${size} (carried records included)`, async () => {
+      // One kind of byte array for the framer and decoders keeps their reads monomorphic (a Uint8Array
+      // carry beside Buffer chunks deoptimised them); at 7 bytes a chunk every record goes through the carry.
+      const file = Buffer.from(pcapFile({ littleEndian: true, nano: false }, classicPackets(false)));
+      const source = await openByteSourceFromChunks('t.pcap', rechunk([file], size));
+      const kinds: boolean[] = [];
+      for await (const _ of readCapturePackets(source, (p) => kinds.push(Buffer.isBuffer(p.data)), { onWarning: () => {} })) {
+        // the packets are seen through the callback
+      }
+      expect(kinds).toEqual([true, true, true]);
+    });
+  }
 });
 
 describe('readCapturePackets: pcapng', () => {
