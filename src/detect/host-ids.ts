@@ -10,19 +10,14 @@
  *    bounded by the caller's caps.
  * 2. `idOf(host)` only looks: -1 for a host no state refers to.
  * 3. `nameOf(id)` is the address string (kept while referenced).
- * 4. A host's text is looked up in a Map of every held host; an IPv4
- *    address the caller has as a number (a capture's packet) by that number
- *    in an integer table (see V4Table): the lookup of a record's addresses
- *    was the largest cost of the per-packet capture's rate.spike after
- *    eviction. Text goes through the Map, not parseV4 and the table: flow
- *    records' addresses are interned strings (their hash is kept in the
- *    string), and the Map took half the time (70 vs 130 ms per 2M lookups
- *    of a conn.log's addresses).
+ * 4. IPv4 text is looked up by its 32-bit number in an integer table, other
+ *    hosts in a Map (see V4Table): the lookup of a record's addresses was
+ *    the largest cost of the per-packet capture's rate.spike after eviction.
  */
 export class HostIds {
-  /** IPv4 hosts by number (for idOfV4): see V4Table. */
+  /** IPv4 hosts (nearly all): see V4Table. */
   private readonly v4 = new V4Table();
-  /** Every host by its text. */
+  /** Other hosts (IPv6, anything not a canonical dotted quad). */
   private readonly ids = new Map<string, number>();
   private readonly names: string[] = [];
   private readonly refs: number[] = [];
@@ -30,12 +25,13 @@ export class HostIds {
 
   /** Hosts held. */
   get size(): number {
-    return this.ids.size;
+    return this.v4.size + this.ids.size;
   }
 
   /** The host's id, or -1 when nothing refers to it. */
   idOf(host: string): number {
-    return this.ids.get(host) ?? -1;
+    const a = parseV4(host);
+    return a >= 0 ? this.v4.get(a) : (this.ids.get(host) ?? -1);
   }
 
   /** As idOf, for a host whose IPv4 address the caller already has as a number (`parseV4(host)`). */
@@ -60,7 +56,7 @@ export class HostIds {
     const id = this.freeIds.pop() ?? this.names.length;
     const a = parseV4(host);
     if (a >= 0) this.v4.set(a, id);
-    this.ids.set(host, id);
+    else this.ids.set(host, id);
     this.names[id] = host;
     this.refs[id] = 1;
     return id;
@@ -77,7 +73,7 @@ export class HostIds {
     const host = this.names[id]!;
     const a = parseV4(host);
     if (a >= 0) this.v4.delete(a);
-    this.ids.delete(host);
+    else this.ids.delete(host);
     this.names[id] = '';
     this.freeIds.push(id);
   }

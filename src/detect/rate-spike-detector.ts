@@ -321,34 +321,16 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
 
   /** Replays on a lazy key the passes since its last touch; whether the last one (the current pass, from finalizeAll) took it. */
   function sync(k: RateKey): boolean {
-    const n = passBounds.length;
     let took = false;
-    // Only the passes whose bound reaches the key's wake time take it: each one found by a search of the
-    // (increasing) bounds, not by a step per pass (a key touched once an hour has some 120 passes to skip).
-    for (let p = passFrom(k.syncPass, k.eagerWake); p < n; p = passFrom(p + 1, k.eagerWake)) {
+    for (; k.syncPass < passBounds.length; k.syncPass++) {
+      const bound = passBounds[k.syncPass]!;
+      took = k.eagerWake <= bound;
+      if (!took) continue;
       // Nothing can be reported (no incident while below the floor): findings go nowhere.
-      finalizeKey(k, Math.min(passBounds[p]!, k.lastActivitySec + 1), noFindings);
+      finalizeKey(k, Math.min(bound, k.lastActivitySec + 1), noFindings);
       k.eagerWake = wakeTimeOf(k);
-      took = p === n - 1;
     }
-    k.syncPass = n;
     return took;
-  }
-
-  /** The first pass at or after `from` whose bound is at least `ts` (passBounds.length when none). */
-  function passFrom(from: number, ts: number): number {
-    const n = passBounds.length;
-    if (from >= n || passBounds[from]! >= ts) return from;
-    if (!(passBounds[n - 1]! >= ts)) return n;
-    // passBounds[lo] < ts <= passBounds[hi]
-    let lo = from;
-    let hi = n - 1;
-    while (hi - lo > 1) {
-      const mid = (lo + hi) >>> 1;
-      if (passBounds[mid]! >= ts) hi = mid;
-      else lo = mid;
-    }
-    return hi;
   }
 
   /** Ends a key's laziness: replayed, it is queued as an eager key would be. */
@@ -866,12 +848,8 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
           if (k.flowStarts.size < settings.rateMaxFlowStartSeconds) k.flowStarts.add(s0, 1);
           else flowStartsDropped++;
         }
-        // A client of a flow seldom has keys itself (none on a 2M-line conn.log): its count of keys, read
-        // before the index, spares the index a probe of a cold slot per flow.
-        if (origId >= 0 && (keysOfHost[origId] ?? 0) > 0) {
-          const asClient = index.get(origId, f.origP * 4 + protoIndex(f.proto));
-          if (asClient !== undefined) asClient.clientSidePkts += f.origPkts;
-        }
+        const asClient = origId < 0 ? undefined : index.get(origId, f.origP * 4 + protoIndex(f.proto));
+        if (asClient !== undefined) asClient.clientSidePkts += f.origPkts;
         if (k.hasTicks) continue;
         const n = Math.floor(end) - s0 + 1;
         addRate(k, s0, s0 + n, f.origPkts / n);

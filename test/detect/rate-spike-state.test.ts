@@ -86,20 +86,6 @@ describe('SenderTable', () => {
     expect(order).toHaveLength(256);
     expect(Array.from({ length: table.count }, (_, p) => table.idAt(p))).toEqual(order);
   });
-
-  it('finds every sender and no other host through its filter, at several capacities and id ranges', () => {
-    const rnd = createSeededRandom(9);
-    for (const [capacity, ids] of [[12, 40], [256, 100_000], [3000, 5000], [5000, 1 << 30]] as const) {
-      const table = new SenderTable(capacity);
-      const pos = new Map<number, number>();
-      for (let step = 0; step < 4 * capacity; step++) {
-        const id = Math.floor(rnd() * ids);
-        expect(table.find(id)).toBe(pos.get(id) ?? -1);
-        if (!pos.has(id) && !table.full) pos.set(id, table.add(id, 1, step, step));
-      }
-      for (const [id, p] of pos) expect(table.find(id)).toBe(p);
-    }
-  });
 });
 
 describe('HostIds', () => {
@@ -121,7 +107,6 @@ describe('HostIds', () => {
       const host = r < 0.1 ? `2001:db8::${Math.floor(rnd() * 50).toString(16)}` : `10.${Math.floor(rnd() * 3)}.${Math.floor(rnd() * 4)}.${Math.floor(rnd() * 200)}`;
       const h = held.get(host);
       expect(hosts.idOf(host)).toBe(h === undefined ? -1 : h.id);
-      if (parseV4(host) >= 0) expect(hosts.idOfV4(parseV4(host))).toBe(h === undefined ? -1 : h.id);
       if (h === undefined || rnd() < 0.4) {
         const id = hosts.acquire(host);
         if (h === undefined) held.set(host, { id, refs: 1 });
