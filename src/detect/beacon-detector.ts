@@ -132,24 +132,8 @@ export interface BeaconScore {
 }
 
 export function createBeaconDetector(settings: BeaconSettings, rules: readonly PolicyRule[] = []): Detector {
-  // The settings copied into an object of their own: a settings object is in dictionary mode (built
-  // from the spec table), so every `settings.x` read per record was a dictionary lookup through
-  // LoadIC (cachegrind, beacon alone on the realistic conn.log: ~300 instructions a record).
-  const cfg: BeaconSettings = {
-    beaconMinConnections: settings.beaconMinConnections,
-    beaconMinSpanSec: settings.beaconMinSpanSec,
-    beaconMinScore: settings.beaconMinScore,
-    beaconMaxJitter: settings.beaconMaxJitter,
-    beaconTsResolutionSec: settings.beaconTsResolutionSec,
-    beaconLongSpanSec: settings.beaconLongSpanSec,
-    beaconStreamSpanSec: settings.beaconStreamSpanSec,
-    beaconMaxConnsPerPair: settings.beaconMaxConnsPerPair,
-    beaconMaxPairs: settings.beaconMaxPairs,
-    scanProbeMaxPkts: settings.scanProbeMaxPkts,
-    idBucketSec: settings.idBucketSec,
-  };
   // Pairs in insertion order; a sweep looks only at the pairs woken for it (see wake), in that order.
-  const pairs = new TupleTable<Pair>(cfg.beaconMaxPairs, PAIR_KEY);
+  const pairs = new TupleTable<Pair>(settings.beaconMaxPairs, PAIR_KEY);
   /** Wake-up margin: `watermark - lastTs > beaconLongSpanSec` is rechecked exactly when woken. */
   const SLACK = 1e-3;
   /**
@@ -158,11 +142,11 @@ export function createBeaconDetector(settings: BeaconSettings, rules: readonly P
    * beaconMinConnections cannot score, so these only count, expire and are evicted, as their objects
    * would; under twice beaconMaxConnsPerPair connections no time or size was dropped yet.
    */
-  const firsts = new FirstSightings(cfg.beaconLongSpanSec, SLACK);
-  const promoteAt = Math.min(cfg.beaconMinConnections, 2 * cfg.beaconMaxConnsPerPair);
+  const firsts = new FirstSightings(settings.beaconLongSpanSec, SLACK);
+  const promoteAt = Math.min(settings.beaconMinConnections, 2 * settings.beaconMaxConnsPerPair);
   let evictedFirsts = 0;
   const allow = rules.filter((r) => r.suppress?.includes('c2.beacon'));
-  const res = cfg.beaconTsResolutionSec;
+  const res = settings.beaconTsResolutionSec;
   let watermark = Number.NEGATIVE_INFINITY;
   let lastSweep = Number.NEGATIVE_INFINITY;
   let allowed = 0;
@@ -185,12 +169,12 @@ export function createBeaconDetector(settings: BeaconSettings, rules: readonly P
       const t = Math.floor(f.ts / res) * res;
       if (r < 0) {
         // A new pair: a row of columns until it has enough connections to be scored (most pairs never do).
-        firsts.add(hash, f.origH, f.respH, n, pairs.takeSeq(), f.ts, t, sizeOf(f), isFailedAttempt(f, cfg.scanProbeMaxPkts), f.connState ?? '-');
-        if (pairs.size + firsts.held > cfg.beaconMaxPairs) evictPairs(null);
+        firsts.add(hash, f.origH, f.respH, n, pairs.takeSeq(), f.ts, t, sizeOf(f), isFailedAttempt(f, settings.scanProbeMaxPkts), f.connState ?? '-');
+        if (pairs.size + firsts.held > settings.beaconMaxPairs) evictPairs(null);
         return;
       }
       if (firsts.conns[r]! + 1 < promoteAt) {
-        firsts.see(r, f.ts, t, sizeOf(f), isFailedAttempt(f, cfg.scanProbeMaxPkts), f.connState ?? '-');
+        firsts.see(r, f.ts, t, sizeOf(f), isFailedAttempt(f, settings.scanProbeMaxPkts), f.connState ?? '-');
         return;
       }
       p = promote(r, hash);
@@ -198,7 +182,7 @@ export function createBeaconDetector(settings: BeaconSettings, rules: readonly P
     p.connections++;
     if (f.ts < p.firstTs) p.firstTs = f.ts;
     if (f.ts > p.lastTs) p.lastTs = f.ts;
-    if (isFailedAttempt(f, cfg.scanProbeMaxPkts)) p.failed++;
+    if (isFailedAttempt(f, settings.scanProbeMaxPkts)) p.failed++;
     const st = f.connState ?? '-';
     p.states ??= { [p.firstState]: 1 };
     p.states[st] = (p.states[st] ?? 0) + 1;
@@ -207,11 +191,11 @@ export function createBeaconDetector(settings: BeaconSettings, rules: readonly P
       p.lastTime = t;
       p.times ??= [p.firstTime];
       p.times.push(t);
-      if (p.times.length > cfg.beaconMaxConnsPerPair * 2) p.times.splice(0, p.times.length - cfg.beaconMaxConnsPerPair);
+      if (p.times.length > settings.beaconMaxConnsPerPair * 2) p.times.splice(0, p.times.length - settings.beaconMaxConnsPerPair);
     }
     p.sizes ??= [p.firstSize];
     p.sizes.push(sizeOf(f));
-    if (p.sizes.length > cfg.beaconMaxConnsPerPair * 2) p.sizes.splice(0, p.sizes.length - cfg.beaconMaxConnsPerPair);
+    if (p.sizes.length > settings.beaconMaxConnsPerPair * 2) p.sizes.splice(0, p.sizes.length - settings.beaconMaxConnsPerPair);
     wake(p);
   }
 
@@ -252,13 +236,13 @@ export function createBeaconDetector(settings: BeaconSettings, rules: readonly P
     return {
       hash: 0, pos: 0, seq: firsts.seq[r]!, wakeTs: null, src: firsts.src[r]!, dst: firsts.dst[r]!, port: (n - (proto === 'tcp' ? 0 : 1)) / 2, proto, times, firstTime: t0, lastTime, sizes, firstSize,
       connections: firsts.conns[r]!, failed: firsts.failed[r]!, states, firstState,
-      firstTs: firsts.firstTs[r]!, lastTs: firsts.lastTs[r]!, nextScoreSpan: Math.max(cfg.beaconMinSpanSec, cfg.beaconStreamSpanSec), lastScore: null, lastEmittedConnections: 0,
+      firstTs: firsts.firstTs[r]!, lastTs: firsts.lastTs[r]!, nextScoreSpan: Math.max(settings.beaconMinSpanSec, settings.beaconStreamSpanSec), lastScore: null, lastEmittedConnections: 0,
     };
   }
 
   /** The pair is due for scoring at the next sweep (its span reached the next scoring span). */
   function scoringDue(p: Pair): boolean {
-    return p.lastTs - p.firstTs >= p.nextScoreSpan && timesOf(p).length >= cfg.beaconMinConnections;
+    return p.lastTs - p.firstTs >= p.nextScoreSpan && timesOf(p).length >= settings.beaconMinConnections;
   }
 
   /**
@@ -267,7 +251,7 @@ export function createBeaconDetector(settings: BeaconSettings, rules: readonly P
    * beaconLongSpanSec (rechecked exactly when woken).
    */
   function wake(p: Pair): void {
-    pairs.wakeAt(p, scoringDue(p) ? watermark : p.lastTs + cfg.beaconLongSpanSec - SLACK);
+    pairs.wakeAt(p, scoringDue(p) ? watermark : p.lastTs + settings.beaconLongSpanSec - SLACK);
   }
 
   function timesOf(p: Pair): readonly number[] {
@@ -276,20 +260,20 @@ export function createBeaconDetector(settings: BeaconSettings, rules: readonly P
 
   /** Scores a pair; pushes a finding when it is a beacon that grew since the last one. */
   function scoreAndEmit(p: Pair, out: Finding[]): void {
-    if (p.times === null || p.times.length < cfg.beaconMinConnections) return;
-    const times = distinctSorted(p.times, cfg.beaconMaxConnsPerPair);
-    if (times.length < cfg.beaconMinConnections) return;
+    if (p.times === null || p.times.length < settings.beaconMinConnections) return;
+    const times = distinctSorted(p.times, settings.beaconMaxConnsPerPair);
+    if (times.length < settings.beaconMinConnections) return;
     const span = times[times.length - 1]! - times[0]!;
-    if (span < cfg.beaconMinSpanSec) return;
+    if (span < settings.beaconMinSpanSec) return;
     const sizes = p.sizes ?? [p.firstSize];
-    const s = scoreBeacon(times, Float64Array.from(sizes).subarray(Math.max(0, sizes.length - cfg.beaconMaxConnsPerPair)));
+    const s = scoreBeacon(times, Float64Array.from(sizes).subarray(Math.max(0, sizes.length - settings.beaconMaxConnsPerPair)));
     p.lastScore = s;
-    if (s.score < cfg.beaconMinScore || s.intervalScore < cfg.beaconMinScore || s.jitter > cfg.beaconMaxJitter) return;
+    if (s.score < settings.beaconMinScore || s.intervalScore < settings.beaconMinScore || s.jitter > settings.beaconMaxJitter) return;
     if (p.connections <= p.lastEmittedConnections) return;
     p.lastEmittedConnections = p.connections;
     const failing = p.failed >= FAILING_SHARE * p.connections;
     let severity: Severity = s.score >= 0.95 ? 'high' : s.score >= 0.9 ? 'medium' : 'low';
-    if (span < cfg.beaconLongSpanSec) {
+    if (span < settings.beaconLongSpanSec) {
       const cap: Severity = failing ? 'medium' : 'low';
       if (severity === 'high' || (severity === 'medium' && cap === 'low')) severity = cap;
     }
@@ -314,7 +298,7 @@ export function createBeaconDetector(settings: BeaconSettings, rules: readonly P
           evidence: {
             count: p.connections,
             score: s.score,
-            threshold: cfg.beaconMinScore,
+            threshold: settings.beaconMinScore,
             intervalScore: s.intervalScore,
             sizeScore: s.sizeScore,
             subscores: {
@@ -334,7 +318,7 @@ export function createBeaconDetector(settings: BeaconSettings, rules: readonly P
             connStates: { ...(p.states ?? { [p.firstState]: 1 }) },
           },
         },
-        cfg.idBucketSec,
+        settings.idBucketSec,
       ),
     );
   }
@@ -346,7 +330,7 @@ export function createBeaconDetector(settings: BeaconSettings, rules: readonly P
    * would act on).
    */
   function advance(out: Finding[]): void {
-    if (watermark - lastSweep < cfg.beaconMinSpanSec) return;
+    if (watermark - lastSweep < settings.beaconMinSpanSec) return;
     lastSweep = watermark;
     // Young pairs cannot score: woken, dropped when idle and woken again as the loop below does it.
     firsts.expire(watermark);
@@ -354,9 +338,9 @@ export function createBeaconDetector(settings: BeaconSettings, rules: readonly P
       const span = p.lastTs - p.firstTs;
       if (scoringDue(p)) {
         scoreAndEmit(p, out);
-        p.nextScoreSpan = Math.max(cfg.beaconMinSpanSec, span * 2);
+        p.nextScoreSpan = Math.max(settings.beaconMinSpanSec, span * 2);
       }
-      if (watermark - p.lastTs > cfg.beaconLongSpanSec) {
+      if (watermark - p.lastTs > settings.beaconLongSpanSec) {
         scoreAndEmit(p, out);
         pairs.delete(p);
       } else wake(p);
@@ -369,20 +353,20 @@ export function createBeaconDetector(settings: BeaconSettings, rules: readonly P
    * before they go).
    */
   function evictPairs(out: Finding[] | null): void {
-    let n = Math.max(pairs.size + firsts.held - cfg.beaconMaxPairs, Math.ceil(cfg.beaconMaxPairs / 10));
+    let n = Math.max(pairs.size + firsts.held - settings.beaconMaxPairs, Math.ceil(settings.beaconMaxPairs / 10));
     const objs = [...pairs.rows()].sort(bySeq);
     const keptObjs: Pair[] = [];
     // Young rows in seq order: positions start..end of firsts' seq log (no row is added meanwhile).
     const start = firsts.orderStart();
     const end = firsts.orderEnd;
     // The first pass looks at young rows only when one can have been idle that long (see lastTsFloor).
-    const walkOnes = watermark - firsts.lastTsFloor > cfg.beaconMinSpanSec;
+    const walkOnes = watermark - firsts.lastTsFloor > settings.beaconMinSpanSec;
     let floor = Number.POSITIVE_INFINITY;
     for (let i = 0, j = walkOnes ? start : end; i < objs.length || j < end; ) {
       if (n <= 0) return;
       if (j >= end || (i < objs.length && objs[i]!.seq < firsts.seqAt(j))) {
         const p = objs[i++]!;
-        if (timesOf(p).length < cfg.beaconMinConnections && watermark - p.lastTs > cfg.beaconMinSpanSec) {
+        if (timesOf(p).length < settings.beaconMinConnections && watermark - p.lastTs > settings.beaconMinSpanSec) {
           pairs.evict(p);
           n--;
         } else keptObjs.push(p);
@@ -390,7 +374,7 @@ export function createBeaconDetector(settings: BeaconSettings, rules: readonly P
         const r = firsts.rowAt(j);
         j = firsts.skipDead(j + 1);
         // Too few times to be scored.
-        if (watermark - firsts.lastTs[r]! > cfg.beaconMinSpanSec) {
+        if (watermark - firsts.lastTs[r]! > settings.beaconMinSpanSec) {
           firsts.remove(r);
           evictedFirsts++;
           n--;
