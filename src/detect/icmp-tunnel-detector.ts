@@ -155,27 +155,38 @@ export function createIcmpTunnelDetector(settings: IcmpTunnelSettings): Detector
     return span > 0 ? (p.requests - 1) / span : Number.POSITIVE_INFINITY;
   }
 
-  /** `signalsOf(p).count > 0`, without making the object (asked on every echo). */
-  function hasSignal(p: Pair): boolean {
-    if (p.payloadBytes <= 0) return false;
-    const min = settings.icmpMinEchoes;
-    if (p.overPing >= min || p.large >= 1) return true;
-    if (p.requests + p.replies >= min && p.sizes.size >= settings.icmpDistinctSizes) return true;
-    const streamed = p.basis === 'flows' || p.maxRun >= settings.icmpBackToBackRequests;
-    return p.requests >= min && requestRate(p) >= settings.icmpRateEchoesPerSec && streamed;
+  // The four signals, each a predicate of the pair, so the per-echo check (hasSignal) and the finding (signalsOf) share them.
+  function isOverPing(p: Pair): boolean {
+    return p.overPing >= settings.icmpMinEchoes;
   }
 
-  function signalsOf(p: Pair): { overPing: boolean; large: boolean; varied: boolean; rate: boolean; count: number } {
-    const min = settings.icmpMinEchoes;
-    // Echoes without payload carry no data: nothing to tunnel.
-    if (p.payloadBytes <= 0) return { overPing: false, large: false, varied: false, rate: false, count: 0 };
-    const overPing = p.overPing >= min;
-    const large = p.large >= 1;
-    const varied = p.requests + p.replies >= min && p.sizes.size >= settings.icmpDistinctSizes;
+  function isLarge(p: Pair): boolean {
+    return p.large >= 1;
+  }
+
+  function isVaried(p: Pair): boolean {
+    return p.requests + p.replies >= settings.icmpMinEchoes && p.sizes.size >= settings.icmpDistinctSizes;
+  }
+
+  function isFast(p: Pair): boolean {
     // From packets the rate must come with requests streamed back to back:
     // a fast ping (ping -i 0.01) alternates request and reply.
     const streamed = p.basis === 'flows' || p.maxRun >= settings.icmpBackToBackRequests;
-    const rate = p.requests >= min && requestRate(p) >= settings.icmpRateEchoesPerSec && streamed;
+    return p.requests >= settings.icmpMinEchoes && requestRate(p) >= settings.icmpRateEchoesPerSec && streamed;
+  }
+
+  /** `signalsOf(p).count > 0`, without making the object (asked on every echo). */
+  function hasSignal(p: Pair): boolean {
+    return p.payloadBytes > 0 && (isOverPing(p) || isLarge(p) || isVaried(p) || isFast(p));
+  }
+
+  function signalsOf(p: Pair): { overPing: boolean; large: boolean; varied: boolean; rate: boolean; count: number } {
+    // Echoes without payload carry no data: nothing to tunnel.
+    if (p.payloadBytes <= 0) return { overPing: false, large: false, varied: false, rate: false, count: 0 };
+    const overPing = isOverPing(p);
+    const large = isLarge(p);
+    const varied = isVaried(p);
+    const rate = isFast(p);
     return { overPing, large, varied, rate, count: +overPing + +large + +varied + +rate };
   }
 
