@@ -45,7 +45,8 @@ import { LeastRecentIndex } from './least-recent-index.js';
 import { ScanSoleKeys } from './scan-sole-keys.js';
 import { ScanSources, hashOfName } from './scan-sources.js';
 import { KeyTable, hashOfId } from './key-table.js';
-import { type CutOrder, cutLeast } from './cut-least.js';
+import type { CutOrder } from './cut-least.js';
+import { EvictBySecond } from './evict-by-second.js';
 import { addressBytes } from './policy-rules.js';
 import { fmtDuration, keyOf, portTarget } from './scan-detector.js';
 
@@ -365,7 +366,7 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
         if (typeof set === 'number') {
           // Seen once: no campaign, it just goes when idle.
           if (watermark - sole.lastTs[set]! <= windowSec) continue;
-          sets.delete(sole.id[set]!, 0, sole.hash[set]!);
+          dropSoleSet(set);
           sole.remove(set);
           continue;
         }
@@ -385,55 +386,23 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
     if (lastSweep + windowSec < nextAdvance) nextAdvance = lastSweep + windowSec;
   }
 
-  /** The set objects and the rows of `sole` of one second, taken by `evictSets` (kept between evictions: no garbage). */
-  const takenSets: TargetSet[] = [];
-  const takenRows: number[] = [];
+  const eviction = new EvictBySecond<TargetSet>(recency, sole, setOrder, isIdle);
 
   /**
    * At the cap: drop the least recently active tenth of the sets without an
-   * incident, by last activity, ties by `seq`. The set objects and the rows
-   * of `sole` are taken a second at a time, earliest first, from both at
-   * once; in the second where the cut falls they are ordered by (time, seq)
-   * and the rest of that second is listed again.
+   * incident, by last activity, ties by `seq` (see evict-by-second.ts).
    */
   function evictSets(): void {
-    const n = Math.max(1, Math.ceil(settings.scanMaxKeys / 10));
-    let taken = 0;
-    const objs = takenSets;
-    const rows = takenRows;
-    let goA = 0;
-    let goB = 0;
-    while (taken < n) {
-      const secA = recency.nextSecond();
-      const secB = sole.nextSecond();
-      const sec = Math.min(secA, secB);
-      if (sec === Number.POSITIVE_INFINITY) break;
-      objs.length = 0;
-      rows.length = 0;
-      if (secA === sec) recency.takeSecond(isIdle, objs);
-      if (secB === sec) sole.takeSecond(rows);
-      goA = objs.length;
-      goB = rows.length;
-      if (taken + goA + goB > n) ({ goA, goB } = cutLeast(objs, setOrder, rows, sole.order, n - taken));
-      for (let i = 0; i < goA; i++) {
-        const set = objs[i]!;
-        sets.delete(set.id, 0, hashOfId(set.id));
-        set.held = false;
-      }
-      for (let i = 0; i < goB; i++) {
-        const r = rows[i]!;
-        sets.delete(sole.id[r]!, 0, sole.hash[r]!);
-        sole.remove(r);
-      }
-      taken += goA + goB;
-    }
-    recency.endTake();
-    // The rest of the second where the cut fell stays.
-    for (let i = goA; i < objs.length; i++) recency.see(objs[i]!, Number.NaN);
-    for (let i = goB; i < rows.length; i++) sole.relist(rows[i]!);
-    objs.length = 0;
-    rows.length = 0;
-    evicted += taken;
+    evicted += eviction.run(Math.max(1, Math.ceil(settings.scanMaxKeys / 10)), dropSet, dropSoleSet);
+  }
+
+  function dropSet(set: TargetSet): void {
+    sets.delete(set.id, 0, hashOfId(set.id));
+    set.held = false;
+  }
+
+  function dropSoleSet(r: number): void {
+    sets.delete(sole.id[r]!, 0, sole.hash[r]!);
   }
 
   function pushFlow(f: FlowRecord): void {

@@ -55,7 +55,8 @@ import { encodeState, readStateObject, tableOf } from './plain-state.js';
 import { LeastRecentIndex } from './least-recent-index.js';
 import { ScanSoleKeys } from './scan-sole-keys.js';
 import { KeyTable, hashOfId, hashOfName, hashOfPair } from './key-table.js';
-import { type CutOrder, cutLeast } from './cut-least.js';
+import type { CutOrder } from './cut-least.js';
+import { EvictBySecond } from './evict-by-second.js';
 
 export type ScanSettings = Pick<
   Settings,
@@ -400,65 +401,20 @@ export function createScanDetector(settings: ScanSettings): Detector {
     nextAdvance = Math.min(next, lastSweep + settings.scanWindowSec);
   }
 
-  /** The key objects and the rows of `sole` of one second, taken by `evictKeys` (kept between evictions: no garbage). */
-  const takenKeys: ScanKey[] = [];
-  const takenRows: number[] = [];
+  const eviction = new EvictBySecond<ScanKey>(recency, sole, keyOrder, isIdle);
 
   /**
    * Over the cap: drops the least recently active tenth of the keys without
-   * an incident, by last activity, ties by `seq`, the new key (number
-   * `newSeq`, at time 0, in no table yet) among them. The key objects and
-   * the rows of `sole` are taken a second at a time, earliest first, from
-   * both at once; in the second where the cut falls they are ordered by
-   * (time, seq) and the rest of that second is listed again. False when the
-   * new key is one of those dropped.
+   * an incident, by last activity, ties by `seq` (see evict-by-second.ts),
+   * the new key (number `newSeq`, at time 0, in no table yet) among them.
+   * False when the new key is one of those dropped.
    */
   function evictKeys(newSeq: number): boolean {
     const n = Math.max(index.size + 1 - settings.scanMaxKeys, Math.ceil(settings.scanMaxKeys / 10));
     // The new key stands in second 0 among the objects (time 0 is no later than any key's).
     const newcomer = { lastTs: 0, seq: newSeq } as ScanKey;
-    let newPending = true;
-    let newKept = false;
-    let taken = 0;
-    const objs = takenKeys;
-    const rows = takenRows;
-    let goA = 0;
-    let goB = 0;
-    while (taken < n) {
-      const secA = recency.nextSecond();
-      const secB = sole.nextSecond();
-      const sec = Math.min(secA, secB, newPending ? 0 : Number.POSITIVE_INFINITY);
-      if (sec === Number.POSITIVE_INFINITY) break;
-      objs.length = 0;
-      rows.length = 0;
-      if (secA === sec) recency.takeSecond(isIdle, objs);
-      if (newPending && sec === 0) {
-        objs.push(newcomer);
-        newPending = false;
-      }
-      if (secB === sec) sole.takeSecond(rows);
-      goA = objs.length;
-      goB = rows.length;
-      if (taken + goA + goB > n) ({ goA, goB } = cutLeast(objs, keyOrder, rows, sole.order, n - taken));
-      for (let i = 0; i < goA; i++) if (objs[i] !== newcomer) dropKey(objs[i]!);
-      for (let i = 0; i < goB; i++) {
-        dropSoleKey(rows[i]!);
-        sole.remove(rows[i]!);
-      }
-      taken += goA + goB;
-    }
-    recency.endTake();
-    // The rest of the second where the cut fell stays.
-    for (let i = goA; i < objs.length; i++) {
-      const k = objs[i]!;
-      if (k === newcomer) newKept = true;
-      else recency.see(k, Number.NaN);
-    }
-    for (let i = goB; i < rows.length; i++) sole.relist(rows[i]!);
-    objs.length = 0;
-    rows.length = 0;
-    evicted += taken;
-    return newKept;
+    evicted += eviction.run(n, dropKey, dropSoleKey, newcomer);
+    return eviction.newcomerKept;
   }
 
   /** Drops the key of row `r` of `sole` from the table (the row stays for the caller to remove). */
