@@ -232,9 +232,7 @@ export function createFileFollower(path: string, options: FollowFileOptions = {}
       if (sameFile(seen, opened)) return [];
       const moved = findMovedFile(path, { identity: { dev: seen.dev, ino: seen.ino }, offset: 0, header: null, fingerprint: null });
       if (moved === null) return [];
-      const current = fh;
       const pieces = await readMoved(moved, 0);
-      fh = current;
       identity = { dev: opened.dev, ino: opened.ino };
       offset = 0;
       firstBytes = Buffer.alloc(0);
@@ -332,18 +330,25 @@ export function createFileFollower(path: string, options: FollowFileOptions = {}
     /**
      * Reads a file that is no longer at the path (see findMovedFile) from
      * `from` to its end: line-aligned pieces, a partial last line completed.
+     * It is read with a handle of its own, closed at the end (also when a
+     * read fails); the follower's open file, if any, is current again after.
      */
     async function readMoved(moved: MovedFile, from: number): Promise<Piece[]> {
-      fh = await open(moved.path, 'r');
+      const own = fh;
+      const movedFh = await open(moved.path, 'r');
+      fh = movedFh;
       identity = moved.identity;
       offset = from;
       firstBytes = moved.head;
-      const pieces = await readTo(moved.size);
-      const tail = takeCarry(true);
-      if (tail) pieces.push(tail);
-      await (fh as FileHandle).close();
-      fh = null;
-      return pieces;
+      try {
+        const pieces = await readTo(moved.size);
+        const tail = takeCarry(true);
+        if (tail) pieces.push(tail);
+        return pieces;
+      } finally {
+        await movedFh.close();
+        fh = own;
+      }
     }
 
     try {
@@ -440,9 +445,7 @@ export function createFileFollower(path: string, options: FollowFileOptions = {}
           const fp = fingerprint();
           const copy = fp !== null ? findMovedFile(path, { identity: null, offset, header, fingerprint: fp }) : null;
           if (copy !== null && copy.size > offset) {
-            const old = fh as FileHandle;
             pieces = pieces.concat(await readMoved(copy, offset));
-            fh = old;
             identity = { dev: st.dev, ino: st.ino };
           }
           offset = 0;
