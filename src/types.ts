@@ -39,22 +39,26 @@ export interface FlowRecord {
   respIpBytes: number;
   /**
    * Zeek's `tunnel_parents`: the uids of the tunnels that carried the connection (a UDP tunnel's own
-   * connection uid; an IP or GRE tunnel's uid, which Zeek logs in tunnel.log); absent when none.
+   * connection uid; an IP or GRE tunnel's uid, which Zeek logs in tunnel.log); absent (or undefined) when none.
+   *
+   * The optional fields below may be present with the value undefined: capture ingest sets all of
+   * them on every record, so its records have one shape (one hidden class) and the detectors' reads
+   * of them stay monomorphic (with absent fields, capture records came in up to six shapes).
    */
-  tunnelParents?: string[];
+  tunnelParents?: string[] | undefined;
   /**
    * Captures only: the largest transport payload of one packet the originator
    * (responder) sent. Flow logs do not know packet sizes, so these are absent
    * there (rules then read bytes / packets).
    */
-  origMaxPayload?: number;
-  respMaxPayload?: number;
+  origMaxPayload?: number | undefined;
+  respMaxPayload?: number | undefined;
   /**
    * Captures only, TCP: the flags byte of the originator's first packet
    * (FIN 0x01, SYN 0x02, RST 0x04, PSH 0x08, ACK 0x10, URG 0x20), which
    * tells a FIN, NULL, Xmas, ACK or Maimon probe apart; absent from logs.
    */
-  origFirstTcpFlags?: number;
+  origFirstTcpFlags?: number | undefined;
 }
 
 /** One DNS request/response pair, Zeek dns.log semantics. */

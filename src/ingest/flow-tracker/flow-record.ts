@@ -3,6 +3,10 @@
  * rules (`set_conn()` in main.zeek): duration and byte counts are set only
  * when the duration is positive; TCP payload sizes come from sequence
  * numbers, UDP/ICMP from summed payload lengths, other transports are 0.
+ *
+ * Every record gets every FlowRecord field, the optional ones undefined when
+ * they do not apply, in one object literal: one hidden class for all capture
+ * records, so the detectors' property reads stay monomorphic.
  */
 import type { FlowRecord } from '../../types.js';
 import { computeConnState } from './conn-state.js';
@@ -32,7 +36,8 @@ import {
 } from './flow-table.js';
 import { computeEndpointSize } from './tcp-endpoint.js';
 
-export function toFlowRecord(t: FlowTable, slot: number): FlowRecord {
+/** `tunnelParents`: the uids of the tunnels that carried the connection (undefined when none). */
+export function toFlowRecord(t: FlowTable, slot: number, tunnelParents?: string[]): FlowRecord {
   const ts = t.f64[slot * SLOT_F64 + F_TS]!;
   const duration = t.f64[slot * SLOT_F64 + F_LAST_TS]! - ts;
   const proto = t.i32[slot * SLOT_I32 + I_PROTO]!;
@@ -53,7 +58,9 @@ export function toFlowRecord(t: FlowTable, slot: number): FlowRecord {
     }
   }
   const history = t.history(slot);
-  const record: FlowRecord = {
+  const sized = proto === PROTO_TCP || proto === PROTO_UDP;
+  const flags = t.sideFirstFlags[slot * 2]!;
+  return {
     ts,
     uid: t.uid(slot),
     origH: t.str[slot * SLOT_STR + S_ORIG_H]!,
@@ -72,12 +79,9 @@ export function toFlowRecord(t: FlowTable, slot: number): FlowRecord {
     origIpBytes: t.f64[slot * SLOT_F64 + F_ORIG_IP_BYTES]!,
     respPkts: t.f64[slot * SLOT_F64 + F_RESP_PKTS]!,
     respIpBytes: t.f64[slot * SLOT_F64 + F_RESP_IP_BYTES]!,
+    tunnelParents,
+    origMaxPayload: sized ? t.sideMaxPayload[slot * 2]! : undefined,
+    respMaxPayload: sized ? t.sideMaxPayload[slot * 2 + 1]! : undefined,
+    origFirstTcpFlags: proto === PROTO_TCP && flags !== 0 ? flags & 0xff : undefined,
   };
-  if (proto === PROTO_TCP || proto === PROTO_UDP) {
-    record.origMaxPayload = t.sideMaxPayload[slot * 2]!;
-    record.respMaxPayload = t.sideMaxPayload[slot * 2 + 1]!;
-  }
-  const flags = t.sideFirstFlags[slot * 2]!;
-  if (proto === PROTO_TCP && flags !== 0) record.origFirstTcpFlags = flags & 0xff;
-  return record;
 }

@@ -263,9 +263,7 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
     }
     if (dnsTracker !== null && table.i32[slot * SLOT_I32 + I_DNS_MESSAGES]! > 0) dnsTracker.endFlow(slot, out.dns);
     if (ticks !== null) ticks.release(slot);
-    const record = toFlowRecord(table, slot);
-    if (parents !== undefined) record.tunnelParents = parents;
-    out.flows.push(record);
+    out.flows.push(toFlowRecord(table, slot, parents));
     table.release(slot);
     stats.flowsFinished++;
   }
