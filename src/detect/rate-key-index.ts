@@ -6,9 +6,10 @@
  * Linear probing over a power-of-two table, at most half full (it doubles
  * past that); a deletion shifts the rows of its probe run back, so there
  * are no tombstones and lookups stay short whatever the churn. The two
- * integers of each row sit in typed arrays beside the key objects: a probe
- * compares them without loading the object of every row it passes (the
- * keys of a capture are spread over the heap). Each operation is O(1)
+ * integers of each row sit side by side in one typed array beside the key
+ * objects: a probe compares them without loading the object of every row
+ * it passes (the keys of a capture are spread over the heap), and a hit
+ * reads one cache line for both, not one per array. Each operation is O(1)
  * expected; nothing is allocated except when the table grows.
  */
 export interface IndexedKey {
@@ -21,9 +22,8 @@ const INITIAL_SIZE = 64;
 
 export class RateKeyIndex<K extends IndexedKey> {
   private slots: (K | null)[] = new Array<K | null>(INITIAL_SIZE).fill(null);
-  /** The key's host id in each slot (-1: empty). */
-  private hostIds = new Int32Array(INITIAL_SIZE).fill(-1);
-  private portProtos = new Int32Array(INITIAL_SIZE);
+  /** Slot i's key: its host id at 2i (-1: empty), its port·proto at 2i + 1. */
+  private ids = emptyIds(INITIAL_SIZE);
   private mask = INITIAL_SIZE - 1;
   private count = 0;
 
@@ -32,12 +32,12 @@ export class RateKeyIndex<K extends IndexedKey> {
   }
 
   get(hostId: number, portProto: number): K | undefined {
-    const hostIds = this.hostIds;
+    const ids = this.ids;
     const mask = this.mask;
     for (let i = slotOf(hostId, portProto, mask); ; i = (i + 1) & mask) {
-      const h = hostIds[i]!;
+      const h = ids[2 * i]!;
       if (h < 0) return undefined;
-      if (h === hostId && this.portProtos[i] === portProto) return this.slots[i]!;
+      if (h === hostId && ids[2 * i + 1] === portProto) return this.slots[i]!;
     }
   }
 
@@ -51,31 +51,31 @@ export class RateKeyIndex<K extends IndexedKey> {
   /** Removes the key if it is the one held for its host and port; returns whether it was. */
   delete(key: K): boolean {
     const slots = this.slots;
-    const hostIds = this.hostIds;
-    const portProtos = this.portProtos;
+    const ids = this.ids;
     const mask = this.mask;
     let i = slotOf(key.hostId, key.portProto, mask);
     for (;;) {
-      if (hostIds[i]! < 0) return false;
+      if (ids[2 * i]! < 0) return false;
       if (slots[i] === key) break;
       i = (i + 1) & mask;
     }
     // Backward-shift deletion: move later rows of the run into the hole when their home allows it.
     let hole = i;
     for (let j = (i + 1) & mask; ; j = (j + 1) & mask) {
-      const h = hostIds[j]!;
+      const h = ids[2 * j]!;
       if (h < 0) break;
-      const home = slotOf(h, portProtos[j]!, mask);
+      const pp = ids[2 * j + 1]!;
+      const home = slotOf(h, pp, mask);
       // The row at j may move to the hole when its home is not in (hole, j] (cyclically).
       if (hole <= j ? home <= hole || home > j : home <= hole && home > j) {
         slots[hole] = slots[j]!;
-        hostIds[hole] = h;
-        portProtos[hole] = portProtos[j]!;
+        ids[2 * hole] = h;
+        ids[2 * hole + 1] = pp;
         hole = j;
       }
     }
     slots[hole] = null;
-    hostIds[hole] = -1;
+    ids[2 * hole] = -1;
     this.count--;
     return true;
   }
@@ -89,8 +89,7 @@ export class RateKeyIndex<K extends IndexedKey> {
 
   clear(): void {
     this.slots = new Array<K | null>(INITIAL_SIZE).fill(null);
-    this.hostIds = new Int32Array(INITIAL_SIZE).fill(-1);
-    this.portProtos = new Int32Array(INITIAL_SIZE);
+    this.ids = emptyIds(INITIAL_SIZE);
     this.mask = INITIAL_SIZE - 1;
     this.count = 0;
   }
@@ -100,26 +99,31 @@ export class RateKeyIndex<K extends IndexedKey> {
   }
 
   private placeAs(key: K, hostId: number, portProto: number): void {
-    const hostIds = this.hostIds;
+    const ids = this.ids;
     let i = slotOf(hostId, portProto, this.mask);
-    while (hostIds[i]! >= 0) i = (i + 1) & this.mask;
+    while (ids[2 * i]! >= 0) i = (i + 1) & this.mask;
     this.slots[i] = key;
-    hostIds[i] = hostId;
-    this.portProtos[i] = portProto;
+    ids[2 * i] = hostId;
+    ids[2 * i + 1] = portProto;
   }
 
   /** Doubles the table, rehashing from the typed arrays: the key objects (spread over the heap) are not read. */
   private grow(): void {
     const old = this.slots;
-    const oldHostIds = this.hostIds;
-    const oldPortProtos = this.portProtos;
+    const oldIds = this.ids;
     const size = old.length * 2;
     this.slots = new Array<K | null>(size).fill(null);
-    this.hostIds = new Int32Array(size).fill(-1);
-    this.portProtos = new Int32Array(size);
+    this.ids = emptyIds(size);
     this.mask = size - 1;
-    for (let i = 0; i < old.length; i++) if (oldHostIds[i]! >= 0) this.placeAs(old[i]!, oldHostIds[i]!, oldPortProtos[i]!);
+    for (let i = 0; i < old.length; i++) if (oldIds[2 * i]! >= 0) this.placeAs(old[i]!, oldIds[2 * i]!, oldIds[2 * i + 1]!);
   }
+}
+
+/** Ids for `size` empty slots. */
+function emptyIds(size: number): Int32Array {
+  const ids = new Int32Array(2 * size);
+  for (let i = 0; i < size; i++) ids[2 * i] = -1;
+  return ids;
 }
 
 function slotOf(hostId: number, portProto: number, mask: number): number {
