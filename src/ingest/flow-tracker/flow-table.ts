@@ -102,7 +102,7 @@ export const EP_F64 = SLOT_F64 / 2;
 export const EP_I32 = SLOT_I32 / 2;
 const EP_WORDS = 31; // word 31 of each half is the connection's (I_EXPIRY_NEXT, I_EXPIRY_PREV), not swapped by a flip
 /** Strings per slot in `str`. */
-export const SLOT_STR = 8;
+export const SLOT_STR = 5;
 
 // TCP endpoint doubles (f64, bytes 0-55 of the block).
 export const EF_HIST_LAST_SYN = 0;
