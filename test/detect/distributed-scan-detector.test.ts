@@ -1,5 +1,7 @@
 import { DEFAULT_SETTINGS } from '../../src/config/settings.js';
 import { createDistributedScanDetector } from '../../src/detect/distributed-scan-detector.js';
+import { decodeState } from '../../src/detect/plain-state.js';
+import type { Detector } from '../../src/detect/detector.js';
 import type { Finding, FlowRecord } from '../../src/types.js';
 import { batch, flow } from './make-records.js';
 
@@ -44,5 +46,37 @@ describe('scan.distributed', () => {
   it('many clients failing to reach one dead server is not a scan', () => {
     const flows = Array.from({ length: 60 }, (_, i) => flow({ ts: T0 + i, origH: `10.0.0.${i + 1}`, respH: '10.0.1.5', respP: 443 }));
     expect(run(flows)).toEqual([]);
+  });
+
+  it('drops the sets idle for a window at the sweep, those probed once and those probed more, restored ones too', () => {
+    const w = DEFAULT_SETTINGS.scanDistWindowSec;
+    const setIds = (d: Detector): string[] => [...((decodeState(JSON.parse(JSON.stringify(d.snapshot()))) as { sets: Map<string, unknown> }).sets.keys())];
+    const early = [
+      // Port 23 probed twice (an object), its hosts and port 80 once each (rows of columns).
+      flow({ ts: T0, origH: '203.0.113.7', respH: '198.51.100.1', respP: 23 }),
+      flow({ ts: T0 + 1, origH: '203.0.113.7', respH: '198.51.100.2', respP: 23 }),
+      flow({ ts: T0 + 2, origH: '203.0.113.8', respH: '198.51.100.3', respP: 80 }),
+    ];
+    const late = [flow({ ts: T0 + w + 100, origH: '203.0.113.9', respH: '198.51.100.9', respP: 8080 })];
+    const d = createDistributedScanDetector(DEFAULT_SETTINGS);
+    d.push(batch({ flows: early }));
+    expect(setIds(d)).toEqual(['h|tcp|23', 'v|198.51.100.1', 'v|198.51.100.2', 'h|tcp|80', 'v|198.51.100.3']);
+    const e = createDistributedScanDetector(DEFAULT_SETTINGS);
+    e.restore(JSON.parse(JSON.stringify(d.snapshot())));
+    for (const x of [d, e]) {
+      x.push(batch({ flows: late }));
+      expect(setIds(x)).toEqual(['h|tcp|8080', 'v|198.51.100.9']);
+    }
+  });
+
+  it('reports a campaign at the end of input after a restore', () => {
+    const sources = ['203.0.113.61', '203.0.113.62', '203.0.113.63', '203.0.113.64', '203.0.113.65'];
+    const d = createDistributedScanDetector(DEFAULT_SETTINGS);
+    d.push(batch({ flows: sweep(sources, 8, (i) => T0 + i * 5) }));
+    const e = createDistributedScanDetector(DEFAULT_SETTINGS);
+    e.restore(JSON.parse(JSON.stringify(d.snapshot())));
+    const found = e.flush();
+    expect(found.map((f) => f.kind)).toEqual(['scan.distributed']);
+    expect(found).toEqual(d.flush());
   });
 });
