@@ -62,7 +62,8 @@ import { isMulticastOrBroadcast } from './ip-class.js';
 import { matchRule, type PolicyRule } from './policy-rules.js';
 import { FirstSightings } from './first-sightings.js';
 import { fmtDuration } from './scan-detector.js';
-import { hashTuple, type TupleKey, type TupleRow, TupleTable } from './tuple-table.js';
+import { TupleCode } from './tuple-code.js';
+import { type TupleKey, type TupleRow, TupleTable } from './tuple-table.js';
 
 export type BeaconSettings = Pick<
   Settings,
@@ -150,6 +151,8 @@ export function createBeaconDetector(settings: BeaconSettings, rules: readonly P
   let watermark = Number.NEGATIVE_INFINITY;
   let lastSweep = Number.NEGATIVE_INFINITY;
   let allowed = 0;
+  /** The key of the record being pushed, as tuple-code.ts codes it (one object, rewritten per record). */
+  const code = new TupleCode();
 
   function pushFlow(f: FlowRecord): void {
     if ((f.proto !== 'tcp' && f.proto !== 'udp') || f.origPkts === 0 || isMulticastOrBroadcast(f.respH)) return;
@@ -162,22 +165,23 @@ export function createBeaconDetector(settings: BeaconSettings, rules: readonly P
       }
     }
     const n = pairNumber(f.respP, f.proto);
-    const hash = hashTuple(f.origH, f.respH, n);
+    code.encode(f.origH, f.respH, n);
+    const hash = code.hash;
     let p = pairs.findHashed(hash, f.origH, f.respH, n);
     if (p === undefined) {
-      const r = firsts.find(hash, f.origH, f.respH, n);
+      const r = firsts.find(code, f.origH, f.respH, n);
       const t = Math.floor(f.ts / res) * res;
       if (r < 0) {
         // A new pair: a row of columns until it has enough connections to be scored (most pairs never do).
-        firsts.add(hash, f.origH, f.respH, n, pairs.takeSeq(), f.ts, t, sizeOf(f), isFailedAttempt(f, settings.scanProbeMaxPkts), f.connState ?? '-');
+        firsts.add(code, f.origH, f.respH, n, pairs.takeSeq(), f.ts, t, sizeOf(f), isFailedAttempt(f, settings.scanProbeMaxPkts), f.connState ?? '-');
         if (pairs.size + firsts.held > settings.beaconMaxPairs) evictPairs(null);
         return;
       }
-      if (firsts.conns[r]! + 1 < promoteAt) {
+      if (firsts.conns(r) + 1 < promoteAt) {
         firsts.see(r, f.ts, t, sizeOf(f), isFailedAttempt(f, settings.scanProbeMaxPkts), f.connState ?? '-');
         return;
       }
-      p = promote(r, hash);
+      p = promote(r, hash, f);
     }
     p.connections++;
     if (f.ts < p.firstTs) p.firstTs = f.ts;
@@ -199,44 +203,47 @@ export function createBeaconDetector(settings: BeaconSettings, rules: readonly P
     wake(p);
   }
 
-  /** The pair object of young row `r`; it leaves `firsts` for `pairs`, keeping its seq and wake-up. */
-  function promote(r: number, hash: number): Pair {
-    const p = pairOfFirst(r);
-    const wakeTs = firsts.conns[r]! > 1 ? firsts.wake[r]! : null;
+  /** The pair object of young row `r` (the key of record `f`); it leaves `firsts` for `pairs`, keeping its seq and wake-up. */
+  function promote(r: number, hash: number, f: FlowRecord): Pair {
+    const p = pairOfFirst(r, f.origH, f.respH);
+    const wakeTs = firsts.conns(r) > 1 ? firsts.wake(r) : null;
     firsts.remove(r);
     pairs.add(p, hash, p.seq);
     if (wakeTs !== null) pairs.wakeAt(p, wakeTs);
     return p;
   }
 
-  /** The pair object young row `r` stands for, as its connections (replayed as pushFlow takes them) made it. */
-  function pairOfFirst(r: number): Pair {
-    const t0 = firsts.time[r]!;
-    const firstSize = firsts.size[r]!;
-    const firstState = firsts.state[r]!;
+  /**
+   * The pair object young row `r` stands for, as its connections (replayed as pushFlow takes them) made it;
+   * `src` and `dst`: its addresses, when the caller has them (else made again from the row).
+   */
+  function pairOfFirst(r: number, src = firsts.src(r), dst = firsts.dst(r)): Pair {
+    const t0 = firsts.time(r);
+    const firstSize = firsts.size(r);
+    const firstState = firsts.state(r);
     let times: number[] | null = null;
     let lastTime = t0;
     let sizes: number[] | null = null;
     let states: Record<string, number> | null = null;
-    for (let e = firsts.head[r]!; e >= 0; e = firsts.logNext[e]!) {
-      const st = firsts.logState[e]!;
+    for (let e = firsts.head(r); e >= 0; e = firsts.next(e)) {
+      const st = firsts.logState(e);
       states ??= { [firstState]: 1 };
       states[st] = (states[st] ?? 0) + 1;
-      const t = firsts.logTime[e]!;
+      const t = firsts.logTime(e);
       if (t !== lastTime) {
         lastTime = t;
         times ??= [t0];
         times.push(t);
       }
       sizes ??= [firstSize];
-      sizes.push(firsts.logSize[e]!);
+      sizes.push(firsts.logSize(e));
     }
-    const n = firsts.n[r]!;
+    const n = firsts.n(r);
     const proto: Proto = n % 2 === 0 ? 'tcp' : 'udp';
     return {
-      hash: 0, pos: 0, seq: firsts.seq[r]!, wakeTs: null, src: firsts.src[r]!, dst: firsts.dst[r]!, port: (n - (proto === 'tcp' ? 0 : 1)) / 2, proto, times, firstTime: t0, lastTime, sizes, firstSize,
-      connections: firsts.conns[r]!, failed: firsts.failed[r]!, states, firstState,
-      firstTs: firsts.firstTs[r]!, lastTs: firsts.lastTs[r]!, nextScoreSpan: Math.max(settings.beaconMinSpanSec, settings.beaconStreamSpanSec), lastScore: null, lastEmittedConnections: 0,
+      hash: 0, pos: 0, seq: firsts.seq(r), wakeTs: null, src, dst, port: (n - (proto === 'tcp' ? 0 : 1)) / 2, proto, times, firstTime: t0, lastTime, sizes, firstSize,
+      connections: firsts.conns(r), failed: firsts.failed(r), states, firstState,
+      firstTs: firsts.firstTs(r), lastTs: firsts.lastTs(r), nextScoreSpan: Math.max(settings.beaconMinSpanSec, settings.beaconStreamSpanSec), lastScore: null, lastEmittedConnections: 0,
     };
   }
 
@@ -374,11 +381,11 @@ export function createBeaconDetector(settings: BeaconSettings, rules: readonly P
         const r = firsts.rowAt(j);
         j = firsts.skipDead(j + 1);
         // Too few times to be scored.
-        if (watermark - firsts.lastTs[r]! > settings.beaconMinSpanSec) {
+        if (watermark - firsts.lastTs(r) > settings.beaconMinSpanSec) {
           firsts.remove(r);
           evictedFirsts++;
           n--;
-        } else if (firsts.lastTs[r]! < floor) floor = firsts.lastTs[r]!;
+        } else if (firsts.lastTs(r) < floor) floor = firsts.lastTs(r);
       }
     }
     // Every young row kept was seen.
@@ -435,7 +442,7 @@ export function createBeaconDetector(settings: BeaconSettings, rules: readonly P
       const rows: (Omit<Pair, 'hash' | 'pos'> & { key: string })[] = table.rows;
       for (const r of firsts.bySeq()) {
         const { hash: _h, pos: _p, ...p } = pairOfFirst(r);
-        rows.push({ ...p, wakeTs: firsts.wake[r]!, key: keyOfPair(p) });
+        rows.push({ ...p, wakeTs: firsts.wake(r), key: keyOfPair(p) });
       }
       rows.sort(bySeq);
       return encodeState({ pairs: { rows, nextSeq: table.nextSeq, evicted: table.evicted + evictedFirsts }, watermark, lastSweep, allowed });
@@ -476,7 +483,17 @@ function pairNumber(port: number, proto: Proto): number {
 
 const bySeq = (a: { seq: number }, b: { seq: number }): number => a.seq - b.seq;
 
-const PAIR_KEY: TupleKey<Pair> = { a: (p) => p.src, b: (p) => p.dst, n: (p) => pairNumber(p.port, p.proto) };
+/** A pair's key; hashed as pushFlow hashes a record's (tuple-code.ts), for the table's restore. */
+const PAIR_KEY: TupleKey<Pair> = {
+  a: (p) => p.src,
+  b: (p) => p.dst,
+  n: (p) => pairNumber(p.port, p.proto),
+  hash(p) {
+    const c = new TupleCode();
+    c.encode(p.src, p.dst, pairNumber(p.port, p.proto));
+    return c.hash;
+  },
+};
 
 /** The key a pair had as a string (in snapshots, whose format predates the tuple table). */
 function keyOfPair(p: Pick<Pair, 'src' | 'dst' | 'port' | 'proto'>): string {

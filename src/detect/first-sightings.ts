@@ -1,23 +1,37 @@
 /**
- * Keys seen a few times, held in columns (typed arrays and arrays of shared
- * strings) instead of one object each: c2.beacon's (source, destination,
- * port, proto) pairs of a busy network mostly connect once or a few times,
- * too few to be scored, and one row object per such pair, with an array of
- * its times and one of its sizes, kept for the hour a pair may stay idle,
- * was the detector's whole cost (young-generation copies, old-generation
- * growth and the memory traffic of three objects per repeat connection, not
- * the lookups). A key leaves this table for the detector's object table,
- * keeping its `seq`, once it has enough connections to be scored.
+ * Keys seen a few times, held in a table of fixed-size rows (numbers in
+ * one buffer, strings aside) instead of one object each: c2.beacon's
+ * (source, destination, port, proto) pairs of a busy network mostly connect
+ * once or a few times, too few to be scored, and one row object per such
+ * pair, with an array of its times and one of its sizes, kept for the hour
+ * a pair may stay idle, was the detector's whole cost (young-generation
+ * copies, old-generation growth and the memory traffic of three objects per
+ * repeat connection, not the lookups). A key leaves this table for the
+ * detector's object table, keeping its `seq`, once it has enough
+ * connections to be scored.
  *
  * 1. Lookup: open addressing with linear probing over an `Int32Array` of
- *    (hash, row number + 1) pairs, at most half full; hash as `hashTuple`
- *    (tuple-table.ts), kept per row too. A probe reads a row's columns
- *    only where the hash matches; deletion shifts the probe run back.
- * 2. Rows live in columns indexed by row number; freed numbers are reused.
- *    A row's first connection is in its columns; each later one is an
- *    entry of a shared log (rounded time, size, conn_state), linked from
- *    the row in arrival order. A row that leaves gives its entries back to
- *    the log's free list whole (O(1)): the log needs no compaction.
+ *    (hash, row number + 1) pairs, at most half full. Keys are given as
+ *    their `TupleCode` (tuple-code.ts: two 32-bit addresses and the number,
+ *    or a textual code), kept in the row: a probe reads a row only where
+ *    the hash matches, and compares three integers there (the strings only
+ *    for a textual code). Deletion shifts the probe run back.
+ * 2. Rows: one `ArrayBuffer` of `ROW_BYTES` per row (a `Float64Array` and
+ *    an `Int32Array` over it), indexed by row number. A key's later
+ *    connections come whenever they come, so they meet its row at random:
+ *    a cache miss per line touched. With a typed array per field (the
+ *    layout before) a second connection touched ten lines; a row is two.
+ *    A new key takes the next free row after the last one taken, round the
+ *    table (a stack of freed rows handed them out in no order, and adding
+ *    and expiring a key touched some fifteen lines each): most keys
+ *    connect once and are dropped in the order they came, so adds and
+ *    drops walk the rows in order, a line serving several keys. The addresses of a dotted-quad key are
+ *    its code (their text is made again from it when the key leaves);
+ *    only a textual key keeps its strings and number, in arrays aside.
+ *    A row's first connection is in the row; each later one is an entry
+ *    of a shared log (rounded time, size, conn_state), linked from the row
+ *    in arrival order. A row that leaves gives its entries back to the
+ *    log's free list whole (O(1)): the log needs no compaction.
  * 3. Wake-ups, as the detector's object table would do them for the row
  *    (incident-table.ts `WakeQueue`; `wake` is the row's `wakeTs` there):
  *    first at `lastTs + idleSec - slackSec` of its first connection, then of
@@ -41,11 +55,13 @@
  * 5. `lastTsFloor` is at most every row's `lastTs` (lowered by `add`, set
  *    by a caller that has seen every row): a caller looking for rows idle
  *    since some time knows when there is none without a walk.
- * Memory: about 110 bytes per row, 28 per later connection and 8 per list
- * entry; rows are bounded by the detector's cap, connections per row by
- * the detector's promotion threshold.
+ * Memory: about 110 bytes per row (80 in the row, 16 of hash slots, the
+ * first conn_state and the seq log), 32 per later connection and 8 per
+ * list entry; rows are bounded by the detector's cap, connections per row
+ * by the detector's promotion threshold.
  */
 import { popSec, pushSec } from './second-heap.js';
+import { dottedQuadText, TEXT_CODE, type TupleCode } from './tuple-code.js';
 
 const MIN_ROWS = 64;
 /** The span of wake times one list holds (see 3). */
@@ -56,50 +72,59 @@ function spanOf(ts: number): number {
   return Math.floor(ts / WAKE_SPAN_SEC);
 }
 
+/**
+ * A row (see 2): 10 doubles. Doubles 0-5 are event times, sizes and the
+ * seq; doubles 6-9 hold eight 32-bit integers. Offsets below are in doubles
+ * (`F_`) or in 32-bit integers from the row's start (`I_`). The fields a
+ * second connection reads and writes (times, wake, counts, log links) come
+ * first, the key after them.
+ */
+const ROW_F64 = 10;
+const ROW_I32 = 2 * ROW_F64;
+const F_FIRST_TS = 0;
+const F_LAST_TS = 1;
+const F_TIME = 2;
+const F_SIZE = 3;
+const F_WAKE = 4;
+const F_SEQ = 5;
+/** Connections; 0 while the row holds no key. */
+const I_CONNS = 12;
+const I_FAILED = 13;
+const I_HEAD = 14;
+const I_TAIL = 15;
+const I_CODE_A = 16;
+const I_CODE_B = 17;
+const I_CODE_N = 18;
+const I_HASH = 19;
+/** A log entry: its rounded time, size (doubles 0, 1) and the row's next entry (integer 4). */
+const LOG_F64 = 3;
+const L_NEXT = 4;
+
 export class FirstSightings {
   /** Per hash slot the key's hash and its row number + 1 (0: empty), side by side. */
   private slots = new Int32Array(4 * MIN_ROWS);
   private mask = 2 * MIN_ROWS - 1;
   private cap = MIN_ROWS;
   private count = 0;
-  /**
-   * Row numbers past `top` were never used; below it, `free` holds the released ones (a stack of
-   * `freeLen`). `free` and `due` are typed stacks that keep their room: a plain array emptied by
-   * pops or `length = 0` gave its room back and grew again by copies, some 180 kB per expire.
-   */
+  /** Row numbers at or past `top` were never used. */
   private top = 0;
-  private free = new Int32Array(MIN_ROWS);
-  private freeLen = 0;
-  /** Columns. `alive[i]` is 1 while row i holds a key. */
-  alive = new Uint8Array(MIN_ROWS);
-  hash = new Int32Array(MIN_ROWS);
-  src: string[] = [];
-  dst: string[] = [];
-  /** The key's number (c2.beacon: port × 2 + proto). */
-  n = new Float64Array(MIN_ROWS);
-  seq = new Float64Array(MIN_ROWS);
-  /** Event time of the earliest and of the latest connection. */
-  firstTs = new Float64Array(MIN_ROWS);
-  lastTs = new Float64Array(MIN_ROWS);
-  /** The first connection's rounded time, size and conn_state. */
-  time = new Float64Array(MIN_ROWS);
-  size = new Float64Array(MIN_ROWS);
-  state: string[] = [];
-  /** Connections, failed attempts among them. */
-  conns = new Int32Array(MIN_ROWS);
-  failed = new Int32Array(MIN_ROWS);
-  /** Wake time (see 3); NaN while `expire` holds the row. */
-  wake = new Float64Array(MIN_ROWS);
-  /** First and last log entry of the row's later connections; -1: none. */
-  head = new Int32Array(MIN_ROWS);
-  private tail = new Int32Array(MIN_ROWS);
-  /** The log of later connections: per entry its rounded time, size, conn_state and the row's next entry (-1: none). */
-  logTime = new Float64Array(MIN_ROWS);
-  logSize = new Float64Array(MIN_ROWS);
-  logState: string[] = [];
-  logNext = new Int32Array(MIN_ROWS);
+  /** Where the search for a free row starts (see 2). */
+  private cursor = 0;
+  /** The rows (see 2), as doubles and as integers. */
+  private rowF = new Float64Array(ROW_F64 * MIN_ROWS);
+  private rowI = new Int32Array(this.rowF.buffer);
+  /** The first connection's conn_state per row. */
+  private states: string[] = [];
+  /** The key of a row with a textual code (tuple-code.ts), as given; not set for other rows. */
+  private textA: string[] = [];
+  private textB: string[] = [];
+  private textN: number[] = [];
+  /** The log of later connections (see 2), as doubles and as integers, and each entry's conn_state. */
+  private logF = new Float64Array(LOG_F64 * MIN_ROWS);
+  private logI = new Int32Array(this.logF.buffer);
+  private logStates: string[] = [];
   private logTop = 0;
-  /** Free log entries, linked by `logNext`; -1: none. */
+  /** Free log entries, linked by their next entry; -1: none. */
   private logFree = -1;
   /** Lists of rows by wake-time span (see 3), and a heap of their spans. */
   private readonly lists = new Map<number, number[]>();
@@ -133,42 +158,51 @@ export class FirstSightings {
     return this.count;
   }
 
-  /** The row of key (a, b, n) whose `hashTuple` is `hash`, or -1. */
-  find(hash: number, a: string, b: string, n: number): number {
+  /** The row of key (a, b, n) whose code is `c` (`c.encode(a, b, n)`), or -1. */
+  find(c: TupleCode, a: string, b: string, n: number): number {
     const slots = this.slots;
     const mask = this.mask;
+    const rowI = this.rowI;
+    const hash = c.hash;
     for (let i = hash & mask; ; i = (i + 1) & mask) {
       const r = slots[2 * i + 1]! - 1;
       if (r < 0) return -1;
-      if (slots[2 * i] === hash && this.n[r] === n && this.src[r] === a && this.dst[r] === b) return r;
+      if (slots[2 * i] !== hash) continue;
+      const o = ROW_I32 * r;
+      if (rowI[o + I_CODE_A] !== c.a || rowI[o + I_CODE_B] !== c.b || rowI[o + I_CODE_N] !== c.n) continue;
+      if ((c.n & TEXT_CODE) === 0 || (this.textN[r] === n && this.textA[r] === a && this.textB[r] === b)) return r;
     }
   }
 
-  /** Adds a key not held yet, with its first connection (`time`: `ts` rounded); returns its row. */
-  add(hash: number, a: string, b: string, n: number, seq: number, ts: number, time: number, size: number, failed: boolean, state: string): number {
-    let r: number;
-    if (this.freeLen > 0) r = this.free[--this.freeLen]!;
-    else {
-      if (this.top === this.cap) this.grow();
-      r = this.top++;
+  /** Adds key (a, b, n), code `c`, not held yet, with its first connection (`time`: `ts` rounded); returns its row. */
+  add(c: TupleCode, a: string, b: string, n: number, seq: number, ts: number, time: number, size: number, failed: boolean, state: string): number {
+    const r = this.takeRow();
+    const hash = c.hash;
+    const f = ROW_F64 * r;
+    const rowF = this.rowF;
+    rowF[f + F_FIRST_TS] = ts;
+    rowF[f + F_LAST_TS] = ts;
+    rowF[f + F_TIME] = time;
+    rowF[f + F_SIZE] = size;
+    rowF[f + F_WAKE] = ts + this.idleSec - this.slackSec;
+    rowF[f + F_SEQ] = seq;
+    const o = ROW_I32 * r;
+    const rowI = this.rowI;
+    rowI[o + I_CONNS] = 1;
+    rowI[o + I_FAILED] = failed ? 1 : 0;
+    rowI[o + I_HEAD] = -1;
+    rowI[o + I_TAIL] = -1;
+    rowI[o + I_CODE_A] = c.a;
+    rowI[o + I_CODE_B] = c.b;
+    rowI[o + I_CODE_N] = c.n;
+    rowI[o + I_HASH] = hash;
+    this.states[r] = state;
+    if ((c.n & TEXT_CODE) !== 0) {
+      this.textA[r] = a;
+      this.textB[r] = b;
+      this.textN[r] = n;
     }
-    this.alive[r] = 1;
-    this.hash[r] = hash;
-    this.src[r] = a;
-    this.dst[r] = b;
-    this.n[r] = n;
-    this.seq[r] = seq;
-    this.firstTs[r] = ts;
-    this.lastTs[r] = ts;
     if (ts < this.lastTsFloor) this.lastTsFloor = ts;
-    this.time[r] = time;
-    this.size[r] = size;
-    this.state[r] = state;
-    this.conns[r] = 1;
-    this.failed[r] = failed ? 1 : 0;
-    this.head[r] = -1;
-    this.tail[r] = -1;
-    this.wake[r] = ts + this.idleSec - this.slackSec;
     const slots = this.slots;
     let i = hash & this.mask;
     while (slots[2 * i + 1] !== 0) i = (i + 1) & this.mask;
@@ -182,23 +216,27 @@ export class FirstSightings {
 
   /** Another connection of row `r`'s key (`time`: `ts` rounded). */
   see(r: number, ts: number, time: number, size: number, failed: boolean, state: string): void {
-    if (ts < this.firstTs[r]!) this.firstTs[r] = ts;
-    if (ts > this.lastTs[r]!) this.lastTs[r] = ts;
-    if (failed) this.failed[r]!++;
+    const f = ROW_F64 * r;
+    const o = ROW_I32 * r;
+    const rowF = this.rowF;
+    const rowI = this.rowI;
+    if (ts < rowF[f + F_FIRST_TS]!) rowF[f + F_FIRST_TS] = ts;
+    if (ts > rowF[f + F_LAST_TS]!) rowF[f + F_LAST_TS] = ts;
+    if (failed) rowI[o + I_FAILED]!++;
     const e = this.takeEntry();
-    this.logTime[e] = time;
-    this.logSize[e] = size;
-    this.logState[e] = state;
-    this.logNext[e] = -1;
-    const t = this.tail[r]!;
-    if (t < 0) this.head[r] = e;
-    else this.logNext[t] = e;
-    this.tail[r] = e;
-    if (++this.conns[r]! === 2) {
+    this.logF[LOG_F64 * e] = time;
+    this.logF[LOG_F64 * e + 1] = size;
+    this.logI[2 * LOG_F64 * e + L_NEXT] = -1;
+    this.logStates[e] = state;
+    const t = rowI[o + I_TAIL]!;
+    if (t < 0) rowI[o + I_HEAD] = e;
+    else this.logI[2 * LOG_F64 * t + L_NEXT] = e;
+    rowI[o + I_TAIL] = e;
+    if (++rowI[o + I_CONNS]! === 2) {
       // The object table would hold the key from here, woken first for this connection.
-      const prev = spanOf(this.wake[r]!);
-      this.wake[r] = this.lastTs[r]! + this.idleSec - this.slackSec;
-      if (spanOf(this.wake[r]!) !== prev) this.list(r);
+      const prev = spanOf(rowF[f + F_WAKE]!);
+      rowF[f + F_WAKE] = rowF[f + F_LAST_TS]! + this.idleSec - this.slackSec;
+      if (spanOf(rowF[f + F_WAKE]!) !== prev) this.list(r);
     }
   }
 
@@ -206,7 +244,9 @@ export class FirstSightings {
   remove(r: number): void {
     const slots = this.slots;
     const mask = this.mask;
-    let i = this.hash[r]! & mask;
+    const o = ROW_I32 * r;
+    const rowI = this.rowI;
+    let i = rowI[o + I_HASH]! & mask;
     while (slots[2 * i + 1] !== r + 1) i = (i + 1) & mask;
     for (let j = (i + 1) & mask; ; j = (j + 1) & mask) {
       if (slots[2 * j + 1] === 0) break;
@@ -219,19 +259,18 @@ export class FirstSightings {
       }
     }
     slots[2 * i + 1] = 0;
-    this.alive[r] = 0;
-    const h = this.head[r]!;
+    rowI[o + I_CONNS] = 0;
+    const h = rowI[o + I_HEAD]!;
     if (h >= 0) {
       // The row's entries go back to the log whole.
-      this.logNext[this.tail[r]!] = this.logFree;
+      this.logI[2 * LOG_F64 * rowI[o + I_TAIL]! + L_NEXT] = this.logFree;
       this.logFree = h;
     }
-    // Let the strings go.
-    this.src[r] = '';
-    this.dst[r] = '';
-    this.state[r] = '';
-    // At most `cap` rows are free: `free` grows with the columns.
-    this.free[this.freeLen++] = r;
+    if ((rowI[o + I_CODE_N]! & TEXT_CODE) !== 0) {
+      // Let the strings go.
+      this.textA[r] = '';
+      this.textB[r] = '';
+    }
     this.count--;
   }
 
@@ -242,6 +281,8 @@ export class FirstSightings {
    */
   expire(watermark: number): void {
     const last = spanOf(watermark);
+    const rowF = this.rowF;
+    const rowI = this.rowI;
     this.dueLen = 0;
     this.listSpan = Number.NaN;
     while (this.spans.length > 0 && this.spans[0]! <= last) {
@@ -249,14 +290,14 @@ export class FirstSightings {
       const list = this.lists.get(span)!;
       let keep: number[] | null = null;
       for (const r of list) {
-        const w = this.wake[r]!;
+        const w = rowF[ROW_F64 * r + F_WAKE]!;
         // Stale: left, reused for another span, taken (NaN).
-        if (this.alive[r] !== 1 || spanOf(w) !== span) continue;
+        if (rowI[ROW_I32 * r + I_CONNS] === 0 || spanOf(w) !== span) continue;
         if (w > watermark) {
           keep ??= [];
           keep.push(r);
         } else {
-          this.wake[r] = Number.NaN;
+          rowF[ROW_F64 * r + F_WAKE] = Number.NaN;
           if (this.dueLen === this.due.length) this.due = widen(this.due, 2 * this.dueLen);
           this.due[this.dueLen++] = r;
         }
@@ -273,12 +314,93 @@ export class FirstSightings {
     }
     for (let i = 0; i < this.dueLen; i++) {
       const r = this.due[i]!;
-      if (watermark - this.lastTs[r]! > this.idleSec) this.remove(r);
+      const lastTs = rowF[ROW_F64 * r + F_LAST_TS]!;
+      if (watermark - lastTs > this.idleSec) this.remove(r);
       else {
-        this.wake[r] = this.lastTs[r]! + this.idleSec - this.slackSec;
+        rowF[ROW_F64 * r + F_WAKE] = lastTs + this.idleSec - this.slackSec;
         this.list(r);
       }
     }
+  }
+
+  // The fields of row `r` (held) and of log entry `e`, for the detector and tests.
+
+  /** Connections of the row's key. */
+  conns(r: number): number {
+    return this.rowI[ROW_I32 * r + I_CONNS]!;
+  }
+
+  failed(r: number): number {
+    return this.rowI[ROW_I32 * r + I_FAILED]!;
+  }
+
+  seq(r: number): number {
+    return this.rowF[ROW_F64 * r + F_SEQ]!;
+  }
+
+  /** Event time of the earliest and of the latest connection. */
+  firstTs(r: number): number {
+    return this.rowF[ROW_F64 * r + F_FIRST_TS]!;
+  }
+
+  lastTs(r: number): number {
+    return this.rowF[ROW_F64 * r + F_LAST_TS]!;
+  }
+
+  /** Wake time (see 3); NaN while `expire` holds the row. */
+  wake(r: number): number {
+    return this.rowF[ROW_F64 * r + F_WAKE]!;
+  }
+
+  /** The first connection's rounded time, size and conn_state. */
+  time(r: number): number {
+    return this.rowF[ROW_F64 * r + F_TIME]!;
+  }
+
+  size(r: number): number {
+    return this.rowF[ROW_F64 * r + F_SIZE]!;
+  }
+
+  state(r: number): string {
+    return this.states[r]!;
+  }
+
+  /** The key's source, destination and number, as `add` was given them (a dotted quad's text made again). */
+  src(r: number): string {
+    const o = ROW_I32 * r;
+    return (this.rowI[o + I_CODE_N]! & TEXT_CODE) !== 0 ? this.textA[r]! : dottedQuadText(this.rowI[o + I_CODE_A]!);
+  }
+
+  dst(r: number): string {
+    const o = ROW_I32 * r;
+    return (this.rowI[o + I_CODE_N]! & TEXT_CODE) !== 0 ? this.textB[r]! : dottedQuadText(this.rowI[o + I_CODE_B]!);
+  }
+
+  n(r: number): number {
+    const n = this.rowI[ROW_I32 * r + I_CODE_N]!;
+    return (n & TEXT_CODE) !== 0 ? this.textN[r]! : n;
+  }
+
+  /** The row's first later connection (log entry), -1: none; `next(e)` the one after entry `e`. */
+  head(r: number): number {
+    return this.rowI[ROW_I32 * r + I_HEAD]!;
+  }
+
+  next(e: number): number {
+    return this.logI[2 * LOG_F64 * e + L_NEXT]!;
+  }
+
+  /** A later connection's rounded time, size and conn_state. */
+  logTime(e: number): number {
+    return this.logF[LOG_F64 * e]!;
+  }
+
+  logSize(e: number): number {
+    return this.logF[LOG_F64 * e + 1]!;
+  }
+
+  logState(e: number): string {
+    return this.logStates[e]!;
   }
 
   /** The rows held, oldest `seq` first. */
@@ -322,28 +444,16 @@ export class FirstSightings {
     this.cap = MIN_ROWS;
     this.count = 0;
     this.top = 0;
-    this.free = new Int32Array(MIN_ROWS);
-    this.freeLen = 0;
-    this.alive = new Uint8Array(MIN_ROWS);
-    this.hash = new Int32Array(MIN_ROWS);
-    this.src = [];
-    this.dst = [];
-    this.n = new Float64Array(MIN_ROWS);
-    this.seq = new Float64Array(MIN_ROWS);
-    this.firstTs = new Float64Array(MIN_ROWS);
-    this.lastTs = new Float64Array(MIN_ROWS);
-    this.time = new Float64Array(MIN_ROWS);
-    this.size = new Float64Array(MIN_ROWS);
-    this.state = [];
-    this.conns = new Int32Array(MIN_ROWS);
-    this.failed = new Int32Array(MIN_ROWS);
-    this.wake = new Float64Array(MIN_ROWS);
-    this.head = new Int32Array(MIN_ROWS);
-    this.tail = new Int32Array(MIN_ROWS);
-    this.logTime = new Float64Array(MIN_ROWS);
-    this.logSize = new Float64Array(MIN_ROWS);
-    this.logState = [];
-    this.logNext = new Int32Array(MIN_ROWS);
+    this.cursor = 0;
+    this.rowF = new Float64Array(ROW_F64 * MIN_ROWS);
+    this.rowI = new Int32Array(this.rowF.buffer);
+    this.states = [];
+    this.textA = [];
+    this.textB = [];
+    this.textN = [];
+    this.logF = new Float64Array(LOG_F64 * MIN_ROWS);
+    this.logI = new Int32Array(this.logF.buffer);
+    this.logStates = [];
     this.logTop = 0;
     this.logFree = -1;
     this.lists.clear();
@@ -360,17 +470,31 @@ export class FirstSightings {
     this.lastSeq = Number.NEGATIVE_INFINITY;
   }
 
+  /**
+   * A free row: the first at or after the cursor, round the rows (see 2). The table grows before it
+   * is three quarters full, so the search passes few held rows: a full round of the cursor passes
+   * each row once and takes at least a quarter of them.
+   */
+  private takeRow(): number {
+    if (4 * (this.count + 1) > 3 * this.cap) this.grow();
+    const rowI = this.rowI;
+    const cap = this.cap;
+    let r = this.cursor;
+    while (rowI[ROW_I32 * r + I_CONNS] !== 0) r = r + 1 === cap ? 0 : r + 1;
+    this.cursor = r + 1 === cap ? 0 : r + 1;
+    if (r >= this.top) this.top = r + 1;
+    return r;
+  }
+
   private takeEntry(): number {
     const e = this.logFree;
     if (e >= 0) {
-      this.logFree = this.logNext[e]!;
+      this.logFree = this.logI[2 * LOG_F64 * e + L_NEXT]!;
       return e;
     }
-    if (this.logTop === this.logTime.length) {
-      const cap = 2 * this.logTop;
-      this.logTime = widen(this.logTime, cap);
-      this.logSize = widen(this.logSize, cap);
-      this.logNext = widen(this.logNext, cap);
+    if (LOG_F64 * this.logTop === this.logF.length) {
+      this.logF = widen(this.logF, 2 * this.logF.length);
+      this.logI = new Int32Array(this.logF.buffer);
     }
     return this.logTop++;
   }
@@ -391,7 +515,7 @@ export class FirstSightings {
 
   private liveAt(i: number): boolean {
     const r = this.order[i]!;
-    return this.alive[r] === 1 && this.seq[r] === this.orderSeq[i];
+    return this.rowI[ROW_I32 * r + I_CONNS] !== 0 && this.rowF[ROW_F64 * r + F_SEQ] === this.orderSeq[i];
   }
 
   /** Drops the entries of rows that left from the seq log (and sorts it if a row came out of order). */
@@ -416,7 +540,7 @@ export class FirstSightings {
   }
 
   private list(r: number): void {
-    const span = spanOf(this.wake[r]!);
+    const span = spanOf(this.rowF[ROW_F64 * r + F_WAKE]!);
     if (span === this.listSpan) this.listAt.push(r);
     else {
       let l = this.lists.get(span);
@@ -439,8 +563,9 @@ export class FirstSightings {
     this.entries = 0;
     this.listSpan = Number.NaN;
     for (let r = 0; r < this.top; r++) {
-      if (this.alive[r] !== 1 || Number.isNaN(this.wake[r])) continue;
-      const span = spanOf(this.wake[r]!);
+      const w = this.rowF[ROW_F64 * r + F_WAKE]!;
+      if (this.rowI[ROW_I32 * r + I_CONNS] === 0 || Number.isNaN(w)) continue;
+      const span = spanOf(w);
       const l = this.lists.get(span);
       if (l !== undefined) l.push(r);
       else {
@@ -453,27 +578,15 @@ export class FirstSightings {
 
   private grow(): void {
     const cap = this.cap * 2;
-    this.free = widen(this.free, cap);
-    this.alive = widen(this.alive, cap);
-    this.hash = widen(this.hash, cap);
-    this.n = widen(this.n, cap);
-    this.seq = widen(this.seq, cap);
-    this.firstTs = widen(this.firstTs, cap);
-    this.lastTs = widen(this.lastTs, cap);
-    this.time = widen(this.time, cap);
-    this.size = widen(this.size, cap);
-    this.conns = widen(this.conns, cap);
-    this.failed = widen(this.failed, cap);
-    this.wake = widen(this.wake, cap);
-    this.head = widen(this.head, cap);
-    this.tail = widen(this.tail, cap);
+    this.rowF = widen(this.rowF, ROW_F64 * cap);
+    this.rowI = new Int32Array(this.rowF.buffer);
     this.cap = cap;
     // Hash slots: at most half full.
     const slots = new Int32Array(4 * cap);
     const mask = 2 * cap - 1;
     for (let r = 0; r < this.top; r++) {
-      if (this.alive[r] !== 1) continue;
-      const hash = this.hash[r]!;
+      if (this.rowI[ROW_I32 * r + I_CONNS] === 0) continue;
+      const hash = this.rowI[ROW_I32 * r + I_HASH]!;
       let i = hash & mask;
       while (slots[2 * i + 1] !== 0) i = (i + 1) & mask;
       slots[2 * i] = hash;
@@ -485,7 +598,7 @@ export class FirstSightings {
 }
 
 /** A copy of `a` with room for `cap` elements. */
-function widen<T extends Uint8Array | Int32Array | Float64Array>(a: T, cap: number): T {
+function widen<T extends Int32Array | Float64Array>(a: T, cap: number): T {
   const b = new (a.constructor as new (n: number) => T)(cap);
   b.set(a);
   return b;

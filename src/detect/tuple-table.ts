@@ -41,6 +41,8 @@ export interface TupleKey<R> {
   a(row: R): string;
   b(row: R): string;
   n(row: R): number;
+  /** The hash its caller gives `add` for the row's key, when that is not `hashTuple` (used by `restore`). */
+  hash?(row: R): number;
 }
 
 /** FNV-1a of (a, b, n) as a 32-bit integer. */
@@ -240,7 +242,7 @@ export class TupleTable<R extends TupleRow> {
     for (const row of rows) {
       const seq = row.seq;
       const wakeTs = row.wakeTs;
-      this.add(row, hashTuple(k.a(row), k.b(row), k.n(row)));
+      this.add(row, k.hash !== undefined ? k.hash(row) : hashTuple(k.a(row), k.b(row), k.n(row)));
       row.seq = seq;
       row.wakeTs = wakeTs;
     }

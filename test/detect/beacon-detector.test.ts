@@ -126,6 +126,27 @@ describe('c2.beacon', () => {
 });
 
 describe('c2.beacon state', () => {
+  it('keys pairs by dotted quad, IPv6 and other text alike, and a state written at any record restores to an uninterrupted run', () => {
+    // Three beacons whose addresses take each kind of key code (tuple-code.ts), interleaved by time.
+    const flows = [
+      ...schedule(60, 30, 0.1, 21),
+      ...schedule(60, 30, 0.1, 22, { origH: 'fd00::5', respH: '2001:db8::80' }),
+      ...schedule(60, 30, 0.1, 23, { origH: '10.0.0.05', respH: '203.0.113.80' }),
+    ].sort((a, b) => a.ts - b.ts);
+    const whole = createBeaconDetector(DEFAULT_SETTINGS);
+    const expected = [...whole.push(batch({ flows })), ...whole.flush()];
+    expect(expected.map((f) => `${f.src}>${f.dst}`).sort()).toEqual(['10.0.0.05>203.0.113.80', '10.0.0.5>203.0.113.80', 'fd00::5>2001:db8::80']);
+    // Cuts while the pairs are young (first-sightings.ts rows), as they are promoted, and after.
+    for (const cut of [5, 29, 57, 58, 61, 90, 150]) {
+      const first = createBeaconDetector(DEFAULT_SETTINGS);
+      const got = first.push(batch({ flows: flows.slice(0, cut) }));
+      const second = createBeaconDetector(DEFAULT_SETTINGS);
+      second.restore(JSON.parse(JSON.stringify(first.snapshot())));
+      got.push(...second.push(batch({ flows: flows.slice(cut) })), ...second.flush());
+      expect([cut, got]).toEqual([cut, expected]);
+    }
+  });
+
   it('restores a state whose pairs were written as a Map (before they were a table) and goes on as an uninterrupted run', () => {
     const flows = schedule(80, 30, 0.1, 11);
     const whole = createBeaconDetector(DEFAULT_SETTINGS);

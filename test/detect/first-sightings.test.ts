@@ -1,36 +1,54 @@
 import { FirstSightings } from '../../src/detect/first-sightings.js';
-import { hashTuple } from '../../src/detect/tuple-table.js';
+import { TupleCode } from '../../src/detect/tuple-code.js';
 import { createSeededRandom } from '../../src/util/seeded-random.js';
 
 const IDLE = 100;
 const SLACK = 1e-3;
 
+/** The code of key (a, b, n). */
+function codeOf(a: string, b: string, n: number): TupleCode {
+  const c = new TupleCode();
+  c.encode(a, b, n);
+  return c;
+}
+
 /** The later connections of row `r` as [time, size, state], in arrival order. */
 function later(t: FirstSightings, r: number): [number, number, string][] {
   const out: [number, number, string][] = [];
-  for (let e = t.head[r]!; e >= 0; e = t.logNext[e]!) out.push([t.logTime[e]!, t.logSize[e]!, t.logState[e]!]);
+  for (let e = t.head(r); e >= 0; e = t.next(e)) out.push([t.logTime(e), t.logSize(e), t.logState(e)]);
   return out;
 }
 
 function walk(t: FirstSightings): number[] {
   const out: number[] = [];
-  for (let i = t.skipDead(t.orderStart()); i < t.orderEnd; i = t.skipDead(i + 1)) out.push(t.seq[t.rowAt(i)]!);
+  for (let i = t.skipDead(t.orderStart()); i < t.orderEnd; i = t.skipDead(i + 1)) out.push(t.seq(t.rowAt(i)));
   return out;
 }
 
 describe('FirstSightings', () => {
-  it('finds, adds and removes keys as a Map does; keeps each key\'s connections and lists the keys in seq order', () => {
+  // Dotted quads (keys by value), and textual keys: IPv6, dotted quads that are not canonical (a
+  // leading zero: another text of a value that is also used), a number too wide for a dotted-quad code.
+  it.each([
+    ['dotted quads', (rnd: () => number) => [`10.0.0.${Math.floor(rnd() * 30)}`, `10.1.0.${Math.floor(rnd() * 4)}`, Math.floor(rnd() * 6)] as const],
+    [
+      'textual and mixed keys',
+      (rnd: () => number) =>
+        [
+          rnd() < 0.5 ? `fe80::${Math.floor(rnd() * 8)}` : `10.0.0.${Math.floor(rnd() * 8)}`,
+          rnd() < 0.5 ? `10.1.0.${Math.floor(rnd() * 3)}` : `10.1.0.0${Math.floor(rnd() * 3)}`,
+          rnd() < 0.3 ? (1 << 20) + Math.floor(rnd() * 3) : Math.floor(rnd() * 3),
+        ] as const,
+    ],
+  ])('finds, adds and removes keys as a Map does; keeps each key\'s connections and lists the keys in seq order (%s)', (_name, keyOf) => {
     const rnd = createSeededRandom(11);
     const t = new FirstSightings(IDLE, SLACK);
     const model = new Map<string, { seq: number; conns: [number, number, string][] }>();
     let seq = 0;
     for (let i = 0; i < 20000; i++) {
-      const a = `10.0.0.${Math.floor(rnd() * 30)}`;
-      const b = `10.1.0.${Math.floor(rnd() * 4)}`;
-      const n = Math.floor(rnd() * 6);
+      const [a, b, n] = keyOf(rnd);
       const k = `${a}|${b}|${n}`;
-      const h = hashTuple(a, b, n);
-      const r = t.find(h, a, b, n);
+      const c = codeOf(a, b, n);
+      const r = t.find(c, a, b, n);
       const m = model.get(k);
       expect(r >= 0).toBe(m !== undefined);
       const conn: [number, number, string] = [i, Math.floor(rnd() * 5), rnd() < 0.5 ? 'SF' : 'S0'];
@@ -38,44 +56,47 @@ describe('FirstSightings', () => {
         t.remove(r);
         model.delete(k);
       } else if (r < 0) {
-        t.add(h, a, b, n, seq, i, conn[0], conn[1], false, conn[2]);
+        const added = t.add(c, a, b, n, seq, i, conn[0], conn[1], false, conn[2]);
+        // The key as given, whatever its code.
+        expect([t.src(added), t.dst(added), t.n(added)]).toEqual([a, b, n]);
         model.set(k, { seq: seq++, conns: [conn] });
       } else {
         t.see(r, i, conn[0], conn[1], true, conn[2]);
         m!.conns.push(conn);
-        expect(t.conns[r]).toBe(m!.conns.length);
-        expect([[t.time[r], t.size[r], t.state[r]], ...later(t, r)]).toEqual(m!.conns);
+        expect(t.conns(r)).toBe(m!.conns.length);
+        expect(t.failed(r)).toBe(m!.conns.length - 1);
+        expect([[t.time(r), t.size(r), t.state(r)], ...later(t, r)]).toEqual(m!.conns);
       }
     }
     expect(t.held).toBe(model.size);
     const seqs = [...model.values()].map((m) => m.seq);
     expect(walk(t)).toEqual(seqs);
-    expect([...t.bySeq()].map((r) => t.seq[r])).toEqual(seqs);
+    expect([...t.bySeq()].map((r) => t.seq(r))).toEqual(seqs);
   });
 
   it('sorts its seq log once when a key was added with an older seq', () => {
     const t = new FirstSightings(IDLE, SLACK);
-    for (const [i, seq] of [5, 3, 9, 1].entries()) t.add(hashTuple('a', 'b', i), 'a', 'b', i, seq, 0, 0, 0, false, 'SF');
+    for (const [i, seq] of [5, 3, 9, 1].entries()) t.add(codeOf('a', 'b', i), 'a', 'b', i, seq, 0, 0, 0, false, 'SF');
     expect(walk(t)).toEqual([1, 3, 5, 9]);
-    expect([...t.bySeq()].map((r) => t.seq[r])).toEqual([1, 3, 5, 9]);
+    expect([...t.bySeq()].map((r) => t.seq(r))).toEqual([1, 3, 5, 9]);
   });
 
   it('drops a key once it has been idle for longer than idleSec, at the wake-up its second connection set', () => {
     const t = new FirstSightings(IDLE, SLACK);
-    const h = hashTuple('a', 'b', 1);
+    const h = codeOf('a', 'b', 1);
     const r = t.add(h, 'a', 'b', 1, 0, 10, 10, 1, false, 'SF');
-    expect(t.wake[r]).toBe(10 + IDLE - SLACK);
+    expect(t.wake(r)).toBe(10 + IDLE - SLACK);
     t.see(r, 50, 50, 1, false, 'SF');
-    expect(t.wake[r]).toBe(50 + IDLE - SLACK);
+    expect(t.wake(r)).toBe(50 + IDLE - SLACK);
     // Later connections leave the wake-up (the earliest request wins).
     t.see(r, 120, 120, 1, false, 'SF');
-    expect(t.wake[r]).toBe(50 + IDLE - SLACK);
+    expect(t.wake(r)).toBe(50 + IDLE - SLACK);
     t.expire(149);
-    expect(t.wake[r]).toBe(50 + IDLE - SLACK);
+    expect(t.wake(r)).toBe(50 + IDLE - SLACK);
     // Woken, not idle for long enough: woken again from its last connection.
     t.expire(150);
     expect(t.find(h, 'a', 'b', 1)).toBe(r);
-    expect(t.wake[r]).toBe(120 + IDLE - SLACK);
+    expect(t.wake(r)).toBe(120 + IDLE - SLACK);
     t.expire(220);
     expect(t.find(h, 'a', 'b', 1)).toBe(r);
     t.expire(220.01);
@@ -85,8 +106,8 @@ describe('FirstSightings', () => {
 
   it('keeps lastTsFloor at most every key\'s last time', () => {
     const t = new FirstSightings(IDLE, SLACK);
-    t.add(hashTuple('a', 'b', 1), 'a', 'b', 1, 0, 30, 30, 1, false, 'SF');
-    t.add(hashTuple('a', 'b', 2), 'a', 'b', 2, 1, 20, 20, 1, false, 'SF');
+    t.add(codeOf('a', 'b', 1), 'a', 'b', 1, 0, 30, 30, 1, false, 'SF');
+    t.add(codeOf('a', 'b', 2), 'a', 'b', 2, 1, 20, 20, 1, false, 'SF');
     expect(t.lastTsFloor).toBe(20);
     t.clear();
     expect(t.lastTsFloor).toBe(Number.POSITIVE_INFINITY);

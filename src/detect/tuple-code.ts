@@ -1,0 +1,102 @@
+/**
+ * A (source address, destination address, number) key as three 32-bit
+ * integers and a hash of them, for tables that compare and hash keys
+ * without reading their strings (first-sightings.ts; c2.beacon's pairs).
+ *
+ * 1. When both addresses are canonical dotted quads (how Zeek and the
+ *    capture reader write IPv4: four decimal octets ≤ 255, no leading
+ *    zeros) and the number is an integer in [0, 2^20): the two addresses'
+ *    32-bit values and the number. Two such keys are equal exactly when
+ *    their codes are: a canonical dotted quad is the one text of its value.
+ * 2. Otherwise (IPv6, any other text, a wide number) a textual code: FNV-1a
+ *    of each address, the number's low bits and `TEXT_CODE`. Equal codes
+ *    then only say the key may be equal: a table compares the strings and
+ *    the number it keeps for such a key.
+ * 3. `hash` mixes the three integers (murmur3's finaliser steps): the slot
+ *    of an open-addressing table comes from its low bits.
+ *
+ * Parsing a dotted quad costs about what hashing its characters did (one
+ * pass over them), and then a key is three integers to compare: a table
+ * probe no longer reads the row's strings (their cache lines) to confirm a
+ * match.
+ */
+
+/** Set in `n` of a textual code (see 2.); never set in a dotted-quad code's number (< 2^20). */
+export const TEXT_CODE = 1 << 30;
+
+/** Numbers below this go into a dotted-quad code as they are. */
+const NUMBER_LIMIT = 1 << 20;
+
+/** The code of one key; `encode` overwrites it (one object per caller, no allocation per key). */
+export class TupleCode {
+  a = 0;
+  b = 0;
+  n = 0;
+  hash = 0;
+
+  /** Sets the code of key (a, b, n); returns whether it is textual (see 2.). */
+  encode(a: string, b: string, n: number): boolean {
+    const va = dottedQuadValue(a);
+    const vb = va >= 0 ? dottedQuadValue(b) : -1;
+    let text = false;
+    if (vb >= 0 && n >= 0 && n < NUMBER_LIMIT && Number.isInteger(n)) {
+      this.a = va | 0;
+      this.b = vb | 0;
+      this.n = n;
+    } else {
+      this.a = fnv(a);
+      this.b = fnv(b);
+      this.n = TEXT_CODE | ((n >= 0 && n < NUMBER_LIMIT ? n : 0) & (NUMBER_LIMIT - 1));
+      text = true;
+    }
+    this.hash = hashCode(this.a, this.b, this.n);
+    return text;
+  }
+}
+
+/** The hash of code (a, b, n), as a 32-bit integer. */
+export function hashCode(a: number, b: number, n: number): number {
+  let h = Math.imul(a ^ (a >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13) ^ b, 0xc2b2ae35);
+  h = Math.imul(h ^ (h >>> 16) ^ n, 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}
+
+/** The 32-bit value of `s` when it is a canonical dotted quad (as a number in [0, 2^32)), else -1. */
+export function dottedQuadValue(s: string): number {
+  let octets = 0;
+  let value = 0;
+  let octet = 0;
+  let digits = 0;
+  for (let i = 0; i < s.length; i++) {
+    const ch = s.charCodeAt(i);
+    if (ch === 46 /* . */) {
+      if (digits === 0 || octets === 3) return -1;
+      value = value * 256 + octet;
+      octets++;
+      octet = 0;
+      digits = 0;
+      continue;
+    }
+    const dg = ch - 48;
+    // Not a digit, a leading zero, or over 255: not canonical.
+    if (dg < 0 || dg > 9 || (digits === 1 && octet === 0)) return -1;
+    octet = octet * 10 + dg;
+    if (++digits > 3 || octet > 255) return -1;
+  }
+  if (octets !== 3 || digits === 0) return -1;
+  return value * 256 + octet;
+}
+
+/** The canonical dotted quad of 32-bit value `v` (`| 0` or not). */
+export function dottedQuadText(v: number): string {
+  return `${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
+}
+
+/** FNV-1a of the string's UTF-16 code units. */
+function fnv(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h;
+}

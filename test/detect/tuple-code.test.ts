@@ -1,0 +1,57 @@
+import { dottedQuadText, dottedQuadValue, TEXT_CODE, TupleCode } from '../../src/detect/tuple-code.js';
+import { createSeededRandom } from '../../src/util/seeded-random.js';
+
+describe('dottedQuadValue', () => {
+  it('reads canonical dotted quads, and only them', () => {
+    expect(dottedQuadValue('0.0.0.0')).toBe(0);
+    expect(dottedQuadValue('10.1.2.3')).toBe(0x0a010203);
+    expect(dottedQuadValue('255.255.255.255')).toBe(0xffffffff);
+    for (const s of ['', '1.2.3', '1.2.3.4.5', '1.2.3.', '.1.2.3', '1..2.3', '01.2.3.4', '1.2.3.00', '256.1.1.1', '1.2.3.1000', '1.2.3.4 ', '::1', 'fe80::1', '1.2.3.a', '1.2.3.4/8']) {
+      expect([s, dottedQuadValue(s)]).toEqual([s, -1]);
+    }
+  });
+
+  it('is the inverse of dottedQuadText', () => {
+    const rnd = createSeededRandom(3);
+    for (let i = 0; i < 2000; i++) {
+      const v = Math.floor(rnd() * 2 ** 32);
+      expect(dottedQuadValue(dottedQuadText(v))).toBe(v);
+      expect(dottedQuadText(v | 0)).toBe(dottedQuadText(v));
+    }
+  });
+});
+
+describe('TupleCode', () => {
+  it('codes equal keys alike, and dotted-quad keys that differ differently', () => {
+    const rnd = createSeededRandom(5);
+    const seen = new Map<string, string>();
+    const c = new TupleCode();
+    for (let i = 0; i < 5000; i++) {
+      const a = `10.0.${Math.floor(rnd() * 4)}.${Math.floor(rnd() * 256)}`;
+      const b = `192.168.${Math.floor(rnd() * 2)}.${Math.floor(rnd() * 256)}`;
+      const n = Math.floor(rnd() * 8) * 65536 + Math.floor(rnd() * 2);
+      expect(c.encode(a, b, n)).toBe(false);
+      const code = `${c.a},${c.b},${c.n}`;
+      const key = `${a}|${b}|${n}`;
+      const prev = seen.get(code);
+      if (prev !== undefined) expect(prev).toBe(key);
+      seen.set(code, key);
+    }
+  });
+
+  it('codes other keys as textual, apart from every dotted-quad code', () => {
+    const c = new TupleCode();
+    for (const [a, b, n] of [
+      ['fe80::1', '10.0.0.1', 1],
+      ['10.0.0.1', '010.0.0.1', 1],
+      ['10.0.0.1', '10.0.0.2', 2 ** 20],
+      ['10.0.0.1', '10.0.0.2', 1.5],
+      ['10.0.0.1', '10.0.0.2', -2],
+    ] as const) {
+      expect(c.encode(a, b, n)).toBe(true);
+      expect(c.n & TEXT_CODE).toBe(TEXT_CODE);
+    }
+    expect(c.encode('10.0.0.1', '10.0.0.2', 2 ** 20 - 1)).toBe(false);
+    expect(c.n & TEXT_CODE).toBe(0);
+  });
+});
