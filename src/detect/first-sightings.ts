@@ -61,7 +61,8 @@
  * by the detector's promotion threshold.
  */
 import { popSec, pushSec } from './second-heap.js';
-import { dottedQuadText, TEXT_CODE, type TupleCode } from './tuple-code.js';
+import { dottedQuadText } from './dotted-quad.js';
+import { TEXT_CODE, type TupleCode } from './tuple-code.js';
 
 const MIN_ROWS = 64;
 /** The span of wake times one list holds (see 3). */

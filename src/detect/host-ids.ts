@@ -14,6 +14,8 @@
  *    hosts in a Map (see V4Table): the lookup of a record's addresses was
  *    the largest cost of the per-packet capture's rate.spike after eviction.
  */
+import { dottedQuadValue } from './dotted-quad.js';
+
 export class HostIds {
   /** IPv4 hosts (nearly all): see V4Table. */
   private readonly v4 = new V4Table();
@@ -30,11 +32,11 @@ export class HostIds {
 
   /** The host's id, or -1 when nothing refers to it. */
   idOf(host: string): number {
-    const a = parseV4(host);
+    const a = dottedQuadValue(host);
     return a >= 0 ? this.v4.get(a) : (this.ids.get(host) ?? -1);
   }
 
-  /** As idOf, for a host whose IPv4 address the caller already has as a number (`parseV4(host)`). */
+  /** As idOf, for a host whose IPv4 address the caller already has as a number (`dottedQuadValue(host)`). */
   idOfV4(addr: number): number {
     return this.v4.get(addr);
   }
@@ -54,7 +56,7 @@ export class HostIds {
   /** A new id, with one reference, for a host that has none (`idOf` gave -1). */
   add(host: string): number {
     const id = this.freeIds.pop() ?? this.names.length;
-    const a = parseV4(host);
+    const a = dottedQuadValue(host);
     if (a >= 0) this.v4.set(a, id);
     else this.ids.set(host, id);
     this.names[id] = host;
@@ -71,7 +73,7 @@ export class HostIds {
   release(id: number): void {
     if (--this.refs[id]! > 0) return;
     const host = this.names[id]!;
-    const a = parseV4(host);
+    const a = dottedQuadValue(host);
     if (a >= 0) this.v4.delete(a);
     else this.ids.delete(host);
     this.names[id] = '';
@@ -85,38 +87,6 @@ export class HostIds {
     this.refs.length = 0;
     this.freeIds.length = 0;
   }
-}
-
-/**
- * The address of a canonical dotted quad ("10.0.0.1": four decimal numbers
- * 0–255 without leading zeros) as an unsigned 32-bit number, else -1. Only
- * canonical text is taken, so distinct strings never share a number.
- */
-export function parseV4(s: string): number {
-  const n = s.length;
-  if (n < 7 || n > 15) return -1;
-  let addr = 0;
-  let part = 0;
-  let digits = 0;
-  let dots = 0;
-  for (let i = 0; i < n; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 46) {
-      if (digits === 0 || dots === 3) return -1;
-      addr = addr * 256 + part;
-      part = 0;
-      digits = 0;
-      dots++;
-      continue;
-    }
-    const d = c - 48;
-    if (d < 0 || d > 9 || (digits > 0 && part === 0)) return -1;
-    part = part * 10 + d;
-    if (part > 255) return -1;
-    digits++;
-  }
-  if (digits === 0 || dots !== 3) return -1;
-  return addr * 256 + part;
 }
 
 const V4_INITIAL_SLOTS = 1024;

@@ -21,6 +21,8 @@
  * match.
  */
 
+import { dottedQuadValue } from './dotted-quad.js';
+
 /** Set in `n` of a textual code (see 2.); never set in a dotted-quad code's number (< 2^20). */
 export const TEXT_CODE = 1 << 30;
 
@@ -61,37 +63,6 @@ export function hashCode(a: number, b: number, n: number): number {
   h = Math.imul(h ^ (h >>> 16) ^ n, 0x85ebca6b);
   h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
   return h ^ (h >>> 16);
-}
-
-/** The 32-bit value of `s` when it is a canonical dotted quad (as a number in [0, 2^32)), else -1. */
-export function dottedQuadValue(s: string): number {
-  let octets = 0;
-  let value = 0;
-  let octet = 0;
-  let digits = 0;
-  for (let i = 0; i < s.length; i++) {
-    const ch = s.charCodeAt(i);
-    if (ch === 46 /* . */) {
-      if (digits === 0 || octets === 3) return -1;
-      value = value * 256 + octet;
-      octets++;
-      octet = 0;
-      digits = 0;
-      continue;
-    }
-    const dg = ch - 48;
-    // Not a digit, a leading zero, or over 255: not canonical.
-    if (dg < 0 || dg > 9 || (digits === 1 && octet === 0)) return -1;
-    octet = octet * 10 + dg;
-    if (++digits > 3 || octet > 255) return -1;
-  }
-  if (octets !== 3 || digits === 0) return -1;
-  return value * 256 + octet;
-}
-
-/** The canonical dotted quad of 32-bit value `v` (`| 0` or not). */
-export function dottedQuadText(v: number): string {
-  return `${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
 }
 
 /** FNV-1a of the string's UTF-16 code units. */
