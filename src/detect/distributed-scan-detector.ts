@@ -165,25 +165,40 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
   let evicted = 0;
   const windowSec = settings.scanDistWindowSec;
 
-  /** A probe of target set `id` (made when new: a row of `sole`, or an object). */
-  function probeSet(id: SetKey, vertical: boolean, dst: string | null, port: number | null, proto: Proto | null, src: string, srcHash: number, target: string, ts: number, probe: string): void {
+  /**
+   * A probe of target set `id` (made when new: a row of `sole`, or an
+   * object). `target`: the host (horizontal), or null for a vertical set,
+   * whose target is the port `targetPort` of `targetProto` (`portTarget`),
+   * made only when an object needs it: a row of `sole` keeps the port and
+   * proto (a flood's vertical sets are probed once, and looking up the
+   * port's string was a cache miss per record).
+   */
+  function probeSet(id: SetKey, vertical: boolean, dst: string | null, port: number | null, proto: Proto | null, src: string, srcHash: number, target: string | null, targetPort: number, targetProto: Proto, ts: number, probe: string): void {
     const h = hashOfId(id);
     const found = sets.get(id, 0, h);
     if (found !== undefined) {
-      note(typeof found === 'number' ? promote(found, h) : found, src, srcHash, target, ts, probe);
+      note(typeof found === 'number' ? promote(found, h) : found, src, srcHash, target ?? portTarget(targetPort, targetProto), ts, probe);
       return;
     }
     if (sets.size >= settings.scanMaxKeys) evictSets();
     const seq = nextSeq++;
     if (soleFirst) {
-      sets.add(id, 0, h, sole.add(id, h, vertical, src, vertical ? dst! : proto!, port ?? 0, target, ts, '', probe, seq));
+      // A vertical row keeps its target's port and proto in `port` and `target` (see `soleTargetOf`).
+      const portCell = vertical ? targetPort : (port ?? 0);
+      const targetCell = vertical ? targetProto : target!;
+      sets.add(id, 0, h, sole.add(id, h, vertical, src, vertical ? dst! : proto!, portCell, targetCell, ts, '', probe, seq));
       return;
     }
     const s: TargetSet = { id, seq, held: true, vertical, dst, port, proto, sources: new ScanSources(), overSources: null, lastTs: 0, probeTypes: null, firstProbe: '', probes: 0, additions: 0, nextEvaluation: 1, incident: null };
     sets.add(id, 0, h, s);
     objects.add(s);
     recency.see(s, Number.NaN);
-    note(s, src, srcHash, target, ts, probe);
+    note(s, src, srcHash, target ?? portTarget(targetPort, targetProto), ts, probe);
+  }
+
+  /** The target of the set in row `r` of `sole`: a vertical row holds its port and proto, a horizontal one the host. */
+  function soleTargetOf(r: number): string {
+    return sole.vertical[r] === 1 ? portTarget(sole.port[r]!, sole.target[r] as Proto) : sole.target[r]!;
   }
 
   /** The object of the set in row `r` of `sole`, as `note` left it after its one probe. */
@@ -191,7 +206,7 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
     const vertical = sole.vertical[r] === 1;
     const ts = sole.ts[r]!;
     const sources = new ScanSources();
-    sources.add(sole.src[r]!, hashOfName(sole.src[r]!), sole.target[r]!, ts);
+    sources.add(sole.src[r]!, hashOfName(sole.src[r]!), soleTargetOf(r), ts);
     return {
       id: sole.id[r]!,
       seq: sole.seq[r]!,
@@ -414,8 +429,8 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
     if (!isFailedAttempt(f, settings.scanProbeMaxPkts) || isMulticastOrBroadcast(f.respH)) return;
     const probe = probeTypeOf(f);
     const srcHash = hashOfName(f.origH);
-    probeSet(horizontalKey(f.proto, f.respP), false, null, f.respP, f.proto, f.origH, srcHash, f.respH, f.ts, probe);
-    probeSet(verticalKey(f.respH), true, f.respH, null, null, f.origH, srcHash, portTarget(f.respP, f.proto), f.ts, probe);
+    probeSet(horizontalKey(f.proto, f.respP), false, null, f.respP, f.proto, f.origH, srcHash, f.respH, 0, f.proto, f.ts, probe);
+    probeSet(verticalKey(f.respH), true, f.respH, null, null, f.origH, srcHash, null, f.respP, f.proto, f.ts, probe);
   }
 
   return {

@@ -165,13 +165,17 @@ export function createScanDetector(settings: ScanSettings): Detector {
   /**
    * An attempt under the key (`src`, `part`) (made when new: a row of
    * `sole`, or an object); `srcHash` and `partHash` are the parts'
-   * `hashOfId`.
+   * `hashOfId`. `target`: the host (horizontal), or null for a vertical
+   * key, whose target is the port `targetPort` of `targetProto`
+   * (`portTarget`), made only when an object needs it: a row of `sole`
+   * keeps the port and proto (a flood's vertical keys are seen once, and
+   * looking up the port's string was a cache miss per record).
    */
-  function attempt(src: string, srcHash: number, part: KeyPart, partHash: number, kind: ScanKind, dst: string | null, port: number | null, proto: Proto | null, target: string, ts: number, state: string, probe: string): void {
+  function attempt(src: string, srcHash: number, part: KeyPart, partHash: number, kind: ScanKind, dst: string | null, port: number | null, proto: Proto | null, target: string | null, targetPort: number, targetProto: Proto, ts: number, state: string, probe: string): void {
     const h = hashOfPair(srcHash, partHash);
     const found = index.get(src, part, h);
     if (found !== undefined) {
-      record(typeof found === 'number' ? promote(found) : found, target, ts, state, probe);
+      record(typeof found === 'number' ? promote(found) : found, target ?? portTarget(targetPort, targetProto), ts, state, probe);
       return;
     }
     const seq = nextSeq++;
@@ -179,7 +183,9 @@ export function createScanDetector(settings: ScanSettings): Detector {
     const kept = index.size + 1 <= settings.scanMaxKeys || evictKeys(seq);
     if (soleFirst) {
       // Evicted, its one attempt would go to an object no table holds: no incident, nothing to see.
-      if (kept) index.add(src, part, h, sole.add(part, h, kind === 'scan.vertical', src, kind === 'scan.vertical' ? dst! : proto!, port ?? 0, target, ts, state, probe, seq));
+      // A vertical row keeps its target's port and proto in `port` and `target` (see `soleTargetOf`).
+      const vertical = target === null;
+      if (kept) index.add(src, part, h, sole.add(part, h, vertical, src, vertical ? dst! : proto!, vertical ? targetPort : (port ?? 0), vertical ? targetProto : target, ts, state, probe, seq));
       return;
     }
     const k: ScanKey = {
@@ -190,7 +196,12 @@ export function createScanDetector(settings: ScanSettings): Detector {
       index.add(src, part, h, k);
       recency.see(k, Number.NaN);
     }
-    record(k, target, ts, state, probe);
+    record(k, target ?? portTarget(targetPort, targetProto), ts, state, probe);
+  }
+
+  /** The target of the key in row `r` of `sole`: a vertical row holds its port and proto, a horizontal one the host. */
+  function soleTargetOf(r: number): string {
+    return sole.vertical[r] === 1 ? portTarget(sole.port[r]!, sole.target[r] as Proto) : sole.target[r]!;
   }
 
   /** The object of the key in row `r` of `sole`, as `record` left it after its one attempt (its wake-up asked for). */
@@ -207,7 +218,7 @@ export function createScanDetector(settings: ScanSettings): Detector {
       proto: vertical ? null : (sole.other[r] as Proto),
       short: null,
       long: null,
-      soleTarget: sole.target[r]!,
+      soleTarget: soleTargetOf(r),
       soleTs: sole.ts[r]!,
       attempts: 1,
       lastTs,
@@ -464,7 +475,7 @@ export function createScanDetector(settings: ScanSettings): Detector {
       if (f.origP !== ECHO_REQUEST_V4 && f.origP !== ECHO_REQUEST_V6) return;
       if (isMulticastOrBroadcast(f.respH)) return;
       const part = horizontalPart('icmp', f.origP);
-      attempt(f.origH, hashOfName(f.origH), part, hashOfId(part), 'scan.horizontal', null, f.origP, 'icmp', f.respH, f.ts, f.connState ?? 'echo', 'icmp-echo');
+      attempt(f.origH, hashOfName(f.origH), part, hashOfId(part), 'scan.horizontal', null, f.origP, 'icmp', f.respH, 0, 'icmp', f.ts, f.connState ?? 'echo', 'icmp-echo');
       return;
     }
     if (!isFailedAttempt(f, settings.scanProbeMaxPkts)) return;
@@ -473,9 +484,9 @@ export function createScanDetector(settings: ScanSettings): Detector {
     const probe = probeTypeOf(f);
     const srcHash = hashOfName(f.origH);
     const vPart = verticalPart(f.respH);
-    attempt(f.origH, srcHash, vPart, hashOfId(vPart), 'scan.vertical', f.respH, null, null, portTarget(f.respP, f.proto), f.ts, state, probe);
+    attempt(f.origH, srcHash, vPart, hashOfId(vPart), 'scan.vertical', f.respH, null, null, null, f.respP, f.proto, f.ts, state, probe);
     const hPart = horizontalPart(f.proto, f.respP);
-    attempt(f.origH, srcHash, hPart, hashOfId(hPart), 'scan.horizontal', null, f.respP, f.proto, f.respH, f.ts, state, probe);
+    attempt(f.origH, srcHash, hPart, hashOfId(hPart), 'scan.horizontal', null, f.respP, f.proto, f.respH, 0, f.proto, f.ts, state, probe);
   }
 
   return {

@@ -44,8 +44,9 @@ export class ScanSoleKeys<K extends string | number = string> {
   src: string[] = [];
   /** Vertical: the host; horizontal: the proto. */
   other: string[] = [];
-  /** Horizontal: the port. */
+  /** Horizontal: the port; vertical: the port of the target where the detector keeps it here. */
   port = new Float64Array(MIN_ROWS);
+  /** The target (horizontal: the host), or where the detector keeps a vertical target's port in `port`, its proto. */
   target: string[] = [];
   state: string[] = [];
   probe: string[] = [];

@@ -79,4 +79,17 @@ describe('scan.distributed', () => {
     expect(found.map((f) => f.kind)).toEqual(['scan.distributed']);
     expect(found).toEqual(d.flush());
   });
+
+  it("keeps a host's first probed port, as a set probed once and once probed again", () => {
+    type Plain = { sources: Map<string, { targets: Map<string, number> }> };
+    const targetsOf = (d: Detector, id: string): string[] => {
+      const sets = (decodeState(JSON.parse(JSON.stringify(d.snapshot()))) as { sets: Map<string, Plain> }).sets;
+      return [...sets.get(id)!.sources.get('203.0.113.7')!.targets.keys()];
+    };
+    const d = createDistributedScanDetector(DEFAULT_SETTINGS);
+    d.push(batch({ flows: [flow({ ts: T0, origH: '203.0.113.7', respH: '198.51.100.1', respP: 23 })] }));
+    expect(targetsOf(d, 'v|198.51.100.1')).toEqual(['23/tcp']);
+    d.push(batch({ flows: [flow({ ts: T0 + 1, origH: '203.0.113.7', respH: '198.51.100.1', respP: 53, proto: 'udp' })] }));
+    expect(targetsOf(d, 'v|198.51.100.1')).toEqual(['23/tcp', '53/udp']);
+  });
 });

@@ -24,6 +24,8 @@ describe('scan.vertical', () => {
     const f = found[0]!;
     expect(f).toMatchObject({ src: '10.0.0.5', dst: '10.0.0.9', kind: 'scan.vertical', detector: 'rule' });
     expect(f.evidence.count).toBe(15);
+    // The first port too (the key was a row of columns holding it as a port and proto until its second attempt).
+    expect(f.evidence.ports).toEqual(Array.from({ length: 15 }, (_, i) => `${1000 + i}/tcp`));
     expect(f.evidence.slow).toBe(false);
     expect(f.id).toMatch(/^f-[0-9a-f]{8}$/);
     expect(f.ts).toBe(T0);
