@@ -148,13 +148,6 @@ export class KeyTable<V, A extends string | number = string, B extends string | 
     return live.map((e) => cells[e * CELLS + VAL] as V);
   }
 
-  /** The values held, in no particular order (a copy: the table may change while the caller walks it). */
-  values(): V[] {
-    const out: V[] = [];
-    for (let i = 0; i <= this.mask; i++) if (this.slots[2 * i] !== EMPTY) out.push(this.cells[this.slots[2 * i]! * CELLS + VAL] as V);
-    return out;
-  }
-
   private entryOf(a: A, b: B, h: number): number {
     const slots = this.slots;
     const mask = this.mask;
