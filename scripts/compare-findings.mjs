@@ -16,12 +16,12 @@
  * only runs the current build. Run `npm run build` first. Exit 0 when every
  * input agrees, 1 otherwise (the differing inputs are listed).
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { referenceBuild } from './lib/reference-build.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const argv = process.argv.slice(2);
@@ -51,45 +51,6 @@ function listInputs() {
   return out.filter((p) => p.includes(filter)).sort();
 }
 
-function ensureReference() {
-  const dir = join(tmpdir(), `flowhound-ref-${refCommit}`);
-  if (!existsSync(join(dir, 'dist/cli/main.js'))) {
-    mkdirSync(dir, { recursive: true });
-    process.stderr.write(`building the reference ${refCommit} in ${dir}\n`);
-    execFileSync('sh', ['-c', `git -C '${root}' archive ${refCommit} | tar -x -C '${dir}'`], { stdio: 'inherit' });
-    linkNodeModules(dir);
-    execFileSync('node', [join(dir, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: dir, stdio: 'inherit' });
-  }
-  linkNodeModules(dir);
-  checkRuns(dir);
-  return dir;
-}
-
-/**
- * The reference shares this checkout's node_modules through a symlink to its
- * real path, so a worktree whose node_modules is itself a link does not leave
- * the reference pointing at a folder that is later removed.
- */
-function linkNodeModules(dir) {
-  const link = join(dir, 'node_modules');
-  const target = realpathSync(resolve(root, 'node_modules'));
-  if (existsSync(join(link, 'typescript/bin/tsc'))) return;
-  rmSync(link, { force: true, recursive: false });
-  symlinkSync(target, link);
-}
-
-/** A reference that cannot start would fill the cache with its failures: stop instead. */
-function checkRuns(dir) {
-  try {
-    const probe = join(dir, 'fixtures/exports/argus-benign-1.csv');
-    const args = existsSync(probe) ? ['analyze', probe, '--output', 'jsonl', '--quiet'] : ['--help'];
-    execFileSync(process.execPath, [join(dir, 'dist/cli/main.js'), ...args], { stdio: 'ignore' });
-  } catch (e) {
-    process.stderr.write(`compare-findings: the reference build in ${dir} does not run (${e.message.split('\n')[0]}); remove the folder to rebuild it\n`);
-    process.exit(2);
-  }
-}
-
 function run(main, input, extra) {
   return new Promise((res) => {
     const child = spawn(process.execPath, [main, 'analyze', input, '--output', 'jsonl', '--quiet', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -114,7 +75,7 @@ async function pool(items, n, fn) {
   await Promise.all(workers);
 }
 
-const refDir = ensureReference();
+const refDir = referenceBuild(root, refCommit, 'compare-findings');
 const cacheFile = join(refDir, 'compare-findings-cache.json');
 const cache = existsSync(cacheFile) ? JSON.parse(readFileSync(cacheFile, 'utf8')) : {};
 const inputs = listInputs();
