@@ -177,7 +177,7 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
     const h = hashOfId(id);
     const found = sets.get(id, 0, h);
     if (found !== undefined) {
-      note(typeof found === 'number' ? promote(found, h) : found, src, srcHash, target ?? portTarget(targetPort, targetProto), ts, probe);
+      note(typeof found === 'number' ? promote(found) : found, src, srcHash, target ?? portTarget(targetPort, targetProto), ts, probe);
       return;
     }
     if (sets.size >= settings.scanMaxKeys) evictSets();
@@ -186,7 +186,8 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
       // A vertical row keeps its target's port and proto in `port` and `target` (see `soleTargetOf`).
       const portCell = vertical ? targetPort : (port ?? 0);
       const targetCell = vertical ? targetProto : target!;
-      sets.add(id, 0, h, sole.add(id, h, vertical, src, vertical ? dst! : proto!, portCell, targetCell, ts, '', probe, seq));
+      const r = sole.add(id, h, vertical, src, vertical ? dst! : proto!, portCell, targetCell, ts, '', probe, seq);
+      sole.entry[r] = sets.add(id, 0, h, r);
       return;
     }
     const s: TargetSet = { id, seq, held: true, vertical, dst, port, proto, sources: new ScanSources(), overSources: null, lastTs: 0, probeTypes: null, firstProbe: '', probes: 0, additions: 0, nextEvaluation: 1, incident: null };
@@ -228,9 +229,9 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
   }
 
   /** The set in row `r` of `sole`, seen a second time: an object from now on. */
-  function promote(r: number, h: number): TargetSet {
+  function promote(r: number): TargetSet {
     const s = soleSetObject(r);
-    sets.set(s.id, 0, h, s);
+    sets.replaceAt(sole.entry[r]!, s);
     objects.add(s);
     recency.see(s, Number.NaN);
     sole.remove(r);
@@ -421,7 +422,7 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
   }
 
   function dropSoleSet(r: number): void {
-    sets.delete(sole.id[r]!, 0, sole.hash[r]!);
+    sets.deleteAt(sole.entry[r]!, sole.hash[r]!);
   }
 
   function pushFlow(f: FlowRecord): void {

@@ -81,8 +81,12 @@ export class KeyTable<V, A extends string | number = string, B extends string | 
     this.add(a, b, h, v);
   }
 
-  /** Adds id (`a`, `b`), which the caller knows is not held, last in insertion order. */
-  add(a: A, b: B, h: number, v: V): void {
+  /**
+   * Adds id (`a`, `b`), which the caller knows is not held, last in
+   * insertion order; returns its entry number (`replaceAt`, `deleteAt`),
+   * which stays the id's until it is removed.
+   */
+  add(a: A, b: B, h: number, v: V): number {
     if (2 * (this.count + 1) > this.mask + 1) this.grow();
     const cells = this.cells;
     const n = this.free.length > 0 ? this.free.pop()! : cells.length / CELLS;
@@ -93,20 +97,46 @@ export class KeyTable<V, A extends string | number = string, B extends string | 
     cells[c + INS] = this.nextIns++;
     this.count++;
     this.place(n, h);
+    return n;
+  }
+
+  /** Replaces the value of the held entry `e` (as `add` returned it); it keeps its place in insertion order. */
+  replaceAt(e: number, v: V): void {
+    this.cells[e * CELLS + VAL] = v;
   }
 
   /** Removes id (`a`, `b`); false when it was not held. */
   delete(a: A, b: B, h: number): boolean {
     const slots = this.slots;
     const mask = this.mask;
-    let i = h & mask;
-    for (;;) {
+    for (let i = h & mask; ; i = (i + 1) & mask) {
       const e = slots[2 * i]!;
       if (e === EMPTY) return false;
-      if (slots[2 * i + 1] === h && this.cells[e * CELLS] === a && this.cells[e * CELLS + 1] === b) break;
-      i = (i + 1) & mask;
+      if (slots[2 * i + 1] === h && this.cells[e * CELLS] === a && this.cells[e * CELLS + 1] === b) {
+        this.removeAt(i, e);
+        return true;
+      }
     }
-    const e = slots[2 * i]!;
+  }
+
+  /**
+   * Removes the held entry `e` (as `add` returned it; `h`: its id's hash).
+   * Its slot is found by entry number alone: the probe reads only the slot
+   * array, not the entries' ids (a flood's scan keys seen once are dropped
+   * by the million, and their rows keep the entry).
+   */
+  deleteAt(e: number, h: number): void {
+    const slots = this.slots;
+    const mask = this.mask;
+    let i = h & mask;
+    while (slots[2 * i] !== e) i = (i + 1) & mask;
+    this.removeAt(i, e);
+  }
+
+  /** Frees entry `e`, in slot `i`. */
+  private removeAt(i: number, e: number): void {
+    const slots = this.slots;
+    const mask = this.mask;
     // Let the id and the value go.
     this.cells[e * CELLS] = 0;
     this.cells[e * CELLS + 1] = 0;
@@ -128,7 +158,6 @@ export class KeyTable<V, A extends string | number = string, B extends string | 
       }
     }
     slots[2 * i] = EMPTY;
-    return true;
   }
 
   clear(): void {

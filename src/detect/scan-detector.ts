@@ -185,7 +185,10 @@ export function createScanDetector(settings: ScanSettings): Detector {
       // Evicted, its one attempt would go to an object no table holds: no incident, nothing to see.
       // A vertical row keeps its target's port and proto in `port` and `target` (see `soleTargetOf`).
       const vertical = target === null;
-      if (kept) index.add(src, part, h, sole.add(part, h, vertical, src, vertical ? dst! : proto!, vertical ? targetPort : (port ?? 0), vertical ? targetProto : target, ts, state, probe, seq));
+      if (kept) {
+        const r = sole.add(part, h, vertical, src, vertical ? dst! : proto!, vertical ? targetPort : (port ?? 0), vertical ? targetProto : target, ts, state, probe, seq);
+        sole.entry[r] = index.add(src, part, h, r);
+      }
       return;
     }
     const k: ScanKey = {
@@ -237,7 +240,7 @@ export function createScanDetector(settings: ScanSettings): Detector {
     const k = soleKeyObject(r);
     const wakeTs = k.wakeTs!;
     k.wakeTs = null;
-    index.set(k.src, k.part, k.hash, k);
+    index.replaceAt(sole.entry[r]!, k);
     recency.see(k, Number.NaN);
     wake.wakeAt(k, wakeTs);
     sole.remove(r);
@@ -430,7 +433,7 @@ export function createScanDetector(settings: ScanSettings): Detector {
 
   /** Drops the key of row `r` of `sole` from the table (the row stays for the caller to remove). */
   function dropSoleKey(r: number): void {
-    index.delete(sole.src[r]!, sole.id[r]!, sole.hash[r]!);
+    index.deleteAt(sole.entry[r]!, sole.hash[r]!);
   }
 
   /**

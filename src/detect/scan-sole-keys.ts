@@ -41,6 +41,8 @@ export class ScanSoleKeys<K extends string | number = string> {
   id: K[] = [];
   /** The hash the detector's map holds the key under. */
   hash = new Int32Array(MIN_ROWS);
+  /** The key's entry number in the detector's map (`KeyTable.add`), set by the detector: it drops the key by entry. */
+  entry = new Int32Array(MIN_ROWS);
   src: string[] = [];
   /** Vertical: the host; horizontal: the proto. */
   other: string[] = [];
@@ -232,6 +234,7 @@ export class ScanSoleKeys<K extends string | number = string> {
     this.vertical = new Uint8Array(MIN_ROWS);
     this.id = [];
     this.hash = new Int32Array(MIN_ROWS);
+    this.entry = new Int32Array(MIN_ROWS);
     this.src = [];
     this.other = [];
     this.port = new Float64Array(MIN_ROWS);
@@ -308,6 +311,7 @@ export class ScanSoleKeys<K extends string | number = string> {
     this.listed = widen(this.listed, Uint8Array);
     this.vertical = widen(this.vertical, Uint8Array);
     this.hash = widen(this.hash, Int32Array);
+    this.entry = widen(this.entry, Int32Array);
     this.port = widen(this.port, Float64Array);
     this.seq = widen(this.seq, Float64Array);
     this.lastTs = widen(this.lastTs, Float64Array);

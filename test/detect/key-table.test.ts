@@ -35,6 +35,24 @@ describe('KeyTable', () => {
     for (let i = 0; i < 40; i++) expect(table.get(`id${i}`, 0, 7)).toBe(i % 2 === 0 ? undefined : `v${i}`);
   });
 
+  it('removes and replaces by entry number among colliding hashes, through growth and reused entries', () => {
+    const table = new KeyTable<string>(4);
+    const entry = new Map<string, number>();
+    for (let i = 0; i < 40; i++) entry.set(`id${i}`, table.add(`id${i}`, 0, 7, `v${i}`));
+    expect(new Set(entry.values()).size).toBe(40);
+    // Every third by entry, from the middle of the chain of hash 7 as well as its ends.
+    for (let i = 0; i < 40; i += 3) table.deleteAt(entry.get(`id${i}`)!, 7);
+    for (let i = 1; i < 40; i += 3) table.replaceAt(entry.get(`id${i}`)!, `w${i}`);
+    // Freed entries are reused by new ids: their numbers must lead to the new ids, not the old.
+    for (let i = 40; i < 50; i++) entry.set(`id${i}`, table.add(`id${i}`, 0, 7, `v${i}`));
+    for (let i = 40; i < 50; i += 2) table.deleteAt(entry.get(`id${i}`)!, 7);
+    const want = (i: number): string | undefined => (i < 40 ? (i % 3 === 0 ? undefined : i % 3 === 1 ? `w${i}` : `v${i}`) : i % 2 === 0 ? undefined : `v${i}`);
+    for (let i = 0; i < 50; i++) expect(table.get(`id${i}`, 0, 7)).toBe(want(i));
+    expect(table.size).toBe(40 - 14 + 5);
+    // A replaced value keeps its id's place in insertion order.
+    expect(table.inOrder()).toEqual([...Array(50).keys()].map(want).filter((v) => v !== undefined));
+  });
+
   it('agrees with a Map on two-part ids, a number part never taken for its digits as a string', () => {
     let seed = 7;
     const rnd = (n: number): number => {
