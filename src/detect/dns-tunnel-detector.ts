@@ -116,7 +116,14 @@ interface DomainKey extends TupleRow {
   long: number;
   encoded: number;
   unusual: number;
-  qtypes: Record<string, number>;
+  /**
+   * Queries per record type in the order first seen, once the key has seen
+   * two types; null while every query had one type (`soleQtype`). Keys that
+   * see one query are most keys of a capture (see `names`): an object per
+   * key, given a property on its first query, is made only where a second
+   * type needs it.
+   */
+  qtypes: Record<string, number> | null;
   lengthSum: number;
   maxLength: number;
   responseBytesSum: number;
@@ -127,6 +134,8 @@ interface DomainKey extends TupleRow {
   lastEmittedQueries: number;
   /** The one name while `names` is null ('' for a restored row, whose names are in the set). */
   soleName: string;
+  /** The type of every query while `qtypes` is null ('' for a restored row, whose types are in the object). */
+  soleQtype: string;
 }
 
 /** Distinct names of the key. */
@@ -137,6 +146,26 @@ function nameCount(k: DomainKey): number {
 /** The key's names in the order first seen. */
 function namesOf(k: Pick<DomainKey, 'names' | 'soleName'>): Set<string> {
   return k.names ?? new Set([k.soleName]);
+}
+
+/** Queries per record type in the order first seen (a fresh object while the key has seen one type). */
+function qtypesOf(k: Pick<DomainKey, 'qtypes' | 'soleQtype' | 'queries'>): Record<string, number> {
+  if (k.qtypes !== null) return k.qtypes;
+  const one: Record<string, number> = {};
+  one[k.soleQtype] = k.queries;
+  return one;
+}
+
+/** Counts one query of type `typeName` (already counted in `k.queries`). */
+function countQtype(k: DomainKey, typeName: string): void {
+  if (k.qtypes === null) {
+    if (typeName === k.soleQtype) return;
+    // Built in the order the types came, as counting into one object from the start would have.
+    const qtypes: Record<string, number> = {};
+    qtypes[k.soleQtype] = k.queries - 1;
+    qtypes[typeName] = 1;
+    k.qtypes = qtypes;
+  } else k.qtypes[typeName] = (k.qtypes[typeName] ?? 0) + 1;
 }
 
 interface VolumeKey extends TupleRow {
@@ -233,6 +262,7 @@ export function createDnsTunnelDetector(settings: DnsTunnelSettings): Detector {
     const facts = factsOf(lower);
     const domain = facts.domain;
     if (domain === null) return;
+    const typeName = (r.qtype !== null ? UNUSUAL_QTYPES.get(r.qtype) : undefined) ?? r.qtypeName ?? (r.qtype !== null ? String(r.qtype) : '-');
     const hash = hashTuple(r.client, domain, 0);
     let k = keys.findHashed(hash, r.client, domain, 0);
     if (k !== undefined && r.ts - k.firstTs > settings.dnsWindowSec) {
@@ -244,8 +274,8 @@ export function createDnsTunnelDetector(settings: DnsTunnelSettings): Detector {
     if (k === undefined) {
       k = {
         hash: 0, pos: 0, seq: 0, wakeTs: null, client: r.client, domain, server: r.server, serverP: r.serverP, proto: r.proto, firstTs: r.ts, lastTs: r.ts,
-        queries: 0, names: null, long: 0, encoded: 0, unusual: 0, qtypes: {}, lengthSum: 0, maxLength: 0,
-        responseBytesSum: 0, responses: 0, nxdomain: 0, dueTs: null, lastEmittedQueries: 0, soleName: lower,
+        queries: 0, names: null, long: 0, encoded: 0, unusual: 0, qtypes: null, lengthSum: 0, maxLength: 0,
+        responseBytesSum: 0, responses: 0, nxdomain: 0, dueTs: null, lastEmittedQueries: 0, soleName: lower, soleQtype: typeName,
       };
       keys.add(k, hash);
       if (keys.size > settings.dnsMaxKeys) keys.evictOverCap((old) => {
@@ -262,8 +292,7 @@ export function createDnsTunnelDetector(settings: DnsTunnelSettings): Detector {
     if (q.length > k.maxLength) k.maxLength = q.length;
     k.lengthSum += q.length;
     if (facts.encoded) k.encoded++;
-    const typeName = (r.qtype !== null ? UNUSUAL_QTYPES.get(r.qtype) : undefined) ?? r.qtypeName ?? (r.qtype !== null ? String(r.qtype) : '-');
-    k.qtypes[typeName] = (k.qtypes[typeName] ?? 0) + 1;
+    countQtype(k, typeName);
     if ((r.qtype !== null && UNUSUAL_QTYPES.has(r.qtype)) || (r.qtype === null && r.qtypeName !== null && UNUSUAL_QTYPE_NAMES.has(r.qtypeName))) k.unusual++;
     if (r.responseBytes !== null) {
       k.responseBytesSum += r.responseBytes;
@@ -331,7 +360,8 @@ export function createDnsTunnelDetector(settings: DnsTunnelSettings): Detector {
     else names.push(`${nameTotal} unique names in ${k.queries} queries`);
     if (s.long) names.push(`${k.long} names over ${settings.dnsLongQueryChars} chars`);
     if (s.encoded) names.push(`${k.encoded} with encoded-looking labels`);
-    if (s.unusual) names.push(`record types ${Object.keys(k.qtypes).join('/')}`);
+    const qtypes = qtypesOf(k);
+    if (s.unusual) names.push(`record types ${Object.keys(qtypes).join('/')}`);
     if (s.fast) names.push(`${Math.round((k.queries * 60) / Math.max(60, k.lastTs - k.firstTs))} queries/min`);
     if (s.largeAnswers) names.push(`mean answer ${Math.round(k.responseBytesSum / k.responses)} B`);
     const meanLen = Math.round((k.lengthSum / k.queries) * 10) / 10;
@@ -344,7 +374,7 @@ export function createDnsTunnelDetector(settings: DnsTunnelSettings): Detector {
       encodedLabels: k.encoded,
       meanQueryLength: meanLen,
       maxQueryLength: k.maxLength,
-      qtypes: { ...k.qtypes },
+      qtypes: { ...qtypes },
       nxdomain: k.nxdomain,
       signals: { uniqueSubdomains: s.unique, longNames: s.long, encodedLabels: s.encoded, unusualTypes: s.unusual, everyNameNew: s.allNew, queryRate: s.fast, largeAnswers: s.largeAnswers },
       sample: [...namesOf(k)].slice(0, 5),
@@ -476,9 +506,12 @@ export function createDnsTunnelDetector(settings: DnsTunnelSettings): Detector {
       return out;
     },
     snapshot() {
-      // Rows as they were before `soleName`: every key with its set of names.
+      // Rows as they were before `soleName` and `soleQtype`: every key with its set of names and its object of types.
       const kt = keys.snapshot(keyOfDomain);
-      const domainKeys = { ...kt, rows: kt.rows.map(({ soleName, ...k }) => ({ ...k, names: namesOf({ names: k.names, soleName }) })) };
+      const domainKeys = {
+        ...kt,
+        rows: kt.rows.map(({ soleName, soleQtype, ...k }) => ({ ...k, names: namesOf({ names: k.names, soleName }), qtypes: qtypesOf({ qtypes: k.qtypes, soleQtype, queries: k.queries }) })),
+      };
       return encodeState({ keys: domainKeys, volume: volume.snapshot(keyOfVolume), clientsWithDns, watermark, lastAdvance });
     },
     restore(state) {
@@ -486,7 +519,7 @@ export function createDnsTunnelDetector(settings: DnsTunnelSettings): Detector {
       const kt = tableOf<DomainKey & { key: string }>(o.keys);
       // The key string is the snapshot's (the table keys rows by their fields).
       keys.restore(
-        kt.rows.map(({ key: _key, ...k }): DomainKey => ({ ...k, hash: 0, pos: 0, soleName: '' })),
+        kt.rows.map(({ key: _key, ...k }): DomainKey => ({ ...k, hash: 0, pos: 0, soleName: '', soleQtype: '' })),
         kt.nextSeq,
         kt.evicted,
       );

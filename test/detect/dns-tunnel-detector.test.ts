@@ -131,3 +131,37 @@ describe('tunnel.dns state of keys with one name', () => {
     expect(resumed).toEqual(whole);
   });
 });
+
+describe('tunnel.dns state of keys with one record type', () => {
+  // A key counts its record types without an object until a second type comes; findings and snapshots see the counts in the order first seen.
+  const recs = Array.from({ length: 30 }, (_, i) =>
+    dns({ ts: T0 + i, client: '192.168.88.2', server: '165.227.88.15', query: `${hex(i, 18)}.dnsc.r-1x.com`, ...(i < 3 || i === 10 ? { qtype: 1, qtypeName: 'A' } : { qtype: 16, qtypeName: 'TXT' }) }),
+  );
+
+  it('counts the first type\'s queries when a second type comes, in the order first seen', () => {
+    const found = run(recs);
+    expect(found).toHaveLength(1);
+    expect(found[0]!.evidence.qtypes).toEqual({ A: 4, TXT: 26 });
+    expect(Object.keys(found[0]!.evidence.qtypes as object)).toEqual(['A', 'TXT']);
+    expect(found[0]!.summary).toContain('record types A/TXT');
+  });
+
+  it('snapshots a one-type key with its types as an object, and no other field', () => {
+    const d = createDnsTunnelDetector(DEFAULT_SETTINGS);
+    d.push(batch({ dns: recs.slice(0, 2) }));
+    const state = JSON.parse(JSON.stringify(d.snapshot())) as { keys: { rows: Record<string, unknown>[] } };
+    const row = state.keys.rows[0]!;
+    expect(row.qtypes).toEqual({ A: 2 });
+    expect(row).not.toHaveProperty('soleQtype');
+  });
+
+  it('restored while it has one type, reports what the uninterrupted run reports', () => {
+    const whole = run(recs);
+    const a = createDnsTunnelDetector(DEFAULT_SETTINGS);
+    const first = a.push(batch({ dns: recs.slice(0, 3) }));
+    const b = createDnsTunnelDetector(DEFAULT_SETTINGS);
+    b.restore(JSON.parse(JSON.stringify(a.snapshot())));
+    const resumed = [...first, ...b.push(batch({ dns: recs.slice(3) })), ...b.flush()];
+    expect(resumed).toEqual(whole);
+  });
+});
