@@ -80,12 +80,40 @@ interface Pair extends TableRow {
   large: number;
   maxPayload: number;
   payloadBytes: number;
-  sizes: Set<number>;
+  /**
+   * Distinct request sizes (up to MAX_SIZES), once the pair has seen two;
+   * null while it has seen at most one (`soleSize`). Every requesting pair of
+   * capture-realistic-1100000.pcap (11,816) sends one size: a Set per pair
+   * was a tenth of the detector's allocation.
+   */
+  sizes: Set<number> | null;
+  /** The one request size while `sizes` is null (null: no request yet, or a restored row, whose sizes are in the set). */
+  soleSize: number | null;
   /** Requests since the last reply (packets only), and the longest such run. */
   run: number;
   maxRun: number;
   dueTs: number | null;
   lastEmittedEchoes: number;
+}
+
+/** Distinct request sizes of the pair. */
+function sizeCount(p: Pair): number {
+  if (p.sizes !== null) return p.sizes.size;
+  return p.soleSize === null ? 0 : 1;
+}
+
+/** The pair's request sizes in the order first seen. */
+function sizesOf(p: Pick<Pair, 'sizes' | 'soleSize'>): Set<number> {
+  return p.sizes ?? new Set(p.soleSize === null ? [] : [p.soleSize]);
+}
+
+/** Counts a request size, as adding it to a set of at most MAX_SIZES would. */
+function addSize(p: Pair, size: number): void {
+  if (p.sizes !== null) {
+    if (p.sizes.size < MAX_SIZES) p.sizes.add(size);
+  } else if (p.soleSize === null) p.soleSize = size;
+  // Set equality (SameValueZero): NaN is one size.
+  else if (size !== p.soleSize && !(Number.isNaN(size) && Number.isNaN(p.soleSize))) p.sizes = new Set([p.soleSize, size]);
 }
 
 export function createIcmpTunnelDetector(settings: IcmpTunnelSettings): Detector {
@@ -110,7 +138,7 @@ export function createIcmpTunnelDetector(settings: IcmpTunnelSettings): Detector
     if (p === undefined) {
       p = {
         key: id, seq: 0, wakeTs: null, src, dst, basis, firstTs: ts, lastTs: ts, firstReqTs: Number.POSITIVE_INFINITY, lastReqTs: Number.NEGATIVE_INFINITY,
-        requests: 0, replies: 0, overPing: 0, large: 0, maxPayload: 0, payloadBytes: 0, sizes: new Set(), run: 0, maxRun: 0, dueTs: null, lastEmittedEchoes: 0,
+        requests: 0, replies: 0, overPing: 0, large: 0, maxPayload: 0, payloadBytes: 0, sizes: null, soleSize: null, run: 0, maxRun: 0, dueTs: null, lastEmittedEchoes: 0,
       };
       pairs.add(p);
       if (pairs.size > settings.icmpMaxPairs) pairs.evictOverCap((old) => {
@@ -133,7 +161,7 @@ export function createIcmpTunnelDetector(settings: IcmpTunnelSettings): Detector
       p.requests += n;
       if (ts < p.firstReqTs) p.firstReqTs = ts;
       if (tsEnd > p.lastReqTs) p.lastReqTs = tsEnd;
-      if (p.sizes.size < MAX_SIZES) p.sizes.add(Math.round(payload));
+      addSize(p, Math.round(payload));
       if (p.basis === 'packets') {
         p.run += n;
         if (p.run > p.maxRun) p.maxRun = p.run;
@@ -165,7 +193,7 @@ export function createIcmpTunnelDetector(settings: IcmpTunnelSettings): Detector
   }
 
   function isVaried(p: Pair): boolean {
-    return p.requests + p.replies >= settings.icmpMinEchoes && p.sizes.size >= settings.icmpDistinctSizes;
+    return p.requests + p.replies >= settings.icmpMinEchoes && sizeCount(p) >= settings.icmpDistinctSizes;
   }
 
   function isFast(p: Pair): boolean {
@@ -202,7 +230,7 @@ export function createIcmpTunnelDetector(settings: IcmpTunnelSettings): Detector
     const parts: string[] = [];
     if (s.overPing) parts.push(`${p.overPing} echoes over ${settings.icmpOverPingBytes} B`);
     if (s.large) parts.push(`largest payload ${Math.round(p.maxPayload)} B`);
-    if (s.varied) parts.push(`${p.sizes.size} distinct request sizes`);
+    if (s.varied) parts.push(`${sizeCount(p)} distinct request sizes`);
     const rate = requestRate(p);
     if (s.rate) parts.push(`${Number.isFinite(rate) ? Math.round(rate) : '>1000'} requests/s`);
     const basis = p.basis === 'flows' ? ' (from flow totals)' : '';
@@ -227,7 +255,7 @@ export function createIcmpTunnelDetector(settings: IcmpTunnelSettings): Detector
             payloadBytes: Math.round(p.payloadBytes),
             maxPayloadBytes: Math.round(p.maxPayload),
             overPingEchoes: p.overPing,
-            distinctRequestSizes: [...p.sizes].sort((a, b) => a - b).slice(0, 16),
+            distinctRequestSizes: [...sizesOf(p)].sort((a, b) => a - b).slice(0, 16),
             requestsPerSec: Number.isFinite(rate) ? Math.round(rate * 10) / 10 : null,
             backToBackRequests: p.maxRun,
             signals: { overPingSize: s.overPing, large: s.large, variedSizes: s.varied, rate: s.rate },
@@ -300,11 +328,15 @@ export function createIcmpTunnelDetector(settings: IcmpTunnelSettings): Detector
       return out;
     },
     snapshot() {
-      return encodeState({ pairs: pairs.snapshot(), echoPairs, watermark });
+      // Rows as they were before `soleSize`: every pair with its set of sizes.
+      const t = pairs.snapshot();
+      const rows = t.rows.map(({ soleSize, ...p }) => ({ ...p, sizes: sizesOf({ sizes: p.sizes, soleSize }) }));
+      return encodeState({ pairs: { ...t, rows }, echoPairs, watermark });
     },
     restore(state) {
       const o = readStateObject(state, 'tunnel.icmp', { pairs: 'table', echoPairs: 'set', watermark: 'number' });
-      pairs.restore(tableOf<Pair>(o.pairs));
+      const t = tableOf<Pair>(o.pairs);
+      pairs.restore({ ...t, rows: t.rows.map((p): Pair => ({ ...p, soleSize: null })) });
       echoPairs.clear();
       for (const e of o.echoPairs as Set<string>) echoPairs.add(e);
       watermark = o.watermark as number;

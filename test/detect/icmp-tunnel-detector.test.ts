@@ -77,3 +77,35 @@ describe('tunnel.icmp', () => {
     expect(withEchoes).toEqual([]);
   });
 });
+
+describe('tunnel.icmp state of pairs with one request size', () => {
+  // A pair holds its first request size without a set until a second one comes; findings and snapshots see the sizes as a set.
+  const sizes = [45, 45, 45, 516, 92, 4, 43];
+  const echoes = sizes.map((s, i) => echo({ ts: T0 + i, src: '10.0.0.1', dst: '8.8.4.4', seq: i, payloadBytes: s }));
+
+  it('counts the first size once when more sizes come', () => {
+    const found = run(echoes);
+    expect(found).toHaveLength(1);
+    expect(found[0]!.evidence.distinctRequestSizes).toEqual([4, 43, 45, 92, 516]);
+    expect(found[0]!.summary).toContain('5 distinct request sizes');
+  });
+
+  it('snapshots a one-size pair with its sizes as a set, and no other field', () => {
+    const d = createIcmpTunnelDetector(DEFAULT_SETTINGS);
+    d.push(batch({ echoes: echoes.slice(0, 2) }));
+    const state = JSON.parse(JSON.stringify(d.snapshot())) as { pairs: { rows: Record<string, unknown>[] } };
+    const row = state.pairs.rows[0]!;
+    expect(row.sizes).toEqual({ $set: [45] });
+    expect(row).not.toHaveProperty('soleSize');
+  });
+
+  it('restored while it has one size, reports what the uninterrupted run reports', () => {
+    const whole = run(echoes);
+    const a = createIcmpTunnelDetector(DEFAULT_SETTINGS);
+    const first = a.push(batch({ echoes: echoes.slice(0, 3) }));
+    const b = createIcmpTunnelDetector(DEFAULT_SETTINGS);
+    b.restore(JSON.parse(JSON.stringify(a.snapshot())));
+    const resumed = [...first, ...b.push(batch({ echoes: echoes.slice(3) })), ...b.flush()];
+    expect(resumed).toEqual(whole);
+  });
+});
