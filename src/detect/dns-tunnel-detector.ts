@@ -450,14 +450,18 @@ export function createDnsTunnelDetector(settings: DnsTunnelSettings): Detector {
 
   /** Reports due keys and drops keys whose window is over, in key order (only the keys woken for it). */
   function advance(out: Finding[]): void {
-    for (const k of keys.takeDue(watermark)) {
+    const dueKeys = keys.takeDue(watermark);
+    for (let i = 0; i < dueKeys.length; i++) {
+      const k = dueKeys[i]!;
       if (k.dueTs !== null && watermark >= k.dueTs) emit(k, out);
       if (watermark - k.firstTs > settings.dnsWindowSec && watermark - k.lastTs > settings.reportDelaySec) {
         if (k.dueTs !== null || k.queries > k.lastEmittedQueries) emit(k, out);
         keys.delete(k);
       } else keys.wakeAt(k, wakeOf(k));
     }
-    for (const v of volume.takeDue(watermark)) {
+    const dueVolume = volume.takeDue(watermark);
+    for (let i = 0; i < dueVolume.length; i++) {
+      const v = dueVolume[i]!;
       if (watermark - v.firstTs <= settings.dnsWindowSec) {
         volume.wakeAt(v, v.firstTs + settings.dnsWindowSec - SLACK);
         continue;
@@ -483,11 +487,16 @@ export function createDnsTunnelDetector(settings: DnsTunnelSettings): Detector {
       const out: Finding[] = [];
       // Event time moves record by record: the keys are walked (at most once
       // per 10 s of event time) at the same record whatever the batch boundaries.
-      for (const r of batch.dns) {
+      // Indexed loops: `for...of` makes an iterator result per record until push is optimized (heap sampling: 2.6 MB on capture-realistic-1100000.pcap).
+      const records = batch.dns;
+      for (let i = 0; i < records.length; i++) {
+        const r = records[i]!;
         if (r.ts > watermark) moveTo(r.ts, out);
         pushDns(r, out);
       }
-      for (const f of batch.flows) {
+      const flows = batch.flows;
+      for (let i = 0; i < flows.length; i++) {
+        const f = flows[i]!;
         if (f.ts > watermark) moveTo(f.ts, out);
         pushFlow(f);
       }

@@ -273,7 +273,9 @@ export function createIcmpTunnelDetector(settings: IcmpTunnelSettings): Detector
    */
   function moveTo(ts: number, out: Finding[]): void {
     watermark = ts;
-    for (const p of pairs.takeDue(watermark)) {
+    const due = pairs.takeDue(watermark);
+    for (let i = 0; i < due.length; i++) {
+      const p = due[i]!;
       if (p.dueTs !== null && watermark >= p.dueTs) emit(p, out);
       if (watermark - p.lastTs > settings.icmpWindowSec) pairs.delete(p);
       else pairs.wakeAt(p, wakeOf(p));
@@ -286,7 +288,10 @@ export function createIcmpTunnelDetector(settings: IcmpTunnelSettings): Detector
       const out: Finding[] = [];
       // Event time moves record by record, so what is due is decided at the
       // same record whatever the batch boundaries.
-      for (const e of batch.echoes) {
+      // Indexed loops: `for...of` makes an iterator result per record until push is optimized (heap sampling: 2.2 MB on capture-realistic-1100000.pcap).
+      const echoes = batch.echoes;
+      for (let i = 0; i < echoes.length; i++) {
+        const e = echoes[i]!;
         if (e.ts > watermark) moveTo(e.ts, out);
         const isRequest = e.type === 8 || e.type === 128;
         if (!isRequest && e.type !== 0 && e.type !== 129) continue;
@@ -305,7 +310,9 @@ export function createIcmpTunnelDetector(settings: IcmpTunnelSettings): Detector
         addEchoes(p, isRequest, 1, e.payloadBytes, e.ts, e.ts);
         pairs.wakeAt(p, wakeOf(p));
       }
-      for (const f of batch.flows) {
+      const flows = batch.flows;
+      for (let i = 0; i < flows.length; i++) {
+        const f = flows[i]!;
         if (f.proto !== 'icmp' || (f.origP !== 8 && f.origP !== 128)) continue;
         const end = f.ts + (f.duration ?? 0);
         if (end > watermark) moveTo(end, out);
