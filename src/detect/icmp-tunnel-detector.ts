@@ -32,9 +32,9 @@ import { createFinding } from '../score/finding-id.js';
 import { roundConfidence } from '../score/severity.js';
 import type { Finding, RecordBatch, Severity } from '../types.js';
 import type { Detector } from './detector.js';
-import { IncidentTable, type TableRow } from './incident-table.js';
 import { encodeState, readStateObject, tableOf } from './plain-state.js';
 import { fmtDuration } from './scan-detector.js';
+import { hashTuple, type TupleKey, type TupleRow, TupleTable } from './tuple-table.js';
 
 export type IcmpTunnelSettings = Pick<
   Settings,
@@ -66,7 +66,14 @@ export function flowPayloadEstimate(ipBytes: number, pkts: number): number {
   return Math.max(0, ipBytes / pkts - ECHO_HEADER_BYTES - FLOW_LINK_SLACK_BYTES);
 }
 
-interface Pair extends TableRow {
+/**
+ * Keyed by (requester, responder) in a TupleTable: no `${src}|${dst}` string
+ * per echo (requests and replies of different pairs interleave: on
+ * capture-realistic-1100000.pcap 60,272 of 62,475 echoes change pair, and
+ * each built and flattened its key string). Snapshots write the key string
+ * the rows carried in an IncidentTable.
+ */
+interface Pair extends TupleRow {
   src: string;
   dst: string;
   basis: 'packets' | 'flows';
@@ -116,20 +123,30 @@ function addSize(p: Pair, size: number): void {
   else if (size !== p.soleSize && !(Number.isNaN(size) && Number.isNaN(p.soleSize))) p.sizes = new Set([p.soleSize, size]);
 }
 
+/** A pair seen as IcmpEcho (its flows are then ignored). */
+interface EchoPair extends TupleRow {
+  src: string;
+  dst: string;
+}
+
+const PAIR_KEY: TupleKey<Pair> = { a: (p) => p.src, b: (p) => p.dst, n: () => 0 };
+const ECHO_PAIR_KEY: TupleKey<EchoPair> = { a: (p) => p.src, b: (p) => p.dst, n: () => 0 };
+
+/** The key a pair had as a string (in snapshots, whose format predates the tuple table). */
+function keyOfPair(p: Pick<Pair, 'src' | 'dst'>): string {
+  return `${p.src}|${p.dst}`;
+}
+
 export function createIcmpTunnelDetector(settings: IcmpTunnelSettings): Detector {
-  const pairs = new IncidentTable<Pair>(settings.icmpMaxPairs);
-  const echoPairs = new Set<string>();
+  const pairs = new TupleTable<Pair>(settings.icmpMaxPairs, PAIR_KEY);
+  /** Cleared when it outgrows twice the pair cap (never evicts). */
+  const echoPairs = new TupleTable<EchoPair>(Number.POSITIVE_INFINITY, ECHO_PAIR_KEY);
   /** Wake-up margin: `watermark - lastTs > window` is rechecked exactly when woken. */
   const SLACK = 1e-3;
   let watermark = Number.NEGATIVE_INFINITY;
-  /** The last echo's pair and its key. */
-  let lastEchoSrc = '';
-  let lastEchoDst = '';
-  let lastEchoId = '|';
-
-  /** `id`: the pair's key, `${src}|${dst}`. */
-  function getPair(id: string, src: string, dst: string, ts: number, basis: Pair['basis'], out: Finding[]): Pair {
-    let p = pairs.get(id);
+  /** `hash`: `hashTuple(src, dst, 0)`. */
+  function getPair(hash: number, src: string, dst: string, ts: number, basis: Pair['basis'], out: Finding[]): Pair {
+    let p = pairs.findHashed(hash, src, dst, 0);
     if (p !== undefined && ts - p.firstTs > settings.icmpWindowSec) {
       if (p.dueTs !== null) emit(p, out);
       pairs.delete(p);
@@ -137,10 +154,10 @@ export function createIcmpTunnelDetector(settings: IcmpTunnelSettings): Detector
     }
     if (p === undefined) {
       p = {
-        key: id, seq: 0, wakeTs: null, src, dst, basis, firstTs: ts, lastTs: ts, firstReqTs: Number.POSITIVE_INFINITY, lastReqTs: Number.NEGATIVE_INFINITY,
+        hash: 0, pos: 0, seq: 0, wakeTs: null, src, dst, basis, firstTs: ts, lastTs: ts, firstReqTs: Number.POSITIVE_INFINITY, lastReqTs: Number.NEGATIVE_INFINITY,
         requests: 0, replies: 0, overPing: 0, large: 0, maxPayload: 0, payloadBytes: 0, sizes: null, soleSize: null, run: 0, maxRun: 0, dueTs: null, lastEmittedEchoes: 0,
       };
-      pairs.add(p);
+      pairs.add(p, hash);
       if (pairs.size > settings.icmpMaxPairs) pairs.evictOverCap((old) => {
         if (old.dueTs !== null) emit(old, out);
       });
@@ -298,15 +315,9 @@ export function createIcmpTunnelDetector(settings: IcmpTunnelSettings): Detector
         const src = isRequest ? e.src : e.dst;
         const dst = isRequest ? e.dst : e.src;
         if (echoPairs.size > 2 * settings.icmpMaxPairs) echoPairs.clear();
-        // A reply follows its request: the pair's key string is made once for both (the reader's address strings are shared).
-        if (src !== lastEchoSrc || dst !== lastEchoDst) {
-          lastEchoSrc = src;
-          lastEchoDst = dst;
-          lastEchoId = `${src}|${dst}`;
-        }
-        const id = lastEchoId;
-        echoPairs.add(id);
-        const p = getPair(id, src, dst, e.ts, 'packets', out);
+        const hash = hashTuple(src, dst, 0);
+        if (echoPairs.findHashed(hash, src, dst, 0) === undefined) echoPairs.add({ hash: 0, pos: 0, seq: 0, wakeTs: null, src, dst }, hash);
+        const p = getPair(hash, src, dst, e.ts, 'packets', out);
         addEchoes(p, isRequest, 1, e.payloadBytes, e.ts, e.ts);
         pairs.wakeAt(p, wakeOf(p));
       }
@@ -316,9 +327,9 @@ export function createIcmpTunnelDetector(settings: IcmpTunnelSettings): Detector
         if (f.proto !== 'icmp' || (f.origP !== 8 && f.origP !== 128)) continue;
         const end = f.ts + (f.duration ?? 0);
         if (end > watermark) moveTo(end, out);
-        const id = `${f.origH}|${f.respH}`;
-        if (echoPairs.has(id)) continue;
-        const p = getPair(id, f.origH, f.respH, f.ts, 'flows', out);
+        const hash = hashTuple(f.origH, f.respH, 0);
+        if (echoPairs.findHashed(hash, f.origH, f.respH, 0) !== undefined) continue;
+        const p = getPair(hash, f.origH, f.respH, f.ts, 'flows', out);
         if (end > p.lastTs) p.lastTs = end;
         if (f.origPkts > 0) addEchoes(p, true, f.origPkts, flowPayloadEstimate(f.origIpBytes, f.origPkts), f.ts, end);
         if (f.respPkts > 0) addEchoes(p, false, f.respPkts, flowPayloadEstimate(f.respIpBytes, f.respPkts), f.ts, end);
@@ -336,16 +347,28 @@ export function createIcmpTunnelDetector(settings: IcmpTunnelSettings): Detector
     },
     snapshot() {
       // Rows as they were before `soleSize`: every pair with its set of sizes.
-      const t = pairs.snapshot();
+      const t = pairs.snapshot(keyOfPair);
       const rows = t.rows.map(({ soleSize, ...p }) => ({ ...p, sizes: sizesOf({ sizes: p.sizes, soleSize }) }));
-      return encodeState({ pairs: { ...t, rows }, echoPairs, watermark });
+      const echoKeys = new Set<string>();
+      for (const e of echoPairs.rows()) echoKeys.add(keyOfPair(e));
+      return encodeState({ pairs: { ...t, rows }, echoPairs: echoKeys, watermark });
     },
     restore(state) {
       const o = readStateObject(state, 'tunnel.icmp', { pairs: 'table', echoPairs: 'set', watermark: 'number' });
-      const t = tableOf<Pair>(o.pairs);
-      pairs.restore({ ...t, rows: t.rows.map((p): Pair => ({ ...p, soleSize: null })) });
+      const t = tableOf<Pair & { key: string }>(o.pairs);
+      // The key string is the snapshot's (the table keys rows by their fields).
+      pairs.restore(
+        t.rows.map(({ key: _key, ...p }): Pair => ({ ...p, hash: 0, pos: 0, soleSize: null })),
+        t.nextSeq,
+        t.evicted,
+      );
       echoPairs.clear();
-      for (const e of o.echoPairs as Set<string>) echoPairs.add(e);
+      for (const e of o.echoPairs as Set<string>) {
+        const bar = e.indexOf('|');
+        const src = e.slice(0, bar);
+        const dst = e.slice(bar + 1);
+        echoPairs.add({ hash: 0, pos: 0, seq: 0, wakeTs: null, src, dst }, hashTuple(src, dst, 0));
+      }
       watermark = o.watermark as number;
     },
     stats() {

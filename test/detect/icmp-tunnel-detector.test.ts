@@ -109,3 +109,32 @@ describe('tunnel.icmp state of pairs with one request size', () => {
     expect(resumed).toEqual(whole);
   });
 });
+
+describe('tunnel.icmp pairs keyed by their addresses (no key strings)', () => {
+  const f = flow({ ts: T0 + 10, origH: '10.0.0.1', respH: '1.2.3.4', respP: 0, origP: 8, proto: 'icmp', connState: 'OTH', duration: 60, origPkts: 60, origIpBytes: 60 * (28 + 500), respPkts: 60, respIpBytes: 60 * (28 + 500) });
+
+  it('snapshots each pair with its key string and the echo pairs as a set of key strings', () => {
+    const d = createIcmpTunnelDetector(DEFAULT_SETTINGS);
+    d.push(batch({ echoes: pings(2, 56, 1, '10.0.0.1', '1.2.3.4') }));
+    const state = JSON.parse(JSON.stringify(d.snapshot())) as { pairs: { rows: Record<string, unknown>[] }; echoPairs: unknown };
+    expect(state.pairs.rows).toHaveLength(1);
+    expect(state.pairs.rows[0]!.key).toBe('10.0.0.1|1.2.3.4');
+    expect(state.pairs.rows[0]).not.toHaveProperty('hash');
+    expect(state.pairs.rows[0]).not.toHaveProperty('pos');
+    expect(state.echoPairs).toEqual({ $set: ['10.0.0.1|1.2.3.4'] });
+  });
+
+  it('restored, still ignores the flows of a pair seen as packets and counts its echoes in the same row', () => {
+    const echoes = pings(6, 95, 1, '10.0.0.1', '1.2.3.4');
+    const whole = run(echoes, [f]);
+    const a = createIcmpTunnelDetector(DEFAULT_SETTINGS);
+    const first = a.push(batch({ echoes }));
+    const b = createIcmpTunnelDetector(DEFAULT_SETTINGS);
+    b.restore(JSON.parse(JSON.stringify(a.snapshot())));
+    // The flow comes after the restore with no echo of its pair in its batch: only the restored echo pairs can set it aside.
+    const resumed = [...first, ...b.push(batch({ flows: [f] })), ...b.flush()];
+    expect(whole).toHaveLength(1);
+    expect(whole[0]!.evidence).toMatchObject({ basis: 'packets', requests: 6, replies: 6 });
+    expect(resumed).toEqual(whole);
+  });
+});
