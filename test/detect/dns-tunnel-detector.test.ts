@@ -2,6 +2,7 @@ import { DEFAULT_SETTINGS } from '../../src/config/settings.js';
 import { createDnsTunnelDetector } from '../../src/detect/dns-tunnel-detector.js';
 import type { DnsRecord, Finding, FlowRecord } from '../../src/types.js';
 import { batch, dns, flow } from './make-records.js';
+import { findingsResumed } from './findings-resumed.js';
 
 const T0 = 1_517_336_042;
 
@@ -121,11 +122,7 @@ describe('tunnel.dns state of keys with one name', () => {
 
   it('restored after one name, counts the names the uninterrupted run counts', () => {
     const whole = run(recs);
-    const a = createDnsTunnelDetector(DEFAULT_SETTINGS);
-    const first = a.push(batch({ dns: recs.slice(0, 2) }));
-    const b = createDnsTunnelDetector(DEFAULT_SETTINGS);
-    b.restore(JSON.parse(JSON.stringify(a.snapshot())));
-    const resumed = [...first, ...b.push(batch({ dns: recs.slice(2) })), ...b.flush()];
+    const resumed = findingsResumed(() => createDnsTunnelDetector(DEFAULT_SETTINGS), batch({ dns: recs.slice(0, 2) }), batch({ dns: recs.slice(2) }));
     expect(whole).toHaveLength(1);
     expect(whole[0]!.evidence.uniqueSubdomains).toBe(28);
     expect(resumed).toEqual(whole);
@@ -157,11 +154,7 @@ describe('tunnel.dns state of keys with one record type', () => {
 
   it('restored while it has one type, reports what the uninterrupted run reports', () => {
     const whole = run(recs);
-    const a = createDnsTunnelDetector(DEFAULT_SETTINGS);
-    const first = a.push(batch({ dns: recs.slice(0, 3) }));
-    const b = createDnsTunnelDetector(DEFAULT_SETTINGS);
-    b.restore(JSON.parse(JSON.stringify(a.snapshot())));
-    const resumed = [...first, ...b.push(batch({ dns: recs.slice(3) })), ...b.flush()];
+    const resumed = findingsResumed(() => createDnsTunnelDetector(DEFAULT_SETTINGS), batch({ dns: recs.slice(0, 3) }), batch({ dns: recs.slice(3) }));
     expect(resumed).toEqual(whole);
   });
 });

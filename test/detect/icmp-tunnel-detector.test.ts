@@ -2,6 +2,7 @@ import { DEFAULT_SETTINGS } from '../../src/config/settings.js';
 import { createIcmpTunnelDetector } from '../../src/detect/icmp-tunnel-detector.js';
 import type { Finding, FlowRecord, IcmpEcho } from '../../src/types.js';
 import { batch, echo, flow } from './make-records.js';
+import { findingsResumed } from './findings-resumed.js';
 
 const T0 = 1_600_000_000;
 
@@ -101,11 +102,7 @@ describe('tunnel.icmp state of pairs with one request size', () => {
 
   it('restored while it has one size, reports what the uninterrupted run reports', () => {
     const whole = run(echoes);
-    const a = createIcmpTunnelDetector(DEFAULT_SETTINGS);
-    const first = a.push(batch({ echoes: echoes.slice(0, 3) }));
-    const b = createIcmpTunnelDetector(DEFAULT_SETTINGS);
-    b.restore(JSON.parse(JSON.stringify(a.snapshot())));
-    const resumed = [...first, ...b.push(batch({ echoes: echoes.slice(3) })), ...b.flush()];
+    const resumed = findingsResumed(() => createIcmpTunnelDetector(DEFAULT_SETTINGS), batch({ echoes: echoes.slice(0, 3) }), batch({ echoes: echoes.slice(3) }));
     expect(resumed).toEqual(whole);
   });
 });
@@ -127,12 +124,8 @@ describe('tunnel.icmp pairs keyed by their addresses (no key strings)', () => {
   it('restored, still ignores the flows of a pair seen as packets and counts its echoes in the same row', () => {
     const echoes = pings(6, 95, 1, '10.0.0.1', '1.2.3.4');
     const whole = run(echoes, [f]);
-    const a = createIcmpTunnelDetector(DEFAULT_SETTINGS);
-    const first = a.push(batch({ echoes }));
-    const b = createIcmpTunnelDetector(DEFAULT_SETTINGS);
-    b.restore(JSON.parse(JSON.stringify(a.snapshot())));
     // The flow comes after the restore with no echo of its pair in its batch: only the restored echo pairs can set it aside.
-    const resumed = [...first, ...b.push(batch({ flows: [f] })), ...b.flush()];
+    const resumed = findingsResumed(() => createIcmpTunnelDetector(DEFAULT_SETTINGS), batch({ echoes }), batch({ flows: [f] }));
     expect(whole).toHaveLength(1);
     expect(whole[0]!.evidence).toMatchObject({ basis: 'packets', requests: 6, replies: 6 });
     expect(resumed).toEqual(whole);
