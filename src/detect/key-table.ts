@@ -129,7 +129,11 @@ export class KeyTable<V, A extends string | number = string, B extends string | 
     const slots = this.slots;
     const mask = this.mask;
     let i = h & mask;
-    while (slots[2 * i] !== e) i = (i + 1) & mask;
+    for (let s = slots[2 * i]!; s !== e; s = slots[2 * i]!) {
+      // An entry not held under `h` would otherwise be probed for forever.
+      if (s === EMPTY) throw new Error(`KeyTable.deleteAt: entry ${e} is not held under hash ${h}`);
+      i = (i + 1) & mask;
+    }
     this.removeAt(i, e);
   }
 

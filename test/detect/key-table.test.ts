@@ -53,6 +53,14 @@ describe('KeyTable', () => {
     expect(table.inOrder()).toEqual([...Array(50).keys()].map(want).filter((v) => v !== undefined));
   });
 
+  it('refuses to remove an entry it does not hold instead of probing forever', () => {
+    const table = new KeyTable<string>(4);
+    const e = table.add('a', 0, 7, 'v');
+    table.deleteAt(e, 7);
+    expect(() => table.deleteAt(e, 7)).toThrow(/not held/);
+    expect(table.size).toBe(0);
+  });
+
   it('agrees with a Map on two-part ids, a number part never taken for its digits as a string', () => {
     let seed = 7;
     const rnd = (n: number): number => {
