@@ -4,7 +4,9 @@
  * policy-rules.ts for the rule language).
  *
  * Algorithm:
- * 1. Match every FlowRecord against every rule (policy-rules.ts matchRule).
+ * 1. Match every FlowRecord against every rule (policy-rules.ts matchRule;
+ *    a rule's port gate, policy-port-gate.ts, skips the records whose ports
+ *    it cannot match).
  * 2. Aggregate matches per (rule, sender, receiver, port): connections,
  *    payload bytes, first and last time.
  * 3. Report an aggregate `reportDelaySec` after its first match (event
@@ -22,6 +24,7 @@ import { IncidentTable, type TableRow } from './incident-table.js';
 import { encodeState, readStateObject, tableOf } from './plain-state.js';
 import type { PolicyRule } from './policy-rules.js';
 import { matchRule } from './policy-rules.js';
+import { mayMatchPorts, portGateOf } from './policy-port-gate.js';
 import { fmtDuration } from './scan-detector.js';
 
 export type PolicySettings = Pick<Settings, 'reportDelaySec' | 'policyMaxAggregates' | 'idBucketSec'>;
@@ -48,6 +51,8 @@ interface Aggregate extends TableRow {
 
 export function createPolicyDetector(rules: readonly PolicyRule[], settings: PolicySettings): Detector {
   const aggs = new IncidentTable<Aggregate>(settings.policyMaxAggregates);
+  /** Per rule: its port gate (policy-port-gate.ts), or null to match every record. */
+  const gates = rules.map(portGateOf);
   /** Wake-up margin: `watermark - lastTs > 2 × delay` is rechecked exactly when woken. */
   const SLACK = 1e-3;
 
@@ -119,9 +124,12 @@ export function createPolicyDetector(rules: readonly PolicyRule[], settings: Pol
         // Event time moves record by record, so what is due is decided at the
         // same record whatever the batch boundaries.
         if (f.ts > watermark) moveTo(f.ts, out);
-        for (const rule of rules) {
+        for (let r = 0; r < rules.length; r++) {
+          const rule = rules[r]!;
           // Allow rules (`suppress`) only exempt connections from other detectors.
           if (rule.suppress !== undefined) continue;
+          const gate = gates[r]!;
+          if (gate !== null && !mayMatchPorts(gate, f.origP, f.respP)) continue;
           const side = matchRule(rule, f);
           if (side === null) continue;
           const id = `${rule.name}|${side.sender}|${side.receiver}|${side.port}|${f.proto}`;
