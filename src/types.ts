@@ -38,6 +38,17 @@ export interface FlowRecord {
   respPkts: number;
   respIpBytes: number;
   /**
+   * `origH` (`respH`) as a 32-bit number, `| 0` (an Int32, as the Zeek readers' address cache and
+   * the capture's flow table key it, and as HostIds and TupleCode hold it: a small integer, where
+   * values from 2^31 up would be a boxed double in every record) when it is a canonical dotted
+   * quad, else -1. The readers had the octets anyway, so a detector keys its integer tables by this
+   * and does not parse the text again. -1 means "read the string": 255.255.255.255 is -1 as an
+   * Int32 too. Every reader sets both on every record (one shape); absent on records from
+   * elsewhere (tests, record messages of an older shipper), which consumers treat as -1.
+   */
+  origV4?: number;
+  respV4?: number;
+  /**
    * Zeek's `tunnel_parents`: the uids of the tunnels that carried the connection (a UDP tunnel's own
    * connection uid; an IP or GRE tunnel's uid, which Zeek logs in tunnel.log); absent (or undefined) when none.
    *

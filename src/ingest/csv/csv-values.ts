@@ -3,6 +3,7 @@
  * formats the exporters write, numbers, protocol names and numbers, and
  * Zeek's way of putting ICMP type and code into the port fields.
  */
+import { dottedQuadValue } from '../../detect/dotted-quad.js';
 import type { FlowRecord, Proto } from '../../types.js';
 import { parseIsoTime } from '../zeek/parse-field.js';
 
@@ -144,5 +145,7 @@ export function emptyFlow(ts: number, origH: string, origP: number, respH: strin
     origIpBytes: 0,
     respPkts: 0,
     respIpBytes: 0,
+    origV4: dottedQuadValue(origH) | 0,
+    respV4: dottedQuadValue(respH) | 0,
   };
 }

@@ -8,6 +8,7 @@
  * they do not apply, in one object literal: one hidden class for all capture
  * records, so the detectors' property reads stay monomorphic.
  */
+import { dottedQuadValue } from '../../detect/dotted-quad.js';
 import type { FlowRecord } from '../../types.js';
 import { computeConnState } from './conn-state.js';
 import {
@@ -20,9 +21,13 @@ import {
   F_RESP_PAYLOAD_BYTES,
   F_RESP_PKTS,
   F_TS,
+  FLAG_NUMERIC_ADDR,
   type FlowTable,
+  I_FLAGS,
+  I_ORIG_N,
   I_ORIG_P,
   I_PROTO,
+  I_RESP_N,
   I_RESP_P,
   PROTO_NAMES,
   PROTO_OTHER,
@@ -60,12 +65,16 @@ export function toFlowRecord(t: FlowTable, slot: number, tunnelParents?: string[
   const history = t.history(slot);
   const sized = proto === PROTO_TCP || proto === PROTO_UDP;
   const flags = t.sideFirstFlags[slot * 2]!;
+  const origH = t.str[slot * SLOT_STR + S_ORIG_H]!;
+  const respH = t.str[slot * SLOT_STR + S_RESP_H]!;
+  // The table's integer addresses when it has them; else (IPv6, connections not made from an IPv4 packet) the text's.
+  const numeric = (t.i32[slot * SLOT_I32 + I_FLAGS]! & FLAG_NUMERIC_ADDR) !== 0;
   return {
     ts,
     uid: t.uid(slot),
-    origH: t.str[slot * SLOT_STR + S_ORIG_H]!,
+    origH,
     origP: t.i32[slot * SLOT_I32 + I_ORIG_P]!,
-    respH: t.str[slot * SLOT_STR + S_RESP_H]!,
+    respH,
     respP: t.i32[slot * SLOT_I32 + I_RESP_P]!,
     proto: PROTO_NAMES[proto]!,
     service: t.service[slot] ?? null,
@@ -79,6 +88,8 @@ export function toFlowRecord(t: FlowTable, slot: number, tunnelParents?: string[
     origIpBytes: t.f64[slot * SLOT_F64 + F_ORIG_IP_BYTES]!,
     respPkts: t.f64[slot * SLOT_F64 + F_RESP_PKTS]!,
     respIpBytes: t.f64[slot * SLOT_F64 + F_RESP_IP_BYTES]!,
+    origV4: numeric ? t.i32[slot * SLOT_I32 + I_ORIG_N]! : dottedQuadValue(origH) | 0,
+    respV4: numeric ? t.i32[slot * SLOT_I32 + I_RESP_N]! : dottedQuadValue(respH) | 0,
     tunnelParents,
     origMaxPayload: sized ? t.sideMaxPayload[slot * 2]! : undefined,
     respMaxPayload: sized ? t.sideMaxPayload[slot * 2 + 1]! : undefined,

@@ -18,7 +18,11 @@
  *    is authoritative (its record or its error message). So a record made
  *    here equals the one parseConnLine makes of the same line, field for
  *    field, in the same property order (one hidden class for both).
+ * 4. origV4 / respV4 are the values scanDottedQuad read, `| 0` (-1 when
+ *    not a canonical dotted quad); only an address in the last column of a CRLF
+ *    line, whose scan included the CR, is parsed again from its string.
  */
+import { dottedQuadValue } from '../../detect/dotted-quad.js';
 import type { FlowRecord, Proto } from '../../types.js';
 import type { AddressInterner } from './address-interner.js';
 import { asciiString } from './ascii-string.js';
@@ -89,6 +93,8 @@ export function parseConnBytes(lay: ConnByteLayout, b: Buffer, start: number, li
   let origIpBytes = 0;
   let respPkts = 0;
   let respIpBytes = 0;
+  let origV4 = -1;
+  let respV4 = -1;
   let p = start;
   for (let c = 0; c < ncol; c++) {
     const slot = slots[c] as number;
@@ -146,6 +152,7 @@ export function parseConnBytes(lay: ConnByteLayout, b: Buffer, start: number, li
         }
         case C_OH:
           origH = v >= 0 && fe === i ? lay.addresses.internV4Text(v, b, p, fe) : lay.addresses.internBytes(b, p, fe);
+          origV4 = (v >= 0 ? v : fe === i ? -1 : dottedQuadValue(origH)) | 0;
           break;
         case C_OP:
           if (Number.isNaN(v)) return null;
@@ -153,6 +160,7 @@ export function parseConnBytes(lay: ConnByteLayout, b: Buffer, start: number, li
           break;
         case C_RH:
           respH = v >= 0 && fe === i ? lay.addresses.internV4Text(v, b, p, fe) : lay.addresses.internBytes(b, p, fe);
+          respV4 = (v >= 0 ? v : fe === i ? -1 : dottedQuadValue(respH)) | 0;
           break;
         case C_RP:
           if (Number.isNaN(v)) return null;
@@ -238,6 +246,8 @@ export function parseConnBytes(lay: ConnByteLayout, b: Buffer, start: number, li
     origIpBytes,
     respPkts,
     respIpBytes,
+    origV4,
+    respV4,
   };
 }
 

@@ -16,6 +16,7 @@
  * Field meanings, nulls and defaults are those of the TSV reader, so the
  * TSV and JSON forms of one log give identical records.
  */
+import { dottedQuadValue } from '../../detect/dotted-quad.js';
 import type { ByteSource } from '../../io/byte-source.js';
 import { createInvalidLineCounter, splitLines } from '../../io/lines.js';
 import { createRecordBatch, type DnsLogColumns, type DnsRecord, type FlowRecord, type Proto, type RecordBatch } from '../../types.js';
@@ -219,7 +220,11 @@ function mapConn(get: (k: string) => unknown): JsonLineResult {
       origIpBytes: count(get, 'orig_ip_bytes') ?? 0,
       respPkts: count(get, 'resp_pkts') ?? 0,
       respIpBytes: count(get, 'resp_ip_bytes') ?? 0,
+      origV4: -1,
+      respV4: -1,
     };
+    flow.origV4 = dottedQuadValue(flow.origH) | 0;
+    flow.respV4 = dottedQuadValue(flow.respH) | 0;
     return { kind: 'conn', flow };
   } catch (e) {
     if (e instanceof FieldError) return e.message;

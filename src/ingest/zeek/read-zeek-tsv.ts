@@ -24,6 +24,7 @@
  *    TAB before `#separator`); CRLF line ends and a UTF-8 BOM are accepted.
  */
 import { FlowhoundError } from '../../errors.js';
+import { dottedQuadValue } from '../../detect/dotted-quad.js';
 import type { ByteSource } from '../../io/byte-source.js';
 import { createInvalidLineCounter, decode, splitLines, trimCr } from '../../io/lines.js';
 import { createRecordBatch, type DnsLogColumns, type DnsRecord, type FlowRecord, type Proto, type RecordBatch } from '../../types.js';
@@ -500,6 +501,9 @@ function parseConnLine(sec: Section, text: string, start: number, end: number): 
     origIpBytes,
     respPkts,
     respIpBytes,
+    // The line parsers' fallback (rare): the interned strings parsed again, not the interner's values.
+    origV4: dottedQuadValue(origH) | 0,
+    respV4: dottedQuadValue(respH) | 0,
   };
 }
 

@@ -52,8 +52,11 @@ export function isStandardConnLayout(fields: readonly string[], slots: Uint8Arra
   return true;
 }
 
-/** Where the last scanned field ended (its TAB's index), and (scanText) the hash of its bytes: module variables, not a returned object. */
-const at = { end: 0, hash: 0 };
+/**
+ * Where the last scanned field ended (its TAB's index), (scanText) the hash of its bytes and (readAddress) the address
+ * (its value, else -1): module variables, not a returned object.
+ */
+const at = { end: 0, hash: 0, v4: -1 };
 
 /**
  * Standard conn line `b[start, ...)` (up to its newline or `limit`) to a
@@ -98,6 +101,8 @@ export function parseStandardConnBytes(lay: ConnByteLayout, b: Buffer, start: nu
   let origP = 0;
   let respH = '';
   let respP = 0;
+  let origV4 = -1;
+  let respV4 = -1;
   for (let k = 0; k < 2; k++) {
     p = ++i;
     let value = 0;
@@ -120,12 +125,15 @@ export function parseStandardConnBytes(lay: ConnByteLayout, b: Buffer, start: nu
       } else break;
     }
     let address: string | null;
+    let v4 = -1;
     if (canonical && i < limit && ch === TAB && dots === 3 && digits > 0 && digits <= 3 && octet <= 255) {
-      address = lay.addresses.internV4Text(value * 256 + octet, b, p, i);
+      v4 = value * 256 + octet;
+      address = lay.addresses.internV4Text(v4, b, p, i);
     } else {
       address = readAddress(lay, b, p, limit);
       if (address === null) return null;
       i = at.end;
+      v4 = at.v4;
     }
     p = ++i;
     let port = 0;
@@ -138,9 +146,11 @@ export function parseStandardConnBytes(lay: ConnByteLayout, b: Buffer, start: nu
     if (k === 0) {
       origH = address;
       origP = port;
+      origV4 = v4 | 0;
     } else {
       respH = address;
       respP = port;
+      respV4 = v4 | 0;
     }
   }
   // proto
@@ -288,6 +298,8 @@ export function parseStandardConnBytes(lay: ConnByteLayout, b: Buffer, start: nu
     origIpBytes,
     respPkts,
     respIpBytes,
+    origV4,
+    respV4,
   };
 }
 
@@ -326,10 +338,12 @@ function scanText(b: Buffer, p: number, limit: number): number {
 /**
  * An address field up to its TAB: a canonical dotted quad by its value from
  * the address cache, any other form from its bytes; null when unset or the
- * line ends first. Sets `at.end`.
+ * line ends first. Sets `at.end` and `at.v4` (the value, else -1).
  */
 function readAddress(lay: ConnByteLayout, b: Buffer, p: number, limit: number): string | null {
   const v = scanDottedQuad(b, p, limit);
+  // Not a dotted quad ending at a TAB: the field up to its TAB is not one either.
+  at.v4 = v;
   if (v >= 0) return lay.addresses.internV4Text(v, b, p, at.end);
   if (isUnset(b, p, limit) || scanText(b, p, limit) < -1) return null;
   return lay.addresses.internBytes(b, p, at.end);

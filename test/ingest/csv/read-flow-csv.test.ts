@@ -94,6 +94,8 @@ describe.each(CHUNK_SIZES)('CSV flow exports at chunk size %i', (chunkSize) => {
       origIpBytes: 44,
       respPkts: 0,
       respIpBytes: 0,
+      origV4: 172818498,
+      respV4: 172818452,
     });
     expect(r.flows[1]).toMatchObject({ ts: Date.UTC(2026, 10, 23, 5, 31, 57, 250) / 1000, duration: 0.125 });
     expect(r.flows.slice(2).map((f) => [f.proto, f.origP, f.respP])).toEqual([

@@ -42,6 +42,8 @@ const flow = {
   origIpBytes: 1131,
   respPkts: 4,
   respIpBytes: 508,
+  origV4: 171402340,
+  respV4: -842242634,
 };
 
 describe('parseIsoTime', () => {

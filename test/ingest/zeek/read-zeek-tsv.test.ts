@@ -54,6 +54,8 @@ describe.each(CHUNK_SIZES)('readZeekTsv at chunk size %i', (chunkSize) => {
       origIpBytes: 1131,
       respPkts: 4,
       respIpBytes: 508,
+      origV4: 171402340,
+      respV4: -842242634,
     });
     expect(r.flows[1]).toMatchObject({ proto: 'icmp', origP: 8, respP: 0, service: null, duration: null, origBytes: null, respBytes: null, history: null });
   });
@@ -144,6 +146,8 @@ describe.each(CHUNK_SIZES)('readZeekTsv at chunk size %i', (chunkSize) => {
         origIpBytes: 0,
         respPkts: 0,
         respIpBytes: 0,
+        origV4: 16843009,
+        respV4: 33686018,
       },
     ]);
   });
