@@ -165,7 +165,8 @@ export function createBeaconDetector(settings: BeaconSettings, rules: readonly P
       }
     }
     const n = pairNumber(f.respP, f.proto);
-    code.encode(f.origH, f.respH, n);
+    // By the readers' numbers of the addresses: not a parse of both texts per record.
+    code.encodeKnown(f.origH, f.respH, f.origV4 ?? -1, f.respV4 ?? -1, n);
     const hash = code.hash;
     let p = pairs.findHashed(hash, f.origH, f.respH, n);
     if (p === undefined) {

@@ -446,7 +446,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
     if (busyKeys.length > 2 * liveBusyKeys + 1024) busyKeys = busyKeys.filter((b) => b.hostId >= 0);
   }
 
-  /** The key of (dst, port, proto), made when new; `v4`: dst as an IPv4 number when the record had one (a capture's tick), else -1. */
+  /** The key of (dst, port, proto), made when new; `v4`: dst as an IPv4 number when the record had one (a tick's dstV4, a flow's respV4), else -1. */
   function getKey(dst: string, v4: number, port: number, proto: Proto, sec: number, out: Finding[]): RateKey {
     const portProto = port * 4 + protoIndex(proto);
     const id = v4 >= 0 ? hosts.idOfV4(v4) : hosts.idOf(dst);
@@ -853,13 +853,16 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
         if (end > watermark) moveTo(end, out);
         const s0 = Math.floor(f.ts);
         if (s0 < runStartSec) runStartSec = s0;
-        const k = getKey(f.respH, -1, f.respP, f.proto, s0, out);
+        const respV4 = f.respV4 ?? -1;
+        const k = getKey(f.respH, respV4 === -1 ? -1 : respV4 >>> 0, f.respP, f.proto, s0, out);
         // Attribution and connection counts only once the key has received
         // more packets than any spike needs (ratePps × rateMinSeconds): the
         // many small keys of ordinary traffic skip this work.
         k.flowPkts += f.origPkts;
-        // The originator's host id (-1: no key or sender refers to it), for its sender row and its own key.
-        const origId = hosts.idOf(f.origH);
+        // The originator's host id (-1: no key or sender refers to it), for its sender row and its own key;
+        // by the number the reader gave when it had one (idOf parses the text again).
+        const origV4 = f.origV4 ?? -1;
+        const origId = origV4 !== -1 ? hosts.idOfV4(origV4) : hosts.idOf(f.origH);
         if (k.flowPkts > attributionGatePkts) {
           noteSender(k, f.origH, origId, f.origPkts, f.ts, end);
           if (k.flowStarts === null) {

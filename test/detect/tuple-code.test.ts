@@ -1,3 +1,4 @@
+import { dottedQuadValue } from '../../src/detect/dotted-quad.js';
 import { TEXT_CODE, TupleCode } from '../../src/detect/tuple-code.js';
 import { createSeededRandom } from '../../src/util/seeded-random.js';
 
@@ -33,5 +34,23 @@ describe('TupleCode', () => {
     }
     expect(c.encode('10.0.0.1', '10.0.0.2', 2 ** 20 - 1)).toBe(false);
     expect(c.n & TEXT_CODE).toBe(0);
+  });
+
+  it('encodeKnown gives the code encode gives, from the addresses\' Int32 values or -1 (FlowRecord.origV4)', () => {
+    const a = new TupleCode();
+    const b = new TupleCode();
+    const hosts = ['10.0.0.1', '0.0.0.0', '128.0.0.1', '192.168.1.254', '255.255.255.254', '255.255.255.255', 'fe80::1', '010.0.0.1'];
+    for (const x of hosts) {
+      for (const y of hosts) {
+        for (const n of [0, 161, 2 ** 20 - 1, 2 ** 20, 1.5]) {
+          const text = a.encode(x, y, n);
+          expect(b.encodeKnown(x, y, dottedQuadValue(x) | 0, dottedQuadValue(y) | 0, n)).toBe(text);
+          expect([b.a, b.b, b.n, b.hash]).toEqual([a.a, a.b, a.n, a.hash]);
+          // Not known (a record without the numbers): read from the text.
+          b.encodeKnown(x, y, -1, -1, n);
+          expect([b.a, b.b, b.n, b.hash]).toEqual([a.a, a.b, a.n, a.hash]);
+        }
+      }
+    }
   });
 });
