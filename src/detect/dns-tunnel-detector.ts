@@ -43,6 +43,7 @@ import type { Detector } from './detector.js';
 import { encodeState, readStateObject, tableOf } from './plain-state.js';
 import { shannonEntropyBits } from './label-entropy.js';
 import { fmtDuration } from './scan-detector.js';
+import { hashOfAddressTuple } from './tuple-code.js';
 import { hashTuple, type TupleKey, type TupleRow, TupleTable } from './tuple-table.js';
 
 export type DnsTunnelSettings = Pick<
@@ -185,7 +186,12 @@ function protoNumber(proto: Proto): number {
   return proto === 'tcp' ? 0 : 1;
 }
 
-const VOLUME_KEY: TupleKey<VolumeKey> = { a: (v) => v.client, b: (v) => v.server, n: (v) => protoNumber(v.proto) };
+const VOLUME_KEY: TupleKey<VolumeKey> = {
+  a: (v) => v.client,
+  b: (v) => v.server,
+  n: (v) => protoNumber(v.proto),
+  hash: (v) => hashOfAddressTuple(v.client, v.server, undefined, undefined, protoNumber(v.proto)),
+};
 const DOMAIN_KEY: TupleKey<DomainKey> = { a: (k) => k.client, b: (k) => k.domain, n: () => 0 };
 
 /** The key a domain row had as a string (in snapshots, whose format predates the tuple table). */
@@ -403,7 +409,8 @@ export function createDnsTunnelDetector(settings: DnsTunnelSettings): Detector {
   function pushFlow(f: FlowRecord): void {
     if (f.respP !== 53 || (f.proto !== 'udp' && f.proto !== 'tcp')) return;
     const n = protoNumber(f.proto);
-    const hash = hashTuple(f.origH, f.respH, n);
+    // Hashed by the readers' numbers of the addresses, not their characters.
+    const hash = hashOfAddressTuple(f.origH, f.respH, f.origV4, f.respV4, n);
     let v = volume.findHashed(hash, f.origH, f.respH, n);
     if (v === undefined) {
       v = { hash: 0, pos: 0, seq: 0, wakeTs: null, client: f.origH, server: f.respH, proto: f.proto, firstTs: f.ts, lastTs: f.ts, flows: 0, origBytes: 0, origPkts: 0, respBytes: 0 };

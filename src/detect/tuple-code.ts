@@ -22,6 +22,7 @@
  */
 
 import { dottedQuadValue } from './dotted-quad.js';
+import { hashTuple } from './tuple-table.js';
 
 /** Set in `n` of a textual code (see 2.); never set in a dotted-quad code's number (< 2^20). */
 export const TEXT_CODE = 1 << 30;
@@ -68,6 +69,19 @@ export class TupleCode {
     this.hash = hashCode(va, vb, n);
     return false;
   }
+}
+
+/**
+ * The hash of key (a, b, n) of two addresses and a number, for a TupleTable: hashCode of the
+ * addresses' Int32s when both are canonical dotted quads (`va`, `vb`: FlowRecord.origV4 / respV4 of
+ * a record; undefined: parsed here), else hashTuple of the text. A function of the key alone, so a
+ * table's restore gets it from the strings (`hashOfAddressTuple(a, b, undefined, undefined, n)`).
+ * Mixing two integers costs a few instructions where hashTuple reads every character.
+ */
+export function hashOfAddressTuple(a: string, b: string, va: number | undefined, vb: number | undefined, n: number): number {
+  const x = va ?? (dottedQuadValue(a) | 0);
+  const y = vb ?? (dottedQuadValue(b) | 0);
+  return x !== -1 && y !== -1 ? hashCode(x, y, n) : hashTuple(a, b, n);
 }
 
 /** The hash of code (a, b, n), as a 32-bit integer. */
