@@ -155,7 +155,7 @@ export function createBeaconDetector(settings: BeaconSettings, rules: readonly P
   const code = new TupleCode();
 
   function pushFlow(f: FlowRecord): void {
-    if ((f.proto !== 'tcp' && f.proto !== 'udp') || f.origPkts === 0 || isMulticastOrBroadcast(f.respH)) return;
+    if ((f.proto !== 'tcp' && f.proto !== 'udp') || f.origPkts === 0 || isMulticastOrBroadcast(f.respH, f.respV4)) return;
     if (allow.length > 0) {
       for (const r of allow) {
         if (matchRule(r, f) !== null) {

@@ -166,15 +166,14 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
   const windowSec = settings.scanDistWindowSec;
 
   /**
-   * A probe of target set `id` (made when new: a row of `sole`, or an
+   * A probe of target set `id` (`h`: its hashOfId; made when new: a row of `sole`, or an
    * object). `target`: the host (horizontal), or null for a vertical set,
    * whose target is the port `targetPort` of `targetProto` (`portTarget`),
    * made only when an object needs it: a row of `sole` keeps the port and
    * proto (a flood's vertical sets are probed once, and looking up the
    * port's string was a cache miss per record).
    */
-  function probeSet(id: SetKey, vertical: boolean, dst: string | null, port: number | null, proto: Proto | null, src: string, srcHash: number, target: string | null, targetPort: number, targetProto: Proto, ts: number, probe: string): void {
-    const h = hashOfId(id);
+  function probeSet(id: SetKey, h: number, vertical: boolean, dst: string | null, port: number | null, proto: Proto | null, src: string, srcHash: number, target: string | null, targetPort: number, targetProto: Proto, ts: number, probe: string): void {
     const found = sets.get(id, 0, h);
     if (found !== undefined) {
       note(typeof found === 'number' ? promote(found) : found, src, srcHash, target ?? portTarget(targetPort, targetProto), ts, probe);
@@ -427,11 +426,14 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
 
   function pushFlow(f: FlowRecord): void {
     if (f.proto !== 'tcp' && f.proto !== 'udp') return;
-    if (!isFailedAttempt(f, settings.scanProbeMaxPkts) || isMulticastOrBroadcast(f.respH)) return;
+    if (!isFailedAttempt(f, settings.scanProbeMaxPkts) || isMulticastOrBroadcast(f.respH, f.respV4)) return;
     const probe = probeTypeOf(f);
-    const srcHash = hashOfName(f.origH);
-    probeSet(horizontalKey(f.proto, f.respP), false, null, f.respP, f.proto, f.origH, srcHash, f.respH, 0, f.proto, f.ts, probe);
-    probeSet(verticalKey(f.respH), true, f.respH, null, null, f.origH, srcHash, null, f.respP, f.proto, f.ts, probe);
+    // Addresses hashed by the numbers the record carries (a host holding "|", whose key is another string, has -1).
+    const srcHash = hashOfName(f.origH, f.origV4);
+    const hKey = horizontalKey(f.proto, f.respP);
+    probeSet(hKey, hashOfId(hKey), false, null, f.respP, f.proto, f.origH, srcHash, f.respH, 0, f.proto, f.ts, probe);
+    const vKey = verticalKey(f.respH);
+    probeSet(vKey, hashOfId(vKey, f.respV4), true, f.respH, null, null, f.origH, srcHash, null, f.respP, f.proto, f.ts, probe);
   }
 
   return {

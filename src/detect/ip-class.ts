@@ -21,9 +21,13 @@ function ipv4Octets(ip: string): [number, number, number, number] | null {
  * Multicast, limited broadcast or the unspecified address. Called once per
  * attempt on the fast path: a dotted quad is told by its first octet alone,
  * without scanning the whole text for ":" first (only a hit is checked for
- * one, as text holding ":" is read as IPv6).
+ * one, as text holding ":" is read as IPv6). `v4`: the address's number
+ * as a record carries it (FlowRecord.respV4; -1 or undefined: read the
+ * text): then no character is read (224.0.0.0/4, 0.0.0.0; 255.255.255.255
+ * is -1 as an Int32, so it is read from the text).
  */
-export function isMulticastOrBroadcast(ip: string): boolean {
+export function isMulticastOrBroadcast(ip: string, v4?: number): boolean {
+  if (v4 !== undefined && v4 !== -1) return v4 >>> 28 === 14 || v4 === 0;
   let first = 0;
   let i = 0;
   for (; i < ip.length && i < 3; i++) {

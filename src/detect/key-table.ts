@@ -20,9 +20,12 @@ import { hashOfName } from './scan-sources.js';
 
 export { hashOfName };
 
-/** The hash of a string id (`hashOfName`) or of a number id (an integer, as `KeyTable` wants). */
-export function hashOfId(id: string | number): number {
-  return typeof id === 'number' ? Math.imul(id | 0, 0x9e3779b1) >>> 2 : hashOfName(id);
+/**
+ * The hash of a string id (`hashOfName`; `v4`: its number as a record carries it, when it is an
+ * address) or of a number id (an integer, as `KeyTable` wants).
+ */
+export function hashOfId(id: string | number, v4?: number): number {
+  return typeof id === 'number' ? Math.imul(id | 0, 0x9e3779b1) >>> 2 : hashOfName(id, v4);
 }
 
 /** The hash of a two-part id from the hashes of its parts (`hashOfId` of each). */

@@ -476,18 +476,19 @@ export function createScanDetector(settings: ScanSettings): Detector {
   function countAttempt(f: FlowRecord): void {
     if (f.proto === 'icmp') {
       if (f.origP !== ECHO_REQUEST_V4 && f.origP !== ECHO_REQUEST_V6) return;
-      if (isMulticastOrBroadcast(f.respH)) return;
+      if (isMulticastOrBroadcast(f.respH, f.respV4)) return;
       const part = horizontalPart('icmp', f.origP);
-      attempt(f.origH, hashOfName(f.origH), part, hashOfId(part), 'scan.horizontal', null, f.origP, 'icmp', f.respH, 0, 'icmp', f.ts, f.connState ?? 'echo', 'icmp-echo');
+      attempt(f.origH, hashOfName(f.origH, f.origV4), part, hashOfId(part), 'scan.horizontal', null, f.origP, 'icmp', f.respH, 0, 'icmp', f.ts, f.connState ?? 'echo', 'icmp-echo');
       return;
     }
     if (!isFailedAttempt(f, settings.scanProbeMaxPkts)) return;
-    if (isMulticastOrBroadcast(f.respH)) return;
+    if (isMulticastOrBroadcast(f.respH, f.respV4)) return;
     const state = f.connState ?? (f.respPkts === 0 ? 'unanswered' : 'other');
     const probe = probeTypeOf(f);
-    const srcHash = hashOfName(f.origH);
+    // Addresses hashed by the numbers the record carries (a host holding "|", whose part is another string, has -1).
+    const srcHash = hashOfName(f.origH, f.origV4);
     const vPart = verticalPart(f.respH);
-    attempt(f.origH, srcHash, vPart, hashOfId(vPart), 'scan.vertical', f.respH, null, null, null, f.respP, f.proto, f.ts, state, probe);
+    attempt(f.origH, srcHash, vPart, hashOfId(vPart, f.respV4), 'scan.vertical', f.respH, null, null, null, f.respP, f.proto, f.ts, state, probe);
     const hPart = horizontalPart(f.proto, f.respP);
     attempt(f.origH, srcHash, hPart, hashOfId(hPart), 'scan.horizontal', null, f.respP, f.proto, f.respH, 0, f.proto, f.ts, state, probe);
   }

@@ -13,6 +13,8 @@
  * past it a `Map` from name to index is made and kept.
  */
 
+import { dottedQuadValue } from './dotted-quad.js';
+
 /** Sources found by scanning hashes; more and a map is made. */
 const SMALL = 16;
 /** Numbers per source in `nums`: hash, soleTs, probes, firstTs, lastTs. */
@@ -155,8 +157,23 @@ export class ScanSources {
   }
 }
 
-/** A small non-negative integer hash of a name (FNV-1a over its UTF-16 code units), as `ScanSources.find` wants. */
-export function hashOfName(s: string): number {
+/**
+ * A small non-negative integer hash of a name, as `ScanSources.find` wants: of
+ * its IPv4 number when it is a canonical dotted quad (murmur3's finaliser), else
+ * FNV-1a over its UTF-16 code units. `v4`: the name's number as a record carries
+ * it (FlowRecord.origV4 / respV4: -1 when not one); undefined, the name is
+ * parsed. A function of the name alone, however the caller had the number: the
+ * scan detectors hash a record's addresses from its numbers (a few instructions
+ * where FNV read every character) and a restored key's from its name.
+ */
+export function hashOfName(s: string, v4: number | undefined = dottedQuadValue(s) | 0): number {
+  if (v4 !== -1) {
+    let h = v4 ^ (v4 >>> 16);
+    h = Math.imul(h, 0x85ebca6b);
+    h ^= h >>> 13;
+    h = Math.imul(h, 0xc2b2ae35);
+    return (h ^ (h >>> 16)) & 0x3fffffff;
+  }
   let h = 0x811c9dc5 | 0;
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
   return h & 0x3fffffff;

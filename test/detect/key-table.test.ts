@@ -1,3 +1,4 @@
+import { dottedQuadValue } from '../../src/detect/dotted-quad.js';
 import { KeyTable, hashOfId, hashOfName, hashOfPair } from '../../src/detect/key-table.js';
 
 describe('KeyTable', () => {
@@ -84,5 +85,16 @@ describe('KeyTable', () => {
       expect(table.size).toBe(map.size);
     }
     expect(table.inOrder()).toEqual([...map.values()]);
+  });
+
+  it('hashOfName of an address is the same from its text and from the number a record carries', () => {
+    for (const name of ['10.0.0.1', '0.0.0.0', '128.0.0.1', '255.255.255.254', '255.255.255.255', 'fe80::1', '010.0.0.1', 'h|tcp|80']) {
+      const v4 = dottedQuadValue(name) | 0;
+      expect(hashOfName(name, v4)).toBe(hashOfName(name));
+      expect(hashOfId(name, v4)).toBe(hashOfId(name));
+      expect(hashOfName(name, undefined)).toBe(hashOfName(name));
+      expect(hashOfName(name)).toBeGreaterThanOrEqual(0);
+      expect(hashOfName(name)).toBeLessThan(2 ** 30);
+    }
   });
 });
