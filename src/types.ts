@@ -144,6 +144,9 @@ export interface IcmpEcho {
   dst: string;
   /** 8 / 0 for ICMPv4 echo request / reply, 128 / 129 for ICMPv6. */
   type: number;
+  /** `src` (`dst`) as a number, as FlowRecord.origV4 has it (the Int32, -1 when not a canonical dotted quad); absent from other sources. */
+  srcV4?: number;
+  dstV4?: number;
   id: number;
   seq: number;
   payloadBytes: number;

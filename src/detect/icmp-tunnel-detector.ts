@@ -34,7 +34,8 @@ import type { Finding, RecordBatch, Severity } from '../types.js';
 import type { Detector } from './detector.js';
 import { encodeState, readStateObject, tableOf } from './plain-state.js';
 import { fmtDuration } from './scan-detector.js';
-import { hashTuple, type TupleKey, type TupleRow, TupleTable } from './tuple-table.js';
+import { hashOfAddressTuple } from './tuple-code.js';
+import { type TupleKey, type TupleRow, TupleTable } from './tuple-table.js';
 
 export type IcmpTunnelSettings = Pick<
   Settings,
@@ -129,8 +130,9 @@ interface EchoPair extends TupleRow {
   dst: string;
 }
 
-const PAIR_KEY: TupleKey<Pair> = { a: (p) => p.src, b: (p) => p.dst, n: () => 0 };
-const ECHO_PAIR_KEY: TupleKey<EchoPair> = { a: (p) => p.src, b: (p) => p.dst, n: () => 0 };
+// Hashed as the records' addresses are (hashOfAddressTuple: by their numbers when dotted quads).
+const PAIR_KEY: TupleKey<Pair> = { a: (p) => p.src, b: (p) => p.dst, n: () => 0, hash: (p) => hashOfAddressTuple(p.src, p.dst, undefined, undefined, 0) };
+const ECHO_PAIR_KEY: TupleKey<EchoPair> = { a: (p) => p.src, b: (p) => p.dst, n: () => 0, hash: (p) => hashOfAddressTuple(p.src, p.dst, undefined, undefined, 0) };
 
 /** The key a pair had as a string (in snapshots, whose format predates the tuple table). */
 function keyOfPair(p: Pick<Pair, 'src' | 'dst'>): string {
@@ -144,7 +146,7 @@ export function createIcmpTunnelDetector(settings: IcmpTunnelSettings): Detector
   /** Wake-up margin: `watermark - lastTs > window` is rechecked exactly when woken. */
   const SLACK = 1e-3;
   let watermark = Number.NEGATIVE_INFINITY;
-  /** `hash`: `hashTuple(src, dst, 0)`. */
+  /** `hash`: `hashOfAddressTuple(src, dst, ..., 0)`. */
   function getPair(hash: number, src: string, dst: string, ts: number, basis: Pair['basis'], out: Finding[]): Pair {
     let p = pairs.findHashed(hash, src, dst, 0);
     if (p !== undefined && ts - p.firstTs > settings.icmpWindowSec) {
@@ -315,7 +317,7 @@ export function createIcmpTunnelDetector(settings: IcmpTunnelSettings): Detector
         const src = isRequest ? e.src : e.dst;
         const dst = isRequest ? e.dst : e.src;
         if (echoPairs.size > 2 * settings.icmpMaxPairs) echoPairs.clear();
-        const hash = hashTuple(src, dst, 0);
+        const hash = hashOfAddressTuple(src, dst, isRequest ? e.srcV4 : e.dstV4, isRequest ? e.dstV4 : e.srcV4, 0);
         if (echoPairs.findHashed(hash, src, dst, 0) === undefined) echoPairs.add({ hash: 0, pos: 0, seq: 0, wakeTs: null, src, dst }, hash);
         const p = getPair(hash, src, dst, e.ts, 'packets', out);
         addEchoes(p, isRequest, 1, e.payloadBytes, e.ts, e.ts);
@@ -327,7 +329,7 @@ export function createIcmpTunnelDetector(settings: IcmpTunnelSettings): Detector
         if (f.proto !== 'icmp' || (f.origP !== 8 && f.origP !== 128)) continue;
         const end = f.ts + (f.duration ?? 0);
         if (end > watermark) moveTo(end, out);
-        const hash = hashTuple(f.origH, f.respH, 0);
+        const hash = hashOfAddressTuple(f.origH, f.respH, f.origV4, f.respV4, 0);
         if (echoPairs.findHashed(hash, f.origH, f.respH, 0) !== undefined) continue;
         const p = getPair(hash, f.origH, f.respH, f.ts, 'flows', out);
         if (end > p.lastTs) p.lastTs = end;
@@ -367,7 +369,7 @@ export function createIcmpTunnelDetector(settings: IcmpTunnelSettings): Detector
         const bar = e.indexOf('|');
         const src = e.slice(0, bar);
         const dst = e.slice(bar + 1);
-        echoPairs.add({ hash: 0, pos: 0, seq: 0, wakeTs: null, src, dst }, hashTuple(src, dst, 0));
+        echoPairs.add({ hash: 0, pos: 0, seq: 0, wakeTs: null, src, dst }, hashOfAddressTuple(src, dst, undefined, undefined, 0));
       }
       watermark = o.watermark as number;
     },

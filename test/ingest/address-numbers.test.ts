@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { readCaptureRecords } from '../../src/ingest/capture-ingest.js';
 import { openByteSourceFromChunks, rechunk } from '../../src/io/byte-source.js';
-import type { FlowRecord } from '../../src/types.js';
+import type { FlowRecord, IcmpEcho } from '../../src/types.js';
 import { describeWithSharedData, sharedData } from '../helpers/shared-data.js';
 import { readBytes, readFile } from './zeek/read-helper.js';
 
@@ -47,11 +47,15 @@ function checkNumbers(flows: readonly FlowRecord[]): Tally {
   return t;
 }
 
-async function readCaptureFlows(path: string): Promise<FlowRecord[]> {
+async function readCapture(path: string): Promise<{ flows: FlowRecord[]; echoes: IcmpEcho[] }> {
   const source = await openByteSourceFromChunks(basename(path), rechunk([readFileSync(path)], 65536));
   const flows: FlowRecord[] = [];
-  for await (const b of readCaptureRecords(source, { maxInvalid: 25, onWarning: () => undefined })) flows.push(...b.flows);
-  return flows;
+  const echoes: IcmpEcho[] = [];
+  for await (const b of readCaptureRecords(source, { maxInvalid: 25, onWarning: () => undefined })) {
+    flows.push(...b.flows);
+    echoes.push(...b.echoes);
+  }
+  return { flows, echoes };
 }
 
 describeWithSharedData('origV4 / respV4 on real inputs (shared data)', () => {
@@ -78,14 +82,19 @@ describeWithSharedData('origV4 / respV4 on real inputs (shared data)', () => {
 
   const CAPTURES: Array<[string, boolean]> = [
     ['zeek/testing/btest/Traces/icmp/icmp6-ping.pcap', true],
+    ['zeek/testing/btest/Traces/icmp/icmp-ping.pcap', false],
     ['zeek/testing/btest/Traces/wikipedia.pcap', true],
     ['zeek-conformance/opt.basic/trace.pcap', false],
     ['zeek/testing/btest/Traces/tunnels/ping6-in-ipv4.pcap', false],
   ];
   it.each(CAPTURES)('%s (capture): the numbers of the address strings', async (path, ipv6) => {
-    const flows = await readCaptureFlows(sharedData(path));
+    const { flows, echoes } = await readCapture(sharedData(path));
     expect(flows.length).toBeGreaterThan(0);
     const t = checkNumbers(flows);
+    // ICMP echoes carry their addresses' numbers too (tunnel.icmp keys them with the flows').
+    const asFlows = echoes.map((e) => ({ origH: e.src, origV4: e.srcV4, respH: e.dst, respV4: e.dstV4 }) as FlowRecord);
+    checkNumbers(asFlows);
+    if (path.includes('icmp')) expect(echoes.length).toBeGreaterThan(0);
     if (ipv6) expect(t.other).toBeGreaterThan(0);
     else expect(t.v4).toBeGreaterThan(0);
   });

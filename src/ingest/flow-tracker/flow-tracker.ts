@@ -28,6 +28,7 @@
  * hash index (flow-index.ts) per live connection, a few hundred bytes in
  * typed arrays; per packet nothing is allocated but output records.
  */
+import { dottedQuadValue } from '../../detect/dotted-quad.js';
 import type { ArpRecord, DnsRecord, FlowRecord, IcmpEcho, PacketTick } from '../../types.js';
 import { createDnsTracker, type DnsTracker } from '../dns-tracker.js';
 import { readArp } from '../pcap/arp.js';
@@ -472,7 +473,9 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
         }
       }
       if (proto === PROTO_ICMP && isIcmpEcho(p.ipVersion, p.icmpType)) {
-        out.echoes.push({ ts: t, src: p.src, dst: p.dst, type: p.icmpType, id: p.icmpId, seq: p.icmpSeq, payloadBytes: p.payloadLen });
+        const srcV4 = numeric ? srcN : dottedQuadValue(p.src) | 0;
+        const dstV4 = numeric ? dstN : dottedQuadValue(p.dst) | 0;
+        out.echoes.push({ ts: t, src: p.src, dst: p.dst, type: p.icmpType, srcV4, dstV4, id: p.icmpId, seq: p.icmpSeq, payloadBytes: p.payloadLen });
       }
     }
     updateRemoveAt(slot, t);

@@ -210,8 +210,8 @@ describe('flow tracker: UDP, ICMP, other transports', () => {
     expect([f.origPkts, f.respPkts]).toEqual([1, 1]);
     expect([f.origBytes, f.respBytes]).toEqual([56, 56]);
     expect(out.echoes).toEqual([
-      { ts: 1000, src: C, dst: S, type: 8, id: 77, seq: 1, payloadBytes: 56 },
-      { ts: 1000.02, src: S, dst: C, type: 0, id: 77, seq: 1, payloadBytes: 56 },
+      { ts: 1000, src: C, dst: S, type: 8, srcV4: 167772161, dstV4: 167772162, id: 77, seq: 1, payloadBytes: 56 },
+      { ts: 1000.02, src: S, dst: C, type: 0, srcV4: 167772162, dstV4: 167772161, id: 77, seq: 1, payloadBytes: 56 },
     ]);
   });
 
