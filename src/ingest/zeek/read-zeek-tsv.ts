@@ -233,7 +233,7 @@ export async function* readZeekTsv(source: ByteSource, options: ReadOptions, sta
       if (lay !== null) {
         const c0 = b[pos] as number;
         if (c0 !== 35 && c0 !== 9 && c0 !== 32 && c0 !== 10 && c0 !== 13) {
-          let r = lay.standard ? parseStandardConnBytes(lay, b, pos, n, lay.slots.length) : null;
+          let r = lay.standard ? parseStandardConnBytes(lay, b, pos, lay.slots.length) : null;
           if (r === null) r = parseConnBytes(lay, b, pos, n);
           if (r !== null) {
             bad.valid();

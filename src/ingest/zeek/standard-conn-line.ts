@@ -35,6 +35,19 @@ const LF = 10;
 const DASH = 45;
 const EMPTY = [40, 101, 109, 112, 116, 121, 41]; // "(empty)"
 
+/**
+ * Four digits at once: four bytes read as one little-endian Int32 (the
+ * first byte lowest) are all digits when each byte's high nibble is 3 and
+ * adding 6 to each carries out of none's low nibble (both checks are
+ * needed: '*' + 6 is '0'); their value is then formed pairwise from the
+ * bytes minus '0' (d0d1 and d2d3 in bytes 0 and 2, then d0d1 * 100 + d2d3).
+ * Measured (the parser alone over the 2M-line realistic log's first 8 MiB,
+ * valgrind instruction counts): about 300 fewer instructions a line, of
+ * some 5,400, than reading ts and duration digit by digit.
+ */
+const HIGH_NIBBLES = 0xf0f0f0f0 | 0;
+const DIGITS4_HIGH = 0x30303030;
+
 const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
 const MAX_EXACT = 2 ** 53;
 
@@ -59,7 +72,7 @@ export function isStandardConnLayout(fields: readonly string[], slots: Uint8Arra
 const at = { end: 0, hash: 0, v4: -1 };
 
 /**
- * Standard conn line `b[start, ...)` (up to its newline or `limit`) to a
+ * Standard conn line `b[start, ...)` (up to its newline or the end of `b`) to a
  * FlowRecord, or null when it is not a plain line of that layout (see 2.).
  * `ncol`: the section's number of columns.
  *
@@ -69,32 +82,81 @@ const at = { end: 0, hash: 0, v4: -1 };
  * line with the calls against 350 with everything inlined (measured by
  * raising the budget; the realistic 2M-line log's first 16 MiB, best of
  * 40 passes).
+ *
+ * The line is read up to its newline or the end of `b`; the loops do not
+ * compare the index with the end: a read past it gives undefined, which
+ * ends every loop (`undefined ^ 48` is 48, not a digit; `undefined > LF`
+ * and `undefined < TAB` are false) and is not a TAB, so such a line gives
+ * null. A digit is `(ch ^ 48) < 10`: one compare, exact for bytes (XOR with
+ * 48 maps 48..57, and only them, to 0..9); a dotted quad is read octet by
+ * octet (up to three digits each, no loop per character). Measured with
+ * valgrind on the parser alone (the realistic log's first 8 MiB): about
+ * 5,000 instructions a line against 6,500 with the index compared with the
+ * end and two compares per digit.
  */
-export function parseStandardConnBytes(lay: ConnByteLayout, b: Buffer, start: number, limit: number, ncol: number): FlowRecord | null {
+export function parseStandardConnBytes(lay: ConnByteLayout, b: Buffer, start: number, ncol: number): FlowRecord | null {
   let i = start;
   let ch = 0;
-  // ts: a plain decimal.
   let mant = 0;
   let dot = -1;
-  for (; i < limit; i++) {
-    ch = b[i] as number;
-    if (ch >= 48 && ch <= 57) mant = mant * 10 + (ch - 48);
-    else if (ch === 46 && dot < 0) dot = i;
-    else break;
+  let frac = -1;
+  // ts: as Zeek writes it (10 digits, a dot, 6 digits; read 4 digits at a time), else any plain decimal.
+  const view = viewOf(b);
+  if (b[i + 10] === 46 && b[i + 17] === TAB) {
+    // Digits 0-3, 4-7 and 11-14 as three little-endian words (see DIGITS4_HIGH), 8, 9, 15 and 16 alone.
+    const w0 = view.getInt32(i, true);
+    const w1 = view.getInt32(i + 4, true);
+    const w2 = view.getInt32(i + 11, true);
+    const d8 = (b[i + 8] as number) ^ 48;
+    const d9 = (b[i + 9] as number) ^ 48;
+    const d15 = (b[i + 15] as number) ^ 48;
+    const d16 = (b[i + 16] as number) ^ 48;
+    const notDigits =
+      ((w0 & HIGH_NIBBLES) ^ DIGITS4_HIGH) |
+      ((w1 & HIGH_NIBBLES) ^ DIGITS4_HIGH) |
+      ((w2 & HIGH_NIBBLES) ^ DIGITS4_HIGH) |
+      ((((w0 + 0x06060606) | 0) & HIGH_NIBBLES) ^ DIGITS4_HIGH) |
+      ((((w1 + 0x06060606) | 0) & HIGH_NIBBLES) ^ DIGITS4_HIGH) |
+      ((((w2 + 0x06060606) | 0) & HIGH_NIBBLES) ^ DIGITS4_HIGH);
+    if (notDigits === 0 && d8 < 10 && d9 < 10 && d15 < 10 && d16 < 10) {
+      let v = (w0 - DIGITS4_HIGH) | 0;
+      v = (v * 10 + (v >>> 8)) & 0x00ff00ff;
+      const hi = (v & 0xff) * 100 + (v >>> 16);
+      v = (w1 - DIGITS4_HIGH) | 0;
+      v = (v * 10 + (v >>> 8)) & 0x00ff00ff;
+      const mid = (v & 0xff) * 100 + (v >>> 16);
+      v = (w2 - DIGITS4_HIGH) | 0;
+      v = (v * 10 + (v >>> 8)) & 0x00ff00ff;
+      const lo = (v & 0xff) * 100 + (v >>> 16);
+      mant = ((hi * 10000 + mid) * 100 + d8 * 10 + d9) * 1e6 + (lo * 100 + d15 * 10 + d16);
+      i += 17;
+      ch = TAB;
+      frac = 6;
+    }
+  }
+  if (frac < 0) {
+    for (; ; i++) {
+      ch = b[i] as number;
+      const d = ch ^ 48;
+      if (d < 10) mant = mant * 10 + d;
+      else if (ch === 46 && dot < 0) dot = i;
+      else break;
+    }
+    frac = dot < 0 ? 0 : i - dot - 1;
+    if (ch !== TAB || i - start === (dot < 0 ? 0 : 1)) return null;
   }
   // Clinger's fast path, as parse-field.ts: digits below 2^53 and at most 22 decimals give the correctly rounded double.
-  let frac = dot < 0 ? 0 : i - dot - 1;
-  if (i === limit || ch !== TAB || i - start === (dot < 0 ? 0 : 1) || mant >= MAX_EXACT || frac > 22) return null;
+  if (mant >= MAX_EXACT || frac > 22) return null;
   const ts = frac === 0 ? mant : mant / (POW10[frac] as number);
   // uid: ASCII, `-` for none.
   let p = ++i;
   let high = 0;
-  for (; i < limit; i++) {
+  for (; ; i++) {
     ch = b[i] as number;
-    if (ch === TAB || ch === LF) break;
+    if (!(ch > LF || ch < TAB)) break;
     high |= ch;
   }
-  if (i === limit || ch !== TAB || high >= 0x80) return null;
+  if (ch !== TAB || high >= 0x80) return null;
   const uid = i - p === 1 && b[p] === DASH ? '' : asciiString(b, p, i);
   // id.orig_h, id.orig_p, id.resp_h, id.resp_p: each address a canonical dotted quad (else readAddress), each port a count ≤ 65535 of at most 5 digits.
   let origH = '';
@@ -105,44 +167,49 @@ export function parseStandardConnBytes(lay: ConnByteLayout, b: Buffer, start: nu
   let respV4 = -1;
   for (let k = 0; k < 2; k++) {
     p = ++i;
+    // Octet by octet: 1 to 3 digits without a leading zero, ≤ 255, then a dot (the fourth: the TAB).
     let value = 0;
-    let octet = 0;
-    let digits = 0;
-    let dots = 0;
-    let canonical = true;
-    for (; i < limit; i++) {
-      ch = b[i] as number;
-      if (ch >= 48 && ch <= 57) {
-        if (digits === 1 && octet === 0) canonical = false;
-        octet = octet * 10 + (ch - 48);
-        digits++;
-      } else if (ch === 46) {
-        if (digits === 0 || digits > 3 || octet > 255) canonical = false;
-        value = value * 256 + octet;
-        octet = 0;
-        digits = 0;
-        dots++;
-      } else break;
+    let q = 0;
+    for (; q < 4; q++) {
+      let o = (b[i] as number) ^ 48;
+      if (o >= 10) break;
+      let d = (b[i + 1] as number) ^ 48;
+      if (d < 10) {
+        if (o === 0) break;
+        o = o * 10 + d;
+        d = (b[i + 2] as number) ^ 48;
+        if (d < 10) {
+          o = o * 10 + d;
+          i += 3;
+        } else i += 2;
+      } else i++;
+      if (o > 255) break;
+      value = value * 256 + o;
+      if (q < 3) {
+        if (b[i] !== 46) break;
+        i++;
+      } else if (b[i] !== TAB) break;
     }
     let address: string | null;
     let v4 = -1;
-    if (canonical && i < limit && ch === TAB && dots === 3 && digits > 0 && digits <= 3 && octet <= 255) {
-      v4 = value * 256 + octet;
+    if (q === 4) {
+      v4 = value;
       address = lay.addresses.internV4Text(v4, b, p, i);
     } else {
-      address = readAddress(lay, b, p, limit);
+      address = readAddress(lay, b, p);
       if (address === null) return null;
       i = at.end;
       v4 = at.v4;
     }
     p = ++i;
     let port = 0;
-    for (; i < limit; i++) {
+    for (; ; i++) {
       ch = b[i] as number;
-      if (ch < 48 || ch > 57) break;
-      port = port * 10 + (ch - 48);
+      const d = ch ^ 48;
+      if (d >= 10) break;
+      port = port * 10 + d;
     }
-    if (i === limit || ch !== TAB || i === p || i - p > 5 || port > 65535) return null;
+    if (ch !== TAB || i === p || i - p > 5 || port > 65535) return null;
     if (k === 0) {
       origH = address;
       origP = port;
@@ -154,36 +221,60 @@ export function parseStandardConnBytes(lay: ConnByteLayout, b: Buffer, start: nu
     }
   }
   // proto
-  const proto = readProto(b, i + 1, limit);
+  const proto = readProto(b, i + 1);
   if (proto === null) return null;
   // service: null when unset or empty.
   p = at.end + 1;
   let service: string | null = null;
-  if (isUnset(b, p, limit)) at.end = p + 1;
+  if (isUnset(b, p)) at.end = p + 1;
   else {
-    const h = scanText(b, p, limit);
+    const h = scanText(b, p);
     if (h < -1) return null;
     if (!isEmpty(b, p, at.end)) {
       service = lay.strings.get(b, p, at.end, h);
       if (service === null) return null;
     }
   }
-  // duration: a plain decimal, null when unset.
+  // duration: a plain decimal, null when unset; Zeek writes 6 decimals, read as for ts.
   i = p = at.end + 1;
   mant = 0;
   dot = -1;
-  for (; i < limit; i++) {
+  frac = -1;
+  for (; ; i++) {
     ch = b[i] as number;
-    if (ch >= 48 && ch <= 57) mant = mant * 10 + (ch - 48);
-    else if (ch === 46 && dot < 0) dot = i;
-    else break;
+    const d = ch ^ 48;
+    if (d >= 10) break;
+    mant = mant * 10 + d;
+  }
+  if (ch === 46 && b[i + 7] === TAB) {
+    const w = view.getInt32(i + 1, true);
+    const d5 = (b[i + 5] as number) ^ 48;
+    const d6 = (b[i + 6] as number) ^ 48;
+    if ((((w & HIGH_NIBBLES) ^ DIGITS4_HIGH) | ((((w + 0x06060606) | 0) & HIGH_NIBBLES) ^ DIGITS4_HIGH)) === 0 && d5 < 10 && d6 < 10) {
+      let v = (w - DIGITS4_HIGH) | 0;
+      v = (v * 10 + (v >>> 8)) & 0x00ff00ff;
+      mant = mant * 1e6 + (((v & 0xff) * 100 + (v >>> 16)) * 100 + d5 * 10 + d6);
+      dot = i;
+      i += 7;
+      ch = TAB;
+      frac = 6;
+    }
+  }
+  if (frac < 0) {
+    for (; ; i++) {
+      ch = b[i] as number;
+      const d = ch ^ 48;
+      if (d < 10) mant = mant * 10 + d;
+      else if (ch === 46 && dot < 0) dot = i;
+      else break;
+    }
+    frac = dot < 0 ? 0 : i - dot - 1;
   }
   let duration: number | null = null;
-  frac = dot < 0 ? 0 : i - dot - 1;
-  if (i < limit && ch === TAB && i - p > (dot < 0 ? 0 : 1) && mant < MAX_EXACT && frac <= 22) {
+  if (ch === TAB && i - p > (dot < 0 ? 0 : 1) && mant < MAX_EXACT && frac <= 22) {
     duration = frac === 0 ? mant : mant / (POW10[frac] as number);
   } else {
-    if (!isUnset(b, p, limit)) return null;
+    if (!isUnset(b, p)) return null;
     i = p + 1;
   }
   // orig_bytes, resp_bytes: counts, null when unset.
@@ -192,14 +283,15 @@ export function parseStandardConnBytes(lay: ConnByteLayout, b: Buffer, start: nu
   for (let k = 0; k < 2; k++) {
     p = ++i;
     let v = 0;
-    for (; i < limit; i++) {
+    for (; ; i++) {
       ch = b[i] as number;
-      if (ch < 48 || ch > 57) break;
-      v = v * 10 + (ch - 48);
+      const d = ch ^ 48;
+      if (d >= 10) break;
+      v = v * 10 + d;
     }
     let count: number | null = v;
-    if (i === limit || ch !== TAB || i === p || v >= MAX_EXACT) {
-      if (!isUnset(b, p, limit)) return null;
+    if (ch !== TAB || i === p || v >= MAX_EXACT) {
+      if (!isUnset(b, p)) return null;
       count = null;
       i = p + 1;
     }
@@ -209,9 +301,9 @@ export function parseStandardConnBytes(lay: ConnByteLayout, b: Buffer, start: nu
   // conn_state: null when unset.
   p = i + 1;
   let connState: string | null = null;
-  if (isUnset(b, p, limit)) at.end = p + 1;
+  if (isUnset(b, p)) at.end = p + 1;
   else {
-    const h = scanText(b, p, limit);
+    const h = scanText(b, p);
     if (h < -1) return null;
     connState = lay.strings.get(b, p, at.end, h);
     if (connState === null) return null;
@@ -219,11 +311,11 @@ export function parseStandardConnBytes(lay: ConnByteLayout, b: Buffer, start: nu
   // local_orig, local_resp (not read)
   i = at.end;
   for (let k = 0; k < 2; k++) {
-    for (i++; i < limit; i++) {
+    for (i++; ; i++) {
       ch = b[i] as number;
-      if (ch === TAB || ch === LF) break;
+      if (!(ch > LF || ch < TAB)) break;
     }
-    if (i === limit || ch !== TAB) return null;
+    if (ch !== TAB) return null;
   }
   // missed_bytes, then (after history) orig_pkts, orig_ip_bytes, resp_pkts, resp_ip_bytes: counts, 0 when unset.
   let missedBytes = 0;
@@ -235,13 +327,14 @@ export function parseStandardConnBytes(lay: ConnByteLayout, b: Buffer, start: nu
   for (let k = 0; k < 5; k++) {
     p = ++i;
     let v = 0;
-    for (; i < limit; i++) {
+    for (; ; i++) {
       ch = b[i] as number;
-      if (ch < 48 || ch > 57) break;
-      v = v * 10 + (ch - 48);
+      const d = ch ^ 48;
+      if (d >= 10) break;
+      v = v * 10 + d;
     }
-    if (i === limit || ch !== TAB || i === p || v >= MAX_EXACT) {
-      if (!isUnset(b, p, limit)) return null;
+    if (ch !== TAB || i === p || v >= MAX_EXACT) {
+      if (!isUnset(b, p)) return null;
       v = 0;
       i = p + 1;
     }
@@ -249,9 +342,9 @@ export function parseStandardConnBytes(lay: ConnByteLayout, b: Buffer, start: nu
       missedBytes = v;
       // history: null when unset, "" when empty.
       p = i + 1;
-      if (isUnset(b, p, limit)) at.end = p + 1;
+      if (isUnset(b, p)) at.end = p + 1;
       else {
-        const h = scanText(b, p, limit);
+        const h = scanText(b, p);
         if (h < -1) return null;
         if (isEmpty(b, p, at.end)) history = '';
         else {
@@ -267,17 +360,17 @@ export function parseStandardConnBytes(lay: ConnByteLayout, b: Buffer, start: nu
   }
   // The columns not read: all but the last end at a TAB, the last at the line's end.
   for (let c = STANDARD_CONN_FIELDS.length; c < ncol - 1; c++) {
-    for (i++; i < limit; i++) {
+    for (i++; ; i++) {
       ch = b[i] as number;
-      if (ch === TAB || ch === LF) break;
+      if (!(ch > LF || ch < TAB)) break;
     }
-    if (i === limit || ch !== TAB) return null;
+    if (ch !== TAB) return null;
   }
-  for (i++; i < limit; i++) {
+  for (i++; ; i++) {
     ch = b[i] as number;
-    if (ch === LF) break;
-    if (ch === TAB) return null;
+    if (!(ch > LF || ch < TAB)) break;
   }
+  if (ch === TAB) return null;
   connLine.end = i;
   return {
     ts,
@@ -303,9 +396,21 @@ export function parseStandardConnBytes(lay: ConnByteLayout, b: Buffer, start: nu
   };
 }
 
+let viewBytes: Buffer | null = null;
+let view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
+
+/** A DataView of `b` (made once per buffer: the reader passes one buffer per block of lines). */
+function viewOf(b: Buffer): DataView<ArrayBufferLike> {
+  if (b !== viewBytes) {
+    view = new DataView(b.buffer, b.byteOffset, b.length);
+    viewBytes = b;
+  }
+  return view;
+}
+
 /** True when the field at `p` is the unset token `-` followed by a TAB. */
-function isUnset(b: Buffer, p: number, limit: number): boolean {
-  return p + 1 < limit && b[p] === DASH && b[p + 1] === TAB;
+function isUnset(b: Buffer, p: number): boolean {
+  return b[p] === DASH && b[p + 1] === TAB;
 }
 
 function isEmpty(b: Buffer, s: number, e: number): boolean {
@@ -317,21 +422,21 @@ function isEmpty(b: Buffer, s: number, e: number): boolean {
 /**
  * Skips a field to its TAB; returns the hash of its bytes (the short-string
  * cache's), -1 when one is not ASCII, -2 when the field does not end at a
- * TAB (the line ends first). Sets `at.end`.
+ * TAB (the line or `b` ends first). Sets `at.end`.
  */
-function scanText(b: Buffer, p: number, limit: number): number {
+function scanText(b: Buffer, p: number): number {
   let i = p;
   let h = 0;
   let high = 0;
-  while (i < limit) {
-    const ch = b[i] as number;
-    if (ch === TAB || ch === LF) break;
+  let ch = 0;
+  for (; ; i++) {
+    ch = b[i] as number;
+    if (!(ch > LF || ch < TAB)) break;
     h = (Math.imul(h, 31) + ch) | 0;
     high |= ch;
-    i++;
   }
   at.end = i;
-  if (i === limit || b[i] !== TAB) return -2;
+  if (ch !== TAB) return -2;
   return high >= 0x80 ? -1 : h & 0x7fffffff;
 }
 
@@ -340,12 +445,12 @@ function scanText(b: Buffer, p: number, limit: number): number {
  * the address cache, any other form from its bytes; null when unset or the
  * line ends first. Sets `at.end` and `at.v4` (the value, else -1).
  */
-function readAddress(lay: ConnByteLayout, b: Buffer, p: number, limit: number): string | null {
-  const v = scanDottedQuad(b, p, limit);
+function readAddress(lay: ConnByteLayout, b: Buffer, p: number): string | null {
+  const v = scanDottedQuad(b, p, b.length);
   // Not a dotted quad ending at a TAB: the field up to its TAB is not one either.
   at.v4 = v;
   if (v >= 0) return lay.addresses.internV4Text(v, b, p, at.end);
-  if (isUnset(b, p, limit) || scanText(b, p, limit) < -1) return null;
+  if (isUnset(b, p) || scanText(b, p) < -1) return null;
   return lay.addresses.internBytes(b, p, at.end);
 }
 
@@ -375,8 +480,8 @@ function scanDottedQuad(b: Buffer, p: number, limit: number): number {
 }
 
 /** The proto field up to its TAB; unset is unknown_transport; null when not a Zeek proto. Sets `at.end`. */
-function readProto(b: Buffer, p: number, limit: number): Proto | null {
-  if (p + 3 < limit && b[p + 3] === TAB) {
+function readProto(b: Buffer, p: number): Proto | null {
+  if (b[p + 3] === TAB) {
     const a = b[p];
     if (a === 116 && b[p + 1] === 99 && b[p + 2] === 112) {
       at.end = p + 3;
@@ -387,10 +492,10 @@ function readProto(b: Buffer, p: number, limit: number): Proto | null {
       return 'udp';
     }
   }
-  if (isUnset(b, p, limit)) {
+  if (isUnset(b, p)) {
     at.end = p + 1;
     return 'unknown_transport';
   }
-  if (scanText(b, p, limit) < -1) return null;
+  if (scanText(b, p) < -1) return null;
   return protoOf(b, p, at.end);
 }

@@ -86,7 +86,7 @@ describe('parseStandardConnBytes', () => {
         const f = plain ? [...(PLAIN[i] as string[])] : makeFields(rnd);
         for (let e = 0; e < extra; e++) f.push('6');
         const line = Buffer.from(`${f.join('\t')}${rnd() < 0.5 ? '\nnext' : ''}`, 'latin1');
-        const fast = parseStandardConnBytes(lay, line, 0, line.length, fields.length);
+        const fast = parseStandardConnBytes(lay, line, 0, fields.length);
         const fastEnd = connLine.end;
         const general = parseConnBytes(lay, line, 0, line.length);
         if (plain) expect(fast).not.toBeNull();
@@ -98,6 +98,54 @@ describe('parseStandardConnBytes', () => {
       }
       // Mutations leave about half the lines plain; the fast path must take them.
       expect(read).toBeGreaterThan(1500);
+    }
+  });
+});
+
+describe('ts and duration', () => {
+  const lay = layoutOf(ZEEK_FIELDS);
+  const lineWith = (ts: string, duration: string): Buffer => {
+    const f = [...(PLAIN[2] as string[])];
+    f[0] = ts;
+    f[8] = duration;
+    return Buffer.from(`${f.join('\t')}\n`, 'latin1');
+  };
+  const digits = (rnd: () => number, n: number): string => Array.from({ length: n }, () => String(Math.floor(rnd() * 10))).join('');
+
+  it('are the doubles Number() reads from the text, for Zeek\'s six decimals and other forms', () => {
+    const rnd = createSeededRandom(61);
+    for (let i = 0; i < 6000; i++) {
+      const ts = i % 10 === 9 ? `${digits(rnd, 1 + Math.floor(rnd() * 12))}.${digits(rnd, Math.floor(rnd() * 9))}` : `${1 + Math.floor(rnd() * 8)}${digits(rnd, 9)}.${digits(rnd, 6)}`;
+      const duration = `${i % 3 === 0 ? '0' : digits(rnd, 1 + Math.floor(rnd() * 6)).replace(/^0+(?=.)/, '')}.${digits(rnd, i % 7 === 6 ? Math.floor(rnd() * 9) : 6)}`;
+      const line = lineWith(ts, duration);
+      const r = parseStandardConnBytes(lay, line, 0, ZEEK_FIELDS.length);
+      expect(r).toStrictEqual(parseConnBytes(lay, line, 0, line.length));
+      if (r === null) {
+        // Only a mantissa of 2^53 or more leaves the fast path.
+        expect(Number(`${ts}`.replace('.', '')) >= 2 ** 53 || Number(duration.replace('.', '')) >= 2 ** 53).toBe(true);
+        continue;
+      }
+      expect(Object.is(r.ts, Number(ts))).toBe(true);
+      expect(Object.is(r.duration, Number(duration))).toBe(true);
+    }
+  });
+
+  it('are refused, as parseConnBytes refuses them, when a byte of them is not a digit', () => {
+    const ts = '1795132800.070737';
+    const duration = '12.023422';
+    for (const bad of ['*', '/', ':', 'a', ' ', '\x00', '\xc3', '.', '-', '\t']) {
+      for (let k = 0; k < ts.length; k++) {
+        const line = lineWith(ts.slice(0, k) + bad + ts.slice(k + 1), duration);
+        const r = parseStandardConnBytes(lay, line, 0, ZEEK_FIELDS.length);
+        expect(r).toStrictEqual(parseConnBytes(lay, line, 0, line.length));
+        if (bad !== '.' || k !== 10) expect(r === null || r.ts !== Number(ts)).toBe(true);
+      }
+      for (let k = 0; k < duration.length; k++) {
+        const line = lineWith(ts, duration.slice(0, k) + bad + duration.slice(k + 1));
+        const r = parseStandardConnBytes(lay, line, 0, ZEEK_FIELDS.length);
+        expect(r).toStrictEqual(parseConnBytes(lay, line, 0, line.length));
+        if (bad !== '.' || k !== 2) expect(r === null || r.duration !== Number(duration)).toBe(true);
+      }
     }
   });
 });
