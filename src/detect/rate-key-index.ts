@@ -11,6 +11,9 @@
  * it passes (the keys of a capture are spread over the heap), and a hit
  * reads one cache line for both, not one per array. Each operation is O(1)
  * expected; nothing is allocated except when the table grows.
+ *
+ * A slot holds the key object or, for a key the detector holds as a row of
+ * its compact table (tick-key-rows.ts), that row's number.
  */
 export interface IndexedKey {
   readonly hostId: number;
@@ -21,7 +24,7 @@ export interface IndexedKey {
 const INITIAL_SIZE = 64;
 
 export class RateKeyIndex<K extends IndexedKey> {
-  private slots: (K | null)[] = new Array<K | null>(INITIAL_SIZE).fill(null);
+  private slots: (K | number | null)[] = new Array<K | number | null>(INITIAL_SIZE).fill(null);
   /** Slot i's key: its host id at 2i (-1: empty), its port·proto at 2i + 1. */
   private ids = emptyIds(INITIAL_SIZE);
   private mask = INITIAL_SIZE - 1;
@@ -31,7 +34,8 @@ export class RateKeyIndex<K extends IndexedKey> {
     return this.count;
   }
 
-  get(hostId: number, portProto: number): K | undefined {
+  /** The key object or row number held for (hostId, portProto). */
+  get(hostId: number, portProto: number): K | number | undefined {
     const ids = this.ids;
     const mask = this.mask;
     for (let i = slotOf(hostId, portProto, mask); ; i = (i + 1) & mask) {
@@ -43,9 +47,19 @@ export class RateKeyIndex<K extends IndexedKey> {
 
   /** Adds a key that is not in the table. */
   add(key: K): void {
+    this.addAs(key, key.hostId, key.portProto);
+  }
+
+  /** Adds a key held as a row (`row` ≥ 0) or an object, under (hostId, portProto), which is not in the table. */
+  addAs(v: K | number, hostId: number, portProto: number): void {
     if (2 * (this.count + 1) > this.slots.length) this.grow();
-    this.place(key);
+    this.placeAs(v, hostId, portProto);
     this.count++;
+  }
+
+  /** Replaces what is held for (hostId, portProto), which is in the table (a row by its key object). */
+  replace(hostId: number, portProto: number, v: K): void {
+    this.slots[this.slotAt(hostId, portProto)] = v;
   }
 
   /** Removes the key if it is the one held for its host and port; returns whether it was. */
@@ -59,6 +73,30 @@ export class RateKeyIndex<K extends IndexedKey> {
       if (slots[i] === key) break;
       i = (i + 1) & mask;
     }
+    this.removeAt(i);
+    return true;
+  }
+
+  /** Removes what is held for (hostId, portProto), which is in the table. */
+  deleteAt(hostId: number, portProto: number): void {
+    this.removeAt(this.slotAt(hostId, portProto));
+  }
+
+  /** The slot of (hostId, portProto), which is in the table. */
+  private slotAt(hostId: number, portProto: number): number {
+    const ids = this.ids;
+    const mask = this.mask;
+    for (let i = slotOf(hostId, portProto, mask); ; i = (i + 1) & mask) {
+      const h = ids[2 * i]!;
+      if (h < 0) throw new Error(`rate key index: no key (${hostId}, ${portProto})`);
+      if (h === hostId && ids[2 * i + 1] === portProto) return i;
+    }
+  }
+
+  private removeAt(i: number): void {
+    const slots = this.slots;
+    const ids = this.ids;
+    const mask = this.mask;
     // Backward-shift deletion: move later rows of the run into the hole when their home allows it.
     let hole = i;
     for (let j = (i + 1) & mask; ; j = (j + 1) & mask) {
@@ -77,28 +115,23 @@ export class RateKeyIndex<K extends IndexedKey> {
     slots[hole] = null;
     ids[2 * hole] = -1;
     this.count--;
-    return true;
   }
 
-  /** Every key, in table order (callers sort). */
+  /** Every key held as an object, in table order (callers sort). */
   values(): K[] {
     const out: K[] = [];
-    for (const k of this.slots) if (k !== null && k !== undefined) out.push(k);
+    for (const k of this.slots) if (k !== null && k !== undefined && typeof k !== 'number') out.push(k);
     return out;
   }
 
   clear(): void {
-    this.slots = new Array<K | null>(INITIAL_SIZE).fill(null);
+    this.slots = new Array<K | number | null>(INITIAL_SIZE).fill(null);
     this.ids = emptyIds(INITIAL_SIZE);
     this.mask = INITIAL_SIZE - 1;
     this.count = 0;
   }
 
-  private place(key: K): void {
-    this.placeAs(key, key.hostId, key.portProto);
-  }
-
-  private placeAs(key: K, hostId: number, portProto: number): void {
+  private placeAs(key: K | number, hostId: number, portProto: number): void {
     const ids = this.ids;
     let i = slotOf(hostId, portProto, this.mask);
     while (ids[2 * i]! >= 0) i = (i + 1) & this.mask;
@@ -112,7 +145,7 @@ export class RateKeyIndex<K extends IndexedKey> {
     const old = this.slots;
     const oldIds = this.ids;
     const size = old.length * 2;
-    this.slots = new Array<K | null>(size).fill(null);
+    this.slots = new Array<K | number | null>(size).fill(null);
     this.ids = emptyIds(size);
     this.mask = size - 1;
     for (let i = 0; i < old.length; i++) if (oldIds[2 * i]! >= 0) this.placeAs(old[i]!, oldIds[2 * i]!, oldIds[2 * i + 1]!);

@@ -59,6 +59,10 @@
  * wake-up queue, taken in key order), never by walking every key; a key
  * with too few packets for an incident is not looked at per pass at all,
  * its passes are replayed when it is next touched (see the lazy keys).
+ * Most keys of a capture (a client port getting a few ticks of replies)
+ * are not even objects: rows of a typed-array table (tick-key-rows.ts),
+ * made the key they stand for when anything more happens to them (see
+ * rowsAllowed).
  * A record older than the watermark by more than
  * `rateKeyIdleSec` + `rateLatenessSec` starts a new time line (inputs of
  * different days in one run): everything pending is reported first.
@@ -77,6 +81,7 @@ import { LeastActiveIndex } from './least-active.js';
 import { RateKeyIndex } from './rate-key-index.js';
 import { SecondSeries } from './second-series.js';
 import { SenderTable } from './sender-table.js';
+import { ROW_TICKS, TickKeyRows } from './tick-key-rows.js';
 import { type KeyFindings, sortFindingsByKey } from './findings-by-key.js';
 
 export type RateSpikeSettings = Pick<
@@ -197,22 +202,29 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
   /** Keys to look at, by wake time in finalizeBound units (see wakeOf). */
   let queue = new WakeQueue<RateKey>();
   const PROTO_INDEX: Record<Proto, number> = { tcp: 0, udp: 1, icmp: 2, unknown_transport: 3 };
+  const PROTO_OF_INDEX: readonly Proto[] = ['tcp', 'udp', 'icmp', 'unknown_transport'];
   /** Emptied delta series, for the next key with pending seconds: no allocation per record or per short-lived key. */
   const spareSeries: SecondSeries[] = [];
+  /** Keys held as rows, not objects (see rowsAllowed). */
+  const rows = new TickKeyRows();
   /** Keys by last active second, for eviction at the cap (kept from the first eviction on). */
   const recency = new LeastActiveIndex<RateKey>({ timeOf: (k) => k.lastActivitySec, isLive: (k) => k.hostId >= 0, size: () => index.size, order: byKeyOrder });
 
   /** Files a new key (its hostId and portProto set; it holds one reference to its host). */
   function insertKey(k: RateKey): void {
-    const id = k.hostId;
+    k.hostSeq = countKeyOfHost(k.hostId);
+    index.add(k);
+    recency.see(k, Number.NaN);
+  }
+
+  /** Counts one more key of the host; its place in key order (given with its first key). */
+  function countKeyOfHost(id: number): number {
     if ((keysOfHost[id] ?? 0) === 0) {
       keysOfHost[id] = 0;
       hostSeqOf[id] = hostSeq++;
     }
     keysOfHost[id]!++;
-    k.hostSeq = hostSeqOf[id]!;
-    index.add(k);
-    recency.see(k, Number.NaN);
+    return hostSeqOf[id]!;
   }
 
   /** Takes the key out of the table; its hostId becomes -1 (out of the table). */
@@ -314,8 +326,12 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
    * counted, so what those read is what finalizing at each pass leaves.
    */
   function knownStable(k: RateKey): boolean {
-    if (k.firstSec - runStartSec >= settings.rateWarmupSec || k.bucketsDone > 0) return true;
-    const learned = options.learnedPeakPps?.(k.port, k.proto);
+    return knownStableAt(k.firstSec, k.bucketsDone, k.port, k.proto);
+  }
+
+  function knownStableAt(firstSec: number, bucketsDone: number, port: number, proto: Proto): boolean {
+    if (firstSec - runStartSec >= settings.rateWarmupSec || bucketsDone > 0) return true;
+    const learned = options.learnedPeakPps?.(port, proto);
     return learned !== null && learned !== undefined && Number.isFinite(learned);
   }
 
@@ -446,23 +462,172 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
     if (busyKeys.length > 2 * liveBusyKeys + 1024) busyKeys = busyKeys.filter((b) => b.hostId >= 0);
   }
 
-  /** The key of (dst, port, proto), made when new; `v4`: dst as an IPv4 number when the record had one (a tick's dstV4, a flow's respV4), else -1. */
-  function getKey(dst: string, v4: number, port: number, proto: Proto, sec: number, out: Finding[]): RateKey {
+  /**
+   * The key of (dst, port, proto), made when new; `v4`: dst as an IPv4 number when the record had one
+   * (a tick's dstV4, a flow's respV4), else -1. For a tick (`tickPkts` ≥ 0, its packets), null when
+   * the tick was counted on its key's row (see rowsAllowed); never null for a flow (`tickPkts` -1).
+   */
+  function getKey(dst: string, v4: number, port: number, proto: Proto, sec: number, out: Finding[], tickPkts: number): RateKey | null {
     const portProto = port * 4 + protoIndex(proto);
     const id = v4 >= 0 ? hosts.idOfV4(v4) : hosts.idOf(dst);
-    let k = id < 0 ? undefined : index.get(id, portProto);
-    if (k === undefined) {
-      k = {
+    const found = id < 0 ? undefined : index.get(id, portProto);
+    if (found === undefined) {
+      if (tickPkts >= 0 && rowsAllowed(sec, tickPkts, port, proto)) {
+        const r = newRow(dst, id, portProto, sec);
+        return tickOnRow(r, sec, tickPkts) ? null : promote(r);
+      }
+      const k: RateKey = {
         seq: keySeq++, wakeTs: null, hostSeq: 0, hostId: id < 0 ? hosts.add(dst) : retained(id), portProto, dst, port, proto, hasTicks: false, firstSec: sec, lastActivitySec: sec, deltas: null, level: 0,
-        frontier: Math.min(sec - 1, Math.max(finalizeBound(), sec - Math.ceil(settings.rateLatenessSec) - 1)), bucketSum: 0, bucketLen: 0, baselinePeak: 0, bucketsDone: 0, flowStarts: null, clientSidePkts: 0, flowPkts: 0, ratePkts: 0, senders: null, run: null, incident: null,
+        frontier: firstFrontier(sec), bucketSum: 0, bucketLen: 0, baselinePeak: 0, bucketsDone: 0, flowStarts: null, clientSidePkts: 0, flowPkts: 0, ratePkts: 0, senders: null, run: null, incident: null,
         lazy: false, eagerWake: Number.POSITIVE_INFINITY, syncPass: passBounds.length,
       };
       insertKey(k);
       k.lazy = lazyKeys && knownStable(k);
       wake(k);
       if (index.size > settings.rateMaxKeys) evictKeys(k, out);
-    } else if (k.lazy) sync(k);
+      return k;
+    }
+    if (typeof found === 'number') {
+      if (tickPkts >= 0 && tickOnRow(found, sec, tickPkts)) return null;
+      const k = promote(found);
+      sync(k);
+      return k;
+    }
+    if (found.lazy) sync(found);
+    return found;
+  }
+
+  /** The frontier of a key first seen at `sec`. */
+  function firstFrontier(sec: number): number {
+    return Math.min(sec - 1, Math.max(finalizeBound(), sec - Math.ceil(settings.rateLatenessSec) - 1));
+  }
+
+  /**
+   * Rows: most keys of a capture are a client's port getting the replies of
+   * one connection, a few ticks and never a flow (113,305 of the realistic
+   * capture's 116,126 keys; none reached the floor). Such a key is held as
+   * a row of `rows` (tick-key-rows.ts), not as an object with its series,
+   * queue entry and tick string, while it is exactly what a lazy key made
+   * by getKey and counted by addRate would be with nothing replayed on it:
+   * made by a tick while keys may be lazy and it is known stable (its
+   * baseline cannot flip), no eviction index kept (no key evicted yet this
+   * time line), at most ROW_TICKS ticks counted, all at or after its first
+   * second, fewer packets than the floor, no flow to it, and no pass has
+   * reached its eager wake time (its first second: a lazy key's replay
+   * has done nothing). Such a key's level, baseline, run and incident are
+   * their initial values, its eager wake time is its first second and its
+   * queue entry is the idle one; the row holds the rest (the late check
+   * reads its frontier as frontierOf does).
+   *
+   * A row becomes the key object it stands for (promote) when anything
+   * else happens to it: a tick it cannot hold or after a pass reached it,
+   * a flow to it, a snapshot, the first eviction. Its ticks are added to
+   * a series in their order, so the series holds the same sums, and the
+   * object then goes the usual way (a record syncs it first). A flow from
+   * it adds to its clientSidePkts in the row. At its idle wake time it is
+   * dropped when idle as the lazy key would be (replayed up to the pass,
+   * all its pending seconds are before it: it would be deleted then), or
+   * its wake time moved on as the key's would be, without the replay
+   * (replays of a key are the same done in one go or in several).
+   */
+  function rowsAllowed(sec: number, pkts: number, port: number, proto: Proto): boolean {
+    return lazyKeys && !recency.started && index.size < settings.rateMaxKeys && pkts < incidentFloorPkts && knownStableAt(sec, 0, port, proto);
+  }
+
+  /** A new key as a row (see getKey and insertKey for the object it stands for). */
+  function newRow(dst: string, id: number, portProto: number, sec: number): number {
+    const r = rows.alloc();
+    const hostId = id < 0 ? hosts.add(dst) : retained(id);
+    rows.seq[r] = keySeq++;
+    rows.hostId[r] = hostId;
+    rows.portProto[r] = portProto;
+    rows.firstSec[r] = sec;
+    rows.lastActivitySec[r] = sec;
+    rows.frontier[r] = firstFrontier(sec);
+    rows.ratePkts[r] = 0;
+    rows.clientSidePkts[r] = 0;
+    rows.syncPass[r] = passBounds.length;
+    rows.hostSeq[r] = countKeyOfHost(hostId);
+    index.addAs(r, hostId, portProto);
+    rows.wakeAt(r, Math.floor(sec + settings.rateKeyIdleSec));
+    return r;
+  }
+
+  /** Counts a tick on a row as addRate would on its key (a late one as late); false when the row must become its key first. */
+  function tickOnRow(r: number, sec: number, pkts: number): boolean {
+    const first = rows.firstSec[r]!;
+    const n = passBounds.length;
+    if (rows.syncPass[r]! < n) {
+      // A pass reached its eager wake time: the replay has work to do.
+      if (passBounds[n - 1]! >= first) return false;
+      rows.syncPass[r] = n;
+    }
+    const frontier = rows.frontier[r]!;
+    if (sec <= (frontier + 1 < first ? Math.max(frontier, lastFinalized) : frontier)) {
+      late++;
+      return true;
+    }
+    if (sec < first || rows.tickCount[r] === ROW_TICKS || rows.ratePkts[r]! + pkts >= incidentFloorPkts) return false;
+    rows.addTick(r, sec, pkts);
+    rows.ratePkts[r]! += pkts;
+    if (sec > rows.lastActivitySec[r]!) rows.lastActivitySec[r] = sec;
+    return true;
+  }
+
+  /**
+   * The key object a row stands for, in its place (index, queue); the row is freed. Its numbers go in
+   * as small integers where they are (see smallInt): as the HeapNumbers a Float64Array read gives, they
+   * turned the key's integer fields into boxed doubles for every key (+140 MiB on the per-packet capture).
+   */
+  function promote(r: number): RateKey {
+    const hostId = rows.hostId[r]!;
+    const portProto = rows.portProto[r]!;
+    const firstSec = smallInt(rows.firstSec[r]!);
+    const k: RateKey = {
+      seq: smallInt(rows.seq[r]!), wakeTs: null, hostSeq: smallInt(rows.hostSeq[r]!), hostId, portProto, dst: hosts.nameOf(hostId), port: portProto >> 2, proto: PROTO_OF_INDEX[portProto & 3]!, hasTicks: true, firstSec,
+      lastActivitySec: smallInt(rows.lastActivitySec[r]!), deltas: null, level: 0, frontier: smallInt(rows.frontier[r]!), bucketSum: 0, bucketLen: 0, baselinePeak: 0, bucketsDone: 0, flowStarts: null,
+      clientSidePkts: smallInt(rows.clientSidePkts[r]!), flowPkts: 0, ratePkts: smallInt(rows.ratePkts[r]!), senders: null, run: null, incident: null, lazy: true, eagerWake: firstSec, syncPass: smallInt(rows.syncPass[r]!),
+    };
+    const nt = rows.tickCount[r]!;
+    if (nt > 0) {
+      const d = spareSeries.pop() ?? new SecondSeries();
+      k.deltas = d;
+      for (let i = r * ROW_TICKS; i < r * ROW_TICKS + nt; i++) {
+        const s = smallInt(rows.tickSec[i]!);
+        const p = smallInt(rows.tickPkts[i]!);
+        d.add(s, p);
+        d.add(s + 1, -p);
+      }
+    }
+    index.replace(hostId, portProto, k);
+    queue.wakeAt(k, smallInt(rows.wakeTs[r]!));
+    rows.free(r);
     return k;
+  }
+
+  /** Every row as its key object (before anything that reads every key). */
+  function promoteAllRows(): void {
+    if (rows.size === 0) return;
+    const all = rows.rows();
+    for (let i = 0; i < all.length; i++) promote(all[i]!);
+    rows.clear();
+  }
+
+  /** The rows due for their idle wake-up by `upTo`: dropped when idle, as their keys would be, else woken later. */
+  function wakeRows(upTo: number): void {
+    if (rows.size === 0) return;
+    const due = rows.takeDue(upTo);
+    for (let i = 0; i < due.length; i++) {
+      const r = due[i]!;
+      const last = rows.lastActivitySec[r]!;
+      if (upTo - last > settings.rateKeyIdleSec) {
+        const id = rows.hostId[r]!;
+        index.deleteAt(id, rows.portProto[r]!);
+        keysOfHost[id]!--;
+        hosts.release(id);
+        rows.free(r);
+      } else rows.wakeAt(r, Math.floor(last + settings.rateKeyIdleSec));
+    }
   }
 
   /**
@@ -699,7 +864,10 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
    */
   function evictKeys(keep: RateKey, out: Finding[]): void {
     const n = Math.max(index.size - settings.rateMaxKeys, Math.ceil(settings.rateMaxKeys / 10));
-    if (!recency.started) recency.start(index.values());
+    if (!recency.started) {
+      promoteAllRows();
+      recency.start(index.values());
+    }
     const keys = recency.takeLeast(n, keep);
     for (let i = 0; i < keys.length; i++) {
       const k = keys[i]!;
@@ -734,6 +902,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
 
   /** Finalizes, reports and forgets what is due by `upTo`: only the keys woken for it, their findings in key order. */
   function finalizeAll(upTo: number, out: Finding[]): void {
+    wakeRows(upTo);
     inKeyOrder(queue.takeDue(upTo, null), out, (k) => {
       if (k.lazy) {
         // Its idle deadline: replayed up to this pass, it is dropped as finalizing it at each pass would drop it now.
@@ -789,6 +958,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
       emit(k, out);
     });
     index.clear();
+    rows.clear();
     hosts.clear();
     keysOfHost.length = 0;
     hostSeqOf.length = 0;
@@ -840,7 +1010,8 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
         if (t.sec > watermark) moveTo(t.sec, out);
         if (t.sec < runStartSec) runStartSec = t.sec;
         const v4 = t.dstV4;
-        const k = getKey(t.dst, v4 === undefined ? -1 : v4, t.port, t.proto, t.sec, out);
+        const k = getKey(t.dst, v4 === undefined ? -1 : v4, t.port, t.proto, t.sec, out, t.pkts);
+        if (k === null) continue;
         k.hasTicks = true;
         addRate(k, t.sec, t.sec + 1, t.pkts);
       }
@@ -854,7 +1025,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
         const s0 = Math.floor(f.ts);
         if (s0 < runStartSec) runStartSec = s0;
         const respV4 = f.respV4 ?? -1;
-        const k = getKey(f.respH, respV4 === -1 ? -1 : respV4 >>> 0, f.respP, f.proto, s0, out);
+        const k = getKey(f.respH, respV4 === -1 ? -1 : respV4 >>> 0, f.respP, f.proto, s0, out, -1)!;
         // Attribution and connection counts only once the key has received
         // more packets than any spike needs (ratePps × rateMinSeconds): the
         // many small keys of ordinary traffic skip this work.
@@ -876,7 +1047,8 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
         // Looked up only when the originator has keys of its own: most are clients that have none (on a
         // realistic 2M-line conn.log none had), and the probe into the index is a cache miss per flow.
         const asClient = origId < 0 || (keysOfHost[origId] ?? 0) === 0 ? undefined : index.get(origId, f.origP * 4 + protoIndex(f.proto));
-        if (asClient !== undefined) asClient.clientSidePkts += f.origPkts;
+        if (typeof asClient === 'number') rows.clientSidePkts[asClient]! += f.origPkts;
+        else if (asClient !== undefined) asClient.clientSidePkts += f.origPkts;
         if (k.hasTicks) continue;
         const n = Math.floor(end) - s0 + 1;
         addRate(k, s0, s0 + n, f.origPkts / n);
@@ -891,6 +1063,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
     snapshot() {
       // Keys in key order (hosts in first-seen order, then insertion order), in the form checkpoints have
       // always had: series as Maps of second → value, senders as a Map of host → counts, no host ids.
+      promoteAllRows();
       const keys = allKeys().map((k) => {
         if (k.lazy) sync(k);
         const { hostId: _id, portProto: _pp, ratePkts: _rp, lazy, eagerWake, syncPass: _sp, ...plain } = k;
@@ -901,6 +1074,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
     restore(state) {
       const o = readStateObject(state, 'rate.spike', { keys: 'list', hostSeq: 'number', keySeq: 'number', evicted: 'number', watermark: 'number', runStartSec: 'number', lastFinalized: 'number', late: 'number', fewConnections: 'number' });
       index.clear();
+      rows.clear();
       hosts.clear();
       keysOfHost.length = 0;
       hostSeqOf.length = 0;
@@ -966,6 +1140,11 @@ function seriesOf(m: Map<number, number>): SecondSeries | null {
 /** The protocol's index in a key (port × 4 + index), as PROTO_INDEX without a keyed lookup per record. */
 function protoIndex(p: Proto): number {
   return p === 'tcp' ? 0 : p === 'udp' ? 1 : p === 'icmp' ? 2 : 3;
+}
+
+/** `x` as an int32 when it is one (a small integer in V8, not a HeapNumber), else `x`: the same number. */
+function smallInt(x: number): number {
+  return (x | 0) === x ? x | 0 : x;
 }
 
 function round1(x: number): number {

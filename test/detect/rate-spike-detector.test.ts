@@ -187,34 +187,103 @@ describe('rate.spike', () => {
     // restored from its own checkpoint now and then (restored keys are eager until a record lets them
     // go lazy again): the same findings from each push, the same counts, the same snapshots.
     const settings = { ...DEFAULT_SETTINGS, rateLatenessSec: 20, rateKeyIdleSec: 400, reportDelaySec: 60, rateMaxSenders: 8, rateMaxKeys: 120 };
-    for (let seed = 1; seed <= 5; seed++) {
-      const batches = randomTraffic(seed);
-      const lazy = createRateSpikeDetector(settings);
-      const eager = createRateSpikeDetector(settings, { eager: true });
-      let restored = createRateSpikeDetector(settings);
-      let findings = 0;
-      batches.forEach((b, i) => {
-        if (i % 13 === 7) {
-          const held = JSON.parse(JSON.stringify(restored.snapshot())) as unknown;
-          expect(held).toEqual(JSON.parse(JSON.stringify(eager.snapshot())));
-          restored = createRateSpikeDetector(settings);
-          restored.restore(held);
-        }
-        if (i % 29 === 11) expect(JSON.parse(JSON.stringify(lazy.snapshot()))).toEqual(JSON.parse(JSON.stringify(eager.snapshot())));
-        const want = eager.push(b);
-        findings += want.length;
-        expect(lazy.push(b)).toEqual(want);
-        expect(restored.push(b)).toEqual(want);
-      });
-      const want = eager.flush();
-      expect(lazy.flush()).toEqual(want);
-      expect(restored.flush()).toEqual(want);
-      expect(findings + want.length).toBeGreaterThan(2);
-      expect(lazy.stats?.()).toEqual(eager.stats?.());
-      expect(restored.stats?.()).toEqual(eager.stats?.());
-    }
+    for (let seed = 1; seed <= 5; seed++) expectLazyAsEager(settings, randomTraffic(seed));
+  });
+
+  it('reports and holds what finalizing every key at each pass does: capture-like ticks to many client ports (keys held as rows)', () => {
+    // Client ports getting a few ticks of replies (rows), some again after passes (made keys by a
+    // replay), flows from them (client-side counts kept in the row), late ticks, idle keys dropped,
+    // and with a small cap the first eviction (every row made a key); floods on a server port.
+    const small = { ...DEFAULT_SETTINGS, ratePps: 3, rateMinSeconds: 3, rateMinConnections: 2, rateLatenessSec: 20, rateKeyIdleSec: 150, reportDelaySec: 30, rateMaxSenders: 8 };
+    const one = captureLikeTraffic(1);
+    expectLazyAsEager({ ...small, rateMaxKeys: 100_000 }, one);
+    expectLazyAsEager({ ...small, rateMaxKeys: 900 }, one);
+    expectLazyAsEager({ ...DEFAULT_SETTINGS, rateLatenessSec: 20, rateKeyIdleSec: 150, rateMinConnections: 2 }, captureLikeTraffic(2));
   });
 });
+
+/**
+ * Pushes the batches to a detector with lazy keys, one finalizing every key at each pass (no lazy
+ * keys, no rows), and one restored from its own checkpoint now and then: expects the same findings
+ * from each push, the same counts and the same snapshots, and some findings.
+ */
+function expectLazyAsEager(settings: typeof DEFAULT_SETTINGS, batches: RecordBatch[]): void {
+  const lazy = createRateSpikeDetector(settings);
+  const eager = createRateSpikeDetector(settings, { eager: true });
+  let restored = createRateSpikeDetector(settings);
+  let findings = 0;
+  batches.forEach((b, i) => {
+    if (i % 13 === 7) {
+      const held = JSON.parse(JSON.stringify(restored.snapshot())) as unknown;
+      expect(held).toEqual(JSON.parse(JSON.stringify(eager.snapshot())));
+      restored = createRateSpikeDetector(settings);
+      restored.restore(held);
+    }
+    if (i % 29 === 11) expect(JSON.parse(JSON.stringify(lazy.snapshot()))).toEqual(JSON.parse(JSON.stringify(eager.snapshot())));
+    const want = eager.push(b);
+    findings += want.length;
+    expect(lazy.push(b)).toEqual(want);
+    expect(restored.push(b)).toEqual(want);
+  });
+  const want = eager.flush();
+  expect(lazy.flush()).toEqual(want);
+  expect(restored.flush()).toEqual(want);
+  expect(findings + want.length).toBeGreaterThan(2);
+  expect(lazy.stats?.()).toEqual(eager.stats?.());
+  expect(restored.stats?.()).toEqual(eager.stats?.());
+}
+
+/**
+ * 1000 s of capture-like records in batches: each second a few connections
+ * from 40 clients to 6 servers (port 80), ticks both ways (to the server
+ * port, and 1 to 4 seconds of replies to the client's port, some late,
+ * the port reused now and then after a pause, a reply now and then out of
+ * order or after a pause), the connection's flow, and
+ * a flood of many connections on one server every 400 s. Half the ticks
+ * carry their address as a number, as a capture's do.
+ */
+function captureLikeTraffic(seed: number): RecordBatch[] {
+  const rand = createSeededRandom(seed);
+  const pick = (n: number): number => Math.floor(rand() * n);
+  const out: RecordBatch[] = [];
+  let flows: FlowRecord[] = [];
+  let ticksOf: PacketTick[] = [];
+  const v4 = (host: string): number => host.split('.').reduce((a, x) => a * 256 + Number(x), 0);
+  const tickTo = (sec: number, dst: string, port: number, pkts: number): void => {
+    const t = tick({ sec, dst, port, pkts });
+    ticksOf.push(rand() < 0.5 ? { ...t, dstV4: v4(dst) } : t);
+  };
+  /** Replies that come after a pause, by second (emitted in their second, as a capture's are). */
+  const laterReplies = new Map<number, [string, number][]>();
+  for (let sec = 0; sec < 1000; sec++) {
+    for (const [client, port] of laterReplies.get(sec) ?? []) tickTo(T0 + sec, client, port, 1 + pick(3));
+    const flood = sec % 400 >= 150 && sec % 400 < 170;
+    for (let j = flood ? 12 : 1 + pick(4); j > 0; j--) {
+      const client = `10.1.0.${pick(40)}`;
+      const server = `10.2.0.${flood ? 1 : pick(6)}`;
+      const origP = rand() < 0.1 ? 50000 + pick(20) : 30000 + pick(20000);
+      const replySecs = 1 + pick(4);
+      const late = rand() < 0.03 ? 5 + pick(40) : 0;
+      tickTo(T0 + sec - late, server, 80, 1 + pick(flood ? 20 : 6));
+      // Replies, now and then out of order (a key's first tick is not always its first second), and
+      // now and then one more after a pause of about a pass or more (a key touched after a pass).
+      const backwards = rand() < 0.1;
+      for (let s = 0; s < replySecs; s++) tickTo(T0 + sec + (backwards ? replySecs - 1 - s : s) - late, client, origP, 1 + pick(rand() < 0.05 ? 60 : 4));
+      if (rand() < 0.15) {
+        const at = sec + 15 + pick(20);
+        laterReplies.set(at, [...(laterReplies.get(at) ?? []), [client, origP]]);
+      }
+      flows.push(flow({ ts: T0 + sec - late + rand() * 0.5, origH: client, origP, respH: server, respP: 80, origPkts: 1 + pick(6), respPkts: 1 + pick(6), duration: replySecs }));
+    }
+    if (sec % 7 === 6) {
+      out.push(batch({ flows, ticks: ticksOf }));
+      flows = [];
+      ticksOf = [];
+    }
+  }
+  out.push(batch({ flows, ticks: ticksOf }));
+  return out;
+}
 
 /**
  * 3000 s of random traffic in batches of flows and ticks: short flows to 36

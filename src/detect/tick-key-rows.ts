@@ -1,0 +1,193 @@
+/**
+ * The rate-spike keys that have only received a few packet ticks, as rows
+ * of typed arrays instead of key objects (see `rows` in
+ * rate-spike-detector.ts for when a key is held here and how it becomes a
+ * full key again).
+ *
+ * On a capture nearly every key is a client's ephemeral port receiving the
+ * replies of one connection: on the realistic 1.1M-packet capture 113,305
+ * of 116,126 keys got ticks and never a flow, one to three ticks each, and
+ * none reached the 100 packets an incident needs. As objects they were
+ * ~30 fields, a pending-seconds series, a wake-queue entry and a retained
+ * tick string each, all promoted to the old generation and copied by the
+ * scavenger; as rows they are a few numbers in arrays the collector does
+ * not scan.
+ *
+ * A row holds what such a key's object would hold that is not a constant
+ * (its level, baseline and incident fields are still their initial values:
+ * nothing was ever finalized on it): its identity and order (host id,
+ * port·proto, seq, hostSeq), its seconds (first, last active, frontier),
+ * its packet and client-side counts, the passes replayed (`syncPass`), its
+ * idle wake time and its ticks (at most ROW_TICKS, in arrival order, so
+ * that the series they stand for is rebuilt by the same additions).
+ *
+ * Idle wake-ups: rows by wake second in one-second buckets (an int list per
+ * second, the seconds in a small heap), each row listed once, at the second
+ * in `wakeSec` (a row's entry is stale when that no longer matches).
+ */
+import { popSec, pushSec } from './second-heap.js';
+
+/** Ticks a row holds; a key with more becomes a full key. */
+export const ROW_TICKS = 3;
+
+const INITIAL_ROWS = 1024;
+
+export class TickKeyRows {
+  hostId = new Int32Array(INITIAL_ROWS);
+  portProto = new Int32Array(INITIAL_ROWS);
+  seq = new Float64Array(INITIAL_ROWS);
+  hostSeq = new Float64Array(INITIAL_ROWS);
+  firstSec = new Float64Array(INITIAL_ROWS);
+  lastActivitySec = new Float64Array(INITIAL_ROWS);
+  frontier = new Float64Array(INITIAL_ROWS);
+  ratePkts = new Float64Array(INITIAL_ROWS);
+  clientSidePkts = new Float64Array(INITIAL_ROWS);
+  syncPass = new Float64Array(INITIAL_ROWS);
+  /** The idle wake time (the key's `wakeTs` in the detector's queue). */
+  wakeTs = new Float64Array(INITIAL_ROWS);
+  /** The second of the row's live entry in the idle buckets (NaN: none). */
+  private wakeSec = new Float64Array(INITIAL_ROWS);
+  tickCount = new Uint8Array(INITIAL_ROWS);
+  /** Row r's ticks at [r × ROW_TICKS, r × ROW_TICKS + tickCount[r]). */
+  tickSec = new Float64Array(INITIAL_ROWS * ROW_TICKS);
+  tickPkts = new Float64Array(INITIAL_ROWS * ROW_TICKS);
+
+  private capacity = INITIAL_ROWS;
+  /** Rows [0, used) have been handed out; the freed ones are in `freeRows`. */
+  private used = 0;
+  private readonly freeRows: number[] = [];
+  private live = 0;
+  private readonly buckets = new Map<number, number[]>();
+  private secs: number[] = [];
+
+  /** Rows held. */
+  get size(): number {
+    return this.live;
+  }
+
+  /** A new row (its fields to be set by the caller; no ticks, not in the idle buckets). */
+  alloc(): number {
+    let r = this.freeRows.pop();
+    if (r === undefined) {
+      if (this.used === this.capacity) this.grow();
+      r = this.used++;
+    }
+    this.live++;
+    this.tickCount[r] = 0;
+    this.wakeSec[r] = Number.NaN;
+    return r;
+  }
+
+  /** Frees a row (its host id becomes -1; its idle entry goes stale). */
+  free(r: number): void {
+    this.hostId[r] = -1;
+    this.wakeSec[r] = Number.NaN;
+    this.freeRows.push(r);
+    this.live--;
+  }
+
+  /** Adds a tick (the row has fewer than ROW_TICKS). */
+  addTick(r: number, sec: number, pkts: number): void {
+    const i = r * ROW_TICKS + this.tickCount[r]!++;
+    this.tickSec[i] = sec;
+    this.tickPkts[i] = pkts;
+  }
+
+  /** Lists the row for an idle wake-up at `wakeTs` (its previous entry, if any, goes stale). */
+  wakeAt(r: number, wakeTs: number): void {
+    this.wakeTs[r] = wakeTs;
+    const sec = Math.floor(wakeTs);
+    this.wakeSec[r] = sec;
+    const list = this.buckets.get(sec);
+    if (list !== undefined) list.push(r);
+    else {
+      this.buckets.set(sec, [r]);
+      pushSec(this.secs, sec);
+    }
+  }
+
+  /** The live rows whose wake time is at or before `bound`, taken out of the buckets (wake them again with wakeAt). */
+  takeDue(bound: number): number[] {
+    const due: number[] = [];
+    const secs = this.secs;
+    while (secs.length > 0 && secs[0]! <= bound) {
+      const sec = popSec(secs);
+      const list = this.buckets.get(sec)!;
+      this.buckets.delete(sec);
+      let keep: number[] | null = null;
+      for (let i = 0; i < list.length; i++) {
+        const r = list[i]!;
+        if (this.wakeSec[r] !== sec) continue;
+        if (this.wakeTs[r]! > bound) {
+          keep ??= [];
+          keep.push(r);
+        } else {
+          this.wakeSec[r] = Number.NaN;
+          due.push(r);
+        }
+      }
+      if (keep !== null) {
+        // `bound` is inside this second: its later rows wait.
+        this.buckets.set(sec, keep);
+        pushSec(secs, sec);
+        break;
+      }
+    }
+    return due;
+  }
+
+  /** Every live row, in row order. */
+  rows(): number[] {
+    const out: number[] = [];
+    for (let r = 0; r < this.used; r++) if (this.hostId[r]! >= 0) out.push(r);
+    return out;
+  }
+
+  /** Forgets every row and gives the arrays back (a table emptied at the first eviction is not used again in its time line). */
+  clear(): void {
+    this.used = 0;
+    this.live = 0;
+    this.freeRows.length = 0;
+    this.buckets.clear();
+    this.secs = [];
+    if (this.capacity > INITIAL_ROWS) this.resize(INITIAL_ROWS);
+  }
+
+  private grow(): void {
+    this.resize(this.capacity * 2);
+  }
+
+  /** Copies the arrays to `n` rows (the rows handed out must fit). */
+  private resize(n: number): void {
+    this.hostId = grownInt32(this.hostId, n);
+    this.portProto = grownInt32(this.portProto, n);
+    this.seq = grownF64(this.seq, n);
+    this.hostSeq = grownF64(this.hostSeq, n);
+    this.firstSec = grownF64(this.firstSec, n);
+    this.lastActivitySec = grownF64(this.lastActivitySec, n);
+    this.frontier = grownF64(this.frontier, n);
+    this.ratePkts = grownF64(this.ratePkts, n);
+    this.clientSidePkts = grownF64(this.clientSidePkts, n);
+    this.syncPass = grownF64(this.syncPass, n);
+    this.wakeTs = grownF64(this.wakeTs, n);
+    this.wakeSec = grownF64(this.wakeSec, n);
+    const tc = new Uint8Array(n);
+    tc.set(this.tickCount.subarray(0, Math.min(n, this.capacity)));
+    this.tickCount = tc;
+    this.tickSec = grownF64(this.tickSec, n * ROW_TICKS);
+    this.tickPkts = grownF64(this.tickPkts, n * ROW_TICKS);
+    this.capacity = n;
+  }
+}
+
+function grownInt32(a: Int32Array, n: number): Int32Array<ArrayBuffer> {
+  const b = new Int32Array(n);
+  b.set(a.subarray(0, Math.min(n, a.length)));
+  return b;
+}
+
+function grownF64(a: Float64Array, n: number): Float64Array<ArrayBuffer> {
+  const b = new Float64Array(n);
+  b.set(a.subarray(0, Math.min(n, a.length)));
+  return b;
+}
