@@ -5,6 +5,7 @@
  */
 import { dottedQuadValue } from '../../detect/dotted-quad.js';
 import type { FlowRecord, Proto } from '../../types.js';
+import { LogFlowRecord } from '../log-flow-record.js';
 import { parseIsoTime } from '../zeek/parse-field.js';
 
 /** A problem with one field of a row; the reader reports it with file and line. */
@@ -126,26 +127,28 @@ export function isIpAddress(s: string): boolean {
 
 /** A FlowRecord with every optional field at its "unknown" value. */
 export function emptyFlow(ts: number, origH: string, origP: number, respH: string, respP: number, proto: Proto): FlowRecord {
-  return {
+  return new LogFlowRecord(
     ts,
-    uid: '',
+    '',
     origH,
     origP,
     respH,
     respP,
     proto,
-    service: null,
-    duration: null,
-    origBytes: null,
-    respBytes: null,
-    connState: null,
-    history: null,
-    missedBytes: 0,
-    origPkts: 0,
-    origIpBytes: 0,
-    respPkts: 0,
-    respIpBytes: 0,
-    origV4: dottedQuadValue(origH) | 0,
-    respV4: dottedQuadValue(respH) | 0,
-  };
+    // service, duration, origBytes, respBytes, connState, history: unknown
+    null,
+    null,
+    null,
+    null,
+    null,
+    null,
+    // missedBytes, origPkts, origIpBytes, respPkts, respIpBytes
+    0,
+    0,
+    0,
+    0,
+    0,
+    dottedQuadValue(origH) | 0,
+    dottedQuadValue(respH) | 0,
+  );
 }

@@ -24,6 +24,7 @@
  */
 import { dottedQuadValue } from '../../detect/dotted-quad.js';
 import type { FlowRecord, Proto } from '../../types.js';
+import { LogFlowRecord } from '../log-flow-record.js';
 import type { AddressInterner } from './address-interner.js';
 import { asciiString } from './ascii-string.js';
 
@@ -227,7 +228,7 @@ export function parseConnBytes(lay: ConnByteLayout, b: Buffer, start: number, li
     p = i + 1;
   }
   if (Number.isNaN(ts) || origH === null || respH === null || Number.isNaN(origP) || Number.isNaN(respP)) return null;
-  return {
+  return new LogFlowRecord(
     ts,
     uid,
     origH,
@@ -248,7 +249,7 @@ export function parseConnBytes(lay: ConnByteLayout, b: Buffer, start: number, li
     respIpBytes,
     origV4,
     respV4,
-  };
+  );
 }
 
 /** Skips to the end of the field at `p` (separator, newline or limit); sets `at.end`. */

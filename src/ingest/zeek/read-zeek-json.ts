@@ -20,6 +20,7 @@ import { dottedQuadValue } from '../../detect/dotted-quad.js';
 import type { ByteSource } from '../../io/byte-source.js';
 import { createInvalidLineCounter, splitLines } from '../../io/lines.js';
 import { createRecordBatch, type DnsLogColumns, type DnsRecord, type FlowRecord, type Proto, type RecordBatch } from '../../types.js';
+import { LogFlowRecord } from '../log-flow-record.js';
 import type { ReadOptions } from '../read-options.js';
 import { completeDnsCodes } from '../dns-constants.js';
 import { classifyZeekLog, type ZeekLogKind } from './log-kind.js';
@@ -201,28 +202,28 @@ function mapConn(get: (k: string) => unknown): JsonLineResult {
   try {
     const duration = get('duration');
     if (duration !== undefined && duration !== null && !(typeof duration === 'number' && duration >= 0)) fail('duration', 'an interval', duration);
-    const flow: FlowRecord = {
-      ts: time(get, 'ts'),
-      uid: str(get, 'uid', false) ?? '',
-      origH: str(get, 'id.orig_h', true) as string,
-      origP: port(get, 'id.orig_p'),
-      respH: str(get, 'id.resp_h', true) as string,
-      respP: port(get, 'id.resp_p'),
-      proto: proto(get),
-      service: str(get, 'service', false),
-      duration: typeof duration === 'number' ? duration : null,
-      origBytes: count(get, 'orig_bytes'),
-      respBytes: count(get, 'resp_bytes'),
-      connState: str(get, 'conn_state', false),
-      history: str(get, 'history', false),
-      missedBytes: count(get, 'missed_bytes') ?? 0,
-      origPkts: count(get, 'orig_pkts') ?? 0,
-      origIpBytes: count(get, 'orig_ip_bytes') ?? 0,
-      respPkts: count(get, 'resp_pkts') ?? 0,
-      respIpBytes: count(get, 'resp_ip_bytes') ?? 0,
-      origV4: -1,
-      respV4: -1,
-    };
+    const flow = new LogFlowRecord(
+      time(get, 'ts'),
+      str(get, 'uid', false) ?? '',
+      str(get, 'id.orig_h', true) as string,
+      port(get, 'id.orig_p'),
+      str(get, 'id.resp_h', true) as string,
+      port(get, 'id.resp_p'),
+      proto(get),
+      str(get, 'service', false),
+      typeof duration === 'number' ? duration : null,
+      count(get, 'orig_bytes'),
+      count(get, 'resp_bytes'),
+      str(get, 'conn_state', false),
+      str(get, 'history', false),
+      count(get, 'missed_bytes') ?? 0,
+      count(get, 'orig_pkts') ?? 0,
+      count(get, 'orig_ip_bytes') ?? 0,
+      count(get, 'resp_pkts') ?? 0,
+      count(get, 'resp_ip_bytes') ?? 0,
+      -1,
+      -1,
+    );
     flow.origV4 = dottedQuadValue(flow.origH) | 0;
     flow.respV4 = dottedQuadValue(flow.respH) | 0;
     return { kind: 'conn', flow };

@@ -28,6 +28,7 @@ import { dottedQuadValue } from '../../detect/dotted-quad.js';
 import type { ByteSource } from '../../io/byte-source.js';
 import { createInvalidLineCounter, decode, splitLines, trimCr } from '../../io/lines.js';
 import { createRecordBatch, type DnsLogColumns, type DnsRecord, type FlowRecord, type Proto, type RecordBatch } from '../../types.js';
+import { LogFlowRecord } from '../log-flow-record.js';
 import type { ReadOptions } from '../read-options.js';
 import { completeDnsCodes } from '../dns-constants.js';
 import { type AddressInterner, createAddressInterner } from './address-interner.js';
@@ -482,7 +483,7 @@ function parseConnLine(sec: Section, text: string, start: number, end: number): 
   if (Number.isNaN(ts)) return 'field ts: unset';
   if (origH === null || respH === null) return 'field id.orig_h/id.resp_h: unset';
   if (Number.isNaN(origP) || Number.isNaN(respP)) return 'field id.orig_p/id.resp_p: unset';
-  return {
+  return new LogFlowRecord(
     ts,
     uid,
     origH,
@@ -502,9 +503,9 @@ function parseConnLine(sec: Section, text: string, start: number, end: number): 
     respPkts,
     respIpBytes,
     // The line parsers' fallback (rare): the interned strings parsed again, not the interner's values.
-    origV4: dottedQuadValue(origH) | 0,
-    respV4: dottedQuadValue(respH) | 0,
-  };
+    dottedQuadValue(origH) | 0,
+    dottedQuadValue(respH) | 0,
+  );
 }
 
 /** The numeric value of a conn.log field of a numeric slot (NaN when it does not parse); 0 for other slots. */

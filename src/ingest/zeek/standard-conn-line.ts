@@ -21,6 +21,7 @@
  * latin1Slice.
  */
 import type { FlowRecord, Proto } from '../../types.js';
+import { LogFlowRecord } from '../log-flow-record.js';
 import { asciiString } from './ascii-string.js';
 import { type ConnByteLayout, connLine, protoOf } from './conn-line-bytes.js';
 
@@ -372,7 +373,7 @@ export function parseStandardConnBytes(lay: ConnByteLayout, b: Buffer, start: nu
   }
   if (ch === TAB) return null;
   connLine.end = i;
-  return {
+  return new LogFlowRecord(
     ts,
     uid,
     origH,
@@ -393,7 +394,7 @@ export function parseStandardConnBytes(lay: ConnByteLayout, b: Buffer, start: nu
     respIpBytes,
     origV4,
     respV4,
-  };
+  );
 }
 
 let viewBytes: Buffer | null = null;
