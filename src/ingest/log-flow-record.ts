@@ -19,9 +19,11 @@
  * run. Objects made by `new` have no allocation site and always start
  * young: 64-65 scavenges and 10 mark-compacts, analyze 11.0-13.0 -> 10.7-11.6
  * CPU-s (realistic 2M, 3 runs each; findings-heavy 2M 15.3-18.4 -> 14.1-14.6,
- * 2 each). The cost: the call is not inlined into the standard line parser
- * (its inlining budget is spent), about 8 % of the reader's CPU when the
- * literal is not tenured (0.93 -> 1.01 s, reader alone).
+ * 2 each). The cost when the literal is not tenured (reader alone,
+ * --no-allocation-site-pretenuring, 7 interleaved rounds): 0.93 -> 1.01
+ * CPU-s with the literal's build first, 0.84 -> 0.88 with it second: within
+ * the noise or a few per cent (TurboFan inlines the constructor into the
+ * standard line parser).
  */
 import type { FlowRecord, Proto } from '../types.js';
 
