@@ -62,7 +62,7 @@ import { isMulticastOrBroadcast } from './ip-class.js';
 import { matchRule, type PolicyRule } from './policy-rules.js';
 import { FirstSightings } from './first-sightings.js';
 import { fmtDuration } from './scan-detector.js';
-import { TupleCode } from './tuple-code.js';
+import { hashCode, TupleCode } from './tuple-code.js';
 import { type TupleKey, type TupleRow, TupleTable } from './tuple-table.js';
 
 export type BeaconSettings = Pick<
@@ -82,6 +82,8 @@ export type BeaconSettings = Pick<
 
 /** RITA v5: skewness counts only when the quartiles are at least this far apart (seconds, bytes). */
 const BOWLEY_MIN_IQR = 10;
+/** Records per chunk whose keys' slots and rows `push` reads in the young pairs' table before taking them (see touchAhead). */
+const TOUCH_AHEAD = 256;
 /** Share of failed attempts that makes a key a failing one (a C2 server that is down). */
 const FAILING_SHARE = 0.9;
 
@@ -406,6 +408,20 @@ export function createBeaconDetector(settings: BeaconSettings, rules: readonly P
       n--;
     }
   }
+  /**
+   * Most records miss the object table and look their key up in `firsts`, a table too big for the
+   * cache: the hash slot and then the row are each a cache miss, and the probe waits for them.
+   * `push` reads the slot and row of each of the next `TOUCH_AHEAD` records' keys in a tight loop
+   * first (only reads: the lookups are unchanged), so their misses are under way at once instead of
+   * one after another (measured: c2.beacon alone 4-6 % less CPU on the realistic 2M-line log; 64
+   * ahead helped less, a single record 8 ahead made it slower).
+   */
+  function touchAhead(f: FlowRecord): void {
+    const va = f.origV4;
+    const vb = f.respV4;
+    if (va === undefined || vb === undefined || va === -1 || vb === -1) return;
+    firsts.touch(hashCode(va, vb, pairNumber(f.respP, f.proto)));
+  }
   /** Pairs evicted while a batch was read, scored after it. */
   const pendingEvicted: Pair[] = [];
 
@@ -413,7 +429,13 @@ export function createBeaconDetector(settings: BeaconSettings, rules: readonly P
     name: 'c2.beacon',
     push(batch: RecordBatch): Finding[] {
       const out: Finding[] = [];
-      for (const f of batch.flows) {
+      const flows = batch.flows;
+      for (let i = 0; i < flows.length; i++) {
+        if (i % TOUCH_AHEAD === 0) {
+          const end = Math.min(flows.length, i + TOUCH_AHEAD);
+          for (let j = i; j < end; j++) touchAhead(flows[j]!);
+        }
+        const f = flows[i]!;
         // Event time moves record by record: the pairs are scored (once per
         // beaconMinSpanSec of event time) at the same record whatever the batch boundaries.
         if (f.ts > watermark) {

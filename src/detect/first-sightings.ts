@@ -142,6 +142,8 @@ export class FirstSightings {
   private orderSeq = new Float64Array(MIN_ROWS);
   private orderLen = 0;
   private orderHead = 0;
+  /** What `touch` read (kept so that its loads are not dropped). */
+  private touched = 0;
   /** See 5. */
   lastTsFloor = Number.POSITIVE_INFINITY;
   /** False once a row was added with a seq below an earlier one's: `bySeq` sorts. */
@@ -173,6 +175,20 @@ export class FirstSightings {
       if (rowI[o + I_CODE_A] !== c.a || rowI[o + I_CODE_B] !== c.b || rowI[o + I_CODE_N] !== c.n) continue;
       if ((c.n & TEXT_CODE) === 0 || (this.textN[r] === n && this.textA[r] === a && this.textB[r] === b)) return r;
     }
+  }
+
+  /**
+   * Reads the hash slot where a lookup of a key hashed `hash` starts and, when it holds a row, that
+   * row's key: a hint that loads their cache lines ahead of the `find` for that key (the caller
+   * calls it some keys ahead). Returns what it read (0: an empty slot), also kept in `touched` (a
+   * load whose value is not used may be dropped).
+   */
+  touch(hash: number): number {
+    const i = hash & this.mask;
+    const r = this.slots[2 * i + 1]! - 1;
+    const v = r < 0 ? 0 : this.rowI[ROW_I32 * r + I_CODE_A]!;
+    this.touched ^= v;
+    return v;
   }
 
   /** Adds key (a, b, n), code `c`, not held yet, with its first connection (`time`: `ts` rounded); returns its row. */

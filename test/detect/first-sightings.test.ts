@@ -74,6 +74,16 @@ describe('FirstSightings', () => {
     expect([...t.bySeq()].map((r) => t.seq(r))).toEqual(seqs);
   });
 
+  it('touch reads the row a lookup of the hash starts at: its key\'s first code when held, 0 for an empty slot', () => {
+    const t = new FirstSightings(IDLE, SLACK);
+    const c = codeOf('10.0.0.1', '10.0.0.2', 7);
+    expect(t.touch(c.hash)).toBe(0);
+    t.add(c, '10.0.0.1', '10.0.0.2', 7, 0, 1, 1, 10, false, 'SF');
+    expect(t.touch(c.hash)).toBe(c.a);
+    t.remove(t.find(c, '10.0.0.1', '10.0.0.2', 7));
+    expect(t.touch(c.hash)).toBe(0);
+  });
+
   it('sorts its seq log once when a key was added with an older seq', () => {
     const t = new FirstSightings(IDLE, SLACK);
     for (const [i, seq] of [5, 3, 9, 1].entries()) t.add(codeOf('a', 'b', i), 'a', 'b', i, seq, 0, 0, 0, false, 'SF');
