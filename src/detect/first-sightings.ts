@@ -65,6 +65,8 @@ import { dottedQuadText } from './dotted-quad.js';
 import { TEXT_CODE, type TupleCode } from './tuple-code.js';
 
 const MIN_ROWS = 64;
+/** Rows per chunk whose hash slots `expire` reads before removing them (see `touch`). */
+const TOUCH_CHUNK = 256;
 /** The span of wake times one list holds (see 3). */
 const WAKE_SPAN_SEC = 60;
 
@@ -330,6 +332,8 @@ export class FirstSightings {
       popSec(this.spans);
     }
     for (let i = 0; i < this.dueLen; i++) {
+      // As `touch`: the hash slots of the next TOUCH_CHUNK rows, read before they are removed.
+      if (i % TOUCH_CHUNK === 0) this.touchSlots(i, Math.min(this.dueLen, i + TOUCH_CHUNK));
       const r = this.due[i]!;
       const lastTs = rowF[ROW_F64 * r + F_LAST_TS]!;
       if (watermark - lastTs > this.idleSec) this.remove(r);
@@ -338,6 +342,16 @@ export class FirstSightings {
         this.list(r);
       }
     }
+  }
+
+  /** Reads the hash slots where the rows `due[from..to)` are looked up (a hint, as `touch`). */
+  private touchSlots(from: number, to: number): void {
+    const slots = this.slots;
+    const mask = this.mask;
+    const rowI = this.rowI;
+    let v = 0;
+    for (let i = from; i < to; i++) v ^= slots[2 * (rowI[ROW_I32 * this.due[i]! + I_HASH]! & mask) + 1]!;
+    this.touched ^= v;
   }
 
   // The fields of row `r` (held) and of log entry `e`, for the detector and tests.
