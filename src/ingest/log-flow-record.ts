@@ -27,28 +27,6 @@
  */
 import type { FlowRecord, Proto } from '../types.js';
 
-type LogFlowRecordConstructor = new (
-  ts: number,
-  uid: string,
-  origH: string,
-  origP: number,
-  respH: string,
-  respP: number,
-  proto: Proto,
-  service: string | null,
-  duration: number | null,
-  origBytes: number | null,
-  respBytes: number | null,
-  connState: string | null,
-  history: string | null,
-  missedBytes: number,
-  origPkts: number,
-  origIpBytes: number,
-  respPkts: number,
-  respIpBytes: number,
-  origV4: number,
-  respV4: number,
-) => FlowRecord;
 
 function construct(
   this: FlowRecord,
@@ -98,4 +76,4 @@ function construct(
 construct.prototype = Object.prototype;
 
 /** `new LogFlowRecord(ts, uid, origH, origP, respH, respP, proto, service, duration, origBytes, respBytes, connState, history, missedBytes, origPkts, origIpBytes, respPkts, respIpBytes, origV4, respV4)`. */
-export const LogFlowRecord = construct as unknown as LogFlowRecordConstructor;
+export const LogFlowRecord = construct as unknown as new (...args: Parameters<typeof construct>) => FlowRecord;
