@@ -16,20 +16,14 @@
  *    seconds before index `i` (taken or pruned). The arrays are compacted
  *    when the dropped prefix is the larger part, so each slot is moved
  *    O(1) times amortised.
- * 3. Memory: one Float64Array, each second next to its value (a reader of
- *    a cold series touches one run of memory, not two arrays), grown by
- *    doubling and never shrunk; an emptied series can be kept for reuse
- *    (`clear()`), so a caller with a pool allocates nothing per record.
- *    Not a plain array: a series lives as long as its key (connection
- *    starts) and its copies as it grew survived scavenges and were promoted
- *    (a plain array's growth copies of connection-start series were ~37 MB
- *    of the ~100 MB rate.spike promoted on a realistic 2M-line conn.log);
- *    past 64 bytes a typed array's elements are off the JS heap, never
- *    copied by the scavenger. The first 4 seconds fit in 64 bytes, on the heap.
+ * 3. Memory: one array of numbers, each second next to its value (a
+ *    reader of a cold series touches one run of memory, not two arrays),
+ *    grown by doubling and never shrunk; an emptied series can be kept for
+ *    reuse (`clear()`), so a caller with a pool allocates nothing per record.
  */
 export class SecondSeries {
   /** For each index i in [head, end): its second (ascending) at 2i, its value at 2i + 1. */
-  private sv: Float64Array = new Float64Array(8);
+  private readonly sv: number[] = [];
   head = 0;
   end = 0;
 
@@ -49,7 +43,7 @@ export class SecondSeries {
   }
 
   add(sec: number, v: number): void {
-    let sv = this.sv;
+    const sv = this.sv;
     // Most adds land on the last second or after it; else a binary search.
     const i = this.end > this.head && sv[2 * (this.end - 1)]! > sec ? this.firstAfter(sec) - 1 : this.end - 1;
     if (i >= this.head && sv[2 * i] === sec) {
@@ -58,7 +52,6 @@ export class SecondSeries {
     }
     // Insert at i + 1, shifting the later seconds up by one.
     const at = i + 1;
-    if (2 * this.end + 2 > sv.length) sv = this.grow();
     // Pair by pair from the end, the second before its value: the array grows at its end, never with a hole.
     for (let j = this.end; j > at; j--) {
       sv[2 * j] = sv[2 * j - 2]!;
@@ -105,14 +98,6 @@ export class SecondSeries {
     return n;
   }
 
-  /** The array twice as large, with what was held. */
-  private grow(): Float64Array {
-    const sv = new Float64Array(2 * this.sv.length);
-    sv.set(this.sv);
-    this.sv = sv;
-    return sv;
-  }
-
   clear(): void {
     this.head = 0;
     this.end = 0;
@@ -154,7 +139,6 @@ export class SecondSeries {
     this.clear();
     const entries = [...m].sort((a, b) => a[0] - b[0]);
     for (const [s, v] of entries) {
-      if (2 * this.end + 2 > this.sv.length) this.grow();
       this.sv[2 * this.end] = s;
       this.sv[2 * this.end + 1] = v;
       this.end++;

@@ -4,26 +4,23 @@
  * hosts were first seen, at most `capacity` hosts (later ones are not
  * counted).
  *
- * One Float64Array of rows (id, packets, first start, last end): a flow's
- * update touches one row, one cache line, where four parallel typed arrays
- * cost four array objects and four lines (the table of a busy key is cold
- * when its next flow comes; this update was 5% of analyze on a 2M-line
- * conn.log). It starts with room for 2 rows (64 bytes, on the heap: cheap
- * to make for the many keys with a sender or two) and doubles; past 64
- * bytes its memory is off the heap, so a table that lives as long as its
- * key is not copied by scavenges as it grows (as a plain array grown by
- * push, its copies were ~30 MB promoted on a realistic 2M-line conn.log,
- * most of its key's medium-lived garbage). A host is found by a linear
- * look over a few rows, past 8 by an open-addressing index of the ids, at
- * most half full (rebuilt twice as large when it would not be; nothing is
- * ever removed). Each index slot holds the id next to its position, so a
- * probe reads one cache line. O(1) per flow, no allocation per flow.
+ * One plain array of rows (id, packets, first start, last end; V8 holds
+ * its numbers unboxed): a flow's update touches one row, one cache line,
+ * where four parallel typed arrays cost four array objects and four lines
+ * (the table of a busy key is cold when its next flow comes; this update
+ * was 5% of analyze on a 2M-line conn.log). Not a Float64Array: typed
+ * arrays past 64 bytes keep their memory off the heap, costly to make per
+ * key. A host is found by a linear look over a few rows, past 8 by an
+ * open-addressing index of the ids, at most half full (rebuilt twice as
+ * large when it would not be; nothing is ever removed). Each index slot holds the id next to
+ * its position, so a probe reads one cache line. O(1) per flow, no
+ * allocation per flow.
  */
 const STRIDE = 4;
 
 export class SenderTable {
   /** Row p at STRIDE·p: host id, packets, first flow start, last flow end; rows in first-seen order. */
-  private rows: Float64Array = new Float64Array(2 * STRIDE);
+  private readonly rows: number[] = [];
   count = 0;
   /** Per slot, by hashed id: the id at 2·slot and its position + 1 at 2·slot + 1 (0: empty); once there are more than 8 senders. */
   private index: Int32Array | null = null;
@@ -79,25 +76,12 @@ export class SenderTable {
   /** Adds a sender that is not in the table (the caller checked `full`); returns its position. */
   add(id: number, pkts: number, firstTs: number, lastTs: number): number {
     const p = this.count++;
-    const at = STRIDE * p;
-    if (at + STRIDE > this.rows.length) this.grow();
-    const rows = this.rows;
-    rows[at] = id;
-    rows[at + 1] = pkts;
-    rows[at + 2] = firstTs;
-    rows[at + 3] = lastTs;
+    this.rows.push(id, pkts, firstTs, lastTs);
     if (this.index === null) {
       if (this.count > 8) this.reindex();
     } else if (2 * this.count > this.index.length >>> 1) this.reindex();
     else this.indexAt(p);
     return p;
-  }
-
-  /** Room for twice as many rows, with those held. */
-  private grow(): void {
-    const rows = new Float64Array(2 * this.rows.length);
-    rows.set(this.rows);
-    this.rows = rows;
   }
 
   private reindex(): void {
