@@ -49,6 +49,18 @@ const EMPTY = [40, 101, 109, 112, 116, 121, 41]; // "(empty)"
 const HIGH_NIBBLES = 0xf0f0f0f0 | 0;
 const DIGITS4_HIGH = 0x30303030;
 
+/** 0 when the four bytes of `w` (little-endian) are all digits, else not 0. */
+function notFourDigits(w: number): number {
+  return ((w & HIGH_NIBBLES) ^ DIGITS4_HIGH) | ((((w + 0x06060606) | 0) & HIGH_NIBBLES) ^ DIGITS4_HIGH);
+}
+
+/** The value 0..9999 of the four digits in `w` (little-endian, checked by notFourDigits). */
+function fourDigits(w: number): number {
+  let v = (w - DIGITS4_HIGH) | 0;
+  v = (v * 10 + (v >>> 8)) & 0x00ff00ff;
+  return (v & 0xff) * 100 + (v >>> 16);
+}
+
 const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
 const MAX_EXACT = 2 ** 53;
 
@@ -112,24 +124,8 @@ export function parseStandardConnBytes(lay: ConnByteLayout, b: Buffer, start: nu
     const d9 = (b[i + 9] as number) ^ 48;
     const d15 = (b[i + 15] as number) ^ 48;
     const d16 = (b[i + 16] as number) ^ 48;
-    const notDigits =
-      ((w0 & HIGH_NIBBLES) ^ DIGITS4_HIGH) |
-      ((w1 & HIGH_NIBBLES) ^ DIGITS4_HIGH) |
-      ((w2 & HIGH_NIBBLES) ^ DIGITS4_HIGH) |
-      ((((w0 + 0x06060606) | 0) & HIGH_NIBBLES) ^ DIGITS4_HIGH) |
-      ((((w1 + 0x06060606) | 0) & HIGH_NIBBLES) ^ DIGITS4_HIGH) |
-      ((((w2 + 0x06060606) | 0) & HIGH_NIBBLES) ^ DIGITS4_HIGH);
-    if (notDigits === 0 && d8 < 10 && d9 < 10 && d15 < 10 && d16 < 10) {
-      let v = (w0 - DIGITS4_HIGH) | 0;
-      v = (v * 10 + (v >>> 8)) & 0x00ff00ff;
-      const hi = (v & 0xff) * 100 + (v >>> 16);
-      v = (w1 - DIGITS4_HIGH) | 0;
-      v = (v * 10 + (v >>> 8)) & 0x00ff00ff;
-      const mid = (v & 0xff) * 100 + (v >>> 16);
-      v = (w2 - DIGITS4_HIGH) | 0;
-      v = (v * 10 + (v >>> 8)) & 0x00ff00ff;
-      const lo = (v & 0xff) * 100 + (v >>> 16);
-      mant = ((hi * 10000 + mid) * 100 + d8 * 10 + d9) * 1e6 + (lo * 100 + d15 * 10 + d16);
+    if ((notFourDigits(w0) | notFourDigits(w1) | notFourDigits(w2)) === 0 && d8 < 10 && d9 < 10 && d15 < 10 && d16 < 10) {
+      mant = ((fourDigits(w0) * 10000 + fourDigits(w1)) * 100 + d8 * 10 + d9) * 1e6 + (fourDigits(w2) * 100 + d15 * 10 + d16);
       i += 17;
       ch = TAB;
       frac = 6;
@@ -251,10 +247,8 @@ export function parseStandardConnBytes(lay: ConnByteLayout, b: Buffer, start: nu
     const w = view.getInt32(i + 1, true);
     const d5 = (b[i + 5] as number) ^ 48;
     const d6 = (b[i + 6] as number) ^ 48;
-    if ((((w & HIGH_NIBBLES) ^ DIGITS4_HIGH) | ((((w + 0x06060606) | 0) & HIGH_NIBBLES) ^ DIGITS4_HIGH)) === 0 && d5 < 10 && d6 < 10) {
-      let v = (w - DIGITS4_HIGH) | 0;
-      v = (v * 10 + (v >>> 8)) & 0x00ff00ff;
-      mant = mant * 1e6 + (((v & 0xff) * 100 + (v >>> 16)) * 100 + d5 * 10 + d6);
+    if (notFourDigits(w) === 0 && d5 < 10 && d6 < 10) {
+      mant = mant * 1e6 + (fourDigits(w) * 100 + d5 * 10 + d6);
       dot = i;
       i += 7;
       ch = TAB;
