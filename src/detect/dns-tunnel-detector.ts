@@ -412,10 +412,15 @@ export function createDnsTunnelDetector(settings: DnsTunnelSettings): Detector {
     // Hashed by the readers' numbers of the addresses, not their characters.
     const hash = hashOfAddressTuple(f.origH, f.respH, f.origV4, f.respV4, n);
     let v = volume.findHashed(hash, f.origH, f.respH, n);
+    // A row in the table is always queued at its window's end (`advance` queues it again or drops it), and only
+    // a new row or an earlier `firstTs` moves that time: only then is it queued (most flows skip the call,
+    // whose read of the row's boxed `wakeTs` was a cache miss per flow).
+    let wake = false;
     if (v === undefined) {
       v = { hash: 0, pos: 0, seq: 0, wakeTs: null, client: f.origH, server: f.respH, proto: f.proto, firstTs: f.ts, lastTs: f.ts, flows: 0, origBytes: 0, origPkts: 0, respBytes: 0 };
       volume.add(v, hash);
       volume.evictOverCap();
+      wake = true;
     }
     v.flows++;
     // Payload bytes; exports without them (nfdump) give IP bytes: take off IP + UDP headers.
@@ -424,8 +429,11 @@ export function createDnsTunnelDetector(settings: DnsTunnelSettings): Detector {
     v.origPkts += f.origPkts;
     const end = f.ts + (f.duration ?? 0);
     if (end > v.lastTs) v.lastTs = end;
-    if (f.ts < v.firstTs) v.firstTs = f.ts;
-    volume.wakeAt(v, v.firstTs + settings.dnsWindowSec - SLACK);
+    if (f.ts < v.firstTs) {
+      v.firstTs = f.ts;
+      wake = true;
+    }
+    if (wake) volume.wakeAt(v, v.firstTs + settings.dnsWindowSec - SLACK);
   }
 
   function emitVolume(v: VolumeKey, out: Finding[]): void {

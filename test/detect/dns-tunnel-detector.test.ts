@@ -86,6 +86,24 @@ describe('tunnel.dns', () => {
     // With the DNS names available, the volume fallback is not used.
     expect(run([dns({ ts: T0, client: '10.0.0.7', query: 'www.example.com' })], flows)).toEqual([]);
   });
+
+  it('ends a volume window an hour after its earliest flow, also when that flow came late (out of order)', () => {
+    const heavy = { respH: '10.0.0.53', respP: 53, proto: 'udp' as const, connState: 'SF', origBytes: 2_000_000, respBytes: 100, origPkts: 10, respPkts: 10 };
+    const flows = [
+      flow({ ts: T0 + 100, origH: '10.0.0.7', ...heavy }),
+      // Earlier than the first: the window now ends at T0 + 3600, not T0 + 3700.
+      flow({ ts: T0, origH: '10.0.0.7', ...heavy }),
+      // Moves event time past T0 + 3600: the first window is reported and closed.
+      flow({ ts: T0 + 3640, origH: '10.0.0.8', ...heavy }),
+      // In a new window of its own.
+      flow({ ts: T0 + 3650, origH: '10.0.0.7', ...heavy }),
+    ];
+    const found = run([], flows).filter((f) => f.src === '10.0.0.7');
+    expect(found.map((f) => [f.ts, f.evidence.flows])).toEqual([
+      [T0, 2],
+      [T0 + 3650, 1],
+    ]);
+  });
 });
 
 describe('tunnel.dns signal combination', () => {
