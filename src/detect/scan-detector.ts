@@ -400,14 +400,25 @@ export function createScanDetector(settings: ScanSettings): Detector {
     // Drop keys idle for a long window, once per short window of event time (only the keys woken for it).
     if (watermark - lastSweep >= settings.scanWindowSec) {
       lastSweep = watermark;
-      for (const k of wake.takeDue(watermark)) {
+      // Taken unsorted: only the few keys that report need key order (`seq`), not the thousands that are queued again or dropped.
+      const due = wake.takeDue(watermark, null);
+      let reporting: ScanKey[] | null = null;
+      for (let i = 0; i < due.length; i++) {
+        const k = due[i]!;
         if (watermark - k.lastTs <= settings.scanSlowWindowSec) {
           wake.wakeAt(k, k.lastTs + settings.scanSlowWindowSec - SLACK);
           continue;
         }
-        if (k.incident !== null) emit(k, out);
+        if (k.incident !== null) {
+          reporting ??= [];
+          reporting.push(k);
+        }
         open.delete(k);
         dropKey(k);
+      }
+      if (reporting !== null) {
+        reporting.sort(bySeq);
+        for (let i = 0; i < reporting.length; i++) emit(reporting[i]!, out);
       }
       // Keys seen once have no incident: they just go.
       sole.expire(watermark, settings.scanSlowWindowSec, dropSoleKey);
@@ -629,6 +640,10 @@ function lastTsOf(k: { lastTs: number }): number {
 
 function seqOf(k: ScanKey): number {
   return k.seq;
+}
+
+function bySeq(a: ScanKey, b: ScanKey): number {
+  return a.seq - b.seq;
 }
 
 function isIdle(k: ScanKey): boolean {
