@@ -71,7 +71,7 @@ import { FlowhoundError } from '../errors.js';
 import type { Settings } from '../config/settings.js';
 import { createFinding } from '../score/finding-id.js';
 import { confidenceFromRatio, severityFromRatio } from '../score/severity.js';
-import type { Finding, Proto, RecordBatch } from '../types.js';
+import type { Finding, FlowRecord, Proto, RecordBatch } from '../types.js';
 import type { Detector } from './detector.js';
 import { WakeQueue, type WakeRow } from './incident-table.js';
 import { encodeState, readStateObject } from './plain-state.js';
@@ -422,7 +422,11 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
   /** The bound of each finalizeAll of this time line, in order (for lazy keys). */
   let passBounds: number[] = [];
   const noFindings: Finding[] = [];
-  let watermark = Number.NEGATIVE_INFINITY;
+  /**
+   * Event time: the watermark, a field of an object, not a closure `let`: a double is stored in place in
+   * a field, where each store to a `let` boxed a new HeapNumber (most flow records of a log move it).
+   */
+  const clock = { watermark: Number.NEGATIVE_INFINITY };
   let runStartSec = Number.POSITIVE_INFINITY;
   let lastFinalized = Number.NEGATIVE_INFINITY;
   let late = 0;
@@ -642,14 +646,19 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
   }
 
   function finalizeBound(): number {
-    return Math.floor(watermark - settings.rateLatenessSec);
+    return Math.floor(clock.watermark - settings.rateLatenessSec);
   }
 
-  function addRate(k: RateKey, fromSec: number, toSecExcl: number, rate: number): void {
+  /**
+   * Counts `pkts` packets spread evenly over the seconds [fromSec, toSecExcl) (whole seconds). The rate is
+   * divided out here, not by the caller: a fractional rate passed to a call is boxed (garbage per record).
+   */
+  function addRate(k: RateKey, fromSec: number, toSecExcl: number, pkts: number): void {
     if (fromSec <= frontierOf(k)) {
       late++;
       return;
     }
+    const rate = pkts / (toSecExcl - fromSec);
     k.deltas ??= spareSeries.pop() ?? new SecondSeries();
     const was = k.ratePkts;
     k.ratePkts += rate * (toSecExcl - fromSec);
@@ -839,8 +848,11 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
     return k.flowStarts === null ? 0 : k.flowStarts.sumBetween(from, to);
   }
 
-  /** Counts a flow's packets for its source host (`id`: the host's id, or -1 when it has none yet). */
-  function noteSender(k: RateKey, host: string, id: number, pkts: number, ts: number, end: number): void {
+  /**
+   * Counts a flow's packets for its source host (`id`: the host's id, or -1 when it has none yet). Takes
+   * the record, not its start and end: doubles passed to a call are boxed (garbage per record).
+   */
+  function noteSender(k: RateKey, f: FlowRecord, id: number): void {
     k.senders ??= new SenderTable(settings.rateMaxSenders);
     const snd = k.senders;
     const p = id < 0 ? -1 : snd.find(id);
@@ -849,12 +861,12 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
         sendersDropped++;
         return;
       }
-      if (id < 0) id = hosts.add(host);
+      if (id < 0) id = hosts.add(f.origH);
       else hosts.retain(id);
-      snd.add(id, 0 + pkts, ts, end);
+      snd.add(id, 0 + f.origPkts, f.ts, f.ts + (f.duration ?? 0));
       return;
     }
-    snd.note(p, pkts, ts, end);
+    snd.note(p, f.origPkts, f.ts, f.ts + (f.duration ?? 0));
   }
 
   /**
@@ -911,7 +923,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
         return;
       }
       finalizeKey(k, Math.min(upTo, k.lastActivitySec + 1), out);
-      if (k.incident !== null && k.incident.dueTs !== null && watermark >= k.incident.dueTs) emit(k, out);
+      if (k.incident !== null && k.incident.dueTs !== null && clock.watermark >= k.incident.dueTs) emit(k, out);
       if (k.deltas === null && upTo - k.lastActivitySec > settings.rateKeyIdleSec) {
         emit(k, out);
         deleteKey(k);
@@ -968,27 +980,29 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
     liveBusyKeys = 0;
     passBounds = [];
     spareSeries.length = 0;
-    watermark = Number.NEGATIVE_INFINITY;
+    clock.watermark = Number.NEGATIVE_INFINITY;
     runStartSec = Number.POSITIVE_INFINITY;
     lastFinalized = Number.NEGATIVE_INFINITY;
   }
 
   /**
-   * A record older than the watermark by more than the key idle time plus
-   * the lateness is not late: it starts another time line (`analyze
-   * today.pcap lastyear.pcap`). Close the current one instead of dropping it.
+   * Event time, per record (written out at the two call sites: a record's time passed to a function V8
+   * did not inline was boxed, 16 bytes of garbage per record):
+   * 1. A record older than the watermark by more than the key idle time plus
+   *    the lateness is not late: it starts another time line (`analyze
+   *    today.pcap lastyear.pcap`). Close the current one instead of dropping it:
+   *    `if (ts < clock.watermark - idleSec - latenessSec) endTimeline(out)`.
+   * 2. A later record moves the watermark to its time, then `passIfDue`.
    */
-  function checkTimeJump(ts: number, out: Finding[]): void {
-    if (ts < watermark - settings.rateKeyIdleSec - settings.rateLatenessSec) endTimeline(out);
-  }
+  const idleSec = settings.rateKeyIdleSec;
+  const latenessSec = settings.rateLatenessSec;
 
   /**
-   * Moves event time forward. Every quarter of the lateness (at least 5 s) of
+   * After the watermark moved: every quarter of the lateness (at least 5 s) of
    * event time the keys are finalized: walking all keys more often would cost
    * more than the counting.
    */
-  function moveTo(ts: number, out: Finding[]): void {
-    watermark = ts;
+  function passIfDue(out: Finding[]): void {
     const bound = finalizeBound();
     if (bound - lastFinalized >= Math.max(5, settings.rateLatenessSec / 4)) {
       lastFinalized = bound;
@@ -1006,8 +1020,12 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
       const ticks = batch.ticks;
       for (let i = 0; i < ticks.length; i++) {
         const t = ticks[i]!;
-        checkTimeJump(t.sec, out);
-        if (t.sec > watermark) moveTo(t.sec, out);
+        const sec = t.sec;
+        if (sec < clock.watermark - idleSec - latenessSec) endTimeline(out);
+        if (sec > clock.watermark) {
+          clock.watermark = sec;
+          passIfDue(out);
+        }
         if (t.sec < runStartSec) runStartSec = t.sec;
         const v4 = t.dstV4;
         const k = getKey(t.dst, v4 === undefined ? -1 : v4, t.port, t.proto, t.sec, out, t.pkts);
@@ -1020,8 +1038,11 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
         const f = flows[i]!;
         if (f.origPkts <= 0) continue;
         const end = f.ts + (f.duration ?? 0);
-        checkTimeJump(end, out);
-        if (end > watermark) moveTo(end, out);
+        if (end < clock.watermark - idleSec - latenessSec) endTimeline(out);
+        if (end > clock.watermark) {
+          clock.watermark = end;
+          passIfDue(out);
+        }
         const s0 = Math.floor(f.ts);
         if (s0 < runStartSec) runStartSec = s0;
         const respV4 = f.respV4 ?? -1;
@@ -1035,7 +1056,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
         const origV4 = f.origV4 ?? -1;
         const origId = origV4 !== -1 ? hosts.idOfV4(origV4) : hosts.idOf(f.origH);
         if (k.flowPkts > attributionGatePkts) {
-          noteSender(k, f.origH, origId, f.origPkts, f.ts, end);
+          noteSender(k, f, origId);
           if (k.flowStarts === null) {
             if (k.lazy) makeEager(k);
             k.flowStarts = new SecondSeries();
@@ -1051,7 +1072,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
         else if (asClient !== undefined) asClient.clientSidePkts += f.origPkts;
         if (k.hasTicks) continue;
         const n = Math.floor(end) - s0 + 1;
-        addRate(k, s0, s0 + n, f.origPkts / n);
+        addRate(k, s0, s0 + n, f.origPkts);
       }
       return out;
     },
@@ -1069,7 +1090,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
         const { hostId: _id, portProto: _pp, ratePkts: _rp, lazy, eagerWake, syncPass: _sp, ...plain } = k;
         return { ...plain, wakeTs: lazy ? eagerWake : k.wakeTs, frontier: frontierOf(k), deltas: k.deltas?.toMap() ?? new Map<number, number>(), flowStarts: k.flowStarts?.toMap() ?? null, senders: sendersAsMap(k.senders) };
       });
-      return encodeState({ keys, hostSeq, keySeq, evicted, watermark, runStartSec, lastFinalized, late, fewConnections, sendersDropped, flowStartsDropped });
+      return encodeState({ keys, hostSeq, keySeq, evicted, watermark: clock.watermark, runStartSec, lastFinalized, late, fewConnections, sendersDropped, flowStartsDropped });
     },
     restore(state) {
       const o = readStateObject(state, 'rate.spike', { keys: 'list', hostSeq: 'number', keySeq: 'number', evicted: 'number', watermark: 'number', runStartSec: 'number', lastFinalized: 'number', late: 'number', fewConnections: 'number' });
@@ -1108,7 +1129,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
       hostSeq = o.hostSeq as number;
       keySeq = o.keySeq as number;
       evicted = o.evicted as number;
-      watermark = o.watermark as number;
+      clock.watermark = o.watermark as number;
       runStartSec = o.runStartSec as number;
       lastFinalized = o.lastFinalized as number;
       late = o.late as number;
