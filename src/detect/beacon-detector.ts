@@ -150,8 +150,12 @@ export function createBeaconDetector(settings: BeaconSettings, rules: readonly P
   let evictedFirsts = 0;
   const allow = rules.filter((r) => r.suppress?.includes('c2.beacon'));
   const res = settings.beaconTsResolutionSec;
-  let watermark = Number.NEGATIVE_INFINITY;
-  let lastSweep = Number.NEGATIVE_INFINITY;
+  /**
+   * Event time: the newest record's ts and the watermark of the last sweep. Fields of one object, not
+   * closure variables: V8 boxes a double stored into a closure's variable (a new heap number per
+   * newer record), while an object's double field is updated in place.
+   */
+  const clock = { watermark: Number.NEGATIVE_INFINITY, lastSweep: Number.NEGATIVE_INFINITY };
   let allowed = 0;
   /** The key of the record being pushed, as tuple-code.ts codes it (one object, rewritten per record). */
   const code = new TupleCode();
@@ -261,7 +265,7 @@ export function createBeaconDetector(settings: BeaconSettings, rules: readonly P
    * beaconLongSpanSec (rechecked exactly when woken).
    */
   function wake(p: Pair): void {
-    pairs.wakeAt(p, scoringDue(p) ? watermark : p.lastTs + settings.beaconLongSpanSec - SLACK);
+    pairs.wakeAt(p, scoringDue(p) ? clock.watermark : p.lastTs + settings.beaconLongSpanSec - SLACK);
   }
 
   function timesOf(p: Pair): readonly number[] {
@@ -340,17 +344,17 @@ export function createBeaconDetector(settings: BeaconSettings, rules: readonly P
    * would act on).
    */
   function advance(out: Finding[]): void {
-    if (watermark - lastSweep < settings.beaconMinSpanSec) return;
-    lastSweep = watermark;
+    if (clock.watermark - clock.lastSweep < settings.beaconMinSpanSec) return;
+    clock.lastSweep = clock.watermark;
     // Young pairs cannot score: woken, dropped when idle and woken again as the loop below does it.
-    firsts.expire(watermark);
-    for (const p of pairs.takeDue(watermark)) {
+    firsts.expire(clock.watermark);
+    for (const p of pairs.takeDue(clock.watermark)) {
       const span = p.lastTs - p.firstTs;
       if (scoringDue(p)) {
         scoreAndEmit(p, out);
         p.nextScoreSpan = Math.max(settings.beaconMinSpanSec, span * 2);
       }
-      if (watermark - p.lastTs > settings.beaconLongSpanSec) {
+      if (clock.watermark - p.lastTs > settings.beaconLongSpanSec) {
         scoreAndEmit(p, out);
         pairs.delete(p);
       } else wake(p);
@@ -370,13 +374,13 @@ export function createBeaconDetector(settings: BeaconSettings, rules: readonly P
     const start = firsts.orderStart();
     const end = firsts.orderEnd;
     // The first pass looks at young rows only when one can have been idle that long (see lastTsFloor).
-    const walkOnes = watermark - firsts.lastTsFloor > settings.beaconMinSpanSec;
+    const walkOnes = clock.watermark - firsts.lastTsFloor > settings.beaconMinSpanSec;
     let floor = Number.POSITIVE_INFINITY;
     for (let i = 0, j = walkOnes ? start : end; i < objs.length || j < end; ) {
       if (n <= 0) return;
       if (j >= end || (i < objs.length && objs[i]!.seq < firsts.seqAt(j))) {
         const p = objs[i++]!;
-        if (timesOf(p).length < settings.beaconMinConnections && watermark - p.lastTs > settings.beaconMinSpanSec) {
+        if (timesOf(p).length < settings.beaconMinConnections && clock.watermark - p.lastTs > settings.beaconMinSpanSec) {
           pairs.evict(p);
           n--;
         } else keptObjs.push(p);
@@ -384,7 +388,7 @@ export function createBeaconDetector(settings: BeaconSettings, rules: readonly P
         const r = firsts.rowAt(j);
         j = firsts.skipDead(j + 1);
         // Too few times to be scored.
-        if (watermark - firsts.lastTs(r) > settings.beaconMinSpanSec) {
+        if (clock.watermark - firsts.lastTs(r) > settings.beaconMinSpanSec) {
           firsts.remove(r);
           evictedFirsts++;
           n--;
@@ -438,8 +442,8 @@ export function createBeaconDetector(settings: BeaconSettings, rules: readonly P
         const f = flows[i]!;
         // Event time moves record by record: the pairs are scored (once per
         // beaconMinSpanSec of event time) at the same record whatever the batch boundaries.
-        if (f.ts > watermark) {
-          watermark = f.ts;
+        if (f.ts > clock.watermark) {
+          clock.watermark = f.ts;
           advance(out);
         }
         pushFlow(f);
@@ -454,8 +458,8 @@ export function createBeaconDetector(settings: BeaconSettings, rules: readonly P
       for (const p of [...pairs.rows()].sort(bySeq)) scoreAndEmit(p, out);
       pairs.clear();
       firsts.clear();
-      watermark = Number.NEGATIVE_INFINITY;
-      lastSweep = Number.NEGATIVE_INFINITY;
+      clock.watermark = Number.NEGATIVE_INFINITY;
+      clock.lastSweep = Number.NEGATIVE_INFINITY;
       return out;
     },
     snapshot() {
@@ -468,15 +472,15 @@ export function createBeaconDetector(settings: BeaconSettings, rules: readonly P
         rows.push({ ...p, wakeTs: firsts.wake(r), key: keyOfPair(p) });
       }
       rows.sort(bySeq);
-      return encodeState({ pairs: { rows, nextSeq: table.nextSeq, evicted: table.evicted + evictedFirsts }, watermark, lastSweep, allowed });
+      return encodeState({ pairs: { rows, nextSeq: table.nextSeq, evicted: table.evicted + evictedFirsts }, watermark: clock.watermark, lastSweep: clock.lastSweep, allowed });
     },
     restore(state) {
       const o = readStateObject(state, 'c2.beacon', { watermark: 'number', lastSweep: 'number', allowed: 'number' });
       pendingEvicted.length = 0;
       firsts.clear();
       evictedFirsts = 0;
-      watermark = o.watermark as number;
-      lastSweep = o.lastSweep as number;
+      clock.watermark = o.watermark as number;
+      clock.lastSweep = o.lastSweep as number;
       allowed = o.allowed as number;
       if (o.pairs instanceof Map) {
         // A state written when the pairs were a Map of id → pair: the rows in its order, each queued as a push would.
