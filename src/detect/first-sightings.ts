@@ -39,8 +39,9 @@
  *    `expire(watermark)` takes the rows whose wake time has come, drops the
  *    ones idle for longer than `idleSec` and wakes the others again. Rows
  *    are listed under the `WAKE_SPAN_SEC` span of their wake time (a timer
- *    wheel: a list per span, a heap of the spans; the rows of the span the
- *    watermark is in that are not due yet stay listed). Spans, not
+ *    wheel: span-lists.ts, a list per span in blocks of one typed array, a
+ *    heap of the spans; the rows of the span the watermark is in that are
+ *    not due yet are listed again). Spans, not
  *    seconds: the caller expires once per several minutes, so a finer wheel
  *    only cost one map lookup per listing, which a span makes rare (the
  *    list last used is kept at hand: new keys mostly fall in the span of
@@ -60,8 +61,8 @@
  * list entry; rows are bounded by the detector's cap, connections per row
  * by the detector's promotion threshold.
  */
-import { popSec, pushSec } from './second-heap.js';
 import { dottedQuadText } from './dotted-quad.js';
+import { SpanLists } from './span-lists.js';
 import { TEXT_CODE, type TupleCode } from './tuple-code.js';
 
 const MIN_ROWS = 64;
@@ -129,13 +130,9 @@ export class FirstSightings {
   private logTop = 0;
   /** Free log entries, linked by their next entry; -1: none. */
   private logFree = -1;
-  /** Lists of rows by wake-time span (see 3), and a heap of their spans. */
-  private readonly lists = new Map<number, number[]>();
-  private spans: number[] = [];
+  /** Lists of rows by wake-time span (see 3), and their entries (stale ones included). */
+  private readonly wheel = new SpanLists();
   private entries = 0;
-  /** The list of span `listSpan`, the one `list` used last; NaN: none. */
-  private listSpan = Number.NaN;
-  private listAt: number[] = [];
   /** The rows `expire` takes (a stack of `dueLen`, kept for the next call). */
   private due = new Int32Array(MIN_ROWS);
   private dueLen = 0;
@@ -302,34 +299,32 @@ export class FirstSightings {
     const last = spanOf(watermark);
     const rowF = this.rowF;
     const rowI = this.rowI;
+    const wheel = this.wheel;
     this.dueLen = 0;
-    this.listSpan = Number.NaN;
-    while (this.spans.length > 0 && this.spans[0]! <= last) {
-      const span = this.spans[0]!;
-      const list = this.lists.get(span)!;
-      let keep: number[] | null = null;
-      for (const r of list) {
+    while (wheel.earliest <= last) {
+      const span = wheel.earliest;
+      const n = wheel.take();
+      const list = wheel.items;
+      let kept = 0;
+      for (let i = 0; i < n; i++) {
+        const r = list[i]!;
         const w = rowF[ROW_F64 * r + F_WAKE]!;
         // Stale: left, reused for another span, taken (NaN).
         if (rowI[ROW_I32 * r + I_CONNS] === 0 || spanOf(w) !== span) continue;
-        if (w > watermark) {
-          keep ??= [];
-          keep.push(r);
-        } else {
+        if (w > watermark) list[kept++] = r;
+        else {
           rowF[ROW_F64 * r + F_WAKE] = Number.NaN;
           if (this.dueLen === this.due.length) this.due = widen(this.due, 2 * this.dueLen);
           this.due[this.dueLen++] = r;
         }
       }
-      this.entries -= list.length;
-      if (keep !== null) {
-        // The watermark is inside this span: its later rows wait.
-        this.lists.set(span, keep);
-        this.entries += keep.length;
+      this.entries -= n;
+      if (kept > 0) {
+        // The watermark is inside this span: its later rows wait, listed again in their order.
+        for (let i = 0; i < kept; i++) wheel.add(span, list[i]!);
+        this.entries += kept;
         break;
       }
-      this.lists.delete(span);
-      popSec(this.spans);
     }
     for (let i = 0; i < this.dueLen; i++) {
       // As `touch`: the hash slots of the next TOUCH_CHUNK rows, read before they are removed.
@@ -487,11 +482,8 @@ export class FirstSightings {
     this.logStates = [];
     this.logTop = 0;
     this.logFree = -1;
-    this.lists.clear();
-    this.spans = [];
+    this.wheel.clear();
     this.entries = 0;
-    this.listSpan = Number.NaN;
-    this.listAt = [];
     this.order = new Int32Array(MIN_ROWS);
     this.orderSeq = new Float64Array(MIN_ROWS);
     this.orderLen = 0;
@@ -571,38 +563,18 @@ export class FirstSightings {
   }
 
   private list(r: number): void {
-    const span = spanOf(this.rowF[ROW_F64 * r + F_WAKE]!);
-    if (span === this.listSpan) this.listAt.push(r);
-    else {
-      let l = this.lists.get(span);
-      if (l !== undefined) l.push(r);
-      else {
-        l = [r];
-        this.lists.set(span, l);
-        pushSec(this.spans, span);
-      }
-      this.listSpan = span;
-      this.listAt = l;
-    }
+    this.wheel.add(spanOf(this.rowF[ROW_F64 * r + F_WAKE]!), r);
     if (++this.entries > 2 * this.count + 1024) this.relist();
   }
 
   /** Rebuilds the lists from the live rows (stale entries dropped): amortised O(1). */
   private relist(): void {
-    this.lists.clear();
-    this.spans = [];
+    this.wheel.clear();
     this.entries = 0;
-    this.listSpan = Number.NaN;
     for (let r = 0; r < this.top; r++) {
       const w = this.rowF[ROW_F64 * r + F_WAKE]!;
       if (this.rowI[ROW_I32 * r + I_CONNS] === 0 || Number.isNaN(w)) continue;
-      const span = spanOf(w);
-      const l = this.lists.get(span);
-      if (l !== undefined) l.push(r);
-      else {
-        this.lists.set(span, [r]);
-        pushSec(this.spans, span);
-      }
+      this.wheel.add(spanOf(w), r);
       this.entries++;
     }
   }
