@@ -29,9 +29,19 @@ const MIN_ROWS = 64;
 export class ScanSoleKeys<K extends string | number = string> {
   private cap = MIN_ROWS;
   private count = 0;
-  /** Row numbers past `top` were never used; below it, `free` holds the released ones. */
+  /**
+   * Row numbers past `top` were never used; below it, `free` of them are
+   * free (neither alive nor listed). A new row takes the next free number
+   * at or after `cursor` (next fit, wrapping) while at least an eighth of
+   * the numbers are free, else a number past `top`: rows made one after
+   * another get neighbouring numbers, whose cells share cache lines in
+   * every column, and a list of a second holds ascending numbers. (Reusing
+   * the last freed number first scattered new rows over the whole table
+   * within a few idle windows, a cache miss per column per row.)
+   */
   private top = 0;
-  private free: number[] = [];
+  private free = 0;
+  private cursor = 0;
   /** `alive[r]` is 1 while row r holds a key; `listed[r]` while it has an entry in a list. */
   alive = new Uint8Array(MIN_ROWS);
   private listed = new Uint8Array(MIN_ROWS);
@@ -73,12 +83,7 @@ export class ScanSoleKeys<K extends string | number = string> {
 
   /** Adds a key seen once; returns its row. */
   add(id: K, hash: number, vertical: boolean, src: string, other: string, port: number, target: string, ts: number, state: string, probe: string, seq: number): number {
-    let r: number;
-    if (this.free.length > 0) r = this.free.pop()!;
-    else {
-      if (this.top === this.cap) this.grow();
-      r = this.top++;
-    }
+    const r = this.takeNumber();
     this.alive[r] = 1;
     this.vertical[r] = vertical ? 1 : 0;
     this.id[r] = id;
@@ -110,7 +115,7 @@ export class ScanSoleKeys<K extends string | number = string> {
     this.state[r] = '';
     this.probe[r] = '';
     this.count--;
-    if (this.listed[r] === 0) this.free.push(r);
+    if (this.listed[r] === 0) this.free++;
   }
 
   /** Drops every row with `watermark - lastTs > idleSec`, each shown to `drop` first (for the detector's map). */
@@ -228,7 +233,8 @@ export class ScanSoleKeys<K extends string | number = string> {
     this.cap = MIN_ROWS;
     this.count = 0;
     this.top = 0;
-    this.free = [];
+    this.free = 0;
+    this.cursor = 0;
     this.alive = new Uint8Array(MIN_ROWS);
     this.listed = new Uint8Array(MIN_ROWS);
     this.vertical = new Uint8Array(MIN_ROWS);
@@ -258,7 +264,28 @@ export class ScanSoleKeys<K extends string | number = string> {
   /** An entry of `r` was passed: a dead row's number is free again. */
   private unlist(r: number): void {
     this.listed[r] = 0;
-    if (this.alive[r] === 0) this.free.push(r);
+    if (this.alive[r] === 0) this.free++;
+  }
+
+  /** A number for a new row (see `top`): amortised O(1), at most about eight numbers passed per row. */
+  private takeNumber(): number {
+    if (this.free > 0 && 8 * this.free >= this.top) {
+      const alive = this.alive;
+      const listed = this.listed;
+      let c = this.cursor;
+      for (let passed = 0; passed <= this.top; passed++, c++) {
+        if (c >= this.top) c = 0;
+        if (alive[c] === 0 && listed[c] === 0) {
+          this.cursor = c + 1;
+          this.free--;
+          return c;
+        }
+      }
+      // Not reached while `free` counts the free numbers; were it wrong, a new number beats an endless search.
+      this.free = 0;
+    }
+    if (this.top === this.cap) this.grow();
+    return this.top++;
   }
 
   private list(r: number): void {

@@ -29,6 +29,8 @@ describe('ScanSoleKeys', () => {
           now += Math.floor(rnd() * 6) / 4;
           const row = { id: `k${seq}`, seq, t: now };
           const r = keys.add(row.id, seq % 1000, rnd() < 0.5, '10.0.0.1', 'tcp', 22, 't', now, 'S0', 'syn', seq++);
+          // A number is reused only once its row left and its list entry was passed: never one a held row has.
+          expect([...held.values()].some((h) => h.r === r)).toBe(false);
           held.set(row.id, { row, r });
         } else if (x < 0.75) {
           // Seen again (promoted) or dropped: the row leaves.
