@@ -123,6 +123,41 @@ describe('c2.beacon', () => {
     const gappy = scoreBeacon([...times.slice(0, 25), ...times.slice(25).filter((_, i) => i % 2 === 0).map((t) => t)], new Array(50).fill(400));
     expect(gappy.connCountScore).toBeLessThan(1);
   });
+
+  it('takes the median absolute deviations exactly as sorting the deviations does (odd and even counts, ties, out-of-order times)', () => {
+    const rnd = createRandom(11);
+    /** numpy-style median of the |x - median| sorted, as the score took it before. */
+    const madBySort = (sorted: Float64Array, median: number): number => {
+      const dev = Float64Array.from(sorted, (x) => Math.abs(x - median)).sort();
+      const pos = (dev.length - 1) / 2;
+      return dev[Math.floor(pos)]! + (dev[Math.ceil(pos)]! - dev[Math.floor(pos)]!) * (pos - Math.floor(pos));
+    };
+    const median = (sorted: Float64Array): number => {
+      const pos = (sorted.length - 1) / 2;
+      return sorted[Math.floor(pos)]! + (sorted[Math.ceil(pos)]! - sorted[Math.floor(pos)]!) * (pos - Math.floor(pos));
+    };
+    for (let k = 0; k < 300; k++) {
+      const n = 4 + Math.floor(rnd() * 60);
+      const period = 1 + Math.floor(rnd() * 300);
+      const times: number[] = [];
+      let t = T0;
+      for (let i = 0; i < n; i++) {
+        t += period + Math.floor(rnd() * rnd() * 3 * period);
+        times.push(t);
+      }
+      if (k % 3 === 0) times.reverse();
+      const sizes = Array.from({ length: n }, () => (k % 2 === 0 ? 400 + Math.floor(rnd() * 5) : Math.floor(rnd() * 3000) / 7));
+      const s = scoreBeacon(Float64Array.from(times).sort(), sizes);
+      const sorted = Float64Array.from(times).sort();
+      const intervals = Float64Array.from({ length: n - 1 }, (_, i) => sorted[i + 1]! - sorted[i]!).sort();
+      const im = median(intervals);
+      expect(s.jitter).toBe(im > 0 ? madBySort(intervals, im) / im : 0);
+      const ss = Float64Array.from(sizes).sort();
+      const sm = median(ss);
+      const smad = sm >= 1 ? Math.min(1, Math.max(0, (sm - madBySort(ss, sm)) / sm)) : 0;
+      expect(s.sizeMadScore).toBe(Math.round(smad * 1000) / 1000);
+    }
+  });
 });
 
 describe('c2.beacon state', () => {
