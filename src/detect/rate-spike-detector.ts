@@ -468,17 +468,18 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
 
   /**
    * The key of (dst, port, proto), made when new; `v4`: dst as an IPv4 number when the record had one
-   * (a tick's dstV4, a flow's respV4), else -1. For a tick (`tickPkts` ≥ 0, its packets), null when
-   * the tick was counted on its key's row (see rowsAllowed); never null for a flow (`tickPkts` -1).
+   * (a tick's dstV4, a flow's respV4), else -1. The record, `pkts` packets over `secs` seconds from
+   * `sec` (a tick: its packets, one second; a flow, `fromFlow`: its originator's packets and its
+   * seconds), may be counted on its key's row (see rowsAllowed): null then.
    */
-  function getKey(dst: string, v4: number, port: number, proto: Proto, sec: number, out: Finding[], tickPkts: number): RateKey | null {
+  function getKey(dst: string, v4: number, port: number, proto: Proto, sec: number, out: Finding[], pkts: number, secs: number, fromFlow: boolean): RateKey | null {
     const portProto = port * 4 + protoIndex(proto);
     const id = v4 >= 0 ? hosts.idOfV4(v4) : hosts.idOf(dst);
     const found = id < 0 ? undefined : index.get(id, portProto);
     if (found === undefined) {
-      if (tickPkts >= 0 && rowsAllowed(sec, tickPkts, port, proto)) {
-        const r = newRow(dst, id, portProto, sec);
-        return tickOnRow(r, sec, tickPkts) ? null : promote(r);
+      if (rowsAllowed(sec, pkts, port, proto)) {
+        const r = newRow(dst, id, portProto, sec, fromFlow);
+        return countOnRow(r, sec, secs, pkts, fromFlow) ? null : promote(r);
       }
       const k: RateKey = {
         seq: keySeq++, wakeTs: null, hostSeq: 0, hostId: id < 0 ? hosts.add(dst) : retained(id), portProto, dst, port, proto, hasTicks: false, firstSec: sec, lastActivitySec: sec, deltas: null, level: 0,
@@ -492,7 +493,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
       return k;
     }
     if (typeof found === 'number') {
-      if (tickPkts >= 0 && tickOnRow(found, sec, tickPkts)) return null;
+      if (countOnRow(found, sec, secs, pkts, fromFlow)) return null;
       const k = promote(found);
       sync(k);
       return k;
@@ -509,26 +510,29 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
   /**
    * Rows: most keys of a capture are a client's port getting the replies of
    * one connection, a few ticks and never a flow (113,305 of the realistic
-   * capture's 116,126 keys; none reached the floor). Such a key is held as
-   * a row of `rows` (tick-key-rows.ts), not as an object with its series,
-   * queue entry and tick string, while it is exactly what a lazy key made
-   * by getKey and counted by addRate would be with nothing replayed on it:
-   * made by a tick while keys may be lazy and it is known stable (its
-   * baseline cannot flip), no eviction index kept (no key evicted yet this
-   * time line), at most ROW_TICKS ticks counted, all at or after its first
-   * second, fewer packets than the floor, no flow to it, and no pass has
-   * reached its eager wake time (its first second: a lazy key's replay
-   * has done nothing). Such a key's level, baseline, run and incident are
-   * their initial values, its eager wake time is its first second and its
-   * queue entry is the idle one; the row holds the rest (the late check
-   * reads its frontier as frontierOf does).
+   * capture's 116,126 keys; none reached the floor); most keys of a log of
+   * scans are one port getting one small flow (all 2M keys of the
+   * findings-heavy 2M-line conn.log). Such a key is held as a row of `rows`
+   * (tick-key-rows.ts), not as an object with its series, queue entry and
+   * strings, while it is exactly what a lazy key made by getKey and counted
+   * by addRate would be with nothing replayed on it: made by a tick or a
+   * flow while keys may be lazy and it is known stable (its baseline cannot
+   * flip), no eviction index kept (no key evicted yet this time line), at
+   * most ROW_TICKS records counted, all ticks or all flows (`hasTicks`),
+   * all at or after its first second, fewer packets than the floor, flow
+   * packets within the attribution gate (no senders or connection starts
+   * counted), and no pass has reached its eager wake time (its first
+   * second: a lazy key's replay has done nothing). Such a key's level,
+   * baseline, run and incident are their initial values, its eager wake
+   * time is its first second and its queue entry is the idle one; the row
+   * holds the rest (the late check reads its frontier as frontierOf does).
    *
    * A row becomes the key object it stands for (promote) when anything
-   * else happens to it: a tick it cannot hold or after a pass reached it,
-   * a flow to it, a snapshot, the first eviction. Its ticks are added to
-   * a series in their order, so the series holds the same sums, and the
-   * object then goes the usual way (a record syncs it first). A flow from
-   * it adds to its clientSidePkts in the row. At its idle wake time it is
+   * else happens to it: a record it cannot hold, one of the other kind, one
+   * after a pass reached it, a snapshot, the first eviction. Its records are
+   * added to a series in their order, as addRate adds them, so the series
+   * holds the same sums, and the object then goes the usual way (a record
+   * syncs it first). A flow from it adds to its clientSidePkts in the row. At its idle wake time it is
    * dropped when idle as the lazy key would be (replayed up to the pass,
    * all its pending seconds are before it: it would be deleted then), or
    * its wake time moved on as the key's would be, without the replay
@@ -538,9 +542,10 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
     return lazyKeys && !recency.started && index.size < settings.rateMaxKeys && pkts < incidentFloorPkts && knownStableAt(sec, 0, port, proto);
   }
 
-  /** A new key as a row (see getKey and insertKey for the object it stands for). */
-  function newRow(dst: string, id: number, portProto: number, sec: number): number {
-    const r = rows.alloc();
+  /** A new key as a row (see getKey and insertKey for the object it stands for), for ticks or for flows. */
+  function newRow(dst: string, id: number, portProto: number, sec: number, fromFlow: boolean): number {
+    const r = rows.alloc(fromFlow);
+    if (fromFlow) rows.flowPkts[r] = 0;
     const hostId = id < 0 ? hosts.add(dst) : retained(id);
     rows.seq[r] = keySeq++;
     rows.hostId[r] = hostId;
@@ -557,8 +562,13 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
     return r;
   }
 
-  /** Counts a tick on a row as addRate would on its key (a late one as late); false when the row must become its key first. */
-  function tickOnRow(r: number, sec: number, pkts: number): boolean {
+  /**
+   * Counts a record on a row as push and addRate would on its key (a late one as late): `pkts` packets
+   * over `secs` seconds from `sec`, a flow's (`fromFlow`) also as the key's flow packets. False, the row
+   * unchanged, when the row must become its key first.
+   */
+  function countOnRow(r: number, sec: number, secs: number, pkts: number, fromFlow: boolean): boolean {
+    if (rows.holdsFlows(r) !== fromFlow) return false;
     const first = rows.firstSec[r]!;
     const n = passBounds.length;
     if (rows.syncPass[r]! < n) {
@@ -566,15 +576,23 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
       if (passBounds[n - 1]! >= first) return false;
       rows.syncPass[r] = n;
     }
+    // Past the attribution gate the flow's sender and start are counted (on the key), late or not.
+    const flowPkts = fromFlow ? rows.flowPkts[r]! + pkts : 0;
+    if (flowPkts > attributionGatePkts) return false;
     const frontier = rows.frontier[r]!;
-    if (sec <= (frontier + 1 < first ? Math.max(frontier, lastFinalized) : frontier)) {
+    const isLate = sec <= (frontier + 1 < first ? Math.max(frontier, lastFinalized) : frontier);
+    const rate = pkts / secs;
+    const ratePkts = rows.ratePkts[r]! + rate * secs;
+    if (!isLate && (sec < first || rows.recordCount(r) === ROW_TICKS || ratePkts >= incidentFloorPkts)) return false;
+    if (fromFlow) rows.flowPkts[r] = flowPkts;
+    if (isLate) {
       late++;
       return true;
     }
-    if (sec < first || rows.tickCount[r] === ROW_TICKS || rows.ratePkts[r]! + pkts >= incidentFloorPkts) return false;
-    rows.addTick(r, sec, pkts);
-    rows.ratePkts[r]! += pkts;
-    if (sec > rows.lastActivitySec[r]!) rows.lastActivitySec[r] = sec;
+    if (fromFlow) rows.addFlow(r, sec, secs, pkts);
+    else rows.addTick(r, sec, pkts);
+    rows.ratePkts[r] = ratePkts;
+    if (sec + secs - 1 > rows.lastActivitySec[r]!) rows.lastActivitySec[r] = sec + secs - 1;
     return true;
   }
 
@@ -587,20 +605,23 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
     const hostId = rows.hostId[r]!;
     const portProto = rows.portProto[r]!;
     const firstSec = smallInt(rows.firstSec[r]!);
+    const flows = rows.holdsFlows(r);
     const k: RateKey = {
-      seq: smallInt(rows.seq[r]!), wakeTs: null, hostSeq: smallInt(rows.hostSeq[r]!), hostId, portProto, dst: hosts.nameOf(hostId), port: portProto >> 2, proto: PROTO_OF_INDEX[portProto & 3]!, hasTicks: true, firstSec,
+      seq: smallInt(rows.seq[r]!), wakeTs: null, hostSeq: smallInt(rows.hostSeq[r]!), hostId, portProto, dst: hosts.nameOf(hostId), port: portProto >> 2, proto: PROTO_OF_INDEX[portProto & 3]!, hasTicks: !flows, firstSec,
       lastActivitySec: smallInt(rows.lastActivitySec[r]!), deltas: null, level: 0, frontier: smallInt(rows.frontier[r]!), bucketSum: 0, bucketLen: 0, baselinePeak: 0, bucketsDone: 0, flowStarts: null,
-      clientSidePkts: smallInt(rows.clientSidePkts[r]!), flowPkts: 0, ratePkts: smallInt(rows.ratePkts[r]!), senders: null, run: null, incident: null, lazy: true, eagerWake: firstSec, syncPass: smallInt(rows.syncPass[r]!),
+      clientSidePkts: smallInt(rows.clientSidePkts[r]!), flowPkts: flows ? smallInt(rows.flowPkts[r]!) : 0, ratePkts: smallInt(rows.ratePkts[r]!), senders: null, run: null, incident: null, lazy: true, eagerWake: firstSec, syncPass: smallInt(rows.syncPass[r]!),
     };
-    const nt = rows.tickCount[r]!;
+    const nt = rows.recordCount(r);
     if (nt > 0) {
       const d = spareSeries.pop() ?? new SecondSeries();
       k.deltas = d;
+      // As addRate adds them (a tick: its packets over one second).
       for (let i = r * ROW_TICKS; i < r * ROW_TICKS + nt; i++) {
         const s = smallInt(rows.tickSec[i]!);
-        const p = smallInt(rows.tickPkts[i]!);
-        d.add(s, p);
-        d.add(s + 1, -p);
+        const secs = flows ? smallInt(rows.flowSecs[i]!) : 1;
+        const rate = smallInt(rows.tickPkts[i]!) / secs;
+        d.add(s, rate);
+        d.add(s + secs, -rate);
       }
     }
     index.replace(hostId, portProto, k);
@@ -1028,7 +1049,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
         }
         if (t.sec < runStartSec) runStartSec = t.sec;
         const v4 = t.dstV4;
-        const k = getKey(t.dst, v4 === undefined ? -1 : v4, t.port, t.proto, t.sec, out, t.pkts);
+        const k = getKey(t.dst, v4 === undefined ? -1 : v4, t.port, t.proto, t.sec, out, t.pkts, 1, false);
         if (k === null) continue;
         k.hasTicks = true;
         addRate(k, t.sec, t.sec + 1, t.pkts);
@@ -1046,16 +1067,18 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
         const s0 = Math.floor(f.ts);
         if (s0 < runStartSec) runStartSec = s0;
         const respV4 = f.respV4 ?? -1;
-        const k = getKey(f.respH, respV4 === -1 ? -1 : respV4 >>> 0, f.respP, f.proto, s0, out, -1)!;
+        const n = Math.floor(end) - s0 + 1;
+        // Null: counted on the key's row (its flow packets and rate, within the attribution gate).
+        const k = getKey(f.respH, respV4 === -1 ? -1 : respV4 >>> 0, f.respP, f.proto, s0, out, f.origPkts, n, true);
         // Attribution and connection counts only once the key has received
         // more packets than any spike needs (ratePps × rateMinSeconds): the
         // many small keys of ordinary traffic skip this work.
-        k.flowPkts += f.origPkts;
+        if (k !== null) k.flowPkts += f.origPkts;
         // The originator's host id (-1: no key or sender refers to it), for its sender row and its own key;
         // by the number the reader gave when it had one (idOf parses the text again).
         const origV4 = f.origV4 ?? -1;
         const origId = origV4 !== -1 ? hosts.idOfV4(origV4) : hosts.idOf(f.origH);
-        if (k.flowPkts > attributionGatePkts) {
+        if (k !== null && k.flowPkts > attributionGatePkts) {
           noteSender(k, f, origId);
           if (k.flowStarts === null) {
             if (k.lazy) makeEager(k);
@@ -1070,8 +1093,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
         const asClient = origId < 0 || (keysOfHost[origId] ?? 0) === 0 ? undefined : index.get(origId, f.origP * 4 + protoIndex(f.proto));
         if (typeof asClient === 'number') rows.clientSidePkts[asClient]! += f.origPkts;
         else if (asClient !== undefined) asClient.clientSidePkts += f.origPkts;
-        if (k.hasTicks) continue;
-        const n = Math.floor(end) - s0 + 1;
+        if (k === null || k.hasTicks) continue;
         addRate(k, s0, s0 + n, f.origPkts);
       }
       return out;

@@ -1,25 +1,28 @@
 /**
- * The rate-spike keys that have only received a few packet ticks, as rows
- * of typed arrays instead of key objects (see `rows` in
- * rate-spike-detector.ts for when a key is held here and how it becomes a
- * full key again).
+ * The rate-spike keys that have only received a few packet ticks, or a few
+ * small flows, as rows of typed arrays instead of key objects (see `rows`
+ * in rate-spike-detector.ts for when a key is held here and how it becomes
+ * a full key again).
  *
  * On a capture nearly every key is a client's ephemeral port receiving the
  * replies of one connection: on the realistic 1.1M-packet capture 113,305
  * of 116,126 keys got ticks and never a flow, one to three ticks each, and
- * none reached the 100 packets an incident needs. As objects they were
- * ~30 fields, a pending-seconds series, a wake-queue entry and a retained
- * tick string each, all promoted to the old generation and copied by the
- * scavenger; as rows they are a few numbers in arrays the collector does
- * not scan.
+ * none reached the 100 packets an incident needs. On a log of scans nearly
+ * every key is one port getting one small flow (the findings-heavy 2M-line
+ * conn.log: 2M keys, one flow each, 8.6 packets on average). As objects
+ * they were ~30 fields, a pending-seconds series, a wake-queue entry and a
+ * retained string each, all promoted to the old generation and copied by
+ * the scavenger; as rows they are a few numbers in arrays the collector
+ * does not scan. A row holds ticks or flows, not both (`hasTicks`).
  *
  * A row holds what such a key's object would hold that is not a constant
  * (its level, baseline and incident fields are still their initial values:
  * nothing was ever finalized on it): its identity and order (host id,
  * port·proto, seq, hostSeq), its seconds (first, last active, frontier),
- * its packet and client-side counts, the passes replayed (`syncPass`), its
- * idle wake time and its ticks (at most ROW_TICKS, in arrival order, so
- * that the series they stand for is rebuilt by the same additions).
+ * its packet, flow-packet and client-side counts, the passes replayed
+ * (`syncPass`), its idle wake time and its records (at most ROW_TICKS, in
+ * arrival order, each its first second, seconds and packets, so that the
+ * series they stand for is rebuilt by the same additions).
  *
  * Idle wake-ups: rows by wake second in one-second buckets (an int list per
  * second, the seconds in a small heap), each row listed once, at the second
@@ -31,6 +34,9 @@ import { popSec, pushSec } from './second-heap.js';
 export const ROW_TICKS = 3;
 
 const INITIAL_ROWS = 1024;
+
+/** The flag of a row of flows in its record count. */
+const FLOW_ROW = 0x80;
 
 export class TickKeyRows {
   hostId = new Int32Array(INITIAL_ROWS);
@@ -47,10 +53,21 @@ export class TickKeyRows {
   wakeTs = new Float64Array(INITIAL_ROWS);
   /** The second of the row's live entry in the idle buckets (NaN: none). */
   private wakeSec = new Float64Array(INITIAL_ROWS);
-  tickCount = new Uint8Array(INITIAL_ROWS);
-  /** Row r's ticks at [r × ROW_TICKS, r × ROW_TICKS + tickCount[r]). */
+  /**
+   * The key's flow packets (its `flowPkts`), a row of flows'. This and flowSecs are made with the first
+   * row of flows: a capture has next to none, and growing arrays it does not use cost it time.
+   */
+  flowPkts = new Float64Array(0);
+  /**
+   * The number of records held, with FLOW_ROW set for a row of flows: the kind in the byte a tick reads
+   * anyway (a separate array of kinds cost a tick a cache line more: rate.spike 1.1x on the realistic capture).
+   */
+  private counts = new Uint8Array(INITIAL_ROWS);
+  /** Row r's records at [r × ROW_TICKS, r × ROW_TICKS + recordCount(r)): first second and packets (a tick: over one second). */
   tickSec = new Float64Array(INITIAL_ROWS * ROW_TICKS);
   tickPkts = new Float64Array(INITIAL_ROWS * ROW_TICKS);
+  /** A flow's seconds, beside its tickSec and tickPkts (not written for a tick). */
+  flowSecs = new Float64Array(0);
 
   private capacity = INITIAL_ROWS;
   /** Rows [0, used) have been handed out; the freed ones are in `freeRows`. */
@@ -65,15 +82,19 @@ export class TickKeyRows {
     return this.live;
   }
 
-  /** A new row (its fields to be set by the caller; no ticks, not in the idle buckets). */
-  alloc(): number {
+  /** A new row for ticks or for flows (its fields to be set by the caller; no records, not in the idle buckets). */
+  alloc(flows: boolean): number {
     let r = this.freeRows.pop();
     if (r === undefined) {
       if (this.used === this.capacity) this.grow();
       r = this.used++;
     }
     this.live++;
-    this.tickCount[r] = 0;
+    if (flows && this.flowPkts.length === 0) {
+      this.flowPkts = new Float64Array(this.capacity);
+      this.flowSecs = new Float64Array(this.capacity * ROW_TICKS);
+    }
+    this.counts[r] = flows ? FLOW_ROW : 0;
     this.wakeSec[r] = Number.NaN;
     return r;
   }
@@ -86,11 +107,29 @@ export class TickKeyRows {
     this.live--;
   }
 
-  /** Adds a tick (the row has fewer than ROW_TICKS). */
+  /** Whether the row holds flows (else ticks). */
+  holdsFlows(r: number): boolean {
+    return (this.counts[r]! & FLOW_ROW) !== 0;
+  }
+
+  /** Records held (at most ROW_TICKS). */
+  recordCount(r: number): number {
+    return this.counts[r]! & ~FLOW_ROW;
+  }
+
+  /** Adds a tick to a row of ticks with fewer than ROW_TICKS records. */
   addTick(r: number, sec: number, pkts: number): void {
-    const i = r * ROW_TICKS + this.tickCount[r]!++;
+    const i = r * ROW_TICKS + this.counts[r]!++;
     this.tickSec[i] = sec;
     this.tickPkts[i] = pkts;
+  }
+
+  /** Adds a flow, `pkts` packets over `secs` seconds from `sec`, to a row of flows with fewer than ROW_TICKS records. */
+  addFlow(r: number, sec: number, secs: number, pkts: number): void {
+    const i = r * ROW_TICKS + (this.counts[r]!++ & ~FLOW_ROW);
+    this.tickSec[i] = sec;
+    this.tickPkts[i] = pkts;
+    this.flowSecs[i] = secs;
   }
 
   /** Lists the row for an idle wake-up at `wakeTs` (its previous entry, if any, goes stale). */
@@ -171,9 +210,11 @@ export class TickKeyRows {
     this.syncPass = grownF64(this.syncPass, n);
     this.wakeTs = grownF64(this.wakeTs, n);
     this.wakeSec = grownF64(this.wakeSec, n);
-    const tc = new Uint8Array(n);
-    tc.set(this.tickCount.subarray(0, Math.min(n, this.capacity)));
-    this.tickCount = tc;
+    if (this.flowPkts.length > 0) {
+      this.flowPkts = grownF64(this.flowPkts, n);
+      this.flowSecs = grownF64(this.flowSecs, n * ROW_TICKS);
+    }
+    this.counts = grownU8(this.counts, n);
     this.tickSec = grownF64(this.tickSec, n * ROW_TICKS);
     this.tickPkts = grownF64(this.tickPkts, n * ROW_TICKS);
     this.capacity = n;
@@ -182,6 +223,12 @@ export class TickKeyRows {
 
 function grownInt32(a: Int32Array, n: number): Int32Array<ArrayBuffer> {
   const b = new Int32Array(n);
+  b.set(a.subarray(0, Math.min(n, a.length)));
+  return b;
+}
+
+function grownU8(a: Uint8Array, n: number): Uint8Array<ArrayBuffer> {
+  const b = new Uint8Array(n);
   b.set(a.subarray(0, Math.min(n, a.length)));
   return b;
 }

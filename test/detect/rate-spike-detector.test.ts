@@ -200,6 +200,17 @@ describe('rate.spike', () => {
     expectLazyAsEager({ ...small, rateMaxKeys: 900 }, one);
     expectLazyAsEager({ ...DEFAULT_SETTINGS, rateLatenessSec: 20, rateKeyIdleSec: 150, rateMinConnections: 2 }, captureLikeTraffic(2));
   });
+
+  it('reports and holds what finalizing every key at each pass does: scan-like flows to many ports (keys of flows held as rows)', () => {
+    // One-flow keys (rows), some getting more flows (counted on the row, or made keys: past the
+    // attribution gate, too many, before the first second, after a pass), late and long flows, ticks
+    // to keys of flows and flows from them, idle keys dropped, and with a small cap the first eviction.
+    const small = { ...DEFAULT_SETTINGS, ratePps: 3, rateMinSeconds: 3, rateMinConnections: 2, rateLatenessSec: 20, rateKeyIdleSec: 150, reportDelaySec: 30, rateMaxSenders: 8 };
+    const one = scanLikeTraffic(1);
+    expectLazyAsEager({ ...small, rateMaxKeys: 100_000 }, one);
+    expectLazyAsEager({ ...small, rateMaxKeys: 1500 }, one);
+    expectLazyAsEager({ ...DEFAULT_SETTINGS, rateLatenessSec: 20, rateKeyIdleSec: 150, rateMinConnections: 2 }, scanLikeTraffic(2));
+  });
 });
 
 /**
@@ -276,6 +287,62 @@ function captureLikeTraffic(seed: number): RecordBatch[] {
       flows.push(flow({ ts: T0 + sec - late + rand() * 0.5, origH: client, origP, respH: server, respP: 80, origPkts: 1 + pick(6), respPkts: 1 + pick(6), duration: replySecs }));
     }
     if (sec % 7 === 6) {
+      out.push(batch({ flows, ticks: ticksOf }));
+      flows = [];
+      ticksOf = [];
+    }
+  }
+  out.push(batch({ flows, ticks: ticksOf }));
+  return out;
+}
+
+/**
+ * 1500 s of scan-like flow records in batches: each second a few flows from
+ * scanners to one port each of 60 hosts (1 to 3 packets, some lasting a few
+ * seconds, some late), a port now and then scanned again (the key's next
+ * flow: later, earlier than its first, or with many packets, or late ones
+ * with many packets soon after its first), now and then
+ * a flow from a scanned host and port (a client-side count on its row) or a
+ * tick to a scanned port, and a flood of many connections on one server
+ * every 500 s. Ticks and flows share a batch.
+ */
+function scanLikeTraffic(seed: number): RecordBatch[] {
+  const rand = createSeededRandom(seed);
+  const pick = (n: number): number => Math.floor(rand() * n);
+  const out: RecordBatch[] = [];
+  let flows: FlowRecord[] = [];
+  let ticksOf: PacketTick[] = [];
+  const scanned: [string, number, number][] = [];
+  for (let sec = 0; sec < 1500; sec++) {
+    for (let j = 1 + pick(6); j > 0; j--) {
+      const late = rand() < 0.04 ? 3 + pick(50) : 0;
+      const respH = `10.4.0.${pick(60)}`;
+      const respP = 1 + pick(3000);
+      flows.push(flow({ ts: T0 + sec - late + rand() * 0.9, origH: `10.9.0.${pick(4)}`, origP: 40000 + pick(20), respH, respP, origPkts: 1 + pick(3), duration: rand() < 0.2 ? pick(6) : 0 }));
+      scanned.push([respH, respP, sec]);
+    }
+    if (scanned.length > 0 && rand() < 0.5) {
+      const [respH, respP, at] = scanned[pick(scanned.length)]!;
+      const r = rand();
+      // Again: a few packets later on; before its first second; a burst past the attribution gate; a long flow.
+      const ts = r < 0.15 ? T0 + at - 1 - pick(3) : T0 + Math.max(at, sec - pick(10)) + rand();
+      const origPkts = r > 0.9 ? 60 + pick(80) : 1 + pick(5);
+      flows.push(flow({ ts, origH: `10.9.0.${pick(6)}`, respH, respP, origPkts, duration: r > 0.8 && r <= 0.9 ? 30 + pick(200) : pick(3) }));
+    }
+    if (scanned.length > 0 && rand() < 0.3) {
+      // A recent key (still a row) gets late flows of many packets: past the attribution gate, not the floor.
+      const [respH, respP] = scanned[Math.max(0, scanned.length - 1 - pick(20))]!;
+      flows.push(flow({ ts: T0 + sec - 30 - pick(30) + rand(), origH: `10.9.1.${pick(3)}`, respH, respP, origPkts: 40 + pick(40) }));
+    }
+    if (scanned.length > 0 && rand() < 0.1) {
+      const [host, port] = scanned[pick(scanned.length)]!;
+      if (rand() < 0.5) flows.push(flow({ ts: T0 + sec + rand(), origH: host, origP: port, respH: '10.8.0.1', respP: 53, origPkts: 1 + pick(4) }));
+      else ticksOf.push(tick({ sec: T0 + sec, dst: host, port, pkts: 1 + pick(4) }));
+    }
+    if (sec % 500 >= 300 && sec % 500 < 320) {
+      for (let j = 0; j < 15; j++) flows.push(flow({ ts: T0 + sec + j / 15, origH: `10.66.0.${pick(5)}`, origP: 30000 + pick(1000), respH: '10.2.0.1', respP: 80, origPkts: 2 + pick(6) }));
+    }
+    if (sec % 5 === 4) {
       out.push(batch({ flows, ticks: ticksOf }));
       flows = [];
       ticksOf = [];
