@@ -66,7 +66,7 @@ import { SpanLists } from './span-lists.js';
 import { TEXT_CODE, type TupleCode } from './tuple-code.js';
 
 const MIN_ROWS = 64;
-/** Rows per chunk whose hash slots `expire` reads before removing them (see `touch`). */
+/** List entries per chunk whose rows, and then hash slots, `expire` reads before it uses them (see `touch`). */
 const TOUCH_CHUNK = 256;
 /** The span of wake times one list holds (see 3). */
 const WAKE_SPAN_SEC = 60;
@@ -133,9 +133,11 @@ export class FirstSightings {
   /** Lists of rows by wake-time span (see 3), and their entries (stale ones included). */
   private readonly wheel = new SpanLists();
   private entries = 0;
-  /** The rows `expire` takes (a stack of `dueLen`, kept for the next call). */
+  /** The rows `expire` wakes again (a stack of `dueLen`, kept for the next call). */
   private due = new Int32Array(MIN_ROWS);
   private dueLen = 0;
+  /** The due rows of one chunk of a list `expire` walks. */
+  private readonly chunk = new Int32Array(TOUCH_CHUNK);
   /** Rows in add order with their seq (see 4); entries before `orderHead` are gone. */
   private order = new Int32Array(MIN_ROWS);
   private orderSeq = new Float64Array(MIN_ROWS);
@@ -311,22 +313,39 @@ export class FirstSightings {
     const rowF = this.rowF;
     const rowI = this.rowI;
     const wheel = this.wheel;
+    const chunk = this.chunk;
     this.dueLen = 0;
     while (wheel.earliest <= last) {
       const span = wheel.earliest;
       const n = wheel.take();
       const list = wheel.items;
       let kept = 0;
-      for (let i = 0; i < n; i++) {
-        const r = list[i]!;
-        const w = rowF[ROW_F64 * r + F_WAKE]!;
-        // Stale: left, reused for another span, taken (NaN).
-        if (rowI[ROW_I32 * r + I_CONNS] === 0 || spanOf(w) !== span) continue;
-        if (w > watermark) list[kept++] = r;
-        else {
-          rowF[ROW_F64 * r + F_WAKE] = Number.NaN;
-          if (this.dueLen === this.due.length) this.due = widen(this.due, 2 * this.dueLen);
-          this.due[this.dueLen++] = r;
+      // By chunks of TOUCH_CHUNK entries, whose rows are read ahead (as `touch`) and, once due, removed
+      // or set aside while they are still in the cache.
+      for (let from = 0; from < n; from += TOUCH_CHUNK) {
+        const to = Math.min(n, from + TOUCH_CHUNK);
+        this.touchRows(list, from, to);
+        let due = 0;
+        for (let i = from; i < to; i++) {
+          const r = list[i]!;
+          const w = rowF[ROW_F64 * r + F_WAKE]!;
+          // Stale: left, reused for another span, taken (NaN).
+          if (rowI[ROW_I32 * r + I_CONNS] === 0 || spanOf(w) !== span) continue;
+          if (w > watermark) list[kept++] = r;
+          else {
+            rowF[ROW_F64 * r + F_WAKE] = Number.NaN;
+            chunk[due++] = r;
+          }
+        }
+        this.touchSlots(chunk, due);
+        for (let i = 0; i < due; i++) {
+          const r = chunk[i]!;
+          if (watermark - rowF[ROW_F64 * r + F_LAST_TS]! > this.idleSec) this.remove(r);
+          else {
+            // Woken again after the walk (listed now, it could be taken again by it).
+            if (this.dueLen === this.due.length) this.due = widen(this.due, 2 * this.dueLen);
+            this.due[this.dueLen++] = r;
+          }
         }
       }
       this.entries -= n;
@@ -338,25 +357,27 @@ export class FirstSightings {
       }
     }
     for (let i = 0; i < this.dueLen; i++) {
-      // As `touch`: the hash slots of the next TOUCH_CHUNK rows, read before they are removed.
-      if (i % TOUCH_CHUNK === 0) this.touchSlots(i, Math.min(this.dueLen, i + TOUCH_CHUNK));
       const r = this.due[i]!;
-      const lastTs = rowF[ROW_F64 * r + F_LAST_TS]!;
-      if (watermark - lastTs > this.idleSec) this.remove(r);
-      else {
-        rowF[ROW_F64 * r + F_WAKE] = lastTs + this.idleSec - this.slackSec;
-        this.list(r);
-      }
+      rowF[ROW_F64 * r + F_WAKE] = rowF[ROW_F64 * r + F_LAST_TS]! + this.idleSec - this.slackSec;
+      this.list(r);
     }
   }
 
-  /** Reads the hash slots where the rows `due[from..to)` are looked up (a hint, as `touch`). */
-  private touchSlots(from: number, to: number): void {
+  /** Reads the hash slots where the rows `rows[0..count)` are looked up (a hint, as `touch`). */
+  private touchSlots(rows: Int32Array, count: number): void {
     const slots = this.slots;
     const mask = this.mask;
     const rowI = this.rowI;
     let v = 0;
-    for (let i = from; i < to; i++) v ^= slots[2 * (rowI[ROW_I32 * this.due[i]! + I_HASH]! & mask) + 1]!;
+    for (let i = 0; i < count; i++) v ^= slots[2 * (rowI[ROW_I32 * rows[i]! + I_HASH]! & mask) + 1]!;
+    this.touched ^= v;
+  }
+
+  /** Reads the rows `list[from..to)` (their wake time and count; a hint, as `touch`). */
+  private touchRows(list: Int32Array, from: number, to: number): void {
+    const rowI = this.rowI;
+    let v = 0;
+    for (let i = from; i < to; i++) v ^= rowI[ROW_I32 * list[i]! + I_CONNS]! ^ rowI[ROW_I32 * list[i]! + 2 * F_WAKE]!;
     this.touched ^= v;
   }
 
