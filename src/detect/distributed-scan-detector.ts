@@ -157,7 +157,8 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
   let nextSeq = 0;
   /** The set objects by last activity, for eviction at the cap (`sole` keeps its own). */
   const recency = new LeastRecentIndex<TargetSet>({ timeOf: lastTsOf, orderOf: seqOf, isLive: isHeld, size: () => sets.size - sole.size });
-  let watermark = Number.NEGATIVE_INFINITY;
+  /** Event time, in a field: a fraction stored in a closure variable is a new heap number per store (per record). */
+  const clock = { watermark: Number.NEGATIVE_INFINITY };
   /** Event time at which `advance` next has work (an incident due, or the idle-set sweep). */
   let nextAdvance = Number.NEGATIVE_INFINITY;
   let lastSweep = Number.NEGATIVE_INFINITY;
@@ -369,7 +370,7 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
     const due: TargetSet[] = [];
     for (const set of open) {
       const inc = set.incident!;
-      if (watermark >= inc.dueTs) due.push(set);
+      if (clock.watermark >= inc.dueTs) due.push(set);
       else if (inc.dueTs < nextAdvance) nextAdvance = inc.dueTs;
     }
     if (due.length > 0) {
@@ -377,19 +378,19 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
       if (due.length > 1) due.sort(bySeq);
       for (const set of due) {
         const inc = set.incident!;
-        evaluate(set, watermark);
+        evaluate(set, clock.watermark);
         emit(set, out);
-        inc.dueTs = watermark + windowSec;
+        inc.dueTs = clock.watermark + windowSec;
         if (inc.dueTs < nextAdvance) nextAdvance = inc.dueTs;
       }
     }
-    if (watermark - lastSweep >= windowSec) {
-      lastSweep = watermark;
+    if (clock.watermark - lastSweep >= windowSec) {
+      lastSweep = clock.watermark;
       // Seen once: no campaign, they just go when idle.
-      sole.expire(watermark, windowSec, dropSoleSet);
+      sole.expire(clock.watermark, windowSec, dropSoleSet);
       const idle: TargetSet[] = [];
       for (const set of objects) {
-        if (watermark - set.lastTs <= windowSec) continue;
+        if (clock.watermark - set.lastTs <= windowSec) continue;
         idle.push(set);
       }
       // Reported in the sets' insertion order (`seq`), as a walk over the table in that order meets them.
@@ -443,9 +444,9 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
       for (const f of batch.flows) {
         // Event time moves record by record, so what is due is decided at the
         // same record whatever the batch boundaries.
-        if (f.ts > watermark) {
-          watermark = f.ts;
-          if (watermark >= nextAdvance) advance(out);
+        if (f.ts > clock.watermark) {
+          clock.watermark = f.ts;
+          if (clock.watermark >= nextAdvance) advance(out);
         }
         pushFlow(f);
       }
@@ -466,7 +467,7 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
       objects.clear();
       recency.clear();
       open.clear();
-      watermark = Number.NEGATIVE_INFINITY;
+      clock.watermark = Number.NEGATIVE_INFINITY;
       lastSweep = Number.NEGATIVE_INFINITY;
       nextAdvance = Number.NEGATIVE_INFINITY;
       return out;
@@ -477,7 +478,7 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
         const s = typeof set === 'number' ? soleSetObject(set) : set;
         plain.set(idOf(s), plainTargetSet(s));
       }
-      return encodeState({ sets: plain, watermark, nextAdvance, lastSweep, evicted });
+      return encodeState({ sets: plain, watermark: clock.watermark, nextAdvance, lastSweep, evicted });
     },
     restore(state) {
       const o = readStateObject(state, 'scan.distributed', { sets: 'map', watermark: 'number', nextAdvance: 'number', lastSweep: 'number' });
@@ -495,7 +496,7 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
       recency.rebuild(restored);
       open.clear();
       for (const s of restored) if (s.incident !== null) open.add(s);
-      watermark = o.watermark as number;
+      clock.watermark = o.watermark as number;
       nextAdvance = o.nextAdvance as number;
       lastSweep = o.lastSweep as number;
       // Absent from states written before evictions were counted.

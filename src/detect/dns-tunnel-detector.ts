@@ -211,7 +211,8 @@ export function createDnsTunnelDetector(settings: DnsTunnelSettings): Detector {
   /** Wake-up margin: conditions written as `watermark - t > window` are rechecked exactly when woken. */
   const SLACK = 1e-3;
   const clientsWithDns = new Set<string>();
-  let watermark = Number.NEGATIVE_INFINITY;
+  /** Event time, in a field: a fraction stored in a closure variable is a new heap number per store (per record). */
+  const clock = { watermark: Number.NEGATIVE_INFINITY };
 
   function isEncodedLabel(label: string): boolean {
     if (label.length < settings.dnsRandomLabelChars) return false;
@@ -465,19 +466,19 @@ export function createDnsTunnelDetector(settings: DnsTunnelSettings): Detector {
 
   /** Reports due keys and drops keys whose window is over, in key order (only the keys woken for it). */
   function advance(out: Finding[]): void {
-    const dueKeys = keys.takeDue(watermark);
+    const dueKeys = keys.takeDue(clock.watermark);
     for (let i = 0; i < dueKeys.length; i++) {
       const k = dueKeys[i]!;
-      if (k.dueTs !== null && watermark >= k.dueTs) emit(k, out);
-      if (watermark - k.firstTs > settings.dnsWindowSec && watermark - k.lastTs > settings.reportDelaySec) {
+      if (k.dueTs !== null && clock.watermark >= k.dueTs) emit(k, out);
+      if (clock.watermark - k.firstTs > settings.dnsWindowSec && clock.watermark - k.lastTs > settings.reportDelaySec) {
         if (k.dueTs !== null || k.queries > k.lastEmittedQueries) emit(k, out);
         keys.delete(k);
       } else keys.wakeAt(k, wakeOf(k));
     }
-    const dueVolume = volume.takeDue(watermark);
+    const dueVolume = volume.takeDue(clock.watermark);
     for (let i = 0; i < dueVolume.length; i++) {
       const v = dueVolume[i]!;
-      if (watermark - v.firstTs <= settings.dnsWindowSec) {
+      if (clock.watermark - v.firstTs <= settings.dnsWindowSec) {
         volume.wakeAt(v, v.firstTs + settings.dnsWindowSec - SLACK);
         continue;
       }
@@ -488,10 +489,10 @@ export function createDnsTunnelDetector(settings: DnsTunnelSettings): Detector {
 
   let lastAdvance = Number.NEGATIVE_INFINITY;
 
-  function moveTo(ts: number, out: Finding[]): void {
-    watermark = ts;
-    if (watermark - lastAdvance >= 10) {
-      lastAdvance = watermark;
+  /** Event time moved on (`clock.watermark`, set by the caller: a fraction passed to a call is boxed): walks the keys every 10 s of it. */
+  function moveOn(out: Finding[]): void {
+    if (clock.watermark - lastAdvance >= 10) {
+      lastAdvance = clock.watermark;
       advance(out);
     }
   }
@@ -506,13 +507,19 @@ export function createDnsTunnelDetector(settings: DnsTunnelSettings): Detector {
       const records = batch.dns;
       for (let i = 0; i < records.length; i++) {
         const r = records[i]!;
-        if (r.ts > watermark) moveTo(r.ts, out);
+        if (r.ts > clock.watermark) {
+          clock.watermark = r.ts;
+          moveOn(out);
+        }
         pushDns(r, out);
       }
       const flows = batch.flows;
       for (let i = 0; i < flows.length; i++) {
         const f = flows[i]!;
-        if (f.ts > watermark) moveTo(f.ts, out);
+        if (f.ts > clock.watermark) {
+          clock.watermark = f.ts;
+          moveOn(out);
+        }
         pushFlow(f);
       }
       return out;
@@ -525,7 +532,7 @@ export function createDnsTunnelDetector(settings: DnsTunnelSettings): Detector {
       volume.clear();
       clientsWithDns.clear();
       nameMemo.clear();
-      watermark = Number.NEGATIVE_INFINITY;
+      clock.watermark = Number.NEGATIVE_INFINITY;
       lastAdvance = Number.NEGATIVE_INFINITY;
       return out;
     },
@@ -536,7 +543,7 @@ export function createDnsTunnelDetector(settings: DnsTunnelSettings): Detector {
         ...kt,
         rows: kt.rows.map(({ soleName, soleQtype, ...k }) => ({ ...k, names: namesOf({ names: k.names, soleName }), qtypes: qtypesOf({ qtypes: k.qtypes, soleQtype, queries: k.queries }) })),
       };
-      return encodeState({ keys: domainKeys, volume: volume.snapshot(keyOfVolume), clientsWithDns, watermark, lastAdvance });
+      return encodeState({ keys: domainKeys, volume: volume.snapshot(keyOfVolume), clientsWithDns, watermark: clock.watermark, lastAdvance });
     },
     restore(state) {
       const o = readStateObject(state, 'tunnel.dns', { keys: 'table', volume: 'table', clientsWithDns: 'set', watermark: 'number', lastAdvance: 'number' });
@@ -556,7 +563,7 @@ export function createDnsTunnelDetector(settings: DnsTunnelSettings): Detector {
       );
       clientsWithDns.clear();
       for (const c of o.clientsWithDns as Set<string>) clientsWithDns.add(c);
-      watermark = o.watermark as number;
+      clock.watermark = o.watermark as number;
       lastAdvance = o.lastAdvance as number;
     },
     stats() {

@@ -145,7 +145,8 @@ export function createIcmpTunnelDetector(settings: IcmpTunnelSettings): Detector
   const echoPairs = new TupleTable<EchoPair>(Number.POSITIVE_INFINITY, ECHO_PAIR_KEY);
   /** Wake-up margin: `watermark - lastTs > window` is rechecked exactly when woken. */
   const SLACK = 1e-3;
-  let watermark = Number.NEGATIVE_INFINITY;
+  /** Event time, in a field: a fraction stored in a closure variable is a new heap number per store (per record). */
+  const clock = { watermark: Number.NEGATIVE_INFINITY };
   /** `hash`: `hashOfAddressTuple(src, dst, ..., 0)`. */
   function getPair(hash: number, src: string, dst: string, ts: number, basis: Pair['basis'], out: Finding[]): Pair {
     let p = pairs.findHashed(hash, src, dst, 0);
@@ -286,17 +287,17 @@ export function createIcmpTunnelDetector(settings: IcmpTunnelSettings): Detector
   }
 
   /**
-   * Moves event time forward (record by record, so what is due is decided at
-   * the same record whatever the batch boundaries): due reports and idle
+   * Event time moved forward to `clock.watermark` (set by the caller, record
+   * by record, so what is due is decided at the same record whatever the
+   * batch boundaries; a fraction passed to a call is boxed): due reports and idle
    * pairs, in pair order, only the pairs woken for it.
    */
-  function moveTo(ts: number, out: Finding[]): void {
-    watermark = ts;
-    const due = pairs.takeDue(watermark);
+  function moveOn(out: Finding[]): void {
+    const due = pairs.takeDue(clock.watermark);
     for (let i = 0; i < due.length; i++) {
       const p = due[i]!;
-      if (p.dueTs !== null && watermark >= p.dueTs) emit(p, out);
-      if (watermark - p.lastTs > settings.icmpWindowSec) pairs.delete(p);
+      if (p.dueTs !== null && clock.watermark >= p.dueTs) emit(p, out);
+      if (clock.watermark - p.lastTs > settings.icmpWindowSec) pairs.delete(p);
       else pairs.wakeAt(p, wakeOf(p));
     }
   }
@@ -311,7 +312,10 @@ export function createIcmpTunnelDetector(settings: IcmpTunnelSettings): Detector
       const echoes = batch.echoes;
       for (let i = 0; i < echoes.length; i++) {
         const e = echoes[i]!;
-        if (e.ts > watermark) moveTo(e.ts, out);
+        if (e.ts > clock.watermark) {
+          clock.watermark = e.ts;
+          moveOn(out);
+        }
         const isRequest = e.type === 8 || e.type === 128;
         if (!isRequest && e.type !== 0 && e.type !== 129) continue;
         const src = isRequest ? e.src : e.dst;
@@ -328,7 +332,10 @@ export function createIcmpTunnelDetector(settings: IcmpTunnelSettings): Detector
         const f = flows[i]!;
         if (f.proto !== 'icmp' || (f.origP !== 8 && f.origP !== 128)) continue;
         const end = f.ts + (f.duration ?? 0);
-        if (end > watermark) moveTo(end, out);
+        if (end > clock.watermark) {
+          clock.watermark = end;
+          moveOn(out);
+        }
         const hash = hashOfAddressTuple(f.origH, f.respH, f.origV4, f.respV4, 0);
         if (echoPairs.findHashed(hash, f.origH, f.respH, 0) !== undefined) continue;
         const p = getPair(hash, f.origH, f.respH, f.ts, 'flows', out);
@@ -344,7 +351,7 @@ export function createIcmpTunnelDetector(settings: IcmpTunnelSettings): Detector
       for (const p of pairs.rows()) emit(p, out);
       pairs.clear();
       echoPairs.clear();
-      watermark = Number.NEGATIVE_INFINITY;
+      clock.watermark = Number.NEGATIVE_INFINITY;
       return out;
     },
     snapshot() {
@@ -353,7 +360,7 @@ export function createIcmpTunnelDetector(settings: IcmpTunnelSettings): Detector
       const rows = t.rows.map(({ soleSize, ...p }) => ({ ...p, sizes: sizesOf({ sizes: p.sizes, soleSize }) }));
       const echoKeys = new Set<string>();
       for (const e of echoPairs.rows()) echoKeys.add(keyOfPair(e));
-      return encodeState({ pairs: { ...t, rows }, echoPairs: echoKeys, watermark });
+      return encodeState({ pairs: { ...t, rows }, echoPairs: echoKeys, watermark: clock.watermark });
     },
     restore(state) {
       const o = readStateObject(state, 'tunnel.icmp', { pairs: 'table', echoPairs: 'set', watermark: 'number' });
@@ -371,7 +378,7 @@ export function createIcmpTunnelDetector(settings: IcmpTunnelSettings): Detector
         const dst = e.slice(bar + 1);
         echoPairs.add({ hash: 0, pos: 0, seq: 0, wakeTs: null, src, dst }, hashOfAddressTuple(src, dst, undefined, undefined, 0));
       }
-      watermark = o.watermark as number;
+      clock.watermark = o.watermark as number;
     },
     stats() {
       return { evictedKeys: pairs.evicted };

@@ -60,7 +60,8 @@ export function createPolicyDetector(rules: readonly PolicyRule[], settings: Pol
   function wakeOf(a: Aggregate): number {
     return a.dueTs !== null ? a.dueTs : a.lastTs + 2 * settings.reportDelaySec - SLACK;
   }
-  let watermark = Number.NEGATIVE_INFINITY;
+  /** Event time, in a field: a fraction stored in a closure variable is a new heap number per store (per record). */
+  const clock = { watermark: Number.NEGATIVE_INFINITY };
 
   function emit(a: Aggregate, out: Finding[]): void {
     a.dueTs = null;
@@ -102,15 +103,15 @@ export function createPolicyDetector(rules: readonly PolicyRule[], settings: Pol
   }
 
   /**
-   * Moves event time forward (record by record, so what is due is decided at
-   * the same record whatever the batch boundaries): due reports and idle
+   * Event time moved forward to `clock.watermark` (set by the caller, record
+   * by record, so what is due is decided at the same record whatever the
+   * batch boundaries; a fraction passed to a call is boxed): due reports and idle
    * aggregates, in aggregate order, only those woken for it.
    */
-  function moveTo(ts: number, out: Finding[]): void {
-    watermark = ts;
-    for (const a of aggs.takeDue(watermark)) {
-      if (a.dueTs !== null && watermark >= a.dueTs) emit(a, out);
-      if (a.dueTs === null && watermark - a.lastTs > 2 * settings.reportDelaySec) aggs.delete(a);
+  function moveOn(out: Finding[]): void {
+    for (const a of aggs.takeDue(clock.watermark)) {
+      if (a.dueTs !== null && clock.watermark >= a.dueTs) emit(a, out);
+      if (a.dueTs === null && clock.watermark - a.lastTs > 2 * settings.reportDelaySec) aggs.delete(a);
       else aggs.wakeAt(a, wakeOf(a));
     }
   }
@@ -123,7 +124,10 @@ export function createPolicyDetector(rules: readonly PolicyRule[], settings: Pol
       for (const f of batch.flows) {
         // Event time moves record by record, so what is due is decided at the
         // same record whatever the batch boundaries.
-        if (f.ts > watermark) moveTo(f.ts, out);
+        if (f.ts > clock.watermark) {
+          clock.watermark = f.ts;
+          moveOn(out);
+        }
         for (let r = 0; r < rules.length; r++) {
           const rule = rules[r]!;
           // Allow rules (`suppress`) only exempt connections from other detectors.
@@ -164,13 +168,13 @@ export function createPolicyDetector(rules: readonly PolicyRule[], settings: Pol
       const out: Finding[] = [];
       for (const a of aggs.rows()) emit(a, out);
       aggs.clear();
-      watermark = Number.NEGATIVE_INFINITY;
+      clock.watermark = Number.NEGATIVE_INFINITY;
       return out;
     },
     snapshot() {
       const table = aggs.snapshot();
       // A rule is stored by name and found again among this run's rules.
-      return encodeState({ aggs: { ...table, rows: table.rows.map((a) => ({ ...a, rule: a.rule.name })) }, watermark });
+      return encodeState({ aggs: { ...table, rows: table.rows.map((a) => ({ ...a, rule: a.rule.name })) }, watermark: clock.watermark });
     },
     restore(state) {
       const o = readStateObject(state, 'policy', { aggs: 'table', watermark: 'number' });
@@ -183,7 +187,7 @@ export function createPolicyDetector(rules: readonly PolicyRule[], settings: Pol
         if (rule !== undefined) rows.push({ ...a, rule });
       }
       aggs.restore({ ...table, rows });
-      watermark = o.watermark as number;
+      clock.watermark = o.watermark as number;
     },
     stats() {
       return { evictedKeys: aggs.evicted };

@@ -157,7 +157,8 @@ export function createScanDetector(settings: ScanSettings): Detector {
   const open = new Set<ScanKey>();
   /** Wake-up margin: `watermark - lastTs > long window` is rechecked exactly when woken. */
   const SLACK = 1e-3;
-  let watermark = Number.NEGATIVE_INFINITY;
+  /** Event time, in a field: a fraction stored in a closure variable is a new heap number per store (per record). */
+  const clock = { watermark: Number.NEGATIVE_INFINITY };
   let lastSweep = Number.NEGATIVE_INFINITY;
   /** Event time at which `advance` next has work (an incident due, or the idle-key sweep). */
   let nextAdvance = Number.NEGATIVE_INFINITY;
@@ -386,10 +387,10 @@ export function createScanDetector(settings: ScanSettings): Detector {
         open.delete(k);
         continue;
       }
-      if (watermark >= inc.dueTs) {
+      if (clock.watermark >= inc.dueTs) {
         emit(k, out);
-        inc.dueTs = watermark + settings.scanWindowSec;
-        if (watermark - k.lastTs > settings.scanSlowWindowSec) {
+        inc.dueTs = clock.watermark + settings.scanWindowSec;
+        if (clock.watermark - k.lastTs > settings.scanSlowWindowSec) {
           k.incident = null;
           open.delete(k);
           continue;
@@ -398,14 +399,14 @@ export function createScanDetector(settings: ScanSettings): Detector {
       if (inc.dueTs < next) next = inc.dueTs;
     }
     // Drop keys idle for a long window, once per short window of event time (only the keys woken for it).
-    if (watermark - lastSweep >= settings.scanWindowSec) {
-      lastSweep = watermark;
+    if (clock.watermark - lastSweep >= settings.scanWindowSec) {
+      lastSweep = clock.watermark;
       // Taken unsorted: only the few keys that report need key order (`seq`), not the thousands that are queued again or dropped.
-      const due = wake.takeDue(watermark, null);
+      const due = wake.takeDue(clock.watermark, null);
       let reporting: ScanKey[] | null = null;
       for (let i = 0; i < due.length; i++) {
         const k = due[i]!;
-        if (watermark - k.lastTs <= settings.scanSlowWindowSec) {
+        if (clock.watermark - k.lastTs <= settings.scanSlowWindowSec) {
           wake.wakeAt(k, k.lastTs + settings.scanSlowWindowSec - SLACK);
           continue;
         }
@@ -421,7 +422,7 @@ export function createScanDetector(settings: ScanSettings): Detector {
         for (let i = 0; i < reporting.length; i++) emit(reporting[i]!, out);
       }
       // Keys seen once have no incident: they just go.
-      sole.expire(watermark, settings.scanSlowWindowSec, dropSoleKey);
+      sole.expire(clock.watermark, settings.scanSlowWindowSec, dropSoleKey);
     }
     nextAdvance = Math.min(next, lastSweep + settings.scanWindowSec);
   }
@@ -511,10 +512,10 @@ export function createScanDetector(settings: ScanSettings): Detector {
       for (const f of batch.flows) {
         // Event time moves record by record, so what is due is decided at the
         // same record whatever the batch boundaries (chunk size, gzip, watch).
-        if (f.ts > watermark) {
-          watermark = f.ts;
-          if (pending.size > 0) releasePending(watermark - settings.scanPairWaitSec);
-          if (watermark >= nextAdvance) advance(out);
+        if (f.ts > clock.watermark) {
+          clock.watermark = f.ts;
+          if (pending.size > 0) releasePending(clock.watermark - settings.scanPairWaitSec);
+          if (clock.watermark >= nextAdvance) advance(out);
         }
         pushFlow(f);
       }
@@ -529,7 +530,7 @@ export function createScanDetector(settings: ScanSettings): Detector {
       wake.clear();
       recency.clear();
       open.clear();
-      watermark = Number.NEGATIVE_INFINITY;
+      clock.watermark = Number.NEGATIVE_INFINITY;
       lastSweep = Number.NEGATIVE_INFINITY;
       nextAdvance = Number.NEGATIVE_INFINITY;
       return out;
@@ -542,7 +543,7 @@ export function createScanDetector(settings: ScanSettings): Detector {
         const { part: _part, hash: _hash, ...fields } = k;
         rows.push({ key: idOf(k), ...fields, short: viewEntries(k, k.short), long: viewEntries(k, k.long), soleTarget: null, soleTs: 0 });
       }
-      return encodeState({ keys: { rows, nextSeq, evicted }, open: [...open].map(idOf), pending: pending.snapshot(), watermark, lastSweep, nextAdvance });
+      return encodeState({ keys: { rows, nextSeq, evicted }, open: [...open].map(idOf), pending: pending.snapshot(), watermark: clock.watermark, lastSweep, nextAdvance });
     },
     restore(state) {
       const o = readStateObject(state, 'scan', { keys: 'table', open: 'list', pending: 'table', watermark: 'number', lastSweep: 'number', nextAdvance: 'number' });
@@ -567,7 +568,7 @@ export function createScanDetector(settings: ScanSettings): Detector {
         if (k !== undefined) open.add(k);
       }
       pending.restore(tableOf<Pending>(o.pending));
-      watermark = o.watermark as number;
+      clock.watermark = o.watermark as number;
       lastSweep = o.lastSweep as number;
       nextAdvance = o.nextAdvance as number;
     },
