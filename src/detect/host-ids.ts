@@ -22,6 +22,8 @@ export class HostIds {
   /** Other hosts (IPv6, anything not a canonical dotted quad). */
   private readonly ids = new Map<string, number>();
   private readonly names: string[] = [];
+  /** Per id: its IPv4 address as a number, or -1 (a host of `ids`), so that freeing an id does not parse its name again. */
+  private readonly addrs: number[] = [];
   private readonly refs: number[] = [];
   private readonly freeIds: number[] = [];
 
@@ -55,11 +57,16 @@ export class HostIds {
 
   /** A new id, with one reference, for a host that has none (`idOf` gave -1). */
   add(host: string): number {
+    return this.addAs(host, dottedQuadValue(host));
+  }
+
+  /** As add, for a host whose `dottedQuadValue` the caller already has (`addr`): the text is not parsed again. */
+  addAs(host: string, addr: number): number {
     const id = this.freeIds.pop() ?? this.names.length;
-    const a = dottedQuadValue(host);
-    if (a >= 0) this.v4.set(a, id);
+    if (addr >= 0) this.v4.set(addr, id);
     else this.ids.set(host, id);
     this.names[id] = host;
+    this.addrs[id] = addr;
     this.refs[id] = 1;
     return id;
   }
@@ -72,10 +79,9 @@ export class HostIds {
   /** One reference less; the id is freed with the last. */
   release(id: number): void {
     if (--this.refs[id]! > 0) return;
-    const host = this.names[id]!;
-    const a = dottedQuadValue(host);
+    const a = this.addrs[id]!;
     if (a >= 0) this.v4.delete(a);
-    else this.ids.delete(host);
+    else this.ids.delete(this.names[id]!);
     this.names[id] = '';
     this.freeIds.push(id);
   }
@@ -84,6 +90,7 @@ export class HostIds {
     this.v4.clear();
     this.ids.clear();
     this.names.length = 0;
+    this.addrs.length = 0;
     this.refs.length = 0;
     this.freeIds.length = 0;
   }

@@ -240,6 +240,11 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
     releaseDeltas(k);
   }
 
+  /** A new host id for a record's destination (`v4`: its IPv4 number, or -1 when the record had none). */
+  function addHost(dst: string, v4: number): number {
+    return v4 >= 0 ? hosts.addAs(dst, v4) : hosts.add(dst);
+  }
+
   /** One more reference to a held host id; the id. */
   function retained(id: number): number {
     hosts.retain(id);
@@ -478,11 +483,11 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
     const found = id < 0 ? undefined : index.get(id, portProto);
     if (found === undefined) {
       if (rowsAllowed(sec, pkts, port, proto)) {
-        const r = newRow(dst, id, portProto, sec, fromFlow);
+        const r = newRow(dst, v4, id, portProto, sec, fromFlow);
         return countOnRow(r, sec, secs, pkts, fromFlow) ? null : promote(r);
       }
       const k: RateKey = {
-        seq: keySeq++, wakeTs: null, hostSeq: 0, hostId: id < 0 ? hosts.add(dst) : retained(id), portProto, dst, port, proto, hasTicks: false, firstSec: sec, lastActivitySec: sec, deltas: null, level: 0,
+        seq: keySeq++, wakeTs: null, hostSeq: 0, hostId: id < 0 ? addHost(dst, v4) : retained(id), portProto, dst, port, proto, hasTicks: false, firstSec: sec, lastActivitySec: sec, deltas: null, level: 0,
         frontier: firstFrontier(sec), bucketSum: 0, bucketLen: 0, baselinePeak: 0, bucketsDone: 0, flowStarts: null, clientSidePkts: 0, flowPkts: 0, ratePkts: 0, senders: null, run: null, incident: null,
         lazy: false, eagerWake: Number.POSITIVE_INFINITY, syncPass: passBounds.length,
       };
@@ -543,10 +548,10 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
   }
 
   /** A new key as a row (see getKey and insertKey for the object it stands for), for ticks or for flows. */
-  function newRow(dst: string, id: number, portProto: number, sec: number, fromFlow: boolean): number {
+  function newRow(dst: string, v4: number, id: number, portProto: number, sec: number, fromFlow: boolean): number {
     const r = rows.alloc(fromFlow);
     if (fromFlow) rows.flowPkts[r] = 0;
-    const hostId = id < 0 ? hosts.add(dst) : retained(id);
+    const hostId = id < 0 ? addHost(dst, v4) : retained(id);
     rows.seq[r] = keySeq++;
     rows.hostId[r] = hostId;
     rows.portProto[r] = portProto;

@@ -2,6 +2,7 @@
  * The rate-spike detector's state structures against the plain Maps they
  * replace, under seeded random operations: same contents, same order.
  */
+import { dottedQuadValue } from '../../src/detect/dotted-quad.js';
 import { HostIds } from '../../src/detect/host-ids.js';
 import { LeastActiveIndex } from '../../src/detect/least-active.js';
 import { RateKeyIndex } from '../../src/detect/rate-key-index.js';
@@ -90,7 +91,7 @@ describe('SenderTable', () => {
 
 describe('HostIds', () => {
 
-  it('gives every held host its own id through churn, IPv4 and other text alike (integer table shifted back on release)', () => {
+  it('gives every held host its own id through churn, IPv4 and other text alike, added by text or by number (integer table shifted back on release)', () => {
     const rnd = createSeededRandom(11);
     const hosts = new HostIds();
     const held = new Map<string, { id: number; refs: number }>();
@@ -100,7 +101,9 @@ describe('HostIds', () => {
       const h = held.get(host);
       expect(hosts.idOf(host)).toBe(h === undefined ? -1 : h.id);
       if (h === undefined || rnd() < 0.4) {
-        const id = hosts.acquire(host);
+        // A new IPv4 host now and then by its number (as the detector adds a record's destination).
+        const addr = dottedQuadValue(host);
+        const id = h === undefined && addr >= 0 && rnd() < 0.5 ? hosts.addAs(host, addr) : hosts.acquire(host);
         if (h === undefined) held.set(host, { id, refs: 1 });
         else h.refs++;
         expect(hosts.nameOf(id)).toBe(host);
