@@ -175,6 +175,15 @@ export class WakeQueue<R extends WakeRow> {
   }
 
   /**
+   * Whether `takeDue(watermark)` may return a row: false when no row is
+   * queued for the watermark's second or earlier (then nothing is due, and
+   * a caller asking at every record makes no array for it).
+   */
+  hasDue(watermark: number): boolean {
+    return this.secs.length > 0 && this.secs[0]! <= Math.floor(watermark) - this.base;
+  }
+
+  /**
    * The rows whose wake time is at or before `watermark`, in `order`
    * (insertion order by default, `seq`, sorted by `sortBySeq`; null:
    * unsorted, for a caller that orders only what it makes of them); each
@@ -362,6 +371,11 @@ export class IncidentTable<R extends TableRow> {
   /** See `WakeQueue.wakeAt`. */
   wakeAt(row: R, ts: number): void {
     this.queue.wakeAt(row, ts);
+  }
+
+  /** See `WakeQueue.hasDue`. */
+  hasDue(watermark: number): boolean {
+    return this.queue.hasDue(watermark);
   }
 
   /** The rows due by `watermark`, in insertion order (the order a walk over every row would meet them). */
