@@ -79,6 +79,7 @@ describe('FirstSightings', () => {
     const c = codeOf('10.0.0.1', '10.0.0.2', 7);
     expect(t.touch(c.hash)).toBe(0);
     t.add(c, '10.0.0.1', '10.0.0.2', 7, 0, 1, 1, 10, false, 'SF');
+    // The key's first code XOR the row's first 32 bits: the low half of firstTs, 0 for a small integer.
     expect(t.touch(c.hash)).toBe(c.a);
     t.remove(t.find(c, '10.0.0.1', '10.0.0.2', 7));
     expect(t.touch(c.hash)).toBe(0);
