@@ -13,15 +13,15 @@
  *
  * 1. Rows live in columns indexed by row number.
  * 2. Each row is listed exactly once under the whole second of its `lastTs`
- *    (a timer wheel as incident-table.ts's `WakeQueue`: a list per second, a
- *    heap of the seconds): a row's time never changes while it is here, so
+ *    (a timer wheel: span-lists.ts, a chain of blocks of one Int32Array
+ *    per second, a heap of the seconds): a row's time never changes while it is here, so
  *    the list serves both the idle expiry (`expire`) and eviction at the cap
  *    (`takeLeast`). A row that leaves stays listed, dead, until its entry is
  *    passed; only then is its number reused, so an entry never stands for
  *    two rows. Lists are rebuilt when dead entries pile up.
- * Memory: about 60 bytes per row plus 8 per list entry.
+ * Memory: about 60 bytes per row plus 4 per list entry (and a block per second listed).
  */
-import { popSec, pushSec } from './second-heap.js';
+import { SpanLists } from './span-lists.js';
 
 const MIN_ROWS = 64;
 
@@ -69,11 +69,15 @@ export class ScanSoleKeys<K extends string | number = string> {
   ts = new Float64Array(MIN_ROWS);
   /** A row's last activity and `seq` (for `cutLeast`). */
   readonly order = { timeOf: (r: number): number => this.lastTs[r]!, seqOf: (r: number): number => this.seq[r]! };
-  private readonly lists = new Map<number, number[]>();
-  /** The second last listed into and its list (most `list`s skip the map lookup); forgotten whenever lists are taken or replaced. */
-  private lastSec = Number.NaN;
-  private lastList: number[] | null = null;
-  private secs: number[] = [];
+  /**
+   * Row numbers by the second of their `lastTs` (span-lists.ts: chains of
+   * blocks in one Int32Array). An array per second grew as rows came and
+   * lived an idle window: on conn-findings-heavy-2000000.log its growth was
+   * 116 MB of the two scan detectors' allocation, and every list was copied
+   * by scavenges and promoted.
+   */
+  private readonly lists = new SpanLists();
+  /** Entries in `lists`, dead ones included. */
   private entries = 0;
 
   /** Rows held. */
@@ -121,15 +125,14 @@ export class ScanSoleKeys<K extends string | number = string> {
   /** Drops every row with `watermark - lastTs > idleSec`, each shown to `drop` first (for the detector's map). */
   expire(watermark: number, idleSec: number, drop: (r: number) => void): void {
     const last = Math.floor(watermark - idleSec);
-    this.forgetLast();
-    let kept: [number, number[]][] | null = null;
-    while (this.secs.length > 0 && this.secs[0]! <= last) {
-      const sec = popSec(this.secs);
-      const list = this.lists.get(sec)!;
-      this.lists.delete(sec);
-      this.entries -= list.length;
-      let keep: number[] | null = null;
-      for (const r of list) {
+    const lists = this.lists;
+    let kept: number[] | null = null;
+    while (lists.earliest <= last) {
+      const n = lists.take();
+      const items = lists.items;
+      this.entries -= n;
+      for (let i = 0; i < n; i++) {
+        const r = items[i]!;
         if (this.alive[r] === 0) {
           this.unlist(r);
           continue;
@@ -139,22 +142,14 @@ export class ScanSoleKeys<K extends string | number = string> {
           this.unlist(r);
           this.remove(r);
         } else {
-          keep ??= [];
-          keep.push(r);
+          kept ??= [];
+          kept.push(r);
         }
       }
-      // Rows at the edge of rounding, not yet idle for long enough: listed again below.
-      if (keep !== null) {
-        kept ??= [];
-        kept.push([sec, keep]);
-      }
     }
+    // Rows at the edge of rounding, not yet idle for long enough: listed again (under the same second) once the take is done.
     if (kept !== null) {
-      for (const [sec, keep] of kept) {
-        this.lists.set(sec, keep);
-        pushSec(this.secs, sec);
-        this.entries += keep.length;
-      }
+      for (let i = 0; i < kept.length; i++) this.addEntry(kept[i]!);
     }
   }
 
@@ -165,14 +160,13 @@ export class ScanSoleKeys<K extends string | number = string> {
    */
   takeLeast(n: number): number[] {
     const out: number[] = [];
-    this.forgetLast();
-    while (out.length < n && this.secs.length > 0) {
-      const sec = popSec(this.secs);
-      const list = this.lists.get(sec)!;
-      this.lists.delete(sec);
-      this.entries -= list.length;
+    while (out.length < n && this.lists.earliest !== Number.POSITIVE_INFINITY) {
+      const count = this.lists.take();
+      const items = this.lists.items;
+      this.entries -= count;
       const live: number[] = [];
-      for (const r of list) {
+      for (let i = 0; i < count; i++) {
+        const r = items[i]!;
         this.unlist(r);
         if (this.alive[r] === 1) live.push(r);
       }
@@ -195,7 +189,7 @@ export class ScanSoleKeys<K extends string | number = string> {
 
   /** The earliest second with rows listed (Infinity when none): where `takeSecond` takes next. */
   nextSecond(): number {
-    return this.secs.length > 0 ? this.secs[0]! : Number.POSITIVE_INFINITY;
+    return this.lists.earliest;
   }
 
   /**
@@ -204,13 +198,11 @@ export class ScanSoleKeys<K extends string | number = string> {
    * them, or lists them again with `relist`.
    */
   takeSecond(out: number[]): void {
-    this.forgetLast();
-    const sec = popSec(this.secs);
-    const list = this.lists.get(sec)!;
-    this.lists.delete(sec);
-    this.entries -= list.length;
-    for (let i = 0; i < list.length; i++) {
-      const r = list[i]!;
+    const count = this.lists.take();
+    const items = this.lists.items;
+    this.entries -= count;
+    for (let i = 0; i < count; i++) {
+      const r = items[i]!;
       this.unlist(r);
       if (this.alive[r] === 1) out.push(r);
     }
@@ -251,14 +243,7 @@ export class ScanSoleKeys<K extends string | number = string> {
     this.lastTs = new Float64Array(MIN_ROWS);
     this.ts = new Float64Array(MIN_ROWS);
     this.lists.clear();
-    this.forgetLast();
-    this.secs = [];
     this.entries = 0;
-  }
-
-  private forgetLast(): void {
-    this.lastSec = Number.NaN;
-    this.lastList = null;
   }
 
   /** An entry of `r` was passed: a dead row's number is free again. */
@@ -290,41 +275,31 @@ export class ScanSoleKeys<K extends string | number = string> {
 
   private list(r: number): void {
     this.listed[r] = 1;
-    const sec = Math.floor(this.lastTs[r]!);
-    if (sec === this.lastSec) this.lastList!.push(r);
-    else {
-      let l = this.lists.get(sec);
-      if (l !== undefined) l.push(r);
-      else {
-        l = [r];
-        this.lists.set(sec, l);
-        pushSec(this.secs, sec);
-      }
-      this.lastSec = sec;
-      this.lastList = l;
-    }
-    if (++this.entries > 2 * this.count + 1024) this.rebuildLists();
+    this.addEntry(r);
+    if (this.entries > 2 * this.count + 1024) this.rebuildLists();
+  }
+
+  /** An entry for row `r` under the second of its `lastTs` (its `listed` mark is the caller's). */
+  private addEntry(r: number): void {
+    this.lists.add(Math.floor(this.lastTs[r]!), r);
+    this.entries++;
   }
 
   /** Drops the dead entries from the lists (their numbers freed): O(entries), amortised O(1) per `list`. */
   private rebuildLists(): void {
-    this.forgetLast();
-    this.secs = [];
-    this.entries = 0;
-    for (const [sec, list] of this.lists) {
-      const live: number[] = [];
-      for (const r of list) {
+    const live: number[] = [];
+    while (this.lists.earliest !== Number.POSITIVE_INFINITY) {
+      const count = this.lists.take();
+      const items = this.lists.items;
+      for (let i = 0; i < count; i++) {
+        const r = items[i]!;
         if (this.alive[r] === 1) live.push(r);
         else this.unlist(r);
       }
-      if (live.length === 0) {
-        this.lists.delete(sec);
-        continue;
-      }
-      this.lists.set(sec, live);
-      this.entries += live.length;
-      pushSec(this.secs, sec);
     }
+    // Each second's rows in the order they were listed (seconds are taken earliest first).
+    this.entries = 0;
+    for (let i = 0; i < live.length; i++) this.addEntry(live[i]!);
   }
 
   private grow(): void {

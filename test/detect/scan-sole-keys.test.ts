@@ -84,4 +84,45 @@ describe('ScanSoleKeys', () => {
       expect(keys.bySeq().map((r) => keys.id[r])).toEqual([...held.values()].sort((a, b) => a.row.seq - b.row.seq).map((h) => h.row.id));
     }
   });
+
+  it('keeps every live row listed once through rebuilds of lists full of dead entries', () => {
+    const rnd = createSeededRandom(23);
+    const keys = new ScanSoleKeys();
+    const held = new Map<string, { row: Row; r: number }>();
+    let seq = 0;
+    for (let round = 0; round < 4; round++) {
+      // Many rows over a few hundred seconds (out of order too), most of them leaving again: dead entries pile up past
+      // twice the rows held plus 1024, and the lists are rebuilt.
+      for (let i = 0; i < 3000; i++) {
+        const t = 1_700_000_000 + round * 500 + Math.floor(rnd() * 400) + rnd();
+        const row = { id: `k${seq}`, seq, t };
+        const r = keys.add(row.id, seq % 1000, false, '10.0.0.1', 'udp', 53, 'h', t, 'S0', 'udp', seq++);
+        expect([...held.values()].some((h) => h.r === r)).toBe(false);
+        held.set(row.id, { row, r });
+        if (rnd() < 0.9) {
+          const ids = [...held.keys()];
+          const id = ids[Math.floor(rnd() * ids.length)]!;
+          keys.remove(held.get(id)!.r);
+          held.delete(id);
+        }
+      }
+      expect(keys.size).toBe(held.size);
+      // The least recent tenth, then the idle ones: each live row exactly once, in (time, seq) order for the cut.
+      const n = Math.floor(held.size / 10);
+      const expected = least([...held.values()].map((h) => h.row), n);
+      const taken = keys.takeLeast(n);
+      expect(taken.map((r) => keys.id[r]).sort()).toEqual([...expected].sort());
+      for (const r of taken) {
+        held.delete(keys.id[r]!);
+        keys.remove(r);
+      }
+      const now = 1_700_000_000 + round * 500 + 400;
+      const idle = 150;
+      const gone: string[] = [];
+      keys.expire(now, idle, (r) => gone.push(keys.id[r]!));
+      expect(gone.sort()).toEqual([...held.values()].filter((h) => now - h.row.t > idle).map((h) => h.row.id).sort());
+      for (const id of gone) held.delete(id);
+      expect(keys.bySeq().map((r) => keys.id[r])).toEqual([...held.values()].sort((a, b) => a.row.seq - b.row.seq).map((h) => h.row.id));
+    }
+  });
 });
