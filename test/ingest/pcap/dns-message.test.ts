@@ -51,6 +51,23 @@ describe('parseDnsMessage', () => {
     ]);
   });
 
+  it('a name pointing at the question name is that name in each message, also when the question itself is a pointer', () => {
+    // The first message's question name (at 12, no pointer) is what its answers point to.
+    const first = parse(concatBytes([header(1, 0x8180, 1, 1), name('a.example'), u16be(5), u16be(1), rr(ptr(12), 5, 60, ptr(12))]));
+    expect(first.answers.map((a) => [a.name, a.data])).toEqual([['a.example', 'a.example']]);
+    // The next message's question (at 12 too) is a pointer to a name in the CNAME rdata at 30: the
+    // answer's pointer to 12 takes two jumps and must not give the first message's name.
+    const second = parse(concatBytes([header(2, 0x8180, 1, 1), ptr(30), u16be(5), u16be(1), rr(ptr(12), 5, 60, name('b.example'))]));
+    expect(second.questions[0]!.name).toBe('b.example');
+    expect(second.answers.map((a) => [a.name, a.data])).toEqual([['b.example', 'b.example']]);
+    // A pointer into the middle of the question name is its suffix, and labels before a pointer to it count.
+    const third = parse(concatBytes([header(3, 0x8180, 1, 2), name('www.c.example'), u16be(1), u16be(1), rr(ptr(16), 5, 60, concatBytes([bytes(1), Buffer.from('x'), ptr(12)])), rr(ptr(12), 1, 60, bytes(1, 2, 3, 4))]));
+    expect(third.answers.map((a) => [a.name, a.data])).toEqual([
+      ['c.example', 'x.www.c.example'],
+      ['www.c.example', '1.2.3.4'],
+    ]);
+  });
+
   it('renders TXT answers as Zeek does, one "TXT <len> <text>" per string', () => {
     const txt = concatBytes([bytes(5), Buffer.from('hello'), bytes(3), Buffer.from('a b'), bytes(2), bytes(0x00, 0xff)]);
     const m = parse(concatBytes([header(2, 0x8180, 1, 1), name('t.example'), u16be(16), u16be(1), rr(ptr(12), 16, 5, txt)]));
