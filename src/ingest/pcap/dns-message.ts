@@ -84,33 +84,80 @@ class DnsParseProblem {
  * when fewer than the 12 header bytes are there.
  */
 export function parseDnsMessage(bytes: Uint8Array, offset: number, length: number): DnsMessage | null {
+  const msg = parseDnsMessageInto(emptyDnsMessage(), bytes, offset, length);
+  if (msg === null) return null;
+  // The caller owns these arrays (the shared empty ones must not be handed out).
+  if (msg.questions === NO_QUESTIONS) msg.questions = [];
+  if (msg.answers === NO_ANSWERS) msg.answers = [];
+  return msg;
+}
+
+/** A message with every field empty, for parseDnsMessageInto to fill. */
+export function emptyDnsMessage(): DnsMessage {
+  return {
+    id: 0,
+    qr: false,
+    opcode: 0,
+    aa: false,
+    tc: false,
+    rd: false,
+    ra: false,
+    z: 0,
+    ad: false,
+    cd: false,
+    rcode: 0,
+    qdcount: 0,
+    ancount: 0,
+    nscount: 0,
+    arcount: 0,
+    questions: NO_QUESTIONS,
+    answers: NO_ANSWERS,
+    length: 0,
+    problem: null,
+    problemOffset: -1,
+  };
+}
+
+/**
+ * The sections of a message without questions or answers, shared: never added to (a parse
+ * replaces them by a new array before adding) and never to be handed to a caller who may.
+ */
+const NO_QUESTIONS: DnsQuestion[] = [];
+const NO_ANSWERS: DnsAnswer[] = [];
+
+/**
+ * parseDnsMessage into `msg`, every field overwritten; for a caller that reads the message
+ * before the next parse and keeps none of it but the question and answer objects (the DNS
+ * tracker: a message object and two empty arrays per DNS packet were 17 of the 27 MB the parse
+ * allocated on capture-realistic-1100000.pcap's 74,792 DNS messages, sampled). An empty
+ * section is a shared empty array, not to be added to.
+ */
+export function parseDnsMessageInto(msg: DnsMessage, bytes: Uint8Array, offset: number, length: number): DnsMessage | null {
   const end = Math.min(bytes.length, offset + length);
   if (offset < 0 || end - offset < 12) return null;
   const b = bytes;
   const o = offset;
   const flags = (b[o + 2]! << 8) | b[o + 3]!;
-  const msg: DnsMessage = {
-    id: (b[o]! << 8) | b[o + 1]!,
-    qr: (flags & 0x8000) !== 0,
-    opcode: (flags >> 11) & 0x0f,
-    aa: (flags & 0x0400) !== 0,
-    tc: (flags & 0x0200) !== 0,
-    rd: (flags & 0x0100) !== 0,
-    ra: (flags & 0x0080) !== 0,
-    z: (flags >> 6) & 1,
-    ad: (flags & 0x0020) !== 0,
-    cd: (flags & 0x0010) !== 0,
-    rcode: flags & 0x0f,
-    qdcount: (b[o + 4]! << 8) | b[o + 5]!,
-    ancount: (b[o + 6]! << 8) | b[o + 7]!,
-    nscount: (b[o + 8]! << 8) | b[o + 9]!,
-    arcount: (b[o + 10]! << 8) | b[o + 11]!,
-    questions: [],
-    answers: [],
-    length: end - offset,
-    problem: null,
-    problemOffset: -1,
-  };
+  msg.id = (b[o]! << 8) | b[o + 1]!;
+  msg.qr = (flags & 0x8000) !== 0;
+  msg.opcode = (flags >> 11) & 0x0f;
+  msg.aa = (flags & 0x0400) !== 0;
+  msg.tc = (flags & 0x0200) !== 0;
+  msg.rd = (flags & 0x0100) !== 0;
+  msg.ra = (flags & 0x0080) !== 0;
+  msg.z = (flags >> 6) & 1;
+  msg.ad = (flags & 0x0020) !== 0;
+  msg.cd = (flags & 0x0010) !== 0;
+  msg.rcode = flags & 0x0f;
+  msg.qdcount = (b[o + 4]! << 8) | b[o + 5]!;
+  msg.ancount = (b[o + 6]! << 8) | b[o + 7]!;
+  msg.nscount = (b[o + 8]! << 8) | b[o + 9]!;
+  msg.arcount = (b[o + 10]! << 8) | b[o + 11]!;
+  msg.questions = NO_QUESTIONS;
+  msg.answers = NO_ANSWERS;
+  msg.length = end - offset;
+  msg.problem = null;
+  msg.problemOffset = -1;
   let pos = o + 12;
   questionNameAt = -1;
   try {
@@ -150,16 +197,25 @@ export function parseDnsMessage(bytes: Uint8Array, offset: number, length: numbe
  * later segments), the part present is parsed and `problem` says so.
  */
 export function parseDnsOverTcp(bytes: Uint8Array, offset: number, length: number): DnsMessage | null {
+  const msg = parseDnsOverTcpInto(emptyDnsMessage(), bytes, offset, length);
+  if (msg === null) return null;
+  if (msg.questions === NO_QUESTIONS) msg.questions = [];
+  if (msg.answers === NO_ANSWERS) msg.answers = [];
+  return msg;
+}
+
+/** parseDnsOverTcp into `msg`, as parseDnsMessageInto. */
+export function parseDnsOverTcpInto(msg: DnsMessage, bytes: Uint8Array, offset: number, length: number): DnsMessage | null {
   const end = Math.min(bytes.length, offset + length);
   if (end - offset < 2) return null;
   const msgLen = (bytes[offset]! << 8) | bytes[offset + 1]!;
   const present = end - offset - 2;
-  const msg = parseDnsMessage(bytes, offset + 2, Math.min(msgLen, present));
-  if (msg !== null && msgLen > present && msg.problem === null) {
+  const parsed = parseDnsMessageInto(msg, bytes, offset + 2, Math.min(msgLen, present));
+  if (parsed !== null && msgLen > present && msg.problem === null) {
     msg.problem = `TCP length prefix announces ${msgLen} bytes but the segment holds ${present}`;
     msg.problemOffset = present;
   }
-  return msg;
+  return parsed;
 }
 
 /** Reads the resource record at `start`; `readEnd` is then the offset after it. */

@@ -348,6 +348,32 @@ describe('flow tracker: DNS', () => {
     expect(answered!.uid).toBe(out.flows[0]!.uid);
     expect(unanswered).toMatchObject({ query: 'nothing.test', qtype: 16, qtypeName: 'TXT', rcode: null, answers: [] });
   });
+
+  it('a response takes the oldest waiting query with its id, per connection; the rest are written unanswered at the end', () => {
+    const q = (id: number, name: string) => dnsMessage(id, false, name, 1);
+    const r = (id: number, name: string) => dnsMessage(id, true, name, 1, [10, 0, 0, id], 60);
+    const packets: DecodedPacket[] = [];
+    // Many connections first, so the ones below sit at high slots.
+    for (let i = 0; i < 300; i++) packets.push(udp(1000, C, 20000 + i, S, 9999, 1));
+    const send = (ts: number, port: number, m: Uint8Array, fromClient: boolean) =>
+      packets.push(fromClient ? udp(ts, C, port, S, 53, m.length, m) : udp(ts, S, 53, C, port, m.length, m));
+    send(1001, 40000, q(7, 'a.test'), true);
+    send(1001.1, 40000, q(7, 'b.test'), true);
+    send(1001.2, 40001, q(7, 'other.test'), true);
+    send(1001.3, 40000, q(9, 'c.test'), true);
+    send(1001.4, 40000, r(9, 'c.test'), false);
+    send(1001.5, 40000, r(7, 'a.test'), false);
+    send(1001.6, 40000, r(7, 'b.test'), false);
+    send(1001.7, 40000, r(7, 'stray.test'), false);
+    const { dns } = run(packets);
+    expect(dns.map((d) => [d.clientP, d.transId, d.query, d.ts, d.answers])).toEqual([
+      [40000, 9, 'c.test', 1001.3, ['10.0.0.9']],
+      [40000, 7, 'a.test', 1001, ['10.0.0.7']],
+      [40000, 7, 'b.test', 1001.1, ['10.0.0.7']],
+      [40000, 7, 'stray.test', 1001.7, ['10.0.0.7']],
+      [40001, 7, 'other.test', 1001.2, []],
+    ]);
+  });
 });
 
 /** A DNS message with one question and optionally one A answer. */

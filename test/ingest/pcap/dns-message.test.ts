@@ -1,4 +1,4 @@
-import { type DnsMessage, parseDnsMessage, parseDnsOverTcp } from '../../../src/ingest/pcap/dns-message.js';
+import { type DnsMessage, emptyDnsMessage, parseDnsMessage, parseDnsMessageInto, parseDnsOverTcp, parseDnsOverTcpInto } from '../../../src/ingest/pcap/dns-message.js';
 import { nameDnsQueryType, nameDnsRcode } from '../../../src/ingest/dns-constants.js';
 import { describeWithSharedData, sharedData } from '../../helpers/shared-data.js';
 import { bytes, concatBytes, ipv6Bytes, u16be, u32be } from './capture-builder.js';
@@ -66,6 +66,30 @@ describe('parseDnsMessage', () => {
       ['c.example', 'x.www.c.example'],
       ['www.c.example', '1.2.3.4'],
     ]);
+  });
+
+  it('parseDnsMessageInto overwrites every field of the reused message; parseDnsMessage hands out arrays of its own', () => {
+    const full = concatBytes([header(5, 0x8183, 1, 1), name('x.example'), u16be(1), u16be(1), rr(ptr(12), 1, 60, bytes(1, 2, 3, 4))]);
+    const bare = concatBytes([header(6, 0x0100, 0, 0), bytes(0xff)]);
+    const cut = concatBytes([header(7, 0x8180, 1, 0), bytes(5), Buffer.from('ab')]);
+    const scratch = emptyDnsMessage();
+    expect(parseDnsMessageInto(scratch, full, 0, full.length)).toBe(scratch);
+    expect(scratch).toMatchObject({ id: 5, qr: true, rcode: 3, questions: [{ name: 'x.example', qtype: 1, qclass: 1 }], problem: null });
+    expect(scratch.answers.map((a) => a.data)).toEqual(['1.2.3.4']);
+    parseDnsMessageInto(scratch, cut, 0, cut.length);
+    expect(scratch).toMatchObject({ id: 7, questions: [], answers: [], length: cut.length });
+    expect(scratch.problem).not.toBeNull();
+    parseDnsMessageInto(scratch, bare, 0, bare.length);
+    expect(scratch).toEqual({ ...parse(bare) });
+    expect(scratch).toMatchObject({ id: 6, qr: false, rd: true, rcode: 0, questions: [], answers: [], problem: null, problemOffset: -1 });
+    expect(parseDnsMessageInto(scratch, bare, 0, 11)).toBeNull();
+    expect(parseDnsOverTcpInto(scratch, concatBytes([u16be(full.length), full]), 0, full.length + 2)).toBe(scratch);
+    expect(scratch.answers.map((a) => a.data)).toEqual(['1.2.3.4']);
+    const a = parse(bare);
+    const b = parse(bare);
+    a.answers.push({ name: 'n', type: 1, rclass: 1, ttl: 0, data: 'd' });
+    a.questions.push({ name: 'n', qtype: 1, qclass: 1 });
+    expect([b.answers, b.questions, parse(bare).answers, parseDnsOverTcp(concatBytes([u16be(bare.length), bare]), 0, bare.length + 2)!.questions]).toEqual([[], [], [], []]);
   });
 
   it('renders TXT answers as Zeek does, one "TXT <len> <text>" per string', () => {
