@@ -113,6 +113,20 @@ describe('IncidentTable', () => {
     expect(rest.length).toBe(want.size - expected.length);
   });
 
+  it('returns due rows in seq order, ties in wake-up order, whatever the sizes of the takes before (sort keys kept between takes)', () => {
+    const rnd = createSeededRandom(23);
+    const q = new WakeQueue<Row>();
+    let t = 1_700_000_000;
+    // Small (insertion sort), growing and shrinking within the kept keys, past them, and small again.
+    for (const n of [17, 40, 3000, 25, 5000, 4096, 200, 18]) {
+      const rows = Array.from({ length: n }, (_, i) => ({ ...row(`r${i}`, i), seq: Math.floor(rnd() * n * 0.7) }));
+      for (const r of rows) q.wakeAt(r, t + 0.5);
+      const expected = [...rows].sort((a, b) => a.seq - b.seq || a.n - b.n);
+      expect(q.takeDue(t + 0.9)).toEqual(expected);
+      t += 1;
+    }
+  });
+
   it('matches a plain list of wake times at epoch-scale times, through sweeps, drains and a clear', () => {
     const rnd = createSeededRandom(17);
     const q = new WakeQueue<Row>();
