@@ -54,7 +54,9 @@
  * table (rate-key-index.ts); pending rate changes and connection starts are
  * second-ordered series (second-series.ts) read as a prefix when seconds
  * are finalized, their arrays reused from key to key; senders sit in a
- * small typed-array table per key (sender-table.ts). Keys are looked at only when
+ * small typed-array table per key (sender-table.ts), and once that is full
+ * a filter of its hosts (full-sender-filters.ts) turns most other senders
+ * away without reaching the table. Keys are looked at only when
  * they have seconds to finalize, a report due or an idle deadline (a
  * wake-up queue, taken in key order), never by walking every key; a key
  * with too few packets for an incident is not looked at per pass at all,
@@ -81,6 +83,7 @@ import { LeastActiveIndex } from './least-active.js';
 import { RateKeyIndex } from './rate-key-index.js';
 import { SecondSeries } from './second-series.js';
 import { SenderTable } from './sender-table.js';
+import { FullSenderFilters } from './full-sender-filters.js';
 import { ROW_TICKS, TickKeyRows } from './tick-key-rows.js';
 import { type KeyFindings, sortFindingsByKey } from './findings-by-key.js';
 
@@ -170,6 +173,13 @@ interface RateKey extends WakeRow {
   ratePkts: number;
   /** Packets per source host in flows to this key (attribution), capped. */
   senders: SenderTable | null;
+  /**
+   * -1 while `senders` has room; once it is full, its slot in the
+   * detector's FullSenderFilters: a sender without a host id, or one the
+   * filter rules out, is not in the table and cannot be added, known
+   * without reaching the table (see noteSender).
+   */
+  sendersFilter: number;
   run: Run | null;
   incident: Incident | null;
   /**
@@ -192,6 +202,8 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
   // Hosts as interned ids (held by keys and their senders), keys by (host id, port·proto):
   // two string lookups per flow (its two addresses), the rest integer tables.
   const hosts = new HostIds();
+  /** Which hosts each full sender table holds, for noteSender to skip most lookups in it. */
+  const fullSenderFilters = new FullSenderFilters();
   const index = new RateKeyIndex<RateKey>();
   /** Per host id: its number of keys and its place in key order (set when it gets its first key). */
   const keysOfHost: number[] = [];
@@ -236,6 +248,10 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
     if (k.ratePkts >= incidentFloorPkts && !walkAllAtEnd) liveBusyKeys--;
     const snd = k.senders;
     if (snd !== null) for (let i = 0; i < snd.count; i++) hosts.release(snd.idAt(i));
+    if (k.sendersFilter >= 0) {
+      fullSenderFilters.free(k.sendersFilter);
+      k.sendersFilter = -1;
+    }
     queue.remove(k);
     releaseDeltas(k);
   }
@@ -488,7 +504,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
       }
       const k: RateKey = {
         seq: keySeq++, wakeTs: null, hostSeq: 0, hostId: id < 0 ? addHost(dst, v4) : retained(id), portProto, dst, port, proto, hasTicks: false, firstSec: sec, lastActivitySec: sec, deltas: null, level: 0,
-        frontier: firstFrontier(sec), bucketSum: 0, bucketLen: 0, baselinePeak: 0, bucketsDone: 0, flowStarts: null, clientSidePkts: 0, flowPkts: 0, ratePkts: 0, senders: null, run: null, incident: null,
+        frontier: firstFrontier(sec), bucketSum: 0, bucketLen: 0, baselinePeak: 0, bucketsDone: 0, flowStarts: null, clientSidePkts: 0, flowPkts: 0, ratePkts: 0, senders: null, sendersFilter: -1, run: null, incident: null,
         lazy: false, eagerWake: Number.POSITIVE_INFINITY, syncPass: passBounds.length,
       };
       insertKey(k);
@@ -614,7 +630,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
     const k: RateKey = {
       seq: smallInt(rows.seq[r]!), wakeTs: null, hostSeq: smallInt(rows.hostSeq[r]!), hostId, portProto, dst: hosts.nameOf(hostId), port: portProto >> 2, proto: PROTO_OF_INDEX[portProto & 3]!, hasTicks: !flows, firstSec,
       lastActivitySec: smallInt(rows.lastActivitySec[r]!), deltas: null, level: 0, frontier: smallInt(rows.frontier[r]!), bucketSum: 0, bucketLen: 0, baselinePeak: 0, bucketsDone: 0, flowStarts: null,
-      clientSidePkts: smallInt(rows.clientSidePkts[r]!), flowPkts: flows ? smallInt(rows.flowPkts[r]!) : 0, ratePkts: smallInt(rows.ratePkts[r]!), senders: null, run: null, incident: null, lazy: true, eagerWake: firstSec, syncPass: smallInt(rows.syncPass[r]!),
+      clientSidePkts: smallInt(rows.clientSidePkts[r]!), flowPkts: flows ? smallInt(rows.flowPkts[r]!) : 0, ratePkts: smallInt(rows.ratePkts[r]!), senders: null, sendersFilter: -1, run: null, incident: null, lazy: true, eagerWake: firstSec, syncPass: smallInt(rows.syncPass[r]!),
     };
     const nt = rows.recordCount(r);
     if (nt > 0) {
@@ -879,6 +895,13 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
    * the record, not its start and end: doubles passed to a call are boxed (garbage per record).
    */
   function noteSender(k: RateKey, f: FlowRecord, id: number): void {
+    // Most calls on a realistic 2M-line conn.log (1.46M of 1.9M) are a new sender to a full table; the
+    // table of a key is cold by its next flow, and reaching it was the largest cost of rate.spike.
+    const filter = k.sendersFilter;
+    if (filter >= 0 && (id < 0 || !fullSenderFilters.mayHold(filter, id))) {
+      sendersDropped++;
+      return;
+    }
     k.senders ??= new SenderTable(settings.rateMaxSenders);
     const snd = k.senders;
     const p = id < 0 ? -1 : snd.find(id);
@@ -890,6 +913,8 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
       if (id < 0) id = hosts.add(f.origH);
       else hosts.retain(id);
       snd.add(id, 0 + f.origPkts, f.ts, f.ts + (f.duration ?? 0));
+      // Its hosts are fixed from now on.
+      if (snd.full) k.sendersFilter = fullSenderFilters.make(snd);
       return;
     }
     snd.note(p, f.origPkts, f.ts, f.ts + (f.duration ?? 0));
@@ -998,6 +1023,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
     index.clear();
     rows.clear();
     hosts.clear();
+    fullSenderFilters.clear();
     keysOfHost.length = 0;
     hostSeqOf.length = 0;
     queue = new WakeQueue<RateKey>();
@@ -1114,7 +1140,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
       promoteAllRows();
       const keys = allKeys().map((k) => {
         if (k.lazy) sync(k);
-        const { hostId: _id, portProto: _pp, ratePkts: _rp, lazy, eagerWake, syncPass: _sp, ...plain } = k;
+        const { hostId: _id, portProto: _pp, ratePkts: _rp, sendersFilter: _sf, lazy, eagerWake, syncPass: _sp, ...plain } = k;
         return { ...plain, wakeTs: lazy ? eagerWake : k.wakeTs, frontier: frontierOf(k), deltas: k.deltas?.toMap() ?? new Map<number, number>(), flowStarts: k.flowStarts?.toMap() ?? null, senders: sendersAsMap(k.senders) };
       });
       return encodeState({ keys, hostSeq, keySeq, evicted, watermark: clock.watermark, runStartSec, lastFinalized, late, fewConnections, sendersDropped, flowStartsDropped });
@@ -1124,6 +1150,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
       index.clear();
       rows.clear();
       hosts.clear();
+      fullSenderFilters.clear();
       keysOfHost.length = 0;
       hostSeqOf.length = 0;
       queue.clear();
@@ -1142,10 +1169,13 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
         const k: RateKey = {
           seq: saved.seq, wakeTs: saved.wakeTs, hostSeq: saved.hostSeq, hostId: hosts.acquire(saved.dst), portProto, dst: saved.dst, port: saved.port, proto: saved.proto, hasTicks: saved.hasTicks, firstSec: saved.firstSec, lastActivitySec: saved.lastActivitySec,
           deltas: seriesOf(saved.deltas), level: saved.level, frontier: saved.frontier, bucketSum: saved.bucketSum, bucketLen: saved.bucketLen, baselinePeak: saved.baselinePeak, bucketsDone: saved.bucketsDone,
-          flowStarts: saved.flowStarts === null ? null : (seriesOf(saved.flowStarts) ?? new SecondSeries()), clientSidePkts: saved.clientSidePkts, flowPkts: saved.flowPkts, ratePkts: Number.POSITIVE_INFINITY, senders: null, run: saved.run, incident: saved.incident,
+          flowStarts: saved.flowStarts === null ? null : (seriesOf(saved.flowStarts) ?? new SecondSeries()), clientSidePkts: saved.clientSidePkts, flowPkts: saved.flowPkts, ratePkts: Number.POSITIVE_INFINITY, senders: null, sendersFilter: -1, run: saved.run, incident: saved.incident,
           lazy: false, eagerWake: 0, syncPass: 0,
         };
-        if (saved.senders !== null) k.senders = restoreSenders(saved.senders);
+        if (saved.senders !== null) {
+          k.senders = restoreSenders(saved.senders);
+          if (k.senders.full) k.sendersFilter = fullSenderFilters.make(k.senders);
+        }
         keysOfHost[k.hostId] = (keysOfHost[k.hostId] ?? 0) + 1;
         hostSeqOf[k.hostId] = k.hostSeq;
         index.add(k);
@@ -1172,7 +1202,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
 }
 
 /** A key as a checkpoint holds it (see snapshot()). */
-type SavedKey = Omit<RateKey, 'hostId' | 'portProto' | 'ratePkts' | 'lazy' | 'eagerWake' | 'syncPass' | 'deltas' | 'flowStarts' | 'senders'> & { deltas: unknown; flowStarts: unknown; senders: unknown };
+type SavedKey = Omit<RateKey, 'hostId' | 'portProto' | 'ratePkts' | 'sendersFilter' | 'lazy' | 'eagerWake' | 'syncPass' | 'deltas' | 'flowStarts' | 'senders'> & { deltas: unknown; flowStarts: unknown; senders: unknown };
 
 /** A checkpoint's Map of second → value as a series; null when empty. */
 function seriesOf(m: Map<number, number>): SecondSeries | null {

@@ -1,4 +1,5 @@
 import { DEFAULT_SETTINGS } from '../../src/config/settings.js';
+import { decodeState } from '../../src/detect/plain-state.js';
 import { createRateSpikeDetector, type RateSpikeOptions } from '../../src/detect/rate-spike-detector.js';
 import type { Finding, FlowRecord, PacketTick, RecordBatch } from '../../src/types.js';
 import { createSeededRandom } from '../../src/util/seeded-random.js';
@@ -138,6 +139,33 @@ describe('rate.spike', () => {
     // Flows 0-32 (99 packets) are under the attribution gate. Of the other 367, the 79 of the first 8 hosts
     // (10.3.0.33-39: 10 flows each, 10.3.0.0: 9) are counted, and the starts of the first 50 seconds.
     expect(d.stats?.()).toMatchObject({ sendersDropped: 367 - 79, flowStartsDropped: 367 - 50 });
+  });
+
+  it('once a key\'s senders are full, still counts its own senders and drops others, whatever their host ids (also after a restore)', () => {
+    // Hosts 10.3.0.0-13 get interleaved ids as senders to HOST:443 (even) and HOST:8443 (odd), each table full at 8.
+    // HOST:80's table then fills with 10.9.9.9 and the even hosts: the odd ones have ids below its largest and
+    // are not in it; 10.3.1.1 has no id at all.
+    const settings = { ...DEFAULT_SETTINGS, rateMaxSenders: 8 };
+    const gate = (port: number, ts: number) => flow({ ts, origH: '10.9.9.9', respH: HOST, respP: port, origPkts: 200 });
+    const fill = [gate(443, T0), gate(8443, T0), ...Array.from({ length: 14 }, (_, i) => flow({ ts: T0 + 1 + i, origH: `10.3.0.${i}`, respH: HOST, respP: i % 2 === 0 ? 443 : 8443, origPkts: 1 }))];
+    const full = [gate(80, T0 + 20), ...Array.from({ length: 7 }, (_, i) => flow({ ts: T0 + 21 + i, origH: `10.3.0.${2 * i}`, respH: HOST, respP: 80, origPkts: 1 }))];
+    const more = [...Array.from({ length: 14 }, (_, i) => flow({ ts: T0 + 30 + i, origH: `10.3.0.${i}`, respH: HOST, respP: 80, origPkts: 1 })), flow({ ts: T0 + 50, origH: '10.3.1.1', respH: HOST, respP: 80, origPkts: 1 })];
+    const senders80 = (d: ReturnType<typeof createRateSpikeDetector>) => {
+      const keys = (decodeState(d.snapshot()) as { keys: { port: number; senders: Map<string, { pkts: number }> }[] }).keys;
+      return [...keys.find((k) => k.port === 80)!.senders].map(([h, c]) => [h, c.pkts]);
+    };
+    const expected = [['10.9.9.9', 200], ...Array.from({ length: 7 }, (_, i) => [`10.3.0.${2 * i}`, 2])];
+    const d = createRateSpikeDetector(settings);
+    d.push(batch({ flows: [...fill, ...full, ...more] }));
+    expect(d.stats?.()).toMatchObject({ sendersDropped: 8 });
+    expect(senders80(d)).toEqual(expected);
+    const before = createRateSpikeDetector(settings);
+    before.push(batch({ flows: [...fill, ...full] }));
+    const restored = createRateSpikeDetector(settings);
+    restored.restore(before.snapshot());
+    restored.push(batch({ flows: more }));
+    expect(restored.stats?.()).toMatchObject({ sendersDropped: 8 });
+    expect(senders80(restored)).toEqual(expected);
   });
 
   it('reports the spike of a key evicted at the cap as it would have without the cap; keys too small for one go unfinalized', () => {
