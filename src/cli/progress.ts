@@ -64,7 +64,9 @@ export function createProgressLine(options: ProgressOptions = {}): ProgressLine 
     const share = size && size > 0 ? `${Math.min(100, (100 * currentRead) / size).toFixed(1)}%` : `${(currentRead / 1048576).toFixed(1)} MiB`;
     const rate = elapsedSec > 0 ? Math.round(records / elapsedSec) : 0;
     const width = stream.columns && stream.columns > 20 ? stream.columns - 1 : 79;
-    let line = `${current}: ${share}, ${records} ${unit} (${rate}/s)`;
+    // No count before the first records: a capture hands its connections over as they end, so a
+    // count would read "0" for most of a long capture, even at 100 % read.
+    let line = records > 0 ? `${current}: ${share}, ${records} ${unit} (${rate}/s)` : `${current}: ${share}`;
     if (line.length > width) line = `…${line.slice(line.length - width + 1)}`;
     stream.write(`\r${line}\x1b[K`);
     drawn = true;

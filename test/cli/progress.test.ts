@@ -27,6 +27,16 @@ describe('progress line', () => {
     expect(writes.at(-1)).toBe('\r\x1b[K');
   });
 
+  it('shows no record count before the first records (a capture hands connections over as they end)', () => {
+    const { stream, writes } = fakeStream(true);
+    const p = createProgressLine({ stream, intervalMs: 0 });
+    p.onRead('x.pcap', 1000, 1000);
+    expect(writes[0]).toBe('\rx.pcap: 100.0%\x1b[K');
+    p.addRecords(3);
+    p.onRead('x.pcap', 1000, 1000);
+    expect(writes[1]).toMatch(/^\rx\.pcap: 100\.0%, 3 records \(\d+\/s\)\x1b\[K$/);
+  });
+
   it('draws at most once per interval', () => {
     const { stream, writes } = fakeStream(true);
     const p = createProgressLine({ stream, intervalMs: 60_000 });
