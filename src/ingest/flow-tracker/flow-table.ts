@@ -142,9 +142,9 @@ export const F_ORIG_PKTS = 19;
 export const F_RESP_PKTS = 20;
 export const F_ORIG_IP_BYTES = 21;
 export const F_RESP_IP_BYTES = 22;
+/** The second the connection's row in packet-ticks.ts (I_TICK_ROW) counts (NaN: none). */
 export const F_TICK_SEC = 23;
-export const F_TICK_ORIG_BYTES = 24;
-export const F_TICK_RESP_BYTES = 25;
+// f64 24 and 25 are free.
 /** TCP inactivity timeout and connection timers (absolute event times, NaN when not armed). */
 export const F_INACTIVITY_SEC = 26;
 export const F_ATTEMPT_AT = 27;
@@ -168,8 +168,9 @@ export const I_PROTO = 111;
 export const I_ORIG_P = 112;
 export const I_RESP_P = 113;
 export const I_HIST_SEEN = 114;
-export const I_TICK_ORIG_PKTS = 115;
-export const I_TICK_RESP_PKTS = 116;
+/** The connection's row of tick counts for the second F_TICK_SEC (packet-ticks.ts, tick-rows.ts). */
+export const I_TICK_ROW = 115;
+// i32 116 is free.
 export const I_DNS_MESSAGES = 117;
 /** Read through `u32`. */
 export const I_SERIAL = 118;
@@ -224,6 +225,8 @@ export class FlowTable {
    * which names a stealth scan's probe type. Outside the slot record, which has no room left.
    */
   sideMaxPayload = new Uint32Array(0);
+  /** Called after `flipRoles` (packet-ticks.ts keeps a copy of the roles' fields for the current second). */
+  onFlip: ((slot: number) => void) | null = null;
   sideFirstFlags = new Uint16Array(0);
 
   constructor(maxCapacity = Number.POSITIVE_INFINITY) {
@@ -464,12 +467,10 @@ export class FlowTable {
     swap(this.i32, i + I_ORIG_P, i + I_RESP_P);
     swap(this.i32, i + I_ORIG_AH, i + I_RESP_AH);
     swap(this.i32, i + I_ORIG_N, i + I_RESP_N);
-    swap(this.i32, i + I_TICK_ORIG_PKTS, i + I_TICK_RESP_PKTS);
     const f = slot * SLOT_F64;
     swap(this.f64, f + F_ORIG_PKTS, f + F_RESP_PKTS);
     swap(this.f64, f + F_ORIG_IP_BYTES, f + F_RESP_IP_BYTES);
     swap(this.f64, f + F_ORIG_PAYLOAD_BYTES, f + F_RESP_PAYLOAD_BYTES);
-    swap(this.f64, f + F_TICK_ORIG_BYTES, f + F_TICK_RESP_BYTES);
     swap(this.sideMaxPayload, slot * 2, slot * 2 + 1);
     swap(this.sideFirstFlags, slot * 2, slot * 2 + 1);
     const fl = this.i32[i + I_FLAGS]!;
@@ -491,6 +492,7 @@ export class FlowTable {
       }
     }
     this.addHistoryLetter(slot, HL_FLIP);
+    if (this.onFlip !== null) this.onFlip(slot);
   }
 
   private grow(): void {

@@ -324,7 +324,7 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
     if (t > nowSec) {
       nowSec = t;
       expiry.sweep(t, finishFlow);
-      if (ticks !== null) ticks.advance(t, out.ticks);
+      if (ticks !== null) ticks.advance(Math.floor(t), out.ticks);
     }
 
     // Connection key and the endpoints as this packet would create them.
@@ -430,7 +430,7 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
       return;
     }
     if (tunnelKey !== 0 || tunnelSlot >= 0) noteTunnel(slot, tunnelKey, tunnelSlot);
-    if (ticks !== null) ticks.count(slot, fromOrig, t, p.ipLen, p, proto === PROTO_TCP || proto === PROTO_UDP ? dport : 0);
+    if (ticks !== null) ticks.count(slot, fromOrig, Math.floor(t), p.ipLen, p, proto === PROTO_TCP || proto === PROTO_UDP ? dport : 0);
     // ConnSize counts packets and IP bytes per direction; ICMP cut short by the snap length is not counted (Zeek ICMP.cc).
     const countSize = proto !== PROTO_ICMP || p.payloadOffset + p.payloadLen <= p.capLen;
     // Per side: the largest payload of one packet, and the first TCP packet's flags (probe type).

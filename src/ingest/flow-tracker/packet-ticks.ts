@@ -1,10 +1,11 @@
 /**
  * Exact per-second packet and byte counts per (destination host, destination
- * port, proto) — the PacketTick records — accumulated in the flow table slots the
- * tracker already looks up (no per-packet map lookup or allocation): each
- * connection counts its current second per direction, and when a later second
- * begins the touched connections are summed into ticks for the second that
- * ended (a connection that ends within the second is summed when it ends).
+ * port, proto) — the PacketTick records — counted per connection through the
+ * flow table slot the tracker already looks up (no per-packet map lookup or
+ * allocation): each connection counts its current second per direction in a
+ * row of tick-rows.ts, and when a later second begins the rows are summed
+ * into ticks for the second that ended (a connection that ends within the
+ * second is summed when it ends).
  *
  * Bytes are IP bytes (header + payload, as Zeek's *_ip_bytes). The port is the
  * packet's destination port; ICMP and other transports use port 0. A packet
@@ -20,8 +21,6 @@
 import type { PacketTick } from '../../types.js';
 import { hashAddress } from './flow-index.js';
 import {
-  F_TICK_ORIG_BYTES,
-  F_TICK_RESP_BYTES,
   F_TICK_SEC,
   FLAG_NUMERIC_ADDR,
   type FlowTable,
@@ -33,8 +32,7 @@ import {
   I_RESP_AH,
   I_RESP_N,
   I_RESP_P,
-  I_TICK_ORIG_PKTS,
-  I_TICK_RESP_PKTS,
+  I_TICK_ROW,
   PROTO_NAMES,
   PROTO_TCP,
   PROTO_UDP,
@@ -44,13 +42,17 @@ import {
   SLOT_I32,
   SLOT_STR,
 } from './flow-table.js';
+import { TickRows } from './tick-rows.js';
 
 export interface PacketTickCounter {
-  /** Counts one packet of the connection in `slot` sent by the originator (`fromOrig`) or the responder. */
-  /** `packet.dst` is read only for a packet older than the current second. */
-  count(slot: number, fromOrig: boolean, tsSec: number, ipBytes: number, packet: { readonly dst: string }, dstPort: number): void;
-  /** Emits every completed second before `tsSec`'s second into `out`. */
-  advance(tsSec: number, out: PacketTick[]): void;
+  /**
+   * Counts one packet, of second `sec` (its time rounded down: an integer, passed instead of the time so that
+   * the call boxes no double), of the connection in `slot` sent by the originator (`fromOrig`) or the
+   * responder. `packet.dst` is read only for a packet older than the current second.
+   */
+  count(slot: number, fromOrig: boolean, sec: number, ipBytes: number, packet: { readonly dst: string }, dstPort: number): void;
+  /** Emits every completed second before `sec` (a packet's time rounded down) into `out`. */
+  advance(sec: number, out: PacketTick[]): void;
   /** The connection in `slot` ends: its counts for the current second are kept aside. */
   release(slot: number): void;
   /** Emits everything (end of input). */
@@ -59,39 +61,48 @@ export interface PacketTickCounter {
 
 export function createPacketTickCounter(t: FlowTable): PacketTickCounter {
   let curSec = Number.NaN;
-  /**
-   * The slots touched in the current second, `touched[0, touchedCount)`: one array kept for the run
-   * (a new array per second, and the per-second arrays below, regrown from empty, were a fifth of
-   * the ticks' garbage).
-   */
-  let touched = new Int32Array(1024);
-  let touchedCount = 0;
+  /** The current second's counts, one row per connection counted in it (the record's I_TICK_ROW names it). */
+  const rows = new TickRows();
   /** The current second's ticks of connections that already ended. */
   const agg = new TickTable();
   const late = new Map<string, PacketTick>();
 
-  function fold(slot: number): void {
-    if (t.f64[slot * SLOT_F64 + F_TICK_SEC] !== curSec) return;
+  // A role flip swaps the sides of the connection's row of the current second, as it swaps the record's.
+  t.onFlip = (slot) => {
+    if (t.f64[slot * SLOT_F64 + F_TICK_SEC] === curSec) rows.flip(t.i32[slot * SLOT_I32 + I_TICK_ROW]!);
+  };
+
+  /** Adds row `k`'s ticks for the current second: the originator's packets (to the responder) first. */
+  function fold(k: number): void {
+    const proto = rows.proto[k]!;
+    if (rows.origPkts[k]! > 0) agg.add(curSec, rows.respHost[k]!, rows.respV4[k]!, rows.respAh[k]!, rows.respPort[k]!, proto, rows.origPkts[k]!, rows.origBytes[k]!);
+    if (rows.respPkts[k]! > 0) agg.add(curSec, rows.origHost[k]!, rows.origV4[k]!, rows.origAh[k]!, rows.origPort[k]!, proto, rows.respPkts[k]!, rows.respBytes[k]!);
+  }
+
+  /** A new row for the connection in `slot`, from its record. */
+  function addRow(slot: number): number {
     const i = slot * SLOT_I32;
+    const s = slot * SLOT_STR;
     const proto = t.i32[i + I_PROTO]!;
     const ports = proto === PROTO_TCP || proto === PROTO_UDP;
     const numeric = (t.i32[i + I_FLAGS]! & FLAG_NUMERIC_ADDR) !== 0;
-    if (t.i32[i + I_TICK_ORIG_PKTS]! > 0) {
-      const s = slot * SLOT_STR + S_RESP_H;
-      const v4 = numeric ? t.i32[i + I_RESP_N]! >>> 0 : -1;
-      agg.add(curSec, t.str[s]!, v4, t.i32[i + I_RESP_AH]!, ports ? t.i32[i + I_RESP_P]! : 0, proto, t.i32[i + I_TICK_ORIG_PKTS]!, t.f64[slot * SLOT_F64 + F_TICK_ORIG_BYTES]!);
-    }
-    if (t.i32[i + I_TICK_RESP_PKTS]! > 0) {
-      const s = slot * SLOT_STR + S_ORIG_H;
-      const v4 = numeric ? t.i32[i + I_ORIG_N]! >>> 0 : -1;
-      agg.add(curSec, t.str[s]!, v4, t.i32[i + I_ORIG_AH]!, ports ? t.i32[i + I_ORIG_P]! : 0, proto, t.i32[i + I_TICK_RESP_PKTS]!, t.f64[slot * SLOT_F64 + F_TICK_RESP_BYTES]!);
-    }
-    t.f64[slot * SLOT_F64 + F_TICK_SEC] = Number.NaN;
+    return rows.add(
+      slot,
+      proto,
+      t.str[s + S_ORIG_H]!,
+      numeric ? t.i32[i + I_ORIG_N]! >>> 0 : -1,
+      t.i32[i + I_ORIG_AH]!,
+      ports ? t.i32[i + I_ORIG_P]! : 0,
+      t.str[s + S_RESP_H]!,
+      numeric ? t.i32[i + I_RESP_N]! >>> 0 : -1,
+      t.i32[i + I_RESP_AH]!,
+      ports ? t.i32[i + I_RESP_P]! : 0,
+    );
   }
 
   function emitCurrent(out: PacketTick[]): void {
-    for (let k = 0; k < touchedCount; k++) fold(touched[k]!);
-    touchedCount = 0;
+    for (let k = 0; k < rows.count; k++) if (rows.slot[k]! >= 0) fold(k);
+    rows.count = 0;
     agg.drain(out);
   }
 
@@ -102,9 +113,13 @@ export function createPacketTickCounter(t: FlowTable): PacketTickCounter {
   }
 
   return {
-    count(slot, fromOrig, tsSec, ipBytes, packet, dstPort) {
-      const sec = Math.floor(tsSec);
-      if (Number.isNaN(curSec) || sec > curSec) curSec = sec;
+    count(slot, fromOrig, sec, ipBytes, packet, dstPort) {
+      if (Number.isNaN(curSec) || sec > curSec) {
+        // Not reached from the tracker (advance comes first); the rows of the second left behind are dropped,
+        // as the record-based counts they replaced were.
+        curSec = sec;
+        rows.count = 0;
+      }
       if (sec < curSec) {
         const dstHost = packet.dst;
         const proto = PROTO_NAMES[t.i32[slot * SLOT_I32 + I_PROTO]!]!;
@@ -117,29 +132,21 @@ export function createPacketTickCounter(t: FlowTable): PacketTickCounter {
         }
         return;
       }
+      let k: number;
       if (t.f64[slot * SLOT_F64 + F_TICK_SEC] !== sec) {
         t.f64[slot * SLOT_F64 + F_TICK_SEC] = sec;
-        t.i32[slot * SLOT_I32 + I_TICK_ORIG_PKTS] = 0;
-        t.f64[slot * SLOT_F64 + F_TICK_ORIG_BYTES] = 0;
-        t.i32[slot * SLOT_I32 + I_TICK_RESP_PKTS] = 0;
-        t.f64[slot * SLOT_F64 + F_TICK_RESP_BYTES] = 0;
-        if (touchedCount === touched.length) {
-          const more = new Int32Array(touched.length * 2);
-          more.set(touched);
-          touched = more;
-        }
-        touched[touchedCount++] = slot;
-      }
+        k = addRow(slot);
+        t.i32[slot * SLOT_I32 + I_TICK_ROW] = k;
+      } else k = t.i32[slot * SLOT_I32 + I_TICK_ROW]!;
       if (fromOrig) {
-        t.i32[slot * SLOT_I32 + I_TICK_ORIG_PKTS] = t.i32[slot * SLOT_I32 + I_TICK_ORIG_PKTS]! + 1;
-        t.f64[slot * SLOT_F64 + F_TICK_ORIG_BYTES] = t.f64[slot * SLOT_F64 + F_TICK_ORIG_BYTES]! + ipBytes;
+        rows.origPkts[k] = rows.origPkts[k]! + 1;
+        rows.origBytes[k] = rows.origBytes[k]! + ipBytes;
       } else {
-        t.i32[slot * SLOT_I32 + I_TICK_RESP_PKTS] = t.i32[slot * SLOT_I32 + I_TICK_RESP_PKTS]! + 1;
-        t.f64[slot * SLOT_F64 + F_TICK_RESP_BYTES] = t.f64[slot * SLOT_F64 + F_TICK_RESP_BYTES]! + ipBytes;
+        rows.respPkts[k] = rows.respPkts[k]! + 1;
+        rows.respBytes[k] = rows.respBytes[k]! + ipBytes;
       }
     },
-    advance(tsSec, out) {
-      const sec = Math.floor(tsSec);
+    advance(sec, out) {
       if (Number.isNaN(curSec)) {
         curSec = sec;
         return;
@@ -150,7 +157,11 @@ export function createPacketTickCounter(t: FlowTable): PacketTickCounter {
       curSec = sec;
     },
     release(slot) {
-      fold(slot);
+      if (t.f64[slot * SLOT_F64 + F_TICK_SEC] !== curSec) return;
+      const k = t.i32[slot * SLOT_I32 + I_TICK_ROW]!;
+      fold(k);
+      rows.slot[k] = -1;
+      t.f64[slot * SLOT_F64 + F_TICK_SEC] = Number.NaN;
     },
     flush(out) {
       emitCurrent(out);
