@@ -280,7 +280,7 @@ export function createBeaconDetector(settings: BeaconSettings, rules: readonly P
     const span = times[times.length - 1]! - times[0]!;
     if (span < settings.beaconMinSpanSec) return;
     const sizes = p.sizes ?? [p.firstSize];
-    const s = scoreBeacon(times, Float64Array.from(sizes).subarray(Math.max(0, sizes.length - settings.beaconMaxConnsPerPair)));
+    const s = scoreSeries(times, sizes, Math.max(0, sizes.length - settings.beaconMaxConnsPerPair));
     p.lastScore = s;
     if (s.score < settings.beaconMinScore || s.intervalScore < settings.beaconMinScore || s.jitter > settings.beaconMaxJitter) return;
     if (p.connections <= p.lastEmittedConnections) return;
@@ -533,12 +533,27 @@ function sizeOf(f: FlowRecord): number {
 }
 
 /**
+ * Buffers the scoring reuses (it never nests), grown as needed: the distinct times, the intervals and
+ * the sizes, each sorted in a view of its buffer. A new Float64Array of each per score (four per
+ * scored pair, with their ArrayBuffers) was most of scoreBeacon's own time.
+ */
+const scratch = { times: new Float64Array(64), intervals: new Float64Array(64), sizes: new Float64Array(64) };
+
+/** `a` when it holds `n` numbers, else a new buffer that does (its contents are not kept). */
+function room(a: Float64Array<ArrayBuffer>, n: number): Float64Array<ArrayBuffer> {
+  return n <= a.length ? a : new Float64Array(Math.max(n, 2 * a.length));
+}
+
+/**
  * The last `max` distinct values of `values`, sorted ascending (flow logs arrive slightly out of
- * order). Scoring sorts typed arrays, natively and in place (a comparator sort of a plain array
- * copied it and called back per comparison; it was most of the scoring's time and allocation).
+ * order), in a view of `scratch.times` (valid until the next call). Scoring sorts typed arrays,
+ * natively and in place (a comparator sort of a plain array copied it and called back per
+ * comparison; it was most of the scoring's time and allocation).
  */
 function distinctSorted(values: readonly number[], max: number): Float64Array {
-  const sorted = Float64Array.from(values);
+  scratch.times = room(scratch.times, values.length);
+  const sorted = scratch.times.subarray(0, values.length);
+  for (let i = 0; i < values.length; i++) sorted[i] = values[i]!;
   // Times mostly come in order: a check is one pass where the sort is n log n.
   if (!isAscending(sorted)) sorted.sort();
   let k = 0;
@@ -551,7 +566,14 @@ function distinctSorted(values: readonly number[], max: number): Float64Array {
  * times (at least 4), `sizes` the connections' sizes in bytes.
  */
 export function scoreBeacon(times: ArrayLike<number>, sizes: ArrayLike<number>): BeaconScore {
-  const intervals = new Float64Array(Math.max(0, times.length - 1));
+  return scoreSeries(times, sizes, 0);
+}
+
+/** scoreBeacon of `times` and the sizes `sizes[from..]`. */
+function scoreSeries(times: ArrayLike<number>, sizes: ArrayLike<number>, from: number): BeaconScore {
+  const nIntervals = Math.max(0, times.length - 1);
+  scratch.intervals = room(scratch.intervals, nIntervals);
+  const intervals = scratch.intervals.subarray(0, nIntervals);
   for (let i = 1; i < times.length; i++) intervals[i - 1] = times[i]! - times[i - 1]!;
   intervals.sort();
   const span = times[times.length - 1]! - times[0]!;
@@ -561,7 +583,11 @@ export function scoreBeacon(times: ArrayLike<number>, sizes: ArrayLike<number>):
   const intervalMadScore = iMedian > 0 ? clamp01((iMedian - iMad) / iMedian) : 1;
   const expectedIntervals = iMedian > 0 ? span / iMedian : intervals.length;
   const connCountScore = expectedIntervals > 0 ? Math.min(1, intervals.length / expectedIntervals) : 1;
-  const sorted = Float64Array.from(sizes).sort();
+  const nSizes = sizes.length - from;
+  scratch.sizes = room(scratch.sizes, nSizes);
+  const sorted = scratch.sizes.subarray(0, nSizes);
+  for (let i = 0; i < nSizes; i++) sorted[i] = sizes[from + i]!;
+  sorted.sort();
   const sMedian = sorted.length > 0 ? quantile(sorted, 0.5) : 0;
   const sMad = medianAbsoluteDeviation(sorted, sMedian);
   const sizeSkewScore = sorted.length >= 3 ? 1 - Math.abs(bowleySkewness(sorted)) : 0;

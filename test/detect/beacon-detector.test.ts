@@ -124,6 +124,19 @@ describe('c2.beacon', () => {
     expect(gappy.connCountScore).toBeLessThan(1);
   });
 
+  it('scores a series the same whatever was scored before it (the scoring reuses its buffers)', () => {
+    const rnd = createRandom(5);
+    const series = Array.from({ length: 40 }, () => {
+      const n = 4 + Math.floor(rnd() * (rnd() < 0.2 ? 600 : 30));
+      const times = Array.from({ length: n }, (_, i) => T0 + i * 60 + Math.floor(rnd() * 20));
+      return { times, sizes: Array.from({ length: n }, () => 300 + Math.floor(rnd() * 50)) };
+    });
+    const alone = series.map(({ times, sizes }) => JSON.stringify(scoreBeacon(times, sizes)));
+    // In reverse and forward order, after series longer and shorter than each.
+    for (const i of [...series.keys()].reverse()) expect(JSON.stringify(scoreBeacon(series[i]!.times, series[i]!.sizes))).toBe(alone[i]);
+    for (const i of series.keys()) expect(JSON.stringify(scoreBeacon(series[i]!.times, series[i]!.sizes))).toBe(alone[i]);
+  });
+
   it('takes the median absolute deviations exactly as sorting the deviations does (odd and even counts, ties, out-of-order times)', () => {
     const rnd = createRandom(11);
     /** numpy-style median of the |x - median| sorted, as the score took it before. */
