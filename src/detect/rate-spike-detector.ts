@@ -505,10 +505,13 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
       const k: RateKey = {
         seq: keySeq++, wakeTs: null, hostSeq: 0, hostId: id < 0 ? addHost(dst, v4) : retained(id), portProto, dst, port, proto, hasTicks: false, firstSec: sec, lastActivitySec: sec, deltas: null, level: 0,
         frontier: firstFrontier(sec), bucketSum: 0, bucketLen: 0, baselinePeak: 0, bucketsDone: 0, flowStarts: null, clientSidePkts: 0, flowPkts: 0, ratePkts: 0, senders: null, sendersFilter: -1, run: null, incident: null,
-        lazy: false, eagerWake: Number.POSITIVE_INFINITY, syncPass: passBounds.length,
+        lazy: false, eagerWake: 0, syncPass: passBounds.length,
       };
       insertKey(k);
       k.lazy = lazyKeys && knownStable(k);
+      // Its eager wake time from the start (wake only lowers it). Not Infinity in the literal: one double
+      // stored in a field makes the field a boxed double for every key, a dependent load in each sync.
+      if (k.lazy) k.eagerWake = wakeTimeOf(k);
       wake(k);
       if (index.size > settings.rateMaxKeys) evictKeys(k, out);
       return k;
@@ -771,7 +774,8 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
     }
     // Online baseline: peak of bucket means over non-spike traffic.
     k.bucketSum += pps * len;
-    k.bucketLen += len;
+    // Whole seconds: kept a small integer (see smallInt), not a boxed double.
+    k.bucketLen = smallInt(k.bucketLen + len);
     if (k.bucketLen >= settings.rateBaselineBucketSec) {
       const mean = k.bucketSum / k.bucketLen;
       if (mean > k.baselinePeak) k.baselinePeak = mean;
