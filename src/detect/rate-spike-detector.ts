@@ -82,6 +82,7 @@ import { HostIds } from './host-ids.js';
 import { LeastActiveIndex } from './least-active.js';
 import { RateKeyIndex } from './rate-key-index.js';
 import { SecondSeries } from './second-series.js';
+import { NO_SERIES, SeriesSlab } from './series-slab.js';
 import { SenderTable } from './sender-table.js';
 import { FullSenderFilters } from './full-sender-filters.js';
 import { ROW_TICKS, TickKeyRows } from './tick-key-rows.js';
@@ -111,9 +112,6 @@ export interface RateSpikeOptions {
   /** Finalize every key at each pass, none lazily (the reference the lazy keys are tested against). */
   eager?: boolean;
 }
-
-/** Emptied delta series kept for reuse. */
-const MAX_SPARE_SERIES = 4096;
 
 /** Pending seconds a key may hold and still be checked for quiet (see `quiet` in the detector). */
 const QUIET_SCAN = 32;
@@ -149,8 +147,8 @@ interface RateKey extends WakeRow {
   hasTicks: boolean;
   firstSec: number;
   lastActivitySec: number;
-  /** Pending rate changes at seconds after `frontier` (null when none: the series went back to the pool). */
-  deltas: SecondSeries | null;
+  /** Pending rate changes at seconds after `frontier`: a series of `deltas` (NO_SERIES when none: its block went back to the slab). */
+  deltas: number;
   /** Rate in effect at the frontier. */
   level: number;
   frontier: number;
@@ -215,8 +213,8 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
   let queue = new WakeQueue<RateKey>();
   const PROTO_INDEX: Record<Proto, number> = { tcp: 0, udp: 1, icmp: 2, unknown_transport: 3 };
   const PROTO_OF_INDEX: readonly Proto[] = ['tcp', 'udp', 'icmp', 'unknown_transport'];
-  /** Emptied delta series, for the next key with pending seconds: no allocation per record or per short-lived key. */
-  const spareSeries: SecondSeries[] = [];
+  /** The keys' pending rate changes, one block each (see series-slab.ts): no allocation per record or per short-lived key. */
+  const deltas = new SeriesSlab();
   /** Keys held as rows, not objects (see rowsAllowed). */
   const rows = new TickKeyRows();
   /** Keys by last active second, for eviction at the cap (kept from the first eviction on). */
@@ -267,12 +265,18 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
     return id;
   }
 
+  /** A checkpoint's Map of second → rate change as a block of `deltas`; NO_SERIES when empty. */
+  function deltasOf(m: Map<number, number>): number {
+    if (m.size === 0) return NO_SERIES;
+    checkSeconds(m);
+    return deltas.fromMap(m);
+  }
+
   function releaseDeltas(k: RateKey): void {
     const d = k.deltas;
-    if (d === null) return;
-    k.deltas = null;
-    d.clear();
-    if (spareSeries.length < MAX_SPARE_SERIES) spareSeries.push(d);
+    if (d === NO_SERIES) return;
+    k.deltas = NO_SERIES;
+    deltas.release(d);
   }
 
   /** Every key, in key order. */
@@ -413,10 +417,10 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
     let level = k.level;
     if (level > quietCeiling) return false;
     const d = k.deltas;
-    if (d === null) return true;
-    if (d.size > QUIET_SCAN) return false;
-    for (let i = d.head; i < d.end; i++) {
-      level += d.valAt(i);
+    if (d === NO_SERIES) return true;
+    if (deltas.size(d) > QUIET_SCAN) return false;
+    for (let i = deltas.head(d), end = deltas.end(d); i < end; i++) {
+      level += deltas.valAt(d, i);
       if (level > quietCeiling) return false;
     }
     return true;
@@ -503,7 +507,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
         return countOnRow(r, sec, secs, pkts, fromFlow) ? null : promote(r);
       }
       const k: RateKey = {
-        seq: keySeq++, wakeTs: null, hostSeq: 0, hostId: id < 0 ? addHost(dst, v4) : retained(id), portProto, dst, port, proto, hasTicks: false, firstSec: sec, lastActivitySec: sec, deltas: null, level: 0,
+        seq: keySeq++, wakeTs: null, hostSeq: 0, hostId: id < 0 ? addHost(dst, v4) : retained(id), portProto, dst, port, proto, hasTicks: false, firstSec: sec, lastActivitySec: sec, deltas: NO_SERIES, level: 0,
         frontier: firstFrontier(sec), bucketSum: 0, bucketLen: 0, baselinePeak: 0, bucketsDone: 0, flowStarts: null, clientSidePkts: 0, flowPkts: 0, ratePkts: 0, senders: null, sendersFilter: -1, run: null, incident: null,
         lazy: false, eagerWake: 0, syncPass: passBounds.length,
       };
@@ -632,21 +636,21 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
     const flows = rows.holdsFlows(r);
     const k: RateKey = {
       seq: smallInt(rows.seq[r]!), wakeTs: null, hostSeq: smallInt(rows.hostSeq[r]!), hostId, portProto, dst: hosts.nameOf(hostId), port: portProto >> 2, proto: PROTO_OF_INDEX[portProto & 3]!, hasTicks: !flows, firstSec,
-      lastActivitySec: smallInt(rows.lastActivitySec[r]!), deltas: null, level: 0, frontier: smallInt(rows.frontier[r]!), bucketSum: 0, bucketLen: 0, baselinePeak: 0, bucketsDone: 0, flowStarts: null,
+      lastActivitySec: smallInt(rows.lastActivitySec[r]!), deltas: NO_SERIES, level: 0, frontier: smallInt(rows.frontier[r]!), bucketSum: 0, bucketLen: 0, baselinePeak: 0, bucketsDone: 0, flowStarts: null,
       clientSidePkts: smallInt(rows.clientSidePkts[r]!), flowPkts: flows ? smallInt(rows.flowPkts[r]!) : 0, ratePkts: smallInt(rows.ratePkts[r]!), senders: null, sendersFilter: -1, run: null, incident: null, lazy: true, eagerWake: firstSec, syncPass: smallInt(rows.syncPass[r]!),
     };
     const nt = rows.recordCount(r);
     if (nt > 0) {
-      const d = spareSeries.pop() ?? new SecondSeries();
-      k.deltas = d;
+      let d = deltas.alloc();
       // As addRate adds them (a tick: its packets over one second).
       for (let i = r * ROW_TICKS; i < r * ROW_TICKS + nt; i++) {
         const s = smallInt(rows.tickSec[i]!);
         const secs = flows ? smallInt(rows.flowSecs[i]!) : 1;
         const rate = smallInt(rows.tickPkts[i]!) / secs;
-        d.add(s, rate);
-        d.add(s + secs, -rate);
+        d = deltas.add(d, s, rate);
+        d = deltas.add(d, s + secs, -rate);
       }
+      k.deltas = d;
     }
     index.replace(hostId, portProto, k);
     queue.wakeAt(k, smallInt(rows.wakeTs[r]!));
@@ -704,13 +708,13 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
       return;
     }
     const rate = pkts / (toSecExcl - fromSec);
-    k.deltas ??= spareSeries.pop() ?? new SecondSeries();
     const was = k.ratePkts;
     k.ratePkts += rate * (toSecExcl - fromSec);
     if (was < incidentFloorPkts && k.ratePkts >= incidentFloorPkts) listBusy(k);
-    const d = k.deltas;
-    d.add(fromSec, rate);
-    d.add(toSecExcl, -rate);
+    let d = k.deltas;
+    if (d === NO_SERIES) d = deltas.alloc();
+    d = deltas.add(d, fromSec, rate);
+    k.deltas = deltas.add(d, toSecExcl, -rate);
     if (toSecExcl - 1 > k.lastActivitySec) {
       const prev = k.lastActivitySec;
       k.lastActivitySec = toSecExcl - 1;
@@ -789,19 +793,19 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
     if (upTo <= k.frontier) return;
     let cursor = k.frontier + 1;
     const d = k.deltas;
-    if (d !== null) {
+    if (d !== NO_SERIES) {
       // The pending seconds ≤ upTo are the series' prefix, in order.
-      let i = d.head;
-      for (; i < d.end; i++) {
-        const s = d.secAt(i);
+      let i = deltas.head(d);
+      for (const end = deltas.end(d); i < end; i++) {
+        const s = deltas.secAt(d, i);
         if (s > upTo) break;
         if (s > cursor) stretch(k, cursor, s - cursor, k.level, out);
-        k.level += d.valAt(i);
+        k.level += deltas.valAt(d, i);
         if (Math.abs(k.level) < 1e-9) k.level = 0;
         cursor = s;
       }
-      d.dropTo(i);
-      if (d.size === 0) releaseDeltas(k);
+      deltas.dropTo(d, i);
+      if (deltas.size(d) === 0) releaseDeltas(k);
     }
     if (upTo + 1 > cursor) stretch(k, cursor, upTo + 1 - cursor, k.level, out);
     k.frontier = upTo;
@@ -973,13 +977,13 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
     inKeyOrder(queue.takeDue(upTo, null), out, (k) => {
       if (k.lazy) {
         // Its idle deadline: replayed up to this pass, it is dropped as finalizing it at each pass would drop it now.
-        if (sync(k) && k.deltas === null && upTo - k.lastActivitySec > settings.rateKeyIdleSec) deleteKey(k);
+        if (sync(k) && k.deltas === NO_SERIES && upTo - k.lastActivitySec > settings.rateKeyIdleSec) deleteKey(k);
         else queue.wakeAt(k, Math.floor(k.lastActivitySec + settings.rateKeyIdleSec));
         return;
       }
       finalizeKey(k, Math.min(upTo, k.lastActivitySec + 1), out);
       if (k.incident !== null && k.incident.dueTs !== null && clock.watermark >= k.incident.dueTs) emit(k, out);
-      if (k.deltas === null && upTo - k.lastActivitySec > settings.rateKeyIdleSec) {
+      if (k.deltas === NO_SERIES && upTo - k.lastActivitySec > settings.rateKeyIdleSec) {
         emit(k, out);
         deleteKey(k);
       } else if (lazyKeys && quiet(k)) makeLazy(k);
@@ -1020,7 +1024,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
     const keys = walkAllAtEnd ? index.values() : busyKeys.filter((k) => k.hostId >= 0);
     inKeyOrder(keys, out, (k) => {
       // A lazy key can report nothing (see quiet).
-      if (k.lazy || !mayReport(k) || (k.incident === null && k.deltas === null && k.level === 0)) return;
+      if (k.lazy || !mayReport(k) || (k.incident === null && k.deltas === NO_SERIES && k.level === 0)) return;
       finalizeKey(k, k.lastActivitySec + 1, out);
       emit(k, out);
     });
@@ -1035,7 +1039,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
     busyKeys = [];
     liveBusyKeys = 0;
     passBounds = [];
-    spareSeries.length = 0;
+    deltas.clear();
     clock.watermark = Number.NEGATIVE_INFINITY;
     runStartSec = Number.POSITIVE_INFINITY;
     lastFinalized = Number.NEGATIVE_INFINITY;
@@ -1145,7 +1149,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
       const keys = allKeys().map((k) => {
         if (k.lazy) sync(k);
         const { hostId: _id, portProto: _pp, ratePkts: _rp, sendersFilter: _sf, lazy, eagerWake, syncPass: _sp, ...plain } = k;
-        return { ...plain, wakeTs: lazy ? eagerWake : k.wakeTs, frontier: frontierOf(k), deltas: k.deltas?.toMap() ?? new Map<number, number>(), flowStarts: k.flowStarts?.toMap() ?? null, senders: sendersAsMap(k.senders) };
+        return { ...plain, wakeTs: lazy ? eagerWake : k.wakeTs, frontier: frontierOf(k), deltas: k.deltas === NO_SERIES ? new Map<number, number>() : deltas.toMap(k.deltas), flowStarts: k.flowStarts?.toMap() ?? null, senders: sendersAsMap(k.senders) };
       });
       return encodeState({ keys, hostSeq, keySeq, evicted, watermark: clock.watermark, runStartSec, lastFinalized, late, fewConnections, sendersDropped, flowStartsDropped });
     },
@@ -1162,6 +1166,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
       busyKeys = [];
       liveBusyKeys = 0;
       passBounds = [];
+      deltas.clear();
       const keys: RateKey[] = [];
       for (const saved of o.keys as SavedKey[]) {
         if (typeof saved !== 'object' || saved === null || typeof saved.dst !== 'string' || !(saved.deltas instanceof Map) || !(saved.flowStarts === null || saved.flowStarts instanceof Map) || !(saved.senders === null || saved.senders instanceof Map) || typeof saved.port !== 'number' || PROTO_INDEX[saved.proto] === undefined) {
@@ -1172,7 +1177,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
         if (id >= 0 && index.get(id, portProto) !== undefined) throw new FlowhoundError('STATE_INVALID', 'detector state rate.spike: a key is listed twice', { detector: 'rate.spike' });
         const k: RateKey = {
           seq: saved.seq, wakeTs: saved.wakeTs, hostSeq: saved.hostSeq, hostId: hosts.acquire(saved.dst), portProto, dst: saved.dst, port: saved.port, proto: saved.proto, hasTicks: saved.hasTicks, firstSec: saved.firstSec, lastActivitySec: saved.lastActivitySec,
-          deltas: seriesOf(saved.deltas), level: saved.level, frontier: saved.frontier, bucketSum: saved.bucketSum, bucketLen: saved.bucketLen, baselinePeak: saved.baselinePeak, bucketsDone: saved.bucketsDone,
+          deltas: deltasOf(saved.deltas), level: saved.level, frontier: saved.frontier, bucketSum: saved.bucketSum, bucketLen: saved.bucketLen, baselinePeak: saved.baselinePeak, bucketsDone: saved.bucketsDone,
           flowStarts: saved.flowStarts === null ? null : (seriesOf(saved.flowStarts) ?? new SecondSeries()), clientSidePkts: saved.clientSidePkts, flowPkts: saved.flowPkts, ratePkts: Number.POSITIVE_INFINITY, senders: null, sendersFilter: -1, run: saved.run, incident: saved.incident,
           lazy: false, eagerWake: 0, syncPass: 0,
         };
@@ -1211,12 +1216,17 @@ type SavedKey = Omit<RateKey, 'hostId' | 'portProto' | 'ratePkts' | 'sendersFilt
 /** A checkpoint's Map of second → value as a series; null when empty. */
 function seriesOf(m: Map<number, number>): SecondSeries | null {
   if (m.size === 0) return null;
-  for (const [sec, v] of m) {
-    if (typeof sec !== 'number' || typeof v !== 'number') throw new FlowhoundError('STATE_INVALID', 'detector state rate.spike: a per-second value is not a number', { detector: 'rate.spike' });
-  }
+  checkSeconds(m);
   const s = new SecondSeries();
   s.fillFrom(m);
   return s;
+}
+
+/** Throws unless a checkpoint's Map of second → value holds numbers only. */
+function checkSeconds(m: Map<number, number>): void {
+  for (const [sec, v] of m) {
+    if (typeof sec !== 'number' || typeof v !== 'number') throw new FlowhoundError('STATE_INVALID', 'detector state rate.spike: a per-second value is not a number', { detector: 'rate.spike' });
+  }
 }
 
 /** The protocol's index in a key (port × 4 + index), as PROTO_INDEX without a keyed lookup per record. */

@@ -8,6 +8,7 @@ import { LeastActiveIndex } from '../../src/detect/least-active.js';
 import { RateKeyIndex } from '../../src/detect/rate-key-index.js';
 import { SecondSeries } from '../../src/detect/second-series.js';
 import { SenderTable } from '../../src/detect/sender-table.js';
+import { NO_SERIES, SeriesSlab } from '../../src/detect/series-slab.js';
 import { createSeededRandom } from '../../src/util/seeded-random.js';
 
 describe('SecondSeries', () => {
@@ -40,6 +41,81 @@ describe('SecondSeries', () => {
       }
     }
     expect(s.size).toBe(ref.size);
+  });
+});
+
+describe('SeriesSlab', () => {
+  const sorted = (m: Map<number, number>): [number, number][] => [...m].sort((a, b) => a[0] - b[0]);
+
+  /** Seeded adds, prefix takes (as finalizeKey takes seconds up to a bound) and releases on `n` series of one slab, checked against Maps. */
+  function churn(seed: number, n: number, steps: number, span: number, lag: number): void {
+    const rnd = createSeededRandom(seed);
+    const slab = new SeriesSlab();
+    const blocks: number[] = new Array<number>(n).fill(NO_SERIES);
+    const refs: Map<number, number>[] = Array.from({ length: n }, () => new Map<number, number>());
+    const t: number[] = new Array<number>(n).fill(1000);
+    for (let step = 0; step < steps; step++) {
+      const k = Math.floor(rnd() * n);
+      const ref = refs[k]!;
+      const r = rnd();
+      if (r < 0.85) {
+        // Mostly near the newest second, sometimes well behind it; rates as a flow's spread gives them.
+        t[k]! += Math.floor(rnd() * 3);
+        const sec = rnd() < 0.9 ? t[k]! + Math.floor(rnd() * 4) : t[k]! + Math.floor(rnd() * span) - lag;
+        const v = (1 + Math.floor(rnd() * 500)) / (1 + Math.floor(rnd() * 7));
+        if (blocks[k] === NO_SERIES) blocks[k] = slab.alloc();
+        blocks[k] = slab.add(blocks[k]!, sec, v);
+        ref.set(sec, (ref.get(sec) ?? 0) + v);
+      } else if (r < 0.99) {
+        const b = blocks[k]!;
+        if (b === NO_SERIES) continue;
+        const upTo = t[k]! - lag + Math.floor(rnd() * 10);
+        let i = slab.head(b);
+        while (i < slab.end(b) && slab.secAt(b, i) <= upTo) i++;
+        slab.dropTo(b, i);
+        for (const sec of [...ref.keys()]) if (sec <= upTo) ref.delete(sec);
+        if (slab.size(b) === 0) {
+          slab.release(b);
+          blocks[k] = NO_SERIES;
+        }
+      } else if (blocks[k] !== NO_SERIES) {
+        slab.release(blocks[k]!);
+        blocks[k] = NO_SERIES;
+        ref.clear();
+      }
+      if (step % 101 === 0 || step === steps - 1) {
+        for (let j = 0; j < n; j++) {
+          const b = blocks[j]!;
+          expect(b === NO_SERIES ? [] : [...slab.toMap(b)]).toEqual(sorted(refs[j]!));
+        }
+      }
+    }
+  }
+
+  it('holds in each of many series what a Map of second → summed value holds, through adds, prefix takes, releases and growth', () => {
+    // Short series whose head moves on (compacted in place), and long ones (moved to larger blocks, the slab grown).
+    churn(11, 24, 40_000, 40, 30);
+    churn(12, 8, 40_000, 600, 20);
+    churn(13, 64, 60_000, 200, 150);
+  });
+
+  it('keeps a series whole when its growth grows the slab (the series at the end of the slab, full)', () => {
+    const slab = new SeriesSlab();
+    let b = slab.alloc();
+    const ref = new Map<number, number>();
+    for (let i = 0; i < 5000; i++) {
+      b = slab.add(b, 1000 + i, i / 3);
+      ref.set(1000 + i, 0 + i / 3);
+    }
+    expect([...slab.toMap(b)]).toEqual(sorted(ref));
+  });
+
+  it('gives back a checkpoint Map as the same series', () => {
+    const slab = new SeriesSlab();
+    const m = new Map<number, number>([[1795132805, 2.5], [1795132800, -1], [1795132803, 0.125]]);
+    const b = slab.fromMap(m);
+    expect([...slab.toMap(b)]).toEqual(sorted(m));
+    expect(slab.size(b)).toBe(3);
   });
 });
 
