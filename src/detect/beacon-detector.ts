@@ -232,7 +232,14 @@ export function createBeaconDetector(settings: BeaconSettings, rules: readonly P
     let lastTime = t0;
     let sizes: number[] | null = null;
     let states: Record<string, number> | null = null;
-    for (let e = firsts.head(r); e >= 0; e = firsts.next(e)) {
+    // The log links a row's entries newest first: gathered, then replayed in arrival order.
+    let k = 0;
+    for (let e = firsts.newest(r); e >= 0; e = firsts.before(e)) {
+      if (k === chain.length) chain = widenInts(chain);
+      chain[k++] = e;
+    }
+    while (k > 0) {
+      const e = chain[--k]!;
       const st = firsts.logState(e);
       states ??= { [firstState]: 1 };
       states[st] = (states[st] ?? 0) + 1;
@@ -253,6 +260,9 @@ export function createBeaconDetector(settings: BeaconSettings, rules: readonly P
       firstTs: firsts.firstTs(r), lastTs: firsts.lastTs(r), nextScoreSpan: Math.max(settings.beaconMinSpanSec, settings.beaconStreamSpanSec), lastScore: null, lastEmittedConnections: 0,
     };
   }
+
+  /** pairOfFirst's log entries of one row (kept between calls). */
+  let chain = new Int32Array(64);
 
   /** The pair is due for scoring at the next sweep (its span reached the next scoring span). */
   function scoringDue(p: Pair): boolean {
@@ -525,6 +535,13 @@ const PAIR_KEY: TupleKey<Pair> = {
 /** The key a pair had as a string (in snapshots, whose format predates the tuple table). */
 function keyOfPair(p: Pick<Pair, 'src' | 'dst' | 'port' | 'proto'>): string {
   return `${p.src}|${p.dst}|${p.port}|${p.proto}`;
+}
+
+/** A copy of `a` with twice the room. */
+function widenInts(a: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> {
+  const b = new Int32Array(2 * a.length);
+  b.set(a);
+  return b;
 }
 
 /** A connection's size for the size score: originator IP bytes (RITA), else payload bytes. */

@@ -30,8 +30,12 @@
  *    only a textual key keeps its strings and number, in arrays aside.
  *    A row's first connection is in the row; each later one is an entry
  *    of a shared log (rounded time, size, conn_state), linked from the row
- *    in arrival order. A row that leaves gives its entries back to the
- *    log's free list whole (O(1)): the log needs no compaction.
+ *    newest first: a new entry links to the one before without writing
+ *    that one, which lies anywhere in the log (appending wrote the old
+ *    tail's link, a cache miss). A row that leaves gives its entries back
+ *    whole, as one chain on a stack of free chains (O(1)): the log needs
+ *    no compaction. New entries come from a stack of free entries, refilled
+ *    by walking up to `REFILL_CHAINS` free chains side by side (`refill`).
  * 3. Wake-ups, as the detector's object table would do them for the row
  *    (incident-table.ts `WakeQueue`; `wake` is the row's `wakeTs` there):
  *    first at `lastTs + idleSec - slackSec` of its first connection, then of
@@ -68,6 +72,8 @@ import { TEXT_CODE, type TupleCode } from './tuple-code.js';
 const MIN_ROWS = 64;
 /** List entries per chunk whose rows, and then hash slots, `expire` reads before it uses them (see `touch`). */
 const TOUCH_CHUNK = 256;
+/** Free chains of log entries `refill` walks side by side (see 2). */
+const REFILL_CHAINS = 64;
 /** The span of wake times one list holds (see 3). */
 const WAKE_SPAN_SEC = 60;
 
@@ -94,13 +100,13 @@ const F_SEQ = 5;
 /** Connections; 0 while the row holds no key. */
 const I_CONNS = 12;
 const I_FAILED = 13;
-const I_HEAD = 14;
-const I_TAIL = 15;
+/** The row's newest log entry (-1: none); integer 15 is not used. */
+const I_NEWEST = 14;
 const I_CODE_A = 16;
 const I_CODE_B = 17;
 const I_CODE_N = 18;
 const I_HASH = 19;
-/** A log entry: its rounded time, size (doubles 0, 1) and the row's next entry (integer 4). */
+/** A log entry: its rounded time, size (doubles 0, 1) and the row's entry before it (integer 4; -1: none). */
 const LOG_F64 = 3;
 const L_NEXT = 4;
 
@@ -128,8 +134,14 @@ export class FirstSightings {
   private logI = new Int32Array(this.logF.buffer);
   private logStates: string[] = [];
   private logTop = 0;
-  /** Free log entries, linked by their next entry; -1: none. */
-  private logFree = -1;
+  /** The first entries of the chains of log entries rows gave back (a stack of `freeChainsLen`); each chain ends at -1. */
+  private freeChains = new Int32Array(MIN_ROWS);
+  private freeChainsLen = 0;
+  /** Free log entries ready to be taken (a stack of `freeLen`, filled by `refill`). */
+  private freeEntries = new Int32Array(MIN_ROWS);
+  private freeLen = 0;
+  /** The chains `refill` is walking. */
+  private readonly walking = new Int32Array(REFILL_CHAINS);
   /** Lists of rows by wake-time span (see 3), and their entries (stale ones included). */
   private readonly wheel = new SpanLists();
   private entries = 0;
@@ -160,6 +172,11 @@ export class FirstSightings {
   /** Rows held. */
   get held(): number {
     return this.count;
+  }
+
+  /** Log entries ever used, free ones included (for tests and bounds). */
+  get logLength(): number {
+    return this.logTop;
   }
 
   /** The row of key (a, b, n) whose code is `c` (`c.encode(a, b, n)`), or -1. */
@@ -221,8 +238,7 @@ export class FirstSightings {
     const rowI = this.rowI;
     rowI[o + I_CONNS] = 1;
     rowI[o + I_FAILED] = failed ? 1 : 0;
-    rowI[o + I_HEAD] = -1;
-    rowI[o + I_TAIL] = -1;
+    rowI[o + I_NEWEST] = -1;
     rowI[o + I_CODE_A] = c.a;
     rowI[o + I_CODE_B] = c.b;
     rowI[o + I_CODE_N] = c.n;
@@ -257,12 +273,9 @@ export class FirstSightings {
     const e = this.takeEntry();
     this.logF[LOG_F64 * e] = time;
     this.logF[LOG_F64 * e + 1] = size;
-    this.logI[2 * LOG_F64 * e + L_NEXT] = -1;
+    this.logI[2 * LOG_F64 * e + L_NEXT] = rowI[o + I_NEWEST]!;
     this.logStates[e] = state;
-    const t = rowI[o + I_TAIL]!;
-    if (t < 0) rowI[o + I_HEAD] = e;
-    else this.logI[2 * LOG_F64 * t + L_NEXT] = e;
-    rowI[o + I_TAIL] = e;
+    rowI[o + I_NEWEST] = e;
     if (++rowI[o + I_CONNS]! === 2) {
       // The object table would hold the key from here, woken first for this connection.
       const prev = spanOf(rowF[f + F_WAKE]!);
@@ -291,11 +304,11 @@ export class FirstSightings {
     }
     slots[2 * i + 1] = 0;
     rowI[o + I_CONNS] = 0;
-    const h = rowI[o + I_HEAD]!;
+    const h = rowI[o + I_NEWEST]!;
     if (h >= 0) {
       // The row's entries go back to the log whole.
-      this.logI[2 * LOG_F64 * rowI[o + I_TAIL]! + L_NEXT] = this.logFree;
-      this.logFree = h;
+      if (this.freeChainsLen === this.freeChains.length) this.freeChains = widen(this.freeChains, 2 * this.freeChainsLen);
+      this.freeChains[this.freeChainsLen++] = h;
     }
     if ((rowI[o + I_CODE_N]! & TEXT_CODE) !== 0) {
       // Let the strings go.
@@ -441,12 +454,12 @@ export class FirstSightings {
     return (n & TEXT_CODE) !== 0 ? this.textN[r]! : n;
   }
 
-  /** The row's first later connection (log entry), -1: none; `next(e)` the one after entry `e`. */
-  head(r: number): number {
-    return this.rowI[ROW_I32 * r + I_HEAD]!;
+  /** The row's latest later connection (log entry), -1: none; `before(e)` the one before entry `e` (-1: none). */
+  newest(r: number): number {
+    return this.rowI[ROW_I32 * r + I_NEWEST]!;
   }
 
-  next(e: number): number {
+  before(e: number): number {
     return this.logI[2 * LOG_F64 * e + L_NEXT]!;
   }
 
@@ -515,7 +528,8 @@ export class FirstSightings {
     this.logI = new Int32Array(this.logF.buffer);
     this.logStates = [];
     this.logTop = 0;
-    this.logFree = -1;
+    this.freeChainsLen = 0;
+    this.freeLen = 0;
     this.wheel.clear();
     this.entries = 0;
     this.order = new Int32Array(MIN_ROWS);
@@ -544,16 +558,37 @@ export class FirstSightings {
   }
 
   private takeEntry(): number {
-    const e = this.logFree;
-    if (e >= 0) {
-      this.logFree = this.logI[2 * LOG_F64 * e + L_NEXT]!;
-      return e;
-    }
+    if (this.freeLen === 0 && this.freeChainsLen > 0) this.refill();
+    if (this.freeLen > 0) return this.freeEntries[--this.freeLen]!;
     if (LOG_F64 * this.logTop === this.logF.length) {
       this.logF = widen(this.logF, 2 * this.logF.length);
       this.logI = new Int32Array(this.logF.buffer);
     }
     return this.logTop++;
+  }
+
+  /**
+   * Moves the entries of up to REFILL_CHAINS free chains to the free entries, walking the chains side
+   * by side: a round reads the next link of each chain at once, so their cache misses overlap. Taking
+   * entries one by one from a linked free list waited for each entry's miss in turn (the entry was
+   * freed long before, its line long gone): that wait was most of `see`'s time (perf annotate).
+   */
+  private refill(): void {
+    const walking = this.walking;
+    const logI = this.logI;
+    let live = Math.min(REFILL_CHAINS, this.freeChainsLen);
+    for (let j = 0; j < live; j++) walking[j] = this.freeChains[--this.freeChainsLen]!;
+    while (live > 0) {
+      let m = 0;
+      for (let j = 0; j < live; j++) {
+        const e = walking[j]!;
+        if (this.freeLen === this.freeEntries.length) this.freeEntries = widen(this.freeEntries, 2 * this.freeLen);
+        this.freeEntries[this.freeLen++] = e;
+        const next = logI[2 * LOG_F64 * e + L_NEXT]!;
+        if (next >= 0) walking[m++] = next;
+      }
+      live = m;
+    }
   }
 
   private note(r: number, seq: number): void {

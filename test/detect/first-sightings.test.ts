@@ -15,7 +15,14 @@ function codeOf(a: string, b: string, n: number): TupleCode {
 /** The later connections of row `r` as [time, size, state], in arrival order. */
 function later(t: FirstSightings, r: number): [number, number, string][] {
   const out: [number, number, string][] = [];
-  for (let e = t.head(r); e >= 0; e = t.next(e)) out.push([t.logTime(e), t.logSize(e), t.logState(e)]);
+  for (let e = t.newest(r); e >= 0; e = t.before(e)) out.push([t.logTime(e), t.logSize(e), t.logState(e)]);
+  return out.reverse();
+}
+
+/** The log entries of row `r`. */
+function entriesOf(t: FirstSightings, r: number): number[] {
+  const out: number[] = [];
+  for (let e = t.newest(r); e >= 0; e = t.before(e)) out.push(e);
   return out;
 }
 
@@ -83,6 +90,38 @@ describe('FirstSightings', () => {
     expect(t.touch(c.hash)).toBe(c.a);
     t.remove(t.find(c, '10.0.0.1', '10.0.0.2', 7));
     expect(t.touch(c.hash)).toBe(0);
+  });
+
+  it('reuses the log entries of keys that left, every one of them, for the later connections of new keys', () => {
+    const t = new FirstSightings(IDLE, SLACK);
+    // Rounds of 300 keys of 1 to 6 connections each (chains of 0 to 5 entries, 750 in all), dropped in a shuffled order.
+    const rnd = createSeededRandom(3);
+    let used = 0;
+    for (let round = 0; round < 4; round++) {
+      const rows: number[] = [];
+      let entries = 0;
+      for (let k = 0; k < 300; k++) {
+        const [a, b] = [`10.0.${round}.${k % 250}`, `10.9.${Math.floor(k / 250)}.1`];
+        const r = t.add(codeOf(a, b, 80), a, b, 80, round * 1000 + k, 0, 0, 1, false, 'SF');
+        const later = (k + round) % 6;
+        for (let i = 1; i <= later; i++) t.see(r, i, i, 100 * round + i, false, i % 2 === 0 ? 'S0' : 'SF');
+        entries += later;
+        rows.push(r);
+        expect(t.conns(r)).toBe(later + 1);
+      }
+      // No entry is held by two keys.
+      const all = rows.flatMap((r) => entriesOf(t, r));
+      expect(new Set(all).size).toBe(entries);
+      if (round === 0) used = t.logLength;
+      // The log grows only in the first round: later rounds take the entries the first gave back.
+      expect(t.logLength).toBe(used);
+      for (let i = rows.length - 1; i > 0; i--) {
+        const j = Math.floor(rnd() * (i + 1));
+        [rows[i], rows[j]] = [rows[j]!, rows[i]!];
+      }
+      for (const r of rows) t.remove(r);
+      expect(t.held).toBe(0);
+    }
   });
 
   it('sorts its seq log once when a key was added with an older seq', () => {
