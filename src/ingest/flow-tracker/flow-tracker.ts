@@ -200,7 +200,13 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
   let byAgeTail = 0;
   const expiry = createFlowExpiryQueue(table);
   let out: TrackerOutput = { flows: [], dns: [], ticks: [], echoes: [], arps: [] };
-  let nowSec = Number.NEGATIVE_INFINITY;
+  /**
+   * The latest packet's second (its time rounded down). The expiry sweep and the ticks act only when a
+   * later second begins, so they are called then only, and an integer is kept rather than the latest time
+   * (a double in a closure variable, and a double passed to a call, is a new heap number each time: most
+   * of the tracker's own garbage per packet).
+   */
+  let nowWholeSec = Number.NEGATIVE_INFINITY;
   const stats: FlowTrackerStats = {
     packets: 0,
     nonIp: 0,
@@ -269,10 +275,11 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
     stats.flowsFinished++;
   }
 
-  function updateRemoveAt(slot: number, t: number): void {
+  /** After packet `p` of the connection in `slot` (the packet, not its time: see storeTcpRemoveAt). */
+  function updateRemoveAt(slot: number, p: DecodedPacket): void {
     const proto = table.i32[slot * SLOT_I32 + I_PROTO];
     const lastTs = table.f64[slot * SLOT_F64 + F_LAST_TS]!;
-    if (proto === PROTO_TCP) storeTcpRemoveAt(table, slot, t, tcpTimers);
+    if (proto === PROTO_TCP) storeTcpRemoveAt(table, slot, p, tcpTimers);
     else if (proto === PROTO_UDP) table.f64[slot * SLOT_F64 + F_REMOVE_AT] = lastTs + udpInactivitySec;
     else if (proto === PROTO_ICMP) table.f64[slot * SLOT_F64 + F_REMOVE_AT] = lastTs + icmpInactivitySec;
     else table.f64[slot * SLOT_F64 + F_REMOVE_AT] = lastTs + unknownInactivitySec;
@@ -321,10 +328,11 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
       return;
     }
     const t = p.tsSec;
-    if (t > nowSec) {
-      nowSec = t;
+    const sec = Math.floor(t);
+    if (sec > nowWholeSec) {
+      nowWholeSec = sec;
       expiry.sweep(t, finishFlow);
-      if (ticks !== null) ticks.advance(Math.floor(t), out.ticks);
+      if (ticks !== null) ticks.advance(sec, out.ticks);
     }
 
     // Connection key and the endpoints as this packet would create them.
@@ -426,11 +434,11 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
     if (badChecksum) {
       stats.badChecksums++;
       if (proto !== PROTO_ICMP) table.addChecksumError(slot, fromOrig ? 0 : 1);
-      updateRemoveAt(slot, t);
+      updateRemoveAt(slot, p);
       return;
     }
     if (tunnelKey !== 0 || tunnelSlot >= 0) noteTunnel(slot, tunnelKey, tunnelSlot);
-    if (ticks !== null) ticks.count(slot, fromOrig, Math.floor(t), p.ipLen, p, proto === PROTO_TCP || proto === PROTO_UDP ? dport : 0);
+    if (ticks !== null) ticks.count(slot, fromOrig, sec, p.ipLen, p, proto === PROTO_TCP || proto === PROTO_UDP ? dport : 0);
     // ConnSize counts packets and IP bytes per direction; ICMP cut short by the snap length is not counted (Zeek ICMP.cc).
     const countSize = proto !== PROTO_ICMP || p.payloadOffset + p.payloadLen <= p.capLen;
     // Per side: the largest payload of one packet, and the first TCP packet's flags (probe type).
@@ -478,7 +486,7 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
         out.echoes.push({ ts: t, src: p.src, dst: p.dst, type: p.icmpType, srcV4, dstV4, id: p.icmpId, seq: p.icmpSeq, payloadBytes: p.payloadLen });
       }
     }
-    updateRemoveAt(slot, t);
+    updateRemoveAt(slot, p);
   }
 
   /** Zeek's flip at connection creation (TCPAnalyzer / UDPAnalyzer `WantConnection`). */

@@ -251,7 +251,7 @@ export function processTcpPacket(t: FlowTable, slot: number, isOrig: boolean, p:
     }
   }
 
-  const r = updateStateMachine(t, slot, now, e, baseSeq, len, isOrig, flags, timers);
+  const r = updateStateMachine(t, slot, p, e, len, isOrig, flags, timers);
   if (r & STATE_FLIPPED) {
     e ^= 1;
     peer ^= 1;
@@ -359,13 +359,16 @@ function addHistory(t: FlowTable, slot: number, e: number, letter: number): void
 const STATE_CLOSE = 1;
 const STATE_FLIPPED = 2;
 
-/** The endpoint state machine; returns STATE_CLOSE when the sender's side closes (FIN or RST), STATE_FLIPPED on a flip. */
+/**
+ * The endpoint state machine; returns STATE_CLOSE when the sender's side closes (FIN or RST), STATE_FLIPPED on a flip.
+ * Takes the packet, not its time and sequence number: a double (or a uint32 past 2^31) passed to a call that is not
+ * inlined is a new heap number, two per TCP packet here.
+ */
 function updateStateMachine(
   t: FlowTable,
   slot: number,
-  now: number,
+  p: DecodedPacket,
   e: number,
-  baseSeq: number,
   len: number,
   isOrig: boolean,
   flags: number,
@@ -378,9 +381,9 @@ function updateStateMachine(
       if (flags & SYN) {
         if (isOrig) {
           setState(t, slot, e, flags & ACK ? TCP_SYN_ACK_SENT : TCP_SYN_SENT, timers);
-          t.f64[slot * SLOT_F64 + F_ATTEMPT_AT] = now + timers.attemptDelaySec;
+          t.f64[slot * SLOT_F64 + F_ATTEMPT_AT] = p.tsSec + timers.attemptDelaySec;
         } else {
-          if ((flags & ACK) === 0 && t.u32[peer * EP_I32 + EI_STATE] === TCP_SYN_ACK_SENT && baseSeq === t.u32[e * EP_I32 + EI_START_SEQ]) {
+          if ((flags & ACK) === 0 && t.u32[peer * EP_I32 + EI_STATE] === TCP_SYN_ACK_SENT && p.tcpSeq >>> 0 === t.u32[e * EP_I32 + EI_START_SEQ]) {
             // SYN / SYN-ACK reversal: flip the endpoints and establish.
             t.flipRoles(slot);
             e ^= 1;
@@ -444,7 +447,7 @@ function updateStateMachine(
       if (flags & RST && t.u32[peer * EP_I32 + EI_STATE] !== TCP_CLOSED) {
         setState(t, slot, e, TCP_RESET, timers);
         if (t.u32[e * EP_I32 + EI_DID_CLOSE] === 0) result |= STATE_CLOSE;
-        if (t.i32[slot * SLOT_I32 + I_FLAGS]! & FLAG_TCP_ACTIVE) t.f64[slot * SLOT_F64 + F_RESET_AT] = now + timers.resetDelaySec;
+        if (t.i32[slot * SLOT_I32 + I_FLAGS]! & FLAG_TCP_ACTIVE) t.f64[slot * SLOT_F64 + F_RESET_AT] = p.tsSec + timers.resetDelaySec;
       }
       break;
     default:

@@ -45,11 +45,12 @@ export function clearFiredTcpTimers(t: FlowTable, slot: number, nowSec: number):
 
 /**
  * Stores in F_REMOVE_AT the event time at which the connection would be
- * removed if no further packet came. It stores rather than returns: a double
- * returned from a call that is not inlined is a heap number (15 MiB of a
- * capture-realistic-1100000.pcap run's garbage, one per TCP packet).
+ * removed if no further packet came, after packet `now`. It stores rather
+ * than returns, and takes the packet rather than its time: a double returned
+ * from or passed to a call that is not inlined is a heap number (15 MiB of a
+ * capture-realistic-1100000.pcap run's garbage each, one per TCP packet).
  */
-export function storeTcpRemoveAt(t: FlowTable, slot: number, nowSec: number, timers: TcpTimerSettings): void {
+export function storeTcpRemoveAt(t: FlowTable, slot: number, now: { readonly tsSec: number }, timers: TcpTimerSettings): void {
   const lastTs = t.f64[slot * SLOT_F64 + F_LAST_TS]!;
   let at = lastTs + t.f64[slot * SLOT_F64 + F_INACTIVITY_SEC]!;
   const deleteAt = t.f64[slot * SLOT_F64 + F_DELETE_AT]!;
@@ -73,7 +74,7 @@ export function storeTcpRemoveAt(t: FlowTable, slot: number, nowSec: number, tim
     ((oClosed || rClosed) && ((oClosed && rClosed) || anyReset || os === TCP_INACTIVE || rs === TCP_INACTIVE)) || (os === TCP_INACTIVE && rs === TCP_INACTIVE);
   if (expireWould) {
     // The chain fires at base + k * period; it removes at the first firing after lastTs + linger.
-    const after = Math.max(lastTs + timers.connectionLingerSec, nowSec);
+    const after = Math.max(lastTs + timers.connectionLingerSec, now.tsSec);
     at = Math.min(
       at,
       nextChainFiring(t.f64[slot * SLOT_F64 + F_EXPIRE_CHAIN_AT]!, timers.sessionTimerSec, after),
