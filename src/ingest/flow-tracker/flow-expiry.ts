@@ -22,8 +22,12 @@ export interface FlowExpiryQueue {
   schedule(slot: number): void;
   /** Takes the connection in `slot` out of the queue (call before its slot is released). */
   remove(slot: number): void;
-  /** Calls `onDue` for every queued connection whose removal time is ≤ `nowSec`, in bucket order. */
-  sweep(nowSec: number, onDue: (slot: number) => void): void;
+  /**
+   * Calls `onDue` for every queued connection whose removal time is ≤ `now.tsSec`, in bucket order. Does
+   * nothing unless a later second than the last sweep's has begun. (Takes the packet rather than its time: a
+   * double passed to a call is a new heap number, and the tracker calls this for every packet.)
+   */
+  sweep(now: { readonly tsSec: number }, onDue: (slot: number) => void): void;
 }
 
 export function createFlowExpiryQueue(t: FlowTable): FlowExpiryQueue {
@@ -104,7 +108,8 @@ export function createFlowExpiryQueue(t: FlowTable): FlowExpiryQueue {
     }
   }
 
-  function sweep(nowSec: number, onDue: (slot: number) => void): void {
+  function sweep(now: { readonly tsSec: number }, onDue: (slot: number) => void): void {
+    const nowSec = now.tsSec;
     const limit = Math.floor(nowSec);
     if (Number.isNaN(sweptBelowSec)) {
       sweptBelowSec = limit;

@@ -162,6 +162,24 @@ export interface FlowTracker {
   readonly stats: FlowTrackerStats;
 }
 
+/**
+ * Empty output arrays that already hold objects' element kind: an empty array literal starts as an array of
+ * small integers and changes kind (and map) at its first push of a record. Every batch's arrays did that, and
+ * the optimised addPacket, having seen the other kind, was deoptimised and recompiled: twice per run on the
+ * realistic bench capture, at the push of an ICMP echo (--trace-deopt: "wrong map", then "not a Smi").
+ */
+function createTrackerOutput(): TrackerOutput {
+  return { flows: emptyRecordArray(), dns: emptyRecordArray(), ticks: emptyRecordArray(), echoes: emptyRecordArray(), arps: emptyRecordArray() };
+}
+
+function emptyRecordArray<T>(): T[] {
+  const a: unknown[] = [EMPTY_RECORD];
+  a.length = 0;
+  return a as T[];
+}
+
+const EMPTY_RECORD = {};
+
 const IP_TCP = 6;
 const IP_UDP = 17;
 const IP_ICMP = 1;
@@ -199,14 +217,7 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
   let byAgeHead = 0;
   let byAgeTail = 0;
   const expiry = createFlowExpiryQueue(table);
-  let out: TrackerOutput = { flows: [], dns: [], ticks: [], echoes: [], arps: [] };
-  /**
-   * The latest packet's second (its time rounded down). The expiry sweep and the ticks act only when a
-   * later second begins, so they are called then only, and an integer is kept rather than the latest time
-   * (a double in a closure variable, and a double passed to a call, is a new heap number each time: most
-   * of the tracker's own garbage per packet).
-   */
-  let nowWholeSec = Number.NEGATIVE_INFINITY;
+  let out = createTrackerOutput();
   const stats: FlowTrackerStats = {
     packets: 0,
     nonIp: 0,
@@ -329,11 +340,12 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
     }
     const t = p.tsSec;
     const sec = Math.floor(t);
-    if (sec > nowWholeSec) {
-      nowWholeSec = sec;
-      expiry.sweep(t, finishFlow);
-      if (ticks !== null) ticks.advance(sec, out.ticks);
-    }
+    // Both act only when a later second begins. Called for every packet nonetheless: a call made only then
+    // has no type feedback when V8 first optimises addPacket (within the first second), and its first run
+    // deoptimised addPacket. They get the packet and the whole second, not the time: a double passed to a
+    // call (or kept in a closure variable, as the latest time was) is a new heap number each time.
+    expiry.sweep(p, finishFlow);
+    if (ticks !== null) ticks.advance(sec, out.ticks);
 
     // Connection key and the endpoints as this packet would create them.
     let proto: number;
@@ -542,7 +554,7 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
 
   function take(): TrackerOutput {
     const o = out;
-    out = { flows: [], dns: [], ticks: [], echoes: [], arps: [] };
+    out = createTrackerOutput();
     stats.liveFlows = flows.count;
     return o;
   }

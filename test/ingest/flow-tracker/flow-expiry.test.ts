@@ -17,7 +17,7 @@ function setup(removeAts: number[]) {
   };
   const sweep = (now: number) => {
     const due: number[] = [];
-    q.sweep(now, (s) => due.push(s));
+    q.sweep({ tsSec: now }, (s) => due.push(s));
     return due;
   };
   return { t, q, slots, setRemoveAt, sweep };
