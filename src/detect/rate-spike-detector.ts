@@ -386,8 +386,22 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
 
   /** The index of the first pass from `from` whose bound is at least `ts` (passBounds.length when none). */
   function firstPassReaching(from: number, ts: number): number {
+    // Galloping from `from` (1, 2, 4, … passes on), then a binary search in the last step: the pass
+    // is mostly `from` itself or next to it (a key replayed pass after pass), which a binary search over
+    // every pass since found in some ten steps.
+    const n = passBounds.length;
     let lo = from;
-    let hi = passBounds.length;
+    let hi = n;
+    for (let step = 1; lo < n; step *= 2) {
+      if (passBounds[lo]! >= ts) return lo;
+      const j = lo + step;
+      if (j >= n || passBounds[j]! >= ts) {
+        hi = Math.min(j, n);
+        lo++;
+        break;
+      }
+      lo = j + 1;
+    }
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       if (passBounds[mid]! < ts) lo = mid + 1;
