@@ -16,5 +16,6 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY models ./models
 USER node
-ENTRYPOINT ["node", "/app/dist/cli/main.js"]
+# The CLI runs through its shebang, which carries its V8 flags (src/cli/main.ts).
+ENTRYPOINT ["/app/dist/cli/main.js"]
 CMD ["--help"]
