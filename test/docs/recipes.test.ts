@@ -7,7 +7,7 @@
  * night one's model. The Dockerfile's build context is checked too.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -127,7 +127,10 @@ describe('docs/recipes.md nightly recipes, run as written', () => {
       }
     }
     expect(docker).toMatch(/RUN npm ci/);
-    expect(docker).toContain('ENTRYPOINT ["node", "/app/dist/cli/main.js"]');
-    expect(existsSync(join(ROOT, 'dist', 'cli', 'main.js'))).toBe(true);
+    // The image runs the CLI through its shebang, which carries the CLI's V8 flags.
+    expect(docker).toContain('ENTRYPOINT ["/app/dist/cli/main.js"]');
+    const main = join(ROOT, 'dist', 'cli', 'main.js');
+    expect(statSync(main).mode & 0o111).toBe(0o111);
+    expect(readFileSync(main, 'utf8').split('\n')[0]).toMatch(/^#!\/usr\/bin\/env -S node( --[\w-]+=\w+)*$/);
   });
 });
