@@ -20,9 +20,10 @@
  * run, deoptimise on them and are compiled again: on the bench's realistic
  * capture V8's compiler threads took about a quarter of `analyze`'s CPU
  * (437 compiles, 110 deopts). With the longer budget, 227 compiles and 38
- * deopts; `analyze --no-model` took 0.91x the CPU on that capture (10
- * interleaved pairs, faster in 9) and 0.86x on a 200k-line conn.log, and was
- * within noise on the 2M-line logs and the one-flow-per-packet capture.
+ * deopts; `analyze --no-model` took 0.91x and 0.98x the CPU on that capture
+ * (two sets of interleaved pairs, faster in 9 of 10 and 5 of 6) and 0.86x on
+ * a 200k-line conn.log, and was within noise on the 2M-line logs and the
+ * one-flow-per-packet capture.
  */
 import { isFlowhoundError } from '../errors.js';
 import { escapeControl, escapeControlKeepNewlines } from '../text/escape-control.js';
