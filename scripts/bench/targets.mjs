@@ -14,7 +14,8 @@
 // flood; training on the 2M-line realistic log (the TensorFlow.js backend that
 // ran is printed). FLOWHOUND_BENCH_RUNS (default 1) runs each row that many
 // times and keeps the median (the realistic capture's rows run in
-// FLOWHOUND_BENCH_CAPTURE_RUNS interleaved rounds, default 3);
+// FLOWHOUND_BENCH_CAPTURE_RUNS interleaved rounds, default 3, and the Zeek
+// log rows in FLOWHOUND_BENCH_LOG_RUNS interleaved rounds, default 3);
 // FLOWHOUND_BENCH_ONLY=startup,capture,logs,flood,train picks rows.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -36,6 +37,11 @@ const ONLY = (process.env.FLOWHOUND_BENCH_ONLY ?? 'startup,capture,logs,flood,tr
 const CAPTURE_PACKETS = Number(process.env.FLOWHOUND_BENCH_CAPTURE_PACKETS_REALISTIC ?? 1_100_000);
 /** Rounds of the realistic capture's rows (the per-packet capture's take FLOWHOUND_BENCH_RUNS). */
 const CAPTURE_RUNS = Number(process.env.FLOWHOUND_BENCH_CAPTURE_RUNS ?? Math.max(RUNS, 3));
+/**
+ * Rounds of the Zeek log rows, each with its references, interleaved: one run of a log row moved by 10-25 %
+ * from round to round on a shared 2-core machine, enough to flip "<= 10x awk".
+ */
+const LOG_RUNS = Number(process.env.FLOWHOUND_BENCH_LOG_RUNS ?? Math.max(RUNS, 3));
 const shebang = readFileSync(join(root, 'src', 'cli', 'main.ts'), 'utf8').split('\n')[0];
 const nodeFlags = shebang.split(/\s+/).filter((a) => a.startsWith('--'));
 const q = (s) => `'${String(s).replace(/'/g, "'\\''")}'`;
@@ -77,7 +83,9 @@ function row(name, m, refs = [], note = '') {
   console.log(`${name.padEnd(44)} ${fmtCpu(m).padEnd(26)} ${refText}${note ? `  ${note}` : ''}`);
 }
 
-console.log(`targets bench, ${new Date().toISOString()}, node ${process.version}, ${RUNS} run(s) per row (median)`);
+console.log(
+  `targets bench, ${new Date().toISOString()}, node ${process.version}, ${RUNS} run(s) per row (median); realistic capture and Zeek logs: ${CAPTURE_RUNS} and ${LOG_RUNS} interleaved rounds (median)`,
+);
 console.log('row                                          flowhound                  reference(s), same run (flowhound / reference)');
 
 if (ONLY.includes('startup')) {
@@ -132,17 +140,18 @@ if (ONLY.includes('logs')) {
     for (const lines of [200_000, 2_000_000]) {
       const file = join(data, `conn-${kind}-${lines}.log`);
       if (await generateConnLog(file, lines, kind)) console.log(`generated ${file}`);
-      const a = measure(awk(file));
-      const refs = [['awk per-port sum', a]];
+      const cmds = [awk(file), `${flowhound(`analyze --no-model --output jsonl --quiet ${q(file)}`)} > /dev/null`];
       if (lines === 200_000 && kind === 'realistic') {
         // jq over the JSON twin of the same log (Zeek's JSON writer's field names). Not on the findings-heavy
         // log: its 65k distinct ports make jq 1.6's `reduce` copy the growing object on every input (~430 CPU-s
         // for 200k lines), which measures that copy, not reading a log.
         const json = `${file}.json`;
         if (!existsSync(json)) writeJsonTwin(file, json);
-        refs.push(['jq per-port sum', measure(`jq -n 'reduce inputs as $r ({}; .[($r."id.resp_p"|tostring)] += ($r.orig_bytes // 0)) | length' ${q(json)} > /dev/null`)]);
+        cmds.push(`jq -n 'reduce inputs as $r ({}; .[($r."id.resp_p"|tostring)] += ($r.orig_bytes // 0)) | length' ${q(json)} > /dev/null`);
       }
-      const m = measure(`${flowhound(`analyze --no-model --output jsonl --quiet ${q(file)}`)} > /dev/null`);
+      const [a, m, jq] = measureInterleaved(cmds, LOG_RUNS);
+      const refs = [['awk per-port sum', a]];
+      if (jq) refs.push(['jq per-port sum', jq]);
       byKind[kind] ??= {};
       byKind[kind][lines] = m;
       const perCpu = m.error ? 0 : lines / m.cpu;
