@@ -71,7 +71,7 @@ function startManifestWorker(url: string, stream: string, index: number, cwd: st
   const c = manifest.spec.template.spec.containers[0]!;
   const env = Object.fromEntries(c.env.map((e) => [e.name, e.value]));
   expect(env.WORKERS).toBe(String(manifest.spec.replicas));
-  const line = c.args[0]!.replace('node /app/dist/cli/main.js', `"${process.execPath}" "${MAIN}"`).replace('--model /models/nightly', '--no-model');
+  const line = c.args[0]!.replace('/app/dist/cli/main.js', `"${MAIN}"`).replace('--model /models/nightly', '--no-model');
   const flags = ['--stream', stream, '--findings-stream', `${stream}_F`, ...TEST_FLAGS].join(' ');
   return watchWorker(
     spawn(c.command[0]!, [...c.command.slice(1), `${line} ${flags}`], { cwd, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env, WORKERS: '3', NATS_URL: url, HOSTNAME: `flowhound-worker-${index}` } }),
