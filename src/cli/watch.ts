@@ -130,8 +130,8 @@ export async function runWatch(args: WatchArgs, io: WatchIo): Promise<number> {
   if (webhook) sinks.push(webhook);
   const nats = typeof args['findings-nats'] === 'string' ? await (await import('../scale/jetstream-findings.js')).createJetStreamFindingsSink({ servers: args['findings-nats'], stream: String(args['findings-stream']) }) : null;
   if (nats) sinks.push(nats);
-  // stdout last, acknowledged: a finding counts as emitted (journal, state) once stdout took it, and the
-  // journal append follows that write(2) in the same turn, after the webhook spool's fsync, not before.
+  // stdout last, acknowledged: a finding counts as emitted (journal, state) once stdout took it, after the
+  // webhook spool's fsync; its pending journal line before both (a kill between: printed again, redelivered).
   sinks.push(createFormatSink((args.output as OutputFormat | undefined) ?? 'jsonl', io.stdout, { acknowledgeWrites: true, table: { live: true } }));
   const result = await runWatchPipeline({
     target,

@@ -15,7 +15,10 @@
  *    already emitted are dropped; what is left is counted and handed to
  *    `onFindings` before `push` resolves, and recorded in the `emitted` log
  *    only once what `onFindings` returned has resolved (the sink wrote
- *    them): a failed write leaves them unrecorded, for a replay to emit. A
+ *    them): a failed write leaves them unrecorded, for a replay to emit.
+ *    They are marked pending in that log before `onFindings` (write-ahead):
+ *    one a previous run marked and did not record may have been written,
+ *    and goes out again with `redelivered: true`. A
  *    caller that commits offsets (watch's state file, a JetStream ack) does
  *    so after `push` resolves.
  * 3. `end()` flushes every detector (end of input), sorts those findings by
@@ -143,12 +146,16 @@ export function createDetectorDriver(options: DetectorDriverOptions): DetectorDr
           stats.alreadyEmitted++;
           continue;
         }
+        // Maybe written by a run killed before it knew: the same again, marked as a copy receivers drop.
+        if (emitted.inDoubt(f)) out.push({ ...f, redelivered: true });
         // The same id emitted before (by a previous run) with a smaller count: an update receivers merge.
-        out.push(f.update !== true && emitted.knows(f) ? { ...f, update: true } : f);
+        else out.push(f.update !== true && emitted.knows(f) ? { ...f, update: true } : f);
       }
     }
     if (out.length === 0) return;
     countFindings(counters, out);
+    // Write-ahead: a kill between the write and recordEmitted leaves these in doubt, not unrecorded.
+    emitted?.markPending(out);
     const r = options.onFindings(out);
     if (r instanceof Promise) {
       writing++;

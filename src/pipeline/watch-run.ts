@@ -130,7 +130,7 @@ export async function runWatchPipeline(o: WatchRunOptions): Promise<WatchRunResu
   const sink = fanOutSinks(o.sinks);
   const scorer = createRunScorer(o.settings);
   const journal = o.statePath ? openEmittedJournal(emittedJournalPath(o.statePath)) : null;
-  const emitted = createEmittedFindings([...(prior?.emitted ?? []), ...(journal?.read() ?? [])], journal ? { onAdd: (e) => journal.append(e) } : {});
+  const emitted = createEmittedFindings([...(prior?.emitted ?? []), ...(journal?.read() ?? [])], journal ? { onAdd: (e) => journal.append(e), onPending: (e) => journal.append(e) } : {});
   /** Findings written since the last checkpoint. */
   let wroteFindings = false;
   const driver = createDetectorDriver({

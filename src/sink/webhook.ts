@@ -300,7 +300,8 @@ export function createWebhookSink(url: string, options: WebhookSinkOptions = {})
         if (prev !== undefined && prev >= c) continue;
         accepted.delete(f.id);
         accepted.set(f.id, c);
-        queue.push(f);
+        // The spool's own mark says what the receiver may have; a driver's `redelivered` (stdout's doubt) is not the webhook's.
+        queue.push(f.redelivered === true ? withoutRedelivered(f) : f);
         added++;
       }
       if (added === 0) return;
@@ -338,6 +339,11 @@ export function createWebhookSink(url: string, options: WebhookSinkOptions = {})
 }
 
 const REDELIVERY_HEADER = { 'x-flowhound-redelivery': '1' };
+
+function withoutRedelivered(f: Finding): Finding {
+  const { redelivered: _, ...rest } = f;
+  return rest;
+}
 
 /** The spool's findings with those of the in-flight mark flagged `redelivered`. */
 function markRedelivered(findings: Finding[], marked: ReadonlySet<string>): Finding[] {

@@ -9,6 +9,13 @@
  * pass of one iterator per eviction round (an eighth of the bound at a
  * time), never a fresh `keys().next()` per entry (quadratic, STYLE.md).
  * `onAdd` sees every entry added (watch appends them to its journal).
+ *
+ * Write-ahead: `markPending` notes findings about to be written, before the
+ * write (`onPending`: watch appends them to its journal marked pending);
+ * `add` then records them as written. A pending entry that no written one
+ * follows (`initial`, read back from the journal of a run killed between
+ * the two) names a finding that may or may not have reached the output:
+ * `inDoubt` tells the driver to emit it again marked `redelivered`.
  */
 import type { Finding } from '../types.js';
 
@@ -16,13 +23,19 @@ export interface EmittedEntry {
   id: string;
   end: number;
   count: number;
+  /** Noted before the write, not known to be written (the journal's write-ahead line). */
+  pending?: true;
 }
 
 export interface EmittedFindings {
   /** True when this finding's id was emitted with the same or a larger count. */
   has(f: Finding): boolean;
-  /** True when this finding's id was emitted at all (a larger count makes it an update). */
+  /** True when this finding's id was emitted at all, or may have been (a larger count makes it an update). */
   knows(f: Finding): boolean;
+  /** True when this finding's id and count were about to be written by a run that died before it knew they were. */
+  inDoubt(f: Finding): boolean;
+  /** Notes findings about to be written (before the write). */
+  markPending(findings: readonly Finding[]): void;
   /** Records findings that were written. */
   add(findings: readonly Finding[]): void;
   /** Oldest first, at most `maxEntries`. */
@@ -40,14 +53,20 @@ export interface EmittedFindingsOptions {
   maxEntries?: number;
   /** Called with the entries of each `add` (after they are recorded). */
   onAdd?: (entries: EmittedEntry[]) => void;
+  /** Called with the entries of each `markPending`, marked pending. */
+  onPending?: (entries: EmittedEntry[]) => void;
 }
 
 export function createEmittedFindings(initial: readonly EmittedEntry[] = [], options: EmittedFindingsOptions = {}): EmittedFindings {
   const maxEntries = options.maxEntries ?? DEFAULT_MAX_EMITTED;
   const slack = Math.max(1, maxEntries >>> 3);
   const byId = new Map<string, EmittedEntry>();
+  /** Largest pending count per id of a previous run, not followed by a written entry covering it. */
+  const doubt = new Map<string, number>();
 
   function put(e: EmittedEntry): void {
+    const pending = doubt.get(e.id);
+    if (pending !== undefined && pending <= e.count) doubt.delete(e.id);
     const prev = byId.get(e.id);
     if (prev !== undefined) {
       byId.delete(e.id);
@@ -66,7 +85,12 @@ export function createEmittedFindings(initial: readonly EmittedEntry[] = [], opt
     }
   }
 
-  for (const e of initial) put(e);
+  for (const e of initial) {
+    if (e.pending === true) doubt.set(e.id, Math.max(e.count, doubt.get(e.id) ?? 0));
+    else put(e);
+  }
+  // A pending entry that a written one already covers is no doubt.
+  for (const [id, count] of doubt) if ((byId.get(id)?.count ?? -1) >= count) doubt.delete(id);
   evict();
   return {
     has(f) {
@@ -74,7 +98,15 @@ export function createEmittedFindings(initial: readonly EmittedEntry[] = [], opt
       return e !== undefined && countOfFinding(f) <= e.count;
     },
     knows(f) {
-      return byId.has(f.id);
+      return byId.has(f.id) || doubt.has(f.id);
+    },
+    inDoubt(f) {
+      const c = doubt.get(f.id);
+      return c !== undefined && countOfFinding(f) <= c;
+    },
+    markPending(findings) {
+      if (findings.length === 0 || !options.onPending) return;
+      options.onPending(findings.map((f) => ({ id: f.id, end: f.end, count: countOfFinding(f), pending: true })));
     },
     add(findings) {
       if (findings.length === 0) return;

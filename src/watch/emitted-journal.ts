@@ -1,14 +1,19 @@
 /**
  * The journal of emitted findings beside `watch --state FILE`
  * (`FILE.emitted`): one JSON line `{"id","end","count"}` per finding,
- * appended with one write(2) as soon as the sink has taken a batch of
- * findings, before anything else happens. It covers the findings emitted
+ * appended with one write(2) as soon as the sinks have taken a batch of
+ * findings, before anything else happens; before the sinks write, the same
+ * lines with `"pending":true` are appended (write-ahead), so a run killed
+ * between the write and that append leaves a pending line that nothing
+ * follows: the next run prints that finding again marked `redelivered`
+ * (it may or may not have reached stdout). It covers the findings emitted
  * since the last checkpoint: a run killed before its next checkpoint
  * replays from that checkpoint and recognises them here. A checkpoint
  * holds every entry, so the journal is emptied after each one.
  *
  * A kill in the middle of an append leaves a torn last line: it is
- * ignored (that finding may be emitted again: the documented window). Any
+ * ignored (a torn pending line: that finding was not written yet; a torn
+ * written line: its pending line stands). Any
  * other line that is not an entry is a STATE_INVALID error naming the
  * file and line.
  *
@@ -38,7 +43,7 @@ export function openEmittedJournal(path: string): EmittedJournal {
     append(entries) {
       if (entries.length === 0) return;
       let text = '';
-      for (const e of entries) text += `${JSON.stringify({ id: e.id, end: e.end, count: e.count })}\n`;
+      for (const e of entries) text += `${JSON.stringify(e.pending === true ? { id: e.id, end: e.end, count: e.count, pending: true } : { id: e.id, end: e.end, count: e.count })}\n`;
       try {
         appendFileSync(path, text);
       } catch (e) {
@@ -75,8 +80,8 @@ function parseEntry(line: string, path: string, lineNo: number): EmittedEntry {
   } catch {
     // reported below
   }
-  if (r === null || typeof r !== 'object' || typeof r.id !== 'string' || typeof r.end !== 'number' || typeof r.count !== 'number') {
+  if (r === null || typeof r !== 'object' || typeof r.id !== 'string' || typeof r.end !== 'number' || typeof r.count !== 'number' || (r.pending !== undefined && r.pending !== true)) {
     throw new FlowhoundError('STATE_INVALID', `${path}:${lineNo}: not an emitted-findings journal entry; delete the state file and this journal to start from the beginning`, { file: path, line: lineNo });
   }
-  return { id: r.id, end: r.end, count: r.count };
+  return r.pending === true ? { id: r.id, end: r.end, count: r.count, pending: true } : { id: r.id, end: r.end, count: r.count };
 }

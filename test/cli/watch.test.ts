@@ -260,6 +260,28 @@ describe('flowhound watch --state', () => {
     expect(second.stderr()).toMatch(/1 findings already emitted before a restart dropped/);
   });
 
+  it('a kill between the write to stdout and the journal line: the next run prints the finding again, marked redelivered', async () => {
+    const log = join(tmp, 'conn.log');
+    const state = join(tmp, 'watch.state');
+    writeFileSync(log, connLogHeader() + scanLines(T0, '10.8.0.66', '10.8.0.20', 20).join('') + benignLine(T0 + 400, '10.8.0.1', '10.8.0.2', 80));
+    const first = startWatch({ target: log, state, 'exit-idle': 0.3 });
+    expect(await first.done).toBe(0);
+    const [found] = first.findings();
+    expect(found).toBeDefined();
+    // As the kill leaves it: the checkpoint from before the lines, the journal with the finding's pending line only.
+    const saved = readWatchState(state)!;
+    writeWatchState(state, { ...saved, files: {}, detectors: null, emitted: [] });
+    writeFileSync(`${state}.emitted`, `${JSON.stringify({ id: found!.id, end: found!.end, count: found!.evidence.count, pending: true })}\n`);
+    const second = startWatch({ target: log, state, 'exit-idle': 0.3 });
+    expect(await second.done).toBe(0);
+    expect(second.findings()).toEqual([{ ...found, redelivered: true }]);
+    // Now written: a third replay drops it.
+    writeWatchState(state, { ...readWatchState(state)!, files: {}, detectors: null });
+    const third = startWatch({ target: log, state, 'exit-idle': 0.3 });
+    expect(await third.done).toBe(0);
+    expect(third.findings()).toEqual([]);
+  });
+
   it('refuses a damaged state file with STATE_INVALID naming it', async () => {
     const state = join(tmp, 'bad.state');
     writeFileSync(state, '{"version":1,"files":');

@@ -104,6 +104,41 @@ describe('createDetectorDriver', () => {
     expect(emitted.entries()).toEqual([{ id: 'f-1', end: 11, count: 400 }]);
   });
 
+  it('marks findings pending before onFindings and written after; one a previous run left pending goes out again marked redelivered', async () => {
+    const got: Finding[] = [];
+    const log: string[] = [];
+    // f-1 was pending (count 20) when the previous run died; f-2 pending at 5 and now grown to 9.
+    const emitted = createEmittedFindings(
+      [
+        { id: 'f-1', end: 11, count: 20, pending: true },
+        { id: 'f-2', end: 11, count: 5, pending: true },
+      ],
+      { onPending: (e) => log.push(...e.map((x) => `pending ${x.id}`)), onAdd: (e) => log.push(...e.map((x) => `written ${x.id}`)) },
+    );
+    const d = scripted('d', [[finding('f-1', 10, 20), finding('f-2', 10, 9, '10.9.9.9'), finding('f-3', 10, 1, '10.3.3.3')]]);
+    const p = createDetectorDriver({
+      detectors: [d],
+      scorer: createScorer({ suppressionSec: 3600 }),
+      latenessSec: 5,
+      idleFlushMs: null,
+      emitted,
+      onFindings: (f) => {
+        log.push('write');
+        got.push(...f);
+      },
+    });
+    await p.run(from([batchOf(flow(10))]));
+    expect(got.map((f) => [f.id, f.redelivered === true, f.update === true])).toEqual([
+      ['f-1', true, false],
+      ['f-2', false, true],
+      ['f-3', false, false],
+    ]);
+    expect(log).toEqual(['pending f-1', 'pending f-2', 'pending f-3', 'write', 'written f-1', 'written f-2', 'written f-3']);
+    // Written now: a later replay drops them.
+    expect(emitted.has(finding('f-1', 10, 20))).toBe(true);
+    expect(emitted.inDoubt(finding('f-1', 10, 20))).toBe(false);
+  });
+
   it('replaceDetector flushes the old detector into the output and uses the new one', async () => {
     const got: string[] = [];
     const old = scripted('model', [], [finding('f-old', 1, 1, '10.1.1.1')]);

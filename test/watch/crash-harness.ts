@@ -176,19 +176,6 @@ export function finalCounts(findings: readonly Finding[]): Map<string, number> {
   return m;
 }
 
-/** Reports of an id after its first that are not marked as an update with a larger count (should be none). */
-export function repeatsWithoutUpdate(findings: readonly Finding[]): string[] {
-  const best = new Map<string, number>();
-  const bad: string[] = [];
-  for (const f of findings) {
-    const c = typeof f.evidence.count === 'number' ? f.evidence.count : 1;
-    const prev = best.get(f.id);
-    if (prev !== undefined && (f.update !== true || c <= prev)) bad.push(`${f.id} count ${c} (before: ${prev})${f.update === true ? ' update' : ''}`);
-    best.set(f.id, Math.max(prev ?? c, c));
-  }
-  return bad;
-}
-
 /**
  * For an at-least-once receiver: reports of an id after its first that are
  * neither marked `redelivered` (a batch sent again because the sender died

@@ -25,6 +25,28 @@ describe('emitted findings', () => {
     expect(e.entries()).toEqual([{ id: 'f-1', end: 100, count: 20 }]);
   });
 
+  it('a pending entry nothing written follows is in doubt up to its count; a written one after it clears it', () => {
+    const e = createEmittedFindings([
+      { id: 'f-1', end: 100, count: 20, pending: true },
+      { id: 'f-2', end: 100, count: 3, pending: true },
+      { id: 'f-2', end: 100, count: 3 },
+      { id: 'f-3', end: 100, count: 7 },
+      { id: 'f-3', end: 120, count: 9, pending: true },
+    ]);
+    expect(e.inDoubt(finding('f-1', 20))).toBe(true);
+    expect(e.has(finding('f-1', 20))).toBe(false);
+    // Grown past what may have been written: an update.
+    expect(e.inDoubt(finding('f-1', 21))).toBe(false);
+    expect(e.knows(finding('f-1', 21))).toBe(true);
+    expect(e.inDoubt(finding('f-2', 3))).toBe(false);
+    expect(e.has(finding('f-2', 3))).toBe(true);
+    expect(e.has(finding('f-3', 9))).toBe(false);
+    expect(e.inDoubt(finding('f-3', 9))).toBe(true);
+    e.add([finding('f-1', 20)]);
+    expect(e.inDoubt(finding('f-1', 20))).toBe(false);
+    expect(e.entries().map((x) => x.id)).toEqual(['f-2', 'f-3', 'f-1']);
+  });
+
   it('keeps the most recently emitted maxEntries, oldest first, and tells onAdd what was added', () => {
     const seen: EmittedEntry[] = [];
     const e = createEmittedFindings([], { maxEntries: 100, onAdd: (x) => seen.push(...x) });
@@ -49,10 +71,12 @@ describe('emitted-findings journal', () => {
     const j = openEmittedJournal(join(dir, 'w.state.emitted'));
     expect(j.read()).toEqual([]);
     j.append([{ id: 'f-1', end: 5, count: 2 }]);
+    j.append([{ id: 'f-2', end: 6, count: 3, pending: true }]);
     j.append([{ id: 'f-2', end: 6, count: 3 }]);
     appendFileSync(j.path, '{"id":"f-3","en');
     expect(j.read()).toEqual([
       { id: 'f-1', end: 5, count: 2 },
+      { id: 'f-2', end: 6, count: 3, pending: true },
       { id: 'f-2', end: 6, count: 3 },
     ]);
     j.clear();
@@ -63,5 +87,7 @@ describe('emitted-findings journal', () => {
     const p = join(dir, 'w.state.emitted');
     writeFileSync(p, '{"id":"f-1","end":5,"count":2}\nhello\n');
     expect(() => openEmittedJournal(p).read()).toThrow(/w\.state\.emitted:2: not an emitted-findings journal entry/);
+    writeFileSync(p, '{"id":"f-1","end":5,"count":2,"pending":"yes"}\n');
+    expect(() => openEmittedJournal(p).read()).toThrow(/w\.state\.emitted:1: not an emitted-findings journal entry/);
   });
 });

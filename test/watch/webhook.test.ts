@@ -62,6 +62,15 @@ describe('createWebhookSink', () => {
     expect(Object.keys(all[0] as object)).toEqual(['id', 'ts', 'end', 'kind', 'severity', 'confidence', 'src', 'dst', 'port', 'proto', 'detector', 'summary', 'evidence']);
   });
 
+  it("sends a finding stdout's replay marks redelivered as new: only the spool's own in-flight mark makes a webhook redelivery", async () => {
+    const rx = await startReceiver(() => 200);
+    const sink = createWebhookSink(rx.url);
+    sink.write([{ ...finding(1), redelivered: true }]);
+    await sink.close();
+    await rx.close();
+    expect(rx.bodies.flat()).toEqual([finding(1)]);
+  });
+
   it('retries a 503 with backoff and delivers in order', async () => {
     const rx = await startReceiver((n) => (n < 2 ? 503 : 200));
     const warnings: string[] = [];
