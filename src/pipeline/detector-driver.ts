@@ -156,7 +156,13 @@ export function createDetectorDriver(options: DetectorDriverOptions): DetectorDr
     countFindings(counters, out);
     // Write-ahead: a kill between the write and recordEmitted leaves these in doubt, not unrecorded.
     emitted?.markPending(out);
-    const r = options.onFindings(out);
+    let r: unknown;
+    try {
+      r = options.onFindings(out);
+    } catch (e) {
+      emitted?.abandon(out);
+      throw e;
+    }
     if (r instanceof Promise) {
       writing++;
       return r.then(
@@ -166,6 +172,7 @@ export function createDetectorDriver(options: DetectorDriverOptions): DetectorDr
         },
         (e: unknown) => {
           writing--;
+          emitted?.abandon(out);
           throw e;
         },
       );

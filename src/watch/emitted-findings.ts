@@ -15,7 +15,8 @@
  * `add` then records them as written. A pending entry that no written one
  * follows (`initial`, read back from the journal of a run killed between
  * the two) names a finding that may or may not have reached the output:
- * `inDoubt` tells the driver to emit it again marked `redelivered`.
+ * `inDoubt` tells the driver to emit it again marked `redelivered`. A write
+ * that failed (a closed stdout) is `abandon`ed: its pending entries are void.
  */
 import type { Finding } from '../types.js';
 
@@ -25,6 +26,8 @@ export interface EmittedEntry {
   count: number;
   /** Noted before the write, not known to be written (the journal's write-ahead line). */
   pending?: true;
+  /** The write failed (a closed stdout): the pending line before it is void. */
+  unwritten?: true;
 }
 
 export interface EmittedFindings {
@@ -38,6 +41,8 @@ export interface EmittedFindings {
   markPending(findings: readonly Finding[]): void;
   /** Records findings that were written. */
   add(findings: readonly Finding[]): void;
+  /** Findings marked pending whose write failed: known not written. */
+  abandon(findings: readonly Finding[]): void;
   /** Oldest first, at most `maxEntries`. */
   entries(): EmittedEntry[];
 }
@@ -53,7 +58,7 @@ export interface EmittedFindingsOptions {
   maxEntries?: number;
   /** Called with the entries of each `add` (after they are recorded). */
   onAdd?: (entries: EmittedEntry[]) => void;
-  /** Called with the entries of each `markPending`, marked pending. */
+  /** Called with the entries of each `markPending`, marked pending, and of each `abandon`, marked unwritten. */
   onPending?: (entries: EmittedEntry[]) => void;
 }
 
@@ -87,7 +92,9 @@ export function createEmittedFindings(initial: readonly EmittedEntry[] = [], opt
 
   for (const e of initial) {
     if (e.pending === true) doubt.set(e.id, Math.max(e.count, doubt.get(e.id) ?? 0));
-    else put(e);
+    else if (e.unwritten === true) {
+      if ((doubt.get(e.id) ?? Number.POSITIVE_INFINITY) <= e.count) doubt.delete(e.id);
+    } else put(e);
   }
   // A pending entry that a written one already covers is no doubt.
   for (const [id, count] of doubt) if ((byId.get(id)?.count ?? -1) >= count) doubt.delete(id);
@@ -107,6 +114,10 @@ export function createEmittedFindings(initial: readonly EmittedEntry[] = [], opt
     markPending(findings) {
       if (findings.length === 0 || !options.onPending) return;
       options.onPending(findings.map((f) => ({ id: f.id, end: f.end, count: countOfFinding(f), pending: true })));
+    },
+    abandon(findings) {
+      if (findings.length === 0 || !options.onPending) return;
+      options.onPending(findings.map((f) => ({ id: f.id, end: f.end, count: countOfFinding(f), unwritten: true })));
     },
     add(findings) {
       if (findings.length === 0) return;

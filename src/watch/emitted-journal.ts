@@ -6,7 +6,8 @@
  * lines with `"pending":true` are appended (write-ahead), so a run killed
  * between the write and that append leaves a pending line that nothing
  * follows: the next run prints that finding again marked `redelivered`
- * (it may or may not have reached stdout). It covers the findings emitted
+ * (it may or may not have reached stdout); a write that failed (EPIPE)
+ * appends them with `"unwritten":true`, voiding the pending lines. It covers the findings emitted
  * since the last checkpoint: a run killed before its next checkpoint
  * replays from that checkpoint and recognises them here. A checkpoint
  * holds every entry, so the journal is emptied after each one.
@@ -43,7 +44,7 @@ export function openEmittedJournal(path: string): EmittedJournal {
     append(entries) {
       if (entries.length === 0) return;
       let text = '';
-      for (const e of entries) text += `${JSON.stringify(e.pending === true ? { id: e.id, end: e.end, count: e.count, pending: true } : { id: e.id, end: e.end, count: e.count })}\n`;
+      for (const e of entries) text += `${JSON.stringify(lineOf(e))}\n`;
       try {
         appendFileSync(path, text);
       } catch (e) {
@@ -80,8 +81,23 @@ function parseEntry(line: string, path: string, lineNo: number): EmittedEntry {
   } catch {
     // reported below
   }
-  if (r === null || typeof r !== 'object' || typeof r.id !== 'string' || typeof r.end !== 'number' || typeof r.count !== 'number' || (r.pending !== undefined && r.pending !== true)) {
+  if (
+    r === null ||
+    typeof r !== 'object' ||
+    typeof r.id !== 'string' ||
+    typeof r.end !== 'number' ||
+    typeof r.count !== 'number' ||
+    (r.pending !== undefined && r.pending !== true) ||
+    (r.unwritten !== undefined && r.unwritten !== true)
+  ) {
     throw new FlowhoundError('STATE_INVALID', `${path}:${lineNo}: not an emitted-findings journal entry; delete the state file and this journal to start from the beginning`, { file: path, line: lineNo });
   }
-  return r.pending === true ? { id: r.id, end: r.end, count: r.count, pending: true } : { id: r.id, end: r.end, count: r.count };
+  return lineOf({ id: r.id, end: r.end, count: r.count, ...(r.pending === true ? { pending: true } : {}), ...(r.unwritten === true ? { unwritten: true } : {}) });
+}
+
+/** The entry's fields in the journal's order, its flag last. */
+function lineOf(e: EmittedEntry): EmittedEntry {
+  if (e.pending === true) return { id: e.id, end: e.end, count: e.count, pending: true };
+  if (e.unwritten === true) return { id: e.id, end: e.end, count: e.count, unwritten: true };
+  return { id: e.id, end: e.end, count: e.count };
 }

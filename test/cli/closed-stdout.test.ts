@@ -4,9 +4,10 @@
  * (dist/, made by `npm run build` before the tests).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { openEmittedJournal } from '../../src/watch/emitted-journal.js';
 import { readWatchState } from '../../src/watch/watch-state.js';
 import { connLogHeader, scanLines } from '../watch/conn-log-lines.js';
 
@@ -94,10 +95,18 @@ describe('a closed stdout', () => {
     expect(r.code).toBe(0);
     // The finding never reached a reader: neither the state nor its journal may call it emitted.
     expect(readWatchState(state)?.emitted ?? []).toEqual([]);
-    expect(existsSync(`${state}.emitted`) ? readFileSync(`${state}.emitted`, 'utf8') : '').toBe('');
+    // Its journal lines: marked pending before the write, then unwritten when the write failed.
+    expect(openEmittedJournal(`${state}.emitted`).read().map((e) => [e.pending === true, e.unwritten === true])).toEqual([
+      [true, false],
+      [false, true],
+    ]);
     const again = spawnSync(process.execPath, [MAIN, ...args], { encoding: 'utf8' });
     expect(again.status).toBe(0);
-    const ids = again.stdout.split('\n').filter((l) => l !== '').map((l) => (JSON.parse(l) as { kind: string; src: string }).src);
-    expect(ids).toEqual(['10.21.0.66']);
+    const found = again.stdout
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l) as { kind: string; src: string; redelivered?: boolean });
+    // Known not written: a new finding, not a copy.
+    expect(found.map((f) => [f.src, f.redelivered])).toEqual([['10.21.0.66', undefined]]);
   });
 });

@@ -44,6 +44,13 @@ describe('emitted findings', () => {
     expect(e.inDoubt(finding('f-3', 9))).toBe(true);
     e.add([finding('f-1', 20)]);
     expect(e.inDoubt(finding('f-1', 20))).toBe(false);
+    // A pending line voided by an unwritten one (the write failed): no doubt.
+    const v = createEmittedFindings([
+      { id: 'f-4', end: 100, count: 2, pending: true },
+      { id: 'f-4', end: 100, count: 2, unwritten: true },
+    ]);
+    expect(v.inDoubt(finding('f-4', 2))).toBe(false);
+    expect(v.knows(finding('f-4', 2))).toBe(false);
     expect(e.entries().map((x) => x.id)).toEqual(['f-2', 'f-3', 'f-1']);
   });
 
