@@ -83,6 +83,8 @@ describeWithSharedData('watch --state: exactly-once findings across SIGKILL', ()
       // A run killed between a finding's write to stdout and its journal line: the next run prints it again marked
       // redelivered (its pending line says it may have been written); nothing else may repeat an id.
       expect(repeatsUnmarked(printed)).toEqual([]);
+      // A copy only ever follows the kill that cut its write: the run before printed it with that count, or no run did.
+      expect(copiesNotFromTheKillBefore(r.runs)).toEqual([]);
       // The webhook is at-least-once: a run killed with a batch in flight (the receiver took it, the spool
       // had not noted it) sends that batch again marked redelivered; nothing else may repeat an id.
       expect(Object.fromEntries(finalCounts(receiver.findings))).toEqual(expected);
@@ -98,6 +100,18 @@ describeWithSharedData('watch --state: exactly-once findings across SIGKILL', ()
     }
   }, 180_000);
 });
+
+/** stdout findings marked redelivered that an earlier run printed but the (killed) run just before did not. */
+function copiesNotFromTheKillBefore(runs: readonly Finding[][]): string[] {
+  const bad: string[] = [];
+  const key = (f: Finding): string => `${f.id} ${String(f.evidence.count)}`;
+  for (let i = 1; i < runs.length; i++) {
+    const before = new Set(runs[i - 1]!.map(key));
+    const earlier = new Set(runs.slice(0, i - 1).flat().map(key));
+    for (const f of runs[i]!) if (f.redelivered === true && !before.has(key(f)) && earlier.has(key(f))) bad.push(`run ${i}: ${key(f)}`);
+  }
+  return bad;
+}
 
 /** A webhook receiver on a fixed port once chosen: refuses (503) until `accept`, can be closed and listen again. */
 function createReceiver() {
