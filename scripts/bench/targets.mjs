@@ -55,7 +55,7 @@ function measure(line, runs = RUNS) {
     const r = spawnSync('bash', ['-c', `/usr/bin/time -o ${q(tf)} -f '%U %S %M %e' bash -c ${q(line)}`], { encoding: 'utf8', maxBuffer: 1 << 28 });
     if (r.status !== 0) return { error: `exit ${r.status}: ${(r.stderr || '').trim().split('\n').slice(-2).join(' ')}` };
     const [u, s, m, e] = readFileSync(tf, 'utf8').trim().split('\n').pop().split(' ').map(Number);
-    out.push({ cpu: u + s, rssMiB: m / 1024, wallSec: e, stdout: r.stdout, stderr: r.stderr });
+    out.push({ cpu: u + s, sysSec: s, rssMiB: m / 1024, wallSec: e, stdout: r.stdout, stderr: r.stderr });
   }
   out.sort((a, b) => a.cpu - b.cpu);
   return out[Math.floor(out.length / 2)];
@@ -75,18 +75,21 @@ function measureInterleaved(lines, runs) {
   });
 }
 
-const fmtCpu = (m) => (m.error ? `(${m.error})` : `${m.cpu.toFixed(2)} CPU-s, ${m.rssMiB.toFixed(0)} MiB`);
+// The system-time share is printed because it moves most between machines: argus makes an lseek(2) per
+// packet (1.1 M on the realistic capture, half its CPU here), so a machine with costlier system calls
+// gives it several times the CPU seconds while flowhound (almost all user time) barely moves.
+const fmtCpu = (m) => (m.error ? `(${m.error})` : `${m.cpu.toFixed(2)} CPU-s (${Math.round((100 * m.sysSec) / Math.max(m.cpu, 1e-9))}% sys), ${m.rssMiB.toFixed(0)} MiB`);
 const ratio = (a, b) => (a.error || b.error || b.cpu === 0 ? '-' : `${(a.cpu / b.cpu).toFixed(2)}×`);
 const verdict = (ok) => (ok ? 'met' : 'NOT met');
 function row(name, m, refs = [], note = '') {
   const refText = refs.map(([rn, rm]) => `${rn} ${fmtCpu(rm)} (${ratio(m, rm)})`).join('; ');
-  console.log(`${name.padEnd(44)} ${fmtCpu(m).padEnd(26)} ${refText}${note ? `  ${note}` : ''}`);
+  console.log(`${name.padEnd(44)} ${fmtCpu(m).padEnd(36)} ${refText}${note ? `  ${note}` : ''}`);
 }
 
 console.log(
   `targets bench, ${new Date().toISOString()}, node ${process.version}, ${RUNS} run(s) per row (median); realistic capture and Zeek logs: ${CAPTURE_RUNS} and ${LOG_RUNS} interleaved rounds (median)`,
 );
-console.log('row                                          flowhound                  reference(s), same run (flowhound / reference)');
+console.log('row                                          flowhound                            reference(s), same run (flowhound / reference)');
 
 if (ONLY.includes('startup')) {
   const tiny = join(data, 'tiny-2-packets.pcap');
