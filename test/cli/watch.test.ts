@@ -244,12 +244,18 @@ describe('flowhound watch --state', () => {
     expect(second.findings()).toEqual([]);
   });
 
-  it('a replay of lines already processed (state file older than the output) drops what was emitted', async () => {
+  /** A vertical scan from NET.0.66 in conn.log, watched with --state to its end (--exit-idle): the first run done. */
+  async function scanWatchedToTheEnd(net: string): Promise<{ log: string; state: string; first: Running }> {
     const log = join(tmp, 'conn.log');
     const state = join(tmp, 'watch.state');
-    writeFileSync(log, connLogHeader() + scanLines(T0, '10.7.0.66', '10.7.0.20', 20).join('') + benignLine(T0 + 400, '10.7.0.1', '10.7.0.2', 80));
+    writeFileSync(log, connLogHeader() + scanLines(T0, `${net}.0.66`, `${net}.0.20`, 20).join('') + benignLine(T0 + 400, `${net}.0.1`, `${net}.0.2`, 80));
     const first = startWatch({ target: log, state, 'exit-idle': 0.3 });
     expect(await first.done).toBe(0);
+    return { log, state, first };
+  }
+
+  it('a replay of lines already processed (state file older than the output) drops what was emitted', async () => {
+    const { log, state, first } = await scanWatchedToTheEnd('10.7');
     expect(first.findings()).toHaveLength(1);
     // As after a kill before the checkpoint: positions and detectors from before the lines, the emitted set after them.
     const saved = readWatchState(state)!;
@@ -261,11 +267,7 @@ describe('flowhound watch --state', () => {
   });
 
   it('a kill between the write to stdout and the journal line: the next run prints the finding again, marked redelivered', async () => {
-    const log = join(tmp, 'conn.log');
-    const state = join(tmp, 'watch.state');
-    writeFileSync(log, connLogHeader() + scanLines(T0, '10.8.0.66', '10.8.0.20', 20).join('') + benignLine(T0 + 400, '10.8.0.1', '10.8.0.2', 80));
-    const first = startWatch({ target: log, state, 'exit-idle': 0.3 });
-    expect(await first.done).toBe(0);
+    const { log, state, first } = await scanWatchedToTheEnd('10.8');
     const [found] = first.findings();
     expect(found).toBeDefined();
     // As the kill leaves it: the checkpoint from before the lines, the journal with the finding's pending line only.
