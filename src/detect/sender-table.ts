@@ -18,6 +18,13 @@
  */
 const STRIDE = 4;
 
+/** What `noteFlow` and `addFlow` read of a flow record. */
+export interface FlowSpan {
+  readonly ts: number;
+  readonly duration: number | null;
+  readonly origPkts: number;
+}
+
 export class SenderTable {
   /** Row p at STRIDE·p: host id, packets, first flow start, last flow end; rows in first-seen order. */
   private readonly rows: number[] = [];
@@ -67,6 +74,25 @@ export class SenderTable {
     rows[at + 1]! += pkts;
     if (firstTs < rows[at + 2]!) rows[at + 2] = firstTs;
     if (lastTs > rows[at + 3]!) rows[at + 3] = lastTs;
+  }
+
+  /**
+   * `note` for a flow: its originator's packets, its start and its end (start + duration). Takes the
+   * record, not its times: doubles passed to a call that is not inlined are boxed, one heap number each.
+   */
+  noteFlow(p: number, f: FlowSpan): void {
+    const rows = this.rows;
+    const at = STRIDE * p;
+    const firstTs = f.ts;
+    const lastTs = firstTs + (f.duration ?? 0);
+    rows[at + 1]! += f.origPkts;
+    if (firstTs < rows[at + 2]!) rows[at + 2] = firstTs;
+    if (lastTs > rows[at + 3]!) rows[at + 3] = lastTs;
+  }
+
+  /** `add` for a flow (see noteFlow); returns its position. */
+  addFlow(id: number, f: FlowSpan): number {
+    return this.add(id, 0 + f.origPkts, f.ts, f.ts + (f.duration ?? 0));
   }
 
   get full(): boolean {
