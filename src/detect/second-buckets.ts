@@ -77,20 +77,33 @@ export class SecondBuckets<R> {
     return Math.floor(this.rows.timeOf(row)) === sec && this.rows.isLive(row);
   }
 
-  /** Drops stale entries: O(entries), amortised O(1) per `see`. A row is current in one second only, so no duplicates remain. */
+  /**
+   * Drops stale entries: O(entries), amortised O(1) per `see`. A row is current in one second only, so no duplicates remain.
+   * Each list is compacted in place and the map walked with forEach: a new array per list (filter), an
+   * entry array per second (for...of) and a map store per second were 33 MB of allocation on
+   * conn-realistic-2000000.log (`detector-cpu --detectors scan,scan.distributed --rounds 5`, this
+   * against the filter: 0.919× on that log, 0.970× on conn-findings-heavy-2000000.log).
+   */
   private sweep(): void {
     this.forgetLast();
     this.entries = 0;
     this.secs = [];
-    for (const [sec, list] of this.buckets) {
-      const live = list.filter((row) => this.isCurrent(row, sec));
-      if (live.length === 0) {
-        this.buckets.delete(sec);
-        continue;
-      }
-      this.buckets.set(sec, live);
-      this.entries += live.length;
-      pushSec(this.secs, sec);
+    this.buckets.forEach(this.sweepList, this);
+  }
+
+  /** sweep's step for the list of second `sec`: its current rows kept in order, the list dropped when none is. */
+  private sweepList(list: R[], sec: number): void {
+    let n = 0;
+    for (let i = 0; i < list.length; i++) {
+      const row = list[i]!;
+      if (this.isCurrent(row, sec)) list[n++] = row;
     }
+    if (n === 0) {
+      this.buckets.delete(sec);
+      return;
+    }
+    list.length = n;
+    this.entries += n;
+    pushSec(this.secs, sec);
   }
 }
