@@ -163,6 +163,29 @@ describe('SenderTable', () => {
     expect(order).toHaveLength(256);
     expect(Array.from({ length: table.count }, (_, p) => table.idAt(p))).toEqual(order);
   });
+
+  it('counts a flow record (addFlow, noteFlow) as add and note count its packets, start and end', () => {
+    const rnd = createSeededRandom(9);
+    const byFlow = new SenderTable(16);
+    const byTimes = new SenderTable(16);
+    for (let step = 0; step < 2000; step++) {
+      const id = Math.floor(rnd() * 24);
+      const ts = 1.7e9 + rnd() * 3600;
+      const duration = rnd() < 0.2 ? null : rnd() * 30;
+      const f = { ts, duration, origPkts: 1 + Math.floor(rnd() * 9) };
+      const p = byTimes.find(id);
+      expect(byFlow.find(id)).toBe(p);
+      if (p >= 0) {
+        byFlow.noteFlow(p, f);
+        byTimes.note(p, f.origPkts, ts, ts + (duration ?? 0));
+      } else if (!byTimes.full) {
+        expect(byFlow.addFlow(id, f)).toBe(byTimes.add(id, f.origPkts, ts, ts + (duration ?? 0)));
+      }
+    }
+    const rows = (t: SenderTable) => Array.from({ length: t.count }, (_, p) => [t.idAt(p), t.pktsAt(p), t.firstTsAt(p), t.lastTsAt(p)]);
+    expect(byFlow.count).toBe(16);
+    expect(rows(byFlow)).toEqual(rows(byTimes));
+  });
 });
 
 describe('HostIds', () => {
