@@ -254,6 +254,7 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
    * history `X` (once).
    */
   function noteTunnel(slot: number, key: number, parentSlot: number): void {
+    if (key === 0 && parentSlot < 0) return;
     const parent = key !== 0 ? key : 2 ** 33 + table.u32[parentSlot * SLOT_I32 + I_SERIAL]!;
     const before = tunnelParents.get(slot);
     if (before === parent) return;
@@ -286,6 +287,11 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
     stats.flowsFinished++;
   }
 
+  /** A later second than any before begins with packet `now`: the ticks of the second that ended are emitted. */
+  function advanceTicks(now: { readonly tsSec: number }): void {
+    if (ticks !== null) ticks.advance(Math.floor(now.tsSec), out.ticks);
+  }
+
   /** After packet `p` of the connection in `slot` (the packet, not its time: see storeTcpRemoveAt). */
   function updateRemoveAt(slot: number, p: DecodedPacket): void {
     const proto = table.i32[slot * SLOT_I32 + I_PROTO];
@@ -306,20 +312,27 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
     let tunnelSlot = -1;
     const reader = isReaderPacket(p);
     if (reader) {
+      // Read and compared for every packet, though they matter only inside tunnels: a read or comparison first
+      // made at a capture's first tunnelled packet has no type feedback and deoptimised addPacket there.
+      const key = p.tunnelKey;
+      const keyless = key === 0;
+      const sameFrame = p.frameSeq === lastFrameSeq;
       if (p.tunnelDepth > 0) {
-        tunnelKey = p.tunnelKey;
-        if (p.frameSeq === lastFrameSeq) {
+        tunnelKey = key;
+        if (sameFrame) {
           if (lastDropped) return;
-          if (tunnelKey === 0) tunnelSlot = lastSlot;
+          if (keyless) tunnelSlot = lastSlot;
         }
       }
       lastFrameSeq = p.frameSeq;
       lastSlot = -1;
       lastDropped = false;
     }
+    // Counted and read for every packet, for type feedback as above (a capture's first non-IP frame came late).
+    const arp = p.arpOp !== undefined && p.arpOp !== 0;
+    stats.nonIp += p.ipVersion === 0 ? 1 : 0;
     if (p.ipVersion === 0) {
-      stats.nonIp++;
-      if (p.arpOp !== undefined && p.arpOp !== 0) out.arps.push(readArp(p));
+      if (arp) out.arps.push(readArp(p));
       return;
     }
     const ipProto = p.ipProto;
@@ -340,12 +353,6 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
     }
     const t = p.tsSec;
     const sec = Math.floor(t);
-    // Both act only when a later second begins. Called for every packet nonetheless: a call made only then
-    // has no type feedback when V8 first optimises addPacket (within the first second), and its first run
-    // deoptimised addPacket. They get the packet and the whole second, not the time: a double passed to a
-    // call (or kept in a closure variable, as the latest time was) is a new heap number each time.
-    expiry.sweep(p, finishFlow);
-    if (ticks !== null) ticks.advance(sec, out.ticks);
 
     // Connection key and the endpoints as this packet would create them.
     let proto: number;
@@ -406,9 +413,16 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
     if (reader) lastDropped = badChecksum;
 
     let slot = flows.find(hash, ipProto, forward ? src : dst, kpa, forward ? dst : src, kpb, oneWay, numeric, forward ? srcN : dstN, forward ? dstN : srcN);
+    // The sweep finishes what is due, the found connection included (then its slot is released: the sweep
+    // only releases, so a released slot is not reused before the lookup's answer is dropped here), and when
+    // a later second begins, advances the ticks in between (so the found connection's ticks of the second
+    // that ended are counted as live, as before). It acts only when a later second begins, but is called for
+    // every packet: a call made only then has no type feedback when V8 first optimises addPacket (within the
+    // first second), and its first run deoptimised addPacket. It gets the packet, not the time: a double
+    // passed to a call (or kept in a closure variable, as the latest time was) is a new heap number each time.
+    expiry.sweep(p, finishFlow, slot, advanceTicks);
     if (slot >= 0) {
-      if (table.f64[slot * SLOT_F64 + F_REMOVE_AT]! <= t) {
-        finishFlow(slot);
+      if (table.isRemoved(slot)) {
         slot = -1;
       } else if (proto === PROTO_TCP) {
         clearFiredTcpTimers(table, slot, t);
@@ -449,7 +463,8 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
       updateRemoveAt(slot, p);
       return;
     }
-    if (tunnelKey !== 0 || tunnelSlot >= 0) noteTunnel(slot, tunnelKey, tunnelSlot);
+    // Called for every packet (it returns at once outside tunnels), for type feedback as above.
+    noteTunnel(slot, tunnelKey, tunnelSlot);
     if (ticks !== null) ticks.count(slot, fromOrig, sec, p.ipLen, p, proto === PROTO_TCP || proto === PROTO_UDP ? dport : 0);
     // ConnSize counts packets and IP bytes per direction; ICMP cut short by the snap length is not counted (Zeek ICMP.cc).
     const countSize = proto !== PROTO_ICMP || p.payloadOffset + p.payloadLen <= p.capLen;

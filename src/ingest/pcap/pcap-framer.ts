@@ -53,8 +53,10 @@ export function createPcapFramer(ctx: FramerContext, decoder: FrameDecoder, pack
         packet.capLen = capLen;
         packet.wireLen = le ? le32(buf, pos + 12) : be32(buf, pos + 12);
         decoder.decodeAt(packet, buf, pos + RECORD_HEADER_BYTES, pos + len, lt);
-        onPacket(packet);
-        while (decoder.decodeInner(packet)) onPacket(packet);
+        // One call site for the frame's packet and those inside its tunnels: a second site, reached first at a
+        // capture's first tunnel, had no type feedback and deoptimised this loop there.
+        do onPacket(packet);
+        while (decoder.decodeInner(packet));
         delivered++;
         pos += len;
       }
@@ -79,8 +81,8 @@ export function createPcapFramer(ctx: FramerContext, decoder: FrameDecoder, pack
       packet.capLen = len - RECORD_HEADER_BYTES;
       packet.wireLen = u32(buf, off + 12);
       decoder.decodeAt(packet, buf, off + RECORD_HEADER_BYTES, off + len, linkType);
-      onPacket(packet);
-      while (decoder.decodeInner(packet)) onPacket(packet);
+      do onPacket(packet);
+      while (decoder.decodeInner(packet));
       return 1;
     },
   };

@@ -190,8 +190,9 @@ export function createPcapngFramer(ctx: FramerContext, decoder: FrameDecoder, pa
     packet.wireLen = u32(b, o + 24);
     packet.interfaceId = ifaceId;
     decoder.decodeAt(packet, b, o + 28, o + 28 + capLen, iface.linkType);
-    ctx.onPacket(packet);
-    while (decoder.decodeInner(packet)) ctx.onPacket(packet);
+    // One call site for the frame's packet and those inside its tunnels (see pcap-framer.ts).
+    do ctx.onPacket(packet);
+    while (decoder.decodeInner(packet));
     return 1;
   }
 
@@ -207,8 +208,8 @@ export function createPcapngFramer(ctx: FramerContext, decoder: FrameDecoder, pa
     packet.wireLen = wireLen;
     packet.interfaceId = 0;
     decoder.decodeAt(packet, b, o + 12, o + 12 + capLen, iface.linkType);
-    ctx.onPacket(packet);
-    while (decoder.decodeInner(packet)) ctx.onPacket(packet);
+    do ctx.onPacket(packet);
+    while (decoder.decodeInner(packet));
     return 1;
   }
 
