@@ -192,9 +192,9 @@ const DASH = 0x2d;
 
 /** Appends one conn.log TSV line (with its newline) to `b`. */
 function encodeConnTsv(b: ByteLines, f: FlowRecord): void {
-  const uid = escapeZeek(f.uid);
-  const service = f.service === null ? '-' : escapeZeek(f.service);
-  const history = f.history === null ? '-' : escapeZeek(f.history);
+  const uid = escapeOrUnset(f.uid);
+  const service = escapeOrUnset(f.service);
+  const history = escapeOrUnset(f.history);
   const tunnels = f.tunnelParents !== undefined && f.tunnelParents.length > 0 ? f.tunnelParents.map((u) => escapeZeek(u, true)).join(',') : '-';
   const connState = f.connState ?? '-';
   const strings = uid.length + f.origH.length + f.respH.length + f.proto.length + service.length + connState.length + history.length + tunnels.length;
@@ -242,6 +242,15 @@ function encodeConnTsv(b: ByteLines, f: FlowRecord): void {
   putByte(b, TAB);
   putText(b, tunnels);
   putByte(b, NEWLINE);
+}
+
+/**
+ * `escapeZeek(s)`, or `-` for null. One function for the uid, service and history: its call of escapeZeek
+ * then has type feedback from the first line (every uid is a string), while a call of its own for the
+ * history, first made when the first connection with a history was written, deoptimised encodeConnTsv.
+ */
+function escapeOrUnset(s: string | null): string {
+  return s === null ? '-' : escapeZeek(s);
 }
 
 function putCount(b: ByteLines, n: number | null): void {
