@@ -43,7 +43,7 @@ export interface EmittedFindings {
   add(findings: readonly Finding[]): void;
   /** Findings marked pending whose write failed: known not written. */
   abandon(findings: readonly Finding[]): void;
-  /** Oldest first, at most `maxEntries`. */
+  /** Written entries oldest first, at most `maxEntries`, then any still in doubt (pending). */
   entries(): EmittedEntry[];
 }
 
@@ -66,12 +66,12 @@ export function createEmittedFindings(initial: readonly EmittedEntry[] = [], opt
   const maxEntries = options.maxEntries ?? DEFAULT_MAX_EMITTED;
   const slack = Math.max(1, maxEntries >>> 3);
   const byId = new Map<string, EmittedEntry>();
-  /** Largest pending count per id of a previous run, not followed by a written entry covering it. */
-  const doubt = new Map<string, number>();
+  /** A previous run's pending entry (the largest count) per id, not followed by a written entry covering it. */
+  const doubt = new Map<string, EmittedEntry>();
 
   function put(e: EmittedEntry): void {
     const pending = doubt.get(e.id);
-    if (pending !== undefined && pending <= e.count) doubt.delete(e.id);
+    if (pending !== undefined && pending.count <= e.count) doubt.delete(e.id);
     const prev = byId.get(e.id);
     if (prev !== undefined) {
       byId.delete(e.id);
@@ -91,13 +91,15 @@ export function createEmittedFindings(initial: readonly EmittedEntry[] = [], opt
   }
 
   for (const e of initial) {
-    if (e.pending === true) doubt.set(e.id, Math.max(e.count, doubt.get(e.id) ?? 0));
-    else if (e.unwritten === true) {
-      if ((doubt.get(e.id) ?? Number.POSITIVE_INFINITY) <= e.count) doubt.delete(e.id);
+    const before = doubt.get(e.id);
+    if (e.pending === true) {
+      if (before === undefined || before.count < e.count) doubt.set(e.id, { id: e.id, end: e.end, count: e.count, pending: true });
+    } else if (e.unwritten === true) {
+      if (before !== undefined && before.count <= e.count) doubt.delete(e.id);
     } else put(e);
   }
   // A pending entry that a written one already covers is no doubt.
-  for (const [id, count] of doubt) if ((byId.get(id)?.count ?? -1) >= count) doubt.delete(id);
+  for (const [id, d] of doubt) if ((byId.get(id)?.count ?? -1) >= d.count) doubt.delete(id);
   evict();
   return {
     has(f) {
@@ -108,8 +110,8 @@ export function createEmittedFindings(initial: readonly EmittedEntry[] = [], opt
       return byId.has(f.id) || doubt.has(f.id);
     },
     inDoubt(f) {
-      const c = doubt.get(f.id);
-      return c !== undefined && countOfFinding(f) <= c;
+      const d = doubt.get(f.id);
+      return d !== undefined && countOfFinding(f) <= d.count;
     },
     markPending(findings) {
       if (findings.length === 0 || !options.onPending) return;
@@ -132,7 +134,9 @@ export function createEmittedFindings(initial: readonly EmittedEntry[] = [], opt
     },
     entries() {
       const all = [...byId.values()];
-      return all.length > maxEntries ? all.slice(all.length - maxEntries) : all;
+      const written = all.length > maxEntries ? all.slice(all.length - maxEntries) : all;
+      // Still in doubt (not derived again since the restart): kept pending in a checkpoint, which empties the journal.
+      return doubt.size === 0 ? written : [...written, ...doubt.values()];
     },
   };
 }

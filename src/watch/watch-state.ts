@@ -31,7 +31,7 @@ export interface WatchState {
   version: typeof WATCH_STATE_VERSION;
   /** Followed files by absolute path. */
   files: Record<string, FollowPosition>;
-  /** Recently emitted findings (id, end, count), oldest first. */
+  /** Recently emitted findings (id, end, count), oldest first; then any a killed run may have written (pending). */
   emitted: EmittedEntry[];
   /** The driver's snapshot at the checkpoint (DetectorDriver.snapshot()); null from a version 1 file. */
   detectors: unknown;
@@ -82,8 +82,8 @@ export function readWatchState(path: string): WatchState | null {
   if (!Array.isArray(o.emitted)) throw bad('"emitted" is not a list');
   for (const e of o.emitted as unknown[]) {
     const r = e as Record<string, unknown> | null;
-    if (r === null || typeof r !== 'object' || typeof r.id !== 'string' || typeof r.end !== 'number' || typeof r.count !== 'number') throw bad('an "emitted" entry is malformed');
-    emitted.push({ id: r.id, end: r.end, count: r.count });
+    if (r === null || typeof r !== 'object' || typeof r.id !== 'string' || typeof r.end !== 'number' || typeof r.count !== 'number' || (r.pending !== undefined && r.pending !== true)) throw bad('an "emitted" entry is malformed');
+    emitted.push(r.pending === true ? { id: r.id, end: r.end, count: r.count, pending: true } : { id: r.id, end: r.end, count: r.count });
   }
   return { version: WATCH_STATE_VERSION, files, emitted, detectors: o.detectors ?? null };
 }

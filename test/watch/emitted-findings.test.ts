@@ -42,6 +42,14 @@ describe('emitted findings', () => {
     expect(e.has(finding('f-2', 3))).toBe(true);
     expect(e.has(finding('f-3', 9))).toBe(false);
     expect(e.inDoubt(finding('f-3', 9))).toBe(true);
+    // A checkpoint keeps what is still in doubt, pending, after the written entries; read back, it is in doubt again.
+    expect(e.entries()).toEqual([
+      { id: 'f-2', end: 100, count: 3 },
+      { id: 'f-3', end: 100, count: 7 },
+      { id: 'f-1', end: 100, count: 20, pending: true },
+      { id: 'f-3', end: 120, count: 9, pending: true },
+    ]);
+    expect(createEmittedFindings(e.entries()).inDoubt(finding('f-3', 9))).toBe(true);
     e.add([finding('f-1', 20)]);
     expect(e.inDoubt(finding('f-1', 20))).toBe(false);
     // A pending line voided by an unwritten one (the write failed): no doubt.
@@ -51,7 +59,12 @@ describe('emitted findings', () => {
     ]);
     expect(v.inDoubt(finding('f-4', 2))).toBe(false);
     expect(v.knows(finding('f-4', 2))).toBe(false);
-    expect(e.entries().map((x) => x.id)).toEqual(['f-2', 'f-3', 'f-1']);
+    expect(e.entries().map((x) => [x.id, x.pending === true])).toEqual([
+      ['f-2', false],
+      ['f-3', false],
+      ['f-1', false],
+      ['f-3', true],
+    ]);
   });
 
   it('keeps the most recently emitted maxEntries, oldest first, and tells onAdd what was added', () => {

@@ -15,7 +15,10 @@ describe('watch state file', () => {
     const st: WatchState = {
       version: 2,
       files: { '/logs/conn.log': { identity: { dev: 2049, ino: 1234567 }, offset: 4096, header: '#fields\tts\n', fingerprint: '10:abc' } },
-      emitted: [{ id: 'f-0011aabb', end: 1795333412.5, count: 42 }],
+      emitted: [
+        { id: 'f-0011aabb', end: 1795333412.5, count: 42 },
+        { id: 'f-0022ccdd', end: 1795333413, count: 7, pending: true },
+      ],
       detectors: { format: 'flowhound-driver-state', version: 1, detectors: [{ name: 'scan', state: { watermark: { $num: '-Infinity' } } }], scorer: {}, driver: {} },
     };
     writeWatchState(p, st);
@@ -47,6 +50,7 @@ describe('watch state file', () => {
     ['a version 2 file without its checksum', '{"version":2,"body":{"files":{},"emitted":[]}}', /checksum does not match/],
     ['a bad offset', '{"version":1,"files":{"/a":{"identity":null,"offset":-1,"header":null}},"emitted":[]}', /position of \/a is malformed/],
     ['a bad emitted entry', '{"version":1,"files":{},"emitted":[{"id":3}]}', /"emitted" entry is malformed/],
+    ['a bad pending flag', '{"version":1,"files":{},"emitted":[{"id":"f-1","end":5,"count":3,"pending":1}]}', /"emitted" entry is malformed/],
   ])('refuses %s with STATE_INVALID naming the file', (_what, text, message) => {
     const p = join(dir, 'x.state');
     writeFileSync(p, text);
