@@ -749,9 +749,10 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
   /**
    * Processes `len` seconds from `sec` at the key's rate in effect (`level`). The rate is read here, not
    * passed: a fractional rate passed to a call V8 did not inline was boxed (finalizeKey allocated 29 MB
-   * of such numbers on a realistic 2M-line conn.log). With normalOf's object and SenderTable.note's
-   * boxed times gone too: `detector-cpu --detectors rate.spike --rounds 5` 1.64 s vs 1.69 s (0.970×) on
-   * conn-realistic-2000000.log, 2.28 vs 2.28 s on conn-findings-heavy-2000000.log (no such seconds).
+   * of such numbers on a realistic 2M-line conn.log). With normalOf's object and the boxed times of the
+   * sender table's former note(p, pkts, firstTs, lastTs) gone too: `detector-cpu --detectors rate.spike
+   * --rounds 5` 1.64 s vs 1.69 s (0.970×) on conn-realistic-2000000.log, 2.28 vs 2.28 s on
+   * conn-findings-heavy-2000000.log (no such seconds).
    */
   function stretch(k: RateKey, sec: number, len: number, out: Finding[]): void {
     const pps = k.level;
@@ -920,7 +921,8 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
   /**
    * Counts a flow's packets for its source host (`id`: the host's id, or -1 when it has none yet). Takes
    * the record, not its start and end, and hands the record on to the table: doubles passed to a call
-   * V8 did not inline are boxed (SenderTable.note was not inlined here: 32 bytes of garbage per call).
+   * V8 did not inline are boxed (the table's former note(p, pkts, firstTs, lastTs) was not inlined here:
+   * 32 bytes of garbage per call).
    */
   function noteSender(k: RateKey, f: FlowRecord, id: number): void {
     // Most calls on a realistic 2M-line conn.log (1.46M of 1.9M) are a new sender to a full table; the

@@ -67,18 +67,10 @@ export class SenderTable {
     }
   }
 
-  /** Counts one more flow of row p's host: its packets, start and end. */
-  note(p: number, pkts: number, firstTs: number, lastTs: number): void {
-    const rows = this.rows;
-    const at = STRIDE * p;
-    rows[at + 1]! += pkts;
-    if (firstTs < rows[at + 2]!) rows[at + 2] = firstTs;
-    if (lastTs > rows[at + 3]!) rows[at + 3] = lastTs;
-  }
-
   /**
-   * `note` for a flow: its originator's packets, its start and its end (start + duration). Takes the
-   * record, not its times: doubles passed to a call that is not inlined are boxed, one heap number each.
+   * Counts one more flow of row p's host: its originator's packets, its start and its end (start +
+   * duration). Takes the record, not its times: doubles passed to a call that is not inlined are boxed,
+   * one heap number each.
    */
   noteFlow(p: number, f: FlowSpan): void {
     const rows = this.rows;
@@ -90,7 +82,7 @@ export class SenderTable {
     if (lastTs > rows[at + 3]!) rows[at + 3] = lastTs;
   }
 
-  /** `add` for a flow (see noteFlow); returns its position. */
+  /** `add` for a flow's packets, start and end (see noteFlow); returns its position. */
   addFlow(id: number, f: FlowSpan): number {
     return this.add(id, 0 + f.origPkts, f.ts, f.ts + (f.duration ?? 0));
   }

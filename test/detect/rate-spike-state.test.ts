@@ -154,7 +154,7 @@ describe('SenderTable', () => {
       const id = Math.floor(rnd() * 400);
       const p = table.find(id);
       expect(p).toBe(order.indexOf(id));
-      if (p >= 0) table.note(p, 1, step, step);
+      if (p >= 0) table.noteFlow(p, { ts: step, duration: 0, origPkts: 1 });
       else if (!table.full) {
         table.add(id, 1, step, step);
         order.push(id);
@@ -164,27 +164,32 @@ describe('SenderTable', () => {
     expect(Array.from({ length: table.count }, (_, p) => table.idAt(p))).toEqual(order);
   });
 
-  it('counts a flow record (addFlow, noteFlow) as add and note count its packets, start and end', () => {
+  it('counts a flow record (addFlow, noteFlow): its packets summed, its earliest start and its latest end (start + duration) per host', () => {
     const rnd = createSeededRandom(9);
     const byFlow = new SenderTable(16);
-    const byTimes = new SenderTable(16);
+    const expected = new Map<number, number[]>();
     for (let step = 0; step < 2000; step++) {
       const id = Math.floor(rnd() * 24);
       const ts = 1.7e9 + rnd() * 3600;
       const duration = rnd() < 0.2 ? null : rnd() * 30;
       const f = { ts, duration, origPkts: 1 + Math.floor(rnd() * 9) };
-      const p = byTimes.find(id);
-      expect(byFlow.find(id)).toBe(p);
-      if (p >= 0) {
+      const end = ts + (duration ?? 0);
+      const p = byFlow.find(id);
+      const e = expected.get(id);
+      expect(p >= 0).toBe(e !== undefined);
+      if (p >= 0 && e !== undefined) {
         byFlow.noteFlow(p, f);
-        byTimes.note(p, f.origPkts, ts, ts + (duration ?? 0));
-      } else if (!byTimes.full) {
-        expect(byFlow.addFlow(id, f)).toBe(byTimes.add(id, f.origPkts, ts, ts + (duration ?? 0)));
+        e[1]! += f.origPkts;
+        e[2] = Math.min(e[2]!, ts);
+        e[3] = Math.max(e[3]!, end);
+      } else if (!byFlow.full) {
+        expect(byFlow.addFlow(id, f)).toBe(expected.size);
+        expected.set(id, [id, f.origPkts, ts, end]);
       }
     }
     const rows = (t: SenderTable) => Array.from({ length: t.count }, (_, p) => [t.idAt(p), t.pktsAt(p), t.firstTsAt(p), t.lastTsAt(p)]);
     expect(byFlow.count).toBe(16);
-    expect(rows(byFlow)).toEqual(rows(byTimes));
+    expect(rows(byFlow)).toEqual([...expected.values()]);
   });
 });
 
