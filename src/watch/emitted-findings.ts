@@ -49,6 +49,22 @@ export interface EmittedFindings {
 
 export const DEFAULT_MAX_EMITTED = 10_000;
 
+/** `e`'s own fields in the order the journal and the state file write them, its flag last. */
+export function plainEmittedEntry(e: EmittedEntry): EmittedEntry {
+  if (e.pending === true) return { id: e.id, end: e.end, count: e.count, pending: true };
+  if (e.unwritten === true) return { id: e.id, end: e.end, count: e.count, unwritten: true };
+  return { id: e.id, end: e.end, count: e.count };
+}
+
+/** A parsed JSON value (a journal line, a state file's entry) as an entry, or null when it is not one. */
+export function readEmittedEntry(v: unknown): EmittedEntry | null {
+  if (v === null || typeof v !== 'object') return null;
+  const r = v as Record<string, unknown>;
+  if (typeof r.id !== 'string' || typeof r.end !== 'number' || typeof r.count !== 'number') return null;
+  if ((r.pending !== undefined && r.pending !== true) || (r.unwritten !== undefined && r.unwritten !== true)) return null;
+  return plainEmittedEntry(r as unknown as EmittedEntry);
+}
+
 export function countOfFinding(f: Finding): number {
   const c = f.evidence.count;
   return typeof c === 'number' && Number.isFinite(c) ? c : 1;
@@ -93,7 +109,7 @@ export function createEmittedFindings(initial: readonly EmittedEntry[] = [], opt
   for (const e of initial) {
     const before = doubt.get(e.id);
     if (e.pending === true) {
-      if (before === undefined || before.count < e.count) doubt.set(e.id, { id: e.id, end: e.end, count: e.count, pending: true });
+      if (before === undefined || before.count < e.count) doubt.set(e.id, plainEmittedEntry(e));
     } else if (e.unwritten === true) {
       if (before !== undefined && before.count <= e.count) doubt.delete(e.id);
     } else put(e);

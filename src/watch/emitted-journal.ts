@@ -23,7 +23,7 @@
  */
 import { appendFileSync, readFileSync, truncateSync } from 'node:fs';
 import { FlowhoundError } from '../errors.js';
-import type { EmittedEntry } from './emitted-findings.js';
+import { type EmittedEntry, plainEmittedEntry, readEmittedEntry } from './emitted-findings.js';
 
 export interface EmittedJournal {
   readonly path: string;
@@ -44,7 +44,7 @@ export function openEmittedJournal(path: string): EmittedJournal {
     append(entries) {
       if (entries.length === 0) return;
       let text = '';
-      for (const e of entries) text += `${JSON.stringify(lineOf(e))}\n`;
+      for (const e of entries) text += `${JSON.stringify(plainEmittedEntry(e))}\n`;
       try {
         appendFileSync(path, text);
       } catch (e) {
@@ -75,29 +75,14 @@ export function openEmittedJournal(path: string): EmittedJournal {
 }
 
 function parseEntry(line: string, path: string, lineNo: number): EmittedEntry {
-  let r: Record<string, unknown> | null = null;
+  let entry: EmittedEntry | null = null;
   try {
-    r = JSON.parse(line) as Record<string, unknown> | null;
+    entry = readEmittedEntry(JSON.parse(line));
   } catch {
     // reported below
   }
-  if (
-    r === null ||
-    typeof r !== 'object' ||
-    typeof r.id !== 'string' ||
-    typeof r.end !== 'number' ||
-    typeof r.count !== 'number' ||
-    (r.pending !== undefined && r.pending !== true) ||
-    (r.unwritten !== undefined && r.unwritten !== true)
-  ) {
+  if (entry === null) {
     throw new FlowhoundError('STATE_INVALID', `${path}:${lineNo}: not an emitted-findings journal entry; delete the state file and this journal to start from the beginning`, { file: path, line: lineNo });
   }
-  return lineOf({ id: r.id, end: r.end, count: r.count, ...(r.pending === true ? { pending: true } : {}), ...(r.unwritten === true ? { unwritten: true } : {}) });
-}
-
-/** The entry's fields in the journal's order, its flag last. */
-function lineOf(e: EmittedEntry): EmittedEntry {
-  if (e.pending === true) return { id: e.id, end: e.end, count: e.count, pending: true };
-  if (e.unwritten === true) return { id: e.id, end: e.end, count: e.count, unwritten: true };
-  return { id: e.id, end: e.end, count: e.count };
+  return entry;
 }

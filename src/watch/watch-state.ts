@@ -23,7 +23,7 @@ import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, w
 import { basename, dirname, join } from 'node:path';
 import { FlowhoundError } from '../errors.js';
 import type { FollowPosition } from '../io/follow-file.js';
-import type { EmittedEntry } from './emitted-findings.js';
+import { type EmittedEntry, readEmittedEntry } from './emitted-findings.js';
 
 export const WATCH_STATE_VERSION = 2;
 
@@ -81,9 +81,9 @@ export function readWatchState(path: string): WatchState | null {
   const emitted: EmittedEntry[] = [];
   if (!Array.isArray(o.emitted)) throw bad('"emitted" is not a list');
   for (const e of o.emitted as unknown[]) {
-    const r = e as Record<string, unknown> | null;
-    if (r === null || typeof r !== 'object' || typeof r.id !== 'string' || typeof r.end !== 'number' || typeof r.count !== 'number' || (r.pending !== undefined && r.pending !== true)) throw bad('an "emitted" entry is malformed');
-    emitted.push(r.pending === true ? { id: r.id, end: r.end, count: r.count, pending: true } : { id: r.id, end: r.end, count: r.count });
+    const entry = readEmittedEntry(e);
+    if (entry === null) throw bad('an "emitted" entry is malformed');
+    emitted.push(entry);
   }
   return { version: WATCH_STATE_VERSION, files, emitted, detectors: o.detectors ?? null };
 }
