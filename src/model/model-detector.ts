@@ -190,8 +190,11 @@ export function createModelDetector(source: BaselineSource, settings: Partial<Mo
     if (baselines.ports.length === 0) {
       const most = Math.max(0, ...Object.values(baselines.windowsPerPort));
       st.windowsRefused += windows.length;
+      // A first share long enough to hold the windows needed, yet no port with that many: the traffic is sparse, not short.
+      const sparse = spanSec * s.graceShare >= s.portBaseline.minPortWindows * source.windowSec;
+      const why = sparse ? 'no port is active often enough for a self-baseline' : 'the input is too short for a self-baseline';
       notes = [
-        `rules only: the input is too short for a self-baseline: its windows span ${Math.round(spanSec)} s, and in the first ${Math.round(s.graceShare * 100)} % the busiest port has ${most} windows of ${source.windowSec} s, ${s.portBaseline.minPortWindows} are needed (or pass --model DIR, a model trained on this network)`,
+        `rules only: ${why}: its windows span ${Math.round(spanSec)} s, and in the first ${Math.round(s.graceShare * 100)} % the busiest port has ${most} windows of ${source.windowSec} s, ${s.portBaseline.minPortWindows} are needed (or pass --model DIR, a model trained on this network)`,
       ];
       return [];
     }

@@ -149,4 +149,13 @@ describe('model detector with a self-baseline', () => {
     expect(d.notes()[0]).toMatch(/^rules only: the input is too short for a self-baseline: its windows span \d+ s/);
     expect(d.stats().windowsScored).toBe(0);
   });
+
+  it('says a long input with no port active often enough is sparse, not short', () => {
+    const d = createModelDetector({ kind: 'self', windowSec: 10 });
+    // One connection every 10 minutes for 2 hours: 12 windows over 7200 s, 6 in the first half (12 are needed).
+    const batches = Array.from({ length: 12 }, (_, i) => makeBatch({ flows: [makeFlow({ ts: t0 + i * 600, respP: 443 })] }));
+    expect(run(d, batches)).toEqual([]);
+    expect(d.notes()[0]).toMatch(/^rules only: no port is active often enough for a self-baseline: its windows span 66\d\d s, and in the first 50 % the busiest port has 6 windows of 10 s, 12 are needed/);
+    expect(d.stats().windowsScored).toBe(0);
+  });
 });
