@@ -88,7 +88,7 @@ export const analyzeCommand: CommandModule<object, AnalyzeArgs> = {
   },
 };
 
-/** `columns`: the terminal's width for the table (default 80); `color`: severity in colour (a terminal without NO_COLOR). */
+/** `columns`: the terminal's width for the table (default 80; not a terminal: lines are not cut); `color`: severity in colour (a terminal without NO_COLOR). */
 export type AnalyzeIo = CommandIo & { stdoutIsTty: boolean; columns?: number; color?: boolean };
 
 export async function runAnalyze(args: AnalyzeArgs, io: AnalyzeIo): Promise<number> {
@@ -118,7 +118,9 @@ export async function runAnalyze(args: AnalyzeArgs, io: AnalyzeIo): Promise<numb
       scoresPath: args.scores ?? null,
       openSinks: async () => {
         const file = args.out ? await openOutputFile(args.out, '--out') : null;
-        const table = { width: file ? 80 : (io.columns ?? 80), color: file === null && io.color === true, expand: outputs.expand };
+        // Cut to the terminal's width on a terminal; whole lines into a file or a pipe (as ps does), where a cut would lose the port.
+        const width = file === null && io.stdoutIsTty ? (io.columns ?? 80) : Number.POSITIVE_INFINITY;
+        const table = { width, color: file === null && io.color === true, expand: outputs.expand };
         const sinks: PipelineSink[] = [createFilteredSink(clearingProgress(createFormatSink(format, file ?? io.stdout, { endOutput: file !== null, table }), progress), outputs.filter)];
         if (outputs.reportPath !== null) {
           const htmlOut = await openOutputFile(outputs.reportPath, '--report');

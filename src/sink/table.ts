@@ -10,7 +10,8 @@
  *   targets; `expand` writes every finding instead.
  * - Each row is two lines that fit `width` columns (default 80): time,
  *   severity, kind, count, source → target; then the summary, indented.
- *   Anything longer is cut with `…`.
+ *   Anything longer is cut with `…`. `analyze` passes the terminal's width,
+ *   or Infinity (nothing cut) when its output is a file or a pipe.
  * - Severity in colour when `color` is set (the CLI sets it on a terminal
  *   unless NO_COLOR is set, https://no-color.org).
  * - Strings from traffic (hosts, summaries) have control characters shown
@@ -22,7 +23,7 @@ import type { Finding, Severity } from '../types.js';
 import { finishOutput, type Sink, type TextOutput, type TextSinkOptions, writeText } from './sink.js';
 
 export interface TableSinkOptions extends TextSinkOptions {
-  /** Columns to fit (default 80). */
+  /** Columns to fit (default 80; Infinity: lines are not cut). */
   width?: number;
   /** ANSI colour for the severity column. */
   color?: boolean;
@@ -110,7 +111,7 @@ export function createTableSink(out: TextOutput, options: TableSinkOptions = {})
   }
 
   function header(timeWidth: number): string {
-    return `${pad(timeWidth > 8 ? 'TIME (UTC)' : 'TIME', timeWidth)} ${pad('SEVERITY', SEV_WIDTH)} ${pad('KIND', KIND_WIDTH)} ${'N'.padStart(COUNT_WIDTH)} SOURCE → TARGET\n`;
+    return `${truncate(`${pad(timeWidth > 8 ? 'TIME (UTC)' : 'TIME', timeWidth)} ${pad('SEVERITY', SEV_WIDTH)} ${pad('KIND', KIND_WIDTH)} ${'N'.padStart(COUNT_WIDTH)} SOURCE → TARGET`, width)}\n`;
   }
 
   function row(time: string, timeWidth: number, s: Severity, kind: string, count: number, flow: string, summary: string): string {

@@ -66,6 +66,21 @@ describe('flowhound analyze', () => {
     expect(alert).toMatchObject({ event_type: 'alert', src_ip: '10.77.0.66', dest_ip: '10.77.0.20', alert: { signature_id: 9100001, severity: 1 } });
   });
 
+  it('cuts table lines to the terminal width on a terminal, and writes them whole into a pipe', async () => {
+    const summary = '1000 ports of 10.77.0.20 probed without a successful connection in 5 s';
+    const t = io(true);
+    await runAnalyze(args([SCAN]), { ...t.io, columns: 50 });
+    const cut = t.out().trimEnd().split('\n');
+    for (const l of cut) expect(l.length).toBeLessThanOrEqual(50);
+    expect(cut[3]).toMatch(/^ +1000 ports of 10\.77\.0\.20 probed.*…$/);
+    const p = io(false);
+    await runAnalyze(args([SCAN], { output: 'table' }), { ...p.io, columns: 50 });
+    const whole = p.out().trimEnd().split('\n');
+    expect(whole[2]).toMatch(/ 10\.77\.0\.66 → 10\.77\.0\.20$/);
+    expect(whole[3]!.trim()).toBe(summary);
+    expect(p.out()).not.toContain('…');
+  });
+
   it('exits 3 with --fail-on when a finding is at or above the severity, 0 otherwise', async () => {
     expect(await runAnalyze(args([SCAN], { 'fail-on': 'high' }), io().io)).toBe(EXIT_FINDINGS);
     expect(await runAnalyze(args([SCAN], { 'fail-on': 'critical' }), io().io)).toBe(0);

@@ -52,6 +52,16 @@ describe('table sink', () => {
     expect(c.text()).not.toContain('\x1b');
   });
 
+  it('cuts nothing with an infinite width (a file or a pipe)', async () => {
+    const c = collect();
+    const s = createTableSink(c.out, { width: Number.POSITIVE_INFINITY });
+    s.write([dns, leak]);
+    await s.close();
+    expect(c.text()).not.toContain('…');
+    expect(c.text()).toContain(`<b>${'x'.repeat(200)}\n`);
+    expect(c.text()).toContain('10.0.0.5:2012 → 203.0.113.9/tcp\n');
+  });
+
   it('--expand writes every finding; width and colour follow the options', async () => {
     const c = collect();
     const s = createTableSink(c.out, { expand: true, width: 100, color: true });
