@@ -33,6 +33,10 @@
  *    connections starting during it: one or a few busy connections are a
  *    bulk transfer, a call or a stream; a flood opens many. (A flood kept
  *    inside one connection — one fixed 5-tuple — is therefore not reported.)
+ *    ICMP has no connections to count (every echo of a pair is one Zeek
+ *    ICMP connection, a ping and a flood alike): its keys skip that count,
+ *    and its flows are keyed at port 0 as its ticks are, so echo replies
+ *    to a pinger are its own end, not a spike on it.
  * 5. The incident is reported `reportDelaySec` after its run ends (or at
  *    end of input) with its start, end, peak and mean rate and the baseline
  *    it was compared with. Its source is the host that sent most of the
@@ -847,8 +851,9 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
     if (k.clientSidePkts > serverSidePkts) return;
     // One or a few busy connections (a download, a call) are not a flood.
     // (Checked when flows to the key are known; tick-only input cannot tell.)
+    // Not for ICMP: all echoes of a pair are one Zeek-style connection, a ping and a flood alike.
     const connections = connectionsDuring(k, inc.startSec - 1, inc.endSec + 1);
-    if (k.senders !== null && connections < settings.rateMinConnections) {
+    if (k.senders !== null && k.proto !== 'icmp' && connections < settings.rateMinConnections) {
       fewConnections++;
       return;
     }
@@ -1130,7 +1135,11 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
         const respV4 = f.respV4 ?? -1;
         const n = Math.floor(end) - s0 + 1;
         // Null: counted on the key's row (its flow packets and rate, within the attribution gate).
-        const k = getKey(f.respH, respV4 === -1 ? -1 : respV4 >>> 0, f.respP, f.proto, s0, out, f.origPkts, n, true);
+        // ICMP has no ports: its ticks are keyed at port 0 (packet-ticks.ts), so its flows are too (a flow's
+        // orig_p/resp_p are the ICMP type and its counterpart, 8/0 for an echo); else the replies to a pinger
+        // would be a key no flow names as the pinger's own end, rated as a spike on it, with no sender.
+        const icmp = f.proto === 'icmp';
+        const k = getKey(f.respH, respV4 === -1 ? -1 : respV4 >>> 0, icmp ? 0 : f.respP, f.proto, s0, out, f.origPkts, n, true);
         // Attribution and connection counts only once the key has received
         // more packets than any spike needs (ratePps × rateMinSeconds): the
         // many small keys of ordinary traffic skip this work.
@@ -1151,7 +1160,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
         }
         // Looked up only when the originator has keys of its own: most are clients that have none (on a
         // realistic 2M-line conn.log none had), and the probe into the index is a cache miss per flow.
-        const asClient = origId < 0 || (keysOfHost[origId] ?? 0) === 0 ? undefined : index.get(origId, f.origP * 4 + protoIndex(f.proto));
+        const asClient = origId < 0 || (keysOfHost[origId] ?? 0) === 0 ? undefined : index.get(origId, (icmp ? 0 : f.origP) * 4 + protoIndex(f.proto));
         if (typeof asClient === 'number') rows.clientSidePkts[asClient]! += f.origPkts;
         else if (asClient !== undefined) asClient.clientSidePkts += f.origPkts;
         if (k === null || k.hasTicks) continue;

@@ -114,6 +114,18 @@ describe('rate.spike', () => {
     expect(run([...other, ...replies].sort((a, b) => a.sec - b.sec), scanFlows)).toEqual([]);
   });
 
+  it('reports an ICMP echo flood of one pair at the flooded host, from the flooder, and not the echo replies at the flooder', () => {
+    // A capture of hping3 --icmp: ticks at port 0 both ways (ICMP has no ports), one Zeek-style ICMP
+    // connection for all echoes of the pair (orig_p 8, resp_p 0), so no count of connections tells it
+    // from a ping; the replies come back to the flooder at the same rate.
+    const other = ticks(120, () => 3).map((t) => ({ ...t, port: 443 }));
+    const requests = ticks(15, () => 400, T0 + 60).map((t) => ({ ...t, port: 0, proto: 'icmp' as const }));
+    const replies = requests.map((t) => ({ ...t, dst: '10.77.0.66' }));
+    const echoFlow = flow({ ts: T0 + 60, origH: '10.77.0.66', origP: 8, respH: HOST, respP: 0, proto: 'icmp', connState: 'OTH', history: null, duration: 15, origPkts: 6000, respPkts: 6000 });
+    const found = run([...other, ...requests, ...replies].sort((a, b) => a.sec - b.sec), [echoFlow]);
+    expect(found.map((f) => [f.kind, f.src, f.dst, f.port, f.proto])).toEqual([['rate.spike', '10.77.0.66', HOST, 0, 'icmp']]);
+  });
+
   it('treats an input from much earlier as a new time line, not as late records', () => {
     const today = ticks(400, (i) => (i >= 300 && i < 305 ? 100 : 5));
     const lastYear = ticks(400, (i) => (i >= 300 && i < 305 ? 100 : 5), T0 - 365 * 86400);
