@@ -13,7 +13,7 @@
  *    (> `dnsLongQueryChars`, 90, Zeek anomalous-dns), names whose longest
  *    label looks encoded (≥ `dnsRandomLabelChars` chars, entropy ≥
  *    `dnsRandomLabelEntropyBits`, and digit/non-ASCII-rich or vowel-poor),
- *    record types NULL / TXT / CNAME / PRIVATE (65399), response sizes.
+ *    record types NULL / TXT / CNAME / PRIVATE (65399) / KEY (25), response sizes.
  * 3. Signals. Volume: U unique names ≥ `dnsUniqueSubdomains` (100,
  *    RITA); N every name new (unique/queries ≥ `dnsUniqueRatio`); Q query
  *    rate ≥ `dnsQueriesPerMin` (60) over at least a minute. Content:
@@ -24,7 +24,7 @@
  *    (3) signals hold, at least one of them about content. Volume alone (a
  *    busy client of a big domain, a CDN) never fires, nor do two signals (a
  *    video CDN's hashed host names are unique and random-looking); a tunnel
- *    shows three or more: iodine U+N+T(+Q), dnscat2 R+T+N, dns2tcp U+N+L+R+T+Q.
+ *    shows three or more: iodine U+N+T(+Q), dnscat2 R+T+N, dns2tcp U+N+L+R+T+Q (a dns2tcp download U+N+T+Q: short names, data in the answers).
  * 5. Severity high when U holds or five signals do, else medium;
  *    confidence 0.5 + 0.07 per signal (max 0.95).
  * 6. conn.log alone (no DnsRecord ever seen from a client): per (client,
@@ -69,14 +69,19 @@ export type DnsTunnelSettings = Pick<
   | 'idBucketSec'
 >;
 
-/** NULL, TXT, CNAME, PRIVATE (iodine's 65399). */
+/**
+ * NULL, TXT, CNAME, PRIVATE (iodine's 65399) and KEY (25: dns2tcp's other
+ * query type, `dns2tcpc -T KEY`; obsolete since DNSSEC moved to DNSKEY, so
+ * stub resolvers do not ask for it).
+ */
 const UNUSUAL_QTYPES = new Map<number, string>([
   [10, 'NULL'],
   [16, 'TXT'],
   [5, 'CNAME'],
   [65399, 'PRIVATE'],
+  [25, 'KEY'],
 ]);
-const UNUSUAL_QTYPE_NAMES = new Set(['NULL', 'TXT', 'CNAME', 'PRIVATE']);
+const UNUSUAL_QTYPE_NAMES = new Set(['NULL', 'TXT', 'CNAME', 'PRIVATE', 'KEY']);
 /**
  * Tunnel names carry bytes that are not valid in host names ('+', '/',
  * non-ASCII): take the registered domain from the labels as they are, with

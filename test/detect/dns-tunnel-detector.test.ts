@@ -45,6 +45,19 @@ describe('tunnel.dns', () => {
     expect(found[0]!.evidence.signals).toMatchObject({ uniqueSubdomains: true, longNames: true, unusualTypes: true, queryRate: true });
   });
 
+  it('fires on dns2tcp KEY queries of a download: short polling names, the data in the answers (KEY is an unusual type)', () => {
+    // dns2tcpc -T KEY carrying an ssh download: the client's names are 10-char base32 sequence labels
+    // (no long names, no encoded-looking labels), so the query type is the one content signal.
+    const recs = Array.from({ length: 200 }, (_, i) =>
+      dns({ ts: T0 + i * 0.15, client: '10.77.0.10', server: '10.77.0.53', query: `zq${hex(i, 8)}.t.lab.example`, qtype: 25, qtypeName: 'KEY' }),
+    );
+    const found = run(recs);
+    expect(found).toHaveLength(1);
+    expect(found[0]!.evidence.signals).toMatchObject({ uniqueSubdomains: true, longNames: false, encodedLabels: false, unusualTypes: true });
+    // The same names asked as A records have volume signals only: no finding.
+    expect(run(recs.map((r) => ({ ...r, qtype: 1, qtypeName: 'A' })))).toEqual([]);
+  });
+
   it('needs at least dnsMinQueries queries', () => {
     const recs = Array.from({ length: 9 }, (_, i) => dns({ ts: T0 + i, client: '10.0.0.2', query: `${hex(i, 40)}.evil.example`, qtype: 16, qtypeName: 'TXT' }));
     expect(run(recs)).toEqual([]);
