@@ -34,9 +34,12 @@
  *    bulk transfer, a call or a stream; a flood opens many. (A flood kept
  *    inside one connection — one fixed 5-tuple — is therefore not reported.)
  *    ICMP has no connections to count (every echo of a pair is one Zeek
- *    ICMP connection, a ping and a flood alike): its keys skip that count,
- *    and its flows are keyed at port 0 as its ticks are, so echo replies
- *    to a pinger are its own end, not a spike on it.
+ *    ICMP connection, a fast ping and a flood alike): there a spike of
+ *    fewer connections is reported when its mean rate is over the
+ *    no-baseline bar (`rateNoBaselineFactor` × `ratePps`, 200 pps: a flood
+ *    whatever the port; ping -i 0.01 sends 100/s). ICMP flows are keyed at
+ *    port 0 as ICMP ticks are, so echo replies to a pinger are its own
+ *    end, not a spike on it.
  * 5. The incident is reported `reportDelaySec` after its run ends (or at
  *    end of input) with its start, end, peak and mean rate and the baseline
  *    it was compared with. Its source is the host that sent most of the
@@ -851,15 +854,17 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
     if (k.clientSidePkts > serverSidePkts) return;
     // One or a few busy connections (a download, a call) are not a flood.
     // (Checked when flows to the key are known; tick-only input cannot tell.)
-    // Not for ICMP: all echoes of a pair are one Zeek-style connection, a ping and a flood alike.
+    // ICMP: all echoes of a pair are one Zeek-style connection, a fast ping and a flood alike, so few
+    // connections there are a flood only above the bar for a key without a baseline (a flood whatever the port).
     const connections = connectionsDuring(k, inc.startSec - 1, inc.endSec + 1);
-    if (k.senders !== null && k.proto !== 'icmp' && connections < settings.rateMinConnections) {
+    const meanPps = inc.pkts / inc.seconds;
+    const fewIcmpFlood = k.proto === 'icmp' && meanPps > settings.rateNoBaselineFactor * thr;
+    if (k.senders !== null && connections < settings.rateMinConnections && !fewIcmpFlood) {
       fewConnections++;
       return;
     }
     const bar = Math.max(thr, settings.rateBaselineFactor * inc.normalPps, inc.baselineSource === 'none' ? settings.rateNoBaselineFactor * thr : 0);
     const ratio = inc.maxPps / bar;
-    const meanPps = inc.pkts / inc.seconds;
     const sender = topSender(k, inc.startSec, inc.endSec + 1);
     const base =
       inc.baselineSource === 'model'

@@ -126,6 +126,14 @@ describe('rate.spike', () => {
     expect(found.map((f) => [f.kind, f.src, f.dst, f.port, f.proto])).toEqual([['rate.spike', '10.77.0.66', HOST, 0, 'icmp']]);
   });
 
+  it('does not report a fast ping of one pair (50/s for 10 s, under the 200-pps flood bar): one ICMP connection is no count of floods', () => {
+    const other = ticks(120, () => 3).map((t) => ({ ...t, port: 443 }));
+    const requests = ticks(10, () => 50, T0 + 60).map((t) => ({ ...t, port: 0, proto: 'icmp' as const }));
+    const replies = requests.map((t) => ({ ...t, dst: '10.77.0.10' }));
+    const pingFlow = flow({ ts: T0 + 60, origH: '10.77.0.10', origP: 8, respH: HOST, respP: 0, proto: 'icmp', connState: 'OTH', history: null, duration: 10, origPkts: 500, respPkts: 500 });
+    expect(run([...other, ...requests, ...replies].sort((a, b) => a.sec - b.sec), [pingFlow])).toEqual([]);
+  });
+
   it('treats an input from much earlier as a new time line, not as late records', () => {
     const today = ticks(400, (i) => (i >= 300 && i < 305 ? 100 : 5));
     const lastYear = ticks(400, (i) => (i >= 300 && i < 305 ? 100 : 5), T0 - 365 * 86400);
