@@ -55,7 +55,7 @@ interface Sender {
   /** First request of the current run of requests (no gap longer than the window). */
   activeSince: number;
   incident: { openedTs: number; firstTs: number; dueTs: number; lastEmitted: number } | null;
-  /** Targets that answered this sender (an is-at reply addressed to it). */
+  /** Targets asked for in the current run of requests that answered (an is-at reply addressed to it). */
   answered: Set<string>;
 }
 
@@ -64,7 +64,8 @@ export function createArpScanDetector(settings: ArpScanSettings): Detector {
   /** Address asked for → the hosts that asked (up to GATEWAY_ASKERS). */
   const askers = new Map<string, Set<string>>();
   const infrastructure = new Set<string>();
-  const openByIp = new Map<string, Sender>();
+  /** Senders by address (replies are addressed by IP); the latest sender of an address holds it. */
+  const senderByIp = new Map<string, Sender>();
   let watermark = Number.NEGATIVE_INFINITY;
   let lastSweep = Number.NEGATIVE_INFINITY;
   /** Event time at which `advance` next has work (an incident due, or the idle-sender sweep). */
@@ -96,9 +97,10 @@ export function createArpScanDetector(settings: ArpScanSettings): Detector {
       if (watermark >= nextAdvance) advance(out);
     }
     if (a.op === 2) {
-      // A reply names who asked (target) and who answered (sender): count it for the asker's incident.
-      const asker = findSender(a.targetIp);
-      asker?.answered.add(a.senderIp);
+      // A reply names who asked (target) and who answered (sender): count it for the asker when it
+      // answers an address the asker asked for in its current run of requests (before or after an incident opened).
+      const asker = senderByIp.get(a.targetIp);
+      if (asker?.targets.has(a.senderIp)) asker.answered.add(a.senderIp);
       return;
     }
     if (a.op !== 1 || a.senderIp === a.targetIp || a.senderIp === '0.0.0.0') return;
@@ -109,9 +111,14 @@ export function createArpScanDetector(settings: ArpScanSettings): Detector {
       if (senders.size >= settings.scanMaxKeys) evictIdle();
       s = { mac: a.senderMac, ip: a.senderIp, targets: new Map(), peak: 0, requests: 0, firstTs: a.ts, lastTs: a.ts, activeSince: a.ts, incident: null, answered: new Set() };
       senders.set(id, s);
+      senderByIp.set(s.ip, s);
     }
     s.requests++;
-    if (a.ts - s.lastTs > windowSec) s.activeSince = a.ts;
+    if (a.ts - s.lastTs > windowSec) {
+      // A new run of requests: the answers of an earlier one (ordinary resolution) are not this run's.
+      s.activeSince = a.ts;
+      if (s.incident === null) s.answered.clear();
+    }
     if (a.ts > s.lastTs) s.lastTs = a.ts;
     const t = s.targets;
     if (t.has(a.targetIp)) t.delete(a.targetIp);
@@ -129,20 +136,19 @@ export function createArpScanDetector(settings: ArpScanSettings): Detector {
     if (s.incident === null && t.size >= settings.arpScanAddresses) {
       s.incident = { openedTs: a.ts, firstTs: s.activeSince, dueTs: a.ts + windowSec, lastEmitted: 0 };
       if (s.incident.dueTs < nextAdvance) nextAdvance = s.incident.dueTs;
-      openByIp.set(s.ip, s);
     }
   }
 
-  /** The sender with an open incident at an address (replies are addressed by IP). */
-  function findSender(ip: string): Sender | undefined {
-    return openByIp.get(ip);
+  function dropSender(id: string, s: Sender): void {
+    senders.delete(id);
+    if (senderByIp.get(s.ip) === s) senderByIp.delete(s.ip);
   }
 
   function evictIdle(): void {
     const idle: [string, Sender][] = [];
     for (const e of senders) if (e[1].incident === null) idle.push(e);
     const n = Math.max(1, Math.ceil(settings.scanMaxKeys / 10));
-    for (const [id] of selectLeastRecent(idle, n, (e) => e[1].lastTs)) senders.delete(id);
+    for (const [id, s] of selectLeastRecent(idle, n, (e) => e[1].lastTs)) dropSender(id, s);
     evicted += Math.min(n, idle.length);
   }
 
@@ -197,8 +203,7 @@ export function createArpScanDetector(settings: ArpScanSettings): Detector {
       for (const [id, s] of senders) {
         if (watermark - s.lastTs <= 10 * windowSec) continue;
         emit(s, out);
-        senders.delete(id);
-        if (openByIp.get(s.ip) === s) openByIp.delete(s.ip);
+        dropSender(id, s);
       }
     }
     nextAdvance = Math.min(next, lastSweep + windowSec);
@@ -226,7 +231,7 @@ export function createArpScanDetector(settings: ArpScanSettings): Detector {
       const out: Finding[] = [];
       for (const s of senders.values()) emit(s, out);
       senders.clear();
-      openByIp.clear();
+      senderByIp.clear();
       askers.clear();
       infrastructure.clear();
       watermark = Number.NEGATIVE_INFINITY;
@@ -235,9 +240,9 @@ export function createArpScanDetector(settings: ArpScanSettings): Detector {
       return out;
     },
     snapshot() {
-      // openByIp by sender id; a sender no longer in `senders` is never reported again, so it is left out.
+      // senderByIp by sender id (named `open` as in states written when only senders with an incident were listed).
       const open = new Map<string, string>();
-      for (const [ip, s] of openByIp) if (senders.get(`${s.mac}|${s.ip}`) === s) open.set(ip, `${s.mac}|${s.ip}`);
+      for (const [ip, s] of senderByIp) if (senders.get(`${s.mac}|${s.ip}`) === s) open.set(ip, `${s.mac}|${s.ip}`);
       return encodeState({ senders, askers, infrastructure, open, watermark, lastSweep, nextAdvance, evicted });
     },
     restore(state) {
@@ -248,11 +253,8 @@ export function createArpScanDetector(settings: ArpScanSettings): Detector {
       for (const [t, a] of o.askers as Map<string, Set<string>>) askers.set(t, a);
       infrastructure.clear();
       for (const ip of o.infrastructure as Set<string>) infrastructure.add(ip);
-      openByIp.clear();
-      for (const [ip, id] of o.open as Map<string, string>) {
-        const s = senders.get(id);
-        if (s !== undefined) openByIp.set(ip, s);
-      }
+      senderByIp.clear();
+      for (const [id, s] of senders) if (!senderByIp.has(s.ip) || id === (o.open as Map<string, string>).get(s.ip)) senderByIp.set(s.ip, s);
       watermark = o.watermark as number;
       lastSweep = o.lastSweep as number;
       nextAdvance = o.nextAdvance as number;

@@ -26,6 +26,18 @@ describe('scan.arp', () => {
     expect(found[0]!.evidence).toMatchObject({ count: 64, mac: MAC, answered: 2 });
   });
 
+  it('counts the answers to the scan from its first request, only for addresses it asked for in this run', () => {
+    const reply = (ts: number, from: string): ArpRecord => ({ ts, op: 2, senderMac: '02:00:00:00:00:07', senderIp: from, targetIp: '192.168.1.200' });
+    // An ordinary resolution a minute before (answered), then a sweep whose hosts 1-10 answer as they are asked,
+    // before the incident opens at the 32nd address; and an is-at for an address it never asked for.
+    const earlier = [who(T0 - 60, '192.168.1.200', '192.168.1.250'), reply(T0 - 59.9, '192.168.1.250')];
+    const arps = sweep('192.168.1.200', 40).flatMap((r, i) => (i < 10 ? [r, reply(r.ts + 0.01, r.targetIp)] : [r]));
+    const found = run([...earlier, ...arps, reply(T0 + 3, '192.168.1.251')]);
+    expect(found).toHaveLength(1);
+    expect(found[0]!.evidence).toMatchObject({ count: 40, answered: 10 });
+    expect(found[0]!.summary).toContain('(10 answered)');
+  });
+
   it('stays silent below 32 addresses, on gratuitous ARP and ARP probes, and on requests spread wider than the window', () => {
     expect(run(sweep('192.168.1.200', 31))).toEqual([]);
     expect(run(Array.from({ length: 100 }, (_, i) => who(T0 + i, '192.168.1.7', '192.168.1.7')))).toEqual([]);
