@@ -150,6 +150,13 @@ export interface IcmpEcho {
   id: number;
   seq: number;
   payloadBytes: number;
+  /**
+   * Fingerprint of the payload's content past its first 16 bytes (where
+   * Unix pings put their send time): equal for repeated payloads; 0 when
+   * too little was captured; absent from sources without payload bytes
+   * (ingest/flow-tracker/echo-payload-hash.ts).
+   */
+  payloadHash?: number;
 }
 
 /**

@@ -20,7 +20,12 @@
  *    ≥ `icmpRateEchoesPerSec` per second, and — from packets — at least
  *    `icmpBackToBackRequests` of them sent one after another without a
  *    reply in between (ping alternates request and reply even at 100/s; a
- *    file transfer streams its requests).
+ *    file transfer streams its requests), and with payloads that change: at
+ *    most half the requests (`MAX_REPEATED_SHARE`) repeat the payload of
+ *    the request before them (IcmpEcho.payloadHash; a tunnel's payloads
+ *    carry data and differ, a flood's repeat one payload: hping3 --icmp
+ *    at a host that does not answer streams 'X' × 56 at 430/s, a flood for
+ *    rate.spike, not a tunnel; ping's payload repeats past its timestamp).
  *    Echoes that carry no payload at all never fire (no data, no tunnel).
  * 4. Fire on any signal. Severity high with two signals or ≥
  *    `icmpHighPayloadBytes` (64 KiB) of payload, low for a lone large echo
@@ -53,6 +58,14 @@ export type IcmpTunnelSettings = Pick<
 >;
 
 const MAX_SIZES = 64;
+/**
+ * The rate signal from packets needs changing payloads: at most this share
+ * of a pair's requests may repeat the payload of the request before them
+ * (flowhound: every hping3 --icmp request repeats the one before, as every
+ * fast ping's does past its timestamp; no request of ptunnel-ng or of
+ * Icmp-File-Transfer's 2 MB transfer repeats the one before).
+ */
+const MAX_REPEATED_SHARE = 0.5;
 /** IPv4 (20) + ICMP echo (8) header bytes. */
 const ECHO_HEADER_BYTES = 28;
 /**
@@ -100,6 +113,9 @@ interface Pair extends TupleRow {
   /** Requests since the last reply (packets only), and the longest such run. */
   run: number;
   maxRun: number;
+  /** The last request's payload fingerprint (IcmpEcho.payloadHash; 0 unknown), and the requests whose fingerprint was the one before them. */
+  lastHash: number;
+  repeats: number;
   dueTs: number | null;
   lastEmittedEchoes: number;
 }
@@ -158,7 +174,7 @@ export function createIcmpTunnelDetector(settings: IcmpTunnelSettings): Detector
     if (p === undefined) {
       p = {
         hash: 0, pos: 0, seq: 0, wakeTs: null, src, dst, basis, firstTs: ts, lastTs: ts, firstReqTs: Number.POSITIVE_INFINITY, lastReqTs: Number.NEGATIVE_INFINITY,
-        requests: 0, replies: 0, overPing: 0, large: 0, maxPayload: 0, payloadBytes: 0, sizes: null, soleSize: null, run: 0, maxRun: 0, dueTs: null, lastEmittedEchoes: 0,
+        requests: 0, replies: 0, overPing: 0, large: 0, maxPayload: 0, payloadBytes: 0, sizes: null, soleSize: null, run: 0, maxRun: 0, lastHash: 0, repeats: 0, dueTs: null, lastEmittedEchoes: 0,
       };
       pairs.add(p, hash);
       if (pairs.size > settings.icmpMaxPairs) pairs.evictOverCap((old) => {
@@ -176,9 +192,12 @@ export function createIcmpTunnelDetector(settings: IcmpTunnelSettings): Detector
     return p.dueTs !== null && p.dueTs < idle ? p.dueTs : idle;
   }
 
-  function addEchoes(p: Pair, isRequest: boolean, n: number, payload: number, ts: number, tsEnd: number): void {
+  /** `hash`: the echo's payload fingerprint (0 unknown, as from flows). */
+  function addEchoes(p: Pair, isRequest: boolean, n: number, payload: number, ts: number, tsEnd: number, hash: number): void {
     if (isRequest) {
       p.requests += n;
+      if (hash !== 0 && hash === p.lastHash) p.repeats += n;
+      p.lastHash = hash;
       if (ts < p.firstReqTs) p.firstReqTs = ts;
       if (tsEnd > p.lastReqTs) p.lastReqTs = tsEnd;
       addSize(p, Math.round(payload));
@@ -219,7 +238,8 @@ export function createIcmpTunnelDetector(settings: IcmpTunnelSettings): Detector
   function isFast(p: Pair): boolean {
     // From packets the rate must come with requests streamed back to back:
     // a fast ping (ping -i 0.01) alternates request and reply.
-    const streamed = p.basis === 'flows' || p.maxRun >= settings.icmpBackToBackRequests;
+    // And with changing payloads: a flood streams one payload over and over (unknown fingerprints count as changing).
+    const streamed = p.basis === 'flows' || (p.maxRun >= settings.icmpBackToBackRequests && p.repeats <= MAX_REPEATED_SHARE * p.requests);
     return p.requests >= settings.icmpMinEchoes && requestRate(p) >= settings.icmpRateEchoesPerSec && streamed;
   }
 
@@ -278,6 +298,7 @@ export function createIcmpTunnelDetector(settings: IcmpTunnelSettings): Detector
             distinctRequestSizes: [...sizesOf(p)].sort((a, b) => a - b).slice(0, 16),
             requestsPerSec: Number.isFinite(rate) ? Math.round(rate * 10) / 10 : null,
             backToBackRequests: p.maxRun,
+            repeatedPayloadRequests: p.repeats,
             signals: { overPingSize: s.overPing, large: s.large, variedSizes: s.varied, rate: s.rate },
           },
         },
@@ -324,7 +345,7 @@ export function createIcmpTunnelDetector(settings: IcmpTunnelSettings): Detector
         const hash = hashOfAddressTuple(src, dst, isRequest ? e.srcV4 : e.dstV4, isRequest ? e.dstV4 : e.srcV4, 0);
         if (echoPairs.findHashed(hash, src, dst, 0) === undefined) echoPairs.add({ hash: 0, pos: 0, seq: 0, wakeTs: null, src, dst }, hash);
         const p = getPair(hash, src, dst, e.ts, 'packets', out);
-        addEchoes(p, isRequest, 1, e.payloadBytes, e.ts, e.ts);
+        addEchoes(p, isRequest, 1, e.payloadBytes, e.ts, e.ts, e.payloadHash ?? 0);
         pairs.wakeAt(p, wakeOf(p));
       }
       const flows = batch.flows;
@@ -340,8 +361,8 @@ export function createIcmpTunnelDetector(settings: IcmpTunnelSettings): Detector
         if (echoPairs.findHashed(hash, f.origH, f.respH, 0) !== undefined) continue;
         const p = getPair(hash, f.origH, f.respH, f.ts, 'flows', out);
         if (end > p.lastTs) p.lastTs = end;
-        if (f.origPkts > 0) addEchoes(p, true, f.origPkts, flowPayloadEstimate(f.origIpBytes, f.origPkts), f.ts, end);
-        if (f.respPkts > 0) addEchoes(p, false, f.respPkts, flowPayloadEstimate(f.respIpBytes, f.respPkts), f.ts, end);
+        if (f.origPkts > 0) addEchoes(p, true, f.origPkts, flowPayloadEstimate(f.origIpBytes, f.origPkts), f.ts, end, 0);
+        if (f.respPkts > 0) addEchoes(p, false, f.respPkts, flowPayloadEstimate(f.respIpBytes, f.respPkts), f.ts, end, 0);
         pairs.wakeAt(p, wakeOf(p));
       }
       return out;
@@ -367,7 +388,8 @@ export function createIcmpTunnelDetector(settings: IcmpTunnelSettings): Detector
       const t = tableOf<Pair & { key: string }>(o.pairs);
       // The key string is the snapshot's (the table keys rows by their fields).
       pairs.restore(
-        t.rows.map(({ key: _key, ...p }): Pair => ({ ...p, hash: 0, pos: 0, soleSize: null })),
+        // Rows of snapshots made before payload fingerprints: none seen, no repeat.
+        t.rows.map(({ key: _key, ...p }): Pair => ({ ...p, hash: 0, pos: 0, soleSize: null, lastHash: p.lastHash ?? 0, repeats: p.repeats ?? 0 })),
         t.nextSeq,
         t.evicted,
       );

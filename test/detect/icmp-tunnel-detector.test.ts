@@ -52,6 +52,31 @@ describe('tunnel.icmp', () => {
     expect(found[0]!.evidence.backToBackRequests).toBe(9);
   });
 
+  it('does not call a stream of one repeated payload a tunnel (hping3 --icmp flood at a host that does not answer)', () => {
+    // Every request repeats the one before (payloadHash equal): a flood, which rate.spike reports.
+    const flood = Array.from({ length: 400 }, (_, i) => echo({ ts: T0 + i * 0.0023, src: '10.77.0.66', dst: '10.77.0.20', seq: i, payloadBytes: 56, payloadHash: 0x1234 }));
+    expect(run(flood)).toEqual([]);
+    // The same stream with changing payloads (data) is a tunnel; so is one whose payloads were not captured (hash 0: unknown).
+    const data = flood.map((e, i) => ({ ...e, payloadHash: 1 + i }));
+    const found = run(data);
+    expect(found).toHaveLength(1);
+    expect(found[0]!.evidence).toMatchObject({ repeatedPayloadRequests: 0, signals: { rate: true } });
+    expect(run(flood.map((e) => ({ ...e, payloadHash: 0 })))).toHaveLength(1);
+    // At most half the requests may repeat the one before: a tunnel's idle polls among its data still fire.
+    const half = flood.map((e, i) => ({ ...e, payloadHash: i % 2 === 0 ? 7 : 1 + i }));
+    expect(run(half)).toHaveLength(1);
+    const mostly = flood.map((e, i) => ({ ...e, payloadHash: i % 5 === 0 ? 1 + i : 7 }));
+    expect(run(mostly)).toEqual([]);
+  });
+
+  it('restored in the middle of a repeated-payload stream, reports what the uninterrupted run reports', () => {
+    const flood = Array.from({ length: 40 }, (_, i) => echo({ ts: T0 + i * 0.01, src: '10.0.0.1', dst: '10.0.0.2', seq: i, payloadBytes: 56, payloadHash: i < 30 ? 5 : 6 + i }));
+    const whole = run(flood);
+    const resumed = findingsResumed(() => createIcmpTunnelDetector(DEFAULT_SETTINGS), batch({ echoes: flood.slice(0, 25) }), batch({ echoes: flood.slice(25) }));
+    expect(whole).toEqual([]);
+    expect(resumed).toEqual(whole);
+  });
+
   it('stays quiet for a fast ping that alternates request and reply (ping -i 0.01)', () => {
     expect(run(pings(5, 52, 0.016))).toEqual([]);
     expect(run(pings(50, 56, 0.01))).toEqual([]);

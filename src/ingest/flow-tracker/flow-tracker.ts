@@ -68,6 +68,7 @@ import {
   SLOT_I32,
   SLOT_STR,
 } from './flow-table.js';
+import { hashEchoPayload } from './echo-payload-hash.js';
 import { findIcmpCounterpart, isIcmpEcho } from './icmp-counterpart.js';
 import { type LikelyServerPorts, ZEEK_DEFAULT_LIKELY_SERVER_PORTS } from './likely-server-ports.js';
 import { applyNtpFlip } from './ntp-flip.js';
@@ -510,7 +511,11 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
       if (proto === PROTO_ICMP && isIcmpEcho(p.ipVersion, p.icmpType)) {
         const srcV4 = numeric ? srcN : dottedQuadValue(p.src) | 0;
         const dstV4 = numeric ? dstN : dottedQuadValue(p.dst) | 0;
-        out.echoes.push({ ts: t, src: p.src, dst: p.dst, type: p.icmpType, srcV4, dstV4, id: p.icmpId, seq: p.icmpSeq, payloadBytes: p.payloadLen });
+        // The payload's fingerprint, hashed where it lies (the reader's frame buffer; a hand-built packet's data).
+        const payloadHash = reader
+          ? hashEchoPayload(p.frameBuf, p.frameStart + p.payloadOffset, p.payloadLen, p.frameEnd)
+          : hashEchoPayload(p.data, p.payloadOffset, p.payloadLen, p.data.length);
+        out.echoes.push({ ts: t, src: p.src, dst: p.dst, type: p.icmpType, srcV4, dstV4, id: p.icmpId, seq: p.icmpSeq, payloadBytes: p.payloadLen, payloadHash });
       }
     }
     updateRemoveAt(slot, p);

@@ -1,4 +1,5 @@
 import { createFlowTracker, type FlowTracker } from '../../../src/ingest/flow-tracker/flow-tracker.js';
+import { hashEchoPayload } from '../../../src/ingest/flow-tracker/echo-payload-hash.js';
 import type { DecodedPacket } from '../../../src/ingest/pcap/decoded-packet.js';
 import type { FlowRecord } from '../../../src/types.js';
 import { ACK, FIN, icmp, PSH, RST, SYN, tcp, udp } from './packets.js';
@@ -209,9 +210,11 @@ describe('flow tracker: UDP, ICMP, other transports', () => {
     expect([f.origP, f.respP, f.proto, f.connState, f.history]).toEqual([8, 0, 'icmp', 'OTH', null]);
     expect([f.origPkts, f.respPkts]).toEqual([1, 1]);
     expect([f.origBytes, f.respBytes]).toEqual([56, 56]);
+    // The hand-built packets carry 56 zero bytes: both fingerprints are those of the zeros past the stamp.
+    const payloadHash = hashEchoPayload(new Uint8Array(56), 0, 56, 56);
     expect(out.echoes).toEqual([
-      { ts: 1000, src: C, dst: S, type: 8, srcV4: 167772161, dstV4: 167772162, id: 77, seq: 1, payloadBytes: 56 },
-      { ts: 1000.02, src: S, dst: C, type: 0, srcV4: 167772162, dstV4: 167772161, id: 77, seq: 1, payloadBytes: 56 },
+      { ts: 1000, src: C, dst: S, type: 8, srcV4: 167772161, dstV4: 167772162, id: 77, seq: 1, payloadBytes: 56, payloadHash },
+      { ts: 1000.02, src: S, dst: C, type: 0, srcV4: 167772162, dstV4: 167772161, id: 77, seq: 1, payloadBytes: 56, payloadHash },
     ]);
   });
 
