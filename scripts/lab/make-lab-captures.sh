@@ -14,6 +14,7 @@
 #            rate-spike rate-control dns-tunnel-iodine icmp-tunnel-ptunnel
 #            scan-stealth scan-distributed scan-arp policy-2012 midstream
 #            beacon (20 minutes of real time)
+#            rate-spike-icmp-flood rate-spike-icmp-flood-noreply benign-fast-ping
 #
 # Lab (all inside namespaces named fhlab-*, bridge br0 inside fhlab-sw; nothing
 # is configured in the root namespace and no traffic leaves the lab):
@@ -40,7 +41,7 @@ PY=/usr/bin/python3
 P=${FLOWHOUND_LAB_PREFIX:-fhlab}   # namespace prefix (another prefix lets a long scenario run beside a short one)
 NET=10.77.0
 SNAPLEN=${FLOWHOUND_LAB_SNAPLEN:-256}
-ALL_SCENARIOS=(bulk-upload new-listener dns-volume beacon scan-stealth scan-distributed scan-arp policy-2012 midstream scan-vertical scan-fragmented scan-horizontal rate-spike rate-control benign-1 benign-2 benign-3 benign-4 dns-tunnel-iodine icmp-tunnel-ptunnel)
+ALL_SCENARIOS=(bulk-upload new-listener dns-volume beacon scan-stealth scan-distributed scan-arp policy-2012 midstream scan-vertical scan-fragmented scan-horizontal rate-spike rate-control benign-1 benign-2 benign-3 benign-4 dns-tunnel-iodine icmp-tunnel-ptunnel rate-spike-icmp-flood rate-spike-icmp-flood-noreply benign-fast-ping)
 RULE_KINDS='["scan.vertical","scan.horizontal","tunnel.dns","tunnel.icmp","rate.spike"]'
 
 log() { printf '[lab %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
@@ -428,6 +429,53 @@ scenario_icmp_tunnel() {
     "The ICMP pair's packet rate may exceed 20 pps for a few seconds (see verified.rateRunsOver20pps); rate.spike is not asserted either way. The proxy leg 10.77.0.71 -> 10.77.0.30:22 is an ordinary ssh TCP connection."
 }
 
+# ICMP echo floods and fast pings: rate.spike must find a flood at the flooded
+# host (ICMP flows are keyed at port 0, so the replies are not a spike at the
+# flooder), a fast ping is not a flood, and a flood is not a tunnel.
+scenario_icmp_flood() { # icmp-flood NAME NOREPLY(0|1): hping3 --icmp at the web host, answered or not
+  local name=$1 noreply=$2 what
+  ((noreply)) && nsx web sysctl -qw net.ipv4.icmp_echo_ignore_all=1
+  capture_start "$name" 128
+  ((noreply)) && CMDS+=("ip netns exec $P-web sysctl -w net.ipv4.icmp_echo_ignore_all=1")
+  benign_bg $((230 + noreply)) 35 --page-loads 1
+  sleep 12
+  local cmd=(hping3 -q --icmp -d 56 -i u2000 "$NET.20")
+  rec scan timeout 10 "${cmd[@]}"
+  nsx scan timeout 10 "${cmd[@]}" >"$WORK/hping3.txt" 2>&1 || true
+  wait_benign
+  capture_stop "$name"
+  ((noreply)) && nsx web sysctl -qw net.ipv4.icmp_echo_ignore_all=0
+  if ((noreply)); then what="the web host ignores echoes (icmp_echo_ignore_all=1), so only requests are on the wire"; else what="the web host answers every echo"; fi
+  NOT_EXPECTED='[{"kind":"rate.spike","dst":"10.77.0.66","why":"the flooder receives the replies: not a flood at it"}]' \
+    EXCLUSIVE=true write_truth "$name" "hping3 ICMP echo flood from the scanner 10.77.0.66 to the web host 10.77.0.20: 56-byte payloads (hping3 fills them with 'X'), one every 2 ms (~430/s measured) for 10 s, starting ~12 s in; $what. Benign background from two clients." \
+    "hping3 3.0.0-alpha-2 --icmp -d 56 -i u2000" \
+    '[{"kind":"rate.spike","src":"10.77.0.66","dst":"10.77.0.20","port":0,"proto":"icmp"}]' \
+    '["scan.vertical","scan.horizontal","tunnel.dns","tunnel.icmp"]' \
+    '[{"name":"floodRequests","filter":"ip.src==10.77.0.66 && ip.dst==10.77.0.20 && icmp.type==8"},{"name":"floodReplies","filter":"ip.src==10.77.0.20 && ip.dst==10.77.0.66 && icmp.type==0"},{"name":"floodPayloads","filter":"ip.src==10.77.0.66 && icmp.type==8","distinct":"data.data"}]' \
+    "The flood is reported at the flooded host (10.77.0.20, port 0, icmp) from the flooder; the flooder, which receives the replies, is not a spike target. hping3 sends one payload over and over, so tunnel.icmp must not call it a tunnel, answered or not."
+  tail -n 3 "$WORK/hping3.txt" >&2
+}
+
+scenario_benign_fast_ping() { # ping -i 0.03 and -i 0.01: fast, but request and reply alternate
+  local name=benign-fast-ping
+  capture_start "$name"
+  benign_bg 232 40 --page-loads 1
+  sleep 10
+  local cmd=(ping -q -i 0.03 -c 330 "$NET.30")
+  rec c2 "${cmd[@]}"
+  nsx c2 timeout 30 "${cmd[@]}" >"$WORK/ping.txt" 2>&1 || true
+  cmd=(ping -q -i 0.01 -c 800 "$NET.20")
+  rec c1 "${cmd[@]}"
+  nsx c1 timeout 30 "${cmd[@]}" >>"$WORK/ping.txt" 2>&1 || true
+  wait_benign
+  capture_stop "$name"
+  write_truth "$name" "Fast pings (iputils, as root): 10.77.0.11 pings 10.77.0.30 330 times every 30 ms (~10 s, ~30/s), then 10.77.0.10 pings 10.77.0.20 800 times at 10-ms intervals (about 14 s, ~57/s, in the committed capture); 56-byte payloads (a timestamp and a fixed pattern), every request answered before the next. Benign background from two clients. No scan, tunnel or flood." \
+    "iputils ping -i 0.03 -c 330; ping -i 0.01 -c 800" '[]' "$RULE_KINDS" \
+    '[{"name":"pingRequests","filter":"icmp.type==8"},{"name":"pingReplies","filter":"icmp.type==0"}]' \
+    "No rule detector should fire: one pinger to one host is one Zeek-style connection, well under a flood's rate, and ping alternates request and reply (no streamed requests), with ping's own payload."
+  grep -E 'transmitted|rtt' "$WORK/ping.txt" >&2 || true
+}
+
 scenario_beacon() { # 20 minutes of real time (FLOWHOUND_LAB_BEACON_SEC overrides)
   local name=beacon dur=${FLOWHOUND_LAB_BEACON_SEC:-1200}
   capture_start "$name" 128
@@ -658,6 +706,9 @@ run_scenario() {
     new-listener) scenario_new_listener ;;
     dns-volume) scenario_dns_volume ;;
     beacon) scenario_beacon ;;
+    rate-spike-icmp-flood) scenario_icmp_flood rate-spike-icmp-flood 0 ;;
+    rate-spike-icmp-flood-noreply) scenario_icmp_flood rate-spike-icmp-flood-noreply 1 ;;
+    benign-fast-ping) scenario_benign_fast_ping ;;
     benign-[1-4]) scenario_benign "${1#benign-}" ;;
     scan-vertical) scenario_scan_vertical ;;
     scan-fragmented) scenario_scan_fragmented ;;

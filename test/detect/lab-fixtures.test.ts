@@ -2,7 +2,7 @@
  * The lab captures (fixtures/lab/*.pcap, made with nmap, hping3, iodine,
  * ptunnel-ng in network namespaces) against their ground truth
  * (*.truth.json): every expected finding appears with its source,
- * destination, port (and DNS domain); no kind listed in `expectNone`
+ * destination, port (and protocol, DNS domain); no kind listed in `expectNone`
  * appears, nor any finding listed in `notExpected`; a capture that expects
  * nothing yields no findings at all. A capture with a `<name>.rules.yaml`
  * beside it is analyzed with that rules file (as `--rules` does).
@@ -18,7 +18,7 @@ interface Truth {
   capture: string;
   description: string;
   /** `probe`: a scan's probe type in evidence.probeTypes; `sources`: every source a distributed scan must name. */
-  expected: { kind: string; src?: string | null; dst?: string | null; port?: number | null; domain?: string; probe?: string; sources?: string[] }[];
+  expected: { kind: string; src?: string | null; dst?: string | null; port?: number | null; proto?: string; domain?: string; probe?: string; sources?: string[] }[];
   expectNone?: string[];
   notExpected?: { kind: string; src?: string; dst?: string; port?: number; proto?: string }[];
   /** No finding beyond the expected ones. */
@@ -51,6 +51,7 @@ describe('lab fixtures against their ground truth', () => {
           (e.src === undefined || f.src === e.src) &&
           (e.dst === undefined || e.dst === null || f.dst === e.dst) &&
           (e.port === undefined || e.port === null || f.port === e.port) &&
+          (e.proto === undefined || f.proto === e.proto) &&
           (e.domain === undefined || (typeof f.evidence.domain === 'string' && e.domain.endsWith(f.evidence.domain))) &&
           (e.probe === undefined || ((f.evidence.probeTypes as Record<string, number> | undefined)?.[e.probe] ?? 0) > 0) &&
           (e.sources === undefined || e.sources.every((src) => (f.evidence.sources as string[] | undefined)?.includes(src))),
