@@ -14,7 +14,7 @@
 #            rate-spike rate-control dns-tunnel-iodine icmp-tunnel-ptunnel
 #            scan-stealth scan-distributed scan-arp policy-2012 midstream
 #            beacon (20 minutes of real time)
-#            rate-spike-icmp-flood rate-spike-icmp-flood-noreply benign-fast-ping
+#            rate-spike-icmp-flood rate-spike-icmp-flood-noreply benign-fast-ping icmp-tunnel-icmptx
 #
 # Lab (all inside namespaces named fhlab-*, bridge br0 inside fhlab-sw; nothing
 # is configured in the root namespace and no traffic leaves the lab):
@@ -41,7 +41,7 @@ PY=/usr/bin/python3
 P=${FLOWHOUND_LAB_PREFIX:-fhlab}   # namespace prefix (another prefix lets a long scenario run beside a short one)
 NET=10.77.0
 SNAPLEN=${FLOWHOUND_LAB_SNAPLEN:-256}
-ALL_SCENARIOS=(bulk-upload new-listener dns-volume beacon scan-stealth scan-distributed scan-arp policy-2012 midstream scan-vertical scan-fragmented scan-horizontal rate-spike rate-control benign-1 benign-2 benign-3 benign-4 dns-tunnel-iodine icmp-tunnel-ptunnel rate-spike-icmp-flood rate-spike-icmp-flood-noreply benign-fast-ping)
+ALL_SCENARIOS=(bulk-upload new-listener dns-volume beacon scan-stealth scan-distributed scan-arp policy-2012 midstream scan-vertical scan-fragmented scan-horizontal rate-spike rate-control benign-1 benign-2 benign-3 benign-4 dns-tunnel-iodine icmp-tunnel-ptunnel rate-spike-icmp-flood rate-spike-icmp-flood-noreply benign-fast-ping icmp-tunnel-icmptx)
 RULE_KINDS='["scan.vertical","scan.horizontal","tunnel.dns","tunnel.icmp","rate.spike"]'
 
 log() { printf '[lab %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
@@ -476,6 +476,42 @@ scenario_benign_fast_ping() { # ping -i 0.03 and -i 0.01: fast, but request and 
   grep -E 'transmitted|rtt' "$WORK/ping.txt" >&2 || true
 }
 
+scenario_icmp_tunnel_icmptx() { # icmptx: IP over ICMP echo (a tun device each end), carrying an nc upload
+  local name=icmp-tunnel-icmptx
+  command -v icmptx >/dev/null || { log "installing: icmptx"; apt-get update -qq; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq icmptx >/dev/null; }
+  [[ -c /dev/net/tun ]] || { mkdir -p /dev/net; mknod /dev/net/tun c 10 200; }
+  "$PY" "$HELPER" mkfile "$WORK/icmptx-upload.bin" 100000 96
+  nsx icmp sysctl -qw net.ipv4.icmp_echo_ignore_all=1   # the server's icmptx answers, not its kernel
+  spawn icmp timeout 70 icmptx -s "$NET.71"
+  sleep 1
+  nsx icmp ip addr add 10.0.3.1/24 dev tun0; nsx icmp ip link set tun0 mtu 1400 up
+  spawn icmp timeout 70 sh -c "nc -l 10.0.3.1 5001 > $WORK/icmptx.received"
+  capture_start "$name" 1600
+  CMDS+=("ip netns exec $P-icmp sysctl -w net.ipv4.icmp_echo_ignore_all=1" "ip netns exec $P-icmp icmptx -s $NET.71   # tun0 10.0.3.1/24, mtu 1400" "ip netns exec $P-icmp nc -l 10.0.3.1 5001 > received")
+  benign_bg 233 40 --page-loads 1 --min-pause 2 --max-pause 6
+  sleep 3
+  rec c1 "icmptx -c $NET.71   # tun0 10.0.3.2/24, mtu 1400"
+  spawn c1 timeout 50 icmptx -c "$NET.71"
+  local CLI_PID=${PIDS[-1]}
+  sleep 1
+  nsx c1 ip addr add 10.0.3.2/24 dev tun0; nsx c1 ip link set tun0 mtu 1400 up
+  # No ping through the tunnel: the server's icmptx reads every ICMP message delivered to it, the tunnelled ping too, and sends it back in.
+  rec c1 "nc -N -w 5 10.0.3.1 5001 < upload.bin   # 100000 bytes up through the tunnel"
+  nsx c1 timeout 30 nc -N -w 5 10.0.3.1 5001 <"$WORK/icmptx-upload.bin" || log "nc over icmptx exit $?"
+  sleep 2
+  log "icmptx: received $(stat -c %s "$WORK/icmptx.received" 2>/dev/null || echo 0) of 100000 bytes"
+  kill "$CLI_PID" 2>/dev/null || true
+  wait_benign
+  capture_stop "$name"
+  nsx icmp sysctl -qw net.ipv4.icmp_echo_ignore_all=0
+  write_truth "$name" "icmptx 0.2 IP-over-ICMP tunnel: client 10.77.0.10 (tun0 10.0.3.2) -> server 10.77.0.71 (tun0 10.0.3.1), the client's packets in echo requests and the server's in echo replies; a 100000-byte nc upload (TCP inside the tunnel, MTU 1400) goes through it; plus benign background (two clients, web/DNS/NTP)." \
+    "icmptx 0.2 (Debian) -c 10.77.0.71 / -s 10.77.0.71; nc through the tunnel" \
+    '[{"kind":"tunnel.icmp","src":"10.77.0.10","dst":"10.77.0.71","port":null}]' \
+    '["scan.vertical","scan.horizontal","tunnel.dns"]' \
+    '[{"name":"tunnelEchoRequests","filter":"ip.src==10.77.0.10 && ip.dst==10.77.0.71 && icmp.type==8"},{"name":"tunnelEchoReplies","filter":"ip.src==10.77.0.71 && ip.dst==10.77.0.10 && icmp.type==0"},{"name":"tunnelRequestPayloads","filter":"ip.src==10.77.0.10 && ip.dst==10.77.0.71 && icmp.type==8","distinct":"data.data"}]' \
+    "The ICMP pair's packet rate may exceed 20 pps for a few seconds (see verified.rateRunsOver20pps); rate.spike is not asserted either way."
+}
+
 scenario_beacon() { # 20 minutes of real time (FLOWHOUND_LAB_BEACON_SEC overrides)
   local name=beacon dur=${FLOWHOUND_LAB_BEACON_SEC:-1200}
   capture_start "$name" 128
@@ -709,6 +745,7 @@ run_scenario() {
     rate-spike-icmp-flood) scenario_icmp_flood rate-spike-icmp-flood 0 ;;
     rate-spike-icmp-flood-noreply) scenario_icmp_flood rate-spike-icmp-flood-noreply 1 ;;
     benign-fast-ping) scenario_benign_fast_ping ;;
+    icmp-tunnel-icmptx) scenario_icmp_tunnel_icmptx ;;
     benign-[1-4]) scenario_benign "${1#benign-}" ;;
     scan-vertical) scenario_scan_vertical ;;
     scan-fragmented) scenario_scan_fragmented ;;

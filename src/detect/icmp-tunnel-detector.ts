@@ -62,8 +62,8 @@ const MAX_SIZES = 64;
  * The rate signal from packets needs changing payloads: at most this share
  * of a pair's requests may repeat the payload of the request before them
  * (flowhound: every hping3 --icmp request repeats the one before, as every
- * fast ping's does past its timestamp; no request of ptunnel-ng or of
- * Icmp-File-Transfer's 2 MB transfer repeats the one before).
+ * fast ping's does past its timestamp; no request of ptunnel-ng, icmptx
+ * or Icmp-File-Transfer's 2 MB transfer repeats the one before).
  */
 const MAX_REPEATED_SHARE = 0.5;
 /** IPv4 (20) + ICMP echo (8) header bytes. */
