@@ -13,7 +13,7 @@
  * pass (and are then looked up in the table). Slots are reused when their
  * key goes. Never a false "no".
  */
-import type { SenderTable } from './sender-table.js';
+import type { SenderTables } from './sender-table.js';
 
 const WORDS = 64;
 
@@ -22,8 +22,8 @@ export class FullSenderFilters {
   private slots = 0;
   private readonly freeSlots: number[] = [];
 
-  /** A filter holding the table's host ids (a full table: they do not change); its slot. */
-  make(table: SenderTable): number {
+  /** A filter holding table t's host ids (a full table: they do not change); its slot. */
+  make(tables: SenderTables, t: number): number {
     const slot = this.freeSlots.pop() ?? this.slots++;
     if (WORDS * this.slots > this.words.length) {
       const grown = new Int32Array(2 * this.words.length);
@@ -33,8 +33,8 @@ export class FullSenderFilters {
     const words = this.words;
     const at = WORDS * slot;
     words.fill(0, at, at + WORDS);
-    for (let p = 0; p < table.count; p++) {
-      const h = hashOf(table.idAt(p));
+    for (let p = 0, n = tables.count(t); p < n; p++) {
+      const h = hashOf(tables.idAt(t, p));
       words[at + (h >>> 26)]! |= (1 << (h & 31)) | (1 << ((h >>> 5) & 31));
     }
     return slot;

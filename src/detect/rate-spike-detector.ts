@@ -61,7 +61,7 @@
  * table (rate-key-index.ts); pending rate changes and connection starts are
  * second-ordered series (second-series.ts) read as a prefix when seconds
  * are finalized, their arrays reused from key to key; senders sit in a
- * small typed-array table per key (sender-table.ts), and once that is full
+ * table per key in slabs shared by all keys (sender-table.ts), and once that is full
  * a filter of its hosts (full-sender-filters.ts) turns most other senders
  * away without reaching the table. Keys are looked at only when
  * they have seconds to finalize, a report due or an idle deadline (a
@@ -90,7 +90,7 @@ import { LeastActiveIndex } from './least-active.js';
 import { RateKeyIndex } from './rate-key-index.js';
 import { SecondSeries } from './second-series.js';
 import { NO_SERIES, SeriesSlab } from './series-slab.js';
-import { SenderTable } from './sender-table.js';
+import { SenderTables } from './sender-table.js';
 import { FullSenderFilters } from './full-sender-filters.js';
 import { ROW_TICKS, TickKeyRows } from './tick-key-rows.js';
 import { type KeyFindings, sortFindingsByKey } from './findings-by-key.js';
@@ -176,8 +176,8 @@ interface RateKey extends WakeRow {
    * with fewer has no incident to make (see endTimeline and busyKeys).
    */
   ratePkts: number;
-  /** Packets per source host in flows to this key (attribution), capped. */
-  senders: SenderTable | null;
+  /** Packets per source host in flows to this key (attribution), capped: its table in the detector's SenderTables, or -1. */
+  senders: number;
   /**
    * -1 while `senders` has room; once it is full, its slot in the
    * detector's FullSenderFilters: a sender without a host id, or one the
@@ -209,6 +209,8 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
   const hosts = new HostIds();
   /** Which hosts each full sender table holds, for noteSender to skip most lookups in it. */
   const fullSenderFilters = new FullSenderFilters();
+  /** Every key's senders (see sender-table.ts). */
+  const senders = new SenderTables();
   const index = new RateKeyIndex<RateKey>();
   /** Per host id: its number of keys and its place in key order (set when it gets its first key). */
   const keysOfHost: number[] = [];
@@ -251,8 +253,12 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
     hosts.release(k.hostId);
     k.hostId = -1;
     if (k.ratePkts >= incidentFloorPkts && !walkAllAtEnd) liveBusyKeys--;
-    const snd = k.senders;
-    if (snd !== null) for (let i = 0; i < snd.count; i++) hosts.release(snd.idAt(i));
+    const t = k.senders;
+    if (t >= 0) {
+      for (let i = 0, n = senders.count(t); i < n; i++) hosts.release(senders.idAt(t, i));
+      senders.free(t);
+      k.senders = -1;
+    }
     if (k.sendersFilter >= 0) {
       fullSenderFilters.free(k.sendersFilter);
       k.sendersFilter = -1;
@@ -529,7 +535,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
       }
       const k: RateKey = {
         seq: keySeq++, wakeTs: null, hostSeq: 0, hostId: id < 0 ? addHost(dst, v4) : retained(id), portProto, dst, port, proto, hasTicks: false, firstSec: sec, lastActivitySec: sec, deltas: NO_SERIES, level: 0,
-        frontier: firstFrontier(sec), bucketSum: 0, bucketLen: 0, baselinePeak: 0, bucketsDone: 0, flowStarts: null, clientSidePkts: 0, flowPkts: 0, ratePkts: 0, senders: null, sendersFilter: -1, run: null, incident: null,
+        frontier: firstFrontier(sec), bucketSum: 0, bucketLen: 0, baselinePeak: 0, bucketsDone: 0, flowStarts: null, clientSidePkts: 0, flowPkts: 0, ratePkts: 0, senders: -1, sendersFilter: -1, run: null, incident: null,
         lazy: false, eagerWake: 0, syncPass: passBounds.length,
       };
       insertKey(k);
@@ -658,7 +664,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
     const k: RateKey = {
       seq: smallInt(rows.seq[r]!), wakeTs: null, hostSeq: smallInt(rows.hostSeq[r]!), hostId, portProto, dst: hosts.nameOf(hostId), port: portProto >> 2, proto: PROTO_OF_INDEX[portProto & 3]!, hasTicks: !flows, firstSec,
       lastActivitySec: smallInt(rows.lastActivitySec[r]!), deltas: NO_SERIES, level: 0, frontier: smallInt(rows.frontier[r]!), bucketSum: 0, bucketLen: 0, baselinePeak: 0, bucketsDone: 0, flowStarts: null,
-      clientSidePkts: smallInt(rows.clientSidePkts[r]!), flowPkts: flows ? smallInt(rows.flowPkts[r]!) : 0, ratePkts: smallInt(rows.ratePkts[r]!), senders: null, sendersFilter: -1, run: null, incident: null, lazy: true, eagerWake: firstSec, syncPass: smallInt(rows.syncPass[r]!),
+      clientSidePkts: smallInt(rows.clientSidePkts[r]!), flowPkts: flows ? smallInt(rows.flowPkts[r]!) : 0, ratePkts: smallInt(rows.ratePkts[r]!), senders: -1, sendersFilter: -1, run: null, incident: null, lazy: true, eagerWake: firstSec, syncPass: smallInt(rows.syncPass[r]!),
     };
     const nt = rows.recordCount(r);
     if (nt > 0) {
@@ -849,8 +855,8 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
     inc.lastEmittedSeconds = inc.seconds;
     // Replies to a client's own connections (a download, a scan's RSTs) are not a spike on a service.
     let serverSidePkts = 0;
-    const snd = k.senders;
-    if (snd !== null) for (let i = 0; i < snd.count; i++) serverSidePkts += snd.pktsAt(i);
+    const t = k.senders;
+    if (t >= 0) for (let i = 0, n = senders.count(t); i < n; i++) serverSidePkts += senders.pktsAt(senders.rowAt(t, i));
     if (k.clientSidePkts > serverSidePkts) return;
     // One or a few busy connections (a download, a call) are not a flood.
     // (Checked when flows to the key are known; tick-only input cannot tell.)
@@ -859,7 +865,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
     const connections = connectionsDuring(k, inc.startSec - 1, inc.endSec + 1);
     const meanPps = inc.pkts / inc.seconds;
     const fewIcmpFlood = k.proto === 'icmp' && meanPps > settings.rateNoBaselineFactor * thr;
-    if (k.senders !== null && connections < settings.rateMinConnections && !fewIcmpFlood) {
+    if (k.senders >= 0 && connections < settings.rateMinConnections && !fewIcmpFlood) {
       fewConnections++;
       return;
     }
@@ -909,11 +915,12 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
     let total = 0;
     let best = -1;
     let bestPkts = 0;
-    const snd = k.senders;
-    if (snd === null) return null;
-    for (let i = 0; i < snd.count; i++) {
-      if (snd.lastTsAt(i) < from || snd.firstTsAt(i) >= to) continue;
-      const pkts = snd.pktsAt(i);
+    const t = k.senders;
+    if (t < 0) return null;
+    for (let i = 0, n = senders.count(t); i < n; i++) {
+      const s = senders.rowAt(t, i);
+      if (senders.lastTsAt(s) < from || senders.firstTsAt(s) >= to) continue;
+      const pkts = senders.pktsAt(s);
       total += pkts;
       if (pkts > bestPkts) {
         bestPkts = pkts;
@@ -921,7 +928,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
       }
     }
     if (best < 0 || bestPkts * 2 < total) return null;
-    return { host: hosts.nameOf(snd.idAt(best)), share: Math.round((bestPkts / total) * 100) / 100 };
+    return { host: hosts.nameOf(senders.idAt(t, best)), share: Math.round((bestPkts / total) * 100) / 100 };
   }
 
   function connectionsDuring(k: RateKey, from: number, to: number): number {
@@ -942,22 +949,25 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
       sendersDropped++;
       return;
     }
-    k.senders ??= new SenderTable(settings.rateMaxSenders);
-    const snd = k.senders;
-    const p = id < 0 ? -1 : snd.find(id);
-    if (p < 0) {
-      if (snd.full) {
+    let t = k.senders;
+    if (t < 0) {
+      t = senders.make(settings.rateMaxSenders);
+      k.senders = t;
+    }
+    const s = id < 0 ? -1 : senders.find(t, id);
+    if (s < 0) {
+      if (senders.full(t)) {
         sendersDropped++;
         return;
       }
       if (id < 0) id = hosts.add(f.origH);
       else hosts.retain(id);
-      snd.addFlow(id, f);
+      senders.addFlow(t, id, f);
       // Its hosts are fixed from now on.
-      if (snd.full) k.sendersFilter = fullSenderFilters.make(snd);
+      if (senders.full(t)) k.sendersFilter = fullSenderFilters.make(senders, t);
       return;
     }
-    snd.noteFlow(p, f);
+    senders.noteFlow(s, f);
   }
 
   /**
@@ -1025,24 +1035,27 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
 
   /** Reports everything pending and forgets all state (end of input, or a jump back in time). */
   /** A key's senders in checkpoint form: host → counts, in first-seen order. */
-  function sendersAsMap(snd: SenderTable | null): Map<string, { pkts: number; firstTs: number; lastTs: number }> | null {
-    if (snd === null) return null;
+  function sendersAsMap(t: number): Map<string, { pkts: number; firstTs: number; lastTs: number }> | null {
+    if (t < 0) return null;
     const m = new Map<string, { pkts: number; firstTs: number; lastTs: number }>();
-    for (let i = 0; i < snd.count; i++) m.set(hosts.nameOf(snd.idAt(i)), { pkts: snd.pktsAt(i), firstTs: snd.firstTsAt(i), lastTs: snd.lastTsAt(i) });
+    for (let i = 0, n = senders.count(t); i < n; i++) {
+      const s = senders.rowAt(t, i);
+      m.set(hosts.nameOf(senders.idAt(t, i)), { pkts: senders.pktsAt(s), firstTs: senders.firstTsAt(s), lastTs: senders.lastTsAt(s) });
+    }
     return m;
   }
 
-  function restoreSenders(m: Map<unknown, unknown>): SenderTable {
+  function restoreSenders(m: Map<unknown, unknown>): number {
     // A checkpoint of a run with a larger cap keeps its senders.
-    const snd = new SenderTable(Math.max(settings.rateMaxSenders, m.size));
+    const t = senders.make(Math.max(settings.rateMaxSenders, m.size));
     for (const [host, c] of m) {
       const v = c as { pkts?: unknown; firstTs?: unknown; lastTs?: unknown } | null;
-      if (typeof host !== 'string' || typeof v !== 'object' || v === null || typeof v.pkts !== 'number' || typeof v.firstTs !== 'number' || typeof v.lastTs !== 'number' || snd.full) {
+      if (typeof host !== 'string' || typeof v !== 'object' || v === null || typeof v.pkts !== 'number' || typeof v.firstTs !== 'number' || typeof v.lastTs !== 'number' || senders.full(t)) {
         throw new FlowhoundError('STATE_INVALID', 'detector state rate.spike: a sender is malformed', { detector: 'rate.spike' });
       }
-      snd.add(hosts.acquire(host), v.pkts, v.firstTs, v.lastTs);
+      senders.add(t, hosts.acquire(host), v.pkts, v.firstTs, v.lastTs);
     }
-    return snd;
+    return t;
   }
 
   function endTimeline(out: Finding[]): void {
@@ -1064,6 +1077,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
     rows.clear();
     hosts.clear();
     fullSenderFilters.clear();
+    senders.clear();
     keysOfHost.length = 0;
     hostSeqOf.length = 0;
     queue = new WakeQueue<RateKey>();
@@ -1195,6 +1209,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
       rows.clear();
       hosts.clear();
       fullSenderFilters.clear();
+    senders.clear();
       keysOfHost.length = 0;
       hostSeqOf.length = 0;
       queue.clear();
@@ -1214,12 +1229,12 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
         const k: RateKey = {
           seq: saved.seq, wakeTs: saved.wakeTs, hostSeq: saved.hostSeq, hostId: hosts.acquire(saved.dst), portProto, dst: saved.dst, port: saved.port, proto: saved.proto, hasTicks: saved.hasTicks, firstSec: saved.firstSec, lastActivitySec: saved.lastActivitySec,
           deltas: deltasOf(saved.deltas), level: saved.level, frontier: saved.frontier, bucketSum: saved.bucketSum, bucketLen: saved.bucketLen, baselinePeak: saved.baselinePeak, bucketsDone: saved.bucketsDone,
-          flowStarts: saved.flowStarts === null ? null : (seriesOf(saved.flowStarts) ?? new SecondSeries()), clientSidePkts: saved.clientSidePkts, flowPkts: saved.flowPkts, ratePkts: Number.POSITIVE_INFINITY, senders: null, sendersFilter: -1, run: saved.run, incident: saved.incident,
+          flowStarts: saved.flowStarts === null ? null : (seriesOf(saved.flowStarts) ?? new SecondSeries()), clientSidePkts: saved.clientSidePkts, flowPkts: saved.flowPkts, ratePkts: Number.POSITIVE_INFINITY, senders: -1, sendersFilter: -1, run: saved.run, incident: saved.incident,
           lazy: false, eagerWake: 0, syncPass: 0,
         };
         if (saved.senders !== null) {
           k.senders = restoreSenders(saved.senders);
-          if (k.senders.full) k.sendersFilter = fullSenderFilters.make(k.senders);
+          if (senders.full(k.senders)) k.sendersFilter = fullSenderFilters.make(senders, k.senders);
         }
         keysOfHost[k.hostId] = (keysOfHost[k.hostId] ?? 0) + 1;
         hostSeqOf[k.hostId] = k.hostSeq;

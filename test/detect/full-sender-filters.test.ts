@@ -1,10 +1,13 @@
 import { FullSenderFilters } from '../../src/detect/full-sender-filters.js';
-import { SenderTable } from '../../src/detect/sender-table.js';
+import { SenderTables } from '../../src/detect/sender-table.js';
 import { createSeededRandom } from '../../src/util/seeded-random.js';
 
-function fullTable(ids: number[]): SenderTable {
-  const t = new SenderTable(ids.length);
-  for (const id of ids) t.add(id, 1, 0, 0);
+const senders = new SenderTables();
+
+/** A full table of the ids: its number in `senders`. */
+function fullTable(ids: number[]): number {
+  const t = senders.make(ids.length);
+  for (const id of ids) senders.add(t, id, 1, 0, 0);
   return t;
 }
 
@@ -19,7 +22,7 @@ describe('FullSenderFilters', () => {
       const ids = new Set<number>();
       while (ids.size < 256) ids.add(Math.floor(rnd() * 200_000));
       tables.push([...ids]);
-      slots.push(filters.make(fullTable([...ids])));
+      slots.push(filters.make(senders, fullTable([...ids])));
     }
     let others = 0;
     let passed = 0;
@@ -38,10 +41,10 @@ describe('FullSenderFilters', () => {
   it('gives a freed slot to the next table with only that table in it', () => {
     const filters = new FullSenderFilters();
     const first = Array.from({ length: 256 }, (_, i) => i);
-    const a = filters.make(fullTable(first));
+    const a = filters.make(senders, fullTable(first));
     filters.free(a);
     const second = Array.from({ length: 256 }, (_, i) => 100_000 + i);
-    const b = filters.make(fullTable(second));
+    const b = filters.make(senders, fullTable(second));
     expect(b).toBe(a);
     for (const id of second) expect(filters.mayHold(b, id)).toBe(true);
     expect(first.filter((id) => filters.mayHold(b, id)).length).toBeLessThan(40);

@@ -7,7 +7,7 @@ import { HostIds } from '../../src/detect/host-ids.js';
 import { LeastActiveIndex } from '../../src/detect/least-active.js';
 import { RateKeyIndex } from '../../src/detect/rate-key-index.js';
 import { SecondSeries } from '../../src/detect/second-series.js';
-import { SenderTable } from '../../src/detect/sender-table.js';
+import { SenderTables } from '../../src/detect/sender-table.js';
 import { NO_SERIES, SeriesSlab } from '../../src/detect/series-slab.js';
 import { createSeededRandom } from '../../src/util/seeded-random.js';
 
@@ -145,28 +145,50 @@ describe('RateKeyIndex', () => {
   });
 });
 
-describe('SenderTable', () => {
-  it('keeps the first `capacity` senders in first-seen order and finds each one', () => {
+describe('SenderTables', () => {
+  it('keeps the first `capacity` senders of each table in first-seen order and finds each one, tables made, grown and freed side by side', () => {
     const rnd = createSeededRandom(5);
-    const table = new SenderTable(256);
-    const order: number[] = [];
-    for (let step = 0; step < 3000; step++) {
+    const tables = new SenderTables();
+    // Several live tables sharing the slabs (their blocks grow and move), some freed and their numbers reused.
+    const live = new Map<number, number[]>();
+    for (let step = 0; step < 20_000; step++) {
+      if (live.size < 6 || rnd() < 0.0005) {
+        const t = tables.make(rnd() < 0.5 ? 256 : 40);
+        expect(live.has(t)).toBe(false);
+        live.set(t, []);
+      }
+      if (rnd() < 0.0003 && live.size > 1) {
+        const t = [...live.keys()][Math.floor(rnd() * live.size)]!;
+        tables.free(t);
+        live.delete(t);
+      }
+      const t = [...live.keys()][Math.floor(rnd() * live.size)]!;
+      const order = live.get(t)!;
       const id = Math.floor(rnd() * 400);
-      const p = table.find(id);
-      expect(p).toBe(order.indexOf(id));
-      if (p >= 0) table.noteFlow(p, { ts: step, duration: 0, origPkts: 1 });
-      else if (!table.full) {
-        table.add(id, 1, step, step);
+      const r = tables.find(t, id);
+      const p = order.indexOf(id);
+      expect(r >= 0).toBe(p >= 0);
+      if (p >= 0) {
+        expect(r).toBe(tables.rowAt(t, p));
+        tables.noteFlow(r, { ts: step, duration: 0, origPkts: 1 });
+      } else if (!tables.full(t)) {
+        tables.add(t, id, 1, step, step);
         order.push(id);
       }
     }
-    expect(order).toHaveLength(256);
-    expect(Array.from({ length: table.count }, (_, p) => table.idAt(p))).toEqual(order);
+    for (const [t, order] of live) {
+      expect(tables.count(t)).toBe(order.length);
+      expect(Array.from({ length: tables.count(t) }, (_, p) => tables.idAt(t, p))).toEqual(order);
+      for (let p = 0; p < order.length; p++) expect(tables.find(t, order[p]!)).toBe(tables.rowAt(t, p));
+    }
+    expect([...live.values()].some((o) => o.length === 256)).toBe(true);
   });
 
   it('counts a flow record (addFlow, noteFlow): its packets summed, its earliest start and its latest end (start + duration) per host', () => {
     const rnd = createSeededRandom(9);
-    const byFlow = new SenderTable(16);
+    const tables = new SenderTables();
+    const other = tables.make(64);
+    const byFlow = tables.make(16);
     const expected = new Map<number, number[]>();
     for (let step = 0; step < 2000; step++) {
       const id = Math.floor(rnd() * 24);
@@ -174,21 +196,27 @@ describe('SenderTable', () => {
       const duration = rnd() < 0.2 ? null : rnd() * 30;
       const f = { ts, duration, origPkts: 1 + Math.floor(rnd() * 9) };
       const end = ts + (duration ?? 0);
-      const p = byFlow.find(id);
+      // Another table's rows in between: each table keeps its own.
+      if (tables.find(other, id) < 0 && !tables.full(other)) tables.addFlow(other, id, f);
+      const r = tables.find(byFlow, id);
       const e = expected.get(id);
-      expect(p >= 0).toBe(e !== undefined);
-      if (p >= 0 && e !== undefined) {
-        byFlow.noteFlow(p, f);
+      expect(r >= 0).toBe(e !== undefined);
+      if (r >= 0 && e !== undefined) {
+        tables.noteFlow(r, f);
         e[1]! += f.origPkts;
         e[2] = Math.min(e[2]!, ts);
         e[3] = Math.max(e[3]!, end);
-      } else if (!byFlow.full) {
-        expect(byFlow.addFlow(id, f)).toBe(expected.size);
+      } else if (!tables.full(byFlow)) {
+        tables.addFlow(byFlow, id, f);
         expected.set(id, [id, f.origPkts, ts, end]);
       }
     }
-    const rows = (t: SenderTable) => Array.from({ length: t.count }, (_, p) => [t.idAt(p), t.pktsAt(p), t.firstTsAt(p), t.lastTsAt(p)]);
-    expect(byFlow.count).toBe(16);
+    const rows = (t: number) =>
+      Array.from({ length: tables.count(t) }, (_, p) => {
+        const r = tables.rowAt(t, p);
+        return [tables.idAt(t, p), tables.pktsAt(r), tables.firstTsAt(r), tables.lastTsAt(r)];
+      });
+    expect(tables.count(byFlow)).toBe(16);
     expect(rows(byFlow)).toEqual([...expected.values()]);
   });
 });
