@@ -52,7 +52,11 @@
  *    not in those counts; at most `rateMaxSenders` (256) senders and
  *    `rateMaxFlowStartSeconds` (100,000) seconds of connection starts are
  *    kept per key (what does not fit is counted in stats()). Severity and confidence from
- *    peak / max(ratePps, factor × baseline).
+ *    peak / max(ratePps, factor × baseline); the severity is at most low
+ *    when most connections starting during the spike were completed
+ *    exchanges (answered with data, not failed attempts): a busy client (a
+ *    curl loop at 40 requests/s) or an application-layer flood, where a
+ *    SYN, UDP or connection flood's connections fail or carry nothing back.
  * State: at most `rateMaxKeys` keys (past it the least recently active
  * tenth is reported and dropped, counted as evicted in the run summary); a
  * key idle for `rateKeyIdleSec` is forgotten. Per record the cost is O(1)
@@ -79,7 +83,7 @@
 import { FlowhoundError } from '../errors.js';
 import type { Settings } from '../config/settings.js';
 import { createFinding } from '../score/finding-id.js';
-import { confidenceFromRatio, severityFromRatio } from '../score/severity.js';
+import { confidenceFromRatio, severityFromRatio, severityRank } from '../score/severity.js';
 import type { Finding, FlowRecord, Proto, RecordBatch } from '../types.js';
 import type { Detector } from './detector.js';
 import { WakeQueue, type WakeRow } from './incident-table.js';
@@ -93,6 +97,7 @@ import { NO_SERIES, SeriesSlab } from './series-slab.js';
 import { SenderTables } from './sender-table.js';
 import { FullSenderFilters } from './full-sender-filters.js';
 import { ROW_TICKS, TickKeyRows } from './tick-key-rows.js';
+import { isFailedAttempt } from './failed-attempt.js';
 import { type KeyFindings, sortFindingsByKey } from './findings-by-key.js';
 
 export type RateSpikeSettings = Pick<
@@ -165,6 +170,8 @@ interface RateKey extends WakeRow {
   bucketsDone: number;
   /** Flows to this key by the second they started (for the connection count of a spike). */
   flowStarts: SecondSeries | null;
+  /** Of those, the completed exchanges (see completedExchange) by the second they started; with flowStarts. */
+  completedStarts: SecondSeries | null;
   /** Flow packets that this (host, port) sent as a connection's originator: a client endpoint. */
   clientSidePkts: number;
   /** Originator packets of all flows to this key so far (gates the attribution work). */
@@ -535,7 +542,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
       }
       const k: RateKey = {
         seq: keySeq++, wakeTs: null, hostSeq: 0, hostId: id < 0 ? addHost(dst, v4) : retained(id), portProto, dst, port, proto, hasTicks: false, firstSec: sec, lastActivitySec: sec, deltas: NO_SERIES, level: 0,
-        frontier: firstFrontier(sec), bucketSum: 0, bucketLen: 0, baselinePeak: 0, bucketsDone: 0, flowStarts: null, clientSidePkts: 0, flowPkts: 0, ratePkts: 0, senders: -1, sendersFilter: -1, run: null, incident: null,
+        frontier: firstFrontier(sec), bucketSum: 0, bucketLen: 0, baselinePeak: 0, bucketsDone: 0, flowStarts: null, completedStarts: null, clientSidePkts: 0, flowPkts: 0, ratePkts: 0, senders: -1, sendersFilter: -1, run: null, incident: null,
         lazy: false, eagerWake: 0, syncPass: passBounds.length,
       };
       insertKey(k);
@@ -663,7 +670,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
     const flows = rows.holdsFlows(r);
     const k: RateKey = {
       seq: smallInt(rows.seq[r]!), wakeTs: null, hostSeq: smallInt(rows.hostSeq[r]!), hostId, portProto, dst: hosts.nameOf(hostId), port: portProto >> 2, proto: PROTO_OF_INDEX[portProto & 3]!, hasTicks: !flows, firstSec,
-      lastActivitySec: smallInt(rows.lastActivitySec[r]!), deltas: NO_SERIES, level: 0, frontier: smallInt(rows.frontier[r]!), bucketSum: 0, bucketLen: 0, baselinePeak: 0, bucketsDone: 0, flowStarts: null,
+      lastActivitySec: smallInt(rows.lastActivitySec[r]!), deltas: NO_SERIES, level: 0, frontier: smallInt(rows.frontier[r]!), bucketSum: 0, bucketLen: 0, baselinePeak: 0, bucketsDone: 0, flowStarts: null, completedStarts: null,
       clientSidePkts: smallInt(rows.clientSidePkts[r]!), flowPkts: flows ? smallInt(rows.flowPkts[r]!) : 0, ratePkts: smallInt(rows.ratePkts[r]!), senders: -1, sendersFilter: -1, run: null, incident: null, lazy: true, eagerWake: firstSec, syncPass: smallInt(rows.syncPass[r]!),
     };
     const nt = rows.recordCount(r);
@@ -844,6 +851,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
     k.frontier = upTo;
     if (k.flowStarts !== null && k.flowStarts.size > 1000 && k.incident === null) {
       k.flowStarts.dropBefore(upTo - settings.rateLatenessSec - settings.reportDelaySec);
+      k.completedStarts?.dropBefore(upTo - settings.rateLatenessSec - settings.reportDelaySec);
     }
   }
 
@@ -871,6 +879,11 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
     }
     const bar = Math.max(thr, settings.rateBaselineFactor * inc.normalPps, inc.baselineSource === 'none' ? settings.rateNoBaselineFactor * thr : 0);
     const ratio = inc.maxPps / bar;
+    // Most connections completed exchanges (answered with data): a busy client or an application-layer
+    // flood, not a SYN, UDP or connection flood, whose connections fail or go unanswered: at most low.
+    const completed = k.completedStarts === null ? 0 : k.completedStarts.sumBetween(inc.startSec - 1, inc.endSec + 1);
+    const mostCompleted = connections > 0 && completed * 2 > connections;
+    const severity = mostCompleted && severityRank(severityFromRatio(ratio)) > severityRank('low') ? 'low' : severityFromRatio(ratio);
     const sender = topSender(k, inc.startSec, inc.endSec + 1);
     const base =
       inc.baselineSource === 'model'
@@ -884,13 +897,13 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
           ts: inc.startSec,
           end: inc.endSec + 1,
           kind: 'rate.spike',
-          severity: severityFromRatio(ratio),
+          severity,
           confidence: confidenceFromRatio(ratio),
           src: sender?.host ?? null,
           dst: k.dst,
           port: k.port,
           proto: k.proto,
-          summary: `${round1(meanPps)} pps (peak ${round1(inc.maxPps)}) to ${k.dst}:${k.port}/${k.proto} for ${fmtDuration(inc.seconds)}, over ${thr} pps and ${base}`,
+          summary: `${round1(meanPps)} pps (peak ${round1(inc.maxPps)}) to ${k.dst}:${k.port}/${k.proto} for ${fmtDuration(inc.seconds)}, over ${thr} pps and ${base}${mostCompleted ? `; ${completed} of ${connections} connections were completed exchanges (a busy client or an application-layer flood)` : ''}`,
           evidence: {
             count: inc.seconds,
             seconds: inc.seconds,
@@ -899,6 +912,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
             peakPps: round1(inc.maxPps),
             thresholdPps: thr,
             connections,
+            completedConnections: completed,
             normalPps: round1(inc.normalPps),
             baseline: inc.baselineSource,
             basis: k.hasTicks ? 'packets' : 'flows',
@@ -1172,10 +1186,13 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
           if (k.flowStarts === null) {
             if (k.lazy) makeEager(k);
             k.flowStarts = new SecondSeries();
+            k.completedStarts = new SecondSeries();
             wake(k);
           }
-          if (k.flowStarts.size < settings.rateMaxFlowStartSeconds) k.flowStarts.add(s0, 1);
-          else flowStartsDropped++;
+          if (k.flowStarts.size < settings.rateMaxFlowStartSeconds) {
+            k.flowStarts.add(s0, 1);
+            if (completedExchange(f)) k.completedStarts!.add(s0, 1);
+          } else flowStartsDropped++;
         }
         // Looked up only when the originator has keys of its own: most are clients that have none (on a
         // realistic 2M-line conn.log none had), and the probe into the index is a cache miss per flow.
@@ -1199,7 +1216,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
       const keys = allKeys().map((k) => {
         if (k.lazy) sync(k);
         const { hostId: _id, portProto: _pp, ratePkts: _rp, sendersFilter: _sf, lazy, eagerWake, syncPass: _sp, ...plain } = k;
-        return { ...plain, wakeTs: lazy ? eagerWake : k.wakeTs, frontier: frontierOf(k), deltas: k.deltas === NO_SERIES ? new Map<number, number>() : deltas.toMap(k.deltas), flowStarts: k.flowStarts?.toMap() ?? null, senders: sendersAsMap(k.senders) };
+        return { ...plain, wakeTs: lazy ? eagerWake : k.wakeTs, frontier: frontierOf(k), deltas: k.deltas === NO_SERIES ? new Map<number, number>() : deltas.toMap(k.deltas), flowStarts: k.flowStarts?.toMap() ?? null, completedStarts: k.completedStarts?.toMap() ?? null, senders: sendersAsMap(k.senders) };
       });
       return encodeState({ keys, hostSeq, keySeq, evicted, watermark: clock.watermark, runStartSec, lastFinalized, late, fewConnections, sendersDropped, flowStartsDropped });
     },
@@ -1229,7 +1246,10 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
         const k: RateKey = {
           seq: saved.seq, wakeTs: saved.wakeTs, hostSeq: saved.hostSeq, hostId: hosts.acquire(saved.dst), portProto, dst: saved.dst, port: saved.port, proto: saved.proto, hasTicks: saved.hasTicks, firstSec: saved.firstSec, lastActivitySec: saved.lastActivitySec,
           deltas: deltasOf(saved.deltas), level: saved.level, frontier: saved.frontier, bucketSum: saved.bucketSum, bucketLen: saved.bucketLen, baselinePeak: saved.baselinePeak, bucketsDone: saved.bucketsDone,
-          flowStarts: saved.flowStarts === null ? null : (seriesOf(saved.flowStarts) ?? new SecondSeries()), clientSidePkts: saved.clientSidePkts, flowPkts: saved.flowPkts, ratePkts: Number.POSITIVE_INFINITY, senders: -1, sendersFilter: -1, run: saved.run, incident: saved.incident,
+          flowStarts: saved.flowStarts === null ? null : (seriesOf(saved.flowStarts) ?? new SecondSeries()),
+          // Absent from states written before completed exchanges were counted: none known (no cap on severity).
+          completedStarts: saved.flowStarts === null ? null : saved.completedStarts instanceof Map ? (seriesOf(saved.completedStarts) ?? new SecondSeries()) : new SecondSeries(),
+          clientSidePkts: saved.clientSidePkts, flowPkts: saved.flowPkts, ratePkts: Number.POSITIVE_INFINITY, senders: -1, sendersFilter: -1, run: saved.run, incident: saved.incident,
           lazy: false, eagerWake: 0, syncPass: 0,
         };
         if (saved.senders !== null) {
@@ -1262,9 +1282,20 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
 }
 
 /** A key as a checkpoint holds it (see snapshot()). */
-type SavedKey = Omit<RateKey, 'hostId' | 'portProto' | 'ratePkts' | 'sendersFilter' | 'lazy' | 'eagerWake' | 'syncPass' | 'deltas' | 'flowStarts' | 'senders'> & { deltas: unknown; flowStarts: unknown; senders: unknown };
+type SavedKey = Omit<RateKey, 'hostId' | 'portProto' | 'ratePkts' | 'sendersFilter' | 'lazy' | 'eagerWake' | 'syncPass' | 'deltas' | 'flowStarts' | 'completedStarts' | 'senders'> & { deltas: unknown; flowStarts: unknown; completedStarts?: unknown; senders: unknown };
 
 /** A checkpoint's Map of second → value as a series; null when empty. */
+/**
+ * A TCP or UDP connection the responder answered with payload and that is not a failed attempt
+ * (failed-attempt.ts): an exchange that completed. A SYN or UDP flood's connections fail or go
+ * unanswered, a connection flood's carry no data back; a busy client's requests are answered.
+ */
+function completedExchange(f: FlowRecord): boolean {
+  if ((f.proto !== 'tcp' && f.proto !== 'udp') || f.origPkts === 0 || f.respPkts === 0) return false;
+  const answeredData = (f.respBytes ?? 0) > 0 || f.history?.includes('d') === true;
+  return answeredData && !isFailedAttempt(f);
+}
+
 function seriesOf(m: Map<number, number>): SecondSeries | null {
   if (m.size === 0) return null;
   checkSeconds(m);

@@ -79,6 +79,26 @@ describe('rate.spike', () => {
     expect(run([], [...bg, ...burst.map((f, i) => ({ ...f, ts: T0 + 700 + i * 20, duration: 19 }))])).toEqual([]);
   });
 
+  it('reports a spike carried by completed exchanges (a busy client) at most low, a flood of failed connections by its ratio', () => {
+    const bg = Array.from({ length: 60 }, (_, i) => flow({ ts: T0 + i * 10, origH: '10.0.0.5', respH: HOST, respP: 80, connState: 'SF', duration: 10, origPkts: 20, respPkts: 20 }));
+    // 40 requests a second for 30 s, 10 packets each way, answered with a page: a curl loop.
+    const requests = Array.from({ length: 1200 }, (_, i) => flow({ ts: T0 + 700 + i / 40, origH: '10.0.0.6', respH: HOST, respP: 80, connState: 'SF', history: 'ShADadFf', duration: 0.02, origPkts: 5, respPkts: 5, origBytes: 80, respBytes: 4000 }));
+    const busy = run([], [...bg, ...requests]);
+    expect(busy).toHaveLength(1);
+    expect(busy[0]!.severity).toBe('low');
+    expect(busy[0]!.evidence).toMatchObject({ connections: 1200, completedConnections: 1200 });
+    expect(busy[0]!.summary).toContain('1200 of 1200 connections were completed exchanges');
+    // The same packets as SYNs rejected by the server (a SYN flood): the severity of the ratio, and no such note.
+    const flood = run([], [...bg, ...requests.map((f) => ({ ...f, connState: 'REJ', history: 'Sr', origBytes: 0, respBytes: 0 }))]);
+    expect(flood).toHaveLength(1);
+    expect(flood[0]!.severity).not.toBe('low');
+    expect(flood[0]!.evidence).toMatchObject({ connections: 1200, completedConnections: 0 });
+    expect(flood[0]!.summary).not.toContain('completed exchanges');
+    // Connections opened and held without an answer carrying data (a connection flood) are not exchanges either.
+    const held = run([], [...bg, ...requests.map((f) => ({ ...f, connState: 'S1', history: 'ShA', origBytes: 0, respBytes: 0 }))]);
+    expect(held[0]!.severity).toBe(flood[0]!.severity);
+  });
+
   it('does not report one busy connection (a download, a call): a flood opens many', () => {
     const bg = Array.from({ length: 60 }, (_, i) => flow({ ts: T0 + i * 10, origH: '10.0.0.5', respH: HOST, respP: 443, connState: 'SF', duration: 10, origPkts: 20, respPkts: 20 }));
     const download = flow({ ts: T0 + 700, origH: '10.0.0.6', respH: HOST, respP: 80, connState: 'SF', duration: 60, origPkts: 30000, respPkts: 60000 });
