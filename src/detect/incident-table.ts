@@ -17,7 +17,8 @@
  *    `map.keys().next()` per eviction walks every slot deleted since V8
  *    last rehashed the map: quadratic.)
  * 2. Wake-ups: a timer wheel of one-second buckets (`WakeQueue`): O(1) to
- *    queue a row, a heap only over the seconds that hold rows.
+ *    queue a row, a ring of lists over the next two hours or so and a heap
+ *    only over the seconds outside it that hold rows.
  *    `takeDue(watermark)` returns the rows due by then in insertion order,
  *    the order in which a walk over the whole map would have met them, so
  *    findings come out in the same order as a full walk gives.
@@ -111,22 +112,53 @@ function sortBySeq<R extends WakeRow>(rows: R[]): R[] {
   return out;
 }
 
+/** Seconds of wake time the ring of `WakeQueue` spans ahead of the watermark (a power of two): wake-ups an hour or so ahead all fall in it. */
+const RING_SECS = 8192;
+
 /**
  * Rows waiting for the watermark to reach their wake time, in buckets of
- * one second of event time (a timer wheel): queueing a row is one push onto
- * its second's list, and only the seconds that hold rows sit in a small
- * heap of plain numbers. A row whose wake time moves earlier is listed
- * again; its old entry is recognised as stale when its second comes.
- *
- * Buckets are keyed by the second minus `base`, the first finite second
- * queued while the queue was empty: event seconds (about 1.7e9) are past
- * 2^30, so as keys they were heap numbers, boxed for each Map lookup and
- * hashed as doubles, and the heap an array of doubles; their offsets from
+ * one second of event time (a timer wheel). A row whose wake time moves
+ * earlier is listed again; its old entry is recognised as stale when its
+ * second comes. Buckets are keyed by the second minus `base`, the first
+ * finite second queued while the queue was empty: event seconds (about
+ * 1.7e9) are past 2^30 and would be heap numbers; their offsets from
  * `base` are small integers. The offset is exact for seconds below 2^52
- * and never reorders seconds (subtraction of a constant is monotonic), so
- * the buckets and the order they are taken in do not change.
+ * and never reorders seconds, so the buckets and the order they are taken
+ * in do not change.
+ *
+ * Two kinds of bucket, taken together in key order:
+ * 1. The ring: the `RING_SECS` seconds from `lo` (the watermark's second,
+ *    or the earliest second not passed yet), a list per second at
+ *    `key & (RING_SECS - 1)`, each list an array kept for the next second
+ *    that falls on its slot, with its length beside it in an `Int32Array`.
+ *    Queueing a row is a store into its second's list; taking walks the
+ *    slots from `lo` to the watermark's second, once each. Every wake-up
+ *    of the detectors at their default settings (an hour ahead) lands here.
+ * 2. The rest (a wake time before `lo` or past the ring): a `Map` of a
+ *    list per second and a min-heap of its keys, as the whole queue was
+ *    before. A key held by both is taken from the map first: its entries
+ *    there were listed while the key was past the ring, before any entry
+ *    of the ring's (a key before `lo` never has a ring entry).
+ * With the map and heap alone, each second's list was a new array that
+ * lived for the hour until its second came (copied by scavenges, promoted,
+ * then left for a mark-compact), plus a map insert, lookup and delete and
+ * a heap push and pop per second: on the realistic 2M-line log the queues
+ * made 283k lists of two rows on average. With the ring, all detectors on
+ * that log: 0.963x CPU (`node scripts/detector-cpu.mjs --ref 3b9560d
+ * --rounds 7`, faster in 7 of 7 rounds), findings identical.
+ * `wakeAt` is only the test of whether the row's wake time moves earlier,
+ * so that callers inline it (most calls do not move it: rate.spike's 1.27M
+ * calls on that log listed 188k rows); `list` does the rest.
  */
 export class WakeQueue<R extends WakeRow> {
+  /** The ring (see 1): lists by slot, empty until a row is queued in it, and their lengths. */
+  private lists: (R | undefined)[][] = [];
+  private counts = new Int32Array(0);
+  /** The ring's first key: its slots hold keys in [lo, lo + RING_SECS). */
+  private lo = 0;
+  /** Entries in the ring, stale ones included. */
+  private ringEntries = 0;
+  /** The rest (see 2). */
   private readonly buckets = new Map<number, R[]>();
   /** Min-heap of the keys in `buckets`. */
   private secs: number[] = [];
@@ -135,13 +167,10 @@ export class WakeQueue<R extends WakeRow> {
   private queued = 0;
   /** Subtracted from a second to give its bucket's key (see above); 0 until a finite second is queued. */
   private base = 0;
-  /**
-   * The key last listed into and its list: wake times come in runs of
-   * one second (a record's ts plus a fixed interval), so most `wakeAt`s
-   * skip the map lookup. Forgotten whenever a list is taken or replaced.
-   */
-  private lastKey = Number.NaN;
-  private lastList: R[] | null = null;
+  /** The watermark's second `takeDue` or `hasDue` was last given (NaN: none), for the ring's start when the queue is empty. */
+  private seenSec = Number.NaN;
+  /** `keepLive`'s wake times set aside. */
+  private readonly held: number[] = [];
 
   /** Entries held, stale ones included (for tests and bounds). */
   get size(): number {
@@ -152,35 +181,48 @@ export class WakeQueue<R extends WakeRow> {
   wakeAt(row: R, ts: number): void {
     const prev = row.wakeTs;
     if (prev !== null && !(ts < prev)) return;
+    this.list(row, ts, prev);
+  }
+
+  /** `wakeAt` of a row whose wake time `prev` is later than `ts` or null (apart, so that callers inline the test above). */
+  private list(row: R, ts: number, prev: number | null): void {
     row.wakeTs = ts;
     if (prev === null) this.queued++;
     const sec = Math.floor(ts);
     // Already listed in that second: the entry stands for the earlier time too.
     if (prev !== null && Math.floor(prev) === sec) return;
-    let key = sec - this.base;
-    if (key === this.lastKey) this.lastList!.push(row);
-    else {
-      // An empty queue (the last list is forgotten whenever buckets go) takes a new base.
-      if (this.buckets.size === 0 && Number.isFinite(sec)) {
-        this.base = sec;
-        key = 0;
-      }
-      let list = this.buckets.get(key);
-      if (list !== undefined) list.push(row);
-      else {
-        list = [row];
-        this.buckets.set(key, list);
-        pushSec(this.secs, key);
-      }
-      this.lastKey = key;
-      this.lastList = list;
-    }
+    if (this.entries === 0 && Number.isFinite(sec)) this.rebase(sec);
+    const key = sec - this.base;
+    const lo = this.lo;
+    if (key >= lo && key < lo + RING_SECS) this.listInRing(row, key);
+    else this.listInMap(row, key);
     if (++this.entries > 2 * this.queued + 1024) this.sweep();
   }
 
-  private forgetLast(): void {
-    this.lastKey = Number.NaN;
-    this.lastList = null;
+  /** An empty queue takes `sec` as its base, and starts its ring at the watermark's second (when known and near). */
+  private rebase(sec: number): void {
+    this.base = sec;
+    const seen = this.seenSec - sec;
+    this.lo = seen <= 0 && seen > -RING_SECS ? seen : 0;
+  }
+
+  private listInRing(row: R, key: number): void {
+    if (this.lists.length === 0) {
+      this.lists = Array.from({ length: RING_SECS }, () => []);
+      this.counts = new Int32Array(RING_SECS);
+    }
+    const slot = key & (RING_SECS - 1);
+    this.lists[slot]![this.counts[slot]!++] = row;
+    this.ringEntries++;
+  }
+
+  private listInMap(row: R, key: number): void {
+    const list = this.buckets.get(key);
+    if (list !== undefined) list.push(row);
+    else {
+      this.buckets.set(key, [row]);
+      pushSec(this.secs, key);
+    }
   }
 
   /** Takes the row out of the queue (when it is dropped); its entries become stale. */
@@ -196,7 +238,34 @@ export class WakeQueue<R extends WakeRow> {
    * a caller asking at every record makes no array for it).
    */
   hasDue(watermark: number): boolean {
-    return this.secs.length > 0 && this.secs[0]! <= Math.floor(watermark) - this.base;
+    const last = this.keyOf(watermark);
+    if (this.secs.length > 0 && this.secs[0]! <= last) return true;
+    return this.ringAt(last) <= last;
+  }
+
+  /** The bucket key of `watermark`'s second (kept as the last second seen, for `rebase`). */
+  private keyOf(watermark: number): number {
+    const sec = Math.floor(watermark);
+    if (Number.isFinite(sec)) this.seenSec = sec;
+    return sec - this.base;
+  }
+
+  /**
+   * The ring's first key with entries if it is at or before `last`, else
+   * +Infinity; moves the ring's start over empty slots up to `last` (never
+   * past it: a row may yet be queued later in that second), or to `last`
+   * when the ring is empty.
+   */
+  private ringAt(last: number): number {
+    if (this.ringEntries === 0) {
+      if (last > this.lo && last < 2 ** 30) this.lo = last;
+      return Number.POSITIVE_INFINITY;
+    }
+    const counts = this.counts;
+    let lo = this.lo;
+    while (lo < last && counts[lo & (RING_SECS - 1)] === 0) lo++;
+    this.lo = lo;
+    return lo <= last && counts[lo & (RING_SECS - 1)]! > 0 ? lo : Number.POSITIVE_INFINITY;
   }
 
   /**
@@ -207,45 +276,88 @@ export class WakeQueue<R extends WakeRow> {
    */
   takeDue(watermark: number, order: ((a: R, b: R) => number) | null = bySeq): R[] {
     const due: R[] = [];
-    const base = this.base;
-    const last = Math.floor(watermark) - base;
+    const last = this.keyOf(watermark);
     const secs = this.secs;
-    if (secs.length > 0 && secs[0]! <= last) this.forgetLast();
-    while (secs.length > 0 && secs[0]! <= last) {
-      const key = secs[0]!;
-      const list = this.buckets.get(key)!;
-      let keep: R[] | null = null;
-      for (let i = 0; i < list.length; i++) {
-        const row = list[i]!;
-        const t = row.wakeTs;
-        if (t === null || Math.floor(t) - base !== key) continue; // stale: dropped, taken, or moved to another second
-        if (t > watermark) {
-          keep ??= [];
-          keep.push(row);
-        } else {
-          row.wakeTs = null;
-          this.queued--;
-          due.push(row);
-        }
-      }
-      this.entries -= list.length;
-      if (keep !== null) {
-        // The watermark is inside this second: its later rows wait.
-        this.buckets.set(key, keep);
-        this.entries += keep.length;
-        break;
-      }
-      this.buckets.delete(key);
-      popSec(secs);
+    let mapDone = false;
+    for (;;) {
+      const inMap = !mapDone && secs.length > 0 && secs[0]! <= last;
+      const ringKey = this.ringAt(last);
+      if (!inMap && ringKey === Number.POSITIVE_INFINITY) break;
+      const mapKey = inMap ? secs[0]! : Number.POSITIVE_INFINITY;
+      if (inMap && mapKey <= ringKey) {
+        // Rows later in the watermark's second stay: no other bucket of the map is due.
+        if (this.takeBucket(mapKey, watermark, due)) mapDone = true;
+      } else if (this.takeSlot(ringKey, watermark, due) || ringKey >= last) break;
+      else this.lo = ringKey + 1;
     }
     if (order === null || due.length <= 1) return due;
     return order === bySeq ? sortBySeq(due) : due.sort(order);
   }
 
+  /** Takes the due rows of the map's bucket `key` (the heap's first) into `due`; true when some stay (later in the watermark's second). */
+  private takeBucket(key: number, watermark: number, due: R[]): boolean {
+    const list = this.buckets.get(key)!;
+    const base = this.base;
+    let kept = 0;
+    for (let i = 0; i < list.length; i++) {
+      const row = list[i]!;
+      const t = row.wakeTs;
+      if (t === null || Math.floor(t) - base !== key) continue; // stale: dropped, taken, or moved to another second
+      if (t > watermark) list[kept++] = row;
+      else {
+        row.wakeTs = null;
+        this.queued--;
+        due.push(row);
+      }
+    }
+    this.entries -= list.length - kept;
+    if (kept > 0) {
+      list.length = kept;
+      return true;
+    }
+    this.buckets.delete(key);
+    popSec(this.secs);
+    return false;
+  }
+
+  /** Takes the due rows of the ring's slot of `key` into `due` (its list is kept for later seconds); true when some stay. */
+  private takeSlot(key: number, watermark: number, due: R[]): boolean {
+    const slot = key & (RING_SECS - 1);
+    const list = this.lists[slot]!;
+    const n = this.counts[slot]!;
+    const base = this.base;
+    let kept = 0;
+    for (let i = 0; i < n; i++) {
+      const row = list[i]!;
+      list[i] = undefined;
+      const t = row.wakeTs;
+      if (t === null || Math.floor(t) - base !== key) continue; // stale
+      if (t > watermark) list[kept++] = row;
+      else {
+        row.wakeTs = null;
+        this.queued--;
+        due.push(row);
+      }
+    }
+    this.counts[slot] = kept;
+    this.ringEntries -= n - kept;
+    this.entries -= n - kept;
+    return kept > 0;
+  }
+
   clear(): void {
     for (const list of this.buckets.values()) for (const row of list) row.wakeTs = null;
+    for (let slot = 0; slot < this.lists.length; slot++) {
+      const list = this.lists[slot]!;
+      for (let i = 0; i < this.counts[slot]!; i++) {
+        list[i]!.wakeTs = null;
+        list[i] = undefined;
+      }
+    }
+    this.counts.fill(0);
+    this.ringEntries = 0;
+    this.lo = 0;
     this.buckets.clear();
-    this.forgetLast();
     this.secs = [];
     this.entries = 0;
     this.queued = 0;
@@ -258,25 +370,13 @@ export class WakeQueue<R extends WakeRow> {
    * its wake time set aside (null) until its bucket is done, so its later entries look stale.
    */
   private sweep(): void {
-    this.forgetLast();
     this.entries = 0;
-    const base = this.base;
     const keys = this.secs;
     const keptKeys: number[] = [];
-    const held: number[] = [];
     for (let k = 0; k < keys.length; k++) {
       const key = keys[k]!;
       const list = this.buckets.get(key)!;
-      let n = 0;
-      for (let i = 0; i < list.length; i++) {
-        const row = list[i]!;
-        const t = row.wakeTs;
-        if (t === null || Math.floor(t) - base !== key) continue;
-        row.wakeTs = null;
-        held[n] = t;
-        list[n++] = row;
-      }
-      for (let i = 0; i < n; i++) list[i]!.wakeTs = held[i]!;
+      const n = this.keepLive(list, list.length, key);
       if (n > 0) {
         list.length = n;
         this.entries += n;
@@ -285,6 +385,34 @@ export class WakeQueue<R extends WakeRow> {
     }
     this.secs = [];
     for (let k = 0; k < keptKeys.length; k++) pushSec(this.secs, keptKeys[k]!);
+    this.ringEntries = 0;
+    for (let key = this.lo; key < this.lo + this.lists.length; key++) {
+      const slot = key & (RING_SECS - 1);
+      const list = this.lists[slot]!;
+      const count = this.counts[slot]!;
+      const n = this.keepLive(list, count, key);
+      for (let i = n; i < count; i++) list[i] = undefined;
+      this.counts[slot] = n;
+      this.ringEntries += n;
+    }
+    this.entries += this.ringEntries;
+  }
+
+  /** Moves the live entries of the first `count` of `list` (bucket `key`) to its front, each row once; returns how many. */
+  private keepLive(list: (R | undefined)[], count: number, key: number): number {
+    const base = this.base;
+    const held = this.held;
+    let n = 0;
+    for (let i = 0; i < count; i++) {
+      const row = list[i]!;
+      const t = row.wakeTs;
+      if (t === null || Math.floor(t) - base !== key) continue;
+      row.wakeTs = null;
+      held[n] = t;
+      list[n++] = row;
+    }
+    for (let i = 0; i < n; i++) list[i]!.wakeTs = held[i]!;
+    return n;
   }
 
   /** Queues rows restored from a snapshot by their `wakeTs`. */

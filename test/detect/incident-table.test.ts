@@ -173,6 +173,76 @@ describe('IncidentTable', () => {
     expect(sweeps).toBeGreaterThan(3);
   });
 
+  it('takes rows in the order of a plain map of per-second lists (unsorted), with wake times before, in and past its ring', () => {
+    // The model: a list per second, appended to when a row is listed anew, taken second by second; an entry is
+    // live when its row's wake time is still in that second (as in the queue, whatever holds the second).
+    const model = new Map<number, Row[]>();
+    const list = (r: Row, t: number): void => {
+      const prev = r.wakeTs;
+      if (prev !== null && !(t < prev)) return;
+      r.wakeTs = t;
+      if (prev !== null && Math.floor(prev) === Math.floor(t)) return;
+      const sec = Math.floor(t);
+      const l = model.get(sec);
+      if (l === undefined) model.set(sec, [r]);
+      else l.push(r);
+    };
+    const take = (w: number): Row[] => {
+      const out: Row[] = [];
+      for (const sec of [...model.keys()].filter((s) => s <= Math.floor(w)).sort((a, b) => a - b)) {
+        const keep: Row[] = [];
+        for (const r of model.get(sec)!) {
+          const t = r.wakeTs;
+          if (t === null || Math.floor(t) !== sec) continue;
+          if (t > w) keep.push(r);
+          else {
+            r.wakeTs = null;
+            out.push(r);
+          }
+        }
+        if (keep.length > 0) model.set(sec, keep);
+        else model.delete(sec);
+      }
+      return out;
+    };
+    for (const seed of [1, 2, 3, 4]) {
+      const rnd = createSeededRandom(seed);
+      const q = new WakeQueue<Row>();
+      const rows = Array.from({ length: 200 }, (_, i) => ({ ...row(`q${i}`, i), seq: i }));
+      const shadow = rows.map((r) => ({ ...r }));
+      model.clear();
+      let watermark = 1_795_132_800 + rnd();
+      for (let i = 0; i < 20_000; i++) {
+        const j = Math.floor(rnd() * rows.length);
+        const x = rnd();
+        if (x < 0.55) {
+          // Mostly an hour or so ahead; some past the ring (8192 s), some already due, a few never.
+          const y = rnd();
+          const t = y < 0.02 ? Number.POSITIVE_INFINITY : watermark + (y < 0.1 ? -300 : y < 0.15 ? 20_000 : 3600) * rnd() + (y < 0.3 ? 0 : 1);
+          q.wakeAt(rows[j]!, t);
+          list(shadow[j]!, t);
+        } else if (x < 0.65) {
+          q.remove(rows[j]!);
+          shadow[j]!.wakeTs = null;
+        } else if (x < 0.995) {
+          const y = rnd();
+          watermark += y < 0.01 ? 30_000 * rnd() : y < 0.03 ? -50 * rnd() : 40 * rnd();
+          const mayHave = q.hasDue(watermark);
+          const got = q.takeDue(watermark, null).map((r) => r.n);
+          expect(got).toEqual(take(watermark).map((r) => r.n));
+          if (!mayHave) expect(got).toEqual([]);
+        } else if (x < 0.998) {
+          expect(q.takeDue(Number.POSITIVE_INFINITY, null).map((r) => r.n)).toEqual(take(Number.POSITIVE_INFINITY).map((r) => r.n));
+        } else {
+          q.clear();
+          model.clear();
+          for (const r of shadow) r.wakeTs = null;
+        }
+        expect(rows.map((r) => r.wakeTs)).toEqual(shadow.map((r) => r.wakeTs));
+      }
+    }
+  });
+
   it('snapshot and restore give back the same rows, order, wake-ups and counts', () => {
     const t = new IncidentTable<Row>(3);
     for (const k of ['a', 'b', 'c', 'd', 'e']) {
