@@ -114,6 +114,8 @@ function sortBySeq<R extends WakeRow>(rows: R[]): R[] {
 
 /** Seconds of wake time the ring of `WakeQueue` spans ahead of the watermark (a power of two): wake-ups an hour or so ahead all fall in it. */
 const RING_SECS = 8192;
+/** A ring list longer than this is dropped once emptied (not kept for its slot's later seconds, to be refilled or not). */
+const KEPT_LIST = 1024;
 
 /**
  * Rows waiting for the watermark to reach their wake time, in buckets of
@@ -130,7 +132,8 @@ const RING_SECS = 8192;
  * 1. The ring: the `RING_SECS` seconds from `lo` (the watermark's second,
  *    or the earliest second not passed yet), a list per second at
  *    `key & (RING_SECS - 1)`, each list an array kept for the next second
- *    that falls on its slot, with its length beside it in an `Int32Array`.
+ *    that falls on its slot (unless a burst grew it past `KEPT_LIST`), with
+ *    its length beside it in an `Int32Array`.
  *    Queueing a row is a store into its second's list; taking walks the
  *    slots from `lo` to the watermark's second, once each. Every wake-up
  *    of the detectors at their default settings (an hour ahead) lands here.
@@ -144,8 +147,10 @@ const RING_SECS = 8192;
  * then left for a mark-compact), plus a map insert, lookup and delete and
  * a heap push and pop per second: on the realistic 2M-line log the queues
  * made 283k lists of two rows on average. With the ring, all detectors on
- * that log: 0.963x CPU (`node scripts/detector-cpu.mjs --ref 3b9560d
- * --rounds 7`, faster in 7 of 7 rounds), findings identical.
+ * that log: 0.963x and 0.937x CPU (`node scripts/detector-cpu.mjs --ref
+ * 3b9560d --rounds 7`, two runs, faster in 7 of 7 rounds each), findings
+ * identical; on the findings-heavy 2M-line log, where the queues list a
+ * third as many rows, within noise.
  * `wakeAt` is only the test of whether the row's wake time moves earlier,
  * so that callers inline it (most calls do not move it: rate.spike's 1.27M
  * calls on that log listed 188k rows); `list` does the rest.
@@ -342,6 +347,8 @@ export class WakeQueue<R extends WakeRow> {
     this.counts[slot] = kept;
     this.ringEntries -= n - kept;
     this.entries -= n - kept;
+    // A list grown by a burst is not kept for the slot's later seconds.
+    if (kept === 0 && list.length > KEPT_LIST) this.lists[slot] = [];
     return kept > 0;
   }
 

@@ -243,6 +243,21 @@ describe('IncidentTable', () => {
     }
   });
 
+  it('takes a burst of rows in one second, and later seconds on the same slot of its ring', () => {
+    const q = new WakeQueue<Row>();
+    const t0 = 1_795_132_800;
+    const burst = Array.from({ length: 3000 }, (_, i) => ({ ...row(`b${i}`, i), seq: i }));
+    for (const r of burst) q.wakeAt(r, t0 + 3600.5);
+    expect(q.takeDue(t0 + 3600.2)).toEqual([]);
+    expect(q.takeDue(t0 + 3600.7)).toEqual(burst);
+    // 8192 s later (the ring's span): the same slot, its burst list dropped once emptied.
+    const later = [row('x', 1), row('y', 2)].map((r, i) => ({ ...r, seq: i }));
+    for (const r of later) q.wakeAt(r, t0 + 3600 + 8192 + 0.5);
+    q.wakeAt(burst[7]!, t0 + 3600 + 8192 + 0.25);
+    expect(q.takeDue(t0 + 3600 + 8192 + 0.9, null)).toEqual([...later, burst[7]!]);
+    expect(q.size).toBe(0);
+  });
+
   it('snapshot and restore give back the same rows, order, wake-ups and counts', () => {
     const t = new IncidentTable<Row>(3);
     for (const k of ['a', 'b', 'c', 'd', 'e']) {
