@@ -17,14 +17,29 @@
  * 5. The first DNS message of a connection decides who is the client: when it
  *    is a response sent by the originator (and the responder address is not
  *    multicast), the connection's roles are flipped, as Zeek's DNS analyzer does.
+ *    Only a message that looks like DNS may flip them (see 6): iodine's raw
+ *    packets to port 53 (magic 10 d1 9e) read as a "response" with the
+ *    unassigned opcode 3, and flipping on them made the tunnel's server the client.
+ * 6. Each payload packet on the connection is judged: DNS when it parses
+ *    whole with an assigned opcode (QUERY, IQUERY, STATUS, NOTIFY, UPDATE,
+ *    DSO; any opcode off port 53, where NetBIOS uses its own), or when the
+ *    capture's snap length or the TCP segment cut it after a well-formed
+ *    header; not DNS when it is shorter than a header, fails to parse, or
+ *    has an unassigned opcode (3, 7-15) on port 53; a packet cut by the snap
+ *    length before the header ends is not judged. The connection's `service`
+ *    is "dns" while DNS packets are at least as many as the others (UDP), or
+ *    once one DNS message was seen (TCP: segments after a message's first
+ *    carry its continuation, which does not parse on its own). A connection
+ *    on port 53 whose payload is mostly not DNS is left without the service,
+ *    which is what the tunnel detector's non-DNS-on-port-53 signal reads
+ *    (as Zeek leaves `service` empty when its DNS analyzer does not confirm).
  *
  * Query names are lower-cased (Zeek's DNS analyzer lower-cases the labels it
  * extracts); on port 137 they are decoded from NetBIOS first-level encoding
  * (Zeek's `decode_netbios_name`, upper case, suffix and padding dropped).
  *
- * A successfully parsed message sets the connection's `service` to "dns"
- * (Zeek's service comes from protocol detection; this is the cheap, honest
- * part of it).
+ * The `service` of step 6 is Zeek's service from protocol detection in its
+ * cheap, honest part: the packets judged one by one.
  */
 import type { DnsRecord } from '../types.js';
 import {
@@ -91,6 +106,30 @@ export function createDnsTracker(t: FlowTable): DnsTracker {
     pending[slot] = list;
   }
   const stats = { messages: 0, malformed: 0 };
+  /**
+   * Per flow table slot: packets judged DNS and not DNS (step 6), reset when a connection takes the
+   * slot (its first `wants`). Plain arrays of small integers, grown densely as `pending` is.
+   */
+  const dnsPackets: number[] = [];
+  const otherPackets: number[] = [];
+
+  function resetJudged(slot: number): void {
+    while (dnsPackets.length <= slot) {
+      dnsPackets.push(0);
+      otherPackets.push(0);
+    }
+    dnsPackets[slot] = 0;
+    otherPackets[slot] = 0;
+  }
+
+  /** Counts one judged packet of the connection in `slot` and sets its service (step 6); `sticky`: one DNS packet is enough. */
+  function judge(slot: number, isDns: boolean, sticky: boolean): void {
+    if (slot >= dnsPackets.length) resetJudged(slot);
+    if (isDns) dnsPackets[slot]!++;
+    else otherPackets[slot]!++;
+    const d = dnsPackets[slot]!;
+    t.service[slot] = d > 0 && (sticky || d >= otherPackets[slot]!) ? 'dns' : null;
+  }
 
   function record(slot: number, ts: number, transId: number | null, query: string, qtype: number | null, msg: DnsMessage | null): DnsRecord {
     // Arrays of the exact length (pushing into empty ones made backing stores of 17 slots).
@@ -129,6 +168,7 @@ export function createDnsTracker(t: FlowTable): DnsTracker {
         const dnsPort = ports !== null && (ports.has(t.i32[i + I_RESP_P]!) || ports.has(t.i32[i + I_ORIG_P]!));
         f |= FLAG_DNS_CHECKED | (dnsPort ? FLAG_DNS_PORT : 0);
         t.i32[i + I_FLAGS] = f;
+        if (dnsPort) resetJudged(slot);
       }
       return (f & FLAG_DNS_PORT) !== 0;
     },
@@ -149,17 +189,28 @@ export function createDnsTracker(t: FlowTable): DnsTracker {
       }
       const avail = Math.min(p.payloadLen, frameLen - p.payloadOffset);
       if (avail <= 0) return;
-      const msg = t.i32[slot * SLOT_I32 + I_PROTO] === PROTO_TCP ? parseDnsOverTcpInto(scratch, bytes, at, avail) : parseDnsMessageInto(scratch, bytes, at, avail);
+      const tcp = t.i32[slot * SLOT_I32 + I_PROTO] === PROTO_TCP;
+      const cut = avail < p.payloadLen;
+      const msg = tcp ? parseDnsOverTcpInto(scratch, bytes, at, avail) : parseDnsMessageInto(scratch, bytes, at, avail);
       if (msg === null) {
         stats.malformed++;
+        // Shorter than a DNS header: not DNS, unless the snap length cut it (then nothing can be told).
+        if (!cut) judge(slot, false, tcp || !port53(t, slot));
         return;
       }
       if (msg.problem !== null) stats.malformed++;
-      else t.service[slot] = 'dns';
+      // A TCP segment that holds the start of a longer message (its length prefix says so).
+      const segmentCut = tcp && avail >= 2 && ((bytes[at]! << 8) | bytes[at + 1]!) > avail - 2;
+      const on53 = port53(t, slot);
+      const opcodeOk = !on53 || msg.opcode <= 2 || (msg.opcode >= 4 && msg.opcode <= 6);
+      const looksDns = opcodeOk && (msg.problem === null || cut || segmentCut) && (!on53 || msg.problem === null || plausibleHeader(msg, cut));
+      judge(slot, looksDns, tcp || !on53);
+      // An unassigned opcode on port 53 is no DNS message at all (iodine's raw packets): no record of it.
+      if (!opcodeOk) return;
       stats.messages++;
       const first = t.i32[slot * SLOT_I32 + I_DNS_MESSAGES] === 0;
       t.i32[slot * SLOT_I32 + I_DNS_MESSAGES] = t.i32[slot * SLOT_I32 + I_DNS_MESSAGES]! + 1;
-      if (first && msg.qr && fromOrig && !isMulticast(t.str[slot * SLOT_STR + S_RESP_H]!)) t.flipRoles(slot);
+      if (first && looksDns && msg.qr && fromOrig && !isMulticast(t.str[slot * SLOT_STR + S_RESP_H]!)) t.flipRoles(slot);
       const q = msg.questions[0];
       if (!msg.qr) {
         const query: PendingQuery = { ts: p.tsSec, transId: msg.id, query: q === undefined ? '' : formatQuery(t, slot, q.name), qtype: q === undefined ? null : q.qtype };
@@ -189,6 +240,26 @@ export function createDnsTracker(t: FlowTable): DnsTracker {
       for (const query of list) out.push(record(slot, query.ts, query.transId, query.query, query.qtype, null));
     },
   };
+}
+
+/**
+ * True for a connection on port 53, where step 6 judges by majority and by opcode: the IANA-assigned
+ * ones are QUERY 0, IQUERY 1, STATUS 2, NOTIFY 4, UPDATE 5, DSO 6 (3 and 7-15 are unassigned).
+ * Elsewhere one parsed message is enough and every opcode passes: NetBIOS name service (137) uses
+ * 5-8 for registration, release, WACK and refresh.
+ */
+function port53(t: FlowTable, slot: number): boolean {
+  return t.i32[slot * SLOT_I32 + I_RESP_P] === 53 || t.i32[slot * SLOT_I32 + I_ORIG_P] === 53;
+}
+
+/**
+ * A header a cut message may have: Z bit clear and at most one question; when a TCP segment (not
+ * the snap length, which may leave no room for it) cut the message, its question was read whole,
+ * since it comes first. Text or TLS on TCP 53 read as a "message" announcing more bytes than its
+ * segment holds; their headers fail this (SSH's banner asks 12,333 questions).
+ */
+function plausibleHeader(msg: DnsMessage, snapCut: boolean): boolean {
+  return msg.z === 0 && msg.qdcount <= 1 && (snapCut || msg.questions.length === msg.qdcount);
 }
 
 /** The oldest waiting query with this transaction id, or -1 (a loop: findIndex's callback was a closure per response). */
