@@ -31,6 +31,21 @@
  *    resolver) on port 53, fire when the client sends ≥ `dnsVolumeBytes`
  *    in a window, or ≥ `dnsVolumeMinPackets` packets averaging
  *    ≥ `dnsVolumeBytesPerPacket` bytes; the finding says it is volume-only.
+ * 7. Non-DNS traffic on the DNS port (Suricata/ET "Non-DNS or Non-Compliant
+ *    DNS traffic on DNS port"), from captures and conn.log alike: flows to
+ *    port 53 (UDP or TCP) whose `service` is not dns — the capture reader
+ *    leaves it out when most packets do not parse as DNS or use an
+ *    unassigned opcode (dns-tracker.ts), Zeek when its DNS analyzer did not
+ *    confirm the protocol — counted per (client, server) over the window:
+ *    fire when they carried payload both ways in ≥ `dnsMinQueries`
+ *    originator packets (iodine's raw mode, a VPN or SSH moved to port 53
+ *    to pass a firewall). A flow from port 53 to another port counts the
+ *    other way round (Zeek flips a connection whose first packet on port 53
+ *    has the QR bit set, DNS or not: iodine's raw packets do). A log that
+ *    names no service on any flow (CSV exports) cannot tell, and never
+ *    fires this. Medium severity, high from
+ *    `dnsVolumeBytes`; `evidence.basis` "non-dns-on-port-53". Such a key's
+ *    volume-only finding (6) is not written: this one says more.
  * Incidents are reported `reportDelaySec` after they open, at window end or
  * at end of input, with the counts reached by then.
  */
@@ -144,6 +159,28 @@ interface DomainKey extends TupleRow {
   soleQtype: string;
 }
 
+/** Zeek's service names a connection's analyzers, comma-separated ("dns", "dns,ssl"); "-dns" (an analyzer removed after a violation) is not DNS. */
+function isDnsService(service: string): boolean {
+  return service === 'dns' || service.split(',').includes('dns');
+}
+
+/** Bytes of a query name as readers write it: `\xNN` (an escaped byte outside printable ASCII) is one. */
+export function nameByteLength(name: string): number {
+  let n = name.length;
+  let i = name.indexOf('\\x');
+  while (i >= 0 && i + 3 < name.length) {
+    if (isHexDigit(name.charCodeAt(i + 2)) && isHexDigit(name.charCodeAt(i + 3))) {
+      n -= 3;
+      i = name.indexOf('\\x', i + 4);
+    } else i = name.indexOf('\\x', i + 1);
+  }
+  return n;
+}
+
+function isHexDigit(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66) || (c >= 0x41 && c <= 0x46);
+}
+
 /** Distinct names of the key. */
 function nameCount(k: DomainKey): number {
   return k.names === null ? 1 : k.names.size;
@@ -184,6 +221,16 @@ interface VolumeKey extends TupleRow {
   origBytes: number;
   origPkts: number;
   respBytes: number;
+  /** Of these, the flows whose service is known and not dns (step 7), and their payload and packets. */
+  nonDnsFlows: number;
+  nonDnsOrigBytes: number;
+  nonDnsOrigPkts: number;
+  nonDnsRespBytes: number;
+  nonDnsRespPkts: number;
+  /** The services those flows had ('' for none), in the order first seen. */
+  nonDnsServices: string[];
+  /** Of the non-DNS flows, those from a log with no service (counted only once the input named a service somewhere). */
+  nonDnsUnnamed: number;
 }
 
 /** The protocol as the number of a volume key (DNS runs over UDP or TCP). */
@@ -218,6 +265,8 @@ export function createDnsTunnelDetector(settings: DnsTunnelSettings): Detector {
   const clientsWithDns = new Set<string>();
   /** Event time, in a field: a fraction stored in a closure variable is a new heap number per store (per record). */
   const clock = { watermark: Number.NEGATIVE_INFINITY };
+  /** Whether any flow of the input named a service (step 7: Zeek logs do, exports do not). */
+  const servicesNamed = { seen: false };
 
   function isEncodedLabel(label: string): boolean {
     if (label.length < settings.dnsRandomLabelChars) return false;
@@ -300,9 +349,11 @@ export function createDnsTunnelDetector(settings: DnsTunnelSettings): Detector {
     if (k.names === null) {
       if (lower !== k.soleName) k.names = new Set([k.soleName, lower]);
     } else if (k.names.size < MAX_NAMES_PER_KEY) k.names.add(lower);
-    if (q.length > settings.dnsLongQueryChars) k.long++;
-    if (q.length > k.maxLength) k.maxLength = q.length;
-    k.lengthSum += q.length;
+    // The name's bytes: readers write bytes outside printable ASCII as `\xNN` (Zeek's escaping), four characters for one.
+    const bytes = nameByteLength(q);
+    if (bytes > settings.dnsLongQueryChars) k.long++;
+    if (bytes > k.maxLength) k.maxLength = bytes;
+    k.lengthSum += bytes;
     if (facts.encoded) k.encoded++;
     countQtype(k, typeName);
     if ((r.qtype !== null && UNUSUAL_QTYPES.has(r.qtype)) || (r.qtype === null && r.qtypeName !== null && UNUSUAL_QTYPE_NAMES.has(r.qtypeName))) k.unusual++;
@@ -413,26 +464,54 @@ export function createDnsTunnelDetector(settings: DnsTunnelSettings): Detector {
   }
 
   function pushFlow(f: FlowRecord): void {
-    if (f.respP !== 53 || (f.proto !== 'udp' && f.proto !== 'tcp')) return;
+    if (f.proto !== 'udp' && f.proto !== 'tcp') return;
+    if (f.service !== null) servicesNamed.seen = true;
+    // Zeek flips a connection whose first message on port 53 has the QR bit, DNS or not (iodine's raw
+    // packets do): a non-DNS flow from port 53 to another port is counted the other way round (step 7).
+    const reversed = f.respP !== 53 && f.origP === 53 && f.respP !== 0 && (f.service === null || !isDnsService(f.service));
+    if (f.respP !== 53 && !reversed) return;
+    const client = reversed ? f.respH : f.origH;
+    const server = reversed ? f.origH : f.respH;
     const n = protoNumber(f.proto);
     // Hashed by the readers' numbers of the addresses, not their characters.
-    const hash = hashOfAddressTuple(f.origH, f.respH, f.origV4, f.respV4, n);
-    let v = volume.findHashed(hash, f.origH, f.respH, n);
+    const hash = reversed ? hashOfAddressTuple(client, server, f.respV4, f.origV4, n) : hashOfAddressTuple(client, server, f.origV4, f.respV4, n);
+    let v = volume.findHashed(hash, client, server, n);
     // A row in the table is always queued at its window's end (`advance` queues it again or drops it), and only
     // a new row or an earlier `firstTs` moves that time: only then is it queued (most flows skip the call,
     // whose read of the row's boxed `wakeTs` was a cache miss per flow).
     let wake = false;
     if (v === undefined) {
-      v = { hash: 0, pos: 0, seq: 0, wakeTs: null, client: f.origH, server: f.respH, proto: f.proto, firstTs: f.ts, lastTs: f.ts, flows: 0, origBytes: 0, origPkts: 0, respBytes: 0 };
+      v = {
+        hash: 0, pos: 0, seq: 0, wakeTs: null, client, server, proto: f.proto, firstTs: f.ts, lastTs: f.ts, flows: 0, origBytes: 0, origPkts: 0, respBytes: 0,
+        nonDnsFlows: 0, nonDnsOrigBytes: 0, nonDnsOrigPkts: 0, nonDnsRespBytes: 0, nonDnsRespPkts: 0, nonDnsServices: [], nonDnsUnnamed: 0,
+      };
       volume.add(v, hash);
       volume.evictOverCap();
       wake = true;
     }
-    v.flows++;
     // Payload bytes; exports without them (nfdump) give IP bytes: take off IP + UDP headers.
-    v.origBytes += f.origBytes ?? Math.max(0, f.origIpBytes - 28 * f.origPkts);
-    v.respBytes += f.respBytes ?? Math.max(0, f.respIpBytes - 28 * f.respPkts);
-    v.origPkts += f.origPkts;
+    const origBytes = f.origBytes ?? Math.max(0, f.origIpBytes - 28 * f.origPkts);
+    const respBytes = f.respBytes ?? Math.max(0, f.respIpBytes - 28 * f.respPkts);
+    if (!reversed) {
+      // The volume fallback (step 6) counts flows to port 53 only.
+      v.flows++;
+      v.origBytes += origBytes;
+      v.respBytes += respBytes;
+      v.origPkts += f.origPkts;
+    }
+    // Step 7: a flow with payload from the client whose service is not DNS.
+    const clientBytes = reversed ? respBytes : origBytes;
+    if (clientBytes > 0 && (f.service === null || !isDnsService(f.service))) {
+      v.nonDnsFlows++;
+      // Without a service from a log, unless the log names services elsewhere: an export (CSV) names none.
+      if (f.service === null && f.origMaxPayload === undefined) v.nonDnsUnnamed++;
+      v.nonDnsOrigBytes += clientBytes;
+      v.nonDnsOrigPkts += reversed ? f.respPkts : f.origPkts;
+      v.nonDnsRespBytes += reversed ? origBytes : respBytes;
+      v.nonDnsRespPkts += reversed ? f.origPkts : f.respPkts;
+      const name = f.service ?? '';
+      if (v.nonDnsServices.length < 8 && !v.nonDnsServices.includes(name)) v.nonDnsServices.push(name);
+    }
     const end = f.ts + (f.duration ?? 0);
     if (end > v.lastTs) v.lastTs = end;
     if (f.ts < v.firstTs) {
@@ -443,7 +522,7 @@ export function createDnsTunnelDetector(settings: DnsTunnelSettings): Detector {
   }
 
   function emitVolume(v: VolumeKey, out: Finding[]): void {
-    if (clientsWithDns.has(v.client)) return;
+    if (emitNonDns(v, out) || clientsWithDns.has(v.client)) return;
     const perPkt = v.origPkts > 0 ? v.origBytes / v.origPkts : 0;
     const byVolume = v.origBytes >= settings.dnsVolumeBytes;
     const byPacket = v.origPkts >= settings.dnsVolumeMinPackets && perPkt >= settings.dnsVolumeBytesPerPacket;
@@ -467,6 +546,45 @@ export function createDnsTunnelDetector(settings: DnsTunnelSettings): Detector {
         settings.idBucketSec,
       ),
     );
+  }
+
+  /** Step 7: reports the key's non-DNS flows on port 53 when they hold; true when it did. */
+  function emitNonDns(v: VolumeKey, out: Finding[]): boolean {
+    if (v.nonDnsOrigPkts < settings.dnsMinQueries || v.nonDnsRespBytes <= 0) return false;
+    // A log that names no service anywhere (a CSV export) cannot tell DNS from the rest.
+    if (!servicesNamed.seen && v.nonDnsUnnamed === v.nonDnsFlows) return false;
+    const perPkt = v.nonDnsOrigBytes / v.nonDnsOrigPkts;
+    const big = v.nonDnsOrigBytes + v.nonDnsRespBytes >= settings.dnsVolumeBytes;
+    const services = v.nonDnsServices.map((x) => (x === '' ? 'none' : x));
+    out.push(
+      createFinding(
+        {
+          ts: v.firstTs,
+          end: v.lastTs,
+          kind: 'tunnel.dns',
+          severity: big ? 'high' : 'medium',
+          confidence: roundConfidence(Math.min(0.9, 0.6 + (0.1 * v.nonDnsOrigPkts) / (10 * settings.dnsMinQueries))),
+          src: v.client,
+          dst: v.server,
+          port: 53,
+          proto: v.proto,
+          summary: `non-DNS traffic on port 53: ${v.nonDnsFlows} ${v.nonDnsFlows === 1 ? 'flow' : 'flows'} from ${v.client} to ${v.server}:53/${v.proto} not recognised as DNS (service ${services.join('/')}), ${v.nonDnsOrigBytes} bytes in ${v.nonDnsOrigPkts} packets out (${Math.round(perPkt)} B/packet), ${v.nonDnsRespBytes} bytes back, in ${fmtDuration(Math.max(0, v.lastTs - v.firstTs))}`,
+          evidence: {
+            basis: 'non-dns-on-port-53',
+            count: v.nonDnsOrigPkts,
+            flows: v.nonDnsFlows,
+            origBytes: v.nonDnsOrigBytes,
+            origPkts: v.nonDnsOrigPkts,
+            respBytes: v.nonDnsRespBytes,
+            respPkts: v.nonDnsRespPkts,
+            bytesPerPacket: Math.round(perPkt),
+            services,
+          },
+        },
+        settings.idBucketSec,
+      ),
+    );
+    return true;
   }
 
   /** Reports due keys and drops keys whose window is over, in key order (only the keys woken for it). */
@@ -537,6 +655,7 @@ export function createDnsTunnelDetector(settings: DnsTunnelSettings): Detector {
       volume.clear();
       clientsWithDns.clear();
       nameMemo.clear();
+      servicesNamed.seen = false;
       clock.watermark = Number.NEGATIVE_INFINITY;
       lastAdvance = Number.NEGATIVE_INFINITY;
       return out;
@@ -562,7 +681,10 @@ export function createDnsTunnelDetector(settings: DnsTunnelSettings): Detector {
       const vt = tableOf<VolumeKey & { key: string }>(o.volume);
       // The key string is the snapshot's (the table keys rows by their fields).
       volume.restore(
-        vt.rows.map(({ key: _key, ...v }): VolumeKey => ({ ...v, hash: 0, pos: 0 })),
+        // Rows of snapshots from before step 7 have no non-DNS counts.
+        vt.rows.map(({ key: _key, ...v }): VolumeKey =>
+          Object.assign({ nonDnsFlows: 0, nonDnsOrigBytes: 0, nonDnsOrigPkts: 0, nonDnsRespBytes: 0, nonDnsRespPkts: 0, nonDnsServices: [], nonDnsUnnamed: 0 }, v, { hash: 0, pos: 0 }),
+        ),
         vt.nextSeq,
         vt.evicted,
       );

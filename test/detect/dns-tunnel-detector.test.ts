@@ -1,5 +1,5 @@
 import { DEFAULT_SETTINGS } from '../../src/config/settings.js';
-import { createDnsTunnelDetector } from '../../src/detect/dns-tunnel-detector.js';
+import { createDnsTunnelDetector, nameByteLength } from '../../src/detect/dns-tunnel-detector.js';
 import type { DnsRecord, Finding, FlowRecord } from '../../src/types.js';
 import { batch, dns, flow } from './make-records.js';
 import { findingsResumed } from './findings-resumed.js';
@@ -84,6 +84,68 @@ describe('tunnel.dns', () => {
       dns({ ts: T0 + i, client: '10.0.0.9', query: `${hex(i, 14)}.com`, rcode: 3, rcodeName: 'NXDOMAIN' }),
     );
     expect(run(recs)).toEqual([]);
+  });
+
+  describe('non-DNS traffic on port 53', () => {
+    // iodine's raw mode after its handshake: one UDP flow of ~1 kB datagrams to the server's port 53, small answers back.
+    const raw = (over: Partial<FlowRecord> = {}) =>
+      flow({ ts: T0 + 10, origH: '10.77.0.10', origP: 46074, respH: '10.77.0.70', respP: 53, proto: 'udp', connState: 'SF', history: 'Dd', duration: 20, origBytes: 64_988, respBytes: 2279, origPkts: 62, respPkts: 35, ...over });
+    // The same client's ordinary lookups through its resolver (Zeek: service dns).
+    const lookups = Array.from({ length: 5 }, (_, i) =>
+      flow({ ts: T0 + i, origH: '10.77.0.10', respH: '10.77.0.53', respP: 53, proto: 'udp', service: 'dns', connState: 'SF', origBytes: 40, respBytes: 80, origPkts: 1, respPkts: 1 }),
+    );
+
+    it('fires on a port-53 flow with payload both ways that is not DNS (Zeek: service unset), naming the client', () => {
+      const found = run([dns({ ts: T0, client: '10.77.0.10', query: 'www.example.com' })], [...lookups, raw()]);
+      expect(found).toHaveLength(1);
+      expect(found[0]).toMatchObject({ kind: 'tunnel.dns', src: '10.77.0.10', dst: '10.77.0.70', port: 53, proto: 'udp', severity: 'medium' });
+      expect(found[0]!.evidence).toMatchObject({ basis: 'non-dns-on-port-53', count: 62, flows: 1, origBytes: 64_988, respBytes: 2279, services: ['none'] });
+      expect(found[0]!.summary).toMatch(/^non-DNS traffic on port 53: 1 flow from 10\.77\.0\.10 to 10\.77\.0\.70:53\/udp/);
+    });
+
+    it('counts a Zeek flow flipped by the first raw packet (QR set) the other way round: 10.77.0.70:53 -> client', () => {
+      const flipped = raw({ origH: '10.77.0.70', origP: 53, respH: '10.77.0.10', respP: 46074, history: '^dD', origBytes: 2279, respBytes: 64_988, origPkts: 35, respPkts: 62 });
+      const found = run([], [...lookups, flipped]);
+      expect(found).toHaveLength(1);
+      expect(found[0]).toMatchObject({ src: '10.77.0.10', dst: '10.77.0.70', port: 53 });
+      expect(found[0]!.evidence).toMatchObject({ basis: 'non-dns-on-port-53', origBytes: 64_988, origPkts: 62, respBytes: 2279 });
+      // A DNS flow from port 53 (a late response) is not counted.
+      expect(run([], [...lookups, { ...flipped, service: 'dns' }])).toEqual([]);
+    });
+
+    it('fires from a capture (its flows carry packet sizes) even when no flow of the input is DNS', () => {
+      const found = run([], [raw({ origMaxPayload: 1100, respMaxPayload: 100 })]);
+      expect(found.map((f) => f.evidence.basis)).toEqual(['non-dns-on-port-53']);
+    });
+
+    it('says nothing of DNS flows, of a few packets, of one-way traffic, or of exports that name no service', () => {
+      expect(run([], [...lookups, raw({ service: 'dns' })])).toEqual([]);
+      expect(run([], [...lookups, raw({ service: 'dns,ssl' })])).toEqual([]);
+      expect(run([], [...lookups, raw({ origPkts: 9, origBytes: 9000 })])).toEqual([]);
+      expect(run([], [...lookups, raw({ respBytes: 0, respPkts: 0 })])).toEqual([]);
+      // A CSV export: no flow has a service, so DNS cannot be told from the rest.
+      expect(run([], [raw()])).toEqual([]);
+    });
+
+    it('counts an analyzer Zeek removed after a violation ("-dns") as not DNS, and is high from 1 MB', () => {
+      const found = run([], [...lookups, raw({ service: '-dns', origBytes: 900_000, respBytes: 200_000, origPkts: 900 })]);
+      expect(found).toHaveLength(1);
+      expect(found[0]!.severity).toBe('high');
+      expect(found[0]!.evidence.services).toEqual(['-dns']);
+    });
+  });
+
+  it('measures query names in bytes, an escaped byte (\\xNN) as one', () => {
+    expect(nameByteLength('www.example.com')).toBe(15);
+    expect(nameByteLength('a\\xe9\\xff.t.lab.example')).toBe(17);
+    expect(nameByteLength('\\xzz.example')).toBe(12);
+    // iodine's Base128 names: 60 raw bytes in the label read as 240 characters.
+    const label = Array.from({ length: 60 }, (_, i) => `\\x${(0x80 + i).toString(16)}`).join('');
+    const recs = Array.from({ length: 20 }, (_, i) => dns({ ts: T0 + i, client: '10.0.0.9', query: `${label}${i}.t.lab.example`, qtype: 10, qtypeName: 'NULL' }));
+    const found = run(recs);
+    expect(found).toHaveLength(1);
+    expect(found[0]!.evidence.maxQueryLength).toBe(60 + 2 + 14);
+    expect(found[0]!.summary).toMatch(/mean name length 75\.5$/);
   });
 
   it('degrades to volume on port 53 when only conn.log is given, and says so', () => {
