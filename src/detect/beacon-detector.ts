@@ -15,7 +15,14 @@
  *    `beaconTsResolutionSec` (1 s; connections within one step count once,
  *    as RITA's unique timestamps) and each connection's originator IP bytes
  *    (RITA's data size), the newest `beaconMaxConnsPerPair` of each, plus
- *    counts of failed attempts (failed-attempt.ts) and conn_states.
+ *    counts of failed attempts (failed-attempt.ts) and conn_states
+ *    (ConnStateCounts below: fields of the pair, not an object of counts
+ *    per pair, whose hidden class changed with each state seen and whose
+ *    keyed store per record went through V8's megamorphic cache: c2.beacon
+ *    alone 0.945× CPU on the realistic 2M-line log, detector-cpu.mjs 7
+ *    rounds, all 7 faster; about 1 % of a whole `analyze --no-model`,
+ *    less than callgrind's run-to-run spread there, 3 % between two runs
+ *    of one build).
  * 3. Score a key once it has `beaconMinConnections` (20) distinct times
  *    spanning at least `beaconMinSpanSec` (300 s): at the end of input, and
  *    when the pair goes quiet for `beaconLongSpanSec` or is evicted, and
@@ -87,7 +94,7 @@ const TOUCH_AHEAD = 256;
 /** Share of failed attempts that makes a key a failing one (a C2 server that is down). */
 const FAILING_SHARE = 0.9;
 
-interface Pair extends TupleRow {
+interface Pair extends TupleRow, ConnStateCounts {
   src: string;
   dst: string;
   port: number;
@@ -104,9 +111,7 @@ interface Pair extends TupleRow {
   firstSize: number;
   connections: number;
   failed: number;
-  /** conn_state counts; null until a second connection. */
-  states: Record<string, number> | null;
-  firstState: string;
+  // conn_state counts: the fields of ConnStateCounts.
   firstTs: number;
   lastTs: number;
   /** Span at which the key is next scored while streaming. */
@@ -194,9 +199,7 @@ export function createBeaconDetector(settings: BeaconSettings, rules: readonly P
     if (f.ts < p.firstTs) p.firstTs = f.ts;
     if (f.ts > p.lastTs) p.lastTs = f.ts;
     if (isFailedAttempt(f, settings.scanProbeMaxPkts)) p.failed++;
-    const st = f.connState ?? '-';
-    p.states ??= { [p.firstState]: 1 };
-    p.states[st] = (p.states[st] ?? 0) + 1;
+    countState(p, f.connState ?? '-');
     const t = Math.floor(f.ts / res) * res;
     if (t !== p.lastTime) {
       p.lastTime = t;
@@ -227,11 +230,16 @@ export function createBeaconDetector(settings: BeaconSettings, rules: readonly P
   function pairOfFirst(r: number, src = firsts.src(r), dst = firsts.dst(r)): Pair {
     const t0 = firsts.time(r);
     const firstSize = firsts.size(r);
-    const firstState = firsts.state(r);
+    const n = firsts.n(r);
+    const proto: Proto = n % 2 === 0 ? 'tcp' : 'udp';
+    const p: Pair = {
+      hash: 0, pos: 0, seq: firsts.seq(r), wakeTs: null, src, dst, port: (n - (proto === 'tcp' ? 0 : 1)) / 2, proto, times: null, firstTime: t0, lastTime: t0, sizes: null, firstSize,
+      connections: firsts.conns(r), failed: firsts.failed(r), state0: firsts.state(r), count0: 1, state1: '', count1: 0, state2: '', count2: 0, moreStates: null,
+      firstTs: firsts.firstTs(r), lastTs: firsts.lastTs(r), nextScoreSpan: Math.max(settings.beaconMinSpanSec, settings.beaconStreamSpanSec), lastScore: null, lastEmittedConnections: 0,
+    };
     let times: number[] | null = null;
     let lastTime = t0;
     let sizes: number[] | null = null;
-    let states: Record<string, number> | null = null;
     // The log links a row's entries newest first: gathered, then replayed in arrival order.
     let k = 0;
     for (let e = firsts.newest(r); e >= 0; e = firsts.before(e)) {
@@ -240,9 +248,7 @@ export function createBeaconDetector(settings: BeaconSettings, rules: readonly P
     }
     while (k > 0) {
       const e = chain[--k]!;
-      const st = firsts.logState(e);
-      states ??= { [firstState]: 1 };
-      states[st] = (states[st] ?? 0) + 1;
+      countState(p, firsts.logState(e));
       const t = firsts.logTime(e);
       if (t !== lastTime) {
         lastTime = t;
@@ -252,13 +258,10 @@ export function createBeaconDetector(settings: BeaconSettings, rules: readonly P
       sizes ??= [firstSize];
       sizes.push(firsts.logSize(e));
     }
-    const n = firsts.n(r);
-    const proto: Proto = n % 2 === 0 ? 'tcp' : 'udp';
-    return {
-      hash: 0, pos: 0, seq: firsts.seq(r), wakeTs: null, src, dst, port: (n - (proto === 'tcp' ? 0 : 1)) / 2, proto, times, firstTime: t0, lastTime, sizes, firstSize,
-      connections: firsts.conns(r), failed: firsts.failed(r), states, firstState,
-      firstTs: firsts.firstTs(r), lastTs: firsts.lastTs(r), nextScoreSpan: Math.max(settings.beaconMinSpanSec, settings.beaconStreamSpanSec), lastScore: null, lastEmittedConnections: 0,
-    };
+    p.times = times;
+    p.lastTime = lastTime;
+    p.sizes = sizes;
+    return p;
   }
 
   /** pairOfFirst's log entries of one row (kept between calls). */
@@ -339,7 +342,7 @@ export function createBeaconDetector(settings: BeaconSettings, rules: readonly P
             distinctTimes: s.distinctTimes,
             spanSec: round3(span),
             failed: p.failed,
-            connStates: { ...(p.states ?? { [p.firstState]: 1 }) },
+            connStates: stateTally(p),
           },
         },
         settings.idBucketSec,
@@ -476,11 +479,8 @@ export function createBeaconDetector(settings: BeaconSettings, rules: readonly P
       // Between batches pendingEvicted is empty: every evicted pair was scored at the end of its batch.
       // Young pairs are written as the rows they were before first-sightings.ts, with the wake-up their objects had.
       const table = pairs.snapshot(keyOfPair);
-      const rows: (Omit<Pair, 'hash' | 'pos'> & { key: string })[] = table.rows;
-      for (const r of firsts.bySeq()) {
-        const { hash: _h, pos: _p, ...p } = pairOfFirst(r);
-        rows.push({ ...p, wakeTs: firsts.wake(r), key: keyOfPair(p) });
-      }
+      const rows = table.rows.map((p) => rowOfPair(p, p.wakeTs));
+      for (const r of firsts.bySeq()) rows.push(rowOfPair(pairOfFirst(r), firsts.wake(r)));
       rows.sort(bySeq);
       return encodeState({ pairs: { rows, nextSeq: table.nextSeq, evicted: table.evicted + evictedFirsts }, watermark: clock.watermark, lastSweep: clock.lastSweep, allowed });
     },
@@ -495,15 +495,15 @@ export function createBeaconDetector(settings: BeaconSettings, rules: readonly P
       if (o.pairs instanceof Map) {
         // A state written when the pairs were a Map of id → pair: the rows in its order, each queued as a push would.
         const rows: Pair[] = [];
-        for (const p of (o.pairs as Map<string, Pair>).values()) rows.push({ ...p, hash: 0, pos: 0, seq: rows.length, wakeTs: null });
+        for (const row of (o.pairs as Map<string, PairRow>).values()) rows.push(pairOfRow({ ...row, seq: rows.length, wakeTs: null }));
         pairs.restore(rows, rows.length, typeof o.evicted === 'number' ? o.evicted : 0);
         for (const p of rows) wake(p);
         return;
       }
       checkFields(o, 'c2.beacon', { pairs: 'table' });
-      const table = tableOf<Pair & { key: string }>(o.pairs);
+      const table = tableOf<PairRow>(o.pairs);
       // The key string is the snapshot's (the table keys rows by their fields).
-      const rows = table.rows.map(({ key: _key, ...p }): Pair => ({ ...p, hash: 0, pos: 0 }));
+      const rows = table.rows.map(pairOfRow);
       pairs.restore(rows, table.nextSeq, table.evicted);
     },
     stats() {
@@ -532,9 +532,132 @@ const PAIR_KEY: TupleKey<Pair> = {
   },
 };
 
+/**
+ * A pair as the state writes it: its fields but `hash` and `pos`, in their order, the conn_state counts
+ * as they were before ConnStateCounts (`states`, null while the pair has one connection, and
+ * `firstState`), and its key string.
+ */
+type PairRow = Omit<Pair, 'hash' | 'pos' | keyof ConnStateCounts> & { states: Record<string, number> | null; firstState: string; key: string };
+
+function rowOfPair(p: Omit<Pair, 'hash' | 'pos'>, wakeTs: number | null): PairRow {
+  return {
+    seq: p.seq, wakeTs, src: p.src, dst: p.dst, port: p.port, proto: p.proto, times: p.times, firstTime: p.firstTime, lastTime: p.lastTime, sizes: p.sizes, firstSize: p.firstSize,
+    connections: p.connections, failed: p.failed, states: p.connections > 1 ? stateTally(p) : null, firstState: p.state0,
+    firstTs: p.firstTs, lastTs: p.lastTs, nextScoreSpan: p.nextScoreSpan, lastScore: p.lastScore, lastEmittedConnections: p.lastEmittedConnections, key: keyOfPair(p),
+  };
+}
+
+/** The pair a state row stands for (see rowOfPair). */
+function pairOfRow(r: Omit<PairRow, 'key'>): Pair {
+  const p: Pair = {
+    hash: 0, pos: 0, seq: r.seq, wakeTs: r.wakeTs, src: r.src, dst: r.dst, port: r.port, proto: r.proto, times: r.times, firstTime: r.firstTime, lastTime: r.lastTime, sizes: r.sizes, firstSize: r.firstSize,
+    connections: r.connections, failed: r.failed, state0: r.firstState, count0: 1, state1: '', count1: 0, state2: '', count2: 0, moreStates: null,
+    firstTs: r.firstTs, lastTs: r.lastTs, nextScoreSpan: r.nextScoreSpan, lastScore: r.lastScore, lastEmittedConnections: r.lastEmittedConnections,
+  };
+  // A state written before the counts were kept has none.
+  if (r.states !== null && r.states !== undefined) setStateCounts(p, r.states);
+  return p;
+}
+
 /** The key a pair had as a string (in snapshots, whose format predates the tuple table). */
 function keyOfPair(p: Pick<Pair, 'src' | 'dst' | 'port' | 'proto'>): string {
   return `${p.src}|${p.dst}|${p.port}|${p.proto}`;
+}
+
+/**
+ * A pair's counts of connection states (Zeek conn_state, "-" for a record
+ * without one), held in fixed fields of the pair, first-seen order kept,
+ * for the evidence's `connStates`.
+ *
+ * 1. The first three distinct states are slots of the pair
+ *    (`state0`..`state2`, each with its count; a slot whose count is 0 is
+ *    free); a fourth and later distinct state goes to `moreStates`, an
+ *    object made when one comes (a pair of one network mostly sees one to
+ *    three: 11,584 / 2,320 / 1,145 pairs of 20+ connections of the
+ *    realistic 2M-line log, and 300 with more).
+ * 2. `stateTally` builds the evidence: the slots, then `moreStates`, each
+ *    set on a new object in first-seen order, which is how the object of
+ *    counts these fields replace was filled, so its keys come in the same
+ *    order.
+ *
+ * The object of counts itself (`{ [first]: 1 }`, then `states[st]++` per
+ * record) took a new hidden class per combination of states seen and a
+ * keyed store per record through V8's megamorphic cache, and deoptimised
+ * the code storing to it ("wrong map") whenever a combination appeared
+ * mid-run; a `Map` instead was slower still (1.023× instructions on the
+ * 200k-line realistic log). The same fields in scan-detector.ts, whose
+ * keys mostly see one state and made no object of counts for it, measured
+ * no gain (1.018× and 1.003× instructions on the realistic and
+ * findings-heavy 200k-line logs, detector-cpu.mjs 0.95-1.01×) and were
+ * not kept.
+ */
+
+/** The fields of a pair that hold its state counts. */
+export interface ConnStateCounts {
+  state0: string;
+  count0: number;
+  state1: string;
+  count1: number;
+  state2: string;
+  count2: number;
+  /** Counts of the fourth and later distinct states, in first-seen order; null until one comes. */
+  moreStates: Record<string, number> | null;
+}
+
+/** Counts one record of state `st`. */
+export function countState(c: ConnStateCounts, st: string): void {
+  if (st === c.state0) c.count0++;
+  else if (c.count1 === 0) {
+    c.state1 = st;
+    c.count1 = 1;
+  } else if (st === c.state1) c.count1++;
+  else if (c.count2 === 0) {
+    c.state2 = st;
+    c.count2 = 1;
+  } else if (st === c.state2) c.count2++;
+  else countMoreState(c, st);
+}
+
+/** `countState` past the slots (rare). */
+function countMoreState(c: ConnStateCounts, st: string): void {
+  c.moreStates ??= {};
+  c.moreStates[st] = (c.moreStates[st] ?? 0) + 1;
+}
+
+/** The counts by state, first seen first, as a new object (empty while nothing was counted). */
+export function stateTally(c: ConnStateCounts): Record<string, number> {
+  if (c.count0 === 0) return {};
+  const t: Record<string, number> = { [c.state0]: c.count0 };
+  if (c.count1 > 0) t[c.state1] = c.count1;
+  if (c.count2 > 0) t[c.state2] = c.count2;
+  const more = c.moreStates;
+  if (more !== null) for (const st of Object.keys(more)) t[st] = more[st]!;
+  return t;
+}
+
+/** Sets `c` to the counts of `tally` (as `stateTally` made it, or an object of counts a state was written with), in its order. */
+export function setStateCounts(c: ConnStateCounts, tally: Record<string, number>): void {
+  c.count1 = 0;
+  c.count2 = 0;
+  c.moreStates = null;
+  let i = 0;
+  for (const st of Object.keys(tally)) {
+    const n = tally[st]!;
+    if (i === 0) {
+      c.state0 = st;
+      c.count0 = n;
+    } else if (i === 1) {
+      c.state1 = st;
+      c.count1 = n;
+    } else if (i === 2) {
+      c.state2 = st;
+      c.count2 = n;
+    } else {
+      c.moreStates ??= {};
+      c.moreStates[st] = n;
+    }
+    i++;
+  }
 }
 
 /** A copy of `a` with twice the room. */

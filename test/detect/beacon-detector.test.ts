@@ -1,5 +1,5 @@
 import { DEFAULT_SETTINGS } from '../../src/config/settings.js';
-import { createBeaconDetector, scoreBeacon } from '../../src/detect/beacon-detector.js';
+import { type ConnStateCounts, countState, createBeaconDetector, scoreBeacon, setStateCounts, stateTally } from '../../src/detect/beacon-detector.js';
 import { parseRules } from '../../src/detect/policy-rules.js';
 import { createSeededRandom as createRandom } from '../../src/util/seeded-random.js';
 import type { Finding, FlowRecord } from '../../src/types.js';
@@ -210,5 +210,48 @@ describe('c2.beacon state', () => {
     got.push(...second.push(batch({ flows: flows.slice(30) })), ...second.flush());
     expect(expected.length).toBeGreaterThan(0);
     expect(got).toEqual(expected);
+  });
+});
+
+/** The object of counts the fields replace: `{ [first]: 1 }`, then `states[st]++` per record. */
+function stateModel(sequence: string[]): Record<string, number> {
+  const o: Record<string, number> = { [sequence[0]!]: 1 };
+  for (const st of sequence.slice(1)) o[st] = (o[st] ?? 0) + 1;
+  return o;
+}
+
+/** Counts of `n` records of state `first`, as a key's object starts them. */
+function firstStateCounts(first: string, n: number): ConnStateCounts {
+  return { state0: first, count0: n, state1: '', count1: 0, state2: '', count2: 0, moreStates: null };
+}
+
+const NAMES = ['SF', 'S0', 'REJ', 'RSTO', 'SH', 'OTH', '-', 'unanswered', '12', '7', 'S1'];
+
+describe('c2.beacon conn_state counts', () => {
+  it('tally as the object of counts they replace, keys in its order (integer-like names first, as an object orders them), through a write and read', () => {
+    const rnd = createRandom(5);
+    for (let trial = 0; trial < 300; trial++) {
+      // Few distinct names in most trials, up to all of them in some.
+      const names = NAMES.slice(0, 1 + Math.floor(rnd() * (trial % 3 === 0 ? NAMES.length : 4)));
+      const seq = Array.from({ length: 1 + Math.floor(rnd() * 40) }, () => names[Math.floor(rnd() * names.length)]!);
+      const c = firstStateCounts(seq[0]!, 1);
+      for (const st of seq.slice(1)) countState(c, st);
+      const want = stateModel(seq);
+      expect(JSON.stringify(stateTally(c))).toBe(JSON.stringify(want));
+      const back: ConnStateCounts = firstStateCounts('', 0);
+      setStateCounts(back, JSON.parse(JSON.stringify(want)) as Record<string, number>);
+      expect(JSON.stringify(stateTally(back))).toBe(JSON.stringify(want));
+      // Counting goes on after a read as it would have without one.
+      countState(c, 'SF');
+      countState(back, 'SF');
+      expect(JSON.stringify(stateTally(back))).toBe(JSON.stringify(stateTally(c)));
+    }
+  });
+
+  it('tally nothing while nothing was counted', () => {
+    expect(stateTally(firstStateCounts('S0', 0))).toEqual({});
+    const c = firstStateCounts('S0', 0);
+    countState(c, 'S0');
+    expect(stateTally(c)).toEqual({ S0: 1 });
   });
 });
