@@ -1,5 +1,6 @@
 import { DEFAULT_SETTINGS } from '../../src/config/settings.js';
-import { type ConnStateCounts, countState, createBeaconDetector, scoreBeacon, setStateCounts, stateTally } from '../../src/detect/beacon-detector.js';
+import { createBeaconDetector, scoreBeacon } from '../../src/detect/beacon-detector.js';
+import { type ConnStateCounts, countState, setStateCounts, stateTally } from '../../src/detect/conn-state-counts.js';
 import { parseRules } from '../../src/detect/policy-rules.js';
 import { createSeededRandom as createRandom } from '../../src/util/seeded-random.js';
 import type { Finding, FlowRecord } from '../../src/types.js';
