@@ -77,6 +77,17 @@ export function isFailedAttempt(f: FlowRecord, probeMaxPkts = DEFAULT_PROBE_MAX_
   return false;
 }
 
+/**
+ * A TCP or UDP connection the responder answered with payload and that is not a failed attempt
+ * (isFailedAttempt): an exchange that completed. A SYN or UDP flood's connections fail or go
+ * unanswered, a connection flood's carry no data back; a busy client's requests are answered.
+ */
+export function isCompletedExchange(f: FlowRecord): boolean {
+  if ((f.proto !== 'tcp' && f.proto !== 'udp') || f.origPkts === 0 || f.respPkts === 0) return false;
+  const answeredData = (f.respBytes ?? 0) > 0 || f.history?.includes('d') === true;
+  return answeredData && !isFailedAttempt(f);
+}
+
 /** Lowest ephemeral port: a lone packet from a service port below 1024 to one at or above it is a server's. */
 const EPHEMERAL_MIN = 1024;
 

@@ -97,7 +97,7 @@ import { NO_SERIES, SeriesSlab } from './series-slab.js';
 import { SenderTables } from './sender-table.js';
 import { FullSenderFilters } from './full-sender-filters.js';
 import { ROW_TICKS, TickKeyRows } from './tick-key-rows.js';
-import { isFailedAttempt } from './failed-attempt.js';
+import { isCompletedExchange } from './failed-attempt.js';
 import { type KeyFindings, sortFindingsByKey } from './findings-by-key.js';
 
 export type RateSpikeSettings = Pick<
@@ -170,7 +170,7 @@ interface RateKey extends WakeRow {
   bucketsDone: number;
   /** Flows to this key by the second they started (for the connection count of a spike). */
   flowStarts: SecondSeries | null;
-  /** Of those, the completed exchanges (see completedExchange) by the second they started; with flowStarts. */
+  /** Of those, the completed exchanges (isCompletedExchange) by the second they started; with flowStarts. */
   completedStarts: SecondSeries | null;
   /** Flow packets that this (host, port) sent as a connection's originator: a client endpoint. */
   clientSidePkts: number;
@@ -1191,7 +1191,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
           }
           if (k.flowStarts.size < settings.rateMaxFlowStartSeconds) {
             k.flowStarts.add(s0, 1);
-            if (completedExchange(f)) k.completedStarts!.add(s0, 1);
+            if (isCompletedExchange(f)) k.completedStarts!.add(s0, 1);
           } else flowStartsDropped++;
         }
         // Looked up only when the originator has keys of its own: most are clients that have none (on a
@@ -1285,17 +1285,6 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
 type SavedKey = Omit<RateKey, 'hostId' | 'portProto' | 'ratePkts' | 'sendersFilter' | 'lazy' | 'eagerWake' | 'syncPass' | 'deltas' | 'flowStarts' | 'completedStarts' | 'senders'> & { deltas: unknown; flowStarts: unknown; completedStarts?: unknown; senders: unknown };
 
 /** A checkpoint's Map of second → value as a series; null when empty. */
-/**
- * A TCP or UDP connection the responder answered with payload and that is not a failed attempt
- * (failed-attempt.ts): an exchange that completed. A SYN or UDP flood's connections fail or go
- * unanswered, a connection flood's carry no data back; a busy client's requests are answered.
- */
-function completedExchange(f: FlowRecord): boolean {
-  if ((f.proto !== 'tcp' && f.proto !== 'udp') || f.origPkts === 0 || f.respPkts === 0) return false;
-  const answeredData = (f.respBytes ?? 0) > 0 || f.history?.includes('d') === true;
-  return answeredData && !isFailedAttempt(f);
-}
-
 function seriesOf(m: Map<number, number>): SecondSeries | null {
   if (m.size === 0) return null;
   checkSeconds(m);
