@@ -72,6 +72,7 @@ import { FirstSightings } from './first-sightings.js';
 import { fmtDuration } from './scan-detector.js';
 import { hashCode, TupleCode } from './tuple-code.js';
 import { type TupleKey, type TupleRow, TupleTable } from './tuple-table.js';
+import { grownInt32 } from '../util/grown-array.js';
 
 export type BeaconSettings = Pick<
   Settings,
@@ -244,7 +245,7 @@ export function createBeaconDetector(settings: BeaconSettings, rules: readonly P
     // The log links a row's entries newest first: gathered, then replayed in arrival order.
     let k = 0;
     for (let e = firsts.newest(r); e >= 0; e = firsts.before(e)) {
-      if (k === chain.length) chain = widenInts(chain);
+      if (k === chain.length) chain = grownInt32(chain, 2 * chain.length);
       chain[k++] = e;
     }
     while (k > 0) {
@@ -565,12 +566,6 @@ function keyOfPair(p: Pick<Pair, 'src' | 'dst' | 'port' | 'proto'>): string {
   return `${p.src}|${p.dst}|${p.port}|${p.proto}`;
 }
 
-/** A copy of `a` with twice the room. */
-function widenInts(a: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> {
-  const b = new Int32Array(2 * a.length);
-  b.set(a);
-  return b;
-}
 
 /** A connection's size for the size score: originator IP bytes (RITA), else payload bytes. */
 function sizeOf(f: FlowRecord): number {

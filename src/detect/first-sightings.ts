@@ -68,6 +68,7 @@
 import { dottedQuadText } from './dotted-quad.js';
 import { SpanLists } from './span-lists.js';
 import { TEXT_CODE, type TupleCode } from './tuple-code.js';
+import { grownFloat64, grownInt32 } from '../util/grown-array.js';
 
 const MIN_ROWS = 64;
 /** List entries per chunk whose rows, and then hash slots, `expire` reads before it uses them (see `touch`). */
@@ -307,7 +308,7 @@ export class FirstSightings {
     const h = rowI[o + I_NEWEST]!;
     if (h >= 0) {
       // The row's entries go back to the log whole.
-      if (this.freeChainsLen === this.freeChains.length) this.freeChains = widen(this.freeChains, 2 * this.freeChainsLen);
+      if (this.freeChainsLen === this.freeChains.length) this.freeChains = grownInt32(this.freeChains, 2 * this.freeChainsLen);
       this.freeChains[this.freeChainsLen++] = h;
     }
     if ((rowI[o + I_CODE_N]! & TEXT_CODE) !== 0) {
@@ -358,7 +359,7 @@ export class FirstSightings {
           if (watermark - rowF[ROW_F64 * r + F_LAST_TS]! > this.idleSec) this.remove(r);
           else {
             // Woken again after the walk (listed now, it could be taken again by it).
-            if (this.dueLen === this.due.length) this.due = widen(this.due, 2 * this.dueLen);
+            if (this.dueLen === this.due.length) this.due = grownInt32(this.due, 2 * this.dueLen);
             this.due[this.dueLen++] = r;
           }
         }
@@ -561,7 +562,7 @@ export class FirstSightings {
     if (this.freeLen === 0 && this.freeChainsLen > 0) this.refill();
     if (this.freeLen > 0) return this.freeEntries[--this.freeLen]!;
     if (LOG_F64 * this.logTop === this.logF.length) {
-      this.logF = widen(this.logF, 2 * this.logF.length);
+      this.logF = grownFloat64(this.logF, 2 * this.logF.length);
       this.logI = new Int32Array(this.logF.buffer);
     }
     return this.logTop++;
@@ -582,7 +583,7 @@ export class FirstSightings {
       let m = 0;
       for (let j = 0; j < live; j++) {
         const e = walking[j]!;
-        if (this.freeLen === this.freeEntries.length) this.freeEntries = widen(this.freeEntries, 2 * this.freeLen);
+        if (this.freeLen === this.freeEntries.length) this.freeEntries = grownInt32(this.freeEntries, 2 * this.freeLen);
         this.freeEntries[this.freeLen++] = e;
         const next = logI[2 * LOG_F64 * e + L_NEXT]!;
         if (next >= 0) walking[m++] = next;
@@ -597,8 +598,8 @@ export class FirstSightings {
     if (this.orderLen === this.order.length) {
       if (this.orderLen > 2 * this.count + 1024) this.squeeze();
       if (this.orderLen === this.order.length) {
-        this.order = widen(this.order, 2 * this.orderLen);
-        this.orderSeq = widen(this.orderSeq, 2 * this.orderLen);
+        this.order = grownInt32(this.order, 2 * this.orderLen);
+        this.orderSeq = grownFloat64(this.orderSeq, 2 * this.orderLen);
       }
     }
     this.order[this.orderLen] = r;
@@ -650,7 +651,7 @@ export class FirstSightings {
 
   private grow(): void {
     const cap = this.cap * 2;
-    this.rowF = widen(this.rowF, ROW_F64 * cap);
+    this.rowF = grownFloat64(this.rowF, ROW_F64 * cap);
     this.rowI = new Int32Array(this.rowF.buffer);
     this.cap = cap;
     // Hash slots: at most half full.
@@ -669,9 +670,3 @@ export class FirstSightings {
   }
 }
 
-/** A copy of `a` with room for `cap` elements. */
-function widen<T extends Int32Array | Float64Array>(a: T, cap: number): T {
-  const b = new (a.constructor as new (n: number) => T)(cap);
-  b.set(a);
-  return b;
-}

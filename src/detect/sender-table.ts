@@ -26,6 +26,7 @@
  * rows no longer stay cached), and rows held in the index slots, 32 bytes
  * each (1.016×: the index four times larger missed the cache more).
  */
+import { grownFloat64, grownInt32 } from '../util/grown-array.js';
 
 /** What `noteFlow` and `addFlow` read of a flow record. */
 export interface FlowSpan {
@@ -242,9 +243,7 @@ export class SenderTables {
       if (this.indexTop > this.index.length) {
         let n = 2 * this.index.length;
         while (n < this.indexTop) n *= 2;
-        const grown = new Int32Array(n);
-        grown.set(this.index.subarray(0, b));
-        this.index = grown;
+        this.index = grownInt32(this.index, n);
       }
     }
     this.index.fill(0, b, b + ints);
@@ -260,9 +259,7 @@ export class SenderTables {
     if (this.rowsTop > this.rows.length) {
       let n = 2 * this.rows.length;
       while (n < this.rowsTop) n *= 2;
-      const grown = new Float64Array(n);
-      grown.set(this.rows.subarray(0, top));
-      this.rows = grown;
+      this.rows = grownFloat64(this.rows, n);
     }
     return top;
   }

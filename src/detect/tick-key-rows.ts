@@ -29,6 +29,7 @@
  * in `wakeSec` (a row's entry is stale when that no longer matches).
  */
 import { popSec, pushSec } from './second-heap.js';
+import { grownFloat64, grownInt32, grownUint8 } from '../util/grown-array.js';
 
 /** Ticks a row holds; a key with more becomes a full key. */
 export const ROW_TICKS = 3;
@@ -200,41 +201,24 @@ export class TickKeyRows {
   private resize(n: number): void {
     this.hostId = grownInt32(this.hostId, n);
     this.portProto = grownInt32(this.portProto, n);
-    this.seq = grownF64(this.seq, n);
-    this.hostSeq = grownF64(this.hostSeq, n);
-    this.firstSec = grownF64(this.firstSec, n);
-    this.lastActivitySec = grownF64(this.lastActivitySec, n);
-    this.frontier = grownF64(this.frontier, n);
-    this.ratePkts = grownF64(this.ratePkts, n);
-    this.clientSidePkts = grownF64(this.clientSidePkts, n);
-    this.syncPass = grownF64(this.syncPass, n);
-    this.wakeTs = grownF64(this.wakeTs, n);
-    this.wakeSec = grownF64(this.wakeSec, n);
+    this.seq = grownFloat64(this.seq, n);
+    this.hostSeq = grownFloat64(this.hostSeq, n);
+    this.firstSec = grownFloat64(this.firstSec, n);
+    this.lastActivitySec = grownFloat64(this.lastActivitySec, n);
+    this.frontier = grownFloat64(this.frontier, n);
+    this.ratePkts = grownFloat64(this.ratePkts, n);
+    this.clientSidePkts = grownFloat64(this.clientSidePkts, n);
+    this.syncPass = grownFloat64(this.syncPass, n);
+    this.wakeTs = grownFloat64(this.wakeTs, n);
+    this.wakeSec = grownFloat64(this.wakeSec, n);
     if (this.flowPkts.length > 0) {
-      this.flowPkts = grownF64(this.flowPkts, n);
-      this.flowSecs = grownF64(this.flowSecs, n * ROW_TICKS);
+      this.flowPkts = grownFloat64(this.flowPkts, n);
+      this.flowSecs = grownFloat64(this.flowSecs, n * ROW_TICKS);
     }
-    this.counts = grownU8(this.counts, n);
-    this.tickSec = grownF64(this.tickSec, n * ROW_TICKS);
-    this.tickPkts = grownF64(this.tickPkts, n * ROW_TICKS);
+    this.counts = grownUint8(this.counts, n);
+    this.tickSec = grownFloat64(this.tickSec, n * ROW_TICKS);
+    this.tickPkts = grownFloat64(this.tickPkts, n * ROW_TICKS);
     this.capacity = n;
   }
 }
 
-function grownInt32(a: Int32Array, n: number): Int32Array<ArrayBuffer> {
-  const b = new Int32Array(n);
-  b.set(a.subarray(0, Math.min(n, a.length)));
-  return b;
-}
-
-function grownU8(a: Uint8Array, n: number): Uint8Array<ArrayBuffer> {
-  const b = new Uint8Array(n);
-  b.set(a.subarray(0, Math.min(n, a.length)));
-  return b;
-}
-
-function grownF64(a: Float64Array, n: number): Float64Array<ArrayBuffer> {
-  const b = new Float64Array(n);
-  b.set(a.subarray(0, Math.min(n, a.length)));
-  return b;
-}

@@ -17,6 +17,7 @@
  * (FlowTable.onFlip) and the row's two sides are swapped, as the record's
  * are, so that the originator's tick still comes first.
  */
+import { grownFloat64, grownInt32 } from '../../util/grown-array.js';
 export class TickRows {
   /** Rows in use, `[0, count)`. */
   count = 0;
@@ -84,18 +85,18 @@ export class TickRows {
 
   private grow(): void {
     const n = this.slot.length * 2;
-    this.slot = grownI32(this.slot, n);
-    this.proto = grownI32(this.proto, n);
-    this.origV4 = grownF64(this.origV4, n);
-    this.respV4 = grownF64(this.respV4, n);
-    this.origAh = grownI32(this.origAh, n);
-    this.respAh = grownI32(this.respAh, n);
-    this.origPort = grownI32(this.origPort, n);
-    this.respPort = grownI32(this.respPort, n);
-    this.origPkts = grownI32(this.origPkts, n);
-    this.respPkts = grownI32(this.respPkts, n);
-    this.origBytes = grownF64(this.origBytes, n);
-    this.respBytes = grownF64(this.respBytes, n);
+    this.slot = grownInt32(this.slot, n);
+    this.proto = grownInt32(this.proto, n);
+    this.origV4 = grownFloat64(this.origV4, n);
+    this.respV4 = grownFloat64(this.respV4, n);
+    this.origAh = grownInt32(this.origAh, n);
+    this.respAh = grownInt32(this.respAh, n);
+    this.origPort = grownInt32(this.origPort, n);
+    this.respPort = grownInt32(this.respPort, n);
+    this.origPkts = grownInt32(this.origPkts, n);
+    this.respPkts = grownInt32(this.respPkts, n);
+    this.origBytes = grownFloat64(this.origBytes, n);
+    this.respBytes = grownFloat64(this.respBytes, n);
   }
 }
 
@@ -107,14 +108,3 @@ function swap<T>(a: { [k: number]: T }, b: { [k: number]: T }, k: number): void 
   b[k] = x;
 }
 
-function grownI32(a: Int32Array, n: number): Int32Array<ArrayBuffer> {
-  const b = new Int32Array(n);
-  b.set(a);
-  return b;
-}
-
-function grownF64(a: Float64Array, n: number): Float64Array<ArrayBuffer> {
-  const b = new Float64Array(n);
-  b.set(a);
-  return b;
-}
