@@ -49,6 +49,16 @@ export interface FlowRecord {
   origV4?: number;
   respV4?: number;
   /**
+   * The IP protocol number of the connection's key (Zeek's `ip_proto`: 6 TCP, 17 UDP, 1 ICMP, 58
+   * ICMPv6, 47 GRE, 132 SCTP, ...), which tells apart the transports that `proto` calls
+   * `unknown_transport` (their ports are 0). Captures know it; a Zeek log has it in its `ip_proto`
+   * column (Zeek 7 and later), else it is derived from `proto` (ipProtoOfProto in
+   * ingest/ip-proto.ts: -1 for `unknown_transport`). Every reader sets it on every record (one
+   * shape); absent on records from elsewhere (tests, record messages of an older shipper), which
+   * consumers read with ipProtoOf.
+   */
+  ipProto?: number;
+  /**
    * Zeek's `tunnel_parents`: the uids of the tunnels that carried the connection (a UDP tunnel's own
    * connection uid; an IP or GRE tunnel's uid, which Zeek logs in tunnel.log); absent (or undefined) when none.
    *

@@ -1,6 +1,6 @@
 /**
  * The FlowRecords of flow logs (Zeek TSV and JSON, CSV exports), made by one
- * constructor rather than object literals: the same 20 fields in the same
+ * constructor rather than object literals: the same 21 fields in the same
  * order, prototype Object.prototype (so a record is a plain object: same
  * keys, JSON and equality as a literal), one hidden class for every reader
  * that uses it.
@@ -50,6 +50,7 @@ function construct(
   respIpBytes: number,
   origV4: number,
   respV4: number,
+  ipProto: number,
 ): void {
   this.ts = ts;
   this.uid = uid;
@@ -71,9 +72,10 @@ function construct(
   this.respIpBytes = respIpBytes;
   this.origV4 = origV4;
   this.respV4 = respV4;
+  this.ipProto = ipProto;
 }
 // Instances are plain objects: no prototype of their own, no `constructor` but Object's.
 construct.prototype = Object.prototype;
 
-/** `new LogFlowRecord(ts, uid, origH, origP, respH, respP, proto, service, duration, origBytes, respBytes, connState, history, missedBytes, origPkts, origIpBytes, respPkts, respIpBytes, origV4, respV4)`. */
+/** `new LogFlowRecord(ts, uid, origH, origP, respH, respP, proto, service, duration, origBytes, respBytes, connState, history, missedBytes, origPkts, origIpBytes, respPkts, respIpBytes, origV4, respV4, ipProto)`. */
 export const LogFlowRecord = construct as unknown as new (...args: Parameters<typeof construct>) => FlowRecord;

@@ -27,12 +27,13 @@ const LITERAL: FlowRecord = {
   respIpBytes: 294,
   origV4: 168265672,
   respV4: 167772213,
+  ipProto: 17,
 };
 
 describe('LogFlowRecord', () => {
   it('is a plain object equal to the literal, keys in the same order', () => {
     const l = LITERAL;
-    const r = new LogFlowRecord(l.ts, l.uid, l.origH, l.origP, l.respH, l.respP, l.proto, l.service, l.duration, l.origBytes, l.respBytes, l.connState, l.history, l.missedBytes, l.origPkts, l.origIpBytes, l.respPkts, l.respIpBytes, l.origV4 as number, l.respV4 as number);
+    const r = new LogFlowRecord(l.ts, l.uid, l.origH, l.origP, l.respH, l.respP, l.proto, l.service, l.duration, l.origBytes, l.respBytes, l.connState, l.history, l.missedBytes, l.origPkts, l.origIpBytes, l.respPkts, l.respIpBytes, l.origV4 as number, l.respV4 as number, l.ipProto as number);
     expect(Object.getPrototypeOf(r)).toBe(Object.prototype);
     expect(r.constructor).toBe(Object);
     expect(Object.keys(r)).toEqual(Object.keys(LITERAL));

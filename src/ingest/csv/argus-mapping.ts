@@ -25,7 +25,7 @@
  *    ...) are not flows: skipped and counted, not errors.
  */
 import { type CsvFlowMapping, cell, findColumn, type RowResult } from './csv-mapping.js';
-import { emptyFlow, fail, isIpAddress, optionalCount, optionalNumber, optionalPort, protoFromText, requireText, requireTime, zeekIcmpPorts } from './csv-values.js';
+import { emptyFlow, ipProtoFromText, fail, isIpAddress, optionalCount, optionalNumber, optionalPort, protoFromText, requireText, requireTime, zeekIcmpPorts } from './csv-values.js';
 
 /** Argus' names for non-IP (link-layer) protocols; ARP records carry IP addresses but are not IP flows. */
 const NON_IP = new Set(['arp', 'rarp', 'llc', 'stp', 'ipx', 'lldp', 'loop', 'isis', 'aarp', 'atalk', 'cdp', 'eapol', '802.1x', 'pppoed', 'pppoes', 'mpls', 'lacp', 'slow']);
@@ -74,7 +74,7 @@ export function createArgusMapping(header: readonly string[]): CsvFlowMapping | 
       if (origH === '') requireText('SrcAddr', origH);
       if (respH === '') requireText('DstAddr', respH);
       const st = (cell(row, state) ?? '').trim().toUpperCase();
-      const flow = emptyFlow(ts, origH, 0, respH, 0, p?.proto ?? 'unknown_transport');
+      const flow = emptyFlow(ts, origH, 0, respH, 0, p?.proto ?? 'unknown_transport', ipProtoFromText(protoText, respH));
       if (p?.proto === 'icmp') {
         const fromState = ICMP_STATES[st];
         // ra writes the ICMP type in Sport ("0x0008"); Dport holds the echo id, not the code.

@@ -21,7 +21,7 @@
  */
 import type { FlowRecord } from '../../types.js';
 import { type CsvFlowMapping, cell, findColumn, type RowResult } from './csv-mapping.js';
-import { emptyFlow, optionalCount, optionalNumber, optionalPort, protoFromText, requireText, requireTime, fail, zeekIcmpPorts } from './csv-values.js';
+import { emptyFlow, ipProtoFromText, optionalCount, optionalNumber, optionalPort, protoFromText, requireText, requireTime, fail, zeekIcmpPorts } from './csv-values.js';
 
 const norm = (s: string): string => s.trim().toLowerCase().replace(/\s+/g, ' ');
 
@@ -53,7 +53,7 @@ export function createCicflowmeterMapping(header: readonly string[]): CsvFlowMap
       const protoText = (cell(row, protocol) ?? '').trim();
       const p = protoText === '' ? null : protoFromText(protoText);
       if (p === null && protoText !== '' && !/^\d+$/.test(protoText)) fail('Protocol', 'an IP protocol number', protoText);
-      const flow = emptyFlow(ts, origH, 0, respH, 0, p?.proto ?? 'unknown_transport');
+      const flow = emptyFlow(ts, origH, 0, respH, 0, p?.proto ?? 'unknown_transport', ipProtoFromText(protoText, respH));
       const type = optionalInt('ICMP Type', cell(row, icmpType));
       if (p?.proto === 'icmp' && type !== null && type >= 0) {
         const code = optionalInt('ICMP Code', cell(row, icmpCode));

@@ -15,7 +15,7 @@
 import { FlowhoundError } from '../../errors.js';
 import type { FlowRecord } from '../../types.js';
 import { type CsvFlowMapping, cell, findColumn, type RowResult } from './csv-mapping.js';
-import { emptyFlow, fail, optionalCount, optionalNumber, optionalPort, parseCsvTime, protoFromText, requireText, zeekIcmpPorts } from './csv-values.js';
+import { emptyFlow, ipProtoFromText, fail, optionalCount, optionalNumber, optionalPort, parseCsvTime, protoFromText, requireText, zeekIcmpPorts } from './csv-values.js';
 
 export const CSV_MAP_FIELDS = [
   'ts', 'end', 'uid', 'origH', 'origP', 'respH', 'respP', 'proto', 'service', 'duration', 'origBytes', 'respBytes',
@@ -96,7 +96,7 @@ export function createCsvMapMapping(header: readonly string[], map: CsvMap, file
       const protoText = at(row, 'proto');
       const p = protoText === undefined || protoText.trim() === '' ? null : protoFromText(protoText);
       if (p === null && protoText !== undefined && protoText.trim() !== '' && !/^\d+$/.test(protoText.trim())) fail(map.proto ?? 'proto', 'a protocol name or number', protoText);
-      const flow: FlowRecord = emptyFlow(ts, origH, 0, respH, 0, p?.proto ?? 'unknown_transport');
+      const flow: FlowRecord = emptyFlow(ts, origH, 0, respH, 0, p?.proto ?? 'unknown_transport', ipProtoFromText(protoText ?? '', respH));
       flow.origP = optionalPort(map.origP ?? 'origP', at(row, 'origP')) ?? 0;
       flow.respP = optionalPort(map.respP ?? 'respP', at(row, 'respP')) ?? 0;
       if (p?.proto === 'icmp' && idx.origP !== undefined) {

@@ -5,6 +5,7 @@
  */
 import { dottedQuadValue } from '../../detect/dotted-quad.js';
 import type { FlowRecord, Proto } from '../../types.js';
+import { IP_PROTO_ICMP6, IP_PROTO_UNKNOWN, ipProtoOfProto } from '../ip-proto.js';
 import { LogFlowRecord } from '../log-flow-record.js';
 import { parseIsoTime } from '../zeek/parse-field.js';
 
@@ -125,8 +126,26 @@ export function isIpAddress(s: string): boolean {
   return /^\d{1,3}(\.\d{1,3}){3}$/.test(s) || (s.includes(':') && /^[0-9a-fA-F:.]+(%\w+)?$/.test(s));
 }
 
-/** A FlowRecord with every optional field at its "unknown" value. */
-export function emptyFlow(ts: number, origH: string, origP: number, respH: string, respP: number, proto: Proto): FlowRecord {
+/**
+ * IP protocol numbers of the names exports use for transports other than TCP, UDP and ICMP (IANA
+ * keywords as in /etc/protocols, lower case; Argus and nfdump print these).
+ */
+const IP_PROTO_NAMES: Record<string, number> = {
+  igmp: 2, ipip: 4, ipencap: 4, ipv4: 4, ipv6: 41, rsvp: 46, gre: 47, esp: 50, ah: 51, eigrp: 88, ospf: 89, ospfigp: 89,
+  pim: 103, ipcomp: 108, vrrp: 112, l2tp: 115, sctp: 132, udplite: 136,
+};
+
+/** The IP protocol number a transport name or number stands for; -1 when not known (FlowRecord.ipProto). */
+export function ipProtoFromText(value: string, respH: string): number {
+  const v = value.trim().toLowerCase();
+  if (/^\d{1,3}$/.test(v) && Number(v) <= 255) return Number(v);
+  const p = protoFromText(v);
+  if (p !== null) return p.ipv6Icmp ? IP_PROTO_ICMP6 : ipProtoOfProto(p.proto, respH);
+  return IP_PROTO_NAMES[v] ?? IP_PROTO_UNKNOWN;
+}
+
+/** A FlowRecord with every optional field at its "unknown" value; `ipProto` derived from `proto` unless given. */
+export function emptyFlow(ts: number, origH: string, origP: number, respH: string, respP: number, proto: Proto, ipProto = ipProtoOfProto(proto, respH)): FlowRecord {
   return new LogFlowRecord(
     ts,
     '',
@@ -150,5 +169,6 @@ export function emptyFlow(ts: number, origH: string, origP: number, respH: strin
     0,
     dottedQuadValue(origH) | 0,
     dottedQuadValue(respH) | 0,
+    ipProto,
   );
 }

@@ -16,7 +16,7 @@
  * ends the flows: its rows are neither records nor invalid lines.
  */
 import { type CsvFlowMapping, cell, findColumn, type RowResult } from './csv-mapping.js';
-import { emptyFlow, fail, optionalCount, optionalNumber, protoFromText, requireText, requireTime, zeekIcmpPorts } from './csv-values.js';
+import { emptyFlow, ipProtoFromText, fail, optionalCount, optionalNumber, protoFromText, requireText, requireTime, zeekIcmpPorts } from './csv-values.js';
 
 export function createNfdumpMapping(header: readonly string[]): CsvFlowMapping | null {
   const col = (n: string): number => findColumn(header, [n], (s) => s.trim().toLowerCase());
@@ -42,7 +42,7 @@ export function createNfdumpMapping(header: readonly string[]): CsvFlowMapping |
       const respH = requireText('da', cell(row, da));
       const prText = requireText('pr', cell(row, pr));
       const p = protoFromText(prText);
-      const flow = emptyFlow(t, origH, 0, respH, 0, p?.proto ?? 'unknown_transport');
+      const flow = emptyFlow(t, origH, 0, respH, 0, p?.proto ?? 'unknown_transport', ipProtoFromText(prText, respH));
       if (p !== null && p.proto === 'icmp') {
         const { type, code } = icmpFromNfdump(cell(row, dp) ?? '0');
         const ports = zeekIcmpPorts(type, code, p.ipv6Icmp || origH.includes(':'));

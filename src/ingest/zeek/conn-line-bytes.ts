@@ -24,6 +24,7 @@
  */
 import { dottedQuadValue } from '../../detect/dotted-quad.js';
 import type { FlowRecord, Proto } from '../../types.js';
+import { ipProtoOfProto } from '../ip-proto.js';
 import { LogFlowRecord } from '../log-flow-record.js';
 import type { AddressInterner } from './address-interner.js';
 import { asciiString } from './ascii-string.js';
@@ -32,6 +33,7 @@ import { asciiString } from './ascii-string.js';
 // Literals, not imports: a switch over literal cases compiles to a jump table.
 const C_TS = 1, C_UID = 2, C_OH = 3, C_OP = 4, C_RH = 5, C_RP = 6, C_PROTO = 7, C_SERVICE = 8, C_DURATION = 9;
 const C_OBYTES = 10, C_RBYTES = 11, C_STATE = 12, C_MISSED = 13, C_HISTORY = 14, C_OPKTS = 15, C_OIPB = 16, C_RPKTS = 17, C_RIPB = 18;
+const C_IPPROTO = 19;
 
 const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
 const MAX_EXACT = 2 ** 53;
@@ -50,6 +52,8 @@ export interface ConnByteLayout {
   strings: ShortStringCache;
   /** The section has Zeek's default columns and tokens: its lines are tried with parseStandardConnBytes (standard-conn-line.ts) first. */
   standard: boolean;
+  /** The index of the `ip_proto` column, -1 when the section has none (parseStandardConnBytes reads it by index). */
+  ipProtoColumn: number;
 }
 
 /** Where the line read by the last parseConnBytes call ended: its newline's index, or the limit. */
@@ -96,6 +100,7 @@ export function parseConnBytes(lay: ConnByteLayout, b: Buffer, start: number, li
   let respIpBytes = 0;
   let origV4 = -1;
   let respV4 = -1;
+  let ipProto = -1;
   let p = start;
   for (let c = 0; c < ncol; c++) {
     const slot = slots[c] as number;
@@ -117,6 +122,7 @@ export function parseConnBytes(lay: ConnByteLayout, b: Buffer, start: number, li
       case C_OIPB:
       case C_RPKTS:
       case C_RIPB:
+      case C_IPPROTO:
         v = scanCount(b, p, limit, sep);
         break;
       case C_OH:
@@ -223,6 +229,10 @@ export function parseConnBytes(lay: ConnByteLayout, b: Buffer, start: number, li
           if (Number.isNaN(v)) return null;
           respIpBytes = v;
           break;
+        case C_IPPROTO:
+          if (!(v <= 255)) return null;
+          ipProto = v;
+          break;
       }
     }
     p = i + 1;
@@ -249,6 +259,7 @@ export function parseConnBytes(lay: ConnByteLayout, b: Buffer, start: number, li
     respIpBytes,
     origV4,
     respV4,
+    ipProto >= 0 ? ipProto : ipProtoOfProto(proto, respH),
   );
 }
 

@@ -24,6 +24,7 @@ export function classifyZeekLog(path: string | null, has: (field: string) => boo
 export const CONN_COLUMNS = [
   'ts', 'uid', 'id.orig_h', 'id.orig_p', 'id.resp_h', 'id.resp_p', 'proto', 'service', 'duration', 'orig_bytes',
   'resp_bytes', 'conn_state', 'missed_bytes', 'history', 'orig_pkts', 'orig_ip_bytes', 'resp_pkts', 'resp_ip_bytes',
+  'ip_proto',
 ] as const;
 
 export const DNS_COLUMNS = [

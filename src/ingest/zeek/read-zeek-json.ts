@@ -20,6 +20,7 @@ import { dottedQuadValue } from '../../detect/dotted-quad.js';
 import type { ByteSource } from '../../io/byte-source.js';
 import { createInvalidLineCounter, splitLines } from '../../io/lines.js';
 import { createRecordBatch, type DnsLogColumns, type DnsRecord, type FlowRecord, type Proto, type RecordBatch } from '../../types.js';
+import { ipProtoOfProto } from '../ip-proto.js';
 import { LogFlowRecord } from '../log-flow-record.js';
 import type { ReadOptions } from '../read-options.js';
 import { completeDnsCodes } from '../dns-constants.js';
@@ -198,6 +199,14 @@ function proto(get: (k: string) => unknown): Proto {
   return fail('proto', 'tcp, udp, icmp or unknown_transport', v);
 }
 
+/** Zeek's `ip_proto` (Zeek 7 and later): a count 0..255; null when absent or unset. */
+function ipProtoField(get: (k: string) => unknown): number | null {
+  const v = get('ip_proto');
+  if (v === undefined || v === null || v === '-') return null;
+  if (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 255) return v;
+  return fail('ip_proto', 'an IP protocol number (0..255)', v);
+}
+
 function mapConn(get: (k: string) => unknown): JsonLineResult {
   try {
     const duration = get('duration');
@@ -223,9 +232,11 @@ function mapConn(get: (k: string) => unknown): JsonLineResult {
       count(get, 'resp_ip_bytes') ?? 0,
       -1,
       -1,
+      -1,
     );
     flow.origV4 = dottedQuadValue(flow.origH) | 0;
     flow.respV4 = dottedQuadValue(flow.respH) | 0;
+    flow.ipProto = ipProtoField(get) ?? ipProtoOfProto(flow.proto, flow.respH);
     return { kind: 'conn', flow };
   } catch (e) {
     if (e instanceof FieldError) return e.message;

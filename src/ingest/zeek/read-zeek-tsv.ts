@@ -28,6 +28,7 @@ import { dottedQuadValue } from '../../detect/dotted-quad.js';
 import type { ByteSource } from '../../io/byte-source.js';
 import { createInvalidLineCounter, decode, splitLines, trimCr } from '../../io/lines.js';
 import { createRecordBatch, type DnsLogColumns, type DnsRecord, type FlowRecord, type Proto, type RecordBatch } from '../../types.js';
+import { ipProtoOfProto } from '../ip-proto.js';
 import { LogFlowRecord } from '../log-flow-record.js';
 import type { ReadOptions } from '../read-options.js';
 import { completeDnsCodes } from '../dns-constants.js';
@@ -36,12 +37,13 @@ import { type ConnByteLayout, connLine, createShortStringCache, parseConnBytes, 
 import { CONN_COLUMNS, classifyZeekLog, DNS_COLUMNS, REQUIRED_COLUMNS, type ZeekLogKind } from './log-kind.js';
 import { isToken, parseCount, parseDecimal, parsePort, parseProto, quoteValue } from './parse-field.js';
 import { scanCount, scanDecimal, scanned, scanPort, scanToSeparator } from './scan-field.js';
-import { isStandardConnLayout, parseStandardConnBytes } from './standard-conn-line.js';
+import { ipProtoColumnOf, isStandardConnLayout, parseStandardConnBytes } from './standard-conn-line.js';
 import { applyHeaderLine, createZeekHeader } from './zeek-header.js';
 
 // Column slots (index + 1 into CONN_COLUMNS / DNS_COLUMNS; 0 = ignored column).
 const C_TS = 1, C_UID = 2, C_OH = 3, C_OP = 4, C_RH = 5, C_RP = 6, C_PROTO = 7, C_SERVICE = 8, C_DURATION = 9;
 const C_OBYTES = 10, C_RBYTES = 11, C_STATE = 12, C_MISSED = 13, C_HISTORY = 14, C_OPKTS = 15, C_OIPB = 16, C_RPKTS = 17, C_RIPB = 18;
+const C_IPPROTO = 19;
 const D_TRANS = 8, D_QUERY = 9, D_QTYPE = 10, D_QTYPE_NAME = 11, D_RCODE = 12, D_RCODE_NAME = 13, D_ANSWERS = 14, D_TTLS = 15;
 const D_RTT = 16, D_QCLASS = 17, D_QCLASS_NAME = 18, D_AA = 19, D_TC = 20, D_RD = 21, D_RA = 22, D_Z = 23, D_REJECTED = 24;
 
@@ -321,7 +323,7 @@ function connByteLayout(fields: readonly string[], slots: Uint8Array, sep: strin
     if (ch >= 0x80) return null;
     e[i] = ch;
   }
-  return { slots, sep: s, unset: u, empty: e, addresses, strings, standard: isStandardConnLayout(fields, slots, s, u, e) };
+  return { slots, sep: s, unset: u, empty: e, addresses, strings, standard: isStandardConnLayout(fields, slots, s, u, e), ipProtoColumn: ipProtoColumnOf(fields) };
 }
 
 function isBlankThenHash(text: string, start: number, end: number): boolean {
@@ -370,6 +372,7 @@ function parseConnLine(sec: Section, text: string, start: number, end: number): 
   let origIpBytes = 0;
   let respPkts = 0;
   let respIpBytes = 0;
+  let ipProto = -1;
   let p = start;
   for (let c = 0; c < ncol; c++) {
     if (p > end) return fieldCountError(sec, c);
@@ -395,6 +398,7 @@ function parseConnLine(sec: Section, text: string, start: number, end: number): 
         case C_OIPB:
         case C_RPKTS:
         case C_RIPB:
+        case C_IPPROTO:
           v = scanCount(text, p, end, sep1);
           fe = scanned.end;
           break;
@@ -476,6 +480,10 @@ function parseConnLine(sec: Section, text: string, start: number, end: number): 
           if (Number.isNaN(v)) return expected(sec, c, 'a count', text, p, fe);
           respIpBytes = v;
           break;
+        case C_IPPROTO:
+          if (!(v <= 255)) return expected(sec, c, 'an IP protocol number (0..255)', text, p, fe);
+          ipProto = v;
+          break;
       }
     }
     p = fe + sepLen;
@@ -505,6 +513,8 @@ function parseConnLine(sec: Section, text: string, start: number, end: number): 
     // The line parsers' fallback (rare): the interned strings parsed again, not the interner's values.
     dottedQuadValue(origH) | 0,
     dottedQuadValue(respH) | 0,
+    // Zeek 7 and later write ip_proto; an older log's is derived from proto.
+    ipProto >= 0 ? ipProto : ipProtoOfProto(proto, respH),
   );
 }
 
@@ -524,6 +534,7 @@ function parseNumericField(slot: number, text: string, s: number, e: number): nu
     case C_OIPB:
     case C_RPKTS:
     case C_RIPB:
+    case C_IPPROTO:
       return parseCount(text, s, e);
     default:
       return 0;

@@ -1,7 +1,8 @@
 /**
  * The conn.log reader's fastest path: a data line of the layout Zeek writes
  * by default (STANDARD_CONN_FIELDS, then any columns flowhound does not read,
- * such as tunnel_parents; TAB separator, `-` unset, `(empty)` empty field),
+ * such as tunnel_parents, and Zeek 7's `ip_proto`, which it reads; TAB
+ * separator, `-` unset, `(empty)` empty field),
  * read from its bytes field after field, with no per-column dispatch.
  *
  * 1. Each field is scanned once and must end at a TAB (the last column at
@@ -21,6 +22,7 @@
  * latin1Slice.
  */
 import type { FlowRecord, Proto } from '../../types.js';
+import { ipProtoOfProto } from '../ip-proto.js';
 import { LogFlowRecord } from '../log-flow-record.js';
 import { asciiString } from './ascii-string.js';
 import { type ConnByteLayout, connLine, protoOf } from './conn-line-bytes.js';
@@ -72,10 +74,16 @@ const MAX_EXACT = 2 ** 53;
 export function isStandardConnLayout(fields: readonly string[], slots: Uint8Array, sep: number, unset: number, empty: Uint8Array): boolean {
   if (sep !== TAB || unset !== DASH || empty.length !== EMPTY.length || !EMPTY.every((ch, i) => empty[i] === ch)) return false;
   if (fields.length <= STANDARD_CONN_FIELDS.length) return false;
+  const ipProtoAt = ipProtoColumnOf(fields);
   for (let i = 0; i < fields.length; i++) {
-    if (i < STANDARD_CONN_FIELDS.length ? fields[i] !== STANDARD_CONN_FIELDS[i] : slots[i] !== 0) return false;
+    if (i < STANDARD_CONN_FIELDS.length ? fields[i] !== STANDARD_CONN_FIELDS[i] : slots[i] !== 0 && i !== ipProtoAt) return false;
   }
   return true;
+}
+
+/** The index of the `ip_proto` column (Zeek 7 and later: after tunnel_parents), -1 when there is none. */
+export function ipProtoColumnOf(fields: readonly string[]): number {
+  return fields.indexOf('ip_proto');
 }
 
 /**
@@ -353,19 +361,33 @@ export function parseStandardConnBytes(lay: ConnByteLayout, b: Buffer, start: nu
     else if (k === 3) respPkts = v;
     else respIpBytes = v;
   }
-  // The columns not read: all but the last end at a TAB, the last at the line's end.
-  for (let c = STANDARD_CONN_FIELDS.length; c < ncol - 1; c++) {
-    for (i++; ; i++) {
-      ch = b[i] as number;
-      if (!(ch > LF || ch < TAB)) break;
+  // The further columns: all but the last end at a TAB, the last at the line's end. Only ip_proto
+  // (Zeek 7 and later, after tunnel_parents) is read: a count ≤ 255, or unset (then derived from proto).
+  let ipProto = -1;
+  const ipProtoColumn = lay.ipProtoColumn;
+  for (let c = STANDARD_CONN_FIELDS.length; c < ncol; c++) {
+    p = ++i;
+    if (c === ipProtoColumn) {
+      let v = 0;
+      for (; ; i++) {
+        ch = b[i] as number;
+        const d = ch ^ 48;
+        if (d >= 10) break;
+        v = v * 10 + d;
+      }
+      if (i === p || i - p > 3 || v > 255) {
+        if (b[p] !== DASH) return null;
+        i = p + 1;
+        ch = b[i] as number;
+      } else ipProto = v;
+    } else {
+      for (; ; i++) {
+        ch = b[i] as number;
+        if (!(ch > LF || ch < TAB)) break;
+      }
     }
-    if (ch !== TAB) return null;
+    if (c < ncol - 1 ? ch !== TAB : ch !== LF && ch !== undefined) return null;
   }
-  for (i++; ; i++) {
-    ch = b[i] as number;
-    if (!(ch > LF || ch < TAB)) break;
-  }
-  if (ch === TAB) return null;
   connLine.end = i;
   return new LogFlowRecord(
     ts,
@@ -388,6 +410,7 @@ export function parseStandardConnBytes(lay: ConnByteLayout, b: Buffer, start: nu
     respIpBytes,
     origV4,
     respV4,
+    ipProto >= 0 ? ipProto : ipProtoOfProto(proto, respH),
   );
 }
 

@@ -96,6 +96,7 @@ describe.each(CHUNK_SIZES)('CSV flow exports at chunk size %i', (chunkSize) => {
       respIpBytes: 0,
       origV4: 172818498,
       respV4: 172818452,
+      ipProto: 6,
     });
     expect(r.flows[1]).toMatchObject({ ts: Date.UTC(2026, 10, 23, 5, 31, 57, 250) / 1000, duration: 0.125 });
     expect(r.flows.slice(2).map((f) => [f.proto, f.origP, f.respP])).toEqual([
@@ -103,6 +104,8 @@ describe.each(CHUNK_SIZES)('CSV flow exports at chunk size %i', (chunkSize) => {
       ['icmp', 3, 3],
       ['unknown_transport', 0, 0],
     ]);
+    // The protocol number of a transport other than TCP, UDP and ICMP (GRE here) is kept.
+    expect(r.flows.map((f) => f.ipProto)).toEqual([6, 6, 1, 1, 47]);
   });
 
   it('nfdump: a Summary that disagrees with the rows is reported', async () => {

@@ -44,6 +44,7 @@ const flow = {
   respIpBytes: 508,
   origV4: 171402340,
   respV4: -842242634,
+  ipProto: 6,
 };
 
 describe('parseIsoTime', () => {

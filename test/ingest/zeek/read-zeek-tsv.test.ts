@@ -56,6 +56,7 @@ describe.each(CHUNK_SIZES)('readZeekTsv at chunk size %i', (chunkSize) => {
       respIpBytes: 508,
       origV4: 171402340,
       respV4: -842242634,
+      ipProto: 6,
     });
     expect(r.flows[1]).toMatchObject({ proto: 'icmp', origP: 8, respP: 0, service: null, duration: null, origBytes: null, respBytes: null, history: null });
   });
@@ -148,6 +149,7 @@ describe.each(CHUNK_SIZES)('readZeekTsv at chunk size %i', (chunkSize) => {
         respIpBytes: 0,
         origV4: 16843009,
         respV4: 33686018,
+        ipProto: 17,
       },
     ]);
   });

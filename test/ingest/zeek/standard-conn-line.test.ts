@@ -13,7 +13,7 @@ import { createAddressInterner } from '../../../src/ingest/zeek/address-interner
 import { asciiString } from '../../../src/ingest/zeek/ascii-string.js';
 import { type ConnByteLayout, connLine, createShortStringCache, parseConnBytes } from '../../../src/ingest/zeek/conn-line-bytes.js';
 import { CONN_COLUMNS } from '../../../src/ingest/zeek/log-kind.js';
-import { isStandardConnLayout, parseStandardConnBytes, STANDARD_CONN_FIELDS } from '../../../src/ingest/zeek/standard-conn-line.js';
+import { ipProtoColumnOf, isStandardConnLayout, parseStandardConnBytes, STANDARD_CONN_FIELDS } from '../../../src/ingest/zeek/standard-conn-line.js';
 import { createSeededRandom } from '../../../src/util/seeded-random.js';
 import { CHUNK_SIZES, type ReadResult, readBytes } from './read-helper.js';
 
@@ -34,6 +34,8 @@ const VALUES = [
   '10.0.0.256', '10.0.0', '10.0.0.1.2', '1.2.3.04', '255.255.255.255', '0.0.0.0', '::1', ' 10.0.0.1', 'CxHo3m4N8uGxrMlcl2ab', 'C\u00e9', '\u00c3\u00a9',
 ];
 
+const IP_PROTO_VALUES = ['0', '1', '47', '132', '255', '256', '999', '0006', '00', '-', '', 'x', '6x', '-1', '6\r', '17 '];
+
 /** A plain line's fields, a third of them mutated (a field replaced, dropped, added, cut, or unset; a CR at the end). */
 function makeFields(rnd: () => number): string[] {
   const int = (n: number): number => Math.floor(rnd() * n);
@@ -53,7 +55,7 @@ function makeFields(rnd: () => number): string[] {
 function layoutOf(fields: readonly string[]): ConnByteLayout {
   const names: readonly string[] = CONN_COLUMNS;
   const slots = Uint8Array.from(fields.map((f) => names.indexOf(f) + 1));
-  return { slots, sep: 9, unset: 45, empty: EMPTY, addresses: createAddressInterner(), strings: createShortStringCache(), standard: isStandardConnLayout(fields, slots, 9, 45, EMPTY) };
+  return { slots, sep: 9, unset: 45, empty: EMPTY, addresses: createAddressInterner(), strings: createShortStringCache(), standard: isStandardConnLayout(fields, slots, 9, 45, EMPTY), ipProtoColumn: ipProtoColumnOf(fields) };
 }
 
 describe('isStandardConnLayout', () => {
@@ -84,7 +86,8 @@ describe('parseStandardConnBytes', () => {
       for (let i = 0; i < 4000; i++) {
         const plain = i < PLAIN.length;
         const f = plain ? [...(PLAIN[i] as string[])] : makeFields(rnd);
-        for (let e = 0; e < extra; e++) f.push('6');
+        // ip_proto: plain numbers mostly, and what the fast path must leave to the general one.
+        for (let e = 0; e < extra; e++) f.push(plain || rnd() < 0.5 ? '6' : (IP_PROTO_VALUES[Math.floor(rnd() * IP_PROTO_VALUES.length)] as string));
         const line = Buffer.from(`${f.join('\t')}${rnd() < 0.5 ? '\nnext' : ''}`, 'latin1');
         const fast = parseStandardConnBytes(lay, line, 0, fields.length);
         const fastEnd = connLine.end;
