@@ -44,7 +44,7 @@ export const conformanceCommand: CommandModule<object, ConformanceArgs> = {
       return;
     }
     const out: string[] = [];
-    const header = ['trace', 'zeek', 'ours', 'matched', 'conn_state', 'history', 'pkts', 'ip_bytes', 'bytes', 'missed', 'tunnel_parents'];
+    const header = ['trace', 'zeek', 'ours', 'matched', 'conn_state', 'history', 'pkts', 'ip_bytes', 'bytes', 'missed', 'ip_proto', 'tunnel_parents'];
     const rows: string[][] = [];
     for (const t of report.traces) {
       if (t.outOfScope !== null) continue;
@@ -63,7 +63,7 @@ export const conformanceCommand: CommandModule<object, ConformanceArgs> = {
       `In scope: ${s.traces} traces, ${s.matched}/${s.zeekRows} Zeek connections matched (${pct(s.matched, s.zeekRows)}); ` +
         `of the matched: conn_state ${pct(s.connStateAgree, s.matched)}, history ${pct(s.historyAgree, s.matched)}, ` +
         `packets ${pct(s.pktsAgree, s.matched)}, IP bytes ${pct(s.ipBytesAgree, s.matched)}, payload bytes ${pct(s.bytesAgree, s.matched)}, ` +
-        `missed bytes ${pct(s.missedBytesAgree, s.matched)}, tunnel parents ${pct(s.tunnelParentsAgree, s.matched)}; ` +
+        `missed bytes ${pct(s.missedBytesAgree, s.matched)}, ip_proto ${pct(s.ipProtoAgree, s.matched)}, tunnel parents ${pct(s.tunnelParentsAgree, s.matched)}; ` +
         `${s.ourRows} connections of ours.`,
     );
     if (args.verbose) {
@@ -80,7 +80,7 @@ export const conformanceCommand: CommandModule<object, ConformanceArgs> = {
 };
 
 function counts(t: TraceConformance): string[] {
-  return [t.zeekRows, t.ourRows, t.matched, t.connStateAgree, t.historyAgree, t.pktsAgree, t.ipBytesAgree, t.bytesAgree, t.missedBytesAgree, t.tunnelParentsAgree].map(String);
+  return [t.zeekRows, t.ourRows, t.matched, t.connStateAgree, t.historyAgree, t.pktsAgree, t.ipBytesAgree, t.bytesAgree, t.missedBytesAgree, t.ipProtoAgree, t.tunnelParentsAgree].map(String);
 }
 
 function totalCounts(t: ConformanceTotals): string[] {
@@ -94,6 +94,7 @@ function totalCounts(t: ConformanceTotals): string[] {
     `${t.ipBytesAgree} (${pct(t.ipBytesAgree, t.matched)})`,
     `${t.bytesAgree} (${pct(t.bytesAgree, t.matched)})`,
     `${t.missedBytesAgree} (${pct(t.missedBytesAgree, t.matched)})`,
+    `${t.ipProtoAgree} (${pct(t.ipProtoAgree, t.matched)})`,
     `${t.tunnelParentsAgree} (${pct(t.tunnelParentsAgree, t.matched)})`,
   ];
 }

@@ -10,8 +10,8 @@
  *    several candidates with the same tuple, the one agreeing on the most
  *    compared fields is taken. Baselines cut down to a few columns without
  *    addresses (zeek-cut -m) are paired in order when the counts agree;
- * 4. compare conn_state, history, orig/resp packets, IP bytes and payload
- *    bytes of matched pairs.
+ * 4. compare conn_state, history, orig/resp packets, IP bytes, payload
+ *    bytes, missed bytes and ip_proto of matched pairs.
  *
  * Checksums are verified for the traces Zeek ran without `-C` (read from
  * MANIFEST.md), as Zeek did.
@@ -49,6 +49,8 @@ export interface ConformanceCounts {
   /** orig_bytes and resp_bytes both equal (unset counts as equal to unset). */
   bytesAgree: number;
   missedBytesAgree: number;
+  /** ip_proto equal (counted where the baseline has the column, Zeek 7 and later). */
+  ipProtoAgree: number;
   /**
    * tunnel_parents agree: each of Zeek's parent uids is, for a connection Zeek logged, the uid of the
    * connection of ours matched with it, and otherwise (an IP tunnel's uid, in Zeek's tunnel.log) the
@@ -140,6 +142,7 @@ function zeroCounts(): ConformanceCounts {
       ipBytesAgree: 0,
       bytesAgree: 0,
       missedBytesAgree: 0,
+      ipProtoAgree: 0,
       tunnelParentsAgree: 0,
   };
 }
@@ -258,6 +261,7 @@ export async function runConformanceTrace(dir: string, name: string, tracker: Fl
     if (ok('orig_ip_bytes') && ok('resp_ip_bytes')) result.ipBytesAgree++;
     if (ok('orig_bytes') && ok('resp_bytes')) result.bytesAgree++;
     if (ok('missed_bytes')) result.missedBytesAgree++;
+    if (ok('ip_proto')) result.ipProtoAgree++;
     for (const c of checks) {
       if (!c.equal && result.mismatches.length < MAX_MISMATCHES_PER_TRACE) {
         result.mismatches.push({ tuple: tupleOf(f.origH, f.origP, f.respH, f.respP, f.proto), field: c.field, zeek: c.zeek, ours: c.ours });
@@ -286,6 +290,7 @@ function compareFields(row: BaselineRow, f: FlowRecord): FieldCheck[] {
     orig_bytes: f.origBytes === null ? '-' : String(f.origBytes),
     resp_bytes: f.respBytes === null ? '-' : String(f.respBytes),
     missed_bytes: String(f.missedBytes),
+    ip_proto: f.ipProto !== undefined && f.ipProto >= 0 ? String(f.ipProto) : '-',
   };
   const out: FieldCheck[] = [];
   for (const field of Object.keys(ours)) {
@@ -316,6 +321,7 @@ function sumTraces(traces: TraceConformance[]): ConformanceTotals {
     t.ipBytesAgree += r.ipBytesAgree;
     t.bytesAgree += r.bytesAgree;
     t.missedBytesAgree += r.missedBytesAgree;
+    t.ipProtoAgree += r.ipProtoAgree;
     t.tunnelParentsAgree += r.tunnelParentsAgree;
   }
   return t;

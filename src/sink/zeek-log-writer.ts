@@ -5,7 +5,7 @@
  * the end) or as Zeek JSON lines (Zeek's field names; unset fields left out,
  * as Zeek's JSON writer does).
  *
- * conn.log columns are the classic Zeek set up to `tunnel_parents`;
+ * conn.log columns are Zeek's default set up to `ip_proto` (Zeek 7 and later; `-` when unknown);
  * `local_orig`/`local_resp` follow Zeek's default `Site::local_nets` (the
  * private address space: RFC 1918, CGNAT, loopback, link-local, IPv6 ULA,
  * 224.0.0.0/24 and 239.0.0.0/8). The dns.log has Zeek's columns up to
@@ -56,6 +56,7 @@ const CONN_FIELDS = [
   'resp_pkts',
   'resp_ip_bytes',
   'tunnel_parents',
+  'ip_proto',
 ];
 const CONN_TYPES = [
   'time',
@@ -79,6 +80,7 @@ const CONN_TYPES = [
   'count',
   'count',
   'set[string]',
+  'count',
 ];
 
 /** Zeek's dns.log columns, in Zeek's order (base/protocols/dns/main.zeek), up to `rejected`. */
@@ -241,6 +243,8 @@ function encodeConnTsv(b: ByteLines, f: FlowRecord): void {
   putNumber(b, f.respIpBytes);
   putByte(b, TAB);
   putText(b, tunnels);
+  putByte(b, TAB);
+  putCount(b, f.ipProto !== undefined && f.ipProto >= 0 ? f.ipProto : null);
   putByte(b, NEWLINE);
 }
 
@@ -282,6 +286,7 @@ function formatConnJson(f: FlowRecord): string {
   o.resp_pkts = f.respPkts;
   o.resp_ip_bytes = f.respIpBytes;
   if (f.tunnelParents !== undefined && f.tunnelParents.length > 0) o.tunnel_parents = f.tunnelParents;
+  if (f.ipProto !== undefined && f.ipProto >= 0) o.ip_proto = f.ipProto;
   return JSON.stringify(o);
 }
 

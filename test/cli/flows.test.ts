@@ -7,7 +7,7 @@ import { runFlows } from '../helpers/run-flows.js';
 import { describeWithSharedData, sharedData } from '../helpers/shared-data.js';
 
 const CONN_FIELDS =
-  'ts uid id.orig_h id.orig_p id.resp_h id.resp_p proto service duration orig_bytes resp_bytes conn_state local_orig local_resp missed_bytes history orig_pkts orig_ip_bytes resp_pkts resp_ip_bytes tunnel_parents';
+  'ts uid id.orig_h id.orig_p id.resp_h id.resp_p proto service duration orig_bytes resp_bytes conn_state local_orig local_resp missed_bytes history orig_pkts orig_ip_bytes resp_pkts resp_ip_bytes tunnel_parents ip_proto';
 
 describeWithSharedData('flowhound flows (shared data)', () => {
   const trace = sharedData('zeek-conformance', 'opt.basic', 'trace.pcap');
@@ -18,16 +18,19 @@ describeWithSharedData('flowhound flows (shared data)', () => {
     expect(lines.slice(0, 5)).toEqual(['#separator \\x09', '#set_separator\t,', '#empty_field\t(empty)', '#unset_field\t-', '#path\tconn']);
     expect(lines[5]).toMatch(/^#open\t\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d$/);
     expect(lines[6]).toBe(`#fields\t${CONN_FIELDS.split(' ').join('\t')}`);
-    expect(lines[7]!.split('\t')).toHaveLength(22);
+    // Zeek's own columns, in its order (Zeek 7 and later end with ip_proto).
+    expect(lines[6]).toBe(readFileSync(sharedData('zeek-conformance', 'opt.basic', 'conn.log'), 'utf8').split('\n').find((l) => l.startsWith('#fields\t')));
+    expect(lines[7]!.split('\t')).toHaveLength(23);
     expect(lines.at(-1)).toMatch(/^#close\t/);
     const rows = lines.filter((l) => !l.startsWith('#')).map((l) => l.split('\t'));
     expect(rows).toHaveLength(34);
-    expect(rows.every((r) => r.length === 21)).toBe(true);
+    expect(rows.every((r) => r.length === 22)).toBe(true);
     const ts = rows.map((r) => Number(r[0]));
     expect([...ts].sort((a, b) => a - b)).toEqual(ts);
     // The DNS flow of Zeek's baseline row "141.142.220.118 43927 141.142.2.2 53 udp dns 0.000435 38 89 SF F F 0 Dd 1 66 1 117".
     const dnsRow = rows.find((r) => r[2] === '141.142.220.118' && r[3] === '43927')!;
     expect(dnsRow.slice(4, 20)).toEqual(['141.142.2.2', '53', 'udp', 'dns', '0.000435', '38', '89', 'SF', 'F', 'F', '0', 'Dd', '1', '66', '1', '117']);
+    expect(dnsRow[21]).toBe('17');
     expect(stderr).toMatch(/flowhound flows: 34 connections from 1 input/);
   });
 

@@ -4,9 +4,12 @@
  * derived from `proto` when it does not, and set by the capture tracker, whose unknown-transport
  * connections are keyed by addresses and protocol number as Zeek's are.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ipProtoOf, ipProtoOfProto } from '../../src/ingest/ip-proto.js';
 import type { FlowRecord } from '../../src/types.js';
+import { runFlows } from '../helpers/run-flows.js';
 import { CHUNK_SIZES, readBytes, readFile } from './zeek/read-helper.js';
 
 const ZEEK7_FIELDS = [
@@ -151,6 +154,23 @@ describe('capture ingest sets ipProto as Zeek logs ip_proto', () => {
     expect(ipProtoOf(f)).toBe(17);
     expect(ipProtoOf({ ...f, proto: 'unknown_transport' })).toBe(-1);
     expect(ipProtoOf({ ...f, proto: 'unknown_transport', ipProto: 47 })).toBe(47);
+  });
+});
+
+describe('flows writes ip_proto back', () => {
+  it('as read from a Zeek 7 conn.log (TSV and JSON), - when not known', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'flowhound-ipproto-'));
+    const log = join(dir, 'conn.log');
+    writeFileSync(log, tsvLog(ZEEK7_FIELDS, ROWS));
+    const { stdout } = await runFlows([log]);
+    const lines = stdout.split('\n');
+    const fields = lines.find((l) => l.startsWith('#fields\t'))!.split('\t').slice(1);
+    expect(fields.at(-1)).toBe('ip_proto');
+    const rows = lines.filter((l) => l !== '' && !l.startsWith('#')).map((l) => l.split('\t'));
+    expect(rows.map((r) => [r[1], r.at(-1)])).toEqual(ROWS.map((r) => [r[1], r.at(-1)]));
+    const json = await runFlows(['--json', log]);
+    const objs = json.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(objs.map((o) => o.ip_proto)).toEqual([132, 89, 6, undefined, 58]);
   });
 });
 
