@@ -17,8 +17,18 @@
  *    record counts when it has at most `scanProbeMaxPkts` (2) packets (a SYN
  *    probe); a UDP record waits up to `scanPairWaitSec` (60 s) for a record
  *    in the reverse direction and counts only if none comes.
+ *    Transports other than TCP, UDP and ICMP (`unknown_transport`, ports 0):
+ *    a record the responder sent nothing back on is a probe of its IP
+ *    protocol number (FlowRecord.ipProto; nmap -sO sends one per protocol,
+ *    a host answers an unknown one with ICMP protocol unreachable, a record
+ *    of its own). Records whose number is not known (a Zeek log without
+ *    `ip_proto`) are not counted: their protocols cannot be told apart.
  * 2. Vertical key (source, host): remember each distinct proto/port with the
- *    time of its last attempt. Horizontal key (source, proto/port): remember
+ *    time of its last attempt; a second vertical key (source, host) of IP
+ *    protocols remembers each distinct protocol number probed, reported as a
+ *    `scan.vertical` with proto `unknown_transport` and `evidence.basis`
+ *    `ip-protocols` (the same thresholds: a protocol scan is a port scan one
+ *    layer down). Horizontal key (source, proto/port): remember
  *    each distinct host. Two views per key: the attempts within the short
  *    window (`scanWindowSec`, 5 min) and within the long one
  *    (`scanSlowWindowSec`, 1 h); both are kept in last-seen order so old
@@ -50,6 +60,7 @@ import type { Finding, FlowRecord, Proto, RecordBatch } from '../types.js';
 import type { Detector } from './detector.js';
 import { isFailedAttempt, needsReversePairing, probeTypeOf } from './failed-attempt.js';
 import { IncidentTable, RecencyMap, type TableRow, WakeQueue, type WakeRow } from './incident-table.js';
+import { ipProtoOf } from '../ingest/ip-proto.js';
 import { isMulticastOrBroadcast } from './ip-class.js';
 import { encodeState, readStateObject, tableOf } from './plain-state.js';
 import { LeastRecentIndex } from './least-recent-index.js';
@@ -98,6 +109,7 @@ interface ScanKey extends WakeRow {
   dst: string | null;
   /** Horizontal: the port. Vertical: null. */
   port: number | null;
+  /** Horizontal: the port's proto. Vertical: null, or `unknown_transport` for a key of IP protocols. */
   proto: Proto | null;
   /**
    * target → last attempt ts, within the short window, oldest first; null
@@ -219,7 +231,8 @@ export function createScanDetector(settings: ScanSettings): Detector {
       src: sole.src[r]!,
       dst: vertical ? sole.other[r]! : null,
       port: vertical ? null : sole.port[r]!,
-      proto: vertical ? null : (sole.other[r] as Proto),
+      // A vertical row keeps its targets' proto in `target`: `unknown_transport` only for a key of IP protocols.
+      proto: vertical ? (sole.target[r] === IP_PROTOCOLS ? IP_PROTOCOLS : null) : (sole.other[r] as Proto),
       short: null,
       long: null,
       soleTarget: soleTargetOf(r),
@@ -341,7 +354,12 @@ export function createScanDetector(settings: ScanSettings): Detector {
     const windowText = inc.slowOnly ? `${fmtDuration(settings.scanSlowWindowSec)} (slow scan)` : fmtDuration(durationSec);
     let summary: string;
     let sample: unknown;
-    if (vertical) {
+    const protocols = vertical && k.proto === IP_PROTOCOLS;
+    if (protocols) {
+      // The targets are "number/unknown_transport": the IP protocol numbers, as a port scan lists its ports.
+      sample = targets.map((t) => parsePortTarget(t).port).sort((a, b) => a - b).slice(0, 32);
+      summary = `${count} IP protocols of ${k.dst} probed without an answer in ${windowText}`;
+    } else if (vertical) {
       const ports = targets.map(parsePortTarget).sort((a, b) => a.port - b.port || a.proto.localeCompare(b.proto));
       sample = ports.slice(0, 32).map((p) => `${p.port}/${p.proto}`);
       summary = `${count} ports of ${k.dst} probed without a successful connection in ${windowText}`;
@@ -371,7 +389,7 @@ export function createScanDetector(settings: ScanSettings): Detector {
             attempts: k.attempts,
             connStates: tallyOf(k.states, k.firstState, k.attempts),
             probeTypes: tallyOf(k.probes, k.firstProbe, k.attempts),
-            [vertical ? 'ports' : 'hosts']: sample,
+            ...(protocols ? { basis: 'ip-protocols', ipProtocols: sample } : { [vertical ? 'ports' : 'hosts']: sample }),
           },
         },
         settings.idBucketSec,
@@ -493,6 +511,10 @@ export function createScanDetector(settings: ScanSettings): Detector {
       attempt(f.origH, hashOfName(f.origH, f.origV4), part, hashOfId(part), 'scan.horizontal', null, f.origP, 'icmp', f.respH, 0, 'icmp', f.ts, f.connState ?? 'echo', 'icmp-echo');
       return;
     }
+    if (f.proto === IP_PROTOCOLS) {
+      countProtocolProbe(f);
+      return;
+    }
     if (!isFailedAttempt(f, settings.scanProbeMaxPkts)) return;
     if (isMulticastOrBroadcast(f.respH, f.respV4)) return;
     const state = f.connState ?? (f.respPkts === 0 ? 'unanswered' : 'other');
@@ -503,6 +525,15 @@ export function createScanDetector(settings: ScanSettings): Detector {
     attempt(f.origH, srcHash, vPart, hashOfId(vPart, f.respV4), 'scan.vertical', f.respH, null, null, null, f.respP, f.proto, f.ts, state, probe);
     const hPart = horizontalPart(f.proto, f.respP);
     attempt(f.origH, srcHash, hPart, hashOfId(hPart), 'scan.horizontal', null, f.respP, f.proto, f.respH, 0, f.proto, f.ts, state, probe);
+  }
+
+  /** An unanswered record of a transport other than TCP, UDP and ICMP: a probe of its IP protocol (step 1). */
+  function countProtocolProbe(f: FlowRecord): void {
+    const ipProto = ipProtoOf(f);
+    if (ipProto < 0 || f.origPkts === 0 || f.respPkts > 0) return;
+    if (isMulticastOrBroadcast(f.respH, f.respV4)) return;
+    const part = protocolPart(f.respH);
+    attempt(f.origH, hashOfName(f.origH, f.origV4), part, hashOfId(part), 'scan.vertical', f.respH, null, IP_PROTOCOLS, null, ipProto, IP_PROTOCOLS, f.ts, f.connState ?? 'unanswered', 'ip-proto');
   }
 
   return {
@@ -550,7 +581,7 @@ export function createScanDetector(settings: ScanSettings): Detector {
       const table = tableOf<Omit<ScanKey, 'part' | 'hash'> & TableRow & { short: [string, number][]; long: [string, number][] }>(o.keys);
       const byId = new Map<string, ScanKey>();
       const rows = table.rows.map(({ key, ...k }) => {
-        const part = k.kind === 'scan.vertical' ? verticalPart(k.dst!) : horizontalPart(k.proto!, k.port!);
+        const part = k.kind === 'scan.vertical' ? (k.proto === IP_PROTOCOLS ? protocolPart(k.dst!) : verticalPart(k.dst!)) : horizontalPart(k.proto!, k.port!);
         const row: ScanKey = { ...k, short: RecencyMap.fromEntries(k.short), long: RecencyMap.fromEntries(k.long), soleTarget: null, soleTs: 0, part, hash: hashOfPair(hashOfName(k.src), hashOfId(part)) };
         byId.set(key, row);
         return row;
@@ -600,9 +631,18 @@ function verticalPart(host: string): KeyPart {
   return host.includes('|') ? keyOf('v', host) : host;
 }
 
-/** A key's id in the state: "v|src|host" or "h|src|proto|port". */
+/** The part of a vertical key of IP protocols: "p|host" (a vertical part of a host holding "|" starts with "v|"). */
+function protocolPart(host: string): KeyPart {
+  return keyOf('p', host);
+}
+
+/** The proto of a vertical key of IP protocols and of its targets ("47/unknown_transport"). */
+const IP_PROTOCOLS: Proto = 'unknown_transport';
+
+/** A key's id in the state: "v|src|host", "p|src|host" (IP protocols) or "h|src|proto|port". */
 function idOf(k: ScanKey): string {
-  return k.kind === 'scan.vertical' ? keyOf('v', k.src, k.dst!) : keyOf('h', k.src, k.proto!, k.port!);
+  if (k.kind === 'scan.vertical') return keyOf(k.proto === IP_PROTOCOLS ? 'p' : 'v', k.src, k.dst!);
+  return keyOf('h', k.src, k.proto!, k.port!);
 }
 
 /**
