@@ -12,7 +12,7 @@
 #
 # Scenarios: benign-1 benign-2 benign-3 benign-4 scan-vertical scan-fragmented scan-horizontal
 #            rate-spike rate-control dns-tunnel-iodine dns-tunnel-iodine-raw dns-tunnel-dns2tcp-key icmp-tunnel-ptunnel
-#            scan-stealth scan-distributed scan-arp policy-2012 midstream
+#            scan-stealth scan-ipproto scan-distributed scan-arp policy-2012 midstream
 #            beacon (20 minutes of real time)
 #            rate-spike-icmp-flood rate-spike-icmp-flood-noreply benign-fast-ping icmp-tunnel-icmptx
 #
@@ -41,7 +41,7 @@ PY=/usr/bin/python3
 P=${FLOWHOUND_LAB_PREFIX:-fhlab}   # namespace prefix (another prefix lets a long scenario run beside a short one)
 NET=10.77.0
 SNAPLEN=${FLOWHOUND_LAB_SNAPLEN:-256}
-ALL_SCENARIOS=(bulk-upload new-listener dns-volume beacon scan-stealth scan-distributed scan-arp policy-2012 midstream scan-vertical scan-fragmented scan-horizontal rate-spike rate-control benign-1 benign-2 benign-3 benign-4 dns-tunnel-iodine dns-tunnel-iodine-raw dns-tunnel-dns2tcp-key icmp-tunnel-ptunnel rate-spike-icmp-flood rate-spike-icmp-flood-noreply benign-fast-ping icmp-tunnel-icmptx)
+ALL_SCENARIOS=(scan-ipproto bulk-upload new-listener dns-volume beacon scan-stealth scan-distributed scan-arp policy-2012 midstream scan-vertical scan-fragmented scan-horizontal rate-spike rate-control benign-1 benign-2 benign-3 benign-4 dns-tunnel-iodine dns-tunnel-iodine-raw dns-tunnel-dns2tcp-key icmp-tunnel-ptunnel rate-spike-icmp-flood rate-spike-icmp-flood-noreply benign-fast-ping icmp-tunnel-icmptx)
 RULE_KINDS='["scan.vertical","scan.horizontal","tunnel.dns","tunnel.icmp","rate.spike"]'
 
 log() { printf '[lab %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
@@ -817,9 +817,42 @@ scenario_dns_volume() { # client 10.77.0.11 resolves ordinary names ~10x faster 
     "No rule detector should fire. The model should flag udp/53 windows (flows far past the port's p99)."
 }
 
+scenario_scan_ipproto() { # nmap -sO: one probe per IP protocol number; a benign pair exchanging a few non-TCP/UDP protocols
+  local name=scan-ipproto
+  capture_start "$name"
+  benign_bg 97 40 --page-loads 1
+  sleep 5
+  # Hard negative first: client c1 and srv exchange raw IP datagrams of five protocols both ways
+  # (GRE 47, ESP 50, AH 51, OSPF 89, VRRP 112: hping3 --rawip, 5 each way at 5/s), as tunnel and
+  # routing peers do; the lab kernel has no GRE/IPIP/ESP modules, so the payloads are hping3's.
+  local proto
+  for proto in 47 50 51 89 112; do
+    rec c1 hping3 -q -0 -H "$proto" -d 32 -i u200000 -c 5 "$NET.30"
+    nsx c1 timeout 10 hping3 -q -0 -H "$proto" -d 32 -i u200000 -c 5 "$NET.30" >>"$WORK/hping3-rawip.txt" 2>&1 &
+    PIDS+=($!)
+    rec srv hping3 -q -0 -H "$proto" -d 32 -i u200000 -c 5 "$NET.10"
+    nsx srv timeout 10 hping3 -q -0 -H "$proto" -d 32 -i u200000 -c 5 "$NET.10" >>"$WORK/hping3-rawip.txt" 2>&1 || log "hping3 exit $?"
+  done
+  sleep 3
+  local cmd=(nmap -sO -Pn -n --max-rate 100 --max-retries 1 "$NET.30")
+  rec scan "${cmd[@]}"
+  nsx scan timeout 60 "${cmd[@]}" >"$WORK/nmap-ipproto.txt" 2>&1 || log "nmap exit $?"
+  wait_benign
+  capture_stop "$name"
+  NOT_EXPECTED='[{"kind":"scan.vertical","src":"10.77.0.10","why":"five protocols exchanged both ways with 10.77.0.30 (a tunnel or routing peer), not a scan"},{"kind":"scan.vertical","src":"10.77.0.30","why":"the same exchange from the other side"}]' \
+    write_truth "$name" "nmap IP protocol scan (-sO, all 256 protocol numbers, one probe each plus one retry when unanswered, max 100 probes/s) of the server 10.77.0.30 from the scanner 10.77.0.66, starting ~10 s in. The target's kernel answers the ICMP and TCP probes in kind and a few of the other protocols with ICMP protocol unreachable (rate-limited: 13 in the committed capture); the rest go unanswered. Hard negative before it: 10.77.0.10 and 10.77.0.30 exchange raw IP datagrams of protocols 47, 50, 51, 89, 112 both ways (hping3 --rawip, 5 each way). Benign background from two clients." \
+    "$(nmap --version | head -1) -sO -Pn -n --max-rate 100 --max-retries 1; hping3 3.0.0-alpha-2 -0 -H PROTO -d 32 -c 5" \
+    '[{"kind":"scan.vertical","src":"10.77.0.66","dst":"10.77.0.30","port":null,"proto":"unknown_transport"}]' \
+    '["scan.horizontal","tunnel.dns","tunnel.icmp","scan.distributed","c2.beacon"]' \
+    '[{"name":"scannerProbes","filter":"ip.src==10.77.0.66 && ip.dst==10.77.0.30"},{"name":"scannerDistinctProtocols","filter":"ip.src==10.77.0.66 && ip.dst==10.77.0.30","distinct":"ip.proto"},{"name":"scannerUnknownTransportProbes","filter":"ip.src==10.77.0.66 && ip.dst==10.77.0.30 && !tcp && !udp && !icmp"},{"name":"protocolUnreachables","filter":"ip.src==10.77.0.30 && icmp.type==3 && icmp.code==2"},{"name":"benignRawIp","filter":"((ip.src==10.77.0.10 && ip.dst==10.77.0.30) || (ip.src==10.77.0.30 && ip.dst==10.77.0.10)) && (ip.proto==47 || ip.proto==50 || ip.proto==51 || ip.proto==89 || ip.proto==112) && !icmp"}]' \
+    "Flows of transports other than TCP, UDP and ICMP have ports 0 (unknown_transport in Zeek's conn.log, whose ip_proto column names the protocol); the protocol scan is a scan.vertical over IP protocol numbers (evidence.basis ip-protocols). nmap's probes of each protocol go to the same (host, port 0, unknown_transport), so rate.spike is neither expected nor forbidden."
+  cat "$WORK/nmap-ipproto.txt" >&2
+}
+
 run_scenario() {
   case $1 in
     scan-stealth) scenario_scan_stealth ;;
+    scan-ipproto) scenario_scan_ipproto ;;
     scan-distributed) scenario_scan_distributed ;;
     scan-arp) scenario_scan_arp ;;
     policy-2012) scenario_policy_2012 ;;

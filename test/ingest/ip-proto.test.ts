@@ -146,6 +146,18 @@ describe('capture ingest sets ipProto as Zeek logs ip_proto', () => {
     ]);
   });
 
+  it("nmap -sO: one connection per protocol probed (addresses and protocol number are the key, as Zeek's)", async () => {
+    const r = await readFile(join(process.cwd(), 'fixtures', 'lab', 'scan-ipproto.pcap'));
+    const probes = r.flows.filter((f) => f.origH === '10.77.0.66' && f.respH === '10.77.0.30' && f.proto === 'unknown_transport');
+    const protocols = new Set(probes.map((f) => f.ipProto));
+    expect(probes.length).toBe(protocols.size);
+    // Every protocol number but TCP, UDP, ICMP and ICMPv6, which have their own proto.
+    expect(protocols.size).toBe(252);
+    expect([...protocols].every((p) => p !== undefined && p >= 0 && p <= 255 && ![1, 6, 17, 58].includes(p))).toBe(true);
+    // TCP, UDP and ICMP connections carry the number their proto stands for.
+    for (const f of r.flows) if (f.proto !== 'unknown_transport') expect(f.ipProto).toBe(ipProtoOfProto(f.proto, f.respH));
+  });
+
   it('ipProtoOf reads a record without ipProto (tests, older record messages) from its proto', () => {
     const f: FlowRecord = {
       ts: 1, uid: '', origH: '10.0.0.1', origP: 1, respH: '10.0.0.2', respP: 53, proto: 'udp', service: null, duration: null, origBytes: null,
