@@ -100,13 +100,16 @@ describe('scan.vertical over IP protocols', () => {
   it('keeps the key through a snapshot and restore (its id apart from the port scan key of the same pair)', () => {
     const probes = protocolProbes(20, 0.01);
     const ports = Array.from({ length: 10 }, (_, i) => flow({ ts: T0 + i * 0.01, origH: '10.0.0.66', respH: '10.0.0.30', respP: 1000 + i }));
-    const a = createScanDetector(DEFAULT_SETTINGS);
-    const first = a.push(batch({ flows: [...ports, ...probes.slice(0, 10)] }));
-    const b = createScanDetector(DEFAULT_SETTINGS);
-    b.restore(a.snapshot());
-    const rest = [...b.push(batch({ flows: probes.slice(10) })), ...b.flush()];
     const whole = run([...ports, ...probes]);
-    expect([...first, ...rest]).toEqual(whole);
     expect(whole.map((f) => f.evidence.count)).toEqual([20]);
+    // Split after one probe (the key still a row of columns) and after ten (an object).
+    for (const cut of [1, 10]) {
+      const a = createScanDetector(DEFAULT_SETTINGS);
+      const first = a.push(batch({ flows: [...ports, ...probes.slice(0, cut)] }));
+      const b = createScanDetector(DEFAULT_SETTINGS);
+      b.restore(a.snapshot());
+      const rest = [...b.push(batch({ flows: probes.slice(cut) })), ...b.flush()];
+      expect([...first, ...rest]).toEqual(whole);
+    }
   });
 });
