@@ -70,7 +70,8 @@ export const flowsCommand: CommandModule<object, FlowsArgs> = {
       ...toReadOptions(args, onWarning),
       onProgress: (name, bytesRead, sizeBytes) => progress.onRead(name, bytesRead, sizeBytes),
       // Per-second packet counts (PacketTicks) feed the rate detector and the windows, not a conn.log.
-      flowTracker: { maxFlows, verifyChecksums: args['verify-checksums'], ticks: false },
+      // DnsRecords only for the dns.log; a conn.log needs DNS parsed only for each connection's service and roles.
+      flowTracker: { maxFlows, verifyChecksums: args['verify-checksums'], ticks: false, dnsRecords: args.dns },
       onCaptureStats: (st) => addCaptureStats(packets, st),
     };
     const format = args.json ? 'json' : 'tsv';

@@ -2,9 +2,13 @@
  * The DNS tracker's judgement of port-53 payload (dns-tracker.ts steps 5 and 6): which
  * connections keep the service "dns", and which messages may flip a connection's roles.
  */
+import { readdirSync, readFileSync } from 'node:fs';
+import { readCaptureRecords } from '../../src/ingest/capture-ingest.js';
 import { createFlowTracker } from '../../src/ingest/flow-tracker/flow-tracker.js';
 import type { DecodedPacket } from '../../src/ingest/pcap/decoded-packet.js';
 import type { FlowRecord } from '../../src/types.js';
+import { openByteSourceFromChunks } from '../../src/io/byte-source.js';
+import { describeWithSharedData, sharedData } from '../helpers/shared-data.js';
 import { ACK, packet, PSH, SYN, tcp, udp } from './flow-tracker/packets.js';
 
 const C = '10.77.0.10';
@@ -130,5 +134,35 @@ describe('DNS tracker: what is DNS on port 53', () => {
       tcpData(1000.02, S, 53, C, 40010, 501, 101 + banner.length, reply),
     ];
     expect(only(run(packets).flows).service).toBeNull();
+  });
+});
+
+describeWithSharedData('DNS tracker without records (shared data)', () => {
+  it('gives every connection of the Zeek test traces the same record (service, roles, history) and makes no DnsRecord', async () => {
+    const root = sharedData('zeek-conformance');
+    let dnsRecords = 0;
+    for (const dir of readdirSync(root)) {
+      let bytes: Uint8Array;
+      try {
+        bytes = new Uint8Array(readFileSync(sharedData('zeek-conformance', dir, 'trace.pcap')));
+      } catch {
+        continue;
+      }
+      const read = async (records: boolean) => {
+        const flows: FlowRecord[] = [];
+        let dns = 0;
+        const source = await openByteSourceFromChunks(`${dir}.pcap`, [bytes]);
+        for await (const b of readCaptureRecords(source, { maxInvalid: 25, onWarning: () => {}, flowTracker: { dnsRecords: records } })) {
+          flows.push(...b.flows);
+          dns += b.dns.length;
+        }
+        return { flows, dns };
+      };
+      const full = await read(true);
+      const bare = await read(false);
+      dnsRecords += full.dns;
+      expect({ dir, flows: bare.flows, dns: bare.dns }).toEqual({ dir, flows: full.flows, dns: 0 });
+    }
+    expect(dnsRecords).toBeGreaterThan(10);
   });
 });

@@ -100,6 +100,11 @@ export interface FlowTrackerOptions {
   likelyServerPorts?: LikelyServerPorts;
   /** Parse DNS into DnsRecords (default true). */
   dns?: boolean;
+  /**
+   * Make DnsRecords (default true). False: DNS is still parsed, for the connections' `service` and roles,
+   * but no record is made (`flows` writing a conn.log, which has no use for them).
+   */
+  dnsRecords?: boolean;
   /** Produce PacketTicks (default true). */
   ticks?: boolean;
   /**
@@ -201,7 +206,7 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
   const likely = options.likelyServerPorts ?? ZEEK_DEFAULT_LIKELY_SERVER_PORTS;
   const verifyChecksums = options.verifyChecksums === true;
   const table = new FlowTable(maxFlows + 1);
-  const dnsTracker: DnsTracker | null = options.dns === false ? null : createDnsTracker(table);
+  const dnsTracker: DnsTracker | null = options.dns === false ? null : createDnsTracker(table, options.dnsRecords !== false);
   const ticks = options.ticks === false ? null : createPacketTickCounter(table);
 
   /** Connection key → slot of the live connection. */
