@@ -7,11 +7,14 @@
  *
  * Records are sorted by ts (Zeek itself writes a line when the connection
  * ends); sorting holds the records in memory (about 300 bytes each), and
- * --no-sort writes them in connection-end order with bounded memory.
+ * --no-sort writes them in connection-end order with bounded memory (a
+ * capture's connections then go straight from the flow tracker's table into
+ * conn.log lines, with no FlowRecord made: flow-tracker/conn-line.ts).
  * Warnings (skipped lines, truncation) and a summary go to stderr.
  */
 import type { Argv, CommandModule } from 'yargs';
 import type { CaptureIngestOptions } from '../ingest/capture-ingest.js';
+import { createConnLogLines } from '../ingest/flow-tracker/conn-line.js';
 import { DEFAULT_MAX_FLOWS } from '../ingest/flow-tracker/flow-tracker.js';
 import { addCaptureStats, createPacketCounts, formatPacketCounts } from '../ingest/packet-counts.js';
 import { type ReadOptions, readInputs } from '../ingest/read-input.js';
@@ -92,7 +95,17 @@ export const flowsCommand: CommandModule<object, FlowsArgs> = {
       } else {
         const writer = createZeekConnLogWriter(process.stdout, { format });
         const held: FlowRecord[] = [];
+        // Written as they end, in TSV: a capture's connections are encoded by the flow tracker straight into
+        // conn.log lines (conn-line.ts), with no FlowRecord made; the lines of a batch come before its records.
+        const connLog = !args.sort && format === 'tsv' ? createConnLogLines() : undefined;
+        if (connLog !== undefined && options.flowTracker !== undefined) options.flowTracker.connLog = connLog;
         for await (const batch of readInputs(inputs, options)) {
+          if (connLog !== undefined && connLog.count > 0) {
+            progress.addRecords(connLog.count);
+            written += connLog.count;
+            connLog.count = 0;
+            await writer.writeLines(connLog.lines);
+          }
           progress.addRecords(batch.flows.length);
           if (args.sort) {
             for (const f of batch.flows) held.push(f);

@@ -45,9 +45,12 @@ export async function* trackCapture(
       captureStats = s;
     },
   });
+  // Connections encoded as conn.log lines (FlowTrackerOptions.connLog) are not in the batch: a batch is
+  // yielded for them too, so that the consumer takes them chunk by chunk.
+  const connLog = trackerOptions?.connLog;
   for await (const _delivered of packets) {
     const o = tracker.take();
-    if (!isEmpty(o)) yield o;
+    if (!isEmpty(o) || (connLog !== undefined && connLog.count > 0)) yield o;
   }
   // The connections still open, a batch at a time, then the last batch with the ticks.
   for (let o = tracker.finishSome(FINISH_BATCH_FLOWS); o !== null; o = tracker.finishSome(FINISH_BATCH_FLOWS)) yield o;

@@ -24,6 +24,8 @@ export type ZeekLogFormat = 'tsv' | 'json';
 
 export interface ZeekLogWriter<T> {
   write(records: readonly T[]): Promise<void>;
+  /** Writes lines already encoded in the log's format (TSV: conn-line.ts), and takes them out of `lines`. */
+  writeLines(lines: ByteLines): Promise<void>;
   /** Writes the #close line (TSV) and waits for the output to drain. */
   close(): Promise<void>;
 }
@@ -123,10 +125,7 @@ function createWriter<T>(
 
   /** The TSV lines encoded so far, as the output takes them. */
   function takeTsv(): string | Uint8Array {
-    if (bytes) return takeBytes(lines);
-    const text = lines.buf.toString('utf8', 0, lines.at);
-    lines.at = 0;
-    return text;
+    return bytes ? takeBytes(lines) : takeText(lines);
   }
 
   function header(): string {
@@ -159,12 +158,24 @@ function createWriter<T>(
       for (const r of records) tsv(lines, r);
       await emit(takeTsv());
     },
+    async writeLines(encoded) {
+      if (!headerWritten) await emit(header());
+      if (encoded.at === 0) return;
+      await emit(bytes ? takeBytes(encoded) : takeText(encoded));
+    },
     async close() {
       let text = headerWritten ? '' : header();
       if (options.format === 'tsv') text += `#close\t${formatZeekDate(now())}\n`;
       await emit(text);
     },
   };
+}
+
+/** The lines in `b` as a string, emptying it (for an output that takes strings only). */
+function takeText(b: ByteLines): string {
+  const text = b.buf.toString('utf8', 0, b.at);
+  b.at = 0;
+  return text;
 }
 
 /** True for a Node writable stream (stdout, a file stream), which takes bytes as well as strings. */
@@ -424,6 +435,22 @@ export function isLocalAddress(addr: string): boolean {
   const o2 = at2 === 0 ? Number.NaN : readOctet(addr, at2);
   if (o2 < 0) return isLocalIpv4Parts(addr);
   return o2 === 0;
+}
+
+/**
+ * `isLocalAddress` of the dotted quad of a 32-bit IPv4 address (`(b0 << 24) | (b1 << 16) | (b2 << 8) | b3`,
+ * signed or unsigned), read from its octets: the capture's flow table has the addresses as integers.
+ */
+export function isLocalIpv4Value(n: number): boolean {
+  const o0 = n >>> 24;
+  const o1 = (n >>> 16) & 255;
+  if (o0 === 10 || o0 === 127 || o0 === 239) return true;
+  if (o0 === 172) return o1 >= 16 && o1 <= 31;
+  if (o0 === 192) return o1 === 168;
+  if (o0 === 100) return o1 >= 64 && o1 <= 127;
+  if (o0 === 169) return o1 === 254;
+  if (o0 === 224) return o1 === 0 && ((n >>> 8) & 255) === 0;
+  return false;
 }
 
 /** The decimal digits of `addr` from `at` to the next dot or the end (an empty part is 0, as Number('') is); -1 when another character comes first. */

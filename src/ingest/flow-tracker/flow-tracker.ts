@@ -35,6 +35,7 @@ import { readArp } from '../pcap/arp.js';
 import { isReaderPacket } from '../pcap/decode-frame.js';
 import type { DecodedPacket } from '../pcap/decoded-packet.js';
 import { verifyIpv4HeaderChecksum, verifyTransportChecksum } from '../pcap/verify-checksum.js';
+import { type ConnLogLines, encodeConnLine } from './conn-line.js';
 import { createFlowExpiryQueue } from './flow-expiry.js';
 import { toFlowRecord } from './flow-record.js';
 import { createTunnelUid } from './flow-uid.js';
@@ -100,6 +101,11 @@ export interface FlowTrackerOptions {
   likelyServerPorts?: LikelyServerPorts;
   /** Parse DNS into DnsRecords (default true). */
   dns?: boolean;
+  /**
+   * Encode each finished connection here as its conn.log TSV line instead of handing over a FlowRecord
+   * (conn-line.ts; `flows --no-sort`, which only writes them). The consumer takes the lines.
+   */
+  connLog?: ConnLogLines;
   /**
    * Make DnsRecords (default true). False: DNS is still parsed, for the connections' `service` and roles,
    * but no record is made (`flows` writing a conn.log, which has no use for them).
@@ -208,6 +214,7 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
   const table = new FlowTable(maxFlows + 1);
   const dnsTracker: DnsTracker | null = options.dns === false ? null : createDnsTracker(table, options.dnsRecords !== false);
   const ticks = options.ticks === false ? null : createPacketTickCounter(table);
+  const connLog = options.connLog ?? null;
 
   /** Connection key → slot of the live connection. */
   const flows = new FlowIndex(table);
@@ -288,7 +295,8 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
     }
     if (dnsTracker !== null && table.i32[slot * SLOT_I32 + I_DNS_MESSAGES]! > 0) dnsTracker.endFlow(slot, out.dns);
     if (ticks !== null) ticks.release(slot);
-    out.flows.push(toFlowRecord(table, slot, parents));
+    if (connLog !== null) encodeConnLine(connLog, table, slot, parents);
+    else out.flows.push(toFlowRecord(table, slot, parents));
     table.release(slot);
     stats.flowsFinished++;
   }
