@@ -72,9 +72,9 @@ export const flowsCommand: CommandModule<object, FlowsArgs> = {
     const options: ReadOptions & CaptureIngestOptions = {
       ...toReadOptions(args, onWarning),
       onProgress: (name, bytesRead, sizeBytes) => progress.onRead(name, bytesRead, sizeBytes),
-      // Per-second packet counts (PacketTicks) feed the rate detector and the windows, not a conn.log.
+      // Per-second packet counts (PacketTicks) and ICMP echoes feed the detectors and the windows, not a conn.log.
       // DnsRecords only for the dns.log; a conn.log needs DNS parsed only for each connection's service and roles.
-      flowTracker: { maxFlows, verifyChecksums: args['verify-checksums'], ticks: false, dnsRecords: args.dns },
+      flowTracker: { maxFlows, verifyChecksums: args['verify-checksums'], ticks: false, echoes: false, dnsRecords: args.dns },
       onCaptureStats: (st) => addCaptureStats(packets, st),
     };
     const format = args.json ? 'json' : 'tsv';

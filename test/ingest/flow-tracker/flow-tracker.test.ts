@@ -218,6 +218,15 @@ describe('flow tracker: UDP, ICMP, other transports', () => {
     ]);
   });
 
+  it('without echoes (flows) the ICMP flow is the same and no IcmpEcho is made', () => {
+    const packets = [icmp(1000, C, S, 8, 0, 77, 1, 56), icmp(1000.02, S, C, 0, 0, 77, 1, 56)];
+    const bare = createFlowTracker({ echoes: false });
+    for (const p of packets) bare.addPacket(p);
+    const out = bare.finish();
+    expect(out.echoes).toEqual([]);
+    expect(out.flows).toEqual(run(packets).flows);
+  });
+
   it('one-way ICMP messages put the code in respP and each direction is its own flow', () => {
     const { flows } = run([icmp(1000, S, C, 3, 3, 0, 0, 36), icmp(1000.5, C, S, 3, 3, 0, 0, 36)]);
     expect(flows).toHaveLength(2);
