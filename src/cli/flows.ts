@@ -12,6 +12,7 @@
  * conn.log lines, with no FlowRecord made: flow-tracker/conn-line.ts).
  * Warnings (skipped lines, truncation) and a summary go to stderr.
  */
+import { setFlagsFromString } from 'node:v8';
 import type { Argv, CommandModule } from 'yargs';
 import type { CaptureIngestOptions } from '../ingest/capture-ingest.js';
 import { createConnLogLines } from '../ingest/flow-tracker/conn-line.js';
@@ -33,6 +34,19 @@ interface FlowsArgs extends InputArgs {
   'max-flows': number;
   'verify-checksums': boolean;
 }
+
+/**
+ * V8's interrupt budget for `flows` (bytecode a function runs between tiering checks; the shebang gives
+ * analyze's 540,000, main.ts), set when the command starts, before its functions first run: flows has
+ * far fewer functions than analyze, and with the longer budget they ran in the interpreter and baseline
+ * code (property loads through inline-cache stubs) well into the input. `flows --no-sort` with 200,000
+ * (callgrind, node --single-threaded, instructions against the shebang's budget): the first 500,000
+ * packets of capture-realistic-1100000.pcap 0.88x (6.26 G vs 7.10 G; 0.90x with V8's threads as they
+ * run), the first 300,000 of capture-per-packet-1000000.pcap 0.92x, conn-realistic-200000.log 0.94x.
+ * Whole runs of the realistic capture (CPU, interleaved, a loaded machine): 0.948 median, faster in 7
+ * of 10.
+ */
+const FLOWS_INTERRUPT_BUDGET = 200_000;
 
 /** Warnings printed one per line; the rest are only counted in the summary. */
 const MAX_PRINTED_WARNINGS = 50;
@@ -59,6 +73,7 @@ export const flowsCommand: CommandModule<object, FlowsArgs> = {
     if (inputs.length === 0) throw new UsageError('name at least one INPUT (a capture, a Zeek log, a CSV flow export, or - for stdin)');
     const maxFlows = args['max-flows'];
     if (!Number.isInteger(maxFlows) || maxFlows < 1) throw new UsageError(`--max-flows must be a whole number ≥ 1, got ${maxFlows}`);
+    setFlagsFromString(`--interrupt-budget=${FLOWS_INTERRUPT_BUDGET}`);
     const startMs = Date.now();
     const progress = createProgressLine({ unit: args.dns ? 'DNS records' : 'connections' });
     let warnings = 0;

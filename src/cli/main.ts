@@ -23,7 +23,8 @@
  * deopts; `analyze --no-model` took 0.91x and 0.98x the CPU on that capture
  * (two sets of interleaved pairs, faster in 9 of 10 and 5 of 6) and 0.86x on
  * a 200k-line conn.log, and was within noise on the 2M-line logs and the
- * one-flow-per-packet capture.
+ * one-flow-per-packet capture. `flows`, with far fewer functions, sets a
+ * shorter one when it starts (flows.ts).
  */
 import { isFlowhoundError } from '../errors.js';
 import { escapeControl, escapeControlKeepNewlines } from '../text/escape-control.js';
