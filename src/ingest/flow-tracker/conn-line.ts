@@ -36,6 +36,7 @@ import {
   FLAG_NUMERIC_ADDR,
   type FlowTable,
   I_FLAGS,
+  I_IP_PROTO,
   I_ORIG_N,
   I_ORIG_P,
   I_PROTO,
@@ -141,6 +142,9 @@ export function encodeConnLine(out: ConnLogLines, t: FlowTable, slot: number, tu
   putNumber(b, t.f64[slot * SLOT_F64 + F_RESP_IP_BYTES]!);
   putByte(b, TAB);
   putText(b, tunnels);
+  putByte(b, TAB);
+  // The capture's IP protocol number, always known (as toFlowRecord's ipProto).
+  putNumber(b, t.i32[slot * SLOT_I32 + I_IP_PROTO]!);
   putByte(b, NEWLINE);
   out.count++;
 }
