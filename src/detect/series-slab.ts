@@ -20,7 +20,7 @@
  *    half of it (its head moved on), else to a block twice as large, so
  *    each pair is moved O(1) times amortised: `add` returns the block's
  *    offset, which may have changed.
- * 3. Blocks come in power-of-two capacities (4, 8, 16, … pairs); a freed
+ * 3. Blocks come in power-of-two capacities (2, 4, 8, … pairs); a freed
  *    block goes to the free list of its size and is reused by the next
  *    series of that size. The array doubles when it is full (offsets stay
  *    valid); nothing is allocated per record.
@@ -28,7 +28,7 @@
 export const NO_SERIES = -1;
 
 const HEADER = 3;
-const FIRST_CAPACITY = 4;
+const FIRST_CAPACITY = 2;
 
 export class SeriesSlab {
   private data = new Float64Array(4096);
