@@ -31,7 +31,10 @@
  * active tenth without an incident is evicted past it), sources per set and
  * targets per source capped by `scanMaxTargetsPerKey`; sets idle for a
  * window are dropped. A set that has seen one probe is a row of columns
- * (scan-sole-keys.ts), made an object when probed again.
+ * (scan-sole-keys.ts), made an object when probed again; an object's
+ * sources are a block of one slab shared by every set (scan-sources.ts),
+ * names and targets held as numbers where they are dotted quads or TCP/UDP
+ * ports, so a source keeps no string alive.
  */
 import type { Settings } from '../config/settings.js';
 import { createFinding } from '../score/finding-id.js';
@@ -43,11 +46,12 @@ import { isMulticastOrBroadcast } from './ip-class.js';
 import { encodeState, readStateObject } from './plain-state.js';
 import { LeastRecentIndex } from './least-recent-index.js';
 import { ScanSoleKeys } from './scan-sole-keys.js';
-import { ScanSources, hashOfName } from './scan-sources.js';
+import { ScanSources, addressKey, hashOfName, textKey } from './scan-sources.js';
 import { KeyTable, hashOfId } from './key-table.js';
 import type { CutOrder } from './cut-least.js';
 import { EvictBySecond } from './evict-by-second.js';
 import { addressBytes } from './policy-rules.js';
+import { dottedQuadText, dottedQuadValue } from './dotted-quad.js';
 import { fmtDuration, keyOf, portTarget } from './scan-detector.js';
 
 export type DistributedScanSettings = Pick<
@@ -79,8 +83,8 @@ interface TargetSet {
   /** Horizontal: the port and proto. */
   port: number | null;
   proto: Proto | null;
-  /** The sources that probed the set: their targets, probes and first and last probe, in the order they came (scan-sources.ts). */
-  sources: ScanSources;
+  /** The sources that probed the set: their targets, probes and first and last probe, in the order they came (a handle into the detector's ScanSources). */
+  sources: number;
   /** Sources that reached the per-source threshold: the per-source detector's, never a campaign's (null until one does). */
   overSources: Set<string> | null;
   lastTs: number;
@@ -152,6 +156,8 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
    * refuse such thresholds, a detector made with settings of its own may not).
    */
   const sole = new ScanSoleKeys<SetKey>();
+  /** Every set object's sources (scan-sources.ts), of kind HORIZONTAL or VERTICAL (whose target keys are port codes). */
+  const srcs = new ScanSources(targetText);
   const soleFirst =
     Math.min(settings.scanVerticalPorts, settings.scanHorizontalHosts, settings.scanDistSources) >= 2 && settings.scanMaxTargetsPerKey >= 1;
   let nextSeq = 0;
@@ -174,10 +180,10 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
    * proto (a flood's vertical sets are probed once, and looking up the
    * port's string was a cache miss per record).
    */
-  function probeSet(id: SetKey, h: number, vertical: boolean, dst: string | null, port: number | null, proto: Proto | null, src: string, srcHash: number, target: string | null, targetPort: number, targetProto: Proto, ts: number, probe: string): void {
+  function probeSet(id: SetKey, h: number, vertical: boolean, dst: string | null, port: number | null, proto: Proto | null, src: string, srcV4: number | undefined, target: string | null, targetV4: number | undefined, targetPort: number, targetProto: Proto, ts: number, probe: string): void {
     const found = sets.get(id, 0, h);
     if (found !== undefined) {
-      note(typeof found === 'number' ? promote(found) : found, src, srcHash, target ?? portTarget(targetPort, targetProto), ts, probe);
+      note(typeof found === 'number' ? promote(found) : found, src, srcKeyOf(src, srcV4), target ?? portTarget(targetPort, targetProto), targetKeyFor(target, targetV4, targetPort, targetProto), ts, probe);
       return;
     }
     if (sets.size >= settings.scanMaxKeys) evictSets();
@@ -190,11 +196,11 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
       sole.entry[r] = sets.add(id, 0, h, r);
       return;
     }
-    const s: TargetSet = { id, seq, held: true, vertical, dst, port, proto, sources: new ScanSources(), overSources: null, lastTs: 0, probeTypes: null, firstProbe: '', probes: 0, additions: 0, nextEvaluation: 1, incident: null };
+    const s: TargetSet = { id, seq, held: true, vertical, dst, port, proto, sources: srcs.make(vertical ? VERTICAL : HORIZONTAL), overSources: null, lastTs: 0, probeTypes: null, firstProbe: '', probes: 0, additions: 0, nextEvaluation: 1, incident: null };
     sets.add(id, 0, h, s);
     objects.add(s);
     recency.see(s, Number.NaN);
-    note(s, src, srcHash, target ?? portTarget(targetPort, targetProto), ts, probe);
+    note(s, src, srcKeyOf(src, srcV4), target ?? portTarget(targetPort, targetProto), targetKeyFor(target, targetV4, targetPort, targetProto), ts, probe);
   }
 
   /** The target of the set in row `r` of `sole`: a vertical row holds its port and proto, a horizontal one the host. */
@@ -206,8 +212,12 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
   function soleSetObject(r: number): TargetSet {
     const vertical = sole.vertical[r] === 1;
     const ts = sole.ts[r]!;
-    const sources = new ScanSources();
-    sources.add(sole.src[r]!, hashOfName(sole.src[r]!), soleTargetOf(r), ts);
+    const sources = srcs.make(vertical ? VERTICAL : HORIZONTAL);
+    const src = sole.src[r]!;
+    const v4 = dottedQuadValue(src) | 0;
+    const target = soleTargetOf(r);
+    const targetKey = vertical ? portKey(sole.port[r]!, sole.target[r] as Proto) : targetKeyOf(target, false);
+    srcs.add(sources, addressKey(src, v4, hashOfName(src, v4)), src, targetKey, target, ts);
     return {
       id: sole.id[r]!,
       seq: sole.seq[r]!,
@@ -238,21 +248,21 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
     return s;
   }
 
-  /** A probe of `set` by `src` (whose `hashOfName` is `srcHash`). */
-  function note(set: TargetSet, src: string, srcHash: number, target: string, ts: number, probe: string): void {
+  /** A probe of `set` by `src` (whose `addressKey` is `srcKey`) of `target` (whose key is `targetKey`, see targetKeyOf). */
+  function note(set: TargetSet, src: string, srcKey: number, target: string, targetKey: number, ts: number, probe: string): void {
     if (ts > set.lastTs) {
       const prev = set.lastTs;
       set.lastTs = ts;
       recency.see(set, prev);
     }
     countProbe(set, probe);
-    const srcs = set.sources;
-    let i = srcs.find(src, srcHash);
+    const hs = set.sources;
+    let i = srcs.find(hs, srcKey, src);
     if (i < 0) {
-      if (srcs.size >= settings.scanMaxTargetsPerKey) return;
-      i = srcs.add(src, srcHash, target, ts);
-    } else if (!srcs.probe(i, target, ts, settings.scanMaxTargetsPerKey)) return;
-    if (srcs.targetCount(i) >= (set.vertical ? settings.scanVerticalPorts : settings.scanHorizontalHosts)) {
+      if (srcs.size(hs) >= settings.scanMaxTargetsPerKey) return;
+      i = srcs.add(hs, srcKey, src, targetKey, target, ts);
+    } else if (!srcs.probe(hs, i, targetKey, target, ts, settings.scanMaxTargetsPerKey)) return;
+    if (srcs.targetCount(hs, i) >= (set.vertical ? settings.scanVerticalPorts : settings.scanHorizontalHosts)) {
       set.overSources ??= new Set();
       set.overSources.add(src);
     }
@@ -266,47 +276,47 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
   /** Prunes sources idle for a window; returns the sources that may join a campaign (indexes into `set.sources`, in its order). */
   function members(set: TargetSet, now: number): number[] {
     const perSource = set.vertical ? settings.scanVerticalPorts : settings.scanHorizontalHosts;
-    const srcs = set.sources;
-    srcs.removeWhere((i) => now - srcs.lastTs(i) > windowSec);
+    const hs = set.sources;
+    srcs.removeWhere(hs, (i) => now - srcs.lastTs(hs, i) > windowSec);
     const out: number[] = [];
-    for (let i = 0; i < srcs.size; i++) {
-      if (srcs.probes(i) >= settings.scanDistMinProbesPerSource && srcs.targetCount(i) < perSource && !isOver(set, srcs.name(i))) out.push(i);
+    for (let i = 0; i < srcs.size(hs); i++) {
+      if (srcs.probes(hs, i) >= settings.scanDistMinProbesPerSource && srcs.targetCount(hs, i) < perSource && !(set.overSources !== null && isOver(set, srcs.name(hs, i)))) out.push(i);
     }
     return out;
   }
 
   function evaluate(set: TargetSet, now: number): void {
-    if (set.sources.size < settings.scanDistSources) return;
+    const hs = set.sources;
+    if (srcs.size(hs) < settings.scanDistSources) return;
     const joined = members(set, now);
     if (joined.length < settings.scanDistSources) return;
-    const srcs = set.sources;
     const groups: { how: string; list: number[] }[] = [];
     // By prefix.
     const byPrefix = new Map<string, number[]>();
     for (const m of joined) {
-      const p = prefixOf(srcs.name(m), settings.scanDistPrefixV4, settings.scanDistPrefixV6);
+      const p = prefixOf(srcs.name(hs, m), settings.scanDistPrefixV4, settings.scanDistPrefixV6);
       const g = byPrefix.get(p);
       if (g) g.push(m);
       else byPrefix.set(p, [m]);
     }
     for (const [p, list] of byPrefix) if (list.length >= settings.scanDistSources) groups.push({ how: `sources in ${p}`, list });
     // By time: the largest run of first probes within the correlation interval.
-    const sorted = [...joined].sort((a, b) => srcs.firstTs(a) - srcs.firstTs(b));
+    const sorted = [...joined].sort((a, b) => srcs.firstTs(hs, a) - srcs.firstTs(hs, b));
     let best: number[] = [];
     for (let i = 0, j = 0; j < sorted.length; j++) {
-      while (srcs.firstTs(sorted[j]!) - srcs.firstTs(sorted[i]!) > settings.scanDistCorrelationSec) i++;
+      while (srcs.firstTs(hs, sorted[j]!) - srcs.firstTs(hs, sorted[i]!) > settings.scanDistCorrelationSec) i++;
       if (j - i + 1 > best.length) best = sorted.slice(i, j + 1);
     }
     if (best.length >= settings.scanDistSources) groups.push({ how: `sources starting within ${settings.scanDistCorrelationSec} s of one another`, list: best });
     let chosen: { how: string; list: number[]; targets: number } | null = null;
     for (const g of groups) {
       const union = new Set<string>();
-      for (const m of g.list) srcs.addTargets(union, m);
+      for (const m of g.list) srcs.addTargets(hs, union, m);
       if (union.size >= settings.scanDistTargets && (chosen === null || g.list.length > chosen.list.length)) chosen = { ...g, targets: union.size };
     }
     if (chosen === null) return;
-    const sources = chosen.list.map((m) => srcs.name(m)).sort();
-    const firstTs = Math.min(...chosen.list.map((m) => srcs.firstTs(m)));
+    const sources = chosen.list.map((m) => srcs.name(hs, m)).sort();
+    const firstTs = Math.min(...chosen.list.map((m) => srcs.firstTs(hs, m)));
     if (set.incident === null) {
       set.incident = { firstTs, dueTs: now + windowSec, sources, targets: chosen.targets, grouping: chosen.how, lastEmittedSources: 0 };
       open.add(set);
@@ -328,8 +338,8 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
     if (inc.sources.length < settings.scanDistSources || inc.sources.length <= inc.lastEmittedSources) return;
     const union = new Set<string>();
     for (const src of inc.sources) {
-      const i = set.sources.find(src, hashOfName(src));
-      if (i >= 0) set.sources.addTargets(union, i);
+      const i = srcs.find(set.sources, addressKey(src, undefined, hashOfName(src)), src);
+      if (i >= 0) srcs.addTargets(set.sources, union, i);
     }
     if (union.size > 0) inc.targets = union.size;
     if (inc.targets < settings.scanDistTargets) return;
@@ -419,6 +429,7 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
     sets.delete(set.id, 0, hashOfId(set.id));
     set.held = false;
     objects.delete(set);
+    srcs.free(set.sources);
   }
 
   function dropSoleSet(r: number): void {
@@ -430,11 +441,10 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
     if (!isFailedAttempt(f, settings.scanProbeMaxPkts) || isMulticastOrBroadcast(f.respH, f.respV4)) return;
     const probe = probeTypeOf(f);
     // Addresses hashed by the numbers the record carries (a host holding "|", whose key is another string, has -1).
-    const srcHash = hashOfName(f.origH, f.origV4);
     const hKey = horizontalKey(f.proto, f.respP);
-    probeSet(hKey, hashOfId(hKey), false, null, f.respP, f.proto, f.origH, srcHash, f.respH, 0, f.proto, f.ts, probe);
+    probeSet(hKey, hashOfId(hKey), false, null, f.respP, f.proto, f.origH, f.origV4, f.respH, f.respV4, 0, f.proto, f.ts, probe);
     const vKey = verticalKey(f.respH);
-    probeSet(vKey, hashOfId(vKey, f.respV4), true, f.respH, null, null, f.origH, srcHash, null, f.respP, f.proto, f.ts, probe);
+    probeSet(vKey, hashOfId(vKey, f.respV4), true, f.respH, null, null, f.origH, f.origV4, null, undefined, f.respP, f.proto, f.ts, probe);
   }
 
   return {
@@ -465,6 +475,7 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
       sets.clear();
       sole.clear();
       objects.clear();
+      srcs.clear();
       recency.clear();
       open.clear();
       clock.watermark = Number.NEGATIVE_INFINITY;
@@ -476,7 +487,9 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
       const plain = new Map<string, PlainTargetSet>();
       for (const set of sets.inOrder()) {
         const s = typeof set === 'number' ? soleSetObject(set) : set;
-        plain.set(idOf(s), plainTargetSet(s));
+        plain.set(idOf(s), plainTargetSet(srcs, s));
+        // A row's object was made for the state only.
+        if (typeof set === 'number') srcs.free(s.sources);
       }
       return encodeState({ sets: plain, watermark: clock.watermark, nextAdvance, lastSweep, evicted });
     },
@@ -485,10 +498,11 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
       sets.clear();
       sole.clear();
       objects.clear();
+      srcs.clear();
       nextSeq = 0;
       const restored: TargetSet[] = [];
       for (const set of (o.sets as Map<string, PlainTargetSet>).values()) {
-        const s = targetSetOf(set, nextSeq++);
+        const s = targetSetOf(srcs, set, nextSeq++);
         sets.set(s.id, 0, hashOfId(s.id), s);
         objects.add(s);
         restored.push(s);
@@ -528,6 +542,42 @@ function horizontalKey(proto: Proto, port: number): SetKey {
 
 function verticalKey(host: string): SetKey {
   return host.includes('|') ? keyOf('v', host) : host;
+}
+
+/** ScanSources kinds: a horizontal set's targets are hosts (keys: addressKey), a vertical set's ports (keys: portKey). */
+const HORIZONTAL = 0;
+const VERTICAL = 1;
+
+/** The key of a record's source `src` (`v4`: as the record carries it), for ScanSources. */
+function srcKeyOf(src: string, v4: number | undefined): number {
+  return v4 !== undefined && v4 !== -1 ? v4 : addressKey(src, v4, hashOfName(src, v4));
+}
+
+/** The key of a record's target: host `target` (`v4`: as the record carries it) of a horizontal set, or port `port` of `proto` of a vertical one (`target` null). */
+function targetKeyFor(target: string | null, v4: number | undefined, port: number, proto: Proto): number {
+  if (target === null) return portKey(port, proto);
+  return v4 !== undefined && v4 !== -1 ? v4 : addressKey(target, v4, hashOfName(target, -1));
+}
+
+/** The key of a vertical set's target, port `port` of `proto`: port × 2 + (udp ? 1 : 0) for a TCP or UDP port, else its text's key. */
+function portKey(port: number, proto: Proto): number {
+  if (Number.isInteger(port) && port >= 0 && port <= 65535 && (proto === 'tcp' || proto === 'udp')) return port * 2 + (proto === 'udp' ? 1 : 0);
+  return textKey(hashOfName(portTarget(port, proto), -1));
+}
+
+/** The key of a target given as text (a row's, a checkpoint's): as hostKey or portKey would give it. */
+function targetKeyOf(target: string, vertical: boolean): number {
+  if (!vertical) return addressKey(target, undefined, hashOfName(target, -1));
+  const slash = target.indexOf('/');
+  const port = Number(target.slice(0, slash));
+  const proto = target.slice(slash + 1);
+  if ((proto === 'tcp' || proto === 'udp') && portTarget(port, proto) === target) return portKey(port, proto);
+  return textKey(hashOfName(target, -1));
+}
+
+/** The text of a target key that is not a text key (see ScanSources). */
+function targetText(key: number, kind: number): string {
+  return kind === VERTICAL ? portTarget(key >> 1, (key & 1) === 1 ? 'udp' : 'tcp') : dottedQuadText(key);
 }
 
 /** The set's id in the state (as keys were before `SetKey`): "h|proto|port" or "v|host". */
@@ -575,10 +625,10 @@ function isOver(set: TargetSet, src: string): boolean {
 }
 
 /** A set in the state's form (maps and sets made, as the detector kept them before the sole-target form). */
-function plainTargetSet(set: TargetSet): PlainTargetSet {
+function plainTargetSet(srcs: ScanSources, set: TargetSet): PlainTargetSet {
   const sources = new Map<string, PlainSource>();
-  const srcs = set.sources;
-  for (let i = 0; i < srcs.size; i++) sources.set(srcs.name(i), { targets: srcs.targetMap(i), probes: srcs.probes(i), firstTs: srcs.firstTs(i), lastTs: srcs.lastTs(i) });
+  const hs = set.sources;
+  for (let i = 0; i < srcs.size(hs); i++) sources.set(srcs.name(hs, i), { targets: srcs.targetMap(hs, i), probes: srcs.probes(hs, i), firstTs: srcs.firstTs(hs, i), lastTs: srcs.lastTs(hs, i) });
   return {
     vertical: set.vertical,
     dst: set.dst,
@@ -594,12 +644,13 @@ function plainTargetSet(set: TargetSet): PlainTargetSet {
   };
 }
 
-function targetSetOf(p: PlainTargetSet, seq: number): TargetSet {
-  const sources = new ScanSources();
+function targetSetOf(srcs: ScanSources, p: PlainTargetSet, seq: number): TargetSet {
+  const sources = srcs.make(p.vertical ? VERTICAL : HORIZONTAL);
   for (const [src, st] of p.sources) {
+    const key = addressKey(src, undefined, hashOfName(src));
     const sole = st.targets.size === 1 ? st.targets.entries().next().value : undefined;
-    if (sole !== undefined) sources.restore(src, hashOfName(src), sole[0], sole[1], null, st.probes, st.firstTs, st.lastTs);
-    else sources.restore(src, hashOfName(src), '', 0, st.targets, st.probes, st.firstTs, st.lastTs);
+    if (sole !== undefined) srcs.restore(sources, key, src, targetKeyOf(sole[0], p.vertical), sole[0], sole[1], null, st.probes, st.firstTs, st.lastTs);
+    else srcs.restore(sources, key, src, textKey(0), '', 0, st.targets, st.probes, st.firstTs, st.lastTs);
   }
   let probes = 0;
   for (const n of Object.values(p.probeTypes)) probes += n;
