@@ -74,6 +74,8 @@ export class LeastActiveIndex<R> extends SecondBuckets<R> {
       }
       list.length = w;
       if (!isSorted(list, this.byTime)) list.sort(this.byTime);
+      // A row listed twice in its second (see dropRepeats) is taken once.
+      w = dropRepeats(list);
       const take = Math.min(n - out.length, w);
       for (let i = 0; i < take; i++) out.push(list[i]!);
       // The second where the cut falls keeps its later rows listed, and `keep` stays.
@@ -93,6 +95,19 @@ export class LeastActiveIndex<R> extends SecondBuckets<R> {
     super.clear();
     this.on = false;
   }
+}
+
+/**
+ * Drops repeated entries from a list in order (a repeat sorts next to its row: the order is total),
+ * leaving its length at the count kept; returns that count. A table whose rows are numbers it
+ * reuses (rate.spike's rows of tick-key-rows.ts) may have a freed row's stale entry pass for the
+ * new tenant's, in the second the tenant is listed in.
+ */
+function dropRepeats<R>(list: R[]): number {
+  let w = list.length === 0 ? 0 : 1;
+  for (let i = 1; i < list.length; i++) if (list[i] !== list[w - 1]) list[w++] = list[i]!;
+  list.length = w;
+  return w;
 }
 
 function isSorted<R>(list: readonly R[], order: (a: R, b: R) => number): boolean {

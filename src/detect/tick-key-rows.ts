@@ -183,7 +183,7 @@ export class TickKeyRows {
     return out;
   }
 
-  /** Forgets every row and gives the arrays back (a table emptied at the first eviction is not used again in its time line). */
+  /** Forgets every row and gives the arrays back (the end of a time line, a restore). */
   clear(): void {
     this.used = 0;
     this.live = 0;

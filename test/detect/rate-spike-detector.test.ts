@@ -261,7 +261,7 @@ describe('rate.spike', () => {
   it('reports and holds what finalizing every key at each pass does: capture-like ticks to many client ports (keys held as rows)', () => {
     // Client ports getting a few ticks of replies (rows), some again after passes (made keys by a
     // replay), flows from them (client-side counts kept in the row), late ticks, idle keys dropped,
-    // and with a small cap the first eviction (every row made a key); floods on a server port.
+    // and with a small cap evictions (rows evicted as rows, beside key objects); floods on a server port.
     const small = { ...DEFAULT_SETTINGS, ratePps: 3, rateMinSeconds: 3, rateMinConnections: 2, rateLatenessSec: 20, rateKeyIdleSec: 150, reportDelaySec: 30, rateMaxSenders: 8 };
     const one = captureLikeTraffic(1);
     expectLazyAsEager({ ...small, rateMaxKeys: 100_000 }, one);
@@ -272,7 +272,7 @@ describe('rate.spike', () => {
   it('reports and holds what finalizing every key at each pass does: scan-like flows to many ports (keys of flows held as rows)', () => {
     // One-flow keys (rows), some getting more flows (counted on the row, or made keys: past the
     // attribution gate, too many, before the first second, after a pass), late and long flows, ticks
-    // to keys of flows and flows from them, idle keys dropped, and with a small cap the first eviction.
+    // to keys of flows and flows from them, idle keys dropped, and with a small cap evictions of rows and keys.
     const small = { ...DEFAULT_SETTINGS, ratePps: 3, rateMinSeconds: 3, rateMinConnections: 2, rateLatenessSec: 20, rateKeyIdleSec: 150, reportDelaySec: 30, rateMaxSenders: 8 };
     const one = scanLikeTraffic(1);
     expectLazyAsEager({ ...small, rateMaxKeys: 100_000 }, one);

@@ -350,4 +350,18 @@ describe('LeastActiveIndex', () => {
       }
     }
   });
+
+  it('takes a reused row number once when its former tenant was listed in the same second (rate.spike rows)', () => {
+    // Rows 0-2 by number; row 1 is freed and reused by a later key of the same second.
+    const t = [5, 5, 6];
+    const seq = [0, 1, 2];
+    const live = [true, true, true];
+    const index = new LeastActiveIndex<number>({ timeOf: (r) => t[r]!, isLive: (r) => live[r]!, size: () => 3, order: (a, b) => seq[a]! - seq[b]! });
+    index.start([0, 1, 2]);
+    live[1] = false;
+    live[1] = true;
+    seq[1] = 3;
+    index.see(1, Number.NaN);
+    expect(index.takeLeast(5, -1)).toEqual([0, 1, 2]);
+  });
 });
