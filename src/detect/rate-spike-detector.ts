@@ -597,7 +597,8 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
    * by addRate would be with nothing replayed on it: made by a tick or a
    * flow while keys may be lazy and it is known stable (its baseline cannot
    * flip), the table below its cap, at
-   * most ROW_TICKS records counted, all ticks or all flows (`hasTicks`),
+   * most ROW_TICKS records counted, all ticks or all flows (`hasTicks`; a
+   * row of ticks also counts the packets of flows sent to it),
    * all at or after its first second, fewer packets than the floor, flow
    * packets within the attribution gate (no senders or connection starts
    * counted), and no pass has reached its eager wake time (its first
@@ -633,7 +634,6 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
   /** A new key as a row (see getKey and insertKey for the object it stands for), for ticks or for flows. */
   function newRow(dst: string, v4: number, id: number, portProto: number, sec: number, fromFlow: boolean): number {
     const r = rows.alloc(fromFlow);
-    if (fromFlow) rows.flowPkts[r] = 0;
     const hostId = id < 0 ? addHost(dst, v4) : retained(id);
     rows.seq[r] = keySeq++;
     rows.hostId[r] = hostId;
@@ -657,7 +657,6 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
    * unchanged, when the row must become its key first.
    */
   function countOnRow(r: number, sec: number, secs: number, pkts: number, fromFlow: boolean): boolean {
-    if (rows.holdsFlows(r) !== fromFlow) return false;
     const first = rows.firstSec[r]!;
     const n = passBounds.length;
     if (rows.syncPass[r]! < n) {
@@ -666,14 +665,22 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
       rows.syncPass[r] = n;
     }
     // Past the attribution gate the flow's sender and start are counted (on the key), late or not.
-    const flowPkts = fromFlow ? rows.flowPkts[r]! + pkts : 0;
+    const flowPkts = fromFlow ? rows.flowPktsOf(r) + pkts : 0;
     if (flowPkts > attributionGatePkts) return false;
+    if (rows.holdsFlows(r) !== fromFlow) {
+      // A flow to a key of ticks counts its flow packets and nothing else (the ticks give the rate): held
+      // on the row. (On the one-flow-per-packet capture half the keys, a SYN's, got their flow seconds
+      // later, each made a key object for it.) A tick to a key of flows makes the key.
+      if (!fromFlow) return false;
+      rows.setFlowPkts(r, flowPkts);
+      return true;
+    }
     const frontier = rows.frontier[r]!;
     const isLate = sec <= (frontier + 1 < first ? Math.max(frontier, lastFinalized) : frontier);
     const rate = pkts / secs;
     const ratePkts = rows.ratePkts[r]! + rate * secs;
     if (!isLate && (sec < first || rows.recordCount(r) === ROW_TICKS || ratePkts >= incidentFloorPkts)) return false;
-    if (fromFlow) rows.flowPkts[r] = flowPkts;
+    if (fromFlow) rows.setFlowPkts(r, flowPkts);
     if (isLate) {
       late++;
       return true;
@@ -702,7 +709,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
     const k: RateKey = {
       seq: smallInt(rows.seq[r]!), wakeTs: null, hostSeq: smallInt(rows.hostSeq[r]!), hostId, portProto, dst: hosts.nameOf(hostId), port: portProto >> 2, proto: PROTO_OF_INDEX[portProto & 3]!, hasTicks: !flows, firstSec,
       lastActivitySec: smallInt(rows.lastActivitySec[r]!), deltas: NO_SERIES, level: 0, frontier: smallInt(rows.frontier[r]!), bucketSum: 0, bucketLen: 0, baselinePeak: 0, bucketsDone: 0, flowStarts: null, completedStarts: null,
-      clientSidePkts: smallInt(rows.clientSidePkts[r]!), flowPkts: flows ? smallInt(rows.flowPkts[r]!) : 0, ratePkts: smallInt(rows.ratePkts[r]!), senders: -1, sendersFilter: -1, run: null, incident: null, lazy: true, eagerWake: firstSec, syncPass: smallInt(rows.syncPass[r]!),
+      clientSidePkts: smallInt(rows.clientSidePkts[r]!), flowPkts: smallInt(rows.flowPktsOf(r)), ratePkts: smallInt(rows.ratePkts[r]!), senders: -1, sendersFilter: -1, run: null, incident: null, lazy: true, eagerWake: firstSec, syncPass: smallInt(rows.syncPass[r]!),
     };
     const nt = rows.recordCount(r);
     if (nt > 0) {

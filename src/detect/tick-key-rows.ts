@@ -55,10 +55,12 @@ export class TickKeyRows {
   /** The second of the row's live entry in the idle buckets (NaN: none). */
   private wakeSec = new Float64Array(INITIAL_ROWS);
   /**
-   * The key's flow packets (its `flowPkts`), a row of flows'. This and flowSecs are made with the first
-   * row of flows: a capture has next to none, and growing arrays it does not use cost it time.
+   * The key's flow packets (its `flowPkts`; read with flowPktsOf): a row of flows' flows, or the flows
+   * a row of ticks was sent (which count nothing else on a key of ticks). Made with the first (flowSecs
+   * with the first row of flows): a capture of replies has next to none, and growing arrays it does
+   * not use cost it time.
    */
-  flowPkts = new Float64Array(0);
+  private flowPkts = new Float64Array(0);
   /**
    * The number of records held, with FLOW_ROW set for a row of flows: the kind in the byte a tick reads
    * anyway (a separate array of kinds cost a tick a cache line more: rate.spike 1.1x on the realistic capture).
@@ -91,10 +93,8 @@ export class TickKeyRows {
       r = this.used++;
     }
     this.live++;
-    if (flows && this.flowPkts.length === 0) {
-      this.flowPkts = new Float64Array(this.capacity);
-      this.flowSecs = new Float64Array(this.capacity * ROW_TICKS);
-    }
+    if (flows && this.flowSecs.length === 0) this.flowSecs = new Float64Array(this.capacity * ROW_TICKS);
+    if (this.flowPkts.length > 0) this.flowPkts[r] = 0;
     this.counts[r] = flows ? FLOW_ROW : 0;
     this.wakeSec[r] = Number.NaN;
     return r;
@@ -106,6 +106,17 @@ export class TickKeyRows {
     this.wakeSec[r] = Number.NaN;
     this.freeRows.push(r);
     this.live--;
+  }
+
+  /** The row's flow packets (0 while no row has had any). */
+  flowPktsOf(r: number): number {
+    return this.flowPkts.length > 0 ? this.flowPkts[r]! : 0;
+  }
+
+  /** Sets the row's flow packets. */
+  setFlowPkts(r: number, pkts: number): void {
+    if (this.flowPkts.length === 0) this.flowPkts = new Float64Array(this.capacity);
+    this.flowPkts[r] = pkts;
   }
 
   /** Whether the row holds flows (else ticks). */
@@ -211,10 +222,8 @@ export class TickKeyRows {
     this.syncPass = grownFloat64(this.syncPass, n);
     this.wakeTs = grownFloat64(this.wakeTs, n);
     this.wakeSec = grownFloat64(this.wakeSec, n);
-    if (this.flowPkts.length > 0) {
-      this.flowPkts = grownFloat64(this.flowPkts, n);
-      this.flowSecs = grownFloat64(this.flowSecs, n * ROW_TICKS);
-    }
+    if (this.flowPkts.length > 0) this.flowPkts = grownFloat64(this.flowPkts, n);
+    if (this.flowSecs.length > 0) this.flowSecs = grownFloat64(this.flowSecs, n * ROW_TICKS);
     this.counts = grownUint8(this.counts, n);
     this.tickSec = grownFloat64(this.tickSec, n * ROW_TICKS);
     this.tickPkts = grownFloat64(this.tickPkts, n * ROW_TICKS);

@@ -269,6 +269,14 @@ describe('rate.spike', () => {
     expectLazyAsEager({ ...DEFAULT_SETTINGS, rateLatenessSec: 20, rateKeyIdleSec: 150, rateMinConnections: 2 }, captureLikeTraffic(2));
   });
 
+  it('reports and holds what finalizing every key at each pass does: a new key per packet, its flow seconds later (flows to rows of ticks), past a small cap', () => {
+    const small = { ...DEFAULT_SETTINGS, ratePps: 3, rateMinSeconds: 3, rateMinConnections: 2, rateLatenessSec: 20, rateKeyIdleSec: 150, reportDelaySec: 30, rateMaxSenders: 8 };
+    const one = perPacketLikeTraffic(1);
+    expectLazyAsEager({ ...small, rateMaxKeys: 100_000 }, one);
+    expectLazyAsEager({ ...small, rateMaxKeys: 700 }, one);
+    expectLazyAsEager({ ...small, rateMaxKeys: 700 }, perPacketLikeTraffic(2));
+  });
+
   it('reports and holds what finalizing every key at each pass does: scan-like flows to many ports (keys of flows held as rows)', () => {
     // One-flow keys (rows), some getting more flows (counted on the row, or made keys: past the
     // attribution gate, too many, before the first second, after a pass), late and long flows, ticks
@@ -321,6 +329,47 @@ function expectLazyAsEager(settings: typeof DEFAULT_SETTINGS, batches: RecordBat
  * a flood of many connections on one server every 400 s. Half the ticks
  * carry their address as a number, as a capture's do.
  */
+/**
+ * The one-flow-per-packet capture in small: each second some packets to new (host, port) keys (a
+ * tick each), the flow of each coming a few seconds later (most with one packet; now and then a
+ * key gets many, past the attribution gate, or a second tick), and a flood on one server port.
+ */
+function perPacketLikeTraffic(seed: number): RecordBatch[] {
+  const rand = createSeededRandom(seed);
+  const pick = (n: number): number => Math.floor(rand() * n);
+  const out: RecordBatch[] = [];
+  const due = new Map<number, FlowRecord[]>();
+  let flows: FlowRecord[] = [];
+  let ticksOf: PacketTick[] = [];
+  for (let sec = 0; sec < 600; sec++) {
+    flows.push(...(due.get(sec) ?? []));
+    const flood = sec % 200 >= 100 && sec % 200 < 115;
+    if (flood) {
+      ticksOf.push(tick({ sec: T0 + sec, dst: '10.9.9.9', port: 80, pkts: 40 }));
+      for (let j = 0; j < 6; j++) flows.push(flow({ ts: T0 + sec + rand() * 0.9, origH: `203.0.113.${pick(200)}`, respH: '10.9.9.9', respP: 80, origPkts: 6, respPkts: 0, duration: 0 }));
+    }
+    for (let j = 5 + pick(10); j > 0; j--) {
+      const dst = `10.${pick(4)}.${pick(250)}.${1 + pick(250)}`;
+      const port = 1 + pick(2000);
+      ticksOf.push(tick({ sec: T0 + sec, dst, port, pkts: 1 }));
+      if (rand() < 0.05) ticksOf.push(tick({ sec: T0 + sec + 1, dst, port, pkts: 1 }));
+      const at = sec + 1 + pick(8);
+      const many = rand() < 0.03 ? 12 : 1;
+      for (let k = 0; k < many; k++) {
+        const f = flow({ ts: T0 + sec + rand() * 0.9, origH: `198.51.${pick(200)}.${pick(250)}`, respH: dst, respP: port, origPkts: 1, respPkts: 0, duration: 0 });
+        due.set(at, [...(due.get(at) ?? []), f]);
+      }
+    }
+    if (sec % 5 === 4) {
+      out.push(batch({ flows: flows.sort((a, b) => a.ts - b.ts), ticks: ticksOf }));
+      flows = [];
+      ticksOf = [];
+    }
+  }
+  out.push(batch({ flows, ticks: ticksOf }));
+  return out;
+}
+
 function captureLikeTraffic(seed: number): RecordBatch[] {
   const rand = createSeededRandom(seed);
   const pick = (n: number): number => Math.floor(rand() * n);
