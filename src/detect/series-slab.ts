@@ -20,7 +20,10 @@
  *    half of it (its head moved on), else to a block twice as large, so
  *    each pair is moved O(1) times amortised: `add` returns the block's
  *    offset, which may have changed.
- * 3. Blocks come in power-of-two capacities (2, 4, 8, … pairs); a freed
+ * 3. Blocks come in power-of-two capacities (2, 4, 8, … pairs: a key of
+ *    one tick or one flow holds 2; with a first block of 4 the 200,000
+ *    keys of the one-flow-per-packet capture at the cap took a slab of
+ *    2^22 doubles, 33.6 MB, with 2 they fit 2^21); a freed
  *    block goes to the free list of its size and is reused by the next
  *    series of that size. The array doubles when it is full (offsets stay
  *    valid); nothing is allocated per record.
