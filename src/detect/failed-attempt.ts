@@ -32,6 +32,7 @@
  * ICMP: not handled here (echo sweeps are counted as requests, see scan detector).
  */
 import type { FlowRecord } from '../types.js';
+import { ipProtoOf } from '../ingest/ip-proto.js';
 
 const ALWAYS_FAILED = new Set(['S0', 'REJ', 'RSTOS0', 'RSTRH', 'SH', 'SHR']);
 /** Default packets of a TCP probe without a known state: a SYN and one retransmission (setting scanProbeMaxPkts). */
@@ -75,6 +76,17 @@ export function isFailedAttempt(f: FlowRecord, probeMaxPkts = DEFAULT_PROBE_MAX_
   }
   if (f.proto === 'udp') return f.respPkts === 0;
   return false;
+}
+
+/**
+ * A probe of an IP protocol (nmap -sO): a record of a transport other than
+ * TCP, UDP and ICMP whose protocol number is known (FlowRecord.ipProto) and
+ * that the responder sent nothing back on. Its "port" is the protocol
+ * number (ipProtoOf). Records without a number (a Zeek log without
+ * `ip_proto`) are not probes: their protocols cannot be told apart.
+ */
+export function isProtocolProbe(f: FlowRecord): boolean {
+  return f.proto === 'unknown_transport' && f.origPkts > 0 && f.respPkts === 0 && ipProtoOf(f) >= 0;
 }
 
 /**

@@ -58,7 +58,7 @@ import { createFinding } from '../score/finding-id.js';
 import { confidenceFromRatio, lowerSeverity, severityFromRatio } from '../score/severity.js';
 import type { Finding, FlowRecord, Proto, RecordBatch } from '../types.js';
 import type { Detector } from './detector.js';
-import { isFailedAttempt, needsReversePairing, probeTypeOf } from './failed-attempt.js';
+import { isFailedAttempt, isProtocolProbe, needsReversePairing, probeTypeOf } from './failed-attempt.js';
 import { IncidentTable, RecencyMap, type TableRow, WakeQueue, type WakeRow } from './incident-table.js';
 import { ipProtoOf } from '../ingest/ip-proto.js';
 import { isMulticastOrBroadcast } from './ip-class.js';
@@ -529,8 +529,8 @@ export function createScanDetector(settings: ScanSettings): Detector {
 
   /** An unanswered record of a transport other than TCP, UDP and ICMP: a probe of its IP protocol (step 1). */
   function countProtocolProbe(f: FlowRecord): void {
+    if (!isProtocolProbe(f)) return;
     const ipProto = ipProtoOf(f);
-    if (ipProto < 0 || f.origPkts === 0 || f.respPkts > 0) return;
     if (isMulticastOrBroadcast(f.respH, f.respV4)) return;
     const part = protocolPart(f.respH);
     attempt(f.origH, hashOfName(f.origH, f.origV4), part, hashOfId(part), 'scan.vertical', f.respH, null, IP_PROTOCOLS, null, ipProto, IP_PROTOCOLS, f.ts, f.connState ?? 'unanswered', 'ip-proto');

@@ -317,7 +317,7 @@ function renderScans(agg: ReportAggregate, findings: Finding[]): string {
   let shown = 0;
   const seen = new Set<string>();
   for (const f of scans) {
-    const id = `${f.kind}|${f.src}|${f.dst}|${f.port}`;
+    const id = `${f.kind}|${f.src}|${f.dst}|${f.port}|${f.proto}`;
     if (seen.has(id)) continue;
     seen.add(id);
     if (shown >= RENDER_CAPS.scanCharts) continue;
@@ -326,6 +326,9 @@ function renderScans(agg: ReportAggregate, findings: Finding[]): string {
     const srcNames = f.src !== null ? [f.src] : Array.isArray(f.evidence.sources) ? (f.evidence.sources as unknown[]).filter((x): x is string => typeof x === 'string') : [];
     const sources = srcNames.map((n) => bySrc.get(n)).filter((x): x is ScanAttempts => x !== undefined);
     const vertical = f.dst !== null;
+    // A vertical scan of IP protocols (nmap -sO) charts protocol numbers; a port scan charts TCP/UDP ports.
+    const protocols = vertical && f.evidence.basis === 'ip-protocols';
+    const unit = protocols ? 'IP protocols' : vertical ? 'ports' : 'hosts';
     // Attempts within the scan's window (the detector's window before the finding's end).
     const windowSec = typeof f.evidence.windowSec === 'number' ? f.evidence.windowSec : 300;
     const from = Math.min(f.ts, f.end - windowSec);
@@ -334,9 +337,9 @@ function renderScans(agg: ReportAggregate, findings: Finding[]): string {
     let yLabels: { v: number; label: string }[] = [];
     let yMax = 1;
     let distinct = 0;
-    const inScan = (a: ScanAttempts, i: number) => a.ts[i]! >= from && a.ts[i]! <= to && (vertical ? a.dst[i] === f.dst : f.port === null || a.port[i] === f.port);
+    const inScan = (a: ScanAttempts, i: number) => a.ts[i]! >= from && a.ts[i]! <= to && (vertical ? a.dst[i] === f.dst && (a.proto[i] === 'unknown_transport') === protocols : f.port === null || a.port[i] === f.port);
     if (vertical) {
-      for (const a of sources) for (let i = 0; i < a.ts.length; i++) if (inScan(a, i)) pts.push({ t: a.ts[i]!, y: a.port[i]!, label: `${a.src} → ${a.dst[i]}:${a.port[i]}/${a.proto[i]}` });
+      for (const a of sources) for (let i = 0; i < a.ts.length; i++) if (inScan(a, i)) pts.push({ t: a.ts[i]!, y: a.port[i]!, label: protocols ? `${a.src} → ${a.dst[i]} IP protocol ${a.port[i]}` : `${a.src} → ${a.dst[i]}:${a.port[i]}/${a.proto[i]}` });
       distinct = new Set(pts.map((p) => p.y)).size;
       yMax = niceCeil(Math.max(1, ...pts.map((p) => p.y)));
       yLabels = valueTicks(yMax).map((t) => ({ v: t.v, label: String(Math.round(t.v)) }));
@@ -356,13 +359,13 @@ function renderScans(agg: ReportAggregate, findings: Finding[]): string {
     const pad = Math.max(0.5, (t1 - t0) * 0.03);
     const fr = createFrame(1000, 170, t0 - pad, t1 + pad, 0, yMax, vertical ? 48 : 92);
     const who = f.src ?? (srcNames.length ? `${srcNames.length} sources` : '*');
-    let svg = svgOpen(fr, `${f.kind} from ${who}: ${vertical ? 'ports' : 'hosts'} over time`);
+    let svg = svgOpen(fr, `${f.kind} from ${who}: ${unit} over time`);
     svg += drawAxes(fr, yLabels);
     for (const p of pts) svg += `<circle class="pt" cx="${xOf(fr, p.t).toFixed(1)}" cy="${yOf(fr, p.y).toFixed(1)}" r="2"><title>${e(`${formatUtc(p.t)} ${p.label}`)}</title></circle>`;
     svg += '</svg>';
-    const what = vertical ? `ports of ${f.dst}` : `hosts on ${f.port ?? '*'}/${f.proto ?? '*'}`;
+    const what = vertical ? `${unit} of ${f.dst}` : `hosts on ${f.port ?? '*'}/${f.proto ?? '*'}`;
     const sampling = s && s.stride > 1 ? ` (every ${s.stride}th of ${formatNumber(s.attempts)} attempts kept)` : '';
-    out += `<div class="chart-box scan-chart" data-kind="${e(f.kind)}" data-src="${e(f.src ?? '')}" data-points="${pts.length}"><div class="cap"><span class="mono">${e(f.kind)}</span> from <b>${e(who)}</b>: ${e(what)} — ${distinct} distinct ${vertical ? 'ports' : 'hosts'} in ${pts.length} failed attempts shown${e(sampling)} · ${sevBadge(f.severity)} <span class="note">${e(f.summary)}</span></div>${pts.length ? svg : f.kind === 'scan.arp' ? '<p class="note">An ARP scan asks for addresses on the local network; it makes no connection attempts to chart (the addresses are in the finding\'s evidence).</p>' : '<p class="note">No failed attempts recorded for this source (the report keeps the busiest sources).</p>'}</div>`;
+    out += `<div class="chart-box scan-chart" data-kind="${e(f.kind)}" data-src="${e(f.src ?? '')}" data-points="${pts.length}"><div class="cap"><span class="mono">${e(f.kind)}</span> from <b>${e(who)}</b>: ${e(what)} — ${distinct} distinct ${unit} in ${pts.length} failed attempts shown${e(sampling)} · ${sevBadge(f.severity)} <span class="note">${e(f.summary)}</span></div>${pts.length ? svg : f.kind === 'scan.arp' ? '<p class="note">An ARP scan asks for addresses on the local network; it makes no connection attempts to chart (the addresses are in the finding\'s evidence).</p>' : '<p class="note">No failed attempts recorded for this source (the report keeps the busiest sources).</p>'}</div>`;
   }
   return `<section id="scans"><h2>Scans</h2>
 <p class="note">Each dot is a failed or unanswered connection attempt of the scanning source: the port it tried (vertical scans) or the host it tried (horizontal scans) against time.</p>

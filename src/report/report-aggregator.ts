@@ -34,7 +34,8 @@
  * Every series lives on one self-coarsening time axis (time-axis.ts).
  */
 import { getRegistrableDomain } from '../text/registrable-domain.js';
-import { isFailedAttempt } from '../detect/failed-attempt.js';
+import { isFailedAttempt, isProtocolProbe } from '../detect/failed-attempt.js';
+import { ipProtoOf } from '../ingest/ip-proto.js';
 import { shannonEntropyBits } from '../detect/label-entropy.js';
 import { isEstablished, type PolicyRule } from '../detect/policy-rules.js';
 import { severityRank } from '../score/severity.js';
@@ -451,6 +452,8 @@ export function createReportAggregator(options: ReportAggregatorOptions = {}): R
           if (c !== undefined) c.clientEnd = true;
         }
         if (f.proto !== 'icmp' && isFailedAttempt(f, options.probeMaxPkts)) pushAttempt(f.origH, f.ts, f.respH, f.respP, f.proto);
+        // A probe of an IP protocol is kept with its protocol number as the port (as the scan detector counts it).
+        else if (isProtocolProbe(f)) pushAttempt(f.origH, f.ts, f.respH, ipProtoOf(f), f.proto);
         if (exposurePorts.has(f.respP) && f.proto !== 'icmp' && isEstablished(f)) {
           pushExposure(f.ts, f.ts + dur, f.origH, f.respH, f.respP, f.proto, f.origBytes ?? 0, f.respBytes ?? 0);
         }

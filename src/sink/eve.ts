@@ -51,7 +51,7 @@ export interface EveSignature {
  * checks every FindingKind has one and that sids and signatures are unique).
  */
 export const EVE_SIGNATURES: Readonly<Record<Exclude<FindingKind, `policy.${string}`>, EveSignature>> = {
-  'scan.vertical': { sid: 9100001, signature: 'FLOWHOUND SCAN vertical port scan (one source, many ports of one host)', category: 'Detection of a Network Scan' },
+  'scan.vertical': { sid: 9100001, signature: 'FLOWHOUND SCAN vertical scan (one source, many ports or IP protocols of one host)', category: 'Detection of a Network Scan' },
   'scan.horizontal': { sid: 9100002, signature: 'FLOWHOUND SCAN horizontal scan (one source, one port on many hosts)', category: 'Detection of a Network Scan' },
   'tunnel.dns': { sid: 9100003, signature: 'FLOWHOUND TUNNEL DNS tunnel (encoded data in queries under one domain)', category: 'Potentially Bad Traffic' },
   'tunnel.icmp': { sid: 9100004, signature: 'FLOWHOUND TUNNEL ICMP tunnel (echo payloads unlike ping)', category: 'Potentially Bad Traffic' },

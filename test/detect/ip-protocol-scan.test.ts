@@ -6,6 +6,7 @@
  * (GRE, ESP, OSPF, VRRP, IGMP) never fire.
  */
 import { DEFAULT_SETTINGS } from '../../src/config/settings.js';
+import { isProtocolProbe } from '../../src/detect/failed-attempt.js';
 import { createScanDetector } from '../../src/detect/scan-detector.js';
 import type { Finding, FlowRecord } from '../../src/types.js';
 import { batch, flow } from './make-records.js';
@@ -111,5 +112,15 @@ describe('scan.vertical over IP protocols', () => {
       const rest = [...b.push(batch({ flows: probes.slice(cut) })), ...b.flush()];
       expect([...first, ...rest]).toEqual(whole);
     }
+  });
+});
+
+describe('isProtocolProbe', () => {
+  it('is an unanswered record of a known IP protocol other than TCP, UDP and ICMP', () => {
+    expect(isProtocolProbe(other(T0, 'a', 'b', 47))).toBe(true);
+    expect(isProtocolProbe(other(T0, 'a', 'b', 47, 2))).toBe(false); // answered
+    expect(isProtocolProbe(other(T0, 'a', 'b', undefined))).toBe(false); // number unknown (Zeek before 7)
+    expect(isProtocolProbe({ ...other(T0, 'a', 'b', 47), origPkts: 0 })).toBe(false); // the originator sent nothing
+    expect(isProtocolProbe(flow({ ts: T0, origH: 'a', respH: 'b', respP: 53, proto: 'udp', respPkts: 0 }))).toBe(false);
   });
 });

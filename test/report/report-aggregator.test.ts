@@ -119,6 +119,38 @@ describe('report aggregator', () => {
   });
 });
 
+describe('scan charts', () => {
+  it('charts an IP-protocol scan by protocol number apart from a port scan of the same host', () => {
+    const agg = createReportAggregator();
+    const probe = { connState: 'OTH', history: null, origBytes: 0, respBytes: 0, origPkts: 1, respPkts: 0, duration: null };
+    const flows: FlowRecord[] = [];
+    for (let p = 1; p <= 40; p++) flows.push(flow(T0 + p, '10.9.9.9', '10.0.0.5', 0, { ...probe, proto: 'unknown_transport', origP: 0, ipProto: p + 40 }));
+    for (let p = 1; p <= 30; p++) flows.push(flow(T0 + p, '10.9.9.9', '10.0.0.5', 1000 + p, { ...probe, connState: 'S0', history: 'S' }));
+    // Answered, and of an unknown number: not probes.
+    flows.push(flow(T0 + 50, '10.9.9.9', '10.0.0.5', 0, { proto: 'unknown_transport', origP: 0, ipProto: 47, respPkts: 3 }));
+    flows.push(flow(T0 + 51, '10.9.9.9', '10.0.0.5', 0, { ...probe, proto: 'unknown_transport', origP: 0 }));
+    agg.push(batch({ flows }));
+    const base = { ts: T0 + 1, end: T0 + 40, kind: 'scan.vertical', severity: 'high', confidence: 0.9, src: '10.9.9.9', dst: '10.0.0.5', port: null, detector: 'rule', summary: 's' } as const;
+    agg.addFindings([
+      { ...base, id: 'f-proto', proto: 'unknown_transport', evidence: { windowSec: 300, basis: 'ip-protocols' } },
+      { ...base, id: 'f-ports', proto: null, evidence: { windowSec: 300 } },
+    ]);
+    const html = renderReportHtml(
+      { title: 't', inputs: ['x.log'], generatedAt: 'now', records: { flows: flows.length, dns: 0, ticks: 0, echoes: 0 }, firstTs: T0, lastTs: T0 + 60, model: null, modelNote: '--no-model', warnings: { total: 0, byCode: {}, samples: [] }, filters: '', ratePps: 20, elapsedSec: 1 },
+      agg.snapshot(),
+    );
+    const charts = [...html.matchAll(/<div class="chart-box scan-chart"[^>]*data-points="(\d+)"><div class="cap">(.*?)<\/div>/g)].map((m) => ({ points: Number(m[1]), cap: m[2]!.replace(/<[^>]*>/g, '') }));
+    expect(charts).toHaveLength(2);
+    const protocols = charts.find((c) => c.cap.includes('IP protocols of 10.0.0.5'))!;
+    const ports = charts.find((c) => c.cap.includes('ports of 10.0.0.5'))!;
+    expect(protocols.points).toBe(40);
+    expect(protocols.cap).toContain('40 distinct IP protocols');
+    expect(ports.points).toBe(30);
+    expect(ports.cap).toContain('30 distinct ports');
+    expect(html).toContain('10.9.9.9 → 10.0.0.5 IP protocol 41');
+  });
+});
+
 describe('model section', () => {
   const run = (model: { dir: string | null; backend: string | null } | null, note: string) => ({
     title: 't', inputs: ['x'], generatedAt: 'now', records: { flows: 0, dns: 0, ticks: 0, echoes: 0 }, firstTs: T0, lastTs: T0 + 600, model, modelNote: note,
