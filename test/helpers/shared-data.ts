@@ -3,7 +3,7 @@
  * the checkout) use these: they run when the folder is there and are skipped,
  * visibly, only when it is absent.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 export const SHARED_DATA_DIR = resolve(process.cwd(), '..', 'shared', 'data');
@@ -25,4 +25,15 @@ export function describeWithSharedData(name: string, body: () => void): void {
   describe.skip(name, () => {
     it(`needs ${SHARED_DATA_DIR}`, () => undefined);
   });
+}
+
+/** Every Zeek test trace of ../shared/data/zeek-conformance that has a trace.pcap: its folder name and bytes. */
+export function zeekTestTraces(): { dir: string; bytes: Uint8Array }[] {
+  const root = sharedData('zeek-conformance');
+  const traces: { dir: string; bytes: Uint8Array }[] = [];
+  for (const dir of readdirSync(root).sort()) {
+    const file = join(root, dir, 'trace.pcap');
+    if (existsSync(file)) traces.push({ dir, bytes: new Uint8Array(readFileSync(file)) });
+  }
+  return traces;
 }

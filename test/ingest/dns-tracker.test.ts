@@ -2,13 +2,12 @@
  * The DNS tracker's judgement of port-53 payload (dns-tracker.ts steps 5 and 6): which
  * connections keep the service "dns", and which messages may flip a connection's roles.
  */
-import { readdirSync, readFileSync } from 'node:fs';
 import { readCaptureRecords } from '../../src/ingest/capture-ingest.js';
 import { createFlowTracker } from '../../src/ingest/flow-tracker/flow-tracker.js';
 import type { DecodedPacket } from '../../src/ingest/pcap/decoded-packet.js';
 import type { FlowRecord } from '../../src/types.js';
 import { openByteSourceFromChunks } from '../../src/io/byte-source.js';
-import { describeWithSharedData, sharedData } from '../helpers/shared-data.js';
+import { describeWithSharedData, zeekTestTraces } from '../helpers/shared-data.js';
 import { ACK, packet, PSH, SYN, tcp, udp } from './flow-tracker/packets.js';
 
 const C = '10.77.0.10';
@@ -139,15 +138,8 @@ describe('DNS tracker: what is DNS on port 53', () => {
 
 describeWithSharedData('DNS tracker without records (shared data)', () => {
   it('gives every connection of the Zeek test traces the same record (service, roles, history) and makes no DnsRecord', async () => {
-    const root = sharedData('zeek-conformance');
     let dnsRecords = 0;
-    for (const dir of readdirSync(root)) {
-      let bytes: Uint8Array;
-      try {
-        bytes = new Uint8Array(readFileSync(sharedData('zeek-conformance', dir, 'trace.pcap')));
-      } catch {
-        continue;
-      }
+    for (const { dir, bytes } of zeekTestTraces()) {
       const read = async (records: boolean) => {
         const flows: FlowRecord[] = [];
         let dns = 0;

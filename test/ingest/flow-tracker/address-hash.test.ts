@@ -1,11 +1,11 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { readCaptureRecords } from '../../../src/ingest/capture-ingest.js';
 import { createFlowTracker } from '../../../src/ingest/flow-tracker/flow-tracker.js';
 import type { DecodedPacket } from '../../../src/ingest/pcap/decoded-packet.js';
 import { hashAddress, hashIpv4Address } from '../../../src/ingest/flow-tracker/flow-index.js';
 import { readCapturePackets } from '../../../src/ingest/pcap/read-capture.js';
 import { openByteSourceFromChunks, rechunk } from '../../../src/io/byte-source.js';
-import { describeWithSharedData, sharedData } from '../../helpers/shared-data.js';
+import { describeWithSharedData, sharedData, zeekTestTraces } from '../../helpers/shared-data.js';
 
 describe('hashIpv4Address', () => {
   it('equals hashAddress of the dotted-quad text for every octet value in every position', () => {
@@ -22,15 +22,8 @@ describe('hashIpv4Address', () => {
 
 describeWithSharedData('hashIpv4Address on the capture reader packets (shared data)', () => {
   it('agrees with hashAddress(src) and hashAddress(dst) on every IPv4 packet of the Zeek test traces, tunnels included', async () => {
-    const root = sharedData('zeek-conformance');
     let checked = 0;
-    for (const dir of readdirSync(root)) {
-      let bytes: Uint8Array;
-      try {
-        bytes = new Uint8Array(readFileSync(sharedData('zeek-conformance', dir, 'trace.pcap')));
-      } catch {
-        continue;
-      }
+    for (const { dir, bytes } of zeekTestTraces()) {
       const source = await openByteSourceFromChunks(`${dir}.pcap`, rechunk([bytes], 65536));
       const bad: string[] = [];
       const packets = readCapturePackets(

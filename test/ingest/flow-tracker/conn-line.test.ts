@@ -9,7 +9,7 @@ import { createConnLogLines } from '../../../src/ingest/flow-tracker/conn-line.j
 import { openByteSourceFromChunks, rechunk } from '../../../src/io/byte-source.js';
 import { createZeekConnLogWriter, isLocalAddress, isLocalIpv4Value } from '../../../src/sink/zeek-log-writer.js';
 import type { FlowTrackerOptions } from '../../../src/ingest/flow-tracker/flow-tracker.js';
-import { describeWithSharedData, sharedData } from '../../helpers/shared-data.js';
+import { describeWithSharedData, zeekTestTraces } from '../../helpers/shared-data.js';
 
 /** The conn.log body lines of a capture: from its FlowRecords through the writer, and from the tracker's lines. */
 async function bothWays(name: string, bytes: Uint8Array, tracker: FlowTrackerOptions = {}): Promise<{ fromRecords: string; fromTable: string; count: number }> {
@@ -77,15 +77,8 @@ describe('isLocalIpv4Value', () => {
 
 describeWithSharedData('encodeConnLine on the Zeek test traces (shared data)', () => {
   it('writes the lines of the FlowRecords, byte for byte, on every trace (tunnels, flips, IPv6, cut packets), with and without checksum checks', async () => {
-    const root = sharedData('zeek-conformance');
     let lines = 0;
-    for (const dir of readdirSync(root)) {
-      let bytes: Uint8Array;
-      try {
-        bytes = new Uint8Array(readFileSync(sharedData('zeek-conformance', dir, 'trace.pcap')));
-      } catch {
-        continue;
-      }
+    for (const { dir, bytes } of zeekTestTraces()) {
       for (const verifyChecksums of [false, true]) {
         const r = await bothWays(`${dir}.pcap`, bytes, { verifyChecksums });
         expect({ dir, verifyChecksums, lines: r.fromTable }).toEqual({ dir, verifyChecksums, lines: r.fromRecords });
