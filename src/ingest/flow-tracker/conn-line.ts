@@ -12,6 +12,11 @@
  * summed payload lengths, other transports 0) and the formatting is
  * encodeConnTsv's; test/ingest/flow-tracker/conn-line.test.ts checks the
  * lines against those two on every connection of the Zeek test traces.
+ * The byte-count rule is written here and in toFlowRecord rather than
+ * shared: a shared function for it (tried) brought back the "insufficient
+ * type feedback" deoptimisations of toFlowRecord that flow-record.ts
+ * describes, at the first UDP connection of the realistic bench capture
+ * (--trace-deopt); the test is what keeps the two the same.
  * The reads are made for every protocol, as in toFlowRecord, so that a
  * protocol first seen late deoptimises nothing.
  *
