@@ -71,7 +71,7 @@ import { TEXT_CODE, type TupleCode } from './tuple-code.js';
 import { grownFloat64, grownInt32 } from '../util/grown-array.js';
 
 const MIN_ROWS = 64;
-/** List entries per chunk whose rows, and then hash slots, `expire` reads before it uses them (see `touch`). */
+/** List entries per chunk whose rows, and then hash slots, `expire` reads before it uses them (see `touchAll`). */
 const TOUCH_CHUNK = 256;
 /** Free chains of log entries `refill` walks side by side (see 2). */
 const REFILL_CHAINS = 64;
@@ -156,8 +156,10 @@ export class FirstSightings {
   private orderSeq = new Float64Array(MIN_ROWS);
   private orderLen = 0;
   private orderHead = 0;
-  /** What `touch` read (kept so that its loads are not dropped). */
+  /** What `touchAll`, `touchSlots` and `touchRows` read (kept so that their loads are not dropped). */
   private touched = 0;
+  /** The rows `touchAll` found (kept between calls). */
+  private aheadRows = new Int32Array(0);
   /** See 5. */
   lastTsFloor = Number.POSITIVE_INFINITY;
   /** False once a row was added with a seq below an earlier one's: `bySeq` sorts. */
@@ -197,30 +199,51 @@ export class FirstSightings {
   }
 
   /**
-   * Reads the hash slots a lookup of a key hashed `hash` reads and, when one holds that hash, its
-   * row's key and first word (an 80-byte row spans two cache lines: the key's, and the times' that
-   * `see` reads): a hint that loads their cache lines ahead of the `find` for that key (the caller
-   * calls it some keys ahead). Returns what it read (the key's first code XOR the row's first 32
-   * bits; 0: no row), also kept in `touched` (a load whose value is not used may be dropped). It
-   * probes as `find` does: reading the row of whatever key sat in the first slot (a third of the
-   * slots are taken) loaded a row `find` never reads and missed the row of a key found further on
-   * (measured: c2.beacon alone 0.946x and 0.953x CPU on the realistic 2M-line log, detector-cpu.mjs,
-   * 7 rounds each); reading the times' line too: 0.984x and 0.974x.
+   * Reads the hash slots lookups of the keys hashed `hashes[0..count)` read and, for each key held,
+   * its row's key and first word (an 80-byte row spans two cache lines: the key's, and the times'
+   * that `see` reads): a hint that loads their cache lines ahead of the `find`s for those keys (the
+   * caller calls it for the next records' keys). Returns what it read of the rows (XOR over the keys
+   * held of the key's first code XOR the row's first 32 bits; 0: none held), also kept in `touched`
+   * with what it read of the slots (a load whose value is not used may be dropped).
+   *
+   * Three passes, each a short loop over the keys: the home slot of each key (one load, nothing done
+   * with what it holds), then the probes (as `find`: slots from the home slot until an empty one or
+   * the hash), which note the rows found, then the rows. A miss waits only when something branches on
+   * it or the reorder buffer fills up behind it: a probe of a slot not in the cache branched on the
+   * miss (empty, another hash, this hash), and one loop doing the whole probe and the row's loads per
+   * key let a few keys' misses be under way at once; short loops let many (measured: c2.beacon alone
+   * 0.884x CPU on the realistic 2M-line log against one probe-and-read loop, detector-cpu.mjs 7 rounds,
+   * all 7 faster; the slot pass alone, with the probe and the row's loads in one loop after it,
+   * 0.965x; reading the row of whatever key sat in the home slot, with no probe, loaded a row `find`
+   * never reads and missed the row of a key found further on; reading the times' line too cost more
+   * than it saved; 128 keys at a time 0.929x, 512 0.905x). Reading the detector's own table's tags
+   * (tuple-table.ts) and pair objects in such passes too did not pay (within the noise; 0.943x against
+   * 0.884x).
    */
-  touch(hash: number): number {
+  touchAll(hashes: Int32Array, count: number): number {
     const slots = this.slots;
     const mask = this.mask;
     let v = 0;
-    for (let i = hash & mask; ; i = (i + 1) & mask) {
-      const r = slots[2 * i + 1]! - 1;
-      if (r < 0) break;
-      if (slots[2 * i] === hash) {
-        v = this.rowI[ROW_I32 * r + I_CODE_A]! ^ this.rowI[ROW_I32 * r]!;
-        break;
+    for (let k = 0; k < count; k++) v ^= slots[2 * (hashes[k]! & mask) + 1]!;
+    if (this.aheadRows.length < count) this.aheadRows = new Int32Array(count);
+    const rows = this.aheadRows;
+    let found = 0;
+    for (let k = 0; k < count; k++) {
+      const hash = hashes[k]!;
+      for (let i = hash & mask; ; i = (i + 1) & mask) {
+        const r = slots[2 * i + 1]! - 1;
+        if (r < 0) break;
+        if (slots[2 * i] === hash) {
+          rows[found++] = r;
+          break;
+        }
       }
     }
-    this.touched ^= v;
-    return v;
+    const rowI = this.rowI;
+    let w = 0;
+    for (let k = 0; k < found; k++) w ^= rowI[ROW_I32 * rows[k]! + I_CODE_A]! ^ rowI[ROW_I32 * rows[k]!]!;
+    this.touched ^= v ^ w;
+    return w;
   }
 
   /** Adds key (a, b, n), code `c`, not held yet, with its first connection (`time`: `ts` rounded); returns its row. */
@@ -336,7 +359,7 @@ export class FirstSightings {
       const n = wheel.take();
       const list = wheel.items;
       let kept = 0;
-      // By chunks of TOUCH_CHUNK entries, whose rows are read ahead (as `touch`) and, once due, removed
+      // By chunks of TOUCH_CHUNK entries, whose rows are read ahead (as `touchAll`) and, once due, removed
       // or set aside while they are still in the cache.
       for (let from = 0; from < n; from += TOUCH_CHUNK) {
         const to = Math.min(n, from + TOUCH_CHUNK);
@@ -379,7 +402,7 @@ export class FirstSightings {
     }
   }
 
-  /** Reads the hash slots where the rows `rows[0..count)` are looked up (a hint, as `touch`). */
+  /** Reads the hash slots where the rows `rows[0..count)` are looked up (a hint, as `touchAll`). */
   private touchSlots(rows: Int32Array, count: number): void {
     const slots = this.slots;
     const mask = this.mask;
@@ -389,7 +412,7 @@ export class FirstSightings {
     this.touched ^= v;
   }
 
-  /** Reads the rows `list[from..to)` (their wake time and count; a hint, as `touch`). */
+  /** Reads the rows `list[from..to)` (their wake time and count; a hint, as `touchAll`). */
   private touchRows(list: Int32Array, from: number, to: number): void {
     const rowI = this.rowI;
     let v = 0;

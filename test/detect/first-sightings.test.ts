@@ -81,15 +81,23 @@ describe('FirstSightings', () => {
     expect([...t.bySeq()].map((r) => t.seq(r))).toEqual(seqs);
   });
 
-  it('touch reads the row a lookup of the hash starts at: its key\'s first code when held, 0 for an empty slot', () => {
+  it('touchAll reads the rows lookups of the hashes find: each held key\'s first code, nothing for a key not held', () => {
     const t = new FirstSightings(IDLE, SLACK);
     const c = codeOf('10.0.0.1', '10.0.0.2', 7);
-    expect(t.touch(c.hash)).toBe(0);
+    const d = codeOf('10.0.0.3', '10.0.0.4', 9);
+    const hashes = Int32Array.of(c.hash, d.hash, 0);
+    expect(t.touchAll(hashes, 1)).toBe(0);
     t.add(c, '10.0.0.1', '10.0.0.2', 7, 0, 1, 1, 10, false, 'SF');
     // The key's first code XOR the row's first 32 bits: the low half of firstTs, 0 for a small integer.
-    expect(t.touch(c.hash)).toBe(c.a);
+    expect(t.touchAll(hashes, 1)).toBe(c.a);
+    expect(t.touchAll(hashes, 3)).toBe(c.a);
+    t.add(d, '10.0.0.3', '10.0.0.4', 9, 1, 2, 2, 10, false, 'SF');
+    expect(t.touchAll(hashes, 2)).toBe(c.a ^ d.a);
+    // Only the first `count` hashes.
+    expect(t.touchAll(hashes, 1)).toBe(c.a);
     t.remove(t.find(c, '10.0.0.1', '10.0.0.2', 7));
-    expect(t.touch(c.hash)).toBe(0);
+    expect(t.touchAll(hashes, 2)).toBe(d.a);
+    expect(t.touchAll(hashes, 0)).toBe(0);
   });
 
   it('reuses the log entries of keys that left, every one of them, for the later connections of new keys', () => {
