@@ -68,7 +68,7 @@ import { checkFields, encodeState, readStateObject, tableOf } from './plain-stat
 import { isFailedAttempt } from './failed-attempt.js';
 import { isMulticastOrBroadcast } from './ip-class.js';
 import { matchRule, type PolicyRule } from './policy-rules.js';
-import { FirstSightings } from './first-sightings.js';
+import { type ConnTime, FirstSightings } from './first-sightings.js';
 import { fmtDuration } from './scan-detector.js';
 import { hashCode, TupleCode } from './tuple-code.js';
 import { type TupleKey, type TupleRow, TupleTable } from './tuple-table.js';
@@ -166,6 +166,8 @@ export function createBeaconDetector(settings: BeaconSettings, rules: readonly P
   let allowed = 0;
   /** The key of the record being pushed, as tuple-code.ts codes it (one object, rewritten per record). */
   const code = new TupleCode();
+  /** The start of the record being pushed, for `firsts` (one object, rewritten per record: see ConnTime). */
+  const when: ConnTime = { ts: Number.NaN, time: Number.NaN };
 
   function pushFlow(f: FlowRecord): void {
     if ((f.proto !== 'tcp' && f.proto !== 'udp') || f.origPkts === 0 || isMulticastOrBroadcast(f.respH, f.respV4)) return;
@@ -187,12 +189,16 @@ export function createBeaconDetector(settings: BeaconSettings, rules: readonly P
       const t = Math.floor(f.ts / res) * res;
       if (r < 0) {
         // A new pair: a row of columns until it has enough connections to be scored (most pairs never do).
-        firsts.add(code, f.origH, f.respH, n, pairs.takeSeq(), f.ts, t, sizeOf(f), isFailedAttempt(f, settings.scanProbeMaxPkts), f.connState ?? '-');
+        when.ts = f.ts;
+        when.time = t;
+        firsts.add(code, f.origH, f.respH, n, pairs.takeSeq(), when, sizeOf(f), isFailedAttempt(f, settings.scanProbeMaxPkts), f.connState ?? '-');
         if (pairs.size + firsts.held > settings.beaconMaxPairs) evictPairs(null);
         return;
       }
       if (firsts.conns(r) + 1 < promoteAt) {
-        firsts.see(r, f.ts, t, sizeOf(f), isFailedAttempt(f, settings.scanProbeMaxPkts), f.connState ?? '-');
+        when.ts = f.ts;
+        when.time = t;
+        firsts.see(r, when, sizeOf(f), isFailedAttempt(f, settings.scanProbeMaxPkts), f.connState ?? '-');
         return;
       }
       p = promote(r, hash, f);

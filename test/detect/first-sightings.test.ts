@@ -1,4 +1,4 @@
-import { FirstSightings } from '../../src/detect/first-sightings.js';
+import { type ConnTime, FirstSightings } from '../../src/detect/first-sightings.js';
 import { TupleCode } from '../../src/detect/tuple-code.js';
 import { createSeededRandom } from '../../src/util/seeded-random.js';
 
@@ -6,6 +6,11 @@ const IDLE = 100;
 const SLACK = 1e-3;
 
 /** The code of key (a, b, n). */
+/** A connection's start as `add` and `see` take it. */
+function at(ts: number, time: number): ConnTime {
+  return { ts, time };
+}
+
 function codeOf(a: string, b: string, n: number): TupleCode {
   const c = new TupleCode();
   c.encode(a, b, n);
@@ -63,12 +68,12 @@ describe('FirstSightings', () => {
         t.remove(r);
         model.delete(k);
       } else if (r < 0) {
-        const added = t.add(c, a, b, n, seq, i, conn[0], conn[1], false, conn[2]);
+        const added = t.add(c, a, b, n, seq, at(i, conn[0]), conn[1], false, conn[2]);
         // The key as given, whatever its code.
         expect([t.src(added), t.dst(added), t.n(added)]).toEqual([a, b, n]);
         model.set(k, { seq: seq++, conns: [conn] });
       } else {
-        t.see(r, i, conn[0], conn[1], true, conn[2]);
+        t.see(r, at(i, conn[0]), conn[1], true, conn[2]);
         m!.conns.push(conn);
         expect(t.conns(r)).toBe(m!.conns.length);
         expect(t.failed(r)).toBe(m!.conns.length - 1);
@@ -87,11 +92,11 @@ describe('FirstSightings', () => {
     const d = codeOf('10.0.0.3', '10.0.0.4', 9);
     const hashes = Int32Array.of(c.hash, d.hash, 0);
     expect(t.touchAll(hashes, 1)).toBe(0);
-    t.add(c, '10.0.0.1', '10.0.0.2', 7, 0, 1, 1, 10, false, 'SF');
+    t.add(c, '10.0.0.1', '10.0.0.2', 7, 0, at(1, 1), 10, false, 'SF');
     // The key's first code XOR the row's first 32 bits: the low half of firstTs, 0 for a small integer.
     expect(t.touchAll(hashes, 1)).toBe(c.a);
     expect(t.touchAll(hashes, 3)).toBe(c.a);
-    t.add(d, '10.0.0.3', '10.0.0.4', 9, 1, 2, 2, 10, false, 'SF');
+    t.add(d, '10.0.0.3', '10.0.0.4', 9, 1, at(2, 2), 10, false, 'SF');
     expect(t.touchAll(hashes, 2)).toBe(c.a ^ d.a);
     // Only the first `count` hashes.
     expect(t.touchAll(hashes, 1)).toBe(c.a);
@@ -110,9 +115,9 @@ describe('FirstSightings', () => {
       let entries = 0;
       for (let k = 0; k < 300; k++) {
         const [a, b] = [`10.0.${round}.${k % 250}`, `10.9.${Math.floor(k / 250)}.1`];
-        const r = t.add(codeOf(a, b, 80), a, b, 80, round * 1000 + k, 0, 0, 1, false, 'SF');
+        const r = t.add(codeOf(a, b, 80), a, b, 80, round * 1000 + k, at(0, 0), 1, false, 'SF');
         const later = (k + round) % 6;
-        for (let i = 1; i <= later; i++) t.see(r, i, i, 100 * round + i, false, i % 2 === 0 ? 'S0' : 'SF');
+        for (let i = 1; i <= later; i++) t.see(r, at(i, i), 100 * round + i, false, i % 2 === 0 ? 'S0' : 'SF');
         entries += later;
         rows.push(r);
         expect(t.conns(r)).toBe(later + 1);
@@ -134,7 +139,7 @@ describe('FirstSightings', () => {
 
   it('sorts its seq log once when a key was added with an older seq', () => {
     const t = new FirstSightings(IDLE, SLACK);
-    for (const [i, seq] of [5, 3, 9, 1].entries()) t.add(codeOf('a', 'b', i), 'a', 'b', i, seq, 0, 0, 0, false, 'SF');
+    for (const [i, seq] of [5, 3, 9, 1].entries()) t.add(codeOf('a', 'b', i), 'a', 'b', i, seq, at(0, 0), 0, false, 'SF');
     expect(walk(t)).toEqual([1, 3, 5, 9]);
     expect([...t.bySeq()].map((r) => t.seq(r))).toEqual([1, 3, 5, 9]);
   });
@@ -142,12 +147,12 @@ describe('FirstSightings', () => {
   it('drops a key once it has been idle for longer than idleSec, at the wake-up its second connection set', () => {
     const t = new FirstSightings(IDLE, SLACK);
     const h = codeOf('a', 'b', 1);
-    const r = t.add(h, 'a', 'b', 1, 0, 10, 10, 1, false, 'SF');
+    const r = t.add(h, 'a', 'b', 1, 0, at(10, 10), 1, false, 'SF');
     expect(t.wake(r)).toBe(10 + IDLE - SLACK);
-    t.see(r, 50, 50, 1, false, 'SF');
+    t.see(r, at(50, 50), 1, false, 'SF');
     expect(t.wake(r)).toBe(50 + IDLE - SLACK);
     // Later connections leave the wake-up (the earliest request wins).
-    t.see(r, 120, 120, 1, false, 'SF');
+    t.see(r, at(120, 120), 1, false, 'SF');
     expect(t.wake(r)).toBe(50 + IDLE - SLACK);
     t.expire(149);
     expect(t.wake(r)).toBe(50 + IDLE - SLACK);
@@ -164,8 +169,8 @@ describe('FirstSightings', () => {
 
   it('keeps lastTsFloor at most every key\'s last time', () => {
     const t = new FirstSightings(IDLE, SLACK);
-    t.add(codeOf('a', 'b', 1), 'a', 'b', 1, 0, 30, 30, 1, false, 'SF');
-    t.add(codeOf('a', 'b', 2), 'a', 'b', 2, 1, 20, 20, 1, false, 'SF');
+    t.add(codeOf('a', 'b', 1), 'a', 'b', 1, 0, at(30, 30), 1, false, 'SF');
+    t.add(codeOf('a', 'b', 2), 'a', 'b', 2, 1, at(20, 20), 1, false, 'SF');
     expect(t.lastTsFloor).toBe(20);
     t.clear();
     expect(t.lastTsFloor).toBe(Number.POSITIVE_INFINITY);
