@@ -313,6 +313,22 @@ export class ScanSources {
     }
   }
 
+  /**
+   * Drops the sources idle for more than `idleSec` at `now` (`now - lastTs >
+   * idleSec`), as `removeWhere` would: most sets have none, found by a scan
+   * of the last times with no callback made or called.
+   */
+  removeIdle(h: number, now: number, idleSec: number): void {
+    const m = h * M;
+    const n = this.meta[m + LEN]!;
+    const a = this.meta[m + ADDR]!;
+    const p = this.pages[a >>> PAGE_SHIFT]!;
+    let i = 0;
+    for (let o = (a & PAGE_MASK) + LAST_TS; i < n; i++, o += W) if (now - p[o]! > idleSec) break;
+    if (i === n) return;
+    this.removeWhere(h, (k) => now - this.at(h, k, LAST_TS) > idleSec);
+  }
+
   /** Field `f` of source `i`. */
   private at(h: number, i: number, f: number): number {
     const a = this.meta[h * M + ADDR]!;
