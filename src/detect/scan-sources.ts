@@ -72,6 +72,10 @@ export function textKey(h: number): number {
 }
 
 /** Whether a key stands for text held aside (else it is a number the holder decodes). */
+export function isTextKey(key: number): boolean {
+  return key < INT32_MIN;
+}
+
 function isText(key: number): boolean {
   return key < INT32_MIN;
 }
@@ -167,7 +171,12 @@ export class ScanSources {
     return -1;
   }
 
-  /** Adds a source not held, as the newest, with its first probe (of target `tkey`, text `target`, at `ts`); its index. */
+  /**
+   * Adds a source not held, as the newest, with its first probe (of target
+   * `tkey`, text `target`, at `ts`); its index. Here and in `probe` and
+   * `restore` the text of a key that is not a text key may be given as ''
+   * (it is made by `targetText` where needed).
+   */
   add(h: number, key: number, src: string, tkey: number, target: string, ts: number): number {
     return this.restore(h, key, src, tkey, target, ts, null, 1, ts, ts);
   }
@@ -237,6 +246,7 @@ export class ScanSources {
       map = new Map([[this.soleTarget(h, i), p[o + SOLE_TS]!]]);
       this.targetsArray(h)[i] = map;
     }
+    if (target === '' && !isText(tkey)) target = this.targetText(tkey, this.kind[h]!);
     const had = map.has(target);
     if (had) map.delete(target);
     else if (map.size >= cap) return false;

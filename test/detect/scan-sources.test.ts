@@ -111,4 +111,21 @@ describe('ScanSources', () => {
     expect(s.find(h, 0, '192.0.2.31')).toBe(15);
     expect(s.name(h, 15)).toBe('192.0.2.31');
   });
+  it("makes a target's text from its key where it was given as '' (ports of TCP and UDP), and drops only idle sources with removeIdle", () => {
+    const s = new ScanSources(targetText);
+    const h = s.make(1);
+    const src = '192.0.2.1';
+    const key = addressKey(src, undefined, hashOfName(src));
+    s.add(h, key, src, 80 * 2, '', 10);
+    expect(s.probe(h, 0, 80 * 2, '', 11, 100)).toBe(false);
+    expect(s.probe(h, 0, 53 * 2 + 1, '', 12, 100)).toBe(true);
+    expect(s.probe(h, 0, 80 * 2, '', 13, 100)).toBe(false);
+    expect([...s.targetMap(h, 0)]).toEqual([['53/udp', 12], ['80/tcp', 13]]);
+    s.add(h, addressKey('192.0.2.2', undefined, hashOfName('192.0.2.2')), '192.0.2.2', 22 * 2, '', 400);
+    s.removeIdle(h, 313, 300);
+    expect(s.size(h)).toBe(2);
+    s.removeIdle(h, 313.5, 300);
+    expect(s.size(h)).toBe(1);
+    expect(s.name(h, 0)).toBe('192.0.2.2');
+  });
 });
