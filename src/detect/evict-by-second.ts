@@ -22,7 +22,6 @@ export class EvictBySecond<T> {
   /** After `run` with a newcomer: whether it is among those that stay. */
   newcomerKept = false;
   private readonly objs: T[] = [];
-  private readonly rows: number[] = [];
 
   constructor(
     private readonly recency: LeastRecentIndex<T>,
@@ -38,7 +37,9 @@ export class EvictBySecond<T> {
    * when it is one of them).
    */
   run(n: number, dropObj: (item: T) => void, dropRow: (r: number) => void, newcomer: T | null = null): number {
-    const { recency, sole, objs, rows } = this;
+    const { recency, sole, objs } = this;
+    // A view of `sole.taken`, the rows of the second at hand.
+    let rows = NO_ROWS;
     let newPending = newcomer !== null;
     this.newcomerKept = false;
     let taken = 0;
@@ -50,13 +51,16 @@ export class EvictBySecond<T> {
       const sec = Math.min(secA, secB, newPending ? 0 : Number.POSITIVE_INFINITY);
       if (sec === Number.POSITIVE_INFINITY) break;
       objs.length = 0;
-      rows.length = 0;
+      rows = NO_ROWS;
       if (secA === sec) recency.takeSecond(this.isIdle, objs);
       if (newPending && sec === 0) {
         objs.push(newcomer as T);
         newPending = false;
       }
-      if (secB === sec) sole.takeSecond(rows);
+      if (secB === sec) {
+        const count = sole.takeSecond();
+        rows = sole.taken.subarray(0, count);
+      }
       goA = objs.length;
       goB = rows.length;
       if (taken + goA + goB > n) ({ goA, goB } = cutLeast(objs, this.order, rows, sole.order, n - taken));
@@ -76,7 +80,8 @@ export class EvictBySecond<T> {
     }
     for (let i = goB; i < rows.length; i++) sole.relist(rows[i]!);
     objs.length = 0;
-    rows.length = 0;
     return taken;
   }
 }
+
+const NO_ROWS = new Int32Array(0);

@@ -80,6 +80,9 @@ export class ScanSoleKeys<K extends string | number = string> {
   /** Entries in `lists`, dead ones included. */
   private entries = 0;
 
+  /** The rows `takeSecond` took last (its first `takeSecond()`), until it takes again. */
+  taken = new Int32Array(64);
+
   /** Rows held. */
   get size(): number {
     return this.count;
@@ -193,19 +196,27 @@ export class ScanSoleKeys<K extends string | number = string> {
   }
 
   /**
-   * Takes the rows of the second `nextSecond` gives into `out`, in no
-   * particular order, out of the lists but still held: the caller removes
-   * them, or lists them again with `relist`.
+   * Takes the rows of the second `nextSecond` gives into `taken` (the first
+   * of it: returns how many), in no particular order, out of the lists but
+   * still held: the caller removes them, or lists them again with `relist`.
+   * One array reused, not an array pushed to per second: the eviction's
+   * array of rows, emptied and grown again each second, was 92 MB of the
+   * two scan detectors' allocation on capture-per-packet-1000000.pcap.
    */
-  takeSecond(out: number[]): void {
+  takeSecond(): number {
     const count = this.lists.take();
     const items = this.lists.items;
     this.entries -= count;
+    if (this.taken.length < count) this.taken = new Int32Array(Math.max(count, 2 * this.taken.length));
+    const taken = this.taken;
+    const alive = this.alive;
+    let n = 0;
     for (let i = 0; i < count; i++) {
       const r = items[i]!;
       this.unlist(r);
-      if (this.alive[r] === 1) out.push(r);
+      if (alive[r] === 1) taken[n++] = r;
     }
+    return n;
   }
 
   /** Lists again a row `takeLeast` or `takeSecond` gave that stays. */

@@ -57,8 +57,8 @@ describe('ScanSoleKeys', () => {
           if (sec === Number.POSITIVE_INFINITY) expect(rows).toEqual([]);
           else {
             expect(rows.filter((row) => Math.floor(row.t) < sec)).toEqual([]);
-            const out: number[] = [];
-            keys.takeSecond(out);
+            const count = keys.takeSecond();
+            const out = [...keys.taken.subarray(0, count)];
             expect(out.map((r) => keys.id[r]).sort()).toEqual(rows.filter((row) => Math.floor(row.t) === sec).map((row) => row.id).sort());
             for (const r of out) {
               if (rnd() < 0.5) {
