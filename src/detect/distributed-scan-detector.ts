@@ -201,7 +201,7 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
       const portCell = vertical ? targetPort : (port ?? 0);
       const targetCell = vertical ? targetProto : target!;
       const r = sole.add(id, h, vertical, src, vertical ? dst! : proto!, portCell, targetCell, ts, '', probe, seq);
-      sole.entry[r] = sets.add(id, 0, h, r);
+      sole.setEntry(r, sets.add(id, 0, h, r));
       return;
     }
     const s: TargetSet = { id, seq, held: true, vertical, dst, port, proto, sources: srcs.make(vertical ? VERTICAL : HORIZONTAL), overSources: null, lastTs: 0, probeTypes: null, firstProbe: '', probes: 0, additions: 0, nextEvaluation: 1, incident: null };
@@ -215,28 +215,28 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
 
   /** The object of the set in row `r` of `sole`, as `note` left it after its one probe. */
   function soleSetObject(r: number): TargetSet {
-    const vertical = sole.vertical[r] === 1;
-    const ts = sole.ts[r]!;
+    const vertical = sole.isVertical(r);
+    const ts = sole.tsOf(r);
     const sources = srcs.make(vertical ? VERTICAL : HORIZONTAL);
-    const src = sole.src[r]!;
+    const src = sole.srcOf(r);
     const v4 = dottedQuadValue(src) | 0;
     // A vertical row holds its target's port and proto, a horizontal one the host.
-    const targetKey = vertical ? portKey(sole.port[r]!, sole.target[r] as Proto) : hostKeyOf(sole.target[r]!);
-    const target = vertical ? portText(targetKey, sole.port[r]!, sole.target[r] as Proto) : sole.target[r]!;
+    const targetKey = vertical ? portKey(sole.portOf(r), sole.targetOf(r) as Proto) : hostKeyOf(sole.targetOf(r));
+    const target = vertical ? portText(targetKey, sole.portOf(r), sole.targetOf(r) as Proto) : sole.targetOf(r);
     srcs.add(sources, addressKey(src, v4, hashOfName(src, v4)), src, targetKey, target, ts);
     return {
-      id: sole.id[r]!,
-      seq: sole.seq[r]!,
+      id: sole.idOf(r),
+      seq: sole.seqOf(r),
       held: true,
       vertical,
-      dst: vertical ? sole.other[r]! : null,
-      port: vertical ? null : sole.port[r]!,
-      proto: vertical ? null : (sole.other[r] as Proto),
+      dst: vertical ? sole.otherOf(r) : null,
+      port: vertical ? null : sole.portOf(r),
+      proto: vertical ? null : (sole.otherOf(r) as Proto),
       sources,
       overSources: null,
-      lastTs: sole.lastTs[r]!,
+      lastTs: sole.lastTsOf(r),
       probeTypes: null,
-      firstProbe: sole.probe[r]!,
+      firstProbe: sole.probeOf(r),
       probes: 1,
       additions: 1,
       nextEvaluation: Math.ceil(1 * 1.25) + 1,
@@ -253,7 +253,7 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
    */
   function promote(r: number, ts: number): TargetSet {
     const s = soleSetObject(r);
-    sets.replaceAt(sole.entry[r]!, s);
+    sets.replaceAt(sole.entryOf(r), s);
     objects.add(s);
     if (ts > s.lastTs) s.lastTs = ts;
     recency.see(s, Number.NaN);
@@ -453,7 +453,7 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
   }
 
   function dropSoleSet(r: number): void {
-    sets.deleteAt(sole.entry[r]!, sole.hash[r]!);
+    sets.deleteAt(sole.entryOf(r), sole.hashOf(r));
   }
 
   function pushFlow(f: FlowRecord): void {

@@ -200,7 +200,7 @@ export function createScanDetector(settings: ScanSettings): Detector {
       const vertical = target === null;
       if (kept) {
         const r = sole.add(part, h, vertical, src, vertical ? dst! : proto!, vertical ? targetPort : (port ?? 0), vertical ? targetProto : target, ts, state, probe, seq);
-        sole.entry[r] = index.add(src, part, h, r);
+        sole.setEntry(r, index.add(src, part, h, r));
       }
       return;
     }
@@ -217,35 +217,35 @@ export function createScanDetector(settings: ScanSettings): Detector {
 
   /** The target of the key in row `r` of `sole`: a vertical row holds its port and proto, a horizontal one the host. */
   function soleTargetOf(r: number): string {
-    return sole.vertical[r] === 1 ? portTarget(sole.port[r]!, sole.target[r] as Proto) : sole.target[r]!;
+    return sole.isVertical(r) ? portTarget(sole.portOf(r), sole.targetOf(r) as Proto) : sole.targetOf(r);
   }
 
   /** The object of the key in row `r` of `sole`, as `record` left it after its one attempt (its wake-up asked for). */
   function soleKeyObject(r: number): ScanKey {
-    const vertical = sole.vertical[r] === 1;
-    const lastTs = sole.lastTs[r]!;
+    const vertical = sole.isVertical(r);
+    const lastTs = sole.lastTsOf(r);
     return {
-      seq: sole.seq[r]!,
+      seq: sole.seqOf(r),
       wakeTs: lastTs + settings.scanSlowWindowSec - SLACK,
       kind: vertical ? 'scan.vertical' : 'scan.horizontal',
-      src: sole.src[r]!,
-      dst: vertical ? sole.other[r]! : null,
-      port: vertical ? null : sole.port[r]!,
+      src: sole.srcOf(r),
+      dst: vertical ? sole.otherOf(r) : null,
+      port: vertical ? null : sole.portOf(r),
       // A vertical row keeps its targets' proto in `target`: `unknown_transport` only for a key of IP protocols.
-      proto: vertical ? (sole.target[r] === IP_PROTOCOLS ? IP_PROTOCOLS : null) : (sole.other[r] as Proto),
+      proto: vertical ? (sole.targetOf(r) === IP_PROTOCOLS ? IP_PROTOCOLS : null) : (sole.otherOf(r) as Proto),
       short: null,
       long: null,
       soleTarget: soleTargetOf(r),
-      soleTs: sole.ts[r]!,
+      soleTs: sole.tsOf(r),
       attempts: 1,
       lastTs,
       states: null,
-      firstState: sole.state[r]!,
+      firstState: sole.stateOf(r),
       probes: null,
-      firstProbe: sole.probe[r]!,
+      firstProbe: sole.probeOf(r),
       incident: null,
-      part: sole.id[r]!,
-      hash: sole.hash[r]!,
+      part: sole.idOf(r),
+      hash: sole.hashOf(r),
     };
   }
 
@@ -254,7 +254,7 @@ export function createScanDetector(settings: ScanSettings): Detector {
     const k = soleKeyObject(r);
     const wakeTs = k.wakeTs!;
     k.wakeTs = null;
-    index.replaceAt(sole.entry[r]!, k);
+    index.replaceAt(sole.entryOf(r), k);
     recency.see(k, Number.NaN);
     wake.wakeAt(k, wakeTs);
     sole.remove(r);
@@ -463,7 +463,7 @@ export function createScanDetector(settings: ScanSettings): Detector {
 
   /** Drops the key of row `r` of `sole` from the table (the row stays for the caller to remove). */
   function dropSoleKey(r: number): void {
-    index.deleteAt(sole.entry[r]!, sole.hash[r]!);
+    index.deleteAt(sole.entryOf(r), sole.hashOf(r));
   }
 
   /**

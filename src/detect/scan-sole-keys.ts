@@ -11,7 +11,17 @@
  * The detector's one map from key id to row holds the row number of a key
  * kept here, so a record costs one lookup whichever table holds its key.
  *
- * 1. Rows live in columns indexed by row number.
+ * 1. A row's numbers are one run of `NW` doubles of one Float64Array, its
+ *    strings one run of `SW` cells of one array (`alive` and `listed` are
+ *    bytes of their own, scanned for free numbers; its last activity is
+ *    its ts, 0 when that is not after 0): a key seen again is
+ *    made an object from its row, and with a typed array or an array per
+ *    field that read touched a cache line per field, a dozen per promotion
+ *    (scan.distributed's soleSetObject was 18 % of the detector's self time
+ *    on capture-per-packet-1000000.pcap). `detector-cpu --detectors
+ *    scan,scan.distributed --rounds 5` against the columns (f4d09f1):
+ *    0.915× on conn-findings-heavy-2000000.log (faster in 5 of 5), 0.984×
+ *    on capture-per-packet-1000000.pcap (4 of 5); 58 bytes a row, not 67.
  * 2. Each row is listed exactly once under the whole second of its `lastTs`
  *    (a timer wheel: span-lists.ts, a chain of blocks of one Int32Array
  *    per second, a heap of the seconds): a row's time never changes while it is here, so
@@ -19,11 +29,34 @@
  *    (`takeLeast`). A row that leaves stays listed, dead, until its entry is
  *    passed; only then is its number reused, so an entry never stands for
  *    two rows. Lists are rebuilt when dead entries pile up.
- * Memory: about 60 bytes per row plus 4 per list entry (and a block per second listed).
+ * Memory: about 58 bytes per row plus 4 per list entry (and a block per second listed).
  */
 import { SpanLists } from './span-lists.js';
 
 const MIN_ROWS = 64;
+/**
+ * Doubles per row in `num` (32 bytes: two rows a cache line), and their
+ * places; the last double is two Int32 cells of `ints` (its row's cells
+ * are `IW` from `r * IW`): the hash, with bit 30 set for a vertical key
+ * (hashes are below 2^30, as key-table.ts makes them), and the entry.
+ */
+const NW = 4;
+const N_PORT = 0;
+const N_SEQ = 1;
+const N_TS = 2;
+const IW = 2 * NW;
+const I_HASH = 6;
+const I_ENTRY = 7;
+const VERTICAL_BIT = 1 << 30;
+const HASH_MASK = VERTICAL_BIT - 1;
+/** Cells per row in `str`, and their places. */
+const SW = 6;
+const S_ID = 0;
+const S_SRC = 1;
+const S_OTHER = 2;
+const S_TARGET = 3;
+const S_STATE = 4;
+const S_PROBE = 5;
 
 /** `K`: the detector's map keys (strings, or numbers too where a key is made of numbers). */
 export class ScanSoleKeys<K extends string | number = string> {
@@ -45,30 +78,81 @@ export class ScanSoleKeys<K extends string | number = string> {
   /** `alive[r]` is 1 while row r holds a key; `listed[r]` while it has an entry in a list. */
   alive = new Uint8Array(MIN_ROWS);
   private listed = new Uint8Array(MIN_ROWS);
-  /** 1 for scan.vertical, 0 for scan.horizontal. */
-  vertical = new Uint8Array(MIN_ROWS);
-  /** The key's id in the detector's map (its second part where ids have two: scan's first is `src`). */
-  id: K[] = [];
-  /** The hash the detector's map holds the key under. */
-  hash = new Int32Array(MIN_ROWS);
-  /** The key's entry number in the detector's map (`KeyTable.add`), set by the detector: it drops the key by entry. */
-  entry = new Int32Array(MIN_ROWS);
-  src: string[] = [];
-  /** Vertical: the host; horizontal: the proto. */
-  other: string[] = [];
-  /** Horizontal: the port; vertical: the port of the target where the detector keeps it here. */
-  port = new Float64Array(MIN_ROWS);
-  /** The target (horizontal: the host), or where the detector keeps a vertical target's port in `port`, its proto. */
-  target: string[] = [];
-  state: string[] = [];
-  probe: string[] = [];
-  seq = new Float64Array(MIN_ROWS);
-  /** The key's last activity (`ScanKey.lastTs`: 0 when the attempt's ts was not after 0). */
-  lastTs = new Float64Array(MIN_ROWS);
-  /** The attempt's ts (`ScanKey.soleTs`). */
-  ts = new Float64Array(MIN_ROWS);
+  /** Per row, `NW` doubles, the last of them two cells of `ints` (a view of the same memory): see the accessors below. */
+  private num = new Float64Array(MIN_ROWS * NW);
+  private ints = new Int32Array(this.num.buffer);
+  /** Per row, `SW` cells: its id and strings (see the accessors below). */
+  private str: (K | string)[] = [];
   /** A row's last activity and `seq` (for `cutLeast`). */
-  readonly order = { timeOf: (r: number): number => this.lastTs[r]!, seqOf: (r: number): number => this.seq[r]! };
+  readonly order = { timeOf: (r: number): number => this.lastTsOf(r), seqOf: (r: number): number => this.num[r * NW + N_SEQ]! };
+
+  /** Whether row `r` is scan.vertical's (else scan.horizontal's). */
+  isVertical(r: number): boolean {
+    return (this.ints[r * IW + I_HASH]! & VERTICAL_BIT) !== 0;
+  }
+
+  /** The key's id in the detector's map (its second part where ids have two: scan's first is `src`). */
+  idOf(r: number): K {
+    return this.str[r * SW + S_ID] as K;
+  }
+
+  /** The hash the detector's map holds the key under. */
+  hashOf(r: number): number {
+    return this.ints[r * IW + I_HASH]! & HASH_MASK;
+  }
+
+  /** The key's entry number in the detector's map (`KeyTable.add`), set by the detector: it drops the key by entry. */
+  entryOf(r: number): number {
+    return this.ints[r * IW + I_ENTRY]!;
+  }
+
+  setEntry(r: number, e: number): void {
+    this.ints[r * IW + I_ENTRY] = e;
+  }
+
+  srcOf(r: number): string {
+    return this.str[r * SW + S_SRC] as string;
+  }
+
+  /** Vertical: the host; horizontal: the proto. */
+  otherOf(r: number): string {
+    return this.str[r * SW + S_OTHER] as string;
+  }
+
+  /** Horizontal: the port; vertical: the port of the target where the detector keeps it here. */
+  portOf(r: number): number {
+    return this.num[r * NW + N_PORT]!;
+  }
+
+  /** The target (horizontal: the host), or where the detector keeps a vertical target's port in `port`, its proto. */
+  targetOf(r: number): string {
+    return this.str[r * SW + S_TARGET] as string;
+  }
+
+  stateOf(r: number): string {
+    return this.str[r * SW + S_STATE] as string;
+  }
+
+  probeOf(r: number): string {
+    return this.str[r * SW + S_PROBE] as string;
+  }
+
+  seqOf(r: number): number {
+    return this.num[r * NW + N_SEQ]!;
+  }
+
+  /** The key's last activity (`ScanKey.lastTs`: 0 when the attempt's ts was not after 0). */
+  lastTsOf(r: number): number {
+    const ts = this.num[r * NW + N_TS]!;
+    // As the detector's `if (ts > lastTs)` from 0: a NaN time leaves 0 (Math.max would give NaN).
+    // biome-ignore lint/complexity/useMathMinMax: NaN must give 0
+    return ts > 0 ? ts : 0;
+  }
+
+  /** The attempt's ts (`ScanKey.soleTs`). */
+  tsOf(r: number): number {
+    return this.num[r * NW + N_TS]!;
+  }
   /**
    * Row numbers by the second of their `lastTs` (span-lists.ts: chains of
    * blocks in one Int32Array). An array per second grew as rows came and
@@ -92,20 +176,21 @@ export class ScanSoleKeys<K extends string | number = string> {
   add(id: K, hash: number, vertical: boolean, src: string, other: string, port: number, target: string, ts: number, state: string, probe: string, seq: number): number {
     const r = this.takeNumber();
     this.alive[r] = 1;
-    this.vertical[r] = vertical ? 1 : 0;
-    this.id[r] = id;
-    this.hash[r] = hash;
-    this.src[r] = src;
-    this.other[r] = other;
-    this.port[r] = port;
-    this.target[r] = target;
-    this.state[r] = state;
-    this.probe[r] = probe;
-    this.seq[r] = seq;
-    this.ts[r] = ts;
-    // As the detector's `if (ts > lastTs)` from 0: a NaN time leaves 0 (Math.max would give NaN).
-    // biome-ignore lint/complexity/useMathMinMax: NaN must give 0
-    this.lastTs[r] = ts > 0 ? ts : 0;
+    const num = this.num;
+    const o = r * NW;
+    num[o + N_PORT] = port;
+    num[o + N_SEQ] = seq;
+    num[o + N_TS] = ts;
+    this.ints[r * IW + I_HASH] = vertical ? hash | VERTICAL_BIT : hash;
+    // In order: a new number's cells are appended (the array stays packed).
+    const str = this.str;
+    const c = r * SW;
+    str[c + S_ID] = id;
+    str[c + S_SRC] = src;
+    str[c + S_OTHER] = other;
+    str[c + S_TARGET] = target;
+    str[c + S_STATE] = state;
+    str[c + S_PROBE] = probe;
     this.count++;
     this.list(r);
     return r;
@@ -115,12 +200,14 @@ export class ScanSoleKeys<K extends string | number = string> {
   remove(r: number): void {
     this.alive[r] = 0;
     // Let the strings go.
-    (this.id as unknown[])[r] = '';
-    this.src[r] = '';
-    this.other[r] = '';
-    this.target[r] = '';
-    this.state[r] = '';
-    this.probe[r] = '';
+    const str = this.str;
+    const c = r * SW;
+    str[c + S_ID] = '';
+    str[c + S_SRC] = '';
+    str[c + S_OTHER] = '';
+    str[c + S_TARGET] = '';
+    str[c + S_STATE] = '';
+    str[c + S_PROBE] = '';
     this.count--;
     if (this.listed[r] === 0) this.free++;
   }
@@ -140,7 +227,7 @@ export class ScanSoleKeys<K extends string | number = string> {
           this.unlist(r);
           continue;
         }
-        if (watermark - this.lastTs[r]! > idleSec) {
+        if (watermark - this.lastTsOf(r) > idleSec) {
           drop(r);
           this.unlist(r);
           this.remove(r);
@@ -179,9 +266,8 @@ export class ScanSoleKeys<K extends string | number = string> {
         continue;
       }
       // The second where the cut falls: its earliest rows go, the rest stay listed.
-      const lastTs = this.lastTs;
-      const seq = this.seq;
-      live.sort((a, b) => lastTs[a]! - lastTs[b]! || seq[a]! - seq[b]!);
+      const num = this.num;
+      live.sort((a, b) => this.lastTsOf(a) - this.lastTsOf(b) || num[a * NW + N_SEQ]! - num[b * NW + N_SEQ]!);
       for (let i = 0; i < live.length; i++) {
         if (i < room) out.push(live[i]!);
         else this.list(live[i]!);
@@ -228,8 +314,8 @@ export class ScanSoleKeys<K extends string | number = string> {
   bySeq(): number[] {
     const out: number[] = [];
     for (let r = 0; r < this.top; r++) if (this.alive[r] === 1) out.push(r);
-    const seq = this.seq;
-    return out.sort((x, y) => seq[x]! - seq[y]!);
+    const num = this.num;
+    return out.sort((x, y) => num[x * NW + N_SEQ]! - num[y * NW + N_SEQ]!);
   }
 
   clear(): void {
@@ -240,19 +326,9 @@ export class ScanSoleKeys<K extends string | number = string> {
     this.cursor = 0;
     this.alive = new Uint8Array(MIN_ROWS);
     this.listed = new Uint8Array(MIN_ROWS);
-    this.vertical = new Uint8Array(MIN_ROWS);
-    this.id = [];
-    this.hash = new Int32Array(MIN_ROWS);
-    this.entry = new Int32Array(MIN_ROWS);
-    this.src = [];
-    this.other = [];
-    this.port = new Float64Array(MIN_ROWS);
-    this.target = [];
-    this.state = [];
-    this.probe = [];
-    this.seq = new Float64Array(MIN_ROWS);
-    this.lastTs = new Float64Array(MIN_ROWS);
-    this.ts = new Float64Array(MIN_ROWS);
+    this.num = new Float64Array(MIN_ROWS * NW);
+    this.ints = new Int32Array(this.num.buffer);
+    this.str = [];
     this.lists.clear();
     this.entries = 0;
   }
@@ -292,7 +368,7 @@ export class ScanSoleKeys<K extends string | number = string> {
 
   /** An entry for row `r` under the second of its `lastTs` (its `listed` mark is the caller's). */
   private addEntry(r: number): void {
-    this.lists.add(Math.floor(this.lastTs[r]!), r);
+    this.lists.add(Math.floor(this.lastTsOf(r)), r);
     this.entries++;
   }
 
@@ -315,20 +391,16 @@ export class ScanSoleKeys<K extends string | number = string> {
 
   private grow(): void {
     const cap = this.cap * 2;
-    const widen = <T extends Uint8Array | Int32Array | Float64Array>(a: T, make: new (n: number) => T): T => {
-      const b = new make(cap);
-      b.set(a);
-      return b;
-    };
-    this.alive = widen(this.alive, Uint8Array);
-    this.listed = widen(this.listed, Uint8Array);
-    this.vertical = widen(this.vertical, Uint8Array);
-    this.hash = widen(this.hash, Int32Array);
-    this.entry = widen(this.entry, Int32Array);
-    this.port = widen(this.port, Float64Array);
-    this.seq = widen(this.seq, Float64Array);
-    this.lastTs = widen(this.lastTs, Float64Array);
-    this.ts = widen(this.ts, Float64Array);
+    const alive = new Uint8Array(cap);
+    alive.set(this.alive);
+    this.alive = alive;
+    const listed = new Uint8Array(cap);
+    listed.set(this.listed);
+    this.listed = listed;
+    const num = new Float64Array(cap * NW);
+    num.set(this.num);
+    this.num = num;
+    this.ints = new Int32Array(num.buffer);
     this.cap = cap;
   }
 }

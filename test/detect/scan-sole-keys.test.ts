@@ -42,11 +42,11 @@ describe('ScanSoleKeys', () => {
           const n = Math.floor(rnd() * 10);
           const expected = least([...held.values()].map((h) => h.row), n);
           const taken = keys.takeLeast(n);
-          expect(taken.map((r) => keys.id[r]).sort()).toEqual([...expected].sort());
+          expect(taken.map((r) => keys.idOf(r)).sort()).toEqual([...expected].sort());
           // Some go, the others are listed again.
           for (const r of taken) {
             if (rnd() < 0.5) {
-              held.delete(keys.id[r]!);
+              held.delete(keys.idOf(r));
               keys.remove(r);
             } else keys.relist(r);
           }
@@ -59,10 +59,10 @@ describe('ScanSoleKeys', () => {
             expect(rows.filter((row) => Math.floor(row.t) < sec)).toEqual([]);
             const count = keys.takeSecond();
             const out = [...keys.taken.subarray(0, count)];
-            expect(out.map((r) => keys.id[r]).sort()).toEqual(rows.filter((row) => Math.floor(row.t) === sec).map((row) => row.id).sort());
+            expect(out.map((r) => keys.idOf(r)).sort()).toEqual(rows.filter((row) => Math.floor(row.t) === sec).map((row) => row.id).sort());
             for (const r of out) {
               if (rnd() < 0.5) {
-                held.delete(keys.id[r]!);
+                held.delete(keys.idOf(r));
                 keys.remove(r);
               } else keys.relist(r);
             }
@@ -72,16 +72,16 @@ describe('ScanSoleKeys', () => {
           const expected = [...held.values()].filter((h) => now - h.row.t > idle).map((h) => h.row.id);
           const gone: string[] = [];
           keys.expire(now, idle, (r) => {
-            expect(keys.hash[r]).toBe(held.get(keys.id[r]!)!.row.seq % 1000);
-            gone.push(keys.id[r]!);
+            expect(keys.hashOf(r)).toBe(held.get(keys.idOf(r))!.row.seq % 1000);
+            gone.push(keys.idOf(r));
           });
           expect(gone.sort()).toEqual(expected.sort());
           for (const id of expected) held.delete(id);
         }
         expect(keys.size).toBe(held.size);
-        if (step % 50 === 0) expect([...held.values()].every(({ row, r }) => keys.id[r] === row.id)).toBe(true);
+        if (step % 50 === 0) expect([...held.values()].every(({ row, r }) => keys.idOf(r) === row.id)).toBe(true);
       }
-      expect(keys.bySeq().map((r) => keys.id[r])).toEqual([...held.values()].sort((a, b) => a.row.seq - b.row.seq).map((h) => h.row.id));
+      expect(keys.bySeq().map((r) => keys.idOf(r))).toEqual([...held.values()].sort((a, b) => a.row.seq - b.row.seq).map((h) => h.row.id));
     }
   });
 
@@ -111,18 +111,18 @@ describe('ScanSoleKeys', () => {
       const n = Math.floor(held.size / 10);
       const expected = least([...held.values()].map((h) => h.row), n);
       const taken = keys.takeLeast(n);
-      expect(taken.map((r) => keys.id[r]).sort()).toEqual([...expected].sort());
+      expect(taken.map((r) => keys.idOf(r)).sort()).toEqual([...expected].sort());
       for (const r of taken) {
-        held.delete(keys.id[r]!);
+        held.delete(keys.idOf(r));
         keys.remove(r);
       }
       const now = 1_700_000_000 + round * 500 + 400;
       const idle = 150;
       const gone: string[] = [];
-      keys.expire(now, idle, (r) => gone.push(keys.id[r]!));
+      keys.expire(now, idle, (r) => gone.push(keys.idOf(r)));
       expect(gone.sort()).toEqual([...held.values()].filter((h) => now - h.row.t > idle).map((h) => h.row.id).sort());
       for (const id of gone) held.delete(id);
-      expect(keys.bySeq().map((r) => keys.id[r])).toEqual([...held.values()].sort((a, b) => a.row.seq - b.row.seq).map((h) => h.row.id));
+      expect(keys.bySeq().map((r) => keys.idOf(r))).toEqual([...held.values()].sort((a, b) => a.row.seq - b.row.seq).map((h) => h.row.id));
     }
   });
 });
