@@ -29,24 +29,27 @@
  *    (`takeLeast`). A row that leaves stays listed, dead, until its entry is
  *    passed; only then is its number reused, so an entry never stands for
  *    two rows. Lists are rebuilt when dead entries pile up.
- * Memory: about 58 bytes per row plus 4 per list entry (and a block per second listed).
+ * Memory: about 66 bytes per row plus 4 per list entry (and a block per second listed).
  */
 import { SpanLists } from './span-lists.js';
 
 const MIN_ROWS = 64;
 /**
- * Doubles per row in `num` (32 bytes: two rows a cache line), and their
- * places; the last double is two Int32 cells of `ints` (its row's cells
- * are `IW` from `r * IW`): the hash, with bit 30 set for a vertical key
- * (hashes are below 2^30, as key-table.ts makes them), and the entry.
+ * Doubles per row in `num` (40 bytes), and their places; the last two
+ * doubles are four Int32 cells of `ints` (its row's cells are `IW` from
+ * `r * IW`): the hash, with bit 30 set for a vertical key (hashes are
+ * below 2^30, as key-table.ts makes them), the entry, and two numbers the
+ * detector keeps with the row (`add`'s `numA`, `numB`).
  */
-const NW = 4;
+const NW = 5;
 const N_PORT = 0;
 const N_SEQ = 1;
 const N_TS = 2;
 const IW = 2 * NW;
 const I_HASH = 6;
 const I_ENTRY = 7;
+const I_A = 8;
+const I_B = 9;
 const VERTICAL_BIT = 1 << 30;
 const HASH_MASK = VERTICAL_BIT - 1;
 /** Cells per row in `str`, and their places. */
@@ -172,8 +175,22 @@ export class ScanSoleKeys<K extends string | number = string> {
     return this.count;
   }
 
-  /** Adds a key seen once; returns its row. */
-  add(id: K, hash: number, vertical: boolean, src: string, other: string, port: number, target: string, ts: number, state: string, probe: string, seq: number): number {
+  /** The Int32s `numA` and `numB` given to `add` for row `r`. */
+  numAOf(r: number): number {
+    return this.ints[r * IW + I_A]!;
+  }
+
+  numBOf(r: number): number {
+    return this.ints[r * IW + I_B]!;
+  }
+
+  /**
+   * Adds a key seen once; returns its row. `numA`, `numB`: Int32s the
+   * detector keeps with the row (scan.distributed: its source's and
+   * target's addresses as the record carried them, so that a promotion
+   * does not read the strings, a cache miss each).
+   */
+  add(id: K, hash: number, vertical: boolean, src: string, other: string, port: number, target: string, ts: number, state: string, probe: string, seq: number, numA = -1, numB = -1): number {
     const r = this.takeNumber();
     this.alive[r] = 1;
     const num = this.num;
@@ -181,7 +198,11 @@ export class ScanSoleKeys<K extends string | number = string> {
     num[o + N_PORT] = port;
     num[o + N_SEQ] = seq;
     num[o + N_TS] = ts;
-    this.ints[r * IW + I_HASH] = vertical ? hash | VERTICAL_BIT : hash;
+    const ints = this.ints;
+    const i = r * IW;
+    ints[i + I_HASH] = vertical ? hash | VERTICAL_BIT : hash;
+    ints[i + I_A] = numA;
+    ints[i + I_B] = numB;
     // In order: a new number's cells are appended (the array stays packed).
     const str = this.str;
     const c = r * SW;
