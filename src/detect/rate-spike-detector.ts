@@ -63,7 +63,7 @@
  * amortised with nothing allocated: addresses become interned host ids
  * (host-ids.ts) and keys are found by (host id, port·proto) in one integer
  * table (rate-key-index.ts); pending rate changes and connection starts are
- * second-ordered series (second-series.ts) read as a prefix when seconds
+ * second-ordered series (series-slab.ts) read as a prefix when seconds
  * are finalized, their arrays reused from key to key; senders sit in a
  * table per key in slabs shared by all keys (sender-table.ts), and once that is full
  * a filter of its hosts (full-sender-filters.ts) turns most other senders
@@ -92,7 +92,6 @@ import { fmtDuration } from './scan-detector.js';
 import { HostIds } from './host-ids.js';
 import { LeastActiveIndex } from './least-active.js';
 import { RateKeyIndex } from './rate-key-index.js';
-import { SecondSeries } from './second-series.js';
 import { NO_SERIES, SeriesSlab } from './series-slab.js';
 import { SenderTables } from './sender-table.js';
 import { FullSenderFilters } from './full-sender-filters.js';
@@ -168,10 +167,12 @@ interface RateKey extends WakeRow {
   bucketLen: number;
   baselinePeak: number;
   bucketsDone: number;
-  /** Flows to this key by the second they started (for the connection count of a spike). */
-  flowStarts: SecondSeries | null;
-  /** Of those, the completed exchanges (isCompletedExchange) by the second they started; with flowStarts. */
-  completedStarts: SecondSeries | null;
+  /**
+   * Flows to this key by the second they started (for the connection count of a spike) and, of those,
+   * the completed exchanges (isCompletedExchange): a series of `starts` (NO_SERIES until counted), each
+   * second's value flows × START_UNIT + completed (see START_UNIT).
+   */
+  starts: number;
   /** Flow packets that this (host, port) sent as a connection's originator: a client endpoint. */
   clientSidePkts: number;
   /** Originator packets of all flows to this key so far (gates the attribution work). */
@@ -231,6 +232,8 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
   const PROTO_OF_INDEX: readonly Proto[] = ['tcp', 'udp', 'icmp', 'unknown_transport'];
   /** The keys' pending rate changes, one block each (see series-slab.ts): no allocation per record or per short-lived key. */
   const deltas = new SeriesSlab();
+  /** The keys' flow starts, one block each once counted (see RateKey.starts). */
+  const starts = new SeriesSlab();
   /** Keys held as rows, not objects (see rowsAllowed). */
   const rows = new TickKeyRows();
   /**
@@ -289,6 +292,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
     }
     queue.remove(k);
     releaseDeltas(k);
+    releaseStarts(k);
   }
 
   /** A new host id for a record's destination (`v4`: its IPv4 number, or -1 when the record had none). */
@@ -307,6 +311,37 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
     if (m.size === 0) return NO_SERIES;
     checkSeconds(m);
     return deltas.fromMap(m);
+  }
+
+  /** The key's flow starts as the two Maps of second → count that checkpoints hold (null when not counted). */
+  function startsAsMaps(b: number): { flowStarts: Map<number, number> | null; completedStarts: Map<number, number> | null } {
+    if (b === NO_SERIES) return { flowStarts: null, completedStarts: null };
+    const flowStarts = new Map<number, number>();
+    const completedStarts = new Map<number, number>();
+    for (let i = starts.head(b), end = starts.end(b); i < end; i++) {
+      const v = starts.valAt(b, i);
+      const c = v % START_UNIT;
+      flowStarts.set(starts.secAt(b, i), (v - c) / START_UNIT);
+      if (c > 0) completedStarts.set(starts.secAt(b, i), c);
+    }
+    return { flowStarts, completedStarts };
+  }
+
+  /** A checkpoint's flow starts and completed starts (Maps of second → count) as one series of `starts`. */
+  function startsOf(flows: Map<number, number>, completed: Map<number, number>): number {
+    checkSeconds(flows);
+    checkSeconds(completed);
+    const m = new Map<number, number>();
+    for (const [sec, n] of flows) m.set(sec, n * START_UNIT);
+    for (const [sec, n] of completed) m.set(sec, (m.get(sec) ?? 0) + n);
+    return m.size === 0 ? starts.alloc() : starts.fromMap(m);
+  }
+
+  function releaseStarts(k: RateKey): void {
+    const b = k.starts;
+    if (b === NO_SERIES) return;
+    k.starts = NO_SERIES;
+    starts.release(b);
   }
 
   function releaseDeltas(k: RateKey): void {
@@ -348,7 +383,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
   function wakeTimeOf(k: RateKey): number {
     let w = Math.floor(k.lastActivitySec + settings.rateKeyIdleSec);
     if (k.frontier < k.lastActivitySec + 1) {
-      const next = k.frontier + 1 < k.firstSec && k.flowStarts === null ? k.firstSec : k.frontier + 1;
+      const next = k.frontier + 1 < k.firstSec && k.starts === NO_SERIES ? k.firstSec : k.frontier + 1;
       if (next < w) w = next;
     }
     const due = k.incident?.dueTs;
@@ -479,7 +514,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
 
   /** Whether the key may be lazy: too few packets for an incident (see above), or quiet. */
   function mayBeLazy(k: RateKey): boolean {
-    return (k.ratePkts < incidentFloorPkts && k.flowStarts === null && knownStable(k)) || quiet(k);
+    return (k.ratePkts < incidentFloorPkts && k.starts === NO_SERIES && knownStable(k)) || quiet(k);
   }
 
   /**
@@ -559,7 +594,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
       }
       const k: RateKey = {
         seq: keySeq++, wakeTs: null, hostSeq: 0, hostId: id < 0 ? addHost(dst, v4) : retained(id), portProto, dst, port, proto, hasTicks: false, firstSec: sec, lastActivitySec: sec, deltas: NO_SERIES, level: 0,
-        frontier: firstFrontier(sec), bucketSum: 0, bucketLen: 0, baselinePeak: 0, bucketsDone: 0, flowStarts: null, completedStarts: null, clientSidePkts: 0, flowPkts: 0, ratePkts: 0, senders: -1, sendersFilter: -1, run: null, incident: null,
+        frontier: firstFrontier(sec), bucketSum: 0, bucketLen: 0, baselinePeak: 0, bucketsDone: 0, starts: NO_SERIES, clientSidePkts: 0, flowPkts: 0, ratePkts: 0, senders: -1, sendersFilter: -1, run: null, incident: null,
         lazy: false, eagerWake: 0, syncPass: passBounds.length,
       };
       insertKey(k);
@@ -708,7 +743,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
     const flows = rows.holdsFlows(r);
     const k: RateKey = {
       seq: smallInt(rows.seq[r]!), wakeTs: null, hostSeq: smallInt(rows.hostSeq[r]!), hostId, portProto, dst: hosts.nameOf(hostId), port: portProto >> 2, proto: PROTO_OF_INDEX[portProto & 3]!, hasTicks: !flows, firstSec,
-      lastActivitySec: smallInt(rows.lastActivitySec[r]!), deltas: NO_SERIES, level: 0, frontier: smallInt(rows.frontier[r]!), bucketSum: 0, bucketLen: 0, baselinePeak: 0, bucketsDone: 0, flowStarts: null, completedStarts: null,
+      lastActivitySec: smallInt(rows.lastActivitySec[r]!), deltas: NO_SERIES, level: 0, frontier: smallInt(rows.frontier[r]!), bucketSum: 0, bucketLen: 0, baselinePeak: 0, bucketsDone: 0, starts: NO_SERIES,
       clientSidePkts: smallInt(rows.clientSidePkts[r]!), flowPkts: smallInt(rows.flowPktsOf(r)), ratePkts: smallInt(rows.ratePkts[r]!), senders: -1, sendersFilter: -1, run: null, incident: null, lazy: true, eagerWake: firstSec, syncPass: smallInt(rows.syncPass[r]!),
     };
     const nt = rows.recordCount(r);
@@ -893,10 +928,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
     }
     if (upTo + 1 > cursor) stretch(k, cursor, upTo + 1 - cursor, out);
     k.frontier = upTo;
-    if (k.flowStarts !== null && k.flowStarts.size > 1000 && k.incident === null) {
-      k.flowStarts.dropBefore(upTo - settings.rateLatenessSec - settings.reportDelaySec);
-      k.completedStarts?.dropBefore(upTo - settings.rateLatenessSec - settings.reportDelaySec);
-    }
+    if (k.starts !== NO_SERIES && starts.size(k.starts) > 1000 && k.incident === null) starts.dropBefore(k.starts, upTo - settings.rateLatenessSec - settings.reportDelaySec);
   }
 
   function emit(k: RateKey, out: Finding[]): void {
@@ -925,7 +957,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
     const ratio = inc.maxPps / bar;
     // Most connections completed exchanges (answered with data): a busy client or an application-layer
     // flood, not a SYN, UDP or connection flood, whose connections fail or go unanswered: at most low.
-    const completed = k.completedStarts === null ? 0 : k.completedStarts.sumBetween(inc.startSec - 1, inc.endSec + 1);
+    const completed = completedDuring(k, inc.startSec - 1, inc.endSec + 1);
     const mostCompleted = connections > 0 && completed * 2 > connections;
     const severity = mostCompleted && severityRank(severityFromRatio(ratio)) > severityRank('low') ? 'low' : severityFromRatio(ratio);
     const sender = topSender(k, inc.startSec, inc.endSec + 1);
@@ -989,8 +1021,22 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
     return { host: hosts.nameOf(senders.idAt(t, best)), share: Math.round((bestPkts / total) * 100) / 100 };
   }
 
+  /** The flows to the key that started in the seconds [from, to]. */
   function connectionsDuring(k: RateKey, from: number, to: number): number {
-    return k.flowStarts === null ? 0 : k.flowStarts.sumBetween(from, to);
+    const b = k.starts;
+    if (b === NO_SERIES) return 0;
+    let n = 0;
+    for (let i = starts.firstAtOrAfter(b, from), end = starts.end(b); i < end && starts.secAt(b, i) <= to; i++) n += Math.floor(starts.valAt(b, i) / START_UNIT);
+    return n;
+  }
+
+  /** Of those, the completed exchanges. */
+  function completedDuring(k: RateKey, from: number, to: number): number {
+    const b = k.starts;
+    if (b === NO_SERIES) return 0;
+    let n = 0;
+    for (let i = starts.firstAtOrAfter(b, from), end = starts.end(b); i < end && starts.secAt(b, i) <= to; i++) n += starts.valAt(b, i) % START_UNIT;
+    return n;
   }
 
   /**
@@ -1147,6 +1193,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
     liveBusyKeys = 0;
     passBounds = [];
     deltas.clear();
+    starts.clear();
     clock.watermark = Number.NEGATIVE_INFINITY;
     runStartSec = Number.POSITIVE_INFINITY;
     lastFinalized = Number.NEGATIVE_INFINITY;
@@ -1230,16 +1277,13 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
         const origId = origV4 !== -1 ? hosts.idOfV4(origV4) : hosts.idOf(f.origH);
         if (k !== null && k.flowPkts > attributionGatePkts) {
           noteSender(k, f, origId);
-          if (k.flowStarts === null) {
+          if (k.starts === NO_SERIES) {
             if (k.lazy) makeEager(k);
-            k.flowStarts = new SecondSeries();
-            k.completedStarts = new SecondSeries();
+            k.starts = starts.alloc();
             wake(k);
           }
-          if (k.flowStarts.size < settings.rateMaxFlowStartSeconds) {
-            k.flowStarts.add(s0, 1);
-            if (isCompletedExchange(f)) k.completedStarts!.add(s0, 1);
-          } else flowStartsDropped++;
+          if (starts.size(k.starts) < settings.rateMaxFlowStartSeconds) k.starts = starts.add(k.starts, s0, isCompletedExchange(f) ? START_UNIT + 1 : START_UNIT);
+          else flowStartsDropped++;
         }
         // Looked up only when the originator has keys of its own: most are clients that have none (on a
         // realistic 2M-line conn.log none had), and the probe into the index is a cache miss per flow.
@@ -1262,8 +1306,8 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
       promoteAllRows();
       const keys = allKeys().map((k) => {
         if (k.lazy) sync(k);
-        const { hostId: _id, portProto: _pp, ratePkts: _rp, sendersFilter: _sf, lazy, eagerWake, syncPass: _sp, ...plain } = k;
-        return { ...plain, wakeTs: lazy ? eagerWake : k.wakeTs, frontier: frontierOf(k), deltas: k.deltas === NO_SERIES ? new Map<number, number>() : deltas.toMap(k.deltas), flowStarts: k.flowStarts?.toMap() ?? null, completedStarts: k.completedStarts?.toMap() ?? null, senders: sendersAsMap(k.senders) };
+        const { hostId: _id, portProto: _pp, ratePkts: _rp, sendersFilter: _sf, lazy, eagerWake, syncPass: _sp, starts: _st, ...plain } = k;
+        return { ...plain, wakeTs: lazy ? eagerWake : k.wakeTs, frontier: frontierOf(k), deltas: k.deltas === NO_SERIES ? new Map<number, number>() : deltas.toMap(k.deltas), ...startsAsMaps(k.starts), senders: sendersAsMap(k.senders) };
       });
       return encodeState({ keys, hostSeq, keySeq, evicted, watermark: clock.watermark, runStartSec, lastFinalized, late, fewConnections, sendersDropped, flowStartsDropped });
     },
@@ -1282,6 +1326,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
       liveBusyKeys = 0;
       passBounds = [];
       deltas.clear();
+      starts.clear();
       const keys: RateKey[] = [];
       for (const saved of o.keys as SavedKey[]) {
         if (typeof saved !== 'object' || saved === null || typeof saved.dst !== 'string' || !(saved.deltas instanceof Map) || !(saved.flowStarts === null || saved.flowStarts instanceof Map) || !(saved.senders === null || saved.senders instanceof Map) || typeof saved.port !== 'number' || PROTO_INDEX[saved.proto] === undefined) {
@@ -1293,9 +1338,8 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
         const k: RateKey = {
           seq: saved.seq, wakeTs: saved.wakeTs, hostSeq: saved.hostSeq, hostId: hosts.acquire(saved.dst), portProto, dst: saved.dst, port: saved.port, proto: saved.proto, hasTicks: saved.hasTicks, firstSec: saved.firstSec, lastActivitySec: saved.lastActivitySec,
           deltas: deltasOf(saved.deltas), level: saved.level, frontier: saved.frontier, bucketSum: saved.bucketSum, bucketLen: saved.bucketLen, baselinePeak: saved.baselinePeak, bucketsDone: saved.bucketsDone,
-          flowStarts: saved.flowStarts === null ? null : (seriesOf(saved.flowStarts) ?? new SecondSeries()),
-          // Absent from states written before completed exchanges were counted: none known (no cap on severity).
-          completedStarts: saved.flowStarts === null ? null : saved.completedStarts instanceof Map ? (seriesOf(saved.completedStarts) ?? new SecondSeries()) : new SecondSeries(),
+          // completedStarts is absent from states written before completed exchanges were counted: none known (no cap on severity).
+          starts: saved.flowStarts === null ? NO_SERIES : startsOf(saved.flowStarts, saved.completedStarts instanceof Map ? saved.completedStarts : new Map<number, number>()),
           clientSidePkts: saved.clientSidePkts, flowPkts: saved.flowPkts, ratePkts: Number.POSITIVE_INFINITY, senders: -1, sendersFilter: -1, run: saved.run, incident: saved.incident,
           lazy: false, eagerWake: 0, syncPass: 0,
         };
@@ -1329,16 +1373,7 @@ export function createRateSpikeDetector(settings: RateSpikeSettings, options: Ra
 }
 
 /** A key as a checkpoint holds it (see snapshot()). */
-type SavedKey = Omit<RateKey, 'hostId' | 'portProto' | 'ratePkts' | 'sendersFilter' | 'lazy' | 'eagerWake' | 'syncPass' | 'deltas' | 'flowStarts' | 'completedStarts' | 'senders'> & { deltas: unknown; flowStarts: unknown; completedStarts?: unknown; senders: unknown };
-
-/** A checkpoint's Map of second → value as a series; null when empty. */
-function seriesOf(m: Map<number, number>): SecondSeries | null {
-  if (m.size === 0) return null;
-  checkSeconds(m);
-  const s = new SecondSeries();
-  s.fillFrom(m);
-  return s;
-}
+type SavedKey = Omit<RateKey, 'hostId' | 'portProto' | 'ratePkts' | 'sendersFilter' | 'lazy' | 'eagerWake' | 'syncPass' | 'deltas' | 'starts' | 'senders'> & { deltas: unknown; flowStarts: unknown; completedStarts?: unknown; senders: unknown };
 
 /** Throws unless a checkpoint's Map of second → value holds numbers only. */
 function checkSeconds(m: Map<number, number>): void {
@@ -1346,6 +1381,15 @@ function checkSeconds(m: Map<number, number>): void {
     if (typeof sec !== 'number' || typeof v !== 'number') throw new FlowhoundError('STATE_INVALID', 'detector state rate.spike: a per-second value is not a number', { detector: 'rate.spike' });
   }
 }
+
+/**
+ * A second's value in a key's `starts` series: flows × START_UNIT + completed exchanges, both counts in
+ * one series (one block of one slab, where two series objects were six dependent loads from a
+ * cold key, and the completed count one more add). Exact: each part is read per second (never summed
+ * packed), completed ≤ flows, and a second holds fewer than 2^26 flows of one key while its value stays
+ * an integer below 2^53 (67 million flows of one key starting in one second cannot be read in a run).
+ */
+const START_UNIT = 2 ** 26;
 
 /** The protocol's index in a key (port × 4 + index), as PROTO_INDEX without a keyed lookup per record. */
 function protoIndex(p: Proto): number {

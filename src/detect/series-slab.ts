@@ -1,21 +1,28 @@
 /**
- * Many second series (see second-series.ts: values by whole second, held
- * in second order, read as a prefix) in one Float64Array: the pending rate
- * changes of the rate-spike keys. A series is a block of the array, named
- * by its offset (a small integer the key holds; `NO_SERIES` for none).
+ * Many second series in one Float64Array: values by whole second, held in
+ * second order and read as a prefix (a `Map<second, value>` had to be
+ * copied and sorted on every read). The rate-spike keys' pending rate
+ * changes (a difference array) are one slab, their flow starts another.
+ * A series is a block of the array, named by its offset (a small integer
+ * the key holds; `NO_SERIES` for none).
  *
- * Why: a SecondSeries object is three dependent loads away from its key
- * (the object, its array, the array's elements), and the keys of a flow
- * log are cold when their next record comes: on a realistic 2M-line
- * conn.log those loads were most of the replay of lazy keys (`sync`) and
- * of the series' `add`. A block is one load away (the slab's array is
- * warm), its header and first seconds in one run of memory.
+ * Why: a series object (the former SecondSeries) was three dependent loads
+ * away from its key (the object, its array, the array's elements), and the
+ * keys of a flow log are cold when their next record comes: on a realistic
+ * 2M-line conn.log those loads were most of the replay of lazy keys
+ * (`sync`) and of the series' `add`. A block is one load away (the slab's
+ * array is warm), its header and first seconds in one run of memory. The
+ * flow starts were the last such objects (two per key, flows and completed
+ * exchanges; see START_UNIT in rate-spike-detector.ts): as blocks,
+ * `detector-cpu --ref 96fd6f9 --detectors rate.spike --rounds 5` on
+ * conn-realistic-2000000.log took 1.83 s, not 2.15 s (0.853×, 5/5 lower).
  *
  * 1. A block at offset b: head index at b, end index at b + 1, capacity
  *    (pairs) at b + 2, then pair i (its second, its value) at
  *    b + 3 + 2i; the series is pairs [head, end), seconds ascending.
  * 2. `add(b, sec, v)` adds `v` to the second's value (a new second starts
- *    at 0 + v), looking for the second from the end as SecondSeries does.
+ *    at 0 + v), looking for the second from the end: records come in nearly time
+ *    order, so the place is almost always the last slot or next to it.
  *    A full block has its pairs moved to its start when they take at most
  *    half of it (its head moved on), else to a block twice as large, so
  *    each pair is moved O(1) times amortised: `add` returns the block's
@@ -121,6 +128,30 @@ export class SeriesSlab {
       d[b] = 0;
       d[b + 1] = 0;
     } else d[b] = i;
+  }
+
+  /** Forgets the seconds before `sec`. */
+  dropBefore(b: number, sec: number): void {
+    const d = this.data;
+    const p = b + HEADER;
+    let i = d[b]!;
+    const end = d[b + 1]!;
+    while (i < end && d[p + 2 * i]! < sec) i++;
+    this.dropTo(b, i);
+  }
+
+  /** The index of the first second ≥ `sec` (end when none). */
+  firstAtOrAfter(b: number, sec: number): number {
+    const d = this.data;
+    const p = b + HEADER;
+    let lo = d[b]!;
+    let hi = d[b + 1]!;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (d[p + 2 * mid]! < sec) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 
   /** As a Map in second order (checkpoints keep the Map form). */

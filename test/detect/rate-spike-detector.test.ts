@@ -208,6 +208,28 @@ describe('rate.spike', () => {
     expect(senders80(restored)).toEqual(expected);
   });
 
+  it('keeps a key\'s flow starts and completed exchanges by second, in the checkpoint form and through a restore', () => {
+    // A gate flow of 200 packets (counted: the key is past the gate with it), then per second two failed
+    // attempts and one completed exchange, at T0+1..T0+3.
+    const gate = flow({ ts: T0, origH: '10.9.9.9', respH: HOST, respP: 80, origPkts: 200 });
+    const failed = (ts: number) => flow({ ts, origH: '10.3.0.1', respH: HOST, respP: 80, origPkts: 1, respPkts: 0, respBytes: 0, history: 'S' });
+    const done = (ts: number) => flow({ ts, origH: '10.3.0.2', respH: HOST, respP: 80, origPkts: 3, respPkts: 3, respBytes: 500, history: 'ShADadfF', connState: 'SF' });
+    const flows = [gate, ...[1, 2, 3].flatMap((i) => [failed(T0 + i), done(T0 + i + 0.5), failed(T0 + i + 0.7)])];
+    const starts = (d: ReturnType<typeof createRateSpikeDetector>) => {
+      const k = (decodeState(d.snapshot()) as { keys: { flowStarts: Map<number, number>; completedStarts: Map<number, number> }[] }).keys[0]!;
+      return [[...k.flowStarts], [...k.completedStarts]];
+    };
+    const expected = [[[T0, 1], ...[1, 2, 3].map((i) => [T0 + i, 3])], [1, 2, 3].map((i) => [T0 + i, 1])];
+    const d = createRateSpikeDetector(DEFAULT_SETTINGS);
+    d.push(batch({ flows }));
+    expect(starts(d)).toEqual(expected);
+    const restored = createRateSpikeDetector(DEFAULT_SETTINGS);
+    restored.restore(d.snapshot());
+    expect(starts(restored)).toEqual(expected);
+    restored.push(batch({ flows: [done(T0 + 4)] }));
+    expect(starts(restored)).toEqual([[...expected[0]!, [T0 + 4, 1]], [...expected[1]!, [T0 + 4, 1]]]);
+  });
+
   it('reports the spike of a key evicted at the cap as it would have without the cap; keys too small for one go unfinalized', () => {
     // HOST floods for 10 s, then 400 small keys (3 packets each) arrive: HOST is the least recently active key at the cap of 100.
     const small: PacketTick[] = [];

@@ -6,15 +6,17 @@ import { dottedQuadValue } from '../../src/detect/dotted-quad.js';
 import { HostIds } from '../../src/detect/host-ids.js';
 import { LeastActiveIndex } from '../../src/detect/least-active.js';
 import { RateKeyIndex } from '../../src/detect/rate-key-index.js';
-import { SecondSeries } from '../../src/detect/second-series.js';
 import { SenderTables } from '../../src/detect/sender-table.js';
 import { NO_SERIES, SeriesSlab } from '../../src/detect/series-slab.js';
 import { createSeededRandom } from '../../src/util/seeded-random.js';
 
-describe('SecondSeries', () => {
-  it('holds what a Map of second → summed value holds, in second order, through adds and prefix drops', () => {
+describe('SeriesSlab dropBefore and firstAtOrAfter', () => {
+  it('hold what a Map of second → summed value holds, in second order, through adds and drops before a second', () => {
     const rnd = createSeededRandom(7);
-    const s = new SecondSeries();
+    const slab = new SeriesSlab();
+    // A second series in the slab, so blocks move past each other as they grow.
+    let other = slab.alloc();
+    let b = slab.alloc();
     let ref = new Map<number, number>();
     let t = 1000;
     for (let step = 0; step < 5000; step++) {
@@ -24,23 +26,28 @@ describe('SecondSeries', () => {
         t += Math.floor(rnd() * 3);
         const sec = rnd() < 0.9 ? t - Math.floor(rnd() * 4) : t - Math.floor(rnd() * 200);
         const v = Math.round(rnd() * 100) / 8 - 6;
-        s.add(sec, v);
+        b = slab.add(b, sec, v);
+        other = slab.add(other, sec, 1);
         ref.set(sec, (ref.get(sec) ?? 0) + v);
       } else {
         const cut = t - Math.floor(rnd() * 150);
-        s.dropBefore(cut);
+        slab.dropBefore(b, cut);
         ref = new Map([...ref].filter(([sec]) => sec >= cut));
       }
       if (step % 97 === 0) {
-        expect([...s.toMap()]).toEqual([...ref].sort((a, b) => a[0] - b[0]));
+        expect([...slab.toMap(b)]).toEqual([...ref].sort((x, y) => x[0] - y[0]));
         const from = t - Math.floor(rnd() * 100);
         const to = from + Math.floor(rnd() * 60);
         let sum = 0;
         for (const [sec, v] of ref) if (sec >= from && sec <= to) sum += v;
-        expect(s.sumBetween(from, to)).toBeCloseTo(sum, 9);
+        let got = 0;
+        const i0 = slab.firstAtOrAfter(b, from);
+        if (i0 > slab.head(b)) expect(slab.secAt(b, i0 - 1)).toBeLessThan(from);
+        for (let i = i0; i < slab.end(b) && slab.secAt(b, i) <= to; i++) got += slab.valAt(b, i);
+        expect(got).toBeCloseTo(sum, 9);
       }
     }
-    expect(s.size).toBe(ref.size);
+    expect(slab.size(b)).toBe(ref.size);
   });
 });
 
