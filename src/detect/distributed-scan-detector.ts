@@ -472,11 +472,35 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
     probeSet(vKey, hashOfId(vKey, f.respV4), true, f.respH, null, null, f.origH, f.origV4, null, undefined, f.respP, f.proto, f.ts, probe);
   }
 
+  /** The set ids' hashes of the records `touchAhead` reads ahead for. */
+  const aheadHashes = new Int32Array(2 * TOUCH_AHEAD);
+
+  /**
+   * Reads ahead the table's slots and entries for the target sets of the
+   * records `flows[from..to)` that carry IPv4 numbers (only reads: the
+   * lookups are unchanged; a record that is no probe costs a wasted read).
+   */
+  function touchAhead(flows: readonly FlowRecord[], from: number, to: number): void {
+    let k = 0;
+    for (let j = from; j < to; j++) {
+      const f = flows[j]!;
+      const v4 = f.respV4;
+      if (f.proto === 'tcp' ? f.connState === 'SF' : f.proto !== 'udp' || f.respPkts !== 0) continue;
+      if (v4 === undefined || v4 === -1) continue;
+      aheadHashes[k++] = hashOfId(horizontalKey(f.proto, f.respP));
+      aheadHashes[k++] = hashOfName(f.respH, v4);
+    }
+    sets.touchAll(aheadHashes, k);
+  }
+
   return {
     name: 'scan.distributed',
     push(batch: RecordBatch): Finding[] {
       const out: Finding[] = [];
-      for (const f of batch.flows) {
+      const flows = batch.flows;
+      for (let i = 0; i < flows.length; i++) {
+        if (i % TOUCH_AHEAD === 0 && sets.size >= TOUCH_MIN_KEYS) touchAhead(flows, i, Math.min(flows.length, i + TOUCH_AHEAD));
+        const f = flows[i]!;
         // Event time moves record by record, so what is due is decided at the
         // same record whatever the batch boundaries.
         if (f.ts > clock.watermark) {
@@ -569,6 +593,11 @@ function horizontalKey(proto: Proto, port: number): SetKey {
 function verticalKey(host: string): SetKey {
   return host.includes('|') ? keyOf('v', host) : host;
 }
+
+/** Records per read-ahead of the table (see `touchAhead`). */
+const TOUCH_AHEAD = 256;
+/** Keys held from which the table is read ahead (a smaller table stays in the cache). */
+const TOUCH_MIN_KEYS = 16384;
 
 /** ScanSources kinds: a horizontal set's targets are hosts (keys: addressKey), a vertical set's ports (keys: portKey). */
 const HORIZONTAL = 0;

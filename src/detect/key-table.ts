@@ -56,6 +56,9 @@ export class KeyTable<V, A extends string | number = string, B extends string | 
   private free: number[] = [];
   private count = 0;
   private nextIns = 0;
+  /** The entries `touchAll` found, and what it read. */
+  private ahead = new Int32Array(0);
+  touched = 0;
 
   constructor(expected = 1024) {
     let n = 16;
@@ -173,6 +176,42 @@ export class KeyTable<V, A extends string | number = string, B extends string | 
     this.free = [];
     this.count = 0;
     this.nextIns = 0;
+  }
+
+  /**
+   * Reads the hash slots that lookups of the ids hashed `hashes[0..count)`
+   * read, and the cells of the entries they find: a hint that loads their
+   * cache lines ahead of the `get`s for those ids (the caller calls it for
+   * the next records' ids). Three short loops, as FirstSightings.touchAll
+   * (first-sightings.ts) reads: the home slots, then the probes (slots from
+   * the home slot to an empty one or the hash; no id is compared), then the
+   * entries found; one loop per id waited for each miss in turn. Returns
+   * what it read (also kept in `touched`: a load whose value is unused may
+   * be dropped).
+   */
+  touchAll(hashes: Int32Array, count: number): number {
+    const slots = this.slots;
+    const mask = this.mask;
+    let v = 0;
+    for (let k = 0; k < count; k++) v ^= slots[2 * (hashes[k]! & mask)]!;
+    if (this.ahead.length < count) this.ahead = new Int32Array(count);
+    const ahead = this.ahead;
+    let found = 0;
+    for (let k = 0; k < count; k++) {
+      const h = hashes[k]!;
+      for (let i = h & mask; ; i = (i + 1) & mask) {
+        const e = slots[2 * i]!;
+        if (e === EMPTY) break;
+        if (slots[2 * i + 1] === h) {
+          ahead[found++] = e;
+          break;
+        }
+      }
+    }
+    const cells = this.cells;
+    for (let k = 0; k < found; k++) if (cells[ahead[k]! * CELLS + VAL] === undefined) v++;
+    this.touched = v;
+    return v;
   }
 
   /** The values in insertion order (a held id whose value was replaced keeps its place). */

@@ -139,6 +139,10 @@ interface ScanKey extends WakeRow {
 }
 
 const ECHO_REQUEST_V4 = 8;
+/** Records per read-ahead of the key table (see `touchAhead`). */
+const TOUCH_AHEAD = 256;
+/** Keys held from which the table is read ahead (a smaller table stays in the cache). */
+const TOUCH_MIN_KEYS = 16384;
 const MAX_PENDING = 100_000;
 const ECHO_REQUEST_V6 = 128;
 
@@ -536,11 +540,37 @@ export function createScanDetector(settings: ScanSettings): Detector {
     attempt(f.origH, hashOfName(f.origH, f.origV4), part, hashOfId(part), 'scan.vertical', f.respH, null, IP_PROTOCOLS, null, ipProto, IP_PROTOCOLS, f.ts, f.connState ?? 'unanswered', 'ip-proto');
   }
 
+  /** The key ids' hashes of the records `touchAhead` reads ahead for. */
+  const aheadHashes = new Int32Array(2 * TOUCH_AHEAD);
+
+  /**
+   * Reads ahead the table's slots and entries for the keys of the TCP and
+   * UDP records `flows[from..to)` that carry IPv4 numbers (only reads: the
+   * lookups are unchanged; a record that is no attempt costs a wasted read).
+   */
+  function touchAhead(flows: readonly FlowRecord[], from: number, to: number): void {
+    let k = 0;
+    for (let j = from; j < to; j++) {
+      const f = flows[j]!;
+      const v4 = f.respV4;
+      const srcV4 = f.origV4;
+      if (f.proto === 'tcp' ? f.connState === 'SF' : f.proto !== 'udp' || f.respPkts !== 0) continue;
+      if (v4 === undefined || v4 === -1 || srcV4 === undefined || srcV4 === -1) continue;
+      const srcHash = hashOfName(f.origH, srcV4);
+      aheadHashes[k++] = hashOfPair(srcHash, hashOfName(f.respH, v4));
+      aheadHashes[k++] = hashOfPair(srcHash, hashOfId(horizontalPart(f.proto, f.respP)));
+    }
+    index.touchAll(aheadHashes, k);
+  }
+
   return {
     name: 'scan',
     push(batch: RecordBatch): Finding[] {
       const out: Finding[] = [];
-      for (const f of batch.flows) {
+      const flows = batch.flows;
+      for (let i = 0; i < flows.length; i++) {
+        if (i % TOUCH_AHEAD === 0 && index.size >= TOUCH_MIN_KEYS) touchAhead(flows, i, Math.min(flows.length, i + TOUCH_AHEAD));
+        const f = flows[i]!;
         // Event time moves record by record, so what is due is decided at the
         // same record whatever the batch boundaries (chunk size, gzip, watch).
         if (f.ts > clock.watermark) {
