@@ -59,6 +59,8 @@ export class KeyTable<V, A extends string | number = string, B extends string | 
   /** The entries `touchAll` found, and what it read. */
   private ahead = new Int32Array(0);
   touched = 0;
+  /** Entries the last `touchAll` found. */
+  aheadCount = 0;
 
   constructor(expected = 1024) {
     let n = 16;
@@ -211,7 +213,13 @@ export class KeyTable<V, A extends string | number = string, B extends string | 
     const cells = this.cells;
     for (let k = 0; k < found; k++) if (cells[ahead[k]! * CELLS + VAL] === undefined) v++;
     this.touched = v;
+    this.aheadCount = found;
     return v;
+  }
+
+  /** The value of the `k`th entry the last `touchAll` found (`k` below `aheadCount`), for the caller to read ahead in turn. */
+  aheadValue(k: number): V {
+    return this.cells[this.ahead[k]! * CELLS + VAL] as V;
   }
 
   /** The values in insertion order (a held id whose value was replaced keeps its place). */

@@ -160,6 +160,17 @@ export class ScanSources {
   }
 
   /** The index of the source named `src` (`key`: its `addressKey`), or -1. */
+  /** Reads the handle `h`'s entry (a hint, as `touchBlock`); returns its block's address. */
+  touchHandle(h: number): number {
+    return this.meta[h * M + ADDR]!;
+  }
+
+  /** Reads the first source of the block at address `a` (`touchHandle`'s; a hint: its cache line is loaded ahead of use). */
+  touchBlock(a: number): number {
+    const p = this.pages[a >>> PAGE_SHIFT];
+    return p === undefined ? 0 : p[(a & PAGE_MASK) + NAME]! | 0;
+  }
+
   find(h: number, key: number, src: string): number {
     const m = h * M;
     const meta = this.meta;
