@@ -60,7 +60,7 @@ import { ScanSoleKeys } from './scan-sole-keys.js';
 import { ScanSources, addressKey, hashOfName, isTextKey, textKey } from './scan-sources.js';
 import { KeyTable, hashOfId } from './key-table.js';
 import type { CutOrder } from './cut-least.js';
-import { EvictBySecond } from './evict-by-second.js';
+import { DROP_AHEAD, EvictBySecond } from './evict-by-second.js';
 import { addressBytes } from './policy-rules.js';
 import { dottedQuadText, dottedQuadValue } from './dotted-quad.js';
 import { fmtDuration, keyOf, portTarget } from './scan-detector.js';
@@ -440,7 +440,20 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
     if (lastSweep + windowSec < nextAdvance) nextAdvance = lastSweep + windowSec;
   }
 
-  const eviction = new EvictBySecond<TargetSet>(recency, sole, setOrder, isIdle);
+  const eviction = new EvictBySecond<TargetSet>(recency, sole, setOrder, isIdle, touchSoleRows);
+
+  /** Reads ahead the table's slots and entries of the rows `rows[from..to)` of `sole` before they are dropped. */
+  function touchSoleRows(rows: Int32Array, from: number, to: number): void {
+    let k = 0;
+    for (let j = from; j < to; j++) {
+      const r = rows[j]!;
+      dropHashes[k] = sole.hashOf(r);
+      dropEntries[k++] = sole.entryOf(r);
+    }
+    sets.touchEntries(dropHashes, dropEntries, k);
+  }
+  const dropHashes = new Int32Array(DROP_AHEAD);
+  const dropEntries = new Int32Array(DROP_AHEAD);
 
   /**
    * At the cap: drop the least recently active tenth of the sets without an

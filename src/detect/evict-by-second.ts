@@ -13,6 +13,13 @@
  *    and `newcomerKept` says whether it stayed.
  *
  * The lists it takes into are kept between evictions (no garbage).
+ *
+ * 4. Rows are dropped in runs of `DROP_AHEAD`, each run first handed to
+ *    `touchRows` (when given): the detectors read their tables' slots and
+ *    entries of the run in short loops, so the misses of a run are under
+ *    way at once (a flood's rows at the cap are the oldest keys, cold).
+ *    `detector-cpu --detectors scan,scan.distributed --rounds 5` on
+ *    capture-per-packet-1000000.pcap: 0.920× of 07737da (5 of 5).
  */
 import { type CutOrder, cutLeast } from './cut-least.js';
 import type { LeastRecentIndex } from './least-recent-index.js';
@@ -29,6 +36,8 @@ export class EvictBySecond<T> {
     private readonly order: CutOrder<T>,
     /** Objects that may go (those with an open incident stay). */
     private readonly isIdle: (item: T) => boolean,
+    /** Called with each run of up to `DROP_AHEAD` rows before they are dropped (a read-ahead of what `dropRow` reads), if given. */
+    private readonly touchRows: ((rows: Int32Array, from: number, to: number) => void) | null = null,
   ) {}
 
   /**
@@ -65,7 +74,9 @@ export class EvictBySecond<T> {
       goB = rows.length;
       if (taken + goA + goB > n) ({ goA, goB } = cutLeast(objs, this.order, rows, sole.order, n - taken));
       for (let i = 0; i < goA; i++) if (objs[i] !== newcomer) dropObj(objs[i]!);
+      const touchRows = this.touchRows;
       for (let i = 0; i < goB; i++) {
+        if (touchRows !== null && i % DROP_AHEAD === 0) touchRows(rows, i, Math.min(goB, i + DROP_AHEAD));
         dropRow(rows[i]!);
         sole.remove(rows[i]!);
       }
@@ -85,3 +96,5 @@ export class EvictBySecond<T> {
 }
 
 const NO_ROWS = new Int32Array(0);
+/** Rows per `touchRows` call. */
+export const DROP_AHEAD = 256;

@@ -217,6 +217,24 @@ export class KeyTable<V, A extends string | number = string, B extends string | 
     return v;
   }
 
+  /**
+   * Reads the home slots of the hashes `hashes[0..count)` and the cells of
+   * the held entries `entries[0..count)` (entry k held under hash k): a
+   * hint ahead of `deleteAt`s of those entries (at the cap a flood's oldest
+   * keys go by the ten thousand, each slot and entry a miss). Two short
+   * loops, as `touchAll`. Returns what it read (also kept in `touched`).
+   */
+  touchEntries(hashes: Int32Array, entries: Int32Array, count: number): number {
+    const slots = this.slots;
+    const mask = this.mask;
+    let v = 0;
+    for (let k = 0; k < count; k++) v ^= slots[2 * (hashes[k]! & mask)]!;
+    const cells = this.cells;
+    for (let k = 0; k < count; k++) if (cells[entries[k]! * CELLS + VAL] === undefined) v++;
+    this.touched = v;
+    return v;
+  }
+
   /** The value of the `k`th entry the last `touchAll` found (`k` below `aheadCount`), for the caller to read ahead in turn. */
   aheadValue(k: number): V {
     return this.cells[this.ahead[k]! * CELLS + VAL] as V;

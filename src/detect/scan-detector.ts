@@ -67,7 +67,7 @@ import { LeastRecentIndex } from './least-recent-index.js';
 import { ScanSoleKeys } from './scan-sole-keys.js';
 import { KeyTable, hashOfId, hashOfName, hashOfPair } from './key-table.js';
 import type { CutOrder } from './cut-least.js';
-import { EvictBySecond } from './evict-by-second.js';
+import { DROP_AHEAD, EvictBySecond } from './evict-by-second.js';
 
 export type ScanSettings = Pick<
   Settings,
@@ -449,7 +449,19 @@ export function createScanDetector(settings: ScanSettings): Detector {
     nextAdvance = Math.min(next, lastSweep + settings.scanWindowSec);
   }
 
-  const eviction = new EvictBySecond<ScanKey>(recency, sole, keyOrder, isIdle);
+  const eviction = new EvictBySecond<ScanKey>(recency, sole, keyOrder, isIdle, touchSoleRows);
+
+  /** Reads ahead the table's slots and entries of the rows `rows[from..to)` of `sole` before they are dropped. */
+  function touchSoleRows(rows: Int32Array, from: number, to: number): void {
+    let k = 0;
+    for (let j = from; j < to; j++) {
+      const r = rows[j]!;
+      aheadHashes[k] = sole.hashOf(r);
+      aheadEntries[k++] = sole.entryOf(r);
+    }
+    index.touchEntries(aheadHashes, aheadEntries, k);
+  }
+  const aheadEntries = new Int32Array(DROP_AHEAD);
 
   /**
    * Over the cap: drops the least recently active tenth of the keys without
