@@ -29,6 +29,23 @@ describe('KeyTable', () => {
     expect(table.inOrder()).toEqual([]);
   });
 
+  it('reads ahead without changing what it holds: touchAll finds the held entries of the hashes given, touchEntries reads them', () => {
+    const table = new KeyTable<{ n: number } | number>(8);
+    const ids = Array.from({ length: 300 }, (_, i) => `id${i}`);
+    const entries = new Int32Array(ids.length);
+    for (let i = 0; i < ids.length; i++) entries[i] = table.add(ids[i]!, 0, hashOfName(ids[i]!), i % 2 === 0 ? i : { n: i });
+    // Held ids, ids never held and a colliding hash (1) whose id is not held.
+    const hashes = new Int32Array([...ids.slice(0, 100).map((id) => hashOfName(id)), hashOfName('absent'), 1]);
+    table.touchAll(hashes, hashes.length);
+    expect(table.aheadCount).toBe(100);
+    const found = Array.from({ length: table.aheadCount }, (_, k) => table.aheadValue(k));
+    expect(found).toEqual(ids.slice(0, 100).map((_, i) => (i % 2 === 0 ? i : { n: i })));
+    table.touchEntries(new Int32Array(ids.map((id) => hashOfName(id))), entries, ids.length);
+    expect(table.size).toBe(ids.length);
+    for (let i = 0; i < ids.length; i++) expect(table.get(ids[i]!, 0, hashOfName(ids[i]!))).toEqual(i % 2 === 0 ? i : { n: i });
+    expect(table.inOrder()).toEqual(ids.map((_, i) => (i % 2 === 0 ? i : { n: i })));
+  });
+
   it('finds ids whose hashes collide in one bucket', () => {
     const table = new KeyTable<string>(4);
     for (let i = 0; i < 40; i++) table.set(`id${i}`, 0, 7, `v${i}`);
