@@ -418,6 +418,8 @@ export function createBeaconDetector(settings: BeaconSettings, rules: readonly P
     }
     // Every young row kept was seen.
     if (walkOnes) firsts.lastTsFloor = floor;
+    // The young rows' slots are read ahead, TOUCH_AHEAD positions at a time (see FirstSightings.touchOrder).
+    let touchedTo = 0;
     for (let i = 0, j = firsts.skipDead(start); i < keptObjs.length || j < end; ) {
       if (n <= 0) return;
       if (j >= end || (i < keptObjs.length && keptObjs[i]!.seq < firsts.seqAt(j))) {
@@ -426,6 +428,10 @@ export function createBeaconDetector(settings: BeaconSettings, rules: readonly P
         else pendingEvicted.push(p);
         pairs.evict(p);
       } else {
+        if (j >= touchedTo) {
+          firsts.touchOrder(j, Math.min(TOUCH_AHEAD, n));
+          touchedTo = j + TOUCH_AHEAD;
+        }
         firsts.remove(firsts.rowAt(j));
         evictedFirsts++;
         j = firsts.skipDead(j + 1);
