@@ -189,7 +189,9 @@ export class KeyTable<V, A extends string | number = string, B extends string | 
    * the home slot to an empty one or the hash; no id is compared), then the
    * entries found; one loop per id waited for each miss in turn. Returns
    * what it read (also kept in `touched`: a load whose value is unused may
-   * be dropped).
+   * be dropped). Measured where scan and scan.distributed call it
+   * (`touchAhead`: 0.920× and 0.864× of df2ae4a, each detector alone on
+   * capture-per-packet-1000000.pcap).
    */
   touchAll(hashes: Int32Array, count: number): number {
     const slots = this.slots;
