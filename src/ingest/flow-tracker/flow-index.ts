@@ -36,6 +36,27 @@ export function hashIpv4Address(bytes: Uint8Array, off: number): number {
   return h | 0;
 }
 
+/**
+ * `hashIpv4Address` of the IPv4 address whose 32-bit value is `n` (its bytes at `bytes[off..off+4)`),
+ * through a direct-mapped cache of 4096 addresses: the tracker hashes both addresses of every packet, and a
+ * capture has few hosts compared to packets. Every entry always holds a valid pair (all start as 0.0.0.0).
+ * `flows --no-sort` on capture-realistic-220000.pcap ran 0.984x the instructions (callgrind, node
+ * --single-threaded: 4.186 G against 4.252 G); on capture-per-packet-200000.pcap, whose every address is
+ * new, 1.008x (8.098 G against 8.033 G).
+ */
+export function hashIpv4Cached(bytes: Uint8Array, off: number, n: number): number {
+  const i = Math.imul(n, 0x9e3779b1) >>> (32 - V4_HASH_CACHE_BITS);
+  if (v4HashKeys[i] === n) return v4HashValues[i]!;
+  const h = hashIpv4Address(bytes, off);
+  v4HashKeys[i] = n;
+  v4HashValues[i] = h;
+  return h;
+}
+
+const V4_HASH_CACHE_BITS = 12;
+const v4HashKeys = new Int32Array(1 << V4_HASH_CACHE_BITS);
+const v4HashValues = new Int32Array(1 << V4_HASH_CACHE_BITS).fill(hashAddress('0.0.0.0'));
+
 /** FNV-1a step over the decimal digits of `b` (0-255, no leading zeros). */
 function hashOctet(h: number, b: number): number {
   if (b >= 100) {

@@ -39,7 +39,7 @@ import { type ConnLogLines, encodeConnLine } from './conn-line.js';
 import { createFlowExpiryQueue } from './flow-expiry.js';
 import { toFlowRecord } from './flow-record.js';
 import { createTunnelUid } from './flow-uid.js';
-import { FlowIndex, hashAddress, hashFlowKey, hashIpv4Address } from './flow-index.js';
+import { FlowIndex, hashAddress, hashFlowKey, hashIpv4Cached } from './flow-index.js';
 import {
   F_LAST_TS,
   F_ORIG_IP_BYTES,
@@ -413,11 +413,11 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
     if (reader && p.ipVersion === 4 && p.ipOffset >= 0) {
       const frame = p.frameBuf;
       const ip = p.frameStart + p.ipOffset;
-      hs = hashIpv4Address(frame, ip + 12);
-      hd = hashIpv4Address(frame, ip + 16);
       numeric = true;
       srcN = (frame[ip + 12]! << 24) | (frame[ip + 13]! << 16) | (frame[ip + 14]! << 8) | frame[ip + 15]!;
       dstN = (frame[ip + 16]! << 24) | (frame[ip + 17]! << 16) | (frame[ip + 18]! << 8) | frame[ip + 19]!;
+      hs = hashIpv4Cached(frame, ip + 12, srcN);
+      hd = hashIpv4Cached(frame, ip + 16, dstN);
     } else {
       src = p.src;
       dst = p.dst;

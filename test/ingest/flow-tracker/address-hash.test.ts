@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { readCaptureRecords } from '../../../src/ingest/capture-ingest.js';
 import { createFlowTracker } from '../../../src/ingest/flow-tracker/flow-tracker.js';
 import type { DecodedPacket } from '../../../src/ingest/pcap/decoded-packet.js';
-import { hashAddress, hashIpv4Address } from '../../../src/ingest/flow-tracker/flow-index.js';
+import { hashAddress, hashIpv4Address, hashIpv4Cached } from '../../../src/ingest/flow-tracker/flow-index.js';
 import { readCapturePackets } from '../../../src/ingest/pcap/read-capture.js';
 import { openByteSourceFromChunks, rechunk } from '../../../src/io/byte-source.js';
 import { describeWithSharedData, sharedData, zeekTestTraces } from '../../helpers/shared-data.js';
@@ -16,6 +16,21 @@ describe('hashIpv4Address', () => {
         b[pos] = v;
         expect(hashIpv4Address(b, 0)).toBe(hashAddress(`${b[0]}.${b[1]}.${b[2]}.${b[3]}`));
       }
+    }
+  });
+});
+
+describe('hashIpv4Cached', () => {
+  it('equals hashIpv4Address on addresses that share and evict cache entries, 0.0.0.0 included', () => {
+    const b = new Uint8Array(4);
+    const view = new DataView(b.buffer);
+    let seed = 7;
+    for (let i = 0; i < 50000; i++) {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      // Mostly a few hundred hosts (hits), some random ones (misses and evictions), and 0.0.0.0.
+      const n = i % 97 === 0 ? 0 : i % 3 === 0 ? seed : (0x0a000000 + (seed % 300)) | 0;
+      view.setUint32(0, n >>> 0);
+      expect(hashIpv4Cached(b, 0, n | 0)).toBe(hashIpv4Address(b, 0));
     }
   });
 });
