@@ -68,3 +68,39 @@ export function putNumber(b: ByteLines, n: number): void {
     n = q;
   } while (n > 0);
 }
+
+/**
+ * Appends `n.toFixed(6)` (room for 24 bytes must be reserved) without making the string: the whole part's
+ * digits, then the fraction rounded to 6 digits. `n - Math.floor(n)` is exact, and its product by 1e6 is
+ * within 2e-10 of the true one, so the rounding agrees with toFixed's (exact, ties up) except within that
+ * of a tie: those, and numbers outside [0, 2^53), are written through toFixed itself.
+ */
+export function putFixed6(b: ByteLines, n: number): void {
+  const whole = Math.floor(n);
+  const scaled = (n - whole) * 1e6;
+  const below = Math.floor(scaled);
+  const rest = scaled - below;
+  if (!(n >= 0 && n < MAX_SAFE) || (rest > 0.5 - TIE_MARGIN && rest < 0.5 + TIE_MARGIN)) {
+    putText(b, n.toFixed(6));
+    return;
+  }
+  let micros = rest > 0.5 ? below + 1 : below;
+  let w = whole;
+  if (micros === 1e6) {
+    micros = 0;
+    w++;
+  }
+  putNumber(b, w);
+  const buf = b.buf;
+  let at = b.at + 7;
+  buf[b.at] = 0x2e;
+  b.at = at;
+  for (let k = 0; k < 6; k++) {
+    const q = Math.floor(micros / 10);
+    buf[--at] = 0x30 + (micros - q * 10);
+    micros = q;
+  }
+}
+
+const MAX_SAFE = 2 ** 53;
+const TIE_MARGIN = 1e-6;

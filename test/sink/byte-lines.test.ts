@@ -1,5 +1,5 @@
 /** The byte encoder of the conn.log writer writes what a template literal would. */
-import { createByteLines, putNumber, putText, reserveBytes, takeBytes } from '../../src/sink/byte-lines.js';
+import { createByteLines, putFixed6, putNumber, putText, reserveBytes, takeBytes } from '../../src/sink/byte-lines.js';
 
 describe('byte lines', () => {
   it('writes numbers as String(n) does and text as UTF-8', () => {
@@ -18,5 +18,29 @@ describe('byte lines', () => {
     }
     expect(takeBytes(b).toString('utf8')).toBe(`${[...numbers.map(String), ...texts].join('|')}|`);
     expect(b.at).toBe(0);
+  });
+
+  it('writes numbers with 6 decimals as toFixed(6) does, ties and odd values included', () => {
+    let seed = 12345;
+    const random = () => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed / 2 ** 32;
+    };
+    const numbers = [0, -0, 1, 0.5, 0.0000005, 0.0000015, 0.0000025, 1.0000005, 0.9999995, 0.99999951, 0.9999999, 2 ** 52 + 0.5, 2 ** 53, 2 ** 53 + 2];
+    numbers.push(1e21, 1.5e21, -1, -0.0000005, Number.NaN, Number.POSITIVE_INFINITY, Number.MIN_VALUE, 123456789.1234565);
+    for (let i = 0; i < 20000; i++) {
+      // pcap times (whole µs, and ns), durations, and tie-ish halves of a µs.
+      numbers.push(1_700_000_000 + Math.floor(random() * 1e8) + Math.floor(random() * 1e6) / 1e6);
+      numbers.push(1_700_000_000 + Math.floor(random() * 1e8) + Math.floor(random() * 1e9) / 1e9);
+      numbers.push(random() * 3600, random() * 1e-3, Math.floor(random() * 1e7) / 1e6 + 5e-7);
+      numbers.push((Math.floor(random() * 1e6) + 0.5) / 1e6, Math.floor(random() * 1e12) / 1e6 - Math.floor(random() * 1e6) / 1e6);
+    }
+    const b = createByteLines(4);
+    for (const n of numbers) {
+      reserveBytes(b, 32);
+      putFixed6(b, n);
+      putText(b, '|');
+    }
+    expect(takeBytes(b).toString('utf8')).toBe(`${numbers.map((n) => n.toFixed(6)).join('|')}|`);
   });
 });

@@ -33,7 +33,7 @@
  * built once, when the connection is reported.
  */
 import type { Proto } from '../../types.js';
-import { createFlowUid, createFlowUidIpv4 } from './flow-uid.js';
+import { createFlowUid, createFlowUidIpv4, flowUidCodes, flowUidIpv4Codes } from './flow-uid.js';
 
 export const PROTO_TCP = 0;
 export const PROTO_UDP = 1;
@@ -355,6 +355,16 @@ export class FlowTable {
       return createFlowUidIpv4(this.i32[i + I_IP_PROTO]!, (flags & FLAG_ONE_WAY) !== 0, this.i32[i + I_K_AN]!, this.i32[i + I_K_PA]!, this.i32[i + I_K_BN]!, this.i32[i + I_K_PB]!, this.f64[slot * SLOT_F64 + F_TS]!);
     }
     return createFlowUid(this.i32[slot * SLOT_I32 + I_IP_PROTO]!, (this.i32[slot * SLOT_I32 + I_FLAGS]! & FLAG_ONE_WAY) !== 0, this.str[slot * SLOT_STR + S_K_A]!, this.i32[slot * SLOT_I32 + I_K_PA]!, this.str[slot * SLOT_STR + S_K_B]!, this.i32[slot * SLOT_I32 + I_K_PB]!, this.f64[slot * SLOT_F64 + F_TS]!);
+  }
+
+  /** `uid(slot)`'s char codes, left in flow-uid.ts's UID_CODES (read them before the next uid is worked out); returns how many. */
+  uidCodes(slot: number): number {
+    const i = slot * SLOT_I32;
+    const flags = this.i32[i + I_FLAGS]!;
+    if ((flags & FLAG_NUMERIC_ADDR) !== 0) {
+      return flowUidIpv4Codes(this.i32[i + I_IP_PROTO]!, (flags & FLAG_ONE_WAY) !== 0, this.i32[i + I_K_AN]!, this.i32[i + I_K_PA]!, this.i32[i + I_K_BN]!, this.i32[i + I_K_PB]!, this.f64[slot * SLOT_F64 + F_TS]!);
+    }
+    return flowUidCodes(this.i32[i + I_IP_PROTO]!, (flags & FLAG_ONE_WAY) !== 0, this.str[slot * SLOT_STR + S_K_A]!, this.i32[i + I_K_PA]!, this.str[slot * SLOT_STR + S_K_B]!, this.i32[i + I_K_PB]!, this.f64[slot * SLOT_F64 + F_TS]!);
   }
 
   /** Slots ever handed out (live ones have no FLAG_REMOVED). */

@@ -38,6 +38,11 @@ for (let i = 0; i < 62 * 62; i++) {
 
 /** uid of the connection with key (ipProto, a:pa, b:pb, one-way) that started at `tsSec`. */
 export function createFlowUid(ipProto: number, oneWay: boolean, a: string, pa: number, b: string, pb: number, tsSec: number): string {
+  return uidText(flowUidCodes(ipProto, oneWay, a, pa, b, pb, tsSec));
+}
+
+/** `createFlowUid`'s char codes, left in UID_CODES; returns how many. */
+export function flowUidCodes(ipProto: number, oneWay: boolean, a: string, pa: number, b: string, pb: number, tsSec: number): number {
   let h1 = 0x9e3779b1 ^ ipProto ^ (oneWay ? 0x100 : 0);
   let h2 = 0x85ebca77 ^ pa;
   let h3 = 0xc2b2ae3d ^ pb;
@@ -56,7 +61,7 @@ export function createFlowUid(ipProto: number, oneWay: boolean, a: string, pa: n
     h2 = Math.imul(h2 ^ c, P2);
     h3 = Math.imul((h3 << 5) - h3 + c, P3);
   }
-  return finishUid(h1, h2, h3, pa, pb, tsSec);
+  return finishUidCodes(h1, h2, h3, pa, pb, tsSec);
 }
 
 /**
@@ -65,6 +70,11 @@ export function createFlowUid(ipProto: number, oneWay: boolean, a: string, pa: n
  * without building them (the decimal digits of each byte are hashed directly).
  */
 export function createFlowUidIpv4(ipProto: number, oneWay: boolean, aN: number, pa: number, bN: number, pb: number, tsSec: number): string {
+  return uidText(flowUidIpv4Codes(ipProto, oneWay, aN, pa, bN, pb, tsSec));
+}
+
+/** `createFlowUidIpv4`'s char codes, left in UID_CODES; returns how many. */
+export function flowUidIpv4Codes(ipProto: number, oneWay: boolean, aN: number, pa: number, bN: number, pb: number, tsSec: number): number {
   let h1 = 0x9e3779b1 ^ ipProto ^ (oneWay ? 0x100 : 0);
   let h2 = 0x85ebca77 ^ pa;
   let h3 = 0xc2b2ae3d ^ pb;
@@ -99,7 +109,7 @@ export function createFlowUidIpv4(ipProto: number, oneWay: boolean, aN: number, 
     h2 = Math.imul(h2 ^ c, P2);
     h3 = Math.imul((h3 << 5) - h3 + c, P3);
   }
-  return finishUid(h1, h2, h3, pa, pb, tsSec);
+  return finishUidCodes(h1, h2, h3, pa, pb, tsSec);
 }
 
 /**
@@ -108,11 +118,11 @@ export function createFlowUidIpv4(ipProto: number, oneWay: boolean, aN: number, 
  * tunnel.log; flowhound writes no tunnel.log, so the same tunnel always gets the same uid.
  */
 export function createTunnelUid(key: number): string {
-  return finishUid(Math.imul(key, P1) ^ 0x54554e4c, Math.imul(key, P2), Math.imul(key, P3) ^ 0x47524500, 0, 0, 0);
+  return uidText(finishUidCodes(Math.imul(key, P1) ^ 0x54554e4c, Math.imul(key, P2), Math.imul(key, P3) ^ 0x47524500, 0, 0, 0));
 }
 
-/** Mixes pa, pb and the start time into the hashes of the address text and formats the uid. */
-function finishUid(h1: number, h2: number, h3: number, pa: number, pb: number, tsSec: number): string {
+/** Mixes pa, pb and the start time into the hashes of the address text; leaves the uid's char codes in UID_CODES and returns how many. */
+function finishUidCodes(h1: number, h2: number, h3: number, pa: number, pb: number, tsSec: number): number {
   const us = Math.round(tsSec * 1e6);
   const usHigh = Math.floor(us / 4294967296);
   const usLow = us >>> 0;
@@ -133,7 +143,7 @@ function finishUid(h1: number, h2: number, h3: number, pa: number, pb: number, t
   h1 = Math.imul(h1 ^ usHigh, P1);
   h2 = Math.imul(h2 ^ usHigh, P2);
   h3 = Math.imul((h3 << 5) - h3 + usHigh, P3);
-  return formatUid(avalanche(h1 ^ h3), avalanche(h2 ^ h1), avalanche(h3 ^ h2));
+  return uidCodes(avalanche(h1 ^ h3), avalanche(h2 ^ h1), avalanche(h3 ^ h2));
 }
 
 function avalanche(h: number): number {
@@ -145,14 +155,22 @@ function avalanche(h: number): number {
   return h >>> 0;
 }
 
-/** Char codes of the uid being formatted: "C" and up to 3 × 6 digits (62⁶ > 2³²). */
-const UID_CODES: number[] = new Array<number>(19).fill(0);
+/**
+ * Char codes of the last uid worked out: "C" and up to 3 × 6 digits (62⁶ > 2³²). The conn.log line encoder
+ * copies them into its bytes (conn-line.ts), so no uid string is made there.
+ */
+export const UID_CODES: number[] = new Array<number>(19).fill(0);
 
-/** "C" + base62(u1) + base62(u2) + base62(u3), each unsigned 32-bit. */
-function formatUid(u1: number, u2: number, u3: number): string {
+/** Leaves "C" + base62(u1) + base62(u2) + base62(u3) (each unsigned 32-bit) in UID_CODES; returns the length. */
+function uidCodes(u1: number, u2: number, u3: number): number {
   const s = UID_CODES;
   s[0] = CHAR_C;
-  const n = putBase62(s, putBase62(s, putBase62(s, 1, u1), u2), u3);
+  return putBase62(s, putBase62(s, putBase62(s, 1, u1), u2), u3);
+}
+
+/** The uid whose `n` char codes are in UID_CODES. */
+function uidText(n: number): string {
+  const s = UID_CODES;
   // Most uids have 19, 18 or 17 chars (each number has 6 digits with probability 1 - 62⁵/2³² ≈ 0.79).
   if (n === 19) return String.fromCharCode(CHAR_C, s[1]!, s[2]!, s[3]!, s[4]!, s[5]!, s[6]!, s[7]!, s[8]!, s[9]!, s[10]!, s[11]!, s[12]!, s[13]!, s[14]!, s[15]!, s[16]!, s[17]!, s[18]!);
   if (n === 18) return String.fromCharCode(CHAR_C, s[1]!, s[2]!, s[3]!, s[4]!, s[5]!, s[6]!, s[7]!, s[8]!, s[9]!, s[10]!, s[11]!, s[12]!, s[13]!, s[14]!, s[15]!, s[16]!, s[17]!);
@@ -178,6 +196,6 @@ function putBase62(s: number[], at: number, u: number): number {
   s[at + 5] = PAIR_CODES[p2 * 2 + 1]!;
   // The digit count as a sum of every comparison (p2 >= 62 implies p2 > 0, which implies q >= 62, ...): a
   // chain of conditionals made its rarer comparisons first when a rare uid length came, without type
-  // feedback, which deoptimised formatUid there (30 % into the realistic bench capture).
+  // feedback, which deoptimised the uid formatting there (30 % into the realistic bench capture).
   return at + 1 + (u >= 62 ? 1 : 0) + (q > 0 ? 1 : 0) + (q >= 62 ? 1 : 0) + (p2 > 0 ? 1 : 0) + (p2 >= 62 ? 1 : 0);
 }
