@@ -39,7 +39,7 @@ import { type ConnLogLines, encodeConnLine } from './conn-line.js';
 import { createFlowExpiryQueue } from './flow-expiry.js';
 import { toFlowRecord } from './flow-record.js';
 import { createTunnelUid } from './flow-uid.js';
-import { FlowIndex, hashAddress, hashFlowKey, hashIpv4Cached } from './flow-index.js';
+import { cacheIpv4Hash, FlowIndex, hashAddress, hashFlowKey, ipv4HashKeys, ipv4HashSlot, ipv4HashValues } from './flow-index.js';
 import {
   F_LAST_TS,
   F_ORIG_IP_BYTES,
@@ -416,8 +416,11 @@ export function createFlowTracker(options: FlowTrackerOptions = {}): FlowTracker
       numeric = true;
       srcN = (frame[ip + 12]! << 24) | (frame[ip + 13]! << 16) | (frame[ip + 14]! << 8) | frame[ip + 15]!;
       dstN = (frame[ip + 16]! << 24) | (frame[ip + 17]! << 16) | (frame[ip + 18]! << 8) | frame[ip + 19]!;
-      hs = hashIpv4Cached(frame, ip + 12, srcN);
-      hd = hashIpv4Cached(frame, ip + 16, dstN);
+      // Their hashes through flow-index.ts's cache, looked up here (see ipv4HashKeys).
+      const sc = ipv4HashSlot(srcN);
+      hs = ipv4HashKeys[sc] === srcN ? ipv4HashValues[sc]! : cacheIpv4Hash(frame, ip + 12, srcN, sc);
+      const dc = ipv4HashSlot(dstN);
+      hd = ipv4HashKeys[dc] === dstN ? ipv4HashValues[dc]! : cacheIpv4Hash(frame, ip + 16, dstN, dc);
     } else {
       src = p.src;
       dst = p.dst;
