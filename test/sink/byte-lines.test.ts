@@ -1,5 +1,5 @@
 /** The byte encoder of the conn.log writer writes what a template literal would. */
-import { createByteLines, putFixed6, putNumber, putText, reserveBytes, takeBytes } from '../../src/sink/byte-lines.js';
+import { createByteLines, putFixed6, putIpv4, putNumber, putText, reserveBytes, takeBytes } from '../../src/sink/byte-lines.js';
 
 describe('byte lines', () => {
   it('writes numbers as String(n) does and text as UTF-8', () => {
@@ -42,5 +42,22 @@ describe('byte lines', () => {
       putText(b, '|');
     }
     expect(takeBytes(b).toString('utf8')).toBe(`${numbers.map((n) => n.toFixed(6)).join('|')}|`);
+  });
+
+  it('writes IPv4 addresses as their dotted quads, for every byte value in every position', () => {
+    const b = createByteLines(4);
+    const expected: string[] = [];
+    for (let v = 0; v < 256; v++) {
+      for (let pos = 0; pos < 4; pos++) {
+        const bytes = [10, 200, 3, 99];
+        bytes[pos] = v;
+        const n = (bytes[0]! << 24) | (bytes[1]! << 16) | (bytes[2]! << 8) | bytes[3]!;
+        reserveBytes(b, 16);
+        putIpv4(b, pos % 2 === 0 ? n : n >>> 0);
+        putText(b, '|');
+        expected.push(bytes.join('.'));
+      }
+    }
+    expect(takeBytes(b).toString('utf8')).toBe(`${expected.join('|')}|`);
   });
 });

@@ -26,9 +26,12 @@
  * against 6.05 G), with the same output. The start time and duration are written as digits straight
  * into the bytes (putFixed6, not toFixed's string), and the uid from its char codes (FlowTable.uidCodes, no
  * uid string): capture-realistic-220000.pcap then ran 0.983x the instructions (4.115 G against 4.186 G),
- * capture-per-packet-200000.pcap 0.970x (7.856 G against 8.098 G).
+ * capture-per-packet-200000.pcap 0.970x (7.856 G against 8.098 G). The addresses of a connection made from
+ * IPv4 header bytes are written from its integers (putIpv4, a table of each byte's digits) rather than
+ * copied from their strings a character at a time: per-packet-200000 then 0.969x (7.456 G against 7.691 G),
+ * realistic-220000 0.998x (4.142 G against 4.150 G).
  */
-import { type ByteLines, createByteLines, putByte, putFixed6, putNumber, putText, reserveBytes } from '../../sink/byte-lines.js';
+import { type ByteLines, createByteLines, putByte, putFixed6, putIpv4, putNumber, putText, reserveBytes } from '../../sink/byte-lines.js';
 import { escapeZeek, isLocalAddress, isLocalIpv4Value } from '../../sink/zeek-log-writer.js';
 import { computeConnState } from './conn-state.js';
 import {
@@ -108,11 +111,14 @@ export function encodeConnLine(out: ConnLogLines, t: FlowTable, slot: number, tu
   const uidLength = t.uidCodes(slot);
   for (let k = 0; k < uidLength; k++) putByte(b, UID_CODES[k]!);
   putByte(b, TAB);
-  putText(b, origH);
+  // The addresses of a connection made from IPv4 header bytes from its integers (their text is the dotted quad).
+  if (numeric) putIpv4(b, t.i32[slot * SLOT_I32 + I_ORIG_N]!);
+  else putText(b, origH);
   putByte(b, TAB);
   putNumber(b, t.i32[slot * SLOT_I32 + I_ORIG_P]!);
   putByte(b, TAB);
-  putText(b, respH);
+  if (numeric) putIpv4(b, t.i32[slot * SLOT_I32 + I_RESP_N]!);
+  else putText(b, respH);
   putByte(b, TAB);
   putNumber(b, t.i32[slot * SLOT_I32 + I_RESP_P]!);
   putByte(b, TAB);
