@@ -52,13 +52,13 @@ import { createFinding } from '../score/finding-id.js';
 import { confidenceFromRatio, severityFromRatio } from '../score/severity.js';
 import type { Finding, FlowRecord, Proto, RecordBatch } from '../types.js';
 import type { Detector } from './detector.js';
-import { isFailedAttempt, probeTypeOf } from './failed-attempt.js';
+import { isFailedAttempt, mayBeAttempt, probeTypeOf } from './failed-attempt.js';
 import { isMulticastOrBroadcast } from './ip-class.js';
 import { encodeState, readStateObject } from './plain-state.js';
 import { LeastRecentIndex } from './least-recent-index.js';
 import { ScanSoleKeys } from './scan-sole-keys.js';
 import { ScanSources, addressKey, hashOfName, isTextKey, textKey } from './scan-sources.js';
-import { KeyTable, hashOfId } from './key-table.js';
+import { KeyTable, TOUCH_AHEAD, TOUCH_MIN_KEYS, hashOfId } from './key-table.js';
 import type { CutOrder } from './cut-least.js';
 import { DROP_AHEAD, EvictBySecond } from './evict-by-second.js';
 import { addressBytes } from './policy-rules.js';
@@ -508,8 +508,7 @@ export function createDistributedScanDetector(settings: DistributedScanSettings)
     for (let j = from; j < to; j++) {
       const f = flows[j]!;
       const v4 = f.respV4;
-      if (f.proto === 'tcp' ? f.connState === 'SF' : f.proto !== 'udp' || f.respPkts !== 0) continue;
-      if (v4 === undefined || v4 === -1) continue;
+      if (!mayBeAttempt(f) || v4 === undefined || v4 === -1) continue;
       aheadHashes[k++] = hashOfId(horizontalKey(f.proto, f.respP));
       aheadHashes[k++] = hashOfName(f.respH, v4);
     }
@@ -630,10 +629,6 @@ function verticalKey(host: string): SetKey {
   return host.includes('|') ? keyOf('v', host) : host;
 }
 
-/** Records per read-ahead of the table (see `touchAhead`). */
-const TOUCH_AHEAD = 256;
-/** Keys held from which the table is read ahead (a smaller table stays in the cache). */
-const TOUCH_MIN_KEYS = 16384;
 
 /** ScanSources kinds: a horizontal set's targets are hosts (keys: addressKey), a vertical set's ports (keys: portKey). */
 const HORIZONTAL = 0;

@@ -48,6 +48,15 @@ export function needsReversePairing(f: FlowRecord): boolean {
   return f.proto === 'udp' && f.connState === null && f.history === null && f.respPkts === 0 && f.origPkts > 0;
 }
 
+/**
+ * A TCP record that did not end SF, or a UDP record without a response
+ * packet: the records the scan detectors' read-ahead (`touchAhead`) reads
+ * table slots for. A cheap hint, not a decision: isFailedAttempt decides.
+ */
+export function mayBeAttempt(f: FlowRecord): boolean {
+  return f.proto === 'tcp' ? f.connState !== 'SF' : f.proto === 'udp' && f.respPkts === 0;
+}
+
 function carriedPayload(f: FlowRecord): boolean {
   if ((f.origBytes ?? 0) > 0 || (f.respBytes ?? 0) > 0) return true;
   const h = f.history;

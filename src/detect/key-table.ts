@@ -38,6 +38,11 @@ export function hashOfPair(ha: number, hb: number): number {
 }
 
 const EMPTY = -1;
+
+/** Records per `touchAll` call of a detector's read-ahead (scan, scan.distributed). */
+export const TOUCH_AHEAD = 256;
+/** Keys held from which a detector reads its table ahead (a smaller table stays in the cache). */
+export const TOUCH_MIN_KEYS = 16384;
 /** Cells per entry: the id's two parts, then the value and the insertion number. */
 const CELLS = 4;
 const VAL = 2;

@@ -58,14 +58,14 @@ import { createFinding } from '../score/finding-id.js';
 import { confidenceFromRatio, lowerSeverity, severityFromRatio } from '../score/severity.js';
 import type { Finding, FlowRecord, Proto, RecordBatch } from '../types.js';
 import type { Detector } from './detector.js';
-import { isFailedAttempt, isProtocolProbe, needsReversePairing, probeTypeOf } from './failed-attempt.js';
+import { isFailedAttempt, isProtocolProbe, mayBeAttempt, needsReversePairing, probeTypeOf } from './failed-attempt.js';
 import { IncidentTable, RecencyMap, type TableRow, WakeQueue, type WakeRow } from './incident-table.js';
 import { ipProtoOf } from '../ingest/ip-proto.js';
 import { isMulticastOrBroadcast } from './ip-class.js';
 import { encodeState, readStateObject, tableOf } from './plain-state.js';
 import { LeastRecentIndex } from './least-recent-index.js';
 import { ScanSoleKeys } from './scan-sole-keys.js';
-import { KeyTable, hashOfId, hashOfName, hashOfPair } from './key-table.js';
+import { KeyTable, TOUCH_AHEAD, TOUCH_MIN_KEYS, hashOfId, hashOfName, hashOfPair } from './key-table.js';
 import type { CutOrder } from './cut-least.js';
 import { DROP_AHEAD, EvictBySecond } from './evict-by-second.js';
 
@@ -139,10 +139,6 @@ interface ScanKey extends WakeRow {
 }
 
 const ECHO_REQUEST_V4 = 8;
-/** Records per read-ahead of the key table (see `touchAhead`). */
-const TOUCH_AHEAD = 256;
-/** Keys held from which the table is read ahead (a smaller table stays in the cache). */
-const TOUCH_MIN_KEYS = 16384;
 const MAX_PENDING = 100_000;
 const ECHO_REQUEST_V6 = 128;
 
@@ -572,8 +568,7 @@ export function createScanDetector(settings: ScanSettings): Detector {
       const f = flows[j]!;
       const v4 = f.respV4;
       const srcV4 = f.origV4;
-      if (f.proto === 'tcp' ? f.connState === 'SF' : f.proto !== 'udp' || f.respPkts !== 0) continue;
-      if (v4 === undefined || v4 === -1 || srcV4 === undefined || srcV4 === -1) continue;
+      if (!mayBeAttempt(f) || v4 === undefined || v4 === -1 || srcV4 === undefined || srcV4 === -1) continue;
       const srcHash = hashOfName(f.origH, srcV4);
       aheadHashes[k++] = hashOfPair(srcHash, hashOfName(f.respH, v4));
       aheadHashes[k++] = hashOfPair(srcHash, hashOfId(horizontalPart(f.proto, f.respP)));
