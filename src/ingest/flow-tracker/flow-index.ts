@@ -63,12 +63,6 @@ export function cacheIpv4Hash(bytes: Uint8Array, off: number, n: number, slot: n
   return h;
 }
 
-/** `hashIpv4Address` through the cache (for callers other than the tracker's packet path). */
-export function hashIpv4Cached(bytes: Uint8Array, off: number, n: number): number {
-  const slot = ipv4HashSlot(n);
-  return ipv4HashKeys[slot] === n ? ipv4HashValues[slot]! : cacheIpv4Hash(bytes, off, n, slot);
-}
-
 /** FNV-1a step over the decimal digits of `b` (0-255, no leading zeros). */
 function hashOctet(h: number, b: number): number {
   if (b >= 100) {
